@@ -1,0 +1,19 @@
+import { defineConfig } from 'vitest/config';
+import { fileURLToPath } from 'node:url';
+
+// Tests run against the TypeScript sources; workspace packages resolve to their src so no build is
+// needed between an edit and a test run.
+export default defineConfig({
+  resolve: {
+    alias: {
+      '@apigpt/simulator': fileURLToPath(new URL('./packages/simulator/src/index.ts', import.meta.url)),
+    },
+  },
+  test: {
+    include: ['apps/*/test/**/*.test.ts', 'packages/*/test/**/*.test.ts', 'apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
