@@ -1,1 +1,48 @@
-export {};
+// @apigpt/simulator: an upstream that speaks each provider's wire format, with controllable
+// latency and faults and honest token usage. Used by the gateway's tests, the benchmark and the
+// offline demo channel.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createHandler, type SimulatorHandler } from './server.js';
+import type { SimControls, Simulator, SimulatorOptions } from './types.js';
+
+export type { RecordedRequest, SimControls, SimFault, Simulator, SimulatorOptions } from './types.js';
+export type { SimulatorHandler } from './server.js';
+export { parseDirective, parseFault, stripDirective } from './controls.js';
+export { encodePng, readPngSize } from './png.js';
+
+/** A request listener for embedding the simulator in another node:http server. */
+export function createSimulatorHandler(opts?: SimulatorOptions): SimulatorHandler {
+  return createHandler(opts);
+}
+
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const handler = createHandler(opts);
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => handler(req, res));
+  // Benchmarks hold keep-alive connections open; don't let Node's 5 s default cut them.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  const host = opts.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    setDefaults: (c: Partial<SimControls>) => handler.setDefaults(c),
+    requests: handler.requests,
+    stats: handler.stats,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // Hanging and keep-alive connections would otherwise keep close() waiting forever.
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -1,0 +1,61 @@
+// Shapes shared by the server and the dialect modules.
+import type { IncomingMessage } from 'node:http';
+import type { SimControls, SimulatorOptions } from './types.js';
+import type { TokenCounter } from './tokens.js';
+import type { UploadedFile } from './http.js';
+
+export type Headers = Record<string, string | number>;
+
+/** What a handler answers; the server applies latency and faults while sending it. */
+export type Outcome =
+  | { kind: 'json'; status?: number; body: unknown; headers?: Headers }
+  | { kind: 'bytes'; status?: number; body: Buffer | string; contentType: string; headers?: Headers }
+  | { kind: 'sse'; events: string[]; headers?: Headers };
+
+/** Per-instance state handed to handlers (no module-level state anywhere). */
+export interface Instance {
+  options: SimulatorOptions;
+  tokens: TokenCounter;
+  newId(prefix: string): string;
+  /** Images served back at /_sim/images/{id}.png (for url-style image responses). */
+  storeImage(png: Buffer): string;
+  /** Base URL clients reached us at (used to build image URLs). */
+  baseUrl(req: IncomingMessage): string;
+}
+
+export interface Ctx {
+  req: IncomingMessage;
+  path: string;
+  query: Record<string, string>;
+  params: Record<string, string>;
+  body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- request JSON is untyped by nature
+  files: Record<string, UploadedFile>;
+  controls: SimControls;
+  sim: Instance;
+}
+
+/** Error rendering and auth for one wire dialect. */
+export interface Dialect {
+  name: string;
+  /** Returns an error outcome when the request lacks valid credentials, else null. */
+  authorize(ctx: Ctx, apiKey: string): Outcome | null;
+  error(status: number, message: string, code?: string): Outcome;
+  modelNotFound(model: string): Outcome;
+}
+
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  pattern: RegExp;
+  dialect: Dialect;
+  /** Extra discriminator when two dialects share a path (e.g. GET /v1/models). */
+  when?: (req: IncomingMessage) => boolean;
+  /** Text of the last user turn, where a `[[sim ...]]` directive may be. */
+  directiveText?: (body: any) => string; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** The model the request targets, for the `models` allow-list. */
+  model?: (ctx: Ctx) => string | undefined;
+  handle(ctx: Ctx): Outcome | Promise<Outcome>;
+}
+
+export function json(body: unknown, status = 200, headers?: Headers): Outcome {
+  return { kind: 'json', status, body, headers };
+}

@@ -1,0 +1,5 @@
+// Every provider route, in match order. Routes are immutable data; all state lives in the instance.
+import type { Route } from './route.js';
+import { openaiRoutes } from './dialects/openai.js';
+
+export const ALL_ROUTES: Route[] = [...openaiRoutes];

@@ -1,0 +1,269 @@
+// The request pipeline: route → record → auth → controls → fault → handler → paced delivery.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BASE_CONTROLS, controlsFromHeaders, parseDirective, sanitizeControls } from './controls.js';
+import { flattenHeaders, parseBody, readBody } from './http.js';
+import type { Ctx, Instance, Outcome, Route } from './route.js';
+import { SSE_HEADERS } from './sse.js';
+import { TokenCounter } from './tokens.js';
+import type { RecordedRequest, SimControls, SimulatorOptions } from './types.js';
+import { ALL_ROUTES } from './routes.js';
+
+const MAX_RECORDED = 200;
+const MAX_IMAGES = 64;
+
+export interface SimulatorHandler {
+  (req: IncomingMessage, res: ServerResponse): void;
+  setDefaults(c: Partial<SimControls>): void;
+  readonly defaults: SimControls;
+  requests: RecordedRequest[];
+  stats: { total: number };
+}
+
+export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
+  let defaults: SimControls = { ...BASE_CONTROLS, ...opts.defaults };
+  const requests: RecordedRequest[] = [];
+  const stats = { total: 0 };
+  const images = new Map<string, Buffer>();
+  let seq = 0;
+  const idBase = Date.now().toString(36);
+
+  const instance: Instance = {
+    options: opts,
+    tokens: new TokenCounter(),
+    newId: (prefix) => `${prefix}${idBase}${(++seq).toString(36).padStart(4, '0')}`,
+    storeImage(png) {
+      const id = instance.newId('img');
+      images.set(id, png);
+      if (images.size > MAX_IMAGES) images.delete(images.keys().next().value as string);
+      return id;
+    },
+    baseUrl: (req) => `http://${req.headers.host ?? `${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}`}`,
+  };
+
+  const handler = ((req: IncomingMessage, res: ServerResponse) => {
+    serve(req, res).catch((err: unknown) => {
+      if (!res.headersSent) {
+        res.writeHead(500, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: `simulator error: ${String(err)}`, type: 'server_error', param: null, code: null } }));
+      } else res.destroy();
+    });
+  }) as SimulatorHandler;
+
+  async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q >= 0 ? url.slice(0, q) : url;
+    const query: Record<string, string> = q >= 0 ? Object.fromEntries(new URLSearchParams(url.slice(q + 1))) : {};
+    if (path.startsWith('/_sim/')) return serveSim(req, res, path);
+
+    stats.total++;
+    const method = req.method ?? 'GET';
+    let route: Route | undefined;
+    let match: RegExpExecArray | null = null;
+    for (const r of ALL_ROUTES) {
+      if (r.method !== method) continue;
+      match = r.pattern.exec(path);
+      if (match && (!r.when || r.when(req))) {
+        route = r;
+        break;
+      }
+    }
+    const raw = await readBody(req);
+    const parsed = parseBody(raw, req.headers['content-type']);
+    record({ method, path, query, headers: flattenHeaders(req.headers), body: parsed.body, at: Date.now() });
+    if (!route || !match) {
+      return send(res, notFound(method, path));
+    }
+    const ctx: Ctx = {
+      req,
+      path,
+      query,
+      params: { ...match.groups },
+      body: parsed.body,
+      files: parsed.files,
+      controls: defaults,
+      sim: instance,
+    };
+    const dialect = route.dialect;
+    if (parsed.invalidJson) return send(res, dialect.error(400, 'We could not parse the JSON body of your request.'));
+    if (opts.apiKey !== undefined) {
+      const denied = dialect.authorize(ctx, opts.apiKey);
+      if (denied) return send(res, denied);
+    }
+
+    const controls = resolveControls(req, route, parsed.body);
+    ctx.controls = controls;
+    const fault = controls.fault;
+    if (fault?.kind === 'hang') return; // leave the socket open until the client gives up
+    if (fault?.kind === 'status') {
+      const out: Outcome =
+        fault.body !== undefined ? { kind: 'json', status: fault.status, body: fault.body } : dialect.error(fault.status, defaultMessage(fault.status));
+      if (fault.retryAfter !== undefined) out.headers = { ...out.headers, 'retry-after': String(fault.retryAfter) };
+      return deliver(res, out, { ...controls, fault: null });
+    }
+    if (opts.models && route.model) {
+      const model = route.model(ctx);
+      if (model !== undefined && !opts.models.includes(model)) return send(res, dialect.modelNotFound(model));
+    }
+    let outcome: Outcome;
+    try {
+      outcome = await route.handle(ctx);
+    } catch (err) {
+      outcome = dialect.error(500, `simulator handler failed: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    return deliver(res, outcome, controls);
+  }
+
+  function resolveControls(req: IncomingMessage, route: Route, body: unknown): SimControls {
+    let c = defaults;
+    if (hasSimHeader(req)) c = { ...c, ...controlsFromHeaders(req.headers) };
+    if (route.directiveText && body && typeof body === 'object') {
+      let text = '';
+      try {
+        text = route.directiveText(body);
+      } catch {
+        text = '';
+      }
+      const d = parseDirective(text);
+      if (d) c = { ...c, ...d };
+    }
+    return c;
+  }
+
+  function record(r: RecordedRequest): void {
+    requests.push(r);
+    if (requests.length > MAX_RECORDED) requests.splice(0, requests.length - MAX_RECORDED);
+  }
+
+  async function serveSim(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const method = req.method ?? 'GET';
+    if (path === '/_sim/controls') {
+      if (method === 'POST' || method === 'PUT') {
+        const parsed = parseBody(await readBody(req), 'application/json');
+        handler.setDefaults(sanitizeControls(parsed.body));
+      }
+      return send(res, { kind: 'json', body: defaults });
+    }
+    if (path === '/_sim/requests') {
+      if (method === 'DELETE') requests.length = 0;
+      return send(res, { kind: 'json', body: requests });
+    }
+    if (path === '/_sim/health') return send(res, { kind: 'json', body: { ok: true, total: stats.total } });
+    const img = /^\/_sim\/images\/([A-Za-z0-9]+)\.png$/.exec(path);
+    if (img) {
+      const png = images.get(img[1]);
+      if (png) return send(res, { kind: 'bytes', body: png, contentType: 'image/png' });
+    }
+    return send(res, { kind: 'json', status: 404, body: { error: { message: `no simulator route ${path}`, type: 'invalid_request_error', param: null, code: null } } });
+  }
+
+  handler.setDefaults = (c) => {
+    defaults = { ...defaults, ...c };
+  };
+  Object.defineProperty(handler, 'defaults', { get: () => defaults });
+  handler.requests = requests;
+  handler.stats = stats;
+  return handler;
+}
+
+function hasSimHeader(req: IncomingMessage): boolean {
+  for (const k in req.headers) if (k.startsWith('x-sim-')) return true;
+  return false;
+}
+
+function notFound(method: string, path: string): Outcome {
+  return {
+    kind: 'json',
+    status: 404,
+    body: { error: { message: `Invalid URL (${method} ${path})`, type: 'invalid_request_error', param: null, code: null } },
+  };
+}
+
+function defaultMessage(status: number): string {
+  if (status === 429) return 'Rate limit reached (simulated).';
+  if (status === 401) return 'Invalid API key (simulated).';
+  if (status === 529 || status === 503) return 'Overloaded (simulated).';
+  if (status >= 500) return 'The server had an error while processing your request (simulated).';
+  return `Simulated error ${status}.`;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Sends an outcome immediately, without latency or faults (auth and routing errors). */
+function send(res: ServerResponse, out: Outcome): void {
+  if (out.kind === 'sse') {
+    res.writeHead(200, { ...SSE_HEADERS, ...out.headers });
+    res.end(out.events.join(''));
+    return;
+  }
+  const body = out.kind === 'json' ? JSON.stringify(out.body) : out.body;
+  const type = out.kind === 'json' ? 'application/json' : out.contentType;
+  res.writeHead(out.status ?? 200, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...out.headers });
+  res.end(body);
+}
+
+const MALFORMED_JSON = '{"id":"sim-malformed","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist';
+const MALFORMED_EVENT = 'data: {"id":"sim-malformed","choices":[{"delta":{"content":"cut\n\n';
+
+function writeFlushed(res: ServerResponse, chunk: string): Promise<void> {
+  return new Promise((resolve) => {
+    res.write(chunk, () => resolve());
+  });
+}
+
+/** Sends an outcome with the request's latency and drop/malformed faults applied. */
+async function deliver(res: ServerResponse, out: Outcome, c: SimControls): Promise<void> {
+  let closed = false;
+  res.once('close', () => {
+    closed = true;
+  });
+  if (c.ttftMs > 0) {
+    await sleep(c.ttftMs);
+    if (closed) return;
+  }
+  const fault = c.fault;
+  const ok = (out.kind === 'sse' ? 200 : out.status ?? 200) < 400;
+  if (out.kind !== 'sse') {
+    if (ok && fault?.kind === 'drop') {
+      res.socket?.destroy();
+      return;
+    }
+    if (ok && fault?.kind === 'malformed') {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(MALFORMED_JSON) });
+      res.end(MALFORMED_JSON);
+      return;
+    }
+    return send(res, out);
+  }
+
+  const events = out.events;
+  let limit = events.length;
+  if (fault?.kind === 'drop') limit = Math.max(0, Math.min(fault.afterChunks, events.length - 1));
+  else if (fault?.kind === 'malformed') limit = Math.min(1, events.length);
+  res.writeHead(200, { ...SSE_HEADERS, ...out.headers });
+  let rest = '';
+  if (c.chunkDelayMs <= 0) {
+    // Fast path (benchmarks): one write for the whole stream.
+    rest = limit === events.length ? events.join('') : events.slice(0, limit).join('');
+  } else {
+    for (let i = 0; i < limit; i++) {
+      if (i > 0) {
+        await sleep(c.chunkDelayMs);
+        if (closed) return;
+      }
+      if (fault?.kind === 'drop' && i === limit - 1) await writeFlushed(res, events[i]);
+      else res.write(events[i]);
+    }
+  }
+  if (fault?.kind === 'drop') {
+    // Let what was promised reach the kernel, then cut the connection mid-stream.
+    if (rest) await writeFlushed(res, rest);
+    res.socket?.destroy();
+    return;
+  }
+  if (fault?.kind === 'malformed') {
+    res.end(rest + MALFORMED_EVENT);
+    return;
+  }
+  res.end(rest);
+}

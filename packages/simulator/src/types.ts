@@ -1,0 +1,58 @@
+// Public types of the simulator. Kept in one file so index.ts can re-export them verbatim.
+
+export interface SimulatorOptions {
+  /** 0 (default) = pick a free port. */
+  port?: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** When set, every provider route requires this key in that provider's own auth header/query. */
+  apiKey?: string;
+  /** Initial instance controls. */
+  defaults?: Partial<SimControls>;
+  /** When set, a model outside this list gets the dialect's "model not found" error. */
+  models?: string[];
+  /** A1111 WebUI `--api-auth user:pass`: when set, /sdapi routes require HTTP Basic auth. */
+  basicAuth?: string;
+}
+
+export interface SimControls {
+  /** Delay before the first byte (plain: before the whole response). */
+  ttftMs: number;
+  /** Delay between stream events. */
+  chunkDelayMs: number;
+  /** Number of content chunks a streamed reply is split into. */
+  chunks: number;
+  /** Reply text; null = the default deterministic reply. */
+  reply: string | null;
+  fault: SimFault | null;
+  /** Omit usage from responses and streams. */
+  noUsage: boolean;
+}
+
+export type SimFault =
+  | { kind: 'status'; status: number; body?: unknown; retryAfter?: number }
+  | { kind: 'drop'; afterChunks: number }
+  | { kind: 'hang' }
+  | { kind: 'malformed' };
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  /** Parsed JSON body; for multipart forms, the text fields; otherwise null. */
+  body: unknown;
+  /** Epoch ms when the request arrived. */
+  at: number;
+}
+
+export interface Simulator {
+  /** e.g. http://127.0.0.1:43123 (no trailing slash). */
+  url: string;
+  port: number;
+  setDefaults(c: Partial<SimControls>): void;
+  /** The last 200 requests received (oldest first). Live array. */
+  requests: RecordedRequest[];
+  stats: { total: number };
+  close(): Promise<void>;
+}
