@@ -1,5 +1,6 @@
 // Every provider route, in match order. Routes are immutable data; all state lives in the instance.
 import type { Route } from './route.js';
 import { openaiRoutes } from './dialects/openai.js';
+import { azureRoutes } from './dialects/azure.js';
 
-export const ALL_ROUTES: Route[] = [...openaiRoutes];
+export const ALL_ROUTES: Route[] = [...openaiRoutes, ...azureRoutes];
