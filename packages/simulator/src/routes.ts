@@ -2,5 +2,6 @@
 import type { Route } from './route.js';
 import { openaiRoutes } from './dialects/openai.js';
 import { azureRoutes } from './dialects/azure.js';
+import { anthropicRoutes } from './dialects/anthropic.js';
 
-export const ALL_ROUTES: Route[] = [...openaiRoutes, ...azureRoutes];
+export const ALL_ROUTES: Route[] = [...openaiRoutes, ...azureRoutes, ...anthropicRoutes];

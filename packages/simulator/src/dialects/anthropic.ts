@@ -1,0 +1,240 @@
+// Anthropic Messages (§3): /v1/messages (plain and the exact SSE event sequence),
+// /v1/messages/count_tokens and GET /v1/models, with Anthropic's error envelope.
+import { stripDirective } from '../controls.js';
+import { generate, type Conversation, type ToolChoice, type ToolSpec } from '../generate.js';
+import { header } from '../http.js';
+import type { Ctx, Dialect, Outcome, Route } from '../route.js';
+import { namedEvent } from '../sse.js';
+import type { TokenCounter } from '../tokens.js';
+import { splitEven } from '../tokens.js';
+import { IMAGE_TOKENS } from './openai-chat.js';
+import { bearer, isAnthropicRequest } from './openai.js';
+
+const ERROR_TYPES: Record<number, string> = {
+  400: 'invalid_request_error',
+  401: 'authentication_error',
+  402: 'billing_error',
+  403: 'permission_error',
+  404: 'not_found_error',
+  413: 'request_too_large',
+  429: 'rate_limit_error',
+  500: 'api_error',
+  504: 'timeout_error',
+  529: 'overloaded_error',
+};
+
+export function anthropicError(status: number, message: string, type?: string): Outcome {
+  const t = type ?? ERROR_TYPES[status] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
+  return { kind: 'json', status, body: { type: 'error', error: { type: t, message }, request_id: 'req_sim' }, headers: { 'request-id': 'req_sim' } };
+}
+
+export const anthropicDialect: Dialect = {
+  name: 'anthropic',
+  authorize(ctx, apiKey) {
+    const key = header(ctx.req, 'x-api-key') ?? bearer(ctx.req);
+    if (key === apiKey) return null;
+    return anthropicError(401, key ? 'invalid x-api-key' : 'x-api-key header is required');
+  },
+  error: (status, message, code) => anthropicError(status, message, code),
+  modelNotFound: (model) => anthropicError(404, `model: ${model}`),
+};
+
+type Block = { type?: string; text?: string; source?: unknown; name?: string; input?: unknown; content?: unknown; cache_control?: unknown };
+type Msg = { role?: string; content?: string | Block[] };
+
+function blocks(content: unknown): Block[] {
+  if (typeof content === 'string') return [{ type: 'text', text: content }];
+  return Array.isArray(content) ? (content.filter((b) => b && typeof b === 'object') as Block[]) : [];
+}
+
+/** Text carried by a block list: text blocks, tool inputs and tool results. */
+function blockText(list: Block[]): string {
+  const parts: string[] = [];
+  for (const b of list) {
+    if (b.type === 'text' && typeof b.text === 'string') parts.push(stripDirective(b.text));
+    else if (b.type === 'tool_use') parts.push(`${b.name ?? ''}${JSON.stringify(b.input ?? {})}`);
+    else if (b.type === 'tool_result') parts.push(toolResultText(b.content));
+  }
+  return parts.join('\n');
+}
+
+function toolResultText(content: unknown): string {
+  if (typeof content === 'string') return stripDirective(content);
+  return blocks(content)
+    .filter((b) => b.type === 'text')
+    .map((b) => stripDirective(b.text ?? ''))
+    .join('\n');
+}
+
+const hasCache = (list: Block[] | unknown[]): boolean => list.some((b) => !!b && typeof b === 'object' && (b as Block).cache_control !== undefined);
+
+export function anthropicDirectiveText(body: { messages?: Msg[] }): string {
+  const msgs = Array.isArray(body.messages) ? body.messages : [];
+  for (let i = msgs.length - 1; i >= 0; i--) {
+    if (msgs[i]?.role !== 'user') continue;
+    return blocks(msgs[i].content)
+      .map((b) => (b.type === 'text' ? b.text ?? '' : b.type === 'tool_result' && typeof b.content === 'string' ? b.content : ''))
+      .join('\n');
+  }
+  return '';
+}
+
+/**
+ * Input tokens: the OpenAI cookbook rule applied to the same turns (3 + role + text per turn,
+ * system counted as a turn, 3 for the primer) plus serialised tools and 85 per image. When the
+ * request has cache_control breakpoints, the prefix up to the last one is reported as a cache read.
+ */
+export function countAnthropicPrompt(body: any, tokens: TokenCounter): { total: number; cached: number } { // eslint-disable-line @typescript-eslint/no-explicit-any
+  let total = 3;
+  let cached = 0;
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  if (tools.length) {
+    total += tokens.count(JSON.stringify(tools));
+    if (hasCache(tools)) cached = total;
+  }
+  if (body.system !== undefined) {
+    const sys = blocks(body.system);
+    total += 3 + tokens.count('system') + tokens.count(blockText(sys));
+    if (hasCache(sys)) cached = total;
+  }
+  for (const m of Array.isArray(body.messages) ? (body.messages as Msg[]) : []) {
+    const list = blocks(m?.content);
+    total += 3 + tokens.count(String(m?.role ?? '')) + tokens.count(blockText(list));
+    total += list.filter((b) => b.type === 'image').length * IMAGE_TOKENS;
+    if (hasCache(list)) cached = total;
+  }
+  return { total, cached };
+}
+
+function parseConversation(body: any): Conversation { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const msgs: Msg[] = Array.isArray(body.messages) ? body.messages : [];
+  let lastUser: Block[] = [];
+  for (let i = msgs.length - 1; i >= 0; i--) if (msgs[i]?.role === 'user') { lastUser = blocks(msgs[i].content); break; }
+  const last = msgs[msgs.length - 1];
+  const lastBlocks = last?.role === 'user' ? blocks(last.content) : [];
+  const results = lastBlocks.filter((b) => b.type === 'tool_result');
+  const tools: ToolSpec[] = (Array.isArray(body.tools) ? body.tools : [])
+    .filter((t: { input_schema?: unknown; name?: unknown }) => t && typeof t.name === 'string' && t.input_schema)
+    .map((t: { name: string; input_schema: unknown }) => ({ name: t.name, parameters: t.input_schema }));
+  const tc = body.tool_choice;
+  let toolChoice: ToolChoice = 'auto';
+  if (tc?.type === 'none') toolChoice = 'none';
+  else if (tc?.type === 'any') toolChoice = 'required';
+  else if (tc?.type === 'tool' && typeof tc.name === 'string') toolChoice = { name: tc.name };
+  const fmt = body.output_config?.format;
+  return {
+    lastUserText: lastUser.filter((b) => b.type === 'text').map((b) => stripDirective(b.text ?? '')).join('\n'),
+    imageCount: lastUser.filter((b) => b.type === 'image').length,
+    toolResult: results.length ? results.map((r) => toolResultText(r.content)).join('\n') : null,
+    tools,
+    toolChoice,
+    parallel: tc?.disable_parallel_tool_use !== true,
+    json: fmt?.type === 'json_schema' ? { schema: fmt.schema } : null,
+    maxTokens: typeof body.max_tokens === 'number' ? body.max_tokens : undefined,
+    stop: Array.isArray(body.stop_sequences) ? body.stop_sequences.filter((s: unknown) => typeof s === 'string') : [],
+  };
+}
+
+function validate(ctx: Ctx, needMaxTokens: boolean): Outcome | null {
+  if (!header(ctx.req, 'anthropic-version')) return anthropicError(400, 'anthropic-version: header is required');
+  const b = ctx.body;
+  if (!b || typeof b !== 'object') return anthropicError(400, 'Request body must be a JSON object');
+  if (typeof b.model !== 'string') return anthropicError(400, 'model: Field required');
+  if (needMaxTokens && typeof b.max_tokens !== 'number') return anthropicError(400, 'max_tokens: Field required');
+  if (!Array.isArray(b.messages) || b.messages.length === 0) return anthropicError(400, 'messages: Field required');
+  return null;
+}
+
+function messages(ctx: Ctx): Outcome {
+  const invalid = validate(ctx, true);
+  if (invalid) return invalid;
+  const { sim, controls } = ctx;
+  const body = ctx.body;
+  const conv = parseConversation(body);
+  const gen = generate(conv, controls, sim.tokens, () => sim.newId('toolu_'));
+  const prompt = countAnthropicPrompt(body, sim.tokens);
+  const inputTokens = prompt.total - prompt.cached;
+  const stopReason = gen.finish === 'tool_calls' ? 'tool_use' : gen.finish === 'length' ? 'max_tokens' : gen.stopSequence ? 'stop_sequence' : 'end_turn';
+  const id = sim.newId('msg_');
+  const model = body.model as string;
+  const cacheFields = { cache_creation_input_tokens: 0, cache_read_input_tokens: prompt.cached };
+  const headers = { 'request-id': sim.newId('req_') };
+
+  if (!body.stream) {
+    const content: unknown[] = gen.toolCalls.length
+      ? gen.toolCalls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.arguments) }))
+      : [{ type: 'text', text: gen.text }];
+    const out: Record<string, unknown> = { id, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: gen.stopSequence };
+    if (!controls.noUsage) {
+      out.usage = {
+        input_tokens: inputTokens,
+        output_tokens: gen.outputTokens,
+        ...cacheFields,
+        cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
+        server_tool_use: null,
+        service_tier: 'standard',
+      };
+    }
+    return { kind: 'json', body: out, headers };
+  }
+
+  const events: string[] = [];
+  const message: Record<string, unknown> = { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null };
+  if (!controls.noUsage) message.usage = { input_tokens: inputTokens, output_tokens: 1, ...cacheFields };
+  events.push(namedEvent('message_start', { type: 'message_start', message }));
+  if (gen.toolCalls.length) {
+    gen.toolCalls.forEach((c, index) => {
+      events.push(namedEvent('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: c.id, name: c.name, input: {} } }));
+      events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: '' } }));
+      for (const frag of splitEven(c.arguments, Math.max(2, controls.chunks))) {
+        events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: frag } }));
+      }
+      events.push(namedEvent('content_block_stop', { type: 'content_block_stop', index }));
+    });
+  } else {
+    events.push(namedEvent('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
+    events.push(namedEvent('ping', { type: 'ping' }));
+    for (const piece of splitEven(gen.text, controls.chunks)) {
+      if (piece) events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }));
+    }
+    events.push(namedEvent('content_block_stop', { type: 'content_block_stop', index: 0 }));
+  }
+  const delta: Record<string, unknown> = { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: gen.stopSequence } };
+  if (!controls.noUsage) delta.usage = { output_tokens: gen.outputTokens };
+  events.push(namedEvent('message_delta', delta));
+  events.push(namedEvent('message_stop', { type: 'message_stop' }));
+  return { kind: 'sse', events, headers };
+}
+
+function countTokens(ctx: Ctx): Outcome {
+  const invalid = validate(ctx, false);
+  if (invalid) return invalid;
+  return { kind: 'json', body: { input_tokens: countAnthropicPrompt(ctx.body, ctx.sim.tokens).total } };
+}
+
+const CLAUDE_MODELS = ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-3-5-haiku-latest'];
+
+function models(ctx: Ctx): Outcome {
+  const ids = ctx.sim.options.models ?? CLAUDE_MODELS;
+  const data = ids.map((id) => ({ type: 'model', id, display_name: id.replace(/-/g, ' '), created_at: '2025-01-01T00:00:00Z' }));
+  return { kind: 'json', body: { data, has_more: false, first_id: ids[0] ?? null, last_id: ids[ids.length - 1] ?? null } };
+}
+
+const bodyModel = (ctx: Ctx): string | undefined => (typeof ctx.body?.model === 'string' ? ctx.body.model : undefined);
+
+export const anthropicRoutes: Route[] = [
+  { method: 'POST', pattern: /^\/v1\/messages\/?$/, dialect: anthropicDialect, directiveText: anthropicDirectiveText, model: bodyModel, handle: messages },
+  { method: 'POST', pattern: /^\/v1\/messages\/count_tokens\/?$/, dialect: anthropicDialect, model: bodyModel, handle: countTokens },
+  { method: 'GET', pattern: /^\/v1\/models\/?$/, dialect: anthropicDialect, when: isAnthropicRequest, handle: models },
+  {
+    method: 'GET',
+    pattern: /^\/v1\/models\/(?<id>[^/]+)$/,
+    dialect: anthropicDialect,
+    when: isAnthropicRequest,
+    handle: (ctx) => {
+      const id = decodeURIComponent(ctx.params.id);
+      if (ctx.sim.options.models && !ctx.sim.options.models.includes(id)) return anthropicDialect.modelNotFound(id);
+      return { kind: 'json', body: { type: 'model', id, display_name: id, created_at: '2025-01-01T00:00:00Z' } };
+    },
+  },
+];
