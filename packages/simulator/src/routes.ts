@@ -3,5 +3,6 @@ import type { Route } from './route.js';
 import { openaiRoutes } from './dialects/openai.js';
 import { azureRoutes } from './dialects/azure.js';
 import { anthropicRoutes } from './dialects/anthropic.js';
+import { geminiRoutes } from './dialects/gemini.js';
 
-export const ALL_ROUTES: Route[] = [...openaiRoutes, ...azureRoutes, ...anthropicRoutes];
+export const ALL_ROUTES: Route[] = [...openaiRoutes, ...azureRoutes, ...anthropicRoutes, ...geminiRoutes];

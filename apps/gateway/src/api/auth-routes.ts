@@ -1,0 +1,41 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { authenticate, createUser } from '../accounts/users.js';
+import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from '../accounts/sessions.js';
+import { GatewayError } from '../core/errors.js';
+import { sessionCookie } from '../http/cookies.js';
+import type { ApiContext } from './index.js';
+import { principal } from './context.js';
+import { Credentials, Ok, SignupBody, User } from './schemas.js';
+
+const tags = ['Account'];
+
+export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { db } = ctx.services;
+  const cookie = (token: string, secure: boolean) => sessionCookie(SESSION_COOKIE, token, { maxAgeSec: SESSION_TTL_MS / 1000, secure });
+
+  app.post('/api/auth/signup', { config: { auth: 'public' }, schema: { tags, summary: 'Create an account (no approval step) and log in', body: SignupBody, response: { 200: Type.Object({ user: User }) } } }, async (req, reply) => {
+    if (!ctx.settings().signupEnabled) throw new GatewayError('permission', 'Sign-up is closed on this server. Ask an administrator for an account.', { code: 'signup_closed' });
+    const body = req.body as { email: string; password: string; displayName?: string };
+    const user = await createUser(db, { email: body.email, password: body.password, displayName: body.displayName ?? null }, ctx.hooks.onUserCreated);
+    const { token } = await createSession(db, user.id);
+    reply.header('set-cookie', cookie(token, req.protocol === 'https'));
+    return { user };
+  });
+
+  app.post('/api/auth/login', { config: { auth: 'public' }, schema: { tags, summary: 'Log in with email and password', body: Credentials, response: { 200: Type.Object({ user: User }) } } }, async (req, reply) => {
+    const body = req.body as { email: string; password: string };
+    const user = await authenticate(db, body.email, body.password);
+    const { token } = await createSession(db, user.id);
+    reply.header('set-cookie', cookie(token, req.protocol === 'https'));
+    return { user };
+  });
+
+  app.post('/api/auth/logout', { config: { auth: 'public' }, schema: { tags, summary: 'Log out', response: { 200: Ok } } }, async (req, reply) => {
+    if (req.principal?.sessionToken) await deleteSession(db, req.principal.sessionToken);
+    reply.header('set-cookie', sessionCookie(SESSION_COOKIE, '', { maxAgeSec: 0, secure: req.protocol === 'https' }));
+    return { ok: true };
+  });
+
+  app.get('/api/auth/me', { schema: { tags, summary: 'The logged-in user', response: { 200: Type.Object({ user: User }) } } }, async (req) => ({ user: principal(req).user }));
+}

@@ -1,0 +1,27 @@
+import type { FastifyRequest } from 'fastify';
+import { GatewayError } from '../core/errors.js';
+import type { Principal } from '../http/auth.js';
+import type { KeyContext } from '../apps/keys.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+    /** The relay caller's key, set by the dialect's onRequest hook. */
+    apiKey: KeyContext | null;
+  }
+  interface FastifyContextConfig {
+    /** Who may call a management route; defaults to `user`. */
+    auth?: 'public' | 'user' | 'admin';
+    /** Error shape for the route: a relay dialect or the management API's. */
+    dialect?: 'openai' | 'anthropic' | 'gemini' | 'api';
+  }
+}
+
+export function principal(req: FastifyRequest): Principal {
+  if (!req.principal) throw new GatewayError('authentication', 'Log in first.', { code: 'not_logged_in' });
+  return req.principal;
+}
+
+export function userId(req: FastifyRequest): string {
+  return principal(req).user.id;
+}

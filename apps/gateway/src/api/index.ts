@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import type { User } from '../accounts/users.js';
+import { GatewayError } from '../core/errors.js';
+import { principalFor } from '../http/auth.js';
+import type { Services } from '../services.js';
+import type { Db } from '../storage/database.js';
+import { registerAdminRoutes } from './admin-routes.js';
+import { registerAppRoutes } from './app-routes.js';
+import { registerAuthRoutes } from './auth-routes.js';
+import './context.js';
+import { registerLogRoutes } from './log-routes.js';
+
+/** Runtime settings an admin may change (later issues keep them in the database). */
+export interface ApiSettings {
+  signupEnabled: boolean;
+}
+
+export interface ApiHooks {
+  /** Runs in the sign-up transaction (e.g. the trial credit grant). */
+  onUserCreated?: (trx: Db, user: User) => Promise<void>;
+}
+
+export interface ApiContext {
+  services: Services;
+  settings: () => ApiSettings;
+  hooks: ApiHooks;
+}
+
+/** The management API under /api: JSON, cookie sessions for the console, a root token for automation. */
+export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
+  const { config, db } = ctx.services;
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (req) => {
+    if (!req.url.startsWith('/api/')) return;
+    const auth = req.routeOptions.config?.auth ?? 'user';
+    req.principal = (await principalFor(db, req, config.rootToken, config.adminEmail)) ?? null;
+    if (auth === 'public') return;
+    if (!req.principal) throw new GatewayError('authentication', 'Log in first.', { code: 'not_logged_in' });
+    if (auth === 'admin' && req.principal.user.role !== 'admin') throw new GatewayError('permission', 'This needs an administrator.', { code: 'admin_only' });
+  });
+
+  app.get('/api/health', { config: { auth: 'public' }, schema: { tags: ['System'], summary: 'Liveness' } }, async () => ({ ok: true }));
+  app.get('/api/config', { config: { auth: 'public' }, schema: { tags: ['System'], summary: 'Public settings the console needs' } }, async () => ({
+    signupEnabled: ctx.settings().signupEnabled,
+    publicUrl: ctx.services.config.publicUrl ?? null,
+  }));
+
+  registerAuthRoutes(app, ctx);
+  registerAppRoutes(app, ctx);
+  registerLogRoutes(app, ctx);
+  registerAdminRoutes(app, ctx);
+}

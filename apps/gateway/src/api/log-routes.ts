@@ -1,0 +1,49 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import type { Db } from '../storage/database.js';
+import type { ApiContext } from './index.js';
+import { principal } from './context.js';
+import { LogQuery, Page, RequestLog } from './schemas.js';
+
+interface LogFilter {
+  limit?: number;
+  offset?: number;
+  model?: string;
+  appId?: string;
+  keyId?: string;
+  status?: 'ok' | 'error';
+  from?: number;
+  to?: number;
+  userId?: string;
+}
+
+/** Request logs: a user sees their own; an admin may see everyone's at /api/admin/logs. */
+export function registerLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { db } = ctx.services;
+  app.get('/api/logs', { schema: { tags: ['Usage'], summary: 'My request log', querystring: LogQuery, response: { 200: Page(RequestLog) } } }, async (req) => {
+    await ctx.services.logWriter.flush();
+    return queryLogs(db, { ...(req.query as LogFilter), userId: principal(req).user.id });
+  });
+  app.get('/api/admin/logs', { config: { auth: 'admin' }, schema: { tags: ['Admin: logs'], summary: 'Every request log', querystring: LogQuery, response: { 200: Page(RequestLog) } } }, async (req) => {
+    await ctx.services.logWriter.flush();
+    return queryLogs(db, req.query as LogFilter);
+  });
+  app.get('/api/models', { schema: { tags: ['Usage'], summary: 'Models my account may use', response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), ownedBy: Type.String() })) }) } } }, async (req) => ({
+    items: await ctx.services.router.models(principal(req).user.group_name),
+  }));
+}
+
+export async function queryLogs(db: Db, f: LogFilter) {
+  let q = db.selectFrom('request_logs');
+  if (f.userId) q = q.where('user_id', '=', f.userId);
+  if (f.model) q = q.where('model_requested', '=', f.model);
+  if (f.appId) q = q.where('app_id', '=', f.appId);
+  if (f.keyId) q = q.where('key_id', '=', f.keyId);
+  if (f.status === 'ok') q = q.where('status', '<', 400);
+  if (f.status === 'error') q = q.where('status', '>=', 400);
+  if (f.from !== undefined) q = q.where('created_at', '>=', f.from);
+  if (f.to !== undefined) q = q.where('created_at', '<', f.to);
+  const items = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 50).offset(f.offset ?? 0).execute();
+  const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { items, total: Number(n) };
+}

@@ -1,0 +1,155 @@
+import { Type } from '@sinclair/typebox';
+
+/** Management API shapes: validation, TypeScript and the published OpenAPI document from one place. */
+export const ApiError = Type.Object({
+  error: Type.Object({ message: Type.String(), type: Type.String(), param: Type.Union([Type.String(), Type.Null()]), code: Type.Union([Type.String(), Type.Null()]) }),
+});
+
+export const User = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  display_name: Type.Union([Type.String(), Type.Null()]),
+  role: Type.Union([Type.Literal('user'), Type.Literal('admin')]),
+  group_name: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
+  created_at: Type.Number(),
+  updated_at: Type.Number(),
+});
+
+export const Credentials = Type.Object({
+  email: Type.String({ minLength: 3, maxLength: 254 }),
+  password: Type.String({ minLength: 1, maxLength: 256 }),
+});
+
+export const SignupBody = Type.Object({
+  email: Type.String({ minLength: 3, maxLength: 254 }),
+  password: Type.String({ minLength: 8, maxLength: 256 }),
+  displayName: Type.Optional(Type.String({ maxLength: 100 })),
+});
+
+export const App = Type.Object({
+  id: Type.String(),
+  user_id: Type.String(),
+  name: Type.String(),
+  description: Type.Union([Type.String(), Type.Null()]),
+  created_at: Type.Number(),
+});
+
+export const AppBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), description: Type.Optional(Type.Union([Type.String({ maxLength: 500 }), Type.Null()])) });
+export const AppPatch = Type.Partial(AppBody);
+
+export const ApiKey = Type.Object({
+  id: Type.String(),
+  user_id: Type.String(),
+  app_id: Type.String(),
+  name: Type.String(),
+  prefix: Type.String(),
+  created_at: Type.Number(),
+  revoked_at: Type.Union([Type.Number(), Type.Null()]),
+  last_used_at: Type.Union([Type.Number(), Type.Null()]),
+});
+
+/** The only response that ever carries a key in clear. */
+export const NewKey = Type.Object({ key: Type.String({ description: 'Shown once; store it now.' }), record: ApiKey });
+export const KeyBody = Type.Object({ name: Type.Optional(Type.String({ maxLength: 100 })) });
+export const KeyPatch = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+
+export const Channel = Type.Object({
+  id: Type.String(),
+  provider: Type.String(),
+  name: Type.String(),
+  baseUrl: Type.String(),
+  hasSecret: Type.Boolean(),
+  models: Type.Array(Type.String()),
+  modelMap: Type.Record(Type.String(), Type.String()),
+  groups: Type.Array(Type.String()),
+  settings: Type.Record(Type.String(), Type.Unknown()),
+  weight: Type.Integer(),
+  priority: Type.Integer(),
+  enabled: Type.Boolean(),
+  simulated: Type.Boolean(),
+  createdAt: Type.Number(),
+  updatedAt: Type.Number(),
+});
+
+const channelFields = {
+  provider: Type.String(),
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  baseUrl: Type.String({ minLength: 1 }),
+  secret: Type.Optional(Type.Union([Type.String(), Type.Null()], { description: 'Write-only: never returned.' })),
+  models: Type.Optional(Type.Array(Type.String())),
+  modelMap: Type.Optional(Type.Record(Type.String(), Type.String())),
+  groups: Type.Optional(Type.Array(Type.String())),
+  settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  weight: Type.Optional(Type.Integer({ minimum: 0 })),
+  priority: Type.Optional(Type.Integer()),
+  enabled: Type.Optional(Type.Boolean()),
+};
+export const ChannelBody = Type.Object(channelFields, { additionalProperties: false });
+export const ChannelPatch = Type.Partial(Type.Object(channelFields), { additionalProperties: false });
+
+export const ChannelTestResult = Type.Object({
+  ok: Type.Boolean(),
+  latencyMs: Type.Number(),
+  status: Type.Union([Type.Integer(), Type.Null()]),
+  model: Type.Union([Type.String(), Type.Null()]),
+  message: Type.String(),
+});
+
+export const UserPatch = Type.Object(
+  {
+    role: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('admin')])),
+    group: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+    status: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('disabled')])),
+    displayName: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+    password: Type.Optional(Type.String({ minLength: 8, maxLength: 256 })),
+  },
+  { additionalProperties: false },
+);
+
+export const AdminUserBody = Type.Object({
+  email: Type.String({ minLength: 3, maxLength: 254 }),
+  password: Type.String({ minLength: 8, maxLength: 256 }),
+  role: Type.Optional(Type.Union([Type.Literal('user'), Type.Literal('admin')])),
+  group: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+});
+
+export const RequestLog = Type.Object({
+  id: Type.String(),
+  created_at: Type.Number(),
+  user_id: Type.String(),
+  app_id: Type.Union([Type.String(), Type.Null()]),
+  key_id: Type.Union([Type.String(), Type.Null()]),
+  key_prefix: Type.Union([Type.String(), Type.Null()]),
+  endpoint: Type.String(),
+  dialect: Type.String(),
+  model_requested: Type.Union([Type.String(), Type.Null()]),
+  model_sent: Type.Union([Type.String(), Type.Null()]),
+  channel_id: Type.Union([Type.String(), Type.Null()]),
+  stream: Type.Integer(),
+  status: Type.Integer(),
+  error_code: Type.Union([Type.String(), Type.Null()]),
+  error_message: Type.Union([Type.String(), Type.Null()]),
+  latency_ms: Type.Number(),
+  ttft_ms: Type.Union([Type.Number(), Type.Null()]),
+  prompt_tokens: Type.Integer(),
+  completion_tokens: Type.Integer(),
+  cached_tokens: Type.Integer(),
+  attempts: Type.Integer(),
+});
+
+export const LogQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  model: Type.Optional(Type.String()),
+  appId: Type.Optional(Type.String()),
+  keyId: Type.Optional(Type.String()),
+  status: Type.Optional(Type.Union([Type.Literal('ok'), Type.Literal('error')])),
+  from: Type.Optional(Type.Integer({ description: 'epoch ms' })),
+  to: Type.Optional(Type.Integer({ description: 'epoch ms' })),
+  userId: Type.Optional(Type.String({ description: 'admins only' })),
+});
+
+export const Page = <T extends ReturnType<typeof Type.Object>>(item: T) => Type.Object({ items: Type.Array(item), total: Type.Integer() });
+export const Ok = Type.Object({ ok: Type.Boolean() });
+export const IdParams = Type.Object({ id: Type.String() });

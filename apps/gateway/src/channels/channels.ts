@@ -1,0 +1,229 @@
+import type { Db } from '../storage/database.js';
+import type { ChannelsTable } from '../storage/schema.js';
+import { GatewayError, invalidRequest } from '../core/errors.js';
+import type { SecretBox } from '../core/crypto.js';
+import { newId } from '../core/ids.js';
+import { isProviderKind, PROVIDER_KINDS } from '../relay/providers/registry.js';
+
+/** A channel as the relay uses it: the secret opened, lists parsed. */
+export interface Channel {
+  id: string;
+  provider: string;
+  name: string;
+  baseUrl: string;
+  secret: string | null;
+  models: string[];
+  modelMap: Record<string, string>;
+  /** User groups allowed; empty means every group. */
+  groups: string[];
+  settings: Record<string, unknown>;
+  weight: number;
+  priority: number;
+  enabled: boolean;
+  simulated: boolean;
+}
+
+/** A channel as the management API shows it: never the secret, only whether there is one. */
+export type ChannelView = Omit<Channel, 'secret'> & { hasSecret: boolean; createdAt: number; updatedAt: number };
+
+export interface ChannelInput {
+  provider: string;
+  name: string;
+  baseUrl: string;
+  secret?: string | null;
+  models?: string[];
+  modelMap?: Record<string, string>;
+  groups?: string[];
+  settings?: Record<string, unknown>;
+  weight?: number;
+  priority?: number;
+  enabled?: boolean;
+  simulated?: boolean;
+}
+
+/**
+ * Channel storage. Reads for the relay go through a short-lived in-memory snapshot: channels change
+ * rarely, and a change made by another process (the CLI) shows within `snapshotTtlMs`; changes made
+ * through this instance show at once.
+ */
+export class ChannelStore {
+  private snapshot: { at: number; channels: Channel[] } | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly box: SecretBox,
+    private readonly snapshotTtlMs = 1000,
+  ) {}
+
+  async active(): Promise<Channel[]> {
+    const now = Date.now();
+    if (this.snapshot && now - this.snapshot.at < this.snapshotTtlMs) return this.snapshot.channels;
+    const rows = await this.db.selectFrom('channels').selectAll().where('enabled', '=', 1).execute();
+    const channels = rows.map((r) => this.toChannel(r));
+    this.snapshot = { at: now, channels };
+    return channels;
+  }
+
+  invalidate(): void {
+    this.snapshot = null;
+  }
+
+  async list(): Promise<ChannelView[]> {
+    const rows = await this.db.selectFrom('channels').selectAll().orderBy('priority', 'desc').orderBy('created_at', 'asc').execute();
+    return rows.map(toView);
+  }
+
+  async get(id: string): Promise<ChannelView> {
+    return toView(await this.row(id));
+  }
+
+  /** The channel with its secret, for the test button and the relay. */
+  async open(id: string): Promise<Channel> {
+    return this.toChannel(await this.row(id));
+  }
+
+  async create(input: ChannelInput): Promise<ChannelView> {
+    const v = validate(input, true);
+    const now = Date.now();
+    const row: ChannelsTable = {
+      id: newId('ch'),
+      provider: v.provider!,
+      name: v.name!,
+      base_url: v.baseUrl!,
+      secret_enc: v.secret ? this.box.seal(v.secret) : null,
+      models: JSON.stringify(v.models ?? []),
+      model_map: JSON.stringify(v.modelMap ?? {}),
+      groups: JSON.stringify(v.groups ?? []),
+      settings: JSON.stringify(v.settings ?? {}),
+      weight: v.weight ?? 1,
+      priority: v.priority ?? 0,
+      enabled: v.enabled === false ? 0 : 1,
+      simulated: v.simulated ? 1 : 0,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.db.insertInto('channels').values(row).execute();
+    this.invalidate();
+    return toView(row);
+  }
+
+  async update(id: string, patch: Partial<ChannelInput>): Promise<ChannelView> {
+    await this.row(id);
+    const v = validate(patch, false);
+    const set: Partial<ChannelsTable> = { updated_at: Date.now() };
+    if (v.provider !== undefined) set.provider = v.provider;
+    if (v.name !== undefined) set.name = v.name;
+    if (v.baseUrl !== undefined) set.base_url = v.baseUrl;
+    // undefined keeps the secret, null or '' clears it.
+    if (v.secret !== undefined) set.secret_enc = v.secret ? this.box.seal(v.secret) : null;
+    if (v.models !== undefined) set.models = JSON.stringify(v.models);
+    if (v.modelMap !== undefined) set.model_map = JSON.stringify(v.modelMap);
+    if (v.groups !== undefined) set.groups = JSON.stringify(v.groups);
+    if (v.settings !== undefined) set.settings = JSON.stringify(v.settings);
+    if (v.weight !== undefined) set.weight = v.weight;
+    if (v.priority !== undefined) set.priority = v.priority;
+    if (v.enabled !== undefined) set.enabled = v.enabled ? 1 : 0;
+    if (v.simulated !== undefined) set.simulated = v.simulated ? 1 : 0;
+    await this.db.updateTable('channels').set(set).where('id', '=', id).execute();
+    this.invalidate();
+    return this.get(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.row(id);
+    await this.db.deleteFrom('channels').where('id', '=', id).execute();
+    this.invalidate();
+  }
+
+  async count(): Promise<number> {
+    const { n } = await this.db.selectFrom('channels').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    return Number(n);
+  }
+
+  private async row(id: string): Promise<ChannelsTable> {
+    const row = await this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!row) throw new GatewayError('not_found', 'Channel not found.', { code: 'channel_not_found' });
+    return row;
+  }
+
+  private toChannel(r: ChannelsTable): Channel {
+    return {
+      id: r.id,
+      provider: r.provider,
+      name: r.name,
+      baseUrl: r.base_url,
+      secret: r.secret_enc ? this.box.open(r.secret_enc) : null,
+      models: JSON.parse(r.models),
+      modelMap: JSON.parse(r.model_map),
+      groups: JSON.parse(r.groups),
+      settings: JSON.parse(r.settings),
+      weight: r.weight,
+      priority: r.priority,
+      enabled: r.enabled === 1,
+      simulated: r.simulated === 1,
+    };
+  }
+}
+
+function toView(r: ChannelsTable): ChannelView {
+  return {
+    id: r.id,
+    provider: r.provider,
+    name: r.name,
+    baseUrl: r.base_url,
+    hasSecret: r.secret_enc !== null,
+    models: JSON.parse(r.models),
+    modelMap: JSON.parse(r.model_map),
+    groups: JSON.parse(r.groups),
+    settings: JSON.parse(r.settings),
+    weight: r.weight,
+    priority: r.priority,
+    enabled: r.enabled === 1,
+    simulated: r.simulated === 1,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function validate(input: Partial<ChannelInput>, creating: boolean): Partial<ChannelInput> {
+  const out: Partial<ChannelInput> = { ...input };
+  if (creating || input.provider !== undefined) {
+    if (!isProviderKind(input.provider)) throw invalidRequest(`provider must be one of: ${PROVIDER_KINDS.join(', ')}.`, 'provider');
+  }
+  if (creating || input.name !== undefined) {
+    if (typeof input.name !== 'string' || !input.name.trim()) throw invalidRequest('The channel needs a name.', 'name');
+    out.name = input.name.trim();
+  }
+  if (creating || input.baseUrl !== undefined) {
+    try {
+      const u = new URL(String(input.baseUrl));
+      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+    } catch {
+      throw invalidRequest('baseUrl must be an http(s) URL.', 'baseUrl');
+    }
+    out.baseUrl = String(input.baseUrl).replace(/\/+$/, '');
+  }
+  if (input.models !== undefined) {
+    if (!Array.isArray(input.models) || input.models.some((m) => typeof m !== 'string' || !m.trim())) throw invalidRequest('models must be a list of model names.', 'models');
+    out.models = [...new Set(input.models.map((m) => m.trim()))];
+  }
+  if (input.groups !== undefined) {
+    if (!Array.isArray(input.groups) || input.groups.some((g) => typeof g !== 'string' || !g.trim())) throw invalidRequest('groups must be a list of group names.', 'groups');
+    out.groups = [...new Set(input.groups.map((g) => g.trim()))];
+  }
+  if (input.modelMap !== undefined) {
+    if (!isStringRecord(input.modelMap)) throw invalidRequest('modelMap must map model names to model names.', 'modelMap');
+  }
+  if (input.settings !== undefined && (typeof input.settings !== 'object' || input.settings === null || Array.isArray(input.settings)))
+    throw invalidRequest('settings must be an object.', 'settings');
+  for (const f of ['weight', 'priority'] as const) {
+    const v = input[f];
+    if (v !== undefined && (!Number.isInteger(v) || v < (f === 'weight' ? 0 : -1000) || v > 1_000_000)) throw invalidRequest(`${f} must be a whole number${f === 'weight' ? ' ≥ 0' : ''}.`, f);
+  }
+  if (input.secret !== undefined && input.secret !== null && typeof input.secret !== 'string') throw invalidRequest('secret must be a string.', 'secret');
+  return out;
+}
+
+function isStringRecord(v: unknown): v is Record<string, string> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string');
+}

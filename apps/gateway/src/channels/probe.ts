@@ -1,0 +1,39 @@
+import type { Channel } from './channels.js';
+import { adapterFor } from '../relay/providers/registry.js';
+import type { UpstreamClient } from '../relay/upstream.js';
+import { asGatewayError } from '../core/errors.js';
+
+export interface ProbeResult {
+  ok: boolean;
+  latencyMs: number;
+  status: number | null;
+  model: string | null;
+  message: string;
+}
+
+/**
+ * The admin "test" button: one smallest possible real call through the channel's adapter (a
+ * one-token chat for chat models, one embedding otherwise), timed end to end.
+ */
+export async function probeChannel(channel: Channel, upstream: UpstreamClient, model?: string, timeoutMs = 15_000): Promise<ProbeResult> {
+  const adapter = adapterFor(channel.provider);
+  const name = model ?? channel.models.find((m) => !/embed/i.test(m)) ?? channel.models[0] ?? null;
+  if (!adapter) return { ok: false, latencyMs: 0, status: null, model: name, message: `Unknown provider ${channel.provider}` };
+  if (!name) return { ok: false, latencyMs: 0, status: null, model: null, message: 'The channel lists no models.' };
+  const upstreamModel = channel.modelMap[name] ?? name;
+  const embedding = /embed/i.test(name);
+  const call = embedding
+    ? { operation: 'embedding' as const, model: upstreamModel, stream: false, body: { model: upstreamModel, input: 'ping' } }
+    : { operation: 'chat' as const, model: upstreamModel, stream: false, body: { model: upstreamModel, messages: [{ role: 'user', content: 'ping' }], max_tokens: 1 } };
+  const started = performance.now();
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    const res = await upstream.send(adapter.buildRequest(call, channel), signal, { headersMs: timeoutMs, idleMs: timeoutMs });
+    const text = await res.body.text();
+    const latencyMs = Math.round(performance.now() - started);
+    if (res.status >= 400) return { ok: false, latencyMs, status: res.status, model: name, message: adapter.classifyError(res.status, text, res.headers).error.message };
+    return { ok: true, latencyMs, status: res.status, model: name, message: 'OK' };
+  } catch (err) {
+    return { ok: false, latencyMs: Math.round(performance.now() - started), status: null, model: name, message: asGatewayError(err).message };
+  }
+}

@@ -1,0 +1,55 @@
+import { createApp } from '../apps/apps.js';
+import { createKey } from '../apps/keys.js';
+import type { Config } from '../config/config.js';
+import { createLogger } from '../core/logger.js';
+import { startGateway } from '../gateway.js';
+
+/** `apigpt serve`: starts the gateway, prints how to use it, stops cleanly on SIGINT / SIGTERM. */
+export async function serve(config: Config): Promise<number> {
+  const log = createLogger(config.logLevel);
+  const gw = await startGateway(config, { log });
+  const base = config.publicUrl ?? gw.url;
+  const channels = await gw.services.channels.list();
+  let quickKey: string | null = null;
+  if (gw.firstStart) {
+    // A first App and key for the admin, so the printed curl call works as pasted.
+    const admin = await gw.services.db.selectFrom('users').select('id').where('email', '=', gw.firstStart.adminEmail).executeTakeFirstOrThrow();
+    const app = await createApp(gw.services.db, admin.id, { name: 'Quickstart' });
+    quickKey = (await createKey(gw.services.db, admin.id, app.id, 'quickstart')).key;
+  }
+  const model = channels.find((c) => c.enabled)?.models.find((m) => !/embed|instruct/.test(m)) ?? 'gpt-4o-mini';
+  const lines = [
+    '',
+    `  APIGPT is running.`,
+    `  Console:   ${base}/`,
+    `  API:       ${base}/v1   (OpenAI-compatible; docs at ${base}/api/docs)`,
+    `  Database:  ${gw.services.dbh.describe}`,
+    `  Channels:  ${channels.map((c) => `${c.name}${c.simulated ? ' [simulated]' : ''}${c.enabled ? '' : ' (disabled)'}`).join(', ') || 'none — add one in the console or with `apigpt channel add`'}`,
+  ];
+  if (gw.firstStart) {
+    lines.push(`  Admin:     ${gw.firstStart.adminEmail}  password: ${gw.firstStart.generatedPassword ?? '(from APIGPT_ADMIN_PASSWORD)'}`);
+    if (gw.firstStart.generatedPassword) lines.push('             (generated; shown this once — change it in the console)');
+  }
+  lines.push(
+    '',
+    quickKey ? `  Try it (this key belongs to the admin's "Quickstart" app and is shown once):` : '  Try it (create an App in the console to get a key):',
+    `  curl ${base}/v1/chat/completions \\`,
+    `    -H "Authorization: Bearer ${quickKey ?? '$APIGPT_KEY'}" -H "Content-Type: application/json" \\`,
+    `    -d '{"model":"${model}","messages":[{"role":"user","content":"Hello!"}]}'`,
+    '',
+  );
+  process.stdout.write(lines.join('\n') + '\n');
+
+  await new Promise<void>((resolve) => {
+    const stop = (sig: string) => {
+      log.info(`${sig} received, shutting down`);
+      void gw.close().then(resolve, (err) => {
+        log.error('shutdown failed', err);
+        resolve();
+      });
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  return 0;
+}

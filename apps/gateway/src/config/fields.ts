@@ -1,0 +1,47 @@
+/**
+ * Every setting, once: its environment variable, its `apigpt.yaml` key, how to parse it and what it
+ * does. The loader, the validation messages and the README's table all come from this list.
+ */
+export type FieldType = 'string' | 'url' | 'int' | 'bool' | 'bytes' | 'list';
+
+export interface FieldSpec {
+  key: string; // apigpt.yaml key and Config property
+  env: string;
+  type: FieldType;
+  default?: string | number | boolean | string[];
+  min?: number;
+  max?: number;
+  doc: string;
+  secret?: boolean;
+}
+
+export const FIELDS = [
+  { key: 'port', env: 'PORT', type: 'int', default: 3000, min: 0, max: 65535, doc: 'HTTP port of the gateway and console' },
+  { key: 'host', env: 'APIGPT_HOST', type: 'string', default: '0.0.0.0', doc: 'Address to listen on' },
+  { key: 'dataDir', env: 'APIGPT_DATA_DIR', type: 'string', default: './data', doc: 'Folder for the SQLite database, the master key file and stored images' },
+  { key: 'databaseUrl', env: 'DATABASE_URL', type: 'url', doc: 'PostgreSQL URL (`postgres://...`); when unset, SQLite in the data folder is used', secret: true },
+  { key: 'databaseSchema', env: 'APIGPT_DATABASE_SCHEMA', type: 'string', doc: 'PostgreSQL schema to use (created if missing); default `public`' },
+  { key: 'redisUrl', env: 'REDIS_URL', type: 'url', doc: 'Redis URL for shared state across several gateway processes', secret: true },
+  { key: 'redisPrefix', env: 'APIGPT_REDIS_PREFIX', type: 'string', default: 'apigpt:', doc: 'Prefix of every Redis key this gateway writes' },
+  { key: 'publicUrl', env: 'APIGPT_PUBLIC_URL', type: 'url', doc: 'Public base URL shown in examples and signed links (default `http://localhost:PORT`)' },
+  { key: 'secret', env: 'APIGPT_SECRET', type: 'string', doc: 'Master secret that encrypts provider keys at rest; when unset a random key file `master.key` (mode 0600) is created in the data folder', secret: true },
+  { key: 'adminEmail', env: 'APIGPT_ADMIN_EMAIL', type: 'string', default: 'admin@apigpt.local', doc: 'Email of the root admin created at first start' },
+  { key: 'adminPassword', env: 'APIGPT_ADMIN_PASSWORD', type: 'string', doc: 'Password of the root admin; when unset one is generated and printed once at first start', secret: true },
+  { key: 'rootToken', env: 'APIGPT_ROOT_TOKEN', type: 'string', doc: 'Bearer token that acts as the root admin on the management API (for automation)', secret: true },
+  { key: 'signupEnabled', env: 'APIGPT_SIGNUP', type: 'bool', default: true, doc: 'Whether anyone may sign up (no approval step)' },
+  { key: 'bodyLimit', env: 'APIGPT_BODY_LIMIT', type: 'bytes', default: '20mb', doc: 'Largest request body accepted (`20mb`, `512kb`, or bytes); larger bodies get 413' },
+  { key: 'upstreamConnectTimeoutMs', env: 'APIGPT_UPSTREAM_CONNECT_TIMEOUT_MS', type: 'int', default: 10000, min: 1, doc: 'Timeout to connect to a provider' },
+  { key: 'upstreamTimeoutMs', env: 'APIGPT_UPSTREAM_TIMEOUT_MS', type: 'int', default: 300000, min: 1, doc: 'Timeout for the provider to send response headers (time to first byte)' },
+  { key: 'upstreamIdleTimeoutMs', env: 'APIGPT_UPSTREAM_IDLE_TIMEOUT_MS', type: 'int', default: 120000, min: 1, doc: 'Longest silence allowed between two chunks of a provider stream' },
+  { key: 'demoChannel', env: 'APIGPT_DEMO_CHANNEL', type: 'string', default: 'auto', doc: '`auto`: create the "Demo (simulated)" channel on the built-in simulator when no provider key is configured; `on` / `off` to force' },
+  { key: 'simulatorPort', env: 'APIGPT_SIMULATOR_PORT', type: 'int', default: 0, min: 0, max: 65535, doc: 'Port of the built-in simulator behind the demo channel (0 = any free port)' },
+  { key: 'logLevel', env: 'APIGPT_LOG_LEVEL', type: 'string', default: 'info', doc: '`debug`, `info`, `warn`, `error` or `silent`' },
+  { key: 'logFlushMs', env: 'APIGPT_LOG_FLUSH_MS', type: 'int', default: 20, min: 1, doc: 'Request-log rows are written in one transaction every this many milliseconds' },
+  // Provider keys: at first start each becomes a channel (see channels/bootstrap.ts).
+  { key: 'openaiApiKey', env: 'OPENAI_API_KEY', type: 'string', doc: 'Creates an OpenAI channel at first start', secret: true },
+  { key: 'openaiBaseUrl', env: 'OPENAI_BASE_URL', type: 'url', default: 'https://api.openai.com/v1', doc: 'Base URL of that OpenAI channel' },
+  { key: 'openaiModels', env: 'OPENAI_MODELS', type: 'list', doc: 'Models of that channel (comma-separated); default: a list of current OpenAI models' },
+  { key: 'openaiCompatibleBaseUrl', env: 'OPENAI_COMPATIBLE_BASE_URL', type: 'url', doc: 'Creates an OpenAI-compatible channel (Ollama, vLLM, DeepSeek...) at first start' },
+  { key: 'openaiCompatibleApiKey', env: 'OPENAI_COMPATIBLE_API_KEY', type: 'string', doc: 'Key of that OpenAI-compatible channel, if it needs one', secret: true },
+  { key: 'openaiCompatibleModels', env: 'OPENAI_COMPATIBLE_MODELS', type: 'list', doc: 'Models of that channel; default: asked from its `/models` at start' },
+] as const satisfies readonly FieldSpec[];

@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import { startSimulator, type Simulator } from '@apigpt/simulator';
+import { ensureRootAdmin } from './accounts/bootstrap.js';
+import { bootstrapProviderChannels, builtinSimulatorNeeded, ensureDemoChannel, wantsDemoChannel } from './channels/bootstrap.js';
+import type { Config } from './config/config.js';
+import { createServices, type ServiceOverrides, type Services } from './services.js';
+import { buildServer, type ServerOptions } from './http/server.js';
+
+export interface Gateway {
+  app: FastifyInstance;
+  services: Services;
+  /** Base URL the gateway listens on, e.g. http://127.0.0.1:3000 */
+  url: string;
+  simulator: Simulator | null;
+  /** Set on the first start only, when the root admin's password was generated. */
+  firstStart: { adminEmail: string; generatedPassword?: string } | null;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends ServiceOverrides, ServerOptions {
+  /** Listen (default true); false builds everything for `app.inject`. */
+  listen?: boolean;
+}
+
+/**
+ * Starts a whole gateway from config: storage and migrations, the root admin, channels from the
+ * environment (or the simulated demo channel), the HTTP server.
+ */
+export async function startGateway(config: Config, opts: StartOptions = {}): Promise<Gateway> {
+  const services = await createServices(config, opts);
+  let simulator: Simulator | null = null;
+  let app: FastifyInstance | null = null;
+  try {
+    const admin = await ensureRootAdmin(services.db, config.adminEmail, config.adminPassword);
+    await bootstrapProviderChannels(config, services.channels, services.log);
+    if (wantsDemoChannel(config) || (await builtinSimulatorNeeded(services.channels))) {
+      const needed = wantsDemoChannel(config) || (await builtinSimulatorNeeded(services.channels));
+      if (needed) {
+        simulator = await startSimulator({ port: config.simulatorPort, host: '127.0.0.1' });
+        const demo = await ensureDemoChannel(services.channels, simulator.url, services.log);
+        if (!demo) {
+          await simulator.close();
+          simulator = null;
+        }
+      }
+    }
+    app = await buildServer(services, opts);
+    let url = '';
+    if (opts.listen !== false) {
+      url = await app.listen({ port: config.port, host: config.host });
+      url = url.replace('[::1]', 'localhost').replace('0.0.0.0', 'localhost');
+      const addr = app.server.address();
+      if (addr && typeof addr === 'object') url = `http://${config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host}:${addr.port}`;
+    } else {
+      await app.ready();
+    }
+    const sim = simulator;
+    const server = app;
+    return {
+      app: server,
+      services,
+      url,
+      simulator: sim,
+      firstStart: admin ? { adminEmail: admin.user.email, generatedPassword: admin.generatedPassword } : null,
+      async close() {
+        await server.close();
+        await services.close();
+        if (sim) await sim.close();
+      },
+    };
+  } catch (err) {
+    if (app) await app.close().catch(() => {});
+    await services.close().catch(() => {});
+    if (simulator) await simulator.close().catch(() => {});
+    throw err;
+  }
+}

@@ -1,0 +1,65 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { resolveKey, type KeyContext } from '../apps/keys.js';
+import { SESSION_COOKIE, userForSession } from '../accounts/sessions.js';
+import type { User } from '../accounts/users.js';
+import { GatewayError } from '../core/errors.js';
+import type { Db } from '../storage/database.js';
+import type { Dialect } from '../relay/types.js';
+import { readCookie } from './cookies.js';
+
+/** Where each dialect's SDK puts the key: OpenAI a bearer token, Anthropic `x-api-key`, Gemini `x-goog-api-key` or `?key=`. */
+export function keyFromRequest(req: FastifyRequest, dialect: Dialect): string | undefined {
+  const h = req.headers;
+  if (dialect === 'anthropic' && typeof h['x-api-key'] === 'string') return h['x-api-key'];
+  if (dialect === 'gemini') {
+    if (typeof h['x-goog-api-key'] === 'string') return h['x-goog-api-key'];
+    const q = (req.query as Record<string, unknown> | undefined)?.key;
+    if (typeof q === 'string') return q;
+  }
+  const auth = h.authorization;
+  if (typeof auth === 'string' && auth.slice(0, 7).toLowerCase() === 'bearer ') return auth.slice(7).trim();
+  if (dialect === 'openai' && typeof h['api-key'] === 'string') return h['api-key']; // Azure-style clients
+  return undefined;
+}
+
+export async function requireKey(db: Db, req: FastifyRequest, dialect: Dialect): Promise<KeyContext> {
+  const key = keyFromRequest(req, dialect);
+  if (!key) throw new GatewayError('authentication', "You didn't provide an API key. Send it as `Authorization: Bearer sk-...`.", { code: 'missing_api_key' });
+  const ctx = key.startsWith('sk-') && key.length <= 200 ? await resolveKey(db, key) : undefined;
+  if (!ctx) throw new GatewayError('authentication', `Incorrect API key provided: ${maskKey(key)}.`, { code: 'invalid_api_key' });
+  return ctx;
+}
+
+export function maskKey(key: string): string {
+  return key.length > 12 ? `${key.slice(0, 6)}***${key.slice(-4)}` : '***';
+}
+
+export interface Principal {
+  user: User;
+  /** How the caller proved who it is. */
+  via: 'session' | 'root_token';
+  sessionToken?: string;
+}
+
+/** Management API callers: a console session cookie, or the root token for automation. */
+export async function principalFor(db: Db, req: FastifyRequest, rootToken: string | undefined, rootEmail: string): Promise<Principal | undefined> {
+  const auth = req.headers.authorization;
+  if (rootToken && typeof auth === 'string' && auth.slice(0, 7).toLowerCase() === 'bearer ') {
+    const given = Buffer.from(auth.slice(7).trim());
+    const expected = Buffer.from(rootToken);
+    if (given.length === expected.length && timingSafeEqual(given, expected)) {
+      const root =
+        (await db.selectFrom('users').selectAll().where('email', '=', rootEmail).where('role', '=', 'admin').executeTakeFirst()) ??
+        (await db.selectFrom('users').selectAll().where('role', '=', 'admin').orderBy('created_at', 'asc').executeTakeFirst());
+      if (!root) throw new GatewayError('internal', 'No admin account exists.');
+      const { password_hash: _p, ...user } = root;
+      return { user, via: 'root_token' };
+    }
+    throw new GatewayError('authentication', 'The bearer token is not valid.', { code: 'invalid_token' });
+  }
+  const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+  if (!token) return undefined;
+  const user = await userForSession(db, token);
+  return user ? { user, via: 'session', sessionToken: token } : undefined;
+}

@@ -1,0 +1,43 @@
+import type { ServerResponse } from 'node:http';
+import { asGatewayError, GatewayError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { DialectCodec } from '../relay/dialects/types.js';
+import type { Dialect } from '../relay/types.js';
+import { validationError } from './validation.js';
+
+export type ErrorDialect = Dialect | 'api';
+
+export interface ErrorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+}
+
+/**
+ * One place turns anything thrown into the caller's error shape. Internal errors are logged with
+ * their stack and reach the client as a plain message: no trace, no secret.
+ */
+export function toErrorResponse(err: unknown, dialect: ErrorDialect, codecs: Partial<Record<Dialect, DialectCodec>>, log: Logger): ErrorResponse {
+  const v = (err as { validation?: unknown[] })?.validation;
+  const e = Array.isArray(v) ? ((err as { cause?: unknown }).cause instanceof GatewayError ? ((err as { cause: GatewayError }).cause) : validationError(v as never)) : asGatewayError(err);
+  if (e.kind === 'internal') log.error('internal error', (e.cause as Error) ?? err);
+  const headers: Record<string, string> = { ...(e.headers ?? {}) };
+  if (e.retryAfter !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfter));
+  const codec = dialect === 'api' ? undefined : codecs[dialect];
+  if (codec) {
+    const r = codec.renderError(e);
+    return { status: r.status, headers, body: r.body };
+  }
+  // The management API's own shape: the OpenAI envelope too, so one client helper reads both.
+  return { status: e.status, headers, body: { error: { message: e.message, type: e.kind, param: e.param, code: e.code } } };
+}
+
+/** For replies that bypassed the framework (hijacked streams) and failed before any byte was sent. */
+export function writeErrorResponse(res: ServerResponse, r: ErrorResponse): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(r.status, { 'content-type': 'application/json; charset=utf-8', ...r.headers });
+  res.end(JSON.stringify(r.body));
+}

@@ -1,0 +1,80 @@
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { GatewayError } from '../core/errors.js';
+import type { Services } from '../services.js';
+import { registerApi, type ApiHooks, type ApiSettings } from '../api/index.js';
+import { registerOpenAIRoutes } from '../relay/dialects/openai/routes.js';
+import { toErrorResponse, type ErrorDialect } from './errors.js';
+import { createValidatorCompiler } from './validation.js';
+
+export interface ServerOptions {
+  settings?: () => ApiSettings;
+  hooks?: ApiHooks;
+  /** Extra route registrations (console, other dialects) that need the same error handling. */
+  plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
+  version?: string;
+}
+
+/** Builds the HTTP server around ready services. Nothing global: tests build several at once. */
+export async function buildServer(services: Services, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    bodyLimit: config.bodyLimit,
+    logger: false,
+    trustProxy: true,
+    // Long streams must not be cut by the server's own timeouts.
+    requestTimeout: 0,
+    keepAliveTimeout: 65_000,
+    return503OnClosing: true,
+  });
+  app.setValidatorCompiler(createValidatorCompiler());
+  app.decorateRequest('apiKey', null);
+
+  app.setErrorHandler((err, req, reply) => {
+    const r = toErrorResponse(err, dialectOf(req), services.relay.codecs, services.log);
+    reply.code(r.status).headers(r.headers).send(r.body);
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = new GatewayError('not_found', `Unknown route: ${req.method} ${req.url.split('?')[0]}`, { code: 'unknown_url' });
+    const r = toErrorResponse(e, dialectOf(req), services.relay.codecs, services.log);
+    reply.code(r.status).send(r.body);
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'APIGPT',
+        version: opts.version ?? '0.1.0',
+        description: 'Management API (`/api`) and the OpenAI-compatible relay (`/v1`). Relay calls take an App key as `Authorization: Bearer sk-...`; management calls take the console session cookie or the root token.',
+      },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'App API key (relay) or APIGPT_ROOT_TOKEN (management)' },
+          session: { type: 'apiKey', in: 'cookie', name: 'apigpt_session' },
+        },
+      },
+      security: [{ session: [] }, { bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  const settings = opts.settings ?? (() => ({ signupEnabled: config.signupEnabled }));
+  registerApi(app, { services, settings, hooks: opts.hooks ?? {} });
+  registerOpenAIRoutes(app, services);
+  for (const plugin of opts.plugins ?? []) await plugin(app);
+  return app;
+}
+
+/** Which error shape a request expects: from its route, or guessed from its path when unrouted. */
+function dialectOf(req: FastifyRequest): ErrorDialect {
+  const d = req.routeOptions?.config?.dialect;
+  if (d) return d;
+  const url = req.url;
+  if (url.startsWith('/api/')) return 'api';
+  if (url.startsWith('/v1beta/')) return 'gemini';
+  if (url.startsWith('/v1/messages') && req.headers['anthropic-version']) return 'anthropic';
+  return 'openai';
+}

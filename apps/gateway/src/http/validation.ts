@@ -1,0 +1,54 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { FastifySchemaCompiler } from 'fastify';
+import { GatewayError } from '../core/errors.js';
+
+/**
+ * Bodies are checked strictly (no type coercion: `"temperature": "hot"` is an error, as OpenAI says),
+ * while query strings and path parameters are coerced from text as usual.
+ */
+export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
+  const strict = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, strict: false });
+  const coercing = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false });
+  addFormats.default(strict);
+  addFormats.default(coercing);
+  return ({ schema, httpPart }) => {
+    const ajv = httpPart === 'body' ? strict : coercing;
+    const validate = ajv.compile(schema as object);
+    return (data: unknown) => (validate(data) ? { value: data } : { error: validationError(validate.errors ?? [], httpPart) });
+  };
+}
+
+/** One clear message naming the field in the caller's terms: `messages[0].role`. */
+export function validationError(errors: ErrorObject[], httpPart?: string): GatewayError {
+  const e = pickMostSpecific(errors);
+  if (!e) return new GatewayError('invalid_request', 'Invalid request.', { code: 'invalid_request' });
+  let path = pointerToParam(e.instancePath);
+  if (e.keyword === 'required') {
+    const missing = (e.params as { missingProperty: string }).missingProperty;
+    path = path ? `${path}.${missing}` : missing;
+    return new GatewayError('invalid_request', `Missing required parameter: '${path}'.`, { param: path, code: 'missing_required_parameter' });
+  }
+  const where = path ? `'${path}'` : httpPart === 'querystring' ? 'the query string' : 'the request body';
+  let detail = e.message ?? 'is invalid';
+  if (e.keyword === 'enum') detail = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (e.keyword === 'additionalProperties') detail = `has an unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+  return new GatewayError('invalid_request', `Invalid value for ${where}: ${detail}.`, { param: path || null, code: 'invalid_value' });
+}
+
+/** ajv reports every branch of a union; the deepest path is the one the caller got wrong. */
+function pickMostSpecific(errors: ErrorObject[]): ErrorObject | undefined {
+  if (errors.length <= 1) return errors[0];
+  const useful = errors.filter((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
+  const list = useful.length ? useful : errors;
+  return list.reduce((best, e) => (e.instancePath.length > best.instancePath.length ? e : best), list[0]);
+}
+
+function pointerToParam(pointer: string): string {
+  if (!pointer) return '';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((seg) => seg.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}

@@ -1,0 +1,79 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError } from '../../../core/errors.js';
+import type { KeyContext } from '../../../apps/keys.js';
+import { requireKey } from '../../../http/auth.js';
+import { toErrorResponse, writeErrorResponse } from '../../../http/errors.js';
+import type { Services } from '../../../services.js';
+import type { Operation } from '../../types.js';
+import { ChatCompletionRequest, CompletionRequest, EmbeddingRequest, ModelList, OpenAIErrorBody } from './schemas.js';
+
+const ENDPOINTS: { path: string; operation: Operation; schema: object; summary: string }[] = [
+  { path: '/v1/chat/completions', operation: 'chat', schema: ChatCompletionRequest, summary: 'Chat completion (OpenAI-compatible), plain or streamed' },
+  { path: '/v1/completions', operation: 'completion', schema: CompletionRequest, summary: 'Text completion (legacy OpenAI), plain or streamed' },
+  { path: '/v1/embeddings', operation: 'embedding', schema: EmbeddingRequest, summary: 'Embeddings, float or base64' },
+];
+
+const errorResponses = { 400: OpenAIErrorBody, 401: OpenAIErrorBody, 403: OpenAIErrorBody, 404: OpenAIErrorBody, 429: OpenAIErrorBody, 502: OpenAIErrorBody };
+
+/** The OpenAI dialect's routes. Errors thrown here are rendered by the server in OpenAI's shape. */
+export function registerOpenAIRoutes(app: FastifyInstance, services: Services): void {
+  const config = { dialect: 'openai' as const };
+  // The key is checked before the body is read or parsed: an unauthenticated caller costs nothing.
+  app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config?.dialect === 'openai') request.apiKey = await requireKey(services.db, request, 'openai');
+  });
+  for (const ep of ENDPOINTS) {
+    app.post(ep.path, { config, schema: { tags: ['OpenAI dialect'], summary: ep.summary, body: ep.schema, security: [{ bearer: [] }] } }, async (request, reply) => {
+      const key = request.apiKey!;
+      const body = request.body as Record<string, unknown>;
+      const stream = body.stream === true;
+      if (body.stream_options && !stream)
+        throw new GatewayError('invalid_request', "The 'stream_options' parameter is only allowed when 'stream' is enabled.", { param: 'stream_options', code: 'invalid_value' });
+      if (stream && ep.operation === 'embedding') throw new GatewayError('invalid_request', 'Embeddings cannot be streamed.', { param: 'stream' });
+      return relay(services, request, reply, {
+        key,
+        operation: ep.operation,
+        endpoint: ep.path,
+        body,
+        stream,
+        clientWantsUsage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
+      });
+    });
+  }
+
+  app.get('/v1/models', { config, schema: { tags: ['OpenAI dialect'], summary: 'Models this key may use', response: { 200: ModelList, ...errorResponses }, security: [{ bearer: [] }] } }, async (request) => {
+    const key = request.apiKey!;
+    const models = await services.router.models(key.group);
+    return { object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: MODEL_EPOCH, owned_by: m.ownedBy })) };
+  });
+
+  app.get('/v1/models/:model', { config, schema: { tags: ['OpenAI dialect'], summary: 'One model', security: [{ bearer: [] }] } }, async (request) => {
+    const key = request.apiKey!;
+    const id = (request.params as { model: string }).model;
+    const m = (await services.router.models(key.group)).find((x) => x.id === id);
+    if (!m) throw new GatewayError('not_found', `The model \`${id}\` does not exist or you do not have access to it.`, { param: 'model', code: 'model_not_found' });
+    return { id: m.id, object: 'model', created: MODEL_EPOCH, owned_by: m.ownedBy };
+  });
+}
+
+/** A stable `created` for listed models: the gateway does not know when a provider made them. */
+const MODEL_EPOCH = 1_700_000_000;
+
+async function relay(
+  services: Services,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  call: { key: KeyContext; operation: Operation; endpoint: string; body: Record<string, unknown>; stream: boolean; clientWantsUsage: boolean },
+) {
+  if (call.stream) reply.hijack();
+  try {
+    const result = await services.relay.run({ dialect: 'openai', model: String(call.body.model), clientIp: request.ip ?? null, ...call }, reply.raw);
+    if (!result) return reply;
+    return reply.code(result.status).headers(result.headers).header('content-type', result.contentType).send(result.body);
+  } catch (err) {
+    // A hijacked reply bypasses Fastify's error handler, so it is rendered here.
+    if (!call.stream) throw err;
+    writeErrorResponse(reply.raw, toErrorResponse(err, 'openai', services.relay.codecs, services.log));
+    return reply;
+  }
+}

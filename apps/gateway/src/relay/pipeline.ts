@@ -1,0 +1,255 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { KeyContext } from '../apps/keys.js';
+import { asGatewayError, GatewayError } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { DialectCodec, StreamTap } from './dialects/types.js';
+import type { Admission, CallInfo, CallPolicy } from './policy.js';
+import type { RequestLogRow, RequestLogWriter } from './request-log.js';
+import type { Route, Router } from './router.js';
+import { SSE_HEADERS } from './sse.js';
+import type { Dialect, Operation, Usage } from './types.js';
+import { ZERO_USAGE } from './types.js';
+import type { UpstreamClient, UpstreamResponse } from './upstream.js';
+
+export interface RelayDeps {
+  router: Router;
+  upstream: UpstreamClient;
+  policy: CallPolicy;
+  codecs: Record<Dialect, DialectCodec | undefined>;
+  logWriter: RequestLogWriter;
+  /** Channels tried at most per call (retryable failures move to the next). */
+  maxAttempts: number;
+  /** Translates a body between dialects when a channel's provider speaks another one. */
+  translate?: Translator;
+}
+
+/** Hook for cross-dialect calls (client dialect ≠ provider dialect). */
+export interface Translator {
+  canTranslate(from: Dialect, to: Dialect, operation: Operation): boolean;
+}
+
+export interface RelayRequest {
+  key: KeyContext;
+  dialect: Dialect;
+  operation: Operation;
+  endpoint: string;
+  model: string;
+  stream: boolean;
+  body: Record<string, unknown>;
+  clientIp: string | null;
+  /** Whether the caller asked for usage in its stream (OpenAI's `stream_options.include_usage`). */
+  clientWantsUsage: boolean;
+}
+
+/** What the HTTP layer needs to answer a non-streamed call. */
+export interface BufferedReply {
+  status: number;
+  contentType: string;
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
+/**
+ * The data path for one call: route → admit → upstream (with failover before the first byte) →
+ * answer → meter. Pass-through when the provider speaks the caller's dialect: the body goes out as
+ * the caller sent it but for the model name, and the answer comes back byte for byte.
+ */
+export class Relay {
+  constructor(private readonly deps: RelayDeps) {}
+
+  get codecs(): RelayDeps['codecs'] {
+    return this.deps.codecs;
+  }
+
+  /**
+   * Runs the call. For a non-streamed call it resolves to the reply to send; for a streamed call
+   * it writes to `res` itself and resolves to null. Errors before any byte was sent are thrown
+   * (as GatewayError) for the caller's dialect renderer.
+   */
+  async run(req: RelayRequest, res: ServerResponse): Promise<BufferedReply | null> {
+    const codec = this.deps.codecs[req.dialect]!;
+    const started = performance.now();
+    const log = this.baseLog(req);
+    const ac = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) ac.abort();
+    };
+    res.on('close', onClose);
+
+    let routes: Route[];
+    let promptEstimate = 0;
+    let admission: Admission;
+    try {
+      routes = await this.deps.router.routes(req.model, req.key.group, req.operation);
+      promptEstimate = codec.estimatePrompt(req.operation, req.body);
+      const info: CallInfo = { ...req, promptEstimate };
+      admission = await this.deps.policy.admit(info);
+    } catch (err) {
+      res.off('close', onClose);
+      const e = asGatewayError(err);
+      this.deps.logWriter.push(finish(log, started, e.status, e));
+      throw e;
+    }
+
+    let attempts = 0;
+    let lastError: GatewayError | null = null;
+    const tries = routes.slice(0, Math.max(1, this.deps.maxAttempts));
+    for (const route of tries) {
+      attempts++;
+      log.channel_id = route.channel.id;
+      log.model_sent = route.upstreamModel;
+      log.attempts = attempts;
+      let upstream: UpstreamResponse;
+      try {
+        const call = this.upstreamCall(req, route);
+        upstream = await this.deps.upstream.send(route.adapter.buildRequest(call, route.channel), ac.signal);
+      } catch (err) {
+        lastError = asGatewayError(err);
+        if (ac.signal.aborted) break;
+        continue; // transport failures are always worth another channel
+      }
+      if (upstream.status >= 400) {
+        const text = await upstream.body.text().catch(() => '');
+        const failure = route.adapter.classifyError(upstream.status, text, upstream.headers);
+        lastError = failure.error;
+        if (failure.retryable && !ac.signal.aborted) continue;
+        break;
+      }
+      try {
+        if (req.stream) {
+          await this.pipeStream(req, codec, upstream, res, log, started, promptEstimate, admission, ac);
+          return null;
+        }
+        const reply = await this.readBody(req, codec, upstream, log, promptEstimate);
+        res.off('close', onClose);
+        admission.settle({ usage: reply.usage, failed: false, log: finish(log, started, 200) });
+        return { status: 200, contentType: reply.contentType, body: reply.body, headers: { 'x-request-id': log.id } };
+      } catch (err) {
+        const e = asGatewayError(err);
+        if (res.headersSent) throw e; // a stream already answered; pipeStream settled it
+        lastError = e;
+        continue;
+      }
+    }
+    res.off('close', onClose);
+    const error = ac.signal.aborted
+      ? new GatewayError('upstream', 'The client closed the connection.', { status: 499, code: 'client_closed' })
+      : (lastError ?? new GatewayError('upstream', 'No channel could serve the request.', { code: 'no_channel' }));
+    admission.settle({ usage: ZERO_USAGE, failed: true, log: finish(log, started, error.status, error) });
+    throw error;
+  }
+
+  private upstreamCall(req: RelayRequest, route: Route) {
+    if (route.adapter.dialect !== req.dialect && !this.deps.translate?.canTranslate(req.dialect, route.adapter.dialect, req.operation))
+      throw new GatewayError('invalid_request', `Channel ${route.channel.name} (${route.adapter.label}) cannot serve ${req.dialect}-dialect requests.`, {
+        code: 'unsupported_dialect',
+      });
+    const body: Record<string, unknown> = { ...req.body, model: route.upstreamModel };
+    if (req.stream && req.dialect === 'openai' && (req.operation === 'chat' || req.operation === 'completion')) {
+      // Ask for the usage report so metering never has to guess; the tap hides it again when the
+      // caller did not ask for it.
+      body.stream_options = { ...((req.body.stream_options as object | null) ?? {}), include_usage: true };
+    }
+    return { operation: req.operation, model: route.upstreamModel, stream: req.stream, body };
+  }
+
+  private async readBody(req: RelayRequest, codec: DialectCodec, upstream: UpstreamResponse, log: RequestLogRow, promptEstimate: number) {
+    const body = Buffer.from(await upstream.body.arrayBuffer());
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new GatewayError('upstream', 'The provider sent a response that is not valid JSON.', { code: 'bad_upstream_response' });
+    }
+    const usage = codec.usageFromBody(req.operation, json, promptEstimate);
+    applyUsage(log, usage);
+    const ct = upstream.headers['content-type'];
+    return { body, usage, contentType: typeof ct === 'string' ? ct : 'application/json' };
+  }
+
+  private async pipeStream(
+    req: RelayRequest,
+    codec: DialectCodec,
+    upstream: UpstreamResponse,
+    res: ServerResponse,
+    log: RequestLogRow,
+    started: number,
+    promptEstimate: number,
+    admission: Admission,
+    ac: AbortController,
+  ): Promise<void> {
+    const tap: StreamTap = codec.tapStream(req.operation, req.clientWantsUsage);
+    const decoder = new TextDecoder();
+    let failure: GatewayError | null = null;
+    res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': log.id });
+    try {
+      for await (const chunk of upstream.body) {
+        const out = tap.push(decoder.decode(chunk as Buffer, { stream: true }));
+        if (!out) continue;
+        if (log.ttft_ms === null) log.ttft_ms = Math.round(performance.now() - started);
+        if (!res.write(out)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        if (res.destroyed) break;
+      }
+      const rest = tap.end() + decoder.decode();
+      if (rest && !res.destroyed) res.write(rest);
+      if (!tap.complete && !tap.inBandError && !res.destroyed)
+        failure = new GatewayError('upstream', 'The provider ended the stream before it was complete.', { code: 'stream_interrupted' });
+    } catch (err) {
+      failure = ac.signal.aborted ? null : asGatewayError(err);
+    }
+    if (failure && !res.destroyed) res.write(codec.streamError(failure));
+    if (!res.destroyed) res.end();
+    const clientGone = ac.signal.aborted || (res.destroyed && !res.writableFinished);
+    // Whatever the provider produced up to this point is metered, even when the stream broke.
+    const usage = tap.usage(promptEstimate);
+    applyUsage(log, usage);
+    const status = clientGone ? 499 : failure ? failure.status : tap.inBandError ? 502 : 200;
+    const error = clientGone ? new GatewayError('upstream', 'The client closed the connection.', { code: 'client_closed' }) : failure ?? (tap.inBandError ? new GatewayError('upstream', tap.inBandError.slice(0, 500), { code: 'upstream_stream_error' }) : undefined);
+    if (clientGone) upstream.body.destroy();
+    admission.settle({ usage, failed: false, log: finish(log, started, status, error) });
+  }
+
+  private baseLog(req: RelayRequest): RequestLogRow {
+    return {
+      id: newId('req'),
+      created_at: Date.now(),
+      user_id: req.key.userId,
+      app_id: req.key.appId,
+      key_id: req.key.keyId,
+      key_prefix: req.key.prefix,
+      endpoint: req.endpoint,
+      dialect: req.dialect,
+      model_requested: req.model,
+      model_sent: null,
+      channel_id: null,
+      stream: req.stream ? 1 : 0,
+      status: 0,
+      error_code: null,
+      error_message: null,
+      latency_ms: 0,
+      ttft_ms: null,
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      cached_tokens: 0,
+      attempts: 0,
+      client_ip: req.clientIp,
+    };
+  }
+}
+
+function applyUsage(log: RequestLogRow, usage: Usage): void {
+  log.prompt_tokens = usage.promptTokens;
+  log.completion_tokens = usage.completionTokens;
+  log.cached_tokens = usage.cachedTokens;
+}
+
+function finish(log: RequestLogRow, started: number, status: number, error?: GatewayError): RequestLogRow {
+  log.status = status;
+  log.latency_ms = Math.round(performance.now() - started);
+  if (error) {
+    log.error_code = error.code ?? error.kind;
+    log.error_message = error.message.slice(0, 500);
+  }
+  return log;
+}

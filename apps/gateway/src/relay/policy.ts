@@ -1,0 +1,47 @@
+import type { KeyContext } from '../apps/keys.js';
+import type { RequestLogRow, RequestLogWriter } from './request-log.js';
+import type { Dialect, Operation, Usage } from './types.js';
+
+/** What the gateway knows about a call before it goes upstream. */
+export interface CallInfo {
+  key: KeyContext;
+  dialect: Dialect;
+  operation: Operation;
+  endpoint: string;
+  model: string;
+  stream: boolean;
+  body: Record<string, unknown>;
+  /** Prompt tokens as the gateway counts them. */
+  promptEstimate: number;
+  clientIp: string | null;
+}
+
+/** How the call ended: the log row to write and the usage to meter. */
+export interface CallOutcome {
+  usage: Usage;
+  /** True when nothing was produced that may be charged (upstream failed before answering). */
+  failed: boolean;
+  log: RequestLogRow;
+}
+
+export interface Admission {
+  /** Called exactly once per admitted call. */
+  settle(outcome: CallOutcome): void;
+}
+
+/**
+ * The seam between the relay and everything that decides whether a call may run and what it costs
+ * (credit, limits, rate limits). `admit` throws a GatewayError to refuse; the relay then makes no
+ * upstream call. The default policy admits everything and only records the log row.
+ */
+export interface CallPolicy {
+  admit(call: CallInfo): Promise<Admission>;
+}
+
+export class LogOnlyPolicy implements CallPolicy {
+  constructor(private readonly writer: RequestLogWriter) {}
+
+  async admit(): Promise<Admission> {
+    return { settle: (o) => this.writer.push(o.log) };
+  }
+}

@@ -1,0 +1,22 @@
+import type { ProviderAdapter } from '../types.js';
+import { openaiAdapter } from './openai/index.js';
+import { openaiCompatibleAdapter } from './openai-compatible/index.js';
+
+/** Adding a provider: a folder beside this file and one line here. */
+const ADAPTERS: ProviderAdapter[] = [openaiAdapter, openaiCompatibleAdapter];
+
+const BY_KIND = new Map(ADAPTERS.map((a) => [a.kind, a]));
+
+export const PROVIDER_KINDS = ADAPTERS.map((a) => a.kind);
+
+export function isProviderKind(kind: unknown): kind is string {
+  return typeof kind === 'string' && BY_KIND.has(kind);
+}
+
+export function adapterFor(kind: string): ProviderAdapter | undefined {
+  return BY_KIND.get(kind);
+}
+
+export function listAdapters(): readonly ProviderAdapter[] {
+  return ADAPTERS;
+}

@@ -1,0 +1,67 @@
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { GatewayError } from '../core/errors.js';
+import type { UpstreamRequest } from './types.js';
+
+export interface UpstreamTimeouts {
+  connectMs: number;
+  /** Until the response headers arrive (time to first byte). */
+  headersMs: number;
+  /** Longest silence between two body chunks. */
+  idleMs: number;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+/**
+ * One keep-alive connection pool per upstream origin (undici's Agent keeps a Pool per origin), so a
+ * busy channel reuses warm sockets instead of paying a TCP (and TLS) handshake per call.
+ */
+export class UpstreamClient {
+  private readonly agent: Agent;
+
+  constructor(private readonly timeouts: UpstreamTimeouts) {
+    this.agent = new Agent({
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connections: 256,
+      pipelining: 1,
+      connect: { timeout: timeouts.connectMs },
+    });
+  }
+
+  async send(req: UpstreamRequest, signal: AbortSignal, timeouts: Partial<UpstreamTimeouts> = {}): Promise<UpstreamResponse> {
+    try {
+      const res = await request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        signal,
+        dispatcher: this.agent,
+        headersTimeout: timeouts.headersMs ?? this.timeouts.headersMs,
+        bodyTimeout: timeouts.idleMs ?? this.timeouts.idleMs,
+      });
+      return { status: res.statusCode, headers: res.headers, body: res.body };
+    } catch (err) {
+      throw upstreamTransportError(err);
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
+  }
+}
+
+/** Transport failures (no HTTP answer at all) as typed errors; all are worth retrying elsewhere. */
+export function upstreamTransportError(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  const e = err as { code?: string; name?: string; message?: string };
+  if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR' || err instanceof undiciErrors.RequestAbortedError)
+    return new GatewayError('upstream', 'The request was cancelled.', { code: 'request_aborted', status: 499, cause: err });
+  if (e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_CONNECT_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT')
+    return new GatewayError('upstream_timeout', 'The provider did not answer in time.', { code: 'upstream_timeout', cause: err });
+  return new GatewayError('upstream', `Could not reach the provider (${e?.code ?? 'connection error'}).`, { code: 'upstream_unreachable', cause: err });
+}

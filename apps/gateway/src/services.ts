@@ -1,0 +1,79 @@
+import type { Config } from './config/config.js';
+import { SecretBox } from './core/crypto.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { loadMasterKey } from './core/master-key.js';
+import { ChannelStore } from './channels/channels.js';
+import { openDatabase, type DatabaseHandle, type Db } from './storage/database.js';
+import { migrateToLatest } from './storage/migrations.js';
+import { openaiCodec } from './relay/dialects/openai/codec.js';
+import { LogOnlyPolicy, type CallPolicy } from './relay/policy.js';
+import { Relay } from './relay/pipeline.js';
+import { RequestLogWriter } from './relay/request-log.js';
+import { Router } from './relay/router.js';
+import { UpstreamClient } from './relay/upstream.js';
+
+/** Storage and secrets: what every CLI command needs, without the relay. */
+export interface Storage {
+  config: Config;
+  log: Logger;
+  dbh: DatabaseHandle;
+  db: Db;
+  box: SecretBox;
+  channels: ChannelStore;
+  close(): Promise<void>;
+}
+
+export async function openStorage(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Storage> {
+  const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.databaseSchema });
+  try {
+    await migrateToLatest(dbh.db);
+  } catch (err) {
+    await dbh.close();
+    throw err;
+  }
+  const { key } = loadMasterKey(config.secret, config.dataDir);
+  const box = new SecretBox(key);
+  return { config, log, dbh, db: dbh.db, box, channels: new ChannelStore(dbh.db, box), close: () => dbh.close() };
+}
+
+export interface Services extends Storage {
+  router: Router;
+  upstream: UpstreamClient;
+  logWriter: RequestLogWriter;
+  policy: CallPolicy;
+  relay: Relay;
+}
+
+export interface ServiceOverrides {
+  log?: Logger;
+  /** Replaces the default log-only policy (billing and limits plug in here). */
+  policy?: (storage: Storage, logWriter: RequestLogWriter) => CallPolicy;
+  random?: () => number;
+}
+
+/** Everything the server runs on, built from config: no globals, so tests can build many. */
+export async function createServices(config: Config, overrides: ServiceOverrides = {}): Promise<Services> {
+  const storage = await openStorage(config, overrides.log);
+  const router = new Router(storage.channels, overrides.random);
+  const upstream = new UpstreamClient({
+    connectMs: config.upstreamConnectTimeoutMs,
+    headersMs: config.upstreamTimeoutMs,
+    idleMs: config.upstreamIdleTimeoutMs,
+  });
+  const logWriter = new RequestLogWriter(storage.db, config.logFlushMs, storage.log);
+  const policy = overrides.policy ? overrides.policy(storage, logWriter) : new LogOnlyPolicy(logWriter);
+  const relay = new Relay({ router, upstream, policy, logWriter, maxAttempts: 3, codecs: { openai: openaiCodec, anthropic: undefined, gemini: undefined } });
+  return {
+    ...storage,
+    router,
+    upstream,
+    logWriter,
+    policy,
+    relay,
+    async close() {
+      await logWriter.flush();
+      await upstream.close();
+      await storage.close();
+    },
+  };
+}

@@ -1,0 +1,116 @@
+import { sql, type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+
+/**
+ * Migrations are code, applied in name order at start (and by `apigpt migrate`). Types are chosen to
+ * mean the same on SQLite and PostgreSQL: text ids, bigint times and money, integer flags.
+ */
+export const MIGRATIONS: Record<string, Migration> = {
+  '0001_foundation': {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        .addColumn('password_hash', 'text', (c) => c.notNull())
+        .addColumn('display_name', 'text')
+        .addColumn('role', 'text', (c) => c.notNull().defaultTo('user'))
+        .addColumn('group_name', 'text', (c) => c.notNull().defaultTo('default'))
+        .addColumn('status', 'text', (c) => c.notNull().defaultTo('active'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('sessions')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('apps')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('deleted_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('apps_user').on('apps').column('user_id').execute();
+
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('app_id', 'text', (c) => c.notNull().references('apps.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('last_used_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('api_keys_app').on('api_keys').column('app_id').execute();
+      await db.schema.createIndex('api_keys_prefix').on('api_keys').column('prefix').execute();
+
+      await db.schema
+        .createTable('channels')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('base_url', 'text', (c) => c.notNull())
+        .addColumn('secret_enc', 'text')
+        .addColumn('models', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('model_map', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('groups', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('settings', 'text', (c) => c.notNull().defaultTo('{}'))
+        .addColumn('weight', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('priority', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('simulated', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('request_logs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('app_id', 'text')
+        .addColumn('key_id', 'text')
+        .addColumn('key_prefix', 'text')
+        .addColumn('endpoint', 'text', (c) => c.notNull())
+        .addColumn('dialect', 'text', (c) => c.notNull())
+        .addColumn('model_requested', 'text')
+        .addColumn('model_sent', 'text')
+        .addColumn('channel_id', 'text')
+        .addColumn('stream', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('status', 'integer', (c) => c.notNull())
+        .addColumn('error_code', 'text')
+        .addColumn('error_message', 'text')
+        .addColumn('latency_ms', 'integer', (c) => c.notNull())
+        .addColumn('ttft_ms', 'integer')
+        .addColumn('prompt_tokens', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('completion_tokens', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('cached_tokens', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(1))
+        .addColumn('client_ip', 'text')
+        .execute();
+      await db.schema.createIndex('request_logs_user_time').on('request_logs').columns(['user_id', 'created_at']).execute();
+      await db.schema.createIndex('request_logs_time').on('request_logs').column('created_at').execute();
+    },
+  },
+};
+
+export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration> = MIGRATIONS): Promise<string[]> {
+  const provider: MigrationProvider = { getMigrations: async () => migrations };
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}
+
+/** Keeps `sql` imported for migrations that need raw statements. */
+export const raw = sql;
