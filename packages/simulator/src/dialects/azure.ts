@@ -37,7 +37,7 @@ function needsVersion(ctx: Ctx, then: () => Outcome): Outcome {
 }
 
 function azureFlavor(model: string | undefined): ChatFlavor {
-  return { idPrefix: 'chatcmpl-', object: true, streamUsage: 'option', azure: true, model };
+  return { idPrefix: 'chatcmpl-', object: true, streamUsage: 'option', azure: true, openaiExtras: true, model };
 }
 
 const deployment = (ctx: Ctx): string => decodeURIComponent(ctx.params.deployment);

@@ -23,11 +23,13 @@ export interface ChatFlavor {
   wholeArguments?: boolean;
   /** Model name to report (Azure deployment); default body.model. */
   model?: string;
+  /** OpenAI-only fields: system_fingerprint, refusal, annotations. */
+  openaiExtras?: boolean;
   /** Extra top-level fields (Zhipu request_id). */
   extra?: (ctx: Ctx) => Record<string, unknown>;
 }
 
-export const OPENAI_FLAVOR: ChatFlavor = { idPrefix: 'chatcmpl-', object: true, streamUsage: 'option' };
+export const OPENAI_FLAVOR: ChatFlavor = { idPrefix: 'chatcmpl-', object: true, streamUsage: 'option', openaiExtras: true };
 
 type Msg = { role?: string; content?: unknown; name?: string; tool_calls?: Array<{ function?: { name?: string; arguments?: string } }>; function_call?: { name?: string; arguments?: string } };
 
@@ -171,7 +173,7 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
 
   if (!body.stream) {
     const message: Record<string, unknown> = { role: 'assistant', content: gen.toolCalls.length ? null : gen.text };
-    if (flavor.idPrefix === OPENAI_FLAVOR.idPrefix) Object.assign(message, { refusal: null, annotations: [] });
+    if (flavor.openaiExtras) Object.assign(message, { refusal: null, annotations: [] });
     if (gen.toolCalls.length) {
       if (legacy) message.function_call = { name: gen.toolCalls[0].name, arguments: gen.toolCalls[0].arguments };
       else message.tool_calls = gen.toolCalls.map((c) => ({ id: c.id, type: 'function', function: { name: c.name, arguments: c.arguments } }));
@@ -183,7 +185,7 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
       choices.push(choice);
     }
     const out: Record<string, unknown> = { id, ...(flavor.object ? { object: 'chat.completion' } : {}), created, model, ...extra };
-    if (flavor.idPrefix === OPENAI_FLAVOR.idPrefix) out.system_fingerprint = 'fp_sim';
+    if (flavor.openaiExtras) out.system_fingerprint = 'fp_sim';
     out.choices = choices;
     if (!controls.noUsage) out.usage = usage;
     if (flavor.azure) out.prompt_filter_results = [{ prompt_index: 0, content_filter_results: FILTER_OK }];
@@ -194,7 +196,7 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
   const includeUsage = flavor.streamUsage === 'option' && body.stream_options?.include_usage === true;
   const frame = flavor.starlette ? dataEventCrlf : dataEvent;
   const base: Record<string, unknown> = { id, ...(flavor.object ? { object: 'chat.completion.chunk' } : {}), created, model, ...extra };
-  if (flavor.idPrefix === OPENAI_FLAVOR.idPrefix) base.system_fingerprint = 'fp_sim';
+  if (flavor.openaiExtras) base.system_fingerprint = 'fp_sim';
   const chunk = (choices: unknown[], usageValue?: unknown): string => {
     const o: Record<string, unknown> = { ...base, choices };
     if (includeUsage) o.usage = usageValue ?? null;
@@ -206,7 +208,7 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
   const choiceIdx = Array.from({ length: n }, (_, i) => i);
   const isTools = gen.toolCalls.length > 0;
   for (const i of choiceIdx) {
-    events.push(chunk([{ index: i, delta: { role: 'assistant', content: isTools ? null : '', ...(flavor.idPrefix === OPENAI_FLAVOR.idPrefix ? { refusal: null } : {}) }, logprobs: null, finish_reason: null }]));
+    events.push(chunk([{ index: i, delta: { role: 'assistant', content: isTools ? null : '', ...(flavor.openaiExtras ? { refusal: null } : {}) }, logprobs: null, finish_reason: null }]));
   }
   if (isTools) {
     const pieces = flavor.wholeArguments ? 1 : Math.max(2, controls.chunks);
