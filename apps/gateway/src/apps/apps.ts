@@ -78,3 +78,15 @@ export async function deleteApp(db: Db, userId: string, appId: string): Promise<
     await trx.updateTable('api_keys').set({ revoked_at: now }).where('app_id', '=', appId).where('revoked_at', 'is', null).execute();
   });
 }
+
+export const PLAYGROUND_APP = 'Playground';
+
+/** The app the console's playgrounds bill to, made on first use. */
+export async function ensurePlaygroundApp(db: Db, userId: string): Promise<App> {
+  try {
+    return await findAppByName(db, userId, PLAYGROUND_APP);
+  } catch (err) {
+    if (!(err instanceof GatewayError) || err.kind !== 'not_found') throw err;
+    return createApp(db, userId, { name: PLAYGROUND_APP, description: 'Calls made from the console playgrounds' });
+  }
+}

@@ -87,7 +87,8 @@ async function filterByFullKey(db: Db, matches: ApiKey[], key: string): Promise<
 
 /** What the relay knows about the caller once its key is accepted. */
 export interface KeyContext {
-  keyId: string;
+  /** Null for the console playground, which calls with the login session instead of a key. */
+  keyId: string | null;
   prefix: string;
   appId: string;
   userId: string;

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { resolveKey, type KeyContext } from '../apps/keys.js';
+import { ensurePlaygroundApp } from '../apps/apps.js';
 import { SESSION_COOKIE, userForSession } from '../accounts/sessions.js';
 import type { User } from '../accounts/users.js';
 import { GatewayError } from '../core/errors.js';
@@ -25,10 +26,27 @@ export function keyFromRequest(req: FastifyRequest, dialect: Dialect): string | 
 
 export async function requireKey(db: Db, req: FastifyRequest, dialect: Dialect): Promise<KeyContext> {
   const key = keyFromRequest(req, dialect);
+  if (!key && req.headers['x-apigpt-playground'] === '1') {
+    const ctx = await playgroundContext(db, req);
+    if (ctx) return ctx;
+  }
   if (!key) throw new GatewayError('authentication', "You didn't provide an API key. Send it as `Authorization: Bearer sk-...`.", { code: 'missing_api_key' });
   const ctx = key.startsWith('sk-') && key.length <= 200 ? await resolveKey(db, key) : undefined;
   if (!ctx) throw new GatewayError('authentication', `Incorrect API key provided: ${maskKey(key)}.`, { code: 'invalid_api_key' });
   return ctx;
+}
+
+/**
+ * The console's playgrounds call the relay with the login session instead of a key. The custom
+ * header cannot be sent cross-site without a CORS preflight (which the gateway does not grant), so a
+ * foreign page cannot ride on the cookie. Usage is recorded under the user's "Playground" app.
+ */
+async function playgroundContext(db: Db, req: FastifyRequest): Promise<KeyContext | undefined> {
+  const token = readCookie(req.headers.cookie, SESSION_COOKIE);
+  const user = token ? await userForSession(db, token) : undefined;
+  if (!user) return undefined;
+  const app = await ensurePlaygroundApp(db, user.id);
+  return { keyId: null, prefix: 'console', appId: app.id, userId: user.id, group: user.group_name, role: user.role };
 }
 
 export function maskKey(key: string): string {
