@@ -19,6 +19,8 @@ export interface Instance {
   newId(prefix: string): string;
   /** Images served back at /_sim/images/{id}.png (for url-style image responses). */
   storeImage(png: Buffer): string;
+  /** A1111 global settings (GET/POST /sdapi/v1/options); per instance like everything else. */
+  sdOptions: Record<string, unknown>;
   /** Base URL clients reached us at (used to build image URLs). */
   baseUrl(req: IncomingMessage): string;
 }
@@ -39,6 +41,8 @@ export interface Dialect {
   name: string;
   /** Returns an error outcome when the request lacks valid credentials, else null. */
   authorize(ctx: Ctx, apiKey: string): Outcome | null;
+  /** Auth that applies even without `apiKey` (A1111's optional HTTP Basic). */
+  gate?(ctx: Ctx): Outcome | null;
   error(status: number, message: string, code?: string): Outcome;
   modelNotFound(model: string): Outcome;
 }

@@ -37,6 +37,7 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
       if (images.size > MAX_IMAGES) images.delete(images.keys().next().value as string);
       return id;
     },
+    sdOptions: { sd_model_checkpoint: 'v1-5-pruned-emaonly.safetensors [6ce0161689]', samples_format: 'png', CLIP_stop_at_last_layers: 1, return_grid: false },
     baseUrl: (req) => `http://${req.headers.host ?? `${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}`}`,
   };
 
@@ -86,6 +87,8 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     };
     const dialect = route.dialect;
     if (parsed.invalidJson) return send(res, dialect.error(400, 'We could not parse the JSON body of your request.'));
+    const gated = dialect.gate?.(ctx);
+    if (gated) return send(res, gated);
     if (opts.apiKey !== undefined) {
       const denied = dialect.authorize(ctx, opts.apiKey);
       if (denied) return send(res, denied);
