@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { parseDirective, parseFault, startSimulator, stripDirective, type Simulator } from '@apigpt/simulator';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createSimulatorHandler, parseDirective, parseFault, startSimulator, stripDirective, type Simulator } from '@apigpt/simulator';
 import { chatPromptTokens, postJson, sseJson, tok } from './helpers.js';
 
 describe('directive parser', () => {
@@ -156,6 +158,26 @@ describe('controls and faults over HTTP', () => {
       expect(other.requests).toHaveLength(1);
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('embedding the handler', () => {
+  it('serves from another node:http server and takes string faults on /_sim/controls', async () => {
+    const handler = createSimulatorHandler({ defaults: { reply: 'embedded' } });
+    const server = createServer(handler);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const ok = await (await postJson(`${url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'x' }] })).json();
+      expect(ok.choices[0].message.content).toBe('embedded');
+      await postJson(`${url}/_sim/controls`, { fault: 'status:502' });
+      expect((await postJson(`${url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'x' }] })).status).toBe(502);
+      expect(handler.requests).toHaveLength(2);
+      expect(handler.defaults.fault).toEqual({ kind: 'status', status: 502 });
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
     }
   });
 });
