@@ -10,7 +10,7 @@ import type { Route, Router } from './router.js';
 import { SSE_HEADERS } from './sse.js';
 import type { Dialect, Operation, Usage } from './types.js';
 import { ZERO_USAGE } from './types.js';
-import type { UpstreamClient, UpstreamResponse } from './upstream.js';
+import { upstreamTransportError, type UpstreamClient, type UpstreamResponse } from './upstream.js';
 
 export interface RelayDeps {
   router: Router;
@@ -196,7 +196,7 @@ export class Relay {
       if (!tap.complete && !tap.inBandError && !res.destroyed)
         failure = new GatewayError('upstream', 'The provider ended the stream before it was complete.', { code: 'stream_interrupted' });
     } catch (err) {
-      failure = ac.signal.aborted ? null : asGatewayError(err);
+      failure = ac.signal.aborted ? null : streamBreak(err);
     }
     if (failure && !res.destroyed) res.write(codec.streamError(failure));
     if (!res.destroyed) res.end();
@@ -236,6 +236,14 @@ export class Relay {
       client_ip: req.clientIp,
     };
   }
+}
+
+/** A failure while reading an upstream stream: the connection broke or went silent too long. */
+function streamBreak(err: unknown): GatewayError {
+  const e = upstreamTransportError(err);
+  return e.kind === 'upstream_timeout'
+    ? new GatewayError('upstream_timeout', 'The provider went silent in the middle of the stream.', { code: 'stream_idle_timeout' })
+    : new GatewayError('upstream', 'The provider ended the stream before it was complete (connection lost).', { code: 'stream_interrupted' });
 }
 
 function applyUsage(log: RequestLogRow, usage: Usage): void {
