@@ -24,12 +24,24 @@ export class TokenCounter {
   /** Keeps at most `max` tokens of `text`. */
   truncate(text: string, max: number): { text: string; truncated: boolean } {
     if (max <= 0) return { text: '', truncated: text.length > 0 };
-    // Cheap exit: a token is at least one character.
-    if (text.length <= max) return { text, truncated: false };
+    // Cheap exit: a token covers at least one UTF-8 byte, and a UTF-16 unit is at most 3 bytes.
+    if (text.length * 3 <= max) return { text, truncated: false };
     const ids = encode(text, AS_TEXT);
     if (ids.length <= max) return { text, truncated: false };
-    // A cut may land inside a multi-byte character; drop the replacement char it leaves.
-    return { text: decode(ids.slice(0, max)).replace(/\uFFFD+$/, ''), truncated: true };
+    // Usually the decoded token prefix is a text prefix. A cut inside a multi-byte character
+    // leaves replacement chars instead; then binary-search the longest code-point prefix that
+    // still fits, so the reported count never exceeds the limit.
+    const cut = decode(ids.slice(0, max));
+    if (text.startsWith(cut) && !cut.endsWith('\uFFFD')) return { text: cut, truncated: true };
+    const chars = Array.from(text);
+    let lo = 0;
+    let hi = chars.length;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.count(chars.slice(0, mid).join('')) <= max) lo = mid;
+      else hi = mid - 1;
+    }
+    return { text: chars.slice(0, lo).join(''), truncated: true };
   }
 }
 
