@@ -26,7 +26,7 @@ export interface ChatFlavor {
   /** OpenAI-only fields: system_fingerprint, refusal, annotations. */
   openaiExtras?: boolean;
   /** Extra top-level fields (Zhipu request_id). */
-  extra?: (ctx: Ctx) => Record<string, unknown>;
+  extra?: (ctx: Ctx, id: string) => Record<string, unknown>;
 }
 
 export const OPENAI_FLAVOR: ChatFlavor = { idPrefix: 'chatcmpl-', object: true, streamUsage: 'option', openaiExtras: true };
@@ -169,7 +169,7 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
   const created = Math.floor(Date.now() / 1000);
   const model = flavor.model ?? (typeof body.model === 'string' ? body.model : 'gpt-4o-mini');
   const finish = gen.finish === 'tool_calls' && legacy ? 'function_call' : gen.finish;
-  const extra = flavor.extra ? flavor.extra(ctx) : undefined;
+  const extra = flavor.extra ? flavor.extra(ctx, id) : undefined;
 
   if (!body.stream) {
     const message: Record<string, unknown> = { role: 'assistant', content: gen.toolCalls.length ? null : gen.text };

@@ -58,18 +58,13 @@ const FLAVOR: ChatFlavor = {
   object: false,
   streamUsage: 'finish-chunk',
   wholeArguments: true,
-  extra: (ctx) => ({ request_id: typeof ctx.body?.request_id === 'string' ? ctx.body.request_id : undefined }),
+  extra: (ctx, id) => ({ request_id: typeof ctx.body?.request_id === 'string' ? ctx.body.request_id : id }),
 };
 
 function chat(ctx: Ctx): Outcome {
   const invalid = validateChat(ctx, zhipuError);
   if (invalid) return invalid;
-  const out = chatCompletion(ctx, FLAVOR);
-  if (out.kind === 'json') {
-    const body = out.body as Record<string, unknown>;
-    if (body.request_id === undefined) body.request_id = body.id;
-  }
-  return out;
+  return chatCompletion(ctx, FLAVOR);
 }
 
 function cogview(ctx: Ctx): Outcome {
