@@ -72,8 +72,8 @@ export async function revokeKeyByPrefix(db: Db, prefix: string): Promise<ApiKey>
     .where('prefix', 'like', `${prefix.slice(0, PREFIX_LENGTH)}%`)
     .where('revoked_at', 'is', null)
     .execute();
-  // A full key narrows further than the stored prefix can.
-  const live = prefix.length > PREFIX_LENGTH ? await filterByFullKey(db, matches, prefix) : matches;
+  // A whole key narrows further than the stored prefix can; a longer partial prefix cannot.
+  const live = prefix.length === 3 + KEY_RANDOM_LENGTH ? await filterByFullKey(db, matches, prefix) : matches;
   if (live.length === 0) throw new GatewayError('not_found', `No live key starts with ${prefix}.`, { code: 'key_not_found' });
   if (live.length > 1) throw new GatewayError('conflict', `${live.length} keys start with ${prefix}; give more characters.`, { code: 'ambiguous_prefix' });
   await db.updateTable('api_keys').set({ revoked_at: Date.now() }).where('id', '=', live[0].id).execute();
