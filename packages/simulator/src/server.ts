@@ -16,13 +16,13 @@ export interface SimulatorHandler {
   setDefaults(c: Partial<SimControls>): void;
   readonly defaults: SimControls;
   requests: RecordedRequest[];
-  stats: { total: number };
+  stats: { total: number; aborted: number };
 }
 
 export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
   let defaults: SimControls = { ...BASE_CONTROLS, ...opts.defaults };
   const requests: RecordedRequest[] = [];
-  const stats = { total: 0 };
+  const stats = { total: 0, aborted: 0 };
   const images = new Map<string, Buffer>();
   let seq = 0;
   const idBase = Date.now().toString(36);
@@ -58,6 +58,11 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     if (path.startsWith('/_sim/')) return serveSim(req, res, path);
 
     stats.total++;
+    // A response closed before it finished means the client (the gateway) went away: tests use this
+    // to prove that a caller's disconnect aborts the upstream request.
+    res.once('close', () => {
+      if (!res.writableFinished) stats.aborted++;
+    });
     const method = req.method ?? 'GET';
     let route: Route | undefined;
     let match: RegExpExecArray | null = null;

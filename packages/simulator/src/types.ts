@@ -53,6 +53,7 @@ export interface Simulator {
   setDefaults(c: Partial<SimControls>): void;
   /** The last 200 requests received (oldest first). Live array. */
   requests: RecordedRequest[];
-  stats: { total: number };
+  /** `aborted`: responses whose client went away before they finished. */
+  stats: { total: number; aborted: number };
   close(): Promise<void>;
 }
