@@ -32,7 +32,8 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (req) => {
     if (!req.url.startsWith('/api/')) return;
-    const auth = req.routeOptions.config?.auth ?? 'user';
+    // Swagger UI's own routes (registered by its plugin) are public documentation.
+    const auth = req.url.startsWith('/api/docs') ? 'public' : (req.routeOptions.config?.auth ?? 'user');
     req.principal = (await principalFor(db, req, config.rootToken, config.adminEmail)) ?? null;
     if (auth === 'public') return;
     if (!req.principal) throw new GatewayError('authentication', 'Log in first.', { code: 'not_logged_in' });

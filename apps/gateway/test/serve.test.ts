@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import OpenAI from 'openai';
+
+const BIN = fileURLToPath(new URL('../bin/apigpt.js', import.meta.url));
+
+/** Starts `apigpt serve` as a user would (no provider key in the environment) and reads its banner. */
+async function serve(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; banner: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'], {
+    env: { PATH: process.env.PATH, APIGPT_LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  const banner = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner in 20 s; stderr: ${err}`)), 20_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes("-d '{")) {
+        clearTimeout(timer);
+        resolve(out);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+  });
+  return { child, banner };
+}
+
+async function stop(child: ChildProcess): Promise<number | null> {
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  child.kill('SIGTERM');
+  return exited;
+}
+
+describe('apigpt serve on a fresh data folder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apigpt-serve-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the console, the admin login and a curl call that works as pasted, on the simulated demo channel', async () => {
+    const { child, banner } = await serve(dir);
+    try {
+      const base = /Console:\s+(http:\/\/\S+)\//.exec(banner)![1];
+      expect(banner).toMatch(/Admin:\s+admin@apigpt\.local\s+password: \S{12,}/);
+      expect(banner).toContain('Demo (simulated) [simulated]');
+      const key = /Bearer (sk-[0-9A-Za-z]{48})/.exec(banner)![1];
+      const model = /"model":"([^"]+)"/.exec(banner)![1];
+      const client = new OpenAI({ apiKey: key, baseURL: `${base}/v1`, maxRetries: 0 });
+      const res = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'Hello!' }] });
+      expect(res.choices[0].message.content).toContain('simulated');
+      const page = await fetch(`${base}/api/docs`);
+      expect(page.status).toBe(200);
+      // The master key file that seals channel secrets is private to its owner.
+      expect(statSync(join(dir, 'master.key')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(dir, 'apigpt.db')).isFile()).toBe(true);
+    } finally {
+      expect(await stop(child)).toBe(0);
+    }
+  });
+
+  it('a second start keeps the data, prints no password again, and the demo channel follows the simulator', async () => {
+    const { child, banner } = await serve(dir);
+    try {
+      expect(banner).not.toMatch(/password:/);
+      expect(banner).toContain('Demo (simulated) [simulated]');
+      expect(banner).toContain('$APIGPT_KEY');
+      const base = /Console:\s+(http:\/\/\S+)\//.exec(banner)![1];
+      const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'nobody@x.io', password: 'whatever1' }) });
+      expect(login.status).toBe(401);
+    } finally {
+      expect(await stop(child)).toBe(0);
+    }
+  });
+
+  it('with APIGPT_ADMIN_PASSWORD and OPENAI_COMPATIBLE_BASE_URL a real channel is created instead of the demo', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'apigpt-serve-'));
+    const { startSimulator } = await import('@apigpt/simulator');
+    const upstream = await startSimulator();
+    const { child, banner } = await serve(fresh, { APIGPT_ADMIN_PASSWORD: 'chosen-password-1', OPENAI_COMPATIBLE_BASE_URL: `${upstream.url}/v1`, OPENAI_COMPATIBLE_MODELS: 'llama3,qwen2' });
+    try {
+      expect(banner).not.toContain('Demo (simulated)');
+      expect(banner).toContain('OpenAI-compatible');
+      expect(banner).toContain('(from APIGPT_ADMIN_PASSWORD)');
+      const base = /Console:\s+(http:\/\/\S+)\//.exec(banner)![1];
+      const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@apigpt.local', password: 'chosen-password-1' }) });
+      expect(login.status).toBe(200);
+      const key = /Bearer (sk-[0-9A-Za-z]{48})/.exec(banner)![1];
+      const res = await new OpenAI({ apiKey: key, baseURL: `${base}/v1`, maxRetries: 0 }).chat.completions.create({ model: 'qwen2', messages: [{ role: 'user', content: 'hi' }] });
+      expect(res.choices[0].message.content).toBeTruthy();
+      expect(upstream.requests.at(-1)!.body).toMatchObject({ model: 'qwen2' });
+    } finally {
+      await stop(child);
+      await upstream.close();
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  });
+});
