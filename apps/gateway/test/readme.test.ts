@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FIELDS } from '../src/config/fields.js';
+import { withConfigTable } from '../src/config/table.js';
+
+const README = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+
+/** The README is the product's front door: it must stay true to the code. */
+describe('README', () => {
+  it('documents every setting exactly as the code defines it (run `npm run docs:config` after adding one)', () => {
+    expect(withConfigTable(README, FIELDS)).toBe(README);
+  });
+
+  it('gives the two commands: start it and test it', () => {
+    expect(README).toContain('npm ci && npm start');
+    expect(README).toContain('npm test');
+  });
+
+  it('.ci/run runs the README test command', () => {
+    const ci = readFileSync(new URL('../../../.ci/run', import.meta.url), 'utf8');
+    expect(ci).toMatch(/^npm test$/m);
+  });
+});
