@@ -1,0 +1,156 @@
+import type { KvStore } from '../../state/kv.js';
+
+export interface CircuitPolicy {
+  /** Consecutive failures that open the circuit. */
+  failureThreshold: number;
+  /** Error rate (0..1) over one window that opens it, once the window has `minRequests`. */
+  errorRate: number;
+  minRequests: number;
+  windowMs: number;
+  /** How long an open circuit rests before one probe request may try it. */
+  cooldownMs: number;
+}
+
+export const DEFAULT_CIRCUIT: CircuitPolicy = { failureThreshold: 5, errorRate: 0.5, minRequests: 20, windowMs: 60_000, cooldownMs: 30_000 };
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export interface CircuitView {
+  state: CircuitState;
+  consecutiveFailures: number;
+  /** When an open circuit may be probed (epoch ms), or null when closed. */
+  openUntil: number | null;
+  /** How many times in a row it has opened without a passing probe. */
+  trips: number;
+}
+
+export type CircuitEventKind = 'circuit_open' | 'circuit_half_open' | 'circuit_closed';
+export type CircuitEventSink = (channelId: string, kind: CircuitEventKind, detail: string) => void;
+
+/** What `admit` decided for one call: the channels it may try, and which of them are probes. */
+export interface Admitted {
+  allowed: string[];
+  probes: Set<string>;
+  /** Failures seen per channel, so a success only writes when there was something to reset. */
+  failures: Map<string, number>;
+  /** When every channel is open: milliseconds until the first one may be probed. */
+  retryAfterMs?: number;
+}
+
+const LOCK_SLACK_MS = 120_000;
+
+/**
+ * A circuit breaker per channel whose state lives in the shared store, so that every gateway
+ * process skips a failing channel together. Keys per channel: `f` consecutive failures, `o` the
+ * time an open circuit may be probed, `p` the single-probe lock, `t` trips in a row, and error-rate
+ * window counters `n`/`e`.
+ */
+export class CircuitBreaker {
+  constructor(
+    private readonly kv: KvStore,
+    private readonly policy: CircuitPolicy,
+    private readonly onEvent: CircuitEventSink = () => {},
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Filters `channelIds` (kept in order) to those whose circuit lets a call through now. */
+  async admit(channelIds: readonly string[]): Promise<Admitted> {
+    const now = this.clock();
+    const values = await this.kv.mget(channelIds.flatMap((id) => [k(id, 'o'), k(id, 'f')]));
+    const allowed: string[] = [];
+    const probes = new Set<string>();
+    const failures = new Map<string, number>();
+    let soonest = Infinity;
+    for (let i = 0; i < channelIds.length; i++) {
+      const id = channelIds[i];
+      const openUntil = values[2 * i] === null ? null : Number(values[2 * i]);
+      failures.set(id, Number(values[2 * i + 1] ?? 0));
+      if (openUntil === null) {
+        allowed.push(id);
+        continue;
+      }
+      if (now < openUntil) {
+        soonest = Math.min(soonest, openUntil - now);
+        continue;
+      }
+      // Cool-down over: exactly one caller, in any process, gets to probe.
+      if (await this.kv.setIfAbsent(k(id, 'p'), String(now), this.policy.cooldownMs + LOCK_SLACK_MS)) {
+        allowed.push(id);
+        probes.add(id);
+        this.onEvent(id, 'circuit_half_open', 'cool-down over; one probe request let through');
+      }
+    }
+    return { allowed, probes, failures, ...(allowed.length === 0 && soonest < Infinity ? { retryAfterMs: soonest } : {}) };
+  }
+
+  async onSuccess(id: string, admitted: Admitted): Promise<void> {
+    if (admitted.probes.has(id)) {
+      await this.kv.del([k(id, 'o'), k(id, 'p'), k(id, 'f'), k(id, 't')]);
+      this.onEvent(id, 'circuit_closed', 'probe request succeeded');
+    } else if ((admitted.failures.get(id) ?? 0) > 0) {
+      await this.kv.del([k(id, 'f')]);
+    }
+    await this.countWindow(id, false);
+  }
+
+  /** Records a failure that is the channel's fault; returns true when this opened the circuit. */
+  async onFailure(id: string, admitted: Admitted | null, reason: string): Promise<boolean> {
+    const now = this.clock();
+    if (admitted?.probes.has(id)) {
+      await this.open(id, now, `probe failed: ${reason}`, true);
+      return true;
+    }
+    const [fails] = await this.kv.incr([k(id, 'f')], this.policy.windowMs * 10);
+    const rate = await this.countWindow(id, true);
+    if (fails >= this.policy.failureThreshold) return this.open(id, now, `${fails} failures in a row (last: ${reason})`, false);
+    if (rate) return this.open(id, now, `error rate ${Math.round(rate.rate * 100)}% over ${rate.total} requests (last: ${reason})`, false);
+    return false;
+  }
+
+  /** Opens at once (e.g. the provider refused the channel's key). */
+  async trip(id: string, reason: string): Promise<boolean> {
+    return this.open(id, this.clock(), reason, false);
+  }
+
+  async view(id: string): Promise<CircuitView> {
+    const [o, f, t] = await this.kv.mget([k(id, 'o'), k(id, 'f'), k(id, 't')]);
+    const openUntil = o === null ? null : Number(o);
+    const state: CircuitState = openUntil === null ? 'closed' : this.clock() < openUntil ? 'open' : 'half_open';
+    return { state, consecutiveFailures: Number(f ?? 0), openUntil, trips: Number(t ?? 0) };
+  }
+
+  async trips(id: string): Promise<number> {
+    return Number((await this.kv.get(k(id, 't'))) ?? 0);
+  }
+
+  /** Closes the circuit (an admin re-enabled the channel, or a background probe passed). */
+  async reset(id: string): Promise<void> {
+    await this.kv.del([k(id, 'o'), k(id, 'p'), k(id, 'f'), k(id, 't')]);
+  }
+
+  private async open(id: string, now: number, reason: string, reopen: boolean): Promise<boolean> {
+    const until = now + this.policy.cooldownMs;
+    const ttl = this.policy.cooldownMs + 24 * 3600_000;
+    // The first process to open it records the event; a probe's failure always re-opens.
+    const first = reopen ? (await this.kv.set(k(id, 'o'), String(until), ttl), true) : await this.kv.setIfAbsent(k(id, 'o'), String(until), ttl);
+    if (!first) return false;
+    await this.kv.del([k(id, 'p'), k(id, 'f')]);
+    await this.kv.incr([k(id, 't')], ttl);
+    this.onEvent(id, 'circuit_open', reason);
+    return true;
+  }
+
+  /** Fixed error-rate windows; returns the rate when it crosses the policy's threshold. */
+  private async countWindow(id: string, failed: boolean): Promise<{ rate: number; total: number } | null> {
+    const w = Math.floor(this.clock() / this.policy.windowMs);
+    const keys = failed ? [k(id, `n${w}`), k(id, `e${w}`)] : [k(id, `n${w}`)];
+    const [total, errors] = await this.kv.incr(keys, this.policy.windowMs * 2);
+    if (!failed || total < this.policy.minRequests) return null;
+    const rate = errors / total;
+    return rate >= this.policy.errorRate ? { rate, total } : null;
+  }
+}
+
+function k(id: string, part: string): string {
+  return `cb:${id}:${part}`;
+}

@@ -1,0 +1,139 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * Plain keys with expiry, for state that is not money: circuit breakers, error-rate windows and the
+ * response cache. Memory for one process; Redis so that several processes see one circuit and one
+ * cache. Every operation is one atomic server call.
+ */
+export interface KvStore {
+  get(key: string): Promise<string | null>;
+  mget(keys: readonly string[]): Promise<(string | null)[]>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Sets only when absent; true when this caller set it (a lock or a first writer). */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Adds 1 to each key (creating it with the TTL) and returns the new values. */
+  incr(keys: readonly string[], ttlMs: number): Promise<number[]>;
+  del(keys: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+interface Entry {
+  value: string;
+  expires: number;
+}
+
+/** Bounded in-process store: oldest entries go first once `maxEntries` is reached. */
+export class MemoryKv implements KvStore {
+  // A Map iterates in insertion order, which makes it a cheap LRU when entries are re-inserted on write.
+  private readonly map = new Map<string, Entry>();
+
+  constructor(
+    private readonly maxEntries = 50_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async get(key: string): Promise<string | null> {
+    return this.read(key);
+  }
+
+  async mget(keys: readonly string[]): Promise<(string | null)[]> {
+    return keys.map((k) => this.read(k));
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    this.write(key, value, ttlMs);
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    if (this.read(key) !== null) return false;
+    this.write(key, value, ttlMs);
+    return true;
+  }
+
+  async incr(keys: readonly string[], ttlMs: number): Promise<number[]> {
+    return keys.map((k) => {
+      const e = this.map.get(k);
+      const live = e && e.expires > this.clock();
+      const n = (live ? Number(e.value) : 0) + 1;
+      if (live) e.value = String(n);
+      else this.write(k, String(n), ttlMs);
+      return n;
+    });
+  }
+
+  async del(keys: readonly string[]): Promise<void> {
+    for (const k of keys) this.map.delete(k);
+  }
+
+  async close(): Promise<void> {
+    this.map.clear();
+  }
+
+  private read(key: string): string | null {
+    const e = this.map.get(key);
+    if (!e) return null;
+    if (e.expires <= this.clock()) {
+      this.map.delete(key);
+      return null;
+    }
+    return e.value;
+  }
+
+  private write(key: string, value: string, ttlMs: number): void {
+    this.map.delete(key);
+    this.map.set(key, { value, expires: this.clock() + ttlMs });
+    if (this.map.size > this.maxEntries) this.map.delete(this.map.keys().next().value as string);
+  }
+}
+
+export class RedisKv implements KvStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ownsConnection = false,
+  ) {}
+
+  async get(key: string): Promise<string | null> {
+    return this.redis.get(this.prefix + key);
+  }
+
+  async mget(keys: readonly string[]): Promise<(string | null)[]> {
+    if (keys.length === 0) return [];
+    return this.redis.mget(keys.map((k) => this.prefix + k));
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    await this.redis.set(this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs)));
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    return (await this.redis.set(this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
+  }
+
+  async incr(keys: readonly string[], ttlMs: number): Promise<number[]> {
+    if (keys.length === 0) return [];
+    // INCR then PEXPIRE NX-style: only a new key (value 1) gets its lifetime, in one round trip.
+    const m = this.redis.multi();
+    for (const k of keys) m.incr(this.prefix + k);
+    const res = (await m.exec()) ?? [];
+    const counts = res.map(([err, v]) => {
+      if (err) throw err;
+      return Number(v);
+    });
+    const fresh = keys.filter((_, i) => counts[i] === 1);
+    if (fresh.length) {
+      const e = this.redis.multi();
+      for (const k of fresh) e.pexpire(this.prefix + k, Math.max(1, Math.round(ttlMs)));
+      await e.exec();
+    }
+    return counts;
+  }
+
+  async del(keys: readonly string[]): Promise<void> {
+    if (keys.length) await this.redis.del(...keys.map((k) => this.prefix + k));
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsConnection) this.redis.disconnect();
+  }
+}

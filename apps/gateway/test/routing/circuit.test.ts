@@ -1,0 +1,81 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { CircuitBreaker, type CircuitPolicy } from '../../src/relay/health/circuit.js';
+import { MemoryKv, RedisKv, type KvStore } from '../../src/state/kv.js';
+import { REDIS_URL } from '../harness.js';
+
+const policy: CircuitPolicy = { failureThreshold: 3, errorRate: 0.5, minRequests: 10, windowMs: 60_000, cooldownMs: 1_000 };
+
+const redis = new Redis(REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 1 });
+afterAll(() => redis.disconnect());
+
+const stores: [string, (clock: () => number) => KvStore][] = [
+  ['memory', (clock) => new MemoryKv(1000, clock)],
+  // Redis keeps its own time for TTLs; the breaker's logic runs on the injected clock.
+  ['redis', () => new RedisKv(redis, `apigpt-test:${process.pid}:${randomBytes(4).toString('hex')}:`)],
+];
+
+describe.each(stores)('circuit breaker on %s state', (_name, makeStore) => {
+  function setup() {
+    let now = 1_000_000;
+    const events: string[] = [];
+    const kv = makeStore(() => now);
+    const cb = new CircuitBreaker(kv, policy, (id, kind) => events.push(`${id}:${kind}`), () => now);
+    return { cb, events, advance: (ms: number) => (now += ms), kv };
+  }
+
+  it('opens after a run of failures, skips the channel, lets exactly one probe through after the cool-down', async () => {
+    const { cb, events, advance } = setup();
+    for (let i = 0; i < 2; i++) expect(await cb.onFailure('a', await cb.admit(['a']), '500')).toBe(false);
+    expect((await cb.admit(['a', 'b'])).allowed).toEqual(['a', 'b']);
+    expect(await cb.onFailure('a', await cb.admit(['a']), '500')).toBe(true);
+    expect(events).toEqual(['a:circuit_open']);
+    const skipped = await cb.admit(['a', 'b']);
+    expect(skipped.allowed).toEqual(['b']);
+    expect((await cb.admit(['a'])).retryAfterMs).toBeGreaterThan(0);
+    advance(1_001);
+    const [first, second] = await Promise.all([cb.admit(['a']), cb.admit(['a'])]);
+    expect([first.allowed, second.allowed].filter((x) => x.length === 1)).toHaveLength(1);
+    const probe = first.allowed.length ? first : second;
+    expect(probe.probes.has('a')).toBe(true);
+    await cb.onSuccess('a', probe);
+    expect(events.at(-1)).toBe('a:circuit_closed');
+    expect((await cb.view('a')).state).toBe('closed');
+    expect((await cb.admit(['a'])).allowed).toEqual(['a']);
+  });
+
+  it('a failed probe re-opens the circuit and counts the trip', async () => {
+    const { cb, advance } = setup();
+    await cb.trip('c', 'provider refused the key');
+    expect(await cb.trips('c')).toBe(1);
+    advance(1_001);
+    const probe = await cb.admit(['c']);
+    expect(probe.probes.has('c')).toBe(true);
+    await cb.onFailure('c', probe, 'timeout');
+    expect((await cb.view('c')).state).toBe('open');
+    expect(await cb.trips('c')).toBe(2);
+  });
+
+  it('a success resets the run of failures', async () => {
+    const { cb } = setup();
+    await cb.onFailure('d', await cb.admit(['d']), '500');
+    await cb.onFailure('d', await cb.admit(['d']), '500');
+    await cb.onSuccess('d', await cb.admit(['d']));
+    await cb.onFailure('d', await cb.admit(['d']), '500');
+    await cb.onFailure('d', await cb.admit(['d']), '500');
+    expect((await cb.view('d')).state).toBe('closed');
+  });
+
+  it('opens on an error rate even without a run of failures', async () => {
+    const { cb, events } = setup();
+    let opened = false;
+    for (let i = 0; i < 12 && !opened; i++) {
+      const a = await cb.admit(['e']);
+      if (i % 2 === 0) opened = await cb.onFailure('e', a, '503');
+      else await cb.onSuccess('e', a);
+    }
+    expect(opened).toBe(true);
+    expect(events).toEqual(['e:circuit_open']);
+  });
+});
