@@ -32,6 +32,8 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   let app: FastifyInstance | null = null;
   try {
     const admin = await ensureRootAdmin(services.db, config.adminEmail, config.adminPassword);
+    // The root admin opens its account like any sign-up (trial credit), so the quickstart key works.
+    if (admin) await services.db.transaction().execute((trx) => services.billing.onUserCreated(trx as unknown as typeof services.db, admin.user));
     await bootstrapProviderChannels(config, services.channels, services.log);
     if (wantsDemoChannel(config) || (await builtinSimulatorNeeded(services.channels))) {
       const needed = wantsDemoChannel(config) || (await builtinSimulatorNeeded(services.channels));

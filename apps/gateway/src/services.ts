@@ -6,7 +6,11 @@ import { ChannelStore } from './channels/channels.js';
 import { openDatabase, type DatabaseHandle, type Db } from './storage/database.js';
 import { migrateToLatest } from './storage/migrations.js';
 import { openaiCodec } from './relay/dialects/openai/codec.js';
-import { LogOnlyPolicy, type CallPolicy } from './relay/policy.js';
+import { anthropicCodec } from './relay/dialects/anthropic/codec.js';
+import { geminiCodec } from './relay/dialects/gemini/codec.js';
+import { CanonicalTranslator } from './relay/canonical/translator.js';
+import type { CallPolicy } from './relay/policy.js';
+import { Billing } from './billing/index.js';
 import { Relay } from './relay/pipeline.js';
 import { RequestLogWriter } from './relay/request-log.js';
 import { Router } from './relay/router.js';
@@ -42,11 +46,13 @@ export interface Services extends Storage {
   logWriter: RequestLogWriter;
   policy: CallPolicy;
   relay: Relay;
+  /** Credit, prices, limits and the shared state (memory or Redis) they use. */
+  billing: Billing;
 }
 
 export interface ServiceOverrides {
   log?: Logger;
-  /** Replaces the default log-only policy (billing and limits plug in here). */
+  /** Replaces the default billing policy (tests of the relay alone use LogOnlyPolicy). */
   policy?: (storage: Storage, logWriter: RequestLogWriter) => CallPolicy;
   random?: () => number;
 }
@@ -61,8 +67,15 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     idleMs: config.upstreamIdleTimeoutMs,
   });
   const logWriter = new RequestLogWriter(storage.db, config.logFlushMs, storage.log);
-  const policy = overrides.policy ? overrides.policy(storage, logWriter) : new LogOnlyPolicy(logWriter);
-  const relay = new Relay({ router, upstream, policy, logWriter, maxAttempts: 3, codecs: { openai: openaiCodec, anthropic: undefined, gemini: undefined } });
+  let billing: Billing;
+  try {
+    billing = await Billing.create({ config, db: storage.db, log: storage.log });
+  } catch (err) {
+    await storage.close();
+    throw err;
+  }
+  const policy = overrides.policy ? overrides.policy(storage, logWriter) : billing.policy(logWriter);
+  const relay = new Relay({ router, upstream, policy, logWriter, maxAttempts: 3, codecs: { openai: openaiCodec, anthropic: anthropicCodec, gemini: geminiCodec }, translate: new CanonicalTranslator() });
   return {
     ...storage,
     router,
@@ -70,9 +83,11 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     logWriter,
     policy,
     relay,
+    billing,
     async close() {
       await logWriter.flush();
       await upstream.close();
+      await billing.close();
       await storage.close();
     },
   };

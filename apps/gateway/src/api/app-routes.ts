@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { createApp, deleteApp, getApp, listApps, updateApp } from '../apps/apps.js';
-import { createKey, getKey, listKeys, renameKey, revokeKey } from '../apps/keys.js';
+import { createKey, getKey, listKeys, revokeKey, updateKey, type KeyPatch as KeyPatchInput } from '../apps/keys.js';
 import type { ApiContext } from './index.js';
 import { userId } from './context.js';
 import { ApiKey, App, AppBody, AppPatch, IdParams, KeyBody, KeyPatch, NewKey, Ok } from './schemas.js';
@@ -50,9 +50,13 @@ export function registerAppRoutes(app: FastifyInstance, ctx: ApiContext): void {
     key: await getKey(db, userId(req), (req.params as { id: string }).id),
   }));
 
-  app.patch('/api/keys/:id', { schema: { tags, summary: 'Rename a key', params: IdParams, body: KeyPatch, response: { 200: Type.Object({ key: ApiKey }) } } }, async (req) => ({
-    key: await renameKey(db, userId(req), (req.params as { id: string }).id, (req.body as { name: string }).name),
-  }));
+  app.patch('/api/keys/:id', { schema: { tags, summary: 'Rename a key or set its limits (null clears one)', params: IdParams, body: KeyPatch, response: { 200: Type.Object({ key: ApiKey }) } } }, async (req) => {
+    const id = (req.params as { id: string }).id;
+    const key = await updateKey(db, userId(req), id, req.body as KeyPatchInput);
+    // A changed credit limit takes effect on the next call, not when the cached copy expires.
+    await ctx.services.billing.refreshKeyPool(id);
+    return { key };
+  });
 
   app.post('/api/keys/:id/revoke', { schema: { tags, summary: 'Revoke a key (effective at once)', params: IdParams, response: { 200: Type.Object({ key: ApiKey }) } } }, async (req) => ({
     key: await revokeKey(db, userId(req), (req.params as { id: string }).id),

@@ -1,4 +1,4 @@
-import { Type } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 
 /** Management API shapes: validation, TypeScript and the published OpenAPI document from one place. */
 export const ApiError = Type.Object({
@@ -47,12 +47,33 @@ export const ApiKey = Type.Object({
   created_at: Type.Number(),
   revoked_at: Type.Union([Type.Number(), Type.Null()]),
   last_used_at: Type.Union([Type.Number(), Type.Null()]),
+  creditLimit: Type.Union([Type.Number(), Type.Null()], { description: 'P this key may spend in total; null = no limit' }),
+  expiresAt: Type.Union([Type.Number(), Type.Null()], { description: 'epoch ms' }),
+  models: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  ips: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'Client IPs or CIDR ranges allowed' }),
+  origins: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'Browser origins allowed (for keys used from a web page)' }),
+  rpm: Type.Union([Type.Integer(), Type.Null()]),
+  tpm: Type.Union([Type.Integer(), Type.Null()]),
+  spent: Type.Number({ description: 'P charged through this key' }),
 });
 
 /** The only response that ever carries a key in clear. */
 export const NewKey = Type.Object({ key: Type.String({ description: 'Shown once; store it now.' }), record: ApiKey });
 export const KeyBody = Type.Object({ name: Type.Optional(Type.String({ maxLength: 100 })) });
-export const KeyPatch = Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) });
+const nullable = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+export const KeyPatch = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    creditLimit: nullable(Type.Number({ minimum: 0 })),
+    expiresAt: nullable(Type.Integer({ minimum: 0 })),
+    models: nullable(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 500 })),
+    ips: nullable(Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 200 })),
+    origins: nullable(Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 100 })),
+    rpm: nullable(Type.Integer({ minimum: 1 })),
+    tpm: nullable(Type.Integer({ minimum: 1 })),
+  },
+  { additionalProperties: false },
+);
 
 export const Channel = Type.Object({
   id: Type.String(),
@@ -136,6 +157,7 @@ export const RequestLog = Type.Object({
   completion_tokens: Type.Integer(),
   cached_tokens: Type.Integer(),
   attempts: Type.Integer(),
+  cost: Type.Number({ description: 'P charged for the call' }),
 });
 
 export const LogQuery = Type.Object({

@@ -36,6 +36,8 @@ export const FIELDS = [
   { key: 'demoChannel', env: 'APIGPT_DEMO_CHANNEL', type: 'string', default: 'auto', doc: '`auto`: create the "Demo (simulated)" channel on the built-in simulator when no provider key is configured; `on` / `off` to force' },
   { key: 'simulatorPort', env: 'APIGPT_SIMULATOR_PORT', type: 'int', default: 0, min: 0, max: 65535, doc: 'Port of the built-in simulator behind the demo channel (0 = any free port)' },
   { key: 'logLevel', env: 'APIGPT_LOG_LEVEL', type: 'string', default: 'info', doc: '`debug`, `info`, `warn`, `error` or `silent`' },
+  { key: 'trialCredit', env: 'APIGPT_TRIAL_CREDIT', type: 'int', default: 5000, min: 0, doc: 'Points (P) a new account receives at sign-up (0 = none); admins can change it at run time' },
+  { key: 'lowBalanceDefault', env: 'APIGPT_LOW_BALANCE_DEFAULT', type: 'int', default: 0, min: 0, doc: 'Low-balance reminder threshold in P given to new accounts (0 = none)' },
   { key: 'logFlushMs', env: 'APIGPT_LOG_FLUSH_MS', type: 'int', default: 20, min: 1, doc: 'Request-log rows are written in one transaction every this many milliseconds' },
   // Provider keys: at first start each becomes a channel (see channels/bootstrap.ts).
   { key: 'openaiApiKey', env: 'OPENAI_API_KEY', type: 'string', doc: 'Creates an OpenAI channel at first start', secret: true },

@@ -5,6 +5,9 @@ import { GatewayError } from '../core/errors.js';
 import type { Services } from '../services.js';
 import { registerApi, type ApiHooks, type ApiSettings } from '../api/index.js';
 import { registerOpenAIRoutes } from '../relay/dialects/openai/routes.js';
+import { registerAnthropicRoutes } from '../relay/dialects/anthropic/routes.js';
+import { registerGeminiRoutes } from '../relay/dialects/gemini/routes.js';
+import { registerConsole } from './console.js';
 import { toErrorResponse, type ErrorDialect } from './errors.js';
 import { createValidatorCompiler } from './validation.js';
 
@@ -61,10 +64,15 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
   app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
-  const settings = opts.settings ?? (() => ({ signupEnabled: config.signupEnabled }));
-  registerApi(app, { services, settings, hooks: opts.hooks ?? {} });
+  // Admin-editable settings live in the database (billing/settings.ts); the config gives their defaults.
+  const settings = opts.settings ?? (() => services.billing.settings.current());
+  registerApi(app, { services, settings, hooks: opts.hooks ?? { onUserCreated: services.billing.onUserCreated } });
   registerOpenAIRoutes(app, services);
+  registerAnthropicRoutes(app, services);
+  registerGeminiRoutes(app, services);
   for (const plugin of opts.plugins ?? []) await plugin(app);
+  // Last: the console's wildcard GET only answers what no API route claims.
+  registerConsole(app);
   return app;
 }
 

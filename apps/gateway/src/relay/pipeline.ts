@@ -8,7 +8,7 @@ import type { Admission, CallInfo, CallPolicy } from './policy.js';
 import type { RequestLogRow, RequestLogWriter } from './request-log.js';
 import type { Route, Router } from './router.js';
 import { SSE_HEADERS } from './sse.js';
-import type { Dialect, Operation, Usage } from './types.js';
+import type { Dialect, Operation, ProviderAdapter, UpstreamCall, Usage } from './types.js';
 import { ZERO_USAGE } from './types.js';
 import { upstreamTransportError, type UpstreamClient, type UpstreamResponse } from './upstream.js';
 
@@ -24,9 +24,19 @@ export interface RelayDeps {
   translate?: Translator;
 }
 
-/** Hook for cross-dialect calls (client dialect ≠ provider dialect). */
+/** Cross-dialect calls (client dialect ≠ provider dialect); implemented by relay/canonical. */
 export interface Translator {
-  canTranslate(from: Dialect, to: Dialect, operation: Operation): boolean;
+  /** False when the body may pass through untouched but for model name and credentials. */
+  needed(dialect: Dialect, adapter: ProviderAdapter, operation: Operation): boolean;
+  /** Translates the request; throws a GatewayError when the provider cannot express it. */
+  begin(req: RelayRequest, route: Route, promptEstimate: number): Translation;
+}
+
+/** One translated call: the provider's body, and how its answer is turned back into the caller's dialect. */
+export interface Translation {
+  call: UpstreamCall;
+  reply(json: unknown): { body: Buffer; usage: Usage };
+  tapStream(): StreamTap;
 }
 
 export interface RelayRequest {
@@ -101,9 +111,11 @@ export class Relay {
       log.model_sent = route.upstreamModel;
       log.attempts = attempts;
       let upstream: UpstreamResponse;
+      let translation: Translation | undefined;
       try {
-        const call = this.upstreamCall(req, route);
-        upstream = await this.deps.upstream.send(route.adapter.buildRequest(call, route.channel), ac.signal);
+        const prepared = this.upstreamCall(req, route, promptEstimate);
+        translation = prepared.translation;
+        upstream = await this.deps.upstream.send(route.adapter.buildRequest(prepared.call, route.channel), ac.signal);
       } catch (err) {
         lastError = asGatewayError(err);
         if (ac.signal.aborted) break;
@@ -118,10 +130,10 @@ export class Relay {
       }
       try {
         if (req.stream) {
-          await this.pipeStream(req, codec, upstream, res, log, started, promptEstimate, admission, ac);
+          await this.pipeStream(req, codec, upstream, res, log, started, promptEstimate, admission, ac, translation);
           return null;
         }
-        const reply = await this.readBody(req, codec, upstream, log, promptEstimate);
+        const reply = await this.readBody(req, codec, upstream, log, promptEstimate, translation);
         res.off('close', onClose);
         admission.settle({ usage: reply.usage, failed: false, log: finish(log, started, 200) });
         return { status: 200, contentType: reply.contentType, body: reply.body, headers: { 'x-request-id': log.id } };
@@ -140,8 +152,13 @@ export class Relay {
     throw error;
   }
 
-  private upstreamCall(req: RelayRequest, route: Route) {
-    if (route.adapter.dialect !== req.dialect && !this.deps.translate?.canTranslate(req.dialect, route.adapter.dialect, req.operation))
+  private upstreamCall(req: RelayRequest, route: Route, promptEstimate: number): { call: UpstreamCall; translation?: Translation } {
+    const translate = this.deps.translate;
+    if (translate?.needed(req.dialect, route.adapter, req.operation)) {
+      const translation = translate.begin(req, route, promptEstimate);
+      return { call: translation.call, translation };
+    }
+    if (route.adapter.dialect !== req.dialect)
       throw new GatewayError('invalid_request', `Channel ${route.channel.name} (${route.adapter.label}) cannot serve ${req.dialect}-dialect requests.`, {
         code: 'unsupported_dialect',
       });
@@ -151,16 +168,21 @@ export class Relay {
       // caller did not ask for it.
       body.stream_options = { ...((req.body.stream_options as object | null) ?? {}), include_usage: true };
     }
-    return { operation: req.operation, model: route.upstreamModel, stream: req.stream, body };
+    return { call: { operation: req.operation, model: route.upstreamModel, stream: req.stream, body } };
   }
 
-  private async readBody(req: RelayRequest, codec: DialectCodec, upstream: UpstreamResponse, log: RequestLogRow, promptEstimate: number) {
+  private async readBody(req: RelayRequest, codec: DialectCodec, upstream: UpstreamResponse, log: RequestLogRow, promptEstimate: number, translation?: Translation) {
     const body = Buffer.from(await upstream.body.arrayBuffer());
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch {
       throw new GatewayError('upstream', 'The provider sent a response that is not valid JSON.', { code: 'bad_upstream_response' });
+    }
+    if (translation) {
+      const out = translation.reply(json);
+      applyUsage(log, out.usage);
+      return { body: out.body, usage: out.usage, contentType: 'application/json' };
     }
     const usage = codec.usageFromBody(req.operation, json, promptEstimate);
     applyUsage(log, usage);
@@ -178,8 +200,9 @@ export class Relay {
     promptEstimate: number,
     admission: Admission,
     ac: AbortController,
+    translation?: Translation,
   ): Promise<void> {
-    const tap: StreamTap = codec.tapStream(req.operation, req.clientWantsUsage);
+    const tap: StreamTap = translation ? translation.tapStream() : codec.tapStream(req.operation, req.clientWantsUsage);
     const decoder = new TextDecoder();
     let failure: GatewayError | null = null;
     res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': log.id });
@@ -234,6 +257,7 @@ export class Relay {
       cached_tokens: 0,
       attempts: 0,
       client_ip: req.clientIp,
+      cost: 0,
     };
   }
 }

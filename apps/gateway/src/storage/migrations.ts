@@ -102,6 +102,95 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('request_logs_time').on('request_logs').column('created_at').execute();
     },
   },
+  '0002_billing': {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('request_logs').addColumn('cost', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      // SQLite adds one column per ALTER TABLE.
+      const keyColumns: [string, 'bigint' | 'text' | 'integer'][] = [
+        ['credit_limit', 'bigint'],
+        ['expires_at', 'bigint'],
+        ['allowed_models', 'text'],
+        ['allowed_ips', 'text'],
+        ['allowed_origins', 'text'],
+        ['rpm', 'integer'],
+        ['tpm', 'integer'],
+      ];
+      for (const [name, type] of keyColumns) await db.schema.alterTable('api_keys').addColumn(name, type).execute();
+      await db.schema.alterTable('api_keys').addColumn('spent', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable('api_keys').addColumn('billing_version', 'bigint', (c) => c.notNull().defaultTo(0)).execute();
+
+      await db.schema
+        .createTable('accounts')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('balance', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('low_balance_threshold', 'bigint')
+        .addColumn('low_balance_notified', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('rpm', 'integer')
+        .addColumn('tpm', 'integer')
+        .execute();
+
+      await db.schema
+        .createTable('ledger')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('amount', 'bigint', (c) => c.notNull())
+        .addColumn('balance_after', 'bigint', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('request_id', 'text')
+        .execute();
+      await db.schema.createIndex('ledger_user_time').on('ledger').columns(['user_id', 'created_at']).execute();
+      await db.schema.createIndex('ledger_request').on('ledger').column('request_id').execute();
+
+      await db.schema
+        .createTable('prices')
+        .addColumn('model', 'text', (c) => c.primaryKey())
+        .addColumn('input', 'bigint', (c) => c.notNull())
+        .addColumn('output', 'bigint', (c) => c.notNull())
+        .addColumn('cached_input', 'bigint', (c) => c.notNull())
+        .addColumn('per_image', 'bigint')
+        .addColumn('max_output', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('user_groups')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('multiplier_ppm', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('redemption_codes')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('code', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text')
+        .addColumn('value', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint')
+        .addColumn('redeemed_by', 'text')
+        .addColumn('redeemed_at', 'bigint')
+        .execute();
+
+      await db.schema
+        .createTable('settings')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('notices')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('notices_user').on('notices').columns(['user_id', 'created_at']).execute();
+    },
+  },
 };
 
 export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration> = MIGRATIONS): Promise<string[]> {

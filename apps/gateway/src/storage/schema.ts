@@ -43,6 +43,19 @@ export interface ApiKeysTable {
   created_at: number;
   revoked_at: number | null;
   last_used_at: number | null;
+  /** Limits (issue 4, migration 0002): null means no limit. Money in micro-points. */
+  credit_limit: number | null;
+  /** Micro-points charged through this key so far (moves with each committed charge). */
+  spent: number;
+  /** Bumped with every change of `credit_limit` or `spent`, so shared state never takes an older value. */
+  billing_version: number;
+  expires_at: number | null;
+  /** JSON string[] or null: models, client IPs / CIDRs, browser origins allowed. */
+  allowed_models: string | null;
+  allowed_ips: string | null;
+  allowed_origins: string | null;
+  rpm: number | null;
+  tpm: number | null;
 }
 
 export interface ChannelsTable {
@@ -91,6 +104,81 @@ export interface RequestLogsTable {
   cached_tokens: number;
   attempts: number;
   client_ip: string | null;
+  /** Micro-points charged for the call (0 when free or failed). */
+  cost: number;
+}
+
+/** One credit account per user (created by the trial grant or the first credit change). */
+export interface AccountsTable {
+  user_id: string;
+  /** Micro-points; always equals the sum of the user's ledger rows. */
+  balance: number;
+  /** Bumped with every balance change, so shared state never takes an older balance. */
+  version: number;
+  low_balance_threshold: number | null;
+  /** 1 while the balance is under the threshold and the notice was recorded (re-armed above it). */
+  low_balance_notified: number;
+  rpm: number | null;
+  tpm: number | null;
+}
+
+export type LedgerKind = 'trial' | 'topup' | 'redeem' | 'charge' | 'refund' | 'adjust';
+
+/** Append-only: rows are inserted with the balance change they record, never updated. */
+export interface LedgerTable {
+  id: string;
+  user_id: string;
+  created_at: number;
+  kind: LedgerKind;
+  amount: number;
+  balance_after: number;
+  reason: string | null;
+  request_id: string | null;
+}
+
+export interface PricesTable {
+  model: string;
+  /** Micro-points per 1K tokens. */
+  input: number;
+  output: number;
+  cached_input: number;
+  /** Micro-points per standard image (1024x1024, standard quality, 30 steps), or null. */
+  per_image: number | null;
+  /** Largest output the model can produce: the worst case reserved when a call sets no limit. */
+  max_output: number;
+  updated_at: number;
+}
+
+export interface UserGroupsTable {
+  name: string;
+  /** Price multiplier in parts per million (1.0 = 1_000_000), integer so money stays exact. */
+  multiplier_ppm: number;
+}
+
+export interface RedemptionCodesTable {
+  id: string;
+  code: string;
+  name: string | null;
+  value: number;
+  created_at: number;
+  expires_at: number | null;
+  redeemed_by: string | null;
+  redeemed_at: number | null;
+}
+
+export interface SettingsTable {
+  key: string;
+  /** JSON value. */
+  value: string;
+  updated_at: number;
+}
+
+export interface NoticesTable {
+  id: string;
+  user_id: string;
+  kind: string;
+  message: string;
+  created_at: number;
 }
 
 export interface Database {
@@ -100,6 +188,13 @@ export interface Database {
   api_keys: ApiKeysTable;
   channels: ChannelsTable;
   request_logs: RequestLogsTable;
+  accounts: AccountsTable;
+  ledger: LedgerTable;
+  prices: PricesTable;
+  user_groups: UserGroupsTable;
+  redemption_codes: RedemptionCodesTable;
+  settings: SettingsTable;
+  notices: NoticesTable;
 }
 
 export type Timestamp = ColumnType<number, number, number>;

@@ -1,0 +1,95 @@
+import { randomInt } from 'node:crypto';
+import { GatewayError, invalidRequest } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { Db } from '../storage/database.js';
+import type { RedemptionCodesTable } from '../storage/schema.js';
+import { changeBalance, type Committed } from './ledger.js';
+
+/** No 0/O, 1/I/L: codes are read off paper and typed by people. 16 of 31 symbols ≈ 79 bits. */
+const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+export function generateCode(): string {
+  let s = '';
+  for (let i = 0; i < 16; i++) s += ALPHABET[randomInt(ALPHABET.length)];
+  return `APG-${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8, 12)}-${s.slice(12)}`;
+}
+
+export interface NewCodes {
+  count: number;
+  /** Micro-points each code is worth. */
+  value: number;
+  expiresAt?: number | null;
+  name?: string | null;
+}
+
+export async function createCodes(db: Db, input: NewCodes): Promise<RedemptionCodesTable[]> {
+  if (!Number.isInteger(input.count) || input.count < 1 || input.count > 1000) throw invalidRequest('Create 1 to 1000 codes at a time.', 'count');
+  if (!Number.isSafeInteger(input.value) || input.value <= 0) throw invalidRequest('A code must be worth more than zero.', 'value');
+  if (input.expiresAt != null && input.expiresAt <= Date.now()) throw invalidRequest('The expiry is in the past.', 'expiresAt');
+  const now = Date.now();
+  const rows: RedemptionCodesTable[] = Array.from({ length: input.count }, () => ({
+    id: newId('code'),
+    code: generateCode(),
+    name: input.name?.trim() || null,
+    value: input.value,
+    created_at: now,
+    expires_at: input.expiresAt ?? null,
+    redeemed_by: null,
+    redeemed_at: null,
+  }));
+  await db.transaction().execute(async (trx) => {
+    for (let i = 0; i < rows.length; i += 100) await trx.insertInto('redemption_codes').values(rows.slice(i, i + 100)).execute();
+  });
+  return rows;
+}
+
+/**
+ * Redeems a code for a user. The claim is one conditional UPDATE (unused and unexpired), in the same
+ * transaction as the credit: however many requests race, the database lets exactly one claim it.
+ */
+export async function redeemCode(db: Db, userId: string, code: string): Promise<{ amount: number; committed: Committed }> {
+  const normalised = code.trim().toUpperCase();
+  const now = Date.now();
+  return db.transaction().execute(async (trx) => {
+    const claimed = await trx
+      .updateTable('redemption_codes')
+      .set({ redeemed_by: userId, redeemed_at: now })
+      .where('code', '=', normalised)
+      .where('redeemed_by', 'is', null)
+      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+      .returning(['value'])
+      .executeTakeFirst();
+    if (!claimed) throw await whyNot(trx as unknown as Db, normalised, now);
+    const amount = Number(claimed.value);
+    const committed = await changeBalance(trx as unknown as Db, { userId, amount, kind: 'redeem', reason: `code ${normalised.slice(0, 8)}…` });
+    return { amount, committed };
+  });
+}
+
+async function whyNot(db: Db, code: string, now: number): Promise<GatewayError> {
+  const row = await db.selectFrom('redemption_codes').select(['redeemed_by', 'expires_at']).where('code', '=', code).executeTakeFirst();
+  if (!row) return new GatewayError('not_found', 'This code does not exist.', { param: 'code', code: 'code_not_found' });
+  if (row.redeemed_by) return new GatewayError('conflict', 'This code has already been redeemed.', { param: 'code', code: 'code_used' });
+  if (row.expires_at !== null && row.expires_at <= now) return new GatewayError('invalid_request', 'This code has expired.', { param: 'code', code: 'code_expired' });
+  return new GatewayError('conflict', 'This code could not be redeemed; try again.', { param: 'code', code: 'code_busy' });
+}
+
+export type CodeStatus = 'unused' | 'used' | 'expired';
+
+export async function listCodes(db: Db, q: { limit?: number; offset?: number; status?: CodeStatus }) {
+  const now = Date.now();
+  let base = db.selectFrom('redemption_codes').leftJoin('users', 'users.id', 'redemption_codes.redeemed_by');
+  if (q.status === 'used') base = base.where('redemption_codes.redeemed_by', 'is not', null);
+  if (q.status === 'unused')
+    base = base.where('redemption_codes.redeemed_by', 'is', null).where((eb) => eb.or([eb('redemption_codes.expires_at', 'is', null), eb('redemption_codes.expires_at', '>', now)]));
+  if (q.status === 'expired') base = base.where('redemption_codes.redeemed_by', 'is', null).where('redemption_codes.expires_at', '<=', now);
+  const items = await base
+    .select(['redemption_codes.id', 'redemption_codes.code', 'redemption_codes.name', 'redemption_codes.value', 'redemption_codes.created_at', 'redemption_codes.expires_at', 'redemption_codes.redeemed_at', 'users.email as redeemed_by_email'])
+    .orderBy('redemption_codes.created_at', 'desc')
+    .orderBy('redemption_codes.id', 'desc')
+    .limit(q.limit ?? 50)
+    .offset(q.offset ?? 0)
+    .execute();
+  const { n } = await base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return { items, total: Number(n) };
+}

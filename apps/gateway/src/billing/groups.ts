@@ -1,0 +1,44 @@
+import { invalidRequest } from '../core/errors.js';
+import type { Db } from '../storage/database.js';
+import { PPM, type MultiplierPpm } from './pricing.js';
+
+const CACHE_MS = 5_000;
+const DEFAULT_GROUPS: Record<string, MultiplierPpm> = { default: PPM, vip: 800_000 };
+
+/** User groups and their price multipliers. A group nobody configured pays list price (1.0). */
+export class Groups {
+  private snapshot = new Map<string, MultiplierPpm>();
+  private loadedAt = 0;
+
+  constructor(private readonly db: Db) {}
+
+  async seedDefaults(): Promise<void> {
+    for (const [name, ppm] of Object.entries(DEFAULT_GROUPS))
+      await this.db.insertInto('user_groups').values({ name, multiplier_ppm: ppm }).onConflict((oc) => oc.column('name').doNothing()).execute();
+  }
+
+  async multiplier(group: string): Promise<MultiplierPpm> {
+    if (Date.now() - this.loadedAt > CACHE_MS) await this.load();
+    return this.snapshot.get(group) ?? PPM;
+  }
+
+  async list(): Promise<{ name: string; multiplier: number }[]> {
+    await this.load();
+    return [...this.snapshot].sort(([a], [b]) => a.localeCompare(b)).map(([name, ppm]) => ({ name, multiplier: ppm / PPM }));
+  }
+
+  async set(name: string, multiplier: number): Promise<{ name: string; multiplier: number }> {
+    if (!/^[\w.-]{1,50}$/.test(name)) throw invalidRequest('A group name is 1 to 50 letters, digits, dots, dashes or underscores.', 'name');
+    if (!(multiplier >= 0 && multiplier <= 100)) throw invalidRequest('The multiplier must be between 0 and 100.', 'multiplier');
+    const ppm = Math.round(multiplier * PPM);
+    await this.db.insertInto('user_groups').values({ name, multiplier_ppm: ppm }).onConflict((oc) => oc.column('name').doUpdateSet({ multiplier_ppm: ppm })).execute();
+    this.loadedAt = 0;
+    return { name, multiplier: ppm / PPM };
+  }
+
+  private async load(): Promise<void> {
+    const rows = await this.db.selectFrom('user_groups').selectAll().execute();
+    this.snapshot = new Map(rows.map((r) => [r.name, Number(r.multiplier_ppm)]));
+    this.loadedAt = Date.now();
+  }
+}

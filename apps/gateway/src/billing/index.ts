@@ -1,0 +1,127 @@
+import type { User } from '../accounts/users.js';
+import type { Config } from '../config/config.js';
+import { GatewayError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { RequestLogWriter } from '../relay/request-log.js';
+import { createSharedState } from '../state/index.js';
+import type { SharedState } from '../state/shared-state.js';
+import type { Db } from '../storage/database.js';
+import type { LedgerKind } from '../storage/schema.js';
+import { ChargeWriter } from './charges.js';
+import { createCodes, redeemCode, type NewCodes } from './codes.js';
+import { Groups } from './groups.js';
+import { changeBalance, ensureAccount, keyPool, userPool, type Committed } from './ledger.js';
+import { fromPoints } from './money.js';
+import { BillingPolicy } from './policy.js';
+import { Pools } from './pools.js';
+import { PriceBook } from './price-book.js';
+import { SettingsStore } from './settings.js';
+
+export interface BillingDeps {
+  config: Config;
+  db: Db;
+  log: Logger;
+  /** Defaults to the one REDIS_URL selects. */
+  state?: SharedState;
+}
+
+/**
+ * Everything about credit, built from config: prices, groups, settings, shared state, and the
+ * operations that move money outside the relay (trial grants, top-ups, codes, admin adjustments).
+ * The relay side is `policy(logWriter)`.
+ */
+export class Billing {
+  readonly state: SharedState;
+  readonly prices: PriceBook;
+  readonly groups: Groups;
+  readonly settings: SettingsStore;
+  readonly pools: Pools;
+  readonly charges: ChargeWriter;
+  private readonly db: Db;
+  private readonly log: Logger;
+
+  private constructor(deps: BillingDeps) {
+    this.db = deps.db;
+    this.log = deps.log;
+    this.state = deps.state ?? createSharedState(deps.config);
+    this.prices = new PriceBook(deps.db);
+    this.groups = new Groups(deps.db);
+    this.settings = new SettingsStore(deps.db, {
+      trialCredit: fromPoints(deps.config.trialCredit),
+      signupEnabled: deps.config.signupEnabled,
+      lowBalanceDefault: fromPoints(deps.config.lowBalanceDefault),
+    });
+    this.pools = new Pools(deps.db, this.state);
+    this.charges = new ChargeWriter(this.state, deps.log);
+  }
+
+  static async create(deps: BillingDeps): Promise<Billing> {
+    const b = new Billing(deps);
+    try {
+      await b.prices.seedDefaults();
+      await b.groups.seedDefaults();
+      await b.settings.load();
+    } catch (err) {
+      await b.state.close();
+      throw err;
+    }
+    return b;
+  }
+
+  /** The relay's policy; its charges join `logWriter`'s batches. */
+  policy(logWriter: RequestLogWriter): BillingPolicy {
+    logWriter.join(this.charges);
+    return new BillingPolicy({ prices: this.prices, groups: this.groups, state: this.state, pools: this.pools, charges: this.charges, logWriter, log: this.log });
+  }
+
+  /** Sign-up hook (runs in the sign-up transaction): opens the account with the trial grant. */
+  readonly onUserCreated = async (trx: Db, user: Pick<User, 'id'>): Promise<void> => {
+    const s = await this.settings.fresh(trx);
+    await ensureAccount(trx, user.id, s.lowBalanceDefault > 0 ? s.lowBalanceDefault : null);
+    if (s.trialCredit > 0) await changeBalance(trx, { userId: user.id, amount: s.trialCredit, kind: 'trial', reason: 'Trial credit' });
+  };
+
+  /**
+   * Adds (amount > 0) or removes (amount < 0) credit with a ledger row. A removal first reserves
+   * the amount in shared state like a call would, so it cannot take money calls in flight hold.
+   */
+  async adjust(userId: string, amount: number, kind: LedgerKind, reason: string | null): Promise<Committed> {
+    if (!Number.isSafeInteger(amount) || amount === 0) throw new GatewayError('invalid_request', 'The amount must be a non-zero number of points.', { param: 'amount' });
+    const pool = userPool(userId);
+    if (amount > 0) {
+      const c = await this.db.transaction().execute((trx) => changeBalance(trx as unknown as Db, { userId, amount, kind, reason }));
+      await this.state.syncBalance(pool, c.balance, c.version);
+      return c;
+    }
+    const held = await this.pools.reserve([pool], -amount);
+    if (!held.ok)
+      throw new GatewayError('insufficient_quota', `The available balance is smaller than the deduction.`, { code: 'insufficient_balance' });
+    try {
+      const c = await this.db.transaction().execute((trx) => changeBalance(trx as unknown as Db, { userId, amount, kind, reason }));
+      await this.state.commit([{ pool, amount: -amount, balance: c.balance, version: c.version }]);
+      return c;
+    } catch (err) {
+      await this.state.commit([{ pool, amount: -amount, balance: 0, version: -1 }]);
+      throw err;
+    }
+  }
+
+  async redeem(userId: string, code: string): Promise<{ amount: number; balance: number }> {
+    const { amount, committed } = await redeemCode(this.db, userId, code);
+    await this.state.syncBalance(userPool(userId), committed.balance, committed.version);
+    return { amount, balance: committed.balance };
+  }
+
+  createCodes(input: NewCodes) {
+    return createCodes(this.db, input);
+  }
+
+  /** After a key's credit limit changed: the next call sees the new limit. */
+  async refreshKeyPool(keyId: string): Promise<void> {
+    await this.pools.load(keyPool(keyId));
+  }
+
+  async close(): Promise<void> {
+    await this.state.close();
+  }
+}

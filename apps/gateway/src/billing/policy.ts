@@ -1,0 +1,99 @@
+import type { Logger } from '../core/logger.js';
+import { GatewayError } from '../core/errors.js';
+import type { Admission, CallInfo, CallOutcome, CallPolicy } from '../relay/policy.js';
+import type { RequestLogWriter } from '../relay/request-log.js';
+import type { SharedState } from '../state/shared-state.js';
+import type { ChargeWriter } from './charges.js';
+import type { Groups } from './groups.js';
+import { checkKeyAccess, NO_LIMITS } from './key-limits.js';
+import { keyPool, userPool } from './ledger.js';
+import { formatPoints } from './money.js';
+import type { Pools } from './pools.js';
+import type { PriceBook } from './price-book.js';
+import { costOf, requestedMaxOutput, worstCase } from './pricing.js';
+import { admitRate, countersFor, MINUTE_MS } from './rate-limits.js';
+
+export interface BillingPolicyDeps {
+  prices: PriceBook;
+  groups: Groups;
+  state: SharedState;
+  pools: Pools;
+  charges: ChargeWriter;
+  logWriter: RequestLogWriter;
+  log: Logger;
+}
+
+/**
+ * The relay's billing and limits. Admission: key access rules, rate windows, then a reservation of
+ * the call's worst-case cost in every credit pool it draws on (the user's balance, the key's credit
+ * limit). Settlement: the real cost from usage replaces the reservation, and the charge rides the
+ * request log's next batch. Nothing here writes the database on the hot path.
+ */
+export class BillingPolicy implements CallPolicy {
+  constructor(private readonly d: BillingPolicyDeps) {}
+
+  async admit(call: CallInfo): Promise<Admission> {
+    const limits = call.key.limits ?? NO_LIMITS;
+    checkKeyAccess(limits, call);
+    const keyId = call.key.keyId;
+    const admittedTokens = call.operation === 'count_tokens' ? 0 : call.promptEstimate + (requestedMaxOutput(call.operation, call.body) ?? 0);
+    if (call.operation === 'count_tokens') {
+      // Free, but rate-limited like any request and logged.
+      await admitRate(this.d.state, countersFor(keyId, call.key.userId, limits, 0));
+      return { settle: (o) => this.d.logWriter.push(o.log) };
+    }
+    const price = await this.d.prices.require(call.model);
+    const multiplier = await this.d.groups.multiplier(call.key.group);
+    const worst = worstCase(price, call.operation, call.body, call.promptEstimate, multiplier);
+    const counters = await admitRate(this.d.state, countersFor(keyId, call.key.userId, limits, admittedTokens));
+    const pools = [userPool(call.key.userId)];
+    if (keyId && limits.creditLimit !== null) pools.push(keyPool(keyId));
+    const res = await this.d.pools.reserve(pools, worst.cost);
+    if (!res.ok) {
+      // Refused calls do not use up the caller's rate windows.
+      for (const c of counters) await this.d.state.adjust(c.counter, -c.cost, MINUTE_MS);
+      throw this.quotaError(res.reason === 'insufficient' ? res.available : 0, worst.cost, res.pool.startsWith('k:'));
+    }
+    let settled = false;
+    return {
+      settle: (outcome: CallOutcome) => {
+        if (settled) return;
+        settled = true;
+        const done = this.settle(outcome, pools, worst.cost, price, multiplier, call, counters, admittedTokens).catch((err) => {
+          this.d.log.error('billing: settlement failed', err);
+          outcome.log.cost = 0;
+          this.d.logWriter.push(outcome.log);
+        });
+        void this.d.charges.track(done);
+      },
+    };
+  }
+
+  private async settle(
+    outcome: CallOutcome,
+    pools: string[],
+    reserved: number,
+    price: Awaited<ReturnType<PriceBook['require']>>,
+    multiplier: number,
+    call: CallInfo,
+    counters: { counter: string; unit: string }[],
+    admittedTokens: number,
+  ): Promise<void> {
+    // A failed call produced nothing billable; a cut stream pays for what it produced.
+    const actual = outcome.failed ? 0 : costOf(price, outcome.usage, multiplier, call.body);
+    const charge = await this.d.state.settle(pools, reserved, actual);
+    outcome.log.cost = charge;
+    this.d.charges.hold(outcome.log.id, pools, charge);
+    this.d.logWriter.push(outcome.log);
+    const used = outcome.usage.promptTokens + outcome.usage.completionTokens;
+    for (const c of counters) if (c.unit === 'tokens') await this.d.state.adjust(c.counter, used - admittedTokens, MINUTE_MS);
+  }
+
+  private quotaError(available: number, needed: number, keyLimit: boolean): GatewayError {
+    const message = keyLimit
+      ? `This API key has reached its credit limit: ${formatPoints(Math.max(0, available))} left, and this call may cost up to ${formatPoints(needed)}. Raise the key's limit or lower max_tokens.`
+      : `You exceeded your current quota: your balance has ${formatPoints(Math.max(0, available))} available, and this call may cost up to ${formatPoints(needed)}. Top up or redeem a code, or lower max_tokens.`;
+    // OpenAI's SDKs honour x-should-retry: an empty balance does not refill by waiting.
+    return new GatewayError('insufficient_quota', message, { code: 'insufficient_quota', headers: { 'x-should-retry': 'false' } });
+  }
+}

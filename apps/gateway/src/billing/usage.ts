@@ -1,0 +1,46 @@
+import { sql } from 'kysely';
+import type { Db } from '../storage/database.js';
+import { toPoints } from './money.js';
+
+const DAY_MS = 86_400_000;
+
+/** A user's usage per UTC day and per model over the last `days` days (money in P). */
+export async function usageReport(db: Db, userId: string, days: number, now = Date.now()) {
+  const from = Math.floor(now / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
+  const base = db.selectFrom('request_logs').where('user_id', '=', userId).where('created_at', '>=', from);
+  // Integer division gives the UTC day number on both SQLite and PostgreSQL (bigint / integer).
+  const day = sql<number>`created_at / ${sql.lit(DAY_MS)}`;
+  const perDay = await base
+    .select([
+      day.as('day'),
+      (eb) => eb.fn.countAll<number>().as('requests'),
+      sql<number>`sum(case when status >= 400 then 1 else 0 end)`.as('errors'),
+      (eb) => eb.fn.sum<number>('cost').as('cost'),
+      (eb) => eb.fn.sum<number>('prompt_tokens').as('prompt_tokens'),
+      (eb) => eb.fn.sum<number>('completion_tokens').as('completion_tokens'),
+    ])
+    .groupBy(day)
+    .execute();
+  const byDay = new Map(perDay.map((r) => [Number(r.day), r]));
+  const out = [];
+  for (let d = from / DAY_MS; d <= Math.floor(now / DAY_MS); d++) {
+    const r = byDay.get(d);
+    out.push({
+      date: new Date(d * DAY_MS).toISOString().slice(0, 10),
+      requests: Number(r?.requests ?? 0),
+      errors: Number(r?.errors ?? 0),
+      cost: toPoints(Number(r?.cost ?? 0)),
+      prompt_tokens: Number(r?.prompt_tokens ?? 0),
+      completion_tokens: Number(r?.completion_tokens ?? 0),
+    });
+  }
+  const models = await base
+    .select(['model_requested', (eb) => eb.fn.countAll<number>().as('requests'), (eb) => eb.fn.sum<number>('cost').as('cost')])
+    .groupBy('model_requested')
+    .orderBy('cost', 'desc')
+    .execute();
+  return {
+    days: out,
+    models: models.map((m) => ({ model: m.model_requested ?? '(none)', requests: Number(m.requests), cost: toPoints(Number(m.cost ?? 0)) })),
+  };
+}

@@ -1,0 +1,119 @@
+import { DEFAULT_BALANCE_TTL_MS, windowStart, type CommitEntry, type HitResult, type ReserveResult, type SharedState, type WindowHit } from './shared-state.js';
+
+interface Pool {
+  bal: number | null;
+  balExpires: number;
+  version: number;
+  held: number;
+}
+
+/**
+ * Single-process shared state. Each method runs to completion without awaiting, so on one event
+ * loop it is as atomic as the Redis scripts are across processes.
+ */
+export class MemoryState implements SharedState {
+  private readonly pools = new Map<string, Pool>();
+  private readonly windows = new Map<string, { start: number; used: number }>();
+
+  constructor(
+    private readonly balanceTtlMs = DEFAULT_BALANCE_TTL_MS,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async reserve(pools: readonly string[], amount: number): Promise<ReserveResult> {
+    for (const id of pools) {
+      const bal = this.balance(id);
+      if (bal === null) return { ok: false, reason: 'missing', pool: id };
+      const available = bal - this.pool(id).held;
+      if (available < amount) return { ok: false, reason: 'insufficient', pool: id, available };
+    }
+    for (const id of pools) this.pool(id).held += amount;
+    return { ok: true };
+  }
+
+  async settle(pools: readonly string[], reserved: number, actual: number): Promise<number> {
+    let grant = actual;
+    if (actual > reserved) {
+      let extra = actual - reserved;
+      for (const id of pools) {
+        const bal = this.balance(id);
+        const room = bal === null ? 0 : bal - this.pool(id).held;
+        extra = Math.min(extra, Math.max(room, 0));
+      }
+      grant = reserved + extra;
+    }
+    for (const id of pools) this.pool(id).held += grant - reserved;
+    return grant;
+  }
+
+  async commit(entries: readonly CommitEntry[]): Promise<void> {
+    for (const e of entries) {
+      const p = this.pool(e.pool);
+      p.held -= e.amount;
+      this.set(p, e.balance, e.version, false);
+    }
+  }
+
+  async syncBalance(pool: string, balance: number, version: number): Promise<void> {
+    this.set(this.pool(pool), balance, version, true);
+  }
+
+  async available(pool: string): Promise<number | null> {
+    const bal = this.balance(pool);
+    return bal === null ? null : bal - this.pool(pool).held;
+  }
+
+  async hit(counters: readonly WindowHit[], windowMs: number, now = this.clock()): Promise<HitResult> {
+    const start = windowStart(now, windowMs);
+    const resetMs = start + windowMs - now;
+    const current = counters.map((c) => {
+      const w = this.windows.get(c.counter);
+      return w && w.start === start ? w.used : 0;
+    });
+    for (let i = 0; i < counters.length; i++) {
+      if (current[i] + counters[i].cost > counters[i].limit) return { ok: false, refused: counters[i].counter, used: current, resetMs };
+    }
+    const used = counters.map((c, i) => {
+      this.windows.set(c.counter, { start, used: current[i] + c.cost });
+      return current[i] + c.cost;
+    });
+    return { ok: true, used, resetMs };
+  }
+
+  async adjust(counter: string, delta: number, windowMs: number, now = this.clock()): Promise<void> {
+    const w = this.windows.get(counter);
+    if (w && w.start === windowStart(now, windowMs)) w.used = Math.max(0, w.used + delta);
+  }
+
+  async close(): Promise<void> {
+    this.pools.clear();
+    this.windows.clear();
+  }
+
+  private pool(id: string): Pool {
+    let p = this.pools.get(id);
+    if (!p) this.pools.set(id, (p = { bal: null, balExpires: 0, version: -1, held: 0 }));
+    return p;
+  }
+
+  private balance(id: string): number | null {
+    const p = this.pools.get(id);
+    if (!p || p.bal === null) return null;
+    if (p.balExpires <= this.clock()) {
+      p.bal = null; // the version stays, so an older value still cannot come back
+      return null;
+    }
+    return p.bal;
+  }
+
+  /** Same rule as the Redis script: never go back to an older version; a load (re)starts the TTL. */
+  private set(p: Pool, balance: number, version: number, isLoad: boolean): void {
+    if (version < 0) return; // a release only: no committed value to store
+    const missing = p.bal === null || p.balExpires <= this.clock();
+    if (version > p.version || (missing && version === p.version)) {
+      p.version = version;
+      p.bal = balance;
+      if (missing || isLoad) p.balExpires = this.clock() + this.balanceTtlMs;
+    }
+  }
+}

@@ -1,0 +1,74 @@
+/**
+ * Fast state that several gateway processes must agree on: credit reservations and rate-limit
+ * windows. Two implementations with the same meaning: in-process memory (one node) and Redis
+ * (several nodes; every operation is one atomic Lua script).
+ *
+ * Credit model. A *pool* is something money is counted against: a user's balance (`u:<id>`) or a
+ * key's credit limit (`k:<id>`). For each pool the state keeps
+ *   - `bal`: a cached copy of the committed database value with its version, and
+ *   - `held`: money reserved by calls in flight plus charges settled but not yet committed.
+ * Available = bal − held. `held` only drops *after* the database commit that moved `bal`, and both
+ * move in one atomic step, so available is never over-stated: concurrent calls cannot overspend.
+ * `bal` carries a version and is only ever replaced by a newer one, so a slow, stale read of the
+ * database can never undo a committed charge. It also expires (`balanceTtlMs`), so a change made
+ * out of band (the CLI in another process) is picked up within that time.
+ */
+export interface SharedState {
+  /** Adds `amount` to `held` of every pool if each has at least that much available; all or nothing. */
+  reserve(pools: readonly string[], amount: number): Promise<ReserveResult>;
+  /**
+   * Turns a reservation into a pending charge: `held` moves by (charge − reserved). A charge above
+   * the reservation is granted only as far as every pool can cover it; returns the charge granted.
+   */
+  settle(pools: readonly string[], reserved: number, actual: number): Promise<number>;
+  /** After the database committed charges: `held` drops by each amount, `bal` takes the committed value. */
+  commit(entries: readonly CommitEntry[]): Promise<void>;
+  /** Stores a pool's committed value (after a top-up, or when loading a missing pool). */
+  syncBalance(pool: string, balance: number, version: number): Promise<void>;
+  /** Available money in a pool (bal − held), or null when the pool is not loaded. */
+  available(pool: string): Promise<number | null>;
+  /**
+   * Fixed one-minute-style windows: adds `cost` to every counter if all stay within their limits,
+   * else changes nothing and says which one refused.
+   */
+  hit(counters: readonly WindowHit[], windowMs: number, now?: number): Promise<HitResult>;
+  /** Corrects a counter of the current window (tokens counted at admission vs tokens used). */
+  adjust(counter: string, delta: number, windowMs: number, now?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export type ReserveResult = { ok: true } | { ok: false; reason: 'missing'; pool: string } | { ok: false; reason: 'insufficient'; pool: string; available: number };
+
+export interface CommitEntry {
+  pool: string;
+  /** Money that was held for the committed charges. */
+  amount: number;
+  /** The pool's value and version right after the commit. */
+  balance: number;
+  version: number;
+}
+
+export interface WindowHit {
+  counter: string;
+  limit: number;
+  cost: number;
+}
+
+export interface HitResult {
+  ok: boolean;
+  /** The refusing counter (when !ok). */
+  refused?: string;
+  /** Usage of each counter after the call (or as it stood when refused), in input order. */
+  used: number[];
+  /** Milliseconds until the current window ends. */
+  resetMs: number;
+}
+
+/** Start of the window containing `now`. */
+export function windowStart(now: number, windowMs: number): number {
+  return now - (now % windowMs);
+}
+
+export const DEFAULT_BALANCE_TTL_MS = 60_000;
+/** In-flight holds of a crashed process must not block a pool forever; an hour outlasts any call. */
+export const HELD_TTL_MS = 3_600_000;
