@@ -20,6 +20,8 @@ export interface Channel {
   weight: number;
   priority: number;
   enabled: boolean;
+  /** 'admin' or 'health' when disabled; only health-disabled channels are re-enabled by probes. */
+  disabledBy: 'admin' | 'health' | null;
   simulated: boolean;
 }
 
@@ -38,6 +40,7 @@ export interface ChannelInput {
   weight?: number;
   priority?: number;
   enabled?: boolean;
+  disabledBy?: 'admin' | 'health' | null;
   simulated?: boolean;
 }
 
@@ -98,6 +101,7 @@ export class ChannelStore {
       weight: v.weight ?? 1,
       priority: v.priority ?? 0,
       enabled: v.enabled === false ? 0 : 1,
+      disabled_by: v.enabled === false ? (v.disabledBy ?? 'admin') : null,
       simulated: v.simulated ? 1 : 0,
       created_at: now,
       updated_at: now,
@@ -122,7 +126,11 @@ export class ChannelStore {
     if (v.settings !== undefined) set.settings = JSON.stringify(v.settings);
     if (v.weight !== undefined) set.weight = v.weight;
     if (v.priority !== undefined) set.priority = v.priority;
-    if (v.enabled !== undefined) set.enabled = v.enabled ? 1 : 0;
+    if (v.enabled !== undefined) {
+      set.enabled = v.enabled ? 1 : 0;
+      // Disabling records who did it; enabling clears it.
+      set.disabled_by = v.enabled ? null : (v.disabledBy ?? 'admin');
+    }
     if (v.simulated !== undefined) set.simulated = v.simulated ? 1 : 0;
     await this.db.updateTable('channels').set(set).where('id', '=', id).execute();
     this.invalidate();
@@ -160,6 +168,7 @@ export class ChannelStore {
       weight: r.weight,
       priority: r.priority,
       enabled: r.enabled === 1,
+      disabledBy: (r.disabled_by as Channel['disabledBy']) ?? null,
       simulated: r.simulated === 1,
     };
   }
@@ -179,6 +188,7 @@ function toView(r: ChannelsTable): ChannelView {
     weight: r.weight,
     priority: r.priority,
     enabled: r.enabled === 1,
+    disabledBy: (r.disabled_by as Channel['disabledBy']) ?? null,
     simulated: r.simulated === 1,
     createdAt: r.created_at,
     updatedAt: r.updated_at,

@@ -193,9 +193,30 @@ export const MIGRATIONS: Record<string, Migration> = {
   },
 };
 
+/** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
+const ROUTING: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('channels').addColumn('disabled_by', 'text').execute();
+    await db.schema
+      .createTable('channel_events')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('channel_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('channel_events_channel').on('channel_events').columns(['channel_id', 'created_at']).execute();
+    await db.schema.alterTable('request_logs').addColumn('attempt_log', 'text').execute();
+    await db.schema.alterTable('request_logs').addColumn('cache_hit', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('api_keys').addColumn('cache_ttl_sec', 'integer').execute();
+  },
+};
+MIGRATIONS['0003_routing'] = ROUTING;
+
 export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration> = MIGRATIONS): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrations };
-  const migrator = new Migrator({ db, provider });
+  // Migrations written in parallel branches may land out of name order; each is still applied once.
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

@@ -56,6 +56,8 @@ export interface ApiKeysTable {
   allowed_origins: string | null;
   rpm: number | null;
   tpm: number | null;
+  /** Response-cache lifetime for calls with this key (migration 0003); null = cache only on request. */
+  cache_ttl_sec?: number | null;
 }
 
 export interface ChannelsTable {
@@ -76,6 +78,8 @@ export interface ChannelsTable {
   weight: number;
   priority: number;
   enabled: number;
+  /** Who disabled it: 'admin' (stays off) or 'health' (re-enabled by a passing probe); null when enabled. */
+  disabled_by?: string | null;
   simulated: number;
   created_at: number;
   updated_at: number;
@@ -103,6 +107,10 @@ export interface RequestLogsTable {
   completion_tokens: number;
   cached_tokens: number;
   attempts: number;
+  /** JSON [{channel, status, code, ms}] of every upstream attempt, failed ones included. */
+  attempt_log?: string | null;
+  /** 1 when the answer came from the response cache. */
+  cache_hit?: number;
   client_ip: string | null;
   /** Micro-points charged for the call (0 when free or failed). */
   cost: number;
@@ -181,12 +189,21 @@ export interface NoticesTable {
   created_at: number;
 }
 
+export interface ChannelEventsTable {
+  id: string;
+  channel_id: string;
+  created_at: number;
+  kind: string;
+  detail: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
   apps: AppsTable;
   api_keys: ApiKeysTable;
   channels: ChannelsTable;
+  channel_events: ChannelEventsTable;
   request_logs: RequestLogsTable;
   accounts: AccountsTable;
   ledger: LedgerTable;

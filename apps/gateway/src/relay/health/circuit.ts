@@ -112,6 +112,13 @@ export class CircuitBreaker {
     return this.open(id, this.clock(), reason, false);
   }
 
+  /** Takes the single-probe lock of a circuit whose cool-down is over (for the background probe). */
+  async tryProbe(id: string): Promise<boolean> {
+    const o = await this.kv.get(k(id, 'o'));
+    if (o === null || this.clock() < Number(o)) return false;
+    return this.kv.setIfAbsent(k(id, 'p'), String(this.clock()), this.policy.cooldownMs + LOCK_SLACK_MS);
+  }
+
   async view(id: string): Promise<CircuitView> {
     const [o, f, t] = await this.kv.mget([k(id, 'o'), k(id, 'f'), k(id, 't')]);
     const openUntil = o === null ? null : Number(o);
