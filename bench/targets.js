@@ -1,0 +1,141 @@
+// Child-process entry for one bench target: `node bench/targets.js sim|bare|gateway`.
+// Forked by run.js with an IPC channel; answers small commands so the parent can drive it:
+//   ready (sent once)        { type: 'ready', url, ...details }
+//   { id, cmd: 'cpu' }       process.cpuUsage() so the parent can compute CPU time per request
+//   { id, cmd: 'stats' }     role-specific counters (simulator requests, request-log rows)
+//   { id, cmd: 'stop' }      closes cleanly (flushes the request log) and exits 0, which is what
+//                            lets `--cpu-prof` write its profile
+// The process also exits when the parent goes away (IPC disconnect), so nothing is left behind.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { startSimulator } from '../packages/simulator/dist/index.js';
+import { startBareProxy } from './bare-proxy.js';
+
+const role = process.argv[2];
+const upstream = process.env.BENCH_UPSTREAM;
+const streamChunks = Number(process.env.BENCH_STREAM_CHUNKS ?? 20);
+export const BENCH_MODEL = 'gpt-4o-mini';
+
+if (!process.send) {
+  console.error('bench/targets.js is started by bench/run.js (needs an IPC channel)');
+  process.exit(2);
+}
+
+async function startSim() {
+  // Zero latency; `chunks` only shapes streamed replies (non-streamed replies are one JSON body).
+  const sim = await startSimulator({ host: '127.0.0.1', defaults: { ttftMs: 0, chunkDelayMs: 0, chunks: streamChunks } });
+  return {
+    info: { url: sim.url },
+    stats: async () => ({ simulatorRequests: sim.stats.total }),
+    close: () => sim.close(),
+  };
+}
+
+async function startBare() {
+  const proxy = await startBareProxy({ upstream });
+  return { info: { url: proxy.url }, stats: async () => ({}), close: () => proxy.close() };
+}
+
+async function startGw() {
+  const { startGateway, loadConfig, createLogger } = await import('../apps/gateway/dist/index.js');
+  const dataDir = mkdtempSync(join(tmpdir(), 'apigpt-bench-'));
+  const config = loadConfig({
+    env: {},
+    file: undefined,
+    overrides: {
+      port: 0,
+      host: '127.0.0.1',
+      dataDir, // SQLite, as a default self-hosted install
+      adminEmail: 'admin@bench.local',
+      adminPassword: 'bench-admin-password',
+      secret: `bench-${randomBytes(8).toString('hex')}`,
+      demoChannel: 'off',
+      logLevel: 'silent',
+      // logFlushMs stays at its production default: the request log is written as in production.
+      // When billing is on, the bench user is a paying user with plenty of credit, so every call is
+      // admitted and charged as in production (fields a given build does not know are ignored).
+      trialCredit: 1_000_000_000,
+    },
+  });
+  const gw = await startGateway(config, { log: createLogger('silent') });
+  try {
+    // One channel on the simulator, through the gateway's own channel store.
+    await gw.services.channels.create({ provider: 'openai-compatible', name: 'bench-sim', baseUrl: `${upstream}/v1`, models: [BENCH_MODEL] });
+    // A real user, app and key, through the gateway's own HTTP API (as the console does).
+    const email = `bench-${randomBytes(4).toString('hex')}@bench.local`;
+    const signup = await fetch(`${gw.url}/api/auth/signup`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'bench-password-123' }),
+    });
+    if (signup.status !== 200) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
+    const cookie = (signup.headers.get('set-cookie') ?? '').split(';')[0];
+    const created = await fetch(`${gw.url}/api/apps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie },
+      body: JSON.stringify({ name: 'bench' }),
+    });
+    if (created.status !== 200) throw new Error(`app create failed: ${created.status} ${await created.text()}`);
+    const { key } = await created.json();
+    return {
+      info: { url: gw.url, key: key.key, dataDir },
+      async stats() {
+        await gw.services.logWriter.flush();
+        const db = gw.services.db;
+        const byStatus = await db.selectFrom('request_logs').select((eb) => ['status', eb.fn.countAll().as('n')]).groupBy('status').execute();
+        const statuses = Object.fromEntries(byStatus.map((r) => [String(r.status), Number(r.n)]));
+        const rows = Object.values(statuses).reduce((a, b) => a + b, 0);
+        return { requestLogRows: rows, requestLogNon200: rows - (statuses['200'] ?? 0), requestLogByStatus: statuses };
+      },
+      async close() {
+        await gw.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await gw.close().catch(() => {});
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+const starters = { sim: startSim, bare: startBare, gateway: startGw };
+
+let target;
+try {
+  if (!starters[role]) throw new Error(`unknown role ${role}`);
+  if (role !== 'sim' && !upstream) throw new Error('BENCH_UPSTREAM is required');
+  target = await starters[role]();
+} catch (err) {
+  process.send({ type: 'error', message: String(err?.stack ?? err) });
+  process.exit(1);
+}
+
+let stopping = false;
+async function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  await target.close().catch(() => {});
+  process.exit(code);
+}
+
+process.on('message', async (msg) => {
+  if (!msg || typeof msg !== 'object') return;
+  let result;
+  try {
+    if (msg.cmd === 'cpu') result = process.cpuUsage();
+    else if (msg.cmd === 'stats') result = await target.stats();
+    else if (msg.cmd === 'stop') {
+      const stats = await target.stats().catch(() => ({}));
+      process.send({ id: msg.id, result: stats }, () => void stop(0));
+      return;
+    }
+    process.send({ id: msg.id, result });
+  } catch (err) {
+    process.send({ id: msg.id, error: String(err?.message ?? err) });
+  }
+});
+process.on('disconnect', () => void stop(0));
+process.send({ type: 'ready', role, pid: process.pid, ...target.info });
