@@ -30,7 +30,7 @@ export interface Storage {
 export async function openStorage(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Storage> {
   const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.databaseSchema });
   try {
-    await migrateToLatest(dbh.db);
+    await migrateToLatest(dbh.db, { schema: dbh.schema });
   } catch (err) {
     await dbh.close();
     throw err;

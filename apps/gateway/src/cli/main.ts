@@ -59,7 +59,7 @@ const COMMANDS: Record<string, Command> = {
       const { openDatabase } = await import('../storage/database.js');
       const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.databaseSchema });
       try {
-        const applied = await migrateToLatest(dbh.db);
+        const applied = await migrateToLatest(dbh.db, { schema: dbh.schema });
         out(values.json, { database: dbh.describe, applied }, applied.length ? `Applied ${applied.join(', ')} to ${dbh.describe}` : `${dbh.describe} is up to date`);
       } finally {
         await dbh.close();

@@ -11,6 +11,8 @@ export type DbDialect = 'sqlite' | 'postgres';
 export interface DatabaseHandle {
   db: Db;
   dialect: DbDialect;
+  /** PostgreSQL schema in use (undefined on SQLite). */
+  schema?: string;
   /** Where the data lives, for the start banner (never includes a password). */
   describe: string;
   close(): Promise<void>;
@@ -59,5 +61,5 @@ async function openPostgres(url: string, schema?: string): Promise<DatabaseHandl
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   const u = new URL(url);
-  return { db, dialect: 'postgres', describe: `PostgreSQL ${u.host}${u.pathname}${schema ? ` (schema ${schema})` : ''}`, close: () => db.destroy() };
+  return { db, dialect: 'postgres', schema: schema ?? 'public', describe: `PostgreSQL ${u.host}${u.pathname}${schema ? ` (schema ${schema})` : ''}`, close: () => db.destroy() };
 }

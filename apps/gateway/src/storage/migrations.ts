@@ -213,10 +213,15 @@ const ROUTING: Migration = {
 };
 MIGRATIONS['0003_routing'] = ROUTING;
 
-export async function migrateToLatest(db: Kysely<any>, migrations: Record<string, Migration> = MIGRATIONS): Promise<string[]> {
+/**
+ * `schema`: the PostgreSQL schema the tables live in. Kysely looks for its bookkeeping tables in any
+ * schema unless told which, so without it a second schema in the same database would be mistaken
+ * for this one.
+ */
+export async function migrateToLatest(db: Kysely<any>, opts: { schema?: string } = {}, migrations: Record<string, Migration> = MIGRATIONS): Promise<string[]> {
   const provider: MigrationProvider = { getMigrations: async () => migrations };
   // Migrations written in parallel branches may land out of name order; each is still applied once.
-  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true });
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true, ...(opts.schema ? { migrationTableSchema: opts.schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
