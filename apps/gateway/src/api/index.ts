@@ -5,6 +5,8 @@ import { principalFor } from '../http/auth.js';
 import type { Services } from '../services.js';
 import type { Db } from '../storage/database.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { registerAdminBillingRoutes } from './admin-billing-routes.js';
+import { registerBillingRoutes } from './billing-routes.js';
 import { registerAppRoutes } from './app-routes.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import './context.js';
@@ -50,4 +52,6 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   registerAppRoutes(app, ctx);
   registerLogRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerBillingRoutes(app, ctx);
+  registerAdminBillingRoutes(app, ctx);
 }

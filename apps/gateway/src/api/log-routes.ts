@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { toPoints } from '../billing/money.js';
 import type { Db } from '../storage/database.js';
 import type { ApiContext } from './index.js';
 import { principal } from './context.js';
@@ -43,7 +44,9 @@ export async function queryLogs(db: Db, f: LogFilter) {
   if (f.status === 'error') q = q.where('status', '>=', 400);
   if (f.from !== undefined) q = q.where('created_at', '>=', f.from);
   if (f.to !== undefined) q = q.where('created_at', '<', f.to);
-  const items = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 50).offset(f.offset ?? 0).execute();
+  const rows = await q.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(f.limit ?? 50).offset(f.offset ?? 0).execute();
+  // Money leaves the API in P.
+  const items = rows.map((r) => ({ ...r, cost: toPoints(Number(r.cost)) }));
   const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { items, total: Number(n) };
 }

@@ -48,6 +48,8 @@ export interface RelayRequest {
   stream: boolean;
   body: Record<string, unknown>;
   clientIp: string | null;
+  /** The browser's Origin header, for keys limited to some web pages. */
+  origin?: string | null;
   /** Whether the caller asked for usage in its stream (OpenAI's `stream_options.include_usage`). */
   clientWantsUsage: boolean;
 }

@@ -14,6 +14,8 @@ export interface CallInfo {
   /** Prompt tokens as the gateway counts them. */
   promptEstimate: number;
   clientIp: string | null;
+  /** The browser's Origin header, if any (keys may be limited to some origins). */
+  origin?: string | null;
 }
 
 /** How the call ended: the log row to write and the usage to meter. */

@@ -67,7 +67,7 @@ async function relay(
 ) {
   if (call.stream) reply.hijack();
   try {
-    const result = await services.relay.run({ dialect: 'openai', model: String(call.body.model), clientIp: request.ip ?? null, ...call }, reply.raw);
+    const result = await services.relay.run({ dialect: 'openai', model: String(call.body.model), clientIp: request.ip ?? null, origin: request.headers.origin ?? null, ...call }, reply.raw);
     if (!result) return reply;
     return reply.code(result.status).headers(result.headers).header('content-type', result.contentType).send(result.body);
   } catch (err) {

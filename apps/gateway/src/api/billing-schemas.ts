@@ -1,0 +1,106 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+
+/** Billing shapes of the management API. Money is in P (decimal), converted from micro-points. */
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+export const Notice = Type.Object({ id: Type.String(), kind: Type.String(), message: Type.String(), created_at: Type.Number() });
+
+export const Account = Type.Object({
+  balance: Type.Number(),
+  group: Type.String(),
+  multiplier: Type.Number(),
+  lowBalanceThreshold: Nullable(Type.Number()),
+  notices: Type.Array(Notice),
+});
+
+export const LedgerKind = Type.Union(['trial', 'topup', 'redeem', 'charge', 'refund', 'adjust'].map((k) => Type.Literal(k)));
+
+export const LedgerEntry = Type.Object({
+  id: Type.String(),
+  created_at: Type.Number(),
+  kind: LedgerKind,
+  amount: Type.Number({ description: 'signed P' }),
+  balance_after: Type.Number(),
+  reason: Type.Union([Type.String(), Type.Null()]),
+  request_id: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const PageQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+});
+
+export const RedeemBody = Type.Object({ code: Type.String({ minLength: 4, maxLength: 100 }) }, { additionalProperties: false });
+export const RedeemResult = Type.Object({ amount: Type.Number(), balance: Type.Number() });
+
+export const UsageQuery = Type.Object({ days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, default: 30 })) });
+export const UsageReport = Type.Object({
+  days: Type.Array(Type.Object({ date: Type.String(), requests: Type.Integer(), errors: Type.Integer(), cost: Type.Number(), prompt_tokens: Type.Integer(), completion_tokens: Type.Integer() })),
+  models: Type.Array(Type.Object({ model: Type.String(), requests: Type.Integer(), cost: Type.Number() })),
+});
+
+export const LowBalanceBody = Type.Object({ threshold: Nullable(Type.Number({ minimum: 0 })) }, { additionalProperties: false });
+
+export const PriceItem = Type.Object({
+  model: Type.String(),
+  input: Type.Number({ description: 'P per 1K input tokens' }),
+  output: Type.Number({ description: 'P per 1K output tokens' }),
+  cachedInput: Type.Number({ description: 'P per 1K cached input tokens' }),
+  perImage: Nullable(Type.Number({ description: 'P per standard image (1024x1024, standard quality, 30 steps)' })),
+  maxOutput: Type.Integer({ description: 'Largest output the model produces: the worst case reserved when a call sets no max_tokens' }),
+});
+export const PriceBody = Type.Object(
+  {
+    input: Type.Number({ minimum: 0 }),
+    output: Type.Number({ minimum: 0 }),
+    cachedInput: Type.Optional(Type.Number({ minimum: 0 })),
+    perImage: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
+    maxOutput: Type.Optional(Type.Integer({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+export const ModelParams = Type.Object({ model: Type.String({ minLength: 1, maxLength: 200 }) });
+
+export const Group = Type.Object({ name: Type.String(), multiplier: Type.Number() });
+export const GroupBody = Type.Object({ multiplier: Type.Number({ minimum: 0, maximum: 100 }) }, { additionalProperties: false });
+export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 50 }) });
+
+export const CodesBody = Type.Object(
+  {
+    count: Type.Integer({ minimum: 1, maximum: 1000 }),
+    value: Type.Number({ exclusiveMinimum: 0 }),
+    expiresAt: Type.Optional(Type.Integer({ description: 'epoch ms' })),
+    name: Type.Optional(Type.String({ maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+export const NewCode = Type.Object({ id: Type.String(), code: Type.String(), name: Type.Union([Type.String(), Type.Null()]), value: Type.Number(), expires_at: Nullable(Type.Number()) });
+export const CodeItem = Type.Object({
+  id: Type.String(),
+  code: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  value: Type.Number(),
+  created_at: Type.Number(),
+  expires_at: Nullable(Type.Number()),
+  redeemed_by_email: Type.Union([Type.String(), Type.Null()]),
+  redeemed_at: Nullable(Type.Number()),
+});
+export const CodesQuery = Type.Object({
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+  offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+  status: Type.Optional(Type.Union([Type.Literal('unused'), Type.Literal('used'), Type.Literal('expired')])),
+});
+
+export const CreditBody = Type.Object({ amount: Type.Number(), reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
+export const UserLimitsBody = Type.Object(
+  { rpm: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))), tpm: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))) },
+  { additionalProperties: false },
+);
+
+export const AdminSettings = Type.Object({ trialCredit: Type.Number(), signupEnabled: Type.Boolean(), lowBalanceDefault: Type.Number() });
+export const AdminSettingsPatch = Type.Partial(
+  Type.Object({ trialCredit: Type.Number({ minimum: 0 }), signupEnabled: Type.Boolean(), lowBalanceDefault: Type.Number({ minimum: 0 }) }),
+  { additionalProperties: false },
+);
+
+export const BillingCheckResult = Type.Object({ ok: Type.Boolean(), accounts: Type.Integer(), charges: Type.Integer(), problems: Type.Array(Type.String()) });
