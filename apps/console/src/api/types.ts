@@ -1,0 +1,194 @@
+/** Shapes of the management API's answers (see /api/openapi.json). Money is in P, as decimals. */
+export interface User {
+  id: string;
+  email: string;
+  display_name: string | null;
+  role: 'user' | 'admin';
+  group_name: string;
+  status: 'active' | 'disabled';
+  created_at: number;
+  updated_at: number;
+}
+
+export interface PublicConfig {
+  signupEnabled: boolean;
+  publicUrl: string | null;
+}
+
+export interface App {
+  id: string;
+  user_id: string;
+  name: string;
+  description: string | null;
+  created_at: number;
+}
+
+export interface KeyLimits {
+  creditLimit?: number | null;
+  expiresAt?: number | null;
+  models?: string[] | null;
+  ips?: string[] | null;
+  origins?: string[] | null;
+  rpm?: number | null;
+  tpm?: number | null;
+}
+
+export interface ApiKey extends KeyLimits {
+  id: string;
+  user_id: string;
+  app_id: string;
+  name: string;
+  prefix: string;
+  created_at: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  spent?: number;
+}
+
+export interface NewKey {
+  key: string;
+  record: ApiKey;
+}
+
+export interface RequestLog {
+  id: string;
+  created_at: number;
+  user_id: string;
+  app_id: string | null;
+  key_id: string | null;
+  key_prefix: string | null;
+  endpoint: string;
+  dialect: string;
+  model_requested: string | null;
+  model_sent: string | null;
+  channel_id: string | null;
+  stream: number;
+  status: number;
+  error_code: string | null;
+  error_message: string | null;
+  latency_ms: number;
+  ttft_ms: number | null;
+  prompt_tokens: number;
+  completion_tokens: number;
+  cached_tokens: number;
+  attempts: number;
+  cost?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export interface Model {
+  id: string;
+  ownedBy: string;
+}
+
+export interface Notice {
+  id: string;
+  kind: string;
+  message: string;
+  created_at: number;
+}
+
+export interface Account {
+  balance: number;
+  group: string;
+  multiplier: number;
+  lowBalanceThreshold: number | null;
+  notices: Notice[];
+}
+
+export type LedgerKind = 'trial' | 'topup' | 'redeem' | 'charge' | 'refund' | 'adjust';
+
+export interface LedgerEntry {
+  id: string;
+  created_at: number;
+  kind: LedgerKind;
+  amount: number;
+  balance_after: number;
+  reason: string | null;
+  request_id: string | null;
+}
+
+export interface UsageDay {
+  date: string;
+  requests: number;
+  errors: number;
+  cost: number;
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+export interface UsageSummary {
+  days: UsageDay[];
+  models: { model: string; requests: number; cost: number }[];
+}
+
+export interface Provider {
+  kind: string;
+  label: string;
+  dialect: string;
+  operations: string[];
+  needsSecret: boolean;
+}
+
+export interface Channel {
+  id: string;
+  provider: string;
+  name: string;
+  baseUrl: string;
+  hasSecret: boolean;
+  models: string[];
+  modelMap: Record<string, string>;
+  groups: string[];
+  settings: Record<string, unknown>;
+  weight: number;
+  priority: number;
+  enabled: boolean;
+  simulated: boolean;
+  createdAt: number;
+  updatedAt: number;
+  /** Present once the router exposes circuit state. */
+  health?: { state?: string; failures?: number; [k: string]: unknown };
+}
+
+export interface ChannelTestResult {
+  ok: boolean;
+  latencyMs: number;
+  status: number | null;
+  model: string | null;
+  message: string;
+}
+
+export interface Price {
+  model: string;
+  input: number | null;
+  output: number | null;
+  cachedInput: number | null;
+  perImage: number | null;
+}
+
+export interface Group {
+  name: string;
+  multiplier: number;
+  [k: string]: unknown;
+}
+
+export interface RedemptionCode {
+  id: string;
+  code: string;
+  name: string | null;
+  value: number;
+  created_at?: number;
+  expires_at: number | null;
+  redeemed_by_email?: string | null;
+  redeemed_at?: number | null;
+}
+
+export interface SystemSettings {
+  trialCredit: number;
+  signupEnabled: boolean;
+  lowBalanceDefault: number;
+}

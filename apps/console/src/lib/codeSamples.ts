@@ -1,0 +1,86 @@
+/** Ready-to-paste snippets for every client the gateway speaks to, filled with this server's URL. */
+export type SampleLang = 'curl' | 'python' | 'node' | 'anthropic' | 'aigccloud';
+
+export interface Sample {
+  lang: SampleLang;
+  label: string;
+  /** highlight.js language name */
+  syntax: string;
+  code: string;
+}
+
+export function codeSamples(baseUrl: string, key: string, model: string): Sample[] {
+  const v1 = `${baseUrl}/v1`;
+  return [
+    {
+      lang: 'curl',
+      label: 'curl',
+      syntax: 'bash',
+      code: `curl ${v1}/chat/completions \\
+  -H "Authorization: Bearer ${key}" \\
+  -H "Content-Type: application/json" \\
+  -d '{
+    "model": "${model}",
+    "messages": [{"role": "user", "content": "Hello!"}]
+  }'`,
+    },
+    {
+      lang: 'python',
+      label: 'Python (OpenAI SDK)',
+      syntax: 'python',
+      code: `# pip install openai
+from openai import OpenAI
+
+client = OpenAI(api_key="${key}", base_url="${v1}")
+reply = client.chat.completions.create(
+    model="${model}",
+    messages=[{"role": "user", "content": "Hello!"}],
+)
+print(reply.choices[0].message.content)`,
+    },
+    {
+      lang: 'node',
+      label: 'Node.js (OpenAI SDK)',
+      syntax: 'javascript',
+      code: `// npm install openai
+import OpenAI from 'openai';
+
+const client = new OpenAI({ apiKey: '${key}', baseURL: '${v1}' });
+const reply = await client.chat.completions.create({
+  model: '${model}',
+  messages: [{ role: 'user', content: 'Hello!' }],
+});
+console.log(reply.choices[0].message.content);`,
+    },
+    {
+      lang: 'anthropic',
+      label: 'Anthropic SDK',
+      syntax: 'python',
+      // The Anthropic SDK appends /v1/messages itself, so its base URL is the bare origin.
+      code: `# pip install anthropic
+import anthropic
+
+client = anthropic.Anthropic(api_key="${key}", base_url="${baseUrl}")
+message = client.messages.create(
+    model="${model}",
+    max_tokens=1024,
+    messages=[{"role": "user", "content": "Hello!"}],
+)
+print(message.content[0].text)`,
+    },
+    {
+      lang: 'aigccloud',
+      label: 'aigccloud (Python)',
+      syntax: 'python',
+      code: `# pip install aigccloud
+from aigccloud import Client
+
+client = Client(api_key="${key}", base_url="${baseUrl}")
+reply = client.chat.completions.create(
+    model="${model}",
+    messages=[{"role": "user", "content": "Hello!"}],
+)
+print(reply.choices[0].message.content)`,
+    },
+  ];
+}

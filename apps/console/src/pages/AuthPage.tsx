@@ -1,0 +1,104 @@
+import { useState } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router-dom';
+import { Alert, Button, Card, Flex, Form, Input, Typography } from 'antd';
+import { LockOutlined, MailOutlined } from '@ant-design/icons';
+import { auth } from '../api/endpoints';
+import { useSession } from '../auth/session';
+import { useT } from '../i18n';
+import { LanguageSwitch } from '../layout/LanguageSwitch';
+import { ErrorAlert } from '../components/ErrorAlert';
+
+interface Values {
+  email: string;
+  password: string;
+  confirm?: string;
+  displayName?: string;
+}
+
+/** Log-in and sign-up share one card: sign-up needs no approval and lands on the dashboard logged in. */
+export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
+  const t = useT();
+  const { setUser, config } = useSession();
+  const navigate = useNavigate();
+  const location = useLocation();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const signup = mode === 'signup';
+  const from = (location.state as { from?: string } | null)?.from ?? '/';
+
+  async function submit(v: Values) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const r = signup ? await auth.signup(v.email.trim(), v.password, v.displayName?.trim() || undefined) : await auth.login(v.email.trim(), v.password);
+      setUser(r.user);
+      navigate(signup ? '/?welcome=1' : from, { replace: true });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <Flex vertical align="center" justify="center" style={{ minHeight: '100vh', padding: 16, background: 'linear-gradient(160deg,#e6f0ff 0%,#f5f7fa 60%)' }}>
+      <Flex justify="flex-end" style={{ width: '100%', maxWidth: 420, marginBottom: 12 }}>
+        <LanguageSwitch />
+      </Flex>
+      <Card style={{ width: '100%', maxWidth: 420 }}>
+        <Typography.Title level={2} style={{ marginTop: 0, marginBottom: 4 }}>
+          APIGPT
+        </Typography.Title>
+        <Typography.Paragraph type="secondary">{signup ? t('auth.signupTagline') : t('auth.loginTagline')}</Typography.Paragraph>
+        {signup && config && !config.signupEnabled && <Alert type="warning" showIcon style={{ marginBottom: 16 }} title={t('auth.signupClosed')} />}
+        <ErrorAlert error={error} style={{ marginBottom: 16 }} />
+        <Form<Values> layout="vertical" onFinish={submit} requiredMark={false} disabled={busy}>
+          <Form.Item name="email" label={t('auth.email')} rules={[{ required: true, message: t('auth.emailRequired') }, { type: 'email', message: t('auth.emailInvalid') }]}>
+            <Input prefix={<MailOutlined />} autoComplete="email" placeholder="you@example.com" />
+          </Form.Item>
+          {signup && (
+            <Form.Item name="displayName" label={t('auth.displayName')} rules={[{ max: 100 }]}>
+              <Input autoComplete="nickname" />
+            </Form.Item>
+          )}
+          <Form.Item
+            name="password"
+            label={t('auth.password')}
+            rules={[{ required: true, message: t('auth.passwordRequired') }, ...(signup ? [{ min: 8, message: t('auth.passwordMin') }] : [])]}
+          >
+            <Input.Password prefix={<LockOutlined />} autoComplete={signup ? 'new-password' : 'current-password'} />
+          </Form.Item>
+          {signup && (
+            <Form.Item
+              name="confirm"
+              label={t('auth.confirmPassword')}
+              dependencies={['password']}
+              rules={[
+                { required: true, message: t('auth.passwordRequired') },
+                ({ getFieldValue }) => ({
+                  validator: (_, value) => (!value || value === getFieldValue('password') ? Promise.resolve() : Promise.reject(new Error(t('auth.passwordMismatch')))),
+                }),
+              ]}
+            >
+              <Input.Password prefix={<LockOutlined />} autoComplete="new-password" />
+            </Form.Item>
+          )}
+          <Button type="primary" htmlType="submit" block size="large" loading={busy}>
+            {signup ? t('auth.signup') : t('auth.login')}
+          </Button>
+        </Form>
+        <Typography.Paragraph style={{ marginTop: 16, marginBottom: 0, textAlign: 'center' }}>
+          {signup ? (
+            <>
+              {t('auth.haveAccount')} <Link to="/login">{t('auth.login')}</Link>
+            </>
+          ) : (
+            <>
+              {t('auth.noAccount')} <Link to="/signup">{t('auth.signup')}</Link>
+            </>
+          )}
+        </Typography.Paragraph>
+      </Card>
+    </Flex>
+  );
+}

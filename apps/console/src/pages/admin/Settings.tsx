@@ -1,0 +1,62 @@
+import { useEffect, useState } from 'react';
+import { App as AntApp, Button, Card, Form, InputNumber, Skeleton, Switch } from 'antd';
+import { admin } from '../../api/endpoints';
+import type { SystemSettings } from '../../api/types';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { useT } from '../../i18n';
+import { PageHeader } from '../../layout/PageHeader';
+import { useAsync } from '../../lib/useAsync';
+
+/** Server-wide switches: the trial grant, whether anyone may sign up, the default low-balance warning. */
+export default function Settings() {
+  const t = useT();
+  const { message } = AntApp.useApp();
+  const current = useAsync(() => admin.settings(), []);
+  const [form] = Form.useForm<SystemSettings>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+
+  useEffect(() => {
+    if (current.data) form.setFieldsValue(current.data);
+  }, [current.data, form]);
+
+  async function save(v: SystemSettings) {
+    setBusy(true);
+    setError(undefined);
+    try {
+      form.setFieldsValue(await admin.saveSettings(v));
+      message.success(t('common.saved'));
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <>
+      <PageHeader title={t('nav.settings')} subtitle={t('settings.subtitle')} />
+      <Card style={{ maxWidth: 560 }}>
+        <ErrorAlert error={current.error ?? error} style={{ marginBottom: 16 }} />
+        {current.loading ? (
+          <Skeleton active />
+        ) : current.data ? (
+          <Form form={form} layout="vertical" onFinish={save} disabled={busy}>
+            <Form.Item name="signupEnabled" label={t('settings.signupEnabled')} valuePropName="checked" extra={t('settings.signupHelp')}>
+              <Switch />
+            </Form.Item>
+            <Form.Item name="trialCredit" label={t('settings.trialCredit')} rules={[{ required: true }]} extra={t('settings.trialHelp')}>
+              <InputNumber min={0} style={{ width: '100%' }} suffix="P" />
+            </Form.Item>
+            <Form.Item name="lowBalanceDefault" label={t('settings.lowBalanceDefault')} rules={[{ required: true }]} extra={t('settings.lowBalanceHelp')}>
+              <InputNumber min={0} style={{ width: '100%' }} suffix="P" />
+            </Form.Item>
+            <Button type="primary" htmlType="submit" loading={busy}>
+              {t('common.save')}
+            </Button>
+          </Form>
+        ) : null}
+      </Card>
+    </>
+  );
+}

@@ -1,0 +1,165 @@
+import { useState } from 'react';
+import { App as AntApp, Button, Card, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
+import { DollarOutlined } from '@ant-design/icons';
+import { admin } from '../../api/endpoints';
+import type { User } from '../../api/types';
+import { useSession } from '../../auth/session';
+import { EmptyHint } from '../../components/EmptyHint';
+import { ErrorAlert } from '../../components/ErrorAlert';
+import { useI18n } from '../../i18n';
+import { PageHeader } from '../../layout/PageHeader';
+import { dateOnly, money } from '../../lib/format';
+import { useAsync } from '../../lib/useAsync';
+
+/** Search users, change group or role, grant or deduct credit with a reason, disable an account. */
+export default function Users() {
+  const { t, locale } = useI18n();
+  const { message } = AntApp.useApp();
+  const { user: me } = useSession();
+  const [search, setSearch] = useState('');
+  const [page, setPage] = useState({ current: 1, size: 20 });
+  const list = useAsync(() => admin.users({ search: search || undefined, limit: page.size, offset: (page.current - 1) * page.size }), [search, page]);
+  const groups = useAsync(() => admin.groups(), []);
+  const [crediting, setCrediting] = useState<User | null>(null);
+
+  async function patch(u: User, p: Parameters<typeof admin.updateUser>[1]) {
+    try {
+      await admin.updateUser(u.id, p);
+      message.success(t('common.saved'));
+      list.reload();
+    } catch (e) {
+      message.error((e as Error).message);
+    }
+  }
+
+  const groupOptions = [...new Set(['default', ...(groups.data?.items.map((g) => g.name) ?? []), ...(list.data?.items.map((u) => u.group_name) ?? [])])].map((g) => ({ value: g, label: g }));
+
+  return (
+    <>
+      <PageHeader
+        title={t('nav.users')}
+        subtitle={t('users.subtitle')}
+        extra={
+          <Input.Search
+            allowClear
+            placeholder={t('users.search')}
+            onSearch={(v) => {
+              setSearch(v.trim());
+              setPage((p) => ({ ...p, current: 1 }));
+            }}
+            style={{ width: 260 }}
+          />
+        }
+      />
+      <ErrorAlert error={list.error} style={{ marginBottom: 16 }} />
+      <Card styles={{ body: { padding: 0 } }}>
+        <Table<User>
+          rowKey="id"
+          size="small"
+          loading={list.loading}
+          dataSource={list.data?.items ?? []}
+          scroll={{ x: 900 }}
+          locale={{ emptyText: <EmptyHint text={search ? t('users.noMatch') : t('users.empty')} /> }}
+          pagination={{ current: page.current, pageSize: page.size, total: list.data?.total ?? 0, onChange: (current, size) => setPage({ current, size }) }}
+          columns={[
+            {
+              title: t('auth.email'),
+              dataIndex: 'email',
+              render: (e: string, u) => (
+                <Space orientation="vertical" size={0}>
+                  <Typography.Text>{e}</Typography.Text>
+                  {u.display_name && <Typography.Text type="secondary">{u.display_name}</Typography.Text>}
+                </Space>
+              ),
+            },
+            { title: t('users.role'), dataIndex: 'role', render: (r: User['role'], u) => <Select size="small" value={r} disabled={u.id === me?.id} style={{ width: 100 }} onChange={(role) => patch(u, { role })} options={[{ value: 'user', label: t('users.roleUser') }, { value: 'admin', label: t('users.roleAdmin') }]} /> },
+            { title: t('models.group'), dataIndex: 'group_name', render: (g: string, u) => <Select size="small" value={g} style={{ width: 120 }} onChange={(group) => patch(u, { group })} options={groupOptions} /> },
+            { title: t('common.status'), dataIndex: 'status', render: (s: User['status']) => <Tag color={s === 'active' ? 'green' : 'default'}>{t(s === 'active' ? 'users.active' : 'users.disabled')}</Tag> },
+            { title: t('users.joined'), dataIndex: 'created_at', render: (v: number) => dateOnly(v, locale) },
+            {
+              title: '',
+              key: 'a',
+              fixed: 'right',
+              render: (_, u) => (
+                <Space size={4}>
+                  <Button size="small" icon={<DollarOutlined />} onClick={() => setCrediting(u)}>
+                    {t('users.credit')}
+                  </Button>
+                  {u.id !== me?.id &&
+                    (u.status === 'active' ? (
+                      <Popconfirm title={t('users.disableConfirm')} okButtonProps={{ danger: true }} onConfirm={() => patch(u, { status: 'disabled' })}>
+                        <Button size="small" danger>
+                          {t('users.disable')}
+                        </Button>
+                      </Popconfirm>
+                    ) : (
+                      <Button size="small" onClick={() => patch(u, { status: 'active' })}>
+                        {t('users.enable')}
+                      </Button>
+                    ))}
+                </Space>
+              ),
+            },
+          ]}
+        />
+      </Card>
+      <CreditModal user={crediting} onClose={() => setCrediting(null)} />
+    </>
+  );
+}
+
+/** Grant (positive) or deduct (negative) credit; the reason goes into the user's ledger. */
+function CreditModal({ user, onClose }: { user: User | null; onClose(): void }) {
+  const { t } = useI18n();
+  const { message } = AntApp.useApp();
+  const [form] = Form.useForm<{ amount: number; reason: string }>();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  return (
+    <Modal
+      open={!!user}
+      title={t('users.creditTitle', { email: user?.email ?? '' })}
+      onCancel={onClose}
+      okText={t('common.save')}
+      confirmLoading={busy}
+      destroyOnHidden
+      forceRender
+      afterOpenChange={(o) => {
+        if (o) {
+          form.resetFields();
+          setError(undefined);
+        }
+      }}
+      onOk={async () => {
+        const v = await form.validateFields();
+        setBusy(true);
+        setError(undefined);
+        try {
+          const r = await admin.credit(user!.id, v.amount, v.reason.trim());
+          message.success(t('users.creditDone', { balance: money(r.balance, 2) }));
+          onClose();
+        } catch (e) {
+          setError(e);
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <ErrorAlert error={error} style={{ marginBottom: 12 }} />
+      <Form form={form} layout="vertical" requiredMark={false}>
+        <Form.Item
+          name="amount"
+          label={t('users.amount')}
+          extra={t('users.amountHelp')}
+          rules={[{ required: true, message: t('users.amountRequired') }, { validator: (_, v) => (v === 0 ? Promise.reject(new Error(t('users.amountRequired'))) : Promise.resolve()) }]}
+        >
+          <InputNumber style={{ width: '100%' }} suffix="P" />
+        </Form.Item>
+        <Form.Item name="reason" label={t('topup.reason')} rules={[{ required: true, whitespace: true, message: t('users.reasonRequired') }, { max: 200 }]}>
+          <Input />
+        </Form.Item>
+      </Form>
+    </Modal>
+  );
+}
+

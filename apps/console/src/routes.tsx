@@ -1,0 +1,79 @@
+import { lazy, Suspense, type ReactNode } from 'react';
+import { Navigate, Route, Routes, useLocation } from 'react-router-dom';
+import { Result, Spin } from 'antd';
+import { useSession } from './auth/session';
+import { useT } from './i18n';
+import { AppLayout } from './layout/AppLayout';
+import { AuthPage } from './pages/AuthPage';
+import { Dashboard } from './pages/Dashboard';
+
+// Everything but the first screens loads on demand: a user who never opens the playground or the
+// admin pages never downloads them (nor Markdown, highlight.js or the chart library for them).
+const Integration = lazy(() => import('./pages/Integration'));
+const Usage = lazy(() => import('./pages/Usage'));
+const Topup = lazy(() => import('./pages/Topup'));
+const Docs = lazy(() => import('./pages/Docs'));
+const Chat = lazy(() => import('./pages/playground/Chat'));
+const ImagePlayground = lazy(() => import('./pages/playground/ImagePlayground'));
+const Channels = lazy(() => import('./pages/admin/Channels'));
+const Models = lazy(() => import('./pages/admin/Models'));
+const Users = lazy(() => import('./pages/admin/Users'));
+const Codes = lazy(() => import('./pages/admin/Codes'));
+const AllLogs = lazy(() => import('./pages/admin/AllLogs'));
+const Settings = lazy(() => import('./pages/admin/Settings'));
+
+export const loading = (
+  <div style={{ display: 'flex', justifyContent: 'center', padding: 80 }}>
+    <Spin size="large" />
+  </div>
+);
+
+export function AppRoutes() {
+  const { user } = useSession();
+  if (user === undefined) return loading;
+  return (
+    <Suspense fallback={loading}>
+      <Routes>
+        <Route path="/login" element={user ? <Navigate to="/" replace /> : <AuthPage mode="login" />} />
+        <Route path="/signup" element={user ? <Navigate to="/" replace /> : <AuthPage mode="signup" />} />
+        <Route element={<RequireUser />}>
+          <Route path="/" element={<Dashboard />} />
+          <Route path="/integration" element={<Integration />} />
+          <Route path="/usage" element={<Usage />} />
+          <Route path="/topup" element={<Topup />} />
+          <Route path="/playground/chat" element={<Chat />} />
+          <Route path="/playground/image" element={<ImagePlayground />} />
+          <Route path="/docs" element={<Docs />} />
+          <Route path="/admin/channels" element={<AdminOnly><Channels /></AdminOnly>} />
+          <Route path="/admin/models" element={<AdminOnly><Models /></AdminOnly>} />
+          <Route path="/admin/users" element={<AdminOnly><Users /></AdminOnly>} />
+          <Route path="/admin/codes" element={<AdminOnly><Codes /></AdminOnly>} />
+          <Route path="/admin/logs" element={<AdminOnly><AllLogs /></AdminOnly>} />
+          <Route path="/admin/settings" element={<AdminOnly><Settings /></AdminOnly>} />
+          <Route path="*" element={<NotFound />} />
+        </Route>
+      </Routes>
+    </Suspense>
+  );
+}
+
+/** Logged-out visitors go to the login page and come back where they were after signing in. */
+function RequireUser() {
+  const { user } = useSession();
+  const location = useLocation();
+  if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  return <AppLayout />;
+}
+
+/** The API refuses non-admins anyway; this only spares them a page of permission errors. */
+function AdminOnly({ children }: { children: ReactNode }) {
+  const { user } = useSession();
+  const t = useT();
+  if (user?.role !== 'admin') return <Result status="403" title="403" subTitle={t('error.adminOnly')} />;
+  return <>{children}</>;
+}
+
+function NotFound() {
+  const t = useT();
+  return <Result status="404" title="404" subTitle={t('error.pageNotFound')} />;
+}

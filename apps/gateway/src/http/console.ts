@@ -1,0 +1,104 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { extname, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+
+/** The built console, wherever this module runs from (`src/http` under tests, `dist/http` in production). */
+export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../console/dist', import.meta.url));
+
+/** Paths that belong to the APIs: an unknown URL under them must get the API's JSON 404, never the app's HTML. */
+const API_PREFIXES = ['/api', '/v1', '/v1beta', '/sdapi'];
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff': 'font/woff',
+  '.woff2': 'font/woff2',
+  '.ttf': 'font/ttf',
+  '.txt': 'text/plain; charset=utf-8',
+  '.webmanifest': 'application/manifest+json',
+};
+
+/** Vite puts content-hashed bundles here, so a file's name changes whenever its bytes do. */
+const HASHED_DIR = '/assets/';
+
+const MISSING_BUILD_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>APIGPT</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1rem">
+<h1>APIGPT gateway is running</h1>
+<p>The web console has not been built yet. Run <code>npm run build</code> in the repository, then reload this page.</p>
+<p>控制台尚未构建。请在仓库中运行 <code>npm run build</code>，然后刷新本页。</p>
+<p>The API works already: <a href="/api/docs">/api/docs</a>.</p>
+</body></html>`;
+
+export interface ConsoleOptions {
+  /** Folder holding the built single-page app (index.html + assets/). */
+  dir?: string;
+}
+
+/**
+ * Serves the console's static build at `/` with a single-page-app fallback: any GET that is not a
+ * file and not under an API prefix answers index.html, so client-side routes survive a reload.
+ * Registered last-resort (a wildcard), so every real route wins over it.
+ */
+export function registerConsole(app: FastifyInstance, opts: ConsoleOptions = {}): void {
+  const root = resolve(opts.dir ?? DEFAULT_CONSOLE_DIR);
+
+  app.get('/*', { config: { auth: 'public' }, schema: { hide: true } }, async (req, reply) => {
+    const path = decodePath(req.url.split('?')[0]);
+    if (path === null || API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return reply.callNotFound();
+
+    const file = path === '/' ? null : await fileUnder(root, path);
+    if (file) return sendFile(reply, file.path, file.size, path.startsWith(HASHED_DIR));
+    // A missing hashed asset is a stale tab asking for an old bundle: a 404 lets it fail loudly
+    // instead of parsing index.html as JavaScript.
+    if (path.startsWith(HASHED_DIR) || extname(path) !== '') return reply.callNotFound();
+
+    const index = await fileUnder(root, '/index.html');
+    if (!index) return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(MISSING_BUILD_PAGE);
+    return sendFile(reply, index.path, index.size, false);
+  });
+}
+
+function decodePath(raw: string): string | null {
+  try {
+    const p = decodeURIComponent(raw);
+    return p.includes('\0') ? null : p;
+  } catch {
+    return null;
+  }
+}
+
+/** Resolves a URL path to a regular file inside root; traversal (`..`) outside root yields nothing. */
+async function fileUnder(root: string, urlPath: string): Promise<{ path: string; size: number } | null> {
+  const full = resolve(root, `.${normalize(urlPath)}`);
+  if (full !== root && !full.startsWith(root + sep)) return null;
+  try {
+    const s = await stat(full);
+    return s.isFile() ? { path: full, size: s.size } : null;
+  } catch {
+    return null;
+  }
+}
+
+function sendFile(reply: FastifyReply, path: string, size: number, immutable: boolean): FastifyReply {
+  reply
+    .header('content-type', CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream')
+    .header('content-length', size)
+    .header('x-content-type-options', 'nosniff')
+    // index.html must be revalidated so a new deploy's bundle names are picked up at once.
+    .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+  return reply.send(createReadStream(path));
+}
