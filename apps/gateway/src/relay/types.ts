@@ -1,5 +1,6 @@
 import type { Channel } from '../channels/channels.js';
 import type { GatewayError } from '../core/errors.js';
+import type { WireFormat } from './canonical/types.js';
 
 /** The wire dialects clients speak to the gateway (and providers speak natively). */
 export type Dialect = 'openai' | 'anthropic' | 'gemini';
@@ -44,6 +45,10 @@ export interface ProviderAdapter {
   operations: readonly Operation[];
   /** Whether a channel of this kind needs a secret. */
   needsSecret: boolean;
+  /** The format used when the caller speaks another dialect; default: the format of `dialect`. */
+  format?: WireFormat;
+  /** Operations translated even for callers of `dialect`: for near-copies of it (Zhipu, ChatGLM). */
+  translateAlways?: readonly Operation[];
   buildRequest(call: UpstreamCall, channel: Channel): UpstreamRequest;
   /** Turns a non-2xx answer into a typed error (message from the provider, status a client can act on). */
   classifyError(status: number, body: string, headers: Record<string, string | string[] | undefined>): UpstreamFailure;

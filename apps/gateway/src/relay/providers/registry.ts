@@ -1,9 +1,14 @@
 import type { ProviderAdapter } from '../types.js';
 import { openaiAdapter } from './openai/index.js';
 import { openaiCompatibleAdapter } from './openai-compatible/index.js';
+import { azureAdapter } from './azure/index.js';
+import { anthropicAdapter } from './anthropic/index.js';
+import { geminiAdapter } from './gemini/index.js';
+import { zhipuAdapter } from './zhipu/index.js';
+import { chatglmAdapter } from './chatglm/index.js';
 
 /** Adding a provider: a folder beside this file and one line here. */
-const ADAPTERS: ProviderAdapter[] = [openaiAdapter, openaiCompatibleAdapter];
+const ADAPTERS: ProviderAdapter[] = [openaiAdapter, openaiCompatibleAdapter, azureAdapter, anthropicAdapter, geminiAdapter, zhipuAdapter, chatglmAdapter];
 
 const BY_KIND = new Map(ADAPTERS.map((a) => [a.kind, a]));
 

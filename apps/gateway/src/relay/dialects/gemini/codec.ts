@@ -1,0 +1,97 @@
+import { usageIn } from '../../canonical/gemini.js';
+import { estimatedUsage } from '../../canonical/util.js';
+import { parseSseEvent, SseSplitter } from '../../sse.js';
+import { countChatTokens, countTokens, textOf } from '../../tokens.js';
+import type { Operation, Usage } from '../../types.js';
+import { ZERO_USAGE } from '../../types.js';
+import type { DialectCodec, StreamTap } from '../types.js';
+import { geminiStreamError, renderGeminiError } from './errors.js';
+
+export const geminiCodec: DialectCodec = {
+  dialect: 'gemini',
+  renderError: renderGeminiError,
+  streamError: geminiStreamError,
+  usageFromBody,
+  tapStream: () => new GeminiStreamTap(),
+  estimatePrompt,
+};
+
+type Content = { role?: unknown; parts?: unknown };
+
+function usageFromBody(operation: Operation, body: unknown, promptEstimate: number): Usage {
+  if (operation === 'count_tokens') return ZERO_USAGE;
+  // Gemini's embedding endpoints report no usage: the input is counted.
+  if (operation === 'embedding') return estimatedUsage(promptEstimate, '');
+  const b = body as { usageMetadata?: unknown; candidates?: { content?: Content }[] } | null;
+  return usageIn(b?.usageMetadata) ?? estimatedUsage(promptEstimate, (b?.candidates ?? []).map((c) => textOf(c.content?.parts)).join(''));
+}
+
+function estimatePrompt(operation: Operation, body: Record<string, unknown>): number {
+  if (operation === 'embedding') {
+    const reqs = Array.isArray(body.requests) ? (body.requests as { content?: Content }[]) : [body as { content?: Content }];
+    return reqs.reduce((n, r) => n + countTokens(textOf(r.content?.parts)), 0);
+  }
+  if (operation !== 'chat' && operation !== 'count_tokens') return 0;
+  const source = (body.generateContentRequest as Record<string, unknown> | undefined) ?? body;
+  const contents: Content[] = Array.isArray(source.contents) ? source.contents : source.contents ? [source.contents as Content] : [];
+  const sys = (source.systemInstruction ?? source.system_instruction) as Content | string | undefined;
+  const turns = contents.map((c) => ({ role: c.role ?? 'user', content: textOf(c.parts) }));
+  if (sys) turns.unshift({ role: 'system', content: typeof sys === 'string' ? sys : textOf(sys.parts) });
+  return countChatTokens(turns);
+}
+
+/**
+ * Pass-through tap for Gemini streams (re-framed with LF; Google sends CRLF). Gemini has no end
+ * marker, so a stream is complete when a finish reason was seen (§11); the last usageMetadata is
+ * the authoritative one.
+ */
+class GeminiStreamTap implements StreamTap {
+  private readonly splitter = new SseSplitter();
+  private reported: Usage | null = null;
+  private readonly datas: string[] = [];
+  complete = false;
+  inBandError: string | null = null;
+
+  push(text: string): string {
+    let out = '';
+    for (const raw of this.splitter.push(text)) out += this.onEvent(raw);
+    return out;
+  }
+
+  end(): string {
+    const rest = this.splitter.rest();
+    return rest ? this.onEvent(rest) : '';
+  }
+
+  private onEvent(raw: string): string {
+    const ev = parseSseEvent(raw) ?? (raw.trim().startsWith('{') ? { event: null, data: raw.trim() } : null);
+    if (!ev) return '';
+    if (ev.data.startsWith('{"error"')) {
+      this.inBandError = ev.data;
+      return `data: ${ev.data}\n\n`;
+    }
+    this.datas.push(ev.data);
+    if (ev.data.includes('"finishReason"')) this.complete = true;
+    if (ev.data.includes('"usageMetadata"')) {
+      try {
+        this.reported = usageIn((JSON.parse(ev.data) as { usageMetadata?: unknown }).usageMetadata) ?? this.reported;
+      } catch {
+        /* forwarded as it is */
+      }
+    }
+    return `data: ${ev.data}\n\n`;
+  }
+
+  usage(promptEstimate: number): Usage {
+    if (this.reported) return this.reported;
+    let produced = '';
+    for (const d of this.datas) {
+      try {
+        for (const c of (JSON.parse(d) as { candidates?: { content?: Content }[] }).candidates ?? []) produced += textOf(c.content?.parts);
+      } catch {
+        /* nothing countable */
+      }
+    }
+    return estimatedUsage(promptEstimate, produced);
+  }
+}

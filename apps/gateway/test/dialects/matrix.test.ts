@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../harness.js';
+import { call, PNG_1PX, type Conversation, type IngressName } from './clients.js';
+import { allChannels, modelFor, NO_BILLING, PROVIDERS, SIM_KEY } from './providers.js';
+
+/**
+ * Every ingress dialect × every provider, generated from one table: plain text, streamed text, a
+ * tool call and its round trip (plain and streamed), and an image input. Each provider is a channel
+ * on the simulator, which checks each provider's own credentials and wire shape.
+ */
+const INGRESSES: IngressName[] = ['openai', 'anthropic', 'gemini'];
+
+interface Case {
+  name: string;
+  conv: Conversation;
+  check(a: Awaited<ReturnType<typeof call>>, ctx: { upstream: any; provider: (typeof PROVIDERS)[number] }): void; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+const SYSTEM = 'You are terse.';
+const TOOL_RESULT = { id: 'call_weather_1', name: 'get_weather', args: { city: 'Paris' }, result: '{"temp_c":21}' };
+
+const CASES: Case[] = [
+  {
+    name: 'plain text',
+    conv: { system: SYSTEM, user: 'Say hello' },
+    check(a, { upstream, provider }) {
+      expect(a.text).toBe('This is a simulated reply to "Say hello". The quick brown fox jumps over the lazy dog.');
+      expect(a.finish).toBe('stop');
+      expect(provider.systemOf(upstream)).toContain(SYSTEM);
+    },
+  },
+  {
+    name: 'streamed text',
+    conv: { system: SYSTEM, user: 'Stream please [[sim chunks=5]]', stream: true },
+    check(a, { upstream, provider }) {
+      expect(a.text).toBe('This is a simulated reply to "Stream please". The quick brown fox jumps over the lazy dog.');
+      expect(a.finish).toBe('stop');
+      expect(provider.systemOf(upstream)).toContain(SYSTEM);
+    },
+  },
+  {
+    name: 'tool call',
+    conv: { user: 'What is the weather in Paris?', tools: true },
+    check(a) {
+      expect(a.finish).toBe('tool');
+      expect(a.toolCalls).toHaveLength(1);
+      expect(a.toolCalls[0]).toMatchObject({ name: 'get_weather', args: { city: 'Paris' } });
+      expect(a.toolCalls[0].id).toBeTruthy();
+    },
+  },
+  {
+    name: 'streamed tool call',
+    conv: { user: 'What is the weather in Paris? [[sim chunks=4]]', tools: true, stream: true },
+    check(a) {
+      expect(a.finish).toBe('tool');
+      expect(a.toolCalls).toHaveLength(1);
+      expect(a.toolCalls[0]).toMatchObject({ name: 'get_weather', args: { city: 'Paris' } });
+    },
+  },
+  {
+    name: 'tool result round trip',
+    conv: { user: 'What is the weather in Paris?', tools: true, toolResult: TOOL_RESULT },
+    check(a) {
+      expect(a.finish).toBe('stop');
+      expect(a.text).toMatch(/^The tool returned: /);
+      expect(a.text).toContain('21');
+    },
+  },
+  {
+    name: 'streamed tool result round trip',
+    conv: { user: 'What is the weather in Paris?', tools: true, toolResult: TOOL_RESULT, stream: true },
+    check(a) {
+      expect(a.finish).toBe('stop');
+      expect(a.text).toContain('21');
+    },
+  },
+  {
+    name: 'image input',
+    conv: { user: 'Describe this picture', image: { mime: 'image/png', data: PNG_1PX } },
+    check(a) {
+      expect(a.text).toMatch(/^I see 1 image\. /);
+    },
+  },
+  {
+    name: 'stop sequence and max tokens',
+    conv: { user: 'Say hello', maxTokens: 3 },
+    check(a) {
+      expect(a.finish).toBe('length');
+      expect(a.usage.output).toBe(3);
+    },
+  },
+];
+
+describe('dialect × provider matrix', () => {
+  let t: TestGateway;
+  let key: string;
+
+  beforeAll(async () => {
+    t = await startTestGateway({ simulator: { apiKey: SIM_KEY }, channels: allChannels, start: NO_BILLING });
+    key = (await t.newUserWithKey()).key;
+  });
+  afterAll(() => t?.close());
+
+  for (const ingress of INGRESSES) {
+    describe(`${ingress} client`, () => {
+      for (const provider of PROVIDERS) {
+        for (const c of CASES) {
+          it(`→ ${provider.name}: ${c.name}`, async () => {
+            const before = t.sim.requests.length;
+            const a = await call(ingress, t.url, key, modelFor(provider), c.conv);
+            expect(a.status, JSON.stringify(a.raw)).toBe(200);
+            const upstream = t.sim.requests.slice(before).at(-1)!;
+            expect(upstream, 'the provider was called').toBeTruthy();
+            c.check(a, { upstream: upstream.body, provider });
+            // Usage in the caller's own fields, never zero for a real answer.
+            expect(a.usage.input).toBeGreaterThan(0);
+            expect(a.usage.output).toBeGreaterThan(0);
+          });
+        }
+      }
+    });
+  }
+});
