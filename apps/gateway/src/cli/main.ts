@@ -9,6 +9,7 @@ import { openStorage, type Storage } from '../services.js';
 import { migrateToLatest } from '../storage/migrations.js';
 import { parse, required, intOption, UsageError } from './args.js';
 import { serve } from './serve.js';
+import { BILLING_COMMANDS, withBilling } from './billing-commands.js';
 
 interface Command {
   usage: string;
@@ -87,7 +88,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Create a user',
     async run(argv) {
       const { values } = parse(argv, { email: { type: 'string' }, password: { type: 'string' }, admin: { type: 'boolean' } });
-      const user = await withStorage(values, (s) => createUser(s.db, { email: required(values, 'email'), password: required(values, 'password'), role: values.admin ? 'admin' : 'user' }));
+      // Through billing's sign-up hook, so a CLI-made account gets its trial credit like any other.
+      const user = await withBilling(values, (s, billing) =>
+        createUser(s.db, { email: required(values, 'email'), password: required(values, 'password'), role: values.admin ? 'admin' : 'user' }, billing.onUserCreated),
+      );
       out(values.json, user, `Created ${user.role} ${user.email} (${user.id})`);
       return 0;
     },
@@ -174,6 +178,7 @@ const COMMANDS: Record<string, Command> = {
       return 0;
     },
   },
+  ...BILLING_COMMANDS,
 };
 
 function help(): string {

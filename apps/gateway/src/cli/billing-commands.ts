@@ -1,0 +1,143 @@
+import { requireUserByEmail } from '../accounts/users.js';
+import { Billing } from '../billing/index.js';
+import { checkBilling } from '../billing/check.js';
+import { accountOf } from '../billing/ledger.js';
+import { formatPoints, fromPoints, toPoints } from '../billing/money.js';
+import { loadConfig } from '../config/config.js';
+import { createLogger } from '../core/logger.js';
+import { openStorage, type Storage } from '../services.js';
+import { parse, required, intOption, UsageError } from './args.js';
+
+export interface CliCommand {
+  usage: string;
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+function out(json: unknown, obj: unknown, human: string): void {
+  process.stdout.write((json ? JSON.stringify(obj, null, 2) : human) + '\n');
+}
+
+/** Opens the database `serve` uses and billing on it (Redis too when REDIS_URL is set), runs `fn`, closes. */
+export async function withBilling<T>(values: Record<string, unknown>, fn: (s: Storage, billing: Billing) => Promise<T>): Promise<T> {
+  const config = loadConfig({ file: values.config as string | undefined, overrides: values.data ? { dataDir: values.data as string } : {} });
+  const storage = await openStorage(config, createLogger('warn'));
+  try {
+    const billing = await Billing.create({ config, db: storage.db, log: storage.log });
+    try {
+      return await fn(storage, billing);
+    } finally {
+      await billing.close();
+    }
+  } finally {
+    await storage.close();
+  }
+}
+
+/** A decimal number of points; `--amount=-5` deducts (the `=` keeps the minus from reading as a flag). */
+function points(values: Record<string, unknown>, name: string, opts: { optional?: boolean } = {}): number | undefined {
+  const v = values[name];
+  if (v === undefined && opts.optional) return undefined;
+  if (typeof v !== 'string' || !/^-?\d+(\.\d{1,6})?$/.test(v.trim())) throw new UsageError(`--${name} must be a number of points, e.g. 12.5`);
+  return fromPoints(Number(v));
+}
+
+export const BILLING_COMMANDS: Record<string, CliCommand> = {
+  'credit show': {
+    usage: 'apigpt credit show --email E [--json]',
+    summary: "Show a user's balance and latest ledger rows",
+    async run(argv) {
+      const { values } = parse(argv, { email: { type: 'string' } });
+      const res = await withBilling(values, async (s) => {
+        const user = await requireUserByEmail(s.db, required(values, 'email'));
+        const acc = await accountOf(s.db, user.id);
+        const ledger = await s.db.selectFrom('ledger').selectAll().where('user_id', '=', user.id).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(10).execute();
+        return { email: user.email, group: user.group_name, balance: toPoints(Number(acc.balance)), ledger: ledger.map((l) => ({ ...l, amount: toPoints(Number(l.amount)), balance_after: toPoints(Number(l.balance_after)) })) };
+      });
+      const lines = res.ledger.map((l) => `  ${new Date(l.created_at).toISOString()}  ${l.kind.padEnd(7)} ${String(l.amount).padStart(14)}  → ${l.balance_after}  ${l.reason ?? ''}`);
+      out(values.json, res, `${res.email} (${res.group}): ${res.balance} P${lines.length ? `\nLatest:\n${lines.join('\n')}` : ''}`);
+      return 0;
+    },
+  },
+  'credit grant': {
+    usage: 'apigpt credit grant --email E --amount P --reason R [--json]   (--amount=-P deducts)',
+    summary: 'Grant or deduct credit, recorded in the ledger with the reason',
+    async run(argv) {
+      const { values } = parse(argv, { email: { type: 'string' }, amount: { type: 'string' }, reason: { type: 'string' } });
+      const amount = points(values, 'amount')!;
+      const reason = required(values, 'reason');
+      if (amount === 0) throw new UsageError('--amount must not be zero');
+      const res = await withBilling(values, async (s, billing) => {
+        const user = await requireUserByEmail(s.db, required(values, 'email'));
+        const c = await billing.adjust(user.id, amount, amount > 0 ? 'topup' : 'adjust', `${reason} (by CLI)`);
+        return { email: user.email, amount: toPoints(amount), balance: toPoints(c.balance) };
+      });
+      out(values.json, res, `${amount > 0 ? 'Granted' : 'Deducted'} ${formatPoints(Math.abs(amount))} ${amount > 0 ? 'to' : 'from'} ${res.email}; balance ${res.balance} P`);
+      return 0;
+    },
+  },
+  'price set': {
+    usage: 'apigpt price set --model M --input P --output P [--cached P] [--image P] [--max-output N] [--json]',
+    summary: "Set a model's price (P per 1K tokens; --image: P per standard image)",
+    async run(argv) {
+      const { values } = parse(argv, { model: { type: 'string' }, input: { type: 'string' }, output: { type: 'string' }, cached: { type: 'string' }, image: { type: 'string' }, 'max-output': { type: 'string' } });
+      const model = required(values, 'model');
+      const input = points(values, 'input')!;
+      const output = points(values, 'output')!;
+      const cached = points(values, 'cached', { optional: true });
+      const image = points(values, 'image', { optional: true });
+      const maxOutput = intOption(values, 'max-output');
+      const res = await withBilling(values, async (_s, billing) => {
+        const old = (await billing.prices.list()).find((p) => p.model === model);
+        return billing.prices.set({ model, input, output, cachedInput: cached ?? input, perImage: image ?? old?.perImage ?? null, maxOutput: maxOutput ?? old?.maxOutput ?? 4096 });
+      });
+      const view = { model: res.model, input: toPoints(res.input), output: toPoints(res.output), cachedInput: toPoints(res.cachedInput), perImage: res.perImage === null ? null : toPoints(res.perImage), maxOutput: res.maxOutput };
+      out(values.json, view, `${view.model}: input ${view.input} P, output ${view.output} P, cached ${view.cachedInput} P per 1K tokens${view.perImage !== null ? `; ${view.perImage} P per image` : ''}`);
+      return 0;
+    },
+  },
+  'code create': {
+    usage: 'apigpt code create --count N --value P [--expires ISO] [--name N] [--json]',
+    summary: 'Generate redemption codes (each works once)',
+    async run(argv) {
+      const { values } = parse(argv, { count: { type: 'string' }, value: { type: 'string' }, expires: { type: 'string' }, name: { type: 'string' } });
+      const count = intOption(values, 'count');
+      if (count === undefined) throw new UsageError('--count is required');
+      const value = points(values, 'value')!;
+      let expiresAt: number | null = null;
+      if (values.expires !== undefined) {
+        expiresAt = Date.parse(values.expires as string);
+        if (Number.isNaN(expiresAt)) throw new UsageError('--expires must be a date such as 2026-12-31 or 2026-12-31T23:59:00Z');
+      }
+      const rows = await withBilling(values, (_s, billing) => billing.createCodes({ count, value, expiresAt, name: (values.name as string | undefined) ?? null }));
+      const items = rows.map((r) => ({ id: r.id, code: r.code, name: r.name, value: toPoints(r.value), expires_at: r.expires_at }));
+      out(values.json, { items }, items.map((i) => i.code).join('\n'));
+      return 0;
+    },
+  },
+  'code redeem': {
+    usage: 'apigpt code redeem --email E CODE [--json]',
+    summary: "Redeem a code for a user",
+    async run(argv) {
+      const { values, positionals } = parse(argv, { email: { type: 'string' } }, true);
+      if (positionals.length !== 1) throw new UsageError('give exactly one code');
+      const res = await withBilling(values, async (s, billing) => {
+        const user = await requireUserByEmail(s.db, required(values, 'email'));
+        const r = await billing.redeem(user.id, positionals[0]);
+        return { email: user.email, amount: toPoints(r.amount), balance: toPoints(r.balance) };
+      });
+      out(values.json, res, `Redeemed ${res.amount} P for ${res.email}; balance ${res.balance} P`);
+      return 0;
+    },
+  },
+  'billing check': {
+    usage: 'apigpt billing check [--json]',
+    summary: 'Audit: balance == sum(ledger) for every account, every charge has its request-log row and the reverse (exit 1 on any difference)',
+    async run(argv) {
+      const { values } = parse(argv, {});
+      const res = await withBilling(values, (s) => checkBilling(s.db));
+      out(values.json, res, res.ok ? `OK: ${res.accounts} accounts, ${res.charges} charges, no difference.` : `${res.problems.length} problem(s):\n${res.problems.map((p) => `  ${p}`).join('\n')}`);
+      return res.ok ? 0 : 1;
+    },
+  },
+};
