@@ -14,6 +14,10 @@ export interface Gateway {
   simulator: Simulator | null;
   /** Set on the first start only, when the root admin's password was generated. */
   firstStart: { adminEmail: string; generatedPassword?: string } | null;
+  /**
+   * Graceful stop: no new connections, calls in flight (streams included) may finish for up to
+   * `shutdownGraceMs`, then the rest are cut; the request log and ledger batches are written last.
+   */
   close(): Promise<void>;
 }
 
@@ -65,7 +69,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       simulator: sim,
       firstStart: admin ? { adminEmail: admin.user.email, generatedPassword: admin.generatedPassword } : null,
       async close() {
-        await server.close();
+        await drain(server, config.shutdownGraceMs);
         await services.close();
         if (sim) await sim.close();
       },
@@ -76,4 +80,18 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     if (simulator) await simulator.close().catch(() => {});
     throw err;
   }
+}
+
+/** Stops accepting, waits for running calls up to `graceMs`, then closes whatever is left. */
+async function drain(app: FastifyInstance, graceMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const cut = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      app.server.closeAllConnections();
+      resolve();
+    }, graceMs);
+    timer.unref();
+  });
+  await Promise.race([app.close(), cut]);
+  clearTimeout(timer);
 }

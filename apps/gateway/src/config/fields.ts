@@ -35,6 +35,7 @@ export const FIELDS = [
   { key: 'upstreamIdleTimeoutMs', env: 'APIGPT_UPSTREAM_IDLE_TIMEOUT_MS', type: 'int', default: 120000, min: 1, doc: 'Longest silence allowed between two chunks of a provider stream' },
   { key: 'demoChannel', env: 'APIGPT_DEMO_CHANNEL', type: 'string', default: 'auto', doc: '`auto`: create the "Demo (simulated)" channel on the built-in simulator when no provider key is configured; `on` / `off` to force' },
   { key: 'simulatorPort', env: 'APIGPT_SIMULATOR_PORT', type: 'int', default: 0, min: 0, max: 65535, doc: 'Port of the built-in simulator behind the demo channel (0 = any free port)' },
+  { key: 'shutdownGraceMs', env: 'APIGPT_SHUTDOWN_GRACE_MS', type: 'int', default: 30000, min: 0, doc: 'On SIGTERM / SIGINT, how long running calls (streams included) may take to finish before they are cut' },
   { key: 'logLevel', env: 'APIGPT_LOG_LEVEL', type: 'string', default: 'info', doc: '`debug`, `info`, `warn`, `error` or `silent`' },
   { key: 'trialCredit', env: 'APIGPT_TRIAL_CREDIT', type: 'int', default: 5000, min: 0, doc: 'Points (P) a new account receives at sign-up (0 = none); admins can change it at run time' },
   { key: 'lowBalanceDefault', env: 'APIGPT_LOW_BALANCE_DEFAULT', type: 'int', default: 0, min: 0, doc: 'Low-balance reminder threshold in P given to new accounts (0 = none)' },

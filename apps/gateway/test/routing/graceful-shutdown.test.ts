@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { openStorage } from '../../src/services.js';
+import { startTestGateway } from '../harness.js';
+
+/** SIGTERM semantics: stop accepting, let running streams finish, write every log row, exit. */
+describe('graceful shutdown', () => {
+  it('lets a running stream finish, refuses new calls, and writes its log row', async () => {
+    const t = await startTestGateway({ config: { shutdownGraceMs: 10_000 } });
+    const { key } = await t.newUserWithKey();
+    const call = (content: string) =>
+      fetch(`${t.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'close' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content }] }),
+      });
+    const res = await call('slow one [[sim chunks=10 delay=80]]');
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+
+    const started = Date.now();
+    const closing = t.gw.close();
+    // A new call after the stop began is refused (connection refused or 503).
+    const late = await call('too late').then((r) => r.status, () => 'refused');
+    expect(['refused', 503]).toContain(late);
+
+    let text = new TextDecoder().decode(first.value);
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    await closing;
+    expect(Date.now() - started).toBeLessThan(8_000);
+
+    // The stream's row was written before the process let go of the database.
+    const storage = await openStorage(t.config);
+    const rows = await storage.db.selectFrom('request_logs').selectAll().where('stream', '=', 1).execute();
+    await storage.close();
+    expect(rows.some((r) => r.status === 200 && r.completion_tokens > 0)).toBe(true);
+    await t.sim.close();
+  });
+
+  it('cuts calls still running when the grace period ends', async () => {
+    const t = await startTestGateway({ config: { shutdownGraceMs: 300 } });
+    const { key } = await t.newUserWithKey();
+    const res = await fetch(`${t.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'endless [[sim chunks=100 delay=200]]' }] }),
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    const started = Date.now();
+    await t.gw.close();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    const outcome = await (async () => {
+      try {
+        for (;;) if ((await reader.read()).done) return 'ended';
+      } catch {
+        return 'cut';
+      }
+    })();
+    expect(['ended', 'cut']).toContain(outcome);
+    await t.sim.close();
+  });
+});
