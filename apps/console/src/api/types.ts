@@ -168,6 +168,8 @@ export interface Price {
   output: number | null;
   cachedInput: number | null;
   perImage: number | null;
+  /** Output tokens reserved when a call sets no max_tokens. */
+  maxOutput?: number | null;
 }
 
 export interface Group {

@@ -302,7 +302,7 @@ Ready-to-paste examples with your own key are on the **API Integration** page.`,
   'docs.billing': 'Billing',
   'docs.billingBody': `Credit is counted in points (P). New accounts get a trial grant; more comes from redemption codes (**Top-up**).
 
-A call's cost = the model's price (per million input and output tokens, or per image) × your group's multiplier. Before a call the gateway reserves its worst case (prompt + max output), then charges the real usage and releases the rest; a failed call costs nothing. Every change of balance is a line in your **ledger**.
+A call's cost = the model's price (per 1K input and output tokens, or per image) × your group's multiplier. Before a call the gateway reserves its worst case (prompt + max output), then charges the real usage and releases the rest; a failed call costs nothing. Every change of balance is a line in your **ledger**.
 
 Each key can carry its own credit limit, expiry, model list, IP and origin lists, and RPM/TPM limits.`,
 
@@ -344,7 +344,7 @@ Each key can carry its own credit limit, expiry, model list, IP and origin lists
   'channels.testFail': 'Failed ({status})',
   'channels.deleteConfirm': 'Delete this channel?',
 
-  'models.subtitle': 'Prices are in P per million tokens (or per image). Group multipliers scale them per user group.',
+  'models.subtitle': 'Prices are in P per 1K tokens (or per image). Group multipliers scale them per user group.',
   'models.prices': 'Model prices',
   'models.addPrice': 'Set a price',
   'models.editPrice': 'Price of {model}',
@@ -354,7 +354,9 @@ Each key can carry its own credit limit, expiry, model list, IP and origin lists
   'models.cached': 'Cached input',
   'models.perImage': 'Per image',
   'models.deleteConfirm': "Remove this model's price?",
-  'models.unitHelp': 'P per 1M tokens; "Per image" for image models. Empty means not charged for that part.',
+  'models.unitHelp': 'P per 1K tokens; "Per image" for image models. Empty means 0 (not charged).',
+  'models.maxOutput': 'Max output tokens',
+  'models.maxOutputHelp': 'Reserved as the worst case when a call sets no max_tokens.',
   'models.groups': 'User groups',
   'models.group': 'Group',
   'models.multiplier': 'Multiplier',

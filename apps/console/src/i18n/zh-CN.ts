@@ -301,7 +301,7 @@ client = Client(api_key="sk-...", base_url="{baseUrl}")
   'docs.billing': '计费',
   'docs.billingBody': `额度以点数（P）计。新账号获得试用额度，更多额度可通过兑换码获得（**充值**）。
 
-单次调用费用 = 模型价格（每百万输入/输出 Token，或每张图片）× 你所在分组的倍率。调用前网关会预留最坏情况的费用（提示词 + 最大输出），完成后按实际用量扣费并释放其余部分；失败的调用不收费。余额的每一次变动都记录在你的 **账户流水** 中。
+单次调用费用 = 模型价格（每千输入/输出 Token，或每张图片）× 你所在分组的倍率。调用前网关会预留最坏情况的费用（提示词 + 最大输出），完成后按实际用量扣费并释放其余部分；失败的调用不收费。余额的每一次变动都记录在你的 **账户流水** 中。
 
 每个密钥都可以单独设置额度上限、过期时间、模型列表、IP 与来源白名单，以及 RPM/TPM 限制。`,
 
@@ -343,7 +343,7 @@ client = Client(api_key="sk-...", base_url="{baseUrl}")
   'channels.testFail': '失败（{status}）',
   'channels.deleteConfirm': '删除此渠道？',
 
-  'models.subtitle': '价格单位为每百万 Token 的点数（图片按张）。分组倍率按用户分组整体调整价格。',
+  'models.subtitle': '价格单位为每千 Token 的点数（图片按张）。分组倍率按用户分组整体调整价格。',
   'models.prices': '模型价格',
   'models.addPrice': '设置价格',
   'models.editPrice': '{model} 的价格',
@@ -353,7 +353,9 @@ client = Client(api_key="sk-...", base_url="{baseUrl}")
   'models.cached': '缓存输入',
   'models.perImage': '每张图片',
   'models.deleteConfirm': '删除此模型的价格？',
-  'models.unitHelp': '单位：P / 百万 Token；图像模型填写“每张图片”。留空表示该部分不收费。',
+  'models.unitHelp': '单位：P / 千 Token；图像模型填写“每张图片”。留空按 0 计（不收费）。',
+  'models.maxOutput': '最大输出 Token',
+  'models.maxOutputHelp': '调用未设置 max_tokens 时按此值预留最坏情况费用。',
   'models.groups': '用户分组',
   'models.group': '分组',
   'models.multiplier': '倍率',

@@ -17,6 +17,8 @@ export interface ServerOptions {
   /** Extra route registrations (console, other dialects) that need the same error handling. */
   plugins?: ((app: FastifyInstance) => void | Promise<void>)[];
   version?: string;
+  /** Folder of the built console (default: apps/console/dist). */
+  consoleDir?: string;
 }
 
 /** Builds the HTTP server around ready services. Nothing global: tests build several at once. */
@@ -72,7 +74,7 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   registerGeminiRoutes(app, services);
   for (const plugin of opts.plugins ?? []) await plugin(app);
   // Last: the console's wildcard GET only answers what no API route claims.
-  registerConsole(app);
+  registerConsole(app, { dir: opts.consoleDir });
   return app;
 }
 

@@ -9,7 +9,7 @@ import { useT } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { useAsync } from '../../lib/useAsync';
 
-/** What each model costs (P per million tokens, or per image) and each user group's multiplier. */
+/** What each model costs (P per 1K tokens, or per image) and each user group's multiplier. */
 export default function Models() {
   const t = useT();
   const { message } = AntApp.useApp();
@@ -128,7 +128,7 @@ function PriceModal({ price, onClose, onSaved }: { price: Price | null; onClose(
         setBusy(true);
         setError(undefined);
         try {
-          await admin.setPrice({ model: v.model.trim(), input: v.input ?? null, output: v.output ?? null, cachedInput: v.cachedInput ?? null, perImage: v.perImage ?? null });
+          await admin.setPrice({ model: v.model.trim(), input: v.input ?? null, output: v.output ?? null, cachedInput: v.cachedInput ?? null, perImage: v.perImage ?? null, maxOutput: v.maxOutput ?? null });
           onSaved();
         } catch (e) {
           setError(e);
@@ -151,6 +151,11 @@ function PriceModal({ price, onClose, onSaved }: { price: Price | null; onClose(
               </Form.Item>
             </Col>
           ))}
+          <Col span={12}>
+            <Form.Item name="maxOutput" label={t('models.maxOutput')} extra={t('models.maxOutputHelp')}>
+              <InputNumber min={0} precision={0} style={{ width: '100%' }} />
+            </Form.Item>
+          </Col>
         </Row>
       </Form>
     </Modal>
