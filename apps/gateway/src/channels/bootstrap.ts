@@ -11,7 +11,15 @@ const OPENAI_DEFAULT_MODELS = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini
 
 /** True when the environment configures at least one real provider. */
 export function hasProviderConfig(config: Config): boolean {
-  return Boolean(config.openaiApiKey || config.openaiCompatibleBaseUrl);
+  return Boolean(
+    config.openaiApiKey ||
+      config.openaiCompatibleBaseUrl ||
+      config.anthropicApiKey ||
+      config.geminiApiKey ||
+      config.zhipuApiKey ||
+      (config.azureOpenaiApiKey && config.azureOpenaiEndpoint) ||
+      config.chatglmBaseUrl,
+  );
 }
 
 /**
@@ -38,6 +46,7 @@ export async function bootstrapProviderChannels(config: Config, channels: Channe
       await channels.create({ provider: 'openai-compatible', name: 'OpenAI-compatible', baseUrl: config.openaiCompatibleBaseUrl, secret: config.openaiCompatibleApiKey ?? null, models }),
     );
   }
+  created.push(...(await bootstrapOtherProviders(config, channels, log)));
   for (const c of created) log.info(`Created channel "${c.name}" (${c.provider}) with models: ${c.models.join(', ') || '(none)'}`);
   return created;
 }
@@ -76,4 +85,50 @@ export async function ensureDemoChannel(channels: ChannelStore, simulatorUrl: st
 /** Whether a simulated channel exists that needs the in-process simulator running. */
 export async function builtinSimulatorNeeded(channels: ChannelStore): Promise<boolean> {
   return (await channels.list()).some((c) => c.simulated && c.settings.builtinSimulator === true && c.enabled);
+}
+
+const ANTHROPIC_DEFAULT_MODELS = ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-3-5-haiku-latest'];
+const GEMINI_DEFAULT_MODELS = ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-embedding-001'];
+const ZHIPU_DEFAULT_MODELS = ['glm-4-plus', 'glm-4-flash', 'glm-4v-plus', 'embedding-3'];
+
+/** Anthropic, Gemini, Zhipu, Azure OpenAI and ChatGLM channels from their environment variables. */
+async function bootstrapOtherProviders(config: Config, channels: ChannelStore, log: Logger): Promise<ChannelView[]> {
+  const created: ChannelView[] = [];
+  if (config.anthropicApiKey)
+    created.push(await channels.create({ provider: 'anthropic', name: 'Anthropic', baseUrl: config.anthropicBaseUrl, secret: config.anthropicApiKey, models: config.anthropicModels ?? ANTHROPIC_DEFAULT_MODELS }));
+  if (config.geminiApiKey)
+    created.push(await channels.create({ provider: 'gemini', name: 'Google Gemini', baseUrl: config.geminiBaseUrl, secret: config.geminiApiKey, models: config.geminiModels ?? GEMINI_DEFAULT_MODELS }));
+  if (config.zhipuApiKey)
+    created.push(
+      await channels.create({
+        provider: 'zhipu',
+        name: 'Zhipu GLM',
+        baseUrl: config.zhipuBaseUrl,
+        secret: config.zhipuApiKey,
+        models: config.zhipuModels ?? ZHIPU_DEFAULT_MODELS,
+        settings: { zhipuAuth: config.zhipuAuth === 'jwt' ? 'jwt' : 'key' },
+      }),
+    );
+  if (config.azureOpenaiApiKey && config.azureOpenaiEndpoint) {
+    // `model=deployment` pairs: the gateway model is what callers ask for, the deployment what Azure routes on.
+    const modelMap: Record<string, string> = {};
+    for (const pair of config.azureOpenaiDeployments ?? []) {
+      const [model, deployment] = pair.split('=').map((s) => s.trim());
+      if (model) modelMap[model] = deployment || model;
+    }
+    if (Object.keys(modelMap).length === 0) log.warn('AZURE_OPENAI_DEPLOYMENTS is empty: the Azure channel serves no model until deployments are added');
+    const v1 = config.azureOpenaiApiVersion === 'v1';
+    created.push(
+      await channels.create({
+        provider: 'azure',
+        name: 'Azure OpenAI',
+        baseUrl: config.azureOpenaiEndpoint,
+        secret: config.azureOpenaiApiKey,
+        modelMap,
+        settings: v1 ? { azureApi: 'v1' } : { azureApi: 'deployments', apiVersion: config.azureOpenaiApiVersion },
+      }),
+    );
+  }
+  if (config.chatglmBaseUrl) created.push(await channels.create({ provider: 'chatglm', name: 'ChatGLM', baseUrl: config.chatglmBaseUrl, secret: null, models: config.chatglmModels }));
+  return created;
 }
