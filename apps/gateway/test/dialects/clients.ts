@@ -56,7 +56,7 @@ function safeJson(t: string): unknown {
 
 type Built = { path: string; headers: Record<string, string>; body: Record<string, unknown> };
 
-const BUILD: Record<IngressName, (model: string, c: Conversation, key: string) => Built> = {
+export const BUILD: Record<IngressName, (model: string, c: Conversation, key: string) => Built> = {
   openai(model, c, key) {
     const messages: unknown[] = [];
     if (c.system) messages.push({ role: 'system', content: c.system });
