@@ -60,6 +60,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     } else {
       await app.ready();
     }
+    services.health.monitor.start();
     const sim = simulator;
     const server = app;
     return {

@@ -15,6 +15,12 @@ import { Relay } from './relay/pipeline.js';
 import { RequestLogWriter } from './relay/request-log.js';
 import { Router } from './relay/router.js';
 import { UpstreamClient } from './relay/upstream.js';
+import { ResponseCache } from './relay/cache.js';
+import { CircuitBreaker } from './relay/health/circuit.js';
+import { HealthMonitor } from './relay/health/monitor.js';
+import { parseStatuses } from './relay/retry.js';
+import { ChannelEvents } from './channels/events.js';
+import { createKv } from './state/kv.js';
 
 /** Storage and secrets: what every CLI command needs, without the relay. */
 export interface Storage {
@@ -48,6 +54,8 @@ export interface Services extends Storage {
   relay: Relay;
   /** Credit, prices, limits and the shared state (memory or Redis) they use. */
   billing: Billing;
+  /** Channel health: circuit breakers, the background probe, the event history. */
+  health: { circuit: CircuitBreaker; monitor: HealthMonitor; events: ChannelEvents };
 }
 
 export interface ServiceOverrides {
@@ -75,7 +83,27 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     throw err;
   }
   const policy = overrides.policy ? overrides.policy(storage, logWriter) : billing.policy(logWriter);
-  const relay = new Relay({ router, upstream, policy, logWriter, maxAttempts: 3, codecs: { openai: openaiCodec, anthropic: anthropicCodec, gemini: geminiCodec }, translate: new CanonicalTranslator() });
+  const kv = await createKv(config);
+  const events = new ChannelEvents(storage.db, storage.log);
+  const circuit = new CircuitBreaker(
+    kv,
+    { failureThreshold: config.circuitFailures, errorRate: config.circuitErrorRatePercent / 100, minRequests: 20, windowMs: 60_000, cooldownMs: config.circuitCooldownMs },
+    (id, kind, detail) => events.record(id, kind, detail),
+  );
+  const monitor = new HealthMonitor(storage.channels, circuit, events, upstream, storage.log, { intervalMs: config.healthProbeIntervalMs, autoDisableAfterTrips: config.autoDisableAfterTrips });
+  const relay = new Relay({
+    router,
+    upstream,
+    policy,
+    logWriter,
+    retry: { maxAttempts: config.retryMaxAttempts, statuses: parseStatuses(config.retryStatuses), baseDelayMs: config.retryBaseDelayMs, maxDelayMs: 5_000, maxRetryAfterMs: config.retryMaxWaitMs },
+    circuit,
+    onCircuitOpened: (id) => void monitor.onCircuitOpened(id),
+    cache: new ResponseCache(kv),
+    cacheHitFraction: config.cacheHitPercent / 100,
+    codecs: { openai: openaiCodec, anthropic: anthropicCodec, gemini: geminiCodec },
+    translate: new CanonicalTranslator(),
+  });
   return {
     ...storage,
     router,
@@ -84,10 +112,13 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     policy,
     relay,
     billing,
+    health: { circuit, monitor, events },
     async close() {
+      await monitor.stop();
       await logWriter.flush();
       await upstream.close();
       await billing.close();
+      await kv.close();
       await storage.close();
     },
   };

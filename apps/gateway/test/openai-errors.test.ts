@@ -17,7 +17,8 @@ describe('OpenAI-dialect errors', () => {
   beforeAll(async () => {
     keyedSim = await startSimulator({ apiKey: 'the-only-key-this-upstream-accepts' });
     t = await startTestGateway({
-      config: { bodyLimit: 64 * 1024, upstreamTimeoutMs: 400 },
+      // One attempt and a breaker that never opens: this suite is about how each failure reads.
+      config: { bodyLimit: 64 * 1024, upstreamTimeoutMs: 400, retryMaxAttempts: 1, circuitFailures: 1000, circuitErrorRatePercent: 100 },
       channels: (sim) => [
         { provider: 'openai-compatible', name: 'sim', baseUrl: `${sim.url}/v1`, models: ['gpt-4o-mini', 'text-embedding-3-small'] },
         { provider: 'openai-compatible', name: 'vip only', baseUrl: `${sim.url}/v1`, models: ['gpt-vip'], groups: ['vip'] },
@@ -26,6 +27,10 @@ describe('OpenAI-dialect errors', () => {
       ],
     });
     key = (await t.newUserWithKey()).key;
+    for (const model of ['gpt-vip', 'gpt-keyed']) {
+      const priced = await t.api('PUT', `/api/admin/prices/${model}`, { input: 1, output: 2 }, { token: t.rootToken });
+      expect(priced.status).toBe(200);
+    }
     client = new OpenAI({ apiKey: key, baseURL: `${t.url}/v1`, maxRetries: 0 });
   });
   afterAll(async () => {

@@ -7,12 +7,12 @@ import { GatewayError } from '../core/errors.js';
 import { listAdapters } from '../relay/providers/registry.js';
 import type { ApiContext } from './index.js';
 import { principal } from './context.js';
-import { AdminUserBody, Channel, ChannelBody, ChannelPatch, ChannelTestResult, IdParams, Ok, Page, User, UserPatch } from './schemas.js';
+import { AdminUserBody, Channel, ChannelEvent, ChannelHealth, ChannelBody, ChannelPatch, ChannelTestResult, IdParams, Ok, Page, User, UserPatch } from './schemas.js';
 
 const admin = { auth: 'admin' as const };
 
 export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const { db, channels, upstream } = ctx.services;
+  const { db, channels, upstream, health } = ctx.services;
 
   // Users
   const users = ['Admin: users'];
@@ -62,13 +62,40 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
     channel: await channels.update((req.params as { id: string }).id, req.body as Partial<ChannelInput>),
   }));
 
-  app.post('/api/admin/channels/:id/disable', { config: admin, schema: { tags: chTags, summary: 'Disable a channel', params: IdParams, response: { 200: Type.Object({ channel: Channel }) } } }, async (req) => ({
-    channel: await channels.update((req.params as { id: string }).id, { enabled: false }),
-  }));
+  app.post('/api/admin/channels/:id/disable', { config: admin, schema: { tags: chTags, summary: 'Disable a channel (it stays off until an admin enables it)', params: IdParams, response: { 200: Type.Object({ channel: Channel }) } } }, async (req) => {
+    const id = (req.params as { id: string }).id;
+    const channel = await channels.update(id, { enabled: false, disabledBy: 'admin' });
+    health.events.record(id, 'admin_disabled', `by ${principal(req).user.email}`);
+    return { channel };
+  });
 
-  app.post('/api/admin/channels/:id/enable', { config: admin, schema: { tags: chTags, summary: 'Enable a channel', params: IdParams, response: { 200: Type.Object({ channel: Channel }) } } }, async (req) => ({
-    channel: await channels.update((req.params as { id: string }).id, { enabled: true }),
-  }));
+  app.post('/api/admin/channels/:id/enable', { config: admin, schema: { tags: chTags, summary: 'Enable a channel (and close its circuit)', params: IdParams, response: { 200: Type.Object({ channel: Channel }) } } }, async (req) => {
+    const id = (req.params as { id: string }).id;
+    const channel = await channels.update(id, { enabled: true });
+    await health.circuit.reset(id);
+    health.events.record(id, 'admin_enabled', `by ${principal(req).user.email}`);
+    return { channel };
+  });
+
+  app.get('/api/admin/channels/health', { config: admin, schema: { tags: chTags, summary: 'Circuit state of every channel', response: { 200: Type.Object({ items: Type.Array(ChannelHealth) }) } } }, async () => {
+    const list = await channels.list();
+    const items = await Promise.all(list.map(async (c) => ({ id: c.id, name: c.name, enabled: c.enabled, disabledBy: c.disabledBy, ...(await health.circuit.view(c.id)) })));
+    return { items };
+  });
+
+  app.get('/api/admin/channels/:id/events', {
+    config: admin,
+    schema: { tags: chTags, summary: "A channel's health history (circuit changes, probes, enable / disable)", params: IdParams, querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })) }), response: { 200: Type.Object({ items: Type.Array(ChannelEvent) }) } },
+  }, async (req) => {
+    const id = (req.params as { id: string }).id;
+    await channels.get(id);
+    return { items: await health.events.list(id, (req.query as { limit?: number }).limit ?? 100) };
+  });
+
+  app.post('/api/admin/health/check', { config: admin, schema: { tags: chTags, summary: 'Run the background health probe now', response: { 200: Ok } } }, async () => {
+    await health.monitor.tick();
+    return { ok: true };
+  });
 
   app.delete('/api/admin/channels/:id', { config: admin, schema: { tags: chTags, summary: 'Delete a channel', params: IdParams, response: { 200: Ok } } }, async (req) => {
     await channels.remove((req.params as { id: string }).id);

@@ -88,6 +88,7 @@ export const Channel = Type.Object({
   weight: Type.Integer(),
   priority: Type.Integer(),
   enabled: Type.Boolean(),
+  disabledBy: Type.Union([Type.Literal('admin'), Type.Literal('health'), Type.Null()], { description: "Who disabled it; 'health' channels come back when a probe passes" }),
   simulated: Type.Boolean(),
   createdAt: Type.Number(),
   updatedAt: Type.Number(),
@@ -175,3 +176,22 @@ export const LogQuery = Type.Object({
 export const Page = <T extends ReturnType<typeof Type.Object>>(item: T) => Type.Object({ items: Type.Array(item), total: Type.Integer() });
 export const Ok = Type.Object({ ok: Type.Boolean() });
 export const IdParams = Type.Object({ id: Type.String() });
+
+export const ChannelHealth = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  enabled: Type.Boolean(),
+  disabledBy: Type.Union([Type.String(), Type.Null()]),
+  state: Type.Union([Type.Literal('closed'), Type.Literal('open'), Type.Literal('half_open')]),
+  consecutiveFailures: Type.Integer(),
+  openUntil: Type.Union([Type.Number(), Type.Null()]),
+  trips: Type.Integer(),
+});
+
+export const ChannelEvent = Type.Object({
+  id: Type.String(),
+  channel_id: Type.String(),
+  created_at: Type.Number(),
+  kind: Type.String(),
+  detail: Type.String(),
+});

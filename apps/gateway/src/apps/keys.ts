@@ -191,6 +191,8 @@ export interface KeyContext {
   role: 'user' | 'admin';
   /** Limits the relay enforces (billing/key-limits.ts); absent means none (console playground calls). */
   limits?: KeyLimits;
+  /** Response-cache lifetime this key opted into (seconds), or null. */
+  cacheTtlSec?: number | null;
 }
 
 /**
@@ -204,7 +206,7 @@ export async function resolveKey(db: Db, key: string): Promise<KeyContext | unde
     .leftJoin('accounts', 'accounts.user_id', 'api_keys.user_id')
     .select(['api_keys.id', 'api_keys.prefix', 'api_keys.app_id', 'api_keys.user_id', 'api_keys.revoked_at', 'users.group_name', 'users.role', 'users.status'])
     .select(['api_keys.credit_limit', 'api_keys.expires_at', 'api_keys.allowed_models', 'api_keys.allowed_ips', 'api_keys.allowed_origins', 'api_keys.rpm', 'api_keys.tpm'])
-    .select(['accounts.rpm as user_rpm', 'accounts.tpm as user_tpm'])
+    .select(['accounts.rpm as user_rpm', 'accounts.tpm as user_tpm', 'api_keys.cache_ttl_sec'])
     .where('api_keys.key_hash', '=', sha256(key))
     .executeTakeFirst();
   if (!row || row.revoked_at !== null || row.status !== 'active') return undefined;
@@ -222,5 +224,5 @@ export async function resolveKey(db: Db, key: string): Promise<KeyContext | unde
           userRpm: row.user_rpm ?? null,
           userTpm: row.user_tpm ?? null,
         };
-  return { keyId: row.id, prefix: row.prefix, appId: row.app_id, userId: row.user_id, group: row.group_name, role: row.role, limits };
+  return { keyId: row.id, prefix: row.prefix, appId: row.app_id, userId: row.user_id, group: row.group_name, role: row.role, limits, cacheTtlSec: row.cache_ttl_sec ?? null };
 }

@@ -11,6 +11,9 @@ import { SSE_HEADERS } from './sse.js';
 import type { Dialect, Operation, ProviderAdapter, UpstreamCall, Usage } from './types.js';
 import { ZERO_USAGE } from './types.js';
 import { upstreamTransportError, type UpstreamClient, type UpstreamResponse } from './upstream.js';
+import { CACHE_HEADER, cacheDirective, cacheKey, sseEvents, type CachedResponse, type ResponseCache } from './cache.js';
+import type { Admitted, CircuitBreaker } from './health/circuit.js';
+import { attemptOrder, backoffMs, retryAfterSeconds, type RetryPolicy } from './retry.js';
 
 export interface RelayDeps {
   router: Router;
@@ -18,8 +21,16 @@ export interface RelayDeps {
   policy: CallPolicy;
   codecs: Record<Dialect, DialectCodec | undefined>;
   logWriter: RequestLogWriter;
-  /** Channels tried at most per call (retryable failures move to the next). */
-  maxAttempts: number;
+  /** How many attempts, which failures retry, and the backoff between rounds. */
+  retry: RetryPolicy;
+  /** Per-channel circuit breakers (shared across processes); absent = every channel always tried. */
+  circuit?: CircuitBreaker;
+  /** Told when a circuit opens, to disable channels that keep failing. */
+  onCircuitOpened?: (channelId: string) => void;
+  /** Response cache (opt-in per key or request); absent = no caching. */
+  cache?: ResponseCache;
+  /** Share of the original cost a cache hit is billed at (0 = free). */
+  cacheHitFraction: number;
   /** Translates a body between dialects when a channel's provider speaks another one. */
   translate?: Translator;
 }
@@ -82,20 +93,37 @@ export class Relay {
   async run(req: RelayRequest, res: ServerResponse): Promise<BufferedReply | null> {
     const codec = this.deps.codecs[req.dialect]!;
     const started = performance.now();
-    const log = this.baseLog(req);
+    const log = Relay.baseLog(req);
     const ac = new AbortController();
     const onClose = () => {
       if (!res.writableFinished) ac.abort();
     };
     res.on('close', onClose);
 
+    const directive = this.deps.cache ? cacheDirective(res.req?.headers[CACHE_HEADER], req.key.cacheTtlSec) : null;
+    const ckey = directive ? cacheKey(req.dialect, req.operation, req.model, req.body) : null;
     let routes: Route[];
     let promptEstimate = 0;
     let admission: Admission;
+    let gate: Admitted | null = null;
     try {
       routes = await this.deps.router.routes(req.model, req.key.group, req.operation);
       promptEstimate = codec.estimatePrompt(req.operation, req.body);
       const info: CallInfo = { ...req, promptEstimate };
+      const cached = ckey ? await this.deps.cache!.get(ckey) : null;
+      if (cached) {
+        res.off('close', onClose);
+        return await this.replay(cached, req, res, log, started, await this.deps.policy.admit(info));
+      }
+      if (this.deps.circuit) {
+        gate = await this.deps.circuit.admit(routes.map((r) => r.channel.id));
+        const allowed = new Set(gate.allowed);
+        routes = routes.filter((r) => allowed.has(r.channel.id));
+        if (routes.length === 0) {
+          const wait = Math.ceil((gate.retryAfterMs ?? 1000) / 1000);
+          throw new GatewayError('overloaded', `Every channel serving \`${req.model}\` is failing and resting; try again in ${wait} s.`, { code: 'channels_unavailable', retryAfter: wait });
+        }
+      }
       admission = await this.deps.policy.admit(info);
     } catch (err) {
       res.off('close', onClose);
@@ -104,45 +132,75 @@ export class Relay {
       throw e;
     }
 
-    let attempts = 0;
+    const { retry, circuit } = this.deps;
+    const attempts: AttemptRecord[] = [];
+    const retryAfter = new Map<string, number | undefined>();
     let lastError: GatewayError | null = null;
-    const tries = routes.slice(0, Math.max(1, this.deps.maxAttempts));
-    for (const route of tries) {
-      attempts++;
-      log.channel_id = route.channel.id;
+    const plan = attemptOrder(routes, retry.maxAttempts);
+    for (let i = 0; i < plan.length && !ac.signal.aborted; i++) {
+      const { route, repeat } = plan[i];
+      const id = route.channel.id;
+      if (repeat) {
+        const wait = backoffMs(retry, Math.floor(i / routes.length) - 1, retryAfter.get(id));
+        if (wait === null || !(await sleep(wait, ac.signal))) break;
+      }
+      log.channel_id = id;
       log.model_sent = route.upstreamModel;
-      log.attempts = attempts;
+      log.attempts = i + 1;
+      const t0 = performance.now();
+      const attempt = (status: number | null, code: string | null) => attempts.push({ channel: id, status, code, ms: Math.round(performance.now() - t0) });
       let upstream: UpstreamResponse;
       let translation: Translation | undefined;
       try {
         const prepared = this.upstreamCall(req, route, promptEstimate);
         translation = prepared.translation;
-        upstream = await this.deps.upstream.send(route.adapter.buildRequest(prepared.call, route.channel), ac.signal);
+        upstream = await this.deps.upstream.send(route.adapter.buildRequest(prepared.call, route.channel), ac.signal, channelTimeouts(route));
       } catch (err) {
         lastError = asGatewayError(err);
+        attempt(null, lastError.code);
         if (ac.signal.aborted) break;
-        continue; // transport failures are always worth another channel
+        if (lastError.kind === 'invalid_request') break; // the call cannot be expressed for this provider; not the channel's fault
+        this.channelFailed(id, gate, lastError.message);
+        continue; // a transport failure is always worth another attempt
       }
       if (upstream.status >= 400) {
         const text = await upstream.body.text().catch(() => '');
         const failure = route.adapter.classifyError(upstream.status, text, upstream.headers);
         lastError = failure.error;
-        if (failure.retryable && !ac.signal.aborted) continue;
+        attempt(upstream.status, failure.error.code);
+        retryAfter.set(id, retryAfterSeconds(upstream.headers));
+        if (upstream.status === 401 || upstream.status === 403) {
+          // The provider refused the channel's own key: nothing will work until an admin fixes it.
+          if (circuit && (await circuit.trip(id, `provider refused the channel's credentials (${upstream.status})`))) this.deps.onCircuitOpened?.(id);
+        } else if (upstream.status >= 500 || upstream.status === 429 || upstream.status === 408) this.channelFailed(id, gate, `HTTP ${upstream.status}`);
+        else if (circuit && gate) void circuit.onSuccess(id, gate); // the caller's mistake; the channel answered fine
+        if (retry.statuses.has(upstream.status) || (failure.retryable && upstream.status >= 500)) continue;
         break;
       }
       try {
         if (req.stream) {
-          await this.pipeStream(req, codec, upstream, res, log, started, promptEstimate, admission, ac, translation);
+          const ok = await this.pipeStream(req, codec, upstream, res, log, started, promptEstimate, admission, ac, translation, { attempts, attempt, directive: ckey ? { key: ckey, ttlMs: directive!.ttlMs } : null });
+          if (circuit && gate) void (ok ? circuit.onSuccess(id, gate) : this.channelFailed(id, gate, 'stream broke'));
           return null;
         }
         const reply = await this.readBody(req, codec, upstream, log, promptEstimate, translation);
+        attempt(200, null);
+        if (circuit && gate) void circuit.onSuccess(id, gate);
         res.off('close', onClose);
+        log.attempt_log = JSON.stringify(attempts);
         admission.settle({ usage: reply.usage, failed: false, log: finish(log, started, 200) });
-        return { status: 200, contentType: reply.contentType, body: reply.body, headers: { 'x-request-id': log.id } };
+        const headers: Record<string, string> = { 'x-request-id': log.id };
+        if (ckey) {
+          headers[CACHE_HEADER] = 'miss';
+          void this.deps.cache!.put(ckey, { kind: 'json', contentType: reply.contentType, body: reply.body.toString('utf8'), usage: reply.usage, model: route.upstreamModel, channelId: id }, directive!.ttlMs);
+        }
+        return { status: 200, contentType: reply.contentType, body: reply.body, headers };
       } catch (err) {
         const e = asGatewayError(err);
         if (res.headersSent) throw e; // a stream already answered; pipeStream settled it
         lastError = e;
+        attempt(502, e.code);
+        this.channelFailed(id, gate, e.message);
         continue;
       }
     }
@@ -150,8 +208,39 @@ export class Relay {
     const error = ac.signal.aborted
       ? new GatewayError('upstream', 'The client closed the connection.', { status: 499, code: 'client_closed' })
       : (lastError ?? new GatewayError('upstream', 'No channel could serve the request.', { code: 'no_channel' }));
+    log.attempt_log = JSON.stringify(attempts);
     admission.settle({ usage: ZERO_USAGE, failed: true, log: finish(log, started, error.status, error) });
     throw error;
+  }
+
+  /** A failure that is the channel's fault feeds its circuit breaker. */
+  private channelFailed(id: string, gate: Admitted | null, reason: string): void {
+    const circuit = this.deps.circuit;
+    if (!circuit) return;
+    void circuit.onFailure(id, gate, reason).then((opened) => {
+      if (opened) this.deps.onCircuitOpened?.(id);
+    });
+  }
+
+  /** Answers from the response cache: same bytes as the first time, a stream replayed as a stream. */
+  private async replay(cached: CachedResponse, req: RelayRequest, res: ServerResponse, log: RequestLogRow, started: number, admission: Admission): Promise<BufferedReply | null> {
+    log.cache_hit = 1;
+    log.channel_id = cached.channelId;
+    log.model_sent = cached.model;
+    log.attempts = 0;
+    applyUsage(log, cached.usage);
+    const f = this.deps.cacheHitFraction;
+    const billed: Usage = { ...cached.usage, promptTokens: Math.round(cached.usage.promptTokens * f), completionTokens: Math.round(cached.usage.completionTokens * f), cachedTokens: Math.round(cached.usage.cachedTokens * f) };
+    if (cached.kind === 'sse' && req.stream) {
+      res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': log.id, [CACHE_HEADER]: 'hit' });
+      log.ttft_ms = Math.round(performance.now() - started);
+      for (const event of sseEvents(cached.body)) if (!res.write(event)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      res.end();
+      admission.settle({ usage: billed, failed: false, log: finish(log, started, 200) });
+      return null;
+    }
+    admission.settle({ usage: billed, failed: false, log: finish(log, started, 200) });
+    return { status: 200, contentType: cached.contentType, body: Buffer.from(cached.body, 'utf8'), headers: { 'x-request-id': log.id, [CACHE_HEADER]: 'hit' } };
   }
 
   private upstreamCall(req: RelayRequest, route: Route, promptEstimate: number): { call: UpstreamCall; translation?: Translation } {
@@ -202,22 +291,27 @@ export class Relay {
     promptEstimate: number,
     admission: Admission,
     ac: AbortController,
-    translation?: Translation,
-  ): Promise<void> {
+    translation: Translation | undefined,
+    record: StreamRecord,
+  ): Promise<boolean> {
     const tap: StreamTap = translation ? translation.tapStream() : codec.tapStream(req.operation, req.clientWantsUsage);
     const decoder = new TextDecoder();
     let failure: GatewayError | null = null;
-    res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': log.id });
+    // What the caller received, kept only when the answer is to be cached.
+    const sent: string[] | null = record.directive ? [] : null;
+    res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': log.id, ...(record.directive ? { [CACHE_HEADER]: 'miss' } : {}) });
     try {
       for await (const chunk of upstream.body) {
         const out = tap.push(decoder.decode(chunk as Buffer, { stream: true }));
         if (!out) continue;
         if (log.ttft_ms === null) log.ttft_ms = Math.round(performance.now() - started);
+        sent?.push(out);
         if (!res.write(out)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
         if (res.destroyed) break;
       }
       const rest = tap.end() + decoder.decode();
       if (rest && !res.destroyed) res.write(rest);
+      if (rest) sent?.push(rest);
       if (!tap.complete && !tap.inBandError && !res.destroyed)
         failure = new GatewayError('upstream', 'The provider ended the stream before it was complete.', { code: 'stream_interrupted' });
     } catch (err) {
@@ -232,10 +326,17 @@ export class Relay {
     const status = clientGone ? 499 : failure ? failure.status : tap.inBandError ? 502 : 200;
     const error = clientGone ? new GatewayError('upstream', 'The client closed the connection.', { code: 'client_closed' }) : failure ?? (tap.inBandError ? new GatewayError('upstream', tap.inBandError.slice(0, 500), { code: 'upstream_stream_error' }) : undefined);
     if (clientGone) upstream.body.destroy();
+    record.attempt(status, error?.code ?? null);
+    log.attempt_log = JSON.stringify(record.attempts);
     admission.settle({ usage, failed: false, log: finish(log, started, status, error) });
+    const ok = status === 200;
+    if (ok && sent && record.directive)
+      void this.deps.cache!.put(record.directive.key, { kind: 'sse', contentType: SSE_HEADERS['content-type'], body: sent.join(''), usage, model: log.model_sent ?? req.model, channelId: log.channel_id }, record.directive.ttlMs);
+    return ok || clientGone;
   }
 
-  private baseLog(req: RelayRequest): RequestLogRow {
+  /** A call's request-log row before anything happened (the image pipeline starts its rows here too). */
+  static baseLog(req: RelayRequest): RequestLogRow {
     return {
       id: newId('req'),
       created_at: Date.now(),
@@ -264,6 +365,42 @@ export class Relay {
   }
 }
 
+interface AttemptRecord {
+  channel: string;
+  status: number | null;
+  code: string | null;
+  ms: number;
+}
+
+/** Bookkeeping a stream shares with `run`: the attempt log and whether to cache the answer. */
+interface StreamRecord {
+  attempts: AttemptRecord[];
+  attempt(status: number | null, code: string | null): void;
+  directive: { key: string; ttlMs: number } | null;
+}
+
+/** Per-channel overrides of the upstream timeouts (`settings.timeouts` in the channel). */
+function channelTimeouts(route: Route): { headersMs?: number; idleMs?: number } {
+  const t = route.channel.settings.timeouts as { firstByteMs?: unknown; idleMs?: unknown } | undefined;
+  const pos = (v: unknown) => (typeof v === 'number' && v > 0 ? v : undefined);
+  return { headersMs: pos(t?.firstByteMs), idleMs: pos(t?.idleMs) };
+}
+
+/** Waits, unless the caller goes away first; false when it did. */
+function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (ms <= 0) return Promise.resolve(!signal.aborted);
+  return new Promise((resolve) => {
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      resolve(ok);
+    };
+    const onAbort = () => done(false);
+    const timer = setTimeout(() => done(true), ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
 /** A failure while reading an upstream stream: the connection broke or went silent too long. */
 function streamBreak(err: unknown): GatewayError {
   const e = upstreamTransportError(err);
@@ -272,13 +409,14 @@ function streamBreak(err: unknown): GatewayError {
     : new GatewayError('upstream', 'The provider ended the stream before it was complete (connection lost).', { code: 'stream_interrupted' });
 }
 
-function applyUsage(log: RequestLogRow, usage: Usage): void {
+export function applyUsage(log: RequestLogRow, usage: Usage): void {
   log.prompt_tokens = usage.promptTokens;
   log.completion_tokens = usage.completionTokens;
   log.cached_tokens = usage.cachedTokens;
 }
 
-function finish(log: RequestLogRow, started: number, status: number, error?: GatewayError): RequestLogRow {
+/** Completes a log row: status, latency, and the error when there was one. */
+export function finish(log: RequestLogRow, started: number, status: number, error?: GatewayError): RequestLogRow {
   log.status = status;
   log.latency_ms = Math.round(performance.now() - started);
   if (error) {

@@ -137,3 +137,10 @@ export class RedisKv implements KvStore {
     if (this.ownsConnection) this.redis.disconnect();
   }
 }
+
+/** Redis when REDIS_URL is set (every process sees one circuit and one cache), else memory. */
+export async function createKv(config: { redisUrl?: string; redisPrefix: string }): Promise<KvStore> {
+  if (!config.redisUrl) return new MemoryKv();
+  const { Redis } = await import('ioredis');
+  return new RedisKv(new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }), `${config.redisPrefix}kv:`, true);
+}
