@@ -1,8 +1,7 @@
 import type { Channel } from '../../../channels/channels.js';
 import { GatewayError } from '../../../core/errors.js';
 import type { Operation, ProviderAdapter, UpstreamCall, UpstreamRequest } from '../../types.js';
-import { classifyOpenAIError } from '../openai/index.js';
-import { trimSlash } from '../common/failure.js';
+import { classifyOpenAIShapedError, trimSlash } from '../common/failure.js';
 
 const PATHS: Partial<Record<Operation, string>> = { chat: '/chat/completions', completion: '/completions', embedding: '/embeddings', image: '/images/generations' };
 
@@ -36,7 +35,7 @@ export const azureAdapter: ProviderAdapter = {
   needsSecret: true,
   buildRequest: buildAzureRequest,
   // Azure's bodies are OpenAI's envelope (sometimes with numeric-string codes), so OpenAI's reading applies.
-  classifyError: classifyOpenAIError,
+  classifyError: classifyOpenAIShapedError,
   modelsRequest(channel) {
     const s = azureSettings(channel);
     const url = s.api === 'v1' ? `${trimSlash(channel.baseUrl)}/openai/v1/models` : `${trimSlash(channel.baseUrl)}/openai/models?api-version=${encodeURIComponent(s.apiVersion)}`;

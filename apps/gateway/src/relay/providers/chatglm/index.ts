@@ -1,8 +1,7 @@
 import type { Channel } from '../../../channels/channels.js';
 import { GatewayError } from '../../../core/errors.js';
 import type { Operation, ProviderAdapter, UpstreamCall, UpstreamRequest } from '../../types.js';
-import { classifyOpenAIError } from '../openai/index.js';
-import { trimSlash } from '../common/failure.js';
+import { classifyOpenAIShapedError, trimSlash } from '../common/failure.js';
 import { chatglmFormat } from './format.js';
 
 const PATHS: Partial<Record<Operation, string>> = { chat: '/chat/completions', embedding: '/embeddings' };
@@ -22,7 +21,7 @@ export const chatglmAdapter: ProviderAdapter = {
   translateAlways: ['chat', 'embedding'],
   buildRequest: buildChatglmRequest,
   // FastAPI's `{"detail": ...}` bodies are read by OpenAI's classifier too.
-  classifyError: classifyOpenAIError,
+  classifyError: classifyOpenAIShapedError,
   modelsRequest: (channel) => ({ method: 'GET', url: `${trimSlash(channel.baseUrl)}/models`, headers: auth(channel) }),
   parseModels: (body) => ((body as { data?: { id: string }[] })?.data ?? []).map((m) => m.id),
 };

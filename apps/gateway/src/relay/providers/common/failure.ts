@@ -77,3 +77,15 @@ export function parseJson(text: string): unknown {
 export function trimSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
+
+/**
+ * OpenAI-shaped failures (Azure, ChatGLM's FastAPI `{detail}`), read with the common policy so the
+ * provider's `retry-after` reaches the caller.
+ */
+export function classifyOpenAIShapedError(status: number, text: string, headers: Record<string, string | string[] | undefined>): UpstreamFailure {
+  const body = parseJson(text) as { error?: { message?: string; code?: string | number | null; type?: string }; detail?: unknown } | undefined;
+  const message = body?.error?.message ?? (typeof body?.detail === 'string' ? body.detail : undefined) ?? (text.slice(0, 300) || `HTTP ${status}`);
+  const code = body?.error?.code != null ? String(body.error.code) : (body?.error?.type ?? null);
+  // OpenAI's out-of-credit answer is a 429 that no retry will fix.
+  return upstreamFailure({ status, message, code, kind: code === 'insufficient_quota' ? 'upstream' : undefined, headers });
+}

@@ -58,6 +58,8 @@ export function classifyZhipuError(status: number, text: string, hdrs: Record<st
   const message = body?.error?.message ?? (text.slice(0, 300) || `HTTP ${status}`);
   const n = Number(code);
   const credentials = n >= 1000 && n <= 1004;
-  const kind = code === '1211' ? 'not_found' : n >= 1110 && n <= 1121 ? 'upstream' : n >= 1302 && n <= 1305 ? 'rate_limit' : undefined;
-  return upstreamFailure({ status: kind === 'rate_limit' ? 429 : status, message, code, kind, credentials, headers: hdrs });
+  // Account trouble (1110–1121: locked, in arrears) is the operator's, like a bad key; the status
+  // decides the rest (1302–1305 come as 429 when rate-limited and 503 when the platform is saturated).
+  const kind = code === '1211' ? 'not_found' : n >= 1110 && n <= 1121 ? 'upstream' : undefined;
+  return upstreamFailure({ status, message, code, kind, credentials, headers: hdrs });
 }
