@@ -5,6 +5,7 @@ import { GatewayError } from '../core/errors.js';
 import type { Services } from '../services.js';
 import { registerApi, type ApiHooks, type ApiSettings } from '../api/index.js';
 import { registerOpenAIRoutes } from '../relay/dialects/openai/routes.js';
+import { registerImageRoutes } from '../relay/images/routes.js';
 import { registerAnthropicRoutes } from '../relay/dialects/anthropic/routes.js';
 import { registerGeminiRoutes } from '../relay/dialects/gemini/routes.js';
 import { registerConsole } from './console.js';
@@ -70,6 +71,7 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   const settings = opts.settings ?? (() => services.billing.settings.current());
   registerApi(app, { services, settings, hooks: opts.hooks ?? { onUserCreated: services.billing.onUserCreated } });
   registerOpenAIRoutes(app, services);
+  await registerImageRoutes(app, services);
   registerAnthropicRoutes(app, services);
   registerGeminiRoutes(app, services);
   for (const plugin of opts.plugins ?? []) await plugin(app);

@@ -33,7 +33,8 @@ export interface UpstreamRequest {
   method: 'GET' | 'POST';
   url: string;
   headers: Record<string, string>;
-  body?: string;
+  /** Text for JSON bodies; bytes for multipart uploads (image edits, Stability forms). */
+  body?: string | Buffer;
 }
 
 export interface ProviderAdapter {

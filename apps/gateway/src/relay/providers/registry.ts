@@ -6,9 +6,11 @@ import { anthropicAdapter } from './anthropic/index.js';
 import { geminiAdapter } from './gemini/index.js';
 import { zhipuAdapter } from './zhipu/index.js';
 import { chatglmAdapter } from './chatglm/index.js';
+import { sdWebuiAdapter } from './sd-webui/index.js';
+import { stabilityAdapter } from './stability/index.js';
 
 /** Adding a provider: a folder beside this file and one line here. */
-const ADAPTERS: ProviderAdapter[] = [openaiAdapter, openaiCompatibleAdapter, azureAdapter, anthropicAdapter, geminiAdapter, zhipuAdapter, chatglmAdapter];
+const ADAPTERS: ProviderAdapter[] = [openaiAdapter, openaiCompatibleAdapter, azureAdapter, anthropicAdapter, geminiAdapter, zhipuAdapter, chatglmAdapter, sdWebuiAdapter, stabilityAdapter];
 
 const BY_KIND = new Map(ADAPTERS.map((a) => [a.kind, a]));
 
