@@ -1,6 +1,7 @@
 // OpenAI POST /v1/images/generations (§1.6): dall-e-2/3 (url or b64_json) and gpt-image models
 // (always b64_json, with token usage). URLs point back at the simulator's own image store.
 import { concreteSeed, parseSize, renderImage } from '../images.js';
+import { readPngSize } from '../png.js';
 import type { Ctx, Outcome, Route } from '../route.js';
 import { azureDialect } from './azure.js';
 import { openaiDialect, openaiError } from './openai.js';
@@ -38,6 +39,21 @@ export function imagesGeneration(ctx: Ctx, modelOverride?: string): Outcome {
   return { kind: 'json', body: out };
 }
 
+/**
+ * POST /v1/images/edits (multipart: image, mask?, prompt, n, size, response_format): the answer is
+ * a generation of the requested size, or of the input image's size when none is given.
+ */
+export function imagesEdit(ctx: Ctx, modelOverride?: string): Outcome {
+  const f = (ctx.body && typeof ctx.body === 'object' ? ctx.body : {}) as Record<string, string>;
+  const image = ctx.files.image ?? ctx.files['image[]'];
+  if (!image) return openaiError(400, "'image' is a required property", 'missing_required_parameter', 'image');
+  const input = readPngSize(image.data);
+  if (!input) return openaiError(400, 'Invalid input image - format must be in [png].', 'invalid_image_format', 'image');
+  if (ctx.files.mask && !readPngSize(ctx.files.mask.data)) return openaiError(400, 'Invalid mask image - format must be in [png].', 'invalid_image_format', 'mask');
+  const body = { ...f, n: f.n === undefined ? 1 : Number(f.n), size: f.size ?? `${input.width}x${input.height}` };
+  return imagesGeneration({ ...ctx, body }, modelOverride);
+}
+
 const promptOf = (b: { prompt?: unknown }): string => (typeof b.prompt === 'string' ? b.prompt : '');
 
 export const openaiImageRoutes: Route[] = [
@@ -48,6 +64,14 @@ export const openaiImageRoutes: Route[] = [
     directiveText: promptOf,
     model: (ctx) => (typeof ctx.body?.model === 'string' ? ctx.body.model : undefined),
     handle: (ctx) => imagesGeneration(ctx),
+  },
+  {
+    method: 'POST',
+    pattern: /^\/v1\/images\/edits$/,
+    dialect: openaiDialect,
+    directiveText: promptOf,
+    model: (ctx) => (typeof ctx.body?.model === 'string' ? ctx.body.model : undefined),
+    handle: (ctx) => imagesEdit(ctx),
   },
   {
     method: 'POST',

@@ -165,6 +165,7 @@ export class ImagePipeline {
         const usage: Usage = { promptTokens: countTokens(prompt), completionTokens: 0, cachedTokens: 0, images: produced, estimated: true };
         return { value: { status: 200, body: bytes }, usage };
       },
+      'sd-webui',
     );
     return { ...out.value, requestId: out.requestId };
   }
@@ -196,9 +197,11 @@ export class ImagePipeline {
     promptEstimate: number,
     prepare: () => Promise<{ candidates: C[]; pricing: Record<string, unknown> }>,
     attempt: (c: C) => Promise<{ value: T; usage: Usage; failed?: { status: number; error: GatewayError } }>,
+    logDialect: string = req.dialect,
   ): Promise<{ value: T; requestId: string }> {
     const started = performance.now();
     const log = Relay.baseLog(req);
+    log.dialect = logDialect;
     let candidates: C[];
     let admission: Admission;
     try {
