@@ -135,11 +135,14 @@ export class Relay {
     const { retry, circuit } = this.deps;
     const attempts: AttemptRecord[] = [];
     const retryAfter = new Map<string, number | undefined>();
+    // Channels whose own key the provider refused: another channel may serve, this one will not.
+    const refused = new Set<string>();
     let lastError: GatewayError | null = null;
     const plan = attemptOrder(routes, retry.maxAttempts);
     for (let i = 0; i < plan.length && !ac.signal.aborted; i++) {
       const { route, repeat } = plan[i];
       const id = route.channel.id;
+      if (refused.has(id)) continue;
       if (repeat) {
         const wait = backoffMs(retry, Math.floor(i / routes.length) - 1, retryAfter.get(id));
         if (wait === null || !(await sleep(wait, ac.signal))) break;
@@ -170,8 +173,11 @@ export class Relay {
         attempt(upstream.status, failure.error.code);
         retryAfter.set(id, retryAfterSeconds(upstream.headers));
         if (upstream.status === 401 || upstream.status === 403) {
-          // The provider refused the channel's own key: nothing will work until an admin fixes it.
-          if (circuit && (await circuit.trip(id, `provider refused the channel's credentials (${upstream.status})`))) this.deps.onCircuitOpened?.(id);
+          // The provider refused the channel's own key: nothing will work until an admin fixes it,
+          // but another channel may well serve the call.
+          refused.add(id);
+          if (circuit && (await circuit.trip(id, `provider refused the channel's credentials (${upstream.status})`, gate))) this.deps.onCircuitOpened?.(id);
+          continue;
         } else if (upstream.status >= 500 || upstream.status === 429 || upstream.status === 408) this.channelFailed(id, gate, `HTTP ${upstream.status}`);
         else if (circuit && gate) void circuit.onSuccess(id, gate); // the caller's mistake; the channel answered fine
         if (retry.statuses.has(upstream.status) || (failure.retryable && upstream.status >= 500)) continue;
@@ -361,6 +367,10 @@ export class Relay {
       attempts: 0,
       client_ip: req.clientIp,
       cost: 0,
+      // Every row carries every column: a batch insert of rows with different columns would not
+      // mean the same thing on both databases.
+      attempt_log: null,
+      cache_hit: 0,
     };
   }
 }

@@ -34,19 +34,28 @@ export class UpstreamClient {
   }
 
   async send(req: UpstreamRequest, signal: AbortSignal, timeouts: Partial<UpstreamTimeouts> = {}): Promise<UpstreamResponse> {
+    const headersMs = timeouts.headersMs ?? this.timeouts.headersMs;
+    // undici checks its own timeouts about once a second; a first-byte limit of a few hundred
+    // milliseconds needs a timer of our own. undici's stays as a backstop.
+    const firstByte = new AbortController();
+    const timer = setTimeout(() => firstByte.abort(), headersMs);
     try {
       const res = await request(req.url, {
         method: req.method,
         headers: req.headers,
         body: req.body,
-        signal,
+        signal: AbortSignal.any([signal, firstByte.signal]),
         dispatcher: this.agent,
-        headersTimeout: timeouts.headersMs ?? this.timeouts.headersMs,
+        headersTimeout: headersMs + 1000,
         bodyTimeout: timeouts.idleMs ?? this.timeouts.idleMs,
       });
       return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {
+      if (firstByte.signal.aborted && !signal.aborted)
+        throw new GatewayError('upstream_timeout', 'The provider did not answer in time.', { code: 'upstream_timeout', cause: err });
       throw upstreamTransportError(err);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -107,9 +107,9 @@ export class CircuitBreaker {
     return false;
   }
 
-  /** Opens at once (e.g. the provider refused the channel's key). */
-  async trip(id: string, reason: string): Promise<boolean> {
-    return this.open(id, this.clock(), reason, false);
+  /** Opens at once (e.g. the provider refused the channel's key); a failed probe re-opens. */
+  async trip(id: string, reason: string, admitted: Admitted | null = null): Promise<boolean> {
+    return this.open(id, this.clock(), reason, admitted?.probes.has(id) ?? false);
   }
 
   /** Takes the single-probe lock of a circuit whose cool-down is over (for the background probe). */
