@@ -23,10 +23,11 @@ export function requireSizeIn(call: ImageCall, allowed: readonly string[], who: 
 
 /** A 400 saying the most images one request may ask for. */
 export function requireN(call: ImageCall, max: number, who: string): void {
-  if (call.n > max)
-    throw invalidRequest(
-      max === 1 ? `${who} makes one image per request: n must be 1 (got ${call.n}).` : `${who} makes at most ${max} images per request: n must be between 1 and ${max} (got ${call.n}).`,
-      'n',
-      'invalid_n',
-    );
+  if (call.n <= max) return;
+  const subject = who.charAt(0).toUpperCase() + who.slice(1);
+  throw invalidRequest(
+    max === 1 ? `${subject} makes one image per request: n must be 1 (got ${call.n}).` : `${subject} makes at most ${max} images per request: n must be between 1 and ${max} (got ${call.n}).`,
+    'n',
+    'invalid_n',
+  );
 }
