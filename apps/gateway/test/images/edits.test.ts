@@ -43,9 +43,9 @@ describe('image edits (multipart upload)', () => {
     form.append('size', '256x256');
     form.append('response_format', 'url');
     form.append('extra', JSON.stringify({ strength: 0.3, negative_prompt: 'text', seed: 5 }));
-    form.append('image', new Blob([png(512, 512)], { type: 'image/png' }), 'photo with "quotes"; and semicolons.png');
+    form.append('image', new Blob([new Uint8Array(png(512, 512))], { type: 'image/png' }), 'photo with "quotes"; and semicolons.png');
     const mask = png(512, 512);
-    form.append('mask', new Blob([mask], { type: 'image/png' }), 'mask.png');
+    form.append('mask', new Blob([new Uint8Array(mask)], { type: 'image/png' }), 'mask.png');
     const res = await fetch(`${t.url}/v1/images/edits`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { data: { url: string }[] };
