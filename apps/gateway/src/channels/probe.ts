@@ -28,7 +28,9 @@ export async function probeChannel(channel: Channel, upstream: UpstreamClient, m
   const started = performance.now();
   const signal = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await upstream.send(adapter.buildRequest(call, channel), signal, { headersMs: timeoutMs, idleMs: timeoutMs });
+    // Image-only providers (SD WebUI, Stability) are probed by listing models: a test image costs money and minutes.
+    const request = !adapter.operations.includes('chat') && adapter.modelsRequest ? adapter.modelsRequest(channel) : adapter.buildRequest(call, channel);
+    const res = await upstream.send(request, signal, { headersMs: timeoutMs, idleMs: timeoutMs });
     const text = await res.body.text();
     const latencyMs = Math.round(performance.now() - started);
     if (res.status >= 400) return { ok: false, latencyMs, status: res.status, model: name, message: adapter.classifyError(res.status, text, res.headers).error.message };

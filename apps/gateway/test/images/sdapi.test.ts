@@ -121,6 +121,18 @@ describe('SD WebUI pass-through (/sdapi/v1/*)', () => {
     expect(list.find((m) => m.title === SDXL)!.model_name).toBe('sd_xl_base_1.0');
   });
 
+  it("the admin test button probes a WebUI channel by listing its checkpoints, not by generating", async () => {
+    const channels = await t.api<{ items?: { id: string; provider: string }[] } | { id: string; provider: string }[]>('GET', '/api/admin/channels', undefined, { token: t.rootToken });
+    const list = Array.isArray(channels.body) ? channels.body : channels.body.items!;
+    const webui = list.find((c) => c.provider === 'sd-webui')!;
+    const probe = await t.api('POST', `/api/admin/channels/${webui.id}/test`, {}, { token: t.rootToken });
+    expect(probe.status).toBe(200);
+    expect(probe.body).toMatchObject({ ok: true, status: 200 });
+    expect(lastUpstream().method).toBe('GET');
+    expect(lastUpstream().path).toBe('/sdapi/v1/sd-models');
+    expect(lastUpstream().headers.authorization).toBe(`Basic ${Buffer.from(WEBUI_AUTH).toString('base64')}`);
+  });
+
   it('errors come in A1111 shape: no key, a model no WebUI serves, and the WebUI own 404 verbatim', async () => {
     const none = await post('/sdapi/v1/txt2img', webuiapiTxt2img('x'), null);
     expect(none.status).toBe(401);
