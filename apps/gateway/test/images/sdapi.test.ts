@@ -119,6 +119,13 @@ describe('SD WebUI pass-through (/sdapi/v1/*)', () => {
     // Gateway model names only: the WebUI title behind a mapped name is the operator's business.
     expect(list.map((m) => m.title).sort()).toEqual([SDXL, 'stable-diffusion'].sort());
     expect(list.find((m) => m.title === SDXL)!.model_name).toBe('sd_xl_base_1.0');
+
+    // A key limited to some models sees only those.
+    const u = await t.newUserWithKey();
+    const keyId = (await t.api('GET', '/api/keys', undefined, { cookie: u.cookie })).body.items[0].id;
+    expect((await t.api('PATCH', `/api/keys/${keyId}`, { models: [SDXL] }, { cookie: u.cookie })).status).toBe(200);
+    const limited = await fetch(`${t.url}/sdapi/v1/sd-models`, { headers: { authorization: `Bearer ${u.key}` } });
+    expect(((await limited.json()) as { title: string }[]).map((m) => m.title)).toEqual([SDXL]);
   });
 
   it("the admin test button probes a WebUI channel by listing its checkpoints, not by generating", async () => {

@@ -9,7 +9,7 @@ import { toErrorResponse } from '../../http/errors.js';
 import { validationError } from '../../http/validation.js';
 import type { Services } from '../../services.js';
 import { imageType } from './image-bytes.js';
-import { boundaryOf, parseMultipart, type FormFile } from './multipart.js';
+import { boundaryOf, parseMultipart } from './multipart.js';
 import { allowAllPrompts, ImagePipeline, type PromptCheck } from './pipeline.js';
 import { ImageEditFields, ImageGenerationRequest, ImagesResponse, WebuiGenerationBody } from './schemas.js';
 import { parseSize } from './sizes.js';
@@ -105,7 +105,8 @@ export async function registerImageRoutes(app: FastifyInstance, services: Servic
     }
 
     scope.get('/sdapi/v1/sd-models', { config: sdapi, schema: { tags, summary: 'Checkpoints this key may use, in A1111 shape', security: [{ bearer: [] }] } }, async (request) => {
-      const models = await pipeline.webuiModels(request.apiKey!.group);
+      const allowed = request.apiKey!.limits?.models;
+      const models = (await pipeline.webuiModels(request.apiKey!.group)).filter((m) => !allowed || allowed.includes(m.name));
       // `title` is what a client sends back as override_settings.sd_model_checkpoint, so it is the gateway's model name.
       return models.map(({ name }) => ({ title: name, model_name: name.replace(/\.(safetensors|ckpt)\b.*$/, ''), hash: null, sha256: null, filename: name, config: null }));
     });
@@ -137,7 +138,7 @@ function openImageStore(config: Config): ImageStore {
 }
 
 /** OpenAI's request in canonical form, with OpenAI's defaults: dall-e-2, one image, `url` (base64 for GPT image models, which only make that). */
-function imageCall(b: ImageGenerationRequest & { image?: FormFile; mask?: FormFile }): ImageCall {
+function imageCall(b: ImageGenerationRequest): ImageCall {
   const model = b.model ?? 'dall-e-2';
   return {
     model,

@@ -2,7 +2,7 @@ import type { Channel } from '../../../channels/channels.js';
 import { GatewayError, invalidRequest } from '../../../core/errors.js';
 import { encodeMultipart, type FormValue } from '../../images/multipart.js';
 import { requireN, requireSizeIn, sizeText } from '../../images/sizes.js';
-import type { ImageBackend, ImageCall, ImageReply, ImageRequestOut, ImageUpstreamCall } from '../../images/types.js';
+import type { ImageBackend, ImageCall, ImageReply, ImageRequestOut } from '../../images/types.js';
 import { adapterFor } from '../registry.js';
 import { classifyOpenAIError } from './index.js';
 
@@ -130,4 +130,3 @@ export function badResponse(why: string): GatewayError {
 }
 
 export const openaiImageBackend: ImageBackend = openaiStyleBackend('openai');
-export type { ImageCall, ImageUpstreamCall };
