@@ -3,7 +3,7 @@ import type { Channel, ChannelStore } from '../../channels/channels.js';
 import { asGatewayError, GatewayError } from '../../core/errors.js';
 import { applyUsage, finish, Relay, type RelayRequest } from '../pipeline.js';
 import type { Admission, CallPolicy } from '../policy.js';
-import type { RequestLogRow, RequestLogWriter } from '../request-log.js';
+import type { RequestLogWriter } from '../request-log.js';
 import type { Route, Router } from '../router.js';
 import { countTokens } from '../tokens.js';
 import type { Usage } from '../types.js';
