@@ -21,6 +21,9 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** Models of channels configured at first start but unknown to the price table are priced like this one. */
+const FALLBACK_PRICE_MODEL = 'gpt-4o-mini';
+
 export interface StartOptions extends ServiceOverrides, ServerOptions {
   /** Listen (default true); false builds everything for `app.inject`. */
   listen?: boolean;
@@ -38,16 +41,15 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     const admin = await ensureRootAdmin(services.db, config.adminEmail, config.adminPassword);
     // The root admin opens its account like any sign-up (trial credit), so the quickstart key works.
     if (admin) await services.db.transaction().execute((trx) => services.billing.onUserCreated(trx as unknown as typeof services.db, admin.user));
-    await bootstrapProviderChannels(config, services.channels, services.log);
+    const created = await bootstrapProviderChannels(config, services.channels, services.log);
+    const priced = await services.billing.prices.priceUnpriced(created.flatMap((c) => [...c.models, ...Object.keys(c.modelMap)]), FALLBACK_PRICE_MODEL);
+    if (priced.length) services.log.warn(`No price was known for ${priced.join(', ')}: they are billed like ${FALLBACK_PRICE_MODEL} until an admin sets their prices.`);
     if (wantsDemoChannel(config) || (await builtinSimulatorNeeded(services.channels))) {
-      const needed = wantsDemoChannel(config) || (await builtinSimulatorNeeded(services.channels));
-      if (needed) {
-        simulator = await startSimulator({ port: config.simulatorPort, host: '127.0.0.1' });
-        const demo = await ensureDemoChannel(services.channels, simulator.url, services.log);
-        if (!demo) {
-          await simulator.close();
-          simulator = null;
-        }
+      simulator = await startSimulator({ port: config.simulatorPort, host: '127.0.0.1' });
+      const demo = await ensureDemoChannel(services.channels, simulator.url, services.log);
+      if (!demo) {
+        await simulator.close();
+        simulator = null;
       }
     }
     app = await buildServer(services, opts);

@@ -63,6 +63,9 @@ describe('apigpt CLI against a running server on the same SQLite file', () => {
     );
     expect(add.code, add.stderr).toBe(0);
     expect(JSON.parse(add.stdout)).toMatchObject({ name: 'cli channel', priority: 5, hasSecret: true, models: ['cli-model', 'other'] });
+    // A model needs a price before it can be called.
+    const price = await apigpt(['price', 'set', '--model', 'cli-model', '--input', '0.5', '--output', '1.5', '--json'], env);
+    expect(price.code, price.stderr).toBe(0);
     const list = await apigpt(['channel', 'list', '--json'], env);
     expect(list.stdout).not.toContain('sk-cli-secret-value');
     expect((JSON.parse(list.stdout) as { name: string }[]).map((c) => c.name)).toContain('cli channel');

@@ -41,6 +41,20 @@ export class PriceBook {
     return p;
   }
 
+  /**
+   * Gives each model that has no price the price of `template` (an operator configured these
+   * channels explicitly, so their calls should work from the first start; the price is visible and
+   * editable in the console). Returns the models priced.
+   */
+  async priceUnpriced(models: readonly string[], template: string): Promise<string[]> {
+    const all = await this.all();
+    const base = all.get(template);
+    if (!base) return [];
+    const missing = [...new Set(models)].filter((m) => !all.has(m));
+    for (const model of missing) await this.set({ ...base, model });
+    return missing;
+  }
+
   async list(): Promise<Price[]> {
     return [...(await this.all()).values()].sort((a, b) => a.model.localeCompare(b.model));
   }
