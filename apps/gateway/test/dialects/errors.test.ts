@@ -77,8 +77,8 @@ describe('provider errors in every client dialect', () => {
             const status = fault.status(ingress);
             expect(res.status).toBe(status);
             expectDialectError(ingress, status, await res.json());
-            // The provider's retry-after reaches the caller (the OpenAI adapter's own classifier does not pass it on yet).
-            if (status === 429 && !['openai', 'openai-compatible'].includes(provider.name)) expect(res.headers.get('retry-after')).toBe('7');
+            // The provider's retry-after reaches the caller, whatever the provider.
+            if (status === 429) expect(res.headers.get('retry-after')).toBe('7');
           });
         }
 

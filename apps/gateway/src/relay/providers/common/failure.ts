@@ -1,5 +1,6 @@
 import { GatewayError, type ErrorKind } from '../../../core/errors.js';
 import type { UpstreamFailure } from '../../types.js';
+import { retryAfterSeconds } from '../../retry.js';
 
 export interface FailureFacts {
   status: number;
@@ -25,7 +26,7 @@ const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
 export function upstreamFailure(f: FailureFacts): UpstreamFailure {
   const kind: ErrorKind = f.credentials || f.status === 401 || f.status === 403 ? 'upstream' : (f.kind ?? kindFor(f.status));
   const message = kind === 'upstream' && (f.credentials || f.status === 401 || f.status === 403) ? `The provider refused the channel's credentials (${f.status}): ${f.message}` : f.message;
-  const retryAfter = retryAfterOf(f.headers);
+  const retryAfter = f.headers ? retryAfterSeconds(f.headers) : undefined;
   const error = new GatewayError(kind, message, { status: statusFor(kind, f.status), code: f.code, retryAfter: kind === 'rate_limit' || kind === 'overloaded' ? retryAfter : undefined });
   return { error, retryable: !f.credentials && RETRYABLE.has(f.status) };
 }
@@ -57,12 +58,6 @@ function statusFor(kind: ErrorKind, status: number): number {
     default:
       return 502;
   }
-}
-
-function retryAfterOf(headers: FailureFacts['headers']): number | undefined {
-  const v = headers?.['retry-after'];
-  const n = Number(Array.isArray(v) ? v[0] : v);
-  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 export function parseJson(text: string): unknown {

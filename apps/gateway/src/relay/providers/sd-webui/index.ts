@@ -1,3 +1,4 @@
+import { parseJson } from '../common/failure.js';
 import type { Channel } from '../../../channels/channels.js';
 import { GatewayError, type ErrorKind } from '../../../core/errors.js';
 import type { Operation, ProviderAdapter, UpstreamFailure, UpstreamRequest } from '../../types.js';
@@ -44,7 +45,7 @@ function root(channel: Channel): string {
  * the caller named does not exist: the caller's mistake, so a 400, and not worth another channel.
  */
 export function classifyWebuiError(status: number, text: string): UpstreamFailure {
-  const body = safeJson(text) as { detail?: unknown; error?: string } | undefined;
+  const body = parseJson(text) as { detail?: unknown; error?: string } | undefined;
   const detail = describeDetail(body?.detail) ?? (text.slice(0, 300) || `HTTP ${status}`);
   let kind: ErrorKind = 'upstream';
   let out = 502;
@@ -68,10 +69,3 @@ function describeDetail(detail: unknown): string | undefined {
   return undefined;
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
