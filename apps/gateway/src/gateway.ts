@@ -41,7 +41,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     const admin = await ensureRootAdmin(services.db, config.adminEmail, config.adminPassword);
     // The root admin opens its account like any sign-up (trial credit), so the quickstart key works.
     if (admin) await services.db.transaction().execute((trx) => services.billing.onUserCreated(trx as unknown as typeof services.db, admin.user));
-    const created = await bootstrapProviderChannels(config, services.channels, services.log);
+    const created = await bootstrapProviderChannels(config, services.channels, services.log, (baseUrl, key) => discoverModels(services, baseUrl, key));
     const priced = await services.billing.prices.priceUnpriced(created.flatMap((c) => [...c.models, ...Object.keys(c.modelMap)]), FALLBACK_PRICE_MODEL);
     if (priced.length) services.log.warn(`No price was known for ${priced.join(', ')}: they are billed like ${FALLBACK_PRICE_MODEL} until an admin sets their prices.`);
     if (wantsDemoChannel(config) || (await builtinSimulatorNeeded(services.channels))) {
@@ -97,4 +97,14 @@ async function drain(app: FastifyInstance, graceMs: number): Promise<void> {
   });
   await Promise.race([app.close(), cut]);
   clearTimeout(timer);
+}
+
+/** Asks an OpenAI-style server which models it has (`GET {baseUrl}/models`), for channels made from the environment. */
+async function discoverModels(services: Services, baseUrl: string, key?: string): Promise<string[]> {
+  const res = await services.upstream.send({ method: 'GET', url: `${baseUrl}/models`, headers: key ? { authorization: `Bearer ${key}` } : {} }, AbortSignal.timeout(10_000), { headersMs: 10_000 });
+  const text = await res.body.text();
+  if (res.status >= 400) throw new Error(`HTTP ${res.status}`);
+  const ids = ((JSON.parse(text) as { data?: { id?: unknown }[] }).data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+  if (ids.length === 0) throw new Error('the server listed no models');
+  return ids;
 }

@@ -140,6 +140,9 @@ export const DEFAULT_PRICES: Price[] = [
   { ...row('stable-diffusion-xl-1024-v1-0', 0, 0, 0, 0), perImage: p(4) },
   { ...row('sd3.5-large', 0, 0, 0, 0), perImage: p(65) },
   { ...row('stable-diffusion', 0, 0, 0, 0), perImage: p(2) },
+  { ...row('stable-diffusion-xl', 0, 0, 0, 0), perImage: p(2) },
+  { ...row('stable-image-core', 0, 0, 0, 0), perImage: p(30) },
+  { ...row('stable-image-ultra', 0, 0, 0, 0), perImage: p(80) },
 ];
 
 function row(model: string, input: number, output: number, cachedInput: number, maxOutput: number): Price {

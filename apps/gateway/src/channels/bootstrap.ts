@@ -18,7 +18,9 @@ export function hasProviderConfig(config: Config): boolean {
       config.geminiApiKey ||
       config.zhipuApiKey ||
       (config.azureOpenaiApiKey && config.azureOpenaiEndpoint) ||
-      config.chatglmBaseUrl,
+      config.chatglmBaseUrl ||
+      config.sdWebuiUrl ||
+      config.stabilityApiKey,
   );
 }
 
@@ -89,6 +91,7 @@ export async function builtinSimulatorNeeded(channels: ChannelStore): Promise<bo
 
 const ANTHROPIC_DEFAULT_MODELS = ['claude-sonnet-4-5', 'claude-opus-4-1', 'claude-3-5-haiku-latest'];
 const GEMINI_DEFAULT_MODELS = ['gemini-2.5-flash', 'gemini-2.5-pro', 'gemini-embedding-001'];
+const STABILITY_DEFAULT_MODELS = ['stable-image-core', 'stable-image-ultra', 'sd3.5-large'];
 const ZHIPU_DEFAULT_MODELS = ['glm-4-plus', 'glm-4-flash', 'glm-4v-plus', 'embedding-3'];
 
 /** Anthropic, Gemini, Zhipu, Azure OpenAI and ChatGLM channels from their environment variables. */
@@ -130,5 +133,9 @@ async function bootstrapOtherProviders(config: Config, channels: ChannelStore, l
     );
   }
   if (config.chatglmBaseUrl) created.push(await channels.create({ provider: 'chatglm', name: 'ChatGLM', baseUrl: config.chatglmBaseUrl, secret: null, models: config.chatglmModels }));
+  if (config.sdWebuiUrl)
+    created.push(await channels.create({ provider: 'sd-webui', name: 'Stable Diffusion WebUI', baseUrl: config.sdWebuiUrl, secret: config.sdWebuiAuth ?? null, models: config.sdWebuiModels }));
+  if (config.stabilityApiKey)
+    created.push(await channels.create({ provider: 'stability', name: 'Stability AI', baseUrl: config.stabilityBaseUrl, secret: config.stabilityApiKey, models: STABILITY_DEFAULT_MODELS }));
   return created;
 }

@@ -80,4 +80,9 @@ export const FIELDS = [
   { key: 'azureOpenaiApiVersion', env: 'AZURE_OPENAI_API_VERSION', type: 'string', default: '2024-10-21', doc: 'The `api-version` of deployment URLs, or `v1` for the `/openai/v1/` API (model = deployment in the body)' },
   { key: 'chatglmBaseUrl', env: 'CHATGLM_BASE_URL', type: 'url', doc: 'Creates a channel on a self-hosted ChatGLM3 OpenAI-style server (`http://host:8000/v1`) at first start' },
   { key: 'chatglmModels', env: 'CHATGLM_MODELS', type: 'list', default: ['chatglm3-6b'], doc: 'Models of that ChatGLM channel' },
+  { key: 'sdWebuiUrl', env: 'SD_WEBUI_URL', type: 'url', doc: 'Creates a Stable Diffusion WebUI (AUTOMATIC1111 / Forge, started with `--api`) image channel at first start' },
+  { key: 'sdWebuiAuth', env: 'SD_WEBUI_AUTH', type: 'string', doc: '`user:pass` of that WebUI\'s `--api-auth`, if set', secret: true },
+  { key: 'sdWebuiModels', env: 'SD_WEBUI_MODELS', type: 'list', default: ['stable-diffusion-xl'], doc: 'Checkpoint titles (as `/sdapi/v1/sd-models` lists them) that channel serves' },
+  { key: 'stabilityApiKey', env: 'STABILITY_API_KEY', type: 'string', doc: 'Creates a Stability AI image channel at first start', secret: true },
+  { key: 'stabilityBaseUrl', env: 'STABILITY_BASE_URL', type: 'url', default: 'https://api.stability.ai', doc: 'Base URL of that Stability channel' },
 ] as const satisfies readonly FieldSpec[];

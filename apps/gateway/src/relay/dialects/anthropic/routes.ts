@@ -43,7 +43,7 @@ async function relay(services: Services, request: FastifyRequest, reply: Fastify
   if (stream) reply.hijack();
   try {
     const result = await services.relay.run(
-      { key: request.apiKey!, dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientIp: request.ip ?? null, clientWantsUsage: true },
+      { key: request.apiKey!, dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientIp: request.ip ?? null, origin: request.headers.origin ?? null, clientWantsUsage: true },
       reply.raw,
     );
     if (!result) return reply;

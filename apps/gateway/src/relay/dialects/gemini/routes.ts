@@ -96,7 +96,7 @@ async function countTokens(services: Services, request: FastifyRequest, reply: F
 async function relay(services: Services, request: FastifyRequest, reply: FastifyReply, call: { model: string; operation: Operation; stream: boolean; endpoint: string; body: Record<string, unknown> }) {
   if (call.stream) reply.hijack();
   try {
-    const result = await services.relay.run({ key: request.apiKey!, dialect: 'gemini', clientIp: request.ip ?? null, clientWantsUsage: true, ...call }, reply.raw);
+    const result = await services.relay.run({ key: request.apiKey!, dialect: 'gemini', clientIp: request.ip ?? null, origin: request.headers.origin ?? null, clientWantsUsage: true, ...call }, reply.raw);
     if (!result) return reply;
     return reply.code(result.status).headers(result.headers).header('content-type', result.contentType).send(result.body);
   } catch (err) {
