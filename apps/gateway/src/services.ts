@@ -18,6 +18,7 @@ import { UpstreamClient } from './relay/upstream.js';
 import { ResponseCache } from './relay/cache.js';
 import { CircuitBreaker } from './relay/health/circuit.js';
 import { HealthMonitor } from './relay/health/monitor.js';
+import { ChannelGate } from './relay/health/gate.js';
 import { parseStatuses } from './relay/retry.js';
 import { ChannelEvents } from './channels/events.js';
 import { createKv } from './state/kv.js';
@@ -55,7 +56,7 @@ export interface Services extends Storage {
   /** Credit, prices, limits and the shared state (memory or Redis) they use. */
   billing: Billing;
   /** Channel health: circuit breakers, the background probe, the event history. */
-  health: { circuit: CircuitBreaker; monitor: HealthMonitor; events: ChannelEvents };
+  health: { circuit: CircuitBreaker; monitor: HealthMonitor; events: ChannelEvents; gate: ChannelGate };
 }
 
 export interface ServiceOverrides {
@@ -90,15 +91,15 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     { failureThreshold: config.circuitFailures, errorRate: config.circuitErrorRatePercent / 100, minRequests: 20, windowMs: 60_000, cooldownMs: config.circuitCooldownMs },
     (id, kind, detail) => events.record(id, kind, detail),
   );
-  const monitor = new HealthMonitor(storage.channels, circuit, events, upstream, storage.log, { intervalMs: config.healthProbeIntervalMs, autoDisableAfterTrips: config.autoDisableAfterTrips });
+  const monitor: HealthMonitor = new HealthMonitor(storage.channels, circuit, events, upstream, storage.log, { intervalMs: config.healthProbeIntervalMs, autoDisableAfterTrips: config.autoDisableAfterTrips });
+  const gate = new ChannelGate(circuit, (id) => void monitor.onCircuitOpened(id));
   const relay = new Relay({
     router,
     upstream,
     policy,
     logWriter,
     retry: { maxAttempts: config.retryMaxAttempts, statuses: parseStatuses(config.retryStatuses), baseDelayMs: config.retryBaseDelayMs, maxDelayMs: 5_000, maxRetryAfterMs: config.retryMaxWaitMs },
-    circuit,
-    onCircuitOpened: (id) => void monitor.onCircuitOpened(id),
+    gate,
     cache: new ResponseCache(kv),
     cacheHitFraction: config.cacheHitPercent / 100,
     codecs: { openai: openaiCodec, anthropic: anthropicCodec, gemini: geminiCodec },
@@ -112,7 +113,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     policy,
     relay,
     billing,
-    health: { circuit, monitor, events },
+    health: { circuit, monitor, events, gate },
     async close() {
       await monitor.stop();
       await logWriter.flush();

@@ -12,7 +12,8 @@ import type { Dialect, Operation, ProviderAdapter, UpstreamCall, Usage } from '.
 import { ZERO_USAGE } from './types.js';
 import { upstreamTransportError, type UpstreamClient, type UpstreamResponse } from './upstream.js';
 import { CACHE_HEADER, cacheDirective, cacheKey, sseEvents, type CachedResponse, type ResponseCache } from './cache.js';
-import type { Admitted, CircuitBreaker } from './health/circuit.js';
+import type { Admitted } from './health/circuit.js';
+import type { ChannelGate } from './health/gate.js';
 import { attemptOrder, backoffMs, retryAfterSeconds, type RetryPolicy } from './retry.js';
 
 export interface RelayDeps {
@@ -23,10 +24,8 @@ export interface RelayDeps {
   logWriter: RequestLogWriter;
   /** How many attempts, which failures retry, and the backoff between rounds. */
   retry: RetryPolicy;
-  /** Per-channel circuit breakers (shared across processes); absent = every channel always tried. */
-  circuit?: CircuitBreaker;
-  /** Told when a circuit opens, to disable channels that keep failing. */
-  onCircuitOpened?: (channelId: string) => void;
+  /** Channel health: resting channels are skipped, every attempt is reported to its circuit. */
+  gate: ChannelGate;
   /** Response cache (opt-in per key or request); absent = no caching. */
   cache?: ResponseCache;
   /** Share of the original cost a cache hit is billed at (0 = free). */
@@ -115,15 +114,7 @@ export class Relay {
         res.off('close', onClose);
         return await this.replay(cached, req, res, log, started, await this.deps.policy.admit(info));
       }
-      if (this.deps.circuit) {
-        gate = await this.deps.circuit.admit(routes.map((r) => r.channel.id));
-        const allowed = new Set(gate.allowed);
-        routes = routes.filter((r) => allowed.has(r.channel.id));
-        if (routes.length === 0) {
-          const wait = Math.ceil((gate.retryAfterMs ?? 1000) / 1000);
-          throw new GatewayError('overloaded', `Every channel serving \`${req.model}\` is failing and resting; try again in ${wait} s.`, { code: 'channels_unavailable', retryAfter: wait });
-        }
-      }
+      ({ items: routes, admitted: gate } = await this.deps.gate.admit(routes, (r) => r.channel.id, req.model));
       admission = await this.deps.policy.admit(info);
     } catch (err) {
       res.off('close', onClose);
@@ -132,7 +123,7 @@ export class Relay {
       throw e;
     }
 
-    const { retry, circuit } = this.deps;
+    const { retry, gate: health } = this.deps;
     const attempts: AttemptRecord[] = [];
     const retryAfter = new Map<string, number | undefined>();
     // Channels whose own key the provider refused: another channel may serve, this one will not.
@@ -163,7 +154,7 @@ export class Relay {
         attempt(null, lastError.code);
         if (ac.signal.aborted) break;
         if (lastError.kind === 'invalid_request') break; // the call cannot be expressed for this provider; not the channel's fault
-        this.channelFailed(id, gate, lastError.message);
+        health.failed(id, gate, lastError.message);
         continue; // a transport failure is always worth another attempt
       }
       if (upstream.status >= 400) {
@@ -172,26 +163,26 @@ export class Relay {
         lastError = failure.error;
         attempt(upstream.status, failure.error.code);
         retryAfter.set(id, retryAfterSeconds(upstream.headers));
+        health.report(id, gate, upstream.status);
         if (upstream.status === 401 || upstream.status === 403) {
           // The provider refused the channel's own key: nothing will work until an admin fixes it,
           // but another channel may well serve the call.
           refused.add(id);
-          if (circuit && (await circuit.trip(id, `provider refused the channel's credentials (${upstream.status})`, gate))) this.deps.onCircuitOpened?.(id);
           continue;
-        } else if (upstream.status >= 500 || upstream.status === 429 || upstream.status === 408) this.channelFailed(id, gate, `HTTP ${upstream.status}`);
-        else if (circuit && gate) void circuit.onSuccess(id, gate); // the caller's mistake; the channel answered fine
+        }
         if (retry.statuses.has(upstream.status) || (failure.retryable && upstream.status >= 500)) continue;
         break;
       }
       try {
         if (req.stream) {
           const ok = await this.pipeStream(req, codec, upstream, res, log, started, promptEstimate, admission, ac, translation, { attempts, attempt, directive: ckey ? { key: ckey, ttlMs: directive!.ttlMs } : null });
-          if (circuit && gate) void (ok ? circuit.onSuccess(id, gate) : this.channelFailed(id, gate, 'stream broke'));
+          if (ok) health.succeeded(id, gate);
+          else health.failed(id, gate, 'stream broke');
           return null;
         }
         const reply = await this.readBody(req, codec, upstream, log, promptEstimate, translation);
         attempt(200, null);
-        if (circuit && gate) void circuit.onSuccess(id, gate);
+        health.succeeded(id, gate);
         res.off('close', onClose);
         log.attempt_log = JSON.stringify(attempts);
         admission.settle({ usage: reply.usage, failed: false, log: finish(log, started, 200) });
@@ -206,7 +197,7 @@ export class Relay {
         if (res.headersSent) throw e; // a stream already answered; pipeStream settled it
         lastError = e;
         attempt(502, e.code);
-        this.channelFailed(id, gate, e.message);
+        health.failed(id, gate, e.message);
         continue;
       }
     }
@@ -217,15 +208,6 @@ export class Relay {
     log.attempt_log = JSON.stringify(attempts);
     admission.settle({ usage: ZERO_USAGE, failed: true, log: finish(log, started, error.status, error) });
     throw error;
-  }
-
-  /** A failure that is the channel's fault feeds its circuit breaker. */
-  private channelFailed(id: string, gate: Admitted | null, reason: string): void {
-    const circuit = this.deps.circuit;
-    if (!circuit) return;
-    void circuit.onFailure(id, gate, reason).then((opened) => {
-      if (opened) this.deps.onCircuitOpened?.(id);
-    });
   }
 
   /** Answers from the response cache: same bytes as the first time, a stream replayed as a stream. */

@@ -5,6 +5,8 @@ import { applyUsage, finish, Relay, type RelayRequest } from '../pipeline.js';
 import type { Admission, CallPolicy } from '../policy.js';
 import type { RequestLogWriter } from '../request-log.js';
 import type { Route, Router } from '../router.js';
+import type { Admitted } from '../health/circuit.js';
+import type { ChannelGate } from '../health/gate.js';
 import { countTokens } from '../tokens.js';
 import type { Usage } from '../types.js';
 import { ZERO_USAGE } from '../types.js';
@@ -34,6 +36,8 @@ export interface ImagePipelineDeps {
   checkPrompt: PromptCheck;
   /** Channels tried at most per call (retryable failures move to the next). */
   maxAttempts: number;
+  /** Channel health shared with the text relay: resting channels are skipped, attempts reported. */
+  gate: ChannelGate;
   /** Largest image the gateway downloads from a provider's URL. */
   maxDownloadBytes?: number;
 }
@@ -203,10 +207,11 @@ export class ImagePipeline {
     const log = Relay.baseLog(req);
     log.dialect = logDialect;
     let candidates: C[];
+    let admitted: Admitted | null = null;
     let admission: Admission;
     try {
       const prepared = await prepare();
-      candidates = prepared.candidates;
+      ({ items: candidates, admitted } = await this.deps.gate.admit(prepared.candidates, (c) => c.route.channel.id, req.model));
       req.body = prepared.pricing;
       log.model_requested = req.model;
       admission = await this.deps.policy.admit({ ...req, promptEstimate });
@@ -223,6 +228,7 @@ export class ImagePipeline {
       log.attempts = i + 1;
       try {
         const out = await attempt(c);
+        this.deps.gate.succeeded(c.route.channel.id, admitted);
         applyUsage(log, out.usage);
         const failed = out.failed;
         admission.settle({ usage: out.usage, failed: failed !== undefined, log: finish(log, started, failed ? failed.status : 200, failed?.error) });
@@ -230,6 +236,8 @@ export class ImagePipeline {
       } catch (err) {
         const f = err instanceof AttemptFailure ? err : new AttemptFailure(asGatewayError(err), false);
         lastError = f.error;
+        if (f.retryable) this.deps.gate.failed(c.route.channel.id, admitted, f.error.message);
+        else this.deps.gate.succeeded(c.route.channel.id, admitted); // the provider answered: the request was the problem
         if (!f.retryable) break;
       }
     }

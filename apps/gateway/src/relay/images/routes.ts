@@ -45,7 +45,8 @@ export async function registerImageRoutes(app: FastifyInstance, services: Servic
     logWriter: services.logWriter,
     links,
     checkPrompt: opts.checkPrompt ?? allowAllPrompts,
-    maxAttempts: 3,
+    maxAttempts: services.config.retryMaxAttempts,
+    gate: services.health.gate,
   });
   app.addHook('onClose', async () => links.close());
 

@@ -1,0 +1,52 @@
+import { GatewayError } from '../../core/errors.js';
+import type { Admitted, CircuitBreaker } from './circuit.js';
+
+/**
+ * What every data path (text relay, images) does with channel health: keep resting channels out of
+ * a call, and tell each channel's circuit how its attempt went. Without a circuit breaker it lets
+ * everything through and records nothing.
+ */
+export class ChannelGate {
+  constructor(
+    private readonly circuit?: CircuitBreaker,
+    private readonly onOpened?: (channelId: string) => void,
+  ) {}
+
+  /** The items whose channel may be tried now (order kept); 503 with retry-after when none may. */
+  async admit<T>(items: T[], channelOf: (item: T) => string, model: string): Promise<{ items: T[]; admitted: Admitted | null }> {
+    if (!this.circuit) return { items, admitted: null };
+    const admitted = await this.circuit.admit(items.map(channelOf));
+    const allowed = new Set(admitted.allowed);
+    const open = items.filter((i) => allowed.has(channelOf(i)));
+    if (open.length === 0) {
+      const wait = Math.ceil((admitted.retryAfterMs ?? 1000) / 1000);
+      throw new GatewayError('overloaded', `Every channel serving \`${model}\` is failing and resting; try again in ${wait} s.`, { code: 'channels_unavailable', retryAfter: wait });
+    }
+    return { items: open, admitted };
+  }
+
+  /** The channel answered (a caller's mistake such as a 400 counts: the channel itself is fine). */
+  succeeded(channelId: string, admitted: Admitted | null): void {
+    if (this.circuit && admitted) void this.circuit.onSuccess(channelId, admitted);
+  }
+
+  /** A failure that is the channel's fault (transport, timeout, 5xx, 429, a broken stream). */
+  failed(channelId: string, admitted: Admitted | null, reason: string): void {
+    if (!this.circuit) return;
+    void this.circuit.onFailure(channelId, admitted, reason).then((opened) => {
+      if (opened) this.onOpened?.(channelId);
+    });
+  }
+
+  /** The provider refused the channel's own key: rest it at once. */
+  async refused(channelId: string, admitted: Admitted | null, status: number): Promise<void> {
+    if (this.circuit && (await this.circuit.trip(channelId, `provider refused the channel's credentials (${status})`, admitted))) this.onOpened?.(channelId);
+  }
+
+  /** Sorts a provider status into the three cases above. */
+  report(channelId: string, admitted: Admitted | null, status: number, reason = `HTTP ${status}`): void {
+    if (status === 401 || status === 403) void this.refused(channelId, admitted, status);
+    else if (status >= 500 || status === 429 || status === 408) this.failed(channelId, admitted, reason);
+    else this.succeeded(channelId, admitted);
+  }
+}
