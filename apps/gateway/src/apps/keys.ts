@@ -1,3 +1,4 @@
+import { CompiledQuery } from 'kysely';
 import type { Db } from '../storage/database.js';
 import type { ApiKeysTable } from '../storage/schema.js';
 import { GatewayError, invalidRequest } from '../core/errors.js';
@@ -195,20 +196,34 @@ export interface KeyContext {
   cacheTtlSec?: number | null;
 }
 
-/**
- * The relay's key check: one indexed lookup by hash. No cache, so a key revoked by any process (the
- * CLI included) fails on the very next request.
- */
-export async function resolveKey(db: Db, key: string): Promise<KeyContext | undefined> {
-  const row = await db
+/** The key lookup as a query; compiled once per database (see resolveKey). */
+function keyLookup(db: Db, hash: string) {
+  return db
     .selectFrom('api_keys')
     .innerJoin('users', 'users.id', 'api_keys.user_id')
     .leftJoin('accounts', 'accounts.user_id', 'api_keys.user_id')
     .select(['api_keys.id', 'api_keys.prefix', 'api_keys.app_id', 'api_keys.user_id', 'api_keys.revoked_at', 'users.group_name', 'users.role', 'users.status'])
     .select(['api_keys.credit_limit', 'api_keys.expires_at', 'api_keys.allowed_models', 'api_keys.allowed_ips', 'api_keys.allowed_origins', 'api_keys.rpm', 'api_keys.tpm'])
     .select(['accounts.rpm as user_rpm', 'accounts.tpm as user_tpm', 'api_keys.cache_ttl_sec'])
-    .where('api_keys.key_hash', '=', sha256(key))
-    .executeTakeFirst();
+    .where('api_keys.key_hash', '=', hash);
+}
+
+type LookupRow = Awaited<ReturnType<ReturnType<typeof keyLookup>["executeTakeFirstOrThrow"]>>;
+const lookupSql = new WeakMap<Db, string>();
+
+/**
+ * The relay's key check: one indexed lookup by hash. No cache, so a key revoked by any process (the
+ * CLI included) fails on the very next request. It runs on every relayed call, so its SQL is
+ * compiled once per database and only the hash is bound each time (building and compiling the
+ * query again cost more than running it).
+ */
+export async function resolveKey(db: Db, key: string): Promise<KeyContext | undefined> {
+  let sql = lookupSql.get(db);
+  if (sql === undefined) {
+    sql = keyLookup(db, '').compile().sql;
+    lookupSql.set(db, sql);
+  }
+  const row = (await db.executeQuery<LookupRow>(CompiledQuery.raw(sql, [sha256(key)]))).rows[0];
   if (!row || row.revoked_at !== null || row.status !== 'active') return undefined;
   const limits: KeyLimits =
     row.credit_limit === null && row.expires_at === null && row.allowed_models === null && row.allowed_ips === null && row.allowed_origins === null && row.rpm === null && row.tpm === null && row.user_rpm == null && row.user_tpm == null

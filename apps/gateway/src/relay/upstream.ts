@@ -37,21 +37,31 @@ export class UpstreamClient {
     const headersMs = timeouts.headersMs ?? this.timeouts.headersMs;
     // undici checks its own timeouts about once a second; a first-byte limit of a few hundred
     // milliseconds needs a timer of our own. undici's stays as a backstop.
-    const firstByte = new AbortController();
-    const timer = setTimeout(() => firstByte.abort(), headersMs);
+    // One controller per attempt, aborted by the caller's signal or by the first-byte timer; it stays
+    // tied to the caller for the body too. (Cheaper than AbortSignal.any on every call.)
+    const attempt = new AbortController();
+    let timedOut = false;
+    const onAbort = () => attempt.abort();
+    if (signal.aborted) attempt.abort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attempt.abort();
+    }, headersMs);
     try {
       const res = await request(req.url, {
         method: req.method,
         headers: req.headers,
         body: req.body,
-        signal: AbortSignal.any([signal, firstByte.signal]),
+        signal: attempt.signal,
         dispatcher: this.agent,
         headersTimeout: headersMs + 1000,
         bodyTimeout: timeouts.idleMs ?? this.timeouts.idleMs,
       });
       return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {
-      if (firstByte.signal.aborted && !signal.aborted)
+      signal.removeEventListener('abort', onAbort);
+      if (timedOut && !signal.aborted)
         throw new GatewayError('upstream_timeout', 'The provider did not answer in time.', { code: 'upstream_timeout', cause: err });
       throw upstreamTransportError(err);
     } finally {

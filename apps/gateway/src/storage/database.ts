@@ -39,8 +39,29 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', describe: `SQLite ${file}`, close: () => db.destroy() };
+}
+
+/**
+ * Kysely prepares a statement for every query; compiling the same SQL again costs more than running
+ * it (about 45 µs of a relayed call's key lookup). Statements are kept by their SQL text, the oldest
+ * dropped past `max`. Kysely runs one query at a time on this connection, so reuse is safe.
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database, max = 500): { close(): void; prepare(sql: string): BetterSqlite3.Statement } {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let st = cache.get(sql);
+      if (!st) {
+        st = sqlite.prepare(sql);
+        cache.set(sql, st);
+        if (cache.size > max) cache.delete(cache.keys().next().value as string);
+      }
+      return st;
+    },
+  };
 }
 
 async function openPostgres(url: string, schema?: string): Promise<DatabaseHandle> {
