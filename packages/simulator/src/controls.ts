@@ -10,6 +10,7 @@ export const BASE_CONTROLS: SimControls = {
   chunks: 8,
   reply: null,
   fault: null,
+  faultRate: 1,
   noUsage: false,
 };
 
@@ -141,6 +142,7 @@ export function sanitizeControls(input: unknown): Partial<SimControls> {
   if (!input || typeof input !== 'object') return out;
   const o = input as Record<string, unknown>;
   if (typeof o.ttftMs === 'number' && o.ttftMs >= 0) out.ttftMs = o.ttftMs;
+  if (typeof o.faultRate === 'number' && o.faultRate >= 0 && o.faultRate <= 1) out.faultRate = o.faultRate;
   if (typeof o.chunkDelayMs === 'number' && o.chunkDelayMs >= 0) out.chunkDelayMs = o.chunkDelayMs;
   if (typeof o.chunks === 'number' && o.chunks >= 1) out.chunks = Math.floor(o.chunks);
   if (typeof o.reply === 'string' || o.reply === null) out.reply = o.reply;

@@ -23,6 +23,7 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
   let defaults: SimControls = { ...BASE_CONTROLS, ...opts.defaults };
   const requests: RecordedRequest[] = [];
   const stats = { total: 0, aborted: 0 };
+  let faultCounter = 0;
   const images = new Map<string, Buffer>();
   let seq = 0;
   const idBase = Date.now().toString(36);
@@ -99,7 +100,13 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
       if (denied) return send(res, denied);
     }
 
-    const controls = resolveControls(req, route, parsed.body);
+    let controls = resolveControls(req, route, parsed.body);
+    if (controls.fault && controls.faultRate < 1) {
+      // Deterministic spread: request n is faulted when floor(n·rate) steps up, so a rate of 0.5
+      // faults exactly every other request.
+      const n = faultCounter++;
+      if (Math.floor((n + 1) * controls.faultRate) === Math.floor(n * controls.faultRate)) controls = { ...controls, fault: null };
+    }
     ctx.controls = controls;
     const fault = controls.fault;
     if (fault?.kind === 'hang') return; // leave the socket open until the client gives up

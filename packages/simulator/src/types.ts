@@ -25,6 +25,8 @@ export interface SimControls {
   /** Reply text; null = the default deterministic reply. */
   reply: string | null;
   fault: SimFault | null;
+  /** Share of requests the fault hits (0..1, default 1), spread evenly: 0.5 = every other request. */
+  faultRate: number;
   /** Omit usage from responses and streams. */
   noUsage: boolean;
 }

@@ -181,3 +181,21 @@ describe('embedding the handler', () => {
     }
   });
 });
+
+describe('fault rate', () => {
+  it('a rate of 0.5 faults exactly every other request; 0 never; 1 always', async () => {
+    const sim = await startSimulator({ defaults: { fault: { kind: 'status', status: 500 }, faultRate: 0.5 } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 10; i++) statuses.push((await postJson(`${sim.url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'hi' }] })).status);
+      expect(statuses.filter((s) => s === 500)).toHaveLength(5);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(5);
+      sim.setDefaults({ faultRate: 0 });
+      expect((await postJson(`${sim.url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(200);
+      sim.setDefaults({ faultRate: 1 });
+      expect((await postJson(`${sim.url}/v1/chat/completions`, { model: 'm', messages: [{ role: 'user', content: 'hi' }] })).status).toBe(500);
+    } finally {
+      await sim.close();
+    }
+  });
+});
