@@ -19,7 +19,6 @@
 //   --profile[=LIST]  BENCH_PROFILE       run these targets (default: gateway) under --cpu-prof and
 //                                         print their top self-time functions at the end
 //   --help
-import { fork } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { request } from 'undici';
 import { probe } from './probe.js';
+import { killAll, rpc, startChild, stopChild } from './children.js';
 import { printProfileSummary, summariseProfile } from './profile-summary.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
@@ -102,81 +102,6 @@ function select(all, wanted, what) {
 
 // ---------------------------------------------------------------------------------------------
 // Child processes
-
-let seq = 0;
-const children = new Set();
-
-function startChild(role, env, execArgv = []) {
-  const child = fork(join(HERE, 'targets.js'), [role], {
-    env: { ...process.env, ...env },
-    execArgv,
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const handle = { role, child, info: null, exited: false };
-  children.add(handle);
-  child.on('exit', () => {
-    handle.exited = true;
-    children.delete(handle);
-  });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role}: not ready after 60 s`)), 60_000);
-    const onMsg = (m) => {
-      if (m?.type === 'ready') {
-        clearTimeout(timer);
-        child.off('message', onMsg);
-        handle.info = m;
-        resolve(handle);
-      } else if (m?.type === 'error') {
-        clearTimeout(timer);
-        reject(new Error(`${role} failed to start:\n${m.message}`));
-      }
-    };
-    child.on('message', onMsg);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${role} exited with code ${code} before it was ready`));
-    });
-  });
-}
-
-function rpc(handle, cmd, timeoutMs = 15_000) {
-  const id = ++seq;
-  return new Promise((resolve, reject) => {
-    if (handle.exited) return reject(new Error(`${handle.role} has exited`));
-    const timer = setTimeout(() => {
-      handle.child.off('message', onMsg);
-      reject(new Error(`${handle.role}: no answer to ${cmd}`));
-    }, timeoutMs);
-    const onMsg = (m) => {
-      if (m?.id !== id) return;
-      clearTimeout(timer);
-      handle.child.off('message', onMsg);
-      if (m.error) reject(new Error(m.error));
-      else resolve(m.result);
-    };
-    handle.child.on('message', onMsg);
-    handle.child.send({ id, cmd });
-  });
-}
-
-async function stopChild(handle) {
-  if (handle.exited) return null;
-  const exited = new Promise((resolve) => handle.child.once('exit', resolve));
-  let stats = null;
-  try {
-    stats = await rpc(handle, 'stop', 20_000);
-  } catch {
-    /* killed below */
-  }
-  const t = setTimeout(() => handle.child.kill('SIGKILL'), 20_000);
-  await exited;
-  clearTimeout(t);
-  return stats;
-}
-
-function killAll() {
-  for (const h of children) if (!h.exited) h.child.kill('SIGKILL');
-}
 
 // ---------------------------------------------------------------------------------------------
 // Requests

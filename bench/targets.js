@@ -33,6 +33,22 @@ async function startSim() {
   };
 }
 
+/** Several simulators in one process (the failover bench); the first may fail a share of calls. */
+async function startSims() {
+  const count = Number(process.env.BENCH_SIMS ?? 3);
+  const rate = Number(process.env.BENCH_FIRST_FAULT_RATE ?? 0);
+  const sims = [];
+  for (let i = 0; i < count; i++) {
+    const fault = i === 0 && rate > 0 ? { fault: { kind: 'status', status: 500 }, faultRate: rate } : {};
+    sims.push(await startSimulator({ host: '127.0.0.1', defaults: { ttftMs: 0, chunkDelayMs: 0, chunks: streamChunks, ...fault } }));
+  }
+  return {
+    info: { url: sims.map((s) => s.url).join(',') },
+    stats: async () => ({ simulatorRequests: sims.reduce((n, s) => n + s.stats.total, 0), perSimulator: sims.map((s) => s.stats.total) }),
+    close: () => Promise.all(sims.map((s) => s.close())),
+  };
+}
+
 async function startBare() {
   const proxy = await startBareProxy({ upstream });
   return { info: { url: proxy.url }, stats: async () => ({}), close: () => proxy.close() };
@@ -61,8 +77,10 @@ async function startGw() {
   });
   const gw = await startGateway(config, { log: createLogger('silent') });
   try {
-    // One channel on the simulator, through the gateway's own channel store.
-    await gw.services.channels.create({ provider: 'openai-compatible', name: 'bench-sim', baseUrl: `${upstream}/v1`, models: [BENCH_MODEL] });
+    // One channel per simulator (one for the relay bench, several for the failover bench), through
+    // the gateway's own channel store.
+    for (const [i, url] of upstream.split(',').entries())
+      await gw.services.channels.create({ provider: 'openai-compatible', name: `bench-sim-${i}`, baseUrl: `${url}/v1`, models: [BENCH_MODEL] });
     // A real user, app and key, through the gateway's own HTTP API (as the console does).
     const email = `bench-${randomBytes(4).toString('hex')}@bench.local`;
     const signup = await fetch(`${gw.url}/api/auth/signup`, {
@@ -101,12 +119,12 @@ async function startGw() {
   }
 }
 
-const starters = { sim: startSim, bare: startBare, gateway: startGw };
+const starters = { sim: startSim, sims: startSims, bare: startBare, gateway: startGw };
 
 let target;
 try {
   if (!starters[role]) throw new Error(`unknown role ${role}`);
-  if (role !== 'sim' && !upstream) throw new Error('BENCH_UPSTREAM is required');
+  if (role !== 'sim' && role !== 'sims' && !upstream) throw new Error('BENCH_UPSTREAM is required');
   target = await starters[role]();
 } catch (err) {
   process.send({ type: 'error', message: String(err?.stack ?? err) });
