@@ -1,10 +1,11 @@
 import { usageIn } from '../../canonical/anthropic.js';
 import { estimatedUsage } from '../../canonical/util.js';
-import { parseSseEvent, SseSplitter } from '../../sse.js';
+import { parseSseEvent } from '../../sse.js';
+import { EventTap } from '../tap.js';
 import { countChatTokens, textOf } from '../../tokens.js';
 import type { Operation, Usage } from '../../types.js';
 import { ZERO_USAGE } from '../../types.js';
-import type { DialectCodec, StreamTap } from '../types.js';
+import type { DialectCodec } from '../types.js';
 import { anthropicStreamErrorOf, renderAnthropicError } from './errors.js';
 
 export const anthropicCodec: DialectCodec = {
@@ -38,25 +39,11 @@ function estimatePrompt(operation: Operation, body: Record<string, unknown>): nu
  * message_delta (usage, cumulative) and error are read. Text deltas are kept unparsed, to be
  * counted only if the provider never reported usage.
  */
-class AnthropicStreamTap implements StreamTap {
-  private readonly splitter = new SseSplitter();
+class AnthropicStreamTap extends EventTap {
   private reported: Usage | null = null;
   private readonly deltas: string[] = [];
-  complete = false;
-  inBandError: string | null = null;
 
-  push(text: string): string {
-    let out = '';
-    for (const raw of this.splitter.push(text)) out += this.onEvent(raw);
-    return out;
-  }
-
-  end(): string {
-    const rest = this.splitter.rest();
-    return rest ? this.onEvent(rest) : '';
-  }
-
-  private onEvent(raw: string): string {
+  protected onEvent(raw: string): string {
     const ev = parseSseEvent(raw);
     if (!ev) return '';
     const name = ev.event ?? '';

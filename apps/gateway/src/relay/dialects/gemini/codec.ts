@@ -1,10 +1,11 @@
 import { usageIn } from '../../canonical/gemini.js';
 import { estimatedUsage } from '../../canonical/util.js';
-import { parseSseEvent, SseSplitter } from '../../sse.js';
+import { parseSseEvent } from '../../sse.js';
+import { EventTap } from '../tap.js';
 import { countChatTokens, countTokens, textOf } from '../../tokens.js';
 import type { Operation, Usage } from '../../types.js';
 import { ZERO_USAGE } from '../../types.js';
-import type { DialectCodec, StreamTap } from '../types.js';
+import type { DialectCodec } from '../types.js';
 import { geminiStreamError, renderGeminiError } from './errors.js';
 
 export const geminiCodec: DialectCodec = {
@@ -45,25 +46,11 @@ function estimatePrompt(operation: Operation, body: Record<string, unknown>): nu
  * marker, so a stream is complete when a finish reason was seen (§11); the last usageMetadata is
  * the authoritative one.
  */
-class GeminiStreamTap implements StreamTap {
-  private readonly splitter = new SseSplitter();
+class GeminiStreamTap extends EventTap {
   private reported: Usage | null = null;
   private readonly datas: string[] = [];
-  complete = false;
-  inBandError: string | null = null;
 
-  push(text: string): string {
-    let out = '';
-    for (const raw of this.splitter.push(text)) out += this.onEvent(raw);
-    return out;
-  }
-
-  end(): string {
-    const rest = this.splitter.rest();
-    return rest ? this.onEvent(rest) : '';
-  }
-
-  private onEvent(raw: string): string {
+  protected onEvent(raw: string): string {
     const ev = parseSseEvent(raw) ?? (raw.trim().startsWith('{') ? { event: null, data: raw.trim() } : null);
     if (!ev) return '';
     if (ev.data.startsWith('{"error"')) {

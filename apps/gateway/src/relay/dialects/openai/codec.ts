@@ -1,8 +1,9 @@
 import type { GatewayError } from '../../../core/errors.js';
 import { countChatTokens, countTokens, textOf } from '../../tokens.js';
-import { parseSseEvent, SseSplitter } from '../../sse.js';
+import { parseSseEvent } from '../../sse.js';
+import { EventTap } from '../tap.js';
 import type { Operation, Usage } from '../../types.js';
-import type { DialectCodec, StreamTap } from '../types.js';
+import type { DialectCodec } from '../types.js';
 import { renderOpenAIError } from './errors.js';
 
 interface OpenAIUsage {
@@ -69,30 +70,18 @@ function estimatePrompt(operation: Operation, body: Record<string, unknown>): nu
  * carries usage is parsed (a substring check finds it), and the usage-only chunk the gateway asked
  * for on the caller's behalf is dropped when the caller did not ask for it.
  */
-class OpenAIStreamTap implements StreamTap {
-  private readonly splitter = new SseSplitter();
+class OpenAIStreamTap extends EventTap {
   private reported: Usage | null = null;
   private readonly datas: string[] = [];
-  complete = false;
-  inBandError: string | null = null;
 
   constructor(
     private readonly operation: Operation,
     private readonly clientWantsUsage: boolean,
-  ) {}
-
-  push(text: string): string {
-    let out = '';
-    for (const raw of this.splitter.push(text)) out += this.onEvent(raw);
-    return out;
+  ) {
+    super();
   }
 
-  end(): string {
-    const rest = this.splitter.rest();
-    return rest ? this.onEvent(rest) : '';
-  }
-
-  private onEvent(raw: string): string {
+  protected onEvent(raw: string): string {
     const ev = parseSseEvent(raw);
     if (!ev) return ''; // comments / keep-alives are ours to send, not the provider's
     if (ev.data === '[DONE]') {
