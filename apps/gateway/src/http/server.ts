@@ -9,6 +9,7 @@ import { registerImageRoutes } from '../relay/images/routes.js';
 import { registerAnthropicRoutes } from '../relay/dialects/anthropic/routes.js';
 import { registerGeminiRoutes } from '../relay/dialects/gemini/routes.js';
 import { registerConsole } from './console.js';
+import { registerCors } from './cors.js';
 import { toErrorResponse, type ErrorDialect } from './errors.js';
 import { createValidatorCompiler } from './validation.js';
 
@@ -70,6 +71,7 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   // Admin-editable settings live in the database (billing/settings.ts); the config gives their defaults.
   const settings = opts.settings ?? (() => services.billing.settings.current());
   registerApi(app, { services, settings, hooks: opts.hooks ?? { onUserCreated: services.billing.onUserCreated } });
+  registerCors(app);
   registerOpenAIRoutes(app, services);
   await registerImageRoutes(app, services);
   registerAnthropicRoutes(app, services);

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from './harness.js';
+
+/** Browser keys: the relay answers CORS, a key's origin list decides, the console's cookie path stays closed. */
+describe('CORS and browser keys', () => {
+  let t: TestGateway;
+  let user: Awaited<ReturnType<TestGateway['newUserWithKey']>>;
+  beforeAll(async () => {
+    t = await startTestGateway();
+    user = await t.newUserWithKey();
+  });
+  afterAll(() => t?.close());
+
+  it('answers the preflight for the relay with the SDK headers, but never the playground header or credentials', async () => {
+    const res = await fetch(`${t.url}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    const allowed = res.headers.get('access-control-allow-headers')!;
+    expect(allowed).toContain('authorization');
+    expect(allowed).toContain('x-stainless-os');
+    expect(allowed).not.toContain('x-apigpt-playground');
+    expect(res.headers.get('access-control-allow-credentials')).toBeNull();
+    const api = await fetch(`${t.url}/api/apps`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' } });
+    expect(api.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('a key limited to some origins works from them (streamed too), and only from them', async () => {
+    const keys = await t.api<{ items: { id: string }[] }>('GET', '/api/keys', undefined, { cookie: user.cookie });
+    const patched = await t.api('PATCH', `/api/keys/${keys.body.items[0].id}`, { origins: ['https://app.example.com'] }, { cookie: user.cookie });
+    expect(patched.status).toBe(200);
+    const call = (origin: string, stream = false) =>
+      fetch(`${t.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { origin, authorization: `Bearer ${user.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'hi' }] }),
+      });
+    const ok = await call('https://app.example.com');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    expect(ok.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    const streamed = await call('https://app.example.com', true);
+    expect(streamed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
+    await streamed.text();
+    const foreign = await call('https://evil.example.net');
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('access-control-allow-origin')).toBe('https://evil.example.net'); // readable, so the page sees why
+    expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe('origin_not_allowed');
+  });
+});
