@@ -47,6 +47,7 @@ export class PriceBook {
    * editable in the console). Returns the models priced.
    */
   async priceUnpriced(models: readonly string[], template: string): Promise<string[]> {
+    if (models.length === 0) return [];
     const all = await this.all();
     const base = all.get(template);
     if (!base) return [];

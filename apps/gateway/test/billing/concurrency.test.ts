@@ -68,6 +68,9 @@ describe('200 parallel streamed calls against a balance that covers N', () => {
     const sim = { defaults: { reply: LONG_REPLY, chunks: 4, chunkDelayMs: 5 } };
     const a = await startTestGateway({ db: 'postgres', simulator: sim, config: { redisUrl: REDIS_URL, redisPrefix: prefix } });
     open.push(a);
+    // Price first: the second process reads the price table when it starts (a price edited in
+    // another process reaches it within its few-second snapshot, which this race would not wait for).
+    await setPrice(a, 'gpt-4o-mini', 1, 2);
     const b = await startTestGateway({ shareWith: a, simulator: sim, config: { redisUrl: REDIS_URL, redisPrefix: prefix } });
     open.push(b);
     const r = await race([a, b]);
