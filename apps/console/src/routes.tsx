@@ -34,8 +34,8 @@ export function AppRoutes() {
   return (
     <Suspense fallback={loading}>
       <Routes>
-        <Route path="/login" element={user ? <Navigate to="/" replace /> : <AuthPage mode="login" />} />
-        <Route path="/signup" element={user ? <Navigate to="/" replace /> : <AuthPage mode="signup" />} />
+        <Route path="/login" element={user ? <SignedIn /> : <AuthPage mode="login" />} />
+        <Route path="/signup" element={user ? <SignedIn welcome /> : <AuthPage mode="signup" />} />
         <Route element={<RequireUser />}>
           <Route path="/" element={<Dashboard />} />
           <Route path="/integration" element={<Integration />} />
@@ -55,6 +55,16 @@ export function AppRoutes() {
       </Routes>
     </Suspense>
   );
+}
+
+/**
+ * Where a visitor goes once the session exists: back to the page that sent them to log in, or (new
+ * accounts) the dashboard with its welcome note.
+ */
+function SignedIn({ welcome }: { welcome?: boolean }) {
+  const location = useLocation();
+  const from = (location.state as { from?: string } | null)?.from;
+  return <Navigate to={welcome ? '/?welcome=1' : from ?? '/'} replace />;
 }
 
 /** Logged-out visitors go to the login page and come back where they were after signing in. */

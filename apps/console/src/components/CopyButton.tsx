@@ -1,4 +1,4 @@
-import { Button, message } from 'antd';
+import { App, Button } from 'antd';
 import { CheckOutlined, CopyOutlined } from '@ant-design/icons';
 import { useState } from 'react';
 import { useT } from '../i18n';
@@ -25,8 +25,9 @@ export async function copyText(text: string): Promise<void> {
   if (!ok) throw new Error('copy failed');
 }
 
-export function CopyButton({ text, label, size, type }: { text: string; label?: string; size?: 'small' | 'middle'; type?: 'primary' | 'default' | 'text' }) {
+export function CopyButton({ text, label, size, type, testId }: { text: string; label?: string; size?: 'small' | 'middle'; type?: 'primary' | 'default' | 'text'; testId?: string }) {
   const t = useT();
+  const { message } = App.useApp();
   const [done, setDone] = useState(false);
   return (
     <Button
@@ -34,6 +35,7 @@ export function CopyButton({ text, label, size, type }: { text: string; label?: 
       type={type}
       icon={done ? <CheckOutlined /> : <CopyOutlined />}
       aria-label={label ?? t('common.copy')}
+      data-testid={testId}
       onClick={async () => {
         try {
           await copyText(text);

@@ -47,7 +47,9 @@ export function LogsView(props: LogsViewProps) {
     return { ...time, appId, keyId, model, status, userId: userId?.trim() || undefined };
   }, [range, custom, appId, keyId, model, status, userId, now]);
 
-  useEffect(() => setPage((p) => ({ ...p, current: 1 })), [filter]);
+  useEffect(() => {
+    setPage((p) => ({ ...p, current: 1 }));
+  }, [filter]);
 
   const rows = useAsync(() => props.fetch({ ...filter, limit: page.size, offset: (page.current - 1) * page.size }), [filter, page]);
   const totals = useAsync(() => scanAll(props.fetch, filter).then(sum), [filter]);

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Link, useLocation, useNavigate } from 'react-router-dom';
+import { Link } from 'react-router-dom';
 import { Alert, Button, Card, Flex, Form, Input, Typography } from 'antd';
 import { LockOutlined, MailOutlined } from '@ant-design/icons';
 import { auth } from '../api/endpoints';
@@ -19,20 +19,17 @@ interface Values {
 export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   const t = useT();
   const { setUser, config } = useSession();
-  const navigate = useNavigate();
-  const location = useLocation();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const signup = mode === 'signup';
-  const from = (location.state as { from?: string } | null)?.from ?? '/';
 
   async function submit(v: Values) {
     setBusy(true);
     setError(undefined);
     try {
       const r = signup ? await auth.signup(v.email.trim(), v.password, v.displayName?.trim() || undefined) : await auth.login(v.email.trim(), v.password);
+      // The route re-renders as signed in and redirects (see SignedIn in routes.tsx).
       setUser(r.user);
-      navigate(signup ? '/?welcome=1' : from, { replace: true });
     } catch (e) {
       setError(e);
     } finally {

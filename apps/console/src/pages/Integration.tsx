@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { App as AntApp, Button, Card, Flex, Form, Input, Modal, Popconfirm, Space, Tag, Typography } from 'antd';
 import { DeleteOutlined, EditOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
 import { apps, keys, usage } from '../api/endpoints';
@@ -7,6 +7,7 @@ import { useBaseUrl } from '../auth/session';
 import { CodeSamples } from '../components/CodeSamples';
 import { EmptyHint } from '../components/EmptyHint';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { validated } from '../lib/forms';
 import { useI18n } from '../i18n';
 import { PageHeader } from '../layout/PageHeader';
 import { dateOnly } from '../lib/format';
@@ -189,6 +190,12 @@ function AppFormModal({ open, title, initial, onClose, onSubmit }: { open: boole
   const [form] = Form.useForm<AppValues>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  // Filled when the dialog opens, not after its animation, so typing straight away is not overwritten.
+  useEffect(() => {
+    if (!open) return;
+    setError(undefined);
+    form.setFieldsValue({ name: initial?.name ?? '', description: initial?.description ?? '' });
+  }, [open, initial, form]);
   return (
     <Modal
       open={open}
@@ -198,14 +205,9 @@ function AppFormModal({ open, title, initial, onClose, onSubmit }: { open: boole
       okText={t('common.save')}
       destroyOnHidden
       forceRender
-      afterOpenChange={(o) => {
-        if (o) {
-          setError(undefined);
-          form.setFieldsValue({ name: initial?.name ?? '', description: initial?.description ?? '' });
-        }
-      }}
       onOk={async () => {
-        const v = await form.validateFields();
+        const v = await validated(form);
+    if (!v) return;
         setBusy(true);
         setError(undefined);
         try {

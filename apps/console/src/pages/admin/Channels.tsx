@@ -1,10 +1,11 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { App as AntApp, Badge, Button, Card, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import { DeleteOutlined, EditOutlined, PlusOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { admin } from '../../api/endpoints';
 import type { Channel, ChannelTestResult, Provider } from '../../api/types';
 import { EmptyHint } from '../../components/EmptyHint';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { validated } from '../../lib/forms';
 import { useT } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { splitList } from '../../lib/format';
@@ -171,8 +172,24 @@ function ChannelForm({ channel, providers, onClose, onSaved }: { channel: Channe
   const provider = Form.useWatch('provider', form);
   const needsSecret = providers.find((p) => p.kind === provider)?.needsSecret ?? false;
 
+  // Filled as the dialog opens (not after its animation) so early typing is kept.
+  useEffect(() => {
+    if (!channel) return;
+    setError(undefined);
+    form.resetFields();
+    if (existing)
+      form.setFieldsValue({
+        ...existing,
+        secret: '',
+        models: existing.models.join('\n'),
+        modelMap: Object.entries(existing.modelMap).map(([a, b]) => `${a}=${b}`).join('\n'),
+        groups: existing.groups.join(', '),
+      });
+  }, [channel, existing, form]);
+
   async function save() {
-    const v = await form.validateFields();
+    const v = await validated(form);
+    if (!v) return;
     const body = {
       provider: v.provider,
       name: v.name.trim(),
@@ -210,19 +227,6 @@ function ChannelForm({ channel, providers, onClose, onSaved }: { channel: Channe
       width={640}
       destroyOnHidden
       forceRender
-      afterOpenChange={(o) => {
-        if (!o) return;
-        setError(undefined);
-        form.resetFields();
-        if (existing)
-          form.setFieldsValue({
-            ...existing,
-            secret: '',
-            models: existing.models.join('\n'),
-            modelMap: Object.entries(existing.modelMap).map(([a, b]) => `${a}=${b}`).join('\n'),
-            groups: existing.groups.join(', '),
-          });
-      }}
     >
       <ErrorAlert error={error} style={{ marginBottom: 12 }} />
       <Form form={form} layout="vertical" requiredMark={false} initialValues={{ weight: 1, priority: 0, enabled: true, provider: 'openai-compatible' }}>

@@ -6,6 +6,7 @@ import type { RedemptionCode } from '../../api/types';
 import { CopyButton } from '../../components/CopyButton';
 import { EmptyHint } from '../../components/EmptyHint';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { validated } from '../../lib/forms';
 import { useI18n } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { dateTime, downloadCsv, money } from '../../lib/format';
@@ -118,7 +119,8 @@ function GenerateModal({ open, onClose, onDone }: { open: boolean; onClose(): vo
       forceRender
       afterOpenChange={(o) => o && setError(undefined)}
       onOk={async () => {
-        const v = await form.validateFields();
+        const v = await validated(form);
+    if (!v) return;
         setBusy(true);
         setError(undefined);
         try {

@@ -1,10 +1,11 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { App as AntApp, Button, Card, Col, Form, Input, InputNumber, Modal, Popconfirm, Row, Space, Table, Typography } from 'antd';
 import { DeleteOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
 import { admin, usage } from '../../api/endpoints';
 import type { Group, Price } from '../../api/types';
 import { EmptyHint } from '../../components/EmptyHint';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { validated } from '../../lib/forms';
 import { useT } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { useAsync } from '../../lib/useAsync';
@@ -108,6 +109,12 @@ function PriceModal({ price, onClose, onSaved }: { price: Price | null; onClose(
   const [form] = Form.useForm<Price>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    if (!price) return;
+    setError(undefined);
+    form.resetFields();
+    form.setFieldsValue(price);
+  }, [price, form]);
   return (
     <Modal
       open={!!price}
@@ -117,14 +124,9 @@ function PriceModal({ price, onClose, onSaved }: { price: Price | null; onClose(
       okText={t('common.save')}
       destroyOnHidden
       forceRender
-      afterOpenChange={(o) => {
-        if (o && price) {
-          setError(undefined);
-          form.setFieldsValue(price);
-        }
-      }}
       onOk={async () => {
-        const v = await form.validateFields();
+        const v = await validated(form);
+    if (!v) return;
         setBusy(true);
         setError(undefined);
         try {

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { App as AntApp, Button, Card, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
 import { DollarOutlined } from '@ant-design/icons';
 import { admin } from '../../api/endpoints';
@@ -6,6 +6,7 @@ import type { User } from '../../api/types';
 import { useSession } from '../../auth/session';
 import { EmptyHint } from '../../components/EmptyHint';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { validated } from '../../lib/forms';
 import { useI18n } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { dateOnly, money } from '../../lib/format';
@@ -115,6 +116,11 @@ function CreditModal({ user, onClose }: { user: User | null; onClose(): void }) 
   const [form] = Form.useForm<{ amount: number; reason: string }>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  useEffect(() => {
+    if (!user) return;
+    form.resetFields();
+    setError(undefined);
+  }, [user, form]);
   return (
     <Modal
       open={!!user}
@@ -124,14 +130,9 @@ function CreditModal({ user, onClose }: { user: User | null; onClose(): void }) 
       confirmLoading={busy}
       destroyOnHidden
       forceRender
-      afterOpenChange={(o) => {
-        if (o) {
-          form.resetFields();
-          setError(undefined);
-        }
-      }}
       onOk={async () => {
-        const v = await form.validateFields();
+        const v = await validated(form);
+    if (!v) return;
         setBusy(true);
         setError(undefined);
         try {

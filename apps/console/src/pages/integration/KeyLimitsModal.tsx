@@ -3,6 +3,7 @@ import { DatePicker, Form, Input, InputNumber, Modal, Select } from 'antd';
 import { keys } from '../../api/endpoints';
 import type { ApiKey, KeyLimits, Model } from '../../api/types';
 import { ErrorAlert } from '../../components/ErrorAlert';
+import { validated } from '../../lib/forms';
 import { useT } from '../../i18n';
 import { splitList } from '../../lib/format';
 
@@ -44,7 +45,8 @@ export function KeyLimitsModal({ apiKey, models, onClose, onSaved }: { apiKey: A
 
   async function save() {
     if (!apiKey) return;
-    const v = await form.validateFields();
+    const v = await validated(form);
+    if (!v) return;
     const limits: KeyLimits = {
       creditLimit: v.creditLimit ?? null,
       models: v.models?.length ? v.models : null,

@@ -14,7 +14,7 @@ export function KeyReveal({ created, baseUrl, model, onClose }: { created: NewKe
           <Alert type="warning" showIcon title={t('keys.revealWarning')} />
           <Flex gap={8}>
             <Input readOnly value={created.key} data-testid="new-key" style={{ fontFamily: 'monospace' }} onFocus={(e) => e.target.select()} />
-            <CopyButton text={created.key} type="primary" />
+            <CopyButton text={created.key} type="primary" testId="copy-key" />
           </Flex>
           <Typography.Text strong>{t('keys.tryIt')}</Typography.Text>
           <CodeSamples baseUrl={baseUrl} apiKey={created.key} model={model} />

@@ -21,7 +21,7 @@ export default function Chat() {
   const userId = user!.id;
   const screens = Grid.useBreakpoint();
   const models = useAsync(() => usage.models(), []);
-  const chatModels = useMemo(() => (models.data?.items ?? []).map((m) => m.id).filter((id) => !/embed|whisper|tts|dall-e|image|sd-|stable/i.test(id)), [models.data]);
+  const chatModels = useMemo(() => (models.data?.items ?? []).map((m) => m.id).filter((id) => !/embed|instruct|whisper|tts|dall-e|image|sd-|stable|moderation/i.test(id)), [models.data]);
 
   const [list, setList] = useState<Conversation[]>(() => loadConversations(userId));
   const [currentId, setCurrentId] = useState<string | null>(() => list[0]?.id ?? null);
@@ -36,8 +36,13 @@ export default function Chat() {
   const current = list.find((c) => c.id === currentId) ?? null;
   const model = current?.model || chatModels[0] || '';
 
-  useEffect(() => saveConversations(userId, list), [userId, list]);
-  useEffect(() => bottom.current?.scrollIntoView({ block: 'end' }), [current?.turns]);
+  useEffect(() => {
+    saveConversations(userId, list);
+  }, [userId, list]);
+  useEffect(() => {
+    bottom.current?.scrollIntoView({ block: 'end' });
+  }, [current?.turns]);
+  // Leaving the page stops a running answer instead of letting it stream into nothing.
   useEffect(() => () => abort.current?.abort(), []);
 
   function update(id: string, fn: (c: Conversation) => Conversation) {
