@@ -159,7 +159,7 @@ export const en = {
   'logs.totalCost': 'Cost',
   'logs.capped': 'Totals cover the newest {n} requests only; narrow the filter for exact figures.',
   'logs.empty': 'No requests match. Make a call with one of your keys, or widen the time range.',
-  'logs.count': '{n} requests',
+  'logs.count': 'Total: {n}',
   'logs.time': 'Time',
   'logs.tokens': 'Tokens in / out',
   'logs.latency': 'Latency',
