@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { User } from '../accounts/users.js';
 import { GatewayError } from '../core/errors.js';
 import { principalFor } from '../http/auth.js';
@@ -32,15 +32,19 @@ export interface ApiContext {
 export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   const { config, db } = ctx.services;
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (req) => {
-    if (!req.url.startsWith('/api/')) return;
+  app.addHook('onRequest', (req, _reply, done) => {
+    // Callback style: relay requests pass through here too and must not pay for a promise.
+    if (!req.url.startsWith('/api/')) return done();
+    authorise(req).then(() => done(), done);
+  });
+  const authorise = async (req: FastifyRequest) => {
     // Swagger UI's own routes (registered by its plugin) are public documentation.
     const auth = req.url.startsWith('/api/docs') ? 'public' : (req.routeOptions.config?.auth ?? 'user');
     req.principal = (await principalFor(db, req, config.rootToken, config.adminEmail)) ?? null;
     if (auth === 'public') return;
     if (!req.principal) throw new GatewayError('authentication', 'Log in first.', { code: 'not_logged_in' });
     if (auth === 'admin' && req.principal.user.role !== 'admin') throw new GatewayError('permission', 'This needs an administrator.', { code: 'admin_only' });
-  });
+  };
 
   app.get('/api/health', { config: { auth: 'public' }, schema: { tags: ['System'], summary: 'Liveness' } }, async () => ({ ok: true }));
   app.get('/api/config', { config: { auth: 'public' }, schema: { tags: ['System'], summary: 'Public settings the console needs' } }, async () => ({

@@ -1,5 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { resolveKey, type KeyContext } from '../apps/keys.js';
 import { ensurePlaygroundApp } from '../apps/apps.js';
 import { SESSION_COOKIE, userForSession } from '../accounts/sessions.js';
@@ -80,4 +80,22 @@ export async function principalFor(db: Db, req: FastifyRequest, rootToken: strin
   if (!token) return undefined;
   const user = await userForSession(db, token);
   return user ? { user, via: 'session', sessionToken: token } : undefined;
+}
+
+const KEYED_DIALECTS = new Set<string>(['openai', 'anthropic', 'gemini']);
+
+/**
+ * Relay routes (those whose config names a dialect) need a key. It is checked in the first phase of
+ * the request, before the body is read or parsed, so an unauthenticated caller costs nothing. One
+ * callback-style hook for all dialects: every request passes through it, so it must be cheap.
+ */
+export function registerKeyAuth(app: FastifyInstance, db: Db): void {
+  app.addHook('onRequest', (request, _reply, done) => {
+    const dialect = request.routeOptions.config?.dialect;
+    if (!dialect || !KEYED_DIALECTS.has(dialect)) return done();
+    requireKey(db, request, dialect as Dialect).then((key) => {
+      request.apiKey = key;
+      done();
+    }, done);
+  });
 }

@@ -50,9 +50,9 @@ const EXPOSED_HEADERS = [
  * echoed (the key's own allow-list decides); the management API under /api stays same-origin.
  */
 export function registerCors(app: FastifyInstance): void {
-  app.addHook('onRequest', async (req, reply) => {
+  app.addHook('onRequest', (req, reply, done) => {
     const origin = req.headers.origin;
-    if (!origin || !RELAY.test(req.url)) return;
+    if (!origin || !RELAY.test(req.url)) return done();
     // Set on the raw response so hijacked (streamed) replies carry them too.
     reply.raw.setHeader('access-control-allow-origin', origin);
     reply.raw.setHeader('vary', 'Origin');
@@ -66,5 +66,6 @@ export function registerCors(app: FastifyInstance): void {
       reply.raw.end();
       reply.hijack();
     }
+    done();
   });
 }

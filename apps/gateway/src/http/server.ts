@@ -10,6 +10,7 @@ import { registerAnthropicRoutes } from '../relay/dialects/anthropic/routes.js';
 import { registerGeminiRoutes } from '../relay/dialects/gemini/routes.js';
 import { registerConsole } from './console.js';
 import { registerCors } from './cors.js';
+import { registerKeyAuth } from './auth.js';
 import { toErrorResponse, type ErrorDialect } from './errors.js';
 import { createValidatorCompiler } from './validation.js';
 
@@ -72,6 +73,7 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   const settings = opts.settings ?? (() => services.billing.settings.current());
   registerApi(app, { services, settings, hooks: opts.hooks ?? { onUserCreated: services.billing.onUserCreated } });
   registerCors(app);
+  registerKeyAuth(app, services.db);
   registerOpenAIRoutes(app, services);
   await registerImageRoutes(app, services);
   registerAnthropicRoutes(app, services);

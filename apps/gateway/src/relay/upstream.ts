@@ -20,6 +20,9 @@ export interface UpstreamResponse {
  * One keep-alive connection pool per upstream origin (undici's Agent keeps a Pool per origin), so a
  * busy channel reuses warm sockets instead of paying a TCP (and TLS) handshake per call.
  */
+/** First-byte limits below this get a precise timer of the gateway's own. */
+const PRECISE_BELOW_MS = 2_000;
+
 export class UpstreamClient {
   private readonly agent: Agent;
 
@@ -35,10 +38,19 @@ export class UpstreamClient {
 
   async send(req: UpstreamRequest, signal: AbortSignal, timeouts: Partial<UpstreamTimeouts> = {}): Promise<UpstreamResponse> {
     const headersMs = timeouts.headersMs ?? this.timeouts.headersMs;
-    // undici checks its own timeouts about once a second; a first-byte limit of a few hundred
-    // milliseconds needs a timer of our own. undici's stays as a backstop.
-    // One controller per attempt, aborted by the caller's signal or by the first-byte timer; it stays
-    // tied to the caller for the body too. (Cheaper than AbortSignal.any on every call.)
+    const bodyTimeout = timeouts.idleMs ?? this.timeouts.idleMs;
+    // undici checks its own timeouts about once a second: fine for limits of seconds, too coarse for a
+    // first-byte limit of a few hundred milliseconds, which gets a timer of its own.
+    if (headersMs >= PRECISE_BELOW_MS) {
+      try {
+        const res = await request(req.url, { method: req.method, headers: req.headers, body: req.body, signal, dispatcher: this.agent, headersTimeout: headersMs, bodyTimeout });
+        return { status: res.statusCode, headers: res.headers, body: res.body };
+      } catch (err) {
+        throw upstreamTransportError(err);
+      }
+    }
+    // One controller per attempt, aborted by the caller's signal or by the timer; it stays tied to
+    // the caller for the body too.
     const attempt = new AbortController();
     let timedOut = false;
     const onAbort = () => attempt.abort();
@@ -49,15 +61,7 @@ export class UpstreamClient {
       attempt.abort();
     }, headersMs);
     try {
-      const res = await request(req.url, {
-        method: req.method,
-        headers: req.headers,
-        body: req.body,
-        signal: attempt.signal,
-        dispatcher: this.agent,
-        headersTimeout: headersMs + 1000,
-        bodyTimeout: timeouts.idleMs ?? this.timeouts.idleMs,
-      });
+      const res = await request(req.url, { method: req.method, headers: req.headers, body: req.body, signal: attempt.signal, dispatcher: this.agent, headersTimeout: headersMs + 1000, bodyTimeout });
       return { status: res.statusCode, headers: res.headers, body: res.body };
     } catch (err) {
       signal.removeEventListener('abort', onAbort);

@@ -1,5 +1,4 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { requireKey } from '../../../http/auth.js';
 import { toErrorResponse, writeErrorResponse } from '../../../http/errors.js';
 import type { Services } from '../../../services.js';
 import { parseRequest } from '../../canonical/anthropic.js';
@@ -13,9 +12,6 @@ import { CountTokensRequest, MessagesRequest } from './schemas.js';
  */
 export function registerAnthropicRoutes(app: FastifyInstance, services: Services): void {
   const config = { dialect: 'anthropic' as const };
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config?.dialect === 'anthropic') request.apiKey = await requireKey(services.db, request, 'anthropic');
-  });
   const security: { [k: string]: string[] }[] = [{ bearer: [] }];
 
   app.post('/v1/messages', { config, schema: { tags: ['Anthropic dialect'], summary: 'Messages (Anthropic-compatible), plain or streamed, to any provider', body: MessagesRequest, security } }, async (request, reply) =>

@@ -1,7 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../../core/errors.js';
-import { requireKey } from '../../../http/auth.js';
 import { toErrorResponse, writeErrorResponse } from '../../../http/errors.js';
 import { validationError } from '../../../http/validation.js';
 import type { Services } from '../../../services.js';
@@ -32,9 +31,6 @@ const METHODS: Record<string, Method> = {
  */
 export function registerGeminiRoutes(app: FastifyInstance, services: Services): void {
   const config = { dialect: 'gemini' as const };
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config?.dialect === 'gemini') request.apiKey = await requireKey(services.db, request, 'gemini');
-  });
   const ajv = new Ajv({ coerceTypes: false, strict: false });
   const validators = new Map<string, ValidateFunction>(Object.entries(METHODS).map(([name, m]) => [name, ajv.compile(m.schema)]));
   const security: { [k: string]: string[] }[] = [{ bearer: [] }];

@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../../core/errors.js';
 import type { KeyContext } from '../../../apps/keys.js';
-import { requireKey } from '../../../http/auth.js';
 import { toErrorResponse, writeErrorResponse } from '../../../http/errors.js';
 import type { Services } from '../../../services.js';
 import type { Operation } from '../../types.js';
@@ -18,10 +17,6 @@ const errorResponses = { 400: OpenAIErrorBody, 401: OpenAIErrorBody, 403: OpenAI
 /** The OpenAI dialect's routes. Errors thrown here are rendered by the server in OpenAI's shape. */
 export function registerOpenAIRoutes(app: FastifyInstance, services: Services): void {
   const config = { dialect: 'openai' as const };
-  // The key is checked before the body is read or parsed: an unauthenticated caller costs nothing.
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config?.dialect === 'openai') request.apiKey = await requireKey(services.db, request, 'openai');
-  });
   for (const ep of ENDPOINTS) {
     app.post(ep.path, { config, schema: { tags: ['OpenAI dialect'], summary: ep.summary, body: ep.schema, security: [{ bearer: [] }] } }, async (request, reply) => {
       const key = request.apiKey!;
