@@ -75,10 +75,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     headersMs: config.upstreamTimeoutMs,
     idleMs: config.upstreamIdleTimeoutMs,
   });
-  const logWriter = new RequestLogWriter(storage.db, config.logFlushMs, storage.log);
+  const logWriter = new RequestLogWriter(storage.db, config.logFlushMs, storage.log, storage.dbh.insertMany);
   let billing: Billing;
   try {
-    billing = await Billing.create({ config, db: storage.db, log: storage.log });
+    billing = await Billing.create({ config, db: storage.db, log: storage.log, insertMany: storage.dbh.insertMany });
   } catch (err) {
     await storage.close();
     throw err;

@@ -2,7 +2,7 @@ import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { BatchParticipant, RequestLogRow } from '../relay/request-log.js';
 import type { CommitEntry, SharedState } from '../state/shared-state.js';
-import type { Db } from '../storage/database.js';
+import { kyselyInsertMany, type Db, type InsertMany } from '../storage/database.js';
 import { keyPool, userPool, watchLowBalance } from './ledger.js';
 
 /** A charge settled in shared state and waiting for its batch: which pools hold its money. */
@@ -25,6 +25,7 @@ export class ChargeWriter implements BatchParticipant {
   constructor(
     private readonly state: SharedState,
     private readonly log: Logger,
+    private readonly insertMany: InsertMany = kyselyInsertMany,
   ) {}
 
   /** Registers the money shared state holds for a log row about to be pushed. */
@@ -72,15 +73,14 @@ export class ChargeWriter implements BatchParticipant {
       }
       const balance = Number(acc.balance);
       let running = balance + total;
-      await trx
-        .insertInto('ledger')
-        .values(
-          list.map((r) => {
-            running -= r.cost;
-            return { id: newId('led'), user_id: userId, created_at: now, kind: 'charge' as const, amount: -r.cost, balance_after: running, reason: r.model_requested, request_id: r.id };
-          }),
-        )
-        .execute();
+      await this.insertMany(
+        trx,
+        'ledger',
+        list.map((r) => {
+          running -= r.cost;
+          return { id: newId('led'), user_id: userId, created_at: now, kind: 'charge' as const, amount: -r.cost, balance_after: running, reason: r.model_requested, request_id: r.id };
+        }),
+      );
       await watchLowBalance(trx, userId, balance, acc.low_balance_threshold === null ? null : Number(acc.low_balance_threshold), Number(acc.low_balance_notified));
       entries.push({ pool: userPool(userId), amount: this.heldFor(list, userPool(userId)), balance, version: Number(acc.version) });
     }

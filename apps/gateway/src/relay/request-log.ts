@@ -1,4 +1,4 @@
-import type { Db } from '../storage/database.js';
+import { kyselyInsertMany, type Db, type InsertMany } from '../storage/database.js';
 import type { RequestLogsTable } from '../storage/schema.js';
 
 export type RequestLogRow = RequestLogsTable;
@@ -38,6 +38,7 @@ export class RequestLogWriter {
     private readonly db: Db,
     private readonly flushMs: number,
     private readonly log: Logger,
+    private readonly insertMany: InsertMany = kyselyInsertMany,
   ) {}
 
   /** Joins another writer's work to every batch (one participant: billing). */
@@ -78,8 +79,7 @@ export class RequestLogWriter {
       try {
         const after = await this.db.transaction().execute(async (trx) => {
           const after = this.participant ? await this.participant.write(trx as unknown as Db, rows) : null;
-          // Chunked to stay under SQLite's bound-parameter limit.
-          for (let i = 0; i < rows.length; i += 200) await trx.insertInto('request_logs').values(rows.slice(i, i + 200)).execute();
+          await this.insertMany(trx as unknown as Db, 'request_logs', rows);
           for (const [id, at] of lastUsed) await trx.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
           return after;
         });

@@ -8,9 +8,16 @@ import type { Database } from './schema.js';
 export type Db = Kysely<Database>;
 export type DbDialect = 'sqlite' | 'postgres';
 
+/**
+ * Inserts many rows of one table inside a transaction that is open on `trx`. The request log and the
+ * ledger are written this way every few milliseconds.
+ */
+export type InsertMany = <T extends keyof Database & string>(trx: Db, table: T, rows: readonly Database[T][]) => Promise<void>;
+
 export interface DatabaseHandle {
   db: Db;
   dialect: DbDialect;
+  insertMany: InsertMany;
   /** PostgreSQL schema in use (undefined on SQLite). */
   schema?: string;
   /** Where the data lives, for the start banner (never includes a password). */
@@ -40,7 +47,37 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', describe: `SQLite ${file}`, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', insertMany: sqliteInsertMany(sqlite), describe: `SQLite ${file}`, close: () => db.destroy() };
+}
+
+/**
+ * Portable batch insert through Kysely, chunked to stay under the bound-parameter limits.
+ */
+export const kyselyInsertMany: InsertMany = async (trx, table, rows) => {
+  for (let i = 0; i < rows.length; i += 200) await trx.insertInto(table).values(rows.slice(i, i + 200) as never).execute();
+};
+
+/**
+ * On SQLite a batch is one prepared single-row statement run per row: less than half the cost of
+ * Kysely building and binding a multi-row statement each time (measured: 4.4 vs 10 µs a row). It runs
+ * on the same connection as the Kysely transaction the caller has open, so it is part of it.
+ */
+function sqliteInsertMany(sqlite: BetterSqlite3.Database): InsertMany {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return async (_trx, table, rows) => {
+    if (rows.length === 0) return;
+    const columns = Object.keys(rows[0] as object);
+    const sql = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
+    let st = statements.get(sql);
+    if (!st) {
+      st = sqlite.prepare(sql);
+      statements.set(sql, st);
+    }
+    for (const row of rows) {
+      const r = row as unknown as Record<string, unknown>;
+      st.run(columns.map((c) => r[c] ?? null));
+    }
+  };
 }
 
 /**
@@ -82,5 +119,5 @@ async function openPostgres(url: string, schema?: string): Promise<DatabaseHandl
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   await sql`select 1`.execute(db);
   const u = new URL(url);
-  return { db, dialect: 'postgres', schema: schema ?? 'public', describe: `PostgreSQL ${u.host}${u.pathname}${schema ? ` (schema ${schema})` : ''}`, close: () => db.destroy() };
+  return { db, dialect: 'postgres', insertMany: kyselyInsertMany, schema: schema ?? 'public', describe: `PostgreSQL ${u.host}${u.pathname}${schema ? ` (schema ${schema})` : ''}`, close: () => db.destroy() };
 }
