@@ -21,6 +21,7 @@ import { HealthMonitor } from './relay/health/monitor.js';
 import { ChannelGate } from './relay/health/gate.js';
 import { parseStatuses } from './relay/retry.js';
 import { ChannelEvents } from './channels/events.js';
+import { KeyResolver } from './apps/keys.js';
 import { createKv } from './state/kv.js';
 
 /** Storage and secrets: what every CLI command needs, without the relay. */
@@ -44,7 +45,7 @@ export async function openStorage(config: Config, log: Logger = createLogger(con
   }
   const { key } = loadMasterKey(config.secret, config.dataDir);
   const box = new SecretBox(key);
-  return { config, log, dbh, db: dbh.db, box, channels: new ChannelStore(dbh.db, box), close: () => dbh.close() };
+  return { config, log, dbh, db: dbh.db, box, channels: new ChannelStore(dbh.db, box, dbh.changeToken), close: () => dbh.close() };
 }
 
 export interface Services extends Storage {
@@ -55,6 +56,8 @@ export interface Services extends Storage {
   relay: Relay;
   /** Credit, prices, limits and the shared state (memory or Redis) they use. */
   billing: Billing;
+  /** API keys of relay callers (cached exactly where the database allows). */
+  keys: KeyResolver;
   /** Channel health: circuit breakers, the background probe, the event history. */
   health: { circuit: CircuitBreaker; monitor: HealthMonitor; events: ChannelEvents; gate: ChannelGate };
 }
@@ -78,7 +81,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const logWriter = new RequestLogWriter(storage.db, config.logFlushMs, storage.log, storage.dbh.insertMany);
   let billing: Billing;
   try {
-    billing = await Billing.create({ config, db: storage.db, log: storage.log, insertMany: storage.dbh.insertMany });
+    billing = await Billing.create({ config, db: storage.db, log: storage.log, insertMany: storage.dbh.insertMany, changeToken: storage.dbh.changeToken });
   } catch (err) {
     await storage.close();
     throw err;
@@ -114,6 +117,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     relay,
     billing,
     health: { circuit, monitor, events, gate },
+    keys: new KeyResolver(storage.db, storage.dbh.changeToken),
     async close() {
       await monitor.stop();
       await logWriter.flush();

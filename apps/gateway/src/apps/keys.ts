@@ -196,6 +196,37 @@ export interface KeyContext {
   cacheTtlSec?: number | null;
 }
 
+/**
+ * The relay's key check with a cache that is exact, never stale: an entry is used only while the
+ * database's change token is the one it was read under, so a key revoked by this process or any
+ * other (the CLI included) fails on the very next request. Where the database offers no token
+ * (PostgreSQL), every call looks the key up.
+ */
+export class KeyResolver {
+  private readonly cache = new Map<string, { token: string; ctx: KeyContext }>();
+
+  constructor(
+    readonly db: Db,
+    private readonly changeToken?: () => string,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  async resolve(key: string): Promise<KeyContext | undefined> {
+    if (!this.changeToken) return resolveKey(this.db, key);
+    const hash = sha256(key);
+    const token = this.changeToken();
+    const hit = this.cache.get(hash);
+    if (hit && hit.token === token) return hit.ctx;
+    const ctx = await lookupByHash(this.db, hash);
+    // Only live keys are kept: unknown keys would let a caller fill the cache with garbage.
+    if (ctx) {
+      this.cache.set(hash, { token, ctx });
+      if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+    } else this.cache.delete(hash);
+    return ctx;
+  }
+}
+
 /** The key lookup as a query; compiled once per database (see resolveKey). */
 function keyLookup(db: Db, hash: string) {
   return db
@@ -218,12 +249,16 @@ const lookupSql = new WeakMap<Db, string>();
  * query again cost more than running it).
  */
 export async function resolveKey(db: Db, key: string): Promise<KeyContext | undefined> {
+  return lookupByHash(db, sha256(key));
+}
+
+async function lookupByHash(db: Db, hash: string): Promise<KeyContext | undefined> {
   let sql = lookupSql.get(db);
   if (sql === undefined) {
     sql = keyLookup(db, '').compile().sql;
     lookupSql.set(db, sql);
   }
-  const row = (await db.executeQuery<LookupRow>(CompiledQuery.raw(sql, [sha256(key)]))).rows[0];
+  const row = (await db.executeQuery<LookupRow>(CompiledQuery.raw(sql, [hash]))).rows[0];
   if (!row || row.revoked_at !== null || row.status !== 'active') return undefined;
   const limits: KeyLimits =
     row.credit_limit === null && row.expires_at === null && row.allowed_models === null && row.allowed_ips === null && row.allowed_origins === null && row.rpm === null && row.tpm === null && row.user_rpm == null && row.user_tpm == null

@@ -1,16 +1,21 @@
 import { invalidRequest } from '../core/errors.js';
 import type { Db } from '../storage/database.js';
 import { PPM, type MultiplierPpm } from './pricing.js';
+import { Snapshot } from '../storage/snapshot.js';
 
 const CACHE_MS = 5_000;
 const DEFAULT_GROUPS: Record<string, MultiplierPpm> = { default: PPM, vip: 800_000 };
 
 /** User groups and their price multipliers. A group nobody configured pays list price (1.0). */
 export class Groups {
-  private snapshot = new Map<string, MultiplierPpm>();
-  private loadedAt = 0;
+  private readonly snapshot: Snapshot<Map<string, MultiplierPpm>>;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    changeToken?: () => string,
+  ) {
+    this.snapshot = new Snapshot(async () => new Map((await this.db.selectFrom('user_groups').selectAll().execute()).map((r) => [r.name, Number(r.multiplier_ppm)])), CACHE_MS, changeToken);
+  }
 
   async seedDefaults(): Promise<void> {
     for (const [name, ppm] of Object.entries(DEFAULT_GROUPS))
@@ -18,13 +23,12 @@ export class Groups {
   }
 
   async multiplier(group: string): Promise<MultiplierPpm> {
-    if (Date.now() - this.loadedAt > CACHE_MS) await this.load();
-    return this.snapshot.get(group) ?? PPM;
+    return (await this.snapshot.get()).get(group) ?? PPM;
   }
 
   async list(): Promise<{ name: string; multiplier: number }[]> {
-    await this.load();
-    return [...this.snapshot].sort(([a], [b]) => a.localeCompare(b)).map(([name, ppm]) => ({ name, multiplier: ppm / PPM }));
+    this.snapshot.invalidate();
+    return [...(await this.snapshot.get())].sort(([a], [b]) => a.localeCompare(b)).map(([name, ppm]) => ({ name, multiplier: ppm / PPM }));
   }
 
   async set(name: string, multiplier: number): Promise<{ name: string; multiplier: number }> {
@@ -32,13 +36,8 @@ export class Groups {
     if (!(multiplier >= 0 && multiplier <= 100)) throw invalidRequest('The multiplier must be between 0 and 100.', 'multiplier');
     const ppm = Math.round(multiplier * PPM);
     await this.db.insertInto('user_groups').values({ name, multiplier_ppm: ppm }).onConflict((oc) => oc.column('name').doUpdateSet({ multiplier_ppm: ppm })).execute();
-    this.loadedAt = 0;
+    this.snapshot.invalidate();
     return { name, multiplier: ppm / PPM };
   }
 
-  private async load(): Promise<void> {
-    const rows = await this.db.selectFrom('user_groups').selectAll().execute();
-    this.snapshot = new Map(rows.map((r) => [r.name, Number(r.multiplier_ppm)]));
-    this.loadedAt = Date.now();
-  }
 }

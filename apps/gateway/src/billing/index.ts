@@ -25,6 +25,8 @@ export interface BillingDeps {
   state?: SharedState;
   /** The database's fast batch insert (ledger rows ride the request-log batch). */
   insertMany?: InsertMany;
+  /** The database's change token: price and group snapshots reload exactly when something changed. */
+  changeToken?: () => string;
 }
 
 /**
@@ -46,8 +48,8 @@ export class Billing {
     this.db = deps.db;
     this.log = deps.log;
     this.state = deps.state ?? createSharedState(deps.config);
-    this.prices = new PriceBook(deps.db);
-    this.groups = new Groups(deps.db);
+    this.prices = new PriceBook(deps.db, deps.changeToken);
+    this.groups = new Groups(deps.db, deps.changeToken);
     this.settings = new SettingsStore(deps.db, {
       trialCredit: fromPoints(deps.config.trialCredit),
       signupEnabled: deps.config.signupEnabled,

@@ -2,6 +2,7 @@ import { GatewayError, invalidRequest } from '../core/errors.js';
 import type { Db } from '../storage/database.js';
 import type { PricesTable } from '../storage/schema.js';
 import { DEFAULT_PRICES, type Price } from './pricing.js';
+import { Snapshot } from '../storage/snapshot.js';
 
 /** How long another process's price edit may take to reach this one. */
 const CACHE_MS = 5_000;
@@ -13,11 +14,14 @@ const SEEDED = 'prices_seeded';
  * admin deleted stays deleted.
  */
 export class PriceBook {
-  private snapshot = new Map<string, Price>();
-  private loadedAt = 0;
-  private loading: Promise<void> | null = null;
+  private readonly snapshot: Snapshot<Map<string, Price>>;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    changeToken?: () => string,
+  ) {
+    this.snapshot = new Snapshot(async () => new Map((await this.db.selectFrom('prices').selectAll().execute()).map((r) => [r.model, fromRow(r)])), CACHE_MS, changeToken);
+  }
 
   async seedDefaults(): Promise<void> {
     const done = await this.db.selectFrom('settings').select('key').where('key', '=', SEEDED).executeTakeFirst();
@@ -27,7 +31,7 @@ export class PriceBook {
       for (const p of DEFAULT_PRICES) await trx.insertInto('prices').values(toRow(p, now)).onConflict((oc) => oc.column('model').doNothing()).execute();
       await trx.insertInto('settings').values({ key: SEEDED, value: 'true', updated_at: now }).onConflict((oc) => oc.column('key').doNothing()).execute();
     });
-    this.loadedAt = 0;
+    this.snapshot.invalidate();
   }
 
   /** The model's price; a model without one is refused, never served for free by accident. */
@@ -67,28 +71,18 @@ export class PriceBook {
     if (!price.model.trim()) throw invalidRequest('The model name is empty.', 'model');
     const row = toRow(price, Date.now());
     await this.db.insertInto('prices').values(row).onConflict((oc) => oc.column('model').doUpdateSet({ ...row })).execute();
-    this.loadedAt = 0;
+    this.snapshot.invalidate();
     return price;
   }
 
   async remove(model: string): Promise<void> {
     const res = await this.db.deleteFrom('prices').where('model', '=', model).executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw new GatewayError('not_found', `No price is set for \`${model}\`.`, { code: 'price_not_found' });
-    this.loadedAt = 0;
+    this.snapshot.invalidate();
   }
 
-  private async all(): Promise<Map<string, Price>> {
-    if (Date.now() - this.loadedAt > CACHE_MS) {
-      this.loading ??= this.load().finally(() => (this.loading = null));
-      await this.loading;
-    }
-    return this.snapshot;
-  }
-
-  private async load(): Promise<void> {
-    const rows = await this.db.selectFrom('prices').selectAll().execute();
-    this.snapshot = new Map(rows.map((r) => [r.model, fromRow(r)]));
-    this.loadedAt = Date.now();
+  private all(): Promise<Map<string, Price>> {
+    return this.snapshot.get();
   }
 }
 

@@ -3,6 +3,7 @@ import type { ChannelsTable } from '../storage/schema.js';
 import { GatewayError, invalidRequest } from '../core/errors.js';
 import type { SecretBox } from '../core/crypto.js';
 import { newId } from '../core/ids.js';
+import { Snapshot } from '../storage/snapshot.js';
 import { isProviderKind, PROVIDER_KINDS } from '../relay/providers/registry.js';
 
 /** A channel as the relay uses it: the secret opened, lists parsed. */
@@ -45,30 +46,29 @@ export interface ChannelInput {
 }
 
 /**
- * Channel storage. Reads for the relay go through a short-lived in-memory snapshot: channels change
- * rarely, and a change made by another process (the CLI) shows within `snapshotTtlMs`; changes made
- * through this instance show at once.
+ * Channel storage. Reads for the relay go through an in-memory snapshot (storage/snapshot.ts): on
+ * SQLite it is reloaded as soon as anything changed, in any process; on PostgreSQL a change made by
+ * another process shows within `snapshotTtlMs`. Changes made through this instance show at once.
  */
 export class ChannelStore {
-  private snapshot: { at: number; channels: Channel[] } | null = null;
+  private readonly snapshot: Snapshot<Channel[]>;
 
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
-    private readonly snapshotTtlMs = 1000,
-  ) {}
+    changeToken?: () => string,
+    snapshotTtlMs = 1000,
+  ) {
+    this.snapshot = new Snapshot(async () => (await this.db.selectFrom('channels').selectAll().where('enabled', '=', 1).execute()).map((r) => this.toChannel(r)), snapshotTtlMs, changeToken);
+  }
 
-  async active(): Promise<Channel[]> {
-    const now = Date.now();
-    if (this.snapshot && now - this.snapshot.at < this.snapshotTtlMs) return this.snapshot.channels;
-    const rows = await this.db.selectFrom('channels').selectAll().where('enabled', '=', 1).execute();
-    const channels = rows.map((r) => this.toChannel(r));
-    this.snapshot = { at: now, channels };
-    return channels;
+  /** Enabled channels, with their secrets open: what the router reads on every call. */
+  active(): Promise<Channel[]> {
+    return this.snapshot.get();
   }
 
   invalidate(): void {
-    this.snapshot = null;
+    this.snapshot.invalidate();
   }
 
   async list(): Promise<ChannelView[]> {

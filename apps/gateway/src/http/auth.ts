@@ -1,6 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { resolveKey, type KeyContext } from '../apps/keys.js';
+import type { KeyContext, KeyResolver } from '../apps/keys.js';
 import { ensurePlaygroundApp } from '../apps/apps.js';
 import { SESSION_COOKIE, userForSession } from '../accounts/sessions.js';
 import type { User } from '../accounts/users.js';
@@ -24,14 +24,14 @@ export function keyFromRequest(req: FastifyRequest, dialect: Dialect): string | 
   return undefined;
 }
 
-export async function requireKey(db: Db, req: FastifyRequest, dialect: Dialect): Promise<KeyContext> {
+export async function requireKey(keys: KeyResolver, req: FastifyRequest, dialect: Dialect): Promise<KeyContext> {
   const key = keyFromRequest(req, dialect);
   if (!key && req.headers['x-apigpt-playground'] === '1') {
-    const ctx = await playgroundContext(db, req);
+    const ctx = await playgroundContext(keys.db, req);
     if (ctx) return ctx;
   }
   if (!key) throw new GatewayError('authentication', "You didn't provide an API key. Send it as `Authorization: Bearer sk-...`.", { code: 'missing_api_key' });
-  const ctx = key.startsWith('sk-') && key.length <= 200 ? await resolveKey(db, key) : undefined;
+  const ctx = key.startsWith('sk-') && key.length <= 200 ? await keys.resolve(key) : undefined;
   if (!ctx) throw new GatewayError('authentication', `Incorrect API key provided: ${maskKey(key)}.`, { code: 'invalid_api_key' });
   return ctx;
 }
@@ -89,11 +89,11 @@ const KEYED_DIALECTS = new Set<string>(['openai', 'anthropic', 'gemini']);
  * the request, before the body is read or parsed, so an unauthenticated caller costs nothing. One
  * callback-style hook for all dialects: every request passes through it, so it must be cheap.
  */
-export function registerKeyAuth(app: FastifyInstance, db: Db): void {
+export function registerKeyAuth(app: FastifyInstance, keys: KeyResolver): void {
   app.addHook('onRequest', (request, _reply, done) => {
     const dialect = request.routeOptions.config?.dialect;
     if (!dialect || !KEYED_DIALECTS.has(dialect)) return done();
-    requireKey(db, request, dialect as Dialect).then((key) => {
+    requireKey(keys, request, dialect as Dialect).then((key) => {
       request.apiKey = key;
       done();
     }, done);

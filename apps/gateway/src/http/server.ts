@@ -73,7 +73,7 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   const settings = opts.settings ?? (() => services.billing.settings.current());
   registerApi(app, { services, settings, hooks: opts.hooks ?? { onUserCreated: services.billing.onUserCreated } });
   registerCors(app);
-  registerKeyAuth(app, services.db);
+  registerKeyAuth(app, services.keys);
   registerOpenAIRoutes(app, services);
   await registerImageRoutes(app, services);
   registerAnthropicRoutes(app, services);

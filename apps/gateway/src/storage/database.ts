@@ -18,6 +18,12 @@ export interface DatabaseHandle {
   db: Db;
   dialect: DbDialect;
   insertMany: InsertMany;
+  /**
+   * A value that changes whenever anything in the database may have changed (a write by this
+   * process, or a commit by any other): what lets a cache of reads stay exact. Undefined where the
+   * database cannot tell cheaply (PostgreSQL), and then nothing is cached.
+   */
+  changeToken?: () => string;
   /** PostgreSQL schema in use (undefined on SQLite). */
   schema?: string;
   /** Where the data lives, for the start banner (never includes a password). */
@@ -46,8 +52,13 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', insertMany: sqliteInsertMany(sqlite), describe: `SQLite ${file}`, close: () => db.destroy() };
+  const writes = { count: 0 };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, writes) }) });
+  // data_version moves when another connection (the CLI, another process) commits; our own writes
+  // are counted by the statement wrapper (request-log batches bypass it: they touch nothing cached).
+  const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+  const changeToken = () => `${dataVersion.get() as number}:${writes.count}`;
+  return { db, dialect: 'sqlite', insertMany: sqliteInsertMany(sqlite), changeToken, describe: `SQLite ${file}`, close: () => db.destroy() };
 }
 
 /**
@@ -85,7 +96,7 @@ function sqliteInsertMany(sqlite: BetterSqlite3.Database): InsertMany {
  * it (about 45 µs of a relayed call's key lookup). Statements are kept by their SQL text, the oldest
  * dropped past `max`. Kysely runs one query at a time on this connection, so reuse is safe.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database, max = 500): { close(): void; prepare(sql: string): BetterSqlite3.Statement } {
+function withStatementCache(sqlite: BetterSqlite3.Database, writes: { count: number }, max = 500): { close(): void; prepare(sql: string): BetterSqlite3.Statement } {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => sqlite.close(),
@@ -93,12 +104,28 @@ function withStatementCache(sqlite: BetterSqlite3.Database, max = 500): { close(
       let st = cache.get(sql);
       if (!st) {
         st = sqlite.prepare(sql);
+        if (/^\s*(insert|update|delete|replace)\b/i.test(sql)) st = countingWrites(st, writes);
         cache.set(sql, st);
         if (cache.size > max) cache.delete(cache.keys().next().value as string);
       }
       return st;
     },
   };
+}
+
+/** A write statement that bumps the write counter each time it runs (RETURNING writes run as `all`). */
+function countingWrites(st: BetterSqlite3.Statement, writes: { count: number }): BetterSqlite3.Statement {
+  return new Proxy(st, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target);
+      if ((prop === 'run' || prop === 'all' || prop === 'get' || prop === 'iterate') && typeof value === 'function')
+        return (...args: unknown[]) => {
+          writes.count++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
 
 async function openPostgres(url: string, schema?: string): Promise<DatabaseHandle> {

@@ -71,7 +71,7 @@ export async function registerImageRoutes(app: FastifyInstance, services: Servic
         const password = decoded.slice(decoded.indexOf(':') + 1);
         if (password) request.headers.authorization = `Bearer ${password}`;
       }
-      request.apiKey = await requireKey(services.db, request, 'openai');
+      request.apiKey = await requireKey(services.keys, request, 'openai');
     });
 
     const openai = { dialect: 'openai' as const };

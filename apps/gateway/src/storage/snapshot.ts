@@ -1,0 +1,42 @@
+/**
+ * An in-memory copy of a small table that the hot path reads on every call (channels, prices).
+ * Where the database offers a change token (SQLite), the copy is reloaded exactly when something
+ * changed, by this process or another; elsewhere it is reloaded after `ttlMs`.
+ */
+export class Snapshot<T> {
+  private value: T | null = null;
+  private at = 0;
+  private token: string | null = null;
+  private loading: Promise<T> | null = null;
+
+  constructor(
+    private readonly load: () => Promise<T>,
+    private readonly ttlMs: number,
+    private readonly changeToken?: () => string,
+  ) {}
+
+  async get(): Promise<T> {
+    const token = this.changeToken ? this.changeToken() : null;
+    const fresh = this.value !== null && (token !== null ? token === this.token : Date.now() - this.at < this.ttlMs);
+    if (fresh) return this.value!;
+    // Concurrent callers share one load.
+    this.loading ??= this.load().then(
+      (v) => {
+        this.value = v;
+        this.at = Date.now();
+        this.token = token;
+        this.loading = null;
+        return v;
+      },
+      (err) => {
+        this.loading = null;
+        throw err;
+      },
+    );
+    return this.loading;
+  }
+
+  invalidate(): void {
+    this.value = null;
+  }
+}
