@@ -1,6 +1,6 @@
 import { api } from './client';
 import type {
-  Account, ApiKey, App, Channel, ChannelTestResult, Group, KeyLimits, LedgerEntry, Model, NewKey, Page, Price, Provider,
+  Account, ApiKey, App, Channel, ChannelEvent, ChannelHealth, ChannelTestResult, Group, KeyLimits, LedgerEntry, Model, NewKey, Page, Price, Provider,
   PublicConfig, RedemptionCode, RequestLog, SystemSettings, UsageSummary, User,
 } from './types';
 
@@ -65,6 +65,9 @@ export const admin = {
   updateChannel: (chId: string, body: Partial<Channel> & { secret?: string | null }) => api.patch<{ channel: Channel }>(`/api/admin/channels/${id(chId)}`, body),
   setChannelEnabled: (chId: string, on: boolean) => api.post<{ channel: Channel }>(`/api/admin/channels/${id(chId)}/${on ? 'enable' : 'disable'}`),
   deleteChannel: (chId: string) => api.del<{ ok: boolean }>(`/api/admin/channels/${id(chId)}`),
+  channelHealth: () => api.get<{ items: ChannelHealth[] }>('/api/admin/channels/health'),
+  channelEvents: (chId: string, limit = 100) => api.get<{ items: ChannelEvent[] }>(`/api/admin/channels/${id(chId)}/events`, { limit }),
+  checkHealth: () => api.post<{ ok: boolean }>('/api/admin/health/check'),
   testChannel: (chId: string, model?: string) => api.post<ChannelTestResult>(`/api/admin/channels/${id(chId)}/test`, model ? { model } : {}),
   logs: (f: LogFilter) => api.get<Page<RequestLog>>('/api/admin/logs', { ...f }),
   prices: () => api.get<{ items: Price[] }>('/api/admin/prices'),

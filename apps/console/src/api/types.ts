@@ -147,11 +147,51 @@ export interface Channel {
   weight: number;
   priority: number;
   enabled: boolean;
+  /** Who turned it off: 'health' channels come back by themselves when a probe passes, 'admin' ones stay off. */
+  disabledBy?: 'admin' | 'health' | null;
   simulated: boolean;
   createdAt: number;
   updatedAt: number;
-  /** Present once the router exposes circuit state. */
-  health?: { state?: string; failures?: number; [k: string]: unknown };
+}
+
+/** Per-channel upstream timeouts, kept in `settings.timeouts` (milliseconds). */
+export interface ChannelTimeouts {
+  firstByteMs?: number;
+  idleMs?: number;
+}
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export interface ChannelHealth {
+  id: string;
+  name: string;
+  enabled: boolean;
+  disabledBy: 'admin' | 'health' | null;
+  state: CircuitState;
+  consecutiveFailures: number;
+  /** When an open circuit may be probed again (epoch ms). */
+  openUntil: number | null;
+  /** How many times in a row the circuit opened without a passing probe. */
+  trips: number;
+}
+
+export type ChannelEventKind =
+  | 'circuit_open'
+  | 'circuit_half_open'
+  | 'circuit_closed'
+  | 'auto_disabled'
+  | 'auto_enabled'
+  | 'probe_ok'
+  | 'probe_failed'
+  | 'admin_disabled'
+  | 'admin_enabled';
+
+export interface ChannelEvent {
+  id: string;
+  channel_id: string;
+  created_at: number;
+  kind: ChannelEventKind | string;
+  detail: string;
 }
 
 export interface ChannelTestResult {

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Button, Card, Col, DatePicker, Flex, Input, Row, Select, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
+import { App as AntApp, Button, Card, Col, DatePicker, Flex, Input, Row, Select, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
 import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
 import type { LogFilter } from '../api/endpoints';
 import type { ApiKey, App, Page, RequestLog } from '../api/types';
@@ -29,6 +29,7 @@ export interface LogsViewProps {
 /** A filterable request log with totals and CSV export, shared by the user's and the admin's page. */
 export function LogsView(props: LogsViewProps) {
   const { t, locale } = useI18n();
+  const { message } = AntApp.useApp();
   const [range, setRange] = useState<Range>('7d');
   const [custom, setCustom] = useState<[number, number] | null>(null);
   const [appId, setAppId] = useState<string>();
@@ -68,6 +69,8 @@ export function LogsView(props: LogsViewProps) {
           l.error_code, l.prompt_tokens, l.completion_tokens, l.cached_tokens, Math.round(l.latency_ms), l.cost ?? '',
         ]),
       );
+    } catch (e) {
+      message.error(t('logs.exportFailed', { message: (e as Error).message }));
     } finally {
       setExporting(null);
     }

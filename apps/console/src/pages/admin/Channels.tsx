@@ -1,24 +1,62 @@
-import { useEffect, useState } from 'react';
-import { App as AntApp, Badge, Button, Card, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
-import { DeleteOutlined, EditOutlined, PlusOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { useEffect, useMemo, useState } from 'react';
+import { App as AntApp, Button, Card, Drawer, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
+import { DeleteOutlined, EditOutlined, HistoryOutlined, MedicineBoxOutlined, PlusOutlined, ReloadOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { admin } from '../../api/endpoints';
-import type { Channel, ChannelTestResult, Provider } from '../../api/types';
+import type { Channel, ChannelEvent, ChannelHealth, ChannelTestResult, ChannelTimeouts, Provider } from '../../api/types';
 import { EmptyHint } from '../../components/EmptyHint';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { validated } from '../../lib/forms';
-import { useT } from '../../i18n';
+import { useI18n, useT, type MessageKey } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
-import { splitList } from '../../lib/format';
+import { dateTime, splitList } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
+
+/** How often the page re-reads circuit states, so a channel tripping or recovering shows up unasked. */
+const HEALTH_REFRESH_MS = 10_000;
 
 /** Upstream channels: where requests go, in which order (priority tiers, weights inside a tier). */
 export default function Channels() {
   const t = useT();
   const { message } = AntApp.useApp();
   const list = useAsync(() => admin.channels(), []);
+  const health = useAsync(() => admin.channelHealth(), []);
   const providers = useAsync(() => admin.providers(), []);
   const [editing, setEditing] = useState<Channel | 'new' | null>(null);
   const [tests, setTests] = useState<Record<string, ChannelTestResult | 'running'>>({});
+  const [history, setHistory] = useState<Channel | null>(null);
+  const [checking, setChecking] = useState(false);
+  const healthById = useMemo(() => new Map((health.data?.items ?? []).map((h) => [h.id, h])), [health.data]);
+
+  // Circuits open and close on their own (live traffic, the background probe): poll while the page is open.
+  const { reload: reloadList } = list;
+  const { reload: reloadHealth } = health;
+  useEffect(() => {
+    const timer = setInterval(() => {
+      if (document.visibilityState !== 'visible') return;
+      reloadList();
+      reloadHealth();
+    }, HEALTH_REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [reloadList, reloadHealth]);
+
+  function refresh() {
+    list.reload();
+    health.reload();
+  }
+
+  /** Runs the background probe now: resting and health-disabled channels are tried and come back if they pass. */
+  async function checkNow() {
+    setChecking(true);
+    try {
+      await admin.checkHealth();
+      message.success(t('channels.checkDone'));
+    } catch (e) {
+      message.error(t('channels.checkFailed', { message: (e as Error).message }));
+    } finally {
+      setChecking(false);
+      refresh();
+    }
+  }
 
   async function test(c: Channel) {
     setTests((s) => ({ ...s, [c.id]: 'running' }));
@@ -33,7 +71,7 @@ export default function Channels() {
   async function toggle(c: Channel, on: boolean) {
     try {
       await admin.setChannelEnabled(c.id, on);
-      list.reload();
+      refresh();
     } catch (e) {
       message.error((e as Error).message);
     }
@@ -54,19 +92,28 @@ export default function Channels() {
         title={t('nav.channels')}
         subtitle={t('channels.subtitle')}
         extra={
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing('new')}>
-            {t('channels.create')}
-          </Button>
+          <Space wrap>
+            <Button icon={<ReloadOutlined />} onClick={refresh} aria-label={t('common.refresh')} />
+            <Tooltip title={t('channels.checkNowHelp')}>
+              <Button icon={<MedicineBoxOutlined />} loading={checking} onClick={checkNow} data-testid="check-health">
+                {t('channels.checkNow')}
+              </Button>
+            </Tooltip>
+            <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing('new')}>
+              {t('channels.create')}
+            </Button>
+          </Space>
         }
       />
       <ErrorAlert error={list.error} style={{ marginBottom: 16 }} />
+      <ErrorAlert error={health.error} style={{ marginBottom: 16 }} />
       <Card styles={{ body: { padding: 0 } }}>
         <Table<Channel>
           rowKey="id"
           size="small"
           loading={list.loading}
           dataSource={list.data?.items ?? []}
-          scroll={{ x: 1000 }}
+          scroll={{ x: 1100 }}
           pagination={false}
           locale={{ emptyText: <EmptyHint text={t('channels.empty')} action={<Button onClick={() => setEditing('new')}>{t('channels.create')}</Button>} /> }}
           columns={[
@@ -89,8 +136,12 @@ export default function Channels() {
             {
               title: t('channels.health'),
               key: 'health',
-              render: (_, c) =>
-                !c.enabled ? <Badge status="default" text={t('channels.disabled')} /> : c.health?.state === 'open' ? <Badge status="error" text={t('channels.circuitOpen')} /> : c.health?.state === 'half_open' ? <Badge status="warning" text={t('channels.circuitHalf')} /> : <Badge status="success" text={t('channels.enabled')} />,
+              render: (_, c) => (
+                <Space size={4}>
+                  <HealthTag channel={c} health={healthById.get(c.id)} />
+                  <Button size="small" type="text" icon={<HistoryOutlined />} onClick={() => setHistory(c)} aria-label={t('channels.history')} data-testid={`history-${c.name}`} />
+                </Space>
+              ),
             },
             { title: t('channels.lastTest'), key: 'test', render: (_, c) => <TestResult r={tests[c.id]} /> },
             { title: t('channels.enabledCol'), dataIndex: 'enabled', render: (on: boolean, c) => <Switch size="small" checked={on} onChange={(v) => toggle(c, v)} aria-label={t('channels.enabledCol')} /> },
@@ -120,10 +171,120 @@ export default function Channels() {
         onSaved={() => {
           setEditing(null);
           message.success(t('common.saved'));
-          list.reload();
+          refresh();
         }}
       />
+      <HealthHistory channel={history} health={history ? healthById.get(history.id) : undefined} onClose={() => setHistory(null)} />
     </>
+  );
+}
+
+/**
+ * One channel's health in a word: serving, resting (circuit open) until a time, being probed, or off
+ * (and who turned it off, since a health-disabled channel comes back by itself and an admin's does not).
+ */
+function HealthTag({ channel: c, health: h }: { channel: Channel; health: ChannelHealth | undefined }) {
+  const { t, locale } = useI18n();
+  const testId = `health-${c.name}`;
+  const disabledBy = h?.disabledBy ?? c.disabledBy ?? null;
+  if (!c.enabled)
+    return disabledBy === 'health' ? (
+      <Tooltip title={t('channels.disabledByHealthHelp')}>
+        <Tag color="red" data-testid={testId}>
+          {t('channels.disabledByHealth')}
+        </Tag>
+      </Tooltip>
+    ) : (
+      <Tooltip title={t('channels.disabledByAdminHelp')}>
+        <Tag data-testid={testId}>{t('channels.disabledByAdmin')}</Tag>
+      </Tooltip>
+    );
+  if (!h) return <Typography.Text type="secondary">—</Typography.Text>;
+  if (h.state === 'open')
+    return (
+      <Tooltip title={t('channels.restingHelp', { failures: h.consecutiveFailures, trips: h.trips })}>
+        <Tag color="orange" data-testid={testId}>
+          {t('channels.resting', { time: h.openUntil ? clock(h.openUntil, locale) : '—' })}
+        </Tag>
+      </Tooltip>
+    );
+  if (h.state === 'half_open')
+    return (
+      <Tooltip title={t('channels.probingHelp')}>
+        <Tag color="gold" data-testid={testId}>
+          {t('channels.probing')}
+        </Tag>
+      </Tooltip>
+    );
+  return (
+    <Tag color="green" data-testid={testId}>
+      {h.consecutiveFailures > 0 ? t('channels.healthyFailures', { n: h.consecutiveFailures }) : t('channels.healthy')}
+    </Tag>
+  );
+}
+
+/** Time of day, with the date only when it is not today. */
+function clock(ms: number, locale: string): string {
+  const d = new Date(ms);
+  const today = new Date().toDateString() === d.toDateString();
+  return today ? d.toLocaleTimeString(locale, { hour12: false }) : dateTime(ms, locale);
+}
+
+const EVENT_KINDS: Record<string, { key: MessageKey; color: string }> = {
+  circuit_open: { key: 'channels.event.circuit_open', color: 'orange' },
+  circuit_half_open: { key: 'channels.event.circuit_half_open', color: 'gold' },
+  circuit_closed: { key: 'channels.event.circuit_closed', color: 'green' },
+  auto_disabled: { key: 'channels.event.auto_disabled', color: 'red' },
+  auto_enabled: { key: 'channels.event.auto_enabled', color: 'green' },
+  probe_ok: { key: 'channels.event.probe_ok', color: 'green' },
+  probe_failed: { key: 'channels.event.probe_failed', color: 'red' },
+  admin_disabled: { key: 'channels.event.admin_disabled', color: 'default' },
+  admin_enabled: { key: 'channels.event.admin_enabled', color: 'blue' },
+};
+
+/** A channel's health history, newest first: circuit changes, probes, automatic and manual enable / disable. */
+function HealthHistory({ channel, health, onClose }: { channel: Channel | null; health: ChannelHealth | undefined; onClose(): void }) {
+  const { t, locale } = useI18n();
+  const events = useAsync(() => (channel ? admin.channelEvents(channel.id, 100) : Promise.resolve({ items: [] as ChannelEvent[] })), [channel?.id, health?.state, health?.enabled, health?.trips]);
+  return (
+    <Drawer
+      open={!!channel}
+      onClose={onClose}
+      title={channel ? t('channels.historyTitle', { name: channel.name }) : ''}
+      size={720}
+      styles={{ wrapper: { maxWidth: '100vw' } }}
+      extra={<Button icon={<ReloadOutlined />} onClick={events.reload} aria-label={t('common.refresh')} />}
+    >
+      {channel && (
+        <Space wrap style={{ marginBottom: 16 }}>
+          <HealthTag channel={channel} health={health} />
+          {health && <Typography.Text type="secondary">{t('channels.healthCounts', { failures: health.consecutiveFailures, trips: health.trips })}</Typography.Text>}
+        </Space>
+      )}
+      <ErrorAlert error={events.error} style={{ marginBottom: 12 }} />
+      <Table<ChannelEvent>
+        rowKey="id"
+        size="small"
+        loading={events.loading}
+        dataSource={events.data?.items ?? []}
+        pagination={false}
+        data-testid="channel-events"
+        locale={{ emptyText: <EmptyHint text={t('channels.noEvents')} /> }}
+        columns={[
+          { title: t('channels.eventTime'), dataIndex: 'created_at', width: 170, render: (v: number) => <Typography.Text style={{ whiteSpace: 'nowrap' }}>{dateTime(v, locale)}</Typography.Text> },
+          {
+            title: t('channels.eventKind'),
+            dataIndex: 'kind',
+            width: 150,
+            render: (k: string) => {
+              const known = EVENT_KINDS[k];
+              return <Tag color={known?.color}>{known ? t(known.key) : k}</Tag>;
+            },
+          },
+          { title: t('channels.eventDetail'), dataIndex: 'detail', render: (d: string) => <Typography.Text style={{ wordBreak: 'break-word' }}>{d || '—'}</Typography.Text> },
+        ]}
+      />
+    </Drawer>
   );
 }
 
@@ -151,6 +312,16 @@ interface ChannelValues {
   weight: number;
   priority: number;
   enabled: boolean;
+  firstByteS?: number | null;
+  idleS?: number | null;
+}
+
+/** `settings.timeouts` as seconds for the form (the server keeps milliseconds). */
+function timeoutsOf(c: Channel): ChannelTimeouts {
+  const raw = c.settings?.timeouts;
+  if (!raw || typeof raw !== 'object') return {};
+  const { firstByteMs, idleMs } = raw as Record<string, unknown>;
+  return { firstByteMs: typeof firstByteMs === 'number' ? firstByteMs : undefined, idleMs: typeof idleMs === 'number' ? idleMs : undefined };
 }
 
 /** "from=to" lines ⇄ a model map: how a public model name maps onto the upstream's name. */
@@ -184,12 +355,20 @@ function ChannelForm({ channel, providers, onClose, onSaved }: { channel: Channe
         models: existing.models.join('\n'),
         modelMap: Object.entries(existing.modelMap).map(([a, b]) => `${a}=${b}`).join('\n'),
         groups: existing.groups.join(', '),
+        firstByteS: timeoutsOf(existing).firstByteMs ? timeoutsOf(existing).firstByteMs! / 1000 : null,
+        idleS: timeoutsOf(existing).idleMs ? timeoutsOf(existing).idleMs! / 1000 : null,
       });
   }, [channel, existing, form]);
 
   async function save() {
     const v = await validated(form);
     if (!v) return;
+    // Other settings (e.g. maxBatch) are kept; empty timeout fields mean "the server's defaults".
+    const { timeouts: _old, ...otherSettings } = existing?.settings ?? {};
+    const timeouts: ChannelTimeouts = {};
+    if (v.firstByteS) timeouts.firstByteMs = Math.round(v.firstByteS * 1000);
+    if (v.idleS) timeouts.idleMs = Math.round(v.idleS * 1000);
+    const settings = Object.keys(timeouts).length ? { ...otherSettings, timeouts } : otherSettings;
     const body = {
       provider: v.provider,
       name: v.name.trim(),
@@ -199,7 +378,10 @@ function ChannelForm({ channel, providers, onClose, onSaved }: { channel: Channe
       groups: splitList(v.groups),
       weight: v.weight,
       priority: v.priority,
-      enabled: v.enabled,
+      settings,
+      // Sent only when changed: saving a channel the health check disabled must not turn it into
+      // an admin's "off", which the probe would then never undo.
+      ...(!existing || existing.enabled !== v.enabled ? { enabled: v.enabled } : {}),
       // Blank secret on edit keeps the stored one: the server never sends it back to show.
       ...(v.secret ? { secret: v.secret } : {}),
     };
@@ -258,8 +440,16 @@ function ChannelForm({ channel, providers, onClose, onSaved }: { channel: Channe
           <Form.Item name="weight" label={t('channels.weight')} extra={t('channels.weightHelp')}>
             <InputNumber min={0} precision={0} />
           </Form.Item>
-          <Form.Item name="enabled" label={t('channels.enabledCol')} valuePropName="checked">
+          <Form.Item name="enabled" label={t('channels.enabledCol')} valuePropName="checked" extra={existing && !existing.enabled && existing.disabledBy === 'health' ? t('channels.disabledByHealth') : undefined}>
             <Switch />
+          </Form.Item>
+        </Space>
+        <Space wrap size={16}>
+          <Form.Item name="firstByteS" label={t('channels.firstByteTimeout')} extra={t('channels.firstByteTimeoutHelp')}>
+            <InputNumber min={0.1} max={3600} step={1} suffix={t('channels.seconds')} placeholder={t('channels.serverDefault')} style={{ width: 200 }} data-testid="channel-first-byte" />
+          </Form.Item>
+          <Form.Item name="idleS" label={t('channels.idleTimeout')} extra={t('channels.idleTimeoutHelp')}>
+            <InputNumber min={0.1} max={3600} step={1} suffix={t('channels.seconds')} placeholder={t('channels.serverDefault')} style={{ width: 200 }} data-testid="channel-idle" />
           </Form.Item>
         </Space>
       </Form>

@@ -99,10 +99,10 @@ export function KeyLimitsModal({ apiKey, models, onClose, onSaved }: { apiKey: A
         </Form.Item>
         <Form.Item label={t('keys.rateLimits')} style={{ marginBottom: 0 }}>
           <Form.Item name="rpm" style={{ display: 'inline-block', width: 'calc(50% - 4px)' }}>
-            <InputNumber min={1} precision={0} style={{ width: '100%' }} suffix="RPM" placeholder={t('keys.unlimited')} />
+            <InputNumber min={1} precision={0} style={{ width: '100%' }} suffix="RPM" placeholder={t('keys.unlimited')} data-testid="key-rpm" />
           </Form.Item>
           <Form.Item name="tpm" style={{ display: 'inline-block', width: 'calc(50% - 4px)', marginLeft: 8 }}>
-            <InputNumber min={1} precision={0} style={{ width: '100%' }} suffix="TPM" placeholder={t('keys.unlimited')} />
+            <InputNumber min={1} precision={0} style={{ width: '100%' }} suffix="TPM" placeholder={t('keys.unlimited')} data-testid="key-tpm" />
           </Form.Item>
         </Form.Item>
       </Form>

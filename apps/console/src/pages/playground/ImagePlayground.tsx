@@ -1,4 +1,4 @@
-import { useMemo, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Button, Card, Col, Form, Image, Input, InputNumber, Progress, Row, Select, Slider, Typography } from 'antd';
 import { DownloadOutlined, PictureOutlined, StopOutlined } from '@ant-design/icons';
 import { ApiError } from '../../api/client';
@@ -10,6 +10,9 @@ import { PageHeader } from '../../layout/PageHeader';
 import { downloadBlob, money } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { costOf, generateImages } from './relay';
+
+/** Names of image models; /api/models lists every model the account may use, text ones included. */
+const IMAGE_MODEL = /image|dall-e|(^|[^a-z])sd([^a-z]|$)|sdxl|stable|diffusion|flux|cogview|imagen|midjourney|kolors|wanx|seedream/i;
 
 const SIZES = ['256x256', '512x512', '768x768', '1024x1024', '1024x1792', '1792x1024'];
 
@@ -32,8 +35,13 @@ interface Shot {
 export default function ImagePlayground() {
   const { t } = useI18n();
   const models = useAsync(() => usage.models(), []);
-  const imageModels = useMemo(() => (models.data?.items ?? []).map((m) => m.id).filter((id) => /image|dall-e|sd|stable|flux|cogview|imagen|midjourney/i.test(id)), [models.data]);
+  const imageModels = useMemo(() => (models.data?.items ?? []).map((m) => m.id).filter((id) => IMAGE_MODEL.test(id)), [models.data]);
   const [form] = Form.useForm<Values>();
+  // The first image model is picked for the user: without a model the server falls back to
+  // OpenAI's default (dall-e-2), which a gateway without OpenAI does not serve.
+  useEffect(() => {
+    if (imageModels.length && !form.getFieldValue('model')) form.setFieldsValue({ model: imageModels[0] });
+  }, [imageModels, form]);
   const [busy, setBusy] = useState(false);
   const [elapsed, setElapsed] = useState(0);
   const [error, setError] = useState<unknown>();
@@ -54,6 +62,7 @@ export default function ImagePlayground() {
     try {
       const r = await generateImages({ model: v.model || undefined, prompt: v.prompt.trim(), negative_prompt: v.negative_prompt?.trim() || undefined, size: v.size, n: v.n, steps: v.steps }, ctrl.signal);
       const fresh = r.images.map((img) => ({ src: img.b64_json ? `data:image/png;base64,${img.b64_json}` : img.url ?? '', prompt: v.prompt, revised: img.revised_prompt })).filter((s) => s.src);
+      if (!fresh.length) throw new Error(t('image.noImages'));
       setShots((s) => [...fresh, ...s].slice(0, 40));
       setCost(await costOf(r.requestId));
     } catch (e) {
@@ -65,7 +74,8 @@ export default function ImagePlayground() {
     }
   }
 
-  const notBuilt = error instanceof ApiError && error.status === 404;
+  // Only an unknown route means "not deployed"; a 404 for an unknown model is a real error to show.
+  const notBuilt = error instanceof ApiError && error.missing;
 
   return (
     <>
@@ -75,7 +85,7 @@ export default function ImagePlayground() {
           <Card>
             <Form<Values> form={form} layout="vertical" onFinish={generate} initialValues={{ size: '512x512', n: 1, steps: 20 }} requiredMark={false} disabled={busy}>
               <Form.Item name="model" label={t('common.model')} extra={t('image.modelHelp')}>
-                <Select allowClear showSearch placeholder={t('image.defaultModel')} options={imageModels.map((m) => ({ value: m, label: m }))} />
+                <Select allowClear showSearch placeholder={t('image.defaultModel')} loading={models.loading} options={imageModels.map((m) => ({ value: m, label: m }))} data-testid="image-model" notFoundContent={t('image.noModels')} />
               </Form.Item>
               <Form.Item name="prompt" label={t('image.prompt')} rules={[{ required: true, whitespace: true, message: t('image.promptRequired') }, { max: 4000 }]}>
                 <Input.TextArea rows={4} placeholder={t('image.promptPlaceholder')} data-testid="image-prompt" />
@@ -111,13 +121,14 @@ export default function ImagePlayground() {
           </Card>
         </Col>
         <Col xs={24} lg={15} xl={16}>
-          <Card title={t('image.results')} extra={cost !== null && <Typography.Text type="secondary">{t('image.lastCost', { cost: money(cost) })}</Typography.Text>}>
+          <Card title={t('image.results')} extra={cost !== null && <Typography.Text type="secondary" data-testid="image-cost">{t('image.lastCost', { cost: money(cost) })}</Typography.Text>}>
             {busy && (
               <div style={{ marginBottom: 16 }}>
                 <Progress percent={100} status="active" showInfo={false} />
                 <Typography.Text type="secondary">{t('image.working', { s: elapsed })}</Typography.Text>
               </div>
             )}
+            {!models.loading && !imageModels.length && !models.error && <Alert type="info" showIcon style={{ marginBottom: 16 }} title={t('image.noModels')} />}
             {notBuilt ? <Alert type="info" showIcon title={t('image.notAvailable')} description={(error as Error).message} /> : <ErrorAlert error={error} style={{ marginBottom: 16 }} />}
             {!shots.length && !busy ? (
               <EmptyHint text={t('image.empty')} />
@@ -127,7 +138,7 @@ export default function ImagePlayground() {
                   {shots.map((s, i) => (
                     <Col xs={12} md={8} key={`${i}-${s.src.slice(-24)}`}>
                       <Card size="small" cover={<Image src={s.src} alt={s.prompt} style={{ aspectRatio: '1', objectFit: 'cover' }} />} styles={{ body: { padding: 8 } }}>
-                        <Button size="small" block icon={<DownloadOutlined />} onClick={() => download(s.src, i)}>
+                        <Button size="small" block icon={<DownloadOutlined />} href={s.src} download={fileName(i)} onClick={(e) => download(e, s.src, i)} data-testid="image-download">
                           {t('image.download')}
                         </Button>
                       </Card>
@@ -143,12 +154,20 @@ export default function ImagePlayground() {
   );
 }
 
-/** Data URLs and same-origin URLs download directly; a foreign URL is fetched first so it saves instead of navigating. */
-async function download(src: string, i: number) {
-  const name = `apigpt-image-${Date.now()}-${i + 1}.png`;
+const fileName = (i: number) => `apigpt-image-${i + 1}.png`;
+
+/**
+ * Data URLs and same-origin links (the gateway's own `/files/images/...`) download through the
+ * link's `download` attribute as they are. A link on another host ignores that attribute, so it is
+ * fetched and saved as a blob instead; if even that is refused (CORS), it opens in a new tab.
+ */
+async function download(e: React.MouseEvent, src: string, i: number) {
+  if (src.startsWith('data:') || new URL(src, location.href).origin === location.origin) return;
+  e.preventDefault();
   try {
-    const blob = await (await fetch(src)).blob();
-    downloadBlob(name, blob);
+    const res = await fetch(src);
+    if (!res.ok) throw new Error(String(res.status));
+    downloadBlob(fileName(i), await res.blob());
   } catch {
     window.open(src, '_blank', 'noopener');
   }

@@ -73,12 +73,31 @@ export interface ImageResult {
   requestId: string | null;
 }
 
-export async function generateImages(body: { model?: string; prompt: string; negative_prompt?: string; size: string; n: number; steps?: number }, signal: AbortSignal): Promise<ImageResult> {
+export interface ImageRequest {
+  model?: string;
+  prompt: string;
+  size: string;
+  n: number;
+  /** Stable Diffusion-style extras; providers that have no such setting ignore them. */
+  negative_prompt?: string;
+  steps?: number;
+}
+
+/**
+ * One `/v1/images/generations` call. Asks for `url`: the gateway stores the images and answers with
+ * signed links to itself (`/files/images/...`), which keeps big base64 strings out of the page. A
+ * provider that only makes base64 still answers with `b64_json`; both are handled.
+ */
+export async function generateImages(req: ImageRequest, signal: AbortSignal): Promise<ImageResult> {
+  const extra: Record<string, unknown> = {};
+  if (req.negative_prompt) extra.negative_prompt = req.negative_prompt;
+  if (req.steps) extra.steps = req.steps;
+  const body = { model: req.model, prompt: req.prompt, size: req.size, n: req.n, response_format: 'url', ...(Object.keys(extra).length ? { extra } : {}) };
   const res = await fetch('/v1/images/generations', {
     method: 'POST',
     credentials: 'same-origin',
     headers: PLAYGROUND_HEADERS,
-    body: JSON.stringify({ ...body, response_format: 'b64_json' }),
+    body: JSON.stringify(body),
     signal,
   });
   if (!res.ok) throw await errorFromResponse(res);
@@ -92,11 +111,16 @@ export async function generateImages(body: { model?: string; prompt: string; neg
  */
 export async function costOf(requestId: string | null): Promise<number | null> {
   if (!requestId) return null;
-  try {
-    const page = await usage.logs({ limit: 20 });
-    const row: RequestLog | undefined = page.items.find((l) => l.id === requestId);
-    return typeof row?.cost === 'number' ? row.cost : null;
-  } catch {
-    return null;
+  // The log is written moments after the answer (batched), so a missing row is asked for again.
+  for (let attempt = 0; attempt < 6; attempt++) {
+    try {
+      const page = await usage.logs({ limit: 20 });
+      const row: RequestLog | undefined = page.items.find((l) => l.id === requestId);
+      if (row) return typeof row.cost === 'number' ? row.cost : null;
+    } catch {
+      return null;
+    }
+    await new Promise((r) => setTimeout(r, 250 * (attempt + 1)));
   }
+  return null;
 }
