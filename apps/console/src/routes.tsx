@@ -4,11 +4,12 @@ import { Result, Spin } from 'antd';
 import { useSession } from './auth/session';
 import { useT } from './i18n';
 import { AppLayout } from './layout/AppLayout';
-import { AuthPage } from './pages/AuthPage';
-import { Dashboard } from './pages/Dashboard';
 
-// Everything but the first screens loads on demand: a user who never opens the playground or the
-// admin pages never downloads them (nor Markdown, highlight.js or the chart library for them).
+// Every page loads on demand: the frame (menu, header) paints first, and a page's own code (the
+// chart library for the dashboard, Markdown and highlight.js for the docs) comes with it, so the
+// login page does not wait for charts and a user who never opens the admin pages never downloads them.
+const AuthPage = lazy(() => import('./pages/AuthPage').then((m) => ({ default: m.AuthPage })));
+const Dashboard = lazy(() => import('./pages/Dashboard').then((m) => ({ default: m.Dashboard })));
 const Integration = lazy(() => import('./pages/Integration'));
 const Usage = lazy(() => import('./pages/Usage'));
 const Topup = lazy(() => import('./pages/Topup'));
