@@ -133,6 +133,7 @@ export const DEFAULT_PRICES: Price[] = [
   row('glm-4-air', 0.07, 0.07, 0.07, 4_095),
   row('glm-4-flash', 0.01, 0.01, 0.01, 4_095),
   row('glm-4v', 0.7, 0.7, 0.7, 1_024),
+  row('glm-4v-plus', 0.57, 0.57, 0.57, 1_024),
   row('embedding-3', 0.07, 0, 0.07, 0),
   row('chatglm3-6b', 0.05, 0.05, 0.05, 8_192),
   { ...row('cogview-3', 0, 0, 0, 0), perImage: p(14) },
