@@ -155,32 +155,17 @@ export class ChannelStore {
   }
 
   private toChannel(r: ChannelsTable): Channel {
-    return {
-      id: r.id,
-      provider: r.provider,
-      name: r.name,
-      baseUrl: r.base_url,
-      secret: r.secret_enc ? this.box.open(r.secret_enc) : null,
-      models: JSON.parse(r.models),
-      modelMap: JSON.parse(r.model_map),
-      groups: JSON.parse(r.groups),
-      settings: JSON.parse(r.settings),
-      weight: r.weight,
-      priority: r.priority,
-      enabled: r.enabled === 1,
-      disabledBy: (r.disabled_by as Channel['disabledBy']) ?? null,
-      simulated: r.simulated === 1,
-    };
+    return { ...common(r), secret: r.secret_enc ? this.box.open(r.secret_enc) : null };
   }
 }
 
-function toView(r: ChannelsTable): ChannelView {
+/** What the relay's and the API's views of a channel share: the row with its lists parsed. */
+function common(r: ChannelsTable): Omit<Channel, 'secret'> {
   return {
     id: r.id,
     provider: r.provider,
     name: r.name,
     baseUrl: r.base_url,
-    hasSecret: r.secret_enc !== null,
     models: JSON.parse(r.models),
     modelMap: JSON.parse(r.model_map),
     groups: JSON.parse(r.groups),
@@ -190,9 +175,11 @@ function toView(r: ChannelsTable): ChannelView {
     enabled: r.enabled === 1,
     disabledBy: (r.disabled_by as Channel['disabledBy']) ?? null,
     simulated: r.simulated === 1,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
   };
+}
+
+function toView(r: ChannelsTable): ChannelView {
+  return { ...common(r), hasSecret: r.secret_enc !== null, createdAt: r.created_at, updatedAt: r.updated_at };
 }
 
 function validate(input: Partial<ChannelInput>, creating: boolean): Partial<ChannelInput> {
