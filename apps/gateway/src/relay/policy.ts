@@ -1,22 +1,9 @@
-import type { KeyContext } from '../apps/keys.js';
+import type { RelayRequest } from './pipeline.js';
 import type { RequestLogRow, RequestLogWriter } from './request-log.js';
-import type { Dialect, Operation, Usage } from './types.js';
+import type { Usage } from './types.js';
 
-/** What the gateway knows about a call before it goes upstream. */
-export interface CallInfo {
-  key: KeyContext;
-  dialect: Dialect;
-  operation: Operation;
-  endpoint: string;
-  model: string;
-  stream: boolean;
-  body: Record<string, unknown>;
-  /** Prompt tokens as the gateway counts them. */
-  promptEstimate: number;
-  clientIp: string | null;
-  /** The browser's Origin header, if any (keys may be limited to some origins). */
-  origin?: string | null;
-}
+/** What the gateway knows about a call before it goes upstream: the request, and its prompt's tokens as the gateway counts them. */
+export type CallInfo = Omit<RelayRequest, 'clientWantsUsage'> & { promptEstimate: number };
 
 /** How the call ended: the log row to write and the usage to meter. */
 export interface CallOutcome {
