@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { App as AntApp, Button, Card, Drawer, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
+import { App as AntApp, Button, Card, Drawer, Form, Grid, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
 import { DeleteOutlined, EditOutlined, HistoryOutlined, MedicineBoxOutlined, PlusOutlined, ReloadOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { admin } from '../../api/endpoints';
 import type { Channel, ChannelEvent, ChannelHealth, ChannelTestResult, ChannelTimeouts, Provider } from '../../api/types';
@@ -245,14 +245,15 @@ const EVENT_KINDS: Record<string, { key: MessageKey; color: string }> = {
 /** A channel's health history, newest first: circuit changes, probes, automatic and manual enable / disable. */
 function HealthHistory({ channel, health, onClose }: { channel: Channel | null; health: ChannelHealth | undefined; onClose(): void }) {
   const { t, locale } = useI18n();
+  // Full width on phones: a 720 px panel would hang off a 390 px screen.
+  const wide = Grid.useBreakpoint().md;
   const events = useAsync(() => (channel ? admin.channelEvents(channel.id, 100) : Promise.resolve({ items: [] as ChannelEvent[] })), [channel?.id, health?.state, health?.enabled, health?.trips]);
   return (
     <Drawer
       open={!!channel}
       onClose={onClose}
       title={channel ? t('channels.historyTitle', { name: channel.name }) : ''}
-      size={720}
-      styles={{ wrapper: { maxWidth: '100vw' } }}
+      size={wide ? 720 : '100%'}
       extra={<Button icon={<ReloadOutlined />} onClick={events.reload} aria-label={t('common.refresh')} />}
     >
       {channel && (
@@ -270,7 +271,7 @@ function HealthHistory({ channel, health, onClose }: { channel: Channel | null; 
         pagination={false}
         data-testid="channel-events"
         locale={{ emptyText: <EmptyHint text={t('channels.noEvents')} /> }}
-        columns={[
+        columns={wide ? [
           { title: t('channels.eventTime'), dataIndex: 'created_at', width: 170, render: (v: number) => <Typography.Text style={{ whiteSpace: 'nowrap' }}>{dateTime(v, locale)}</Typography.Text> },
           {
             title: t('channels.eventKind'),
@@ -280,6 +281,20 @@ function HealthHistory({ channel, health, onClose }: { channel: Channel | null; 
               const known = EVENT_KINDS[k];
               return <Tag color={known?.color}>{known ? t(known.key) : k}</Tag>;
             },
+          },
+          { title: t('channels.eventDetail'), dataIndex: 'detail', render: (d: string) => <Typography.Text style={{ wordBreak: 'break-word' }}>{d || '—'}</Typography.Text> },
+        ] : [
+          // Phones: time and event stacked in one column, so the detail keeps a readable width.
+          {
+            title: t('channels.eventKind'),
+            dataIndex: 'kind',
+            width: 150,
+            render: (k: string, e) => (
+              <Space orientation="vertical" size={2}>
+                <Tag color={EVENT_KINDS[k]?.color}>{EVENT_KINDS[k] ? t(EVENT_KINDS[k].key) : k}</Tag>
+                <Typography.Text type="secondary" style={{ fontSize: 12 }}>{dateTime(e.created_at, locale)}</Typography.Text>
+              </Space>
+            ),
           },
           { title: t('channels.eventDetail'), dataIndex: 'detail', render: (d: string) => <Typography.Text style={{ wordBreak: 'break-word' }}>{d || '—'}</Typography.Text> },
         ]}
