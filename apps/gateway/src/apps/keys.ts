@@ -197,9 +197,9 @@ export interface KeyContext {
 }
 
 /**
- * The relay's key check with a cache that is exact, never stale: an entry is used only while the
- * database's change token is the one it was read under, so a key revoked by this process or any
- * other (the CLI included) fails on the very next request. Where the database offers no token
+ * The relay's key check with a cache that is never stale: an entry is used only while the
+ * database's change token is the one it was read under, so a key revoked by this process fails on the
+ * very next request, and one revoked by another (the CLI) within a millisecond. Where the database offers no token
  * (PostgreSQL), every call looks the key up.
  */
 export class KeyResolver {

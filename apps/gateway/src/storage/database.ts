@@ -56,8 +56,19 @@ function openSqlite(dataDir: string): DatabaseHandle {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, writes) }) });
   // data_version moves when another connection (the CLI, another process) commits; our own writes
   // are counted by the statement wrapper (request-log batches bypass it: they touch nothing cached).
+  // Asking SQLite costs a few µs, so its answer is reused for one millisecond: another process's
+  // commit is seen within 1 ms, this process's own writes at once.
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
-  const changeToken = () => `${dataVersion.get() as number}:${writes.count}`;
+  let version = 0;
+  let askedAt = -Infinity;
+  const changeToken = () => {
+    const now = performance.now();
+    if (now - askedAt >= 1) {
+      version = dataVersion.get() as number;
+      askedAt = now;
+    }
+    return `${version}:${writes.count}`;
+  };
   return { db, dialect: 'sqlite', insertMany: sqliteInsertMany(sqlite), changeToken, describe: `SQLite ${file}`, close: () => db.destroy() };
 }
 
