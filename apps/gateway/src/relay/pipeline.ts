@@ -126,14 +126,19 @@ export class Relay {
     const { retry, gate: health } = this.deps;
     const attempts: AttemptRecord[] = [];
     const retryAfter = new Map<string, number | undefined>();
-    // Channels whose own key the provider refused: another channel may serve, this one will not.
-    const refused = new Set<string>();
+    // Channels this call will not try again: the provider refused the channel's own key, or the
+    // channel was the one probe of a resting circuit and failed (its circuit is open again).
+    const skip = new Set<string>();
+    const failed = (id: string, reason: string) => {
+      health.failed(id, gate, reason);
+      if (gate?.probes.has(id)) skip.add(id);
+    };
     let lastError: GatewayError | null = null;
     const plan = attemptOrder(routes, retry.maxAttempts);
     for (let i = 0; i < plan.length && !ac.signal.aborted; i++) {
       const { route, repeat } = plan[i];
       const id = route.channel.id;
-      if (refused.has(id)) continue;
+      if (skip.has(id)) continue;
       if (repeat) {
         const wait = backoffMs(retry, Math.floor(i / routes.length) - 1, retryAfter.get(id));
         if (wait === null || !(await sleep(wait, ac.signal))) break;
@@ -154,7 +159,7 @@ export class Relay {
         attempt(null, lastError.code);
         if (ac.signal.aborted) break;
         if (lastError.kind === 'invalid_request') break; // the call cannot be expressed for this provider; not the channel's fault
-        health.failed(id, gate, lastError.message);
+        failed(id, lastError.message);
         continue; // a transport failure is always worth another attempt
       }
       if (upstream.status >= 400) {
@@ -164,10 +169,11 @@ export class Relay {
         attempt(upstream.status, failure.error.code);
         retryAfter.set(id, retryAfterSeconds(upstream.headers));
         health.report(id, gate, upstream.status);
+        if (gate?.probes.has(id) && (upstream.status >= 500 || upstream.status === 429 || upstream.status === 408)) skip.add(id);
         if (upstream.status === 401 || upstream.status === 403) {
           // The provider refused the channel's own key: nothing will work until an admin fixes it,
           // but another channel may well serve the call.
-          refused.add(id);
+          skip.add(id);
           continue;
         }
         if (retry.statuses.has(upstream.status) || (failure.retryable && upstream.status >= 500)) continue;
@@ -177,7 +183,7 @@ export class Relay {
         if (req.stream) {
           const ok = await this.pipeStream(req, codec, upstream, res, log, started, promptEstimate, admission, ac, translation, { attempts, attempt, directive: ckey ? { key: ckey, ttlMs: directive!.ttlMs } : null });
           if (ok) health.succeeded(id, gate);
-          else health.failed(id, gate, 'stream broke');
+          else failed(id, 'stream broke');
           return null;
         }
         const reply = await this.readBody(req, codec, upstream, log, promptEstimate, translation);
@@ -197,7 +203,7 @@ export class Relay {
         if (res.headersSent) throw e; // a stream already answered; pipeStream settled it
         lastError = e;
         attempt(502, e.code);
-        health.failed(id, gate, e.message);
+        failed(id, e.message);
         continue;
       }
     }

@@ -198,6 +198,24 @@ describe('circuit breaker and health', () => {
     expect(served(c)).toBe(before);
   });
 
+  it('the background probe alone can disable a channel that keeps failing, and a failed probe re-opens its circuit once', async () => {
+    const [a, b] = await sims(2);
+    a.setDefaults({ fault: { kind: 'status', status: 500 } });
+    const { t, client } = await gateway([channel(a, 'a', { priority: 10 }), channel(b, 'b')], { circuitFailures: 1, circuitCooldownMs: 100, autoDisableAfterTrips: 3, retryMaxAttempts: 3 });
+    const id = (await t.gw.services.channels.list()).find((c) => c.name === 'a')!.id;
+    await chat(client); // trip 1 (served by b)
+    await new Promise((r) => setTimeout(r, 150));
+    await chat(client); // a's probe fails inside a call that then retries: a is not tried again in it
+    expect(served(a)).toBe(2);
+    await new Promise((r) => setTimeout(r, 150));
+    await t.api('POST', '/api/admin/health/check', undefined, { token: t.rootToken }); // background probe fails: trip 3
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await t.gw.services.channels.get(id)).toMatchObject({ enabled: false, disabledBy: 'health' });
+    const kinds = (await t.gw.services.health.events.list(id)).map((e) => e.kind).reverse();
+    expect(kinds.filter((k) => k === 'circuit_open')).toHaveLength(3);
+    expect(kinds.at(-1)).toBe('auto_disabled');
+  });
+
   it('circuit state is shared: a second gateway process on the same Redis skips a channel the first one opened', async () => {
     const [a, b] = await sims(2);
     a.setDefaults({ fault: { kind: 'status', status: 500 } });

@@ -75,7 +75,9 @@ export class HealthMonitor {
           } else this.events.record(view.id, 'circuit_closed', 'background probe passed');
         } else {
           this.events.record(view.id, 'probe_failed', result.message);
-          if (!healthDisabled) await this.circuit.onFailure(view.id, { allowed: [view.id], probes: new Set([view.id]), failures: new Map() }, `background probe: ${result.message}`);
+          // A failed probe re-opens the circuit: one more trip, which may disable the channel.
+          if (!healthDisabled && (await this.circuit.onFailure(view.id, { allowed: [view.id], probes: new Set([view.id]), failures: new Map() }, `background probe: ${result.message}`)))
+            await this.onCircuitOpened(view.id);
         }
       } catch (err) {
         this.log.error(`health probe of channel ${view.id} failed`, err);
