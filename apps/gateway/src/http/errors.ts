@@ -41,3 +41,9 @@ export function writeErrorResponse(res: ServerResponse, r: ErrorResponse): void 
   res.writeHead(r.status, { 'content-type': 'application/json; charset=utf-8', ...r.headers });
   res.end(JSON.stringify(r.body));
 }
+
+/** A ready-made non-streamed relay answer, written straight to the socket. */
+export function writeReply(res: ServerResponse, r: { status: number; contentType: string; body: Buffer; headers: Record<string, string> }): void {
+  res.writeHead(r.status, { ...r.headers, 'content-type': r.contentType, 'content-length': String(r.body.length) });
+  res.end(r.body);
+}

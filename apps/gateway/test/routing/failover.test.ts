@@ -213,7 +213,7 @@ describe('circuit breaker and health', () => {
     expect(await t.gw.services.channels.get(id)).toMatchObject({ enabled: false, disabledBy: 'health' });
     const kinds = (await t.gw.services.health.events.list(id)).map((e) => e.kind).reverse();
     expect(kinds.filter((k) => k === 'circuit_open')).toHaveLength(3);
-    expect(kinds.at(-1)).toBe('auto_disabled');
+    expect(kinds).toContain('auto_disabled');
   });
 
   it('circuit state is shared: a second gateway process on the same Redis skips a channel the first one opened', async () => {

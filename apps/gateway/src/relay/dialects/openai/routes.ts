@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../../core/errors.js';
 import type { KeyContext } from '../../../apps/keys.js';
-import { toErrorResponse, writeErrorResponse } from '../../../http/errors.js';
+import { toErrorResponse, writeErrorResponse, writeReply } from '../../../http/errors.js';
 import type { Services } from '../../../services.js';
 import type { Operation } from '../../types.js';
 import { ChatCompletionRequest, CompletionRequest, EmbeddingRequest, ModelList, OpenAIErrorBody } from './schemas.js';
@@ -60,15 +60,15 @@ async function relay(
   reply: FastifyReply,
   call: { key: KeyContext; operation: Operation; endpoint: string; body: Record<string, unknown>; stream: boolean; clientWantsUsage: boolean },
 ) {
-  if (call.stream) reply.hijack();
+  // The relay answers on the raw response: its bytes are ready-made, and Fastify's reply pipeline
+  // (hooks, serialisation checks) would cost more than the write itself on this hot path.
+  reply.hijack();
   try {
     const result = await services.relay.run({ dialect: 'openai', model: String(call.body.model), clientIp: request.ip ?? null, origin: request.headers.origin ?? null, ...call }, reply.raw);
-    if (!result) return reply;
-    return reply.code(result.status).headers(result.headers).header('content-type', result.contentType).send(result.body);
+    if (result) writeReply(reply.raw, result);
   } catch (err) {
     // A hijacked reply bypasses Fastify's error handler, so it is rendered here.
-    if (!call.stream) throw err;
     writeErrorResponse(reply.raw, toErrorResponse(err, 'openai', services.relay.codecs, services.log));
-    return reply;
   }
+  return reply;
 }
