@@ -190,7 +190,7 @@ export class Relay {
         attempt(200, null);
         health.succeeded(id, gate);
         res.off('close', onClose);
-        log.attempt_log = JSON.stringify(attempts);
+        log.attempt_log = attemptLog(attempts);
         admission.settle({ usage: reply.usage, failed: false, log: finish(log, started, 200) });
         const headers: Record<string, string> = { 'x-request-id': log.id };
         if (ckey) {
@@ -211,7 +211,7 @@ export class Relay {
     const error = ac.signal.aborted
       ? new GatewayError('upstream', 'The client closed the connection.', { status: 499, code: 'client_closed' })
       : (lastError ?? new GatewayError('upstream', 'No channel could serve the request.', { code: 'no_channel' }));
-    log.attempt_log = JSON.stringify(attempts);
+    log.attempt_log = attemptLog(attempts);
     admission.settle({ usage: ZERO_USAGE, failed: true, log: finish(log, started, error.status, error) });
     throw error;
   }
@@ -321,7 +321,7 @@ export class Relay {
     const error = clientGone ? new GatewayError('upstream', 'The client closed the connection.', { code: 'client_closed' }) : failure ?? (tap.inBandError ? new GatewayError('upstream', tap.inBandError.slice(0, 500), { code: 'upstream_stream_error' }) : undefined);
     if (clientGone) upstream.body.destroy();
     record.attempt(status, error?.code ?? null);
-    log.attempt_log = JSON.stringify(record.attempts);
+    log.attempt_log = attemptLog(record.attempts);
     admission.settle({ usage, failed: false, log: finish(log, started, status, error) });
     const ok = status === 200;
     if (ok && sent && record.directive)
@@ -368,6 +368,14 @@ interface AttemptRecord {
   status: number | null;
   code: string | null;
   ms: number;
+}
+
+/**
+ * The per-attempt record, kept when it says more than the row itself: several attempts, or a
+ * failure. A single successful attempt is the row's channel, status and latency already.
+ */
+function attemptLog(attempts: AttemptRecord[]): string | null {
+  return attempts.length > 1 || (attempts.length === 1 && attempts[0].status !== 200) ? JSON.stringify(attempts) : null;
 }
 
 /** Bookkeeping a stream shares with `run`: the attempt log and whether to cache the answer. */
