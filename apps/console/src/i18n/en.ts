@@ -309,7 +309,7 @@ A call's cost = the model's price (per 1K input and output tokens, or per image)
 
 Each key can carry its own credit limit, expiry, model list, IP and origin lists, and RPM/TPM limits.`,
 
-  'channels.subtitle': 'Upstream providers. Lower priority numbers are tried first; weights share traffic inside a priority.',
+  'channels.subtitle': 'Upstream providers. Higher priority numbers are tried first; weights share traffic inside a priority.',
   'channels.create': 'Add channel',
   'channels.edit': 'Edit channel {name}',
   'channels.empty': 'No channels: no model can be called yet. Add one for your provider.',
@@ -329,7 +329,7 @@ Each key can carry its own credit limit, expiry, model list, IP and origin lists
   'channels.groups': 'User groups',
   'channels.groupsHelp': 'Comma-separated. Empty serves every group.',
   'channels.priority': 'Priority',
-  'channels.priorityHelp': 'Lower is tried first',
+  'channels.priorityHelp': 'Higher is tried first',
   'channels.weight': 'Weight',
   'channels.weightHelp': 'Share within a priority',
   'channels.enabledCol': 'Enabled',

@@ -308,7 +308,7 @@ client = Client(api_key="sk-...", base_url="{baseUrl}")
 
 每个密钥都可以单独设置额度上限、过期时间、模型列表、IP 与来源白名单，以及 RPM/TPM 限制。`,
 
-  'channels.subtitle': '上游供应商。优先级数字越小越先尝试；同一优先级内按权重分配流量。',
+  'channels.subtitle': '上游供应商。优先级数字越大越先尝试；同一优先级内按权重分配流量。',
   'channels.create': '添加渠道',
   'channels.edit': '编辑渠道 {name}',
   'channels.empty': '没有渠道：目前无法调用任何模型。请为你的供应商添加一个。',
@@ -328,7 +328,7 @@ client = Client(api_key="sk-...", base_url="{baseUrl}")
   'channels.groups': '用户分组',
   'channels.groupsHelp': '逗号分隔，留空表示服务所有分组。',
   'channels.priority': '优先级',
-  'channels.priorityHelp': '越小越先尝试',
+  'channels.priorityHelp': '越大越先尝试',
   'channels.weight': '权重',
   'channels.weightHelp': '同优先级内的流量占比',
   'channels.enabledCol': '启用',
