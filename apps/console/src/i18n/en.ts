@@ -298,9 +298,9 @@ Ready-to-paste examples with your own key are on the **API Integration** page.`,
 | --- | --- | --- |
 | 400 | the request is malformed | read \`message\` and \`param\` |
 | 401 | missing or wrong key | check the key; it may have been revoked |
-| 402 / 403 | balance, key limit or permission | top up, or check the key's limits |
+| 403 | the model, IP or origin is not allowed for this key or group, or the model has no price | check the key's limits, or ask an administrator |
 | 404 | unknown model or route | list models with \`GET /v1/models\` |
-| 429 | rate limit | wait for \`Retry-After\` seconds |
+| 429 | rate limit (\`rate_limit_exceeded\`), or not enough credit (\`insufficient_quota\`) | wait for \`Retry-After\` seconds; for credit, top up (retrying does not help) |
 | 5xx | upstream failure | retry later; the gateway already tried other channels |`,
   'docs.billing': 'Billing',
   'docs.billingBody': `Credit is counted in points (P). New accounts get a trial grant; more comes from redemption codes (**Top-up**).
