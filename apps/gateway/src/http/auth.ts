@@ -21,6 +21,7 @@ export function keyFromRequest(req: FastifyRequest, dialect: Dialect): string | 
   const auth = h.authorization;
   if (typeof auth === 'string' && auth.slice(0, 7).toLowerCase() === 'bearer ') return auth.slice(7).trim();
   if (dialect === 'openai' && typeof h['api-key'] === 'string') return h['api-key']; // Azure-style clients
+  if (typeof h['x-api-key'] === 'string') return h['x-api-key']; // Anthropic's SDK on shared paths (/v1/models)
   return undefined;
 }
 

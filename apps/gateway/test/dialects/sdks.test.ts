@@ -26,6 +26,21 @@ describe('official SDKs across dialects', () => {
   afterAll(() => t?.close());
 
   describe('@anthropic-ai/sdk', () => {
+    it('models.list and models.retrieve in Anthropic\'s shape (same path as OpenAI\'s, told apart by anthropic-version)', async () => {
+      const ids: string[] = [];
+      for await (const m of anthropic.models.list()) {
+        expect(m.type).toBe('model');
+        ids.push(m.id);
+      }
+      expect(ids).toContain('m-openai');
+      const one = await anthropic.models.retrieve('m-openai');
+      expect(one).toMatchObject({ type: 'model', id: 'm-openai' });
+      // The OpenAI SDK still gets OpenAI's shape from the same route.
+      const openaiIds: string[] = [];
+      for await (const m of openai.models.list()) openaiIds.push(m.id);
+      expect(openaiIds).toEqual([...ids].sort());
+    });
+
     it('messages.create to an OpenAI channel, with system and usage', async () => {
       const msg = await anthropic.messages.create({ model: 'm-openai', max_tokens: 200, system: 'Be brief.', messages: [{ role: 'user', content: 'Hi there' }] });
       expect(msg.type).toBe('message');

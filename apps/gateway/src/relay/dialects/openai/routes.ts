@@ -4,7 +4,8 @@ import type { KeyContext } from '../../../apps/keys.js';
 import { toErrorResponse, writeErrorResponse, writeReply } from '../../../http/errors.js';
 import type { Services } from '../../../services.js';
 import type { Operation } from '../../types.js';
-import { ChatCompletionRequest, CompletionRequest, EmbeddingRequest, ModelList, OpenAIErrorBody } from './schemas.js';
+import { Type } from '@sinclair/typebox';
+import { AnthropicModelList, ChatCompletionRequest, CompletionRequest, EmbeddingRequest, ModelList, OpenAIErrorBody } from './schemas.js';
 
 const ENDPOINTS: { path: string; operation: Operation; schema: object; summary: string }[] = [
   { path: '/v1/chat/completions', operation: 'chat', schema: ChatCompletionRequest, summary: 'Chat completion (OpenAI-compatible), plain or streamed' },
@@ -36,9 +37,11 @@ export function registerOpenAIRoutes(app: FastifyInstance, services: Services): 
     });
   }
 
-  app.get('/v1/models', { config, schema: { tags: ['OpenAI dialect'], summary: 'Models this key may use', response: { 200: ModelList, ...errorResponses }, security: [{ bearer: [] }] } }, async (request) => {
+  app.get('/v1/models', { config, schema: { tags: ['OpenAI dialect'], summary: 'Models this key may use', response: { 200: Type.Union([ModelList, AnthropicModelList]), ...errorResponses }, security: [{ bearer: [] }] } }, async (request) => {
     const key = request.apiKey!;
     const models = await services.router.models(key.group);
+    // Anthropic's SDK lists models at the same path; its `anthropic-version` header tells it apart.
+    if (request.headers['anthropic-version']) return anthropicModelList(models.map((m) => m.id));
     return { object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: MODEL_EPOCH, owned_by: m.ownedBy })) };
   });
 
@@ -47,12 +50,22 @@ export function registerOpenAIRoutes(app: FastifyInstance, services: Services): 
     const id = (request.params as { model: string }).model;
     const m = (await services.router.models(key.group)).find((x) => x.id === id);
     if (!m) throw new GatewayError('not_found', `The model \`${id}\` does not exist or you do not have access to it.`, { param: 'model', code: 'model_not_found' });
+    if (request.headers['anthropic-version']) return anthropicModel(m.id);
     return { id: m.id, object: 'model', created: MODEL_EPOCH, owned_by: m.ownedBy };
   });
 }
 
 /** A stable `created` for listed models: the gateway does not know when a provider made them. */
 const MODEL_EPOCH = 1_700_000_000;
+
+/** Anthropic's model objects (`GET /v1/models` with `anthropic-version`). */
+function anthropicModel(id: string) {
+  return { type: 'model', id, display_name: id, created_at: new Date(MODEL_EPOCH * 1000).toISOString() };
+}
+
+function anthropicModelList(ids: string[]) {
+  return { data: ids.map(anthropicModel), has_more: false, first_id: ids[0] ?? null, last_id: ids.at(-1) ?? null };
+}
 
 async function relay(
   services: Services,

@@ -87,3 +87,11 @@ export const ModelList = Type.Object({
   object: Type.Literal('list'),
   data: Type.Array(Type.Object({ id: Type.String(), object: Type.Literal('model'), created: Type.Integer(), owned_by: Type.String() })),
 });
+
+/** The same list as Anthropic's SDK reads it. */
+export const AnthropicModelList = Type.Object({
+  data: Type.Array(Type.Object({ type: Type.Literal('model'), id: Type.String(), display_name: Type.String(), created_at: Type.String() })),
+  has_more: Type.Boolean(),
+  first_id: Type.Union([Type.String(), Type.Null()]),
+  last_id: Type.Union([Type.String(), Type.Null()]),
+});
