@@ -114,12 +114,20 @@ export class Relay {
         res.off('close', onClose);
         return await this.replay(cached, req, res, log, started, await this.deps.policy.admit(info));
       }
-      ({ items: routes, admitted: gate } = await this.deps.gate.admit(routes, (r) => r.channel.id, req.model));
       admission = await this.deps.policy.admit(info);
     } catch (err) {
       res.off('close', onClose);
       const e = asGatewayError(err);
       this.deps.logWriter.push(finish(log, started, e.status, e));
+      throw e;
+    }
+    // After admission, so a refused call never takes a resting channel's single probe.
+    try {
+      ({ items: routes, admitted: gate } = await this.deps.gate.admit(routes, (r) => r.channel.id, req.model));
+    } catch (err) {
+      res.off('close', onClose);
+      const e = asGatewayError(err);
+      admission.settle({ usage: ZERO_USAGE, failed: true, log: finish(log, started, e.status, e) });
       throw e;
     }
 
