@@ -211,7 +211,7 @@ export class ImagePipeline {
     let admission: Admission;
     try {
       const prepared = await prepare();
-      ({ items: candidates, admitted } = await this.deps.gate.admit(prepared.candidates, (c) => c.route.channel.id, req.model));
+      candidates = prepared.candidates;
       req.body = prepared.pricing;
       log.model_requested = req.model;
       admission = await this.deps.policy.admit({ ...req, promptEstimate });
@@ -219,6 +219,14 @@ export class ImagePipeline {
       const e = asGatewayError(err);
       log.model_requested = req.model || null;
       this.deps.logWriter.push(finish(log, started, e.status, e));
+      throw e;
+    }
+    // After admission, so a refused call never takes a resting channel's single probe.
+    try {
+      ({ items: candidates, admitted } = await this.deps.gate.admit(candidates, (c) => c.route.channel.id, req.model));
+    } catch (err) {
+      const e = asGatewayError(err);
+      admission.settle({ usage: ZERO_USAGE, failed: true, log: finish(log, started, e.status, e) });
       throw e;
     }
     let lastError: GatewayError | null = null;
