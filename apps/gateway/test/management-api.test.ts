@@ -44,6 +44,23 @@ describe('management API: accounts, apps, keys, channels, OpenAPI', () => {
     expect((await t.api('GET', '/api/auth/me', undefined, { cookie })).status).toBe(401);
   });
 
+  it('a user changes their own password: the old one stops working, other sessions end, this one continues', async () => {
+    const email = 'pw-change@test.local';
+    const { cookie } = await t.signup(email, 'first-password-1');
+    const other = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'first-password-1' }) });
+    const otherCookie = other.headers.get('set-cookie')!.split(';')[0];
+    const wrong = await t.api<{ error: { param: string } }>('POST', '/api/auth/password', { currentPassword: 'nope-nope-1', newPassword: 'second-password-2' }, { cookie });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.param).toBe('currentPassword');
+    const res = await fetch(`${t.url}/api/auth/password`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ currentPassword: 'first-password-1', newPassword: 'second-password-2' }) });
+    expect(res.status).toBe(200);
+    const fresh = res.headers.get('set-cookie')!.split(';')[0];
+    expect((await t.api('GET', '/api/auth/me', undefined, { cookie: fresh })).status).toBe(200);
+    expect((await t.api('GET', '/api/auth/me', undefined, { cookie: otherCookie })).status).toBe(401);
+    expect((await t.api('POST', '/api/auth/login', { email, password: 'first-password-1' })).status).toBe(401);
+    expect((await t.api('POST', '/api/auth/login', { email, password: 'second-password-2' })).status).toBe(200);
+  });
+
   it('apps and keys: create (key shown once), name, list, revoke; deleting an app revokes its keys', async () => {
     const { cookie } = await t.signup();
     const created = await t.api<{ app: { id: string }; key: { key: string; record: { id: string; prefix: string } } }>('POST', '/api/apps', { name: 'My App', description: 'demo' }, { cookie });

@@ -25,6 +25,7 @@ export const auth = {
   login: (email: string, password: string) => api.post<{ user: User }>('/api/auth/login', { email, password }),
   signup: (email: string, password: string, displayName?: string) => api.post<{ user: User }>('/api/auth/signup', { email, password, ...(displayName ? { displayName } : {}) }),
   logout: () => api.post<{ ok: boolean }>('/api/auth/logout'),
+  changePassword: (currentPassword: string, newPassword: string) => api.post<{ ok: boolean }>('/api/auth/password', { currentPassword, newPassword }),
 };
 
 export const apps = {

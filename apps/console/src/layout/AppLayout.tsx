@@ -3,11 +3,12 @@ import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { Button, Drawer, Dropdown, Grid, Layout, Menu, Space, Spin, Typography, type MenuProps } from 'antd';
 import {
   ApiOutlined, AppstoreOutlined, BarChartOutlined, BookOutlined, ClusterOutlined, CommentOutlined, CreditCardOutlined, DashboardOutlined,
-  FileSearchOutlined, GiftOutlined, LogoutOutlined, MenuOutlined, PictureOutlined, SettingOutlined, TagsOutlined, TeamOutlined, UserOutlined,
+  FileSearchOutlined, GiftOutlined, LockOutlined, LogoutOutlined, MenuOutlined, PictureOutlined, SettingOutlined, TagsOutlined, TeamOutlined, UserOutlined,
 } from '@ant-design/icons';
 import { useSession } from '../auth/session';
 import { useT, type MessageKey } from '../i18n';
 import { LanguageSwitch } from './LanguageSwitch';
+import { ChangePasswordModal } from './ChangePassword';
 
 interface NavItem {
   path: string;
@@ -45,6 +46,7 @@ export function AppLayout() {
   const mobile = !screens.md;
   const [drawer, setDrawer] = useState(false);
   const [collapsed, setCollapsed] = useState(false);
+  const [passwordOpen, setPasswordOpen] = useState(false);
   const location = useLocation();
   const navigate = useNavigate();
 
@@ -67,9 +69,11 @@ export function AppLayout() {
     items: [
       { key: 'email', label: user?.email, disabled: true, icon: <UserOutlined /> },
       { type: 'divider' },
+      { key: 'password', label: t('auth.changePassword'), icon: <LockOutlined /> },
       { key: 'logout', label: t('auth.logout'), icon: <LogoutOutlined />, danger: true },
     ],
     onClick: async ({ key }) => {
+      if (key === 'password') setPasswordOpen(true);
       if (key === 'logout') {
         await logout();
         navigate('/login');
@@ -79,6 +83,7 @@ export function AppLayout() {
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
+      <ChangePasswordModal open={passwordOpen} onClose={() => setPasswordOpen(false)} />
       {mobile ? (
         <Drawer placement="left" open={drawer} onClose={() => setDrawer(false)} size={260} styles={{ body: { padding: 0 } }} title="APIGPT">
           {menu}

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { authenticate, createUser } from '../accounts/users.js';
+import { authenticate, createUser, updateUser } from '../accounts/users.js';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from '../accounts/sessions.js';
 import { GatewayError } from '../core/errors.js';
 import { sessionCookie } from '../http/cookies.js';
@@ -34,6 +34,22 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
   app.post('/api/auth/logout', { config: { auth: 'public' }, schema: { tags, summary: 'Log out', response: { 200: Ok } } }, async (req, reply) => {
     if (req.principal?.sessionToken) await deleteSession(db, req.principal.sessionToken);
     reply.header('set-cookie', sessionCookie(SESSION_COOKIE, '', { maxAgeSec: 0, secure: req.protocol === 'https' }));
+    return { ok: true };
+  });
+
+  app.post('/api/auth/password', {
+    schema: { tags, summary: 'Change my password (signs out my other sessions)', body: Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Type.String({ minLength: 8, maxLength: 256 }) }), response: { 200: Ok } },
+  }, async (req, reply) => {
+    const me = principal(req);
+    if (me.via !== 'session') throw new GatewayError('permission', 'Change the password from a console session.', { code: 'session_required' });
+    const body = req.body as { currentPassword: string; newPassword: string };
+    await authenticate(db, me.user.email, body.currentPassword).catch(() => {
+      throw new GatewayError('invalid_request', 'The current password is wrong.', { param: 'currentPassword', code: 'wrong_password' });
+    });
+    // Changing the password ends every session of the account; this one gets a fresh cookie.
+    await updateUser(db, me.user.id, { password: body.newPassword });
+    const { token } = await createSession(db, me.user.id);
+    reply.header('set-cookie', cookie(token, req.protocol === 'https'));
     return { ok: true };
   });
 

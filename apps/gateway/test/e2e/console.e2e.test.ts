@@ -560,6 +560,24 @@ describe('web console (Chromium)', { timeout: 60_000 }, () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it('changes the password from the user menu; the new one logs in, the old one no longer does', async () => {
+    await page.goto(`${t.url}/`);
+    await page.getByTestId('user-menu').click();
+    await page.getByRole('menuitem', { name: 'Change password' }).click();
+    await page.getByTestId('password-current').fill('not-my-password');
+    await page.getByTestId('password-new').fill('a-new-password-9');
+    await page.getByTestId('password-confirm').fill('a-new-password-9');
+    await page.getByTestId('password-save').click();
+    await poll(() => page.getByText('The current password is wrong.').isVisible()).toBe(true);
+    await page.getByTestId('password-current').fill(PASSWORD);
+    await page.getByTestId('password-save').click();
+    await poll(() => page.getByText('Password changed.', { exact: false }).isVisible()).toBe(true);
+    expect((await t.api('POST', '/api/auth/login', { email, password: PASSWORD })).status).toBe(401);
+    expect((await t.api('POST', '/api/auth/login', { email, password: 'a-new-password-9' })).status).toBe(200);
+    // This browser's session survived the change.
+    expect((await t.api('GET', '/api/auth/me', undefined, { cookie: await userCookie() })).status).toBe(200);
+  });
+
   it('logs out, and admin pages stay closed to a normal user', async () => {
     await page.goto(`${t.url}/admin/users`);
     await page.getByText('This page is for administrators.').waitFor();
