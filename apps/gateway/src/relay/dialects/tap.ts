@@ -1,4 +1,5 @@
 import { SseSplitter } from '../sse.js';
+import { estimatedUsage } from '../canonical/util.js';
 import type { Usage } from '../types.js';
 import type { StreamTap } from './types.js';
 
@@ -22,6 +23,25 @@ export abstract class EventTap implements StreamTap {
     return rest ? this.onEvent(rest) : '';
   }
 
+  /** The provider's own usage report, once seen (always preferred to counting). */
+  protected reported: Usage | null = null;
+  /** Events that carry produced text, kept unparsed: parsed only if the provider never reports usage. */
+  protected readonly produced: string[] = [];
+
   protected abstract onEvent(raw: string): string;
-  abstract usage(promptEstimate: number): Usage;
+  /** The text one kept event produced (for the gateway's own count). */
+  protected abstract producedText(data: unknown): string;
+
+  usage(promptEstimate: number): Usage {
+    if (this.reported) return this.reported;
+    let text = '';
+    for (const d of this.produced) {
+      try {
+        text += this.producedText(JSON.parse(d));
+      } catch {
+        /* a malformed event produced nothing countable */
+      }
+    }
+    return estimatedUsage(promptEstimate, text);
+  }
 }

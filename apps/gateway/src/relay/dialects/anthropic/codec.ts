@@ -40,8 +40,11 @@ function estimatePrompt(operation: Operation, body: Record<string, unknown>): nu
  * counted only if the provider never reported usage.
  */
 class AnthropicStreamTap extends EventTap {
-  private reported: Usage | null = null;
-  private readonly deltas: string[] = [];
+  protected producedText(d: unknown): string {
+    const delta = (d as { delta?: { text?: string; partial_json?: string } }).delta;
+    return delta?.text ?? delta?.partial_json ?? '';
+  }
+
 
   protected onEvent(raw: string): string {
     const ev = parseSseEvent(raw);
@@ -55,23 +58,10 @@ class AnthropicStreamTap extends EventTap {
       } catch {
         /* forwarded as it is; the client's parser will judge it */
       }
-    } else if (name === 'content_block_delta') this.deltas.push(ev.data);
+    } else if (name === 'content_block_delta') this.produced.push(ev.data);
     else if (name === 'message_stop') this.complete = true;
     else if (name === 'error') this.inBandError = ev.data;
     return `${ev.event !== null ? `event: ${ev.event}\n` : ''}data: ${ev.data}\n\n`;
   }
 
-  usage(promptEstimate: number): Usage {
-    if (this.reported) return this.reported;
-    let produced = '';
-    for (const d of this.deltas) {
-      try {
-        const delta = (JSON.parse(d) as { delta?: { text?: string; partial_json?: string } }).delta;
-        produced += delta?.text ?? delta?.partial_json ?? '';
-      } catch {
-        /* nothing countable */
-      }
-    }
-    return estimatedUsage(promptEstimate, produced);
-  }
 }

@@ -47,8 +47,10 @@ function estimatePrompt(operation: Operation, body: Record<string, unknown>): nu
  * the authoritative one.
  */
 class GeminiStreamTap extends EventTap {
-  private reported: Usage | null = null;
-  private readonly datas: string[] = [];
+  protected producedText(d: unknown): string {
+    return ((d as { candidates?: { content?: Content }[] }).candidates ?? []).map((c) => textOf(c.content?.parts)).join('');
+  }
+
 
   protected onEvent(raw: string): string {
     const ev = parseSseEvent(raw) ?? (raw.trim().startsWith('{') ? { event: null, data: raw.trim() } : null);
@@ -57,7 +59,7 @@ class GeminiStreamTap extends EventTap {
       this.inBandError = ev.data;
       return `data: ${ev.data}\n\n`;
     }
-    this.datas.push(ev.data);
+    this.produced.push(ev.data);
     if (ev.data.includes('"finishReason"')) this.complete = true;
     if (ev.data.includes('"usageMetadata"')) {
       try {
@@ -69,16 +71,4 @@ class GeminiStreamTap extends EventTap {
     return `data: ${ev.data}\n\n`;
   }
 
-  usage(promptEstimate: number): Usage {
-    if (this.reported) return this.reported;
-    let produced = '';
-    for (const d of this.datas) {
-      try {
-        for (const c of (JSON.parse(d) as { candidates?: { content?: Content }[] }).candidates ?? []) produced += textOf(c.content?.parts);
-      } catch {
-        /* nothing countable */
-      }
-    }
-    return estimatedUsage(promptEstimate, produced);
-  }
 }

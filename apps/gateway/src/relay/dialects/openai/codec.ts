@@ -1,4 +1,3 @@
-import type { GatewayError } from '../../../core/errors.js';
 import { countChatTokens, countTokens, textOf } from '../../tokens.js';
 import { parseSseEvent } from '../../sse.js';
 import { EventTap } from '../tap.js';
@@ -71,8 +70,10 @@ function estimatePrompt(operation: Operation, body: Record<string, unknown>): nu
  * for on the caller's behalf is dropped when the caller did not ask for it.
  */
 class OpenAIStreamTap extends EventTap {
-  private reported: Usage | null = null;
-  private readonly datas: string[] = [];
+  protected producedText(d: unknown): string {
+    return ((d as { choices?: unknown[] }).choices ?? []).map((c) => choiceText(c, this.operation)).join('');
+  }
+
 
   constructor(
     private readonly operation: Operation,
@@ -92,7 +93,7 @@ class OpenAIStreamTap extends EventTap {
       this.inBandError = ev.data;
       return `data: ${ev.data}\n\n`;
     }
-    this.datas.push(ev.data);
+    this.produced.push(ev.data);
     if (ev.data.includes('"usage":{')) {
       let chunk: { usage?: OpenAIUsage; choices?: unknown[] } | undefined;
       try {
@@ -111,19 +112,5 @@ class OpenAIStreamTap extends EventTap {
     return `data: ${ev.data}\n\n`;
   }
 
-  usage(promptEstimate: number): Usage {
-    if (this.reported) return this.reported;
-    let produced = '';
-    for (const d of this.datas) {
-      try {
-        const chunk = JSON.parse(d) as { choices?: unknown[] };
-        for (const c of chunk.choices ?? []) produced += choiceText(c, this.operation);
-      } catch {
-        /* a malformed event produced nothing countable */
-      }
-    }
-    return { promptTokens: promptEstimate, completionTokens: countTokens(produced), cachedTokens: 0, estimated: true };
-  }
 }
 
-export type { GatewayError };
