@@ -15,6 +15,7 @@ import { useAsync } from '../lib/useAsync';
 import { KeyLimitsModal } from './integration/KeyLimitsModal';
 import { KeyReveal } from './integration/KeyReveal';
 import { KeysTable } from './integration/KeysTable';
+import { useAction } from '../lib/useAction';
 
 /** Apps and their keys: create an app (its first key is shown once), add, limit, rename and revoke keys. */
 export default function Integration() {
@@ -188,8 +189,7 @@ interface AppValues {
 function AppFormModal({ open, title, initial, onClose, onSubmit }: { open: boolean; title: string; initial?: App; onClose(): void; onSubmit(v: AppValues): Promise<void> }) {
   const t = useI18n().t;
   const [form] = Form.useForm<AppValues>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, setError, run } = useAction();
   // Filled when the dialog opens, not after its animation, so typing straight away is not overwritten.
   useEffect(() => {
     if (!open) return;
@@ -207,16 +207,10 @@ function AppFormModal({ open, title, initial, onClose, onSubmit }: { open: boole
       forceRender
       onOk={async () => {
         const v = await validated(form);
-    if (!v) return;
-        setBusy(true);
-        setError(undefined);
-        try {
+        if (!v) return;
+        await run(async () => {
           await onSubmit(v);
-        } catch (e) {
-          setError(e);
-        } finally {
-          setBusy(false);
-        }
+        });
       }}
     >
       <ErrorAlert error={error} style={{ marginBottom: 12 }} />

@@ -9,6 +9,7 @@ import { useI18n } from '../i18n';
 import { PageHeader } from '../layout/PageHeader';
 import { dateTime, money } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
+import { useAction } from '../lib/useAction';
 
 const KIND_COLORS: Record<LedgerKind, string> = { trial: 'purple', topup: 'blue', redeem: 'green', charge: 'default', refund: 'cyan', adjust: 'orange' };
 
@@ -20,26 +21,19 @@ export default function Topup() {
   const [page, setPage] = useState({ current: 1, size: 20 });
   const ledger = useAsync(() => billing.ledger(page.size, (page.current - 1) * page.size), [page]);
   const [form] = Form.useForm<{ code: string }>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const [thresholdBusy, setThresholdBusy] = useState(false);
   // undefined = untouched, so the field shows the server's value until the user edits it.
   const [threshold, setThreshold] = useState<number | null | undefined>(undefined);
 
   async function redeem({ code }: { code: string }) {
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const r = await billing.redeem(code.trim());
       message.success(t('topup.redeemed', { amount: money(r.amount, 2), balance: money(r.balance, 2) }));
       form.resetFields();
       account.reload();
       setPage((p) => ({ ...p, current: 1 }));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   async function saveThreshold(v: number | null) {

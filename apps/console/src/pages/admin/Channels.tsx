@@ -10,6 +10,7 @@ import { useI18n, useT, type MessageKey } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { dateTime, splitList } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
+import { useAction } from '../../lib/useAction';
 
 /** How often the page re-reads circuit states, so a channel tripping or recovering shows up unasked. */
 const HEALTH_REFRESH_MS = 10_000;
@@ -352,8 +353,7 @@ function parseMap(s: string | undefined): Record<string, string> {
 function ChannelForm({ channel, providers, onClose, onSaved }: { channel: Channel | 'new' | null; providers: Provider[]; onClose(): void; onSaved(): void }) {
   const t = useT();
   const [form] = Form.useForm<ChannelValues>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, setError, run } = useAction();
   const existing = channel && channel !== 'new' ? channel : null;
   const provider = Form.useWatch('provider', form);
   const needsSecret = providers.find((p) => p.kind === provider)?.needsSecret ?? false;
@@ -377,7 +377,7 @@ function ChannelForm({ channel, providers, onClose, onSaved }: { channel: Channe
 
   async function save() {
     const v = await validated(form);
-    if (!v) return;
+        if (!v) return;
     // Other settings (e.g. maxBatch) are kept; empty timeout fields mean "the server's defaults".
     const { timeouts: _old, ...otherSettings } = existing?.settings ?? {};
     const timeouts: ChannelTimeouts = {};
@@ -400,17 +400,11 @@ function ChannelForm({ channel, providers, onClose, onSaved }: { channel: Channe
       // Blank secret on edit keeps the stored one: the server never sends it back to show.
       ...(v.secret ? { secret: v.secret } : {}),
     };
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       if (existing) await admin.updateChannel(existing.id, body);
       else await admin.createChannel(body);
       onSaved();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -11,6 +11,7 @@ import { useI18n } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { dateTime, downloadCsv, money } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
+import { useAction } from '../../lib/useAction';
 
 type Status = 'all' | 'unused' | 'used' | 'expired';
 
@@ -106,8 +107,7 @@ function GenerateModal({ open, onClose, onDone }: { open: boolean; onClose(): vo
   const { t } = useI18n();
   const { message } = AntApp.useApp();
   const [form] = Form.useForm<{ count: number; value: number; name?: string; expiresAt?: { valueOf(): number } | null }>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, setError, run } = useAction();
   return (
     <Modal
       open={open}
@@ -120,19 +120,13 @@ function GenerateModal({ open, onClose, onDone }: { open: boolean; onClose(): vo
       afterOpenChange={(o) => o && setError(undefined)}
       onOk={async () => {
         const v = await validated(form);
-    if (!v) return;
-        setBusy(true);
-        setError(undefined);
-        try {
+        if (!v) return;
+        await run(async () => {
           const r = await admin.createCodes({ count: v.count, value: v.value, ...(v.name?.trim() ? { name: v.name.trim() } : {}), ...(v.expiresAt ? { expiresAt: v.expiresAt.valueOf() } : {}) });
           message.success(t('codes.generated', { n: r.items.length }));
           form.resetFields();
           onDone(r.items);
-        } catch (e) {
-          setError(e);
-        } finally {
-          setBusy(false);
-        }
+        });
       }}
     >
       <ErrorAlert error={error} style={{ marginBottom: 12 }} />

@@ -9,6 +9,7 @@ import { validated } from '../../lib/forms';
 import { useT } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { useAsync } from '../../lib/useAsync';
+import { useAction } from '../../lib/useAction';
 
 /** What each model costs (P per 1K tokens, or per image) and each user group's multiplier. */
 export default function Models() {
@@ -107,8 +108,7 @@ export default function Models() {
 function PriceModal({ price, onClose, onSaved }: { price: Price | null; onClose(): void; onSaved(): void }) {
   const t = useT();
   const [form] = Form.useForm<Price>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, setError, run } = useAction();
   useEffect(() => {
     if (!price) return;
     setError(undefined);
@@ -126,17 +126,11 @@ function PriceModal({ price, onClose, onSaved }: { price: Price | null; onClose(
       forceRender
       onOk={async () => {
         const v = await validated(form);
-    if (!v) return;
-        setBusy(true);
-        setError(undefined);
-        try {
+        if (!v) return;
+        await run(async () => {
           await admin.setPrice({ model: v.model.trim(), input: v.input ?? null, output: v.output ?? null, cachedInput: v.cachedInput ?? null, perImage: v.perImage ?? null, maxOutput: v.maxOutput ?? null });
           onSaved();
-        } catch (e) {
-          setError(e);
-        } finally {
-          setBusy(false);
-        }
+        });
       }}
     >
       <ErrorAlert error={error} style={{ marginBottom: 12 }} />

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { App as AntApp, Button, Card, Form, InputNumber, Skeleton, Switch } from 'antd';
 import { admin } from '../../api/endpoints';
 import type { SystemSettings } from '../../api/types';
@@ -6,6 +6,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { useT } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { useAsync } from '../../lib/useAsync';
+import { useAction } from '../../lib/useAction';
 
 /** Server-wide switches: the trial grant, whether anyone may sign up, the default low-balance warning. */
 export default function Settings() {
@@ -13,24 +14,17 @@ export default function Settings() {
   const { message } = AntApp.useApp();
   const current = useAsync(() => admin.settings(), []);
   const [form] = Form.useForm<SystemSettings>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
 
   useEffect(() => {
     if (current.data) form.setFieldsValue(current.data);
   }, [current.data, form]);
 
   async function save(v: SystemSettings) {
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       form.setFieldsValue(await admin.saveSettings(v));
       message.success(t('common.saved'));
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (

@@ -11,6 +11,7 @@ import { useI18n } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { dateOnly, money } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
+import { useAction } from '../../lib/useAction';
 
 /** Search users, change group or role, grant or deduct credit with a reason, disable an account. */
 export default function Users() {
@@ -114,8 +115,7 @@ function CreditModal({ user, onClose }: { user: User | null; onClose(): void }) 
   const { t } = useI18n();
   const { message } = AntApp.useApp();
   const [form] = Form.useForm<{ amount: number; reason: string }>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, setError, run } = useAction();
   useEffect(() => {
     if (!user) return;
     form.resetFields();
@@ -132,18 +132,12 @@ function CreditModal({ user, onClose }: { user: User | null; onClose(): void }) 
       forceRender
       onOk={async () => {
         const v = await validated(form);
-    if (!v) return;
-        setBusy(true);
-        setError(undefined);
-        try {
+        if (!v) return;
+        await run(async () => {
           const r = await admin.credit(user!.id, v.amount, v.reason.trim());
           message.success(t('users.creditDone', { balance: money(r.balance, 2) }));
           onClose();
-        } catch (e) {
-          setError(e);
-        } finally {
-          setBusy(false);
-        }
+        });
       }}
     >
       <ErrorAlert error={error} style={{ marginBottom: 12 }} />

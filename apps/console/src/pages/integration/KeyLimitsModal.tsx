@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { DatePicker, Form, Input, InputNumber, Modal, Select } from 'antd';
 import { keys } from '../../api/endpoints';
 import type { ApiKey, KeyLimits, Model } from '../../api/types';
@@ -6,6 +6,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { validated } from '../../lib/forms';
 import { useT } from '../../i18n';
 import { splitList } from '../../lib/format';
+import { useAction } from '../../lib/useAction';
 
 interface Values {
   name: string;
@@ -25,8 +26,7 @@ interface Values {
 export function KeyLimitsModal({ apiKey, models, onClose, onSaved }: { apiKey: ApiKey | null; models: Model[]; onClose(): void; onSaved(k: ApiKey): void }) {
   const t = useT();
   const [form] = Form.useForm<Values>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, setError, run } = useAction();
 
   useEffect(() => {
     if (!apiKey) return;
@@ -46,7 +46,7 @@ export function KeyLimitsModal({ apiKey, models, onClose, onSaved }: { apiKey: A
   async function save() {
     if (!apiKey) return;
     const v = await validated(form);
-    if (!v) return;
+        if (!v) return;
     const limits: KeyLimits = {
       creditLimit: v.creditLimit ?? null,
       models: v.models?.length ? v.models : null,
@@ -58,17 +58,11 @@ export function KeyLimitsModal({ apiKey, models, onClose, onSaved }: { apiKey: A
     // Only send an expiry the user touched: the picker starts empty even when one is set.
     if (v.expiresAt) limits.expiresAt = v.expiresAt.valueOf();
     else if (form.isFieldTouched('expiresAt')) limits.expiresAt = null;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       const onlyName = v.name !== apiKey.name ? { name: v.name.trim() } : {};
       const r = await keys.update(apiKey.id, { ...onlyName, ...limits });
       onSaved(r.key);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   }
 
   return (
