@@ -1,4 +1,23 @@
-import { sql, type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+
+/** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
+const ROUTING: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable('channels').addColumn('disabled_by', 'text').execute();
+    await db.schema
+      .createTable('channel_events')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('channel_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('channel_events_channel').on('channel_events').columns(['channel_id', 'created_at']).execute();
+    await db.schema.alterTable('request_logs').addColumn('attempt_log', 'text').execute();
+    await db.schema.alterTable('request_logs').addColumn('cache_hit', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('api_keys').addColumn('cache_ttl_sec', 'integer').execute();
+  },
+};
 
 /**
  * Migrations are code, applied in name order at start (and by `apigpt migrate`). Types are chosen to
@@ -191,27 +210,9 @@ export const MIGRATIONS: Record<string, Migration> = {
       await db.schema.createIndex('notices_user').on('notices').columns(['user_id', 'created_at']).execute();
     },
   },
+  '0003_routing': ROUTING,
 };
 
-/** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
-const ROUTING: Migration = {
-  async up(db: Kysely<any>) {
-    await db.schema.alterTable('channels').addColumn('disabled_by', 'text').execute();
-    await db.schema
-      .createTable('channel_events')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('channel_id', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'bigint', (c) => c.notNull())
-      .addColumn('kind', 'text', (c) => c.notNull())
-      .addColumn('detail', 'text', (c) => c.notNull())
-      .execute();
-    await db.schema.createIndex('channel_events_channel').on('channel_events').columns(['channel_id', 'created_at']).execute();
-    await db.schema.alterTable('request_logs').addColumn('attempt_log', 'text').execute();
-    await db.schema.alterTable('request_logs').addColumn('cache_hit', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-    await db.schema.alterTable('api_keys').addColumn('cache_ttl_sec', 'integer').execute();
-  },
-};
-MIGRATIONS['0003_routing'] = ROUTING;
 
 /**
  * `schema`: the PostgreSQL schema the tables live in. Kysely looks for its bookkeeping tables in any
@@ -227,5 +228,3 @@ export async function migrateToLatest(db: Kysely<any>, opts: { schema?: string }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 
-/** Keeps `sql` imported for migrations that need raw statements. */
-export const raw = sql;
