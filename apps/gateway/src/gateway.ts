@@ -3,6 +3,7 @@ import { startSimulator, type Simulator } from '@apigpt/simulator';
 import { ensureRootAdmin } from './accounts/bootstrap.js';
 import { bootstrapProviderChannels, builtinSimulatorNeeded, ensureDemoChannel, wantsDemoChannel } from './channels/bootstrap.js';
 import type { Config } from './config/config.js';
+import { openaiAdapter } from './relay/providers/openai/index.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
 import { buildServer, type ServerOptions } from './http/server.js';
 
@@ -104,7 +105,7 @@ async function discoverModels(services: Services, baseUrl: string, key?: string)
   const res = await services.upstream.send({ method: 'GET', url: `${baseUrl}/models`, headers: key ? { authorization: `Bearer ${key}` } : {} }, AbortSignal.timeout(10_000), { headersMs: 10_000 });
   const text = await res.body.text();
   if (res.status >= 400) throw new Error(`HTTP ${res.status}`);
-  const ids = ((JSON.parse(text) as { data?: { id?: unknown }[] }).data ?? []).map((m) => m.id).filter((id): id is string => typeof id === 'string');
+  const ids = openaiAdapter.parseModels!(JSON.parse(text));
   if (ids.length === 0) throw new Error('the server listed no models');
   return ids;
 }

@@ -74,7 +74,7 @@ export function asGatewayError(err: unknown): GatewayError {
   const e = err as { statusCode?: number; code?: string; message?: string };
   // Fastify's own errors (body limit, bad JSON, bad content type) carry a statusCode.
   if (e && e.statusCode === 413) return new GatewayError('payload_too_large', 'Request body is too large.', { code: 'request_too_large' });
-  if (e && e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (e && e.statusCode === 400 && /JSON/i.test(e.message ?? '')))
+  if (e && (e.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (e.statusCode === 400 && /JSON/i.test(e.message ?? ''))))
     return new GatewayError('invalid_request', 'We could not parse the JSON body of your request. The body must be valid JSON.', { code: 'invalid_json' });
   if (e && e.code === 'FST_ERR_CTP_EMPTY_JSON_BODY')
     return new GatewayError('invalid_request', 'The request body is empty; a JSON body is required.', { code: 'invalid_json' });
