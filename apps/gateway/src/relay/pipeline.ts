@@ -363,8 +363,7 @@ export class Relay {
       attempts: 0,
       client_ip: req.clientIp,
       cost: 0,
-      // Every row carries every column: a batch insert of rows with different columns would not
-      // mean the same thing on both databases.
+      // Set, not left to column defaults: a batch insert writes one column list for all its rows.
       attempt_log: null,
       cache_hit: 0,
     };

@@ -88,7 +88,8 @@ function sqliteInsertMany(sqlite: BetterSqlite3.Database): InsertMany {
   const statements = new Map<string, BetterSqlite3.Statement>();
   return async (_trx, table, rows) => {
     if (rows.length === 0) return;
-    const columns = Object.keys(rows[0] as object);
+    // Every column any row sets (a column absent from a row is written as null).
+    const columns = [...new Set(rows.flatMap((r) => Object.keys(r as object)))];
     const sql = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
     let st = statements.get(sql);
     if (!st) {
