@@ -360,13 +360,11 @@ export function badUpstream(): GatewayError {
 /** OpenAI-family chunks → canonical events. Handles Azure's empty-choices chunks and ChatGLM's `function_call` deltas. */
 class OpenAIDecoder implements StreamDecoder {
   private started = false;
-  private ended = false;
   /** Per choice: index of the legacy call in progress (ChatGLM sends one `function_call`). */
   private readonly legacyOpen = new Set<number>();
 
   decode(ev: { event: string | null; data: string }): CanonicalEvent[] {
     if (ev.data === '[DONE]') {
-      this.ended = true;
       return [{ type: 'end' }];
     }
     let chunk: Json;

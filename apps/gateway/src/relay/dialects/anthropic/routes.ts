@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { toErrorResponse, writeErrorResponse } from '../../../http/errors.js';
+import { answer } from '../answer.js';
 import type { Services } from '../../../services.js';
 import { parseRequest } from '../../canonical/anthropic.js';
 import { countCanonicalPrompt } from '../../canonical/count.js';
@@ -33,21 +33,8 @@ export function registerAnthropicRoutes(app: FastifyInstance, services: Services
   );
 }
 
-async function relay(services: Services, request: FastifyRequest, reply: FastifyReply, operation: Operation, endpoint: string) {
+function relay(services: Services, request: FastifyRequest, reply: FastifyReply, operation: Operation, endpoint: string) {
   const body = request.body as Record<string, unknown>;
   const stream = operation === 'chat' && body.stream === true;
-  if (stream) reply.hijack();
-  try {
-    const result = await services.relay.run(
-      { key: request.apiKey!, dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientIp: request.ip ?? null, origin: request.headers.origin ?? null, clientWantsUsage: true },
-      reply.raw,
-    );
-    if (!result) return reply;
-    return reply.code(result.status).headers(result.headers).header('content-type', result.contentType).send(result.body);
-  } catch (err) {
-    // A hijacked reply bypasses Fastify's error handler, so it is rendered here.
-    if (!stream) throw err;
-    writeErrorResponse(reply.raw, toErrorResponse(err, 'anthropic', services.relay.codecs, services.log));
-    return reply;
-  }
+  return answer(services, request, reply, { dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientWantsUsage: true });
 }

@@ -1,7 +1,7 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../../core/errors.js';
-import { toErrorResponse, writeErrorResponse } from '../../../http/errors.js';
+import { answer } from '../answer.js';
 import { validationError } from '../../../http/validation.js';
 import type { Services } from '../../../services.js';
 import { countCanonicalPrompt } from '../../canonical/count.js';
@@ -89,15 +89,6 @@ async function countTokens(services: Services, request: FastifyRequest, reply: F
   return { totalTokens: countCanonicalPrompt(parseRequest({ contents: [], ...inner }, model, false)) };
 }
 
-async function relay(services: Services, request: FastifyRequest, reply: FastifyReply, call: { model: string; operation: Operation; stream: boolean; endpoint: string; body: Record<string, unknown> }) {
-  if (call.stream) reply.hijack();
-  try {
-    const result = await services.relay.run({ key: request.apiKey!, dialect: 'gemini', clientIp: request.ip ?? null, origin: request.headers.origin ?? null, clientWantsUsage: true, ...call }, reply.raw);
-    if (!result) return reply;
-    return reply.code(result.status).headers(result.headers).header('content-type', result.contentType).send(result.body);
-  } catch (err) {
-    if (!call.stream) throw err;
-    writeErrorResponse(reply.raw, toErrorResponse(err, 'gemini', services.relay.codecs, services.log));
-    return reply;
-  }
+function relay(services: Services, request: FastifyRequest, reply: FastifyReply, call: { model: string; operation: Operation; stream: boolean; endpoint: string; body: Record<string, unknown> }) {
+  return answer(services, request, reply, { dialect: 'gemini', clientWantsUsage: true, ...call });
 }

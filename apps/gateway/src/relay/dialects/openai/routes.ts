@@ -1,7 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../../core/errors.js';
-import type { KeyContext } from '../../../apps/keys.js';
-import { toErrorResponse, writeErrorResponse, writeReply } from '../../../http/errors.js';
+import { answer } from '../answer.js';
 import type { Services } from '../../../services.js';
 import type { Operation } from '../../types.js';
 import { Type } from '@sinclair/typebox';
@@ -20,14 +19,14 @@ export function registerOpenAIRoutes(app: FastifyInstance, services: Services): 
   const config = { dialect: 'openai' as const };
   for (const ep of ENDPOINTS) {
     app.post(ep.path, { config, schema: { tags: ['OpenAI dialect'], summary: ep.summary, body: ep.schema, security: [{ bearer: [] }] } }, async (request, reply) => {
-      const key = request.apiKey!;
       const body = request.body as Record<string, unknown>;
       const stream = body.stream === true;
       if (body.stream_options && !stream)
         throw new GatewayError('invalid_request', "The 'stream_options' parameter is only allowed when 'stream' is enabled.", { param: 'stream_options', code: 'invalid_value' });
       if (stream && ep.operation === 'embedding') throw new GatewayError('invalid_request', 'Embeddings cannot be streamed.', { param: 'stream' });
-      return relay(services, request, reply, {
-        key,
+      return answer(services, request, reply, {
+        dialect: 'openai',
+        model: String(body.model),
         operation: ep.operation,
         endpoint: ep.path,
         body,
@@ -65,23 +64,4 @@ function anthropicModel(id: string) {
 
 function anthropicModelList(ids: string[]) {
   return { data: ids.map(anthropicModel), has_more: false, first_id: ids[0] ?? null, last_id: ids.at(-1) ?? null };
-}
-
-async function relay(
-  services: Services,
-  request: FastifyRequest,
-  reply: FastifyReply,
-  call: { key: KeyContext; operation: Operation; endpoint: string; body: Record<string, unknown>; stream: boolean; clientWantsUsage: boolean },
-) {
-  // The relay answers on the raw response: its bytes are ready-made, and Fastify's reply pipeline
-  // (hooks, serialisation checks) would cost more than the write itself on this hot path.
-  reply.hijack();
-  try {
-    const result = await services.relay.run({ dialect: 'openai', model: String(call.body.model), clientIp: request.ip ?? null, origin: request.headers.origin ?? null, ...call }, reply.raw);
-    if (result) writeReply(reply.raw, result);
-  } catch (err) {
-    // A hijacked reply bypasses Fastify's error handler, so it is rendered here.
-    writeErrorResponse(reply.raw, toErrorResponse(err, 'openai', services.relay.codecs, services.log));
-  }
-  return reply;
 }

@@ -2,7 +2,7 @@ import type { Channel } from '../../../channels/channels.js';
 import { GatewayError, invalidRequest } from '../../../core/errors.js';
 import { encodeMultipart, type FormValue } from '../../images/multipart.js';
 import { requireN, requireSizeIn, sizeText } from '../../images/sizes.js';
-import type { ImageBackend, ImageCall, ImageReply, ImageRequestOut } from '../../images/types.js';
+import type { ImageBackend, ImageReply, ImageRequestOut } from '../../images/types.js';
 import { adapterFor } from '../registry.js';
 import { classifyOpenAIError } from './index.js';
 
