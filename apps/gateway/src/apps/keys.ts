@@ -1,5 +1,5 @@
 import { CompiledQuery } from 'kysely';
-import type { Db } from '../storage/database.js';
+import type { ChangeToken, Db } from '../storage/database.js';
 import type { ApiKeysTable } from '../storage/schema.js';
 import { GatewayError, invalidRequest } from '../core/errors.js';
 import { sha256 } from '../core/crypto.js';
@@ -202,19 +202,22 @@ export interface KeyContext {
  * very next request, and one revoked by another (the CLI) within a millisecond. Where the database offers no token
  * (PostgreSQL), every call looks the key up.
  */
+/** The tables a resolved key's context is read from. */
+const KEY_TABLES = ['api_keys', 'users', 'accounts', 'apps'] as const;
+
 export class KeyResolver {
   private readonly cache = new Map<string, { token: string; ctx: KeyContext }>();
 
   constructor(
     readonly db: Db,
-    private readonly changeToken?: () => string,
+    private readonly changeToken?: ChangeToken,
     private readonly maxEntries = 10_000,
   ) {}
 
   async resolve(key: string): Promise<KeyContext | undefined> {
     if (!this.changeToken) return resolveKey(this.db, key);
     const hash = sha256(key);
-    const token = this.changeToken();
+    const token = this.changeToken(KEY_TABLES);
     const hit = this.cache.get(hash);
     if (hit && hit.token === token) return hit.ctx;
     const ctx = await lookupByHash(this.db, hash);

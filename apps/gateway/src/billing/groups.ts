@@ -1,5 +1,5 @@
 import { invalidRequest } from '../core/errors.js';
-import type { Db } from '../storage/database.js';
+import type { ChangeToken, Db } from '../storage/database.js';
 import { PPM, type MultiplierPpm } from './pricing.js';
 import { Snapshot } from '../storage/snapshot.js';
 
@@ -12,9 +12,9 @@ export class Groups {
 
   constructor(
     private readonly db: Db,
-    changeToken?: () => string,
+    changeToken?: ChangeToken,
   ) {
-    this.snapshot = new Snapshot(async () => new Map((await this.db.selectFrom('user_groups').selectAll().execute()).map((r) => [r.name, Number(r.multiplier_ppm)])), CACHE_MS, changeToken);
+    this.snapshot = new Snapshot(async () => new Map((await this.db.selectFrom('user_groups').selectAll().execute()).map((r) => [r.name, Number(r.multiplier_ppm)])), CACHE_MS, changeToken && (() => changeToken(['user_groups'])));
   }
 
   async seedDefaults(): Promise<void> {

@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { RequestLogWriter } from '../relay/request-log.js';
 import { createSharedState } from '../state/index.js';
 import type { SharedState } from '../state/shared-state.js';
-import type { Db, InsertMany } from '../storage/database.js';
+import type { ChangeToken, Db, InsertMany } from '../storage/database.js';
 import type { LedgerKind } from '../storage/schema.js';
 import { ChargeWriter } from './charges.js';
 import { createCodes, redeemCode, type NewCodes } from './codes.js';
@@ -26,7 +26,7 @@ export interface BillingDeps {
   /** The database's fast batch insert (ledger rows ride the request-log batch). */
   insertMany?: InsertMany;
   /** The database's change token: price and group snapshots reload exactly when something changed. */
-  changeToken?: () => string;
+  changeToken?: ChangeToken;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { GatewayError, invalidRequest } from '../core/errors.js';
-import type { Db } from '../storage/database.js';
+import type { ChangeToken, Db } from '../storage/database.js';
 import type { PricesTable } from '../storage/schema.js';
 import { DEFAULT_PRICES, type Price } from './pricing.js';
 import { Snapshot } from '../storage/snapshot.js';
@@ -18,9 +18,9 @@ export class PriceBook {
 
   constructor(
     private readonly db: Db,
-    changeToken?: () => string,
+    changeToken?: ChangeToken,
   ) {
-    this.snapshot = new Snapshot(async () => new Map((await this.db.selectFrom('prices').selectAll().execute()).map((r) => [r.model, fromRow(r)])), CACHE_MS, changeToken);
+    this.snapshot = new Snapshot(async () => new Map((await this.db.selectFrom('prices').selectAll().execute()).map((r) => [r.model, fromRow(r)])), CACHE_MS, changeToken && (() => changeToken(['prices'])));
   }
 
   async seedDefaults(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Db } from '../storage/database.js';
+import type { ChangeToken, Db } from '../storage/database.js';
 import type { ChannelsTable } from '../storage/schema.js';
 import { GatewayError, invalidRequest } from '../core/errors.js';
 import type { SecretBox } from '../core/crypto.js';
@@ -56,10 +56,10 @@ export class ChannelStore {
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
-    changeToken?: () => string,
+    changeToken?: ChangeToken,
     snapshotTtlMs = 1000,
   ) {
-    this.snapshot = new Snapshot(async () => (await this.db.selectFrom('channels').selectAll().where('enabled', '=', 1).execute()).map((r) => this.toChannel(r)), snapshotTtlMs, changeToken);
+    this.snapshot = new Snapshot(async () => (await this.db.selectFrom('channels').selectAll().where('enabled', '=', 1).execute()).map((r) => this.toChannel(r)), snapshotTtlMs, changeToken && (() => changeToken(['channels'])));
   }
 
   /** Enabled channels, with their secrets open: what the router reads on every call. */

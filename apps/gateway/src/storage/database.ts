@@ -14,16 +14,18 @@ export type DbDialect = 'sqlite' | 'postgres';
  */
 export type InsertMany = <T extends keyof Database & string>(trx: Db, table: T, rows: readonly Database[T][]) => Promise<void>;
 
+export type ChangeToken = (tables: readonly string[]) => string;
+
 export interface DatabaseHandle {
   db: Db;
   dialect: DbDialect;
   insertMany: InsertMany;
   /**
-   * A value that changes whenever anything in the database may have changed (a write by this
+   * A value that changes whenever the given tables may have changed (a write to them by this
    * process, or a commit by any other): what lets a cache of reads stay exact. Undefined where the
    * database cannot tell cheaply (PostgreSQL), and then nothing is cached.
    */
-  changeToken?: () => string;
+  changeToken?: ChangeToken;
   /** PostgreSQL schema in use (undefined on SQLite). */
   schema?: string;
   /** Where the data lives, for the start banner (never includes a password). */
@@ -52,22 +54,26 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  const writes = { count: 0 };
+  // Writes by this process, per table: a cache of one table is not thrown away by writes to others
+  // (the request-log and ledger batches write every few milliseconds).
+  const writes = new Map<string, number>();
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, writes) }) });
   // data_version moves when another connection (the CLI, another process) commits; our own writes
-  // are counted by the statement wrapper (request-log batches bypass it: they touch nothing cached).
+  // are counted per table by the statement wrapper.
   // Asking SQLite costs a few µs, so its answer is reused for one millisecond: another process's
   // commit is seen within 1 ms, this process's own writes at once.
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   let version = 0;
   let askedAt = -Infinity;
-  const changeToken = () => {
+  const changeToken: ChangeToken = (tables) => {
     const now = performance.now();
     if (now - askedAt >= 1) {
       version = dataVersion.get() as number;
       askedAt = now;
     }
-    return `${version}:${writes.count}`;
+    let token = String(version);
+    for (const t of tables) token += `:${writes.get(t) ?? 0}`;
+    return token;
   };
   return { db, dialect: 'sqlite', insertMany: sqliteInsertMany(sqlite), changeToken, describe: `SQLite ${file}`, close: () => db.destroy() };
 }
@@ -108,7 +114,7 @@ function sqliteInsertMany(sqlite: BetterSqlite3.Database): InsertMany {
  * it (about 45 µs of a relayed call's key lookup). Statements are kept by their SQL text, the oldest
  * dropped past `max`. Kysely runs one query at a time on this connection, so reuse is safe.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database, writes: { count: number }, max = 500): { close(): void; prepare(sql: string): BetterSqlite3.Statement } {
+function withStatementCache(sqlite: BetterSqlite3.Database, writes: Map<string, number>, max = 500): { close(): void; prepare(sql: string): BetterSqlite3.Statement } {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => sqlite.close(),
@@ -116,7 +122,8 @@ function withStatementCache(sqlite: BetterSqlite3.Database, writes: { count: num
       let st = cache.get(sql);
       if (!st) {
         st = sqlite.prepare(sql);
-        if (/^\s*(insert|update|delete|replace)\b/i.test(sql)) st = countingWrites(st, writes);
+        const written = /^\s*(?:insert\s+into|update|delete\s+from|replace\s+into)\s+"?(\w+)"?/i.exec(sql)?.[1];
+        if (written) st = countingWrites(st, writes, written);
         cache.set(sql, st);
         if (cache.size > max) cache.delete(cache.keys().next().value as string);
       }
@@ -125,14 +132,14 @@ function withStatementCache(sqlite: BetterSqlite3.Database, writes: { count: num
   };
 }
 
-/** A write statement that bumps the write counter each time it runs (RETURNING writes run as `all`). */
-function countingWrites(st: BetterSqlite3.Statement, writes: { count: number }): BetterSqlite3.Statement {
+/** A write statement that bumps its table's write counter each time it runs (RETURNING writes run as `all`). */
+function countingWrites(st: BetterSqlite3.Statement, writes: Map<string, number>, table: string): BetterSqlite3.Statement {
   return new Proxy(st, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
       if ((prop === 'run' || prop === 'all' || prop === 'get' || prop === 'iterate') && typeof value === 'function')
         return (...args: unknown[]) => {
-          writes.count++;
+          writes.set(table, (writes.get(table) ?? 0) + 1);
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       return typeof value === 'function' ? value.bind(target) : value;
