@@ -48,18 +48,15 @@ export class Router {
     return [...seen].sort(([a], [b]) => a.localeCompare(b)).map(([id, ownedBy]) => ({ id, ownedBy }));
   }
 
+  /**
+   * Higher priority first; inside one priority a weighted random order (Efraimidis–Spirakis: sort by
+   * u^(1/w)); weight-0 channels go last in their tier, as a fallback only.
+   */
   private order(routes: Route[]): Route[] {
-    const tiers = new Map<number, Route[]>();
-    for (const r of routes) tiers.set(r.channel.priority, [...(tiers.get(r.channel.priority) ?? []), r]);
-    return [...tiers.keys()].sort((a, b) => b - a).flatMap((p) => this.weightedShuffle(tiers.get(p)!));
-  }
-
-  /** Efraimidis–Spirakis: sort by u^(1/w); weight 0 channels go last (used only as a fallback). */
-  private weightedShuffle(routes: Route[]): Route[] {
     if (routes.length === 1) return routes;
     return routes
       .map((r) => ({ r, k: r.channel.weight > 0 ? Math.pow(this.random(), 1 / r.channel.weight) : -1 }))
-      .sort((a, b) => b.k - a.k)
+      .sort((a, b) => b.r.channel.priority - a.r.channel.priority || b.k - a.k)
       .map((x) => x.r);
   }
 }
