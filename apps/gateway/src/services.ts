@@ -13,6 +13,7 @@ import type { CallPolicy } from './relay/policy.js';
 import { Billing } from './billing/index.js';
 import { Relay } from './relay/pipeline.js';
 import { RequestLogWriter } from './relay/request-log.js';
+import { createBatchStore } from './batch/index.js';
 import { Router } from './relay/router.js';
 import { UpstreamClient } from './relay/upstream.js';
 import { ResponseCache } from './relay/cache.js';
@@ -78,10 +79,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     headersMs: config.upstreamTimeoutMs,
     idleMs: config.upstreamIdleTimeoutMs,
   });
-  const logWriter = new RequestLogWriter(storage.db, config.logFlushMs, storage.log, storage.dbh.insertMany);
+  const logWriter = new RequestLogWriter(createBatchStore(storage.dbh, config.dataDir), config.logFlushMs, storage.log);
   let billing: Billing;
   try {
-    billing = await Billing.create({ config, db: storage.db, log: storage.log, insertMany: storage.dbh.insertMany, changeToken: storage.dbh.changeToken });
+    billing = await Billing.create({ config, db: storage.db, log: storage.log, changeToken: storage.dbh.changeToken });
   } catch (err) {
     await storage.close();
     throw err;
@@ -120,7 +121,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     keys: new KeyResolver(storage.db, storage.dbh.changeToken),
     async close() {
       await monitor.stop();
-      await logWriter.flush();
+      await logWriter.close();
       await upstream.close();
       await billing.close();
       await kv.close();

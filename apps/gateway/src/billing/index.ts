@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { RequestLogWriter } from '../relay/request-log.js';
 import { createSharedState } from '../state/index.js';
 import type { SharedState } from '../state/shared-state.js';
-import type { ChangeToken, Db, InsertMany } from '../storage/database.js';
+import type { ChangeToken, Db } from '../storage/database.js';
 import type { LedgerKind } from '../storage/schema.js';
 import { ChargeWriter } from './charges.js';
 import { createCodes, redeemCode, type NewCodes } from './codes.js';
@@ -23,8 +23,6 @@ export interface BillingDeps {
   log: Logger;
   /** Defaults to the one REDIS_URL selects. */
   state?: SharedState;
-  /** The database's fast batch insert (ledger rows ride the request-log batch). */
-  insertMany?: InsertMany;
   /** The database's change token: price and group snapshots reload exactly when something changed. */
   changeToken?: ChangeToken;
 }
@@ -56,7 +54,7 @@ export class Billing {
       lowBalanceDefault: fromPoints(deps.config.lowBalanceDefault),
     });
     this.pools = new Pools(deps.db, this.state);
-    this.charges = new ChargeWriter(this.state, deps.log, deps.insertMany);
+    this.charges = new ChargeWriter(this.state, deps.log);
   }
 
   static async create(deps: BillingDeps): Promise<Billing> {

@@ -1,32 +1,35 @@
-import { kyselyInsertMany, type Db, type InsertMany } from '../storage/database.js';
-import type { RequestLogsTable } from '../storage/schema.js';
+import type { BatchStore, Hold, RequestLogRow } from '../batch/types.js';
+import type { CommitEntry } from '../state/shared-state.js';
 
-export type RequestLogRow = RequestLogsTable;
+export type { RequestLogRow } from '../batch/types.js';
 
 export interface Logger {
   error(msg: string, err?: unknown): void;
 }
 
 /**
- * Work written in the same transaction as a batch of log rows (billing's charges, ledger rows and
- * balances), so a committed batch has both or neither.
+ * Work that rides the batches of log rows (billing's charges): what it holds for the rows goes with
+ * them, and it hears whether they were committed, so a committed batch has both or neither.
  */
 export interface BatchParticipant {
   /** Awaited by `flush()` before it takes the buffer, so rows still being prepared make that flush. */
   drain(): Promise<void>;
-  /** Runs inside the batch transaction before the rows are inserted (it may adjust them); returns what to run after the commit. */
-  write(trx: Db, rows: RequestLogRow[]): Promise<() => Promise<void>>;
+  /** The holds behind these rows' charges, sent with the batch. */
+  holds(rows: readonly RequestLogRow[]): Hold[];
+  /** The batch is committed; `entries` is what its charges changed. */
+  committed(rows: readonly RequestLogRow[], entries: CommitEntry[]): Promise<void>;
   /** The batch could not be written after every attempt: undo what was prepared for it. */
-  failed(rows: RequestLogRow[]): Promise<void>;
+  failed(rows: readonly RequestLogRow[]): Promise<void>;
 }
 
 /** Pauses between attempts at a failed batch (then it is given up and reported). */
 const RETRY_MS = [50, 250];
 
 /**
- * Request-log rows are buffered and written in one transaction every `flushMs`: a synchronous insert
- * per request would cost a quarter of the relay's throughput, a batch every 20 ms costs about 3%.
- * `flush()` is awaited at shutdown and by tests, so no row is lost on a clean stop.
+ * Request-log rows are buffered and committed together every `flushMs`: a synchronous insert per
+ * request would cost a quarter of the relay's throughput, a batch every 20 ms costs about 3%, and on
+ * SQLite the batch is written by a thread of its own (batch/thread.ts). `flush()` is awaited at
+ * shutdown and by tests, so no row is lost on a clean stop.
  */
 export class RequestLogWriter {
   private buffer: RequestLogRow[] = [];
@@ -35,10 +38,9 @@ export class RequestLogWriter {
   private participant: BatchParticipant | null = null;
 
   constructor(
-    private readonly db: Db,
+    private readonly store: BatchStore,
     private readonly flushMs: number,
     private readonly log: Logger,
-    private readonly insertMany: InsertMany = kyselyInsertMany,
   ) {}
 
   /** Joins another writer's work to every batch (one participant: billing). */
@@ -60,6 +62,12 @@ export class RequestLogWriter {
     return this.flushNow();
   }
 
+  /** Flushes, then closes the store (the writer thread ends). */
+  async close(): Promise<void> {
+    await this.flush();
+    await this.store.close();
+  }
+
   private flushNow(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
@@ -73,18 +81,11 @@ export class RequestLogWriter {
   }
 
   private async write(rows: RequestLogRow[]): Promise<void> {
-    const lastUsed = new Map<string, number>();
-    for (const r of rows) if (r.key_id) lastUsed.set(r.key_id, Math.max(lastUsed.get(r.key_id) ?? 0, r.created_at));
+    const holds = this.participant ? this.participant.holds(rows) : [];
     for (let attempt = 0; ; attempt++) {
+      let entries: CommitEntry[];
       try {
-        const after = await this.db.transaction().execute(async (trx) => {
-          const after = this.participant ? await this.participant.write(trx as unknown as Db, rows) : null;
-          await this.insertMany(trx as unknown as Db, 'request_logs', rows);
-          for (const [id, at] of lastUsed) await trx.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
-          return after;
-        });
-        if (after) await after().catch((err) => this.log.error('request log: after-commit step failed', err));
-        return;
+        entries = await this.store.write({ rows, holds });
       } catch (err) {
         if (attempt < RETRY_MS.length) {
           await new Promise((r) => setTimeout(r, RETRY_MS[attempt]));
@@ -94,6 +95,8 @@ export class RequestLogWriter {
         if (this.participant) await this.participant.failed(rows).catch((e) => this.log.error('request log: undo failed', e));
         return;
       }
+      if (this.participant) await this.participant.committed(rows, entries).catch((err) => this.log.error('request log: after-commit step failed', err));
+      return;
     }
   }
 }

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
+import { COUNTERS_TABLE } from './change-counters.js';
 
 export type Db = Kysely<Database>;
 export type DbDialect = 'sqlite' | 'postgres';
@@ -54,28 +55,46 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
-  // Writes by this process, per table: a cache of one table is not thrown away by writes to others
-  // (the request-log and ledger batches write every few milliseconds).
-  const writes = new Map<string, number>();
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, writes) }) });
-  // data_version moves when another connection (the CLI, another process) commits; our own writes
-  // are counted per table by the statement wrapper.
-  // Asking SQLite costs a few µs, so its answer is reused for one millisecond: another process's
-  // commit is seen within 1 ms, this process's own writes at once.
+  // Set by every write this connection makes (data_version only moves for other connections' commits).
+  const own = { dirty: true, writes: 0 };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, own) }) });
+  // data_version moves when another connection (the log-writer thread, the CLI, another process)
+  // commits. Asking costs a few µs, so its answer is reused for one millisecond: another connection's
+  // commit is seen within 1 ms, this connection's own writes at once. Only when something moved are
+  // the per-table change counters (kept by triggers, storage/change-counters.ts) read again, so a
+  // cache of one table survives writes to others and to the columns no cache reads.
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
+  let counters: Map<string, number> | null = null;
+  let readCounters: BetterSqlite3.Statement | null = null;
   let version = 0;
   let askedAt = -Infinity;
   const changeToken: ChangeToken = (tables) => {
     const now = performance.now();
     if (now - askedAt >= 1) {
-      version = dataVersion.get() as number;
+      const v = dataVersion.get() as number;
       askedAt = now;
+      if (v !== version) {
+        version = v;
+        own.dirty = true;
+      }
     }
-    let token = String(version);
-    for (const t of tables) token += `:${writes.get(t) ?? 0}`;
+    if (own.dirty) {
+      own.dirty = false;
+      try {
+        readCounters ??= sqlite.prepare(`select name, n from ${COUNTERS_TABLE}`);
+        counters = new Map((readCounters.all() as { name: string; n: number }[]).map((r) => [r.name, r.n]));
+      } catch {
+        counters = null; // not migrated yet: fall back to "anything changed"
+      }
+    }
+    // Own writes count in every token: a cache is never trusted across a write of this connection
+    // (such writes are rare: the API's; the log batches are the writer thread's), which also covers
+    // a counter read inside a transaction that was then rolled back.
+    let token = String(own.writes);
+    for (const t of tables) token += `:${counters?.get(t) ?? `v${version}`}`;
     return token;
   };
-  return { db, dialect: 'sqlite', insertMany: sqliteInsertMany(sqlite), changeToken, describe: `SQLite ${file}`, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', insertMany: sqliteInsertMany(sqlite, own), changeToken, describe: `SQLite ${file}`, close: () => db.destroy() };
 }
 
 /**
@@ -90,10 +109,12 @@ export const kyselyInsertMany: InsertMany = async (trx, table, rows) => {
  * Kysely building and binding a multi-row statement each time (measured: 4.4 vs 10 µs a row). It runs
  * on the same connection as the Kysely transaction the caller has open, so it is part of it.
  */
-function sqliteInsertMany(sqlite: BetterSqlite3.Database): InsertMany {
+function sqliteInsertMany(sqlite: BetterSqlite3.Database, own: { dirty: boolean; writes: number }): InsertMany {
   const statements = new Map<string, BetterSqlite3.Statement>();
   return async (_trx, table, rows) => {
     if (rows.length === 0) return;
+    own.dirty = true;
+    own.writes++;
     // Every column any row sets (a column absent from a row is written as null).
     const columns = [...new Set(rows.flatMap((r) => Object.keys(r as object)))];
     const sql = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
@@ -114,17 +135,19 @@ function sqliteInsertMany(sqlite: BetterSqlite3.Database): InsertMany {
  * it (about 45 µs of a relayed call's key lookup). Statements are kept by their SQL text, the oldest
  * dropped past `max`. Kysely runs one query at a time on this connection, so reuse is safe.
  */
-function withStatementCache(sqlite: BetterSqlite3.Database, writes: Map<string, number>, max = 500): { close(): void; prepare(sql: string): BetterSqlite3.Statement } {
+function withStatementCache(sqlite: BetterSqlite3.Database, own: { dirty: boolean; writes: number }, max = 500): { close(): void; prepare(sql: string): BetterSqlite3.Statement } {
   const cache = new Map<string, BetterSqlite3.Statement>();
   return {
     close: () => sqlite.close(),
-    prepare(sql: string) {
-      let st = cache.get(sql);
+    prepare(text: string) {
+      let st = cache.get(text);
       if (!st) {
-        st = sqlite.prepare(sql);
-        const written = /^\s*(?:insert\s+into|update|delete\s+from|replace\s+into)\s+"?(\w+)"?/i.exec(sql)?.[1];
-        if (written) st = countingWrites(st, writes, written);
-        cache.set(sql, st);
+        // Two connections write this file (this one and the log-writer thread): a transaction takes
+        // the write lock when it begins, so one that reads first cannot find the snapshot it read
+        // outdated when it then writes (SQLITE_BUSY that no busy_timeout would wait out).
+        st = sqlite.prepare(/^\s*begin\s*$/i.test(text) ? 'begin immediate' : text);
+        if (/^\s*(?:insert|update|delete|replace)\b/i.test(text)) st = markingWrites(st, own);
+        cache.set(text, st);
         if (cache.size > max) cache.delete(cache.keys().next().value as string);
       }
       return st;
@@ -132,14 +155,15 @@ function withStatementCache(sqlite: BetterSqlite3.Database, writes: Map<string, 
   };
 }
 
-/** A write statement that bumps its table's write counter each time it runs (RETURNING writes run as `all`). */
-function countingWrites(st: BetterSqlite3.Statement, writes: Map<string, number>, table: string): BetterSqlite3.Statement {
+/** A write statement that marks the connection's caches for a check each time it runs (RETURNING writes run as `all`). */
+function markingWrites(st: BetterSqlite3.Statement, own: { dirty: boolean; writes: number }): BetterSqlite3.Statement {
   return new Proxy(st, {
     get(target, prop) {
       const value = Reflect.get(target, prop, target);
       if ((prop === 'run' || prop === 'all' || prop === 'get' || prop === 'iterate') && typeof value === 'function')
         return (...args: unknown[]) => {
-          writes.set(table, (writes.get(table) ?? 0) + 1);
+          own.dirty = true;
+          own.writes++;
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       return typeof value === 'function' ? value.bind(target) : value;

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { installChangeCounters } from './change-counters.js';
 
 /** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
 const ROUTING: Migration = {
@@ -225,6 +226,7 @@ export async function migrateToLatest(db: Kysely<any>, opts: { schema?: string }
   const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true, ...(opts.schema ? { migrationTableSchema: opts.schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
+  await installChangeCounters(db);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 

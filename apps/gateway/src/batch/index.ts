@@ -1,0 +1,11 @@
+import type { DatabaseHandle } from '../storage/database.js';
+import { inlineBatchStore } from './inline.js';
+import { ThreadBatchStore } from './thread.js';
+import type { BatchStore } from './types.js';
+
+export type { BatchStore, Hold, LogBatch, RequestLogRow } from './types.js';
+
+/** The writer thread on SQLite (a file only one process-thread at a time can write, synchronously); inline elsewhere. */
+export function createBatchStore(dbh: DatabaseHandle, dataDir: string): BatchStore {
+  return dbh.dialect === 'sqlite' ? new ThreadBatchStore(dataDir) : inlineBatchStore(dbh.db, dbh.insertMany);
+}

@@ -1,0 +1,30 @@
+// The log-writer thread: its own SQLite connection, one batch at a time (see thread.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDatabase } from '../storage/database.js';
+import type { LogBatch } from './types.js';
+import { writeBatch } from './write.js';
+
+export type ToWriter = { type: 'write'; id: number; batch: LogBatch } | { type: 'close' };
+export type FromWriter = { type: 'done'; id: number; entries: unknown[] } | { type: 'failed'; id: number; message: string; code?: string } | { type: 'closed' };
+
+const port = parentPort!;
+const { dataDir } = workerData as { dataDir: string };
+// Opened at once; messages that arrive meanwhile wait for it.
+const opening = openDatabase({ dataDir });
+
+port.on('message', async (msg: ToWriter) => {
+  const dbh = await opening;
+  if (msg.type === 'close') {
+    await dbh.close();
+    port.postMessage({ type: 'closed' } satisfies FromWriter);
+    port.close();
+    return;
+  }
+  try {
+    const entries = await writeBatch(dbh.db, dbh.insertMany, msg.batch);
+    port.postMessage({ type: 'done', id: msg.id, entries } satisfies FromWriter);
+  } catch (err) {
+    const e = err as { message?: string; code?: string };
+    port.postMessage({ type: 'failed', id: msg.id, message: e?.message ?? String(err), code: e?.code } satisfies FromWriter);
+  }
+});
