@@ -10,7 +10,7 @@
 //
 // Options (flag or environment variable):
 //   --duration=S      BENCH_DURATION      measured seconds per scenario and target (default 7)
-//   --warmup=S        BENCH_WARMUP        warm-up seconds before each, discarded (default 1)
+//   --warmup=S        BENCH_WARMUP        warm-up seconds before each, discarded (default 3)
 //   --connections=N   BENCH_CONNECTIONS   connections of the load scenarios (default 50)
 //   --scenarios=LIST  BENCH_SCENARIOS     chat-load,stream-load,chat-latency,stream-latency or
 //                                         a part of a name: chat, stream, load, latency (default all)
@@ -39,7 +39,7 @@ const PATH = '/v1/chat/completions';
 
 const HELP = `usage: npm run bench [-- options]   (or node bench/run.js [options] after npm run build)
   --duration=S       measured seconds per scenario and target   (BENCH_DURATION, default 7)
-  --warmup=S         discarded warm-up seconds before each      (BENCH_WARMUP, default 1)
+  --warmup=S         discarded warm-up seconds before each      (BENCH_WARMUP, default 3)
   --connections=N    connections of the load scenarios          (BENCH_CONNECTIONS, default 50)
   --scenarios=LIST   chat-load,stream-load,chat-latency,stream-latency, or chat|stream|load|latency
                                                                 (BENCH_SCENARIOS, default all)
@@ -72,7 +72,7 @@ function parseOptions(argv, env) {
   const profile = profileRaw === undefined || profileRaw === 'false' || profileRaw === '0' ? [] : profileRaw === 'true' || profileRaw === '1' ? ['gateway'] : list(profileRaw);
   const opts = {
     duration: num('duration', 'BENCH_DURATION', 7, 1, 120),
-    warmup: num('warmup', 'BENCH_WARMUP', 1, 0, 30),
+    warmup: num('warmup', 'BENCH_WARMUP', 3, 0, 30),
     connections: Math.floor(num('connections', 'BENCH_CONNECTIONS', 50, 1, 1000)),
     chunks: Math.floor(num('chunks', 'BENCH_STREAM_CHUNKS', 20, 1, 1000)),
     scenarios: list(get('scenarios', 'BENCH_SCENARIOS')),
@@ -146,7 +146,7 @@ async function cpuOf(handles) {
   const out = {};
   for (const h of handles) {
     const c = await rpc(h, 'cpu');
-    out[h.role] = c.user + c.system;
+    out[h.role] = c.user + c.system; out[h.role + 'Sys'] = c.system;
   }
   const own = process.cpuUsage(); // this process: autocannon or the probe
   out.loadgen = own.user + own.system;

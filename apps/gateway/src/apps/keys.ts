@@ -206,7 +206,7 @@ export interface KeyContext {
 const KEY_TABLES = ['api_keys', 'users', 'accounts', 'apps'] as const;
 
 export class KeyResolver {
-  private readonly cache = new Map<string, { token: string; ctx: KeyContext }>();
+  private readonly cache = new Map<string, { token: number; ctx: KeyContext }>();
 
   constructor(
     readonly db: Db,
@@ -216,16 +216,17 @@ export class KeyResolver {
 
   async resolve(key: string): Promise<KeyContext | undefined> {
     if (!this.changeToken) return resolveKey(this.db, key);
-    const hash = sha256(key);
     const token = this.changeToken(KEY_TABLES);
-    const hit = this.cache.get(hash);
+    // Keyed by the key itself, so a hit costs no hash: the table stores only hashes, and this map
+    // lives in this process's memory, which holds every key of the calls in flight anyway.
+    const hit = this.cache.get(key);
     if (hit && hit.token === token) return hit.ctx;
-    const ctx = await lookupByHash(this.db, hash);
+    const ctx = await lookupByHash(this.db, sha256(key));
     // Only live keys are kept: unknown keys would let a caller fill the cache with garbage.
     if (ctx) {
-      this.cache.set(hash, { token, ctx });
+      this.cache.set(key, { token, ctx });
       if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
-    } else this.cache.delete(hash);
+    } else this.cache.delete(key);
     return ctx;
   }
 }

@@ -1,19 +1,44 @@
 import { countTokens as bpeCount } from 'gpt-tokenizer';
 
 /**
- * The gateway's own token counts, used only when a provider reports no usage (a cut stream, a
- * server that never counts). o200k_base is the encoding of current OpenAI models; for other
- * providers it is an honest estimate, which is all anyone outside the provider can have.
+ * The gateway's own token counts: the prompt estimate every call is admitted (and reserved) with,
+ * and usage when a provider reports none (a cut stream, a server that never counts). o200k_base is
+ * the encoding of current OpenAI models; for other providers it is an honest estimate, which is all
+ * anyone outside the provider can have.
  */
 export function countTokens(text: string): number {
   if (!text) return 0;
+  const known = counted.get(text);
+  if (known !== undefined) return known;
+  let n: number;
   try {
     // Text that happens to contain special-token markup is counted as plain text, never rejected.
-    return bpeCount(text, { disallowedSpecial: new Set() } as never);
+    n = bpeCount(text, PLAIN);
   } catch {
-    return Math.ceil(text.length / 4);
+    n = Math.ceil(text.length / 4);
   }
+  if (text.length <= MEMO_MAX_TEXT) {
+    memoChars += text.length;
+    counted.set(text, n);
+    // Oldest first out, until the memo is back under its size.
+    for (const old of counted.keys()) {
+      if (memoChars <= MEMO_MAX_CHARS) break;
+      counted.delete(old);
+      memoChars -= old.length;
+    }
+  }
+  return n;
 }
+
+const PLAIN = { disallowedSpecial: new Set() } as never;
+
+// Every call is counted before it is admitted (the reservation), and the same texts come back again
+// and again: roles, system prompts, the earlier turns a chat re-sends each time. Their counts are
+// remembered, up to a bounded number of characters.
+const MEMO_MAX_TEXT = 16_384;
+const MEMO_MAX_CHARS = 4_000_000;
+const counted = new Map<string, number>();
+let memoChars = 0;
 
 /** OpenAI's published chat framing: 3 tokens per message, 1 per name, 3 to prime the reply. */
 export function countChatTokens(messages: { role?: unknown; content?: unknown; name?: unknown }[]): number {

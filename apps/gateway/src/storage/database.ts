@@ -15,7 +15,8 @@ export type DbDialect = 'sqlite' | 'postgres';
  */
 export type InsertMany = <T extends keyof Database & string>(trx: Db, table: T, rows: readonly Database[T][]) => Promise<void>;
 
-export type ChangeToken = (tables: readonly string[]) => string;
+/** A number that grows whenever the given tables may have changed (compare for equality only). */
+export type ChangeToken = (tables: readonly string[]) => number;
 
 export interface DatabaseHandle {
   db: Db;
@@ -64,8 +65,12 @@ function openSqlite(dataDir: string): DatabaseHandle {
   // the per-table change counters (kept by triggers, storage/change-counters.ts) read again, so a
   // cache of one table survives writes to others and to the columns no cache reads.
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
-  let counters: Map<string, number> | null = null;
-  let readCounters: BetterSqlite3.Statement | null = null;
+  let statement: BetterSqlite3.Statement | null = null;
+  // Per table, how many changes this connection has seen (the counters' values are only compared);
+  // `anything` moves with every foreign commit, for tables without a counter.
+  const seen = new Map<string, number>();
+  const generation = new Map<string, number>();
+  let anything = 0;
   let version = 0;
   let askedAt = -Infinity;
   const changeToken: ChangeToken = (tables) => {
@@ -75,23 +80,29 @@ function openSqlite(dataDir: string): DatabaseHandle {
       askedAt = now;
       if (v !== version) {
         version = v;
+        anything++;
         own.dirty = true;
       }
     }
     if (own.dirty) {
       own.dirty = false;
       try {
-        readCounters ??= sqlite.prepare(`select name, n from ${COUNTERS_TABLE}`);
-        counters = new Map((readCounters.all() as { name: string; n: number }[]).map((r) => [r.name, r.n]));
+        statement ??= sqlite.prepare(`select name, n from ${COUNTERS_TABLE}`);
+        for (const r of statement.all() as { name: string; n: number }[]) {
+          // A counter seen for the first time starts above `anything`, so no token ever goes down.
+          if (seen.get(r.name) !== r.n) generation.set(r.name, (generation.get(r.name) ?? anything) + 1);
+          seen.set(r.name, r.n);
+        }
       } catch {
-        counters = null; // not migrated yet: fall back to "anything changed"
+        statement = null; // not migrated yet: the table comes with the first migration run
       }
     }
-    // Own writes count in every token: a cache is never trusted across a write of this connection
-    // (such writes are rare: the API's; the log batches are the writer thread's), which also covers
-    // a counter read inside a transaction that was then rolled back.
-    let token = String(own.writes);
-    for (const t of tables) token += `:${counters?.get(t) ?? `v${version}`}`;
+    // Every term only grows, so the sum moves whenever any of them does. Own writes count in every
+    // token: a cache is never trusted across a write of this connection (rare: the API's; the log
+    // batches are the writer thread's), which also covers a counter read inside a transaction that
+    // was then rolled back.
+    let token = own.writes;
+    for (const t of tables) token += generation.get(t) ?? anything;
     return token;
   };
   return { db, dialect: 'sqlite', insertMany: sqliteInsertMany(sqlite, own), changeToken, describe: `SQLite ${file}`, close: () => db.destroy() };

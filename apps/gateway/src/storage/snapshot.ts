@@ -6,13 +6,13 @@
 export class Snapshot<T> {
   private value: T | null = null;
   private at = 0;
-  private token: string | null = null;
+  private token: number | null = null;
   private loading: Promise<T> | null = null;
 
   constructor(
     private readonly load: () => Promise<T>,
     private readonly ttlMs: number,
-    private readonly changeToken?: () => string,
+    private readonly changeToken?: () => number,
   ) {}
 
   async get(): Promise<T> {
