@@ -1,0 +1,174 @@
+// The request-log batches' writer thread and the change counters that keep the caches exact beside it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { ThreadBatchStore } from '../../src/batch/thread.js';
+import type { RequestLogRow } from '../../src/batch/types.js';
+import { Relay } from '../../src/relay/pipeline.js';
+import { installChangeCounters, WATCHED_TABLES } from '../../src/storage/change-counters.js';
+import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
+import { migrateToLatest } from '../../src/storage/migrations.js';
+import { startTestGateway, type TestGateway } from '../harness.js';
+import { chat, setPrice } from '../billing/helpers.js';
+
+function row(userId: string, keyId: string | null, cost: number, id: string): RequestLogRow {
+  const base = Relay.baseLog({ key: { keyId, prefix: 'sk-test', appId: 'app_x', userId, group: 'default', role: 'user' }, dialect: 'openai', operation: 'chat', endpoint: '/v1/chat/completions', model: 'gpt-4o-mini', stream: false, body: {}, clientIp: null, clientWantsUsage: false });
+  return { ...base, id, status: 200, cost };
+}
+
+describe('change counters (SQLite triggers)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apigpt-cc-'));
+  let dbh: DatabaseHandle;
+  let other: BetterSqlite3.Database;
+  beforeAll(async () => {
+    dbh = await openDatabase({ dataDir: dir });
+    await migrateToLatest(dbh.db);
+    other = new BetterSqlite3(join(dir, 'apigpt.db'));
+    other.pragma('busy_timeout = 5000');
+    other.prepare(`insert into users (id, email, password_hash, role, group_name, status, created_at, updated_at) values ('usr_1', 'a@x', 'h', 'user', 'default', 'active', 0, 0)`).run();
+    other.prepare(`insert into apps (id, user_id, name, created_at) values ('app_1', 'usr_1', 'a', 0)`).run();
+    other.prepare(`insert into api_keys (id, user_id, app_id, name, key_hash, prefix, created_at, spent, billing_version) values ('key_1', 'usr_1', 'app_1', 'k', 'h1', 'sk-1', 0, 0, 0)`).run();
+    other.prepare(`insert into accounts (user_id, balance, version, low_balance_notified) values ('usr_1', 100, 0, 0)`).run();
+  });
+  afterAll(async () => {
+    other?.close();
+    await dbh?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const counter = (name: string) => (other.prepare('select n from change_counters where name = ?').pluck().get(name) as number) ?? -1;
+  const settle = () => new Promise((r) => setTimeout(r, 5)); // the token asks SQLite at most once a millisecond
+
+  it('counts changes to what the caches read, and not the columns the log batches move', () => {
+    const before = Object.fromEntries(Object.keys(WATCHED_TABLES).map((t) => [t, counter(t)]));
+    other.prepare('update api_keys set last_used_at = 1, spent = spent + 5, billing_version = billing_version + 1').run();
+    other.prepare('update accounts set balance = balance - 5, version = version + 1, low_balance_notified = 1').run();
+    expect(counter('api_keys')).toBe(before.api_keys);
+    expect(counter('accounts')).toBe(before.accounts);
+    other.prepare('update api_keys set revoked_at = 1').run();
+    other.prepare('update accounts set rpm = 10').run();
+    other.prepare(`update channels set name = 'x' where 0`).run(); // no row: no change
+    expect(counter('api_keys')).toBe(before.api_keys + 1);
+    expect(counter('accounts')).toBe(before.accounts + 1);
+    expect(counter('channels')).toBe(before.channels);
+  });
+
+  it("moves a table's token on another connection's commit to it, and only then", async () => {
+    const token = dbh.changeToken!;
+    await settle();
+    const keys0 = token(['api_keys']);
+    const prices0 = token(['prices']);
+    other.prepare('update api_keys set last_used_at = 2').run();
+    other.prepare(`insert into request_logs (id, created_at, user_id, endpoint, dialect, status, latency_ms) values ('req_1', 0, 'usr_1', '/v1/x', 'openai', 200, 1)`).run();
+    await settle();
+    expect(token(['api_keys'])).toBe(keys0);
+    expect(token(['prices'])).toBe(prices0);
+    other.prepare('update api_keys set allowed_models = ? where id = ?').run('["a"]', 'key_1');
+    await settle();
+    expect(token(['api_keys'])).not.toBe(keys0);
+    expect(token(['prices'])).toBe(prices0);
+  });
+
+  it('is installed once: a second run changes nothing; a new column is watched after the next run', async () => {
+    const triggers = () => other.prepare(`select name, sql from sqlite_master where type = 'trigger' order by name`).all();
+    const schemaVersion = () => other.pragma('schema_version', { simple: true });
+    const t0 = triggers();
+    const v0 = schemaVersion();
+    await installChangeCounters(dbh.db);
+    expect(triggers()).toEqual(t0);
+    expect(schemaVersion()).toBe(v0);
+    // Every column of api_keys but the batch's is watched.
+    const cols = (other.prepare('select name from pragma_table_info(?)').all('api_keys') as { name: string }[]).map((c) => c.name);
+    const update = (t0 as { name: string; sql: string }[]).find((t) => t.name === 'apigpt_cc_api_keys_u')!.sql;
+    for (const c of cols) expect(update.includes(`"${c}"`), c).toBe(!WATCHED_TABLES.api_keys.includes(c));
+    other.prepare('alter table api_keys add column note text').run();
+    await installChangeCounters(dbh.db);
+    const n = counter('api_keys');
+    other.prepare(`update api_keys set note = 'x'`).run();
+    expect(counter('api_keys')).toBe(n + 1);
+  });
+});
+
+describe('the writer thread', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apigpt-wt-'));
+  let dbh: DatabaseHandle;
+  let store: ThreadBatchStore;
+  beforeAll(async () => {
+    dbh = await openDatabase({ dataDir: dir });
+    await migrateToLatest(dbh.db);
+    const now = Date.now();
+    await dbh.db.insertInto('users').values({ id: 'usr_1', email: 'a@x', password_hash: 'h', display_name: null, role: 'user', group_name: 'default', status: 'active', created_at: now, updated_at: now }).execute();
+    await dbh.db.insertInto('accounts').values({ user_id: 'usr_1', balance: 1000, version: 3, low_balance_threshold: null, low_balance_notified: 0, rpm: null, tpm: null }).execute();
+    store = new ThreadBatchStore(dir);
+  });
+  afterAll(async () => {
+    await store?.close();
+    await dbh?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('commits rows, ledger and balance in one transaction and says what shared state must learn', async () => {
+    const entries = await store.write({ rows: [row('usr_1', null, 30, 'req_a'), row('usr_1', null, 0, 'req_b')], holds: [{ requestId: 'req_a', pools: ['u:usr_1'], amount: 30 }] });
+    expect(entries).toEqual([{ pool: 'u:usr_1', amount: 30, balance: 970, version: 4 }]);
+    const logs = await dbh.db.selectFrom('request_logs').select(['id', 'cost']).orderBy('id').execute();
+    expect(logs).toEqual([
+      { id: 'req_a', cost: 30 },
+      { id: 'req_b', cost: 0 },
+    ]);
+    const ledger = await dbh.db.selectFrom('ledger').select(['request_id', 'amount', 'balance_after']).execute();
+    expect(ledger).toEqual([{ request_id: 'req_a', amount: -30, balance_after: 970 }]);
+  });
+
+  it('a batch that cannot be written fails whole, with the database error, and the thread goes on', async () => {
+    // req_a exists already: the insert fails, so the charge made before it in the transaction is undone.
+    await expect(store.write({ rows: [row('usr_1', null, 50, 'req_c'), row('usr_1', null, 0, 'req_a')], holds: [{ requestId: 'req_c', pools: ['u:usr_1'], amount: 50 }] })).rejects.toThrow(/UNIQUE/);
+    expect((await dbh.db.selectFrom('accounts').select('balance').executeTakeFirstOrThrow()).balance).toBe(970);
+    expect(await dbh.db.selectFrom('request_logs').select('id').where('id', '=', 'req_c').executeTakeFirst()).toBeUndefined();
+    expect(await store.write({ rows: [row('usr_1', null, 0, 'req_d')], holds: [] })).toEqual([]);
+  });
+
+  it('a thread that dies fails its batch, and a new one takes the next', async () => {
+    const worker = (store as unknown as { worker: import('node:worker_threads').Worker }).worker;
+    const pending = store.write({ rows: [row('usr_1', null, 0, 'req_e')], holds: [] });
+    await worker.terminate();
+    await pending.then(
+      () => undefined, // it may have committed before the end
+      (err: Error) => expect(err.message).toMatch(/exited/),
+    );
+    expect(await store.write({ rows: [row('usr_1', null, 0, 'req_f')], holds: [] })).toEqual([]);
+    expect(await dbh.db.selectFrom('request_logs').select('id').where('id', '=', 'req_f').executeTakeFirst()).toBeDefined();
+  });
+});
+
+describe('caches beside the writer thread', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway({ db: 'sqlite' });
+    await setPrice(t, 'gpt-4o-mini', 1, 1);
+  });
+  afterAll(() => t?.close());
+
+  it("the log batches leave the key cache alone, and a revocation by another connection still ends the key's calls", async () => {
+    const u = await t.newUserWithKey();
+    expect((await chat(t, u.key, { messages: [{ role: 'user', content: 'warm' }] })).status).toBe(200);
+    await t.flushLogs();
+    await new Promise((r) => setTimeout(r, 5));
+    const token = t.gw.services.dbh.changeToken!;
+    const before = token(['api_keys', 'users', 'accounts', 'apps']);
+    for (let i = 0; i < 5; i++) expect((await chat(t, u.key, { messages: [{ role: 'user', content: `hi ${i}` }] })).status).toBe(200);
+    await t.flushLogs(); // the thread moved last_used_at, spent and the balance
+    await new Promise((r) => setTimeout(r, 5));
+    expect(token(['api_keys', 'users', 'accounts', 'apps'])).toBe(before);
+    const other = new BetterSqlite3(join(t.config.dataDir, 'apigpt.db'));
+    try {
+      other.pragma('busy_timeout = 5000');
+      other.prepare('update api_keys set revoked_at = ? where user_id = ?').run(Date.now(), u.userId);
+    } finally {
+      other.close();
+    }
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await chat(t, u.key, { messages: [{ role: 'user', content: 'after' }] })).status).toBe(401);
+  });
+});
