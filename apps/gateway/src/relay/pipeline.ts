@@ -265,7 +265,7 @@ export class Relay {
   }
 
   private async readBody(req: RelayRequest, codec: DialectCodec, upstream: UpstreamResponse, log: RequestLogRow, promptEstimate: number, translation?: Translation) {
-    const body = Buffer.from(await upstream.body.arrayBuffer());
+    const body = await upstream.body.bytes();
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));

