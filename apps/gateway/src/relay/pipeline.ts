@@ -3,6 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { KeyContext } from '../apps/keys.js';
 import { asGatewayError, GatewayError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { Cancellation, type CancelSignal } from '../core/cancel.js';
 import type { DialectCodec, StreamTap } from './dialects/types.js';
 import type { Admission, CallInfo, CallPolicy } from './policy.js';
 import type { RequestLogRow, RequestLogWriter } from './request-log.js';
@@ -93,7 +94,7 @@ export class Relay {
     const codec = this.deps.codecs[req.dialect]!;
     const started = performance.now();
     const log = Relay.baseLog(req);
-    const ac = new AbortController();
+    const ac = new Cancellation();
     const onClose = () => {
       if (!res.writableFinished) ac.abort();
     };
@@ -292,7 +293,7 @@ export class Relay {
     started: number,
     promptEstimate: number,
     admission: Admission,
-    ac: AbortController,
+    ac: Cancellation,
     translation: Translation | undefined,
     record: StreamRecord,
   ): Promise<boolean> {
@@ -400,7 +401,7 @@ function channelTimeouts(route: Route): { headersMs?: number; idleMs?: number } 
 }
 
 /** Waits, unless the caller goes away first; false when it did. */
-function sleep(ms: number, signal: AbortSignal): Promise<boolean> {
+function sleep(ms: number, signal: CancelSignal): Promise<boolean> {
   if (ms <= 0) return Promise.resolve(!signal.aborted);
   return new Promise((resolve) => {
     const done = (ok: boolean) => {

@@ -1,4 +1,5 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import type { CancelSignal } from '../core/cancel.js';
 import { GatewayError } from '../core/errors.js';
 import type { UpstreamRequest } from './types.js';
 
@@ -46,7 +47,7 @@ export class UpstreamClient {
    * Resolves when the response headers arrive; the body then streams through `UpstreamBody`. The
    * caller's signal aborts the call at any point, the body included.
    */
-  send(req: UpstreamRequest, signal: AbortSignal, timeouts: Partial<UpstreamTimeouts> = {}): Promise<UpstreamResponse> {
+  send(req: UpstreamRequest, signal: CancelSignal, timeouts: Partial<UpstreamTimeouts> = {}): Promise<UpstreamResponse> {
     const headersMs = timeouts.headersMs ?? this.timeouts.headersMs;
     const bodyTimeout = timeouts.idleMs ?? this.timeouts.idleMs;
     if (signal.aborted) return Promise.reject(upstreamTransportError(new undiciErrors.RequestAbortedError()));
@@ -112,7 +113,7 @@ class UpstreamCall implements Dispatcher.DispatchHandler {
   private readonly onAbort = () => this.abort(new undiciErrors.RequestAbortedError());
 
   constructor(
-    private readonly signal: AbortSignal,
+    private readonly signal: CancelSignal,
     private resolve: ((r: UpstreamResponse) => void) | null,
     private reject: ((err: unknown) => void) | null,
   ) {
