@@ -146,7 +146,10 @@ async function cpuOf(handles) {
   const out = {};
   for (const h of handles) {
     const c = await rpc(h, 'cpu');
-    out[h.role] = c.user + c.system; out[h.role + 'Sys'] = c.system;
+    out[h.role] = c.user + c.system;
+    // The event loop's busy time: the main thread alone (the gateway's log writer has a thread of
+    // its own, which process CPU includes), and what bounds a single-threaded server's req/s.
+    if (c.loopBusyMs !== undefined) out[`${h.role}Loop`] = c.loopBusyMs * 1000;
   }
   const own = process.cpuUsage(); // this process: autocannon or the probe
   out.loadgen = own.user + own.system;
@@ -204,7 +207,7 @@ async function runOne(scenario, target, origin, handles, key, opts) {
 const f = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? '-' : Number(v).toFixed(d));
 
 function printTable(rows) {
-  const head = ['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'TTFB p50', 'TTFB p99', 'CPU us/req', 'loadgen us/req', 'errors'];
+  const head = ['scenario', 'target', 'req/s', 'p50 ms', 'p99 ms', 'TTFB p50', 'TTFB p99', 'CPU us/req', 'loop us/req', 'loadgen us/req', 'errors'];
   const body = rows.map((r) => {
     const conns = r.mode === 'load' ? `${r.connections} conns` : '1 conn';
     const cpuRole = r.target === 'simulator' ? 'sim' : r.target === 'bare' ? 'bare' : 'gateway';
@@ -218,6 +221,7 @@ function printTable(rows) {
       r.ttfbMs ? f(r.ttfbMs.p50, 3) : '',
       r.ttfbMs ? f(r.ttfbMs.p99, 3) : '',
       f(r.cpuUsPerRequest?.[cpuRole], 0),
+      f(r.cpuUsPerRequest?.[`${cpuRole}Loop`], 0),
       f(r.cpuUsPerRequest?.loadgen, 0),
       bad ? String(bad) : '0',
     ];
@@ -250,6 +254,7 @@ function evaluate(rows) {
       // CPU time the front process spends per request: less sensitive to other load on the machine
       // than req/s, and independent of how the cores are shared between the three processes.
       cpuPerRequest: g.cpuUsPerRequest.gateway / b.cpuUsPerRequest.bare,
+      loopPerRequest: g.cpuUsPerRequest.gatewayLoop / b.cpuUsPerRequest.bareLoop,
     };
     if (g.ttfbMs && b.ttfbMs) Object.assign(entry, { ttfbP50: g.ttfbMs.p50 / b.ttfbMs.p50, ttfbP50DeltaMs: g.ttfbMs.p50 - b.ttfbMs.p50 });
     ratios.push(entry);
@@ -336,7 +341,7 @@ async function main() {
   if (ratios.length) {
     console.log('\ngateway / bare proxy');
     for (const r of ratios) {
-      const parts = [`req/s x${f(r.rps)}`, `p50 x${f(r.p50)} (${r.p50DeltaMs >= 0 ? '+' : ''}${f(r.p50DeltaMs, 3)} ms)`, `CPU/req x${f(r.cpuPerRequest)}`];
+      const parts = [`req/s x${f(r.rps)}`, `p50 x${f(r.p50)} (${r.p50DeltaMs >= 0 ? '+' : ''}${f(r.p50DeltaMs, 3)} ms)`, `CPU/req x${f(r.cpuPerRequest)}`, `loop/req x${f(r.loopPerRequest)}`];
       if (r.ttfbP50 !== undefined) parts.push(`TTFB p50 x${f(r.ttfbP50)} (${r.ttfbP50DeltaMs >= 0 ? '+' : ''}${f(r.ttfbP50DeltaMs, 3)} ms)`);
       console.log(`  ${r.scenario.padEnd(15)} ${parts.join(', ')}`);
     }
