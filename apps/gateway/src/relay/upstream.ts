@@ -195,6 +195,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   private finished = false;
   private error: Error | null = null;
   private wake: (() => void) | null = null;
+  private whole = false;
 
   constructor(private readonly controller: Controller) {}
 
@@ -202,7 +203,7 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   push(chunk: Buffer): void {
     this.chunks.push(chunk);
     this.size += chunk.length;
-    if (this.size > HIGH_WATER && !this.controller.paused) this.controller.pause();
+    if (this.size > HIGH_WATER && !this.whole && !this.controller.paused) this.controller.pause();
     this.notify();
   }
 
@@ -213,11 +214,26 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     this.notify();
   }
 
-  /** The whole body. */
-  async bytes(): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    for await (const c of this) parts.push(c);
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  /** The whole body (one promise, not one per chunk: most answers are read this way). */
+  bytes(): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const settle = () => {
+        if (!this.finished) return false;
+        if (this.error) reject(this.error);
+        else resolve(this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks));
+        this.chunks = [];
+        this.size = 0;
+        return true;
+      };
+      if (settle()) return;
+      // Whole-body readers take everything anyway: no reason to pause the socket for them.
+      this.whole = true;
+      if (this.controller.paused) this.controller.resume();
+      const wait = () => {
+        if (!settle()) this.wake = wait;
+      };
+      this.wake = wait;
+    });
   }
 
   async text(): Promise<string> {
@@ -237,8 +253,10 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
   /** Stops the call: the connection is closed, not reused. */
   destroy(err?: Error): void {
     if (this.finished) return;
-    this.controller.abort(err ?? new undiciErrors.RequestAbortedError());
+    const reason = err ?? new undiciErrors.RequestAbortedError();
+    this.controller.abort(reason);
     this.finished = true;
+    this.error = reason;
     this.chunks = [];
     this.notify();
   }

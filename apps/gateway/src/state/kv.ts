@@ -11,8 +11,8 @@ export interface KvStore {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Sets only when absent; true when this caller set it (a lock or a first writer). */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
-  /** Adds 1 to each key (creating it with the TTL) and returns the new values. */
-  incr(keys: readonly string[], ttlMs: number): Promise<number[]>;
+  /** Adds `by` (default 1) to each key (creating it with the TTL) and returns the new values. */
+  incr(keys: readonly string[], ttlMs: number, by?: number): Promise<number[]>;
   del(keys: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
@@ -50,11 +50,11 @@ export class MemoryKv implements KvStore {
     return true;
   }
 
-  async incr(keys: readonly string[], ttlMs: number): Promise<number[]> {
+  async incr(keys: readonly string[], ttlMs: number, by = 1): Promise<number[]> {
     return keys.map((k) => {
       const e = this.map.get(k);
       const live = e && e.expires > this.clock();
-      const n = (live ? Number(e.value) : 0) + 1;
+      const n = (live ? Number(e.value) : 0) + by;
       if (live) e.value = String(n);
       else this.write(k, String(n), ttlMs);
       return n;
@@ -110,17 +110,17 @@ export class RedisKv implements KvStore {
     return (await this.redis.set(this.prefix + key, value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX')) === 'OK';
   }
 
-  async incr(keys: readonly string[], ttlMs: number): Promise<number[]> {
+  async incr(keys: readonly string[], ttlMs: number, by = 1): Promise<number[]> {
     if (keys.length === 0) return [];
-    // INCR then PEXPIRE NX-style: only a new key (value 1) gets its lifetime, in one round trip.
+    // INCRBY then PEXPIRE NX-style: only a new key (value `by`) gets its lifetime, in one round trip.
     const m = this.redis.multi();
-    for (const k of keys) m.incr(this.prefix + k);
+    for (const k of keys) m.incrby(this.prefix + k, by);
     const res = (await m.exec()) ?? [];
     const counts = res.map(([err, v]) => {
       if (err) throw err;
       return Number(v);
     });
-    const fresh = keys.filter((_, i) => counts[i] === 1);
+    const fresh = keys.filter((_, i) => counts[i] === by);
     if (fresh.length) {
       const e = this.redis.multi();
       for (const k of fresh) e.pexpire(this.prefix + k, Math.max(1, Math.round(ttlMs)));

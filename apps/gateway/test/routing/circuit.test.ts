@@ -67,6 +67,19 @@ describe.each(stores)('circuit breaker on %s state', (_name, makeStore) => {
     expect((await cb.view('d')).state).toBe('closed');
   });
 
+  it('adds successes to the shared window in one write, and a failure is judged with every success before it', async () => {
+    const { cb, kv } = setup();
+    const windowKey = `cb:g:n${Math.floor(1_000_000 / policy.windowMs)}`;
+    for (let i = 0; i < 30; i++) await cb.onSuccess('g', await cb.admit(['g']));
+    expect(await kv.get(windowKey)).toBeNull(); // counted here, not written per call
+    await cb.flushSuccesses();
+    expect(await kv.get(windowKey)).toBe('30');
+    for (let i = 0; i < 9; i++) await cb.onSuccess('g', await cb.admit(['g']));
+    // 1 failure against 39 successes: far below the 50% error rate, so it stays closed.
+    expect(await cb.onFailure('g', await cb.admit(['g']), '500')).toBe(false);
+    expect(await kv.get(windowKey)).toBe('40');
+  });
+
   it('opens on an error rate even without a run of failures', async () => {
     const { cb, events } = setup();
     let opened = false;

@@ -46,6 +46,13 @@ const LOCK_SLACK_MS = 120_000;
  * window counters `n`/`e`.
  */
 export class CircuitBreaker {
+  // Successes counted here and added to the shared window counters every SUCCESS_FLUSH_MS (and
+  // before any failure of the same channel is judged): a success is most calls, and writing each one
+  // cost a shared-store call per relayed call (a Redis round trip, with Redis).
+  private readonly successes = new Map<string, { id: string; window: number; n: number }>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly keys = new Map<string, { o: string; f: string }>();
+
   constructor(
     private readonly kv: KvStore,
     private readonly policy: CircuitPolicy,
@@ -56,7 +63,12 @@ export class CircuitBreaker {
   /** Filters `channelIds` (kept in order) to those whose circuit lets a call through now. */
   async admit(channelIds: readonly string[]): Promise<Admitted> {
     const now = this.clock();
-    const values = await this.kv.mget(channelIds.flatMap((id) => [k(id, 'o'), k(id, 'f')]));
+    const names: string[] = [];
+    for (const id of channelIds) {
+      const key = this.keyNames(id);
+      names.push(key.o, key.f);
+    }
+    const values = await this.kv.mget(names);
     const allowed: string[] = [];
     const probes = new Set<string>();
     const failures = new Map<string, number>();
@@ -90,7 +102,38 @@ export class CircuitBreaker {
     } else if ((admitted.failures.get(id) ?? 0) > 0) {
       await this.kv.del([k(id, 'f')]);
     }
-    await this.countWindow(id, false);
+    const window = Math.floor(this.clock() / this.policy.windowMs);
+    const pending = this.successes.get(id);
+    if (pending && pending.window === window) pending.n++;
+    else {
+      if (pending) await this.flushSuccesses(id);
+      this.successes.set(id, { id, window, n: 1 });
+    }
+    if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => void this.flushSuccesses().catch(() => undefined), SUCCESS_FLUSH_MS);
+      this.flushTimer.unref();
+    }
+  }
+
+  private keyNames(id: string): { o: string; f: string } {
+    let key = this.keys.get(id);
+    if (!key) {
+      key = { o: k(id, 'o'), f: k(id, 'f') };
+      if (this.keys.size > 10_000) this.keys.clear();
+      this.keys.set(id, key);
+    }
+    return key;
+  }
+
+  /** Adds the successes counted here to the shared windows (all channels', or one's). */
+  async flushSuccesses(only?: string): Promise<void> {
+    if (only === undefined && this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    const batch = only === undefined ? [...this.successes.values()] : [this.successes.get(only)].filter((p) => p !== undefined);
+    for (const p of batch) this.successes.delete(p.id);
+    for (const p of batch) await this.kv.incr([k(p.id, `n${p.window}`)], this.policy.windowMs * 2, p.n);
   }
 
   /** Records a failure that is the channel's fault; returns true when this opened the circuit. */
@@ -101,7 +144,8 @@ export class CircuitBreaker {
       return true;
     }
     const [fails] = await this.kv.incr([k(id, 'f')], this.policy.windowMs * 10);
-    const rate = await this.countWindow(id, true);
+    await this.flushSuccesses(id);
+    const rate = await this.countWindow(id);
     if (fails >= this.policy.failureThreshold) return this.open(id, now, `${fails} failures in a row (last: ${reason})`, false);
     if (rate) return this.open(id, now, `error rate ${Math.round(rate.rate * 100)}% over ${rate.total} requests (last: ${reason})`, false);
     return false;
@@ -147,16 +191,18 @@ export class CircuitBreaker {
     return true;
   }
 
-  /** Fixed error-rate windows; returns the rate when it crosses the policy's threshold. */
-  private async countWindow(id: string, failed: boolean): Promise<{ rate: number; total: number } | null> {
+  /** Counts a failure in the fixed error-rate window; returns the rate when it crosses the policy's threshold. */
+  private async countWindow(id: string): Promise<{ rate: number; total: number } | null> {
     const w = Math.floor(this.clock() / this.policy.windowMs);
-    const keys = failed ? [k(id, `n${w}`), k(id, `e${w}`)] : [k(id, `n${w}`)];
-    const [total, errors] = await this.kv.incr(keys, this.policy.windowMs * 2);
-    if (!failed || total < this.policy.minRequests) return null;
+    const [total, errors] = await this.kv.incr([k(id, `n${w}`), k(id, `e${w}`)], this.policy.windowMs * 2);
+    if (total < this.policy.minRequests) return null;
     const rate = errors / total;
     return rate >= this.policy.errorRate ? { rate, total } : null;
   }
 }
+
+/** How long a success may wait before the shared error-rate window hears of it. */
+const SUCCESS_FLUSH_MS = 250;
 
 function k(id: string, part: string): string {
   return `cb:${id}:${part}`;
