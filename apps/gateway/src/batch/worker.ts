@@ -11,16 +11,18 @@ const port = parentPort!;
 const { dataDir } = workerData as { dataDir: string };
 // Opened at once; messages that arrive meanwhile wait for it.
 const opening = openDatabase({ dataDir });
+opening.catch(() => undefined); // reported with each batch, not as an unhandled rejection
 
 port.on('message', async (msg: ToWriter) => {
-  const dbh = await opening;
   if (msg.type === 'close') {
-    await dbh.close();
+    await (await opening.catch(() => null))?.close();
     port.postMessage({ type: 'closed' } satisfies FromWriter);
     port.close();
     return;
   }
   try {
+    // A database that cannot be opened fails each batch with its reason (the writer reports it).
+    const dbh = await opening;
     const entries = await writeBatch(dbh.db, dbh.insertMany, msg.batch);
     port.postMessage({ type: 'done', id: msg.id, entries } satisfies FromWriter);
   } catch (err) {
