@@ -196,14 +196,16 @@ export interface KeyContext {
   cacheTtlSec?: number | null;
 }
 
+/** The tables a resolved key's context is read from. */
+const KEY_TABLES = ['api_keys', 'users', 'accounts', 'apps'] as const;
+
 /**
  * The relay's key check with a cache that is never stale: an entry is used only while the
  * database's change token is the one it was read under, so a key revoked by this process fails on the
- * very next request, and one revoked by another (the CLI) within a millisecond. Where the database offers no token
- * (PostgreSQL), every call looks the key up.
+ * very next request, and one revoked by another (the CLI, another gateway) as soon as that commit is
+ * seen: within a millisecond on SQLite, on its NOTIFY on PostgreSQL. Without a token every call
+ * looks the key up.
  */
-/** The tables a resolved key's context is read from. */
-const KEY_TABLES = ['api_keys', 'users', 'accounts', 'apps'] as const;
 
 export class KeyResolver {
   private readonly cache = new Map<string, { token: number; ctx: KeyContext }>();

@@ -5,6 +5,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { COUNTERS_TABLE } from './change-counters.js';
+import { listenForChanges, type PgChanges } from './pg-changes.js';
 
 export type Db = Kysely<Database>;
 export type DbDialect = 'sqlite' | 'postgres';
@@ -24,8 +25,8 @@ export interface DatabaseHandle {
   insertMany: InsertMany;
   /**
    * A value that changes whenever the given tables may have changed (a write to them by this
-   * process, or a commit by any other): what lets a cache of reads stay exact. Undefined where the
-   * database cannot tell cheaply (PostgreSQL), and then nothing is cached.
+   * process, or a commit by any other): what lets a cache of reads stay exact. SQLite asks
+   * data_version and the trigger-kept counters; PostgreSQL listens to the triggers' NOTIFY.
    */
   changeToken?: ChangeToken;
   /** PostgreSQL schema in use (undefined on SQLite). */
@@ -197,8 +198,26 @@ async function openPostgres(url: string, schema?: string): Promise<DatabaseHandl
       c.release();
     }
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  let changes: PgChanges;
+  try {
+    changes = await listenForChanges(url, schema ?? 'public');
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [changes.plugin] });
   await sql`select 1`.execute(db);
   const u = new URL(url);
-  return { db, dialect: 'postgres', insertMany: kyselyInsertMany, schema: schema ?? 'public', describe: `PostgreSQL ${u.host}${u.pathname}${schema ? ` (schema ${schema})` : ''}`, close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    insertMany: kyselyInsertMany,
+    changeToken: changes.changeToken,
+    schema: schema ?? 'public',
+    describe: `PostgreSQL ${u.host}${u.pathname}${schema ? ` (schema ${schema})` : ''}`,
+    close: async () => {
+      await changes.close();
+      await db.destroy();
+    },
+  };
 }

@@ -226,7 +226,7 @@ export async function migrateToLatest(db: Kysely<any>, opts: { schema?: string }
   const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true, ...(opts.schema ? { migrationTableSchema: opts.schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
-  await installChangeCounters(db);
+  await installChangeCounters(db, opts);
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
 

@@ -1,7 +1,7 @@
 /**
  * An in-memory copy of a small table that the hot path reads on every call (channels, prices).
- * Where the database offers a change token (SQLite), the copy is reloaded exactly when something
- * changed, by this process or another; elsewhere it is reloaded after `ttlMs`.
+ * With the database's change token (SQLite, PostgreSQL), the copy is reloaded exactly when something
+ * changed, by this process or another; without one it is reloaded after `ttlMs`.
  */
 export class Snapshot<T> {
   private value: T | null = null;
