@@ -57,13 +57,24 @@ async function startBare() {
 async function startGw() {
   const { startGateway, loadConfig, createLogger } = await import('../apps/gateway/dist/index.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'apigpt-bench-'));
+  // A schema of its own in the given PostgreSQL database, dropped at the end.
+  const pgUrl = process.env.BENCH_DATABASE_URL || undefined;
+  const pgSchema = `bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const dropSchema = async () => {
+    if (!pgUrl) return;
+    const { default: pg } = await import('pg');
+    const c = new pg.Client({ connectionString: pgUrl });
+    await c.connect();
+    await c.query(`drop schema if exists "${pgSchema}" cascade`).finally(() => c.end());
+  };
   const config = loadConfig({
     env: {},
     file: undefined,
     overrides: {
       port: 0,
       host: '127.0.0.1',
-      dataDir, // SQLite, as a default self-hosted install
+      dataDir, // SQLite, as a default self-hosted install, unless BENCH_DATABASE_URL names a PostgreSQL
+      ...(pgUrl ? { databaseUrl: pgUrl, databaseSchema: pgSchema } : {}),
       adminEmail: 'admin@bench.local',
       adminPassword: 'bench-admin-password',
       secret: `bench-${randomBytes(8).toString('hex')}`,
@@ -110,11 +121,13 @@ async function startGw() {
       async close() {
         await gw.close();
         rmSync(dataDir, { recursive: true, force: true });
+        await dropSchema().catch(() => undefined);
       },
     };
   } catch (err) {
     await gw.close().catch(() => {});
     rmSync(dataDir, { recursive: true, force: true });
+    await dropSchema().catch(() => undefined);
     throw err;
   }
 }

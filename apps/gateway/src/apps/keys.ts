@@ -209,6 +209,7 @@ const KEY_TABLES = ['api_keys', 'users', 'accounts', 'apps'] as const;
 
 export class KeyResolver {
   private readonly cache = new Map<string, { token: number; ctx: KeyContext }>();
+  private readonly loading = new Map<string, { token: number; promise: Promise<KeyContext | undefined> }>();
 
   constructor(
     readonly db: Db,
@@ -223,13 +224,26 @@ export class KeyResolver {
     // lives in this process's memory, which holds every key of the calls in flight anyway.
     const hit = this.cache.get(key);
     if (hit && hit.token === token) return hit.ctx;
-    const ctx = await lookupByHash(this.db, sha256(key));
-    // Only live keys are kept: unknown keys would let a caller fill the cache with garbage.
-    if (ctx) {
-      this.cache.set(key, { token, ctx });
-      if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
-    } else this.cache.delete(key);
-    return ctx;
+    // Calls of one key that arrive together after a change share one lookup (at load, all of them).
+    const inflight = this.loading.get(key);
+    if (inflight && inflight.token === token) return inflight.promise;
+    const promise = lookupByHash(this.db, sha256(key)).then(
+      (ctx) => {
+        if (this.loading.get(key)?.promise === promise) this.loading.delete(key);
+        // Only live keys are kept: unknown keys would let a caller fill the cache with garbage.
+        if (ctx) {
+          this.cache.set(key, { token, ctx });
+          if (this.cache.size > this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+        } else this.cache.delete(key);
+        return ctx;
+      },
+      (err) => {
+        if (this.loading.get(key)?.promise === promise) this.loading.delete(key);
+        throw err;
+      },
+    );
+    this.loading.set(key, { token, promise });
+    return promise;
   }
 }
 

@@ -1,5 +1,4 @@
 import { PostgresAdapter, sql, SqliteAdapter, type Kysely } from 'kysely';
-import { changeChannel } from './pg-changes.js';
 
 /**
  * The tables whose rows the hot path keeps in memory (keys, channels, prices, groups), and for each
@@ -17,6 +16,11 @@ export const WATCHED_TABLES: Readonly<Record<string, readonly string[]>> = {
 };
 
 export const COUNTERS_TABLE = 'change_counters';
+
+/** The NOTIFY channel of one PostgreSQL schema's change counters (storage/pg-changes.ts listens). */
+export function changeChannel(schema: string): string {
+  return `apigpt_changes_${schema}`.slice(0, 63);
+}
 
 /**
  * On SQLite, triggers count the changes to each watched table in `change_counters`, whoever makes

@@ -1,11 +1,7 @@
 import pg from 'pg';
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import { changeChannel, WATCHED_TABLES } from './change-counters.js';
 import type { ChangeToken } from './database.js';
-
-/** The NOTIFY channel of one schema's change counters (the triggers name it; see change-counters.ts). */
-export function changeChannel(schema: string): string {
-  return `apigpt_changes_${schema}`.slice(0, 63);
-}
 
 export interface PgChanges {
   changeToken: ChangeToken;
@@ -22,7 +18,8 @@ export interface PgChanges {
  * served from a cache that might have missed a change: the behaviour of no cache at all.
  */
 export async function listenForChanges(connectionString: string, schema: string, log: (msg: string, err?: unknown) => void = () => {}): Promise<PgChanges> {
-  const own = { writes: 0 };
+  // This process's writes that change what a cache reads, per table ('*': could not tell which).
+  const own = new Map<string, number>();
   const generation = new Map<string, number>();
   let anything = 0;
   let listening = false;
@@ -74,16 +71,24 @@ export async function listenForChanges(connectionString: string, schema: string,
   let volatile = 0;
   const changeToken: ChangeToken = (tables) => {
     if (!listening) return -++volatile; // never equal to an earlier token
-    let token = own.writes;
-    for (const t of tables) token += generation.get(t) ?? anything;
+    let token = own.get('*') ?? 0;
+    for (const t of tables) token += (generation.get(t) ?? anything) + (own.get(t) ?? 0);
     return token;
   };
 
+  // The table a write may change for a cache, noted when the query is built and counted once it ran
+  // (the request-log batch's writes to unwatched tables and columns leave the caches alone).
+  const pending = new WeakMap<QueryId, string>();
   const plugin: KyselyPlugin = {
-    transformQuery: (args: PluginTransformQueryArgs): RootOperationNode => args.node,
+    transformQuery: (args: PluginTransformQueryArgs): RootOperationNode => {
+      const table = cacheRelevantWrite(args.node);
+      if (table) pending.set(args.queryId, table);
+      return args.node;
+    },
     transformResult: async (args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> => {
+      const table = pending.get(args.queryId);
       // Set for INSERT, UPDATE, DELETE and MERGE only (Kysely's PostgreSQL driver).
-      if ((args.result as { numAffectedRows?: bigint }).numAffectedRows !== undefined) own.writes++;
+      if (table && (args.result as { numAffectedRows?: bigint }).numAffectedRows !== undefined) own.set(table, (own.get(table) ?? 0) + 1);
       return args.result;
     },
   };
@@ -100,4 +105,42 @@ export async function listenForChanges(connectionString: string, schema: string,
       await c?.end().catch(() => undefined);
     },
   };
+}
+
+/** Which watched table a statement may change what caches read of: null for reads, unwatched tables and ignored columns; '*' when it cannot tell (raw SQL). */
+function cacheRelevantWrite(node: RootOperationNode): string | null {
+  switch (node.kind) {
+    case 'InsertQueryNode':
+      return watched(tableName(node.into));
+    case 'DeleteQueryNode':
+      return watched(tableName(node.from.froms[0]));
+    case 'UpdateQueryNode': {
+      const table = watched(tableName(node.table));
+      if (!table || table === '*') return table;
+      const ignored = WATCHED_TABLES[table];
+      const columns = (node.updates ?? []).map((u) => identifier((u.column as { column?: OperationNode }).column));
+      return columns.length > 0 && columns.every((c) => c !== null && ignored.includes(c)) ? null : table;
+    }
+    case 'RawNode':
+      return '*';
+    default:
+      return null;
+  }
+}
+
+function watched(table: string | null): string | null {
+  if (table === null) return '*';
+  return table in WATCHED_TABLES ? table : null;
+}
+
+function tableName(node: OperationNode | undefined): string | null {
+  const n = node as { kind?: string; table?: { identifier?: OperationNode }; node?: OperationNode } | undefined;
+  if (n?.kind === 'AliasNode') return tableName(n.node);
+  if (n?.kind === 'TableNode') return identifier(n.table?.identifier);
+  return null;
+}
+
+function identifier(node: OperationNode | undefined): string | null {
+  const n = node as { kind?: string; name?: string } | undefined;
+  return n?.kind === 'IdentifierNode' && typeof n.name === 'string' ? n.name : null;
 }
