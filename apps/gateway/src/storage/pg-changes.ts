@@ -14,9 +14,16 @@ export interface PgChanges {
  * PostgreSQL's change token: triggers on the watched tables NOTIFY a per-schema channel with the
  * table's name (storage/change-counters.ts), and one dedicated connection LISTENs, so a cache of
  * keys, channels or prices is reloaded exactly when its table changed, by any process. Without a
- * live listener (not connected yet, or the connection dropped) every token is new, so nothing is
- * served from a cache that might have missed a change: the behaviour of no cache at all.
+ * listener known to work (not connected yet, the connection dropped, or a self-sent notification
+ * did not come back) every token is new, so nothing is served from a cache that might have missed
+ * a change: the behaviour of no cache at all.
  */
+/** Payload prefix of the self-sent notifications that check delivery. */
+const PING = '#ping:';
+const DELIVERY_TIMEOUT_MS = 2_000;
+const HEARTBEAT_MS = 10_000;
+const RETRY_MS = 1_000;
+
 export async function listenForChanges(connectionString: string, schema: string, log: (msg: string, err?: unknown) => void = () => {}): Promise<PgChanges> {
   // This process's writes that change what a cache reads, per table ('*': could not tell which).
   const own = new Map<string, number>();
@@ -28,11 +35,35 @@ export async function listenForChanges(connectionString: string, schema: string,
   let retry: NodeJS.Timeout | null = null;
   const channel = changeChannel(schema);
 
+  // A notification this process sends itself proves that LISTEN/NOTIFY works end to end on this
+  // connection (behind a transaction-mode pooler it does not); it is checked before the caches are
+  // trusted, and again every HEARTBEAT_MS.
+  const pongs = new Map<number, (ok: boolean) => void>();
+  let seq = 0;
+  const roundTrip = async (c: pg.Client): Promise<boolean> => {
+    const n = ++seq;
+    const back = new Promise<boolean>((resolve) => {
+      pongs.set(n, resolve);
+      setTimeout(() => {
+        pongs.delete(n);
+        resolve(false);
+      }, DELIVERY_TIMEOUT_MS).unref();
+    });
+    await c.query('select pg_notify($1, $2)', [channel, `${PING}${n}`]);
+    return back;
+  };
+
   const connect = async (): Promise<void> => {
     const c = new pg.Client({ connectionString, options: `-c search_path=${schema}`, application_name: `apigpt-changes:${schema}`.slice(0, 63) });
     c.on('notification', (m) => {
-      const table = m.payload ?? '';
-      generation.set(table, (generation.get(table) ?? anything) + 1);
+      const payload = m.payload ?? '';
+      if (payload.startsWith(PING)) {
+        const n = Number(payload.slice(PING.length));
+        pongs.get(n)?.(true);
+        pongs.delete(n);
+        return;
+      }
+      generation.set(payload, (generation.get(payload) ?? anything) + 1);
     });
     c.on('error', (err) => {
       if (closed) return;
@@ -42,6 +73,10 @@ export async function listenForChanges(connectionString: string, schema: string,
     c.on('end', () => drop(c));
     await c.connect();
     await c.query(`LISTEN "${channel}"`);
+    if (!(await roundTrip(c))) {
+      await c.end().catch(() => undefined);
+      throw new Error('notifications sent on this connection do not come back (a transaction-mode connection pooler?)');
+    }
     if (closed) {
       await c.end().catch(() => undefined);
       return;
@@ -52,21 +87,43 @@ export async function listenForChanges(connectionString: string, schema: string,
     for (const t of generation.keys()) generation.set(t, generation.get(t)! + 1);
     listening = true;
   };
+  const scheduleRetry = (ms: number) => {
+    if (closed || retry) return;
+    retry = setTimeout(() => {
+      retry = null;
+      connect().catch((err) => {
+        log('change listener: not listening; caches are bypassed', err);
+        scheduleRetry(RETRY_MS);
+      });
+    }, ms);
+    retry.unref();
+  };
   const drop = (c: pg.Client) => {
     if (client !== c && client !== null) return;
     listening = false;
     client = null;
     void c.end().catch(() => undefined);
-    if (!closed && !retry)
-      retry = setTimeout(() => {
-        retry = null;
-        connect().catch((err) => {
-          log('change listener: reconnect failed', err);
-          if (!closed && !retry) retry = setTimeout(() => void connect().catch(() => undefined), 1000).unref();
-        });
-      }, 250).unref();
+    scheduleRetry(250);
   };
-  await connect();
+  try {
+    await connect();
+  } catch (err) {
+    // The gateway still runs, uncached, as it would on a database without a change token.
+    log('change listener: not listening; caches are bypassed', err);
+    scheduleRetry(RETRY_MS);
+  }
+  const heartbeat = setInterval(() => {
+    const c = client;
+    if (!c || !listening) return;
+    void roundTrip(c)
+      .catch(() => false)
+      .then((ok) => {
+        if (ok || closed || client !== c) return;
+        log('change listener: notifications stopped arriving; caches are bypassed until they do');
+        drop(c);
+      });
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
 
   let volatile = 0;
   const changeToken: ChangeToken = (tables) => {
@@ -98,6 +155,7 @@ export async function listenForChanges(connectionString: string, schema: string,
     plugin,
     async close() {
       closed = true;
+      clearInterval(heartbeat);
       if (retry) clearTimeout(retry);
       const c = client;
       client = null;
