@@ -14,10 +14,6 @@ export class Cancellation implements CancelSignal {
   aborted = false;
   private listeners: (() => void)[] | null = null;
 
-  get signal(): CancelSignal {
-    return this;
-  }
-
   abort(): void {
     if (this.aborted) return;
     this.aborted = true;

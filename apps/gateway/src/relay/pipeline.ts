@@ -144,13 +144,13 @@ export class Relay {
     };
     let lastError: GatewayError | null = null;
     const plan = attemptOrder(routes, retry.maxAttempts);
-    for (let i = 0; i < plan.length && !ac.signal.aborted; i++) {
+    for (let i = 0; i < plan.length && !ac.aborted; i++) {
       const { route, repeat } = plan[i];
       const id = route.channel.id;
       if (skip.has(id)) continue;
       if (repeat) {
         const wait = backoffMs(retry, Math.floor(i / routes.length) - 1, retryAfter.get(id));
-        if (wait === null || !(await sleep(wait, ac.signal))) break;
+        if (wait === null || !(await sleep(wait, ac))) break;
       }
       log.channel_id = id;
       log.model_sent = route.upstreamModel;
@@ -162,11 +162,11 @@ export class Relay {
       try {
         const prepared = this.upstreamCall(req, route, promptEstimate);
         translation = prepared.translation;
-        upstream = await this.deps.upstream.send(route.adapter.buildRequest(prepared.call, route.channel), ac.signal, channelTimeouts(route));
+        upstream = await this.deps.upstream.send(route.adapter.buildRequest(prepared.call, route.channel), ac, channelTimeouts(route));
       } catch (err) {
         lastError = asGatewayError(err);
         attempt(null, lastError.code);
-        if (ac.signal.aborted) break;
+        if (ac.aborted) break;
         if (lastError.kind === 'invalid_request') break; // the call cannot be expressed for this provider; not the channel's fault
         failed(id, lastError.message);
         continue; // a transport failure is always worth another attempt
@@ -217,7 +217,7 @@ export class Relay {
       }
     }
     res.off('close', onClose);
-    const error = ac.signal.aborted
+    const error = ac.aborted
       ? new GatewayError('upstream', 'The client closed the connection.', { status: 499, code: 'client_closed' })
       : (lastError ?? new GatewayError('upstream', 'No channel could serve the request.', { code: 'no_channel' }));
     log.attempt_log = attemptLog(attempts);
@@ -318,11 +318,11 @@ export class Relay {
       if (!tap.complete && !tap.inBandError && !res.destroyed)
         failure = new GatewayError('upstream', 'The provider ended the stream before it was complete.', { code: 'stream_interrupted' });
     } catch (err) {
-      failure = ac.signal.aborted ? null : streamBreak(err);
+      failure = ac.aborted ? null : streamBreak(err);
     }
     if (failure && !res.destroyed) res.write(codec.streamError(failure));
     if (!res.destroyed) res.end();
-    const clientGone = ac.signal.aborted || (res.destroyed && !res.writableFinished);
+    const clientGone = ac.aborted || (res.destroyed && !res.writableFinished);
     // Whatever the provider produced up to this point is metered, even when the stream broke.
     const usage = tap.usage(promptEstimate);
     applyUsage(log, usage);

@@ -240,11 +240,6 @@ export class UpstreamBody implements AsyncIterable<Buffer> {
     return (await this.bytes()).toString('utf8');
   }
 
-  async arrayBuffer(): Promise<ArrayBuffer> {
-    const b = await this.bytes();
-    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
-  }
-
   /** Reads and discards the rest, so the connection can be reused. */
   async dump(): Promise<void> {
     for await (const _ of this) this.chunks.length = 0;

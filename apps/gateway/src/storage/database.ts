@@ -5,6 +5,7 @@ import pg from 'pg';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
 import type { Database } from './schema.js';
 import { COUNTERS_TABLE } from './change-counters.js';
+import { Generations } from './generations.js';
 import { listenForChanges, type PgChanges } from './pg-changes.js';
 
 export type Db = Kysely<Database>;
@@ -67,11 +68,10 @@ function openSqlite(dataDir: string): DatabaseHandle {
   // cache of one table survives writes to others and to the columns no cache reads.
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
   let statement: BetterSqlite3.Statement | null = null;
-  // Per table, how many changes this connection has seen (the counters' values are only compared);
-  // `anything` moves with every foreign commit, for tables without a counter.
+  // The counters' last values (only compared), and the generations they move; tables without a
+  // counter move with every foreign commit.
   const seen = new Map<string, number>();
-  const generation = new Map<string, number>();
-  let anything = 0;
+  const generations = new Generations();
   let version = 0;
   let askedAt = -Infinity;
   const changeToken: ChangeToken = (tables) => {
@@ -81,7 +81,7 @@ function openSqlite(dataDir: string): DatabaseHandle {
       askedAt = now;
       if (v !== version) {
         version = v;
-        anything++;
+        generations.bumpUntracked();
         own.dirty = true;
       }
     }
@@ -90,21 +90,17 @@ function openSqlite(dataDir: string): DatabaseHandle {
       try {
         statement ??= sqlite.prepare(`select name, n from ${COUNTERS_TABLE}`);
         for (const r of statement.all() as { name: string; n: number }[]) {
-          // A counter seen for the first time starts above `anything`, so no token ever goes down.
-          if (seen.get(r.name) !== r.n) generation.set(r.name, (generation.get(r.name) ?? anything) + 1);
+          if (seen.get(r.name) !== r.n) generations.bump(r.name);
           seen.set(r.name, r.n);
         }
       } catch {
         statement = null; // not migrated yet: the table comes with the first migration run
       }
     }
-    // Every term only grows, so the sum moves whenever any of them does. Own writes count in every
-    // token: a cache is never trusted across a write of this connection (rare: the API's; the log
-    // batches are the writer thread's), which also covers a counter read inside a transaction that
-    // was then rolled back.
-    let token = own.writes;
-    for (const t of tables) token += generation.get(t) ?? anything;
-    return token;
+    // Own writes count in every token: a cache is never trusted across a write of this connection
+    // (rare: the API's; the log batches are the writer thread's), which also covers a counter read
+    // inside a transaction that was then rolled back.
+    return own.writes + generations.sum(tables);
   };
   return { db, dialect: 'sqlite', insertMany: sqliteInsertMany(sqlite, own), changeToken, describe: `SQLite ${file}`, close: () => db.destroy() };
 }

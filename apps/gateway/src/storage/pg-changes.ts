@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { changeChannel, WATCHED_TABLES } from './change-counters.js';
 import type { ChangeToken } from './database.js';
+import { Generations } from './generations.js';
 
 export interface PgChanges {
   changeToken: ChangeToken;
@@ -25,10 +26,9 @@ const HEARTBEAT_MS = 10_000;
 const RETRY_MS = 1_000;
 
 export async function listenForChanges(connectionString: string, schema: string, log: (msg: string, err?: unknown) => void = () => {}): Promise<PgChanges> {
-  // This process's writes that change what a cache reads, per table ('*': could not tell which).
-  const own = new Map<string, number>();
-  const generation = new Map<string, number>();
-  let anything = 0;
+  // Changes notified, and this process's own writes that change what a cache reads (seen at once).
+  const notified = new Generations();
+  const own = new Generations();
   let listening = false;
   let closed = false;
   let client: pg.Client | null = null;
@@ -63,7 +63,7 @@ export async function listenForChanges(connectionString: string, schema: string,
         pongs.delete(n);
         return;
       }
-      generation.set(payload, (generation.get(payload) ?? anything) + 1);
+      notified.bump(payload);
     });
     c.on('error', (err) => {
       if (closed) return;
@@ -83,8 +83,7 @@ export async function listenForChanges(connectionString: string, schema: string,
     }
     client = c;
     // Whatever changed while nobody listened is unknown: every cache reloads once.
-    anything++;
-    for (const t of generation.keys()) generation.set(t, generation.get(t)! + 1);
+    notified.bumpAll();
     listening = true;
   };
   const scheduleRetry = (ms: number) => {
@@ -128,9 +127,7 @@ export async function listenForChanges(connectionString: string, schema: string,
   let volatile = 0;
   const changeToken: ChangeToken = (tables) => {
     if (!listening) return -++volatile; // never equal to an earlier token
-    let token = own.get('*') ?? 0;
-    for (const t of tables) token += (generation.get(t) ?? anything) + (own.get(t) ?? 0);
-    return token;
+    return notified.sum(tables) + own.sum(tables);
   };
 
   // The table a write may change for a cache, noted when the query is built and counted once it ran
@@ -145,7 +142,10 @@ export async function listenForChanges(connectionString: string, schema: string,
     transformResult: async (args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> => {
       const table = pending.get(args.queryId);
       // Set for INSERT, UPDATE, DELETE and MERGE only (Kysely's PostgreSQL driver).
-      if (table && (args.result as { numAffectedRows?: bigint }).numAffectedRows !== undefined) own.set(table, (own.get(table) ?? 0) + 1);
+      if (table && (args.result as { numAffectedRows?: bigint }).numAffectedRows !== undefined) {
+        if (table === '*') own.bumpAll();
+        else own.bump(table);
+      }
       return args.result;
     },
   };

@@ -288,7 +288,7 @@ export class ImagePipeline {
     }
     let buf: Buffer;
     try {
-      buf = Buffer.from(await res.body.arrayBuffer());
+      buf = await res.body.bytes();
     } catch (err) {
       throw new AttemptFailure(upstreamTransportError(err), true);
     }
