@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import { App as AntApp, Button, Card, Flex, Form, Input, Modal, Popconfirm, Space, Tag, Typography } from 'antd';
+import { App as AntApp, Button, Card, Flex, Form, Input, Popconfirm, Space, Tag, Typography } from 'antd';
 import { DeleteOutlined, EditOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
 import { apps, keys, usage } from '../api/endpoints';
 import type { ApiKey, App, NewKey } from '../api/types';
@@ -7,7 +7,7 @@ import { useBaseUrl } from '../auth/session';
 import { CodeSamples } from '../components/CodeSamples';
 import { EmptyHint } from '../components/EmptyHint';
 import { ErrorAlert } from '../components/ErrorAlert';
-import { validated } from '../lib/forms';
+import { FormModal } from '../components/FormModal';
 import { useI18n } from '../i18n';
 import { PageHeader } from '../layout/PageHeader';
 import { dateOnly } from '../lib/format';
@@ -189,31 +189,22 @@ interface AppValues {
 function AppFormModal({ open, title, initial, onClose, onSubmit }: { open: boolean; title: string; initial?: App; onClose(): void; onSubmit(v: AppValues): Promise<void> }) {
   const t = useI18n().t;
   const [form] = Form.useForm<AppValues>();
-  const { busy, error, setError, run } = useAction();
+  const action = useAction();
   // Filled when the dialog opens, not after its animation, so typing straight away is not overwritten.
   useEffect(() => {
     if (!open) return;
-    setError(undefined);
+    action.setError(undefined);
     form.setFieldsValue({ name: initial?.name ?? '', description: initial?.description ?? '' });
   }, [open, initial, form]);
   return (
-    <Modal
+    <FormModal
       open={open}
       title={title}
       onCancel={onClose}
-      confirmLoading={busy}
-      okText={t('common.save')}
-      destroyOnHidden
-      forceRender
-      onOk={async () => {
-        const v = await validated(form);
-        if (!v) return;
-        await run(async () => {
-          await onSubmit(v);
-        });
-      }}
+      form={form}
+      action={action}
+      onSubmit={onSubmit}
     >
-      <ErrorAlert error={error} style={{ marginBottom: 12 }} />
       <Form form={form} layout="vertical" requiredMark={false}>
         <Form.Item name="name" label={t('integration.appName')} rules={[{ required: true, whitespace: true, message: t('integration.appNameRequired') }, { max: 100 }]}>
           <Input placeholder={t('integration.appNamePlaceholder')} autoFocus />
@@ -222,6 +213,6 @@ function AppFormModal({ open, title, initial, onClose, onSubmit }: { open: boole
           <Input.TextArea rows={2} />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormModal>
   );
 }

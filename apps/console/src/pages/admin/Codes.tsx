@@ -6,7 +6,7 @@ import type { RedemptionCode } from '../../api/types';
 import { CopyButton } from '../../components/CopyButton';
 import { EmptyHint } from '../../components/EmptyHint';
 import { ErrorAlert } from '../../components/ErrorAlert';
-import { validated } from '../../lib/forms';
+import { FormModal } from '../../components/FormModal';
 import { useI18n } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { dateTime, downloadCsv, money } from '../../lib/format';
@@ -107,29 +107,23 @@ function GenerateModal({ open, onClose, onDone }: { open: boolean; onClose(): vo
   const { t } = useI18n();
   const { message } = AntApp.useApp();
   const [form] = Form.useForm<{ count: number; value: number; name?: string; expiresAt?: { valueOf(): number } | null }>();
-  const { busy, error, setError, run } = useAction();
+  const action = useAction();
   return (
-    <Modal
+    <FormModal
       open={open}
       title={t('codes.generate')}
       onCancel={onClose}
       okText={t('codes.generate')}
-      confirmLoading={busy}
-      destroyOnHidden
-      forceRender
-      afterOpenChange={(o) => o && setError(undefined)}
-      onOk={async () => {
-        const v = await validated(form);
-        if (!v) return;
-        await run(async () => {
-          const r = await admin.createCodes({ count: v.count, value: v.value, ...(v.name?.trim() ? { name: v.name.trim() } : {}), ...(v.expiresAt ? { expiresAt: v.expiresAt.valueOf() } : {}) });
-          message.success(t('codes.generated', { n: r.items.length }));
-          form.resetFields();
-          onDone(r.items);
-        });
+      afterOpenChange={(o) => o && action.setError(undefined)}
+      form={form}
+      action={action}
+      onSubmit={async (v) => {
+        const r = await admin.createCodes({ count: v.count, value: v.value, ...(v.name?.trim() ? { name: v.name.trim() } : {}), ...(v.expiresAt ? { expiresAt: v.expiresAt.valueOf() } : {}) });
+        message.success(t('codes.generated', { n: r.items.length }));
+        form.resetFields();
+        onDone(r.items);
       }}
     >
-      <ErrorAlert error={error} style={{ marginBottom: 12 }} />
       <Form form={form} layout="vertical" requiredMark={false} initialValues={{ count: 10, value: 100 }}>
         <Row gutter={8}>
           <Col span={12}>
@@ -150,6 +144,6 @@ function GenerateModal({ open, onClose, onDone }: { open: boolean; onClose(): vo
           <DatePicker showTime style={{ width: '100%' }} />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormModal>
   );
 }

@@ -1,11 +1,11 @@
 import { useEffect, useMemo, useState } from 'react';
-import { App as AntApp, Button, Card, Col, Form, Input, InputNumber, Modal, Popconfirm, Row, Space, Table, Typography } from 'antd';
+import { App as AntApp, Button, Card, Col, Form, Input, InputNumber, Popconfirm, Row, Space, Table, Typography } from 'antd';
 import { DeleteOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
 import { admin, usage } from '../../api/endpoints';
 import type { Group, Price } from '../../api/types';
 import { EmptyHint } from '../../components/EmptyHint';
 import { ErrorAlert } from '../../components/ErrorAlert';
-import { validated } from '../../lib/forms';
+import { FormModal } from '../../components/FormModal';
 import { useT } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { useAsync } from '../../lib/useAsync';
@@ -108,32 +108,25 @@ export default function Models() {
 function PriceModal({ price, onClose, onSaved }: { price: Price | null; onClose(): void; onSaved(): void }) {
   const t = useT();
   const [form] = Form.useForm<Price>();
-  const { busy, error, setError, run } = useAction();
+  const action = useAction();
   useEffect(() => {
     if (!price) return;
-    setError(undefined);
+    action.setError(undefined);
     form.resetFields();
     form.setFieldsValue(price);
   }, [price, form]);
   return (
-    <Modal
+    <FormModal
       open={!!price}
       title={price?.model ? t('models.editPrice', { model: price.model }) : t('models.addPrice')}
       onCancel={onClose}
-      confirmLoading={busy}
-      okText={t('common.save')}
-      destroyOnHidden
-      forceRender
-      onOk={async () => {
-        const v = await validated(form);
-        if (!v) return;
-        await run(async () => {
-          await admin.setPrice({ model: v.model.trim(), input: v.input ?? null, output: v.output ?? null, cachedInput: v.cachedInput ?? null, perImage: v.perImage ?? null, maxOutput: v.maxOutput ?? null });
-          onSaved();
-        });
+      form={form}
+      action={action}
+      onSubmit={async (v) => {
+        await admin.setPrice({ model: v.model.trim(), input: v.input ?? null, output: v.output ?? null, cachedInput: v.cachedInput ?? null, perImage: v.perImage ?? null, maxOutput: v.maxOutput ?? null });
+        onSaved();
       }}
     >
-      <ErrorAlert error={error} style={{ marginBottom: 12 }} />
       <Typography.Paragraph type="secondary">{t('models.unitHelp')}</Typography.Paragraph>
       <Form form={form} layout="vertical" requiredMark={false}>
         <Form.Item name="model" label={t('common.model')} rules={[{ required: true, whitespace: true }]}>
@@ -154,7 +147,7 @@ function PriceModal({ price, onClose, onSaved }: { price: Price | null; onClose(
           </Col>
         </Row>
       </Form>
-    </Modal>
+    </FormModal>
   );
 }
 

@@ -1,12 +1,12 @@
 import { useEffect, useState } from 'react';
-import { App as AntApp, Button, Card, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
+import { App as AntApp, Button, Card, Form, Input, InputNumber, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
 import { DollarOutlined } from '@ant-design/icons';
 import { admin } from '../../api/endpoints';
 import type { User } from '../../api/types';
 import { useSession } from '../../auth/session';
 import { EmptyHint } from '../../components/EmptyHint';
 import { ErrorAlert } from '../../components/ErrorAlert';
-import { validated } from '../../lib/forms';
+import { FormModal } from '../../components/FormModal';
 import { useI18n } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { dateOnly, money } from '../../lib/format';
@@ -115,32 +115,25 @@ function CreditModal({ user, onClose }: { user: User | null; onClose(): void }) 
   const { t } = useI18n();
   const { message } = AntApp.useApp();
   const [form] = Form.useForm<{ amount: number; reason: string }>();
-  const { busy, error, setError, run } = useAction();
+  const action = useAction();
   useEffect(() => {
     if (!user) return;
     form.resetFields();
-    setError(undefined);
+    action.setError(undefined);
   }, [user, form]);
   return (
-    <Modal
+    <FormModal
       open={!!user}
       title={t('users.creditTitle', { email: user?.email ?? '' })}
       onCancel={onClose}
-      okText={t('common.save')}
-      confirmLoading={busy}
-      destroyOnHidden
-      forceRender
-      onOk={async () => {
-        const v = await validated(form);
-        if (!v) return;
-        await run(async () => {
-          const r = await admin.credit(user!.id, v.amount, v.reason.trim());
-          message.success(t('users.creditDone', { balance: money(r.balance, 2) }));
-          onClose();
-        });
+      form={form}
+      action={action}
+      onSubmit={async (v) => {
+        const r = await admin.credit(user!.id, v.amount, v.reason.trim());
+        message.success(t('users.creditDone', { balance: money(r.balance, 2) }));
+        onClose();
       }}
     >
-      <ErrorAlert error={error} style={{ marginBottom: 12 }} />
       <Form form={form} layout="vertical" requiredMark={false}>
         <Form.Item
           name="amount"
@@ -154,7 +147,7 @@ function CreditModal({ user, onClose }: { user: User | null; onClose(): void }) 
           <Input />
         </Form.Item>
       </Form>
-    </Modal>
+    </FormModal>
   );
 }
 
