@@ -3,7 +3,7 @@ import { startSimulator, type Simulator } from '@apigpt/simulator';
 import { ensureRootAdmin } from './accounts/bootstrap.js';
 import { bootstrapProviderChannels, builtinSimulatorNeeded, ensureDemoChannel, wantsDemoChannel } from './channels/bootstrap.js';
 import type { Config } from './config/config.js';
-import { openaiAdapter } from './relay/providers/openai/index.js';
+import { openaiAdapter } from './providers/openai/index.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
 import { buildServer, type ServerOptions } from './http/server.js';
 

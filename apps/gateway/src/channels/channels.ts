@@ -4,7 +4,7 @@ import { GatewayError, invalidRequest } from '../core/errors.js';
 import type { SecretBox } from '../core/crypto.js';
 import { newId } from '../core/ids.js';
 import { Snapshot } from '../storage/snapshot.js';
-import { isProviderKind, PROVIDER_KINDS } from '../relay/providers/registry.js';
+import { isProviderKind, PROVIDER_KINDS } from '../providers/registry.js';
 
 /** A channel as the relay uses it: the secret opened, lists parsed. */
 export interface Channel {

@@ -1,5 +1,5 @@
 import type { Channel } from './channels.js';
-import { adapterFor } from '../relay/providers/registry.js';
+import { adapterFor } from '../providers/registry.js';
 import type { UpstreamClient } from '../relay/upstream.js';
 import { asGatewayError } from '../core/errors.js';
 

@@ -1,6 +1,6 @@
 import type { Channel, ChannelStore } from '../channels/channels.js';
 import { GatewayError } from '../core/errors.js';
-import { adapterFor } from './providers/registry.js';
+import { adapterFor } from '../providers/registry.js';
 import type { Operation, ProviderAdapter } from './types.js';
 
 export interface Route {

@@ -1,6 +1,6 @@
 import type { Channel } from '../channels/channels.js';
 import type { GatewayError } from '../core/errors.js';
-import type { WireFormat } from './canonical/types.js';
+import type { WireFormat } from '../formats/canonical/types.js';
 
 /** The wire dialects clients speak to the gateway (and providers speak natively). */
 export type Dialect = 'openai' | 'anthropic' | 'gemini';

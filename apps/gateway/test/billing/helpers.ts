@@ -1,4 +1,4 @@
-import { countChatTokens } from '../../src/relay/tokens.js';
+import { countChatTokens } from '../../src/formats/tokens.js';
 import { checkBilling } from '../../src/billing/check.js';
 import type { TestGateway } from '../harness.js';
 

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '@apigpt/simulator';
-import { anthropicFormat } from '../../src/relay/canonical/anthropic.js';
-import { geminiFormat } from '../../src/relay/canonical/gemini.js';
-import { openaiFormat } from '../../src/relay/canonical/openai.js';
-import { TranslatingTap } from '../../src/relay/canonical/stream.js';
-import type { CanonicalChatRequest, CanonicalChatResponse, WireFormat } from '../../src/relay/canonical/types.js';
-import { chatglmFormat } from '../../src/relay/providers/chatglm/format.js';
-import { zhipuFormat } from '../../src/relay/providers/zhipu/format.js';
+import { anthropicFormat } from '../../src/formats/anthropic/canonical.js';
+import { geminiFormat } from '../../src/formats/gemini/canonical.js';
+import { openaiFormat } from '../../src/formats/openai/canonical.js';
+import { TranslatingTap } from '../../src/formats/canonical/stream.js';
+import type { CanonicalChatRequest, CanonicalChatResponse, WireFormat } from '../../src/formats/canonical/types.js';
+import { chatglmFormat } from '../../src/providers/chatglm/format.js';
+import { zhipuFormat } from '../../src/providers/zhipu/format.js';
 import { sseEvents } from './clients.js';
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { readPngSize } from '@apigpt/simulator';
 import { loadMasterKey } from '../../src/core/master-key.js';
-import { UrlSigner } from '../../src/relay/images/signing.js';
+import { UrlSigner } from '../../src/media/signing.js';
 import type { TestGateway } from '../harness.js';
 import { SD15, SDXL, startImageGateway, WEBUI_AUTH } from './setup.js';
 

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readPngSize } from '@apigpt/simulator';
 import { GatewayError } from '../../src/core/errors.js';
-import { boundaryOf, encodeMultipart, parseMultipart } from '../../src/relay/images/multipart.js';
-import { S3Client, sha256Hex, signV4 } from '../../src/relay/images/s3.js';
+import { boundaryOf, encodeMultipart, parseMultipart } from '../../src/media/multipart.js';
+import { S3Client, sha256Hex, signV4 } from '../../src/media/s3.js';
 import type { TestGateway } from '../harness.js';
 import { startImageGateway } from './setup.js';
 
@@ -200,7 +200,7 @@ describe('file image store', () => {
     const { mkdtempSync, rmSync, utimesSync, readdirSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
-    const { FileImageStore } = await import('../../src/relay/images/storage.js');
+    const { FileImageStore } = await import('../../src/media/storage.js');
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-images-'));
     const store = new FileImageStore(dir, 60_000);
     try {

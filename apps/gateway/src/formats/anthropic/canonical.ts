@@ -1,0 +1,439 @@
+/**
+ * Anthropic Messages ⇄ the canonical form (§3.6 of the protocol notes). Used by the Anthropic
+ * ingress (`POST /v1/messages`) and by the Anthropic provider adapter.
+ */
+import { GatewayError } from '../../core/errors.js';
+import type { Usage } from '../../relay/types.js';
+import type {
+  CanonicalChatRequest,
+  CanonicalEvent,
+  CanonicalMessage,
+  CanonicalPart,
+  CanonicalRequest,
+  CanonicalResponse,
+  CanonicalToolCall,
+  EncodeContext,
+  FinishReason,
+  StreamDecoder,
+  StreamEncoder,
+  ToolChoice,
+  WireFormat,
+} from '../canonical/types.js';
+import { argumentsObject, arr, asChat, mintId, num, obj, str, unsupported, usageFrom } from '../canonical/util.js';
+import { badUpstream } from '../openai/canonical.js';
+
+type Json = Record<string, unknown>;
+
+/** Anthropic requires `max_tokens`; callers of other dialects may leave it out. */
+export const DEFAULT_MAX_TOKENS = 4096;
+
+export const anthropicFormat: WireFormat = {
+  name: 'Anthropic',
+  translates: ['chat'],
+  parseRequest: (operation, body, model, stream) => {
+    if (operation !== 'chat') throw unsupported('The Anthropic dialect has no embeddings.');
+    return parseRequest(body, model, stream);
+  },
+  renderResponse,
+  encoder: (ctx) => new AnthropicEncoder(ctx),
+  renderRequest,
+  parseResponse,
+  decoder: () => new AnthropicDecoder(),
+};
+
+// ---- ingress: Anthropic request → canonical ----
+
+export function parseRequest(body: Json, model: string, stream: boolean): CanonicalChatRequest {
+  const system = typeof body.system === 'string' ? [body.system] : arr(body.system).map((b) => str(obj(b)?.text) ?? '').filter(Boolean);
+  const messages: CanonicalMessage[] = [];
+  for (const raw of arr(body.messages)) {
+    const m = obj(raw) ?? {};
+    const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : arr(m.content).map((b) => obj(b) ?? {});
+    if (m.role === 'assistant') {
+      const content: CanonicalPart[] = [];
+      const toolCalls: CanonicalToolCall[] = [];
+      for (const b of blocks) {
+        if (b.type === 'text' && typeof b.text === 'string') content.push({ type: 'text', text: b.text });
+        else if (b.type === 'tool_use') toolCalls.push({ id: str(b.id) ?? mintId('toolu_'), name: str(b.name) ?? '', arguments: JSON.stringify(b.input ?? {}) });
+      }
+      messages.push({ role: 'assistant', content, toolCalls });
+      continue;
+    }
+    // A user turn: tool results become their own canonical turns, ahead of the user's own words.
+    const content: CanonicalPart[] = [];
+    for (const b of blocks) {
+      if (b.type === 'tool_result') messages.push({ role: 'tool', toolCallId: str(b.tool_use_id) ?? '', content: resultText(b.content), isError: b.is_error === true || undefined });
+      else if (b.type === 'text' && typeof b.text === 'string') content.push({ type: 'text', text: b.text });
+      else if (b.type === 'image') {
+        const part = imageIn(obj(b.source));
+        if (part) content.push(part);
+      }
+    }
+    if (content.length || !blocks.some((b) => b.type === 'tool_result')) messages.push({ role: 'user', content });
+  }
+  const tc = obj(body.tool_choice);
+  let toolChoice: ToolChoice | undefined;
+  if (tc?.type === 'auto') toolChoice = 'auto';
+  else if (tc?.type === 'any') toolChoice = 'required';
+  else if (tc?.type === 'none') toolChoice = 'none';
+  else if (tc?.type === 'tool' && typeof tc.name === 'string') toolChoice = { name: tc.name };
+  const format = obj(obj(body.output_config)?.format);
+  return {
+    kind: 'chat',
+    model,
+    system,
+    messages,
+    stream,
+    maxTokens: num(body.max_tokens),
+    temperature: num(body.temperature),
+    topP: num(body.top_p),
+    topK: num(body.top_k),
+    stop: Array.isArray(body.stop_sequences) ? body.stop_sequences.filter((s): s is string => typeof s === 'string') : undefined,
+    tools: arr(body.tools)
+      .map((t) => obj(t) ?? {})
+      .filter((t) => typeof t.name === 'string' && t.type === undefined)
+      .map((t) => ({ name: t.name as string, description: str(t.description), parameters: obj(t.input_schema) ?? { type: 'object', properties: {} } })),
+    toolChoice,
+    parallelToolCalls: tc?.disable_parallel_tool_use === true ? false : undefined,
+    responseFormat: format?.type === 'json_schema' ? { type: 'json_schema', name: 'response', schema: obj(format.schema) ?? { type: 'object' } } : undefined,
+    user: str(obj(body.metadata)?.user_id),
+  };
+}
+
+function resultText(content: unknown): string {
+  if (typeof content === 'string') return content;
+  return arr(content)
+    .map((b) => str(obj(b)?.text) ?? '')
+    .join('');
+}
+
+function imageIn(source: Json | undefined): CanonicalPart | null {
+  if (source?.type === 'base64') return { type: 'image', source: { kind: 'base64', mediaType: str(source.media_type) ?? 'image/png', data: str(source.data) ?? '' } };
+  if (source?.type === 'url') return { type: 'image', source: { kind: 'url', url: str(source.url) ?? '' } };
+  return null;
+}
+
+// ---- ingress: canonical answer → Anthropic message ----
+
+const STOP_OUT: Record<FinishReason, string> = { stop: 'end_turn', length: 'max_tokens', tool_calls: 'tool_use', content_filter: 'refusal' };
+
+function stopReason(f: FinishReason, stopSequence: string | null | undefined): string {
+  return f === 'stop' && stopSequence ? 'stop_sequence' : STOP_OUT[f];
+}
+
+/** Anthropic counts uncached input only; the canonical prompt count includes cached tokens (§7.3). */
+export function usageOut(u: Usage): Json {
+  return { input_tokens: Math.max(0, u.promptTokens - u.cachedTokens), cache_creation_input_tokens: 0, cache_read_input_tokens: u.cachedTokens, output_tokens: u.completionTokens };
+}
+
+function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
+  if (res.kind !== 'chat') throw unsupported('The Anthropic dialect has no embeddings.');
+  const c = res.choices[0];
+  const content: Json[] = [];
+  if (c.text || !c.toolCalls.length) content.push({ type: 'text', text: c.text });
+  for (const t of c.toolCalls) content.push({ type: 'tool_use', id: t.id, name: t.name, input: argumentsObject(t.arguments) });
+  return {
+    id: res.id.startsWith('msg_') ? res.id : `msg_${res.id}`,
+    type: 'message',
+    role: 'assistant',
+    model: ctx.model,
+    content,
+    stop_reason: stopReason(c.finish, c.stopSequence),
+    stop_sequence: c.finish === 'stop' ? (c.stopSequence ?? null) : null,
+    usage: usageOut(res.usage ?? usageFrom(0, 0)),
+  };
+}
+
+/**
+ * Canonical events → the exact Anthropic sequence: message_start, then per block
+ * content_block_start / deltas / content_block_stop, then message_delta (stop reason and usage) and
+ * message_stop. The stop reason is held from `finish` to `end` only because the usage that
+ * message_delta carries arrives after it in other providers' streams.
+ */
+class AnthropicEncoder implements StreamEncoder {
+  private started = false;
+  private block = -1;
+  private open: 'text' | 'tool' | null = null;
+  private openTool = -1;
+  private finish: { reason: FinishReason; stopSequence: string | null } | null = null;
+
+  constructor(private readonly ctx: EncodeContext) {}
+
+  encode(ev: CanonicalEvent, usage: () => Usage): string {
+    if (ev.type === 'error') return this.start(usage) + anthropicStreamError(ev.status >= 500 ? 'api_error' : 'invalid_request_error', ev.message);
+    if (ev.type === 'usage') return '';
+    // Only the first choice exists in this dialect (the Anthropic ingress never asks for more).
+    if ((ev.type === 'text' || ev.type === 'tool_call' || ev.type === 'finish') && ev.choice !== 0) return '';
+    let out = this.start(usage);
+    switch (ev.type) {
+      case 'text':
+        if (this.open !== 'text') out += this.close() + this.openBlock('text', { type: 'text', text: '' });
+        return out + event('content_block_delta', { type: 'content_block_delta', index: this.block, delta: { type: 'text_delta', text: ev.text } });
+      case 'tool_call':
+        if (ev.id !== undefined || ev.name !== undefined || this.open !== 'tool' || this.openTool !== ev.index) {
+          out += this.close() + this.openBlock('tool', { type: 'tool_use', id: ev.id ?? mintId('toolu_'), name: ev.name ?? '', input: {} });
+          this.openTool = ev.index;
+        }
+        if (ev.args) out += event('content_block_delta', { type: 'content_block_delta', index: this.block, delta: { type: 'input_json_delta', partial_json: ev.args } });
+        return out;
+      case 'finish':
+        this.finish = { reason: ev.finish, stopSequence: ev.stopSequence ?? null };
+        return out + this.close();
+      case 'end': {
+        out += this.close();
+        const f = this.finish ?? { reason: 'stop' as const, stopSequence: null };
+        out += event('message_delta', {
+          type: 'message_delta',
+          delta: { stop_reason: stopReason(f.reason, f.stopSequence), stop_sequence: f.reason === 'stop' ? f.stopSequence : null },
+          usage: usageOut(usage()),
+        });
+        return out + event('message_stop', { type: 'message_stop' });
+      }
+      default:
+        return out;
+    }
+  }
+
+  private start(usage: () => Usage): string {
+    if (this.started) return '';
+    this.started = true;
+    const u = usage();
+    const message = { id: mintId('msg_'), type: 'message', role: 'assistant', model: this.ctx.model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usageOut(u), output_tokens: 0 } };
+    return event('message_start', { type: 'message_start', message });
+  }
+
+  private openBlock(kind: 'text' | 'tool', block: Json): string {
+    this.block++;
+    this.open = kind;
+    return event('content_block_start', { type: 'content_block_start', index: this.block, content_block: block });
+  }
+
+  private close(): string {
+    if (!this.open) return '';
+    this.open = null;
+    this.openTool = -1;
+    return event('content_block_stop', { type: 'content_block_stop', index: this.block });
+  }
+}
+
+function event(name: string, data: unknown): string {
+  return `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+export function anthropicStreamError(type: string, message: string): string {
+  return event('error', { type: 'error', error: { type, message } });
+}
+
+// ---- provider side: canonical → Anthropic request ----
+
+function renderRequest(req: CanonicalRequest, upstreamModel: string): Json {
+  const chat = asChat(req, 'Anthropic');
+  if (chat.n !== undefined && chat.n > 1) throw unsupported('Anthropic models return one answer per request; `n` greater than 1 is not supported for this model.', 'n');
+  const out: Json = { model: upstreamModel, max_tokens: chat.maxTokens ?? DEFAULT_MAX_TOKENS, messages: renderMessages(chat.messages) };
+  if (chat.system.length) out.system = chat.system.join('\n\n');
+  if (chat.stream) out.stream = true;
+  // Anthropic's range is 0–1 where OpenAI's is 0–2: values above 1 are clamped, not rescaled, so
+  // the common 0–1 settings keep their meaning.
+  if (chat.temperature !== undefined) out.temperature = Math.min(1, chat.temperature);
+  if (chat.topP !== undefined) out.top_p = chat.topP;
+  if (chat.topK !== undefined) out.top_k = chat.topK;
+  if (chat.stop?.length) out.stop_sequences = chat.stop;
+  if (chat.tools.length) out.tools = chat.tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), input_schema: t.parameters }));
+  const choice = toolChoiceOut(chat.toolChoice, chat.parallelToolCalls === false && chat.tools.length > 0);
+  if (choice && chat.tools.length) out.tool_choice = choice;
+  if (chat.responseFormat) {
+    // JSON mode becomes structured output; a bare "JSON object" request gets the loosest schema.
+    const schema = chat.responseFormat.type === 'json_schema' ? chat.responseFormat.schema : { type: 'object' };
+    out.output_config = { format: { type: 'json_schema', schema } };
+  }
+  if (chat.user) out.metadata = { user_id: chat.user };
+  return out;
+}
+
+function toolChoiceOut(c: ToolChoice | undefined, noParallel: boolean): Json | undefined {
+  let out: Json | undefined;
+  if (c === 'auto') out = { type: 'auto' };
+  else if (c === 'required') out = { type: 'any' };
+  else if (c === 'none') out = { type: 'none' };
+  else if (c) out = { type: 'tool', name: c.name };
+  if (noParallel && out?.type !== 'none') out = { ...(out ?? { type: 'auto' }), disable_parallel_tool_use: true };
+  return out;
+}
+
+/** Turns alternate and tool results ride in user turns, ahead of any text (§3.2). */
+function renderMessages(messages: CanonicalMessage[]): Json[] {
+  const out: { role: 'user' | 'assistant'; content: Json[] }[] = [];
+  const push = (role: 'user' | 'assistant', blocks: Json[], resultsFirst = false) => {
+    const last = out[out.length - 1];
+    if (last && last.role === role) {
+      if (resultsFirst) last.content.splice(last.content.filter((b) => b.type === 'tool_result').length, 0, ...blocks);
+      else last.content.push(...blocks);
+    } else out.push({ role, content: [...blocks] });
+  };
+  for (const m of messages) {
+    if (m.role === 'tool') push('user', [{ type: 'tool_result', tool_use_id: m.toolCallId, content: m.content, ...(m.isError ? { is_error: true } : {}) }], true);
+    else if (m.role === 'user') push('user', m.content.map(blockOut).filter((b): b is Json => b !== null));
+    else {
+      const blocks: Json[] = m.content.map(blockOut).filter((b): b is Json => b !== null);
+      for (const t of m.toolCalls) blocks.push({ type: 'tool_use', id: t.id, name: t.name, input: argumentsObject(t.arguments) });
+      push('assistant', blocks);
+    }
+  }
+  return out.filter((m) => m.content.length > 0);
+}
+
+function blockOut(p: CanonicalPart): Json | null {
+  if (p.type === 'text') return p.text ? { type: 'text', text: p.text } : null;
+  if (p.source.kind === 'base64') return { type: 'image', source: { type: 'base64', media_type: p.source.mediaType, data: p.source.data } };
+  return { type: 'image', source: { type: 'url', url: p.source.url } };
+}
+
+// ---- provider side: Anthropic answer → canonical ----
+
+export function finishIn(raw: unknown): FinishReason {
+  switch (raw) {
+    case 'max_tokens':
+    case 'model_context_window_exceeded':
+      return 'length';
+    case 'tool_use':
+      return 'tool_calls';
+    case 'refusal':
+      return 'content_filter';
+    default:
+      return 'stop';
+  }
+}
+
+/** Anthropic's uncached input + both cache fields = the whole prompt; cache reads are the cached part. */
+export function usageIn(u: unknown, prev?: Usage): Usage | null {
+  const o = obj(u);
+  if (!o) return null;
+  const hasInput = typeof o.input_tokens === 'number';
+  const prompt = hasInput ? (o.input_tokens as number) + (num(o.cache_creation_input_tokens) ?? 0) + (num(o.cache_read_input_tokens) ?? 0) : (prev?.promptTokens ?? 0);
+  const cached = hasInput ? (num(o.cache_read_input_tokens) ?? 0) : (prev?.cachedTokens ?? 0);
+  return usageFrom(prompt, num(o.output_tokens) ?? prev?.completionTokens ?? 0, cached);
+}
+
+function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse {
+  const b = obj(body);
+  if (!b || !Array.isArray(b.content)) throw badUpstream();
+  let text = '';
+  const toolCalls: CanonicalToolCall[] = [];
+  for (const raw of b.content) {
+    const block = obj(raw) ?? {};
+    if (block.type === 'text') text += str(block.text) ?? '';
+    else if (block.type === 'tool_use') toolCalls.push({ id: str(block.id) ?? mintId('toolu_'), name: str(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
+  }
+  return {
+    kind: 'chat',
+    id: str(b.id) ?? mintId('msg_'),
+    model: str(b.model) ?? req.model,
+    created: Math.floor(Date.now() / 1000),
+    choices: [{ index: 0, text, toolCalls, finish: finishIn(b.stop_reason), stopSequence: str(b.stop_sequence) ?? null }],
+    usage: usageIn(b.usage),
+  };
+}
+
+const ERROR_STATUS: Record<string, number> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  rate_limit_error: 429,
+  overloaded_error: 529,
+  timeout_error: 504,
+};
+
+/** Anthropic events → canonical events, tracking which block is which tool call. */
+class AnthropicDecoder implements StreamDecoder {
+  private usage: Usage | null = null;
+  private toolCount = 0;
+  private readonly blockTool = new Map<number, number>();
+
+  decode(ev: { event: string | null; data: string }): CanonicalEvent[] {
+    let d: Json;
+    try {
+      d = JSON.parse(ev.data) as Json;
+    } catch {
+      return [{ type: 'error', message: 'The provider sent a malformed stream event.', status: 502 }];
+    }
+    switch (d.type ?? ev.event) {
+      case 'message_start': {
+        const m = obj(d.message) ?? {};
+        const out: CanonicalEvent[] = [{ type: 'start', id: str(m.id), model: str(m.model) }];
+        this.usage = usageIn(m.usage);
+        if (this.usage) out.push({ type: 'usage', usage: this.usage });
+        return out;
+      }
+      case 'content_block_start': {
+        const block = obj(d.content_block) ?? {};
+        if (block.type === 'tool_use') {
+          const index = this.toolCount++;
+          this.blockTool.set(num(d.index) ?? 0, index);
+          return [{ type: 'tool_call', choice: 0, index, id: str(block.id) ?? mintId('toolu_'), name: str(block.name) ?? '', args: '' }];
+        }
+        if (block.type === 'text' && typeof block.text === 'string' && block.text) return [{ type: 'text', choice: 0, text: block.text }];
+        return [];
+      }
+      case 'content_block_delta': {
+        const delta = obj(d.delta) ?? {};
+        if (delta.type === 'text_delta' && typeof delta.text === 'string') return [{ type: 'text', choice: 0, text: delta.text }];
+        if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json) {
+          const index = this.blockTool.get(num(d.index) ?? 0);
+          return index === undefined ? [] : [{ type: 'tool_call', choice: 0, index, args: delta.partial_json }];
+        }
+        return [];
+      }
+      case 'message_delta': {
+        const delta = obj(d.delta) ?? {};
+        const out: CanonicalEvent[] = [];
+        if (delta.stop_reason != null) out.push({ type: 'finish', choice: 0, finish: finishIn(delta.stop_reason), stopSequence: str(delta.stop_sequence) ?? null });
+        // message_delta's output_tokens is cumulative: it replaces, never adds.
+        const u = usageIn(d.usage, this.usage ?? undefined);
+        if (u) {
+          this.usage = u;
+          out.push({ type: 'usage', usage: u });
+        }
+        return out;
+      }
+      case 'message_stop':
+        return [{ type: 'end' }];
+      case 'error': {
+        const e = obj(d.error) ?? {};
+        return [{ type: 'error', message: str(e.message) ?? 'The provider reported an error.', status: ERROR_STATUS[str(e.type) ?? ''] ?? 502 }];
+      }
+      default:
+        return []; // ping and event types added later
+    }
+  }
+
+  finish(): CanonicalEvent[] {
+    return [];
+  }
+}
+
+export function anthropicErrorType(err: GatewayError): string {
+  switch (err.kind) {
+    case 'invalid_request':
+    case 'conflict':
+      return 'invalid_request_error';
+    case 'authentication':
+      return 'authentication_error';
+    case 'permission':
+      return 'permission_error';
+    case 'not_found':
+      return 'not_found_error';
+    case 'payload_too_large':
+      return 'request_too_large';
+    case 'rate_limit':
+      return 'rate_limit_error';
+    case 'insufficient_quota':
+      return 'billing_error';
+    case 'upstream_timeout':
+      return 'timeout_error';
+    case 'overloaded':
+      return 'overloaded_error';
+    default:
+      return 'api_error';
+  }
+}

@@ -1,0 +1,67 @@
+import { usageIn } from './canonical.js';
+import { estimatedUsage } from '../canonical/util.js';
+import { parseSseEvent } from '../sse.js';
+import { EventTap } from '../tap.js';
+import { countChatTokens, textOf } from '../tokens.js';
+import type { Operation, Usage } from '../../relay/types.js';
+import { ZERO_USAGE } from '../../relay/types.js';
+import type { DialectCodec } from '../types.js';
+import { anthropicStreamErrorOf, renderAnthropicError } from './errors.js';
+
+export const anthropicCodec: DialectCodec = {
+  dialect: 'anthropic',
+  renderError: renderAnthropicError,
+  streamError: anthropicStreamErrorOf,
+  usageFromBody,
+  tapStream: () => new AnthropicStreamTap(),
+  estimatePrompt,
+};
+
+function usageFromBody(operation: Operation, body: unknown, promptEstimate: number): Usage {
+  if (operation === 'count_tokens') return ZERO_USAGE; // counting generates nothing
+  const b = body as { usage?: unknown; content?: { text?: string; input?: unknown }[] } | null;
+  const reported = usageIn(b?.usage);
+  if (reported) return reported;
+  const produced = (b?.content ?? []).map((c) => c.text ?? (c.input ? JSON.stringify(c.input) : '')).join('');
+  return estimatedUsage(promptEstimate, produced);
+}
+
+/** System prompt and turns counted with OpenAI's framing: an estimate, which is all a gateway can have for Claude. */
+function estimatePrompt(operation: Operation, body: Record<string, unknown>): number {
+  if (operation !== 'chat' && operation !== 'count_tokens') return 0;
+  const messages = Array.isArray(body.messages) ? (body.messages as { role?: unknown; content?: unknown }[]) : [];
+  const system = body.system !== undefined ? [{ role: 'system', content: textOf(body.system) }] : [];
+  return countChatTokens([...system, ...messages]);
+}
+
+/**
+ * Pass-through tap for Anthropic streams: events go out as they came; only message_start,
+ * message_delta (usage, cumulative) and error are read. Text deltas are kept unparsed, to be
+ * counted only if the provider never reported usage.
+ */
+class AnthropicStreamTap extends EventTap {
+  protected producedText(d: unknown): string {
+    const delta = (d as { delta?: { text?: string; partial_json?: string } }).delta;
+    return delta?.text ?? delta?.partial_json ?? '';
+  }
+
+
+  protected onEvent(raw: string): string {
+    const ev = parseSseEvent(raw);
+    if (!ev) return '';
+    const name = ev.event ?? '';
+    if (name === 'message_start' || name === 'message_delta') {
+      try {
+        const d = JSON.parse(ev.data) as { message?: { usage?: unknown }; usage?: unknown };
+        const u = usageIn(name === 'message_start' ? d.message?.usage : d.usage, this.reported ?? undefined);
+        if (u) this.reported = u;
+      } catch {
+        /* forwarded as it is; the client's parser will judge it */
+      }
+    } else if (name === 'content_block_delta') this.produced.push(ev.data);
+    else if (name === 'message_stop') this.complete = true;
+    else if (name === 'error') this.inBandError = ev.data;
+    return `${ev.event !== null ? `event: ${ev.event}\n` : ''}data: ${ev.data}\n\n`;
+  }
+
+}

@@ -1,0 +1,154 @@
+/**
+ * The one internal form every dialect translates through. Each client dialect parses its request
+ * into it and renders its answer out of it; each provider format renders it into its wire body and
+ * parses the provider's answer back. Modelled on OpenAI's chat shape, with room for what the others
+ * carry (a separate system prompt, image sources, tool results as their own turn, stop sequences).
+ */
+import type { Usage } from '../../relay/types.js';
+
+export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
+
+export type CanonicalPart =
+  | { type: 'text'; text: string }
+  | { type: 'image'; source: { kind: 'base64'; mediaType: string; data: string } | { kind: 'url'; url: string } };
+
+export interface CanonicalToolCall {
+  id: string;
+  name: string;
+  /** JSON text, as OpenAI carries it; formats that want an object parse it (model output may be invalid). */
+  arguments: string;
+}
+
+export type CanonicalMessage =
+  | { role: 'user'; content: CanonicalPart[] }
+  | { role: 'assistant'; content: CanonicalPart[]; toolCalls: CanonicalToolCall[] }
+  | { role: 'tool'; toolCallId: string; name?: string; content: string; isError?: boolean };
+
+export interface CanonicalTool {
+  name: string;
+  description?: string;
+  /** JSON schema of the arguments. */
+  parameters: Record<string, unknown>;
+}
+
+export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
+
+export type ResponseFormat = { type: 'json_object' } | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean };
+
+export interface CanonicalChatRequest {
+  kind: 'chat';
+  model: string;
+  /** System/developer instructions, in order. */
+  system: string[];
+  messages: CanonicalMessage[];
+  stream: boolean;
+  maxTokens?: number;
+  temperature?: number;
+  topP?: number;
+  topK?: number;
+  stop?: string[];
+  n?: number;
+  seed?: number;
+  presencePenalty?: number;
+  frequencyPenalty?: number;
+  tools: CanonicalTool[];
+  toolChoice?: ToolChoice;
+  parallelToolCalls?: boolean;
+  responseFormat?: ResponseFormat;
+  user?: string;
+  /** The caller used OpenAI's older `functions` / `function_call` shape and expects it back. */
+  legacyFunctions?: boolean;
+}
+
+export interface CanonicalEmbeddingRequest {
+  kind: 'embedding';
+  model: string;
+  inputs: string[];
+  dimensions?: number;
+  /** How the caller wants vectors back (OpenAI's `encoding_format`). */
+  encoding?: 'float' | 'base64';
+  /** The caller sent one input and expects one vector back, not a list (Gemini's `embedContent`). */
+  single?: boolean;
+}
+
+export type CanonicalRequest = CanonicalChatRequest | CanonicalEmbeddingRequest;
+
+export interface CanonicalChoice {
+  index: number;
+  text: string;
+  toolCalls: CanonicalToolCall[];
+  finish: FinishReason;
+  /** The stop string that ended the text, when the provider says which. */
+  stopSequence?: string | null;
+}
+
+export interface CanonicalChatResponse {
+  kind: 'chat';
+  id: string;
+  model: string;
+  created: number;
+  choices: CanonicalChoice[];
+  usage: Usage | null;
+}
+
+export interface CanonicalEmbeddingResponse {
+  kind: 'embedding';
+  model: string;
+  vectors: number[][];
+  usage: Usage | null;
+}
+
+export type CanonicalResponse = CanonicalChatResponse | CanonicalEmbeddingResponse;
+
+/**
+ * One step of a streamed answer. Decoders turn provider events into these as they arrive; encoders
+ * turn them into the caller's events at once, so translation never holds back content.
+ */
+export type CanonicalEvent =
+  | { type: 'start'; id?: string; model?: string }
+  | { type: 'text'; choice: number; text: string }
+  /** A tool call fragment: `id` and `name` come with the first fragment of call `index`. */
+  | { type: 'tool_call'; choice: number; index: number; id?: string; name?: string; args: string }
+  | { type: 'finish'; choice: number; finish: FinishReason; stopSequence?: string | null }
+  /** The provider's latest usage report (cumulative: it replaces earlier ones, never adds). */
+  | { type: 'usage'; usage: Usage }
+  | { type: 'error'; message: string; status: number }
+  /** The provider's proper end of stream. */
+  | { type: 'end' };
+
+/** What an encoder knows about the call beyond the events. */
+export interface EncodeContext {
+  /** The model name the caller asked for (echoed back, not the provider's). */
+  model: string;
+  clientWantsUsage: boolean;
+  request: CanonicalRequest;
+}
+
+export interface StreamDecoder {
+  /** One provider SSE event (already split and parsed) → canonical events. */
+  decode(event: { event: string | null; data: string }): CanonicalEvent[];
+  /** End of the provider's body: events owed at EOF (Gemini has no end marker of its own). */
+  finish(): CanonicalEvent[];
+}
+
+export interface StreamEncoder {
+  /** `usage` is the best usage known at this point (reported, or counted so far). */
+  encode(event: CanonicalEvent, usage: () => Usage): string;
+}
+
+/**
+ * One wire format (OpenAI, Anthropic, Gemini, and the OpenAI-like variants). Ingress dialects use
+ * the parse-request / render-response / encoder half; provider adapters use the render-request /
+ * parse-response / decoder half.
+ */
+export interface WireFormat {
+  name: string;
+  /** Operations this format can translate. */
+  translates: readonly ('chat' | 'embedding')[];
+  parseRequest(operation: 'chat' | 'embedding', body: Record<string, unknown>, model: string, stream: boolean): CanonicalRequest;
+  renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown;
+  encoder(ctx: EncodeContext): StreamEncoder;
+  renderRequest(req: CanonicalRequest, upstreamModel: string): Record<string, unknown>;
+  parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse;
+  decoder(req: CanonicalRequest): StreamDecoder;
+}

@@ -1,0 +1,74 @@
+import { usageIn } from './canonical.js';
+import { estimatedUsage } from '../canonical/util.js';
+import { parseSseEvent } from '../sse.js';
+import { EventTap } from '../tap.js';
+import { countChatTokens, countTokens, textOf } from '../tokens.js';
+import type { Operation, Usage } from '../../relay/types.js';
+import { ZERO_USAGE } from '../../relay/types.js';
+import type { DialectCodec } from '../types.js';
+import { geminiStreamError, renderGeminiError } from './errors.js';
+
+export const geminiCodec: DialectCodec = {
+  dialect: 'gemini',
+  renderError: renderGeminiError,
+  streamError: geminiStreamError,
+  usageFromBody,
+  tapStream: () => new GeminiStreamTap(),
+  estimatePrompt,
+};
+
+type Content = { role?: unknown; parts?: unknown };
+
+function usageFromBody(operation: Operation, body: unknown, promptEstimate: number): Usage {
+  if (operation === 'count_tokens') return ZERO_USAGE;
+  // Gemini's embedding endpoints report no usage: the input is counted.
+  if (operation === 'embedding') return estimatedUsage(promptEstimate, '');
+  const b = body as { usageMetadata?: unknown; candidates?: { content?: Content }[] } | null;
+  return usageIn(b?.usageMetadata) ?? estimatedUsage(promptEstimate, (b?.candidates ?? []).map((c) => textOf(c.content?.parts)).join(''));
+}
+
+function estimatePrompt(operation: Operation, body: Record<string, unknown>): number {
+  if (operation === 'embedding') {
+    const reqs = Array.isArray(body.requests) ? (body.requests as { content?: Content }[]) : [body as { content?: Content }];
+    return reqs.reduce((n, r) => n + countTokens(textOf(r.content?.parts)), 0);
+  }
+  if (operation !== 'chat' && operation !== 'count_tokens') return 0;
+  const source = (body.generateContentRequest as Record<string, unknown> | undefined) ?? body;
+  const contents: Content[] = Array.isArray(source.contents) ? source.contents : source.contents ? [source.contents as Content] : [];
+  const sys = (source.systemInstruction ?? source.system_instruction) as Content | string | undefined;
+  const turns = contents.map((c) => ({ role: c.role ?? 'user', content: textOf(c.parts) }));
+  if (sys) turns.unshift({ role: 'system', content: typeof sys === 'string' ? sys : textOf(sys.parts) });
+  return countChatTokens(turns);
+}
+
+/**
+ * Pass-through tap for Gemini streams (re-framed with LF; Google sends CRLF). Gemini has no end
+ * marker, so a stream is complete when a finish reason was seen (§11); the last usageMetadata is
+ * the authoritative one.
+ */
+class GeminiStreamTap extends EventTap {
+  protected producedText(d: unknown): string {
+    return ((d as { candidates?: { content?: Content }[] }).candidates ?? []).map((c) => textOf(c.content?.parts)).join('');
+  }
+
+
+  protected onEvent(raw: string): string {
+    const ev = parseSseEvent(raw) ?? (raw.trim().startsWith('{') ? { event: null, data: raw.trim() } : null);
+    if (!ev) return '';
+    if (ev.data.startsWith('{"error"')) {
+      this.inBandError = ev.data;
+      return `data: ${ev.data}\n\n`;
+    }
+    this.produced.push(ev.data);
+    if (ev.data.includes('"finishReason"')) this.complete = true;
+    if (ev.data.includes('"usageMetadata"')) {
+      try {
+        this.reported = usageIn((JSON.parse(ev.data) as { usageMetadata?: unknown }).usageMetadata) ?? this.reported;
+      } catch {
+        /* forwarded as it is */
+      }
+    }
+    return `data: ${ev.data}\n\n`;
+  }
+
+}

@@ -1,0 +1,116 @@
+import { countChatTokens, countTokens, textOf } from '../tokens.js';
+import { parseSseEvent } from '../sse.js';
+import { EventTap } from '../tap.js';
+import type { Operation, Usage } from '../../relay/types.js';
+import type { DialectCodec } from '../types.js';
+import { renderOpenAIError } from './errors.js';
+
+interface OpenAIUsage {
+  prompt_tokens?: number;
+  completion_tokens?: number;
+  total_tokens?: number;
+  prompt_tokens_details?: { cached_tokens?: number } | null;
+}
+
+export const openaiCodec: DialectCodec = {
+  dialect: 'openai',
+  renderError: renderOpenAIError,
+  streamError: (err) => `data: ${JSON.stringify(renderOpenAIError(err).body)}\n\n`,
+  usageFromBody,
+  tapStream: (operation, clientWantsUsage) => new OpenAIStreamTap(operation, clientWantsUsage),
+  estimatePrompt,
+};
+
+export function normaliseUsage(u: OpenAIUsage): Usage {
+  return {
+    promptTokens: u.prompt_tokens ?? 0,
+    completionTokens: u.completion_tokens ?? 0,
+    cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+    estimated: false,
+  };
+}
+
+function usageFromBody(operation: Operation, body: unknown, promptEstimate: number): Usage {
+  const b = body as { usage?: OpenAIUsage | null; choices?: unknown[] } | null;
+  if (b?.usage && typeof b.usage.prompt_tokens === 'number') return normaliseUsage(b.usage);
+  // No report (some self-hosted servers): count what was produced.
+  const produced = (b?.choices ?? []).map((c) => choiceText(c, operation)).join('');
+  return { promptTokens: promptEstimate, completionTokens: operation === 'embedding' ? 0 : countTokens(produced), cachedTokens: 0, estimated: true };
+}
+
+function choiceText(choice: unknown, operation: Operation): string {
+  const c = choice as { text?: string; message?: { content?: unknown; tool_calls?: { function?: { arguments?: string } }[] }; delta?: { content?: unknown; tool_calls?: { function?: { arguments?: string } }[] } };
+  if (operation === 'completion') return c?.text ?? '';
+  const m = c?.message ?? c?.delta;
+  const args = (m?.tool_calls ?? []).map((t) => t.function?.arguments ?? '').join('');
+  return textOf(m?.content) + args;
+}
+
+function estimatePrompt(operation: Operation, body: Record<string, unknown>): number {
+  switch (operation) {
+    case 'chat':
+      return Array.isArray(body.messages) ? countChatTokens(body.messages as never[]) : 0;
+    case 'completion':
+    case 'embedding': {
+      const input = operation === 'completion' ? body.prompt : body.input;
+      if (typeof input === 'string') return countTokens(input);
+      if (Array.isArray(input)) {
+        return input.reduce<number>((n, item) => n + (typeof item === 'string' ? countTokens(item) : typeof item === 'number' ? 1 : Array.isArray(item) ? item.length : 0), 0);
+      }
+      return 0;
+    }
+    default:
+      return 0;
+  }
+}
+
+/**
+ * Pass-through tap for OpenAI-dialect streams. Events are forwarded as they are; only an event that
+ * carries usage is parsed (a substring check finds it), and the usage-only chunk the gateway asked
+ * for on the caller's behalf is dropped when the caller did not ask for it.
+ */
+class OpenAIStreamTap extends EventTap {
+  protected producedText(d: unknown): string {
+    return ((d as { choices?: unknown[] }).choices ?? []).map((c) => choiceText(c, this.operation)).join('');
+  }
+
+
+  constructor(
+    private readonly operation: Operation,
+    private readonly clientWantsUsage: boolean,
+  ) {
+    super();
+  }
+
+  protected onEvent(raw: string): string {
+    const ev = parseSseEvent(raw);
+    if (!ev) return ''; // comments / keep-alives are ours to send, not the provider's
+    if (ev.data === '[DONE]') {
+      this.complete = true;
+      return 'data: [DONE]\n\n';
+    }
+    if (ev.event === 'error' || ev.data.startsWith('{"error"')) {
+      this.inBandError = ev.data;
+      return `data: ${ev.data}\n\n`;
+    }
+    this.produced.push(ev.data);
+    if (ev.data.includes('"usage":{')) {
+      let chunk: { usage?: OpenAIUsage; choices?: unknown[] } | undefined;
+      try {
+        chunk = JSON.parse(ev.data);
+      } catch {
+        chunk = undefined;
+      }
+      if (chunk?.usage) {
+        this.reported = normaliseUsage(chunk.usage);
+        if (!this.clientWantsUsage) {
+          if (!chunk.choices || chunk.choices.length === 0) return '';
+          return `data: ${JSON.stringify({ ...chunk, usage: null })}\n\n`;
+        }
+      }
+    }
+    return `data: ${ev.data}\n\n`;
+  }
+
+}
+

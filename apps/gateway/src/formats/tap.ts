@@ -1,0 +1,47 @@
+import { SseSplitter } from './sse.js';
+import { estimatedUsage } from './canonical/util.js';
+import type { Usage } from '../relay/types.js';
+import type { StreamTap } from './types.js';
+
+/**
+ * The frame every pass-through stream tap shares: upstream text is split into whole SSE events and
+ * each event is handed to `onEvent`, which returns what reaches the client (possibly nothing).
+ */
+export abstract class EventTap implements StreamTap {
+  private readonly splitter = new SseSplitter();
+  complete = false;
+  inBandError: string | null = null;
+
+  push(text: string): string {
+    let out = '';
+    for (const raw of this.splitter.push(text)) out += this.onEvent(raw);
+    return out;
+  }
+
+  end(): string {
+    const rest = this.splitter.rest();
+    return rest ? this.onEvent(rest) : '';
+  }
+
+  /** The provider's own usage report, once seen (always preferred to counting). */
+  protected reported: Usage | null = null;
+  /** Events that carry produced text, kept unparsed: parsed only if the provider never reports usage. */
+  protected readonly produced: string[] = [];
+
+  protected abstract onEvent(raw: string): string;
+  /** The text one kept event produced (for the gateway's own count). */
+  protected abstract producedText(data: unknown): string;
+
+  usage(promptEstimate: number): Usage {
+    if (this.reported) return this.reported;
+    let text = '';
+    for (const d of this.produced) {
+      try {
+        text += this.producedText(JSON.parse(d));
+      } catch {
+        /* a malformed event produced nothing countable */
+      }
+    }
+    return estimatedUsage(promptEstimate, text);
+  }
+}

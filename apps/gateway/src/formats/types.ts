@@ -1,0 +1,37 @@
+import type { GatewayError } from '../core/errors.js';
+import type { Dialect, Operation, Usage } from '../relay/types.js';
+
+export interface RenderedError {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Reads a provider stream in one dialect event by event: decides what reaches the client, and
+ * keeps what metering needs (the provider's final usage report, or the produced text to count).
+ */
+export interface StreamTap {
+  /** Feed raw upstream text; returns the text to forward (whole SSE events only). */
+  push(text: string): string;
+  /** End of upstream; returns whatever is left to forward. */
+  end(): string;
+  /** True when the stream reached its proper end marker. */
+  readonly complete: boolean;
+  /** An error the provider reported inside the stream, if any. */
+  readonly inBandError: string | null;
+  /** Usage as reported by the provider, or counted from the produced text. */
+  usage(promptEstimate: number): Usage;
+}
+
+export interface DialectCodec {
+  dialect: Dialect;
+  renderError(err: GatewayError): RenderedError;
+  /** In-band stream error in this dialect, for failures after the first byte. */
+  streamError(err: GatewayError): string;
+  /** Usage from a complete (non-streamed) response body. */
+  usageFromBody(operation: Operation, body: unknown, promptEstimate: number): Usage;
+  /** Starts reading a stream; `clientWantsUsage` controls the usage-only chunk OpenAI adds. */
+  tapStream(operation: Operation, clientWantsUsage: boolean): StreamTap;
+  /** The gateway's estimate of the prompt's tokens (for metering fallbacks and reservations). */
+  estimatePrompt(operation: Operation, body: Record<string, unknown>): number;
+}

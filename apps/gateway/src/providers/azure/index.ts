@@ -1,0 +1,61 @@
+import type { Channel } from '../../channels/channels.js';
+import { GatewayError } from '../../core/errors.js';
+import type { Operation, ProviderAdapter, UpstreamCall, UpstreamRequest } from '../../relay/types.js';
+import { classifyOpenAIShapedError, trimSlash } from '../common/failure.js';
+
+const PATHS: Partial<Record<Operation, string>> = { chat: '/chat/completions', completion: '/completions', embedding: '/embeddings', image: '/images/generations' };
+
+export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
+
+/**
+ * How a channel reaches its Azure resource. `baseUrl` is the resource endpoint
+ * (https://{resource}.openai.azure.com). The channel's model map names the deployment for each
+ * model; `settings.azureApi` picks the URL style:
+ * - `deployments` (default): /openai/deployments/{deployment}/...?api-version=..., the deployment in the path;
+ * - `v1`: /openai/v1/..., the deployment in the body's `model` (no dated api-version).
+ */
+export interface AzureSettings {
+  api: 'deployments' | 'v1';
+  apiVersion: string;
+}
+
+export function azureSettings(channel: Channel): AzureSettings {
+  const s = channel.settings;
+  return {
+    api: s.azureApi === 'v1' ? 'v1' : 'deployments',
+    apiVersion: typeof s.apiVersion === 'string' && s.apiVersion ? s.apiVersion : DEFAULT_AZURE_API_VERSION,
+  };
+}
+
+export const azureAdapter: ProviderAdapter = {
+  kind: 'azure',
+  label: 'Azure OpenAI',
+  dialect: 'openai',
+  operations: ['chat', 'completion', 'embedding', 'image'],
+  needsSecret: true,
+  buildRequest: buildAzureRequest,
+  // Azure's bodies are OpenAI's envelope (sometimes with numeric-string codes), so OpenAI's reading applies.
+  classifyError: classifyOpenAIShapedError,
+  modelsRequest(channel) {
+    const s = azureSettings(channel);
+    const url = s.api === 'v1' ? `${trimSlash(channel.baseUrl)}/openai/v1/models` : `${trimSlash(channel.baseUrl)}/openai/models?api-version=${encodeURIComponent(s.apiVersion)}`;
+    return { method: 'GET', url, headers: authHeaders(channel) };
+  },
+  parseModels: (body) => ((body as { data?: { id: string }[] })?.data ?? []).map((m) => m.id),
+};
+
+function buildAzureRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {
+  const path = PATHS[call.operation];
+  if (!path) throw new GatewayError('invalid_request', `This channel cannot serve ${call.operation} requests.`, { code: 'unsupported_operation' });
+  const s = azureSettings(channel);
+  const base = trimSlash(channel.baseUrl);
+  const url =
+    s.api === 'v1'
+      ? `${base}/openai/v1${path}`
+      : `${base}/openai/deployments/${encodeURIComponent(call.model)}${path}?api-version=${encodeURIComponent(s.apiVersion)}`;
+  return { method: 'POST', url, headers: { 'content-type': 'application/json', ...authHeaders(channel) }, body: JSON.stringify(call.body) };
+}
+
+function authHeaders(channel: Channel): Record<string, string> {
+  return channel.secret ? { 'api-key': channel.secret } : {};
+}

@@ -1,0 +1,86 @@
+import { GatewayError, type ErrorKind } from '../../core/errors.js';
+import type { UpstreamFailure } from '../../relay/types.js';
+import { retryAfterSeconds } from '../../relay/retry.js';
+
+export interface FailureFacts {
+  status: number;
+  /** The provider's own words. */
+  message: string;
+  /** The provider's machine code (OpenAI `code`, Anthropic `type`, Google `reason`/`status`, Zhipu business code). */
+  code: string | null;
+  /** Overrides the kind the status implies (a Zhipu 400 that means "no such model"). */
+  kind?: ErrorKind;
+  /** The provider rejected the channel's own credentials, whatever status it used to say so. */
+  credentials?: boolean;
+  headers?: Record<string, string | string[] | undefined>;
+}
+
+const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
+
+/**
+ * One policy for every provider's failures, so a client sees the same status for the same trouble
+ * whichever provider served it: a rejected channel key is the operator's problem (502, not the
+ * caller's 401), rate limits stay 429 with the provider's retry-after, overload is 503, a provider
+ * 5xx is 502, and the caller's own mistakes (400, 404, 413) keep their status.
+ */
+export function upstreamFailure(f: FailureFacts): UpstreamFailure {
+  const kind: ErrorKind = f.credentials || f.status === 401 || f.status === 403 ? 'upstream' : (f.kind ?? kindFor(f.status));
+  const message = kind === 'upstream' && (f.credentials || f.status === 401 || f.status === 403) ? `The provider refused the channel's credentials (${f.status}): ${f.message}` : f.message;
+  const retryAfter = f.headers ? retryAfterSeconds(f.headers) : undefined;
+  const error = new GatewayError(kind, message, { status: statusFor(kind, f.status), code: f.code, retryAfter: kind === 'rate_limit' || kind === 'overloaded' ? retryAfter : undefined });
+  return { error, retryable: !f.credentials && RETRYABLE.has(f.status) };
+}
+
+function kindFor(status: number): ErrorKind {
+  if (status === 429) return 'rate_limit';
+  if (status === 404) return 'not_found';
+  if (status === 413) return 'payload_too_large';
+  if (status === 503 || status === 529) return 'overloaded';
+  if (status === 504 || status === 408) return 'upstream_timeout';
+  if (status >= 400 && status < 500) return 'invalid_request';
+  return 'upstream';
+}
+
+function statusFor(kind: ErrorKind, status: number): number {
+  switch (kind) {
+    case 'invalid_request':
+      return status >= 400 && status < 500 ? status : 400;
+    case 'not_found':
+      return 404;
+    case 'payload_too_large':
+      return 413;
+    case 'rate_limit':
+      return 429;
+    case 'overloaded':
+      return 503;
+    case 'upstream_timeout':
+      return 504;
+    default:
+      return 502;
+  }
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `https://host/` → `https://host`, so paths join cleanly. */
+export function trimSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+/**
+ * OpenAI-shaped failures (Azure, ChatGLM's FastAPI `{detail}`), read with the common policy so the
+ * provider's `retry-after` reaches the caller.
+ */
+export function classifyOpenAIShapedError(status: number, text: string, headers: Record<string, string | string[] | undefined>): UpstreamFailure {
+  const body = parseJson(text) as { error?: { message?: string; code?: string | number | null; type?: string }; detail?: unknown } | undefined;
+  const message = body?.error?.message ?? (typeof body?.detail === 'string' ? body.detail : undefined) ?? (text.slice(0, 300) || `HTTP ${status}`);
+  const code = body?.error?.code != null ? String(body.error.code) : (body?.error?.type ?? null);
+  // OpenAI's out-of-credit answer is a 429 that no retry will fix.
+  return upstreamFailure({ status, message, code, kind: code === 'insufficient_quota' ? 'upstream' : undefined, headers });
+}

@@ -1,0 +1,52 @@
+import type { Channel } from '../../channels/channels.js';
+import { GatewayError } from '../../core/errors.js';
+import { parseJson, upstreamFailure } from '../common/failure.js';
+import type { Operation, ProviderAdapter, UpstreamCall, UpstreamFailure, UpstreamRequest } from '../../relay/types.js';
+
+const PATHS: Record<string, string> = {
+  chat: '/chat/completions',
+  completion: '/completions',
+  embedding: '/embeddings',
+  image: '/images/generations',
+};
+
+/** OpenAI itself. `baseUrl` includes the version segment, as the SDK's does: https://api.openai.com/v1. */
+export const openaiAdapter: ProviderAdapter = {
+  kind: 'openai',
+  label: 'OpenAI',
+  dialect: 'openai',
+  operations: ['chat', 'completion', 'embedding', 'image'] satisfies Operation[],
+  needsSecret: true,
+  buildRequest: (call, channel) => buildOpenAIRequest(call, channel),
+  classifyError: classifyOpenAIError,
+  modelsRequest: (channel) => ({ method: 'GET', url: `${channel.baseUrl}/models`, headers: authHeaders(channel) }),
+  parseModels: (body) => ((body as { data?: { id: string }[] })?.data ?? []).map((m) => m.id),
+};
+
+export function buildOpenAIRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {
+  const path = PATHS[call.operation];
+  if (!path) throw new GatewayError('invalid_request', `This channel cannot serve ${call.operation} requests.`, { code: 'unsupported_operation' });
+  return {
+    method: 'POST',
+    url: channel.baseUrl + path,
+    headers: { 'content-type': 'application/json', ...authHeaders(channel) },
+    body: JSON.stringify(call.body),
+  };
+}
+
+export function authHeaders(channel: Channel): Record<string, string> {
+  return channel.secret ? { authorization: `Bearer ${channel.secret}` } : {};
+}
+
+/**
+ * Maps a provider's failure to what our caller should see, by the one policy every provider shares
+ * (providers/common/failure.ts). An empty provider account (429 `insufficient_quota`) is the
+ * operator's problem, not a rate limit the caller should wait out.
+ */
+export function classifyOpenAIError(status: number, text: string, headers?: Record<string, string | string[] | undefined>): UpstreamFailure {
+  const body = parseJson(text) as { error?: { message?: string; code?: string | number; type?: string; param?: string }; detail?: unknown; message?: string } | undefined;
+  const message = body?.error?.message ?? (typeof body?.detail === 'string' ? body.detail : undefined) ?? body?.message ?? (text.slice(0, 300) || `HTTP ${status}`);
+  const code = body?.error?.code != null ? String(body.error.code) : null;
+  return upstreamFailure({ status, message, code, headers, ...(code === 'insufficient_quota' ? { kind: 'upstream' as const } : {}) });
+}
+
