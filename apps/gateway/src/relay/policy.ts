@@ -1,9 +1,24 @@
-import type { RelayRequest } from './pipeline.js';
+import type { KeyContext } from '../apps/keys.js';
 import type { RequestLogRow, RequestLogWriter } from './request-log.js';
-import type { Usage } from './types.js';
+import type { Dialect, Operation, Quote, Usage } from './types.js';
 
-/** What the gateway knows about a call before it goes upstream: the request, and its prompt's tokens as the gateway counts them. */
-export type CallInfo = Omit<RelayRequest, 'clientWantsUsage'> & { promptEstimate: number };
+/**
+ * What billing and limits may know of a call before it goes upstream: who calls, what, from where,
+ * and the operation's own quote of its units. Never the request body: a new endpoint states its
+ * units and needs no billing change.
+ */
+export interface CallInfo {
+  key: KeyContext;
+  dialect: Dialect;
+  operation: Operation;
+  endpoint: string;
+  model: string;
+  stream: boolean;
+  clientIp: string | null;
+  /** The browser's Origin header, for keys limited to some web pages. */
+  origin?: string | null;
+  quote: Quote;
+}
 
 /** How the call ended: the log row to write and the usage to meter. */
 export interface CallOutcome {
