@@ -5,7 +5,7 @@ import { checkBilling } from '../billing/check.js';
 import { listCodes, type CodeStatus } from '../billing/codes.js';
 import { ensureAccount } from '../billing/ledger.js';
 import { fromPoints, toPoints } from '../billing/money.js';
-import type { Price } from '../billing/pricing.js';
+import { priceView, type Price } from '../billing/pricing.js';
 import { GatewayError } from '../core/errors.js';
 import type { ApiContext } from './index.js';
 import { principal } from './context.js';
@@ -35,21 +35,26 @@ const tags = ['Admin: billing'];
 export function registerAdminBillingRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { db, billing } = ctx.services;
 
-  app.get('/api/admin/prices', { config: admin, schema: { tags, summary: 'The price table (P per 1K tokens)', response: { 200: Type.Object({ items: Type.Array(PriceItem) }) } } }, async () => ({
+  app.get('/api/admin/prices', { config: admin, schema: { tags, summary: 'The price table (P per 1K tokens, per image, per 1K characters, per second, per 1K searches)', response: { 200: Type.Object({ items: Type.Array(PriceItem) }) } } }, async () => ({
     items: (await billing.prices.list()).map(priceView),
   }));
 
   app.put('/api/admin/prices/:model', { config: admin, schema: { tags, summary: "Set a model's price", params: ModelParams, body: PriceBody, response: { 200: PriceItem } } }, async (req) => {
     const model = (req.params as { model: string }).model;
-    const b = req.body as { input: number; output: number; cachedInput?: number; perImage?: number | null; maxOutput?: number };
+    const b = req.body as { input: number; output: number; cachedInput?: number; perImage?: number | null; perKChars?: number | null; perSecond?: number | null; perKSearches?: number | null; maxOutput?: number };
     const old = (await billing.prices.list()).find((p) => p.model === model);
+    // A unit price left out keeps its current value; null removes it.
+    const unit = (v: number | null | undefined, was: number | null | undefined) => (v === undefined ? (was ?? null) : v === null ? null : fromPoints(v));
     const price: Price = {
       model,
       input: fromPoints(b.input),
       output: fromPoints(b.output),
       // Unless given, cached input costs what input costs: never cheaper by accident.
       cachedInput: fromPoints(b.cachedInput ?? b.input),
-      perImage: b.perImage === undefined ? (old?.perImage ?? null) : b.perImage === null ? null : fromPoints(b.perImage),
+      perImage: unit(b.perImage, old?.perImage),
+      perKChars: unit(b.perKChars, old?.perKChars),
+      perSecond: unit(b.perSecond, old?.perSecond),
+      perKSearches: unit(b.perKSearches, old?.perKSearches),
       maxOutput: b.maxOutput ?? old?.maxOutput ?? 4096,
     };
     return priceView(await billing.prices.set(price));
@@ -115,10 +120,6 @@ export function registerAdminBillingRoutes(app: FastifyInstance, ctx: ApiContext
     await ctx.services.logWriter.flush();
     return checkBilling(db);
   });
-}
-
-function priceView(p: Price) {
-  return { model: p.model, input: toPoints(p.input), output: toPoints(p.output), cachedInput: toPoints(p.cachedInput), perImage: p.perImage === null ? null : toPoints(p.perImage), maxOutput: p.maxOutput };
 }
 
 function settingsView(s: { trialCredit: number; signupEnabled: boolean; lowBalanceDefault: number }) {

@@ -47,6 +47,9 @@ export const PriceItem = Type.Object({
   output: Type.Number({ description: 'P per 1K output tokens' }),
   cachedInput: Type.Number({ description: 'P per 1K cached input tokens' }),
   perImage: Nullable(Type.Number({ description: 'P per standard image (1024x1024, standard quality, 30 steps)' })),
+  perKChars: Nullable(Type.Number({ description: 'P per 1,000 characters turned into speech (tts-1); null: not sold by characters' })),
+  perSecond: Nullable(Type.Number({ description: 'P per second of audio transcribed or translated (whisper-1); null: not sold by time' })),
+  perKSearches: Nullable(Type.Number({ description: 'P per 1,000 rerank search units (Cohere rerank); null: not sold by searches' })),
   maxOutput: Type.Integer({ description: 'Largest output the model produces: the worst case reserved when a call sets no max_tokens' }),
 });
 export const PriceBody = Type.Object(
@@ -55,6 +58,9 @@ export const PriceBody = Type.Object(
     output: Type.Number({ minimum: 0 }),
     cachedInput: Type.Optional(Type.Number({ minimum: 0 })),
     perImage: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
+    perKChars: Type.Optional(Nullable(Type.Number({ minimum: 0, description: 'P per 1,000 characters; omitted: unchanged, null: none' }))),
+    perSecond: Type.Optional(Nullable(Type.Number({ minimum: 0, description: 'P per second of audio; omitted: unchanged, null: none' }))),
+    perKSearches: Type.Optional(Nullable(Type.Number({ minimum: 0, description: 'P per 1,000 rerank searches; omitted: unchanged, null: none' }))),
     maxOutput: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },

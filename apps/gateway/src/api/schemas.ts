@@ -157,6 +157,11 @@ export const RequestLog = Type.Object({
   prompt_tokens: Type.Integer(),
   completion_tokens: Type.Integer(),
   cached_tokens: Type.Integer(),
+  reasoning_tokens: Type.Integer({ description: 'The part of completion_tokens spent reasoning' }),
+  images: Type.Integer({ description: 'Images produced' }),
+  characters: Type.Integer({ description: 'Characters turned into speech' }),
+  seconds: Type.Integer({ description: 'Seconds of audio transcribed or translated' }),
+  searches: Type.Integer({ description: 'Rerank search units' }),
   attempts: Type.Integer(),
   cost: Type.Number({ description: 'P charged for the call' }),
 });

@@ -10,7 +10,7 @@ import { keyPool, userPool } from './ledger.js';
 import { formatPoints } from './money.js';
 import type { Pools } from './pools.js';
 import type { PriceBook } from './price-book.js';
-import { costOf, requestedMaxOutput, worstCase } from './pricing.js';
+import { costOf, worstCase } from './pricing.js';
 import { admitRate, countersFor, MINUTE_MS } from './rate-limits.js';
 
 export interface BillingPolicyDeps {
@@ -36,15 +36,18 @@ export class BillingPolicy implements CallPolicy {
     const limits = call.key.limits ?? NO_LIMITS;
     checkKeyAccess(limits, call);
     const keyId = call.key.keyId;
-    const admittedTokens = call.operation === 'count_tokens' ? 0 : call.promptEstimate + (requestedMaxOutput(call.operation, call.body) ?? 0);
-    if (call.operation === 'count_tokens') {
-      // Free, but rate-limited like any request and logged.
+    const { quote } = call;
+    if (quote.free) {
+      // Free (count_tokens), but rate-limited like any request and logged.
       await admitRate(this.d.state, countersFor(keyId, call.key.userId, limits, 0));
       return { settle: (o) => this.d.logWriter.push(o.log) };
     }
+    // Tokens the call is admitted with in the per-minute windows: the prompt and the output it asked
+    // for; corrected to what it used at settlement.
+    const admittedTokens = (quote.units.promptTokens || 0) + (quote.maxOutputTokens ?? 0) * Math.max(1, quote.choices || 1);
     const price = await this.d.prices.require(call.model);
     const multiplier = await this.d.groups.multiplier(call.key.group);
-    const worst = worstCase(price, call.operation, call.body, call.promptEstimate, multiplier);
+    const worst = worstCase(price, quote, multiplier);
     const counters = await admitRate(this.d.state, countersFor(keyId, call.key.userId, limits, admittedTokens));
     const pools = [userPool(call.key.userId)];
     if (keyId && limits.creditLimit !== null) pools.push(keyPool(keyId));
@@ -59,7 +62,7 @@ export class BillingPolicy implements CallPolicy {
       settle: (outcome: CallOutcome) => {
         if (settled) return;
         settled = true;
-        const done = this.settle(outcome, pools, worst.cost, price, multiplier, call, counters, admittedTokens).catch((err) => {
+        const done = this.settle(outcome, pools, worst.cost, price, multiplier, counters, admittedTokens).catch((err) => {
           this.d.log.error('billing: settlement failed', err);
           outcome.log.cost = 0;
           this.d.logWriter.push(outcome.log);
@@ -75,12 +78,11 @@ export class BillingPolicy implements CallPolicy {
     reserved: number,
     price: Awaited<ReturnType<PriceBook['require']>>,
     multiplier: number,
-    call: CallInfo,
     counters: { counter: string; unit: string }[],
     admittedTokens: number,
   ): Promise<void> {
     // A failed call produced nothing billable; a cut stream pays for what it produced.
-    const actual = outcome.failed ? 0 : costOf(price, outcome.usage, multiplier, call.body);
+    const actual = outcome.failed ? 0 : costOf(price, outcome.usage, multiplier);
     const charge = await this.d.state.settle(pools, reserved, actual);
     outcome.log.cost = charge;
     this.d.charges.hold(outcome.log.id, pools, charge);

@@ -1,17 +1,18 @@
 import { GatewayError, invalidRequest } from '../core/errors.js';
 import type { ChangeToken, Db } from '../storage/database.js';
 import type { PricesTable } from '../storage/schema.js';
-import { DEFAULT_PRICES, type Price } from './pricing.js';
+import { DEFAULT_PRICE_BATCHES, type Price } from './pricing.js';
 import { Snapshot } from '../storage/snapshot.js';
 
 /** How long another process's price edit may take to reach this one. */
 const CACHE_MS = 5_000;
+/** Settings key: how many batches of default prices this database was given (`true`: the first one). */
 const SEEDED = 'prices_seeded';
 
 /**
  * The price table: read by every relayed call (from a snapshot refreshed every few seconds, so the
- * hot path does not query), written by admins. Defaults are seeded once per database, so a price an
- * admin deleted stays deleted.
+ * hot path does not query), written by admins. Each batch of defaults is offered once per database,
+ * so a price an admin deleted stays deleted, and defaults added by a later release still arrive.
  */
 export class PriceBook {
   private readonly snapshot: Snapshot<Map<string, Price>>;
@@ -23,13 +24,20 @@ export class PriceBook {
     this.snapshot = new Snapshot(async () => new Map((await this.db.selectFrom('prices').selectAll().execute()).map((r) => [r.model, fromRow(r)])), CACHE_MS, changeToken && (() => changeToken(['prices'])));
   }
 
+  /**
+   * Gives the database the batches of default prices it has not had yet: all of them when it is
+   * new, the later ones when it was seeded by an older release. Only models without a price are
+   * inserted; an admin's price is never overwritten.
+   */
   async seedDefaults(): Promise<void> {
-    const done = await this.db.selectFrom('settings').select('key').where('key', '=', SEEDED).executeTakeFirst();
-    if (done) return;
+    const had = seededBatches((await this.db.selectFrom('settings').select('value').where('key', '=', SEEDED).executeTakeFirst())?.value);
+    if (had >= DEFAULT_PRICE_BATCHES.length) return;
     const now = Date.now();
+    const value = JSON.stringify(DEFAULT_PRICE_BATCHES.length);
     await this.db.transaction().execute(async (trx) => {
-      for (const p of DEFAULT_PRICES) await trx.insertInto('prices').values(toRow(p, now)).onConflict((oc) => oc.column('model').doNothing()).execute();
-      await trx.insertInto('settings').values({ key: SEEDED, value: 'true', updated_at: now }).onConflict((oc) => oc.column('key').doNothing()).execute();
+      for (const batch of DEFAULT_PRICE_BATCHES.slice(had))
+        for (const p of batch) await trx.insertInto('prices').values(toRow(p, now)).onConflict((oc) => oc.column('model').doNothing()).execute();
+      await trx.insertInto('settings').values({ key: SEEDED, value, updated_at: now }).onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now })).execute();
     });
     this.snapshot.invalidate();
   }
@@ -67,7 +75,11 @@ export class PriceBook {
   async set(price: Price): Promise<Price> {
     for (const k of ['input', 'output', 'cachedInput'] as const)
       if (!Number.isSafeInteger(price[k]) || price[k] < 0) throw invalidRequest(`The ${k} price must be zero or more.`, k);
-    if (price.perImage !== null && (!Number.isSafeInteger(price.perImage) || price.perImage < 0)) throw invalidRequest('The image price must be zero or more.', 'perImage');
+    const units = { perImage: 'image', perKChars: 'per-1K-characters', perSecond: 'per-second', perKSearches: 'per-1K-searches' } as const;
+    for (const [k, name] of Object.entries(units) as [keyof typeof units, string][]) {
+      const v = price[k];
+      if (v !== null && (!Number.isSafeInteger(v) || v < 0)) throw invalidRequest(`The ${name} price must be zero or more.`, k);
+    }
     if (!price.model.trim()) throw invalidRequest('The model name is empty.', 'model');
     const row = toRow(price, Date.now());
     await this.db.insertInto('prices').values(row).onConflict((oc) => oc.column('model').doUpdateSet({ ...row })).execute();
@@ -86,10 +98,49 @@ export class PriceBook {
   }
 }
 
+/** The batches a database had: none, `true` (written by releases that had one batch), or their count. */
+function seededBatches(value: string | undefined): number {
+  if (value === undefined) return 0;
+  try {
+    const v: unknown = JSON.parse(value);
+    if (v === true) return 1;
+    if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  } catch {
+    // not JSON: treated as seeded once, like `true`, so nothing deleted comes back
+  }
+  return 1;
+}
+
 function toRow(p: Price, now: number): PricesTable {
-  return { model: p.model.trim(), input: p.input, output: p.output, cached_input: p.cachedInput, per_image: p.perImage, max_output: p.maxOutput, updated_at: now };
+  return {
+    model: p.model.trim(),
+    input: p.input,
+    output: p.output,
+    cached_input: p.cachedInput,
+    per_image: p.perImage,
+    per_k_chars: p.perKChars,
+    per_second: p.perSecond,
+    per_k_searches: p.perKSearches,
+    max_output: p.maxOutput,
+    updated_at: now,
+  };
 }
 
 function fromRow(r: PricesTable): Price {
-  return { model: r.model, input: Number(r.input), output: Number(r.output), cachedInput: Number(r.cached_input), perImage: r.per_image === null ? null : Number(r.per_image), maxOutput: Number(r.max_output) };
+  return {
+    model: r.model,
+    input: Number(r.input),
+    output: Number(r.output),
+    cachedInput: Number(r.cached_input),
+    perImage: nullableNumber(r.per_image),
+    perKChars: nullableNumber(r.per_k_chars),
+    perSecond: nullableNumber(r.per_second),
+    perKSearches: nullableNumber(r.per_k_searches),
+    maxOutput: Number(r.max_output),
+  };
+}
+
+/** bigint columns come back as strings from PostgreSQL. */
+function nullableNumber(v: number | string | null | undefined): number | null {
+  return v === null || v === undefined ? null : Number(v);
 }

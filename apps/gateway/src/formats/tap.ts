@@ -1,6 +1,6 @@
 import { SseSplitter } from './sse.js';
 import { estimatedUsage } from './canonical/util.js';
-import type { Usage } from '../relay/types.js';
+import type { Usage } from '../core/calls.js';
 import type { StreamTap } from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 import type { GatewayError } from '../core/errors.js';
-import type { Dialect, Operation, Usage } from '../relay/types.js';
+import type { Dialect, Operation, Quote, Usage } from '../core/calls.js';
 
 export interface RenderedError {
   status: number;
@@ -34,4 +34,6 @@ export interface DialectCodec {
   tapStream(operation: Operation, clientWantsUsage: boolean): StreamTap;
   /** The gateway's estimate of the prompt's tokens (for metering fallbacks and reservations). */
   estimatePrompt(operation: Operation, body: Record<string, unknown>): number;
+  /** The call's units and output limit, read from this dialect's own fields, for the reservation. */
+  quote(operation: Operation, body: Record<string, unknown>): Quote;
 }

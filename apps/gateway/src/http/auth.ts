@@ -6,7 +6,7 @@ import { SESSION_COOKIE, userForSession } from '../accounts/sessions.js';
 import type { User } from '../accounts/users.js';
 import { GatewayError } from '../core/errors.js';
 import type { Db } from '../storage/database.js';
-import type { Dialect } from '../relay/types.js';
+import type { Dialect } from '../core/calls.js';
 import { readCookie } from './cookies.js';
 
 /** Where each dialect's SDK puts the key: OpenAI a bearer token, Anthropic `x-api-key`, Gemini `x-goog-api-key` or `?key=`. */

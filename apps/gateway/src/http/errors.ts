@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { asGatewayError, GatewayError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { DialectCodec } from '../formats/types.js';
-import type { Dialect } from '../relay/types.js';
+import type { Dialect } from '../core/calls.js';
 import { validationError } from './validation.js';
 
 export type ErrorDialect = Dialect | 'api';

@@ -1,4 +1,5 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { AwsV4Signer } from 'aws4fetch';
 import { Agent, request } from 'undici';
 import { GatewayError } from '../core/errors.js';
 
@@ -8,75 +9,45 @@ export interface S3Credentials {
   region: string;
 }
 
-export interface SignInput {
+export interface S3SignInput {
   method: string;
   url: URL;
-  /** Headers to sign (lower- or mixed-case names); `host` is added from the URL when absent. */
-  headers: Record<string, string>;
-  /** Hex SHA-256 of the body, or `UNSIGNED-PAYLOAD`. */
+  /** Headers to send and sign besides `host`, `x-amz-date` and `x-amz-content-sha256`. */
+  headers?: Record<string, string>;
+  /** Hex SHA-256 of the body (sent as `x-amz-content-sha256`), or `UNSIGNED-PAYLOAD`. */
   payloadHash: string;
-  /** `YYYYMMDDTHHMMSSZ` */
-  amzDate: string;
-  service?: string;
+  /** `YYYYMMDDTHHMMSSZ`; now when not given. */
+  datetime?: string;
 }
 
 /**
- * AWS Signature Version 4 for one request: returns the `Authorization` header value. Written from
- * the published algorithm (canonical request → string to sign → derived key) and checked against
- * AWS's own worked example in the tests.
+ * AWS Signature Version 4 (header form) of one S3 request, by aws4fetch's signer: returns every
+ * header to send, `authorization` included. aws4fetch's `AwsClient.fetch` is not used: requests go
+ * through undici with our own agent and timeouts, and without its retries.
  */
-export function signV4(input: SignInput, creds: S3Credentials): string {
-  const service = input.service ?? 's3';
-  const headers = new Map<string, string>();
-  for (const [k, v] of Object.entries(input.headers)) headers.set(k.toLowerCase(), v.trim().replace(/\s+/g, ' '));
-  if (!headers.has('host')) headers.set('host', input.url.host);
-  const names = [...headers.keys()].sort();
-  const canonicalHeaders = names.map((n) => `${n}:${headers.get(n)}\n`).join('');
-  const signedHeaders = names.join(';');
-  const query = [...input.url.searchParams]
-    .map(([k, v]) => [rfc3986(k), rfc3986(v)])
-    .sort(([a, x], [b, y]) => (a < b ? -1 : a > b ? 1 : x < y ? -1 : x > y ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join('&');
-  const canonicalRequest = [input.method, canonicalPath(input.url.pathname), query, canonicalHeaders, signedHeaders, input.payloadHash].join('\n');
-  const day = input.amzDate.slice(0, 8);
-  const scope = `${day}/${creds.region}/${service}/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', input.amzDate, scope, sha256Hex(canonicalRequest)].join('\n');
-  let key: Buffer = hmac(`AWS4${creds.secretAccessKey}`, day);
-  for (const part of [creds.region, service, 'aws4_request']) key = hmac(key, part);
-  const signature = createHmac('sha256', key).update(stringToSign).digest('hex');
-  return `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope},SignedHeaders=${signedHeaders},Signature=${signature}`;
-}
-
-export function amzDate(d = new Date()): string {
-  return d.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+export async function signS3(input: S3SignInput, creds: S3Credentials): Promise<Record<string, string>> {
+  const signer = new AwsV4Signer({
+    method: input.method,
+    url: input.url.toString(),
+    headers: { ...input.headers, 'x-amz-content-sha256': input.payloadHash },
+    accessKeyId: creds.accessKeyId,
+    secretAccessKey: creds.secretAccessKey,
+    region: creds.region,
+    service: 's3',
+    datetime: input.datetime,
+    // Sign every header given, content-type included (aws4fetch leaves content-type and range out by default).
+    allHeaders: true,
+  });
+  const signed = await signer.sign();
+  return Object.fromEntries(signed.headers);
 }
 
 export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-function hmac(key: string | Buffer, data: string): Buffer {
-  return createHmac('sha256', key).update(data).digest();
-}
-
-/** S3 signs the path as sent: each segment percent-encoded once (RFC 3986 unreserved kept), slashes kept. */
-function canonicalPath(pathname: string): string {
-  return pathname
-    .split('/')
-    .map((seg) => rfc3986(safeDecode(seg)))
-    .join('/');
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
-}
-
-function rfc3986(s: string): string {
+/** A path segment as S3 canonicalises it: RFC 3986 unreserved characters kept, all else percent-encoded. */
+function encodeSegment(s: string): string {
   return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
@@ -117,10 +88,10 @@ export class S3Client {
 
   private async send(method: 'PUT' | 'GET', key: string, body?: Buffer, extra: Record<string, string> = {}) {
     const base = this.cfg.endpoint.replace(/\/+$/, '');
-    const url = new URL(`${base}/${encodeURIComponent(this.cfg.bucket)}/${key.split('/').map(encodeURIComponent).join('/')}`);
-    const payloadHash = sha256Hex(body ?? '');
-    const headers: Record<string, string> = { ...extra, 'x-amz-date': amzDate(), 'x-amz-content-sha256': payloadHash };
-    headers.authorization = signV4({ method, url, headers, payloadHash, amzDate: headers['x-amz-date'] }, this.cfg);
+    // Sent already in canonical form, so the path S3 reads is the one that was signed.
+    const url = new URL(`${base}/${encodeSegment(this.cfg.bucket)}/${key.split('/').map(encodeSegment).join('/')}`);
+    // The real hash rather than UNSIGNED-PAYLOAD: the body is in memory anyway, and S3 then checks it.
+    const headers = await signS3({ method, url, headers: extra, payloadHash: sha256Hex(body ?? '') }, this.cfg);
     try {
       return await request(url, { method, headers, body, dispatcher: this.agent, headersTimeout: 30_000, bodyTimeout: 60_000 });
     } catch (err) {

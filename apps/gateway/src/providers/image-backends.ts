@@ -3,7 +3,7 @@ import { openaiImageBackend, openaiStyleBackend } from './openai/images.js';
 import { sdWebuiImageBackend } from './sd-webui/images.js';
 import { stabilityImageBackend } from './stability/images.js';
 import { zhipuImageBackend } from './zhipu/images.js';
-import type { ImageBackend } from '../formats/canonical/images.js';
+import type { ImageBackend } from './images.js';
 
 /** Image support by provider kind. Adding one: `providers/<kind>/images.ts` and a line here. */
 const BACKENDS: ImageBackend[] = [

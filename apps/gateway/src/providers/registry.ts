@@ -1,4 +1,4 @@
-import type { ProviderAdapter } from '../relay/types.js';
+import type { Provider as ProviderAdapter } from './types.js';
 import { openaiAdapter } from './openai/index.js';
 import { openaiCompatibleAdapter } from './openai-compatible/index.js';
 import { azureAdapter } from './azure/index.js';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KvStore } from '../state/kv.js';
-import type { Dialect, Operation, Usage } from './types.js';
+import type { Dialect, Operation, Usage } from '../core/calls.js';
 
 /** A response kept for replay: the bytes the first caller received, and what they cost. */
 export interface CachedResponse {

@@ -8,8 +8,8 @@ import type { Route, Router } from './router.js';
 import type { Admitted } from './health/circuit.js';
 import type { ChannelGate } from './health/gate.js';
 import { countTokens } from '../formats/tokens.js';
-import type { Usage } from './types.js';
-import { ZERO_USAGE } from './types.js';
+import type { Usage } from '../core/calls.js';
+import { ZERO_USAGE } from '../core/calls.js';
 import type { UpstreamClient } from './upstream.js';
 import { upstreamTransportError } from './upstream.js';
 import { classifyWebuiError, webuiRequest } from '../providers/sd-webui/index.js';
@@ -17,7 +17,8 @@ import { imageBackendFor } from '../providers/image-backends.js';
 import type { WebuiGenerationBody } from '../formats/openai/images/schemas.js';
 import { sizeText } from '../formats/openai/images/sizes.js';
 import type { ImageLinks } from '../media/storage.js';
-import type { ImageBackend, ImageCall, ImageReply, ImageUpstreamCall } from '../formats/canonical/images.js';
+import type { ImageCall, ImageReply } from '../formats/canonical/images.js';
+import type { ImageBackend, ImageUpstreamCall } from '../providers/images.js';
 
 /**
  * The content-safety seam for prompts: throws a GatewayError to refuse. Today the gateway has no

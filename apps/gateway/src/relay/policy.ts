@@ -1,6 +1,6 @@
 import type { KeyContext } from '../apps/keys.js';
 import type { RequestLogRow, RequestLogWriter } from './request-log.js';
-import type { Dialect, Operation, Quote, Usage } from './types.js';
+import type { Dialect, Operation, Quote, Usage } from '../core/calls.js';
 
 /**
  * What billing and limits may know of a call before it goes upstream: who calls, what, from where,

@@ -41,17 +41,4 @@ export function backoffMs(policy: RetryPolicy, round: number, retryAfterSec: num
   return Math.round(exp / 2 + (random() * exp) / 2);
 }
 
-/** `retry-after` in seconds from a provider's headers (seconds or an HTTP date; `retry-after-ms` too). */
-export function retryAfterSeconds(headers: Record<string, string | string[] | undefined>): number | undefined {
-  const one = (n: string) => {
-    const v = headers[n];
-    return Array.isArray(v) ? v[0] : v;
-  };
-  const ms = one('retry-after-ms');
-  if (ms && Number.isFinite(Number(ms))) return Number(ms) / 1000;
-  const ra = one('retry-after');
-  if (!ra) return undefined;
-  if (/^\d+(\.\d+)?$/.test(ra.trim())) return Number(ra);
-  const at = Date.parse(ra);
-  return Number.isFinite(at) ? Math.max(0, (at - Date.now()) / 1000) : undefined;
-}
+export { retryAfterSeconds } from '../providers/common/failure.js';

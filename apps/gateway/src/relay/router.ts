@@ -1,7 +1,8 @@
 import type { Channel, ChannelStore } from '../channels/channels.js';
 import { GatewayError } from '../core/errors.js';
 import { adapterFor } from '../providers/registry.js';
-import type { Operation, ProviderAdapter } from './types.js';
+import type { Operation } from '../core/calls.js';
+import type { Provider as ProviderAdapter } from '../providers/types.js';
 
 export interface Route {
   channel: Channel;

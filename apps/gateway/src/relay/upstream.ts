@@ -1,7 +1,7 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
 import type { CancelSignal } from '../core/cancel.js';
 import { GatewayError } from '../core/errors.js';
-import type { UpstreamRequest } from './types.js';
+import type { UpstreamRequest } from '../providers/types.js';
 
 export interface UpstreamTimeouts {
   connectMs: number;
@@ -14,7 +14,31 @@ export interface UpstreamTimeouts {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: UpstreamBody;
+  body: ResponseBody;
+}
+
+/** An answer's body: read whole, iterated chunk by chunk (with backpressure), or thrown away. */
+export interface ResponseBody extends AsyncIterable<Buffer> {
+  bytes(): Promise<Buffer>;
+  text(): Promise<string>;
+  dump(): Promise<void>;
+  destroy(err?: Error): void;
+}
+
+/** A body already read (to look inside a 2xx answer for an in-band failure), replayed as if it streamed. */
+export class BytesBody implements ResponseBody {
+  constructor(private readonly data: Buffer) {}
+  async bytes(): Promise<Buffer> {
+    return this.data;
+  }
+  async text(): Promise<string> {
+    return this.data.toString('utf8');
+  }
+  async dump(): Promise<void> {}
+  destroy(): void {}
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    if (this.data.length) yield this.data;
+  }
 }
 
 /** First-byte limits below this get a precise timer of the gateway's own. */
@@ -189,7 +213,7 @@ const HIGH_WATER = 256 * 1024;
  * An upstream answer's body: read whole (`bytes`, `text`), or chunk by chunk (`for await`), or
  * thrown away (`dump`, `destroy`). Chunks are the parser's own Buffers.
  */
-export class UpstreamBody implements AsyncIterable<Buffer> {
+export class UpstreamBody implements ResponseBody {
   private chunks: Buffer[] = [];
   private size = 0;
   private finished = false;

@@ -21,6 +21,19 @@ const ROUTING: Migration = {
 };
 
 /**
+ * Units besides tokens: prices per 1K characters (speech), per second (transcription) and per 1K
+ * searches (rerank), and the log columns that meter them with reasoning tokens and images.
+ */
+const PRICED_UNITS: Migration = {
+  async up(db: Kysely<any>) {
+    // SQLite adds one column per ALTER TABLE.
+    for (const name of ['per_k_chars', 'per_second', 'per_k_searches']) await db.schema.alterTable('prices').addColumn(name, 'bigint').execute();
+    for (const name of ['reasoning_tokens', 'images', 'characters', 'seconds', 'searches'])
+      await db.schema.alterTable('request_logs').addColumn(name, 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  },
+};
+
+/**
  * Migrations are code, applied in name order at start (and by `apigpt migrate`). Types are chosen to
  * mean the same on SQLite and PostgreSQL: text ids, bigint times and money, integer flags.
  */
@@ -212,6 +225,7 @@ export const MIGRATIONS: Record<string, Migration> = {
     },
   },
   '0003_routing': ROUTING,
+  '0004_priced_units': PRICED_UNITS,
 };
 
 

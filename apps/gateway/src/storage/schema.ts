@@ -114,6 +114,16 @@ export interface RequestLogsTable {
   client_ip: string | null;
   /** Micro-points charged for the call (0 when free or failed). */
   cost: number;
+  /** The part of `completion_tokens` spent reasoning (this and the units below: migration 0004, 0 when none). */
+  reasoning_tokens: number;
+  /** Images produced. */
+  images: number;
+  /** Characters turned into speech. */
+  characters: number;
+  /** Seconds of audio heard (transcription, translation). */
+  seconds: number;
+  /** Rerank search units. */
+  searches: number;
 }
 
 /** One credit account per user (created by the trial grant or the first credit change). */
@@ -152,6 +162,10 @@ export interface PricesTable {
   cached_input: number;
   /** Micro-points per standard image (1024x1024, standard quality, 30 steps), or null. */
   per_image: number | null;
+  /** Micro-points per 1,000 characters of speech, per second of audio, per 1,000 rerank searches; null = not sold by that unit (migration 0004). */
+  per_k_chars: number | null;
+  per_second: number | null;
+  per_k_searches: number | null;
   /** Largest output the model can produce: the worst case reserved when a call sets no limit. */
   max_output: number;
   updated_at: number;

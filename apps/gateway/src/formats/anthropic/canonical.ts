@@ -3,7 +3,7 @@
  * ingress (`POST /v1/messages`) and by the Anthropic provider adapter.
  */
 import { GatewayError } from '../../core/errors.js';
-import type { Usage } from '../../relay/types.js';
+import type { Usage } from '../../core/calls.js';
 import type {
   CanonicalChatRequest,
   CanonicalEvent,

@@ -1,10 +1,12 @@
+import type { Quote } from '../../core/calls.js';
+import { positiveInt, textQuote } from '../quote.js';
 import { usageIn } from './canonical.js';
 import { estimatedUsage } from '../canonical/util.js';
 import { parseSseEvent } from '../sse.js';
 import { EventTap } from '../tap.js';
 import { countChatTokens, textOf } from '../tokens.js';
-import type { Operation, Usage } from '../../relay/types.js';
-import { ZERO_USAGE } from '../../relay/types.js';
+import type { Operation, Usage } from '../../core/calls.js';
+import { ZERO_USAGE } from '../../core/calls.js';
 import type { DialectCodec } from '../types.js';
 import { anthropicStreamErrorOf, renderAnthropicError } from './errors.js';
 
@@ -15,6 +17,7 @@ export const anthropicCodec: DialectCodec = {
   usageFromBody,
   tapStream: () => new AnthropicStreamTap(),
   estimatePrompt,
+  quote,
 };
 
 function usageFromBody(operation: Operation, body: unknown, promptEstimate: number): Usage {
@@ -64,4 +67,9 @@ class AnthropicStreamTap extends EventTap {
     return `${ev.event !== null ? `event: ${ev.event}\n` : ''}data: ${ev.data}\n\n`;
   }
 
+}
+
+/** Anthropic's `max_tokens` (required by its API); one choice. */
+function quote(operation: Operation, body: Record<string, unknown>): Quote {
+  return textQuote(operation, estimatePrompt(operation, body), positiveInt(body.max_tokens));
 }

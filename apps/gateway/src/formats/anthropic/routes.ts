@@ -3,7 +3,7 @@ import { answer } from '../../http/answer.js';
 import type { Services } from '../../services.js';
 import { parseRequest } from './canonical.js';
 import { countCanonicalPrompt } from '../canonical/count.js';
-import type { Operation } from '../../relay/types.js';
+import type { Operation } from '../../core/calls.js';
 import { CountTokensRequest, MessagesRequest } from './schemas.js';
 
 /**

@@ -1,5 +1,3 @@
-import type { Channel } from '../../channels/channels.js';
-import type { UpstreamFailure, UpstreamRequest } from '../../relay/types.js';
 
 /** Provider extras an OpenAI-shaped caller may send in `extra`; each backend uses the ones its provider has. */
 export interface ImageExtras {
@@ -45,34 +43,4 @@ export interface ImageReply {
   images: ProducedImage[];
   /** Token usage when the provider reports it (gpt-image models). */
   tokens?: { input: number; output: number };
-}
-
-/** One upstream HTTP call of an image request, and how to read its answer. */
-export interface ImageUpstreamCall {
-  request: ImageRequestOut;
-  parse(body: Buffer, headers: Record<string, string | string[] | undefined>): ImageReply;
-}
-
-/** The upstream request of one image call (its body may be multipart bytes). */
-export type ImageRequestOut = UpstreamRequest;
-
-/**
- * The image side of a provider: what OpenAI's image request becomes on its wire, and back. Kept
- * apart from ProviderAdapter so image support for a provider is a file of its own
- * (`providers/<kind>/images.ts`) and one line in `relay/images/backends.ts`.
- */
-export interface ImageBackend {
-  kind: string;
-  /**
-   * Checks the call against what the provider and model accept (sizes, n) and throws a 400 that
-   * says the limit. `upstreamModel` is the provider's name for the model, `model` the caller's.
-   */
-  validate(call: ImageCall, upstreamModel: string, channel: Channel): void;
-  /** The upstream calls that produce the images: one, or several where the provider makes one image per call. */
-  generate(call: ImageCall, upstreamModel: string, channel: Channel): ImageUpstreamCall[];
-  /** The same for edits; absent when the provider cannot change a given image. */
-  edit?(call: ImageCall, upstreamModel: string, channel: Channel): ImageUpstreamCall[];
-  classifyError(status: number, body: string, headers: Record<string, string | string[] | undefined>): UpstreamFailure;
-  /** Sampling steps the call will run with, for pricing (diffusion back-ends only). */
-  steps?(call: ImageCall): number | undefined;
 }

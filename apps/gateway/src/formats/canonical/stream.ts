@@ -1,6 +1,6 @@
 import { parseSseEvent, SseSplitter } from '../sse.js';
 import type { StreamTap } from '../types.js';
-import type { Usage } from '../../relay/types.js';
+import type { Usage } from '../../core/calls.js';
 import type { CanonicalEvent, StreamDecoder, StreamEncoder } from './types.js';
 import { estimatedUsage } from './util.js';
 

@@ -4,7 +4,7 @@
  * parses the provider's answer back. Modelled on OpenAI's chat shape, with room for what the others
  * carry (a separate system prompt, image sources, tool results as their own turn, stop sequences).
  */
-import type { Usage } from '../../relay/types.js';
+import type { Usage } from '../../core/calls.js';
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter';
 

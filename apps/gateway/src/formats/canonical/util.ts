@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../../core/errors.js';
 import { countTokens } from '../tokens.js';
-import type { Usage } from '../../relay/types.js';
+import type { Usage } from '../../core/calls.js';
 import type { CanonicalChatRequest, CanonicalPart, CanonicalRequest } from './types.js';
 
 export function mintId(prefix: string): string {

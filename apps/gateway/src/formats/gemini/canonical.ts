@@ -2,7 +2,7 @@
  * Gemini generateContent / embeddings ⇄ the canonical form (§4.7 of the protocol notes). Used by
  * the Gemini ingress (`/v1beta/models/{model}:...`) and by the Gemini provider adapter.
  */
-import type { Usage } from '../../relay/types.js';
+import type { Usage } from '../../core/calls.js';
 import type {
   CanonicalChatRequest,
   CanonicalChoice,

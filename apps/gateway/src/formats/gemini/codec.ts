@@ -1,10 +1,12 @@
+import type { Quote } from '../../core/calls.js';
+import { positiveInt, textQuote } from '../quote.js';
 import { usageIn } from './canonical.js';
 import { estimatedUsage } from '../canonical/util.js';
 import { parseSseEvent } from '../sse.js';
 import { EventTap } from '../tap.js';
 import { countChatTokens, countTokens, textOf } from '../tokens.js';
-import type { Operation, Usage } from '../../relay/types.js';
-import { ZERO_USAGE } from '../../relay/types.js';
+import type { Operation, Usage } from '../../core/calls.js';
+import { ZERO_USAGE } from '../../core/calls.js';
 import type { DialectCodec } from '../types.js';
 import { geminiStreamError, renderGeminiError } from './errors.js';
 
@@ -15,6 +17,7 @@ export const geminiCodec: DialectCodec = {
   usageFromBody,
   tapStream: () => new GeminiStreamTap(),
   estimatePrompt,
+  quote,
 };
 
 type Content = { role?: unknown; parts?: unknown };
@@ -71,4 +74,10 @@ class GeminiStreamTap extends EventTap {
     return `data: ${ev.data}\n\n`;
   }
 
+}
+
+/** Gemini's `generationConfig.maxOutputTokens` and `candidateCount`. */
+function quote(operation: Operation, body: Record<string, unknown>): Quote {
+  const gen = body.generationConfig as Record<string, unknown> | undefined;
+  return textQuote(operation, estimatePrompt(operation, body), positiveInt(gen?.maxOutputTokens), positiveInt(gen?.candidateCount) ?? 1);
 }

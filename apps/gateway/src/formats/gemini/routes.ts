@@ -6,7 +6,7 @@ import { validationError } from '../../http/validation.js';
 import type { Services } from '../../services.js';
 import { countCanonicalPrompt } from '../canonical/count.js';
 import { parseRequest } from './canonical.js';
-import type { Operation } from '../../relay/types.js';
+import type { Operation } from '../../core/calls.js';
 import { BatchEmbedContentsRequest, CountTokensRequest, EmbedContentRequest, GenerateContentRequest } from './schemas.js';
 
 interface Method {

@@ -4,7 +4,7 @@
  * servers, and as the base of Zhipu and ChatGLM) when the caller speaks something else.
  */
 import { GatewayError } from '../../core/errors.js';
-import type { Usage } from '../../relay/types.js';
+import type { Usage } from '../../core/calls.js';
 import type {
   CanonicalChatRequest,
   CanonicalChoice,

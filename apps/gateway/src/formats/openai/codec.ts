@@ -1,7 +1,9 @@
+import type { Quote } from '../../core/calls.js';
+import { positiveInt, textQuote } from '../quote.js';
 import { countChatTokens, countTokens, textOf } from '../tokens.js';
 import { parseSseEvent } from '../sse.js';
 import { EventTap } from '../tap.js';
-import type { Operation, Usage } from '../../relay/types.js';
+import type { Operation, Usage } from '../../core/calls.js';
 import type { DialectCodec } from '../types.js';
 import { renderOpenAIError } from './errors.js';
 
@@ -19,6 +21,7 @@ export const openaiCodec: DialectCodec = {
   usageFromBody,
   tapStream: (operation, clientWantsUsage) => new OpenAIStreamTap(operation, clientWantsUsage),
   estimatePrompt,
+  quote,
 };
 
 export function normaliseUsage(u: OpenAIUsage): Usage {
@@ -114,3 +117,12 @@ class OpenAIStreamTap extends EventTap {
 
 }
 
+/**
+ * OpenAI's output limits: `max_completion_tokens` (or the older `max_tokens`; the Responses API's
+ * `max_output_tokens`), legacy completions default to 16 as OpenAI does; `n` and `best_of` choices.
+ */
+function quote(operation: Operation, body: Record<string, unknown>): Quote {
+  let max = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens) ?? positiveInt(body.max_output_tokens);
+  if (max === undefined && operation === 'completion') max = 16;
+  return textQuote(operation, estimatePrompt(operation, body), max, Math.max(positiveInt(body.n) ?? 1, positiveInt(body.best_of) ?? 1));
+}

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import { answer } from '../../http/answer.js';
 import type { Services } from '../../services.js';
-import type { Operation } from '../../relay/types.js';
+import type { Operation } from '../../core/calls.js';
 import { Type } from '@sinclair/typebox';
 import { AnthropicModelList, ChatCompletionRequest, CompletionRequest, EmbeddingRequest, ModelList, OpenAIErrorBody } from './schemas.js';
 

@@ -1,7 +1,7 @@
-import type { Channel } from '../../channels/channels.js';
+import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError } from '../../core/errors.js';
 import { anthropicFormat } from '../../formats/anthropic/canonical.js';
-import type { ProviderAdapter, UpstreamCall, UpstreamFailure, UpstreamRequest } from '../../relay/types.js';
+import type { Provider as ProviderAdapter, UpstreamCall, UpstreamFailure, UpstreamRequest } from '../types.js';
 import { parseJson, trimSlash, upstreamFailure } from '../common/failure.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';

@@ -1,6 +1,7 @@
-import type { Channel } from '../../channels/channels.js';
+import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError } from '../../core/errors.js';
-import type { Operation, ProviderAdapter, UpstreamCall, UpstreamRequest } from '../../relay/types.js';
+import type { Operation } from '../../core/calls.js';
+import type { Provider as ProviderAdapter, UpstreamCall, UpstreamRequest } from '../types.js';
 import { classifyOpenAIShapedError, trimSlash } from '../common/failure.js';
 import { chatglmFormat } from './format.js';
 

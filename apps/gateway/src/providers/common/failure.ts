@@ -1,6 +1,5 @@
 import { GatewayError, type ErrorKind } from '../../core/errors.js';
-import type { UpstreamFailure } from '../../relay/types.js';
-import { retryAfterSeconds } from '../../relay/retry.js';
+import type { UpstreamFailure } from '../types.js';
 
 export interface FailureFacts {
   status: number;
@@ -83,4 +82,19 @@ export function classifyOpenAIShapedError(status: number, text: string, headers:
   const code = body?.error?.code != null ? String(body.error.code) : (body?.error?.type ?? null);
   // OpenAI's out-of-credit answer is a 429 that no retry will fix.
   return upstreamFailure({ status, message, code, kind: code === 'insufficient_quota' ? 'upstream' : undefined, headers });
+}
+
+/** `retry-after` in seconds from a provider's headers (seconds or an HTTP date; `retry-after-ms` too). */
+export function retryAfterSeconds(headers: Record<string, string | string[] | undefined>): number | undefined {
+  const one = (n: string) => {
+    const v = headers[n];
+    return Array.isArray(v) ? v[0] : v;
+  };
+  const ms = one('retry-after-ms');
+  if (ms && Number.isFinite(Number(ms))) return Number(ms) / 1000;
+  const ra = one('retry-after');
+  if (!ra) return undefined;
+  if (/^\d+(\.\d+)?$/.test(ra.trim())) return Number(ra);
+  const at = Date.parse(ra);
+  return Number.isFinite(at) ? Math.max(0, (at - Date.now()) / 1000) : undefined;
 }

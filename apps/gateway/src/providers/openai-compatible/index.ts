@@ -1,4 +1,4 @@
-import type { ProviderAdapter } from '../../relay/types.js';
+import type { Provider as ProviderAdapter } from '../types.js';
 import { openaiAdapter } from '../openai/index.js';
 
 /**

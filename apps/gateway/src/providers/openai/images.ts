@@ -1,8 +1,9 @@
-import type { Channel } from '../../channels/channels.js';
+import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError, invalidRequest } from '../../core/errors.js';
 import { encodeMultipart, type FormValue } from '../../media/multipart.js';
 import { requireN, requireSizeIn, sizeText } from '../../formats/openai/images/sizes.js';
-import type { ImageBackend, ImageReply, ImageRequestOut } from '../../formats/canonical/images.js';
+import type { ImageReply } from '../../formats/canonical/images.js';
+import type { ImageBackend, ImageRequestOut } from '../images.js';
 import { adapterFor } from '../registry.js';
 import { classifyOpenAIError } from './index.js';
 

@@ -1,8 +1,9 @@
-import type { Channel } from '../../channels/channels.js';
+import type { ProviderChannel as Channel } from '../types.js';
 import { invalidRequest } from '../../core/errors.js';
 import { imageSize } from '../../media/image-bytes.js';
 import { requireN, sizeText } from '../../formats/openai/images/sizes.js';
-import type { ImageBackend, ImageCall, ImageReply } from '../../formats/canonical/images.js';
+import type { ImageCall, ImageReply } from '../../formats/canonical/images.js';
+import type { ImageBackend } from '../images.js';
 import { badResponse, parseJsonBody } from '../openai/images.js';
 import { classifyWebuiError, webuiRequest } from './index.js';
 

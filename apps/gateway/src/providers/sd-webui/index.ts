@@ -1,7 +1,8 @@
 import { parseJson } from '../common/failure.js';
-import type { Channel } from '../../channels/channels.js';
+import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError, type ErrorKind } from '../../core/errors.js';
-import type { Operation, ProviderAdapter, UpstreamFailure, UpstreamRequest } from '../../relay/types.js';
+import type { Operation } from '../../core/calls.js';
+import type { Provider as ProviderAdapter, UpstreamFailure, UpstreamRequest } from '../types.js';
 
 /**
  * AUTOMATIC1111 / Forge Stable Diffusion WebUI started with `--api` (§6.1). `baseUrl` is the server

@@ -1,8 +1,9 @@
-import type { Channel } from '../../channels/channels.js';
+import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError, invalidRequest } from '../../core/errors.js';
 import { encodeMultipart, type FormValue } from '../../media/multipart.js';
 import { requireN, requireSizeIn, sizeText } from '../../formats/openai/images/sizes.js';
-import type { ImageBackend, ImageCall, ImageReply, ImageUpstreamCall } from '../../formats/canonical/images.js';
+import type { ImageCall, ImageReply } from '../../formats/canonical/images.js';
+import type { ImageBackend, ImageUpstreamCall } from '../images.js';
 import { badResponse, parseJsonBody } from '../openai/images.js';
 import { classifyStabilityError, stabilityAuth, stabilityRoot } from './index.js';
 

@@ -1,6 +1,7 @@
-import type { Channel } from '../../channels/channels.js';
+import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError, type ErrorKind } from '../../core/errors.js';
-import type { Operation, ProviderAdapter, UpstreamFailure, UpstreamRequest } from '../../relay/types.js';
+import type { Operation } from '../../core/calls.js';
+import type { Provider as ProviderAdapter, UpstreamFailure, UpstreamRequest } from '../types.js';
 
 /**
  * Stability AI's REST API (§6.2). `baseUrl` is the host without a version (https://api.stability.ai);

@@ -2,8 +2,9 @@ import { invalidRequest } from '../../core/errors.js';
 import { parseOpenAIImages, viaAdapter } from '../openai/images.js';
 import { adapterFor } from '../registry.js';
 import { requireN, sizeText } from '../../formats/openai/images/sizes.js';
-import type { ImageBackend, ImageCall } from '../../formats/canonical/images.js';
-import type { UpstreamFailure } from '../../relay/types.js';
+import type { ImageCall } from '../../formats/canonical/images.js';
+import type { ImageBackend } from '../images.js';
+import type { UpstreamFailure } from '../types.js';
 
 const RECOMMENDED = ['1024x1024', '768x1344', '864x1152', '1344x768', '1152x864', '1440x720', '720x1440'];
 /** CogView makes one image per call; `n` is emulated with parallel calls, capped like OpenAI's. */

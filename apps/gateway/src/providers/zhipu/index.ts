@@ -1,7 +1,8 @@
 import { createHmac } from 'node:crypto';
-import type { Channel } from '../../channels/channels.js';
+import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError } from '../../core/errors.js';
-import type { Operation, ProviderAdapter, UpstreamCall, UpstreamFailure, UpstreamRequest } from '../../relay/types.js';
+import type { Operation } from '../../core/calls.js';
+import type { Provider as ProviderAdapter, UpstreamCall, UpstreamFailure, UpstreamRequest } from '../types.js';
 import { parseJson, trimSlash, upstreamFailure } from '../common/failure.js';
 import { zhipuFormat } from './format.js';
 

@@ -1,0 +1,108 @@
+import type { CancelSignal } from '../core/cancel.js';
+import type { Dialect, Operation } from '../core/calls.js';
+import type { GatewayError } from '../core/errors.js';
+import type { WireFormat } from '../formats/canonical/types.js';
+import type { ImageBackend } from './images.js';
+
+/**
+ * What a provider needs to know of a channel. `channels/` stores more; it is passed in as is. Kept
+ * here so providers depend on no store.
+ */
+export interface ProviderChannel {
+  id: string;
+  name: string;
+  provider: string;
+  baseUrl: string;
+  secret: string | null;
+  settings: Record<string, unknown>;
+}
+
+/** A call as it reaches a provider: the body already in that provider's wire format. */
+export interface UpstreamCall {
+  operation: Operation;
+  /** The provider's own model name (after the channel's model mapping). */
+  model: string;
+  stream: boolean;
+  /** JSON operations: the body to send. */
+  body: Record<string, unknown>;
+  /** Multipart operations (transcription, translation): the form to send, file included. */
+  form?: FormPart[];
+}
+
+export type FormPart = { name: string; value: string } | { name: string; filename: string; contentType: string; data: Buffer };
+
+export interface UpstreamRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  /** Text for JSON bodies; bytes for multipart uploads (image edits, audio files, Stability forms). */
+  body?: string | Buffer;
+}
+
+export interface UpstreamFailure {
+  error: GatewayError;
+  /** Worth trying on another channel (rate limit, overload, 5xx, timeout). */
+  retryable: boolean;
+  /** The provider refused the channel's own credentials (whatever status it used to say so). */
+  credentials?: boolean;
+}
+
+/** A minimal HTTP client a provider may use for its own calls (token exchanges). */
+export interface ProviderFetch {
+  (req: UpstreamRequest, signal: CancelSignal): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string }>;
+}
+
+/**
+ * Credentials a provider fetched for a channel (an OAuth access token): what its request builder
+ * adds to each call. Providers cache them themselves; `refresh` asks for a new one after the
+ * provider refused the cached one.
+ */
+export interface Credentials {
+  token: string;
+  /** Epoch ms after which it must not be used. */
+  expiresAt: number;
+}
+
+export interface CredentialContext {
+  fetch: ProviderFetch;
+  signal: CancelSignal;
+  /** True after the provider refused the cached credentials: fetch new ones. */
+  refresh: boolean;
+}
+
+/**
+ * One object per provider: everything about it — how its URLs are formed, how it authenticates
+ * (synchronously from the channel's key, or asynchronously by a token exchange), which operations it
+ * serves and how each request is built, how its failures read. Adding a provider is a folder under
+ * `providers/` and one line in `providers/registry.ts`.
+ */
+export interface Provider {
+  kind: string;
+  /** Human name for the console. */
+  label: string;
+  /** The wire format the provider speaks for chat; pass-through happens when it equals the caller's. */
+  dialect: Dialect;
+  operations: readonly Operation[];
+  /** Whether a channel of this kind needs a secret. */
+  needsSecret: boolean;
+  /** The format used when the caller speaks another dialect; default: the format of `dialect`. */
+  format?: WireFormat;
+  /** Operations translated even for callers of `dialect`: for near-copies of it (Zhipu, ChatGLM, DeepSeek). */
+  translateAlways?: readonly Operation[];
+  /** Asynchronous auth (OAuth token exchange, signing keys): called before each request is built. */
+  credentials?(channel: ProviderChannel, ctx: CredentialContext): Promise<Credentials>;
+  /** The upstream request for one call; may be asynchronous (request signing). */
+  buildRequest(call: UpstreamCall, channel: ProviderChannel, creds?: Credentials): UpstreamRequest | Promise<UpstreamRequest>;
+  /** Turns a non-2xx answer into a typed error (message from the provider, status a client can act on). */
+  classifyError(status: number, body: string, headers: Record<string, string | string[] | undefined>): UpstreamFailure;
+  /**
+   * Providers that report failures inside a 2xx JSON answer (Baidu: HTTP 200 with `error_code`):
+   * the failure, or null when the answer is a real one. Only asked for JSON answers.
+   */
+  failureInAnswer?(body: string): (UpstreamFailure & { status: number }) | null;
+  /** Image generation and edits, when the provider makes images. */
+  images?: ImageBackend;
+  /** Request that lists the provider's models, for the "test" button and discovery. */
+  modelsRequest?(channel: ProviderChannel): UpstreamRequest;
+  parseModels?(body: unknown): string[];
+}

@@ -1,0 +1,201 @@
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { Dialect, Quote, Usage } from '../../core/calls.js';
+import { GatewayError } from '../../core/errors.js';
+import { translate, type Translation } from '../../formats/canonical/translator.js';
+import type { WireFormat } from '../../formats/canonical/types.js';
+import { SSE_HEADERS } from '../../formats/sse.js';
+import type { DialectCodec, StreamTap } from '../../formats/types.js';
+import type { UpstreamCall } from '../../providers/types.js';
+import { CACHE_HEADER, cacheDirective, cacheKey, sseEvents, type CachedResponse, type ResponseCache } from '../cache.js';
+import type { CallRequest } from '../call.js';
+import { AttemptFailure } from '../call.js';
+import type { Answered, Attempt, Exchange, Plan } from '../pipeline.js';
+import type { RequestLogRow } from '../request-log.js';
+import type { Route } from '../router.js';
+import { upstreamTransportError, type UpstreamResponse } from '../upstream.js';
+
+/** A chat, completion, embedding or token-count call in the caller's dialect. */
+export interface TextCall extends CallRequest {
+  body: Record<string, unknown>;
+  /** Whether the caller asked for usage in its stream (OpenAI's `stream_options.include_usage`). */
+  clientWantsUsage: boolean;
+}
+
+/** What every text call shares: the formats by dialect, the response cache. */
+export interface TextDeps {
+  codecs: ReadonlyMap<Dialect, DialectCodec>;
+  wires: ReadonlyMap<Dialect, WireFormat>;
+  cache?: ResponseCache;
+  /** Share of the original cost a cache hit is billed at (0 = free). */
+  cacheHitFraction: number;
+}
+
+/**
+ * Text calls: pass-through when the provider speaks the caller's dialect (the body goes out as the
+ * caller sent it but for the model name, and the answer comes back byte for byte), translation
+ * through the canonical form otherwise; streams are read by the dialect's tap for metering.
+ */
+export class TextExchange implements Exchange {
+  private readonly codec: DialectCodec;
+  private promptEstimate = 0;
+  private cacheEntry: { key: string; ttlMs: number } | null = null;
+
+  constructor(
+    private readonly deps: TextDeps,
+    private readonly req: TextCall,
+    /** The caller's connection, for replaying a cached stream. */
+    private readonly res: ServerResponse,
+    cacheHeader: string | string[] | undefined,
+  ) {
+    this.codec = deps.codecs.get(req.dialect)!;
+    const directive = deps.cache ? cacheDirective(cacheHeader, req.key.cacheTtlSec) : null;
+    if (directive) this.cacheEntry = { key: cacheKey(req.dialect, req.operation, req.model, req.body), ttlMs: directive.ttlMs };
+  }
+
+  async plan(routesFor: (model: string) => Promise<Route[]>): Promise<Plan> {
+    const routes = await routesFor(this.req.model);
+    const quote: Quote = this.codec.quote(this.req.operation, this.req.body);
+    this.promptEstimate = quote.units.promptTokens;
+    const cached = this.cacheEntry ? await this.deps.cache!.get(this.cacheEntry.key) : null;
+    return { routes, quote, cached: cached ? (log, started) => this.replay(cached, log, started) : undefined };
+  }
+
+  async attempt(route: Route, at: Attempt): Promise<Answered> {
+    const { call, translation } = this.upstreamCall(route);
+    const upstream = await at.send(route, (creds) => route.adapter.buildRequest(call, route.channel, creds));
+    if (this.req.stream) return this.pipeStream(upstream, at, route, translation);
+    return this.readBody(upstream, route, translation);
+  }
+
+  private upstreamCall(route: Route): { call: UpstreamCall; translation?: Translation } {
+    const req = this.req;
+    const provider = route.adapter;
+    if (provider.dialect !== req.dialect || (provider.translateAlways?.includes(req.operation) ?? false)) {
+      const from = this.deps.wires.get(req.dialect);
+      const to = provider.format ?? this.deps.wires.get(provider.dialect);
+      const target = `Channel ${route.channel.name} (${provider.label})`;
+      if (!from || !to) throw new AttemptFailure(new GatewayError('invalid_request', `${target} cannot serve ${req.dialect}-dialect requests.`, { code: 'unsupported_dialect' }), null, false);
+      let translation: Translation;
+      try {
+        translation = translate(req, from, to, route.upstreamModel, this.promptEstimate, target);
+      } catch (err) {
+        throw new AttemptFailure(err as GatewayError, null, false);
+      }
+      return { call: { operation: req.operation, model: route.upstreamModel, stream: req.stream, body: translation.body }, translation };
+    }
+    const body: Record<string, unknown> = { ...req.body, model: route.upstreamModel };
+    if (req.stream && req.dialect === 'openai' && (req.operation === 'chat' || req.operation === 'completion')) {
+      // Ask for the usage report so metering never has to guess; the tap hides it again when the
+      // caller did not ask for it.
+      body.stream_options = { ...((req.body.stream_options as object | null) ?? {}), include_usage: true };
+    }
+    return { call: { operation: req.operation, model: route.upstreamModel, stream: req.stream, body } };
+  }
+
+  private async readBody(upstream: UpstreamResponse, route: Route, translation?: Translation): Promise<Answered> {
+    let body: Buffer;
+    let json: unknown;
+    try {
+      body = await upstream.body.bytes();
+      json = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      const e = err instanceof SyntaxError ? new GatewayError('upstream', 'The provider sent a response that is not valid JSON.', { code: 'bad_upstream_response' }) : upstreamTransportError(err);
+      throw new AttemptFailure(e, null, true);
+    }
+    let usage: Usage;
+    let contentType = 'application/json';
+    if (translation) {
+      try {
+        ({ body, usage } = translation.reply(json));
+      } catch (err) {
+        throw new AttemptFailure(err instanceof GatewayError ? err : new GatewayError('upstream', 'The provider sent a response the gateway cannot read.', { code: 'bad_upstream_response' }), null, true);
+      }
+    } else {
+      usage = this.codec.usageFromBody(this.req.operation, json, this.promptEstimate);
+      const ct = upstream.headers['content-type'];
+      if (typeof ct === 'string') contentType = ct;
+    }
+    const headers: Record<string, string> = {};
+    if (this.cacheEntry) {
+      headers[CACHE_HEADER] = 'miss';
+      void this.deps.cache!.put(this.cacheEntry.key, { kind: 'json', contentType, body: body.toString('utf8'), usage, model: route.upstreamModel, channelId: route.channel.id }, this.cacheEntry.ttlMs);
+    }
+    return { reply: { status: 200, contentType, body, headers }, usage };
+  }
+
+  private async pipeStream(upstream: UpstreamResponse, at: Attempt, route: Route, translation?: Translation): Promise<Answered> {
+    const { res, log, started, signal } = at;
+    const tap: StreamTap = translation ? translation.tapStream() : this.codec.tapStream(this.req.operation, this.req.clientWantsUsage);
+    const decoder = new TextDecoder();
+    let failure: GatewayError | null = null;
+    // What the caller received, kept only when the answer is to be cached.
+    const sent: string[] | null = this.cacheEntry ? [] : null;
+    res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': log.id, ...(this.cacheEntry ? { [CACHE_HEADER]: 'miss' } : {}) });
+    try {
+      for await (const chunk of upstream.body) {
+        const out = tap.push(decoder.decode(chunk, { stream: true }));
+        if (!out) continue;
+        if (log.ttft_ms === null) log.ttft_ms = Math.round(performance.now() - started);
+        sent?.push(out);
+        if (!res.write(out)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        if (res.destroyed) break;
+      }
+      const rest = tap.end() + decoder.decode();
+      if (rest && !res.destroyed) res.write(rest);
+      if (rest) sent?.push(rest);
+      if (!tap.complete && !tap.inBandError && !res.destroyed)
+        failure = new GatewayError('upstream', 'The provider ended the stream before it was complete.', { code: 'stream_interrupted' });
+    } catch (err) {
+      failure = signal.aborted ? null : streamBreak(err);
+    }
+    if (failure && !res.destroyed) res.write(this.codec.streamError(failure));
+    if (!res.destroyed) res.end();
+    const clientGone = signal.aborted || (res.destroyed && !res.writableFinished);
+    const usage = tap.usage(this.promptEstimate);
+    const status = clientGone ? 499 : failure ? failure.status : tap.inBandError ? 502 : 200;
+    const error = clientGone
+      ? new GatewayError('upstream', 'The client closed the connection.', { code: 'client_closed' })
+      : (failure ?? (tap.inBandError ? new GatewayError('upstream', tap.inBandError.slice(0, 500), { code: 'upstream_stream_error' }) : undefined));
+    if (clientGone) upstream.body.destroy();
+    if (status === 200 && sent && this.cacheEntry)
+      void this.deps.cache!.put(this.cacheEntry.key, { kind: 'sse', contentType: SSE_HEADERS['content-type'], body: sent.join(''), usage, model: route.upstreamModel, channelId: route.channel.id }, this.cacheEntry.ttlMs);
+    // A caller who left is not the channel's fault; a broken stream is.
+    return { streamed: { status, error }, usage, healthy: status === 200 || clientGone };
+  }
+
+  /** Answers from the response cache: same bytes as the first time, a stream replayed as a stream. */
+  private async replay(cached: CachedResponse, log: RequestLogRow, started: number): Promise<Answered> {
+    log.cache_hit = 1;
+    log.channel_id = cached.channelId;
+    log.model_sent = cached.model;
+    log.attempts = 0;
+    const f = this.deps.cacheHitFraction;
+    const scale = (n: number | undefined) => (n === undefined ? undefined : Math.round(n * f));
+    const billed: Usage = {
+      ...cached.usage,
+      promptTokens: Math.round(cached.usage.promptTokens * f),
+      completionTokens: Math.round(cached.usage.completionTokens * f),
+      cachedTokens: Math.round(cached.usage.cachedTokens * f),
+      reasoningTokens: scale(cached.usage.reasoningTokens),
+    };
+    const res = this.res;
+    if (cached.kind === 'sse' && this.req.stream) {
+      res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': log.id, [CACHE_HEADER]: 'hit' });
+      log.ttft_ms = Math.round(performance.now() - started);
+      for (const event of sseEvents(cached.body)) if (!res.write(event)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      res.end();
+      return { streamed: { status: 200 }, usage: billed, logged: cached.usage, healthy: true };
+    }
+    return { reply: { status: 200, contentType: cached.contentType, body: Buffer.from(cached.body, 'utf8'), headers: { [CACHE_HEADER]: 'hit' } }, usage: billed, logged: cached.usage };
+  }
+}
+
+/** A failure while reading an upstream stream: the connection broke or went silent too long. */
+function streamBreak(err: unknown): GatewayError {
+  const e = upstreamTransportError(err);
+  return e.kind === 'upstream_timeout'
+    ? new GatewayError('upstream_timeout', 'The provider went silent in the middle of the stream.', { code: 'stream_idle_timeout' })
+    : new GatewayError('upstream', 'The provider ended the stream before it was complete (connection lost).', { code: 'stream_interrupted' });
+}
+
