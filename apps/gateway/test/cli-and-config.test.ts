@@ -2,20 +2,20 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { loadConfig, ConfigError } from '../src/config/config.js';
 import { startTestGateway, type TestGateway } from './harness.js';
+import { eventually } from './eventually.js';
+import { apigptBin } from './built-cli.js';
 
 const run = promisify(execFile);
-const BIN = fileURLToPath(new URL('../bin/apigpt.js', import.meta.url));
 
-/** Runs the real `apigpt` binary (the built dist) with an environment of our choosing. */
+/** Runs the real `apigpt` binary (the built dist, checked to be current) with an environment of our choosing. */
 async function apigpt(args: string[], env: Record<string, string> = {}) {
   try {
-    const r = await run(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 });
+    const r = await run(process.execPath, [apigptBin(), ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };
@@ -71,9 +71,9 @@ describe('apigpt CLI against a running server on the same SQLite file', () => {
     expect((JSON.parse(list.stdout) as { name: string }[]).map((c) => c.name)).toContain('cli channel');
     const { key } = await t.newUserWithKey();
     const client = new OpenAI({ apiKey: key, baseURL: `${t.url}/v1`, maxRetries: 0 });
-    // The server sees channels changed by another process within its one-second snapshot.
-    await new Promise((r) => setTimeout(r, 1100));
-    const res = await client.chat.completions.create({ model: 'cli-model', messages: [{ role: 'user', content: 'hi' }] });
+    // The server sees a channel another process added once its channel snapshot reloads: the call
+    // is refused (unknown model) until then.
+    const res = await eventually(() => client.chat.completions.create({ model: 'cli-model', messages: [{ role: 'user', content: 'hi' }] }), { timeoutMs: 3000 });
     expect(res.choices[0].message.content).toBeTruthy();
     expect(t.sim.requests.at(-1)!.headers.authorization).toBe('Bearer sk-cli-secret-value');
   });

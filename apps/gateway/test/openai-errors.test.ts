@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startSimulator, type Simulator } from '@apigpt/simulator';
 import { startTestGateway, type TestGateway } from './harness.js';
+import { eventually } from './eventually.js';
 
 /**
  * Every failure answers in OpenAI's error shape with the status the official SDK maps to its own
@@ -170,9 +171,9 @@ describe('OpenAI-dialect errors', () => {
     await reader.read();
     const abortedBefore = t.sim.stats.aborted;
     ac.abort();
-    await new Promise((r) => setTimeout(r, 300));
-    // The simulator saw its response to the gateway closed early: the upstream call was cut too.
-    expect(t.sim.stats.aborted).toBe(abortedBefore + 1);
+    // The simulator sees its response to the gateway closed early: the upstream call is cut too,
+    // well before the 5 s the stream would take.
+    await eventually(() => expect(t.sim.stats.aborted).toBe(abortedBefore + 1), { timeoutMs: 1000 });
     await t.flushLogs();
     const row = await t.gw.services.db.selectFrom('request_logs').selectAll().where('status', '=', 499).executeTakeFirst();
     expect(row).toBeDefined();

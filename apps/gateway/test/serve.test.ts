@@ -2,15 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-
-const BIN = fileURLToPath(new URL('../bin/apigpt.js', import.meta.url));
+import { apigptBin } from './built-cli.js';
 
 /** Starts `apigpt serve` as a user would (no provider key in the environment) and reads its banner. */
 async function serve(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; banner: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'], {
+  const child = spawn(process.execPath, [apigptBin(), 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'], {
     env: { PATH: process.env.PATH, APIGPT_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

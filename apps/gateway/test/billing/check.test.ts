@@ -2,20 +2,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import BetterSqlite3 from 'better-sqlite3';
 import { checkBilling } from '../../src/billing/check.js';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { chat, setPrice } from './helpers.js';
+import { apigptBin } from '../built-cli.js';
 
 const run = promisify(execFile);
-// The built CLI (`npx tsc -b apps/gateway` first), run as a user would.
-const BIN = resolve(__dirname, '../../bin/apigpt.js');
+// The built CLI (apigptBin() stops with what to run when dist is older than src), run as a user would.
 
 async function cli(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, [BIN, ...args, '--data', dataDir], { env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', APIGPT_CONFIG: '' } });
+    const r = await run(process.execPath, [apigptBin(), ...args, '--data', dataDir], { env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', APIGPT_CONFIG: '' } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DB_KINDS, startTestGateway, type TestGateway } from '../harness.js';
 import { audit, balanceOf } from './helpers.js';
+import { eventually } from '../eventually.js';
 
 describe.each(DB_KINDS)('redemption codes and admin credit (%s)', (db) => {
   let t: TestGateway;
@@ -36,7 +37,12 @@ describe.each(DB_KINDS)('redemption codes and admin credit (%s)', (db) => {
     const soon = Date.now() + 300;
     const made = await t.api('POST', '/api/admin/codes', { count: 3, value: 10, expiresAt: soon }, { token: t.rootToken });
     expect(made.body.items).toHaveLength(3);
-    await new Promise((r) => setTimeout(r, 400));
+    // Until they expire the codes are listed as unused; asking for them does not use them up.
+    const codes = made.body.items.map((c: { code: string }) => c.code);
+    await eventually(async () => {
+      const listed = await t.api('GET', '/api/admin/codes?status=expired', undefined, { token: t.rootToken });
+      expect(listed.body.items.map((c: { code: string }) => c.code)).toEqual(expect.arrayContaining(codes));
+    });
     const expired = await t.api('POST', '/api/billing/redeem', { code: made.body.items[0].code }, { cookie: u.cookie });
     expect(expired.status).toBe(400);
     expect(expired.body.error.code).toBe('code_expired');

@@ -5,6 +5,7 @@ import { startSimulator, type Simulator } from '@apigpt/simulator';
 import type { Config } from '../../src/config/config.js';
 import type { ChannelInput } from '../../src/channels/channels.js';
 import { REDIS_URL, startTestGateway, type TestGateway } from '../harness.js';
+import { eventually } from '../eventually.js';
 
 /**
  * Several simulators as channels of one model, faults injected on purpose, over real HTTP: every
@@ -34,6 +35,11 @@ const channel = (sim: Simulator, name: string, more: Partial<ChannelInput> = {})
 const chat = (client: OpenAI, content = 'hi') => client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content }] });
 // stats.total counts every request (the recorded list keeps only the last 200).
 const served = (sim: Simulator) => sim.stats.total;
+/** Waits until a channel's open circuit reads half-open: its cool-down is over and no call has probed it yet. */
+async function cooledDown(t: TestGateway, name: string): Promise<void> {
+  const id = (await t.gw.services.channels.list()).find((c) => c.name === name)!.id;
+  await eventually(async () => expect((await t.gw.services.health.circuit.view(id)).state).toBe('half_open'));
+}
 
 describe('failover and retries', () => {
   it('a 429 storm on one channel moves traffic to the others; callers see no error', async () => {
@@ -147,15 +153,17 @@ describe('circuit breaker and health', () => {
     expect(health.body.items.find((c) => c.name === 'a')!.state).toBe('open');
 
     a.setDefaults({ fault: null });
-    await new Promise((r) => setTimeout(r, 650));
+    await cooledDown(t, 'a'); // 600 ms
     await chat(client); // the one probe
     expect(served(a)).toBe(4);
     const after = await t.api<{ items: { name: string; state: string }[] }>('GET', '/api/admin/channels/health', undefined, { token: t.rootToken });
     expect(after.body.items.find((c) => c.name === 'a')!.state).toBe('closed');
     const id = (await t.gw.services.channels.list()).find((c) => c.name === 'a')!.id;
-    await new Promise((r) => setTimeout(r, 50));
-    const events = await t.api<{ items: { kind: string }[] }>('GET', `/api/admin/channels/${id}/events`, undefined, { token: t.rootToken });
-    expect(events.body.items.map((e) => e.kind).reverse()).toEqual(['circuit_open', 'circuit_half_open', 'circuit_closed']);
+    // Events are written off the request path: the last one lands a moment after the call.
+    await eventually(async () => {
+      const events = await t.api<{ items: { kind: string }[] }>('GET', `/api/admin/channels/${id}/events`, undefined, { token: t.rootToken });
+      expect(events.body.items.map((e) => e.kind).reverse()).toEqual(['circuit_open', 'circuit_half_open', 'circuit_closed']);
+    });
   });
 
   it('when every channel rests, callers get 503 with retry-after', async () => {
@@ -176,11 +184,13 @@ describe('circuit breaker and health', () => {
     const { t, client } = await gateway([channel(a, 'a', { priority: 10 }), channel(b, 'b'), channel(c, 'c')], { circuitCooldownMs: 100, autoDisableAfterTrips: 2 });
     const ids = Object.fromEntries((await t.gw.services.channels.list()).map((x) => [x.name, x.id]));
     await chat(client); // trip 1, served by b or c
-    await new Promise((r) => setTimeout(r, 150));
+    await cooledDown(t, 'a'); // 100 ms
     await chat(client); // probe fails: trip 2 → disabled by health
-    await new Promise((r) => setTimeout(r, 50));
-    let view = await t.gw.services.channels.get(ids.a);
-    expect(view).toMatchObject({ enabled: false, disabledBy: 'health' });
+    let view = await eventually(async () => {
+      const v = await t.gw.services.channels.get(ids.a);
+      expect(v).toMatchObject({ enabled: false, disabledBy: 'health' });
+      return v;
+    });
 
     await t.api('POST', `/api/admin/channels/${ids.c}/disable`, undefined, { token: t.rootToken });
     a.setDefaults({ fault: null });
@@ -204,16 +214,17 @@ describe('circuit breaker and health', () => {
     const { t, client } = await gateway([channel(a, 'a', { priority: 10 }), channel(b, 'b')], { circuitFailures: 1, circuitCooldownMs: 100, autoDisableAfterTrips: 3, retryMaxAttempts: 3 });
     const id = (await t.gw.services.channels.list()).find((c) => c.name === 'a')!.id;
     await chat(client); // trip 1 (served by b)
-    await new Promise((r) => setTimeout(r, 150));
+    await cooledDown(t, 'a'); // 100 ms
     await chat(client); // a's probe fails inside a call that then retries: a is not tried again in it
     expect(served(a)).toBe(2);
-    await new Promise((r) => setTimeout(r, 150));
+    await cooledDown(t, 'a');
     await t.api('POST', '/api/admin/health/check', undefined, { token: t.rootToken }); // background probe fails: trip 3
-    await new Promise((r) => setTimeout(r, 50));
-    expect(await t.gw.services.channels.get(id)).toMatchObject({ enabled: false, disabledBy: 'health' });
-    const kinds = (await t.gw.services.health.events.list(id)).map((e) => e.kind).reverse();
-    expect(kinds.filter((k) => k === 'circuit_open')).toHaveLength(3);
-    expect(kinds).toContain('auto_disabled');
+    await eventually(async () => {
+      expect(await t.gw.services.channels.get(id)).toMatchObject({ enabled: false, disabledBy: 'health' });
+      const kinds = (await t.gw.services.health.events.list(id)).map((e) => e.kind).reverse();
+      expect(kinds.filter((k) => k === 'circuit_open')).toHaveLength(3);
+      expect(kinds).toContain('auto_disabled');
+    });
   });
 
   it('circuit state is shared: a second gateway process on the same Redis skips a channel the first one opened', async () => {

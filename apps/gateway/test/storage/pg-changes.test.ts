@@ -6,14 +6,17 @@ import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js
 import { migrateToLatest } from '../../src/storage/migrations.js';
 import { PG_URL, startTestGateway, type TestGateway } from '../harness.js';
 import { chat, setPrice } from '../billing/helpers.js';
+import { eventually } from '../eventually.js';
 
-/** Polls until `ok()` holds (a NOTIFY arrives a moment after its commit), or fails after `ms`. */
-async function eventually(ok: () => boolean, ms = 2000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/**
+ * Waits until every notification of what `client` committed so far has reached the listener: a
+ * statement trigger notifies even when no row matched, and PostgreSQL delivers notifications in
+ * commit order, so once this empty update's one is in, the earlier ones are too.
+ */
+async function delivered(client: pg.Client, token: (tables: string[]) => number): Promise<void> {
+  const before = token(['channels']);
+  await client.query('update channels set name = name where false');
+  await eventually(() => token(['channels']) !== before);
 }
 
 describe('change counters on PostgreSQL', () => {
@@ -37,12 +40,12 @@ describe('change counters on PostgreSQL', () => {
   it("moves a table's token on another connection's commit to what caches read, and not on the batch's columns", async () => {
     const token = dbh.changeToken!;
     await eventually(() => token(['api_keys']) > 0); // the listener is up (tokens are negative without it)
-    await new Promise((r) => setTimeout(r, 100)); // the set-up's own notifications are in
+    await delivered(other, token); // the set-up's own notifications are in
     const keys0 = token(['api_keys']);
     const prices0 = token(['prices']);
     await other.query('update api_keys set last_used_at = 1, spent = spent + 5, billing_version = billing_version + 1');
     await other.query(`update accounts set balance = balance - 5 where user_id = 'none'`);
-    await new Promise((r) => setTimeout(r, 100)); // a notification would have arrived by now
+    await delivered(other, token); // a notification of those updates would have arrived first
     expect(token(['api_keys'])).toBe(keys0);
     await other.query(`update api_keys set revoked_at = 1 where id = 'key_1'`);
     await eventually(() => token(['api_keys']) !== keys0);
@@ -85,7 +88,7 @@ describe('change counters on PostgreSQL', () => {
     const killed = await other.query(`select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1`, [`apigpt-changes:${schema}`]);
     expect(killed.rowCount).toBe(1);
     await eventually(() => token(['prices']) !== token(['prices'])); // a new token on every call
-    await eventually(() => token(['prices']) === token(['prices']), 5000); // reconnected
+    await eventually(() => token(['prices']) === token(['prices']), { timeoutMs: 5000 }); // reconnected
   });
 });
 
@@ -109,9 +112,7 @@ describe('caches of two gateways on one PostgreSQL database', () => {
     const keys = await b.api('GET', `/api/apps/${u.appId}/keys`, undefined, { cookie: u.cookie });
     const id = keys.body.items[0].id;
     expect((await b.api('POST', `/api/keys/${id}/revoke`, undefined, { cookie: u.cookie })).status).toBe(200);
-    let status = 0;
-    const until = Date.now() + 2000;
-    while (Date.now() < until && (status = (await chat(a, u.key, { messages: [{ role: 'user', content: 'after' }] })).status) === 200) await new Promise((r) => setTimeout(r, 10));
-    expect(status).toBe(401);
+    // Gateway a hears of it through its notification, a moment after the commit.
+    await eventually(async () => expect((await chat(a, u.key, { messages: [{ role: 'user', content: 'after' }] })).status).toBe(401), { timeoutMs: 2000 });
   });
 });

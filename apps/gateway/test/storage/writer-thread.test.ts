@@ -12,6 +12,11 @@ import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js
 import { migrateToLatest } from '../../src/storage/migrations.js';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { chat, setPrice } from '../billing/helpers.js';
+import { eventually } from '../eventually.js';
+
+// SQLite's change token reuses its answer for 1 ms (performance.now()) and then asks SQLite again:
+// a wait on that clock, so that the next token sees every commit made before the wait began.
+const settle = (from = performance.now()) => eventually(() => performance.now() - from >= 1, { intervalMs: 1 });
 
 function row(userId: string, keyId: string | null, cost: number, id: string): RequestLogRow {
   const base = Relay.baseLog({ key: { keyId, prefix: 'sk-test', appId: 'app_x', userId, group: 'default', role: 'user' }, dialect: 'openai', operation: 'chat', endpoint: '/v1/chat/completions', model: 'gpt-4o-mini', stream: false, body: {}, clientIp: null, clientWantsUsage: false });
@@ -39,7 +44,6 @@ describe('change counters (SQLite triggers)', () => {
   });
 
   const counter = (name: string) => (other.prepare('select n from change_counters where name = ?').pluck().get(name) as number) ?? -1;
-  const settle = () => new Promise((r) => setTimeout(r, 5)); // the token asks SQLite at most once a millisecond
 
   it('counts changes to what the caches read, and not the columns the log batches move', () => {
     const before = Object.fromEntries(Object.keys(WATCHED_TABLES).map((t) => [t, counter(t)]));
@@ -66,8 +70,7 @@ describe('change counters (SQLite triggers)', () => {
     expect(token(['api_keys'])).toBe(keys0);
     expect(token(['prices'])).toBe(prices0);
     other.prepare('update api_keys set allowed_models = ? where id = ?').run('["a"]', 'key_1');
-    await settle();
-    expect(token(['api_keys'])).not.toBe(keys0);
+    await eventually(() => expect(token(['api_keys'])).not.toBe(keys0), { timeoutMs: 1000, intervalMs: 1 });
     expect(token(['prices'])).toBe(prices0);
   });
 
@@ -154,12 +157,12 @@ describe('caches beside the writer thread', () => {
     const u = await t.newUserWithKey();
     expect((await chat(t, u.key, { messages: [{ role: 'user', content: 'warm' }] })).status).toBe(200);
     await t.flushLogs();
-    await new Promise((r) => setTimeout(r, 5));
+    await settle();
     const token = t.gw.services.dbh.changeToken!;
     const before = token(['api_keys', 'users', 'accounts', 'apps']);
     for (let i = 0; i < 5; i++) expect((await chat(t, u.key, { messages: [{ role: 'user', content: `hi ${i}` }] })).status).toBe(200);
     await t.flushLogs(); // the thread moved last_used_at, spent and the balance
-    await new Promise((r) => setTimeout(r, 5));
+    await settle();
     expect(token(['api_keys', 'users', 'accounts', 'apps'])).toBe(before);
     const other = new BetterSqlite3(join(t.config.dataDir, 'apigpt.db'));
     try {
@@ -168,7 +171,7 @@ describe('caches beside the writer thread', () => {
     } finally {
       other.close();
     }
-    await new Promise((r) => setTimeout(r, 5));
+    await settle(); // seen within the token's 1 ms, not eventually: the next call is refused
     expect((await chat(t, u.key, { messages: [{ role: 'user', content: 'after' }] })).status).toBe(401);
   });
 });
