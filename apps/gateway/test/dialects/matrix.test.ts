@@ -83,7 +83,26 @@ const CASES: Case[] = [
     },
   },
   {
-    name: 'stop sequence and max tokens',
+    name: 'stop sequence',
+    conv: { user: 'Say hello', stop: ['brown'] },
+    check(a, { upstream, provider, ingress }) {
+      // The provider got the stop sequence in its own field, and the reply ends where it began.
+      expect(stopSent(provider.name, upstream)).toEqual(['brown']);
+      expect(a.text).toBe('This is a simulated reply to "Say hello". The quick ');
+      expectStopFinish(a, provider.name, ingress);
+    },
+  },
+  {
+    name: 'streamed stop sequence',
+    conv: { user: 'Say hello [[sim chunks=5]]', stop: ['brown'], stream: true },
+    check(a, { upstream, provider, ingress }) {
+      expect(stopSent(provider.name, upstream)).toEqual(['brown']);
+      expect(a.text).toBe('This is a simulated reply to "Say hello". The quick ');
+      expectStopFinish(a, provider.name, ingress);
+    },
+  },
+  {
+    name: 'max tokens',
     conv: { user: 'Say hello', maxTokens: 3 },
     check(a) {
       expect(a.finish).toBe('length');
@@ -91,6 +110,33 @@ const CASES: Case[] = [
     },
   },
 ];
+
+/** Where each provider's request carries stop sequences (OpenAI's `stop` may be a string or a list). */
+function stopSent(provider: string, body: any): unknown { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (provider === 'anthropic') return body.stop_sequences;
+  if (provider === 'gemini') return body.generationConfig?.stopSequences;
+  return typeof body.stop === 'string' ? [body.stop] : body.stop;
+}
+
+/**
+ * The finish reason in the caller's own dialect for text ended by a stop sequence: OpenAI says
+ * `stop`, Gemini `STOP`; Anthropic says `stop_sequence` and names it when the provider reported
+ * which sequence matched (only Anthropic does), else `end_turn`.
+ */
+function expectStopFinish(a: Awaited<ReturnType<typeof call>>, provider: string, ingress: IngressName): void {
+  expect(a.finish).toBe('stop');
+  const raw = a.raw as any; // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (ingress === 'openai') {
+    const reasons = Array.isArray(raw) ? raw.flatMap((c) => c.choices ?? []).map((c: { finish_reason: string | null }) => c.finish_reason).filter(Boolean) : [raw.choices[0].finish_reason];
+    expect(reasons).toEqual(['stop']);
+  } else if (ingress === 'gemini') {
+    const last = Array.isArray(raw) ? raw.at(-1) : raw;
+    expect(last.candidates[0].finishReason).toBe('STOP');
+  } else {
+    const end = Array.isArray(raw) ? JSON.parse(raw.find((e: { event: string }) => e.event === 'message_delta').data).delta : raw;
+    expect({ stop_reason: end.stop_reason, stop_sequence: end.stop_sequence }).toEqual(provider === 'anthropic' ? { stop_reason: 'stop_sequence', stop_sequence: 'brown' } : { stop_reason: 'end_turn', stop_sequence: null });
+  }
+}
 
 describe('dialect × provider matrix', () => {
   let t: TestGateway;
