@@ -4,12 +4,10 @@
  * rewritten to real null types before compiling.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
-
-const SPEC = fileURLToPath(new URL('../../../../shared/spec/openai-openapi.yaml', import.meta.url));
+import { OPENAI_SPEC as SPEC } from '../../../test-util/openai-spec.js';
 
 export function rewriteNullable(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(rewriteNullable);

@@ -1,13 +1,15 @@
 // Validates the simulator's OpenAI-dialect bodies against OpenAI's published OpenAPI document
 // (shared/spec), after rewriting its OpenAPI-3.0 `nullable` into JSON Schema (docs §12).
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { startSimulator, type Simulator } from '@apigpt/simulator';
 import { postJson, sseJson } from './helpers.js';
+import { OPENAI_SPEC as SPEC, openaiSpecAvailable } from '../../../test-util/openai-spec.js';
 
-const SPEC = '/work/shared/spec/openai-openapi.yaml';
+const SUITE = 'OpenAI responses match the OpenAPI document';
+const HAVE_SPEC = openaiSpecAvailable(SUITE);
 
 function denullable(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(denullable);
@@ -27,7 +29,7 @@ function denullable(node: unknown): unknown {
   return o;
 }
 
-describe.skipIf(!existsSync(SPEC))('OpenAI responses match the OpenAPI document', () => {
+describe.skipIf(!HAVE_SPEC)(SUITE, () => {
   let sim: Simulator;
   let ajv: InstanceType<typeof Ajv2020>;
   const validate = (name: string, value: unknown): string | null => {
