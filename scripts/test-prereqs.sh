@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# What the tests need besides `npm ci` on a machine of this kind (README, "Tests"): Debian's Chromium
+# at /usr/bin/chromium (the console's end-to-end tests), PostgreSQL on 127.0.0.1:5432 and Redis on
+# 127.0.0.1:6379. Run by `npm test` before anything else, and by .ci/run.
+#
+# Silent when all is there. As root it prepares what is missing (installs Chromium with apt-get,
+# starts the stopped PostgreSQL cluster or Redis). Otherwise, or when preparing fails, it stops at
+# once with one line saying what is missing and what to run: never a wall of failing tests.
+# APIGPT_TEST_PG_URL / APIGPT_TEST_REDIS_URL point the tests at other servers; those are not checked.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+CHROMIUM=/usr/bin/chromium
+LOG="${TMPDIR:-/tmp}/apigpt-test-prereqs.log"
+
+have_chromium() { [ -x "$CHROMIUM" ]; }
+pg_up() { [ -n "${APIGPT_TEST_PG_URL:-}" ] || { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }; }
+redis_up() { [ -n "${APIGPT_TEST_REDIS_URL:-}" ] || { command -v redis-cli >/dev/null && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; }; }
+# Polls a check for up to $2 seconds (a server takes a moment to accept connections).
+wait_for() { local i; for ((i = 0; i < $2 * 10; i++)); do "$1" && return 0; sleep 0.1; done; "$1"; }
+
+missing=()
+have_chromium || missing+=("Chromium at $CHROMIUM")
+pg_up || missing+=("PostgreSQL on 127.0.0.1:5432")
+redis_up || missing+=("Redis on 127.0.0.1:6379")
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+joined() { local IFS=';'; local s="${missing[*]}"; echo "${s//;/, }"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "test prerequisites missing: $(joined). Run as root: bash scripts/test-prereqs.sh (it installs or starts them), then npm test." >&2
+  exit 1
+fi
+
+: >"$LOG"
+if ! have_chromium; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >>"$LOG" 2>&1
+fi
+if ! pg_up; then
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql 2>/dev/null | head -n1)" main start >>"$LOG" 2>&1
+  wait_for pg_up 10
+fi
+if ! redis_up; then
+  redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log >>"$LOG" 2>&1
+  wait_for redis_up 10
+fi
+
+missing=()
+have_chromium || missing+=("Chromium at $CHROMIUM (apt-get install chromium)")
+pg_up || missing+=("PostgreSQL on 127.0.0.1:5432 (pg_ctlcluster <version> main start)")
+redis_up || missing+=("Redis on 127.0.0.1:6379 (redis-server)")
+if [ ${#missing[@]} -ne 0 ]; then
+  echo "test prerequisites could not be prepared: $(joined); see $LOG." >&2
+  exit 1
+fi
