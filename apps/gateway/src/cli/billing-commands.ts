@@ -3,6 +3,7 @@ import { Billing } from '../billing/index.js';
 import { checkBilling } from '../billing/check.js';
 import { accountOf } from '../billing/ledger.js';
 import { formatPoints, fromPoints, toPoints } from '../billing/money.js';
+import { priceView } from '../billing/pricing.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../core/logger.js';
 import { openStorage, type Storage } from '../services.js';
@@ -42,6 +43,24 @@ function points(values: Record<string, unknown>, name: string, opts: { optional?
   return fromPoints(Number(v));
 }
 
+/** A unit price option: a number of points, `none` to remove it, or left out (undefined: unchanged). */
+function unitPoints(values: Record<string, unknown>, name: string): number | null | undefined {
+  if (typeof values[name] === 'string' && (values[name] as string).trim().toLowerCase() === 'none') return null;
+  return points(values, name, { optional: true });
+}
+
+type PriceView = ReturnType<typeof priceView>;
+
+/** `0.5 P in, 1.5 P out, 0.5 P cached per 1K tokens; 0.1 P per second (6 P per minute)`. */
+function describePrice(v: PriceView): string {
+  const parts = [`${v.input} P in, ${v.output} P out, ${v.cachedInput} P cached per 1K tokens`];
+  if (v.perImage !== null) parts.push(`${v.perImage} P per image`);
+  if (v.perKChars !== null) parts.push(`${v.perKChars} P per 1K characters`);
+  if (v.perSecond !== null) parts.push(`${v.perSecond} P per second (${toPoints(Math.round(fromPoints(v.perSecond) * 60))} P per minute)`);
+  if (v.perKSearches !== null) parts.push(`${v.perKSearches} P per 1K searches`);
+  return parts.join('; ');
+}
+
 export const BILLING_COMMANDS: Record<string, CliCommand> = {
   'credit show': {
     usage: 'apigpt credit show --email E [--json]',
@@ -77,22 +96,63 @@ export const BILLING_COMMANDS: Record<string, CliCommand> = {
     },
   },
   'price set': {
-    usage: 'apigpt price set --model M --input P --output P [--cached P] [--image P] [--max-output N] [--json]',
-    summary: "Set a model's price (P per 1K tokens; --image: P per standard image)",
+    usage:
+      'apigpt price set --model M --input P --output P [--cached P] [--image P] [--per-1k-chars P] [--per-second P] [--per-1k-searches P] [--max-output N] [--json]   (a unit price left out stays as it was; "none" removes it)',
+    summary: "Set a model's price (P per 1K tokens; --image: P per standard image; --per-1k-chars: speech; --per-second: audio heard; --per-1k-searches: rerank)",
     async run(argv) {
-      const { values } = parse(argv, { model: { type: 'string' }, input: { type: 'string' }, output: { type: 'string' }, cached: { type: 'string' }, image: { type: 'string' }, 'max-output': { type: 'string' } });
+      const { values } = parse(argv, {
+        model: { type: 'string' },
+        input: { type: 'string' },
+        output: { type: 'string' },
+        cached: { type: 'string' },
+        image: { type: 'string' },
+        'per-1k-chars': { type: 'string' },
+        'per-second': { type: 'string' },
+        'per-1k-searches': { type: 'string' },
+        'max-output': { type: 'string' },
+      });
       const model = required(values, 'model');
       const input = points(values, 'input')!;
       const output = points(values, 'output')!;
       const cached = points(values, 'cached', { optional: true });
-      const image = points(values, 'image', { optional: true });
+      const image = unitPoints(values, 'image');
+      const perKChars = unitPoints(values, 'per-1k-chars');
+      const perSecond = unitPoints(values, 'per-second');
+      const perKSearches = unitPoints(values, 'per-1k-searches');
       const maxOutput = intOption(values, 'max-output');
       const res = await withBilling(values, async (_s, billing) => {
         const old = (await billing.prices.list()).find((p) => p.model === model);
-        return billing.prices.set({ model, input, output, cachedInput: cached ?? input, perImage: image ?? old?.perImage ?? null, maxOutput: maxOutput ?? old?.maxOutput ?? 4096 });
+        return billing.prices.set({
+          model,
+          input,
+          output,
+          cachedInput: cached ?? input,
+          perImage: image === undefined ? (old?.perImage ?? null) : image,
+          perKChars: perKChars === undefined ? (old?.perKChars ?? null) : perKChars,
+          perSecond: perSecond === undefined ? (old?.perSecond ?? null) : perSecond,
+          perKSearches: perKSearches === undefined ? (old?.perKSearches ?? null) : perKSearches,
+          maxOutput: maxOutput ?? old?.maxOutput ?? 4096,
+        });
       });
-      const view = { model: res.model, input: toPoints(res.input), output: toPoints(res.output), cachedInput: toPoints(res.cachedInput), perImage: res.perImage === null ? null : toPoints(res.perImage), maxOutput: res.maxOutput };
-      out(values.json, view, `${view.model}: input ${view.input} P, output ${view.output} P, cached ${view.cachedInput} P per 1K tokens${view.perImage !== null ? `; ${view.perImage} P per image` : ''}`);
+      const view = priceView(res);
+      out(values.json, view, `${view.model}: ${describePrice(view)}`);
+      return 0;
+    },
+  },
+  'price list': {
+    usage: 'apigpt price list [--model M] [--json]',
+    summary: 'List the price table (every unit in P; "-" where a model is not sold by that unit)',
+    async run(argv) {
+      const { values } = parse(argv, { model: { type: 'string' } });
+      const prices = await withBilling(values, (_s, billing) => billing.prices.list());
+      const items = prices.filter((p) => values.model === undefined || p.model === values.model).map(priceView);
+      if (values.model !== undefined && items.length === 0) throw new UsageError(`no price is set for ${values.model as string}`);
+      const head = ['model', 'in/1K', 'out/1K', 'cached/1K', 'image', 'chars/1K', 'second', 'searches/1K', 'max out'];
+      const cell = (v: number | null) => (v === null ? '-' : String(v));
+      const rows = items.map((v) => [v.model, cell(v.input), cell(v.output), cell(v.cachedInput), cell(v.perImage), cell(v.perKChars), cell(v.perSecond), cell(v.perKSearches), String(v.maxOutput)]);
+      const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+      const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+      out(values.json, { items }, [`${line(head)}   (P)`, ...rows.map(line)].join('\n'));
       return 0;
     },
   },
