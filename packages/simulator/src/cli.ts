@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `apigpt-simulator [--port 4010] [--host 127.0.0.1] [--api-key KEY] [--basic-auth user:pass]
-//  [--ttft-ms N] [--chunk-delay-ms N] [--chunks N] [--models a,b]`: run the simulator standalone
+//  [--ttft-ms N] [--chunk-delay-ms N] [--chunks N] [--models a,b] [--ernie-token-ttl SECONDS]`: run the simulator standalone
 // (offline demo channel, manual testing, benchmarks).
 import { startSimulator } from './index.js';
 import type { SimulatorOptions } from './types.js';
@@ -16,6 +16,7 @@ function parseArgs(argv: string[]): SimulatorOptions {
       case '--api-key': opts.apiKey = value(); break;
       case '--basic-auth': opts.basicAuth = value(); break;
       case '--models': opts.models = value().split(',').filter(Boolean); break;
+      case '--ernie-token-ttl': opts.ernieTokenExpiresIn = Number(value()); break;
       case '--ttft-ms': opts.defaults!.ttftMs = Number(value()); break;
       case '--chunk-delay-ms': opts.defaults!.chunkDelayMs = Number(value()); break;
       case '--chunks': opts.defaults!.chunks = Number(value()); break;

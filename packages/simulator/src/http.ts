@@ -67,9 +67,12 @@ export function parseBody(raw: Buffer, contentType: string | undefined): ParsedB
   }
 }
 
-/** Minimal multipart/form-data reader: enough for Stability's form posts. */
+/**
+ * Minimal multipart/form-data reader (Stability's form posts, OpenAI audio uploads). A field whose
+ * name ends in `[]` (e.g. `timestamp_granularities[]`) collects every value into an array.
+ */
 function parseMultipart(raw: Buffer, boundary: string): ParsedBody {
-  const fields: Record<string, string> = {};
+  const fields: Record<string, string | string[]> = {};
   const files: Record<string, UploadedFile> = {};
   const delim = Buffer.from(`--${boundary}`);
   let pos = raw.indexOf(delim);
@@ -84,12 +87,15 @@ function parseMultipart(raw: Buffer, boundary: string): ParsedBody {
     if (headEnd >= 0) {
       const head = part.subarray(0, headEnd).toString('utf8');
       const data = part.subarray(headEnd + 4);
-      const name = /name="([^"]*)"/i.exec(head)?.[1];
+      const name = /(?:^|[;\s])name="([^"]*)"/i.exec(head)?.[1];
       const filename = /filename="([^"]*)"/i.exec(head)?.[1];
       const type = /content-type:\s*([^\r\n]+)/i.exec(head)?.[1] ?? 'application/octet-stream';
       if (name !== undefined) {
         if (filename !== undefined) files[name] = { filename, contentType: type, data: Buffer.from(data) };
-        else fields[name] = data.toString('utf8');
+        else if (name.endsWith('[]')) {
+          const prev = fields[name];
+          fields[name] = [...(Array.isArray(prev) ? prev : prev === undefined ? [] : [prev]), data.toString('utf8')];
+        } else fields[name] = data.toString('utf8');
       }
     }
     pos = next;

@@ -6,10 +6,14 @@ import type { AddressInfo } from 'node:net';
 import { createHandler, type SimulatorHandler } from './server.js';
 import type { SimControls, Simulator, SimulatorOptions } from './types.js';
 
-export type { RecordedRequest, SimControls, SimFault, Simulator, SimulatorOptions } from './types.js';
+export type { ErnieTokens, IssuedToken, RecordedRequest, SimControls, SimFault, Simulator, SimulatorOptions } from './types.js';
 export type { SimulatorHandler } from './server.js';
 export { parseDirective, parseFault, stripDirective } from './controls.js';
 export { encodePng, readPngSize } from './png.js';
+export { makeWav, probeAudio, readAudioDuration, simulatedTranscript, TRANSCRIPT_SENTENCE, TRANSCRIPT_SEGMENT_SECONDS, type AudioFormat } from './audio.js';
+export { speechSeconds, audioTokens, SPEECH_SECONDS_PER_CHAR, AUDIO_TOKENS_PER_SECOND } from './dialects/openai-audio.js';
+export { rerankScore, rankDocuments } from './dialects/rerank.js';
+export { reasoningText, CACHE_UNIT_TOKENS } from './dialects/deepseek.js';
 
 /** A request listener for embedding the simulator in another node:http server. */
 export function createSimulatorHandler(opts?: SimulatorOptions): SimulatorHandler {
@@ -38,6 +42,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     setDefaults: (c: Partial<SimControls>) => handler.setDefaults(c),
     requests: handler.requests,
     stats: handler.stats,
+    ernie: handler.ernie,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { SimControls, SimulatorOptions } from './types.js';
 import type { TokenCounter } from './tokens.js';
 import type { UploadedFile } from './http.js';
+import type { AccessTokenStore } from './token-store.js';
 
 export type Headers = Record<string, string | number>;
 
@@ -10,7 +11,9 @@ export type Headers = Record<string, string | number>;
 export type Outcome =
   | { kind: 'json'; status?: number; body: unknown; headers?: Headers }
   | { kind: 'bytes'; status?: number; body: Buffer | string; contentType: string; headers?: Headers }
-  | { kind: 'sse'; events: string[]; headers?: Headers };
+  | { kind: 'sse'; events: string[]; headers?: Headers }
+  /** A binary body sent in several writes without content-length (chunked), e.g. TTS audio. */
+  | { kind: 'stream'; status?: number; chunks: Buffer[]; contentType: string; headers?: Headers };
 
 /** Per-instance state handed to handlers (no module-level state anywhere). */
 export interface Instance {
@@ -23,6 +26,10 @@ export interface Instance {
   sdOptions: Record<string, unknown>;
   /** Base URL clients reached us at (used to build image URLs). */
   baseUrl(req: IncomingMessage): string;
+  /** DeepSeek's simulated prefix cache: keys of the message prefixes persisted so far. */
+  prefixCache: Set<string>;
+  /** Baidu OAuth access tokens issued by /oauth/2.0/token. */
+  ernieTokens: AccessTokenStore;
 }
 
 export interface Ctx {
@@ -51,8 +58,11 @@ export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   pattern: RegExp;
   dialect: Dialect;
-  /** Extra discriminator when two dialects share a path (e.g. GET /v1/models). */
-  when?: (req: IncomingMessage) => boolean;
+  /**
+   * Extra discriminator when two dialects share a path (GET /v1/models by headers, POST
+   * /v1/chat/completions by the body's model for DeepSeek). `body` is the parsed request body.
+   */
+  when?: (req: IncomingMessage, body: any) => boolean; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Text of the last user turn, where a `[[sim ...]]` directive may be. */
   directiveText?: (body: any) => string; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** The model the request targets, for the `models` allow-list. */

@@ -5,7 +5,8 @@ import { flattenHeaders, parseBody, readBody } from './http.js';
 import type { Ctx, Instance, Outcome, Route } from './route.js';
 import { SSE_HEADERS } from './sse.js';
 import { TokenCounter } from './tokens.js';
-import type { RecordedRequest, SimControls, SimulatorOptions } from './types.js';
+import { AccessTokenStore, DEFAULT_TOKEN_EXPIRES_IN } from './token-store.js';
+import type { ErnieTokens, RecordedRequest, SimControls, SimulatorOptions } from './types.js';
 import { ALL_ROUTES } from './routes.js';
 
 const MAX_RECORDED = 200;
@@ -17,6 +18,7 @@ export interface SimulatorHandler {
   readonly defaults: SimControls;
   requests: RecordedRequest[];
   stats: { total: number; aborted: number };
+  ernie: ErnieTokens;
 }
 
 export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
@@ -40,6 +42,8 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     },
     sdOptions: { sd_model_checkpoint: 'v1-5-pruned-emaonly.safetensors [6ce0161689]', samples_format: 'png', CLIP_stop_at_last_layers: 1, return_grid: false },
     baseUrl: (req) => `http://${req.headers.host ?? `${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}`}`,
+    prefixCache: new Set(),
+    ernieTokens: new AccessTokenStore(opts.ernieTokenExpiresIn ?? DEFAULT_TOKEN_EXPIRES_IN),
   };
 
   const handler = ((req: IncomingMessage, res: ServerResponse) => {
@@ -65,19 +69,26 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
       if (!res.writableFinished) stats.aborted++;
     });
     const method = req.method ?? 'GET';
+    // The body is read before routing: some routes are chosen by it (DeepSeek models on the
+    // shared OpenAI chat path).
+    const raw = await readBody(req);
+    const parsed = parseBody(raw, req.headers['content-type']);
     let route: Route | undefined;
     let match: RegExpExecArray | null = null;
     for (const r of ALL_ROUTES) {
       if (r.method !== method) continue;
       match = r.pattern.exec(path);
-      if (match && (!r.when || r.when(req))) {
+      if (match && (!r.when || r.when(req, parsed.body))) {
         route = r;
         break;
       }
     }
-    const raw = await readBody(req);
-    const parsed = parseBody(raw, req.headers['content-type']);
-    record({ method, path, query, headers: flattenHeaders(req.headers), body: parsed.body, at: Date.now() });
+    const rec: RecordedRequest = { method, path, query, headers: flattenHeaders(req.headers), body: parsed.body, at: Date.now() };
+    const fileNames = Object.keys(parsed.files);
+    if (fileNames.length) {
+      rec.files = Object.fromEntries(fileNames.map((k) => [k, { filename: parsed.files[k].filename, contentType: parsed.files[k].contentType, size: parsed.files[k].data.length }]));
+    }
+    record(rec);
     if (!route || !match) {
       return send(res, notFound(method, path));
     }
@@ -164,6 +175,20 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
       return send(res, { kind: 'json', body: requests });
     }
     if (path === '/_sim/health') return send(res, { kind: 'json', body: { ok: true, total: stats.total } });
+    if (path.startsWith('/_sim/ernie/')) {
+      const store = instance.ernieTokens;
+      if (path === '/_sim/ernie/expire' && method === 'POST') store.expireAll();
+      else if (path === '/_sim/ernie/tokens' && (method === 'POST' || method === 'PUT')) {
+        const b = parseBody(await readBody(req), 'application/json').body as { expiresIn?: unknown } | null;
+        if (typeof b?.expiresIn === 'number' && b.expiresIn >= 0) store.expiresIn = b.expiresIn;
+      } else if (path === '/_sim/ernie/tokens' && method === 'DELETE') store.clear();
+      else if (path !== '/_sim/ernie/tokens') return send(res, notFound(method, path));
+      return send(res, { kind: 'json', body: { expiresIn: store.expiresIn, exchanges: store.exchanges, tokens: store.list() } });
+    }
+    if (path === '/_sim/deepseek/cache') {
+      if (method === 'DELETE') instance.prefixCache.clear();
+      return send(res, { kind: 'json', body: { entries: instance.prefixCache.size } });
+    }
     const img = /^\/_sim\/images\/([A-Za-z0-9]+)\.png$/.exec(path);
     if (img) {
       const png = images.get(img[1]);
@@ -178,6 +203,7 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
   Object.defineProperty(handler, 'defaults', { get: () => defaults });
   handler.requests = requests;
   handler.stats = stats;
+  handler.ernie = instance.ernieTokens;
   return handler;
 }
 
@@ -211,6 +237,12 @@ function send(res: ServerResponse, out: Outcome): void {
     res.end(out.events.join(''));
     return;
   }
+  if (out.kind === 'stream') {
+    res.writeHead(out.status ?? 200, { 'content-type': out.contentType, ...out.headers });
+    for (const c of out.chunks) res.write(c);
+    res.end();
+    return;
+  }
   const body = out.kind === 'json' ? JSON.stringify(out.body) : out.body;
   const type = out.kind === 'json' ? 'application/json' : out.contentType;
   res.writeHead(out.status ?? 200, { 'content-type': type, 'content-length': Buffer.byteLength(body), ...out.headers });
@@ -220,7 +252,7 @@ function send(res: ServerResponse, out: Outcome): void {
 const MALFORMED_JSON = '{"id":"sim-malformed","object":"chat.completion","choices":[{"index":0,"message":{"role":"assist';
 const MALFORMED_EVENT = 'data: {"id":"sim-malformed","choices":[{"delta":{"content":"cut\n\n';
 
-function writeFlushed(res: ServerResponse, chunk: string): Promise<void> {
+function writeFlushed(res: ServerResponse, chunk: string | Buffer): Promise<void> {
   return new Promise((resolve) => {
     res.write(chunk, () => resolve());
   });
@@ -238,6 +270,7 @@ async function deliver(res: ServerResponse, out: Outcome, c: SimControls): Promi
   }
   const fault = c.fault;
   const ok = (out.kind === 'sse' ? 200 : out.status ?? 200) < 400;
+  if (out.kind === 'stream' && ok) return deliverChunks(res, out, c, () => closed);
   if (out.kind !== 'sse') {
     if (ok && fault?.kind === 'drop') {
       res.socket?.destroy();
@@ -281,4 +314,35 @@ async function deliver(res: ServerResponse, out: Outcome, c: SimControls): Promi
     return;
   }
   res.end(rest);
+}
+
+/**
+ * Sends a binary body in several writes (chunked transfer encoding, no content-length), pausing
+ * chunkDelayMs between writes. `drop:N` cuts the connection after N chunks (always before the
+ * last); `malformed` sends the first chunk, then bytes that are not part of the format.
+ */
+async function deliverChunks(res: ServerResponse, out: Extract<Outcome, { kind: 'stream' }>, c: SimControls, closed: () => boolean): Promise<void> {
+  const fault = c.fault;
+  const chunks = out.chunks;
+  let limit = chunks.length;
+  if (fault?.kind === 'drop') limit = Math.max(0, Math.min(fault.afterChunks, chunks.length - 1));
+  else if (fault?.kind === 'malformed') limit = Math.min(1, chunks.length);
+  res.writeHead(out.status ?? 200, { 'content-type': out.contentType, ...out.headers });
+  for (let i = 0; i < limit; i++) {
+    if (i > 0 && c.chunkDelayMs > 0) {
+      await sleep(c.chunkDelayMs);
+      if (closed()) return;
+    }
+    if (fault?.kind === 'drop' && i === limit - 1) await writeFlushed(res, chunks[i]);
+    else res.write(chunks[i]);
+  }
+  if (fault?.kind === 'drop') {
+    res.socket?.destroy();
+    return;
+  }
+  if (fault?.kind === 'malformed') {
+    res.end(MALFORMED_JSON);
+    return;
+  }
+  res.end();
 }

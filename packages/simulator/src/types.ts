@@ -13,6 +13,8 @@ export interface SimulatorOptions {
   models?: string[];
   /** A1111 WebUI `--api-auth user:pass`: when set, /sdapi routes require HTTP Basic auth. */
   basicAuth?: string;
+  /** Lifetime in seconds of the Baidu (ERNIE) access tokens the simulator issues; default 2592000 (30 days). */
+  ernieTokenExpiresIn?: number;
 }
 
 export interface SimControls {
@@ -42,8 +44,10 @@ export interface RecordedRequest {
   path: string;
   query: Record<string, string>;
   headers: Record<string, string>;
-  /** Parsed JSON body; for multipart forms, the text fields; otherwise null. */
+  /** Parsed JSON body; for multipart forms, the text fields (`name[]` fields as arrays); otherwise null. */
   body: unknown;
+  /** Multipart file parts (metadata only), by field name; absent when there were none. */
+  files?: Record<string, { filename: string; contentType: string; size: number }>;
   /** Epoch ms when the request arrived. */
   at: number;
 }
@@ -57,5 +61,31 @@ export interface Simulator {
   requests: RecordedRequest[];
   /** `aborted`: responses whose client went away before they finished. */
   stats: { total: number; aborted: number };
+  /** Baidu (ERNIE) access tokens issued by this instance. */
+  ernie: ErnieTokens;
   close(): Promise<void>;
+}
+
+/** One access token issued by the simulated Baidu OAuth endpoint. */
+export interface IssuedToken {
+  access_token: string;
+  client_id: string;
+  /** Epoch ms. */
+  issued_at: number;
+  /** Epoch ms; a token at or past this answers error 111. */
+  expires_at: number;
+}
+
+/** Test handle on the simulated Baidu token endpoint (also at /_sim/ernie/*). */
+export interface ErnieTokens {
+  /** Successful token exchanges (POST /oauth/2.0/token) so far. */
+  readonly exchanges: number;
+  /** Issued tokens, oldest first, with whether each has expired. */
+  list(): Array<IssuedToken & { expired: boolean }>;
+  /** Expires every issued token now (chat then answers error 111); returns how many were valid. */
+  expireAll(): number;
+  /** Lifetime in seconds of tokens issued from now on. */
+  expiresIn: number;
+  /** Forgets all tokens (chat then answers error 110) and resets `exchanges`. */
+  clear(): void;
 }

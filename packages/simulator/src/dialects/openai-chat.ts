@@ -27,11 +27,22 @@ export interface ChatFlavor {
   openaiExtras?: boolean;
   /** Extra top-level fields (Zhipu request_id). */
   extra?: (ctx: Ctx, id: string) => Record<string, unknown>;
+  /** `system_fingerprint` to report without the other OpenAI extras (DeepSeek). */
+  systemFingerprint?: string;
+  /**
+   * Reasoning models (DeepSeek): chain-of-thought text sent as `reasoning_content` beside the
+   * answer, and streamed before it. Its tokens count as completion (reasoning) tokens.
+   */
+  reasoning?: (conv: Conversation) => string;
+  /** Builds the usage object from the plain counts (DeepSeek's cache fields); default OpenAI's. */
+  usage?: (ctx: Ctx, counts: { prompt: number; completion: number; reasoning: number }, gen: Generation) => Record<string, unknown>;
 }
 
 export const OPENAI_FLAVOR: ChatFlavor = { idPrefix: 'chatcmpl-', object: true, streamUsage: 'option', openaiExtras: true };
 
-type Msg = { role?: string; content?: unknown; name?: string; tool_calls?: Array<{ function?: { name?: string; arguments?: string } }>; function_call?: { name?: string; arguments?: string } };
+/** An OpenAI chat message as far as the simulator reads it. */
+export type ChatMessage = { role?: string; content?: unknown; name?: string; tool_calls?: Array<{ function?: { name?: string; arguments?: string } }>; function_call?: { name?: string; arguments?: string } };
+type Msg = ChatMessage;
 
 /** Text of an OpenAI message content (string or parts), directive removed. */
 export function contentText(content: unknown): string {
@@ -77,15 +88,19 @@ export const IMAGE_TOKENS = 85;
 export function countChatPrompt(body: { messages?: Msg[]; tools?: unknown; functions?: unknown }, tokens: TokenCounter): number {
   const msgs = Array.isArray(body.messages) ? body.messages : [];
   let n = 3;
-  for (const m of msgs) {
-    if (!m || typeof m !== 'object') continue;
-    n += 3 + tokens.count(String(m.role ?? '')) + tokens.count(contentText(m.content)) + imageCount(m.content) * IMAGE_TOKENS;
-    if (typeof m.name === 'string') n += tokens.count(m.name) + 1;
-    if (Array.isArray(m.tool_calls)) for (const c of m.tool_calls) n += tokens.count(c?.function?.name ?? '') + tokens.count(c?.function?.arguments ?? '');
-    if (m.function_call) n += tokens.count(m.function_call.name ?? '') + tokens.count(m.function_call.arguments ?? '');
-  }
+  for (const m of msgs) n += countMessage(m, tokens);
   if (Array.isArray(body.tools) && body.tools.length) n += tokens.count(JSON.stringify(body.tools));
   if (Array.isArray(body.functions) && body.functions.length) n += tokens.count(JSON.stringify(body.functions));
+  return n;
+}
+
+/** One message's share of the prompt: 3 + role + content (+ name + 1, + tool-call names/arguments). */
+export function countMessage(m: Msg, tokens: TokenCounter): number {
+  if (!m || typeof m !== 'object') return 0;
+  let n = 3 + tokens.count(String(m.role ?? '')) + tokens.count(contentText(m.content)) + imageCount(m.content) * IMAGE_TOKENS;
+  if (typeof m.name === 'string') n += tokens.count(m.name) + 1;
+  if (Array.isArray(m.tool_calls)) for (const c of m.tool_calls) n += tokens.count(c?.function?.name ?? '') + tokens.count(c?.function?.arguments ?? '');
+  if (m.function_call) n += tokens.count(m.function_call.name ?? '') + tokens.count(m.function_call.arguments ?? '');
   return n;
 }
 
@@ -156,15 +171,19 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
   const legacy = legacyRequest || !!flavor.legacyFunctionsOnly;
   const n = Math.min(Math.max(1, Number(body.n) || 1), 16);
   const gen = generate(conv, controls, sim.tokens, () => sim.newId('call_'));
+  const reasoning = flavor.reasoning ? flavor.reasoning(conv) : '';
   const promptTokens = countChatPrompt(body, sim.tokens);
-  const completionTokens = gen.outputTokens * n;
-  const usage = {
-    prompt_tokens: promptTokens,
-    completion_tokens: completionTokens,
-    total_tokens: promptTokens + completionTokens,
-    prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
-  };
+  const reasoningTokens = sim.tokens.count(reasoning) * n;
+  const completionTokens = gen.outputTokens * n + reasoningTokens;
+  const usage = flavor.usage
+    ? flavor.usage(ctx, { prompt: promptTokens, completion: completionTokens, reasoning: reasoningTokens }, gen)
+    : {
+        prompt_tokens: promptTokens,
+        completion_tokens: completionTokens,
+        total_tokens: promptTokens + completionTokens,
+        prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
+        completion_tokens_details: { reasoning_tokens: reasoningTokens, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      };
   const id = flavor.starlette && body.stream ? '' : sim.newId(flavor.idPrefix);
   const created = Math.floor(Date.now() / 1000);
   const model = flavor.model ?? (typeof body.model === 'string' ? body.model : 'gpt-4o-mini');
@@ -173,6 +192,7 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
 
   if (!body.stream) {
     const message: Record<string, unknown> = { role: 'assistant', content: gen.toolCalls.length ? null : gen.text };
+    if (flavor.reasoning) message.reasoning_content = reasoning;
     if (flavor.openaiExtras) Object.assign(message, { refusal: null, annotations: [] });
     if (gen.toolCalls.length) {
       if (legacy) message.function_call = { name: gen.toolCalls[0].name, arguments: gen.toolCalls[0].arguments };
@@ -185,7 +205,7 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
       choices.push(choice);
     }
     const out: Record<string, unknown> = { id, ...(flavor.object ? { object: 'chat.completion' } : {}), created, model, ...extra };
-    if (flavor.openaiExtras) out.system_fingerprint = 'fp_sim';
+    if (flavor.openaiExtras || flavor.systemFingerprint) out.system_fingerprint = flavor.systemFingerprint ?? 'fp_sim';
     out.choices = choices;
     if (!controls.noUsage) out.usage = usage;
     if (flavor.azure) out.prompt_filter_results = [{ prompt_index: 0, content_filter_results: FILTER_OK }];
@@ -196,7 +216,7 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
   const includeUsage = flavor.streamUsage === 'option' && body.stream_options?.include_usage === true;
   const frame = flavor.starlette ? dataEventCrlf : dataEvent;
   const base: Record<string, unknown> = { id, ...(flavor.object ? { object: 'chat.completion.chunk' } : {}), created, model, ...extra };
-  if (flavor.openaiExtras) base.system_fingerprint = 'fp_sim';
+  if (flavor.openaiExtras || flavor.systemFingerprint) base.system_fingerprint = flavor.systemFingerprint ?? 'fp_sim';
   const chunk = (choices: unknown[], usageValue?: unknown): string => {
     const o: Record<string, unknown> = { ...base, choices };
     if (includeUsage) o.usage = usageValue ?? null;
@@ -208,7 +228,17 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
   const choiceIdx = Array.from({ length: n }, (_, i) => i);
   const isTools = gen.toolCalls.length > 0;
   for (const i of choiceIdx) {
-    events.push(chunk([{ index: i, delta: { role: 'assistant', content: isTools ? null : '', ...(flavor.openaiExtras ? { refusal: null } : {}) }, logprobs: null, finish_reason: null }]));
+    const first: Record<string, unknown> = { role: 'assistant', content: isTools || flavor.reasoning ? null : '', ...(flavor.openaiExtras ? { refusal: null } : {}) };
+    if (flavor.reasoning) first.reasoning_content = '';
+    events.push(chunk([{ index: i, delta: first, logprobs: null, finish_reason: null }]));
+  }
+  // Reasoning models stream the chain of thought first, then the answer (content deltas carry
+  // reasoning_content: null, as DeepSeek sends them).
+  if (reasoning) {
+    for (const p of splitEven(reasoning, controls.chunks)) {
+      if (!p) continue;
+      for (const i of choiceIdx) events.push(chunk([{ index: i, delta: { content: null, reasoning_content: p }, logprobs: null, finish_reason: null }]));
+    }
   }
   if (isTools) {
     const pieces = flavor.wholeArguments ? 1 : Math.max(2, controls.chunks);
@@ -217,7 +247,8 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
     const parts = splitEven(gen.text, controls.chunks);
     for (const p of parts) {
       if (!p) continue;
-      for (const i of choiceIdx) events.push(chunk([{ index: i, delta: { content: p }, logprobs: null, finish_reason: null }]));
+      const delta = flavor.reasoning ? { content: p, reasoning_content: null } : { content: p };
+      for (const i of choiceIdx) events.push(chunk([{ index: i, delta, logprobs: null, finish_reason: null }]));
     }
   }
   for (const i of choiceIdx) {

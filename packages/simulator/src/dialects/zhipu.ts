@@ -5,6 +5,7 @@ import { concreteSeed, parseSize, renderImage } from '../images.js';
 import type { Ctx, Dialect, Outcome, Route } from '../route.js';
 import { chatCompletion, chatDirectiveText, type ChatFlavor } from './openai-chat.js';
 import { bearer, embeddings, validateChat } from './openai.js';
+import { parseRerank, rankDocuments, rerankTokens } from './rerank.js';
 
 const CODES: Record<number, string> = { 400: '1214', 401: '1000', 404: '1211', 429: '1302', 503: '1305' };
 
@@ -77,6 +78,25 @@ function cogview(ctx: Ctx): Outcome {
   return { kind: 'json', body: { created: Math.floor(Date.now() / 1000), data: [item], content_filter: [{ role: 'user', level: 3 }] } };
 }
 
+/**
+ * POST /api/paas/v4/rerank (https://docs.bigmodel.cn/api-reference, 文本重排序): the shared rerank
+ * request with `top_n` 0 = all; documents come back as plain strings when `return_documents`.
+ */
+function rerank(ctx: Ctx): Outcome {
+  const r = parseRerank(ctx.body, { topNZeroIsAll: true });
+  if (typeof r === 'string') return zhipuError(400, r, '1214');
+  const id = ctx.sim.newId('');
+  const results = rankDocuments(r.query, r.documents)
+    .slice(0, r.topN)
+    .map((d) => ({ ...(r.returnDocuments ? { document: d.text } : {}), index: d.index, relevance_score: d.relevance_score }));
+  const out: Record<string, unknown> = { created: Math.floor(Date.now() / 1000), id, request_id: typeof ctx.body.request_id === 'string' ? ctx.body.request_id : id, results };
+  if (!ctx.controls.noUsage) {
+    const n = rerankTokens(ctx.sim.tokens, r.query, r.documents);
+    out.usage = { prompt_tokens: n, total_tokens: n };
+  }
+  return { kind: 'json', body: out };
+}
+
 const bodyModel = (ctx: Ctx): string | undefined => (typeof ctx.body?.model === 'string' ? ctx.body.model : undefined);
 const lastInput = (b: { input?: unknown }): string => (typeof b.input === 'string' ? b.input : Array.isArray(b.input) && typeof b.input[b.input.length - 1] === 'string' ? b.input[b.input.length - 1] : '');
 
@@ -90,5 +110,6 @@ export const zhipuRoutes: Route[] = [
     model: bodyModel,
     handle: (ctx) => embeddings(ctx, { dims: (m) => (m === 'embedding-2' ? 1024 : 2048), err: zhipuError }),
   },
+  { method: 'POST', pattern: /^\/api\/paas\/v4\/rerank$/, dialect: zhipuDialect, directiveText: (b) => (typeof b.query === 'string' ? b.query : ''), model: bodyModel, handle: rerank },
   { method: 'POST', pattern: /^\/api\/paas\/v4\/images\/generations$/, dialect: zhipuDialect, directiveText: (b) => (typeof b.prompt === 'string' ? b.prompt : ''), model: bodyModel, handle: cogview },
 ];
