@@ -5,13 +5,15 @@ import { loadMasterKey } from './core/master-key.js';
 import { ChannelStore } from './channels/channels.js';
 import { openDatabase, type DatabaseHandle, type Db } from './storage/database.js';
 import { migrateToLatest } from './storage/migrations.js';
-import { openaiCodec } from './formats/openai/codec.js';
-import { anthropicCodec } from './formats/anthropic/codec.js';
-import { geminiCodec } from './formats/gemini/codec.js';
-import { CanonicalTranslator } from './formats/canonical/translator.js';
+import { join } from 'node:path';
+import { FORMATS } from './formats/registry.js';
+import { FileImageStore, ImageLinks, S3ImageStore, type ImageStore } from './media/storage.js';
+import { UrlSigner } from './media/signing.js';
+import { allowAllPrompts, type ImageDeps, type PromptCheck } from './relay/exchanges/image.js';
+import type { TextDeps } from './relay/exchanges/text.js';
 import type { CallPolicy } from './relay/policy.js';
 import { Billing } from './billing/index.js';
-import { Relay } from './relay/pipeline.js';
+import { CallPipeline } from './relay/pipeline.js';
 import { RequestLogWriter } from './relay/request-log.js';
 import { createBatchStore } from './batch/index.js';
 import { Router } from './relay/router.js';
@@ -32,6 +34,8 @@ export interface Storage {
   dbh: DatabaseHandle;
   db: Db;
   box: SecretBox;
+  /** The master key, loaded once: sealing secrets and signing image links. */
+  masterKey: Buffer;
   channels: ChannelStore;
   close(): Promise<void>;
 }
@@ -46,7 +50,7 @@ export async function openStorage(config: Config, log: Logger = createLogger(con
   }
   const { key } = loadMasterKey(config.secret, config.dataDir);
   const box = new SecretBox(key);
-  return { config, log, dbh, db: dbh.db, box, channels: new ChannelStore(dbh.db, box, dbh.changeToken), close: () => dbh.close() };
+  return { config, log, dbh, db: dbh.db, box, masterKey: key, channels: new ChannelStore(dbh.db, box, dbh.changeToken), close: () => dbh.close() };
 }
 
 export interface Services extends Storage {
@@ -54,7 +58,12 @@ export interface Services extends Storage {
   upstream: UpstreamClient;
   logWriter: RequestLogWriter;
   policy: CallPolicy;
-  relay: Relay;
+  /** The one call pipeline every operation runs through. */
+  pipeline: CallPipeline;
+  /** What text calls share: the formats' codecs and canonical mappings, the response cache. */
+  text: TextDeps;
+  /** What image calls share: signed links to stored images, the prompt check. */
+  images: ImageDeps;
   /** Credit, prices, limits and the shared state (memory or Redis) they use. */
   billing: Billing;
   /** API keys of relay callers (cached exactly where the database allows). */
@@ -67,6 +76,8 @@ export interface ServiceOverrides {
   log?: Logger;
   /** Replaces the default billing policy (tests of the relay alone use LogOnlyPolicy). */
   policy?: (storage: Storage, logWriter: RequestLogWriter) => CallPolicy;
+  /** Content-safety check of image prompts (default: admit every prompt). */
+  checkPrompt?: PromptCheck;
   random?: () => number;
 }
 
@@ -97,30 +108,38 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   );
   const monitor: HealthMonitor = new HealthMonitor(storage.channels, circuit, events, upstream, storage.log, { intervalMs: config.healthProbeIntervalMs, autoDisableAfterTrips: config.autoDisableAfterTrips });
   const gate = new ChannelGate(circuit, (id) => void monitor.onCircuitOpened(id));
-  const relay = new Relay({
+  const pipeline = new CallPipeline({
     router,
     upstream,
     policy,
     logWriter,
     retry: { maxAttempts: config.retryMaxAttempts, statuses: parseStatuses(config.retryStatuses), baseDelayMs: config.retryBaseDelayMs, maxDelayMs: 5_000, maxRetryAfterMs: config.retryMaxWaitMs },
     gate,
+  });
+  const text: TextDeps = {
+    codecs: new Map(FORMATS.filter((f) => f.codec).map((f) => [f.id, f.codec!])),
+    wires: new Map(FORMATS.filter((f) => f.wire).map((f) => [f.id, f.wire!])),
     cache: new ResponseCache(kv),
     cacheHitFraction: config.cacheHitPercent / 100,
-    codecs: { openai: openaiCodec, anthropic: anthropicCodec, gemini: geminiCodec },
-    translate: new CanonicalTranslator(),
-  });
+  };
+  const links = new ImageLinks(openImageStore(config), new UrlSigner(storage.masterKey), config.imageUrlTtl);
+  const images: ImageDeps = { links, checkPrompt: overrides.checkPrompt ?? allowAllPrompts, channels: storage.channels };
+
   return {
     ...storage,
     router,
     upstream,
     logWriter,
     policy,
-    relay,
+    pipeline,
+    text,
+    images,
     billing,
     health: { circuit, monitor, events, gate },
     keys: new KeyResolver(storage.db, storage.dbh.changeToken),
     async close() {
       await monitor.stop();
+      await links.close();
       await logWriter.close();
       await upstream.close();
       await billing.close();
@@ -128,4 +147,12 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       await storage.close();
     },
   };
+}
+
+/** File folder by default; an S3-compatible bucket when an endpoint is configured (then all of it is required). */
+function openImageStore(config: Config): ImageStore {
+  if (!config.s3Endpoint) return new FileImageStore(join(config.dataDir, 'images'), config.imageUrlTtl * 1000);
+  const missing = (['s3Bucket', 's3AccessKeyId', 's3SecretAccessKey'] as const).filter((k) => !config[k]);
+  if (missing.length) throw new Error(`APIGPT_S3_ENDPOINT is set, so these settings are needed too: ${missing.join(', ')}`);
+  return new S3ImageStore({ endpoint: config.s3Endpoint, bucket: config.s3Bucket!, region: config.s3Region, accessKeyId: config.s3AccessKeyId!, secretAccessKey: config.s3SecretAccessKey! });
 }

@@ -13,7 +13,7 @@ declare module 'fastify' {
     /** Who may call a management route; defaults to `user`. */
     auth?: 'public' | 'user' | 'admin';
     /** Error shape for the route: a relay dialect or the management API's. */
-    dialect?: 'openai' | 'anthropic' | 'gemini' | 'api';
+    dialect?: string;
   }
 }
 

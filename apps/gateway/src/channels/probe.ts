@@ -29,7 +29,13 @@ export async function probeChannel(channel: Channel, upstream: UpstreamClient, m
   const signal = AbortSignal.timeout(timeoutMs);
   try {
     // Image-only providers (SD WebUI, Stability) are probed by listing models: a test image costs money and minutes.
-    const request = !adapter.operations.includes('chat') && adapter.modelsRequest ? adapter.modelsRequest(channel) : adapter.buildRequest(call, channel);
+    // Providers with a token exchange (Baidu) get their token first, as a relayed call would.
+    const fetch = async (req: Parameters<UpstreamClient['send']>[0], s: Parameters<UpstreamClient['send']>[1]) => {
+      const r = await upstream.send(req, s);
+      return { status: r.status, headers: r.headers, text: await r.body.text() };
+    };
+    const creds = adapter.credentials ? await adapter.credentials(channel, { fetch, signal, refresh: false }) : undefined;
+    const request = !adapter.operations.includes('chat') && adapter.modelsRequest ? adapter.modelsRequest(channel) : await adapter.buildRequest(call, channel, creds);
     const res = await upstream.send(request, signal, { headersMs: timeoutMs, idleMs: timeoutMs });
     const text = await res.body.text();
     const latencyMs = Math.round(performance.now() - started);

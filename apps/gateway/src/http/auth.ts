@@ -1,3 +1,4 @@
+import { FORMATS } from '../formats/registry.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { KeyContext, KeyResolver } from '../apps/keys.js';
@@ -83,7 +84,7 @@ export async function principalFor(db: Db, req: FastifyRequest, rootToken: strin
   return user ? { user, via: 'session', sessionToken: token } : undefined;
 }
 
-const KEYED_DIALECTS = new Set<string>(['openai', 'anthropic', 'gemini']);
+const KEYED_DIALECTS = new Set<string>(FORMATS.filter((f) => f.keyed).map((f) => f.id));
 
 /**
  * Relay routes (those whose config names a dialect) need a key. It is checked in the first phase of

@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import { asGatewayError, GatewayError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { DialectCodec } from '../formats/types.js';
+import { FORMATS_BY_ID } from '../formats/registry.js';
 import type { Dialect } from '../core/calls.js';
-import { validationError } from './validation.js';
+import { validationError } from '../formats/validation.js';
 
 export type ErrorDialect = Dialect | 'api';
 
@@ -17,15 +17,15 @@ export interface ErrorResponse {
  * One place turns anything thrown into the caller's error shape. Internal errors are logged with
  * their stack and reach the client as a plain message: no trace, no secret.
  */
-export function toErrorResponse(err: unknown, dialect: ErrorDialect, codecs: Partial<Record<Dialect, DialectCodec>>, log: Logger): ErrorResponse {
+export function toErrorResponse(err: unknown, dialect: ErrorDialect, log: Logger): ErrorResponse {
   const v = (err as { validation?: unknown[] })?.validation;
   const e = Array.isArray(v) ? ((err as { cause?: unknown }).cause instanceof GatewayError ? ((err as { cause: GatewayError }).cause) : validationError(v as never)) : asGatewayError(err);
   if (e.kind === 'internal') log.error('internal error', (e.cause as Error) ?? err);
   const headers: Record<string, string> = { ...(e.headers ?? {}) };
   if (e.retryAfter !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfter));
-  const codec = dialect === 'api' ? undefined : codecs[dialect];
-  if (codec) {
-    const r = codec.renderError(e);
+  const format = dialect === 'api' ? undefined : FORMATS_BY_ID.get(dialect);
+  if (format) {
+    const r = format.renderError(e);
     return { status: r.status, headers, body: r.body };
   }
   // The management API's own shape: the OpenAI envelope too, so one client helper reads both.

@@ -4,15 +4,14 @@ import swaggerUi from '@fastify/swagger-ui';
 import { GatewayError } from '../core/errors.js';
 import type { Services } from '../services.js';
 import { registerApi, type ApiHooks, type ApiSettings } from '../api/index.js';
-import { registerOpenAIRoutes } from '../formats/openai/routes.js';
-import { registerImageRoutes } from '../formats/openai/images/routes.js';
-import { registerAnthropicRoutes } from '../formats/anthropic/routes.js';
-import { registerGeminiRoutes } from '../formats/gemini/routes.js';
+import { FORMATS } from '../formats/registry.js';
+import { createFormatHost } from './host.js';
+import { registerMediaRoutes } from './media-routes.js';
 import { registerConsole } from './console.js';
 import { registerCors } from './cors.js';
 import { registerKeyAuth } from './auth.js';
 import { toErrorResponse, type ErrorDialect } from './errors.js';
-import { createValidatorCompiler } from './validation.js';
+import { createValidatorCompiler } from '../formats/validation.js';
 
 export interface ServerOptions {
   settings?: () => ApiSettings;
@@ -40,12 +39,12 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   app.decorateRequest('apiKey', null);
 
   app.setErrorHandler((err, req, reply) => {
-    const r = toErrorResponse(err, dialectOf(req), services.relay.codecs, services.log);
+    const r = toErrorResponse(err, dialectOf(req), services.log);
     reply.code(r.status).headers(r.headers).send(r.body);
   });
   app.setNotFoundHandler((req, reply) => {
     const e = new GatewayError('not_found', `Unknown route: ${req.method} ${req.url.split('?')[0]}`, { code: 'unknown_url' });
-    const r = toErrorResponse(e, dialectOf(req), services.relay.codecs, services.log);
+    const r = toErrorResponse(e, dialectOf(req), services.log);
     reply.code(r.status).send(r.body);
   });
 
@@ -74,10 +73,11 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   registerApi(app, { services, settings, hooks: opts.hooks ?? { onUserCreated: services.billing.onUserCreated } });
   registerCors(app);
   registerKeyAuth(app, services.keys);
-  registerOpenAIRoutes(app, services);
-  await registerImageRoutes(app, services);
-  registerAnthropicRoutes(app, services);
-  registerGeminiRoutes(app, services);
+  // Multipart bodies (image edits, audio files) arrive as bytes; the routes read them with busboy.
+  app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: config.bodyLimit }, (_req, body, done) => done(null, body));
+  const host = createFormatHost(services);
+  for (const format of FORMATS) format.register(app, host);
+  registerMediaRoutes(app, services.images.links);
   for (const plugin of opts.plugins ?? []) await plugin(app);
   // Last: the console's wildcard GET only answers what no API route claims.
   registerConsole(app, { dir: opts.consoleDir });

@@ -1,4 +1,4 @@
-import type { Provider as ProviderAdapter } from './types.js';
+import type { Provider } from './types.js';
 import { openaiAdapter } from './openai/index.js';
 import { openaiCompatibleAdapter } from './openai-compatible/index.js';
 import { azureAdapter } from './azure/index.js';
@@ -9,21 +9,26 @@ import { chatglmAdapter } from './chatglm/index.js';
 import { sdWebuiAdapter } from './sd-webui/index.js';
 import { stabilityAdapter } from './stability/index.js';
 
-/** Adding a provider: a folder beside this file and one line here. */
-const ADAPTERS: ProviderAdapter[] = [openaiAdapter, openaiCompatibleAdapter, azureAdapter, anthropicAdapter, geminiAdapter, zhipuAdapter, chatglmAdapter, sdWebuiAdapter, stabilityAdapter];
+/** Every provider, for every operation. Adding one: a folder beside this file and one line here. */
+const PROVIDERS: Provider[] = [openaiAdapter, openaiCompatibleAdapter, azureAdapter, anthropicAdapter, geminiAdapter, zhipuAdapter, chatglmAdapter, sdWebuiAdapter, stabilityAdapter];
 
-const BY_KIND = new Map(ADAPTERS.map((a) => [a.kind, a]));
+const BY_KIND = new Map(PROVIDERS.map((a) => [a.kind, a]));
 
-export const PROVIDER_KINDS = ADAPTERS.map((a) => a.kind);
+export const PROVIDER_KINDS = PROVIDERS.map((a) => a.kind);
 
 export function isProviderKind(kind: unknown): kind is string {
   return typeof kind === 'string' && BY_KIND.has(kind);
 }
 
-export function adapterFor(kind: string): ProviderAdapter | undefined {
+export function providerFor(kind: string): Provider | undefined {
   return BY_KIND.get(kind);
 }
 
-export function listAdapters(): readonly ProviderAdapter[] {
-  return ADAPTERS;
+/** @deprecated name kept for callers outside the relay; same as providerFor. */
+export const adapterFor = providerFor;
+
+export function listProviders(): readonly Provider[] {
+  return PROVIDERS;
 }
+
+export const listAdapters = listProviders;

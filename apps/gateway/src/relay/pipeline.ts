@@ -49,7 +49,7 @@ export interface Attempt {
    * Sends one upstream request, built with the provider's credentials (fetched asynchronously and
    * refreshed once when the provider refuses them). Resolves with a 2xx answer; throws AttemptFailure.
    */
-  send(route: Route, build: (creds?: Credentials) => UpstreamRequest | Promise<UpstreamRequest>, classify?: Classify): Promise<UpstreamResponse>;
+  send(route: Route, build: (creds?: Credentials) => UpstreamRequest | Promise<UpstreamRequest>, classify?: Classify, signal?: CancelSignal): Promise<UpstreamResponse>;
 }
 
 export type Classify = (status: number, body: string, headers: Record<string, string | string[] | undefined>) => UpstreamFailure;
@@ -230,14 +230,14 @@ export class CallPipeline {
       res,
       log,
       started,
-      async send(route, build, classify) {
+      async send(route, build, classify, callSignal = signal) {
         const provider = route.adapter;
         let refreshed = false;
         for (;;) {
           let creds: Credentials | undefined;
           if (provider.credentials) {
             try {
-              creds = await provider.credentials(route.channel, { fetch, signal, refresh: refreshed });
+              creds = await provider.credentials(route.channel, { fetch, signal: callSignal, refresh: refreshed });
             } catch (err) {
               if (err instanceof AttemptFailure) throw err;
               const e = asGatewayError(err);
@@ -253,7 +253,7 @@ export class CallPipeline {
           }
           let answer: UpstreamResponse;
           try {
-            answer = await upstream.send(request, signal, channelTimeouts(route));
+            answer = await upstream.send(request, callSignal, channelTimeouts(route));
           } catch (err) {
             const e = asGatewayError(err);
             throw new AttemptFailure(e, null, e.kind !== 'invalid_request');

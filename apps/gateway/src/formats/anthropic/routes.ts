@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { answer } from '../../http/answer.js';
-import type { Services } from '../../services.js';
+import type { FormatHost } from '../host.js';
 import { parseRequest } from './canonical.js';
 import { countCanonicalPrompt } from '../canonical/count.js';
 import type { Operation } from '../../core/calls.js';
@@ -10,12 +9,12 @@ import { CountTokensRequest, MessagesRequest } from './schemas.js';
  * The Anthropic dialect: `POST /v1/messages` (plain and streamed) and `/v1/messages/count_tokens`,
  * keyed by `x-api-key` (or a bearer token) with the gateway's own keys.
  */
-export function registerAnthropicRoutes(app: FastifyInstance, services: Services): void {
+export function registerAnthropicRoutes(app: FastifyInstance, host: FormatHost): void {
   const config = { dialect: 'anthropic' as const };
   const security: { [k: string]: string[] }[] = [{ bearer: [] }];
 
   app.post('/v1/messages', { config, schema: { tags: ['Anthropic dialect'], summary: 'Messages (Anthropic-compatible), plain or streamed, to any provider', body: MessagesRequest, security } }, async (request, reply) =>
-    relay(services, request, reply, 'chat', '/v1/messages'),
+    relay(host, request, reply, 'chat', '/v1/messages'),
   );
 
   app.post(
@@ -25,16 +24,16 @@ export function registerAnthropicRoutes(app: FastifyInstance, services: Services
       const body = request.body as Record<string, unknown>;
       const model = String(body.model);
       // Anthropic channels count exactly; for a model served elsewhere the gateway counts itself.
-      const routes = await services.router.routes(model, request.apiKey!.group, 'chat');
-      if (routes[0]?.adapter.dialect === 'anthropic' && routes[0].adapter.operations.includes('count_tokens'))
-        return relay(services, request, reply, 'count_tokens', '/v1/messages/count_tokens');
+      const first = await host.firstProvider(model, request.apiKey!.group, 'chat');
+      if (first?.dialect === 'anthropic' && first.operations.includes('count_tokens'))
+        return relay(host, request, reply, 'count_tokens', '/v1/messages/count_tokens');
       return { input_tokens: countCanonicalPrompt(parseRequest(body, model, false)) };
     },
   );
 }
 
-function relay(services: Services, request: FastifyRequest, reply: FastifyReply, operation: Operation, endpoint: string) {
+function relay(host: FormatHost, request: FastifyRequest, reply: FastifyReply, operation: Operation, endpoint: string) {
   const body = request.body as Record<string, unknown>;
   const stream = operation === 'chat' && body.stream === true;
-  return answer(services, request, reply, { dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientWantsUsage: true });
+  return host.run(request, reply, { kind: 'text', dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientWantsUsage: true }, 'anthropic');
 }

@@ -1,9 +1,8 @@
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
-import { answer } from '../../http/answer.js';
-import { validationError } from '../../http/validation.js';
-import type { Services } from '../../services.js';
+import { validationError } from '../validation.js';
+import type { FormatHost } from '../host.js';
 import { countCanonicalPrompt } from '../canonical/count.js';
 import { parseRequest } from './canonical.js';
 import type { Operation } from '../../core/calls.js';
@@ -29,7 +28,7 @@ const METHODS: Record<string, Method> = {
  * last path segment, which the router cannot split, so one route takes the segment and the body is
  * checked against the method's schema here.
  */
-export function registerGeminiRoutes(app: FastifyInstance, services: Services): void {
+export function registerGeminiRoutes(app: FastifyInstance, host: FormatHost): void {
   const config = { dialect: 'gemini' as const };
   const ajv = new Ajv({ coerceTypes: false, strict: false });
   const validators = new Map<string, ValidateFunction>(Object.entries(METHODS).map(([name, m]) => [name, ajv.compile(m.schema)]));
@@ -48,8 +47,8 @@ export function registerGeminiRoutes(app: FastifyInstance, services: Services): 
       const body = request.body as Record<string, unknown>;
       if (method.stream && (request.query as { alt?: string }).alt !== 'sse')
         throw new GatewayError('invalid_request', 'Streaming is served as server-sent events only: add `alt=sse` to the URL.', { param: 'alt', code: 'unsupported_value' });
-      if (method.operation === 'count_tokens') return countTokens(services, request, reply, model, body);
-      return relay(services, request, reply, { model, operation: method.operation, stream: method.stream, endpoint: `/${version}/models/{model}:${name}`, body });
+      if (method.operation === 'count_tokens') return countTokens(host, request, reply, model, body);
+      return relay(host, request, reply, { model, operation: method.operation, stream: method.stream, endpoint: `/${version}/models/{model}:${name}`, body });
     });
   }
 
@@ -58,13 +57,13 @@ export function registerGeminiRoutes(app: FastifyInstance, services: Services): 
     const version = 'v1beta';
 
     app.get(`/${version}/models`, { config, schema: { tags: ['Gemini dialect'], summary: 'Models this key may use, in Gemini shape', security } }, async (request) => {
-      const models = await services.router.models(request.apiKey!.group);
+      const models = await host.models(request.apiKey!.group);
       return { models: models.map((m) => modelInfo(m.id)) };
     });
 
     app.get(`/${version}/models/:model`, { config, schema: { tags: ['Gemini dialect'], summary: 'One model', security } }, async (request) => {
       const id = (request.params as { model: string }).model.replace(/^models\//, '');
-      const m = (await services.router.models(request.apiKey!.group)).find((x) => x.id === id);
+      const m = (await host.models(request.apiKey!.group)).find((x) => x.id === id);
       if (!m) throw new GatewayError('not_found', `models/${id} is not found or you do not have access to it.`, { code: 'model_not_found' });
       return modelInfo(m.id);
     });
@@ -81,14 +80,14 @@ function modelInfo(id: string) {
 }
 
 /** Gemini channels count exactly; for a model served elsewhere the gateway counts itself. */
-async function countTokens(services: Services, request: FastifyRequest, reply: FastifyReply, model: string, body: Record<string, unknown>) {
-  const routes = await services.router.routes(model, request.apiKey!.group, 'chat');
-  if (routes[0]?.adapter.dialect === 'gemini' && routes[0].adapter.operations.includes('count_tokens'))
-    return relay(services, request, reply, { model, operation: 'count_tokens', stream: false, endpoint: '/v1beta/models/{model}:countTokens', body });
+async function countTokens(host: FormatHost, request: FastifyRequest, reply: FastifyReply, model: string, body: Record<string, unknown>) {
+  const first = await host.firstProvider(model, request.apiKey!.group, 'chat');
+  if (first?.dialect === 'gemini' && first.operations.includes('count_tokens'))
+    return relay(host, request, reply, { model, operation: 'count_tokens', stream: false, endpoint: '/v1beta/models/{model}:countTokens', body });
   const inner = (body.generateContentRequest as Record<string, unknown> | undefined) ?? body;
   return { totalTokens: countCanonicalPrompt(parseRequest({ contents: [], ...inner }, model, false)) };
 }
 
-function relay(services: Services, request: FastifyRequest, reply: FastifyReply, call: { model: string; operation: Operation; stream: boolean; endpoint: string; body: Record<string, unknown> }) {
-  return answer(services, request, reply, { dialect: 'gemini', clientWantsUsage: true, ...call });
+function relay(host: FormatHost, request: FastifyRequest, reply: FastifyReply, call: { model: string; operation: Operation; stream: boolean; endpoint: string; body: Record<string, unknown> }) {
+  return host.run(request, reply, { kind: 'text', dialect: 'gemini', clientWantsUsage: true, ...call }, 'gemini');
 }

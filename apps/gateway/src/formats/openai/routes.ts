@@ -1,7 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
-import { answer } from '../../http/answer.js';
-import type { Services } from '../../services.js';
+import type { FormatHost } from '../host.js';
 import type { Operation } from '../../core/calls.js';
 import { Type } from '@sinclair/typebox';
 import { AnthropicModelList, ChatCompletionRequest, CompletionRequest, EmbeddingRequest, ModelList, OpenAIErrorBody } from './schemas.js';
@@ -15,7 +14,7 @@ const ENDPOINTS: { path: string; operation: Operation; schema: object; summary: 
 const errorResponses = { 400: OpenAIErrorBody, 401: OpenAIErrorBody, 403: OpenAIErrorBody, 404: OpenAIErrorBody, 429: OpenAIErrorBody, 502: OpenAIErrorBody };
 
 /** The OpenAI dialect's routes. Errors thrown here are rendered by the server in OpenAI's shape. */
-export function registerOpenAIRoutes(app: FastifyInstance, services: Services): void {
+export function registerOpenAIRoutes(app: FastifyInstance, host: FormatHost): void {
   const config = { dialect: 'openai' as const };
   for (const ep of ENDPOINTS) {
     app.post(ep.path, { config, schema: { tags: ['OpenAI dialect'], summary: ep.summary, body: ep.schema, security: [{ bearer: [] }] } }, async (request, reply) => {
@@ -24,7 +23,8 @@ export function registerOpenAIRoutes(app: FastifyInstance, services: Services): 
       if (body.stream_options && !stream)
         throw new GatewayError('invalid_request', "The 'stream_options' parameter is only allowed when 'stream' is enabled.", { param: 'stream_options', code: 'invalid_value' });
       if (stream && ep.operation === 'embedding') throw new GatewayError('invalid_request', 'Embeddings cannot be streamed.', { param: 'stream' });
-      return answer(services, request, reply, {
+      return host.run(request, reply, {
+        kind: 'text',
         dialect: 'openai',
         model: String(body.model),
         operation: ep.operation,
@@ -32,13 +32,13 @@ export function registerOpenAIRoutes(app: FastifyInstance, services: Services): 
         body,
         stream,
         clientWantsUsage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
-      });
+      }, 'openai');
     });
   }
 
   app.get('/v1/models', { config, schema: { tags: ['OpenAI dialect'], summary: 'Models this key may use', response: { 200: Type.Union([ModelList, AnthropicModelList]), ...errorResponses }, security: [{ bearer: [] }] } }, async (request) => {
     const key = request.apiKey!;
-    const models = await services.router.models(key.group);
+    const models = await host.models(key.group);
     // Anthropic's SDK lists models at the same path; its `anthropic-version` header tells it apart.
     if (request.headers['anthropic-version']) return anthropicModelList(models.map((m) => m.id));
     return { object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: MODEL_EPOCH, owned_by: m.ownedBy })) };
@@ -47,7 +47,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, services: Services): 
   app.get('/v1/models/:model', { config, schema: { tags: ['OpenAI dialect'], summary: 'One model', security: [{ bearer: [] }] } }, async (request) => {
     const key = request.apiKey!;
     const id = (request.params as { model: string }).model;
-    const m = (await services.router.models(key.group)).find((x) => x.id === id);
+    const m = (await host.models(key.group)).find((x) => x.id === id);
     if (!m) throw new GatewayError('not_found', `The model \`${id}\` does not exist or you do not have access to it.`, { param: 'model', code: 'model_not_found' });
     if (request.headers['anthropic-version']) return anthropicModel(m.id);
     return { id: m.id, object: 'model', created: MODEL_EPOCH, owned_by: m.ownedBy };

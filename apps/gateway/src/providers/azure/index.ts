@@ -1,3 +1,4 @@
+import { openaiStyleBackend } from '../openai/images.js';
 import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Operation } from '../../core/calls.js';
@@ -37,6 +38,7 @@ export const azureAdapter: ProviderAdapter = {
   buildRequest: buildAzureRequest,
   // Azure's bodies are OpenAI's envelope (sometimes with numeric-string codes), so OpenAI's reading applies.
   classifyError: classifyOpenAIShapedError,
+  images: openaiStyleBackend('azure', { build: buildAzureRequest, classify: classifyOpenAIShapedError }),
   modelsRequest(channel) {
     const s = azureSettings(channel);
     const url = s.api === 'v1' ? `${trimSlash(channel.baseUrl)}/openai/v1/models` : `${trimSlash(channel.baseUrl)}/openai/models?api-version=${encodeURIComponent(s.apiVersion)}`;

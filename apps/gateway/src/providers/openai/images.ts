@@ -1,10 +1,10 @@
+import type { UpstreamCall, UpstreamRequest } from '../types.js';
 import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError, invalidRequest } from '../../core/errors.js';
 import { encodeMultipart, type FormValue } from '../../media/multipart.js';
 import { requireN, requireSizeIn, sizeText } from '../../formats/openai/images/sizes.js';
 import type { ImageReply } from '../../formats/canonical/images.js';
 import type { ImageBackend, ImageRequestOut } from '../images.js';
-import { adapterFor } from '../registry.js';
 import { classifyOpenAIError } from './index.js';
 
 /** What OpenAI's image models accept (§1.6); keyed by family so dated names (`dall-e-3-2024...`) match too. */
@@ -40,7 +40,15 @@ export function openaiImageRules(...names: string[]): ModelRules | undefined {
  * always asks for base64: a `url` answer is then served from the gateway's own signed URL, not a
  * provider link that expires on the provider's schedule.
  */
-export function openaiStyleBackend(kind: string): ImageBackend {
+/** How the owning provider builds its `/images/generations` request (URL, deployment, credentials) and reads failures. */
+export interface OpenAIStyleEndpoint {
+  build(call: UpstreamCall, channel: Channel): UpstreamRequest;
+  classify: ImageBackend['classifyError'];
+}
+
+export function openaiStyleBackend(kind: string, endpoint: OpenAIStyleEndpoint): ImageBackend {
+  const viaAdapter = (channel: Channel, upstreamModel: string, body: Record<string, unknown>): ImageRequestOut =>
+    endpoint.build({ operation: 'image', model: upstreamModel, stream: false, body }, channel);
   return {
     kind,
     validate(call, upstreamModel) {
@@ -83,7 +91,7 @@ export function openaiStyleBackend(kind: string): ImageBackend {
       const headers = { ...withoutContentType(gen.headers), 'content-type': form.contentType };
       return [{ request: { method: 'POST', url, headers, body: form.body }, parse: (buf) => parseOpenAIImages(buf) }];
     },
-    classifyError: (status, text, headers) => (adapterFor(kind)?.classifyError ?? classifyOpenAIError)(status, text, headers),
+    classifyError: endpoint.classify,
   };
 }
 
@@ -91,13 +99,6 @@ function qualityOk(rules: ModelRules, q: string): boolean {
   if (rules.family === 'dall-e-3') return q === 'standard' || q === 'hd';
   if (rules.family === 'dall-e-2') return q === 'standard';
   return ['low', 'medium', 'high', 'auto', 'standard', 'hd'].includes(q);
-}
-
-/** The channel's own adapter builds the `/images/generations` request: URL, deployment, credentials. */
-export function viaAdapter(channel: Channel, upstreamModel: string, body: Record<string, unknown>): ImageRequestOut {
-  const adapter = adapterFor(channel.provider);
-  if (!adapter) throw new GatewayError('internal', `No adapter for provider ${channel.provider}.`);
-  return adapter.buildRequest({ operation: 'image', model: upstreamModel, stream: false, body }, channel);
 }
 
 function withoutContentType(h: Record<string, string>): Record<string, string> {
@@ -130,4 +131,3 @@ export function badResponse(why: string): GatewayError {
   return new GatewayError('upstream', `The provider sent an image response the gateway cannot read: ${why}.`, { code: 'bad_upstream_response' });
 }
 
-export const openaiImageBackend: ImageBackend = openaiStyleBackend('openai');

@@ -1,3 +1,4 @@
+import { openaiStyleBackend } from './images.js';
 import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError } from '../../core/errors.js';
 import { parseJson, upstreamFailure } from '../common/failure.js';
@@ -20,6 +21,7 @@ export const openaiAdapter: ProviderAdapter = {
   needsSecret: true,
   buildRequest: (call, channel) => buildOpenAIRequest(call, channel),
   classifyError: classifyOpenAIError,
+  images: openaiStyleBackend('openai', { build: buildOpenAIRequest, classify: classifyOpenAIError }),
   modelsRequest: (channel) => ({ method: 'GET', url: `${channel.baseUrl}/models`, headers: authHeaders(channel) }),
   parseModels: (body) => ((body as { data?: { id: string }[] })?.data ?? []).map((m) => m.id),
 };

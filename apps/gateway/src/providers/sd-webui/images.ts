@@ -5,7 +5,7 @@ import { requireN, sizeText } from '../../formats/openai/images/sizes.js';
 import type { ImageCall, ImageReply } from '../../formats/canonical/images.js';
 import type { ImageBackend } from '../images.js';
 import { badResponse, parseJsonBody } from '../openai/images.js';
-import { classifyWebuiError, webuiRequest } from './index.js';
+import { classifyWebuiError, webuiRequest } from './wire.js';
 
 /** Images per request unless the channel says otherwise (`settings.maxBatch`): a batch must fit in VRAM. */
 const DEFAULT_MAX_BATCH = 8;

@@ -5,7 +5,7 @@ import { requireN, requireSizeIn, sizeText } from '../../formats/openai/images/s
 import type { ImageCall, ImageReply } from '../../formats/canonical/images.js';
 import type { ImageBackend, ImageUpstreamCall } from '../images.js';
 import { badResponse, parseJsonBody } from '../openai/images.js';
-import { classifyStabilityError, stabilityAuth, stabilityRoot } from './index.js';
+import { classifyStabilityError, stabilityAuth, stabilityRoot } from './wire.js';
 
 const MAX_N = 10;
 const RATIOS: [string, number][] = [

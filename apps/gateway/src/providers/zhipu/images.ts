@@ -1,6 +1,5 @@
 import { invalidRequest } from '../../core/errors.js';
-import { parseOpenAIImages, viaAdapter } from '../openai/images.js';
-import { adapterFor } from '../registry.js';
+import { parseOpenAIImages, type OpenAIStyleEndpoint } from '../openai/images.js';
 import { requireN, sizeText } from '../../formats/openai/images/sizes.js';
 import type { ImageCall } from '../../formats/canonical/images.js';
 import type { ImageBackend } from '../images.js';
@@ -14,7 +13,7 @@ const MAX_N = 10;
  * Zhipu CogView (§5.4): OpenAI's request shape, but one image per call, answered with temporary
  * URLs (the pipeline downloads them), and its own size rule.
  */
-export const zhipuImageBackend: ImageBackend = {
+export const zhipuImageBackend = (endpoint: OpenAIStyleEndpoint): ImageBackend => ({
   kind: 'zhipu',
   validate(call) {
     requireN(call, MAX_N, `the model ${call.model}`);
@@ -25,13 +24,13 @@ export const zhipuImageBackend: ImageBackend = {
     if (call.size) body.size = sizeText(call.size);
     if (call.quality === 'hd' || call.quality === 'standard') body.quality = call.quality;
     if (call.user) body.user_id = call.user;
-    const request = viaAdapter(channel, upstreamModel, body);
+    const request = endpoint.build({ operation: 'image', model: upstreamModel, stream: false, body }, channel);
     return Array.from({ length: call.n }, () => ({ request, parse: (buf: Buffer) => parseOpenAIImages(buf) }));
   },
   classifyError(status, text, headers): UpstreamFailure {
-    return adapterFor('zhipu')!.classifyError(status, text, headers);
+    return endpoint.classify(status, text, headers);
   },
-};
+});
 
 /** Recommended sizes, or custom ones: 512–2048 px a side, multiples of 16, at most 2^21 pixels. */
 function checkCogViewSize(size: NonNullable<ImageCall['size']>): void {

@@ -1,3 +1,4 @@
+import { zhipuImageBackend } from './images.js';
 import { createHmac } from 'node:crypto';
 import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError } from '../../core/errors.js';
@@ -23,6 +24,7 @@ export const zhipuAdapter: ProviderAdapter = {
   translateAlways: ['chat', 'embedding'],
   buildRequest: buildZhipuRequest,
   classifyError: classifyZhipuError,
+  images: zhipuImageBackend({ build: buildZhipuRequest, classify: classifyZhipuError }),
 };
 
 function buildZhipuRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {

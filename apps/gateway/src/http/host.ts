@@ -1,0 +1,76 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Dialect } from '../core/calls.js';
+import type { CallSpec, FormatHost } from '../formats/host.js';
+import type { CallRequest } from '../relay/call.js';
+import { ForwardExchange } from '../relay/exchanges/forward.js';
+import { ImageExchange, WebuiExchange, webuiModels } from '../relay/exchanges/image.js';
+import { TextExchange } from '../relay/exchanges/text.js';
+import type { Exchange } from '../relay/pipeline.js';
+import { CACHE_HEADER } from '../relay/cache.js';
+import type { Services } from '../services.js';
+import { requireKey } from './auth.js';
+import { toErrorResponse, writeErrorResponse, writeReply } from './errors.js';
+
+/**
+ * The gateway side of the formats' routes: turns a route's call description into the pipeline's
+ * call and exchange, and answers on the raw response. The relay's bytes are ready-made (or streamed
+ * as they come), and Fastify's reply pipeline would cost more than the write itself on this hot
+ * path. Failures are rendered here, in the caller's dialect, since a hijacked reply bypasses
+ * Fastify's error handler.
+ */
+export function createFormatHost(services: Services): FormatHost {
+  const { config } = services;
+  const exchangeFor = (spec: CallSpec, req: CallRequest, request: FastifyRequest, reply: FastifyReply): Exchange => {
+    switch (spec.kind) {
+      case 'text':
+        return new TextExchange(services.text, { ...req, body: spec.body, clientWantsUsage: spec.clientWantsUsage }, reply.raw, request.headers[CACHE_HEADER]);
+      case 'image':
+        return new ImageExchange(services.images, { key: req.key, endpoint: spec.endpoint, mode: spec.mode, call: spec.call, publicBase: host.publicBase(request) });
+      case 'webui':
+        return new WebuiExchange(services.images, { key: req.key, endpoint: spec.endpoint, body: spec.body }, (model) => (req.model = model));
+      case 'forward':
+        return new ForwardExchange(spec, reply.raw);
+    }
+  };
+  const host: FormatHost = {
+    async run(request, reply, spec, dialect) {
+      reply.hijack();
+      try {
+        const req = callRequest(request, spec);
+        const result = await services.pipeline.run(req, exchangeFor(spec, req, request, reply), reply.raw);
+        if (result) writeReply(reply.raw, result);
+      } catch (err) {
+        writeErrorResponse(reply.raw, toErrorResponse(err, dialect, services.log));
+      }
+      return reply;
+    },
+    models: (group) => services.router.models(group),
+    async firstProvider(model, group, operation) {
+      const routes = await services.router.routes(model, group, operation);
+      return routes[0] ? { dialect: routes[0].adapter.dialect, operations: routes[0].adapter.operations } : null;
+    },
+    webuiModels: (group) => webuiModels(services.channels, group),
+    requireKey: (request, dialect) => requireKey(services.keys, request, dialect),
+    renderError: (err, dialect) => toErrorResponse(err, dialect, services.log),
+    limits: { bodyLimit: config.bodyLimit },
+    publicBase: (request) => (config.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, ''),
+  };
+  return host;
+}
+
+function callRequest(request: FastifyRequest, spec: CallSpec): CallRequest {
+  const origin = request.headers.origin;
+  const base = { key: request.apiKey!, clientIp: request.ip ?? null, origin: typeof origin === 'string' ? origin : null };
+  switch (spec.kind) {
+    case 'text':
+      return { ...base, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.stream };
+    case 'image':
+      return { ...base, dialect: 'openai', operation: 'image', endpoint: spec.endpoint, model: spec.call.model, stream: false };
+    case 'webui':
+      return { ...base, dialect: 'openai', logDialect: 'sd-webui', operation: 'image', endpoint: spec.endpoint, model: '', stream: false };
+    case 'forward':
+      return { ...base, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.streamBytes === true };
+  }
+}
+
+export type { Dialect };
