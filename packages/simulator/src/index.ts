@@ -13,7 +13,7 @@ export { encodePng, readPngSize } from './png.js';
 export { makeWav, probeAudio, readAudioDuration, simulatedTranscript, TRANSCRIPT_SENTENCE, TRANSCRIPT_SEGMENT_SECONDS, type AudioFormat } from './audio.js';
 export { speechSeconds, audioTokens, SPEECH_SECONDS_PER_CHAR, AUDIO_TOKENS_PER_SECOND } from './dialects/openai-audio.js';
 export { rerankScore, rankDocuments } from './dialects/rerank.js';
-export { reasoningText, CACHE_UNIT_TOKENS } from './dialects/deepseek.js';
+export { CACHE_UNIT_TOKENS } from './dialects/deepseek.js';
 
 /** A request listener for embedding the simulator in another node:http server. */
 export function createSimulatorHandler(opts?: SimulatorOptions): SimulatorHandler {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
-import { startSimulator, type Simulator } from '@apigpt/simulator';
+import { makeWav, startSimulator, type Simulator } from '@apigpt/simulator';
 import { postJson, sseJson } from './helpers.js';
 import { OPENAI_SPEC as SPEC, openaiSpecAvailable } from '../../../test-util/openai-spec.js';
 
@@ -74,5 +74,34 @@ describe.skipIf(!HAVE_SPEC)(SUITE, () => {
     expect(validate('ErrorResponse', err)).toBeNull();
     const img = await (await postJson(`${sim.url}/v1/images/generations`, { model: 'gpt-image-1', prompt: 'a boat', size: '1024x1024', quality: 'low' })).json();
     expect(validate('ImagesResponse', img)).toBeNull();
+  });
+
+  it('audio: transcription/translation bodies, transcript and speech stream events', async () => {
+    const upload = async (path: string, fields: Record<string, string>) => {
+      const f = new FormData();
+      f.append('file', new Blob([new Uint8Array(makeWav(4))], { type: 'audio/wav' }), 'a.wav');
+      for (const [k, v] of Object.entries(fields)) f.append(k, v);
+      return fetch(`${sim.url}${path}`, { method: 'POST', body: f });
+    };
+    const json = await (await upload('/v1/audio/transcriptions', { model: 'whisper-1' })).json();
+    expect(validate('CreateTranscriptionResponseJson', json)).toBeNull();
+    const tokens = await (await upload('/v1/audio/transcriptions', { model: 'gpt-4o-transcribe' })).json();
+    expect(validate('CreateTranscriptionResponseJson', tokens)).toBeNull();
+    const verbose = await (await upload('/v1/audio/transcriptions', { model: 'whisper-1', response_format: 'verbose_json', 'timestamp_granularities[]': 'word' })).json();
+    expect(validate('CreateTranscriptionResponseVerboseJson', verbose)).toBeNull();
+    const segments = await (await upload('/v1/audio/transcriptions', { model: 'whisper-1', response_format: 'verbose_json' })).json();
+    expect(validate('CreateTranscriptionResponseVerboseJson', segments)).toBeNull();
+    expect(validate('CreateTranscriptionResponseVerboseJson', { ...segments, segments: [{ id: 0 }] })).not.toBeNull();
+    const translated = await (await upload('/v1/audio/translations', { model: 'whisper-1', response_format: 'verbose_json' })).json();
+    expect(validate('CreateTranslationResponseVerboseJson', translated)).toBeNull();
+    expect(validate('CreateTranslationResponseJson', await (await upload('/v1/audio/translations', { model: 'whisper-1' })).json())).toBeNull();
+    const stream = sseJson(await (await upload('/v1/audio/transcriptions', { model: 'gpt-4o-transcribe', stream: 'true' })).text());
+    for (const e of stream.slice(0, -1)) expect(validate('TranscriptTextDeltaEvent', e)).toBeNull();
+    expect(validate('TranscriptTextDoneEvent', stream.at(-1))).toBeNull();
+    const speech = sseJson(await (await postJson(`${sim.url}/v1/audio/speech`, { model: 'gpt-4o-mini-tts', input: 'hi there', voice: 'alloy', stream_format: 'sse' })).text());
+    for (const e of speech.slice(0, -1)) expect(validate('SpeechAudioDeltaEvent', e)).toBeNull();
+    expect(validate('SpeechAudioDoneEvent', speech.at(-1))).toBeNull();
+    const err = await (await postJson(`${sim.url}/v1/audio/speech`, { model: 'tts-1', input: 'hi', voice: 'alloy', response_format: 'ogg' })).json();
+    expect(validate('ErrorResponse', err)).toBeNull();
   });
 });
