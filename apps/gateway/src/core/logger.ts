@@ -75,7 +75,7 @@ export function createLogger(level: string = 'info', write?: (line: string) => v
       : write
         ? { write: (s: string) => write(s.endsWith('\n') ? s.slice(0, -1) : s) }
         : process.stderr.isTTY
-          ? { write: (s: string) => void process.stderr.write(humanLine(s)) }
+          ? { write: (s: string) => void process.stderr.write(terminalLine(s)) }
           : pino.destination({ dest: 2, sync: true });
   const p = pino(
     {
@@ -118,7 +118,7 @@ export function createLogger(level: string = 'info', write?: (line: string) => v
  * instead of pino-pretty, which brings thirteen packages for the same; the JSON is the one pino wrote,
  * so it is already redacted.
  */
-function humanLine(json: string): string {
+export function terminalLine(json: string): string {
   try {
     const { level, time, msg, err, pid: _pid, hostname: _host, ...rest } = JSON.parse(json) as Record<string, unknown>;
     const clock = typeof time === 'string' ? time.slice(11, 23) : '';

@@ -67,8 +67,9 @@ export function readMultipart(body: Buffer | Readable | NodeJS.ReadableStream, c
       headers: { 'content-type': contentType ?? '' },
       // Filenames arrive as raw UTF-8 from browsers, undici and the OpenAI SDKs; busboy's default reads them as latin1.
       defParamCharset: 'utf8',
-      // Past a count limit busboy drops the part and emits `filesLimit`/`fieldsLimit`; past a size it truncates and says so.
-      limits: { fileSize: limits.fileSize, files: limits.files, fields: limits.fields, fieldSize },
+      // Past a count limit busboy drops the part and emits `filesLimit`/`fieldsLimit`. It marks a file or
+      // field truncated once it *reaches* its size limit, so one byte more is given: N bytes pass, N + 1 do not.
+      limits: { fileSize: limits.fileSize + 1, files: limits.files, fields: limits.fields, fieldSize: fieldSize + 1 },
     });
   } catch (err) {
     // busboy refuses a content type that is not multipart, or one without a boundary, as it starts.
