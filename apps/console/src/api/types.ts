@@ -71,6 +71,15 @@ export interface RequestLog {
   prompt_tokens: number;
   completion_tokens: number;
   cached_tokens: number;
+  /** The part of completion_tokens spent reasoning; this and the units below are absent from older servers. */
+  reasoning_tokens?: number;
+  images?: number;
+  /** Characters turned into speech. */
+  characters?: number;
+  /** Seconds of audio heard (transcription, translation). */
+  seconds?: number;
+  /** Rerank search units. */
+  searches?: number;
   attempts: number;
   cost?: number;
 }
@@ -208,6 +217,12 @@ export interface Price {
   output: number | null;
   cachedInput: number | null;
   perImage: number | null;
+  /** P per 1,000 characters turned into speech; null: not sold by characters. */
+  perKChars?: number | null;
+  /** P per second of audio heard; null: not sold by time. */
+  perSecond?: number | null;
+  /** P per 1,000 rerank searches; null: not sold by searches. */
+  perKSearches?: number | null;
   /** Output tokens reserved when a call sets no max_tokens. */
   maxOutput?: number | null;
 }

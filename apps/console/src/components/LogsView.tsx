@@ -10,6 +10,27 @@ import { ErrorAlert } from './ErrorAlert';
 import { EmptyHint } from './EmptyHint';
 
 const PAGE_MAX = 1000;
+
+/**
+ * The units a call was metered in besides input and output tokens, as short labels, only those that
+ * are non-zero (a chat call has none; a transcription has its seconds, a speech call its characters).
+ */
+function unitLabels(l: RequestLog, t: ReturnType<typeof useI18n>['t']): string[] {
+  const out: string[] = [];
+  if (l.images) out.push(t('logs.unit.images', { n: num(l.images) }));
+  if (l.characters) out.push(t('logs.unit.characters', { n: num(l.characters) }));
+  if (l.seconds) out.push(t('logs.unit.seconds', { n: num(l.seconds), duration: duration(l.seconds) }));
+  if (l.searches) out.push(t('logs.unit.searches', { n: num(l.searches) }));
+  return out;
+}
+
+/** 95 → "1:35"; 3725 → "1:02:05". */
+function duration(seconds: number): string {
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = String(seconds % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
 /** Totals and CSV walk every matching row; past this many the user is asked to narrow the filter. */
 const SCAN_CAP = 20_000;
 const DAY = 86_400_000;
@@ -54,6 +75,8 @@ export function LogsView(props: LogsViewProps) {
 
   const rows = useAsync(() => props.fetch({ ...filter, limit: page.size, offset: (page.current - 1) * page.size }), [filter, page]);
   const totals = useAsync(() => scanAll(props.fetch, filter).then(sum), [filter]);
+
+  const showUnits = (rows.data?.items ?? []).some((l) => unitLabels(l, t).length > 0);
 
   const appName = (id: string | null) => props.apps?.find((a) => a.id === id)?.name ?? id ?? '—';
 
@@ -198,7 +221,25 @@ export function LogsView(props: LogsViewProps) {
                 </Tooltip>
               ),
             },
-            { title: t('logs.tokens'), key: 'tokens', align: 'right', render: (_, l) => `${num(l.prompt_tokens)} / ${num(l.completion_tokens)}` },
+            {
+              title: t('logs.tokens'),
+              key: 'tokens',
+              align: 'right',
+              render: (_, l) => (
+                <>
+                  {`${num(l.prompt_tokens)} / ${num(l.completion_tokens)}`}
+                  {!!l.reasoning_tokens && (
+                    <div>
+                      <Typography.Text type="secondary">{t('logs.reasoningShort', { n: num(l.reasoning_tokens) })}</Typography.Text>
+                    </div>
+                  )}
+                </>
+              ),
+            },
+            // Shown when a call on this page was metered in images, characters, seconds or searches.
+            ...(showUnits
+              ? [{ title: t('logs.units'), key: 'units', align: 'right' as const, render: (_: unknown, l: RequestLog) => unitLabels(l, t).join(' · ') || '—' }]
+              : []),
             { title: t('logs.latency'), dataIndex: 'latency_ms', align: 'right', render: (v: number) => `${Math.round(v)} ms` },
             { title: t('common.cost'), dataIndex: 'cost', align: 'right', render: (v: number | undefined) => <span data-testid="log-cost">{money(v)}</span> },
           ]}
@@ -218,6 +259,8 @@ function LogDetail({ log }: { log: RequestLog }) {
     [t('logs.stream'), log.stream ? t('common.yes') : t('common.no')],
     [t('logs.ttft'), log.ttft_ms === null ? null : `${Math.round(log.ttft_ms)} ms`],
     [t('logs.cached'), log.cached_tokens],
+    ...(log.reasoning_tokens ? [[t('logs.reasoning'), num(log.reasoning_tokens)] as [string, string]] : []),
+    ...(unitLabels(log, t).length ? [[t('logs.units'), unitLabels(log, t).join(' · ')] as [string, string]] : []),
     [t('logs.attempts'), log.attempts],
     [t('logs.errorDetail'), log.error_code ? `${log.error_code}: ${log.error_message ?? ''}` : null],
   ];

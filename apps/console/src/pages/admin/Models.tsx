@@ -11,7 +11,14 @@ import { PageHeader } from '../../layout/PageHeader';
 import { useAsync } from '../../lib/useAsync';
 import { useAction } from '../../lib/useAction';
 
-/** What each model costs (P per 1K tokens, or per image) and each user group's multiplier. */
+/** Unit prices besides tokens and images: speech by characters, transcription by time, rerank by searches. */
+const UNIT_FIELDS = ['perKChars', 'perSecond', 'perKSearches'] as const;
+const EMPTY_UNITS = { perKChars: null, perSecond: null, perKSearches: null };
+
+/** P per second → P per minute, without binary-fraction noise (0.1 × 60 = 6, not 6.000000000000001). */
+const perMinute = (perSecond: number) => Math.round(perSecond * 60 * 1e6) / 1e6;
+
+/** What each model costs (P per 1K tokens, per image, per 1K characters, per second, per 1K searches) and each user group's multiplier. */
 export default function Models() {
   const t = useT();
   const { message } = AntApp.useApp();
@@ -23,7 +30,7 @@ export default function Models() {
   // Routed models without a price row are listed too, so a missing price is visible, not silent.
   const rows = useMemo(() => {
     const priced = new Map((prices.data?.items ?? []).map((p) => [p.model, p]));
-    for (const m of models.data?.items ?? []) if (!priced.has(m.id)) priced.set(m.id, { model: m.id, input: null, output: null, cachedInput: null, perImage: null });
+    for (const m of models.data?.items ?? []) if (!priced.has(m.id)) priced.set(m.id, { model: m.id, input: null, output: null, cachedInput: null, perImage: null, ...EMPTY_UNITS });
     return [...priced.values()].sort((a, b) => a.model.localeCompare(b.model));
   }, [prices.data, models.data]);
 
@@ -36,7 +43,7 @@ export default function Models() {
     }
   }
 
-  const per = (v: number | null) => (v === null || v === undefined ? <Typography.Text type="secondary">—</Typography.Text> : v);
+  const per = (v: number | null | undefined) => (v === null || v === undefined ? <Typography.Text type="secondary">—</Typography.Text> : v);
 
   return (
     <>
@@ -44,7 +51,7 @@ export default function Models() {
         title={t('nav.models')}
         subtitle={t('models.subtitle')}
         extra={
-          <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing({ model: '', input: null, output: null, cachedInput: null, perImage: null })}>
+          <Button type="primary" icon={<PlusOutlined />} onClick={() => setEditing({ model: '', input: null, output: null, cachedInput: null, perImage: null, ...EMPTY_UNITS })}>
             {t('models.addPrice')}
           </Button>
         }
@@ -58,7 +65,7 @@ export default function Models() {
               size="small"
               loading={prices.loading}
               dataSource={rows}
-              scroll={{ x: 640 }}
+              scroll={{ x: 980 }}
               pagination={{ pageSize: 50, hideOnSinglePage: true }}
               locale={{ emptyText: <EmptyHint text={t('models.empty')} /> }}
               columns={[
@@ -67,6 +74,22 @@ export default function Models() {
                 { title: t('models.output'), dataIndex: 'output', align: 'right', render: per },
                 { title: t('models.cached'), dataIndex: 'cachedInput', align: 'right', render: per },
                 { title: t('models.perImage'), dataIndex: 'perImage', align: 'right', render: per },
+                { title: t('models.perKChars'), dataIndex: 'perKChars', align: 'right', render: per },
+                {
+                  title: t('models.perSecond'),
+                  dataIndex: 'perSecond',
+                  align: 'right',
+                  render: (v: number | null | undefined) =>
+                    v === null || v === undefined ? (
+                      per(null)
+                    ) : (
+                      <>
+                        {v}{' '}
+                        <Typography.Text type="secondary">{t('models.perMinuteShort', { value: perMinute(v) })}</Typography.Text>
+                      </>
+                    ),
+                },
+                { title: t('models.perKSearches'), dataIndex: 'perKSearches', align: 'right', render: per },
                 {
                   title: '',
                   key: 'a',
@@ -109,6 +132,7 @@ function PriceModal({ price, onClose, onSaved }: { price: Price | null; onClose(
   const t = useT();
   const [form] = Form.useForm<Price>();
   const action = useAction();
+  const perSecond = Form.useWatch('perSecond', form);
   useEffect(() => {
     if (!price) return;
     action.setError(undefined);
@@ -123,7 +147,17 @@ function PriceModal({ price, onClose, onSaved }: { price: Price | null; onClose(
       form={form}
       action={action}
       onSubmit={async (v) => {
-        await admin.setPrice({ model: v.model.trim(), input: v.input ?? null, output: v.output ?? null, cachedInput: v.cachedInput ?? null, perImage: v.perImage ?? null, maxOutput: v.maxOutput ?? null });
+        await admin.setPrice({
+          model: v.model.trim(),
+          input: v.input ?? null,
+          output: v.output ?? null,
+          cachedInput: v.cachedInput ?? null,
+          perImage: v.perImage ?? null,
+          perKChars: v.perKChars ?? null,
+          perSecond: v.perSecond ?? null,
+          perKSearches: v.perKSearches ?? null,
+          maxOutput: v.maxOutput ?? null,
+        });
         onSaved();
       }}
     >
@@ -136,6 +170,17 @@ function PriceModal({ price, onClose, onSaved }: { price: Price | null; onClose(
           {(['input', 'output', 'cachedInput', 'perImage'] as const).map((k) => (
             <Col span={12} key={k}>
               <Form.Item name={k} label={t(`models.${k === 'cachedInput' ? 'cached' : k}`)}>
+                <InputNumber min={0} style={{ width: '100%' }} suffix="P" />
+              </Form.Item>
+            </Col>
+          ))}
+          {UNIT_FIELDS.map((k) => (
+            <Col span={12} key={k}>
+              <Form.Item
+                name={k}
+                label={t(`models.${k}`)}
+                extra={k === 'perSecond' && typeof perSecond === 'number' ? t('models.perMinute', { value: perMinute(perSecond) }) : undefined}
+              >
                 <InputNumber min={0} style={{ width: '100%' }} suffix="P" />
               </Form.Item>
             </Col>
