@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { ThreadBatchStore } from '../../src/batch/thread.js';
 import type { RequestLogRow } from '../../src/batch/types.js';
-import { Relay } from '../../src/relay/pipeline.js';
+import { baseLog } from '../../src/relay/call.js';
 import { installChangeCounters, WATCHED_TABLES } from '../../src/storage/change-counters.js';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
 import { migrateToLatest } from '../../src/storage/migrations.js';
@@ -19,7 +19,7 @@ import { eventually } from '../eventually.js';
 const settle = (from = performance.now()) => eventually(() => performance.now() - from >= 1, { intervalMs: 1 });
 
 function row(userId: string, keyId: string | null, cost: number, id: string): RequestLogRow {
-  const base = Relay.baseLog({ key: { keyId, prefix: 'sk-test', appId: 'app_x', userId, group: 'default', role: 'user' }, dialect: 'openai', operation: 'chat', endpoint: '/v1/chat/completions', model: 'gpt-4o-mini', stream: false, body: {}, clientIp: null, clientWantsUsage: false });
+  const base = baseLog({ key: { keyId, prefix: 'sk-test', appId: 'app_x', userId, group: 'default', role: 'user' } as never, dialect: 'openai', operation: 'chat', endpoint: '/v1/chat/completions', model: 'gpt-4o-mini', stream: false, clientIp: null });
   return { ...base, id, status: 200, cost };
 }
 
