@@ -7,7 +7,7 @@ import { ensureAccount } from '../billing/ledger.js';
 import { fromPoints, toPoints } from '../billing/money.js';
 import { priceView, type Price } from '../billing/pricing.js';
 import { GatewayError } from '../core/errors.js';
-import type { ApiContext } from './index.js';
+import type { ApiContext } from './context.js';
 import { principal } from './context.js';
 import {
   AdminSettings,

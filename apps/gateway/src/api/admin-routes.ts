@@ -2,10 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { createUser, getUser, listUsers, updateUser } from '../accounts/users.js';
 import type { ChannelInput } from '../channels/channels.js';
-import { probeChannel } from '../channels/probe.js';
+import { probeChannel } from '../relay/health/probe.js';
 import { GatewayError } from '../core/errors.js';
 import { listAdapters } from '../providers/registry.js';
-import type { ApiContext } from './index.js';
+import type { ApiContext } from './context.js';
 import { principal } from './context.js';
 import { AdminUserBody, Channel, ChannelEvent, ChannelHealth, ChannelBody, ChannelPatch, ChannelTestResult, IdParams, Ok, Page, User, UserPatch } from './schemas.js';
 

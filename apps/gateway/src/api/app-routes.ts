@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { createApp, deleteApp, getApp, listApps, updateApp } from '../apps/apps.js';
 import { createKey, getKey, listKeys, revokeKey, updateKey, type KeyPatch as KeyPatchInput } from '../apps/keys.js';
-import type { ApiContext } from './index.js';
+import type { ApiContext } from './context.js';
 import { userId } from './context.js';
 import { ApiKey, App, AppBody, AppPatch, IdParams, KeyBody, KeyPatch, NewKey, Ok } from './schemas.js';
 

@@ -3,8 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { authenticate, createUser, updateUser } from '../accounts/users.js';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from '../accounts/sessions.js';
 import { GatewayError } from '../core/errors.js';
-import { sessionCookie } from '../http/cookies.js';
-import type { ApiContext } from './index.js';
+import { sessionCookie } from '../accounts/cookies.js';
+import type { ApiContext } from './context.js';
 import { principal } from './context.js';
 import { Credentials, Ok, SignupBody, User } from './schemas.js';
 

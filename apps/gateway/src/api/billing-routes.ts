@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { accountOf, listLedger } from '../billing/ledger.js';
 import { fromPoints, toPoints } from '../billing/money.js';
 import { usageReport } from '../billing/usage.js';
-import type { ApiContext } from './index.js';
+import type { ApiContext } from './context.js';
 import { principal } from './context.js';
 import { Account, LedgerEntry, LowBalanceBody, PageQuery, RedeemBody, RedeemResult, UsageQuery, UsageReport } from './billing-schemas.js';
 import { Ok } from './schemas.js';

@@ -1,6 +1,9 @@
+import type { User } from '../accounts/users.js';
+import type { Services } from '../services.js';
+import type { Db } from '../storage/database.js';
 import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
-import type { Principal } from '../http/auth.js';
+import type { Principal } from './principal.js';
 import type { KeyContext } from '../apps/keys.js';
 
 declare module 'fastify' {
@@ -25,3 +28,20 @@ export function principal(req: FastifyRequest): Principal {
 export function userId(req: FastifyRequest): string {
   return principal(req).user.id;
 }
+
+/** Runtime settings an admin may change (later issues keep them in the database). */
+export interface ApiSettings {
+  signupEnabled: boolean;
+}
+
+export interface ApiHooks {
+  /** Runs in the sign-up transaction (e.g. the trial credit grant). */
+  onUserCreated?: (trx: Db, user: User) => Promise<void>;
+}
+
+export interface ApiContext {
+  services: Services;
+  settings: () => ApiSettings;
+  hooks: ApiHooks;
+}
+

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { User } from '../accounts/users.js';
 import { GatewayError } from '../core/errors.js';
-import { principalFor } from '../http/auth.js';
+import { principalFor } from './principal.js';
 import type { Services } from '../services.js';
 import type { Db } from '../storage/database.js';
 import { registerAdminRoutes } from './admin-routes.js';
@@ -12,21 +12,8 @@ import { registerAuthRoutes } from './auth-routes.js';
 import './context.js';
 import { registerLogRoutes } from './log-routes.js';
 
-/** Runtime settings an admin may change (later issues keep them in the database). */
-export interface ApiSettings {
-  signupEnabled: boolean;
-}
-
-export interface ApiHooks {
-  /** Runs in the sign-up transaction (e.g. the trial credit grant). */
-  onUserCreated?: (trx: Db, user: User) => Promise<void>;
-}
-
-export interface ApiContext {
-  services: Services;
-  settings: () => ApiSettings;
-  hooks: ApiHooks;
-}
+export type { ApiContext, ApiHooks, ApiSettings } from './context.js';
+import type { ApiContext } from './context.js';
 
 /** The management API under /api: JSON, cookie sessions for the console, a root token for automation. */
 export function registerApi(app: FastifyInstance, ctx: ApiContext): void {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { toPoints } from '../billing/money.js';
 import type { Db } from '../storage/database.js';
-import type { ApiContext } from './index.js';
+import type { ApiContext } from './context.js';
 import { principal } from './context.js';
 import { LogQuery, Page, RequestLog } from './schemas.js';
 

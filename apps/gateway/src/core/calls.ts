@@ -53,3 +53,5 @@ export interface Quote {
   free?: boolean;
 }
 
+/** One part of a multipart form sent to a provider (transcription, translation, image edits). */
+export type FormPart = { name: string; value: string } | { name: string; filename: string; contentType: string; data: Buffer };

@@ -45,7 +45,7 @@ export interface ForwardSpec {
   /** JSON body (speech, rerank). */
   body?: Record<string, unknown>;
   /** Multipart form (transcription, translation). */
-  form?: import('../providers/types.js').FormPart[];
+  form?: import('../core/calls.js').FormPart[];
   /** Units known before the call (characters of speech, seconds of audio, documents to rerank). */
   units: import('../core/calls.js').Usage;
   /** Stream the answer's bytes to the caller as they come (speech audio). */

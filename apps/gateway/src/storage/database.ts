@@ -17,8 +17,8 @@ export type DbDialect = 'sqlite' | 'postgres';
  */
 export type InsertMany = <T extends keyof Database & string>(trx: Db, table: T, rows: readonly Database[T][]) => Promise<void>;
 
-/** A number that grows whenever the given tables may have changed (compare for equality only). */
-export type ChangeToken = (tables: readonly string[]) => number;
+export type { ChangeToken } from './generations.js';
+import type { ChangeToken } from './generations.js';
 
 export interface DatabaseHandle {
   db: Db;

@@ -1,3 +1,6 @@
+/** A number that grows whenever the given tables may have changed (compare for equality only). */
+export type ChangeToken = (tables: readonly string[]) => number;
+
 /**
  * Per-table change generations, the numbers behind a change token: each only grows, so the sum over
  * a cache's tables moves whenever one of them does. Tables never bumped one by one follow `anything`.

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { changeChannel, WATCHED_TABLES } from './change-counters.js';
-import type { ChangeToken } from './database.js';
+import type { ChangeToken } from './generations.js';
 import { Generations } from './generations.js';
 
 export interface PgChanges {

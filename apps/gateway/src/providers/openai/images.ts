@@ -4,8 +4,7 @@ import { GatewayError, invalidRequest } from '../../core/errors.js';
 import { encodeMultipart, type FormValue } from '../../media/multipart.js';
 import { requireN, requireSizeIn, sizeText } from '../../formats/openai/images/sizes.js';
 import type { ImageReply } from '../../formats/canonical/images.js';
-import type { ImageBackend, ImageRequestOut } from '../images.js';
-import { classifyOpenAIError } from './index.js';
+import type { ImageBackend, ImageRequestOut } from '../types.js';
 
 /** What OpenAI's image models accept (§1.6); keyed by family so dated names (`dall-e-3-2024...`) match too. */
 interface ModelRules {

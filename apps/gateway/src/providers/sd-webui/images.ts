@@ -3,7 +3,7 @@ import { invalidRequest } from '../../core/errors.js';
 import { imageSize } from '../../media/image-bytes.js';
 import { requireN, sizeText } from '../../formats/openai/images/sizes.js';
 import type { ImageCall, ImageReply } from '../../formats/canonical/images.js';
-import type { ImageBackend } from '../images.js';
+import type { ImageBackend } from '../types.js';
 import { badResponse, parseJsonBody } from '../openai/images.js';
 import { classifyWebuiError, webuiRequest } from './wire.js';
 

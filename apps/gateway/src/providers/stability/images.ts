@@ -3,7 +3,7 @@ import { GatewayError, invalidRequest } from '../../core/errors.js';
 import { encodeMultipart, type FormValue } from '../../media/multipart.js';
 import { requireN, requireSizeIn, sizeText } from '../../formats/openai/images/sizes.js';
 import type { ImageCall, ImageReply } from '../../formats/canonical/images.js';
-import type { ImageBackend, ImageUpstreamCall } from '../images.js';
+import type { ImageBackend, ImageUpstreamCall } from '../types.js';
 import { badResponse, parseJsonBody } from '../openai/images.js';
 import { classifyStabilityError, stabilityAuth, stabilityRoot } from './wire.js';
 

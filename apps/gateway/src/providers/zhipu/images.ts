@@ -2,7 +2,7 @@ import { invalidRequest } from '../../core/errors.js';
 import { parseOpenAIImages, type OpenAIStyleEndpoint } from '../openai/images.js';
 import { requireN, sizeText } from '../../formats/openai/images/sizes.js';
 import type { ImageCall } from '../../formats/canonical/images.js';
-import type { ImageBackend } from '../images.js';
+import type { ImageBackend } from '../types.js';
 import type { UpstreamFailure } from '../types.js';
 
 const RECOMMENDED = ['1024x1024', '768x1344', '864x1152', '1344x768', '1152x864', '1440x720', '720x1440'];

@@ -6,7 +6,7 @@ import { asGatewayError, GatewayError } from '../../core/errors.js';
 import type { ImageCall, ImageReply } from '../../formats/canonical/images.js';
 import { countTokens } from '../../formats/tokens.js';
 import type { ImageLinks } from '../../media/storage.js';
-import type { ImageBackend, ImageUpstreamCall } from '../../providers/images.js';
+import type { ImageBackend, ImageUpstreamCall } from '../../providers/types.js';
 import { classifyWebuiError, webuiRequest } from '../../providers/sd-webui/wire.js';
 import { AttemptFailure } from '../call.js';
 import type { Answered, Attempt, Exchange, Plan } from '../pipeline.js';

@@ -1,6 +1,6 @@
 import type { ChannelStore } from '../../channels/channels.js';
 import type { ChannelEvents } from '../../channels/events.js';
-import { probeChannel } from '../../channels/probe.js';
+import { probeChannel } from './probe.js';
 import type { Logger } from '../../core/logger.js';
 import type { UpstreamClient } from '../upstream.js';
 import type { CircuitBreaker } from './circuit.js';

@@ -1,7 +1,7 @@
-import type { Channel } from './channels.js';
-import { adapterFor } from '../providers/registry.js';
-import type { UpstreamClient } from '../relay/upstream.js';
-import { asGatewayError } from '../core/errors.js';
+import type { Channel } from '../../channels/channels.js';
+import { adapterFor } from '../../providers/registry.js';
+import type { UpstreamClient } from '../upstream.js';
+import { asGatewayError } from '../../core/errors.js';
 
 export interface ProbeResult {
   ok: boolean;

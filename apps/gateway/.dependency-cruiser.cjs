@@ -1,0 +1,55 @@
+// The gateway's layering, checked by test/architecture.test.ts (and `npx depcruise src` here).
+// Each top folder of src/ may import only the folders listed for it; docs/layering.md says why.
+// Type-only imports count too: a type that points upwards is a design that points upwards.
+const ALLOWED = {
+  core: [],
+  config: ['core'],
+  storage: ['core', 'config'],
+  state: ['core', 'config', 'storage'],
+  accounts: ['core', 'storage'],
+  media: ['core'],
+  formats: ['core', 'media', 'apps'],
+  providers: ['core', 'formats', 'media'],
+  channels: ['core', 'config', 'storage', 'providers'],
+  batch: ['core', 'storage', 'state', 'billing'],
+  billing: ['core', 'config', 'storage', 'state', 'accounts', 'batch', 'relay'],
+  apps: ['core', 'storage', 'billing'],
+  relay: ['core', 'formats', 'providers', 'channels', 'apps', 'batch', 'state', 'media', 'storage'],
+  api: ['core', 'config', 'storage', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'services.ts'],
+  http: ['core', 'config', 'storage', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'media', 'api', 'services.ts'],
+  cli: ['core', 'config', 'storage', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'services.ts', 'gateway.ts'],
+};
+const esc = (s) => s.replace(/\./g, '\\.');
+
+module.exports = {
+  forbidden: [
+    { name: 'no-circular', severity: 'error', comment: 'Import cycles (type-only ones included) make the layers meaningless.', from: {}, to: { circular: true } },
+    ...Object.entries(ALLOWED).map(([folder, allowed]) => ({
+      name: `layer-${folder}`,
+      severity: 'error',
+      comment: `src/${folder}/ may import only: ${allowed.join(', ') || 'nothing of the gateway'}`,
+      from: { path: `^src/${folder}/` },
+      to: { path: '^src/', pathNot: [`^src/${folder}/`, ...allowed.map((a) => (a.endsWith('.ts') ? `^src/${esc(a)}$` : `^src/${a}/`))] },
+    })),
+    {
+      name: 'billing-sees-relay-contracts-only',
+      severity: 'error',
+      comment: 'Billing implements the relay\'s policy contract and joins its log batches; it knows nothing else of the relay.',
+      from: { path: '^src/billing/' },
+      to: { path: '^src/relay/', pathNot: ['^src/relay/(policy|request-log)\\.ts$'] },
+    },
+    {
+      name: 'formats-see-apps-types-only',
+      severity: 'error',
+      comment: 'Routes name the caller\'s key type; they never call the key store.',
+      from: { path: '^src/formats/' },
+      to: { path: '^src/apps/', dependencyTypesNot: ['type-only'] },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '\\.test\\.ts$' },
+  },
+};
