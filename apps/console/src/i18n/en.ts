@@ -273,7 +273,7 @@ curl {baseUrl}/v1/chat/completions \\
 
 3. Watch the call appear in **Usage logs** with its tokens and cost.`,
   'docs.providers': 'Providers',
-  'docs.providersBody': `Administrators connect upstream **channels**: OpenAI, Azure OpenAI, Anthropic Claude, Google Gemini, Zhipu ChatGLM, Stable Diffusion, or any OpenAI-compatible server (Ollama, vLLM). You never see their keys: you call the gateway with yours, and it picks a healthy channel that serves the model, retrying on another when one fails before the answer starts.
+  'docs.providersBody': `Administrators connect upstream **channels**: OpenAI, Azure OpenAI, Anthropic Claude, Google Gemini, Zhipu ChatGLM, Stable Diffusion, Cohere and Jina AI (rerank), or any OpenAI-compatible server (Ollama, vLLM). You never see their keys: you call the gateway with yours, and it picks a healthy channel that serves the model, retrying on another when one fails before the answer starts.
 
 The models your account may use are listed in the chat playground and at \`GET /v1/models\`.`,
   'docs.dialects': 'API dialects',

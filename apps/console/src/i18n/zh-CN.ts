@@ -272,7 +272,7 @@ curl {baseUrl}/v1/chat/completions \\
 
 3. 在 **调用日志** 中查看这次调用及其 Token 与费用。`,
   'docs.providers': '模型供应商',
-  'docs.providersBody': `管理员接入上游 **渠道**：OpenAI、Azure OpenAI、Anthropic Claude、Google Gemini、智谱 ChatGLM、Stable Diffusion，以及任何兼容 OpenAI 的服务（Ollama、vLLM）。你看不到它们的密钥：你用自己的密钥调用网关，网关为模型挑选健康的渠道；若某渠道在开始回答前失败，会自动换另一个重试。
+  'docs.providersBody': `管理员接入上游 **渠道**：OpenAI、Azure OpenAI、Anthropic Claude、Google Gemini、智谱 ChatGLM、Stable Diffusion、Cohere 与 Jina AI（重排序），以及任何兼容 OpenAI 的服务（Ollama、vLLM）。你看不到它们的密钥：你用自己的密钥调用网关，网关为模型挑选健康的渠道；若某渠道在开始回答前失败，会自动换另一个重试。
 
 你的账号可用的模型列在对话体验区和 \`GET /v1/models\` 中。`,
   'docs.dialects': 'API 协议',

@@ -13,6 +13,7 @@ import { openaiCodec } from './openai/codec.js';
 import { openaiFormat } from './openai/canonical.js';
 import { registerImageRoutes } from './openai/images/routes.js';
 import { registerOpenAIRoutes } from './openai/routes.js';
+import { registerRerankRoutes, RERANK_DIALECT } from './rerank/routes.js';
 import { registerWebuiRoutes, renderWebuiError } from './sd-webui/routes.js';
 import type { DialectCodec, RenderedError } from './types.js';
 
@@ -46,6 +47,8 @@ export const FORMATS: readonly Format[] = [
   { id: 'anthropic', renderError: anthropicCodec.renderError, codec: anthropicCodec, wire: anthropicFormat, keyed: true, register: registerAnthropicRoutes },
   { id: 'gemini', renderError: geminiCodec.renderError, codec: geminiCodec, wire: geminiFormat, keyed: true, register: registerGeminiRoutes },
   { id: 'sd-webui', renderError: renderWebuiError, keyed: false, register: registerWebuiRoutes },
+  // Rerank (Cohere / Jina shape): OpenAI's error envelope, like the rest of /v1.
+  { id: RERANK_DIALECT, renderError: openaiCodec.renderError, keyed: true, register: registerRerankRoutes },
 ];
 
 export const FORMATS_BY_ID: ReadonlyMap<Dialect, Format> = new Map(FORMATS.map((f) => [f.id, f]));

@@ -1,13 +1,20 @@
 import type { Provider as ProviderAdapter } from '../types.js';
-import { openaiAdapter } from '../openai/index.js';
+import { authHeaders, openaiAdapter } from '../openai/index.js';
 
 /**
  * Any server that speaks OpenAI's REST shape (Ollama, vLLM, LM Studio, DeepSeek, Qwen, Moonshot...):
- * same wire format, a base URL per channel, and a key only when the server wants one.
+ * same wire format, a base URL per channel, and a key only when the server wants one. Rerank too,
+ * at `{base}/rerank` in the Cohere / Jina shape, as self-hosted servers serve it (TEI, vLLM,
+ * Xinference) and SiliconFlow (https://docs.siliconflow.cn/cn/api-reference/rerank/create-rerank).
  */
 export const openaiCompatibleAdapter: ProviderAdapter = {
   ...openaiAdapter,
   kind: 'openai-compatible',
   label: 'OpenAI-compatible',
+  operations: [...openaiAdapter.operations, 'rerank'],
   needsSecret: false,
+  buildRequest: (call, channel, creds) =>
+    call.operation === 'rerank'
+      ? { method: 'POST', url: channel.baseUrl + '/rerank', headers: { 'content-type': 'application/json', ...authHeaders(channel) }, body: JSON.stringify(call.body) }
+      : openaiAdapter.buildRequest(call, channel, creds),
 };

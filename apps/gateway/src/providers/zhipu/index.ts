@@ -7,18 +7,19 @@ import type { Provider as ProviderAdapter, UpstreamCall, UpstreamFailure, Upstre
 import { parseJson, trimSlash, upstreamFailure } from '../common/failure.js';
 import { zhipuFormat } from './format.js';
 
-const PATHS: Partial<Record<Operation, string>> = { chat: '/chat/completions', embedding: '/embeddings', image: '/images/generations' };
+const PATHS: Partial<Record<Operation, string>> = { chat: '/chat/completions', embedding: '/embeddings', image: '/images/generations', rerank: '/rerank' };
 
 /**
  * Zhipu's GLM open platform. `baseUrl` includes the version (https://open.bigmodel.cn/api/paas/v4).
  * Chat and embeddings are translated even for OpenAI callers (see format.ts); CogView images share
- * OpenAI's shape and pass through.
+ * OpenAI's shape and pass through; rerank (文本重排序, https://docs.bigmodel.cn/api-reference) takes
+ * the Cohere / Jina request as is.
  */
 export const zhipuAdapter: ProviderAdapter = {
   kind: 'zhipu',
   label: 'Zhipu GLM',
   dialect: 'openai',
-  operations: ['chat', 'embedding', 'image'],
+  operations: ['chat', 'embedding', 'image', 'rerank'],
   needsSecret: true,
   format: zhipuFormat,
   translateAlways: ['chat', 'embedding'],
