@@ -177,9 +177,10 @@ export class CallPipeline {
           continue;
         }
         retryAfter.set(id, f.retryAfterSec);
-        health.report(id, gate, f.credentials ? 401 : f.status);
+        // A 401/403 that is not about the key (see `send`) is the provider answering the caller: a 4xx.
+        health.report(id, gate, f.credentials ? 401 : f.status === 401 || f.status === 403 ? 400 : f.status);
         if (gate?.probes.has(id) && (f.status >= 500 || f.status === 429 || f.status === 408)) skip.add(id);
-        if (f.credentials || f.status === 401 || f.status === 403) {
+        if (f.credentials) {
           // The provider refused the channel's own key: nothing will work until an admin fixes it,
           // but another channel may well serve the call.
           skip.add(id);
@@ -273,7 +274,10 @@ export class CallPipeline {
             answer = { ...answer, body: new BytesBody(bytes) };
           }
           if (!failure) return answer;
-          const refused = failure.credentials === true || failure.status === 401 || failure.status === 403;
+          // A 401/403 is a refused channel key unless the provider's classifier says otherwise: with
+          // `credentials: false`, or by calling it the caller's mistake (Stability answers 403 to
+          // prompts its moderation rejects: a 400 content_policy_violation for the caller).
+          const refused = failure.credentials ?? ((failure.status === 401 || failure.status === 403) && failure.error.kind !== 'invalid_request');
           // A cached token the provider no longer takes: fetch a new one and try once more.
           if (refused && provider.credentials && !refreshed) {
             refreshed = true;
