@@ -97,6 +97,7 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
     parallelToolCalls: tc?.disable_parallel_tool_use === true ? false : undefined,
     responseFormat: format?.type === 'json_schema' ? { type: 'json_schema', name: 'response', schema: obj(format.schema) ?? { type: 'object' } } : undefined,
     user: str(obj(body.metadata)?.user_id),
+    hideReasoning: obj(body.thinking)?.type === 'disabled' || undefined,
   };
 }
 
@@ -126,10 +127,21 @@ export function usageOut(u: Usage): Json {
   return { input_tokens: Math.max(0, u.promptTokens - u.cachedTokens), cache_creation_input_tokens: 0, cache_read_input_tokens: u.cachedTokens, output_tokens: u.completionTokens };
 }
 
+/**
+ * Another provider's reasoning (DeepSeek's `reasoning_content`, Gemini's thoughts) as a `thinking`
+ * block. Anthropic's shape requires a `signature` on it: Anthropic's encrypted proof that it wrote
+ * the thinking, which only Anthropic can make and which it checks when the block is sent back. The
+ * gateway cannot sign, so the field is an empty string, never a made-up value: a client can tell
+ * the block is unsigned. Thinking blocks sent back in later turns are dropped when the call is
+ * translated (DeepSeek's reasoning guide asks that earlier reasoning not be sent back).
+ */
+const UNSIGNED = '';
+
 function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
   if (res.kind !== 'chat') throw unsupported('The Anthropic dialect has no embeddings.');
   const c = res.choices[0];
   const content: Json[] = [];
+  if (c.reasoning && !hidesReasoning(ctx)) content.push({ type: 'thinking', thinking: c.reasoning, signature: UNSIGNED });
   if (c.text || !c.toolCalls.length) content.push({ type: 'text', text: c.text });
   for (const t of c.toolCalls) content.push({ type: 'tool_use', id: t.id, name: t.name, input: argumentsObject(t.arguments) });
   return {
@@ -153,7 +165,7 @@ function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
 class AnthropicEncoder implements StreamEncoder {
   private started = false;
   private block = -1;
-  private open: 'text' | 'tool' | null = null;
+  private open: 'text' | 'thinking' | 'tool' | null = null;
   private openTool = -1;
   private finish: { reason: FinishReason; stopSequence: string | null } | null = null;
 
@@ -163,9 +175,14 @@ class AnthropicEncoder implements StreamEncoder {
     if (ev.type === 'error') return this.start(usage) + anthropicStreamError(ev.status >= 500 ? 'api_error' : 'invalid_request_error', ev.message);
     if (ev.type === 'usage') return '';
     // Only the first choice exists in this dialect (the Anthropic ingress never asks for more).
-    if ((ev.type === 'text' || ev.type === 'tool_call' || ev.type === 'finish') && ev.choice !== 0) return '';
+    if ((ev.type === 'text' || ev.type === 'reasoning' || ev.type === 'tool_call' || ev.type === 'finish') && ev.choice !== 0) return '';
+    if (ev.type === 'reasoning' && hidesReasoning(this.ctx)) return '';
     let out = this.start(usage);
     switch (ev.type) {
+      case 'reasoning':
+        // No signature_delta follows: the block stays unsigned (see UNSIGNED).
+        if (this.open !== 'thinking') out += this.close() + this.openBlock('thinking', { type: 'thinking', thinking: '', signature: UNSIGNED });
+        return out + event('content_block_delta', { type: 'content_block_delta', index: this.block, delta: { type: 'thinking_delta', thinking: ev.text } });
       case 'text':
         if (this.open !== 'text') out += this.close() + this.openBlock('text', { type: 'text', text: '' });
         return out + event('content_block_delta', { type: 'content_block_delta', index: this.block, delta: { type: 'text_delta', text: ev.text } });
@@ -202,7 +219,7 @@ class AnthropicEncoder implements StreamEncoder {
     return event('message_start', { type: 'message_start', message });
   }
 
-  private openBlock(kind: 'text' | 'tool', block: Json): string {
+  private openBlock(kind: 'text' | 'thinking' | 'tool', block: Json): string {
     this.block++;
     this.open = kind;
     return event('content_block_start', { type: 'content_block_start', index: this.block, content_block: block });
@@ -214,6 +231,10 @@ class AnthropicEncoder implements StreamEncoder {
     this.openTool = -1;
     return event('content_block_stop', { type: 'content_block_stop', index: this.block });
   }
+}
+
+function hidesReasoning(ctx: EncodeContext): boolean {
+  return ctx.request.kind === 'chat' && ctx.request.hideReasoning === true;
 }
 
 function event(name: string, data: unknown): string {
@@ -318,10 +339,12 @@ function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse 
   const b = obj(body);
   if (!b || !Array.isArray(b.content)) throw badUpstream();
   let text = '';
+  let reasoning = '';
   const toolCalls: CanonicalToolCall[] = [];
   for (const raw of b.content) {
     const block = obj(raw) ?? {};
     if (block.type === 'text') text += str(block.text) ?? '';
+    else if (block.type === 'thinking') reasoning += str(block.thinking) ?? '';
     else if (block.type === 'tool_use') toolCalls.push({ id: str(block.id) ?? mintId('toolu_'), name: str(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
   }
   return {
@@ -329,7 +352,7 @@ function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse 
     id: str(b.id) ?? mintId('msg_'),
     model: str(b.model) ?? req.model,
     created: Math.floor(Date.now() / 1000),
-    choices: [{ index: 0, text, toolCalls, finish: finishIn(b.stop_reason), stopSequence: str(b.stop_sequence) ?? null }],
+    choices: [{ index: 0, text, toolCalls, finish: finishIn(b.stop_reason), stopSequence: str(b.stop_sequence) ?? null, ...(reasoning ? { reasoning } : {}) }],
     usage: usageIn(b.usage),
   };
 }
@@ -373,11 +396,13 @@ class AnthropicDecoder implements StreamDecoder {
           return [{ type: 'tool_call', choice: 0, index, id: str(block.id) ?? mintId('toolu_'), name: str(block.name) ?? '', args: '' }];
         }
         if (block.type === 'text' && typeof block.text === 'string' && block.text) return [{ type: 'text', choice: 0, text: block.text }];
+        if (block.type === 'thinking' && typeof block.thinking === 'string' && block.thinking) return [{ type: 'reasoning', choice: 0, text: block.thinking }];
         return [];
       }
       case 'content_block_delta': {
         const delta = obj(d.delta) ?? {};
         if (delta.type === 'text_delta' && typeof delta.text === 'string') return [{ type: 'text', choice: 0, text: delta.text }];
+        if (delta.type === 'thinking_delta' && typeof delta.thinking === 'string' && delta.thinking) return [{ type: 'reasoning', choice: 0, text: delta.thinking }];
         if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json) {
           const index = this.blockTool.get(num(d.index) ?? 0);
           return index === undefined ? [] : [{ type: 'tool_call', choice: 0, index, args: delta.partial_json }];

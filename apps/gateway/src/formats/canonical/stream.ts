@@ -53,7 +53,7 @@ export class TranslatingTap implements StreamTap {
     // After an error or the end nothing more may reach the caller.
     if (this.complete || this.inBandError) return '';
     if (ev.type === 'usage') this.reported = ev.usage;
-    else if (ev.type === 'text') this.produced += ev.text;
+    else if (ev.type === 'text' || ev.type === 'reasoning') this.produced += ev.text;
     else if (ev.type === 'tool_call') this.produced += (ev.name ?? '') + ev.args;
     else if (ev.type === 'error') this.inBandError = ev.message;
     else if (ev.type === 'end') this.complete = true;

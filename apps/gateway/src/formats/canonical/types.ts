@@ -58,6 +58,12 @@ export interface CanonicalChatRequest {
   user?: string;
   /** The caller used OpenAI's older `functions` / `function_call` shape and expects it back. */
   legacyFunctions?: boolean;
+  /**
+   * The caller explicitly turned the model's reasoning off in its own dialect (Anthropic
+   * `thinking: {type: "disabled"}`, Gemini `thinkingConfig.includeThoughts: false`): reasoning the
+   * provider shows anyway is left out of the answer (it is still metered).
+   */
+  hideReasoning?: boolean;
 }
 
 export interface CanonicalEmbeddingRequest {
@@ -80,6 +86,11 @@ export interface CanonicalChoice {
   finish: FinishReason;
   /** The stop string that ended the text, when the provider says which. */
   stopSequence?: string | null;
+  /**
+   * The model's visible reasoning, when it shows it (DeepSeek `reasoning_content`, Anthropic
+   * `thinking` blocks, Gemini `thought` parts). Rendered in each caller's own reasoning form.
+   */
+  reasoning?: string;
 }
 
 export interface CanonicalChatResponse {
@@ -107,6 +118,8 @@ export type CanonicalResponse = CanonicalChatResponse | CanonicalEmbeddingRespon
 export type CanonicalEvent =
   | { type: 'start'; id?: string; model?: string }
   | { type: 'text'; choice: number; text: string }
+  /** A piece of the model's visible reasoning; providers send it before the answer's text. */
+  | { type: 'reasoning'; choice: number; text: string }
   /** A tool call fragment: `id` and `name` come with the first fragment of call `index`. */
   | { type: 'tool_call'; choice: number; index: number; id?: string; name?: string; args: string }
   | { type: 'finish'; choice: number; finish: FinishReason; stopSequence?: string | null }

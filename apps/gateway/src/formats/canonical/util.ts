@@ -36,8 +36,11 @@ export function textOfParts(parts: CanonicalPart[]): string {
   return parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
 }
 
-export function usageFrom(prompt: number, completion: number, cached = 0): Usage {
-  return { promptTokens: prompt, completionTokens: completion, cachedTokens: cached, estimated: false };
+/** `reasoning`: the part of `completion` spent reasoning, when the provider reports it. */
+export function usageFrom(prompt: number, completion: number, cached = 0, reasoning?: number): Usage {
+  const u: Usage = { promptTokens: prompt, completionTokens: completion, cachedTokens: cached, estimated: false };
+  if (reasoning !== undefined) u.reasoningTokens = reasoning;
+  return u;
 }
 
 /** When the provider reported nothing, the gateway counts what it produced. */
@@ -83,6 +86,6 @@ export function base64ToVector(b64: string): number[] {
 }
 
 /** Text the model produced, for counting when no usage came back. */
-export function producedText(choices: { text: string; toolCalls: { name: string; arguments: string }[] }[]): string {
-  return choices.map((c) => c.text + c.toolCalls.map((t) => t.arguments).join('')).join('');
+export function producedText(choices: { text: string; reasoning?: string; toolCalls: { name: string; arguments: string }[] }[]): string {
+  return choices.map((c) => (c.reasoning ?? '') + c.text + c.toolCalls.map((t) => t.arguments).join('')).join('');
 }

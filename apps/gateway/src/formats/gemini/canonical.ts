@@ -122,6 +122,7 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
     tools,
     toolChoice,
     responseFormat: mime === 'application/json' ? (schema ? { type: 'json_schema', name: 'response', schema } : { type: 'json_object' }) : undefined,
+    hideReasoning: pick(obj(pick(gc, 'thinkingConfig', 'thinking_config')), 'includeThoughts', 'include_thoughts') === false || undefined,
   };
 }
 
@@ -141,9 +142,12 @@ function parseEmbeddingRequest(body: Json, model: string): CanonicalRequest {
 
 const FINISH_OUT: Record<FinishReason, string> = { stop: 'STOP', tool_calls: 'STOP', length: 'MAX_TOKENS', content_filter: 'SAFETY' };
 
+/** Gemini counts thinking apart from the answer (`thoughtsTokenCount`); the canonical completion includes it. */
 export function usageOut(u: Usage): Json {
-  const out: Json = { promptTokenCount: u.promptTokens, candidatesTokenCount: u.completionTokens, totalTokenCount: u.promptTokens + u.completionTokens };
+  const thoughts = Math.min(u.reasoningTokens ?? 0, u.completionTokens);
+  const out: Json = { promptTokenCount: u.promptTokens, candidatesTokenCount: u.completionTokens - thoughts, totalTokenCount: u.promptTokens + u.completionTokens };
   if (u.cachedTokens) out.cachedContentTokenCount = u.cachedTokens;
+  if (thoughts) out.thoughtsTokenCount = thoughts;
   return out;
 }
 
@@ -153,15 +157,17 @@ function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
     return single ? { embedding: { values: res.vectors[0] ?? [] } } : { embeddings: res.vectors.map((values) => ({ values })) };
   }
   return {
-    candidates: res.choices.map((c) => ({ content: { role: 'model', parts: partsOut(c) }, finishReason: FINISH_OUT[c.finish], index: c.index })),
+    candidates: res.choices.map((c) => ({ content: { role: 'model', parts: partsOut(hidesReasoning(ctx) ? { ...c, reasoning: undefined } : c) }, finishReason: FINISH_OUT[c.finish], index: c.index })),
     usageMetadata: usageOut(res.usage ?? usageFrom(0, 0)),
     modelVersion: ctx.model,
     responseId: res.id,
   };
 }
 
-function partsOut(c: Pick<CanonicalChoice, 'text' | 'toolCalls'>): Json[] {
+/** Reasoning (another provider's, e.g. DeepSeek's `reasoning_content`) leads as a `thought: true` part, as Gemini's thought summaries do. */
+function partsOut(c: Pick<CanonicalChoice, 'text' | 'toolCalls' | 'reasoning'>): Json[] {
   const parts: Json[] = [];
+  if (c.reasoning) parts.push({ text: c.reasoning, thought: true });
   if (c.text || !c.toolCalls.length) parts.push({ text: c.text });
   for (const t of c.toolCalls) parts.push({ functionCall: { id: t.id, name: t.name, args: argumentsObject(t.arguments) } });
   return parts;
@@ -183,6 +189,8 @@ class GeminiEncoder implements StreamEncoder {
     switch (ev.type) {
       case 'text':
         return this.chunk([{ content: { role: 'model', parts: [{ text: ev.text }] }, index: ev.choice }]);
+      case 'reasoning':
+        return hidesReasoning(this.ctx) ? '' : this.chunk([{ content: { role: 'model', parts: [{ text: ev.text, thought: true }] }, index: ev.choice }]);
       case 'tool_call': {
         const byIndex = this.calls.get(ev.choice) ?? new Map<number, CanonicalToolCall>();
         this.calls.set(ev.choice, byIndex);
@@ -219,6 +227,10 @@ class GeminiEncoder implements StreamEncoder {
   private chunk(candidates: Json[]): string {
     return `data: ${JSON.stringify({ candidates, modelVersion: this.ctx.model, responseId: this.id })}\n\n`;
   }
+}
+
+function hidesReasoning(ctx: EncodeContext): boolean {
+  return ctx.request.kind === 'chat' && ctx.request.hideReasoning === true;
 }
 
 // ---- provider side: canonical → Gemini request ----
@@ -313,7 +325,8 @@ export function finishIn(raw: unknown, hasCalls: boolean): FinishReason {
 export function usageIn(u: unknown): Usage | null {
   const o = obj(u);
   if (!o || typeof o.promptTokenCount !== 'number') return null;
-  return usageFrom(o.promptTokenCount + (num(o.toolUsePromptTokenCount) ?? 0), (num(o.candidatesTokenCount) ?? 0) + (num(o.thoughtsTokenCount) ?? 0), num(o.cachedContentTokenCount) ?? 0);
+  const thoughts = num(o.thoughtsTokenCount);
+  return usageFrom(o.promptTokenCount + (num(o.toolUsePromptTokenCount) ?? 0), (num(o.candidatesTokenCount) ?? 0) + (thoughts ?? 0), num(o.cachedContentTokenCount) ?? 0, thoughts);
 }
 
 function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse {
@@ -328,13 +341,15 @@ function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse 
   const choices: CanonicalChoice[] = candidates.map((raw, i) => {
     const c = obj(raw) ?? {};
     let text = '';
+    let reasoning = '';
     const toolCalls: CanonicalToolCall[] = [];
     for (const p of partsOf(c.content)) {
       const fc = obj(p.functionCall);
       if (fc) toolCalls.push({ id: str(fc.id) ?? mintId('call_'), name: str(fc.name) ?? '', arguments: JSON.stringify(fc.args ?? {}) });
-      else if (typeof p.text === 'string' && p.thought !== true) text += p.text;
+      else if (typeof p.text === 'string' && p.thought === true) reasoning += p.text;
+      else if (typeof p.text === 'string') text += p.text;
     }
-    return { index: num(c.index) ?? i, text, toolCalls, finish: finishIn(c.finishReason, toolCalls.length > 0) };
+    return { index: num(c.index) ?? i, text, toolCalls, finish: finishIn(c.finishReason, toolCalls.length > 0), ...(reasoning ? { reasoning } : {}) };
   });
   // A blocked prompt comes back without candidates: an empty, filtered answer.
   if (!choices.length) {
@@ -376,7 +391,7 @@ class GeminiDecoder implements StreamDecoder {
           const index = this.callCount.get(choice) ?? 0;
           this.callCount.set(choice, index + 1);
           out.push({ type: 'tool_call', choice, index, id: str(fc.id) ?? mintId('call_'), name: str(fc.name) ?? '', args: JSON.stringify(fc.args ?? {}) });
-        } else if (typeof p.text === 'string' && p.text && p.thought !== true) out.push({ type: 'text', choice, text: p.text });
+        } else if (typeof p.text === 'string' && p.text) out.push({ type: p.thought === true ? 'reasoning' : 'text', choice, text: p.text });
       }
       if (c.finishReason) {
         this.finished = true;

@@ -174,8 +174,14 @@ function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
   };
 }
 
+/**
+ * Reasoning goes out as `reasoning_content` beside `content`: not in OpenAI's own schema, but the
+ * form DeepSeek defined (api-docs.deepseek.com, reasoning model guide) and many OpenAI-dialect
+ * clients read.
+ */
 function assistantMessage(c: CanonicalChoice, legacy: boolean): Json {
   const m: Json = { role: 'assistant', content: c.text === '' && c.toolCalls.length ? null : c.text, refusal: null };
+  if (c.reasoning) m.reasoning_content = c.reasoning;
   if (c.toolCalls.length) {
     if (legacy) m.function_call = { name: c.toolCalls[0].name, arguments: c.toolCalls[0].arguments };
     else m.tool_calls = c.toolCalls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } }));
@@ -188,12 +194,14 @@ function finishOut(f: FinishReason, legacy: boolean): string {
 }
 
 export function usageOut(u: Usage): Json {
-  return {
+  const out: Json = {
     prompt_tokens: u.promptTokens,
     completion_tokens: u.completionTokens,
     total_tokens: u.promptTokens + u.completionTokens,
     prompt_tokens_details: { cached_tokens: u.cachedTokens },
   };
+  if (u.reasoningTokens !== undefined) out.completion_tokens_details = { reasoning_tokens: u.reasoningTokens };
+  return out;
 }
 
 /** Canonical events → `chat.completion.chunk` events; `[DONE]` only after the provider's proper end. */
@@ -213,6 +221,8 @@ class OpenAIEncoder implements StreamEncoder {
         return this.open(0);
       case 'text':
         return this.open(ev.choice) + this.chunk(ev.choice, { content: ev.text });
+      case 'reasoning':
+        return this.open(ev.choice) + this.chunk(ev.choice, { reasoning_content: ev.text });
       case 'tool_call': {
         let delta: Json;
         if (this.legacy) delta = { function_call: ev.name !== undefined ? { name: ev.name, arguments: ev.args } : { arguments: ev.args } };
@@ -317,10 +327,16 @@ export function finishIn(raw: unknown): FinishReason | 'error' {
   }
 }
 
+/**
+ * OpenAI's usage, with the cache hit also read from DeepSeek's `prompt_cache_hit_tokens` (its
+ * older field, api-docs.deepseek.com guides/kv_cache) and the reasoning part of the completion
+ * from `completion_tokens_details.reasoning_tokens` (OpenAI's o-series, DeepSeek's reasoner).
+ */
 export function usageIn(u: unknown): Usage | null {
   const o = obj(u);
   if (!o || typeof o.prompt_tokens !== 'number') return null;
-  return usageFrom(o.prompt_tokens, num(o.completion_tokens) ?? 0, num(obj(o.prompt_tokens_details)?.cached_tokens) ?? 0);
+  const cached = num(obj(o.prompt_tokens_details)?.cached_tokens) ?? num(o.prompt_cache_hit_tokens) ?? 0;
+  return usageFrom(o.prompt_tokens, num(o.completion_tokens) ?? 0, cached, num(obj(o.completion_tokens_details)?.reasoning_tokens));
 }
 
 function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse {
@@ -347,7 +363,10 @@ function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse 
     });
     const fc = obj(m.function_call);
     if (fc) toolCalls.push({ id: mintId('call_'), name: str(fc.name) ?? '', arguments: str(fc.arguments) ?? '' });
-    return { index: num(c.index) ?? i, text: partsText(m.content), toolCalls, finish: toolCalls.length && finish === 'stop' ? 'tool_calls' : finish };
+    const choice: CanonicalChoice = { index: num(c.index) ?? i, text: partsText(m.content), toolCalls, finish: toolCalls.length && finish === 'stop' ? 'tool_calls' : finish };
+    const reasoning = str(m.reasoning_content);
+    if (reasoning) choice.reasoning = reasoning;
+    return choice;
   });
   if (!choices.length) throw badUpstream();
   return { kind: 'chat', id: str(b.id) || mintId(''), model: str(b.model) ?? req.model, created: num(b.created) ?? Math.floor(Date.now() / 1000), choices, usage: usageIn(b.usage) };
@@ -385,6 +404,7 @@ class OpenAIDecoder implements StreamDecoder {
       const c = obj(raw) ?? {};
       const choice = num(c.index) ?? 0;
       const d = obj(c.delta) ?? {};
+      if (typeof d.reasoning_content === 'string' && d.reasoning_content) out.push({ type: 'reasoning', choice, text: d.reasoning_content });
       if (typeof d.content === 'string' && d.content) out.push({ type: 'text', choice, text: d.content });
       for (const t of arr(d.tool_calls)) {
         const tc = obj(t) ?? {};

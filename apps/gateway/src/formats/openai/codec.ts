@@ -12,6 +12,10 @@ interface OpenAIUsage {
   completion_tokens?: number;
   total_tokens?: number;
   prompt_tokens_details?: { cached_tokens?: number } | null;
+  /** DeepSeek's context-cache hit (api-docs.deepseek.com guides/kv_cache), when `prompt_tokens_details` is absent. */
+  prompt_cache_hit_tokens?: number;
+  /** Reasoning tokens, part of `completion_tokens` (OpenAI o-series, DeepSeek reasoner). */
+  completion_tokens_details?: { reasoning_tokens?: number } | null;
 }
 
 export const openaiCodec: DialectCodec = {
@@ -25,12 +29,15 @@ export const openaiCodec: DialectCodec = {
 };
 
 export function normaliseUsage(u: OpenAIUsage): Usage {
-  return {
+  const usage: Usage = {
     promptTokens: u.prompt_tokens ?? 0,
     completionTokens: u.completion_tokens ?? 0,
-    cachedTokens: u.prompt_tokens_details?.cached_tokens ?? 0,
+    cachedTokens: u.prompt_tokens_details?.cached_tokens ?? u.prompt_cache_hit_tokens ?? 0,
     estimated: false,
   };
+  const reasoning = u.completion_tokens_details?.reasoning_tokens;
+  if (typeof reasoning === 'number') usage.reasoningTokens = reasoning;
+  return usage;
 }
 
 function usageFromBody(operation: Operation, body: unknown, promptEstimate: number): Usage {
@@ -42,11 +49,13 @@ function usageFromBody(operation: Operation, body: unknown, promptEstimate: numb
 }
 
 function choiceText(choice: unknown, operation: Operation): string {
-  const c = choice as { text?: string; message?: { content?: unknown; tool_calls?: { function?: { arguments?: string } }[] }; delta?: { content?: unknown; tool_calls?: { function?: { arguments?: string } }[] } };
+  type Message = { content?: unknown; reasoning_content?: unknown; tool_calls?: { function?: { arguments?: string } }[] };
+  const c = choice as { text?: string; message?: Message; delta?: Message };
   if (operation === 'completion') return c?.text ?? '';
   const m = c?.message ?? c?.delta;
   const args = (m?.tool_calls ?? []).map((t) => t.function?.arguments ?? '').join('');
-  return textOf(m?.content) + args;
+  // Reasoning (DeepSeek's `reasoning_content`) is output too, counted when no usage came back.
+  return (typeof m?.reasoning_content === 'string' ? m.reasoning_content : '') + textOf(m?.content) + args;
 }
 
 function estimatePrompt(operation: Operation, body: Record<string, unknown>): number {
