@@ -11,9 +11,10 @@ import { stabilityAdapter } from './stability/index.js';
 import { deepseekAdapter } from './deepseek/index.js';
 import { cohereProvider } from './cohere/index.js';
 import { jinaProvider } from './jina/index.js';
+import { ernieAdapter } from './ernie/index.js';
 
 /** Every provider, for every operation. Adding one: a folder beside this file and one line here. */
-const PROVIDERS: Provider[] = [openaiAdapter, openaiCompatibleAdapter, azureAdapter, anthropicAdapter, geminiAdapter, zhipuAdapter, chatglmAdapter, sdWebuiAdapter, stabilityAdapter, deepseekAdapter, cohereProvider, jinaProvider];
+const PROVIDERS: Provider[] = [openaiAdapter, openaiCompatibleAdapter, azureAdapter, anthropicAdapter, geminiAdapter, zhipuAdapter, chatglmAdapter, sdWebuiAdapter, stabilityAdapter, deepseekAdapter, cohereProvider, jinaProvider, ernieAdapter];
 
 const BY_KIND = new Map(PROVIDERS.map((a) => [a.kind, a]));
 

@@ -4,6 +4,7 @@ import { ZERO_USAGE } from '../core/calls.js';
 import { Cancellation, type CancelSignal } from '../core/cancel.js';
 import { asGatewayError, GatewayError } from '../core/errors.js';
 import type { Credentials, ProviderFetch, UpstreamFailure, UpstreamRequest } from '../providers/types.js';
+import { ExchangeFailure } from '../providers/common/failure.js';
 import { AttemptFailure, baseLog, finish, applyUsage, type BufferedReply, type CallRequest } from './call.js';
 import type { Admitted } from './health/circuit.js';
 import type { ChannelGate } from './health/gate.js';
@@ -241,6 +242,8 @@ export class CallPipeline {
               creds = await provider.credentials(route.channel, { fetch, signal: callSignal, refresh: refreshed });
             } catch (err) {
               if (err instanceof AttemptFailure) throw err;
+              // The provider answered the token exchange with a refusal: read like a refused call.
+              if (err instanceof ExchangeFailure) throw new AttemptFailure(err.failure.error, err.failure.status, err.failure.retryable, err.failure.credentials === true);
               const e = asGatewayError(err);
               throw new AttemptFailure(e, null, e.kind !== 'invalid_request');
             }

@@ -98,3 +98,15 @@ export function retryAfterSeconds(headers: Record<string, string | string[] | un
   const at = Date.parse(ra);
   return Number.isFinite(at) ? Math.max(0, (at - Date.now()) / 1000) : undefined;
 }
+
+/**
+ * A provider's refusal met before the call itself, in a token exchange: thrown by a provider's
+ * `credentials`, and read by the pipeline as it reads a refused answer (rejected keys rest the
+ * channel and the call moves on to another; a 5xx or 429 is retried as usual). A GatewayError, so
+ * anything else that calls `credentials` (the channel test) shows its message as is.
+ */
+export class ExchangeFailure extends GatewayError {
+  constructor(readonly failure: UpstreamFailure & { status: number }) {
+    super(failure.error.kind, failure.error.message, { status: failure.error.status, code: failure.error.code, retryAfter: failure.error.retryAfter });
+  }
+}
