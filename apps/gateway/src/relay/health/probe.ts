@@ -40,6 +40,9 @@ export async function probeChannel(channel: Channel, upstream: UpstreamClient, m
     const text = await res.body.text();
     const latencyMs = Math.round(performance.now() - started);
     if (res.status >= 400) return { ok: false, latencyMs, status: res.status, model: name, message: adapter.classifyError(res.status, text, res.headers).error.message };
+    // Providers that report failures inside a 200 (Baidu's error_code) fail the test as a relayed call would.
+    const inAnswer = adapter.failureInAnswer?.(text) ?? null;
+    if (inAnswer) return { ok: false, latencyMs, status: inAnswer.status, model: name, message: inAnswer.error.message };
     return { ok: true, latencyMs, status: res.status, model: name, message: 'OK' };
   } catch (err) {
     return { ok: false, latencyMs: Math.round(performance.now() - started), status: null, model: name, message: asGatewayError(err).message };
