@@ -27,7 +27,7 @@ export function upstreamFailure(f: FailureFacts): UpstreamFailure {
   const message = kind === 'upstream' && (f.credentials || f.status === 401 || f.status === 403) ? `The provider refused the channel's credentials (${f.status}): ${f.message}` : f.message;
   const retryAfter = f.headers ? retryAfterSeconds(f.headers) : undefined;
   const error = new GatewayError(kind, message, { status: statusFor(kind, f.status), code: f.code, retryAfter: kind === 'rate_limit' || kind === 'overloaded' ? retryAfter : undefined });
-  return { error, retryable: !f.credentials && RETRYABLE.has(f.status) };
+  return { error, retryable: !f.credentials && RETRYABLE.has(f.status), ...(f.credentials ? { credentials: true } : {}) };
 }
 
 function kindFor(status: number): ErrorKind {
