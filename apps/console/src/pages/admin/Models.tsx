@@ -66,7 +66,7 @@ export default function Models() {
               loading={prices.loading}
               dataSource={rows}
               scroll={{ x: 980 }}
-              pagination={{ pageSize: 50, hideOnSinglePage: true }}
+              pagination={{ defaultPageSize: 100, hideOnSinglePage: true }}
               locale={{ emptyText: <EmptyHint text={t('models.empty')} /> }}
               columns={[
                 { title: t('common.model'), dataIndex: 'model' },
