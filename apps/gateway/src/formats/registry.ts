@@ -9,6 +9,7 @@ import { geminiCodec } from './gemini/codec.js';
 import { geminiFormat } from './gemini/canonical.js';
 import { registerGeminiRoutes } from './gemini/routes.js';
 import type { FormatHost } from './host.js';
+import { registerAudioRoutes } from './openai/audio.js';
 import { openaiCodec } from './openai/codec.js';
 import { openaiFormat } from './openai/canonical.js';
 import { registerImageRoutes } from './openai/images/routes.js';
@@ -42,6 +43,7 @@ export const FORMATS: readonly Format[] = [
     register(app, host) {
       registerOpenAIRoutes(app, host);
       registerImageRoutes(app, host);
+      registerAudioRoutes(app, host);
     },
   },
   { id: 'anthropic', renderError: anthropicCodec.renderError, codec: anthropicCodec, wire: anthropicFormat, keyed: true, register: registerAnthropicRoutes },

@@ -1,11 +1,21 @@
 import { openaiStyleBackend } from '../openai/images.js';
+import { openaiRequestBody } from '../openai/index.js';
 import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Operation } from '../../core/calls.js';
 import type { Provider as ProviderAdapter, UpstreamCall, UpstreamRequest } from '../types.js';
 import { classifyOpenAIShapedError, trimSlash } from '../common/failure.js';
 
-const PATHS: Partial<Record<Operation, string>> = { chat: '/chat/completions', completion: '/completions', embedding: '/embeddings', image: '/images/generations' };
+const PATHS: Partial<Record<Operation, string>> = {
+  chat: '/chat/completions',
+  completion: '/completions',
+  embedding: '/embeddings',
+  image: '/images/generations',
+  // https://learn.microsoft.com/azure/ai-services/openai/reference (audio operations)
+  speech: '/audio/speech',
+  transcription: '/audio/transcriptions',
+  translation: '/audio/translations',
+};
 
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
 
@@ -33,7 +43,7 @@ export const azureAdapter: ProviderAdapter = {
   kind: 'azure',
   label: 'Azure OpenAI',
   dialect: 'openai',
-  operations: ['chat', 'completion', 'embedding', 'image'],
+  operations: ['chat', 'completion', 'embedding', 'image', 'speech', 'transcription', 'translation'],
   needsSecret: true,
   buildRequest: buildAzureRequest,
   // Azure's bodies are OpenAI's envelope (sometimes with numeric-string codes), so OpenAI's reading applies.
@@ -56,7 +66,8 @@ function buildAzureRequest(call: UpstreamCall, channel: Channel): UpstreamReques
     s.api === 'v1'
       ? `${base}/openai/v1${path}`
       : `${base}/openai/deployments/${encodeURIComponent(call.model)}${path}?api-version=${encodeURIComponent(s.apiVersion)}`;
-  return { method: 'POST', url, headers: { 'content-type': 'application/json', ...authHeaders(channel) }, body: JSON.stringify(call.body) };
+  const { contentType, body } = openaiRequestBody(call);
+  return { method: 'POST', url, headers: { 'content-type': contentType, ...authHeaders(channel) }, body };
 }
 
 function authHeaders(channel: Channel): Record<string, string> {

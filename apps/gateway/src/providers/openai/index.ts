@@ -1,6 +1,7 @@
 import { openaiStyleBackend } from './images.js';
 import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError } from '../../core/errors.js';
+import { encodeMultipart, type FormValue } from '../../media/multipart.js';
 import { parseJson, upstreamFailure } from '../common/failure.js';
 import type { Operation } from '../../core/calls.js';
 import type { Provider as ProviderAdapter, UpstreamCall, UpstreamFailure, UpstreamRequest } from '../types.js';
@@ -10,6 +11,9 @@ const PATHS: Record<string, string> = {
   completion: '/completions',
   embedding: '/embeddings',
   image: '/images/generations',
+  speech: '/audio/speech',
+  transcription: '/audio/transcriptions',
+  translation: '/audio/translations',
 };
 
 /** OpenAI itself. `baseUrl` includes the version segment, as the SDK's does: https://api.openai.com/v1. */
@@ -17,7 +21,7 @@ export const openaiAdapter: ProviderAdapter = {
   kind: 'openai',
   label: 'OpenAI',
   dialect: 'openai',
-  operations: ['chat', 'completion', 'embedding', 'image'] satisfies Operation[],
+  operations: ['chat', 'completion', 'embedding', 'image', 'speech', 'transcription', 'translation'] satisfies Operation[],
   needsSecret: true,
   buildRequest: (call, channel) => buildOpenAIRequest(call, channel),
   classifyError: classifyOpenAIError,
@@ -29,12 +33,14 @@ export const openaiAdapter: ProviderAdapter = {
 export function buildOpenAIRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {
   const path = PATHS[call.operation];
   if (!path) throw new GatewayError('invalid_request', `This channel cannot serve ${call.operation} requests.`, { code: 'unsupported_operation' });
-  return {
-    method: 'POST',
-    url: channel.baseUrl + path,
-    headers: { 'content-type': 'application/json', ...authHeaders(channel) },
-    body: JSON.stringify(call.body),
-  };
+  const { contentType, body } = openaiRequestBody(call);
+  return { method: 'POST', url: channel.baseUrl + path, headers: { 'content-type': contentType, ...authHeaders(channel) }, body };
+}
+
+/** The body of an OpenAI-shaped request: JSON, or multipart/form-data (with its boundary) for a call carrying a form (audio uploads). */
+export function openaiRequestBody(call: UpstreamCall): { contentType: string; body: string | Buffer } {
+  if (!call.form) return { contentType: 'application/json', body: JSON.stringify(call.body) };
+  return encodeMultipart(call.form.map((p): [string, FormValue] => [p.name, 'value' in p ? p.value : { filename: p.filename, contentType: p.contentType, data: p.data }]));
 }
 
 export function authHeaders(channel: Channel): Record<string, string> {
