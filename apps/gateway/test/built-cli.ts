@@ -44,11 +44,12 @@ export function staleBuild(): string | null {
   return null;
 }
 
-let checked: string | null | undefined;
+// Checked once per test file: a source edited while the file runs does not fail it halfway.
+let checked: { stale: string | null } | undefined;
 
 /** The path of bin/apigpt.js; throws, saying what to run, when the dist it loads is stale. */
 export function apigptBin(): string {
-  checked ??= staleBuild();
-  if (checked) throw new Error(`bin/apigpt.js would run an old build: ${checked}. Run \`${BUILD_COMMAND}\` (npm test builds first).`);
+  checked ??= { stale: staleBuild() };
+  if (checked.stale) throw new Error(`bin/apigpt.js would run an old build: ${checked.stale}. Run \`${BUILD_COMMAND}\` (npm test builds first).`);
   return BIN;
 }

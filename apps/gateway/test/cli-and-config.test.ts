@@ -14,8 +14,9 @@ const run = promisify(execFile);
 
 /** Runs the real `apigpt` binary (the built dist, checked to be current) with an environment of our choosing. */
 async function apigpt(args: string[], env: Record<string, string> = {}) {
+  const bin = apigptBin(); // outside the try: a stale build fails the test with its own message
   try {
-    const r = await run(process.execPath, [apigptBin(), ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 });
+    const r = await run(process.execPath, [bin, ...args], { env: { PATH: process.env.PATH, ...env }, timeout: 30_000 });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code?: number; stdout?: string; stderr?: string };

@@ -11,11 +11,13 @@ import { chat, setPrice } from './helpers.js';
 import { apigptBin } from '../built-cli.js';
 
 const run = promisify(execFile);
-// The built CLI (apigptBin() stops with what to run when dist is older than src), run as a user would.
 
+// The built CLI, run as a user would; apigptBin() (outside the try) fails the test with what to run
+// when dist is older than src.
 async function cli(dataDir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const bin = apigptBin();
   try {
-    const r = await run(process.execPath, [apigptBin(), ...args, '--data', dataDir], { env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', APIGPT_CONFIG: '' } });
+    const r = await run(process.execPath, [bin, ...args, '--data', dataDir], { env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', APIGPT_CONFIG: '' } });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

@@ -144,7 +144,8 @@ describe('circuit breaker and health', () => {
   it('a channel that keeps failing opens its circuit, gets no traffic, and is let back by a passing probe', async () => {
     const [a, b] = await sims(2);
     a.setDefaults({ fault: { kind: 'status', status: 500 } });
-    const { t, client } = await gateway([channel(a, 'a', { priority: 10 }), channel(b, 'b')], { circuitFailures: 3, circuitCooldownMs: 600 });
+    // The cool-down must outlast the 10 calls and the health read below, even on a busy machine.
+    const { t, client } = await gateway([channel(a, 'a', { priority: 10 }), channel(b, 'b')], { circuitFailures: 3, circuitCooldownMs: 3000 });
     for (let i = 0; i < 3; i++) await chat(client); // each fails over to b
     expect(served(a)).toBe(3);
     for (let i = 0; i < 10; i++) await chat(client);
@@ -153,7 +154,7 @@ describe('circuit breaker and health', () => {
     expect(health.body.items.find((c) => c.name === 'a')!.state).toBe('open');
 
     a.setDefaults({ fault: null });
-    await cooledDown(t, 'a'); // 600 ms
+    await cooledDown(t, 'a'); // 3 s after it opened
     await chat(client); // the one probe
     expect(served(a)).toBe(4);
     const after = await t.api<{ items: { name: string; state: string }[] }>('GET', '/api/admin/channels/health', undefined, { token: t.rootToken });
