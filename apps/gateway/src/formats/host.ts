@@ -46,6 +46,11 @@ export interface ForwardSpec {
   body?: Record<string, unknown>;
   /** Multipart form (transcription, translation). */
   form?: import('../core/calls.js').FormPart[];
+  /**
+   * Output tokens the call may produce, for the reservation: null when the model's maximum applies
+   * (token-priced speech and transcription models), 0 (the default) when the answer has none.
+   */
+  maxOutputTokens?: number | null;
   /** Units known before the call (characters of speech, seconds of audio, documents to rerank). */
   units: import('../core/calls.js').Usage;
   /** Stream the answer's bytes to the caller as they come (speech audio). */

@@ -116,7 +116,7 @@ function speechSpec(b: SpeechRequest) {
     characters: chars,
     estimated: true,
   };
-  return { kind: 'forward' as const, dialect: 'openai', operation: 'speech' as const, endpoint: '/v1/audio/speech', model: b.model, body: b as Record<string, unknown>, units, streamBytes: true };
+  return { kind: 'forward' as const, dialect: 'openai', operation: 'speech' as const, endpoint: '/v1/audio/speech', model: b.model, body: b as Record<string, unknown>, units, maxOutputTokens: null, streamBytes: true };
 }
 
 const tooLong = (param: string, length: number) =>
@@ -154,7 +154,7 @@ async function transcriptionSpec(request: FastifyRequest, endpoint: string, oper
     for (const v of Array.isArray(value) ? value : [value]) parts.push({ name, value: v });
   }
   parts.push({ name: 'file', filename: file.filename || `audio.${probe.format}`, contentType: file.contentType, data: file.data });
-  return { kind: 'forward' as const, dialect: 'openai', operation, endpoint, model, form: parts, units, readUsage: (body: Buffer, contentType: string | undefined) => transcriptionUsage(body, contentType, units) };
+  return { kind: 'forward' as const, dialect: 'openai', operation, endpoint, model, form: parts, units, maxOutputTokens: null, readUsage: (body: Buffer, contentType: string | undefined) => transcriptionUsage(body, contentType, units) };
 }
 
 interface ReportedUsage {

@@ -1,5 +1,5 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { drained } from './drain.js';
 import type { Usage } from '../../core/calls.js';
 import { GatewayError } from '../../core/errors.js';
 import type { ForwardSpec } from '../../formats/host.js';
@@ -21,7 +21,7 @@ export class ForwardExchange implements Exchange {
   ) {}
 
   async plan(routesFor: (model: string) => Promise<Route[]>): Promise<Plan> {
-    return { routes: await routesFor(this.spec.model), quote: { units: this.spec.units, maxOutputTokens: 0, choices: 1 } };
+    return { routes: await routesFor(this.spec.model), quote: { units: this.spec.units, maxOutputTokens: this.spec.maxOutputTokens === undefined ? 0 : this.spec.maxOutputTokens, choices: 1 } };
   }
 
   async attempt(route: Route, at: Attempt): Promise<Answered> {
@@ -48,7 +48,7 @@ export class ForwardExchange implements Exchange {
     try {
       for await (const chunk of upstream.body) {
         if (at.log.ttft_ms === null) at.log.ttft_ms = Math.round(performance.now() - at.started);
-        if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        if (!res.write(chunk)) await drained(res);
         if (res.destroyed) break;
       }
     } catch {

@@ -1,5 +1,5 @@
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
+import { drained } from './drain.js';
 import type { Dialect, Quote, Usage } from '../../core/calls.js';
 import { GatewayError } from '../../core/errors.js';
 import { translate, type Translation } from '../../formats/canonical/translator.js';
@@ -138,7 +138,7 @@ export class TextExchange implements Exchange {
         if (!out) continue;
         if (log.ttft_ms === null) log.ttft_ms = Math.round(performance.now() - started);
         sent?.push(out);
-        if (!res.write(out)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        if (!res.write(out)) await drained(res);
         if (res.destroyed) break;
       }
       const rest = tap.end() + decoder.decode();
@@ -183,7 +183,7 @@ export class TextExchange implements Exchange {
     if (cached.kind === 'sse' && this.req.stream) {
       res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': log.id, [CACHE_HEADER]: 'hit' });
       log.ttft_ms = Math.round(performance.now() - started);
-      for (const event of sseEvents(cached.body)) if (!res.write(event)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      for (const event of sseEvents(cached.body)) if (!res.write(event)) await drained(res);
       res.end();
       return { streamed: { status: 200 }, usage: billed, logged: cached.usage, healthy: true };
     }
