@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Agent } from 'undici';
 import { openStorage } from '../../src/services.js';
 import { startTestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
@@ -8,9 +9,12 @@ describe('graceful shutdown', () => {
   it('lets a running stream finish, refuses new calls, and writes its log row', async () => {
     const t = await startTestGateway({ config: { shutdownGraceMs: 10_000 } });
     const { key } = await t.newUserWithKey();
+    // Each call on a connection of its own: a kept-alive socket from an earlier call, closed by the
+    // server as it stops, would fail the late call with a socket error instead of the refusal.
     const call = (content: string) =>
       fetch(`${t.url}/v1/chat/completions`, {
         method: 'POST',
+        dispatcher: new Agent({ pipelining: 0 }),
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'close' },
         body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content }] }),
       });
