@@ -1,22 +1,13 @@
-import type { KeyContext } from '../apps/keys.js';
+import type { CallRequest } from './call.js';
 import type { RequestLogRow, RequestLogWriter } from './request-log.js';
-import type { Dialect, Operation, Quote, Usage } from '../core/calls.js';
+import type { Quote, Usage } from '../core/calls.js';
 
 /**
- * What billing and limits may know of a call before it goes upstream: who calls, what, from where,
- * and the operation's own quote of its units. Never the request body: a new endpoint states its
- * units and needs no billing change.
+ * What billing and limits may know of a call before it goes upstream: who calls, what, from where
+ * (the call's request), and the operation's own quote of its units. Never the request body: a new
+ * endpoint states its units and needs no billing change.
  */
-export interface CallInfo {
-  key: KeyContext;
-  dialect: Dialect;
-  operation: Operation;
-  endpoint: string;
-  model: string;
-  stream: boolean;
-  clientIp: string | null;
-  /** The browser's Origin header, for keys limited to some web pages. */
-  origin?: string | null;
+export interface CallInfo extends Omit<CallRequest, 'logDialect'> {
   quote: Quote;
 }
 
