@@ -17,7 +17,7 @@ const ALLOWED = {
   relay: ['core', 'formats', 'providers', 'channels', 'apps', 'batch', 'state', 'media', 'storage'],
   api: ['core', 'config', 'storage', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'services.ts'],
   http: ['core', 'config', 'storage', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'media', 'api', 'services.ts'],
-  cli: ['core', 'config', 'storage', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'services.ts', 'gateway.ts'],
+  cli: ['core', 'config', 'storage', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'api', 'services.ts', 'gateway.ts'],
 };
 const esc = (s) => s.replace(/\./g, '\\.');
 
