@@ -3,6 +3,18 @@ import { Type, type TSchema } from '@sinclair/typebox';
 /** Billing shapes of the management API. Money is in P (decimal), converted from micro-points. */
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
+/**
+ * Largest amount (P) a balance, grant, code, limit or setting may name: 10^9 P is 10^15 µP, well
+ * inside what integers hold exactly (2^53), with room for balances to add up.
+ */
+export const MAX_POINTS = 1_000_000_000;
+/** Largest unit price (P per 1K tokens, per image, ...): a long call's cost must still fit. */
+export const MAX_PRICE = 1_000_000;
+/** Largest request or token count a rate limit may name, and the largest output a price may reserve. */
+export const MAX_COUNT = 1_000_000_000;
+const Points = (o: { description?: string } = {}) => Type.Number({ minimum: 0, maximum: MAX_POINTS, ...o });
+const UnitPrice = (o: { description?: string } = {}) => Type.Number({ minimum: 0, maximum: MAX_PRICE, ...o });
+
 export const Notice = Type.Object({ id: Type.String(), kind: Type.String(), message: Type.String(), created_at: Type.Number() });
 
 export const Account = Type.Object({
@@ -39,7 +51,7 @@ export const UsageReport = Type.Object({
   models: Type.Array(Type.Object({ model: Type.String(), requests: Type.Integer(), cost: Type.Number() })),
 });
 
-export const LowBalanceBody = Type.Object({ threshold: Nullable(Type.Number({ minimum: 0 })) }, { additionalProperties: false });
+export const LowBalanceBody = Type.Object({ threshold: Nullable(Points()) }, { additionalProperties: false });
 
 export const PriceItem = Type.Object({
   model: Type.String(),
@@ -54,14 +66,14 @@ export const PriceItem = Type.Object({
 });
 export const PriceBody = Type.Object(
   {
-    input: Type.Number({ minimum: 0 }),
-    output: Type.Number({ minimum: 0 }),
-    cachedInput: Type.Optional(Type.Number({ minimum: 0 })),
-    perImage: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
-    perKChars: Type.Optional(Nullable(Type.Number({ minimum: 0, description: 'P per 1,000 characters; omitted: unchanged, null: none' }))),
-    perSecond: Type.Optional(Nullable(Type.Number({ minimum: 0, description: 'P per second of audio; omitted: unchanged, null: none' }))),
-    perKSearches: Type.Optional(Nullable(Type.Number({ minimum: 0, description: 'P per 1,000 rerank searches; omitted: unchanged, null: none' }))),
-    maxOutput: Type.Optional(Type.Integer({ minimum: 0 })),
+    input: UnitPrice(),
+    output: UnitPrice(),
+    cachedInput: Type.Optional(UnitPrice()),
+    perImage: Type.Optional(Nullable(UnitPrice())),
+    perKChars: Type.Optional(Nullable(UnitPrice({ description: 'P per 1,000 characters; omitted: unchanged, null: none' }))),
+    perSecond: Type.Optional(Nullable(UnitPrice({ description: 'P per second of audio; omitted: unchanged, null: none' }))),
+    perKSearches: Type.Optional(Nullable(UnitPrice({ description: 'P per 1,000 rerank searches; omitted: unchanged, null: none' }))),
+    maxOutput: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_COUNT })),
   },
   { additionalProperties: false },
 );
@@ -74,8 +86,8 @@ export const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLen
 export const CodesBody = Type.Object(
   {
     count: Type.Integer({ minimum: 1, maximum: 1000 }),
-    value: Type.Number({ exclusiveMinimum: 0 }),
-    expiresAt: Type.Optional(Type.Integer({ description: 'epoch ms' })),
+    value: Type.Number({ exclusiveMinimum: 0, maximum: MAX_POINTS }),
+    expiresAt: Type.Optional(Type.Integer({ minimum: 0, maximum: 8.64e15, description: 'epoch ms' })),
     name: Type.Optional(Type.String({ maxLength: 100 })),
   },
   { additionalProperties: false },
@@ -97,15 +109,15 @@ export const CodesQuery = Type.Object({
   status: Type.Optional(Type.Union([Type.Literal('unused'), Type.Literal('used'), Type.Literal('expired')])),
 });
 
-export const CreditBody = Type.Object({ amount: Type.Number(), reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
+export const CreditBody = Type.Object({ amount: Type.Number({ minimum: -MAX_POINTS, maximum: MAX_POINTS }), reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
 export const UserLimitsBody = Type.Object(
-  { rpm: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))), tpm: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))) },
+  { rpm: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: MAX_COUNT }))), tpm: Type.Optional(Nullable(Type.Integer({ minimum: 1, maximum: MAX_COUNT }))) },
   { additionalProperties: false },
 );
 
 export const AdminSettings = Type.Object({ trialCredit: Type.Number(), signupEnabled: Type.Boolean(), lowBalanceDefault: Type.Number() });
 export const AdminSettingsPatch = Type.Partial(
-  Type.Object({ trialCredit: Type.Number({ minimum: 0 }), signupEnabled: Type.Boolean(), lowBalanceDefault: Type.Number({ minimum: 0 }) }),
+  Type.Object({ trialCredit: Points(), signupEnabled: Type.Boolean(), lowBalanceDefault: Points() }),
   { additionalProperties: false },
 );
 

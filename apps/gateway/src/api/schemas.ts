@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { MAX_COUNT, MAX_POINTS } from './billing-schemas.js';
 
 /** Management API shapes: validation, TypeScript and the published OpenAPI document from one place. */
 export const ApiError = Type.Object({
@@ -64,13 +65,13 @@ const nullable = <T extends TSchema>(t: T) => Type.Optional(Type.Union([t, Type.
 export const KeyPatch = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    creditLimit: nullable(Type.Number({ minimum: 0 })),
-    expiresAt: nullable(Type.Integer({ minimum: 0 })),
+    creditLimit: nullable(Type.Number({ minimum: 0, maximum: MAX_POINTS })),
+    expiresAt: nullable(Type.Integer({ minimum: 0, maximum: 8.64e15 })),
     models: nullable(Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { maxItems: 500 })),
     ips: nullable(Type.Array(Type.String({ minLength: 1, maxLength: 50 }), { maxItems: 200 })),
     origins: nullable(Type.Array(Type.String({ minLength: 1, maxLength: 300 }), { maxItems: 100 })),
-    rpm: nullable(Type.Integer({ minimum: 1 })),
-    tpm: nullable(Type.Integer({ minimum: 1 })),
+    rpm: nullable(Type.Integer({ minimum: 1, maximum: MAX_COUNT })),
+    tpm: nullable(Type.Integer({ minimum: 1, maximum: MAX_COUNT })),
   },
   { additionalProperties: false },
 );

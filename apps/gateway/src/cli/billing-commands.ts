@@ -8,6 +8,7 @@ import { loadConfig } from '../config/config.js';
 import { createLogger } from '../core/logger.js';
 import { openStorage, type Storage } from '../services.js';
 import { parse, required, intOption, UsageError } from './args.js';
+import { MAX_COUNT, MAX_POINTS, MAX_PRICE } from '../api/billing-schemas.js';
 
 export interface CliCommand {
   usage: string;
@@ -35,18 +36,32 @@ export async function withBilling<T>(values: Record<string, unknown>, fn: (s: St
   }
 }
 
-/** A decimal number of points; `--amount=-5` deducts (the `=` keeps the minus from reading as a flag). */
-function points(values: Record<string, unknown>, name: string, opts: { optional?: boolean } = {}): number | undefined {
+/**
+ * A decimal number of points; `--amount=-5` deducts (the `=` keeps the minus from reading as a flag).
+ * Bounded as the management API bounds it (`max`: MAX_POINTS, or MAX_PRICE for unit prices).
+ */
+function points(values: Record<string, unknown>, name: string, opts: { optional?: boolean; max?: number; negative?: boolean } = {}): number | undefined {
   const v = values[name];
   if (v === undefined && opts.optional) return undefined;
   if (typeof v !== 'string' || !/^-?\d+(\.\d{1,6})?$/.test(v.trim())) throw new UsageError(`--${name} must be a number of points, e.g. 12.5`);
-  return fromPoints(Number(v));
+  const n = Number(v);
+  const max = opts.max ?? MAX_POINTS;
+  const min = opts.negative ? -max : 0;
+  if (n < min || n > max) throw new UsageError(`--${name} must be from ${min} to ${max} points (got ${v.trim()})`);
+  return fromPoints(n);
+}
+
+/** A whole-number option with bounds. */
+function boundedInt(values: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
+  const n = intOption(values, name);
+  if (n !== undefined && (n < min || n > max)) throw new UsageError(`--${name} must be from ${min} to ${max}`);
+  return n;
 }
 
 /** A unit price option: a number of points, `none` to remove it, or left out (undefined: unchanged). */
 function unitPoints(values: Record<string, unknown>, name: string): number | null | undefined {
   if (typeof values[name] === 'string' && (values[name] as string).trim().toLowerCase() === 'none') return null;
-  return points(values, name, { optional: true });
+  return points(values, name, { optional: true, max: MAX_PRICE });
 }
 
 type PriceView = ReturnType<typeof priceView>;
@@ -83,7 +98,7 @@ export const BILLING_COMMANDS: Record<string, CliCommand> = {
     summary: 'Grant or deduct credit, recorded in the ledger with the reason',
     async run(argv) {
       const { values } = parse(argv, { email: { type: 'string' }, amount: { type: 'string' }, reason: { type: 'string' } });
-      const amount = points(values, 'amount')!;
+      const amount = points(values, 'amount', { negative: true })!;
       const reason = required(values, 'reason');
       if (amount === 0) throw new UsageError('--amount must not be zero');
       const res = await withBilling(values, async (s, billing) => {
@@ -112,14 +127,14 @@ export const BILLING_COMMANDS: Record<string, CliCommand> = {
         'max-output': { type: 'string' },
       });
       const model = required(values, 'model');
-      const input = points(values, 'input')!;
-      const output = points(values, 'output')!;
-      const cached = points(values, 'cached', { optional: true });
+      const input = points(values, 'input', { max: MAX_PRICE })!;
+      const output = points(values, 'output', { max: MAX_PRICE })!;
+      const cached = points(values, 'cached', { optional: true, max: MAX_PRICE });
       const image = unitPoints(values, 'image');
       const perKChars = unitPoints(values, 'per-1k-chars');
       const perSecond = unitPoints(values, 'per-second');
       const perKSearches = unitPoints(values, 'per-1k-searches');
-      const maxOutput = intOption(values, 'max-output');
+      const maxOutput = boundedInt(values, 'max-output', 0, MAX_COUNT);
       const res = await withBilling(values, async (_s, billing) => {
         const old = (await billing.prices.list()).find((p) => p.model === model);
         return billing.prices.set({
@@ -161,7 +176,7 @@ export const BILLING_COMMANDS: Record<string, CliCommand> = {
     summary: 'Generate redemption codes (each works once)',
     async run(argv) {
       const { values } = parse(argv, { count: { type: 'string' }, value: { type: 'string' }, expires: { type: 'string' }, name: { type: 'string' } });
-      const count = intOption(values, 'count');
+      const count = boundedInt(values, 'count', 1, 1000);
       if (count === undefined) throw new UsageError('--count is required');
       const value = points(values, 'value')!;
       let expiresAt: number | null = null;

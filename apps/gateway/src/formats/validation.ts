@@ -8,8 +8,9 @@ import { GatewayError } from '../core/errors.js';
  * while query strings and path parameters are coerced from text as usual.
  */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  const strict = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, strict: false });
-  const coercing = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false });
+  // verbose: an error carries its schema, so a bound can be reported as the whole range.
+  const strict = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, strict: false, verbose: true });
+  const coercing = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false, verbose: true });
   addFormats.default(strict);
   addFormats.default(coercing);
   return ({ schema, httpPart }) => {
@@ -32,8 +33,24 @@ export function validationError(errors: ErrorObject[], httpPart?: string): Gatew
   const where = path ? `'${path}'` : httpPart === 'querystring' ? 'the query string' : 'the request body';
   let detail = e.message ?? 'is invalid';
   if (e.keyword === 'enum') detail = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+  if (RANGE_KEYWORDS.has(e.keyword)) detail = rangeDetail(e) ?? detail;
   if (e.keyword === 'additionalProperties') detail = `has an unknown field '${(e.params as { additionalProperty: string }).additionalProperty}'`;
   return new GatewayError('invalid_request', `Invalid value for ${where}: ${detail}.`, { param: path || null, code: 'invalid_value' });
+}
+
+const RANGE_KEYWORDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum']);
+
+/** `must be from 0 to 1000000000` when the schema (known with ajv's verbose errors) bounds both ends. */
+function rangeDetail(e: ErrorObject): string | undefined {
+  const s = e.parentSchema as { minimum?: number; maximum?: number; exclusiveMinimum?: number; exclusiveMaximum?: number } | undefined;
+  if (!s) return undefined;
+  const hasLow = s.minimum !== undefined || s.exclusiveMinimum !== undefined;
+  const hasHigh = s.maximum !== undefined || s.exclusiveMaximum !== undefined;
+  if (!hasLow || !hasHigh) return undefined;
+  if (s.minimum !== undefined && s.maximum !== undefined) return `must be from ${s.minimum} to ${s.maximum}`;
+  const low = s.minimum !== undefined ? `at least ${s.minimum}` : `more than ${s.exclusiveMinimum}`;
+  const high = s.maximum !== undefined ? `at most ${s.maximum}` : `less than ${s.exclusiveMaximum}`;
+  return `must be ${low} and ${high}`;
 }
 
 /** ajv reports every branch of a union; the deepest path is the one the caller got wrong. */
