@@ -12,6 +12,7 @@ import { registerCors } from './cors.js';
 import { registerKeyAuth } from './auth.js';
 import { toErrorResponse, type ErrorDialect } from './errors.js';
 import { createValidatorCompiler } from '../formats/validation.js';
+import { registerJsonParser } from './json-body.js';
 
 export interface ServerOptions {
   settings?: () => ApiSettings;
@@ -36,6 +37,8 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
     return503OnClosing: true,
   });
   app.setValidatorCompiler(createValidatorCompiler());
+  // JSON bodies: size capped by bodyLimit, nesting by a depth check before anything walks them.
+  registerJsonParser(app);
   app.decorateRequest('apiKey', null);
 
   app.setErrorHandler((err, req, reply) => {

@@ -166,14 +166,17 @@ export class CallPipeline {
         answered = await exchange.attempt(route, at);
       } catch (err) {
         if (res.headersSent) throw asGatewayError(err); // cannot happen: a stream reports how it ended
-        const f = err instanceof AttemptFailure ? err : new AttemptFailure(asGatewayError(err), null, asGatewayError(err).kind !== 'invalid_request');
+        const f = attemptFailureOf(err);
         lastError = f.error;
         record(f.status, f.error.code);
         if (ac.aborted) break;
         if (f.status === null) {
           // No answer: the connection, a timeout or an unreadable answer is the channel's trouble; a
-          // call this provider cannot express (or a refusal of the caller's content) is not.
-          if (!f.retryable) break;
+          // call this provider cannot express (or a refusal of the caller's content) is not. Nor is
+          // the gateway's own failure (an `internal` error: a RangeError or TypeError while building
+          // or translating the request): no other channel would fare better, and the error handler
+          // logs it with its stack while the caller gets a plain 500.
+          if (!f.retryable || f.error.kind === 'internal') break;
           failed(id, f.error.message);
           continue;
         }
@@ -291,6 +294,17 @@ export class CallPipeline {
       },
     };
   }
+}
+
+/**
+ * What a thrown value says about an attempt. Exchanges throw AttemptFailure or GatewayError; anything
+ * else (and an AttemptFailure wrapping something that is not a GatewayError) is the gateway's own
+ * failure, an `internal` error that is neither retried nor held against the channel.
+ */
+function attemptFailureOf(err: unknown): AttemptFailure {
+  if (err instanceof AttemptFailure) return err.error instanceof GatewayError ? err : new AttemptFailure(asGatewayError(err.error), null, false);
+  const e = asGatewayError(err);
+  return new AttemptFailure(e, null, e.kind !== 'invalid_request' && e.kind !== 'internal');
 }
 
 function isJson(headers: Record<string, string | string[] | undefined>): boolean {

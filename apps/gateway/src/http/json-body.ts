@@ -1,0 +1,52 @@
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../core/errors.js';
+
+/**
+ * Deepest nesting of objects and arrays a JSON body may have. Real calls stay far below it (a tool's
+ * JSON Schema rarely goes past ten levels); a body nested thousands of levels deep only serves to
+ * overflow the stack of whatever walks it later (validation, translation, JSON.stringify).
+ */
+export const MAX_JSON_DEPTH = 64;
+
+/**
+ * Whether `text` nests objects/arrays more than `max` levels deep. One pass over the characters,
+ * skipping strings (and their escapes), counting `{ [` in and `} ]` out; no allocation. Malformed
+ * JSON is left to the parser to refuse.
+ */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      for (i++; i < n; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 0x5c /* \ */) i++;
+        else if (d === 0x22) break;
+      }
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/**
+ * Replaces Fastify's JSON parser with the same parser (secure-json-parse: `__proto__` and
+ * `constructor` poisoning refused, empty and malformed bodies as before) behind a depth check. The
+ * size is capped by the server's `bodyLimit` while the body is read. A refusal is a GatewayError, so
+ * the error handler answers it in the route's dialect.
+ */
+export function registerJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = body as string;
+    if (jsonDepthExceeds(text, maxDepth)) {
+      done(new GatewayError('invalid_request', `The JSON body is nested too deeply: at most ${maxDepth} levels of objects and arrays are accepted.`, { code: 'invalid_json' }), undefined);
+      return;
+    }
+    parse(req, text, done);
+  });
+}
