@@ -17,10 +17,12 @@ import { deepseekRoutes } from './dialects/deepseek.js';
 import { openaiAudioRoutes } from './dialects/openai-audio.js';
 import { rerankRoutes } from './dialects/rerank.js';
 import { ernieRoutes } from './dialects/ernie.js';
+import { responsesRoutes } from './dialects/openai-responses.js';
 
 export const ALL_ROUTES: Route[] = [
   ...deepseekRoutes,
   ...openaiRoutes,
+  ...responsesRoutes,
   ...openaiAudioRoutes,
   ...rerankRoutes,
   ...openaiImageRoutes,
