@@ -34,16 +34,37 @@ describe('Anthropic messages', () => {
     expect(r.usage.cache_read_input_tokens).toBe(0);
   });
 
-  it('accepts system as blocks and reports cache reads with cache_control', async () => {
+  it('accepts system as blocks: a cache_control prefix is written on the first call and read on the next', async () => {
+    const system = 'A long stable system prompt. '.repeat(20);
+    const send = (question: string) => msg({ system: [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }], messages: [{ role: 'user', content: question }] });
+    const prefix = expectedInput(system, []);
+    const first = (await (await send('question')).json()).usage;
+    expect(first).toMatchObject({
+      input_tokens: expectedInput(system, [{ role: 'user', content: 'question' }]) - prefix,
+      cache_creation_input_tokens: prefix,
+      cache_read_input_tokens: 0,
+      cache_creation: { ephemeral_5m_input_tokens: prefix, ephemeral_1h_input_tokens: 0 },
+    });
+    const second = (await (await send('another question')).json()).usage;
+    expect(second).toMatchObject({
+      input_tokens: expectedInput(system, [{ role: 'user', content: 'another question' }]) - prefix,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: prefix,
+    });
+  });
+
+  it('writes each stretch of the prompt in the bucket of the breakpoint that ends it (ttl 1h, then 5m)', async () => {
+    const system = 'An hour-long system prompt for the ttl test. '.repeat(10);
+    const turns = [{ role: 'user', content: 'first turn, cached for five minutes' }];
     const r = await (
       await msg({
-        system: [{ type: 'text', text: 'A long stable system prompt. '.repeat(20), cache_control: { type: 'ephemeral' } }],
-        messages: [{ role: 'user', content: 'question' }],
+        system: [{ type: 'text', text: system, cache_control: { type: 'ephemeral', ttl: '1h' } }],
+        messages: [{ role: 'user', content: [{ type: 'text', text: turns[0].content, cache_control: { type: 'ephemeral' } }] }],
       })
     ).json();
-    expect(r.usage.cache_read_input_tokens).toBeGreaterThan(50);
-    const total = expectedInput('A long stable system prompt. '.repeat(20), [{ role: 'user', content: 'question' }]);
-    expect(r.usage.input_tokens + r.usage.cache_read_input_tokens).toBe(total);
+    const toSystem = expectedInput(system, []);
+    const toTurn = expectedInput(system, turns);
+    expect(r.usage).toMatchObject({ input_tokens: 0, cache_read_input_tokens: 0, cache_creation_input_tokens: toTurn, cache_creation: { ephemeral_1h_input_tokens: toSystem, ephemeral_5m_input_tokens: toTurn - toSystem } });
   });
 
   it('streams the exact event sequence with cumulative usage', async () => {

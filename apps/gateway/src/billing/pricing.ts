@@ -31,6 +31,9 @@ export const PPM = 1_000_000;
 
 const K = 1000n;
 const M = BigInt(PPM);
+/** Prompt-cache writes against the input price, in ppm: 1.25× (5 minutes) and 2× (1 hour). */
+const CACHE_WRITE_5M_PPM = 1_250_000n;
+const CACHE_WRITE_1H_PPM = 2_000_000n;
 
 /**
  * Cost of a call in micro-points, from its units alone (never a request body): input, cached and
@@ -42,9 +45,16 @@ const M = BigInt(PPM);
 export function costOf(price: Price, usage: Usage, multiplier: MultiplierPpm): number {
   const prompt = count(usage.promptTokens);
   const cached = Math.min(count(usage.cachedTokens), prompt);
+  // Prompt-cache writes are part of the prompt, priced at Anthropic's published ratios to input:
+  // 1.25× for the 5-minute lifetime, 2× for the 1-hour one
+  // (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching#pricing).
+  const write1h = Math.min(count(usage.cacheWrite1hTokens), prompt - cached);
+  const write5m = Math.min(count(usage.cacheWrite5mTokens), prompt - cached - write1h);
+  const plain = prompt - cached - write1h - write5m;
   // Every term in µP × 1000 × 1e6, the common denominator of "per 1K" and "ppm": no division until the end.
   let scaled =
-    (BigInt(prompt - cached) * BigInt(price.input) + BigInt(cached) * BigInt(price.cachedInput) + BigInt(count(usage.completionTokens)) * BigInt(price.output)) * M;
+    (BigInt(plain) * BigInt(price.input) + BigInt(cached) * BigInt(price.cachedInput) + BigInt(count(usage.completionTokens)) * BigInt(price.output)) * M;
+  scaled += BigInt(price.input) * (BigInt(write5m) * CACHE_WRITE_5M_PPM + BigInt(write1h) * CACHE_WRITE_1H_PPM);
   const images = count(usage.images);
   if (images && price.perImage !== null) scaled += BigInt(images) * BigInt(price.perImage) * BigInt(factorPpm(usage.imageFactorPpm)) * K;
   const characters = count(usage.characters);

@@ -21,6 +21,13 @@ export interface Usage {
   promptTokens: number;
   completionTokens: number;
   cachedTokens: number;
+  /**
+   * The part of `promptTokens` written to the provider's prompt cache, by lifetime (Anthropic's
+   * `cache_creation.ephemeral_5m_input_tokens` / `ephemeral_1h_input_tokens`): priced above input.
+   * Absent when nothing was written.
+   */
+  cacheWrite5mTokens?: number;
+  cacheWrite1hTokens?: number;
   /** The part of `completionTokens` the model spent reasoning (metered, priced as output). */
   reasoningTokens?: number;
   images?: number;

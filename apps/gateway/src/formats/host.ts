@@ -14,6 +14,12 @@ export interface TextSpec {
   body: Record<string, unknown>;
   /** Whether the caller asked for usage in its stream (OpenAI's `stream_options.include_usage`). */
   clientWantsUsage: boolean;
+  /**
+   * Request headers and query parameters of the caller that belong to the provider's protocol
+   * (Anthropic's version and beta flags): sent on unchanged when the provider speaks the caller's
+   * dialect, dropped when the call is translated.
+   */
+  passThrough?: { headers: Record<string, string>; query: Record<string, string> };
 }
 
 /** OpenAI's image generation or edit, in canonical form. */

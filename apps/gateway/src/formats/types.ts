@@ -21,11 +21,6 @@ export interface StreamTap {
   readonly inBandError: string | null;
   /** Usage as reported by the provider, or counted from the produced text. */
   usage(promptEstimate: number): Usage;
-  /**
-   * A failure after the first byte in the stream's own grammar (numbered events, a terminal
-   * event); when absent the dialect's codec renders it (`DialectCodec.streamError`).
-   */
-  streamError?(err: GatewayError): string;
 }
 
 export interface DialectCodec {
@@ -35,8 +30,12 @@ export interface DialectCodec {
   streamError(err: GatewayError): string;
   /** Usage from a complete (non-streamed) response body. */
   usageFromBody(operation: Operation, body: unknown, promptEstimate: number): Usage;
-  /** Starts reading a stream; `clientWantsUsage` controls the usage-only chunk OpenAI adds. */
-  tapStream(operation: Operation, clientWantsUsage: boolean): StreamTap;
+  /**
+   * Starts reading a stream; `clientWantsUsage` controls the usage-only chunk OpenAI adds.
+   * `answerModel`, when given, is the model name the caller asked for: events that name the model
+   * name it instead of the provider's (a deployment, an alias's target), all else byte for byte.
+   */
+  tapStream(operation: Operation, clientWantsUsage: boolean, answerModel?: string): StreamTap;
   /** The gateway's estimate of the prompt's tokens (for metering fallbacks and reservations). */
   estimatePrompt(operation: Operation, body: Record<string, unknown>): number;
   /** The call's units and output limit, read from this dialect's own fields, for the reservation. */

@@ -23,7 +23,7 @@ export function createFormatHost(services: Services): FormatHost {
   const exchangeFor = (spec: CallSpec, req: CallRequest, request: FastifyRequest, reply: FastifyReply): Exchange => {
     switch (spec.kind) {
       case 'text':
-        return new TextExchange(services.text, { ...req, body: spec.body, clientWantsUsage: spec.clientWantsUsage }, reply.raw, request.headers[CACHE_HEADER]);
+        return new TextExchange(services.text, { ...req, body: spec.body, clientWantsUsage: spec.clientWantsUsage, passThrough: spec.passThrough }, reply.raw, request.headers[CACHE_HEADER]);
       case 'image':
         return new ImageExchange(services.images, { key: req.key, endpoint: spec.endpoint, mode: spec.mode, call: spec.call, publicBase: host.publicBase(request) });
       case 'webui':

@@ -1,5 +1,6 @@
 // Anthropic Messages (§3): /v1/messages (plain and the exact SSE event sequence),
 // /v1/messages/count_tokens and GET /v1/models, with Anthropic's error envelope.
+import { createHash } from 'node:crypto';
 import { stripDirective } from '../controls.js';
 import { generate, type Conversation, type ToolChoice, type ToolSpec } from '../generate.js';
 import { header } from '../http.js';
@@ -39,7 +40,7 @@ export const anthropicDialect: Dialect = {
   modelNotFound: (model) => anthropicError(404, `model: ${model}`),
 };
 
-type Block = { type?: string; text?: string; source?: unknown; name?: string; input?: unknown; content?: unknown; cache_control?: unknown };
+type Block = { type?: string; text?: string; source?: unknown; name?: string; input?: unknown; content?: unknown; cache_control?: { ttl?: unknown } };
 type Msg = { role?: string; content?: string | Block[] };
 
 function blocks(content: unknown): Block[] {
@@ -79,31 +80,74 @@ export function anthropicDirectiveText(body: { messages?: Msg[] }): string {
   return '';
 }
 
+/** A cache_control breakpoint: the prompt tokens up to it, the prefix's identity, its lifetime. */
+export interface Breakpoint {
+  tokens: number;
+  key: string;
+  ttl: '5m' | '1h';
+}
+
+const ttlOf = (list: Block[] | unknown[]): '5m' | '1h' =>
+  list.some((b) => !!b && typeof b === 'object' && (b as Block).cache_control?.ttl === '1h') ? '1h' : '5m';
+
 /**
  * Input tokens: the OpenAI cookbook rule applied to the same turns (3 + role + text per turn,
- * system counted as a turn, 3 for the primer) plus serialised tools and 85 per image. When the
- * request has cache_control breakpoints, the prefix up to the last one is reported as a cache read.
+ * system counted as a turn, 3 for the primer) plus serialised tools and 85 per image. Each part
+ * (the tool list, the system prompt, a turn) holding a cache_control block is a breakpoint: the
+ * prompt up to the end of that part, identified by the model and the exact JSON of that prefix.
  */
-export function countAnthropicPrompt(body: any, tokens: TokenCounter): { total: number; cached: number } { // eslint-disable-line @typescript-eslint/no-explicit-any
+export function countAnthropicPrompt(body: any, tokens: TokenCounter): { total: number; breakpoints: Breakpoint[] } { // eslint-disable-line @typescript-eslint/no-explicit-any
   let total = 3;
-  let cached = 0;
+  const breakpoints: Breakpoint[] = [];
+  const prefix = createHash('sha256').update(String(body.model ?? ''));
+  const mark = (list: Block[] | unknown[], part: unknown) => {
+    prefix.update(JSON.stringify(part) ?? '');
+    if (hasCache(list)) breakpoints.push({ tokens: total, key: prefix.copy().digest('hex'), ttl: ttlOf(list) });
+  };
   const tools = Array.isArray(body.tools) ? body.tools : [];
   if (tools.length) {
     total += tokens.count(JSON.stringify(tools));
-    if (hasCache(tools)) cached = total;
+    mark(tools, tools);
   }
   if (body.system !== undefined) {
     const sys = blocks(body.system);
     total += 3 + tokens.count('system') + tokens.count(blockText(sys));
-    if (hasCache(sys)) cached = total;
+    mark(sys, body.system);
   }
   for (const m of Array.isArray(body.messages) ? (body.messages as Msg[]) : []) {
     const list = blocks(m?.content);
     total += 3 + tokens.count(String(m?.role ?? '')) + tokens.count(blockText(list));
     total += list.filter((b) => b.type === 'image').length * IMAGE_TOKENS;
-    if (hasCache(list)) cached = total;
+    mark(list, m);
   }
-  return { total, cached };
+  return { total, breakpoints };
+}
+
+/** Prefixes written to the simulated prompt cache, per simulator instance. */
+const promptCaches = new WeakMap<object, Set<string>>();
+
+/**
+ * Anthropic's prompt cache, simulated: the longest breakpoint prefix written before is read
+ * (`cache_read_input_tokens`); the prompt from there to the last breakpoint is written, each
+ * stretch in the bucket of the breakpoint that ends it (`ttl: "1h"` or the default 5 minutes);
+ * every breakpoint prefix is then in the cache. No minimum length, no expiry.
+ */
+export function promptCacheUsage(sim: object, breakpoints: Breakpoint[]): { read: number; write5m: number; write1h: number } {
+  let cache = promptCaches.get(sim);
+  if (!cache) promptCaches.set(sim, (cache = new Set()));
+  let read = 0;
+  for (const b of breakpoints) if (cache.has(b.key)) read = Math.max(read, b.tokens);
+  let write5m = 0;
+  let write1h = 0;
+  let from = read;
+  for (const b of breakpoints) {
+    if (b.tokens <= from) continue;
+    if (b.ttl === '1h') write1h += b.tokens - from;
+    else write5m += b.tokens - from;
+    from = b.tokens;
+  }
+  for (const b of breakpoints) cache.add(b.key);
+  return { read, write5m, write1h };
 }
 
 function parseConversation(body: any): Conversation { // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -153,11 +197,16 @@ function messages(ctx: Ctx): Outcome {
   const conv = parseConversation(body);
   const gen = generate(conv, controls, sim.tokens, () => sim.newId('toolu_'));
   const prompt = countAnthropicPrompt(body, sim.tokens);
-  const inputTokens = prompt.total - prompt.cached;
+  const cache = promptCacheUsage(sim, prompt.breakpoints);
+  const inputTokens = prompt.total - cache.read - cache.write5m - cache.write1h;
   const stopReason = gen.finish === 'tool_calls' ? 'tool_use' : gen.finish === 'length' ? 'max_tokens' : gen.stopSequence ? 'stop_sequence' : 'end_turn';
   const id = sim.newId('msg_');
   const model = body.model as string;
-  const cacheFields = { cache_creation_input_tokens: 0, cache_read_input_tokens: prompt.cached };
+  const cacheFields = {
+    cache_creation_input_tokens: cache.write5m + cache.write1h,
+    cache_read_input_tokens: cache.read,
+    cache_creation: { ephemeral_5m_input_tokens: cache.write5m, ephemeral_1h_input_tokens: cache.write1h },
+  };
   const headers = { 'request-id': sim.newId('req_') };
 
   if (!body.stream) {
@@ -170,7 +219,6 @@ function messages(ctx: Ctx): Outcome {
         input_tokens: inputTokens,
         output_tokens: gen.outputTokens,
         ...cacheFields,
-        cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: 0 },
         server_tool_use: null,
         service_tier: 'standard',
       };

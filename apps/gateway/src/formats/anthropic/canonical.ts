@@ -44,11 +44,17 @@ export const anthropicFormat: WireFormat = {
 // ---- ingress: Anthropic request → canonical ----
 
 export function parseRequest(body: Json, model: string, stream: boolean): CanonicalChatRequest {
-  const system = typeof body.system === 'string' ? [body.system] : arr(body.system).map((b) => str(obj(b)?.text) ?? '').filter(Boolean);
+  const system = systemTexts(body.system);
   const messages: CanonicalMessage[] = [];
   for (const raw of arr(body.messages)) {
     const m = obj(raw) ?? {};
     const blocks = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : arr(m.content).map((b) => obj(b) ?? {});
+    if (m.role === 'system') {
+      // Newer clients (Claude Code) put system turns inside `messages`: other providers get them
+      // as system instructions, in order.
+      system.push(...systemTexts(blocks));
+      continue;
+    }
     if (m.role === 'assistant') {
       const content: CanonicalPart[] = [];
       const toolCalls: CanonicalToolCall[] = [];
@@ -91,7 +97,9 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
     stop: Array.isArray(body.stop_sequences) ? body.stop_sequences.filter((s): s is string => typeof s === 'string') : undefined,
     tools: arr(body.tools)
       .map((t) => obj(t) ?? {})
-      .filter((t) => typeof t.name === 'string' && t.type === undefined)
+      // Client tools only (no `type`, or `custom`); server tools (`web_search_…`) run on Anthropic
+      // alone. Anthropic-only fields (`cache_control`, `defer_loading`) are left behind.
+      .filter((t) => typeof t.name === 'string' && (t.type === undefined || t.type === 'custom'))
       .map((t) => ({ name: t.name as string, description: str(t.description), parameters: obj(t.input_schema) ?? { type: 'object', properties: {} } })),
     toolChoice,
     parallelToolCalls: tc?.disable_parallel_tool_use === true ? false : undefined,
@@ -99,6 +107,19 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
     user: str(obj(body.metadata)?.user_id),
     hideReasoning: obj(body.thinking)?.type === 'disabled' || undefined,
   };
+}
+
+/**
+ * Claude Code's attribution line (`x-anthropic-billing-header: cc_version=…`), which Anthropic reads
+ * from the first system block: meaningless to other models, so left out when translating.
+ */
+const ATTRIBUTION = /^x-anthropic-billing-header:/;
+
+function systemTexts(system: unknown): string[] {
+  if (typeof system === 'string') return system ? [system] : [];
+  return arr(system)
+    .map((b) => str(obj(b)?.text) ?? '')
+    .filter((t) => t && !ATTRIBUTION.test(t));
 }
 
 function resultText(content: unknown): string {
@@ -122,9 +143,21 @@ function stopReason(f: FinishReason, stopSequence: string | null | undefined): s
   return f === 'stop' && stopSequence ? 'stop_sequence' : STOP_OUT[f];
 }
 
-/** Anthropic counts uncached input only; the canonical prompt count includes cached tokens (§7.3). */
+/**
+ * Anthropic's `input_tokens` counts neither cache reads nor cache writes; the canonical prompt count
+ * includes both (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching).
+ */
 export function usageOut(u: Usage): Json {
-  return { input_tokens: Math.max(0, u.promptTokens - u.cachedTokens), cache_creation_input_tokens: 0, cache_read_input_tokens: u.cachedTokens, output_tokens: u.completionTokens };
+  const w5 = u.cacheWrite5mTokens ?? 0;
+  const w1 = u.cacheWrite1hTokens ?? 0;
+  const out: Json = {
+    input_tokens: Math.max(0, u.promptTokens - u.cachedTokens - w5 - w1),
+    cache_creation_input_tokens: w5 + w1,
+    cache_read_input_tokens: u.cachedTokens,
+    output_tokens: u.completionTokens,
+  };
+  if (w5 || w1) out.cache_creation = { ephemeral_5m_input_tokens: w5, ephemeral_1h_input_tokens: w1 };
+  return out;
 }
 
 /**
@@ -325,14 +358,31 @@ export function finishIn(raw: unknown): FinishReason {
   }
 }
 
-/** Anthropic's uncached input + both cache fields = the whole prompt; cache reads are the cached part. */
+/**
+ * Anthropic's uncached input + cache writes + cache reads = the whole prompt; cache reads are the
+ * cached part; writes are split by lifetime (`cache_creation.ephemeral_5m_input_tokens` /
+ * `ephemeral_1h_input_tokens`; without that split every write is a 5-minute one, Anthropic's default
+ * lifetime). A report without `input_tokens` (a stream's message_delta) keeps the input side of `prev`.
+ */
 export function usageIn(u: unknown, prev?: Usage): Usage | null {
   const o = obj(u);
   if (!o) return null;
-  const hasInput = typeof o.input_tokens === 'number';
-  const prompt = hasInput ? (o.input_tokens as number) + (num(o.cache_creation_input_tokens) ?? 0) + (num(o.cache_read_input_tokens) ?? 0) : (prev?.promptTokens ?? 0);
-  const cached = hasInput ? (num(o.cache_read_input_tokens) ?? 0) : (prev?.cachedTokens ?? 0);
-  return usageFrom(prompt, num(o.output_tokens) ?? prev?.completionTokens ?? 0, cached);
+  const output = num(o.output_tokens) ?? prev?.completionTokens ?? 0;
+  if (typeof o.input_tokens !== 'number') {
+    const keep = usageFrom(prev?.promptTokens ?? 0, output, prev?.cachedTokens ?? 0);
+    if (prev?.cacheWrite5mTokens) keep.cacheWrite5mTokens = prev.cacheWrite5mTokens;
+    if (prev?.cacheWrite1hTokens) keep.cacheWrite1hTokens = prev.cacheWrite1hTokens;
+    return keep;
+  }
+  const read = num(o.cache_read_input_tokens) ?? 0;
+  const written = num(o.cache_creation_input_tokens) ?? 0;
+  const split = obj(o.cache_creation);
+  const h1 = Math.min(written, num(split?.ephemeral_1h_input_tokens) ?? 0);
+  const m5 = written - h1;
+  const usage = usageFrom(o.input_tokens + written + read, output, read);
+  if (m5 > 0) usage.cacheWrite5mTokens = m5;
+  if (h1 > 0) usage.cacheWrite1hTokens = h1;
+  return usage;
 }
 
 function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse {

@@ -4,6 +4,7 @@ import { usageIn } from './canonical.js';
 import { estimatedUsage } from '../canonical/util.js';
 import { parseSseEvent } from '../sse.js';
 import { EventTap } from '../tap.js';
+import { replaceJsonString } from '../json-edit.js';
 import { countChatTokens, textOf } from '../tokens.js';
 import type { Operation, Usage } from '../../core/calls.js';
 import { ZERO_USAGE } from '../../core/calls.js';
@@ -15,7 +16,7 @@ export const anthropicCodec: DialectCodec = {
   renderError: renderAnthropicError,
   streamError: anthropicStreamErrorOf,
   usageFromBody,
-  tapStream: () => new AnthropicStreamTap(),
+  tapStream: (_operation, _clientWantsUsage, answerModel) => new AnthropicStreamTap(answerModel),
   estimatePrompt,
   quote,
 };
@@ -43,6 +44,11 @@ function estimatePrompt(operation: Operation, body: Record<string, unknown>): nu
  * counted only if the provider never reported usage.
  */
 class AnthropicStreamTap extends EventTap {
+  /** `answerModel`: the caller's model name, put in message_start's `message.model`. */
+  constructor(private readonly answerModel?: string) {
+    super();
+  }
+
   protected producedText(d: unknown): string {
     const delta = (d as { delta?: { text?: string; partial_json?: string } }).delta;
     return delta?.text ?? delta?.partial_json ?? '';
@@ -53,6 +59,7 @@ class AnthropicStreamTap extends EventTap {
     const ev = parseSseEvent(raw);
     if (!ev) return '';
     const name = ev.event ?? '';
+    if (name === 'message_start' && this.answerModel) ev.data = replaceJsonString(ev.data, ['message', 'model'], this.answerModel);
     if (name === 'message_start' || name === 'message_delta') {
       try {
         const d = JSON.parse(ev.data) as { message?: { usage?: unknown }; usage?: unknown };

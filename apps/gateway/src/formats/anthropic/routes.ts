@@ -32,8 +32,31 @@ export function registerAnthropicRoutes(app: FastifyInstance, host: FormatHost):
   );
 }
 
+/**
+ * The caller's headers and query parameters that are Anthropic's protocol, not the gateway's:
+ * `anthropic-version`, `anthropic-beta` (every flag: features such as interleaved thinking, context
+ * management or 1M context exist only when asked for, https://docs.anthropic.com/en/api/beta-headers)
+ * and the SDK's `?beta=true`. Anthropic channels receive them unchanged; translated calls drop them.
+ */
+const PASS_HEADERS = ['anthropic-version', 'anthropic-beta'] as const;
+const PASS_QUERY = ['beta'] as const;
+
+export function anthropicPassThrough(request: FastifyRequest): { headers: Record<string, string>; query: Record<string, string> } {
+  const headers: Record<string, string> = {};
+  for (const name of PASS_HEADERS) {
+    const v = request.headers[name];
+    const value = Array.isArray(v) ? v.join(',') : v;
+    if (typeof value === 'string' && value !== '') headers[name] = value;
+  }
+  const query: Record<string, string> = {};
+  const q = (request.query ?? {}) as Record<string, unknown>;
+  for (const name of PASS_QUERY) if (typeof q[name] === 'string') query[name] = q[name] as string;
+  return { headers, query };
+}
+
 function relay(host: FormatHost, request: FastifyRequest, reply: FastifyReply, operation: Operation, endpoint: string) {
   const body = request.body as Record<string, unknown>;
   const stream = operation === 'chat' && body.stream === true;
-  return host.run(request, reply, { kind: 'text', dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientWantsUsage: true }, 'anthropic');
+  const passThrough = anthropicPassThrough(request);
+  return host.run(request, reply, { kind: 'text', dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientWantsUsage: true, passThrough }, 'anthropic');
 }

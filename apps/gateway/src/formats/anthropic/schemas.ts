@@ -1,25 +1,18 @@
 import { Type } from '@sinclair/typebox';
 
 /**
- * Anthropic request bodies as the gateway checks them: the fields it routes, meters or must
- * reject; anything else passes through (new API features work without a gateway release).
+ * Anthropic request bodies as the gateway checks them: only what the gateway itself needs (the
+ * model it routes on, the turns it meters, the output limit it reserves, whether to stream).
+ * Everything else — roles, content blocks, `thinking` (`enabled` or `adaptive`), `output_config`,
+ * tool fields such as `defer_loading`, `context_management`, `metadata` — is the provider's to judge,
+ * so new Messages API features work without a gateway release
+ * (https://docs.anthropic.com/en/api/messages).
  */
-const Block = Type.Object({ type: Type.String() }, { additionalProperties: true });
-
-const Message = Type.Object(
-  {
-    role: Type.Unsafe<string>({ type: 'string', enum: ['user', 'assistant'] }),
-    content: Type.Union([Type.String(), Type.Array(Block)]),
-  },
-  { additionalProperties: true },
-);
+const Message = Type.Object({}, { additionalProperties: true });
 
 const common = {
   model: Type.String({ minLength: 1 }),
   messages: Type.Array(Message, { minItems: 1 }),
-  system: Type.Optional(Type.Union([Type.String(), Type.Array(Block)])),
-  tools: Type.Optional(Type.Array(Type.Object({ name: Type.String() }, { additionalProperties: true }))),
-  tool_choice: Type.Optional(Type.Object({ type: Type.Unsafe<string>({ type: 'string', enum: ['auto', 'any', 'tool', 'none'] }) }, { additionalProperties: true })),
 };
 
 export const MessagesRequest = Type.Object(
@@ -27,10 +20,6 @@ export const MessagesRequest = Type.Object(
     ...common,
     max_tokens: Type.Integer({ minimum: 1 }),
     stream: Type.Optional(Type.Boolean()),
-    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-    top_k: Type.Optional(Type.Integer({ minimum: 0 })),
-    stop_sequences: Type.Optional(Type.Array(Type.String())),
   },
   { additionalProperties: true },
 );

@@ -3,6 +3,7 @@ import { positiveInt, textQuote } from '../quote.js';
 import { countChatTokens, countTokens, textOf } from '../tokens.js';
 import { parseSseEvent } from '../sse.js';
 import { EventTap } from '../tap.js';
+import { replaceJsonString } from '../json-edit.js';
 import type { Operation, Usage } from '../../core/calls.js';
 import type { DialectCodec } from '../types.js';
 import { renderOpenAIError } from './errors.js';
@@ -23,7 +24,7 @@ export const openaiCodec: DialectCodec = {
   renderError: renderOpenAIError,
   streamError: (err) => `data: ${JSON.stringify(renderOpenAIError(err).body)}\n\n`,
   usageFromBody,
-  tapStream: (operation, clientWantsUsage) => new OpenAIStreamTap(operation, clientWantsUsage),
+  tapStream: (operation, clientWantsUsage, answerModel) => new OpenAIStreamTap(operation, clientWantsUsage, answerModel),
   estimatePrompt,
   quote,
 };
@@ -90,6 +91,8 @@ class OpenAIStreamTap extends EventTap {
   constructor(
     private readonly operation: Operation,
     private readonly clientWantsUsage: boolean,
+    /** The caller's model name, put in each chunk's `model`. */
+    private readonly answerModel?: string,
   ) {
     super();
   }
@@ -97,6 +100,7 @@ class OpenAIStreamTap extends EventTap {
   protected onEvent(raw: string): string {
     const ev = parseSseEvent(raw);
     if (!ev) return ''; // comments / keep-alives are ours to send, not the provider's
+    if (this.answerModel && ev.data.includes('"model"')) ev.data = replaceJsonString(ev.data, ['model'], this.answerModel);
     if (ev.data === '[DONE]') {
       this.complete = true;
       return 'data: [DONE]\n\n';

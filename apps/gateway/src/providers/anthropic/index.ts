@@ -24,9 +24,20 @@ function root(channel: Channel): string {
   return trimSlash(channel.baseUrl).replace(/\/v1$/, '');
 }
 
-function headers(channel: Channel): Record<string, string> {
-  const version = typeof channel.settings.anthropicVersion === 'string' ? channel.settings.anthropicVersion : ANTHROPIC_VERSION;
-  return { 'content-type': 'application/json', 'anthropic-version': version, ...(channel.secret ? { 'x-api-key': channel.secret } : {}) };
+/**
+ * `anthropic-version` is the caller's when an Anthropic client sent one (pass-through), else the
+ * channel's setting, else 2023-06-01; `anthropic-beta` is the caller's, every flag, unchanged
+ * (https://docs.anthropic.com/en/api/versioning, https://docs.anthropic.com/en/api/beta-headers).
+ */
+function headers(channel: Channel, pass?: Record<string, string>): Record<string, string> {
+  const version = pass?.['anthropic-version'] ?? (typeof channel.settings.anthropicVersion === 'string' ? channel.settings.anthropicVersion : ANTHROPIC_VERSION);
+  const beta = pass?.['anthropic-beta'];
+  return {
+    'content-type': 'application/json',
+    'anthropic-version': version,
+    ...(beta ? { 'anthropic-beta': beta } : {}),
+    ...(channel.secret ? { 'x-api-key': channel.secret } : {}),
+  };
 }
 
 function buildAnthropicRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {
@@ -37,7 +48,9 @@ function buildAnthropicRequest(call: UpstreamCall, channel: Channel): UpstreamRe
     delete body.stream;
     delete body.max_tokens;
   }
-  return { method: 'POST', url: root(channel) + path, headers: headers(channel), body: JSON.stringify(body) };
+  // The Anthropic SDK's beta namespace adds `?beta=true`; it goes on as the caller sent it.
+  const query = call.passQuery && Object.keys(call.passQuery).length ? `?${new URLSearchParams(call.passQuery).toString()}` : '';
+  return { method: 'POST', url: root(channel) + path + query, headers: headers(channel, call.passHeaders), body: JSON.stringify(body) };
 }
 
 /** `{type:"error", error:{type, message}}`; 529 is Anthropic's "overloaded". */

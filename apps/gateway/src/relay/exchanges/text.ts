@@ -5,6 +5,7 @@ import { GatewayError } from '../../core/errors.js';
 import { translate, type Translation } from '../../formats/canonical/translator.js';
 import type { WireFormat } from '../../formats/canonical/types.js';
 import { SSE_HEADERS } from '../../formats/sse.js';
+import { replaceJsonString } from '../../formats/json-edit.js';
 import type { DialectCodec, StreamTap } from '../../formats/types.js';
 import type { UpstreamCall } from '../../providers/types.js';
 import { CACHE_HEADER, cacheDirective, cacheKey, sseEvents, type CachedResponse, type ResponseCache } from '../cache.js';
@@ -20,6 +21,8 @@ export interface TextCall extends CallRequest {
   body: Record<string, unknown>;
   /** Whether the caller asked for usage in its stream (OpenAI's `stream_options.include_usage`). */
   clientWantsUsage: boolean;
+  /** The caller's protocol headers and query parameters, for pass-through calls only. */
+  passThrough?: { headers: Record<string, string>; query: Record<string, string> };
 }
 
 /** What every text call shares: the formats by dialect, the response cache. */
@@ -71,8 +74,7 @@ export class TextExchange implements Exchange {
   private upstreamCall(route: Route): { call: UpstreamCall; translation?: Translation } {
     const req = this.req;
     const provider = route.adapter;
-    const native = provider.dialect === req.dialect || (provider.nativeDialects?.includes(req.dialect) ?? false);
-    if (!native || (provider.translateAlways?.includes(req.operation) ?? false)) {
+    if (provider.dialect !== req.dialect || (provider.translateAlways?.includes(req.operation) ?? false)) {
       const from = this.deps.wires.get(req.dialect);
       const to = provider.format ?? this.deps.wires.get(provider.dialect);
       const target = `Channel ${route.channel.name} (${provider.label})`;
@@ -91,7 +93,8 @@ export class TextExchange implements Exchange {
       // caller did not ask for it.
       body.stream_options = { ...((req.body.stream_options as object | null) ?? {}), include_usage: true };
     }
-    return { call: { operation: req.operation, model: route.upstreamModel, stream: req.stream, dialect: req.dialect, body } };
+    const pass = req.passThrough;
+    return { call: { operation: req.operation, model: route.upstreamModel, stream: req.stream, body, ...(pass ? { passHeaders: pass.headers, passQuery: pass.query } : {}) } };
   }
 
   private async readBody(upstream: UpstreamResponse, route: Route, translation?: Translation): Promise<Answered> {
@@ -116,8 +119,12 @@ export class TextExchange implements Exchange {
       usage = this.codec.usageFromBody(this.req.operation, json, this.promptEstimate);
       const ct = upstream.headers['content-type'];
       if (typeof ct === 'string') contentType = ct;
+      // The answer names the model the caller asked for, not a deployment or an alias's target;
+      // only that value changes (OpenAI, Anthropic: top-level `model`).
+      const named = (json as { model?: unknown } | null)?.model;
+      if (this.req.model && typeof named === 'string' && named !== this.req.model) body = Buffer.from(replaceJsonString(body.toString('utf8'), ['model'], this.req.model), 'utf8');
     }
-    const headers: Record<string, string> = { ...translation?.headers };
+    const headers: Record<string, string> = {};
     if (this.cacheEntry) {
       headers[CACHE_HEADER] = 'miss';
       void this.deps.cache!.put(this.cacheEntry.key, { kind: 'json', contentType, body: body.toString('utf8'), usage, model: route.upstreamModel, channelId: route.channel.id }, this.cacheEntry.ttlMs);
@@ -127,12 +134,12 @@ export class TextExchange implements Exchange {
 
   private async pipeStream(upstream: UpstreamResponse, at: Attempt, route: Route, translation?: Translation): Promise<Answered> {
     const { res, log, started, signal } = at;
-    const tap: StreamTap = translation ? translation.tapStream() : this.codec.tapStream(this.req.operation, this.req.clientWantsUsage);
+    const tap: StreamTap = translation ? translation.tapStream() : this.codec.tapStream(this.req.operation, this.req.clientWantsUsage, this.req.model || undefined);
     const decoder = new TextDecoder();
     let failure: GatewayError | null = null;
     // What the caller received, kept only when the answer is to be cached.
     const sent: string[] | null = this.cacheEntry ? [] : null;
-    res.writeHead(200, { ...SSE_HEADERS, ...translation?.headers, 'x-request-id': log.id, ...(this.cacheEntry ? { [CACHE_HEADER]: 'miss' } : {}) });
+    res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': log.id, ...(this.cacheEntry ? { [CACHE_HEADER]: 'miss' } : {}) });
     try {
       for await (const chunk of upstream.body) {
         const out = tap.push(decoder.decode(chunk, { stream: true }));
@@ -150,7 +157,7 @@ export class TextExchange implements Exchange {
     } catch (err) {
       failure = signal.aborted ? null : streamBreak(err);
     }
-    if (failure && !res.destroyed) res.write(tap.streamError?.(failure) ?? this.codec.streamError(failure));
+    if (failure && !res.destroyed) res.write(this.codec.streamError(failure));
     if (!res.destroyed) res.end();
     const clientGone = signal.aborted || (res.destroyed && !res.writableFinished);
     const usage = tap.usage(this.promptEstimate);
@@ -179,6 +186,8 @@ export class TextExchange implements Exchange {
       completionTokens: Math.round(cached.usage.completionTokens * f),
       cachedTokens: Math.round(cached.usage.cachedTokens * f),
       reasoningTokens: scale(cached.usage.reasoningTokens),
+      cacheWrite5mTokens: scale(cached.usage.cacheWrite5mTokens),
+      cacheWrite1hTokens: scale(cached.usage.cacheWrite1hTokens),
     };
     const res = this.res;
     if (cached.kind === 'sse' && this.req.stream) {
