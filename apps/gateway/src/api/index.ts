@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { User } from '../accounts/users.js';
 import { GatewayError } from '../core/errors.js';
 import { principalFor } from './principal.js';
+import { pageSecurityHeaders } from '../http/security-headers.js';
 import type { Services } from '../services.js';
 import type { Db } from '../storage/database.js';
 import { registerAdminRoutes } from './admin-routes.js';
@@ -18,16 +19,21 @@ import type { ApiContext } from './context.js';
 /** The management API under /api: JSON, cookie sessions for the console, a root token for automation. */
 export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   const { config, db } = ctx.services;
+  const ownOrigin = config.publicUrl ? new URL(config.publicUrl).origin : null;
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', (req, _reply, done) => {
+  const docsHeaders = pageSecurityHeaders(config.publicUrl);
+  app.addHook('onRequest', (req, reply, done) => {
     // Callback style: relay requests pass through here too and must not pay for a promise.
     if (!req.url.startsWith('/api/')) return done();
+    // Swagger UI is a page a browser renders (its static files included): CSP and frame protection.
+    if (req.url.startsWith('/api/docs')) reply.headers(docsHeaders);
     authorise(req).then(() => done(), done);
   });
   const authorise = async (req: FastifyRequest) => {
     // Swagger UI's own routes (registered by its plugin) are public documentation.
     const auth = req.url.startsWith('/api/docs') ? 'public' : (req.routeOptions.config?.auth ?? 'user');
     req.principal = (await principalFor(db, req, config.rootToken, config.adminEmail)) ?? null;
+    if (req.principal?.via === 'session' && !SAFE_METHODS.has(req.method)) refuseCrossOrigin(req, ownOrigin);
     if (auth === 'public') return;
     if (!req.principal) throw new GatewayError('authentication', 'Log in first.', { code: 'not_logged_in' });
     if (auth === 'admin' && req.principal.user.role !== 'admin') throw new GatewayError('permission', 'This needs an administrator.', { code: 'admin_only' });
@@ -45,4 +51,33 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   registerAdminRoutes(app, ctx);
   registerBillingRoutes(app, ctx);
   registerAdminBillingRoutes(app, ctx);
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A page on another port of the same host is "same-site" to a browser, so the SameSite session
+ * cookie rides along on its form posts (`enctype=text/plain` needs no preflight). A state-changing
+ * call carried by the cookie must come from the gateway's own origin: browsers say where a request
+ * comes from in `Sec-Fetch-Site` and `Origin`. Clients that send neither (scripts, the CLI, SDKs) are
+ * not browsers riding on a victim's cookie; the root token is never sent by a browser on its own.
+ */
+function refuseCrossOrigin(req: FastifyRequest, ownOrigin: string | null): void {
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') throw crossSite();
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  if (ownOrigin !== null && origin === ownOrigin) return;
+  // The gateway's own origin as this request reached it: the Host it was sent to.
+  let host: string | null = null;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = null; // `null` (sandboxed frames, some redirects) or garbage
+  }
+  if (host === null || host !== req.headers.host) throw crossSite();
+}
+
+function crossSite(): GatewayError {
+  return new GatewayError('permission', 'This request came from another site or port than the console, so the session cookie is not accepted for it. Use the console, or the root token for automation.', { code: 'cross_site_request' });
 }

@@ -30,6 +30,7 @@ export const FIELDS = [
   { key: 'rootToken', env: 'APIGPT_ROOT_TOKEN', type: 'string', doc: 'Bearer token that acts as the root admin on the management API (for automation)', secret: true },
   { key: 'signupEnabled', env: 'APIGPT_SIGNUP', type: 'bool', default: true, doc: 'Whether anyone may sign up (no approval step)' },
   { key: 'bodyLimit', env: 'APIGPT_BODY_LIMIT', type: 'bytes', default: '20mb', doc: 'Largest request body accepted (`20mb`, `512kb`, or bytes); larger bodies get 413' },
+  { key: 'bodyTimeoutMs', env: 'APIGPT_BODY_TIMEOUT_MS', type: 'int', default: 30000, min: 0, doc: 'Longest time a client may take to send a whole request (headers and body); a slower one gets 408 and is disconnected (0 = no limit). Responses, streams included, are not limited by it' },
   { key: 'upstreamConnectTimeoutMs', env: 'APIGPT_UPSTREAM_CONNECT_TIMEOUT_MS', type: 'int', default: 10000, min: 1, doc: 'Timeout to connect to a provider' },
   { key: 'upstreamTimeoutMs', env: 'APIGPT_UPSTREAM_TIMEOUT_MS', type: 'int', default: 300000, min: 1, doc: 'Timeout for the provider to send response headers (time to first byte)' },
   { key: 'upstreamIdleTimeoutMs', env: 'APIGPT_UPSTREAM_IDLE_TIMEOUT_MS', type: 'int', default: 120000, min: 1, doc: 'Longest silence allowed between two chunks of a provider stream' },

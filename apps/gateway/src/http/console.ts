@@ -46,6 +46,8 @@ const MISSING_BUILD_PAGE = `<!doctype html>
 export interface ConsoleOptions {
   /** Folder holding the built single-page app (index.html + assets/). */
   dir?: string;
+  /** Sent with every file and page (content security policy, frame protection: http/security-headers.ts). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -55,10 +57,12 @@ export interface ConsoleOptions {
  */
 export function registerConsole(app: FastifyInstance, opts: ConsoleOptions = {}): void {
   const root = resolve(opts.dir ?? DEFAULT_CONSOLE_DIR);
+  const headers = opts.headers ?? {};
 
   app.get('/*', { config: { auth: 'public' }, schema: { hide: true } }, async (req, reply) => {
     const path = decodePath(req.url.split('?')[0]);
     if (path === null || API_PREFIXES.some((p) => path === p || path.startsWith(`${p}/`))) return reply.callNotFound();
+    reply.headers(headers);
 
     const file = path === '/' ? null : await fileUnder(root, path);
     if (file) return sendFile(reply, file.path, file.size, path.startsWith(HASHED_DIR));

@@ -8,6 +8,7 @@ import { FORMATS } from '../formats/registry.js';
 import { createFormatHost } from './host.js';
 import { registerMediaRoutes } from './media-routes.js';
 import { registerConsole } from './console.js';
+import { pageSecurityHeaders } from './security-headers.js';
 import { registerCors } from './cors.js';
 import { registerKeyAuth } from './auth.js';
 import { toErrorResponse, type ErrorDialect } from './errors.js';
@@ -31,8 +32,14 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
     bodyLimit: config.bodyLimit,
     logger: false,
     trustProxy: true,
-    // Long streams must not be cut by the server's own timeouts.
-    requestTimeout: 0,
+    // Node's requestTimeout bounds receiving the request (headers and body) only, never the response:
+    // a client trickling its body is cut with 408, long answer streams are not. Node looks for
+    // expired requests every `connectionsCheckingInterval`, so that is a fraction of the timeout.
+    requestTimeout: config.bodyTimeoutMs,
+    http: {
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(config.bodyTimeoutMs / 4) || 1000)),
+      ...(config.bodyTimeoutMs > 0 ? { headersTimeout: Math.min(60_000, config.bodyTimeoutMs) } : {}),
+    },
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
   });
@@ -68,7 +75,13 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
       security: [{ session: [] }, { bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  // The console and the docs (api/index.ts) are pages a browser renders: CSP and frame protection on both.
+  const pageHeaders = pageSecurityHeaders(config.publicUrl);
+  await app.register(swaggerUi, {
+    routePrefix: '/api/docs',
+    // No validator badge: it would load an image from validator.swagger.io.
+    uiConfig: { docExpansion: 'list', deepLinking: true, validatorUrl: null },
+  });
   app.get('/api/openapi.json', { config: { auth: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   // Admin-editable settings live in the database (billing/settings.ts); the config gives their defaults.
@@ -83,7 +96,7 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   registerMediaRoutes(app, services.images.links);
   for (const plugin of opts.plugins ?? []) await plugin(app);
   // Last: the console's wildcard GET only answers what no API route claims.
-  registerConsole(app, { dir: opts.consoleDir });
+  registerConsole(app, { dir: opts.consoleDir, headers: pageHeaders });
   return app;
 }
 

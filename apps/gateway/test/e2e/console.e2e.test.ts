@@ -38,6 +38,11 @@ describe('web console (Chromium)', { timeout: 60_000 }, () => {
   let flaky: Simulator | undefined;
   /** Uncaught exceptions in the app: any one fails the suite at the end. */
   const pageErrors: string[] = [];
+  /** The gateway serves the console with a content security policy: anything it blocks is an error too. */
+  const watchCsp = (p: Page, who: string) =>
+    p.on('console', (m) => {
+      if (/Content Security Policy/i.test(m.text())) pageErrors.push(`${who}CSP: ${m.text()}`);
+    });
 
   beforeAll(async () => {
     ensureConsoleBuilt();
@@ -62,6 +67,7 @@ describe('web console (Chromium)', { timeout: 60_000 }, () => {
     await user.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: t.url });
     page = await user.newPage();
     page.on('pageerror', (e) => pageErrors.push(`${e.message} ${e.stack?.split('\n').slice(1, 12).join(' | ') ?? ''}`));
+    watchCsp(page, '');
     page.setDefaultTimeout(15_000);
   }, 180_000);
 
@@ -81,6 +87,7 @@ describe('web console (Chromium)', { timeout: 60_000 }, () => {
     const p = await adminCtx.newPage();
     p.setDefaultTimeout(15_000);
     p.on('pageerror', (e) => pageErrors.push(`admin: ${e.message} ${e.stack?.split('\n').slice(1, 12).join(' | ') ?? ''}`));
+    watchCsp(p, 'admin: ');
     await p.goto(`${t.url}/login`);
     await p.getByLabel('Email').fill(t.admin.email);
     await p.getByLabel('Password').fill(t.admin.password);
@@ -556,7 +563,7 @@ describe('web console (Chromium)', { timeout: 60_000 }, () => {
     await phone.close();
   });
 
-  it('threw no uncaught error in any page', () => {
+  it('threw no uncaught error and broke no content security policy rule in any page', () => {
     expect(pageErrors).toEqual([]);
   });
 
