@@ -54,12 +54,16 @@ export const REDACT_PATHS = SECRET_KEYS.flatMap((k) => {
   return [top, `*${nested}`, `*.*${nested}`, `*.*.*${nested}`];
 });
 
-/** Tokens in free text: bearer/basic credentials, `sk-` keys, and secret query parameters (`?key=`, signed links). */
+/**
+ * Tokens in free text: bearer/basic credentials, `sk-` keys, Google `AIza` keys, and secret
+ * parameters (`?key=`, `api_key=…` anywhere, signed links).
+ */
 export function scrub(text: string): string {
   return text
     .replace(/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/gi, '$1 [redacted]')
     .replace(/\bsk-[A-Za-z0-9_-]{12,}/g, 'sk-[redacted]')
-    .replace(/([?&](?:key|api[-_]?key|access_token|token|sig|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=)[^&\s"'<>]+/gi, '$1[redacted]');
+    .replace(/\bAIza[A-Za-z0-9_-]{20,}/g, 'AIza[redacted]')
+    .replace(/(\b(?:key|api[-_]?key|access_token|token|secret|sig|X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token)=)[^&\s"'<>]+/gi, '$1[redacted]');
 }
 
 /**

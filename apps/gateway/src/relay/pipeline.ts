@@ -4,7 +4,7 @@ import { ZERO_USAGE } from '../core/calls.js';
 import { Cancellation, type CancelSignal } from '../core/cancel.js';
 import { asGatewayError, GatewayError } from '../core/errors.js';
 import type { Credentials, ProviderFetch, UpstreamFailure, UpstreamRequest } from '../providers/types.js';
-import { ExchangeFailure } from '../providers/common/failure.js';
+import { credentialsRefusedMessage, ExchangeFailure, scrubProviderText } from '../providers/common/failure.js';
 import { AttemptFailure, baseLog, finish, applyUsage, type BufferedReply, type CallRequest } from './call.js';
 import type { Admitted } from './health/circuit.js';
 import type { ChannelGate } from './health/gate.js';
@@ -166,7 +166,7 @@ export class CallPipeline {
         answered = await exchange.attempt(route, at);
       } catch (err) {
         if (res.headersSent) throw asGatewayError(err); // cannot happen: a stream reports how it ended
-        const f = attemptFailureOf(err);
+        const f = presentable(attemptFailureOf(err), route.channel.secret);
         lastError = f.error;
         record(f.status, f.error.code);
         if (ac.aborted) break;
@@ -193,6 +193,7 @@ export class CallPipeline {
         if (retry.statuses.has(f.status) || (f.retryable && f.status >= 500)) continue;
         break;
       }
+      answered = withoutSecret(answered, route.channel.secret);
       if ('streamed' in answered) {
         record(answered.streamed.status, answered.streamed.error?.code ?? null);
         if (answered.healthy) health.succeeded(id, gate);
@@ -305,6 +306,31 @@ function attemptFailureOf(err: unknown): AttemptFailure {
   if (err instanceof AttemptFailure) return err.error instanceof GatewayError ? err : new AttemptFailure(asGatewayError(err.error), null, false);
   const e = asGatewayError(err);
   return new AttemptFailure(e, null, e.kind !== 'invalid_request' && e.kind !== 'internal');
+}
+
+/**
+ * A failure as the caller and the request log may read it: a refused channel key is told without the
+ * provider's words; any other message loses the channel's secret and whatever looks like a key.
+ */
+function presentable(f: AttemptFailure, secret: string | null): AttemptFailure {
+  const message = f.credentials && f.status !== null ? credentialsRefusedMessage(f.status) : scrubProviderText(f.error.message, [secret]);
+  if (message === f.error.message) return f;
+  return new AttemptFailure(withMessage(f.error, message), f.status, f.retryable, f.credentials, f.retryAfterSec);
+}
+
+function withoutSecret(answered: Answered, secret: string | null): Answered {
+  if ('streamed' in answered) {
+    const e = answered.streamed.error;
+    const message = e && scrubProviderText(e.message, [secret]);
+    return e && message !== e.message ? { ...answered, streamed: { ...answered.streamed, error: withMessage(e, message!) } } : answered;
+  }
+  const e = answered.failed?.error;
+  const message = e && scrubProviderText(e.message, [secret]);
+  return e && message !== e.message ? { ...answered, failed: { ...answered.failed!, error: withMessage(e, message!) } } : answered;
+}
+
+function withMessage(e: GatewayError, message: string): GatewayError {
+  return new GatewayError(e.kind, message, { status: e.status, param: e.param, code: e.code, retryAfter: e.retryAfter, headers: e.headers, cause: e.cause });
 }
 
 function isJson(headers: Record<string, string | string[] | undefined>): boolean {

@@ -1,4 +1,5 @@
 import { GatewayError, type ErrorKind } from '../../core/errors.js';
+import { scrub } from '../../core/logger.js';
 import type { UpstreamFailure } from '../types.js';
 
 export interface FailureFacts {
@@ -17,14 +18,42 @@ export interface FailureFacts {
 const RETRYABLE = new Set([408, 409, 429, 500, 502, 503, 504, 529]);
 
 /**
+ * What the caller (and the request log it can read) is told when a provider refuses the channel's
+ * own key: the status, never the provider's words — those often quote the key ("Incorrect API key
+ * provided: sk-…"), and the caller can do nothing about them anyway. The pipeline puts it in place
+ * of the provider's message; admins' surfaces (the channel test, the health probe) keep the
+ * provider's scrubbed words.
+ */
+export function credentialsRefusedMessage(status: number): string {
+  return `The provider refused the channel's credentials (${status}). An administrator needs to check the channel's key.`;
+}
+
+/**
+ * A provider's message as the caller may read it: anything shaped like a key or a token (`sk-…`,
+ * `Bearer …`, `key=…`, Google `AIza…` keys) and the given secrets (the channel's own) are replaced by
+ * `[redacted]`.
+ */
+export function scrubProviderText(text: string, secrets: readonly (string | null | undefined)[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (!secret) continue;
+    // The whole secret, and the parts of a composite one (Zhipu's `id.secret`, ERNIE's
+    // `client_id:client_secret`, a WebUI's `user:pass`) that are long enough to be secret.
+    for (const part of new Set([secret, ...secret.split(/[.:|\s]+/)])) if (part.length >= 8) out = out.split(part).join('[redacted]');
+  }
+  return scrub(out);
+}
+
+/**
  * One policy for every provider's failures, so a client sees the same status for the same trouble
  * whichever provider served it: a rejected channel key is the operator's problem (502, not the
- * caller's 401), rate limits stay 429 with the provider's retry-after, overload is 503, a provider
- * 5xx is 502, and the caller's own mistakes (400, 404, 413) keep their status.
+ * caller's 401; callers are told without the provider's words), rate limits stay 429 with the provider's
+ * retry-after, overload is 503, a provider 5xx is 502, and the caller's own mistakes (400, 404, 413)
+ * keep their status. Provider messages are passed on scrubbed of anything shaped like a key.
  */
 export function upstreamFailure(f: FailureFacts): UpstreamFailure {
   const kind: ErrorKind = f.credentials || f.status === 401 || f.status === 403 ? 'upstream' : (f.kind ?? kindFor(f.status));
-  const message = kind === 'upstream' && (f.credentials || f.status === 401 || f.status === 403) ? `The provider refused the channel's credentials (${f.status}): ${f.message}` : f.message;
+  const message = kind === 'upstream' && (f.credentials || f.status === 401 || f.status === 403) ? `The provider refused the channel's credentials (${f.status}): ${scrubProviderText(f.message)}` : scrubProviderText(f.message);
   const retryAfter = f.headers ? retryAfterSeconds(f.headers) : undefined;
   const error = new GatewayError(kind, message, { status: statusFor(kind, f.status), code: f.code, retryAfter: kind === 'rate_limit' || kind === 'overloaded' ? retryAfter : undefined });
   return { error, retryable: !f.credentials && RETRYABLE.has(f.status), ...(f.credentials ? { credentials: true } : {}) };
