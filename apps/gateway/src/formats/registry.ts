@@ -15,6 +15,9 @@ import { openaiFormat } from './openai/canonical.js';
 import { registerImageRoutes } from './openai/images/routes.js';
 import { registerOpenAIRoutes } from './openai/routes.js';
 import { registerRerankRoutes, RERANK_DIALECT } from './rerank/routes.js';
+import { responsesCodec } from './openai-responses/codec.js';
+import { responsesFormat, RESPONSES_DIALECT } from './openai-responses/canonical.js';
+import { registerResponsesRoutes } from './openai-responses/routes.js';
 import { registerWebuiRoutes, renderWebuiError } from './sd-webui/routes.js';
 import type { DialectCodec, RenderedError } from './types.js';
 
@@ -48,6 +51,7 @@ export const FORMATS: readonly Format[] = [
   },
   { id: 'anthropic', renderError: anthropicCodec.renderError, codec: anthropicCodec, wire: anthropicFormat, keyed: true, register: registerAnthropicRoutes },
   { id: 'gemini', renderError: geminiCodec.renderError, codec: geminiCodec, wire: geminiFormat, keyed: true, register: registerGeminiRoutes },
+  { id: RESPONSES_DIALECT, renderError: responsesCodec.renderError, codec: responsesCodec, wire: responsesFormat, keyed: true, register: registerResponsesRoutes },
   { id: 'sd-webui', renderError: renderWebuiError, keyed: false, register: registerWebuiRoutes },
   // Rerank (Cohere / Jina shape): OpenAI's error envelope, like the rest of /v1.
   { id: RERANK_DIALECT, renderError: openaiCodec.renderError, keyed: true, register: registerRerankRoutes },

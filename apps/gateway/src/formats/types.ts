@@ -21,6 +21,11 @@ export interface StreamTap {
   readonly inBandError: string | null;
   /** Usage as reported by the provider, or counted from the produced text. */
   usage(promptEstimate: number): Usage;
+  /**
+   * A failure after the first byte in the stream's own grammar (numbered events, a terminal
+   * event); when absent the dialect's codec renders it (`DialectCodec.streamError`).
+   */
+  streamError?(err: GatewayError): string;
 }
 
 export interface DialectCodec {

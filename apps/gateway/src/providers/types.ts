@@ -25,6 +25,11 @@ export interface UpstreamCall {
   /** The provider's own model name (after the channel's model mapping). */
   model: string;
   stream: boolean;
+  /**
+   * The wire format of `body`: the provider's own `dialect`, or one of its `nativeDialects` when the
+   * caller's body passes through in it (the provider picks that format's endpoint). Absent: `dialect`.
+   */
+  dialect?: Dialect;
   /** JSON operations: the body to send. */
   body: Record<string, unknown>;
   /** Multipart operations (transcription, translation): the form to send, file included. */
@@ -93,6 +98,11 @@ export interface Provider {
   operations: readonly Operation[];
   /** Whether a channel of this kind needs a secret. */
   needsSecret: boolean;
+  /**
+   * Other client dialects the provider serves natively, whose bodies pass through as the caller
+   * sent them (OpenAI and Azure also speak the Responses API); `UpstreamCall.dialect` names which.
+   */
+  nativeDialects?: readonly Dialect[];
   /** The format used when the caller speaks another dialect; default: the format of `dialect`. */
   format?: WireFormat;
   /** Operations translated even for callers of `dialect`: for near-copies of it (Zhipu, ChatGLM, DeepSeek). */

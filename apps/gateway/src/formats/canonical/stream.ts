@@ -1,6 +1,7 @@
 import { parseSseEvent, SseSplitter } from '../sse.js';
 import type { StreamTap } from '../types.js';
 import type { Usage } from '../../core/calls.js';
+import type { GatewayError } from '../../core/errors.js';
 import type { CanonicalEvent, StreamDecoder, StreamEncoder } from './types.js';
 import { estimatedUsage } from './util.js';
 
@@ -17,11 +18,16 @@ export class TranslatingTap implements StreamTap {
   complete = false;
   inBandError: string | null = null;
 
+  /** Present when the caller's encoder renders failures itself (see StreamEncoder.failure). */
+  streamError?: (err: GatewayError) => string;
+
   constructor(
     private readonly decoder: StreamDecoder,
     private readonly encoder: StreamEncoder,
     private readonly promptEstimate: number,
-  ) {}
+  ) {
+    if (encoder.failure) this.streamError = (err) => encoder.failure!({ message: err.message, status: err.status, code: err.code });
+  }
 
   push(text: string): string {
     let out = '';

@@ -5,6 +5,9 @@ import { TranslatingTap } from './stream.js';
 import type { EncodeContext, WireFormat } from './types.js';
 import { estimatedUsage, producedText } from './util.js';
 
+/** Names the caller's built-in tools a translated provider cannot run, which were left out. */
+export const DROPPED_TOOLS_HEADER = 'x-apigpt-dropped-tools';
+
 /** The caller's side of a text call, as the translator needs it. */
 export interface TranslateRequest {
   dialect: Dialect;
@@ -18,6 +21,8 @@ export interface TranslateRequest {
 /** One translated call: the provider's body, and how its answer is turned back into the caller's dialect. */
 export interface Translation {
   body: Record<string, unknown>;
+  /** Headers the caller's answer carries about the translation (tools left out). */
+  headers: Record<string, string>;
   reply(json: unknown): { body: Buffer; usage: Usage };
   tapStream(): StreamTap;
 }
@@ -33,8 +38,11 @@ export function translate(req: TranslateRequest, from: WireFormat, to: WireForma
     throw new GatewayError('invalid_request', `${target} cannot serve ${req.dialect}-dialect ${op} requests.`, { code: 'unsupported_dialect' });
   const canonical = from.parseRequest(op, req.body, req.model, req.stream);
   const ctx: EncodeContext = { model: req.model, clientWantsUsage: req.clientWantsUsage, request: canonical };
+  const headers: Record<string, string> = {};
+  if (canonical.kind === 'chat' && canonical.droppedTools?.length) headers[DROPPED_TOOLS_HEADER] = canonical.droppedTools.join(', ');
   return {
     body: to.renderRequest(canonical, upstreamModel),
+    headers,
     reply(json) {
       const res = to.parseResponse(json, canonical);
       const usage = res.usage ?? estimatedUsage(promptEstimate, res.kind === 'chat' ? producedText(res.choices) : '');

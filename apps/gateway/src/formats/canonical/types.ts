@@ -64,6 +64,12 @@ export interface CanonicalChatRequest {
    * provider shows anyway is left out of the answer (it is still metered).
    */
   hideReasoning?: boolean;
+  /**
+   * Built-in tools of the caller's dialect (the Responses API's `web_search`, ...) that a
+   * translated provider cannot run: left out of the call and named to the caller in the
+   * `x-apigpt-dropped-tools` answer header.
+   */
+  droppedTools?: string[];
 }
 
 export interface CanonicalEmbeddingRequest {
@@ -147,6 +153,12 @@ export interface StreamDecoder {
 export interface StreamEncoder {
   /** `usage` is the best usage known at this point (reported, or counted so far). */
   encode(event: CanonicalEvent, usage: () => Usage): string;
+  /**
+   * A failure after the first byte (the provider's stream broke off), in the caller's own stream
+   * grammar, for dialects whose events are numbered or must end with a terminal event (the
+   * Responses API). Without it the caller's dialect renders the failure statelessly.
+   */
+  failure?(err: { message: string; status: number; code: string | null }): string;
 }
 
 /**

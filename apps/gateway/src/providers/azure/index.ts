@@ -1,5 +1,6 @@
 import { openaiStyleBackend } from '../openai/images.js';
-import { openaiRequestBody } from '../openai/index.js';
+import { openaiRequestBody, upstreamPath } from '../openai/index.js';
+import { RESPONSES_DIALECT } from '../../formats/openai-responses/canonical.js';
 import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Operation } from '../../core/calls.js';
@@ -18,6 +19,8 @@ const PATHS: Partial<Record<Operation, string>> = {
 };
 
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
+/** The first dated version with the Responses API (learn.microsoft.com/azure/ai-foundry/openai/how-to/responses). */
+export const DEFAULT_AZURE_RESPONSES_API_VERSION = '2025-04-01-preview';
 
 /**
  * How a channel reaches its Azure resource. `baseUrl` is the resource endpoint
@@ -25,10 +28,13 @@ export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
  * model; `settings.azureApi` picks the URL style:
  * - `deployments` (default): /openai/deployments/{deployment}/...?api-version=..., the deployment in the path;
  * - `v1`: /openai/v1/..., the deployment in the body's `model` (no dated api-version).
+ * The Responses API has no deployment path: /openai/v1/responses, or /openai/responses?api-version=
+ * (`settings.responsesApiVersion`), the deployment in the body's `model` either way.
  */
 export interface AzureSettings {
   api: 'deployments' | 'v1';
   apiVersion: string;
+  responsesApiVersion: string;
 }
 
 export function azureSettings(channel: Channel): AzureSettings {
@@ -36,6 +42,7 @@ export function azureSettings(channel: Channel): AzureSettings {
   return {
     api: s.azureApi === 'v1' ? 'v1' : 'deployments',
     apiVersion: typeof s.apiVersion === 'string' && s.apiVersion ? s.apiVersion : DEFAULT_AZURE_API_VERSION,
+    responsesApiVersion: typeof s.responsesApiVersion === 'string' && s.responsesApiVersion ? s.responsesApiVersion : DEFAULT_AZURE_RESPONSES_API_VERSION,
   };
 }
 
@@ -43,6 +50,7 @@ export const azureAdapter: ProviderAdapter = {
   kind: 'azure',
   label: 'Azure OpenAI',
   dialect: 'openai',
+  nativeDialects: [RESPONSES_DIALECT],
   operations: ['chat', 'completion', 'embedding', 'image', 'speech', 'transcription', 'translation'],
   needsSecret: true,
   buildRequest: buildAzureRequest,
@@ -58,14 +66,17 @@ export const azureAdapter: ProviderAdapter = {
 };
 
 function buildAzureRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {
-  const path = PATHS[call.operation];
+  const path = upstreamPath(call, PATHS);
   if (!path) throw new GatewayError('invalid_request', `This channel cannot serve ${call.operation} requests.`, { code: 'unsupported_operation' });
   const s = azureSettings(channel);
   const base = trimSlash(channel.baseUrl);
+  const responses = path === '/responses';
   const url =
     s.api === 'v1'
       ? `${base}/openai/v1${path}`
-      : `${base}/openai/deployments/${encodeURIComponent(call.model)}${path}?api-version=${encodeURIComponent(s.apiVersion)}`;
+      : responses
+        ? `${base}/openai/responses?api-version=${encodeURIComponent(s.responsesApiVersion)}`
+        : `${base}/openai/deployments/${encodeURIComponent(call.model)}${path}?api-version=${encodeURIComponent(s.apiVersion)}`;
   const { contentType, body } = openaiRequestBody(call);
   return { method: 'POST', url, headers: { 'content-type': contentType, ...authHeaders(channel) }, body };
 }

@@ -12,6 +12,8 @@ export const openaiCompatibleAdapter: ProviderAdapter = {
   kind: 'openai-compatible',
   label: 'OpenAI-compatible',
   operations: [...openaiAdapter.operations, 'rerank'],
+  // Few compatible servers have the Responses API: its callers are translated to chat completions.
+  nativeDialects: [],
   needsSecret: false,
   buildRequest: (call, channel, creds) =>
     call.operation === 'rerank'

@@ -4,6 +4,7 @@ import { GatewayError } from '../../core/errors.js';
 import { encodeMultipart, type FormValue } from '../../media/multipart.js';
 import { parseJson, upstreamFailure } from '../common/failure.js';
 import type { Operation } from '../../core/calls.js';
+import { RESPONSES_DIALECT } from '../../formats/openai-responses/canonical.js';
 import type { Provider as ProviderAdapter, UpstreamCall, UpstreamFailure, UpstreamRequest } from '../types.js';
 
 const PATHS: Record<string, string> = {
@@ -21,6 +22,8 @@ export const openaiAdapter: ProviderAdapter = {
   kind: 'openai',
   label: 'OpenAI',
   dialect: 'openai',
+  // The Responses API (POST /v1/responses) is OpenAI's own too: its callers pass through.
+  nativeDialects: [RESPONSES_DIALECT],
   operations: ['chat', 'completion', 'embedding', 'image', 'speech', 'transcription', 'translation'] satisfies Operation[],
   needsSecret: true,
   buildRequest: (call, channel) => buildOpenAIRequest(call, channel),
@@ -31,10 +34,19 @@ export const openaiAdapter: ProviderAdapter = {
 };
 
 export function buildOpenAIRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {
-  const path = PATHS[call.operation];
+  const path = upstreamPath(call, PATHS);
   if (!path) throw new GatewayError('invalid_request', `This channel cannot serve ${call.operation} requests.`, { code: 'unsupported_operation' });
   const { contentType, body } = openaiRequestBody(call);
   return { method: 'POST', url: channel.baseUrl + path, headers: { 'content-type': contentType, ...authHeaders(channel) }, body };
+}
+
+/**
+ * The endpoint of a call: by operation, except that a chat call whose body is in the Responses
+ * API's format goes to `/responses` (https://platform.openai.com/docs/api-reference/responses/create).
+ */
+export function upstreamPath(call: UpstreamCall, paths: Partial<Record<string, string>>): string | undefined {
+  if (call.operation === 'chat' && call.dialect === RESPONSES_DIALECT) return '/responses';
+  return paths[call.operation];
 }
 
 /** The body of an OpenAI-shaped request: JSON, or multipart/form-data (with its boundary) for a call carrying a form (audio uploads). */

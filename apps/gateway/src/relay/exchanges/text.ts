@@ -74,7 +74,8 @@ export class TextExchange implements Exchange {
   private upstreamCall(route: Route): { call: UpstreamCall; translation?: Translation } {
     const req = this.req;
     const provider = route.adapter;
-    if (provider.dialect !== req.dialect || (provider.translateAlways?.includes(req.operation) ?? false)) {
+    const native = provider.dialect === req.dialect || (provider.nativeDialects?.includes(req.dialect) ?? false);
+    if (!native || (provider.translateAlways?.includes(req.operation) ?? false)) {
       const from = this.deps.wires.get(req.dialect);
       const to = provider.format ?? this.deps.wires.get(provider.dialect);
       const target = `Channel ${route.channel.name} (${provider.label})`;
@@ -94,7 +95,7 @@ export class TextExchange implements Exchange {
       body.stream_options = { ...((req.body.stream_options as object | null) ?? {}), include_usage: true };
     }
     const pass = req.passThrough;
-    return { call: { operation: req.operation, model: route.upstreamModel, stream: req.stream, body, ...(pass ? { passHeaders: pass.headers, passQuery: pass.query } : {}) } };
+    return { call: { operation: req.operation, model: route.upstreamModel, stream: req.stream, dialect: req.dialect, body, ...(pass ? { passHeaders: pass.headers, passQuery: pass.query } : {}) } };
   }
 
   private async readBody(upstream: UpstreamResponse, route: Route, translation?: Translation): Promise<Answered> {
@@ -124,7 +125,7 @@ export class TextExchange implements Exchange {
       const named = (json as { model?: unknown } | null)?.model;
       if (this.req.model && typeof named === 'string' && named !== this.req.model) body = Buffer.from(replaceJsonString(body.toString('utf8'), ['model'], this.req.model), 'utf8');
     }
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...translation?.headers };
     if (this.cacheEntry) {
       headers[CACHE_HEADER] = 'miss';
       void this.deps.cache!.put(this.cacheEntry.key, { kind: 'json', contentType, body: body.toString('utf8'), usage, model: route.upstreamModel, channelId: route.channel.id }, this.cacheEntry.ttlMs);
@@ -139,7 +140,7 @@ export class TextExchange implements Exchange {
     let failure: GatewayError | null = null;
     // What the caller received, kept only when the answer is to be cached.
     const sent: string[] | null = this.cacheEntry ? [] : null;
-    res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': log.id, ...(this.cacheEntry ? { [CACHE_HEADER]: 'miss' } : {}) });
+    res.writeHead(200, { ...SSE_HEADERS, ...translation?.headers, 'x-request-id': log.id, ...(this.cacheEntry ? { [CACHE_HEADER]: 'miss' } : {}) });
     try {
       for await (const chunk of upstream.body) {
         const out = tap.push(decoder.decode(chunk, { stream: true }));
@@ -157,7 +158,7 @@ export class TextExchange implements Exchange {
     } catch (err) {
       failure = signal.aborted ? null : streamBreak(err);
     }
-    if (failure && !res.destroyed) res.write(this.codec.streamError(failure));
+    if (failure && !res.destroyed) res.write(tap.streamError?.(failure) ?? this.codec.streamError(failure));
     if (!res.destroyed) res.end();
     const clientGone = signal.aborted || (res.destroyed && !res.writableFinished);
     const usage = tap.usage(this.promptEstimate);

@@ -1,0 +1,457 @@
+/**
+ * OpenAI's Responses API ⇄ the canonical form, for Responses callers whose model is served by a
+ * chat provider (chat-completions servers, Anthropic, Gemini, Zhipu, ...). OpenAI and Azure channels
+ * speak this dialect natively and get the caller's body as it is.
+ *
+ * Wire reference: https://platform.openai.com/docs/api-reference/responses (create, the Response
+ * object, streaming events).
+ */
+import type { Usage } from '../../core/calls.js';
+import type {
+  CanonicalChatRequest,
+  CanonicalChoice,
+  CanonicalEvent,
+  CanonicalMessage,
+  CanonicalPart,
+  CanonicalResponse,
+  CanonicalTool,
+  CanonicalToolCall,
+  EncodeContext,
+  FinishReason,
+  ResponseFormat,
+  StreamEncoder,
+  ToolChoice,
+  WireFormat,
+} from '../canonical/types.js';
+import { arr, mintId, num, obj, parseDataUrl, str, unsupported } from '../canonical/util.js';
+
+type Json = Record<string, unknown>;
+
+/** The dialect id of the Responses API (`POST /v1/responses`). */
+export const RESPONSES_DIALECT = 'openai-responses';
+
+/** Tools inside a `namespace` group travel to translated providers as `<namespace>__<name>`. */
+const NAMESPACE_SEPARATOR = '__';
+
+/**
+ * What the Responses answer echoes of its request (instructions, tools, metadata, ...) and how
+ * flattened tool names map back to their namespace: kept beside the canonical request, which has
+ * no room for either.
+ */
+interface RequestEcho {
+  body: Json;
+  namespaced: Map<string, { namespace: string; name: string }>;
+}
+const echoes = new WeakMap<CanonicalChatRequest, RequestEcho>();
+
+export const responsesFormat: WireFormat = {
+  name: 'OpenAI Responses',
+  translates: ['chat'],
+  parseRequest: (operation, body, model, stream) => {
+    if (operation !== 'chat') throw unsupported('The Responses API serves model responses only.');
+    return parseRequest(body, model, stream);
+  },
+  renderResponse,
+  encoder: (ctx) => new ResponsesEncoder(ctx),
+  // The gateway never sends Responses bodies to a provider by translation: providers that speak
+  // this dialect get the caller's own body (pass-through).
+  renderRequest: () => {
+    throw unsupported('The Responses API is only passed through to providers that serve it.');
+  },
+  parseResponse: () => {
+    throw unsupported('The Responses API is only passed through to providers that serve it.');
+  },
+  decoder: () => {
+    throw unsupported('The Responses API is only passed through to providers that serve it.');
+  },
+};
+
+// ---- request → canonical ----
+
+export function parseRequest(body: Json, model: string, stream: boolean): CanonicalChatRequest {
+  const system: string[] = [];
+  if (typeof body.instructions === 'string' && body.instructions) system.push(body.instructions);
+  const messages: CanonicalMessage[] = [];
+  const namespaced = new Map<string, { namespace: string; name: string }>();
+  const input = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : arr(body.input);
+  input.forEach((raw, i) => {
+    const item = obj(raw) ?? {};
+    const type = item.type ?? (item.role !== undefined ? 'message' : undefined);
+    switch (type) {
+      case 'message': {
+        const role = item.role;
+        const where = `input[${i}].content`;
+        if (role === 'system' || role === 'developer') system.push(textOfParts(parseParts(item.content, where)));
+        else if (role === 'user') messages.push({ role: 'user', content: parseParts(item.content, where) });
+        else if (role === 'assistant') {
+          const content = parseParts(item.content, where);
+          const last = messages[messages.length - 1];
+          // Text after calls of the same turn stays one assistant turn only when nothing came between.
+          if (last?.role === 'assistant' && last.toolCalls.length === 0) last.content.push(...content);
+          else messages.push({ role: 'assistant', content, toolCalls: [] });
+        } else throw unsupported(`Invalid value for 'input[${i}].role': must be one of "user", "assistant", "system", "developer".`, `input[${i}].role`);
+        break;
+      }
+      case 'function_call': {
+        const ns = str(item.namespace);
+        const name = str(item.name) ?? '';
+        const call: CanonicalToolCall = { id: str(item.call_id) ?? str(item.id) ?? mintId('call_'), name: ns ? ns + NAMESPACE_SEPARATOR + name : name, arguments: str(item.arguments) ?? '' };
+        const last = messages[messages.length - 1];
+        // Consecutive calls (and the text just before them) are one assistant turn.
+        if (last?.role === 'assistant') last.toolCalls.push(call);
+        else messages.push({ role: 'assistant', content: [], toolCalls: [call] });
+        break;
+      }
+      case 'function_call_output':
+        messages.push({ role: 'tool', toolCallId: str(item.call_id) ?? '', content: outputText(item.output) });
+        break;
+      // Reasoning items are the provider's own opaque state (encrypted content, summaries): another
+      // provider cannot take them back, so they are left out of translated calls. Built-in tool
+      // history (web_search_call, ...), custom tool calls (whose tools are left out too) and item
+      // references cannot be replayed either.
+      default:
+        break;
+    }
+  });
+
+  const tools: CanonicalTool[] = [];
+  const dropped: string[] = [];
+  for (const raw of arr(body.tools)) {
+    const t = obj(raw) ?? {};
+    if (t.type === 'function') tools.push(toolFrom(t));
+    else if (t.type === 'namespace') {
+      const ns = str(t.name) ?? '';
+      for (const inner of arr(t.tools)) {
+        const f = obj(inner) ?? {};
+        if (f.type !== 'function') {
+          dropped.push(str(f.type) ?? 'unknown');
+          continue;
+        }
+        const tool = toolFrom(f);
+        const flat = ns + NAMESPACE_SEPARATOR + tool.name;
+        namespaced.set(flat, { namespace: ns, name: tool.name });
+        tools.push({ ...tool, name: flat, description: [str(t.description), tool.description].filter(Boolean).join(' — ') || undefined });
+      }
+    } else dropped.push(str(t.type) ?? 'unknown');
+  }
+
+  const text = obj(body.text);
+  const req: CanonicalChatRequest = {
+    kind: 'chat',
+    model,
+    system,
+    messages,
+    stream,
+    maxTokens: num(body.max_output_tokens),
+    temperature: num(body.temperature),
+    topP: num(body.top_p),
+    tools,
+    toolChoice: tools.length ? parseToolChoice(body.tool_choice) : undefined,
+    parallelToolCalls: typeof body.parallel_tool_calls === 'boolean' ? body.parallel_tool_calls : undefined,
+    responseFormat: parseFormat(obj(text?.format)),
+    user: str(body.safety_identifier) ?? str(body.user),
+  };
+  if (dropped.length) req.droppedTools = [...new Set(dropped)];
+  echoes.set(req, { body, namespaced });
+  return req;
+}
+
+function toolFrom(t: Json): CanonicalTool {
+  return { name: str(t.name) ?? '', description: str(t.description), parameters: obj(t.parameters) ?? { type: 'object', properties: {} } };
+}
+
+function parseToolChoice(v: unknown): ToolChoice | undefined {
+  if (v === 'auto' || v === 'none' || v === 'required') return v;
+  const o = obj(v);
+  if (o?.type === 'function' && typeof o.name === 'string') return { name: o.name };
+  if (o?.type === 'allowed_tools') return o.mode === 'required' ? 'required' : 'auto';
+  // A built-in tool that is not offered to a translated provider: the model chooses among the rest.
+  return o ? 'auto' : undefined;
+}
+
+/** `text.format` is flat in the Responses API: `{type:"json_schema", name, schema, strict}`. */
+function parseFormat(f: Json | undefined): ResponseFormat | undefined {
+  if (f?.type === 'json_object') return { type: 'json_object' };
+  if (f?.type === 'json_schema') return { type: 'json_schema', name: str(f.name) ?? 'response', schema: obj(f.schema) ?? { type: 'object' }, strict: f.strict === true || undefined };
+  return undefined;
+}
+
+function parseParts(content: unknown, where: string): CanonicalPart[] {
+  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
+  const parts: CanonicalPart[] = [];
+  arr(content).forEach((raw, j) => {
+    const p = obj(raw) ?? {};
+    if ((p.type === 'input_text' || p.type === 'output_text' || p.type === 'text') && typeof p.text === 'string') parts.push({ type: 'text', text: p.text });
+    else if (p.type === 'refusal' && typeof p.refusal === 'string') parts.push({ type: 'text', text: p.refusal });
+    else if (p.type === 'input_image') {
+      const url = str(p.image_url) ?? str(obj(p.image_url)?.url);
+      if (!url) throw unsupported('Images given by file_id can only be sent to OpenAI and Azure channels; send the image as a URL or a data URL for this model.', `${where}[${j}]`);
+      const data = parseDataUrl(url);
+      parts.push({ type: 'image', source: data ? { kind: 'base64', ...data } : { kind: 'url', url } });
+    } else if (p.type === 'input_file') throw unsupported('File inputs can only be sent to OpenAI and Azure channels; this model is served by another provider.', `${where}[${j}]`);
+  });
+  return parts;
+}
+
+function textOfParts(parts: CanonicalPart[]): string {
+  return parts.map((p) => (p.type === 'text' ? p.text : '')).join('');
+}
+
+/** A function call's output: a string, or a list of input parts (their text is kept). */
+function outputText(output: unknown): string {
+  if (typeof output === 'string') return output;
+  return arr(output)
+    .map((p) => str(obj(p)?.text) ?? '')
+    .join('');
+}
+
+// ---- canonical answer → Response object ----
+
+/** Usage in the Responses shape: input includes cached, output includes reasoning. */
+export function usageOut(u: Usage): Json {
+  return {
+    input_tokens: u.promptTokens,
+    input_tokens_details: { cached_tokens: u.cachedTokens },
+    output_tokens: u.completionTokens,
+    output_tokens_details: { reasoning_tokens: u.reasoningTokens ?? 0 },
+    total_tokens: u.promptTokens + u.completionTokens,
+  };
+}
+
+function statusOf(finish: FinishReason): { status: 'completed' | 'incomplete'; incomplete_details: Json | null } {
+  if (finish === 'length') return { status: 'incomplete', incomplete_details: { reason: 'max_output_tokens' } };
+  if (finish === 'content_filter') return { status: 'incomplete', incomplete_details: { reason: 'content_filter' } };
+  return { status: 'completed', incomplete_details: null };
+}
+
+/** The Response object around `output`, echoing the request as OpenAI does. */
+function responseObject(ctx: EncodeContext, id: string, createdAt: number, status: string, output: Json[], extra: Json): Json {
+  const req = ctx.request.kind === 'chat' ? ctx.request : undefined;
+  const echo = req ? echoes.get(req) : undefined;
+  const b = echo?.body ?? {};
+  const text = obj(b.text);
+  const reasoning = obj(b.reasoning);
+  return {
+    id,
+    object: 'response',
+    created_at: createdAt,
+    status,
+    background: false,
+    error: null,
+    incomplete_details: null,
+    instructions: b.instructions ?? null,
+    max_output_tokens: num(b.max_output_tokens) ?? null,
+    model: ctx.model,
+    output,
+    parallel_tool_calls: b.parallel_tool_calls !== false,
+    previous_response_id: null,
+    reasoning: { effort: str(reasoning?.effort) ?? null, summary: str(reasoning?.summary) ?? null },
+    store: b.store !== false,
+    temperature: num(b.temperature) ?? 1,
+    text: { format: obj(text?.format) ?? { type: 'text' } },
+    tool_choice: b.tool_choice ?? 'auto',
+    tools: arr(b.tools),
+    top_p: num(b.top_p) ?? 1,
+    truncation: str(b.truncation) ?? 'disabled',
+    usage: null,
+    user: str(b.user) ?? null,
+    metadata: obj(b.metadata) ?? {},
+    ...extra,
+  };
+}
+
+function functionCallItem(ctx: EncodeContext, id: string, call: { id: string; name: string; arguments: string }, status: string): Json {
+  const req = ctx.request.kind === 'chat' ? ctx.request : undefined;
+  const ns = req ? echoes.get(req)?.namespaced.get(call.name) : undefined;
+  return { id, type: 'function_call', status, arguments: call.arguments, call_id: call.id, name: ns ? ns.name : call.name, ...(ns ? { namespace: ns.namespace } : {}) };
+}
+
+function messageItem(id: string, text: string, status: string): Json {
+  return { id, type: 'message', status, role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] };
+}
+
+function reasoningItem(id: string, text: string): Json {
+  return { id, type: 'reasoning', summary: [{ type: 'summary_text', text }] };
+}
+
+function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
+  if (res.kind !== 'chat') throw unsupported('The Responses API serves model responses only.');
+  const c: CanonicalChoice = res.choices[0];
+  const output: Json[] = [];
+  if (c.reasoning) output.push(reasoningItem(mintId('rs_'), c.reasoning));
+  if (c.text || !c.toolCalls.length) output.push(messageItem(mintId('msg_'), c.text, 'completed'));
+  for (const t of c.toolCalls) output.push(functionCallItem(ctx, mintId('fc_'), t, 'completed'));
+  const { status, incomplete_details } = statusOf(c.finish);
+  return responseObject(ctx, responseId(res.id), res.created, status, output, {
+    incomplete_details,
+    usage: res.usage ? usageOut(res.usage) : null,
+    ...(status === 'completed' ? { completed_at: Math.floor(Date.now() / 1000) } : {}),
+  });
+}
+
+function responseId(upstream: string): string {
+  return upstream.startsWith('resp_') ? upstream : `resp_${upstream.replace(/[^A-Za-z0-9_-]/g, '') || mintId('')}`;
+}
+
+// ---- canonical stream → Responses events ----
+
+/** The item being streamed: its place in `output`, and what it has accumulated. */
+interface OpenItem {
+  kind: 'message' | 'reasoning' | 'function_call';
+  id: string;
+  index: number;
+  text: string;
+  call?: { id: string; name: string; arguments: string; toolIndex: number };
+}
+
+/**
+ * Canonical events → the Responses event grammar: `response.created` and `response.in_progress`,
+ * then per output item `response.output_item.added`, its parts and deltas, and
+ * `response.output_item.done` with the complete item, and one terminal event
+ * (`response.completed`, `response.incomplete` or `response.failed`) carrying the whole Response
+ * with usage. Every event has an `event:` line equal to its `type` and a `sequence_number` counted
+ * from 0. Only the first choice exists in this API.
+ */
+class ResponsesEncoder implements StreamEncoder {
+  private seq = 0;
+  private started = false;
+  private ended = false;
+  private readonly id = mintId('resp_');
+  private readonly createdAt = Math.floor(Date.now() / 1000);
+  private readonly output: Json[] = [];
+  private open: OpenItem | null = null;
+  private finish: FinishReason = 'stop';
+
+  constructor(private readonly ctx: EncodeContext) {}
+
+  encode(ev: CanonicalEvent, usage: () => Usage): string {
+    if (this.ended) return '';
+    if ((ev.type === 'text' || ev.type === 'reasoning' || ev.type === 'tool_call' || ev.type === 'finish') && ev.choice !== 0) return '';
+    let out = this.start();
+    switch (ev.type) {
+      case 'reasoning':
+        if (this.open?.kind !== 'reasoning') out += this.close() + this.openItem('reasoning');
+        this.open!.text += ev.text;
+        return out + this.event('response.reasoning_summary_text.delta', { item_id: this.open!.id, output_index: this.open!.index, summary_index: 0, delta: ev.text });
+      case 'text':
+        if (this.open?.kind !== 'message') out += this.close() + this.openItem('message');
+        this.open!.text += ev.text;
+        return out + this.event('response.output_text.delta', { item_id: this.open!.id, output_index: this.open!.index, content_index: 0, delta: ev.text, logprobs: [] });
+      case 'tool_call': {
+        const isOpen = this.open?.kind === 'function_call' && this.open.call!.toolIndex === ev.index;
+        if (!isOpen) {
+          if (ev.id === undefined && ev.name === undefined) {
+            // A late fragment of a call already closed: it still belongs in the final item.
+            const done = this.output.find((o) => (o as { __toolIndex?: number }).__toolIndex === ev.index);
+            if (done) done.arguments = String(done.arguments ?? '') + ev.args;
+            return out;
+          }
+          out += this.close() + this.openItem('function_call', { id: ev.id ?? mintId('call_'), name: ev.name ?? '', arguments: '', toolIndex: ev.index });
+        }
+        if (ev.args) {
+          this.open!.call!.arguments += ev.args;
+          out += this.event('response.function_call_arguments.delta', { item_id: this.open!.id, output_index: this.open!.index, delta: ev.args });
+        }
+        return out;
+      }
+      case 'finish':
+        this.finish = ev.finish;
+        return out + this.close();
+      case 'usage':
+        return out;
+      case 'error':
+        return out + this.fail(failureCode(ev.status), ev.message);
+      case 'end': {
+        out += this.close();
+        this.ended = true;
+        const { status, incomplete_details } = statusOf(this.finish);
+        const response = responseObject(this.ctx, this.id, this.createdAt, status, this.output.map(clean), {
+          incomplete_details,
+          usage: usageOut(usage()),
+          ...(status === 'completed' ? { completed_at: Math.floor(Date.now() / 1000) } : {}),
+        });
+        return out + this.event(status === 'completed' ? 'response.completed' : 'response.incomplete', { response });
+      }
+      default:
+        return out;
+    }
+  }
+
+  /** A failure after the first byte: `response.failed`, the one terminal event. */
+  failure(err: { message: string; status: number }): string {
+    if (this.ended) return '';
+    return this.start() + this.close() + this.fail(failureCode(err.status), err.message);
+  }
+
+  private fail(code: string, message: string): string {
+    this.ended = true;
+    const response = responseObject(this.ctx, this.id, this.createdAt, 'failed', this.output.map(clean), { error: { code, message } });
+    return this.event('response.failed', { response });
+  }
+
+  private start(): string {
+    if (this.started) return '';
+    this.started = true;
+    const response = responseObject(this.ctx, this.id, this.createdAt, 'in_progress', [], {});
+    return this.event('response.created', { response }) + this.event('response.in_progress', { response });
+  }
+
+  private openItem(kind: OpenItem['kind'], call?: OpenItem['call']): string {
+    const index = this.output.length;
+    const id = mintId(kind === 'message' ? 'msg_' : kind === 'reasoning' ? 'rs_' : 'fc_');
+    this.open = { kind, id, index, text: '', call };
+    let item: Json;
+    if (kind === 'message') item = { id, type: 'message', status: 'in_progress', role: 'assistant', content: [] };
+    else if (kind === 'reasoning') item = { id, type: 'reasoning', summary: [] };
+    else item = functionCallItem(this.ctx, id, call!, 'in_progress');
+    this.output.push(item);
+    let out = this.event('response.output_item.added', { output_index: index, item });
+    if (kind === 'message')
+      out += this.event('response.content_part.added', { item_id: id, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
+    else if (kind === 'reasoning') out += this.event('response.reasoning_summary_part.added', { item_id: id, output_index: index, summary_index: 0, part: { type: 'summary_text', text: '' } });
+    return out;
+  }
+
+  private close(): string {
+    const o = this.open;
+    if (!o) return '';
+    this.open = null;
+    let out = '';
+    let item: Json;
+    if (o.kind === 'message') {
+      const part = { type: 'output_text', text: o.text, annotations: [], logprobs: [] };
+      out += this.event('response.output_text.done', { item_id: o.id, output_index: o.index, content_index: 0, text: o.text, logprobs: [] });
+      out += this.event('response.content_part.done', { item_id: o.id, output_index: o.index, content_index: 0, part });
+      item = messageItem(o.id, o.text, 'completed');
+    } else if (o.kind === 'reasoning') {
+      out += this.event('response.reasoning_summary_text.done', { item_id: o.id, output_index: o.index, summary_index: 0, text: o.text });
+      out += this.event('response.reasoning_summary_part.done', { item_id: o.id, output_index: o.index, summary_index: 0, part: { type: 'summary_text', text: o.text } });
+      item = reasoningItem(o.id, o.text);
+    } else {
+      const call = o.call!;
+      const done = functionCallItem(this.ctx, o.id, call, 'completed');
+      out += this.event('response.function_call_arguments.done', { item_id: o.id, output_index: o.index, name: done.name, arguments: call.arguments });
+      item = done;
+      this.output[o.index] = { ...done, __toolIndex: call.toolIndex };
+      return out + this.event('response.output_item.done', { output_index: o.index, item: done });
+    }
+    this.output[o.index] = item;
+    return out + this.event('response.output_item.done', { output_index: o.index, item });
+  }
+
+  private event(type: string, data: Json): string {
+    return `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: this.seq++, ...data })}\n\n`;
+  }
+}
+
+/** An output item without the encoder's own bookkeeping. */
+function clean(item: Json): Json {
+  if (!('__toolIndex' in item)) return item;
+  const { __toolIndex: _, ...rest } = item;
+  return rest;
+}
+
+/** The Response error codes clients act on (Codex retries `server_error`, waits on `rate_limit_exceeded`). */
+export function failureCode(status: number): string {
+  return status === 429 ? 'rate_limit_exceeded' : 'server_error';
+}

@@ -1,0 +1,34 @@
+import { Type } from '@sinclair/typebox';
+
+/**
+ * OpenAI's Responses API request (`CreateResponse`, https://platform.openai.com/docs/api-reference/responses/create)
+ * as the gateway checks it: the fields it routes, meters or translates. Every other field is allowed
+ * and passed through to OpenAI and Azure channels untouched.
+ */
+const Item = Type.Object({}, { additionalProperties: true });
+
+export const CreateResponseRequest = Type.Object(
+  {
+    model: Type.String({ minLength: 1 }),
+    input: Type.Optional(Type.Union([Type.String(), Type.Array(Item)])),
+    instructions: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    stream: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+    // OpenAI's documented minimum is 16.
+    max_output_tokens: Type.Optional(Type.Union([Type.Integer({ minimum: 16 }), Type.Null()])),
+    temperature: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 2 }), Type.Null()])),
+    top_p: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()])),
+    tools: Type.Optional(Type.Array(Type.Object({ type: Type.String() }, { additionalProperties: true }))),
+    tool_choice: Type.Optional(Type.Union([Type.String(), Item])),
+    parallel_tool_calls: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+    text: Type.Optional(Type.Union([Item, Type.Null()])),
+    reasoning: Type.Optional(Type.Union([Item, Type.Null()])),
+    metadata: Type.Optional(Type.Union([Type.Record(Type.String(), Type.String()), Type.Null()])),
+    previous_response_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    store: Type.Optional(Type.Union([Type.Boolean(), Type.Null()])),
+    user: Type.Optional(Type.String()),
+    safety_identifier: Type.Optional(Type.String()),
+    prompt_cache_key: Type.Optional(Type.String()),
+    include: Type.Optional(Type.Union([Type.Array(Type.String()), Type.Null()])),
+  },
+  { additionalProperties: true },
+);
