@@ -6,6 +6,8 @@ import { asGatewayError, GatewayError } from '../../core/errors.js';
 import type { ImageCall, ImageReply } from '../../formats/canonical/images.js';
 import { countTokens } from '../../formats/tokens.js';
 import type { ImageLinks } from '../../media/storage.js';
+import { imageType } from '../../media/image-bytes.js';
+import { checkFetchableUrl, hostIsInternal, RefusedUrl } from '../../media/url-guard.js';
 import type { ImageBackend, ImageUpstreamCall } from '../../providers/types.js';
 import { classifyWebuiError, webuiRequest } from '../../providers/sd-webui/wire.js';
 import { AttemptFailure } from '../call.js';
@@ -134,6 +136,13 @@ export class ImageExchange implements Exchange {
   /** Providers that answer with their own short-lived URLs (CogView): the gateway fetches the bytes. */
   private async download(url: string, route: Route, at: Attempt): Promise<Buffer> {
     const limit = this.deps.maxDownloadBytes ?? 50 * 1024 * 1024;
+    try {
+      await checkFetchableUrl(url, await channelIsLocal(route.channel));
+    } catch (err) {
+      if (!(err instanceof RefusedUrl)) throw err;
+      // A channel handing out such links is misconfigured or compromised: another channel may serve the call.
+      throw new AttemptFailure(new GatewayError('upstream', `The provider's image link ${err.message}; the gateway does not fetch it.`, { code: 'image_url_refused' }), null, true);
+    }
     const res = await at.send(route, () => ({ method: 'GET', url, headers: {} }), (status) => ({
       error: new GatewayError('upstream', `The provider's image link answered HTTP ${status}.`, { code: 'image_download_failed' }),
       retryable: true,
@@ -153,7 +162,24 @@ export class ImageExchange implements Exchange {
       if (err instanceof AttemptFailure) throw err;
       throw new AttemptFailure(upstreamTransportError(err), null, true);
     }
-    return Buffer.concat(chunks);
+    const bytes = Buffer.concat(chunks);
+    if (!imageType(bytes)) throw new AttemptFailure(new GatewayError('upstream', "The provider's image link did not answer with an image (PNG, JPEG, WebP or GIF).", { code: 'image_download_failed' }), null, true);
+    return bytes;
+  }
+}
+
+/**
+ * A channel whose links may point to internal addresses: marked so (`settings.allowLocalUrls: true`),
+ * or itself on a loopback or private address (a self-hosted model server) unless marked `false`.
+ */
+async function channelIsLocal(channel: Channel): Promise<boolean> {
+  const flag = channel.settings.allowLocalUrls;
+  if (flag === true) return true;
+  if (flag === false) return false;
+  try {
+    return await hostIsInternal(new URL(channel.baseUrl).hostname);
+  } catch {
+    return false;
   }
 }
 
