@@ -1,4 +1,5 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { FIELDS, type FieldSpec } from './fields.js';
@@ -55,7 +56,32 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   }
   if (out.databaseUrl && !/^postgres(ql)?:\/\//.test(String(out.databaseUrl)))
     throw new ConfigError(`DATABASE_URL must be a postgres:// URL (got "${String(out.databaseUrl).replace(/\/\/.*@/, '//***@')}")`);
+  trustProxyOption(String(out.trustProxy ?? 'false'));
   return out as Config;
+}
+
+/**
+ * `APIGPT_TRUST_PROXY` as Fastify's `trustProxy` takes it: `false` (forwarding headers ignored, the
+ * socket's address is the client), the trusted proxies' addresses and CIDRs, or a hop count (the
+ * `n` nearest hops are trusted — a function, since Fastify reads a bare number as "trust none").
+ * Never `true`: trusting every hop lets any client name its own address in `X-Forwarded-For`.
+ */
+export function trustProxyOption(value: string): false | string[] | ((address: string, hop: number) => boolean) {
+  const v = value.trim().toLowerCase();
+  if (v === '' || v === 'false' || v === 'off' || v === 'no' || v === '0') return false;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    return (_address, hop) => hop < hops;
+  }
+  const items = v.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of items) {
+    const [addr, bits, extra] = item.split('/');
+    const family = isIP(addr);
+    const okBits = bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (family === 6 ? 128 : 32));
+    if (!family || !okBits || extra !== undefined)
+      throw new ConfigError(`APIGPT_TRUST_PROXY must be false, a number of proxy hops, or proxy addresses and CIDRs separated by commas (got ${JSON.stringify(value)}; "${item}" is not an IP address or CIDR)`);
+  }
+  return items;
 }
 
 function readYaml(file: string): Record<string, unknown> {

@@ -14,6 +14,7 @@ import { registerKeyAuth } from './auth.js';
 import { toErrorResponse, type ErrorDialect } from './errors.js';
 import { createValidatorCompiler } from '../formats/validation.js';
 import { registerJsonParser } from './json-body.js';
+import { trustProxyOption } from '../config/config.js';
 
 export interface ServerOptions {
   settings?: () => ApiSettings;
@@ -31,7 +32,8 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   const app = Fastify({
     bodyLimit: config.bodyLimit,
     logger: false,
-    trustProxy: true,
+    // X-Forwarded-For is believed only from the configured proxies (APIGPT_TRUST_PROXY, off by default).
+    trustProxy: trustProxyOption(config.trustProxy),
     // Node's requestTimeout bounds receiving the request (headers and body) only, never the response:
     // a client trickling its body is cut with 408, long answer streams are not. Node looks for
     // expired requests every `connectionsCheckingInterval`, so that is a fraction of the timeout.
