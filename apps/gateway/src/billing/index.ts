@@ -12,7 +12,7 @@ import { createCodes, redeemCode, type NewCodes } from './codes.js';
 import { Groups } from './groups.js';
 import { changeBalance, ensureAccount, keyPool, userPool, type Committed } from './ledger.js';
 import { fromPoints } from './money.js';
-import { BillingPolicy } from './policy.js';
+import { BillingPolicy, type ConcurrencyCaps } from './policy.js';
 import { Pools } from './pools.js';
 import { PriceBook } from './price-book.js';
 import { SettingsStore } from './settings.js';
@@ -41,10 +41,12 @@ export class Billing {
   readonly charges: ChargeWriter;
   private readonly db: Db;
   private readonly log: Logger;
+  private readonly concurrency: ConcurrencyCaps;
 
   private constructor(deps: BillingDeps) {
     this.db = deps.db;
     this.log = deps.log;
+    this.concurrency = { perKey: deps.config.maxConcurrentPerKey, perUser: deps.config.maxConcurrentPerUser, perGroup: deps.config.maxConcurrentPerGroup };
     this.state = deps.state ?? createSharedState(deps.config);
     this.prices = new PriceBook(deps.db, deps.changeToken);
     this.groups = new Groups(deps.db, deps.changeToken);
@@ -73,7 +75,16 @@ export class Billing {
   /** The relay's policy; its charges join `logWriter`'s batches. */
   policy(logWriter: RequestLogWriter): BillingPolicy {
     logWriter.join(this.charges);
-    return new BillingPolicy({ prices: this.prices, groups: this.groups, state: this.state, pools: this.pools, charges: this.charges, logWriter, log: this.log });
+    return new BillingPolicy({
+      prices: this.prices,
+      groups: this.groups,
+      state: this.state,
+      pools: this.pools,
+      charges: this.charges,
+      logWriter,
+      log: this.log,
+      concurrency: this.concurrency,
+    });
   }
 
   /** Sign-up hook (runs in the sign-up transaction): opens the account with the trial grant. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../core/logger.js';
 import { GatewayError } from '../core/errors.js';
 import type { Admission, CallInfo, CallOutcome, CallPolicy } from '../relay/policy.js';
@@ -21,7 +22,18 @@ export interface BillingPolicyDeps {
   charges: ChargeWriter;
   logWriter: RequestLogWriter;
   log: Logger;
+  /** Calls in flight allowed per key, user and group (0 = no cap). */
+  concurrency?: ConcurrencyCaps;
 }
+
+export interface ConcurrencyCaps {
+  perKey: number;
+  perUser: number;
+  perGroup: number;
+}
+
+/** A slot of a call whose process died is freed after this long; an hour outlasts any call. */
+const SLOT_TTL_MS = 3_600_000;
 
 /**
  * The relay's billing and limits. Admission: key access rules, rate windows, then a reservation of
@@ -29,12 +41,61 @@ export interface BillingPolicyDeps {
  * limit). Settlement: the real cost from usage replaces the reservation, and the charge rides the
  * request log's next batch. Nothing here writes the database on the hot path.
  */
+const NOTHING_TO_RELEASE = (): void => undefined;
+
 export class BillingPolicy implements CallPolicy {
   constructor(private readonly d: BillingPolicyDeps) {}
 
   async admit(call: CallInfo): Promise<Admission> {
     const limits = call.key.limits ?? NO_LIMITS;
     checkKeyAccess(limits, call);
+    const release = await this.takeSlots(call);
+    let admission: Admission;
+    try {
+      admission = await this.admitCounted(call, limits);
+    } catch (err) {
+      release();
+      throw err;
+    }
+    if (release === NOTHING_TO_RELEASE) return admission;
+    return {
+      settle: (outcome) => {
+        release();
+        admission.settle(outcome);
+      },
+    };
+  }
+
+  /**
+   * Concurrency caps: a slot per key, user and group in the shared state (so the caps hold across
+   * processes), freed when the call settles. Returns the function that frees them (once).
+   */
+  private async takeSlots(call: CallInfo): Promise<() => void> {
+    const caps = this.d.concurrency;
+    if (!caps || (!caps.perKey && !caps.perUser && !caps.perGroup)) return NOTHING_TO_RELEASE;
+    const slots: { counter: string; limit: number; label: string }[] = [];
+    if (caps.perKey && call.key.keyId) slots.push({ counter: `k:${call.key.keyId}`, limit: caps.perKey, label: 'this API key' });
+    if (caps.perUser) slots.push({ counter: `u:${call.key.userId}`, limit: caps.perUser, label: 'your account' });
+    if (caps.perGroup) slots.push({ counter: `g:${call.key.group}`, limit: caps.perGroup, label: `the group '${call.key.group}'` });
+    if (slots.length === 0) return NOTHING_TO_RELEASE;
+    const token = randomUUID();
+    const res = await this.d.state.acquire(slots, token, SLOT_TTL_MS);
+    if (!res.ok) {
+      const s = slots.find((x) => x.counter === res.refused)!;
+      throw new GatewayError('rate_limit', `Too many concurrent requests on ${s.label}: at most ${s.limit} may run at once. Wait for one to finish, then try again.`, {
+        code: 'concurrency_limit',
+        retryAfter: 1,
+      });
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.d.state.release(slots.map((x) => x.counter), token).catch((err) => this.d.log.error('billing: releasing concurrency slots failed', err));
+    };
+  }
+
+  private async admitCounted(call: CallInfo, limits: typeof NO_LIMITS): Promise<Admission> {
     const keyId = call.key.keyId;
     const { quote } = call;
     if (quote.free) {

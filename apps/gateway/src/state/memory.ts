@@ -1,4 +1,4 @@
-import { DEFAULT_BALANCE_TTL_MS, windowStart, type CommitEntry, type HitResult, type ReserveResult, type SharedState, type WindowHit } from './shared-state.js';
+import { DEFAULT_BALANCE_TTL_MS, windowStart, type AcquireResult, type CommitEntry, type HitResult, type ReserveResult, type SharedState, type SlotHit, type WindowHit } from './shared-state.js';
 
 interface Pool {
   bal: number | null;
@@ -14,6 +14,8 @@ interface Pool {
 export class MemoryState implements SharedState {
   private readonly pools = new Map<string, Pool>();
   private readonly windows = new Map<string, { start: number; used: number }>();
+  /** Concurrency slots: counter → token → expiry. */
+  private readonly slots = new Map<string, Map<string, number>>();
 
   constructor(
     private readonly balanceTtlMs = DEFAULT_BALANCE_TTL_MS,
@@ -85,9 +87,34 @@ export class MemoryState implements SharedState {
     if (w && w.start === windowStart(now, windowMs)) w.used = Math.max(0, w.used + delta);
   }
 
+  async acquire(slots: readonly SlotHit[], token: string, ttlMs: number, now = this.clock()): Promise<AcquireResult> {
+    const live = slots.map((s) => {
+      const held = this.slots.get(s.counter);
+      if (held) for (const [t, expires] of held) if (expires <= now) held.delete(t);
+      return held?.size ?? 0;
+    });
+    for (let i = 0; i < slots.length; i++) if (live[i] + 1 > slots[i].limit) return { ok: false, refused: slots[i].counter, used: live };
+    for (const s of slots) {
+      let held = this.slots.get(s.counter);
+      if (!held) this.slots.set(s.counter, (held = new Map()));
+      held.set(token, now + ttlMs);
+    }
+    return { ok: true, used: live.map((n) => n + 1) };
+  }
+
+  async release(counters: readonly string[], token: string): Promise<void> {
+    for (const c of counters) {
+      const held = this.slots.get(c);
+      if (!held) continue;
+      held.delete(token);
+      if (held.size === 0) this.slots.delete(c);
+    }
+  }
+
   async close(): Promise<void> {
     this.pools.clear();
     this.windows.clear();
+    this.slots.clear();
   }
 
   private pool(id: string): Pool {

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { DEFAULT_BALANCE_TTL_MS, HELD_TTL_MS, windowStart, type CommitEntry, type HitResult, type ReserveResult, type SharedState, type WindowHit } from './shared-state.js';
+import { DEFAULT_BALANCE_TTL_MS, HELD_TTL_MS, windowStart, type AcquireResult, type CommitEntry, type HitResult, type ReserveResult, type SharedState, type SlotHit, type WindowHit } from './shared-state.js';
 
 // Every script sees all the keys it touches, so each runs atomically on the Redis server.
 // Keys per pool: bal (cached committed value, expires), held (in flight + uncommitted), ver.
@@ -97,6 +97,33 @@ local v = redis.call('INCRBY', KEYS[1], ARGV[1])
 if v < 0 then redis.call('SET', KEYS[1], 0, 'KEEPTTL') end
 return 1`;
 
+/**
+ * KEYS: slot sets (sorted by expiry); ARGV: now, ttl, token, then the limit per key. Expired slots
+ * are dropped first. Returns {ok, refusedIndex, used...}.
+ */
+const ACQUIRE = `
+local now = tonumber(ARGV[1])
+local n = #KEYS
+local used = {}
+for i = 1, n do
+  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+  used[i] = redis.call('ZCARD', KEYS[i])
+end
+for i = 1, n do
+  if used[i] + 1 > tonumber(ARGV[3+i]) then
+    local out = {0, i}
+    for j = 1, n do out[j+2] = used[j] end
+    return out
+  end
+end
+local out = {1, 0}
+for i = 1, n do
+  redis.call('ZADD', KEYS[i], now + tonumber(ARGV[2]), ARGV[3])
+  redis.call('PEXPIRE', KEYS[i], ARGV[2])
+  out[i+2] = used[i] + 1
+end
+return out`;
+
 type Scripted = Redis & {
   apigptReserve(...args: (string | number)[]): Promise<[number, number, number]>;
   apigptSettle(...args: (string | number)[]): Promise<number>;
@@ -104,6 +131,7 @@ type Scripted = Redis & {
   apigptSync(...args: (string | number)[]): Promise<number>;
   apigptHit(...args: (string | number)[]): Promise<number[]>;
   apigptAdjust(...args: (string | number)[]): Promise<number>;
+  apigptAcquire(...args: (string | number)[]): Promise<number[]>;
 };
 
 /** Shared state in Redis, for several gateway processes. Every key starts with `prefix`. */
@@ -123,6 +151,7 @@ export class RedisState implements SharedState {
     redis.defineCommand('apigptSync', { lua: SYNC, numberOfKeys: 2 });
     redis.defineCommand('apigptHit', { lua: HIT });
     redis.defineCommand('apigptAdjust', { lua: ADJUST, numberOfKeys: 1 });
+    redis.defineCommand('apigptAcquire', { lua: ACQUIRE });
     this.redis = redis as Scripted;
   }
 
@@ -169,6 +198,21 @@ export class RedisState implements SharedState {
   async adjust(counter: string, delta: number, windowMs: number, now = Date.now()): Promise<void> {
     if (delta === 0) return;
     await this.redis.apigptAdjust(this.k('rl', `${counter}:${windowStart(now, windowMs)}`), delta);
+  }
+
+  async acquire(slots: readonly SlotHit[], token: string, ttlMs: number, now = Date.now()): Promise<AcquireResult> {
+    if (slots.length === 0) return { ok: true, used: [] };
+    const keys = slots.map((s) => this.k('cc', s.counter));
+    const out = (await this.redis.apigptAcquire(keys.length, ...keys, now, ttlMs, token, ...slots.map((s) => s.limit))).map(Number);
+    const used = out.slice(2);
+    return out[0] === 1 ? { ok: true, used } : { ok: false, refused: slots[out[1] - 1].counter, used };
+  }
+
+  async release(counters: readonly string[], token: string): Promise<void> {
+    if (counters.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const c of counters) pipeline.zrem(this.k('cc', c), token);
+    await pipeline.exec();
   }
 
   async close(): Promise<void> {

@@ -34,6 +34,14 @@ export interface SharedState {
   hit(counters: readonly WindowHit[], windowMs: number, now?: number): Promise<HitResult>;
   /** Corrects a counter of the current window (tokens counted at admission vs tokens used). */
   adjust(counter: string, delta: number, windowMs: number, now?: number): Promise<void>;
+  /**
+   * Concurrency slots: takes one slot (named `token`) in every counter if each holds fewer live slots
+   * than its limit, else changes nothing and says which one refused. A slot lives until released or
+   * for `ttlMs` (so a crashed process's slots free themselves).
+   */
+  acquire(slots: readonly SlotHit[], token: string, ttlMs: number, now?: number): Promise<AcquireResult>;
+  /** Frees the slot `token` in every counter. */
+  release(counters: readonly string[], token: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -52,6 +60,19 @@ export interface WindowHit {
   counter: string;
   limit: number;
   cost: number;
+}
+
+export interface SlotHit {
+  counter: string;
+  limit: number;
+}
+
+export interface AcquireResult {
+  ok: boolean;
+  /** The refusing counter (when !ok). */
+  refused?: string;
+  /** Live slots of each counter after the call (or as they stood when refused), in input order. */
+  used: number[];
 }
 
 export interface HitResult {
