@@ -25,13 +25,28 @@ export function splitList(s: string | undefined | null): string[] {
   return (s ?? '').split(/[\n,]/).map((x) => x.trim()).filter(Boolean);
 }
 
-/** Turns rows into CSV text (RFC 4180 quoting) and hands it to the browser as a download. */
-export function downloadCsv(filename: string, header: string[], rows: (string | number | null | undefined)[][]): void {
-  const cell = (v: string | number | null | undefined) => {
-    const s = v === null || v === undefined ? '' : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
-  const text = [header, ...rows].map((r) => r.map(cell).join(',')).join('\r\n');
+type CsvValue = string | number | null | undefined;
+
+/**
+ * One CSV cell (RFC 4180 quoting). Text a spreadsheet would run as a formula — starting with `=`,
+ * `+`, `-`, `@`, a tab or a carriage return — gets a leading `'`, so it is shown, not evaluated
+ * (OWASP, "CSV Injection"): model names, app names and emails in an export are typed by users.
+ * Numbers are written as they are.
+ */
+export function csvCell(v: CsvValue): string {
+  let s = v === null || v === undefined ? '' : String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** Rows as CSV text, lines ended by CRLF. */
+export function csvText(header: string[], rows: CsvValue[][]): string {
+  return [header, ...rows].map((r) => r.map(csvCell).join(',')).join('\r\n');
+}
+
+/** Turns rows into CSV text and hands it to the browser as a download. */
+export function downloadCsv(filename: string, header: string[], rows: CsvValue[][]): void {
+  const text = csvText(header, rows);
   // The BOM makes Excel read UTF-8 (Chinese text) correctly.
   const blob = new Blob(['\ufeff', text], { type: 'text/csv;charset=utf-8' });
   downloadBlob(filename, blob);
