@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { User } from '../accounts/users.js';
 import { GatewayError } from '../core/errors.js';
 import { principalFor } from './principal.js';
-import { pageSecurityHeaders } from '../http/security-headers.js';
+import { pageSecurityHeaders } from '../core/page-headers.js';
 import type { Services } from '../services.js';
 import type { Db } from '../storage/database.js';
 import { registerAdminRoutes } from './admin-routes.js';

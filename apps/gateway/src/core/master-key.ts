@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync, chmodSync } from 'node:fs';
+import { ensurePrivateDir } from './private-files.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { masterKeyFromSecret } from './crypto.js';
@@ -12,7 +13,7 @@ export function loadMasterKey(secret: string | undefined, dataDir: string): { ke
   if (secret) return { key: masterKeyFromSecret(secret), source: 'APIGPT_SECRET' };
   const file = join(dataDir, 'master.key');
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
+    ensurePrivateDir(dataDir);
     writeFileSync(file, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
   }
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);

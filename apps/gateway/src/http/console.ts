@@ -46,7 +46,7 @@ const MISSING_BUILD_PAGE = `<!doctype html>
 export interface ConsoleOptions {
   /** Folder holding the built single-page app (index.html + assets/). */
   dir?: string;
-  /** Sent with every file and page (content security policy, frame protection: http/security-headers.ts). */
+  /** Sent with every file and page (content security policy, frame protection: core/page-headers.ts). */
   headers?: Record<string, string>;
 }
 

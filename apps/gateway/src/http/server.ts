@@ -8,7 +8,7 @@ import { FORMATS } from '../formats/registry.js';
 import { createFormatHost } from './host.js';
 import { registerMediaRoutes } from './media-routes.js';
 import { registerConsole } from './console.js';
-import { pageSecurityHeaders } from './security-headers.js';
+import { pageSecurityHeaders } from '../core/page-headers.js';
 import { registerCors } from './cors.js';
 import { registerKeyAuth } from './auth.js';
 import { toErrorResponse, type ErrorDialect } from './errors.js';

@@ -34,7 +34,7 @@ export class FileImageStore implements ImageStore {
   }
 
   async put(name: string, data: Buffer): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
     // Written under a temporary name and renamed, so a reader never sees half an image.
     const tmp = join(this.dir, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
     await writeFile(tmp, data, { mode: 0o600 });

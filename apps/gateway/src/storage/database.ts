@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { ensurePrivateDir, ensurePrivateFile, tightenIfExists } from '../core/private-files.js';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
@@ -49,12 +49,16 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
 }
 
 function openSqlite(dataDir: string): DatabaseHandle {
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const file = join(dataDir, 'apigpt.db');
+  // SQLite creates the -wal and -shm files with the database file's permissions: 600 for all three.
+  ensurePrivateFile(file);
   const sqlite = new BetterSqlite3(file);
   // WAL lets the CLI read and write while the server runs; busy_timeout makes the two wait for
   // each other instead of failing with SQLITE_BUSY.
   sqlite.pragma('journal_mode = WAL');
+  // Files an older version left readable by everyone.
+  for (const extra of ['-wal', '-shm']) tightenIfExists(file + extra);
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
