@@ -26,6 +26,7 @@ import { parseStatuses } from './relay/retry.js';
 import { ChannelEvents } from './channels/events.js';
 import { KeyResolver } from './apps/keys.js';
 import { createKv } from './state/kv.js';
+import { LoginThrottle } from './accounts/throttle.js';
 
 /** Storage and secrets: what every CLI command needs, without the relay. */
 export interface Storage {
@@ -70,6 +71,8 @@ export interface Services extends Storage {
   keys: KeyResolver;
   /** Channel health: circuit breakers, the background probe, the event history. */
   health: { circuit: CircuitBreaker; monitor: HealthMonitor; events: ChannelEvents; gate: ChannelGate };
+  /** Brakes on password guessing and mass sign-up, counted in the shared state. */
+  throttle: LoginThrottle;
 }
 
 export interface ServiceOverrides {
@@ -137,6 +140,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     billing,
     health: { circuit, monitor, events, gate },
     keys: new KeyResolver(storage.db, storage.dbh.changeToken),
+    throttle: new LoginThrottle(kv, { maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs, lockMs: config.loginLockMs, signupsPerHour: config.signupsPerIpHour }),
     async close() {
       await monitor.stop();
       await links.close();

@@ -9,6 +9,8 @@ export class ApiError extends Error {
     readonly code: string | null = null,
     readonly param: string | null = null,
     readonly type: string | null = null,
+    /** Seconds to wait before trying again (`retry-after` of a 429), when the server said. */
+    readonly retryAfter: number | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -63,7 +65,8 @@ export async function errorFromResponse(res: Response): Promise<ApiError> {
     text = await res.text();
     const body = JSON.parse(text) as { error?: { message?: string; type?: string; param?: string | null; code?: string | null } | string; message?: string };
     const e = body.error;
-    if (e && typeof e === 'object' && e.message) return new ApiError(e.message, res.status, e.code ?? null, e.param ?? null, e.type ?? null);
+    const retryAfter = Number(res.headers.get('retry-after')) || null;
+    if (e && typeof e === 'object' && e.message) return new ApiError(e.message, res.status, e.code ?? null, e.param ?? null, e.type ?? null, retryAfter);
     if (typeof e === 'string') return new ApiError(e, res.status);
     if (body.message) return new ApiError(body.message, res.status);
   } catch {

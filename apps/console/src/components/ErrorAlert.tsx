@@ -1,6 +1,9 @@
 import { Alert } from 'antd';
 import { ApiError } from '../api/client';
-import { useT } from '../i18n';
+import { useT, type MessageKey } from '../i18n';
+
+/** Refusals the console words itself, in the reader's language, with the wait the server gave. */
+const THROTTLED: Record<string, MessageKey> = { login_locked: 'auth.loginLocked', signup_rate_limited: 'auth.signupLimited' };
 
 /**
  * Shows the server's own error message. A 404 from an unknown route means this server does not
@@ -9,6 +12,8 @@ import { useT } from '../i18n';
 export function ErrorAlert({ error, style }: { error: unknown; style?: React.CSSProperties }) {
   const t = useT();
   if (!error) return null;
+  if (error instanceof ApiError && error.code && THROTTLED[error.code] && error.retryAfter)
+    return <Alert type="warning" showIcon style={style} title={t(THROTTLED[error.code], { seconds: error.retryAfter })} data-testid="throttled" />;
   if (error instanceof ApiError && error.missing)
     return <Alert type="info" showIcon style={style} title={t('error.notAvailable')} description={error.message} />;
   return <Alert type="error" showIcon style={style} title={(error as Error).message || String(error)} />;

@@ -61,6 +61,8 @@ export const en = {
   'auth.signupClosed': 'Sign-up is closed on this server. Ask an administrator for an account.',
   'auth.haveAccount': 'Already have an account?',
   'auth.noAccount': 'No account yet?',
+  'auth.loginLocked': 'Too many failed log-ins. For your security, try again in {seconds} seconds.',
+  'auth.signupLimited': 'Too many sign-ups from your network. Try again in {seconds} seconds.',
 
   'dashboard.title': 'Dashboard',
   'dashboard.hello': 'Welcome back, {name}.',

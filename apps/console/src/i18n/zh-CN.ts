@@ -60,6 +60,8 @@ export const zhCN: Record<MessageKey, string> = {
   'auth.signupClosed': '此服务器已关闭注册，请联系管理员开通账号。',
   'auth.haveAccount': '已有账号？',
   'auth.noAccount': '还没有账号？',
+  'auth.loginLocked': '登录失败次数过多。为保护账号安全，请 {seconds} 秒后再试。',
+  'auth.signupLimited': '您所在网络的注册次数过多，请 {seconds} 秒后再试。',
 
   'dashboard.title': '概览',
   'dashboard.hello': '欢迎回来，{name}。',

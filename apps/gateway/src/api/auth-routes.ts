@@ -11,12 +11,27 @@ import { Credentials, Ok, SignupBody, User } from './schemas.js';
 const tags = ['Account'];
 
 export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const { db } = ctx.services;
+  const { db, throttle } = ctx.services;
+
+  /** A password check behind the log-in throttle: refused unchecked while locked, counted when wrong. */
+  async function throttled<T>(email: string, ip: string | null, check: () => Promise<T>): Promise<T> {
+    const ticket = await throttle.beginLogin(email, ip);
+    let result: T;
+    try {
+      result = await check();
+    } catch (err) {
+      if (err instanceof GatewayError && err.code === 'invalid_credentials') await throttle.loginFailed(ticket);
+      throw err;
+    }
+    await throttle.loginSucceeded(ticket);
+    return result;
+  }
   const cookie = (token: string, secure: boolean) => sessionCookie(SESSION_COOKIE, token, { maxAgeSec: SESSION_TTL_MS / 1000, secure });
 
   app.post('/api/auth/signup', { config: { auth: 'public' }, schema: { tags, summary: 'Create an account (no approval step) and log in', body: SignupBody, response: { 200: Type.Object({ user: User }) } } }, async (req, reply) => {
     if (!ctx.settings().signupEnabled) throw new GatewayError('permission', 'Sign-up is closed on this server. Ask an administrator for an account.', { code: 'signup_closed' });
     const body = req.body as { email: string; password: string; displayName?: string };
+    await throttle.signup(req.ip ?? null);
     const user = await createUser(db, { email: body.email, password: body.password, displayName: body.displayName ?? null }, ctx.hooks.onUserCreated);
     const { token } = await createSession(db, user.id);
     reply.header('set-cookie', cookie(token, req.protocol === 'https'));
@@ -25,7 +40,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
 
   app.post('/api/auth/login', { config: { auth: 'public' }, schema: { tags, summary: 'Log in with email and password', body: Credentials, response: { 200: Type.Object({ user: User }) } } }, async (req, reply) => {
     const body = req.body as { email: string; password: string };
-    const user = await authenticate(db, body.email, body.password);
+    const user = await throttled(body.email, req.ip ?? null, () => authenticate(db, body.email, body.password));
     const { token } = await createSession(db, user.id);
     reply.header('set-cookie', cookie(token, req.protocol === 'https'));
     return { user };
@@ -43,7 +58,9 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
     const me = principal(req);
     if (me.via !== 'session') throw new GatewayError('permission', 'Change the password from a console session.', { code: 'session_required' });
     const body = req.body as { currentPassword: string; newPassword: string };
-    await authenticate(db, me.user.email, body.currentPassword).catch(() => {
+    // A stolen session must not become a way to guess the password: the same brakes as log-in.
+    await throttled(me.user.email, req.ip ?? null, () => authenticate(db, me.user.email, body.currentPassword)).catch((err: unknown) => {
+      if (err instanceof GatewayError && err.code === 'login_locked') throw err;
       throw new GatewayError('invalid_request', 'The current password is wrong.', { param: 'currentPassword', code: 'wrong_password' });
     });
     // Changing the password ends every session of the account; this one gets a fresh cookie.
