@@ -58,18 +58,21 @@ export function createFormatHost(services: Services): FormatHost {
   return host;
 }
 
+/** The pipeline's view of a call. Object literals of one shape, no spreads: this runs on every call. */
 function callRequest(request: FastifyRequest, spec: CallSpec): CallRequest {
-  const origin = request.headers.origin;
-  const base = { key: request.apiKey!, clientIp: request.ip ?? null, origin: typeof origin === 'string' ? origin : null };
+  const o = request.headers.origin;
+  const key = request.apiKey!;
+  const clientIp = request.ip ?? null;
+  const origin = typeof o === 'string' ? o : null;
   switch (spec.kind) {
     case 'text':
-      return { ...base, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.stream };
+      return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.stream };
     case 'image':
-      return { ...base, dialect: 'openai', operation: 'image', endpoint: spec.endpoint, model: spec.call.model, stream: false };
+      return { key, clientIp, origin, dialect: 'openai', operation: 'image', endpoint: spec.endpoint, model: spec.call.model, stream: false };
     case 'webui':
-      return { ...base, dialect: 'openai', logDialect: 'sd-webui', operation: 'image', endpoint: spec.endpoint, model: '', stream: false };
+      return { key, clientIp, origin, dialect: 'openai', logDialect: 'sd-webui', operation: 'image', endpoint: spec.endpoint, model: '', stream: false };
     case 'forward':
-      return { ...base, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.streamBytes === true };
+      return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.streamBytes === true };
   }
 }
 

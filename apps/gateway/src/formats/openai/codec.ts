@@ -95,12 +95,16 @@ class OpenAIStreamTap extends EventTap {
     private readonly answerModel?: string,
   ) {
     super();
+    this.named = answerModel === undefined ? '' : `"model":${JSON.stringify(answerModel)}`;
   }
+
+  /** `"model":"<caller's name>"`: a chunk that already says it (the usual case) is not rescanned. */
+  private readonly named: string;
 
   protected onEvent(raw: string): string {
     const ev = parseSseEvent(raw);
     if (!ev) return ''; // comments / keep-alives are ours to send, not the provider's
-    if (this.answerModel && ev.data.includes('"model"')) ev.data = replaceJsonString(ev.data, ['model'], this.answerModel);
+    if (this.answerModel && !ev.data.includes(this.named) && ev.data.includes('"model"')) ev.data = replaceJsonString(ev.data, ['model'], this.answerModel);
     if (ev.data === '[DONE]') {
       this.complete = true;
       return 'data: [DONE]\n\n';
