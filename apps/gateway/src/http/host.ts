@@ -4,7 +4,7 @@ import type { CallSpec, FormatHost } from '../formats/host.js';
 import type { CallRequest } from '../relay/call.js';
 import { ForwardExchange } from '../relay/exchanges/forward.js';
 import { ImageExchange, WebuiExchange, webuiModels } from '../relay/exchanges/image.js';
-import { TextExchange } from '../relay/exchanges/text.js';
+import { TextExchange, type TextCall } from '../relay/exchanges/text.js';
 import type { Exchange } from '../relay/pipeline.js';
 import { CACHE_HEADER } from '../relay/cache.js';
 import type { Services } from '../services.js';
@@ -23,7 +23,7 @@ export function createFormatHost(services: Services): FormatHost {
   const exchangeFor = (spec: CallSpec, req: CallRequest, request: FastifyRequest, reply: FastifyReply): Exchange => {
     switch (spec.kind) {
       case 'text':
-        return new TextExchange(services.text, { ...req, body: spec.body, clientWantsUsage: spec.clientWantsUsage, passThrough: spec.passThrough }, reply.raw, request.headers[CACHE_HEADER]);
+        return new TextExchange(services.text, req as TextCall, reply.raw, request.headers[CACHE_HEADER]);
       case 'image':
         return new ImageExchange(services.images, { key: req.key, endpoint: spec.endpoint, mode: spec.mode, call: spec.call, publicBase: host.publicBase(request) });
       case 'webui':
@@ -59,14 +59,15 @@ export function createFormatHost(services: Services): FormatHost {
 }
 
 /** The pipeline's view of a call. Object literals of one shape, no spreads: this runs on every call. */
-function callRequest(request: FastifyRequest, spec: CallSpec): CallRequest {
+function callRequest(request: FastifyRequest, spec: CallSpec): CallRequest | TextCall {
   const o = request.headers.origin;
   const key = request.apiKey!;
   const clientIp = request.ip ?? null;
   const origin = typeof o === 'string' ? o : null;
   switch (spec.kind) {
     case 'text':
-      return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.stream };
+      // Already the text exchange's call: one object per call, not a copy.
+      return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.stream, body: spec.body, clientWantsUsage: spec.clientWantsUsage, passThrough: spec.passThrough };
     case 'image':
       return { key, clientIp, origin, dialect: 'openai', operation: 'image', endpoint: spec.endpoint, model: spec.call.model, stream: false };
     case 'webui':
