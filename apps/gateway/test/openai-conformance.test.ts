@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from './harness.js';
 import { check } from './openapi-spec.js';
-import { openaiSpecAvailable } from '../../../test-util/openai-spec.js';
+import { requireOpenAISpec } from '../../../test-util/openai-spec.js';
 
 /** The gateway's OpenAI-dialect responses validate against OpenAI's own OpenAPI document. */
 const SUITE = 'responses conform to the OpenAI OpenAPI document';
-describe.skipIf(!openaiSpecAvailable(SUITE))(SUITE, () => {
+requireOpenAISpec();
+describe(SUITE, () => {
   let t: TestGateway;
   let key: string;
 

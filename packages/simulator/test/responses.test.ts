@@ -7,13 +7,13 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'yaml';
 import { startSimulator, type Simulator } from '@apigpt/simulator';
 import { parseSse, postJson, tok } from './helpers.js';
-import { OPENAI_SPEC as SPEC, openaiSpecAvailable } from '../../../test-util/openai-spec.js';
+import { requireOpenAISpec } from '../../../test-util/openai-spec.js';
 
 const KEY = 'sk-sim';
 const auth = { authorization: `Bearer ${KEY}` };
 const turn = (role: string, text: string) => 3 + tok(role) + tok(text);
 const reply = (user: string) => `This is a simulated reply to "${user}". The quick brown fox jumps over the lazy dog.`;
-const HAVE_SPEC = openaiSpecAvailable('Responses API bodies match the OpenAPI document');
+const SPEC = requireOpenAISpec();
 
 function denullable(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(denullable);
@@ -33,7 +33,7 @@ describe('Responses API', () => {
   let validate: (name: string, value: unknown) => string | null = () => null;
   beforeAll(async () => {
     sim = await startSimulator({ apiKey: KEY });
-    if (HAVE_SPEC) {
+    {
       const doc = parse(readFileSync(SPEC, 'utf8')) as { components: { schemas: unknown } };
       const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true });
       ajv.addSchema({ $id: 'openai', components: { schemas: denullable(doc.components.schemas) } });

@@ -13,7 +13,7 @@ const TIMEOUT_MS = 1500;
 /** Sends headers announcing a body, then one byte every 200 ms; resolves when the server closes the connection. */
 function trickle(url: string, path: string, headers = ''): Promise<{ elapsedMs: number; response: string; bytesSent: number }> {
   const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve) => {
     const started = Date.now();
     const socket = connect(Number(port), hostname);
     let response = '';
@@ -34,11 +34,6 @@ function trickle(url: string, path: string, headers = ''): Promise<{ elapsedMs: 
       clearInterval(timer);
       resolve({ elapsedMs: Date.now() - started, response, bytesSent });
     });
-    setTimeout(() => {
-      clearInterval(timer);
-      socket.destroy();
-      reject(new Error('the server kept the trickling connection open for 20 s'));
-    }, 20_000);
   });
 }
 
