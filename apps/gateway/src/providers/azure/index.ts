@@ -1,5 +1,6 @@
 import { openaiStyleBackend } from '../openai/images.js';
-import { openaiRequestBody, upstreamPath } from '../openai/index.js';
+// Azure's resources take OpenAI's path suffixes (learn.microsoft.com/azure/ai-services/openai/reference).
+import { OPENAI_PATHS, openaiRequestBody, upstreamPath } from '../openai/index.js';
 import { RESPONSES_DIALECT } from '../../formats/openai-responses/canonical.js';
 import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError } from '../../core/errors.js';
@@ -7,16 +8,6 @@ import type { Operation } from '../../core/calls.js';
 import type { Provider as ProviderAdapter, UpstreamCall, UpstreamRequest } from '../types.js';
 import { classifyOpenAIShapedError, trimSlash } from '../common/failure.js';
 
-const PATHS: Partial<Record<Operation, string>> = {
-  chat: '/chat/completions',
-  completion: '/completions',
-  embedding: '/embeddings',
-  image: '/images/generations',
-  // https://learn.microsoft.com/azure/ai-services/openai/reference (audio operations)
-  speech: '/audio/speech',
-  transcription: '/audio/transcriptions',
-  translation: '/audio/translations',
-};
 
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
 /** The first dated version with the Responses API (learn.microsoft.com/azure/ai-foundry/openai/how-to/responses). */
@@ -66,7 +57,7 @@ export const azureAdapter: ProviderAdapter = {
 };
 
 function buildAzureRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {
-  const path = upstreamPath(call, PATHS);
+  const path = upstreamPath(call, OPENAI_PATHS);
   if (!path) throw new GatewayError('invalid_request', `This channel cannot serve ${call.operation} requests.`, { code: 'unsupported_operation' });
   const s = azureSettings(channel);
   const base = trimSlash(channel.baseUrl);

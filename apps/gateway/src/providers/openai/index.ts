@@ -7,7 +7,8 @@ import type { Operation } from '../../core/calls.js';
 import { RESPONSES_DIALECT } from '../../formats/openai-responses/canonical.js';
 import type { Provider as ProviderAdapter, UpstreamCall, UpstreamFailure, UpstreamRequest } from '../types.js';
 
-const PATHS: Record<string, string> = {
+/** OpenAI's path per operation, under the version segment; Azure's resources use the same suffixes. */
+export const OPENAI_PATHS: Record<string, string> = {
   chat: '/chat/completions',
   completion: '/completions',
   embedding: '/embeddings',
@@ -34,7 +35,7 @@ export const openaiAdapter: ProviderAdapter = {
 };
 
 export function buildOpenAIRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {
-  const path = upstreamPath(call, PATHS);
+  const path = upstreamPath(call, OPENAI_PATHS);
   if (!path) throw new GatewayError('invalid_request', `This channel cannot serve ${call.operation} requests.`, { code: 'unsupported_operation' });
   const { contentType, body } = openaiRequestBody(call);
   return { method: 'POST', url: channel.baseUrl + path, headers: { 'content-type': contentType, ...authHeaders(channel) }, body };
