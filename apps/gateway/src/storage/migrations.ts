@@ -34,6 +34,29 @@ const PRICED_UNITS: Migration = {
 };
 
 /**
+ * Idempotency-Key records (billing/idempotency.ts): one row per caller, route and key, written in the
+ * transaction that moves the credit, holding the first answer for 24 hours. The primary key is what
+ * lets only one of two concurrent requests with the same key claim it.
+ */
+const IDEMPOTENCY: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('idempotency_keys')
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('route', 'text', (c) => c.notNull())
+      .addColumn('key', 'text', (c) => c.notNull())
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('status', 'integer', (c) => c.notNull())
+      .addColumn('result', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('idempotency_keys_pk', ['scope', 'route', 'key'])
+      .execute();
+    await db.schema.createIndex('idempotency_keys_expiry').on('idempotency_keys').column('expires_at').execute();
+  },
+};
+
+/**
  * Migrations are code, applied in name order at start (and by `apigpt migrate`). Types are chosen to
  * mean the same on SQLite and PostgreSQL: text ids, bigint times and money, integer flags.
  */
@@ -226,6 +249,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   },
   '0003_routing': ROUTING,
   '0004_priced_units': PRICED_UNITS,
+  '0005_idempotency': IDEMPOTENCY,
 };
 
 

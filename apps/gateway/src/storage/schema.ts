@@ -211,6 +211,26 @@ export interface ChannelEventsTable {
   detail: string;
 }
 
+/**
+ * The first answer to a request sent with an Idempotency-Key (migration 0005), kept 24 hours. Written
+ * in the same transaction as the credit it moved, so neither exists without the other.
+ */
+export interface IdempotencyKeysTable {
+  /** Who asked: `user:<id>` (a console session), `root` (the root token) or `cli`. */
+  scope: string;
+  /** What was asked: `POST /api/admin/users/:id/credit`, `cli credit grant`... */
+  route: string;
+  key: string;
+  /** SHA-256 of the request's parameters: a repeat must send the same ones. */
+  fingerprint: string;
+  /** The answer's HTTP status (200, or the refusal's); 0 only inside the claiming transaction. */
+  status: number;
+  /** JSON `{"ok": result}` or `{"error": {kind, message, param, code, status}}`. */
+  result: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -226,6 +246,7 @@ export interface Database {
   redemption_codes: RedemptionCodesTable;
   settings: SettingsTable;
   notices: NoticesTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 export type Timestamp = ColumnType<number, number, number>;
