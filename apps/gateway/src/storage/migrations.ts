@@ -57,6 +57,28 @@ const IDEMPOTENCY: Migration = {
 };
 
 /**
+ * Stored responses of the Responses API (`store: true`, responses-store/): one row per owner and
+ * response id, so two accounts can never share a row; `expires_at` bounds the retention and is what
+ * pruning scans. The Response object and the input items it was made from are JSON text.
+ */
+const RESPONSES: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('stored_responses')
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('id', 'text', (c) => c.notNull())
+      .addColumn('model', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('response', 'text', (c) => c.notNull())
+      .addColumn('input_items', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('stored_responses_pk', ['user_id', 'id'])
+      .execute();
+    await db.schema.createIndex('stored_responses_expiry').on('stored_responses').column('expires_at').execute();
+  },
+};
+
+/**
  * Migrations are code, applied in name order at start (and by `apigpt migrate`). Types are chosen to
  * mean the same on SQLite and PostgreSQL: text ids, bigint times and money, integer flags.
  */
@@ -250,6 +272,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0003_routing': ROUTING,
   '0004_priced_units': PRICED_UNITS,
   '0005_idempotency': IDEMPOTENCY,
+  '0006_responses': RESPONSES,
 };
 
 

@@ -231,6 +231,24 @@ export interface IdempotencyKeysTable {
   expires_at: number;
 }
 
+/**
+ * A response kept for the Responses API (migration 0006): per owner (the key's user), until
+ * `expires_at`. `response` is the Response object as answered; `input_items` the items it was made
+ * from (those of the responses it continued included), each with an id.
+ */
+export interface StoredResponsesTable {
+  user_id: string;
+  id: string;
+  /** The model the caller asked for. */
+  model: string;
+  created_at: number;
+  expires_at: number;
+  /** JSON Response object. */
+  response: string;
+  /** JSON array of input items. */
+  input_items: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -247,6 +265,7 @@ export interface Database {
   settings: SettingsTable;
   notices: NoticesTable;
   idempotency_keys: IdempotencyKeysTable;
+  stored_responses: StoredResponsesTable;
 }
 
 export type Timestamp = ColumnType<number, number, number>;
