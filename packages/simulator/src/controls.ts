@@ -14,7 +14,7 @@ export const BASE_CONTROLS: SimControls = {
   noUsage: false,
 };
 
-/** Parses `status:429`, `status:503:retry-after=2`, `drop:3`, `hang`, `malformed`. */
+/** Parses `status:429`, `status:503:retry-after=2`, `drop:3`, `cut:3`, `stall:3`, `hang`, `malformed`. */
 export function parseFault(spec: string): SimFault | null {
   const s = spec.trim();
   if (!s || s === 'none') return null;
@@ -32,6 +32,9 @@ export function parseFault(spec: string): SimFault | null {
     }
     case 'drop':
       return { kind: 'drop', afterChunks: Math.max(0, Number(parts[1] ?? 0) || 0) };
+    case 'cut':
+    case 'stall':
+      return { kind: parts[0], afterPieces: Math.max(0, Math.floor(Number(parts[1] ?? 0)) || 0) };
     case 'hang':
       return { kind: 'hang' };
     case 'malformed':
@@ -154,6 +157,7 @@ export function sanitizeControls(input: unknown): Partial<SimControls> {
     if (f.kind === 'status' && typeof f.status === 'number') {
       out.fault = { kind: 'status', status: f.status, body: f.body, retryAfter: typeof f.retryAfter === 'number' ? f.retryAfter : undefined };
     } else if (f.kind === 'drop') out.fault = { kind: 'drop', afterChunks: typeof f.afterChunks === 'number' ? f.afterChunks : 0 };
+    else if (f.kind === 'cut' || f.kind === 'stall') out.fault = { kind: f.kind, afterPieces: typeof f.afterPieces === 'number' && f.afterPieces >= 0 ? Math.floor(f.afterPieces) : 0 };
     else if (f.kind === 'hang') out.fault = { kind: 'hang' };
     else if (f.kind === 'malformed') out.fault = { kind: 'malformed' };
   }

@@ -11,7 +11,11 @@ export type Headers = Record<string, string | number>;
 export type Outcome =
   | { kind: 'json'; status?: number; body: unknown; headers?: Headers }
   | { kind: 'bytes'; status?: number; body: Buffer | string; contentType: string; headers?: Headers }
-  | { kind: 'sse'; events: string[]; headers?: Headers }
+  /**
+   * `content`: indexes of the events that carry produced content (text, reasoning, tool-call
+   * arguments), in order, for the `cut` and `stall` faults; absent = every event does.
+   */
+  | { kind: 'sse'; events: string[]; headers?: Headers; content?: number[] }
   /** A binary body sent in several writes without content-length (chunked), e.g. TTS audio. */
   | { kind: 'stream'; status?: number; chunks: Buffer[]; contentType: string; headers?: Headers };
 

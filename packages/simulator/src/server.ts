@@ -258,11 +258,14 @@ function writeFlushed(res: ServerResponse, chunk: string | Buffer): Promise<void
   });
 }
 
-/** Sends an outcome with the request's latency and drop/malformed faults applied. */
+/** Sends an outcome with the request's latency and drop/cut/stall/malformed faults applied. */
 async function deliver(res: ServerResponse, out: Outcome, c: SimControls): Promise<void> {
   let closed = false;
-  res.once('close', () => {
-    closed = true;
+  const gone = new Promise<void>((resolve) => {
+    res.once('close', () => {
+      closed = true;
+      resolve();
+    });
   });
   if (c.ttftMs > 0) {
     await sleep(c.ttftMs);
@@ -270,12 +273,14 @@ async function deliver(res: ServerResponse, out: Outcome, c: SimControls): Promi
   }
   const fault = c.fault;
   const ok = (out.kind === 'sse' ? 200 : out.status ?? 200) < 400;
-  if (out.kind === 'stream' && ok) return deliverChunks(res, out, c, () => closed);
+  if (out.kind === 'stream' && ok) return deliverChunks(res, out, c, () => closed, gone);
   if (out.kind !== 'sse') {
-    if (ok && fault?.kind === 'drop') {
+    if (ok && (fault?.kind === 'drop' || fault?.kind === 'cut')) {
       res.socket?.destroy();
       return;
     }
+    // A plain answer has no pieces to send before stalling: it never comes.
+    if (ok && fault?.kind === 'stall') return gone;
     if (ok && fault?.kind === 'malformed') {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(MALFORMED_JSON) });
       res.end(MALFORMED_JSON);
@@ -287,7 +292,9 @@ async function deliver(res: ServerResponse, out: Outcome, c: SimControls): Promi
   const events = out.events;
   let limit = events.length;
   if (fault?.kind === 'drop') limit = Math.max(0, Math.min(fault.afterChunks, events.length - 1));
+  else if (fault?.kind === 'cut' || fault?.kind === 'stall') limit = pieceLimit(events.length, out.content, fault.afterPieces);
   else if (fault?.kind === 'malformed') limit = Math.min(1, events.length);
+  const holds = fault?.kind === 'drop' || fault?.kind === 'cut' || fault?.kind === 'stall';
   res.writeHead(200, { ...SSE_HEADERS, ...out.headers });
   let rest = '';
   if (c.chunkDelayMs <= 0) {
@@ -299,13 +306,15 @@ async function deliver(res: ServerResponse, out: Outcome, c: SimControls): Promi
         await sleep(c.chunkDelayMs);
         if (closed) return;
       }
-      if (fault?.kind === 'drop' && i === limit - 1) await writeFlushed(res, events[i]);
+      if (holds && i === limit - 1) await writeFlushed(res, events[i]);
       else res.write(events[i]);
     }
   }
-  if (fault?.kind === 'drop') {
-    // Let what was promised reach the kernel, then cut the connection mid-stream.
+  if (holds) {
+    // Let what was promised reach the kernel, then cut the connection mid-stream, or (stall) send
+    // nothing more and keep it open until the client gives up.
     if (rest) await writeFlushed(res, rest);
+    if (fault?.kind === 'stall') return gone;
     res.socket?.destroy();
     return;
   }
@@ -317,26 +326,41 @@ async function deliver(res: ServerResponse, out: Outcome, c: SimControls): Promi
 }
 
 /**
- * Sends a binary body in several writes (chunked transfer encoding, no content-length), pausing
- * chunkDelayMs between writes. `drop:N` cuts the connection after N chunks (always before the
- * last); `malformed` sends the first chunk, then bytes that are not part of the format.
+ * How many events go out before a `cut:N` / `stall:N` fault: up to and including the Nth content
+ * piece (`content` marks which events carry one; absent, every event does), and always fewer than
+ * all of them, so the stream never reaches its end.
  */
-async function deliverChunks(res: ServerResponse, out: Extract<Outcome, { kind: 'stream' }>, c: SimControls, closed: () => boolean): Promise<void> {
+function pieceLimit(total: number, content: number[] | undefined, pieces: number): number {
+  const marks = content ?? Array.from({ length: total }, (_, i) => i);
+  const limit = pieces <= 0 ? 0 : pieces <= marks.length ? marks[pieces - 1] + 1 : total;
+  return Math.max(0, Math.min(limit, total - 1));
+}
+
+/**
+ * Sends a binary body in several writes (chunked transfer encoding, no content-length), pausing
+ * chunkDelayMs between writes. `drop:N` / `cut:N` cut the connection after N chunks (always before
+ * the last); `stall:N` sends N chunks and then nothing until the client leaves; `malformed` sends
+ * the first chunk, then bytes that are not part of the format.
+ */
+async function deliverChunks(res: ServerResponse, out: Extract<Outcome, { kind: 'stream' }>, c: SimControls, closed: () => boolean, gone: Promise<void>): Promise<void> {
   const fault = c.fault;
   const chunks = out.chunks;
   let limit = chunks.length;
   if (fault?.kind === 'drop') limit = Math.max(0, Math.min(fault.afterChunks, chunks.length - 1));
+  else if (fault?.kind === 'cut' || fault?.kind === 'stall') limit = pieceLimit(chunks.length, undefined, fault.afterPieces);
   else if (fault?.kind === 'malformed') limit = Math.min(1, chunks.length);
+  const holds = fault?.kind === 'drop' || fault?.kind === 'cut' || fault?.kind === 'stall';
   res.writeHead(out.status ?? 200, { 'content-type': out.contentType, ...out.headers });
   for (let i = 0; i < limit; i++) {
     if (i > 0 && c.chunkDelayMs > 0) {
       await sleep(c.chunkDelayMs);
       if (closed()) return;
     }
-    if (fault?.kind === 'drop' && i === limit - 1) await writeFlushed(res, chunks[i]);
+    if (holds && i === limit - 1) await writeFlushed(res, chunks[i]);
     else res.write(chunks[i]);
   }
-  if (fault?.kind === 'drop') {
+  if (fault?.kind === 'stall') return gone;
+  if (holds) {
     res.socket?.destroy();
     return;
   }

@@ -36,6 +36,10 @@ export interface SimControls {
 export type SimFault =
   | { kind: 'status'; status: number; body?: unknown; retryAfter?: number }
   | { kind: 'drop'; afterChunks: number }
+  /** Streams: the connection is destroyed right after the Nth content piece (no terminal event). */
+  | { kind: 'cut'; afterPieces: number }
+  /** Streams: after the Nth content piece nothing more is sent, and the connection stays open until the client leaves. */
+  | { kind: 'stall'; afterPieces: number }
   | { kind: 'hang' }
   | { kind: 'malformed' };
 

@@ -33,7 +33,7 @@ describe('Gemini', () => {
     expect(r.modelVersion).toBe('gemini-2.5-flash');
   });
 
-  it('streams CRLF-framed SSE with usage and finishReason only on the last chunk', async () => {
+  it('streams CRLF-framed SSE: running usage (prompt only) on every chunk, the final usage and finishReason on the last', async () => {
     const res = await gen('gemini-2.5-flash', 'streamGenerateContent', user('hi [[sim reply="a b c d e f" chunks=3]]'), H, '?alt=sse');
     const raw = await res.text();
     expect(raw).toContain('\r\n\r\n');
@@ -42,7 +42,10 @@ describe('Gemini', () => {
     const chunks = raw.split('\r\n\r\n').filter(Boolean).map((e) => JSON.parse(e.replace(/^data: /, '')));
     expect(chunks).toHaveLength(3);
     expect(chunks.map((c) => c.candidates[0].content.parts[0].text).join('')).toBe('a b c d e f');
-    expect(chunks.slice(0, -1).every((c) => !c.usageMetadata && !c.candidates[0].finishReason)).toBe(true);
+    expect(chunks.slice(0, -1).every((c) => !c.candidates[0].finishReason)).toBe(true);
+    const prompt = chunks[2].usageMetadata.promptTokenCount;
+    for (const c of chunks.slice(0, -1)) expect(c.usageMetadata).toMatchObject({ promptTokenCount: prompt, totalTokenCount: prompt });
+    expect(chunks.slice(0, -1).every((c) => c.usageMetadata.candidatesTokenCount === undefined)).toBe(true);
     expect(chunks[2].candidates[0].finishReason).toBe('STOP');
     expect(chunks[2].usageMetadata.candidatesTokenCount).toBe(tok('a b c d e f'));
 

@@ -227,6 +227,8 @@ function messages(ctx: Ctx): Outcome {
   }
 
   const events: string[] = [];
+  /** Indexes of the deltas that carry content (for the cut and stall faults). */
+  const content: number[] = [];
   const message: Record<string, unknown> = { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null };
   if (!controls.noUsage) message.usage = { input_tokens: inputTokens, output_tokens: 1, ...cacheFields };
   events.push(namedEvent('message_start', { type: 'message_start', message }));
@@ -235,6 +237,7 @@ function messages(ctx: Ctx): Outcome {
       events.push(namedEvent('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: c.id, name: c.name, input: {} } }));
       events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: '' } }));
       for (const frag of splitEven(c.arguments, Math.max(2, controls.chunks))) {
+        content.push(events.length);
         events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: frag } }));
       }
       events.push(namedEvent('content_block_stop', { type: 'content_block_stop', index }));
@@ -243,7 +246,9 @@ function messages(ctx: Ctx): Outcome {
     events.push(namedEvent('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
     events.push(namedEvent('ping', { type: 'ping' }));
     for (const piece of splitEven(gen.text, controls.chunks)) {
-      if (piece) events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }));
+      if (!piece) continue;
+      content.push(events.length);
+      events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }));
     }
     events.push(namedEvent('content_block_stop', { type: 'content_block_stop', index: 0 }));
   }
@@ -251,7 +256,7 @@ function messages(ctx: Ctx): Outcome {
   if (!controls.noUsage) delta.usage = { output_tokens: gen.outputTokens };
   events.push(namedEvent('message_delta', delta));
   events.push(namedEvent('message_stop', { type: 'message_stop' }));
-  return { kind: 'sse', events, headers };
+  return { kind: 'sse', events, headers, content };
 }
 
 function countTokens(ctx: Ctx): Outcome {

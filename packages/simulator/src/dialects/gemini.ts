@@ -168,9 +168,15 @@ function generateContent(ctx: Ctx, stream: boolean): Outcome {
   const callParts = gen.toolCalls.map((c) => ({ functionCall: { name: c.name, args: JSON.parse(c.arguments) } }));
   const candidates = (parts: Part[], finish: boolean) =>
     Array.from({ length: n }, (_, index) => ({ content: { parts, role: 'model' }, ...(finish ? { finishReason } : {}), index }));
+  // As Gemini does, every streamed chunk carries usageMetadata; before the last one it holds only
+  // the prompt (no candidatesTokenCount), the last one the final figures (§4.4).
+  const runningUsage = { promptTokenCount: promptTokens, totalTokenCount: promptTokens, promptTokensDetails: usageMetadata.promptTokensDetails };
   const response = (parts: Part[], finish: boolean): Record<string, unknown> => {
     const r: Record<string, unknown> = { candidates: candidates(parts, finish) };
-    if (finish && !controls.noUsage) r.usageMetadata = usageMetadata;
+    if (!controls.noUsage) {
+      if (finish) r.usageMetadata = usageMetadata;
+      else if (stream) r.usageMetadata = runningUsage;
+    }
     r.modelVersion = model;
     r.responseId = responseId;
     return r;

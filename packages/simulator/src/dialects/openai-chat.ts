@@ -232,6 +232,8 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
     if (flavor.reasoning) first.reasoning_content = '';
     events.push(chunk([{ index: i, delta: first, logprobs: null, finish_reason: null }]));
   }
+  // Events from here to the finish chunks carry content (the cut and stall faults count them).
+  const firstContent = events.length;
   // Reasoning models stream the chain of thought first, then the answer (content deltas carry
   // reasoning_content: null, as DeepSeek sends them).
   if (reasoning) {
@@ -251,6 +253,7 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
       for (const i of choiceIdx) events.push(chunk([{ index: i, delta, logprobs: null, finish_reason: null }]));
     }
   }
+  const content = Array.from({ length: events.length - firstContent }, (_, k) => firstContent + k);
   for (const i of choiceIdx) {
     const c: Record<string, unknown> = { index: i, delta: {}, logprobs: null, finish_reason: finish };
     if (flavor.azure) c.content_filter_results = {};
@@ -260,7 +263,7 @@ export function chatCompletion(ctx: Ctx, flavor: ChatFlavor): Outcome {
   }
   if (includeUsage && !controls.noUsage) events.push(chunk([], usage));
   events.push(flavor.starlette ? 'data: [DONE]\r\n\r\n' : DONE);
-  return { kind: 'sse', events };
+  return { kind: 'sse', events, content };
 }
 
 function pushToolEvents(events: string[], chunk: (choices: unknown[]) => string, choice: number, gen: Generation, legacy: boolean, pieces: number): void {

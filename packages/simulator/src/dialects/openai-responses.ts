@@ -199,8 +199,13 @@ export function createResponse(ctx: Ctx): Outcome {
 
   // Streaming: the grammar of platform.openai.com/docs/api-reference/responses-streaming.
   const events: string[] = [];
+  /** Indexes of the delta events (for the cut and stall faults). */
+  const content: number[] = [];
   let seq = 0;
-  const emit = (type: string, data: Json) => events.push(namedEvent(type, { type, sequence_number: seq++, ...data }));
+  const emit = (type: string, data: Json) => {
+    if (type.endsWith('.delta')) content.push(events.length);
+    events.push(namedEvent(type, { type, sequence_number: seq++, ...data }));
+  };
   const pending = response('in_progress', []);
   emit('response.created', { response: pending });
   emit('response.in_progress', { response: pending });
@@ -228,7 +233,7 @@ export function createResponse(ctx: Ctx): Outcome {
     emit('response.output_item.done', { output_index: index, item });
   });
   emit(incomplete ? 'response.incomplete' : 'response.completed', { response: final });
-  return { kind: 'sse', events };
+  return { kind: 'sse', events, content };
 }
 
 const bodyModel = (ctx: Ctx): string | undefined => (typeof ctx.body?.model === 'string' ? ctx.body.model : undefined);

@@ -131,10 +131,12 @@ function completions(ctx: Ctx, modelOverride?: string): Outcome {
       if (parts[r]) events.push(chunk([{ index, text: parts[r], finish_reason: null, logprobs: null }]));
     });
   }
+  // Every event so far is a piece of text (for the cut and stall faults).
+  const content = events.map((_, i) => i);
   texts.forEach((t, index) => events.push(chunk([{ index, text: '', finish_reason: t.finish, logprobs: null }])));
   if (includeUsage && !controls.noUsage) events.push(chunk([], usage));
   events.push(DONE);
-  return { kind: 'sse', events };
+  return { kind: 'sse', events, content };
 }
 
 /** Default dimensions per embedding model family. */
