@@ -3,10 +3,13 @@ import { createKey } from '../apps/keys.js';
 import type { Config } from '../config/config.js';
 import { createLogger } from '../core/logger.js';
 import { startGateway } from '../gateway.js';
+import { dependencyFailure } from '../core/dependency-errors.js';
+import type { Logger } from '../core/logger.js';
 
 /** `apigpt serve`: starts the gateway, prints how to use it, stops cleanly on SIGINT / SIGTERM. */
 export async function serve(config: Config): Promise<number> {
   const log = createLogger(config.logLevel);
+  keepRunningThroughOutages(log);
   const gw = await startGateway(config, { log });
   const base = config.publicUrl ?? gw.url;
   const channels = await gw.services.channels.list();
@@ -52,4 +55,20 @@ export async function serve(config: Config): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   return 0;
+}
+
+/**
+ * The last line of defence, for this process only (the CLI owns it; a gateway embedded in another
+ * program leaves the process to that program). Every path that touches the database or Redis handles
+ * a lost connection itself; should one be missed, its rejection is logged as the bug it is and the
+ * gateway keeps serving, since the dependency comes back and the next call reconnects. Any other
+ * unhandled rejection ends the process exactly as Node's default would: a programming error is not
+ * hidden.
+ */
+function keepRunningThroughOutages(log: Logger): void {
+  process.on('unhandledRejection', (reason) => {
+    const outage = dependencyFailure(reason);
+    if (!outage) throw reason;
+    log.error(`unhandled rejection from a lost ${outage.dependency} connection (a path that should handle it did not); the gateway keeps running`, reason);
+  });
 }

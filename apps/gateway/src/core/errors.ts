@@ -1,3 +1,5 @@
+import { dependencyFailure } from './dependency-errors.js';
+
 /**
  * Errors are values with a kind. Each ingress dialect renders them in its own shape
  * (relay/dialects/<name>/errors.ts), so the same failure reads naturally to every client.
@@ -14,6 +16,7 @@ export type ErrorKind =
   | 'upstream' // 502: the provider failed
   | 'upstream_timeout' // 504
   | 'overloaded' // 503/529
+  | 'unavailable' // 503, retryable: a service the gateway needs (its database, Redis) cannot be reached for a moment
   | 'internal'; // 500: our fault; the message never carries details
 
 const STATUS: Record<ErrorKind, number> = {
@@ -28,6 +31,7 @@ const STATUS: Record<ErrorKind, number> = {
   upstream: 502,
   upstream_timeout: 504,
   overloaded: 503,
+  unavailable: 503,
   internal: 500,
 };
 
@@ -68,7 +72,21 @@ export class GatewayError extends Error {
 export const invalidRequest = (message: string, param?: string, code = 'invalid_value') =>
   new GatewayError('invalid_request', message, { param, code });
 
-/** Anything thrown that is not a GatewayError becomes an opaque internal error for the client. */
+/** Seconds a caller is told to wait when the database or Redis is unreachable: an outage is often brief. */
+export const UNAVAILABLE_RETRY_AFTER_SEC = 2;
+
+/**
+ * A 503 the caller should retry: the database or the shared state cannot be reached for a moment.
+ * The message names neither (no internal detail reaches a client); the cause goes to the log.
+ */
+export function serviceUnavailable(cause: unknown): GatewayError {
+  return new GatewayError('unavailable', 'The service is temporarily unavailable. Please retry in a moment.', { code: 'service_unavailable', retryAfter: UNAVAILABLE_RETRY_AFTER_SEC, cause });
+}
+
+/**
+ * Anything thrown that is not a GatewayError becomes an opaque internal error for the client, but
+ * for a lost or refused connection to the database or Redis: that is a retryable 503.
+ */
 export function asGatewayError(err: unknown): GatewayError {
   if (err instanceof GatewayError) return err;
   const e = err as { statusCode?: number; code?: string; message?: string };
@@ -82,5 +100,6 @@ export function asGatewayError(err: unknown): GatewayError {
     return new GatewayError('invalid_request', 'Unsupported Content-Type; send application/json.', { code: 'invalid_content_type' });
   if (e && typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500 && e.message)
     return new GatewayError(e.statusCode === 404 ? 'not_found' : 'invalid_request', e.message, { status: e.statusCode });
+  if (dependencyFailure(err)) return serviceUnavailable(err);
   return new GatewayError('internal', 'The server had an error while processing your request.', { cause: err, code: 'internal_error' });
 }

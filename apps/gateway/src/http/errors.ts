@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { asGatewayError, GatewayError } from '../core/errors.js';
+import { dependencyFailure } from '../core/dependency-errors.js';
 import type { Logger } from '../core/logger.js';
 import { FORMATS_BY_ID } from '../formats/registry.js';
 import type { Dialect } from '../core/calls.js';
@@ -21,6 +22,8 @@ export function toErrorResponse(err: unknown, dialect: ErrorDialect, log: Logger
   const v = (err as { validation?: unknown[] })?.validation;
   const e = Array.isArray(v) ? ((err as { cause?: unknown }).cause instanceof GatewayError ? ((err as { cause: GatewayError }).cause) : validationError(v as never)) : asGatewayError(err);
   if (e.kind === 'internal') log.error('internal error', (e.cause as Error) ?? err);
+  // An outage of the database or Redis: the caller is told to retry; the log says which and why (no stack).
+  else if (e.kind === 'unavailable') log.warn(`answered 503: ${describeOutage(e.cause ?? err)}`);
   const headers: Record<string, string> = { ...(e.headers ?? {}) };
   if (e.retryAfter !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfter));
   const format = dialect === 'api' ? undefined : FORMATS_BY_ID.get(dialect);
@@ -46,4 +49,9 @@ export function writeErrorResponse(res: ServerResponse, r: ErrorResponse): void 
 export function writeReply(res: ServerResponse, r: { status: number; contentType: string; body: Buffer; headers: Record<string, string> }): void {
   res.writeHead(r.status, { ...r.headers, 'content-type': r.contentType, 'content-length': String(r.body.length) });
   res.end(r.body);
+}
+
+function describeOutage(cause: unknown): string {
+  const f = dependencyFailure(cause);
+  return f ? `${f.dependency} unreachable (${f.reason})` : 'a dependency is unreachable';
 }

@@ -7,6 +7,7 @@ import type { Database } from './schema.js';
 import { COUNTERS_TABLE } from './change-counters.js';
 import { Generations } from './generations.js';
 import { listenForChanges, type PgChanges } from './pg-changes.js';
+import type { Logger } from '../core/logger.js';
 
 export type Db = Kysely<Database>;
 export type DbDialect = 'sqlite' | 'postgres';
@@ -42,10 +43,14 @@ export interface DatabaseOptions {
   databaseUrl?: string;
   /** PostgreSQL schema (tests give each run its own). */
   schema?: string;
+  /** Where lost PostgreSQL connections are reported (they are reconnected, never fatal). */
+  log?: Logger;
+  /** How long a PostgreSQL connection (or a wait for a pooled one) may take; default PG_CONNECT_TIMEOUT_MS. */
+  connectTimeoutMs?: number;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.schema) : openSqlite(opts.dataDir);
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.schema, opts.log, opts.connectTimeoutMs) : openSqlite(opts.dataDir);
 }
 
 function openSqlite(dataDir: string): DatabaseHandle {
@@ -183,13 +188,29 @@ function markingWrites(st: BetterSqlite3.Statement, own: { dirty: boolean; write
   });
 }
 
-async function openPostgres(url: string, schema?: string): Promise<DatabaseHandle> {
+/**
+ * A connection that gets no answer (a database behind a network that drops packets rather than
+ * refusing) fails after this long, and so does a wait for a free pooled connection: a call is then
+ * refused with a retryable 503 instead of hanging for as long as the outage lasts.
+ */
+export const PG_CONNECT_TIMEOUT_MS = 10_000;
+
+async function openPostgres(url: string, schema?: string, log?: Logger, connectTimeoutMs = PG_CONNECT_TIMEOUT_MS): Promise<DatabaseHandle> {
   if (schema && !/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new Error(`Invalid PostgreSQL schema name: ${schema}`);
   // int8 (bigint) and numeric come back as strings by default; our times and money fit in a double.
   const types = {
     getTypeParser: (oid: number, format?: any) => (oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)),
   };
-  const pool = new pg.Pool({ connectionString: url, max: 10, types, ...(schema ? { options: `-c search_path=${schema}` } : {}) });
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: 10,
+    types,
+    connectionTimeoutMillis: connectTimeoutMs,
+    // Pooled connections whose peer vanished without a word are found by the kernel, not by the next call.
+    keepAlive: true,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  guardPool(pool, log);
   if (schema) {
     const c = await pool.connect();
     try {
@@ -200,7 +221,7 @@ async function openPostgres(url: string, schema?: string): Promise<DatabaseHandl
   }
   let changes: PgChanges;
   try {
-    changes = await listenForChanges(url, schema ?? 'public');
+    changes = await listenForChanges(url, schema ?? 'public', (msg, err) => log?.warn(err ? `${msg}: ${errorText(err)}` : msg));
   } catch (err) {
     await pool.end();
     throw err;
@@ -220,4 +241,31 @@ async function openPostgres(url: string, schema?: string): Promise<DatabaseHandl
       await db.destroy();
     },
   };
+}
+
+/**
+ * A pooled connection that breaks emits 'error': on the pool while it is idle, on the client itself
+ * while a call holds it. With no listener either one is an uncaught exception that ends the process
+ * (a database restart, a network blip, a proxy's reset would kill the gateway). Both are heard here.
+ * Nothing else is needed to recover: the pool drops a broken connection (an idle one at once, a held
+ * one when it is released, being no longer queryable) and opens a new one for the next call, and the
+ * call whose query was cut fails with the connection's error, which reaches its caller as a
+ * retryable 503 (core/dependency-errors.ts).
+ */
+function guardPool(pool: pg.Pool, log?: Logger): void {
+  let lastReport = 0;
+  const report = (err: unknown) => {
+    // One line a second at most: a reset drops every connection of the pool at once.
+    const now = Date.now();
+    if (now - lastReport < 1_000) return;
+    lastReport = now;
+    log?.warn(`PostgreSQL connection lost (${errorText(err)}); the pool reconnects on the next query`);
+  };
+  pool.on('error', report);
+  pool.on('connect', (client) => client.on('error', report));
+}
+
+function errorText(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  return [typeof e?.code === 'string' ? e.code : null, typeof e?.message === 'string' ? e.message : String(err)].filter(Boolean).join(' ');
 }

@@ -3,6 +3,7 @@ import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTrans
 import { changeChannel, WATCHED_TABLES } from './change-counters.js';
 import type { ChangeToken } from './generations.js';
 import { Generations } from './generations.js';
+import { backoffDelay, type BackoffPolicy } from '../core/backoff.js';
 
 export interface PgChanges {
   changeToken: ChangeToken;
@@ -23,7 +24,17 @@ export interface PgChanges {
 const PING = '#ping:';
 const DELIVERY_TIMEOUT_MS = 2_000;
 const HEARTBEAT_MS = 10_000;
-const RETRY_MS = 1_000;
+/**
+ * Reconnecting after a lost connection: 250 ms at first, doubling up to 10 s, jittered so the
+ * gateway processes that lost the database together do not all come back in the same instant.
+ */
+const RECONNECT: BackoffPolicy = { baseMs: 250, maxMs: 10_000 };
+/**
+ * A connection or statement that gets no answer (a database behind a network that drops packets
+ * instead of refusing) fails after this long, and the next attempt is scheduled: the listener never
+ * waits forever on one attempt.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
 
 export async function listenForChanges(connectionString: string, schema: string, log: (msg: string, err?: unknown) => void = () => {}): Promise<PgChanges> {
   // Changes notified, and this process's own writes that change what a cache reads (seen at once).
@@ -53,8 +64,19 @@ export async function listenForChanges(connectionString: string, schema: string,
     return back;
   };
 
+  // Reconnect attempts that failed since the last good connection (the backoff's exponent).
+  let failures = 0;
   const connect = async (): Promise<void> => {
-    const c = new pg.Client({ connectionString, options: `-c search_path=${schema}`, application_name: `apigpt-changes:${schema}`.slice(0, 63) });
+    const c = new pg.Client({
+      connectionString,
+      options: `-c search_path=${schema}`,
+      application_name: `apigpt-changes:${schema}`.slice(0, 63),
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      query_timeout: CONNECT_TIMEOUT_MS,
+      // An idle LISTEN connection whose peer vanished is noticed by the heartbeat; keep-alive also
+      // lets the kernel drop it.
+      keepAlive: true,
+    });
     c.on('notification', (m) => {
       const payload = m.payload ?? '';
       if (payload.startsWith(PING)) {
@@ -71,45 +93,58 @@ export async function listenForChanges(connectionString: string, schema: string,
       drop(c);
     });
     c.on('end', () => drop(c));
-    await c.connect();
-    await c.query(`LISTEN "${channel}"`);
-    if (!(await roundTrip(c))) {
-      await c.end().catch(() => undefined);
-      throw new Error('notifications sent on this connection do not come back (a transaction-mode connection pooler?)');
+    try {
+      await c.connect();
+      await c.query(`LISTEN "${channel}"`);
+      if (!(await roundTrip(c))) throw new Error('notifications sent on this connection do not come back (a transaction-mode connection pooler?)');
+    } catch (err) {
+      // A half-made connection is closed here; its 'error' and 'end' find `client` null and the
+      // retry below already planned, so they add nothing.
+      void c.end().catch(() => undefined);
+      throw err;
     }
     if (closed) {
       await c.end().catch(() => undefined);
       return;
     }
     client = c;
-    // Whatever changed while nobody listened is unknown: every cache reloads once.
+    failures = 0;
+    // Whatever changed while nobody listened is unknown (notifications sent then are lost for good):
+    // every cache — keys, channels, prices, groups — reloads once.
     notified.bumpAll();
     listening = true;
   };
-  const scheduleRetry = (ms: number) => {
+  const attempt = () => {
+    connect().catch((err) => {
+      log('change listener: not listening; caches are bypassed', err);
+      scheduleRetry();
+    });
+  };
+  const scheduleRetry = () => {
     if (closed || retry) return;
     retry = setTimeout(() => {
       retry = null;
-      connect().catch((err) => {
-        log('change listener: not listening; caches are bypassed', err);
-        scheduleRetry(RETRY_MS);
-      });
-    }, ms);
+      attempt();
+    }, backoffDelay(failures++, RECONNECT));
     retry.unref();
   };
   const drop = (c: pg.Client) => {
-    if (client !== c && client !== null) return;
+    if (client !== c) {
+      // A connection still being made failed: `connect()` rejects and plans the next attempt.
+      void c.end().catch(() => undefined);
+      return;
+    }
     listening = false;
     client = null;
     void c.end().catch(() => undefined);
-    scheduleRetry(250);
+    scheduleRetry();
   };
   try {
     await connect();
   } catch (err) {
     // The gateway still runs, uncached, as it would on a database without a change token.
     log('change listener: not listening; caches are bypassed', err);
-    scheduleRetry(RETRY_MS);
+    scheduleRetry();
   }
   const heartbeat = setInterval(() => {
     const c = client;

@@ -507,6 +507,9 @@ export function anthropicErrorType(err: GatewayError): string {
     case 'upstream_timeout':
       return 'timeout_error';
     case 'overloaded':
+    // The gateway's database or Redis is out for a moment: "temporarily unable, retry" in Anthropic's
+    // words (the status stays 503, see errors.ts).
+    case 'unavailable':
       return 'overloaded_error';
     default:
       return 'api_error';

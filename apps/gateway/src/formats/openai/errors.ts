@@ -13,6 +13,7 @@ const TYPE: Record<GatewayError['kind'], string> = {
   upstream: 'upstream_error',
   upstream_timeout: 'timeout_error',
   overloaded: 'server_error',
+  unavailable: 'server_error',
   internal: 'server_error',
 };
 

@@ -1,4 +1,5 @@
 import { GatewayError } from '../../core/errors.js';
+import { unlessOutage } from '../../core/dependency-errors.js';
 import type { Admitted, CircuitBreaker } from './circuit.js';
 
 /**
@@ -27,7 +28,8 @@ export class ChannelGate {
 
   /** The channel answered (a caller's mistake such as a 400 counts: the channel itself is fine). */
   succeeded(channelId: string, admitted: Admitted | null): void {
-    if (this.circuit && admitted) void this.circuit.onSuccess(channelId, admitted);
+    // Nobody waits for the circuit's bookkeeping: with Redis out it is skipped, never an unhandled rejection.
+    if (this.circuit && admitted) void this.circuit.onSuccess(channelId, admitted).catch(unlessOutage);
   }
 
   /** A failure that is the channel's fault (transport, timeout, 5xx, 429, a broken stream). */
@@ -35,7 +37,7 @@ export class ChannelGate {
     if (!this.circuit) return;
     void this.circuit.onFailure(channelId, admitted, reason).then((opened) => {
       if (opened) this.onOpened?.(channelId);
-    });
+    }, unlessOutage);
   }
 
   /** The provider refused the channel's own key: rest it at once. */
@@ -45,7 +47,7 @@ export class ChannelGate {
 
   /** Sorts a provider status into the three cases above. */
   report(channelId: string, admitted: Admitted | null, status: number, reason = `HTTP ${status}`): void {
-    if (status === 401 || status === 403) void this.refused(channelId, admitted, status);
+    if (status === 401 || status === 403) void this.refused(channelId, admitted, status).catch(unlessOutage);
     else if (status >= 500 || status === 429 || status === 408) this.failed(channelId, admitted, reason);
     else this.succeeded(channelId, admitted);
   }

@@ -1,3 +1,4 @@
+import { unlessOutage } from '../../core/dependency-errors.js';
 import type { ChannelStore } from '../../channels/channels.js';
 import type { ChannelEvents } from '../../channels/events.js';
 import { probeChannel } from './probe.js';
@@ -32,7 +33,8 @@ export class HealthMonitor {
 
   start(): void {
     if (this.opts.intervalMs <= 0 || this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.opts.intervalMs);
+    // A round that cannot list the channels (the database is out) is skipped; the next one runs as usual.
+    this.timer = setInterval(() => void this.tick().catch(unlessOutage), this.opts.intervalMs);
     this.timer.unref();
   }
 
