@@ -42,7 +42,7 @@ export interface Storage {
 }
 
 export async function openStorage(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Storage> {
-  const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.databaseSchema });
+  const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.databaseSchema, log });
   try {
     await migrateToLatest(dbh.db, { schema: dbh.schema });
   } catch (err) {
@@ -110,7 +110,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     (id, kind, detail) => events.record(id, kind, detail),
   );
   const monitor: HealthMonitor = new HealthMonitor(storage.channels, circuit, events, upstream, storage.log, { intervalMs: config.healthProbeIntervalMs, autoDisableAfterTrips: config.autoDisableAfterTrips });
-  const gate = new ChannelGate(circuit, (id) => void monitor.onCircuitOpened(id));
+  // Fire and forget from the call path: a failure (Redis or the database unreachable) is logged, never unhandled.
+  const gate = new ChannelGate(circuit, (id) => void monitor.onCircuitOpened(id).catch((err) => storage.log.error(`could not check channel ${id} for auto-disable`, err)));
   const pipeline = new CallPipeline({
     router,
     upstream,
