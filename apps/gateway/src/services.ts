@@ -15,7 +15,7 @@ import type { CallPolicy } from './relay/policy.js';
 import { Billing } from './billing/index.js';
 import { CallPipeline } from './relay/pipeline.js';
 import { RequestLogWriter } from './relay/request-log.js';
-import { createBatchStore } from './batch/index.js';
+import { createBatchStore, Journal, replayJournals } from './batch/index.js';
 import { Router } from './relay/router.js';
 import { UpstreamClient } from './relay/upstream.js';
 import { ResponseCache } from './relay/cache.js';
@@ -93,11 +93,22 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     headersMs: config.upstreamTimeoutMs,
     idleMs: config.upstreamIdleTimeoutMs,
   });
-  const logWriter = new RequestLogWriter(createBatchStore(storage.dbh, config.dataDir), config.logFlushMs, storage.log);
+  const batchStore = createBatchStore(storage.dbh, config.dataDir);
+  const logWriter = new RequestLogWriter(batchStore, config.logFlushMs, storage.log);
   let billing: Billing;
+  let journal: Journal;
   try {
     billing = await Billing.create({ config, db: storage.db, log: storage.log, changeToken: storage.dbh.changeToken });
+    // Calls a stopped process served and journaled but never got into the database are charged
+    // now, before this process serves anything; then this process journals its own.
+    const journalDir = join(config.dataDir, 'journal');
+    const recovered = await replayJournals(journalDir, batchStore, (entries) => billing.state.commit(entries, []));
+    if (recovered.rows) storage.log.info(`billing: charged ${recovered.rows} calls from the journals of ${recovered.journals} stopped processes`);
+    journal = await Journal.open({ dir: journalDir, owner: `${Date.now().toString(36)}-${billing.state.owner}`, sync: config.journalSync });
+    billing.charges.useJournal(journal);
   } catch (err) {
+    await batchStore.close().catch(() => undefined);
+    await billing!?.close().catch(() => undefined);
     await storage.close();
     throw err;
   }
@@ -146,6 +157,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       await monitor.stop();
       await links.close();
       await logWriter.close();
+      await journal.close();
       await upstream.close();
       await billing.close();
       await kv.close();

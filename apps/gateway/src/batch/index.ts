@@ -3,7 +3,9 @@ import { inlineBatchStore } from './inline.js';
 import { ThreadBatchStore } from './thread.js';
 import type { BatchStore } from './types.js';
 
-export type { BatchStore, Hold, LogBatch, RequestLogRow } from './types.js';
+export type { BatchStore, LogBatch, RequestLogRow } from './types.js';
+export { Journal, orphanJournals, type OrphanJournal } from './journal.js';
+export { replayJournals, type Recovered } from './recover.js';
 
 /** The writer thread on SQLite (a file only one process-thread at a time can write, synchronously); inline elsewhere. */
 export function createBatchStore(dbh: DatabaseHandle, dataDir: string): BatchStore {

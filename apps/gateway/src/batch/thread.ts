@@ -25,11 +25,19 @@ export class ThreadBatchStore implements BatchStore {
   constructor(private readonly dataDir: string) {}
 
   write(batch: LogBatch): Promise<CommitEntry[]> {
+    return this.ask((id) => ({ type: 'write', id, batch }));
+  }
+
+  async ping(): Promise<void> {
+    await this.ask((id) => ({ type: 'ping', id }));
+  }
+
+  private ask(msg: (id: number) => ToWriter): Promise<CommitEntry[]> {
     const worker = (this.worker ??= this.start());
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
-      worker.postMessage({ type: 'write', id, batch } satisfies ToWriter);
+      worker.postMessage(msg(id));
     });
   }
 

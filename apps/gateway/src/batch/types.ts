@@ -3,17 +3,14 @@ import type { RequestLogsTable } from '../storage/schema.js';
 
 export type RequestLogRow = RequestLogsTable;
 
-/** Money shared state holds for one log row's charge, in the pools it was reserved from. */
-export interface Hold {
-  requestId: string;
-  pools: string[];
-  amount: number;
-}
-
-/** One batch: the log rows of the last few milliseconds and the holds behind their charges. */
+/** One batch: the log rows of the last few milliseconds. */
 export interface LogBatch {
   rows: RequestLogRow[];
-  holds: Hold[];
+  /**
+   * Rows replayed from a journal (`recover.ts`): some may already be in the database (the process
+   * died after the commit, before it could drop them from its journal); those are skipped.
+   */
+  replay?: boolean;
 }
 
 /**
@@ -24,5 +21,7 @@ export interface LogBatch {
  */
 export interface BatchStore {
   write(batch: LogBatch): Promise<CommitEntry[]>;
+  /** Resolves when the database answers a trivial query (tells an outage from a bad batch). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -2,9 +2,9 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { openDatabase } from '../storage/database.js';
 import type { LogBatch } from './types.js';
-import { writeBatch } from './write.js';
+import { ping, writeBatch } from './write.js';
 
-export type ToWriter = { type: 'write'; id: number; batch: LogBatch } | { type: 'close' };
+export type ToWriter = { type: 'write'; id: number; batch: LogBatch } | { type: 'ping'; id: number } | { type: 'close' };
 export type FromWriter = { type: 'done'; id: number; entries: unknown[] } | { type: 'failed'; id: number; message: string; code?: string } | { type: 'closed' };
 
 const port = parentPort!;
@@ -23,7 +23,7 @@ port.on('message', async (msg: ToWriter) => {
   try {
     // A database that cannot be opened fails each batch with its reason (the writer reports it).
     const dbh = await opening;
-    const entries = await writeBatch(dbh.db, dbh.insertMany, msg.batch);
+    const entries = msg.type === 'ping' ? (await ping(dbh.db), []) : await writeBatch(dbh.db, dbh.insertMany, msg.batch);
     port.postMessage({ type: 'done', id: msg.id, entries } satisfies FromWriter);
   } catch (err) {
     const e = err as { message?: string; code?: string };

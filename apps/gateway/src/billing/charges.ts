@@ -1,29 +1,61 @@
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { Hold, RequestLogRow } from '../batch/types.js';
+import type { Journal } from '../batch/journal.js';
+import type { RequestLogRow } from '../batch/types.js';
 import type { BatchParticipant } from '../relay/request-log.js';
 import type { CommitEntry, SharedState } from '../state/shared-state.js';
 import type { Db, InsertMany } from '../storage/database.js';
 import { keyPool, userPool, watchLowBalance } from './ledger.js';
 
+/** Pauses before trying again to tell shared state about committed charges (Redis away). */
+const STATE_RETRY_MS = [100, 500, 2_000, 5_000];
+
 /**
- * The charges of calls settled in shared state and waiting for their batch. Each batch carries the
- * holds of its rows to wherever it is committed (`writeCharges`, usually in the log-writer thread);
- * once it is committed, shared state learns the new committed values and drops the holds in one
- * atomic step; if it could not be written, the holds are released, since nothing was charged.
+ * The charges of settled calls on their way to the database. Each charged row is first appended to
+ * the journal (`record`, durable before the call's answer completes), then rides the request log's
+ * next batch. Once a batch is committed, shared state learns the pools' new committed values and
+ * releases the calls' holds in one atomic step; the journal forgets the rows. When shared state
+ * cannot be told (Redis away), the step is kept and tried again until it can: it is idempotent (a
+ * hold is released once), and if this process dies first, its lease lapses and the holds are
+ * released by another process anyway.
  */
 export class ChargeWriter implements BatchParticipant {
-  private readonly pending = new Map<string, Hold>();
+  /** Calls whose holds are released when their row is committed. */
+  private readonly held = new Set<string>();
   private readonly preparing = new Set<Promise<unknown>>();
+  private readonly unsent: { entries: CommitEntry[]; dropped: string[] }[] = [];
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retries = 0;
+  private journal: Journal | null = null;
 
   constructor(
     private readonly state: SharedState,
     private readonly log: Logger,
   ) {}
 
-  /** Registers the money shared state holds for a log row about to be pushed. */
-  hold(requestId: string, pools: string[], amount: number): void {
-    if (amount > 0) this.pending.set(requestId, { requestId, pools, amount });
+  /** From now on charged rows are journaled before their calls complete. */
+  useJournal(journal: Journal): void {
+    this.journal = journal;
+  }
+
+  /** A call reserved credit under `requestId`: its hold is released when its row is committed. */
+  reserved(requestId: string): void {
+    this.held.add(requestId);
+  }
+
+  /**
+   * Makes a charged row durable: resolves once it is in the journal (or, when the journal cannot be
+   * written, once its batch is committed — `committedSoon`).
+   */
+  async record(row: RequestLogRow, committedSoon: () => Promise<void>): Promise<void> {
+    if (row.cost <= 0) return;
+    if (!this.journal) return committedSoon();
+    try {
+      await this.journal.append(row);
+    } catch (err) {
+      this.log.error('billing: the journal could not be written; waiting for the database instead', err);
+      await committedSoon();
+    }
   }
 
   /** Tracks a settlement in progress, so `flush()` waits for its row. */
@@ -37,52 +69,83 @@ export class ChargeWriter implements BatchParticipant {
     while (this.preparing.size) await Promise.allSettled([...this.preparing]);
   }
 
-  holds(rows: readonly RequestLogRow[]): Hold[] {
-    const out: Hold[] = [];
-    for (const r of rows) {
-      const h = r.cost > 0 ? this.pending.get(r.id) : undefined;
-      if (h) out.push(h);
-    }
-    return out;
-  }
-
   async committed(rows: readonly RequestLogRow[], entries: CommitEntry[]): Promise<void> {
-    for (const r of rows) this.pending.delete(r.id);
-    if (entries.length) await this.state.commit(entries);
+    this.journal?.committed(rows.map((r) => r.id));
+    await this.tell(entries, this.heldFor(rows));
   }
 
   async failed(rows: readonly RequestLogRow[]): Promise<void> {
-    // The charges were never recorded, so they are not owed: release what shared state held for them.
-    const release = new Map<string, number>();
-    for (const r of rows) {
-      const p = this.pending.get(r.id);
-      if (!p) continue;
-      this.pending.delete(r.id);
-      for (const pool of p.pools) release.set(pool, (release.get(pool) ?? 0) + p.amount);
+    // Never written: the rows stay in the journal (the next start tries them again, and `billing
+    // check` reports them meanwhile); what shared state held for them is released now.
+    this.log.error(`billing: ${rows.length} log rows could not be written; they stay in the journal`);
+    await this.tell([], this.heldFor(rows));
+  }
+
+  /** Shared-state steps not delivered yet (Redis away). */
+  get undelivered(): number {
+    return this.unsent.length;
+  }
+
+  close(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private heldFor(rows: readonly RequestLogRow[]): string[] {
+    const out: string[] = [];
+    for (const r of rows) if (this.held.delete(r.id)) out.push(r.id);
+    return out;
+  }
+
+  private async tell(entries: CommitEntry[], dropped: string[]): Promise<void> {
+    if (entries.length === 0 && dropped.length === 0) return;
+    if (this.unsent.length === 0) {
+      try {
+        await this.state.commit(entries, dropped);
+        return;
+      } catch (err) {
+        this.log.error('billing: shared state could not be told of committed charges; trying again', err);
+      }
     }
-    this.log.error(`billing: ${release.size ? 'released holds of' : 'no holds for'} ${rows.length} unwritten log rows`);
-    await this.state.commit([...release].map(([pool, amount]) => ({ pool, amount, balance: 0, version: -1 })));
+    // Kept in order: a later step waits behind an earlier one.
+    this.unsent.push({ entries, dropped });
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.unsent.length === 0) return;
+    const wait = STATE_RETRY_MS[Math.min(this.retries, STATE_RETRY_MS.length - 1)];
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.retryUnsent();
+    }, wait);
+    this.retryTimer.unref();
+  }
+
+  private async retryUnsent(): Promise<void> {
+    while (this.unsent.length) {
+      const next = this.unsent[0];
+      try {
+        await this.state.commit(next.entries, next.dropped);
+      } catch {
+        this.retries++;
+        this.scheduleRetry();
+        return;
+      }
+      this.unsent.shift();
+      this.retries = 0;
+    }
   }
 }
 
 /**
  * Writes a batch's charges inside its transaction: one balance update per user and one `spent`
  * update per key, a ledger row per charged call, the low-balance notice when one is crossed.
- * Returns what shared state must learn after the commit: each pool's new committed value and the
- * money that was held for these charges.
+ * Returns what shared state must learn after the commit: each pool's new committed value.
  */
-export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readonly RequestLogRow[], holds: readonly Hold[]): Promise<CommitEntry[]> {
+export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readonly RequestLogRow[]): Promise<CommitEntry[]> {
   const charged = rows.filter((r) => r.cost > 0);
   if (charged.length === 0) return [];
-  const byId = new Map(holds.map((h) => [h.requestId, h]));
-  const heldFor = (list: RequestLogRow[], pool: string) => {
-    let n = 0;
-    for (const r of list) {
-      const h = byId.get(r.id);
-      if (h && h.pools.includes(pool)) n += h.amount;
-    }
-    return n;
-  };
   const byUser = groupBy(charged, (r) => r.user_id);
   const byKey = groupBy(
     charged.filter((r) => r.key_id),
@@ -102,9 +165,7 @@ export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readon
       .executeTakeFirst();
     if (!acc) {
       // No account means nothing could have been reserved; such a row is logged as free.
-      const held = heldFor(list, userPool(userId));
       for (const r of list) r.cost = 0;
-      if (held) entries.push({ pool: userPool(userId), amount: held, balance: 0, version: -1 });
       continue;
     }
     const balance = Number(acc.balance);
@@ -118,7 +179,7 @@ export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readon
       }),
     );
     await watchLowBalance(trx, userId, balance, acc.low_balance_threshold === null ? null : Number(acc.low_balance_threshold), Number(acc.low_balance_notified));
-    entries.push({ pool: userPool(userId), amount: heldFor(list, userPool(userId)), balance, version: Number(acc.version) });
+    entries.push({ pool: userPool(userId), balance, version: Number(acc.version) });
   }
   for (const keyId of [...byKey.keys()].sort()) {
     const list = byKey.get(keyId)!.filter((r) => r.cost > 0);
@@ -129,10 +190,7 @@ export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readon
       .where('id', '=', keyId)
       .returning(['credit_limit', 'spent', 'billing_version'])
       .executeTakeFirst();
-    const pool = keyPool(keyId);
-    const held = heldFor(list, pool);
-    if (k && k.credit_limit !== null) entries.push({ pool, amount: held, balance: Number(k.credit_limit) - Number(k.spent), version: Number(k.billing_version) });
-    else if (held) entries.push({ pool, amount: held, balance: 0, version: -1 }); // limit removed meanwhile: only release
+    if (k && k.credit_limit !== null) entries.push({ pool: keyPool(keyId), balance: Number(k.credit_limit) - Number(k.spent), version: Number(k.billing_version) });
   }
   return entries;
 }

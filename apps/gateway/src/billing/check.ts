@@ -1,4 +1,6 @@
 import { sql } from 'kysely';
+import { orphanJournals } from '../batch/journal.js';
+import type { SharedState } from '../state/shared-state.js';
 import type { Db } from '../storage/database.js';
 
 export interface BillingCheck {
@@ -6,6 +8,17 @@ export interface BillingCheck {
   accounts: number;
   charges: number;
   problems: string[];
+  /** Journals of stopped processes: calls they served, and how many of those the database lacks. */
+  journals: { stopped: number; rows: number; uncharged: number };
+  /** Credit held per gateway process in shared state, and whether its lease is live. */
+  processes: { owner: string; live: boolean; holds: number; held: number }[];
+}
+
+export interface CheckSources {
+  /** The journal folder (`<data>/journal`): served calls not yet in the database. */
+  journalDir?: string;
+  /** Shared state: holds per process and leases. */
+  state?: SharedState;
 }
 
 /**
@@ -14,8 +27,10 @@ export interface BillingCheck {
  * equals the costs logged under it. Reads only; run it against a live server at any time (a batch
  * commits charges and log rows together, so there is no in-between state to see).
  */
-export async function checkBilling(db: Db): Promise<BillingCheck> {
+export async function checkBilling(db: Db, sources: CheckSources = {}): Promise<BillingCheck> {
   const problems: string[] = [];
+  const journals = await checkJournals(db, sources.journalDir, problems);
+  const processes = await checkHolds(sources.state, problems);
   const accounts = await db.selectFrom('accounts').select(['user_id', 'balance']).execute();
   const sums = new Map(
     (await db.selectFrom('ledger').select(['user_id', (eb) => eb.fn.sum<number>('amount').as('total')]).groupBy('user_id').execute()).map((r) => [r.user_id, Number(r.total)]),
@@ -60,5 +75,43 @@ export async function checkBilling(db: Db): Promise<BillingCheck> {
   for (const k of keys) if (Number(k.spent) !== Number(k.total ?? 0)) problems.push(`key ${k.id}: spent ${k.spent} µP but its logged costs sum to ${Number(k.total ?? 0)} µP`);
 
   const { n } = await db.selectFrom('ledger').select((eb) => eb.fn.countAll<number>().as('n')).where('kind', '=', 'charge').executeTakeFirstOrThrow();
-  return { ok: problems.length === 0, accounts: accounts.length, charges: Number(n), problems };
+  return { ok: problems.length === 0, accounts: accounts.length, charges: Number(n), problems, journals, processes };
+}
+
+/**
+ * A call is journaled before its answer completes; a stopped process's journal therefore lists
+ * calls that were served. Any of them with a cost that the request log lacks was served without its
+ * charge (the next start of a gateway on this data folder charges it).
+ */
+async function checkJournals(db: Db, dir: string | undefined, problems: string[]): Promise<BillingCheck['journals']> {
+  const out = { stopped: 0, rows: 0, uncharged: 0 };
+  if (!dir) return out;
+  for (const j of await orphanJournals(dir)) {
+    out.stopped++;
+    const charged = j.rows.filter((r) => r.cost > 0);
+    out.rows += charged.length;
+    const have = new Set<string>();
+    for (let i = 0; i < charged.length; i += 500) {
+      const ids = charged.slice(i, i + 500).map((r) => r.id);
+      for (const r of await db.selectFrom('request_logs').select('id').where('id', 'in', ids).execute()) have.add(r.id);
+    }
+    const missing = charged.filter((r) => !have.has(r.id));
+    out.uncharged += missing.length;
+    for (const r of missing.slice(0, 20))
+      problems.push(`request ${r.id}: served by stopped process ${j.pid ?? '?'} (${r.cost} µP, journal ${j.owner}) but not charged; a gateway start on this data folder charges it`);
+    if (missing.length > 20) problems.push(`… and ${missing.length - 20} more served calls of journal ${j.owner} not charged`);
+  }
+  return out;
+}
+
+/** Holds of a process whose lease lapsed are credit nobody will release but the reaper. */
+async function checkHolds(state: SharedState | undefined, problems: string[]): Promise<BillingCheck['processes']> {
+  if (!state) return [];
+  const out: BillingCheck['processes'] = [];
+  for (const o of await state.owners()) {
+    const held = Object.values(o.pools).reduce((a, b) => a + b, 0);
+    out.push({ owner: o.owner, live: o.live, holds: o.holds, held });
+    if (!o.live && o.holds > 0) problems.push(`process ${o.owner}: its lease lapsed but it still holds ${held} µP in ${o.holds} holds`);
+  }
+  return out;
 }

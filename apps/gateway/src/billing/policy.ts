@@ -61,7 +61,7 @@ export class BillingPolicy implements CallPolicy {
     return {
       settle: (outcome) => {
         release();
-        admission.settle(outcome);
+        return admission.settle(outcome);
       },
     };
   }
@@ -101,7 +101,11 @@ export class BillingPolicy implements CallPolicy {
     if (quote.free) {
       // Free (count_tokens), but rate-limited like any request and logged.
       await admitRate(this.d.state, countersFor(keyId, call.key.userId, limits, 0));
-      return { settle: (o) => this.d.logWriter.push(o.log) };
+      return {
+        settle: async (o) => {
+          this.d.logWriter.push(o.log);
+        },
+      };
     }
     // Tokens the call is admitted with in the per-minute windows: the prompt and the output it asked
     // for; corrected to what it used at settlement.
@@ -112,31 +116,42 @@ export class BillingPolicy implements CallPolicy {
     const counters = await admitRate(this.d.state, countersFor(keyId, call.key.userId, limits, admittedTokens));
     const pools = [userPool(call.key.userId)];
     if (keyId && limits.creditLimit !== null) pools.push(keyPool(keyId));
-    const res = await this.d.pools.reserve(pools, worst.cost);
+    const holdId = call.requestId;
+    let res: Awaited<ReturnType<Pools['reserve']>>;
+    try {
+      res = await this.d.pools.reserve(pools, worst.cost, holdId);
+    } catch (err) {
+      await this.giveBack(counters);
+      throw err;
+    }
     if (!res.ok) {
-      // Refused calls do not use up the caller's rate windows.
-      for (const c of counters) await this.d.state.adjust(c.counter, -c.cost, MINUTE_MS);
+      await this.giveBack(counters);
       throw this.quotaError(res.reason === 'insufficient' ? res.available : 0, worst.cost, res.pool.startsWith('k:'));
     }
-    let settled = false;
+    this.d.charges.reserved(holdId);
+    let settled: Promise<void> | null = null;
     return {
       settle: (outcome: CallOutcome) => {
-        if (settled) return;
-        settled = true;
-        const done = this.settle(outcome, pools, worst.cost, price, multiplier, counters, admittedTokens).catch((err) => {
+        if (settled) return settled;
+        settled = this.settle(outcome, pools, worst.cost, holdId, price, multiplier, counters, admittedTokens).catch((err) => {
+          // Cannot happen by design (every step inside has its fallback); never leave the caller hanging.
           this.d.log.error('billing: settlement failed', err);
-          outcome.log.cost = 0;
-          this.d.logWriter.push(outcome.log);
         });
-        void this.d.charges.track(done);
+        return this.d.charges.track(settled);
       },
     };
+  }
+
+  /** Refused calls do not use up the caller's rate windows. */
+  private async giveBack(counters: { counter: string; cost: number }[]): Promise<void> {
+    for (const c of counters) await this.d.state.adjust(c.counter, -c.cost, MINUTE_MS).catch(() => undefined);
   }
 
   private async settle(
     outcome: CallOutcome,
     pools: string[],
     reserved: number,
+    holdId: string,
     price: Awaited<ReturnType<PriceBook['require']>>,
     multiplier: number,
     counters: { counter: string; unit: string }[],
@@ -144,12 +159,22 @@ export class BillingPolicy implements CallPolicy {
   ): Promise<void> {
     // A failed call produced nothing billable; a cut stream pays for what it produced.
     const actual = outcome.failed ? 0 : costOf(price, outcome.usage, multiplier);
-    const charge = await this.d.state.settle(pools, reserved, actual);
+    let charge: number;
+    try {
+      charge = await this.d.state.settle(pools, reserved, actual, holdId);
+    } catch (err) {
+      // Shared state is unreachable, but the call was served: it is charged what it was admitted
+      // for at most (the reservation, which the balance covered), and its hold is released once
+      // shared state is back (ChargeWriter).
+      this.d.log.error('billing: shared state unreachable at settlement; charging within the reservation', err);
+      charge = Math.min(actual, reserved);
+    }
     outcome.log.cost = charge;
-    this.d.charges.hold(outcome.log.id, pools, charge);
+    // The journal append starts in this same tick, before any batch can take the row.
     this.d.logWriter.push(outcome.log);
+    await this.d.charges.record(outcome.log, () => this.d.logWriter.commitSoon());
     const used = outcome.usage.promptTokens + outcome.usage.completionTokens;
-    for (const c of counters) if (c.unit === 'tokens') await this.d.state.adjust(c.counter, used - admittedTokens, MINUTE_MS);
+    for (const c of counters) if (c.unit === 'tokens') await this.d.state.adjust(c.counter, used - admittedTokens, MINUTE_MS).catch(() => undefined);
   }
 
   private quotaError(available: number, needed: number, keyLimit: boolean): GatewayError {

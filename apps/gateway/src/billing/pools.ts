@@ -12,9 +12,9 @@ export class Pools {
     private readonly state: SharedState,
   ) {}
 
-  async reserve(pools: string[], amount: number): Promise<ReserveResult> {
+  async reserve(pools: string[], amount: number, holdId: string): Promise<ReserveResult> {
     for (let attempt = 0; ; attempt++) {
-      const res = await this.state.reserve(pools, amount);
+      const res = await this.state.reserve(pools, amount, holdId);
       if (res.ok || res.reason !== 'missing' || attempt >= 3) return res;
       await this.load(res.pool);
     }

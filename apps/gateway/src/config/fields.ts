@@ -51,6 +51,7 @@ export const FIELDS = [
   { key: 'healthProbeIntervalMs', env: 'APIGPT_HEALTH_PROBE_INTERVAL_MS', type: 'int', default: 60000, min: 0, doc: 'Background probe of resting and health-disabled channels (0 = off)' },
   { key: 'autoDisableAfterTrips', env: 'APIGPT_AUTO_DISABLE_AFTER_TRIPS', type: 'int', default: 3, min: 1, doc: 'A channel whose circuit opens this many times in a row is disabled until a probe passes' },
   { key: 'cacheHitPercent', env: 'APIGPT_CACHE_HIT_PERCENT', type: 'int', default: 0, min: 0, max: 100, doc: 'Share of the original price a response-cache hit is billed at' },
+  { key: 'responsesRetentionDays', env: 'APIGPT_RESPONSES_RETENTION_DAYS', type: 'int', default: 30, min: 1, max: 3650, doc: 'Days a stored Responses API response (`store: true`, the default) is kept for `GET /v1/responses/{id}` and `previous_response_id`; older ones are deleted' },
   { key: 'shutdownGraceMs', env: 'APIGPT_SHUTDOWN_GRACE_MS', type: 'int', default: 30000, min: 0, doc: 'On SIGTERM / SIGINT, how long running calls (streams included) may take to finish before they are cut' },
   { key: 'maxConcurrentPerKey', env: 'APIGPT_MAX_CONCURRENT_PER_KEY', type: 'int', default: 0, min: 0, doc: 'Relay calls one API key may have in flight at once (streams included); one more gets 429 `concurrency_limit` (0 = no cap)' },
   { key: 'maxConcurrentPerUser', env: 'APIGPT_MAX_CONCURRENT_PER_USER', type: 'int', default: 0, min: 0, doc: 'Relay calls one account may have in flight at once, over all its keys and the playground (0 = no cap)' },
@@ -65,6 +66,8 @@ export const FIELDS = [
   { key: 's3Region', env: 'APIGPT_S3_REGION', type: 'string', default: 'us-east-1', doc: 'Region used to sign S3 requests' },
   { key: 's3AccessKeyId', env: 'APIGPT_S3_ACCESS_KEY_ID', type: 'string', doc: 'Access key id for the image bucket', secret: true },
   { key: 's3SecretAccessKey', env: 'APIGPT_S3_SECRET_ACCESS_KEY', type: 'string', doc: 'Secret access key for the image bucket', secret: true },
+  { key: 'leaseMs', env: 'APIGPT_LEASE_MS', type: 'int', default: 15000, min: 300, max: 600000, doc: 'With Redis: a gateway process renews its lease this often (÷3); credit held by a process whose lease lapsed is released by the others' },
+  { key: 'journalSync', env: 'APIGPT_JOURNAL_SYNC', type: 'bool', default: true, doc: 'Each charged call is appended to a journal in `<data>/journal` and fsync\'d (in groups) before its answer completes, so a crash cannot lose a charge; `false` skips the fsync (a crash of the machine, not of the process, may then lose the last charges)' },
   { key: 'logFlushMs', env: 'APIGPT_LOG_FLUSH_MS', type: 'int', default: 20, min: 1, doc: 'Request-log rows are written in one transaction every this many milliseconds' },
   // Provider keys: at first start each becomes a channel (see channels/bootstrap.ts).
   { key: 'openaiApiKey', env: 'OPENAI_API_KEY', type: 'string', doc: 'Creates an OpenAI channel at first start', secret: true },

@@ -29,8 +29,13 @@ export interface PipelineDeps {
 export type Answered =
   /** A whole answer for the HTTP layer to write. `failed` marks a provider's refusal passed through as is (nothing charged). */
   | { reply: BufferedReply; usage: Usage; failed?: { status: number; error: GatewayError }; logged?: Usage }
-  /** The exchange wrote the answer itself (a stream): how it ended. No failover after this. */
-  | { streamed: { status: number; error?: GatewayError }; usage: Usage; healthy: boolean; logged?: Usage };
+  /**
+   * The exchange wrote the answer itself (a stream): how it ended. No failover after this. The
+   * exchange leaves the response open, holding back `tail` (the terminal event, after which a client
+   * takes the answer as whole): the pipeline writes it and ends the response once the call's charge
+   * is durable, so no client holds a complete answer whose charge a crash could lose.
+   */
+  | { streamed: { status: number; error?: GatewayError; tail?: string }; usage: Usage; healthy: boolean; logged?: Usage };
 
 /** What an exchange decided before any upstream call: where the call may go and what it may cost. */
 export interface Plan {
@@ -115,14 +120,25 @@ export class CallPipeline {
     try {
       plan = await exchange.plan((model) => this.deps.router.routes(model, req.key.group, req.operation));
       log.model_requested = req.model || null;
-      admission = await this.deps.policy.admit({ key: req.key, dialect: req.dialect, operation: req.operation, endpoint: req.endpoint, model: req.model, stream: req.stream, clientIp: req.clientIp, origin: req.origin, quote: plan.quote });
+      admission = await this.deps.policy.admit({
+        requestId: log.id,
+        key: req.key,
+        dialect: req.dialect,
+        operation: req.operation,
+        endpoint: req.endpoint,
+        model: req.model,
+        stream: req.stream,
+        clientIp: req.clientIp,
+        origin: req.origin,
+        quote: plan.quote,
+      });
     } catch (err) {
       const e = asGatewayError(err);
       log.model_requested = req.model || null;
       this.deps.logWriter.push(finish(log, started, e.status, e));
       throw e;
     }
-    if (plan.cached) return this.conclude(await plan.cached(log, started), admission, log, started);
+    if (plan.cached) return this.conclude(await plan.cached(log, started), admission, log, started, res);
 
     // After admission, so a refused call never takes a resting channel's single probe.
     let routes: Route[];
@@ -203,7 +219,7 @@ export class CallPipeline {
         health.succeeded(id, gate);
       }
       log.attempt_log = attemptLog(attempts);
-      return this.conclude(answered, admission, log, started);
+      return this.conclude(answered, admission, log, started, res);
     }
     const error = ac.aborted
       ? new GatewayError('upstream', 'The client closed the connection.', { status: 499, code: 'client_closed' })
@@ -213,17 +229,23 @@ export class CallPipeline {
     throw error;
   }
 
-  /** Settles an answered call and hands its reply (if any) to the HTTP layer. */
-  private conclude(answered: Answered, admission: Admission, log: RequestLogRow, started: number): BufferedReply | null {
+  /**
+   * Settles an answered call and hands its reply (if any) to the HTTP layer — only once the charge
+   * is durable (see `Admission.settle`): a crash before that point leaves the caller without a
+   * complete answer, never with an answer nobody was charged for.
+   */
+  private async conclude(answered: Answered, admission: Admission, log: RequestLogRow, started: number, res: ServerResponse): Promise<BufferedReply | null> {
     // The log keeps what was produced; a cache hit bills only its share (`logged` then differs).
     applyUsage(log, answered.logged ?? answered.usage);
     if ('streamed' in answered) {
       // Whatever the provider produced up to this point is metered, even when the stream broke.
-      admission.settle({ usage: answered.usage, failed: false, log: finish(log, started, answered.streamed.status, answered.streamed.error) });
+      const { status, error, tail } = answered.streamed;
+      await admission.settle({ usage: answered.usage, failed: false, log: finish(log, started, status, error) });
+      if (!res.destroyed) res.end(tail);
       return null;
     }
     const f = answered.failed;
-    admission.settle({ usage: answered.usage, failed: f !== undefined, log: finish(log, started, f ? f.status : 200, f?.error) });
+    await admission.settle({ usage: answered.usage, failed: f !== undefined, log: finish(log, started, f ? f.status : 200, f?.error) });
     answered.reply.headers['x-request-id'] = log.id;
     return answered.reply;
   }

@@ -8,6 +8,8 @@ import type { Quote, Usage } from '../core/calls.js';
  * endpoint states its units and needs no billing change.
  */
 export interface CallInfo extends Omit<CallRequest, 'logDialect'> {
+  /** The call's id (its log row's): what it holds is filed under it. */
+  requestId: string;
   quote: Quote;
 }
 
@@ -20,8 +22,12 @@ export interface CallOutcome {
 }
 
 export interface Admission {
-  /** Called exactly once per admitted call. */
-  settle(outcome: CallOutcome): void;
+  /**
+   * Called exactly once per admitted call. Resolves when the call's charge is durable (journaled or
+   * committed): the relay completes the answer only then, so no answer is served without its charge.
+   * Never rejects.
+   */
+  settle(outcome: CallOutcome): Promise<void>;
 }
 
 /**
@@ -37,6 +43,10 @@ export class LogOnlyPolicy implements CallPolicy {
   constructor(private readonly writer: RequestLogWriter) {}
 
   async admit(): Promise<Admission> {
-    return { settle: (o) => this.writer.push(o.log) };
+    return {
+      settle: async (o) => {
+        this.writer.push(o.log);
+      },
+    };
   }
 }

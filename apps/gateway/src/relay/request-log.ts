@@ -1,4 +1,4 @@
-import type { BatchStore, Hold, RequestLogRow } from '../batch/types.js';
+import type { BatchStore, RequestLogRow } from '../batch/types.js';
 import type { CommitEntry } from '../state/shared-state.js';
 
 export type { RequestLogRow } from '../batch/types.js';
@@ -14,28 +14,34 @@ export interface Logger {
 export interface BatchParticipant {
   /** Awaited by `flush()` before it takes the buffer, so rows still being prepared make that flush. */
   drain(): Promise<void>;
-  /** The holds behind these rows' charges, sent with the batch. */
-  holds(rows: readonly RequestLogRow[]): Hold[];
   /** The batch is committed; `entries` is what its charges changed. */
   committed(rows: readonly RequestLogRow[], entries: CommitEntry[]): Promise<void>;
-  /** The batch could not be written after every attempt: undo what was prepared for it. */
+  /** The rows cannot be written (the database refuses them while it answers): undo what was prepared. */
   failed(rows: readonly RequestLogRow[]): Promise<void>;
 }
 
-/** Pauses between attempts at a failed batch (then it is given up and reported). */
-const RETRY_MS = [50, 250];
+/** Pauses between attempts at a failed batch; the last one repeats for as long as it takes. */
+const RETRY_MS = [50, 250, 1_000, 2_000, 5_000];
+/** Attempts before a batch that fails while the database answers is split to find the bad row. */
+const ATTEMPTS_BEFORE_SPLIT = 3;
 
 /**
  * Request-log rows are buffered and committed together every `flushMs`: a synchronous insert per
  * request would cost a quarter of the relay's throughput, a batch every 20 ms costs about 3%, and on
  * SQLite the batch is written by a thread of its own (batch/thread.ts). `flush()` is awaited at
  * shutdown and by tests, so no row is lost on a clean stop.
+ *
+ * A batch that cannot be written is tried again, with growing pauses, for as long as the database is
+ * unreachable: the charges in it are owed (they are in the journal meanwhile, batch/journal.ts), so
+ * they are never dropped. Only a batch the database refuses while it answers other queries is split
+ * until the rows it refuses are found; those alone are given up and reported.
  */
 export class RequestLogWriter {
   private buffer: RequestLogRow[] = [];
   private timer: NodeJS.Timeout | null = null;
   private inflight: Promise<void> = Promise.resolve();
   private participant: BatchParticipant | null = null;
+  private closing = false;
 
   constructor(
     private readonly store: BatchStore,
@@ -62,9 +68,16 @@ export class RequestLogWriter {
     return this.flushNow();
   }
 
-  /** Flushes, then closes the store (the writer thread ends). */
-  async close(): Promise<void> {
-    await this.flush();
+  /**
+   * Flushes, then closes the store (the writer thread ends). When the database does not take the
+   * rows within `deadlineMs`, it stops anyway: they are in the journal and the next start writes them.
+   */
+  async close(deadlineMs = 10_000): Promise<void> {
+    this.closing = true;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = await Promise.race([this.flush().then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), deadlineMs)))]);
+    clearTimeout(timer);
+    if (gaveUp) this.log.error('request log: the database did not take the last rows before shutdown; the journal keeps their charges for the next start');
     await this.store.close();
   }
 
@@ -81,22 +94,39 @@ export class RequestLogWriter {
   }
 
   private async write(rows: RequestLogRow[]): Promise<void> {
-    const holds = this.participant ? this.participant.holds(rows) : [];
     for (let attempt = 0; ; attempt++) {
       let entries: CommitEntry[];
       try {
-        entries = await this.store.write({ rows, holds });
+        entries = await this.store.write({ rows });
       } catch (err) {
-        if (attempt < RETRY_MS.length) {
-          await new Promise((r) => setTimeout(r, RETRY_MS[attempt]));
-          continue;
+        if (attempt === 0 || attempt % 10 === 0) this.log.error(`request log: could not write ${rows.length} rows (attempt ${attempt + 1}); trying again`, err);
+        if (attempt + 1 >= ATTEMPTS_BEFORE_SPLIT && (await this.databaseAnswers())) {
+          // The database is there but refuses this batch: find the rows it refuses.
+          if (rows.length > 1) {
+            const half = Math.ceil(rows.length / 2);
+            await this.write(rows.slice(0, half));
+            await this.write(rows.slice(half));
+          } else {
+            this.log.error(`request log: the database refuses row ${rows[0].id}; giving it up`, err);
+            if (this.participant) await this.participant.failed(rows).catch((e) => this.log.error('request log: undo failed', e));
+          }
+          return;
         }
-        this.log.error(`request log: could not write ${rows.length} rows`, err);
-        if (this.participant) await this.participant.failed(rows).catch((e) => this.log.error('request log: undo failed', e));
-        return;
+        if (this.closing && attempt >= RETRY_MS.length) return; // shutdown: the journal keeps them
+        await new Promise((r) => setTimeout(r, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]));
+        continue;
       }
       if (this.participant) await this.participant.committed(rows, entries).catch((err) => this.log.error('request log: after-commit step failed', err));
       return;
+    }
+  }
+
+  private async databaseAnswers(): Promise<boolean> {
+    try {
+      await this.store.ping();
+      return true;
+    } catch {
+      return false;
     }
   }
 }

@@ -1,4 +1,16 @@
-import { DEFAULT_BALANCE_TTL_MS, windowStart, type AcquireResult, type CommitEntry, type HitResult, type ReserveResult, type SharedState, type SlotHit, type WindowHit } from './shared-state.js';
+import {
+  DEFAULT_BALANCE_TTL_MS,
+  windowStart,
+  type AcquireResult,
+  type CommitEntry,
+  type HitResult,
+  type OwnerHolds,
+  type Reaped,
+  type ReserveResult,
+  type SharedState,
+  type SlotHit,
+  type WindowHit,
+} from './shared-state.js';
 
 interface Pool {
   bal: number | null;
@@ -12,7 +24,11 @@ interface Pool {
  * loop it is as atomic as the Redis scripts are across processes.
  */
 export class MemoryState implements SharedState {
+  /** One process: its holds die with it, so there is no lease to keep and nothing to reap. */
+  readonly owner = 'local';
   private readonly pools = new Map<string, Pool>();
+  /** Hold id → its amount and pools. */
+  private readonly holds = new Map<string, { amount: number; pools: readonly string[] }>();
   private readonly windows = new Map<string, { start: number; used: number }>();
   /** Concurrency slots: counter → token → expiry. */
   private readonly slots = new Map<string, Map<string, number>>();
@@ -22,7 +38,8 @@ export class MemoryState implements SharedState {
     private readonly clock: () => number = Date.now,
   ) {}
 
-  async reserve(pools: readonly string[], amount: number): Promise<ReserveResult> {
+  async reserve(pools: readonly string[], amount: number, holdId: string): Promise<ReserveResult> {
+    if (this.holds.has(holdId)) return { ok: true };
     for (const id of pools) {
       const bal = this.balance(id);
       if (bal === null) return { ok: false, reason: 'missing', pool: id };
@@ -30,30 +47,50 @@ export class MemoryState implements SharedState {
       if (available < amount) return { ok: false, reason: 'insufficient', pool: id, available };
     }
     for (const id of pools) this.pool(id).held += amount;
+    this.holds.set(holdId, { amount, pools: [...pools] });
     return { ok: true };
   }
 
-  async settle(pools: readonly string[], reserved: number, actual: number): Promise<number> {
+  async settle(pools: readonly string[], reserved: number, actual: number, holdId: string): Promise<number> {
+    const hold = this.holds.get(holdId);
+    if (!hold) return Math.min(actual, reserved);
+    const cur = hold.amount;
     let grant = actual;
-    if (actual > reserved) {
-      let extra = actual - reserved;
+    if (actual > cur) {
+      let extra = actual - cur;
       for (const id of pools) {
         const bal = this.balance(id);
         const room = bal === null ? 0 : bal - this.pool(id).held;
         extra = Math.min(extra, Math.max(room, 0));
       }
-      grant = reserved + extra;
+      grant = cur + extra;
     }
-    for (const id of pools) this.pool(id).held += grant - reserved;
+    for (const id of pools) this.pool(id).held += grant - cur;
+    if (grant === 0) this.holds.delete(holdId);
+    else hold.amount = grant;
     return grant;
   }
 
-  async commit(entries: readonly CommitEntry[]): Promise<void> {
-    for (const e of entries) {
-      const p = this.pool(e.pool);
-      p.held -= e.amount;
-      this.set(p, e.balance, e.version, false);
+  async commit(entries: readonly CommitEntry[], dropped: readonly string[]): Promise<void> {
+    for (const id of dropped) {
+      const hold = this.holds.get(id);
+      if (!hold) continue;
+      this.holds.delete(id);
+      for (const p of hold.pools) this.pool(p).held -= hold.amount;
     }
+    for (const e of entries) this.set(this.pool(e.pool), e.balance, e.version, false);
+  }
+
+  async heartbeat(): Promise<void> {}
+
+  async reapDead(): Promise<Reaped> {
+    return { owners: 0, holds: 0, amount: 0 };
+  }
+
+  async owners(): Promise<OwnerHolds[]> {
+    const pools: Record<string, number> = {};
+    for (const h of this.holds.values()) for (const p of h.pools) pools[p] = (pools[p] ?? 0) + h.amount;
+    return [{ owner: this.owner, live: true, holds: this.holds.size, pools }];
   }
 
   async syncBalance(pool: string, balance: number, version: number): Promise<void> {
@@ -113,6 +150,7 @@ export class MemoryState implements SharedState {
 
   async close(): Promise<void> {
     this.pools.clear();
+    this.holds.clear();
     this.windows.clear();
     this.slots.clear();
   }

@@ -1,63 +1,123 @@
+import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { DEFAULT_BALANCE_TTL_MS, HELD_TTL_MS, windowStart, type AcquireResult, type CommitEntry, type HitResult, type ReserveResult, type SharedState, type SlotHit, type WindowHit } from './shared-state.js';
+import {
+  DEFAULT_BALANCE_TTL_MS,
+  DEFAULT_LEASE_MS,
+  windowStart,
+  type AcquireResult,
+  type CommitEntry,
+  type HitResult,
+  type OwnerHolds,
+  type Reaped,
+  type ReserveResult,
+  type SharedState,
+  type SlotHit,
+  type WindowHit,
+} from './shared-state.js';
 
-// Every script sees all the keys it touches, so each runs atomically on the Redis server.
-// Keys per pool: bal (cached committed value, expires), held (in flight + uncommitted), ver.
+// Keys per pool: bal (cached committed value, expires), held (in flight + uncommitted), ver. Per
+// process: holds:<owner> (hash: hold id → "amount pool pool…"), lease:<owner> (expires unless
+// renewed), and the set of owners. Pool keys are passed as KEYS; the holds of a hold record name
+// their pools, so dropping one builds those keys from the prefix (a single Redis, not a cluster).
 
-/** KEYS: bal1, held1, bal2, held2...; ARGV: amount, heldTtl. Returns {status, poolIndex, available}. */
+/** Releases one hold record of `hk`: `held` of each of its pools drops by its amount. */
+const DROP_FN = `
+local function drop(hk, id, prefix)
+  local rec = redis.call('HGET', hk, id)
+  if not rec then return 0 end
+  local amount = nil
+  for w in string.gmatch(rec, '%S+') do
+    if amount == nil then amount = tonumber(w)
+    elseif amount ~= 0 then redis.call('DECRBY', prefix .. 'held:' .. w, amount) end
+  end
+  redis.call('HDEL', hk, id)
+  return amount or 0
+end`;
+
+/** KEYS: bal1, held1, bal2, held2..., holds; ARGV: amount, hold id, pools. Returns {status, poolIndex, available}. */
 const RESERVE = `
 local amount = tonumber(ARGV[1])
-local n = #KEYS / 2
+local hk = KEYS[#KEYS]
+if redis.call('HEXISTS', hk, ARGV[2]) == 1 then return {2, 0, 0} end
+local n = (#KEYS - 1) / 2
 for i = 1, n do
   local bal = redis.call('GET', KEYS[2*i-1])
   if not bal then return {0, i, 0} end
   local avail = tonumber(bal) - tonumber(redis.call('GET', KEYS[2*i]) or '0')
   if avail < amount then return {1, i, avail} end
 end
-for i = 1, n do
-  redis.call('INCRBY', KEYS[2*i], amount)
-  redis.call('PEXPIRE', KEYS[2*i], ARGV[2])
-end
+for i = 1, n do redis.call('INCRBY', KEYS[2*i], amount) end
+redis.call('HSET', hk, ARGV[2], ARGV[1] .. ' ' .. ARGV[3])
 return {2, 0, 0}`;
 
-/** KEYS as RESERVE; ARGV: reserved, actual, heldTtl. Returns the granted charge. */
+/** KEYS as RESERVE; ARGV: reserved, actual, hold id, pools. Returns the granted charge. */
 const SETTLE = `
 local reserved = tonumber(ARGV[1])
 local actual = tonumber(ARGV[2])
-local n = #KEYS / 2
+local hk = KEYS[#KEYS]
+local rec = redis.call('HGET', hk, ARGV[3])
+if not rec then return math.min(actual, reserved) end
+local cur = tonumber(string.match(rec, '^(%S+)'))
+local n = (#KEYS - 1) / 2
 local grant = actual
-if actual > reserved then
-  local extra = actual - reserved
+if actual > cur then
+  local extra = actual - cur
   for i = 1, n do
     local bal = redis.call('GET', KEYS[2*i-1])
     local room = 0
     if bal then room = tonumber(bal) - tonumber(redis.call('GET', KEYS[2*i]) or '0') end
     if room < extra then extra = math.max(room, 0) end
   end
-  grant = reserved + extra
+  grant = cur + extra
 end
 for i = 1, n do
-  redis.call('INCRBY', KEYS[2*i], grant - reserved)
-  redis.call('PEXPIRE', KEYS[2*i], ARGV[3])
+  if grant ~= cur then redis.call('INCRBY', KEYS[2*i], grant - cur) end
 end
+if grant == 0 then redis.call('HDEL', hk, ARGV[3])
+else redis.call('HSET', hk, ARGV[3], tostring(grant) .. ' ' .. ARGV[4]) end
 return grant`;
 
-/** KEYS: bal, held, ver per entry; ARGV: amount, balance, version per entry, then balTtl. */
-const COMMIT = `
-local n = #KEYS / 3
-local ttl = ARGV[#ARGV]
+/**
+ * KEYS: bal, ver per entry, then holds; ARGV: balTtl, prefix, entry count, balance and version per
+ * entry, then the hold ids to drop.
+ */
+const COMMIT = `${DROP_FN}
+local ttl = ARGV[1]
+local prefix = ARGV[2]
+local n = tonumber(ARGV[3])
+local hk = KEYS[#KEYS]
+for i = 4 + 2*n, #ARGV do drop(hk, ARGV[i], prefix) end
 for i = 1, n do
-  local b, h, v = KEYS[3*i-2], KEYS[3*i-1], KEYS[3*i]
-  if tonumber(ARGV[3*i-2]) ~= 0 then redis.call('DECRBY', h, ARGV[3*i-2]) end
-  local version = tonumber(ARGV[3*i])
+  local b, v = KEYS[2*i-1], KEYS[2*i]
+  local version = tonumber(ARGV[3 + 2*i])
   local cur = tonumber(redis.call('GET', v) or '-1')
   if version > cur then
-    redis.call('SET', v, ARGV[3*i])
-    if redis.call('EXISTS', b) == 1 then redis.call('SET', b, ARGV[3*i-1], 'KEEPTTL')
-    else redis.call('SET', b, ARGV[3*i-1], 'PX', ttl) end
+    redis.call('SET', v, ARGV[3 + 2*i])
+    if redis.call('EXISTS', b) == 1 then redis.call('SET', b, ARGV[2 + 2*i], 'KEEPTTL')
+    else redis.call('SET', b, ARGV[2 + 2*i], 'PX', ttl) end
   end
 end
 return n`;
+
+/** KEYS: the owners set; ARGV: prefix. Releases the holds of every owner without a lease. */
+const REAP = `${DROP_FN}
+local prefix = ARGV[1]
+local owners, holds, amount = 0, 0, 0
+for _, o in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if redis.call('EXISTS', prefix .. 'lease:' .. o) == 0 then
+    local hk = prefix .. 'holds:' .. o
+    local ids = redis.call('HKEYS', hk)
+    for _, id in ipairs(ids) do
+      local a = drop(hk, id, prefix)
+      holds = holds + 1
+      amount = amount + a
+    end
+    redis.call('DEL', hk)
+    redis.call('SREM', KEYS[1], o)
+    owners = owners + 1
+  end
+end
+return {owners, holds, amount}`;
 
 /** KEYS: bal, ver; ARGV: balance, version, ttl. A missing value may be reloaded at the same version. */
 const SYNC = `
@@ -128,51 +188,119 @@ type Scripted = Redis & {
   apigptReserve(...args: (string | number)[]): Promise<[number, number, number]>;
   apigptSettle(...args: (string | number)[]): Promise<number>;
   apigptCommit(...args: (string | number)[]): Promise<number>;
+  apigptReap(...args: (string | number)[]): Promise<[number, number, number]>;
   apigptSync(...args: (string | number)[]): Promise<number>;
   apigptHit(...args: (string | number)[]): Promise<number[]>;
   apigptAdjust(...args: (string | number)[]): Promise<number>;
   apigptAcquire(...args: (string | number)[]): Promise<number[]>;
 };
 
+export interface RedisStateOptions {
+  balanceTtlMs?: number;
+  leaseMs?: number;
+  /** Where connection trouble is reported (once per outage, not per command). */
+  log?: { error(msg: string, err?: unknown): void; info?(msg: string): void };
+}
+
 /** Shared state in Redis, for several gateway processes. Every key starts with `prefix`. */
 export class RedisState implements SharedState {
+  readonly owner = `p-${randomUUID()}`;
   private readonly redis: Scripted;
+  private readonly balanceTtlMs: number;
+  private readonly leaseMs: number;
+  private readonly timer: NodeJS.Timeout;
+  private down = false;
 
   constructor(
     url: string,
     private readonly prefix: string,
-    private readonly balanceTtlMs = DEFAULT_BALANCE_TTL_MS,
+    opts: RedisStateOptions = {},
   ) {
-    const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+    this.balanceTtlMs = opts.balanceTtlMs ?? DEFAULT_BALANCE_TTL_MS;
+    this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    // A command waits for a reconnection once, then fails fast: a caller gets a retryable 503 within
+    // about a second instead of hanging while Redis is away. ioredis reconnects by itself, with
+    // its backoff (50 ms more per try, at most 2 s).
+    const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false, commandTimeout: 2_000, connectTimeout: 2_000 });
+    // Without an 'error' listener a lost connection is an unhandled error that ends the process.
+    redis.on('error', (err) => {
+      if (this.down) return;
+      this.down = true;
+      opts.log?.error('shared state: Redis connection lost; reconnecting', err);
+    });
+    redis.on('ready', () => {
+      if (!this.down) return;
+      this.down = false;
+      opts.log?.info?.('shared state: Redis connection restored');
+      // The lease may have lapsed meanwhile (holds reaped by another process): renew it at once.
+      void this.heartbeat().catch(() => undefined);
+    });
     // defineCommand caches each script by SHA (EVALSHA), so the text crosses the wire once.
     redis.defineCommand('apigptReserve', { lua: RESERVE });
     redis.defineCommand('apigptSettle', { lua: SETTLE });
     redis.defineCommand('apigptCommit', { lua: COMMIT });
+    redis.defineCommand('apigptReap', { lua: REAP, numberOfKeys: 1 });
     redis.defineCommand('apigptSync', { lua: SYNC, numberOfKeys: 2 });
     redis.defineCommand('apigptHit', { lua: HIT });
     redis.defineCommand('apigptAdjust', { lua: ADJUST, numberOfKeys: 1 });
     redis.defineCommand('apigptAcquire', { lua: ACQUIRE });
     this.redis = redis as Scripted;
+    // The lease is renewed three times per lease time, and every process reaps lapsed ones as often,
+    // so a dead process's holds are released within about 1⅓ lease times.
+    const tick = () => {
+      void this.heartbeat()
+        .then(() => this.reapDead())
+        .then((r) => {
+          if (r.holds) opts.log?.info?.(`shared state: released ${r.holds} holds (${r.amount} µP) of ${r.owners} stopped processes`);
+        })
+        .catch(() => undefined); // reported by the 'error' listener; tried again next tick
+    };
+    tick();
+    this.timer = setInterval(tick, Math.max(50, Math.floor(this.leaseMs / 3)));
+    this.timer.unref();
   }
 
-  async reserve(pools: readonly string[], amount: number): Promise<ReserveResult> {
-    const keys = pools.flatMap((p) => [this.k('bal', p), this.k('held', p)]);
-    const [status, index, available] = await this.redis.apigptReserve(keys.length, ...keys, amount, HELD_TTL_MS);
+  async reserve(pools: readonly string[], amount: number, holdId: string): Promise<ReserveResult> {
+    const keys = [...pools.flatMap((p) => [this.k('bal', p), this.k('held', p)]), this.k('holds', this.owner)];
+    const [status, index, available] = await this.redis.apigptReserve(keys.length, ...keys, amount, holdId, pools.join(' '));
     if (status === 2) return { ok: true };
     const pool = pools[index - 1];
     return status === 0 ? { ok: false, reason: 'missing', pool } : { ok: false, reason: 'insufficient', pool, available: Number(available) };
   }
 
-  async settle(pools: readonly string[], reserved: number, actual: number): Promise<number> {
-    const keys = pools.flatMap((p) => [this.k('bal', p), this.k('held', p)]);
-    return Number(await this.redis.apigptSettle(keys.length, ...keys, reserved, actual, HELD_TTL_MS));
+  async settle(pools: readonly string[], reserved: number, actual: number, holdId: string): Promise<number> {
+    const keys = [...pools.flatMap((p) => [this.k('bal', p), this.k('held', p)]), this.k('holds', this.owner)];
+    return Number(await this.redis.apigptSettle(keys.length, ...keys, reserved, actual, holdId, pools.join(' ')));
   }
 
-  async commit(entries: readonly CommitEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const keys = entries.flatMap((e) => [this.k('bal', e.pool), this.k('held', e.pool), this.k('ver', e.pool)]);
-    const args = entries.flatMap((e) => [e.amount, e.balance, e.version]);
-    await this.redis.apigptCommit(keys.length, ...keys, ...args, this.balanceTtlMs);
+  async commit(entries: readonly CommitEntry[], dropped: readonly string[]): Promise<void> {
+    if (entries.length === 0 && dropped.length === 0) return;
+    const keys = [...entries.flatMap((e) => [this.k('bal', e.pool), this.k('ver', e.pool)]), this.k('holds', this.owner)];
+    const args = entries.flatMap((e) => [e.balance, e.version]);
+    await this.redis.apigptCommit(keys.length, ...keys, this.balanceTtlMs, this.prefix, entries.length, ...args, ...dropped);
+  }
+
+  async heartbeat(): Promise<void> {
+    await this.redis.multi().set(this.k('lease', this.owner), String(process.pid), 'PX', this.leaseMs).sadd(this.k('owners', 'all'), this.owner).exec();
+  }
+
+  async reapDead(): Promise<Reaped> {
+    const [owners, holds, amount] = (await this.redis.apigptReap(this.k('owners', 'all'), this.prefix)).map(Number);
+    return { owners, holds, amount };
+  }
+
+  async owners(): Promise<OwnerHolds[]> {
+    const out: OwnerHolds[] = [];
+    for (const owner of await this.redis.smembers(this.k('owners', 'all'))) {
+      const [live, recs] = await Promise.all([this.redis.exists(this.k('lease', owner)), this.redis.hvals(this.k('holds', owner))]);
+      const pools: Record<string, number> = {};
+      for (const rec of recs) {
+        const [amount, ...names] = rec.split(' ');
+        for (const p of names) pools[p] = (pools[p] ?? 0) + Number(amount);
+      }
+      out.push({ owner, live: live === 1, holds: recs.length, pools });
+    }
+    return out;
   }
 
   async syncBalance(pool: string, balance: number, version: number): Promise<void> {
@@ -216,6 +344,9 @@ export class RedisState implements SharedState {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.timer);
+    // A clean stop hands back its lease at once: nothing of ours is left to reap after the flush.
+    await this.redis.del(this.k('lease', this.owner)).catch(() => undefined);
     await this.redis.quit().catch(() => this.redis.disconnect());
   }
 

@@ -12,17 +12,31 @@
  * `bal` carries a version and is only ever replaced by a newer one, so a slow, stale read of the
  * database can never undo a committed charge. It also expires (`balanceTtlMs`), so a change made
  * out of band (the CLI in another process) is picked up within that time.
+ *
+ * Holds. Each call's hold is recorded under its id and under the process that made it (`owner`), so
+ * every step is idempotent (a retried settle or commit moves nothing twice) and a dead process's
+ * holds can be found. Each process keeps a lease (`heartbeat()`); `reapDead()` releases the holds of
+ * owners whose lease lapsed, so credit is never locked by a process that is gone.
  */
 export interface SharedState {
-  /** Adds `amount` to `held` of every pool if each has at least that much available; all or nothing. */
-  reserve(pools: readonly string[], amount: number): Promise<ReserveResult>;
+  /** This process's name in the shared state: its holds and its lease are filed under it. */
+  readonly owner: string;
   /**
-   * Turns a reservation into a pending charge: `held` moves by (charge − reserved). A charge above
-   * the reservation is granted only as far as every pool can cover it; returns the charge granted.
+   * Adds `amount` to `held` of every pool if each has at least that much available; all or nothing.
+   * The hold is filed under `holdId` (a call's request id); reserving the same id again is a no-op.
    */
-  settle(pools: readonly string[], reserved: number, actual: number): Promise<number>;
-  /** After the database committed charges: `held` drops by each amount, `bal` takes the committed value. */
-  commit(entries: readonly CommitEntry[]): Promise<void>;
+  reserve(pools: readonly string[], amount: number, holdId: string): Promise<ReserveResult>;
+  /**
+   * Turns a hold into a pending charge: `held` moves by (charge − held). A charge above the hold is
+   * granted only as far as every pool can cover it; returns the charge granted. A hold that is gone
+   * (its owner was taken for dead) grants at most `reserved` and holds nothing.
+   */
+  settle(pools: readonly string[], reserved: number, actual: number, holdId: string): Promise<number>;
+  /**
+   * After the database committed charges: each entry's `bal` takes the committed value, and the
+   * holds named in `dropped` are released. Idempotent: a hold already released moves nothing.
+   */
+  commit(entries: readonly CommitEntry[], dropped: readonly string[]): Promise<void>;
   /** Stores a pool's committed value (after a top-up, or when loading a missing pool). */
   syncBalance(pool: string, balance: number, version: number): Promise<void>;
   /** Available money in a pool (bal − held), or null when the pool is not loaded. */
@@ -42,6 +56,12 @@ export interface SharedState {
   acquire(slots: readonly SlotHit[], token: string, ttlMs: number, now?: number): Promise<AcquireResult>;
   /** Frees the slot `token` in every counter. */
   release(counters: readonly string[], token: string): Promise<void>;
+  /** Renews this process's lease; a process whose lease lapses is taken for dead. */
+  heartbeat(): Promise<void>;
+  /** Releases every hold of every owner whose lease lapsed; says how much was freed. */
+  reapDead(): Promise<Reaped>;
+  /** The holds of each owner and whether its lease is live (for `apigpt billing check`). */
+  owners(): Promise<OwnerHolds[]>;
   close(): Promise<void>;
 }
 
@@ -49,11 +69,24 @@ export type ReserveResult = { ok: true } | { ok: false; reason: 'missing'; pool:
 
 export interface CommitEntry {
   pool: string;
-  /** Money that was held for the committed charges. */
-  amount: number;
   /** The pool's value and version right after the commit. */
   balance: number;
   version: number;
+}
+
+export interface Reaped {
+  owners: number;
+  holds: number;
+  /** Micro-points released (summed over pools). */
+  amount: number;
+}
+
+export interface OwnerHolds {
+  owner: string;
+  live: boolean;
+  holds: number;
+  /** Micro-points held per pool. */
+  pools: Record<string, number>;
 }
 
 export interface WindowHit {
@@ -91,5 +124,5 @@ export function windowStart(now: number, windowMs: number): number {
 }
 
 export const DEFAULT_BALANCE_TTL_MS = 60_000;
-/** In-flight holds of a crashed process must not block a pool forever; an hour outlasts any call. */
-export const HELD_TTL_MS = 3_600_000;
+/** A process that has not renewed its lease for this long is taken for dead and its holds released. */
+export const DEFAULT_LEASE_MS = 15_000;

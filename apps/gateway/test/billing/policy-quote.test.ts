@@ -57,13 +57,18 @@ describe('billing policy with typed quotes (SQLite)', () => {
     return { keyId: null, prefix: 'sk-test', appId: 'app_q', userId: id, group: 'default', role: 'user', limits: { ...NO_LIMITS, userTpm } };
   }
 
-  const call = (key: KeyContext, model: string, quote: Quote) => ({ key, dialect: 'openai', operation: 'chat' as const, endpoint: '/v1/x', model, stream: false, clientIp: null, quote });
+  // The call's id is its log row's (as the relay makes them): the hold is filed under it.
+  let callId = '';
+  const call = (key: KeyContext, model: string, quote: Quote) => {
+    callId = `req_q${n++}`;
+    return { requestId: callId, key, dialect: 'openai', operation: 'chat' as const, endpoint: '/v1/x', model, stream: false, clientIp: null, quote };
+  };
   const quote = (units: Partial<Usage>, over: Partial<Omit<Quote, 'units'>> = {}): Quote => ({ units: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, estimated: true, ...units }, maxOutputTokens: 0, choices: 1, ...over });
   const usage = (u: Partial<Usage>): Usage => ({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, estimated: false, ...u });
 
   function logRow(userId: string, model: string): RequestLogRow {
     return {
-      id: `req_q${n++}`, created_at: Date.now(), user_id: userId, app_id: null, key_id: null, key_prefix: null, endpoint: '/v1/x', dialect: 'openai', model_requested: model, model_sent: model,
+      id: callId, created_at: Date.now(), user_id: userId, app_id: null, key_id: null, key_prefix: null, endpoint: '/v1/x', dialect: 'openai', model_requested: model, model_sent: model,
       channel_id: null, stream: 0, status: 200, error_code: null, error_message: null, latency_ms: 1, ttft_ms: null, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, attempts: 1,
       attempt_log: null, cache_hit: 0, client_ip: null, cost: 0, reasoning_tokens: 0, images: 0, characters: 0, seconds: 0, searches: 0,
     };

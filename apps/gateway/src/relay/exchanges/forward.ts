@@ -57,8 +57,8 @@ export class ForwardExchange implements Exchange {
     const clientGone = at.signal.aborted || (res.destroyed && !res.writableFinished);
     if (clientGone) upstream.body.destroy();
     // A binary answer cannot carry an error in band: a broken one is cut, so the client sees it fail.
+    // A whole one is ended by the pipeline once its charge is durable.
     if (error) res.destroy();
-    else if (!res.destroyed) res.end();
     const status = clientGone ? 499 : error ? 502 : 200;
     if (clientGone) error = new GatewayError('upstream', 'The client closed the connection.', { code: 'client_closed' });
     return { streamed: { status, error }, usage: spec.units, healthy: status === 200 || clientGone };

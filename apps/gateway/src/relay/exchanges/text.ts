@@ -141,25 +141,31 @@ export class TextExchange implements Exchange {
     // What the caller received, kept only when the answer is to be cached.
     const sent: string[] | null = this.cacheEntry ? [] : null;
     res.writeHead(200, { ...SSE_HEADERS, ...translation?.headers, 'x-request-id': log.id, ...(this.cacheEntry ? { [CACHE_HEADER]: 'miss' } : {}) });
+    // The terminal event (after which a client takes the answer as whole) is held back for the
+    // pipeline to write once the charge is durable; everything before it flows at once.
+    let tail = '';
     try {
       for await (const chunk of upstream.body) {
         const out = tap.push(decoder.decode(chunk, { stream: true }));
         if (!out) continue;
         if (log.ttft_ms === null) log.ttft_ms = Math.round(performance.now() - started);
         sent?.push(out);
+        if (tap.complete || tail) {
+          tail += out;
+          continue;
+        }
         if (!res.write(out)) await drained(res);
         if (res.destroyed) break;
       }
       const rest = tap.end() + decoder.decode();
-      if (rest && !res.destroyed) res.write(rest);
+      tail += rest;
       if (rest) sent?.push(rest);
       if (!tap.complete && !tap.inBandError && !res.destroyed)
         failure = new GatewayError('upstream', 'The provider ended the stream before it was complete.', { code: 'stream_interrupted' });
     } catch (err) {
       failure = signal.aborted ? null : streamBreak(err);
     }
-    if (failure && !res.destroyed) res.write(tap.streamError?.(failure) ?? this.codec.streamError(failure));
-    if (!res.destroyed) res.end();
+    if (failure && !res.destroyed) tail += tap.streamError?.(failure) ?? this.codec.streamError(failure);
     const clientGone = signal.aborted || (res.destroyed && !res.writableFinished);
     const usage = tap.usage(this.promptEstimate);
     const status = clientGone ? 499 : failure ? failure.status : tap.inBandError ? 502 : 200;
@@ -170,7 +176,7 @@ export class TextExchange implements Exchange {
     if (status === 200 && sent && this.cacheEntry)
       void this.deps.cache!.put(this.cacheEntry.key, { kind: 'sse', contentType: SSE_HEADERS['content-type'], body: sent.join(''), usage, model: route.upstreamModel, channelId: route.channel.id }, this.cacheEntry.ttlMs);
     // A caller who left is not the channel's fault; a broken stream is.
-    return { streamed: { status, error }, usage, healthy: status === 200 || clientGone };
+    return { streamed: { status, error, tail }, usage, healthy: status === 200 || clientGone };
   }
 
   /** Answers from the response cache: same bytes as the first time, a stream replayed as a stream. */
@@ -194,9 +200,10 @@ export class TextExchange implements Exchange {
     if (cached.kind === 'sse' && this.req.stream) {
       res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': log.id, [CACHE_HEADER]: 'hit' });
       log.ttft_ms = Math.round(performance.now() - started);
-      for (const event of sseEvents(cached.body)) if (!res.write(event)) await drained(res);
-      res.end();
-      return { streamed: { status: 200 }, usage: billed, logged: cached.usage, healthy: true };
+      const events = [...sseEvents(cached.body)];
+      const tail = events.pop();
+      for (const event of events) if (!res.write(event)) await drained(res);
+      return { streamed: { status: 200, tail }, usage: billed, logged: cached.usage, healthy: true };
     }
     return { reply: { status: 200, contentType: cached.contentType, body: Buffer.from(cached.body, 'utf8'), headers: { [CACHE_HEADER]: 'hit' } }, usage: billed, logged: cached.usage };
   }

@@ -1,0 +1,211 @@
+import { open, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ensurePrivateDir } from '../core/private-files.js';
+import type { RequestLogRow } from './types.js';
+
+/**
+ * The write-ahead journal of charged calls. A call's log row (with its cost) is appended here and
+ * fsync'd before its answer completes; the row reaches the database with the next batch, a few
+ * milliseconds later. If the process dies in between (kill -9, a crash, the machine losing power),
+ * the next start replays the rows the database does not have yet (`batch/recover.ts`), so no served
+ * call goes uncharged.
+ *
+ * Group commit: appends that arrive while a write+fsync is under way wait for the next one, which
+ * takes them all at once — one fsync per group, however many calls are finishing. Files rotate; a
+ * file is deleted once every row in it is committed to the database, so the journal stays small.
+ *
+ * Layout in `dir`: `<owner>.lock` (the process that writes: pid and owner name) and
+ * `<owner>.<n>.jsonl` (one JSON row per line).
+ */
+export interface JournalOptions {
+  dir: string;
+  owner: string;
+  /** fsync each group (default); false writes without it (survives a process crash, not a power cut). */
+  sync: boolean;
+  /** A new file is started after this many bytes (default 4 MiB). */
+  rotateBytes?: number;
+}
+
+/** Owners whose journal this process is writing now (several gateways may run in one test process). */
+const LIVE = new Set<string>();
+
+export class Journal {
+  private fh: FileHandle | null = null;
+  private seq = 0;
+  private bytes = 0;
+  /** Rows not yet in the database, per file. */
+  private readonly outstanding = new Map<number, number>();
+  private readonly fileOf = new Map<string, number>();
+  private queue: string[] = [];
+  private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  private writing: Promise<void> | null = null;
+  private closed = false;
+
+  private constructor(private readonly o: JournalOptions) {}
+
+  static async open(o: JournalOptions): Promise<Journal> {
+    ensurePrivateDir(o.dir);
+    LIVE.add(o.owner);
+    await writeFile(join(o.dir, `${o.owner}.lock`), JSON.stringify({ pid: process.pid, owner: o.owner, started: Date.now() }), { mode: 0o600 });
+    const j = new Journal(o);
+    await j.startFile();
+    return j;
+  }
+
+  /** Appends the row; resolves once it is on disk (fsync'd with its group). */
+  append(row: RequestLogRow): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the journal is closed'));
+    this.fileOf.set(row.id, this.seq);
+    this.outstanding.set(this.seq, (this.outstanding.get(this.seq) ?? 0) + 1);
+    this.queue.push(JSON.stringify(row) + '\n');
+    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (!this.writing) this.writing = this.drain();
+    return p;
+  }
+
+  /** The database has these rows: files whose rows are all committed are deleted. */
+  committed(ids: readonly string[]): void {
+    for (const id of ids) {
+      const seq = this.fileOf.get(id);
+      if (seq === undefined) continue;
+      this.fileOf.delete(id);
+      const left = (this.outstanding.get(seq) ?? 1) - 1;
+      this.outstanding.set(seq, left);
+      if (left === 0 && seq !== this.seq) {
+        this.outstanding.delete(seq);
+        void rm(this.path(seq), { force: true }).catch(() => undefined);
+      }
+    }
+  }
+
+  /** Rows written here and not yet committed (for tests and `billing check`). */
+  get pending(): number {
+    return this.fileOf.size;
+  }
+
+  /**
+   * Waits for the last group, then closes. When every row reached the database the files and the
+   * lock go; otherwise they stay for the next start to replay.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    while (this.writing) await this.writing.catch(() => undefined);
+    await this.fh?.close().catch(() => undefined);
+    this.fh = null;
+    if (this.fileOf.size === 0) {
+      for (const seq of [...this.outstanding.keys(), this.seq]) await rm(this.path(seq), { force: true });
+      await rm(join(this.o.dir, `${this.o.owner}.lock`), { force: true });
+    }
+    LIVE.delete(this.o.owner);
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.length) {
+        const data = this.queue.join('');
+        const waiters = this.waiters;
+        this.queue = [];
+        this.waiters = [];
+        try {
+          if (this.bytes >= (this.o.rotateBytes ?? 4 << 20)) await this.rotate();
+          await this.fh!.write(data);
+          if (this.o.sync) await this.fh!.datasync();
+          this.bytes += Buffer.byteLength(data);
+          for (const w of waiters) w.resolve();
+        } catch (err) {
+          for (const w of waiters) w.reject(err as Error);
+        }
+      }
+    } finally {
+      this.writing = null;
+    }
+  }
+
+  private async rotate(): Promise<void> {
+    const old = this.seq;
+    await this.fh?.close();
+    await this.startFile();
+    if ((this.outstanding.get(old) ?? 0) === 0) {
+      this.outstanding.delete(old);
+      await rm(this.path(old), { force: true });
+    }
+  }
+
+  private async startFile(): Promise<void> {
+    this.seq++;
+    this.bytes = 0;
+    this.fh = await open(this.path(this.seq), 'a', 0o600);
+  }
+
+  private path(seq: number): string {
+    return join(this.o.dir, `${this.o.owner}.${seq}.jsonl`);
+  }
+}
+
+export interface OrphanJournal {
+  owner: string;
+  /** The process that wrote it, when its lock file says. */
+  pid: number | null;
+  files: string[];
+  rows: RequestLogRow[];
+}
+
+/**
+ * Journals of owners that are no longer running: their lock names a process that is gone (or this
+ * process, under an owner it no longer writes), or the lock is missing. Rows are read in order; a
+ * torn last line (the process died mid-write, before its fsync) is skipped — its call never
+ * completed, since a call completes only after its row is on disk.
+ */
+export async function orphanJournals(dir: string): Promise<OrphanJournal[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return [];
+  }
+  const owners = new Map<string, { pid: number | null; files: string[] }>();
+  for (const n of names) {
+    const m = /^(.+)\.(\d+)\.jsonl$/.exec(n) ?? /^(.+)\.lock$/.exec(n);
+    if (!m) continue;
+    const o = owners.get(m[1]) ?? { pid: null, files: [] };
+    owners.set(m[1], o);
+    if (n.endsWith('.lock')) {
+      try {
+        o.pid = Number(JSON.parse(await readFile(join(dir, n), 'utf8')).pid) || null;
+      } catch {
+        o.pid = null;
+      }
+    } else o.files.push(n);
+  }
+  const out: OrphanJournal[] = [];
+  for (const [owner, o] of owners) {
+    if (LIVE.has(owner) || (o.pid !== null && o.pid !== process.pid && alive(o.pid))) continue;
+    o.files.sort((a, b) => seqOf(a) - seqOf(b));
+    const rows: RequestLogRow[] = [];
+    for (const f of o.files) {
+      for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) {
+        if (!line) continue;
+        try {
+          rows.push(JSON.parse(line) as RequestLogRow);
+        } catch {
+          // a torn line: see above
+        }
+      }
+    }
+    out.push({ owner, pid: o.pid, files: [...o.files.map((f) => join(dir, f)), join(dir, `${owner}.lock`)], rows });
+  }
+  return out;
+}
+
+function seqOf(name: string): number {
+  return Number(/\.(\d+)\.jsonl$/.exec(name)?.[1] ?? 0);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
