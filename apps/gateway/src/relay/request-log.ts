@@ -68,6 +68,11 @@ export class RequestLogWriter {
     return this.flushNow();
   }
 
+  /** Writes what is buffered now, without waiting for rows still being prepared; resolves when committed. */
+  commitSoon(): Promise<void> {
+    return this.flushNow();
+  }
+
   /**
    * Flushes, then closes the store (the writer thread ends). When the database does not take the
    * rows within `deadlineMs`, it stops anyway: they are in the journal and the next start writes them.
