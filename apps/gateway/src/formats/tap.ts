@@ -1,5 +1,5 @@
 import { SseSplitter } from './sse.js';
-import { estimatedUsage } from './canonical/util.js';
+import { streamUsage } from './stream-usage.js';
 import type { Usage } from '../core/calls.js';
 import type { StreamTap } from './types.js';
 
@@ -23,9 +23,15 @@ export abstract class EventTap implements StreamTap {
     return rest ? this.onEvent(rest) : '';
   }
 
-  /** The provider's own usage report, once seen (always preferred to counting). */
+  /** The provider's latest usage report, once seen: early and running ones included. */
   protected reported: Usage | null = null;
-  /** Events that carry produced text, kept unparsed: parsed only if the provider never reports usage. */
+  /** Whether `reported` is the provider's terminal report (see stream-usage.ts). */
+  protected reportedFinal = false;
+  /**
+   * Forwarded events that carry produced text, kept unparsed: parsed only if the stream ends
+   * without the provider's final report. Only events the tap passed on to the client go here, so
+   * what is counted is what was delivered.
+   */
   protected readonly produced: string[] = [];
 
   protected abstract onEvent(raw: string): string;
@@ -33,7 +39,10 @@ export abstract class EventTap implements StreamTap {
   protected abstract producedText(data: unknown): string;
 
   usage(promptEstimate: number): Usage {
-    if (this.reported) return this.reported;
+    return streamUsage(this.reported, this.reportedFinal || this.complete, promptEstimate, () => this.deliveredText());
+  }
+
+  private deliveredText(): string {
     let text = '';
     for (const d of this.produced) {
       try {
@@ -42,6 +51,6 @@ export abstract class EventTap implements StreamTap {
         /* a malformed event produced nothing countable */
       }
     }
-    return estimatedUsage(promptEstimate, text);
+    return text;
   }
 }

@@ -19,7 +19,12 @@ export interface StreamTap {
   readonly complete: boolean;
   /** An error the provider reported inside the stream, if any. */
   readonly inBandError: string | null;
-  /** Usage as reported by the provider, or counted from the produced text. */
+  /**
+   * What the stream is charged: the provider's final usage report when it arrived; otherwise (the
+   * provider cut the stream, the client left) the provider's prompt figure (or `promptEstimate`)
+   * and the larger of its last output figure and the tokens of the text this tap passed on to the
+   * client. Early and running reports are never taken as final (formats/stream-usage.ts).
+   */
   usage(promptEstimate: number): Usage;
   /**
    * A failure after the first byte in the stream's own grammar (numbered events, a terminal

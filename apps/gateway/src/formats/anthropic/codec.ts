@@ -40,8 +40,8 @@ function estimatePrompt(operation: Operation, body: Record<string, unknown>): nu
 
 /**
  * Pass-through tap for Anthropic streams: events go out as they came; only message_start,
- * message_delta (usage, cumulative) and error are read. Text deltas are kept unparsed, to be
- * counted only if the provider never reported usage.
+ * message_delta (usage, cumulative) and error are read. Deltas are kept unparsed, to be counted
+ * only if the stream ends before message_delta's usage.
  */
 class AnthropicStreamTap extends EventTap {
   /** `answerModel`: the caller's model name, put in message_start's `message.model`. */
@@ -50,10 +50,10 @@ class AnthropicStreamTap extends EventTap {
   }
 
   protected producedText(d: unknown): string {
-    const delta = (d as { delta?: { text?: string; partial_json?: string } }).delta;
-    return delta?.text ?? delta?.partial_json ?? '';
+    // Thinking the client was shown is output too.
+    const delta = (d as { delta?: { text?: string; partial_json?: string; thinking?: string } }).delta;
+    return delta?.text ?? delta?.partial_json ?? delta?.thinking ?? '';
   }
-
 
   protected onEvent(raw: string): string {
     const ev = parseSseEvent(raw);
@@ -64,7 +64,11 @@ class AnthropicStreamTap extends EventTap {
       try {
         const d = JSON.parse(ev.data) as { message?: { usage?: unknown }; usage?: unknown };
         const u = usageIn(name === 'message_start' ? d.message?.usage : d.usage, this.reported ?? undefined);
-        if (u) this.reported = u;
+        if (u) {
+          this.reported = u;
+          // message_start's output figure is a placeholder (1); message_delta's is the real count.
+          this.reportedFinal = name === 'message_delta';
+        }
       } catch {
         /* forwarded as it is; the client's parser will judge it */
       }
@@ -73,7 +77,6 @@ class AnthropicStreamTap extends EventTap {
     else if (name === 'error') this.inBandError = ev.data;
     return `${ev.event !== null ? `event: ${ev.event}\n` : ''}data: ${ev.data}\n\n`;
   }
-
 }
 
 /** Anthropic's `max_tokens` (required by its API); one choice. */

@@ -1,20 +1,31 @@
 import { parseSseEvent, SseSplitter } from '../sse.js';
+import { streamUsage } from '../stream-usage.js';
 import type { StreamTap } from '../types.js';
 import type { Usage } from '../../core/calls.js';
 import type { GatewayError } from '../../core/errors.js';
 import type { CanonicalEvent, StreamDecoder, StreamEncoder } from './types.js';
-import { estimatedUsage } from './util.js';
 
 /**
  * A provider stream in one format re-spoken in another, event by event: each provider event is
  * decoded into canonical events and each of those encoded for the caller at once. Usage is the
- * provider's latest report (reports replace each other; they are never added up), or, when the
- * provider reported none, the gateway's count of what was produced.
+ * provider's latest report (reports replace each other; they are never added up) when it is the
+ * final one; a stream that ended before it is charged for what reached the caller (stream-usage.ts).
  */
 export class TranslatingTap implements StreamTap {
   private readonly splitter = new SseSplitter();
   private reported: Usage | null = null;
-  private produced = '';
+  /** The latest report came once every choice had finished: the provider's final figures. */
+  private reportedFinal = false;
+  /** Choices that produced something, and those that finished. */
+  private readonly begun = new Set<number>();
+  private readonly finished = new Set<number>();
+  /** Produced text the caller's encoder has written out. */
+  private delivered = '';
+  /**
+   * Produced text the encoder has not written yet: tool-call fragments it gathers into whole calls
+   * (Gemini), reasoning the caller asked not to see. It counts once later output went out after it.
+   */
+  private pending = '';
   complete = false;
   inBandError: string | null = null;
 
@@ -44,7 +55,9 @@ export class TranslatingTap implements StreamTap {
   }
 
   usage(promptEstimate: number): Usage {
-    return this.reported ?? estimatedUsage(promptEstimate, this.produced);
+    // A properly ended stream is charged for all it produced when the provider reported nothing.
+    if (this.complete) return streamUsage(this.reported, true, promptEstimate, () => this.delivered + this.pending);
+    return streamUsage(this.reported, this.reportedFinal, promptEstimate, () => this.delivered);
   }
 
   private onRaw(raw: string): string {
@@ -58,12 +71,41 @@ export class TranslatingTap implements StreamTap {
   private onEvent(ev: CanonicalEvent): string {
     // After an error or the end nothing more may reach the caller.
     if (this.complete || this.inBandError) return '';
-    if (ev.type === 'usage') this.reported = ev.usage;
-    else if (ev.type === 'text' || ev.type === 'reasoning') this.produced += ev.text;
-    else if (ev.type === 'tool_call') this.produced += (ev.name ?? '') + ev.args;
-    else if (ev.type === 'error') this.inBandError = ev.message;
-    else if (ev.type === 'end') this.complete = true;
-    return this.encoder.encode(ev, () => this.usage(this.promptEstimate));
+    switch (ev.type) {
+      case 'usage':
+        this.reported = ev.usage;
+        // Early and running reports (Anthropic's message_start, Gemini's and ERNIE's every chunk)
+        // come while choices are still open; the final one after they all finished.
+        this.reportedFinal = this.finished.size > 0 && [...this.begun].every((c) => this.finished.has(c));
+        break;
+      case 'text':
+      case 'reasoning':
+        this.begun.add(ev.choice);
+        this.pending += ev.text;
+        break;
+      case 'tool_call':
+        this.begun.add(ev.choice);
+        this.pending += (ev.name ?? '') + ev.args;
+        break;
+      case 'finish':
+        this.begun.add(ev.choice);
+        this.finished.add(ev.choice);
+        break;
+      case 'error':
+        this.inBandError = ev.message;
+        break;
+      case 'end':
+        this.complete = true;
+        break;
+      default:
+        break;
+    }
+    const out = this.encoder.encode(ev, () => this.usage(this.promptEstimate));
+    if (out && this.pending) {
+      this.delivered += this.pending;
+      this.pending = '';
+    }
+    return out;
   }
 }
 

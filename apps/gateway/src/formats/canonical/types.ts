@@ -129,7 +129,11 @@ export type CanonicalEvent =
   /** A tool call fragment: `id` and `name` come with the first fragment of call `index`. */
   | { type: 'tool_call'; choice: number; index: number; id?: string; name?: string; args: string }
   | { type: 'finish'; choice: number; finish: FinishReason; stopSequence?: string | null }
-  /** The provider's latest usage report (cumulative: it replaces earlier ones, never adds). */
+  /**
+   * The provider's latest usage report (cumulative: it replaces earlier ones, never adds). One that
+   * comes after every choice's `finish` is final; earlier ones are early or running figures, so
+   * decoders emit a terminal chunk's `finish` before its `usage`.
+   */
   | { type: 'usage'; usage: Usage }
   | { type: 'error'; message: string; status: number }
   /** The provider's proper end of stream. */

@@ -46,14 +46,23 @@ function estimatePrompt(operation: Operation, body: Record<string, unknown>): nu
 
 /**
  * Pass-through tap for Gemini streams (re-framed with LF; Google sends CRLF). Gemini has no end
- * marker, so a stream is complete when a finish reason was seen (§11); the last usageMetadata is
- * the authoritative one.
+ * marker, so a stream is complete when a finish reason was seen (§11).
+ * usageMetadata comes on every chunk with running figures; only the one on the chunk that finishes
+ * the answer is final.
  */
 class GeminiStreamTap extends EventTap {
   protected producedText(d: unknown): string {
-    return ((d as { candidates?: { content?: Content }[] }).candidates ?? []).map((c) => textOf(c.content?.parts)).join('');
+    // Every part's text, the model's shown thoughts (`thought: true`) included, and whole function
+    // calls (name and arguments, as translated streams count them): all of it is output.
+    let text = '';
+    for (const c of (d as { candidates?: { content?: { parts?: unknown } }[] }).candidates ?? []) {
+      for (const p of Array.isArray(c.content?.parts) ? (c.content.parts as { text?: unknown; functionCall?: { name?: unknown; args?: unknown } }[]) : []) {
+        if (typeof p?.text === 'string') text += p.text;
+        else if (p?.functionCall) text += String(p.functionCall.name ?? '') + JSON.stringify(p.functionCall.args ?? {});
+      }
+    }
+    return text;
   }
-
 
   protected onEvent(raw: string): string {
     const ev = parseSseEvent(raw) ?? (raw.trim().startsWith('{') ? { event: null, data: raw.trim() } : null);
@@ -66,14 +75,17 @@ class GeminiStreamTap extends EventTap {
     if (ev.data.includes('"finishReason"')) this.complete = true;
     if (ev.data.includes('"usageMetadata"')) {
       try {
-        this.reported = usageIn((JSON.parse(ev.data) as { usageMetadata?: unknown }).usageMetadata) ?? this.reported;
+        const u = usageIn((JSON.parse(ev.data) as { usageMetadata?: unknown }).usageMetadata);
+        if (u) {
+          this.reported = u;
+          this.reportedFinal = this.complete;
+        }
       } catch {
         /* forwarded as it is */
       }
     }
     return `data: ${ev.data}\n\n`;
   }
-
 }
 
 /** Gemini's `generationConfig.maxOutputTokens` and `candidateCount`. */

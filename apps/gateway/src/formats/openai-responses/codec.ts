@@ -83,9 +83,9 @@ const DELTAS = new Set(['response.output_text.delta', 'response.function_call_ar
 
 /**
  * Pass-through tap for Responses streams (OpenAI, Azure): events go out as they came, `event:`
- * line included. The terminal event's Response carries the usage; deltas are kept unparsed to be
- * counted only if it never comes. A `[DONE]` line some servers append is not part of this API's
- * grammar and is dropped.
+ * line included. The terminal event's Response carries the usage; deltas (text, reasoning, call
+ * arguments, refusals) are kept unparsed to be counted only if it never comes. A `[DONE]` line
+ * some servers append is not part of this API's grammar and is dropped.
  */
 class ResponsesStreamTap extends EventTap {
   private lastSequence = -1;
@@ -107,7 +107,11 @@ class ResponsesStreamTap extends EventTap {
         const d = JSON.parse(ev.data) as { response?: { id?: unknown; usage?: unknown } };
         if (type === 'response.created' && typeof d.response?.id === 'string') this.responseId = d.response.id;
         const u = usageIn(d.response?.usage);
-        if (u) this.reported = u;
+        if (u) {
+          this.reported = u;
+          // Only the terminal event's Response carries the call's usage.
+          this.reportedFinal = TERMINAL.has(type);
+        }
       } catch {
         /* forwarded as it is; the client's parser will judge it */
       }

@@ -87,7 +87,6 @@ class OpenAIStreamTap extends EventTap {
     return ((d as { choices?: unknown[] }).choices ?? []).map((c) => choiceText(c, this.operation)).join('');
   }
 
-
   constructor(
     private readonly operation: Operation,
     private readonly clientWantsUsage: boolean,
@@ -115,7 +114,7 @@ class OpenAIStreamTap extends EventTap {
     }
     this.produced.push(ev.data);
     if (ev.data.includes('"usage":{')) {
-      let chunk: { usage?: OpenAIUsage; choices?: unknown[] } | undefined;
+      let chunk: { usage?: OpenAIUsage; choices?: { finish_reason?: unknown }[] } | undefined;
       try {
         chunk = JSON.parse(ev.data);
       } catch {
@@ -123,6 +122,10 @@ class OpenAIStreamTap extends EventTap {
       }
       if (chunk?.usage) {
         this.reported = normaliseUsage(chunk.usage);
+        // The final report is OpenAI's usage-only chunk (no choices), or usage on the finish chunk
+        // (Zhipu, servers without stream_options); servers that put running usage on every chunk
+        // (vLLM's continuous_usage_stats) send figures that are not final yet.
+        this.reportedFinal = !chunk.choices?.length || chunk.choices.every((c) => c?.finish_reason != null);
         if (!this.clientWantsUsage) {
           if (!chunk.choices || chunk.choices.length === 0) return '';
           return `data: ${JSON.stringify({ ...chunk, usage: null })}\n\n`;
@@ -131,7 +134,6 @@ class OpenAIStreamTap extends EventTap {
     }
     return `data: ${ev.data}\n\n`;
   }
-
 }
 
 /**

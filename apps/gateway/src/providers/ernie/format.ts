@@ -128,9 +128,12 @@ class ErnieDecoder implements StreamDecoder {
       out.push({ type: 'start', id: str(chunk.id) });
     }
     if (typeof chunk.result === 'string' && chunk.result) out.push({ type: 'text', choice: 0, text: chunk.result });
+    const end = chunk.is_end === true;
+    if (end) out.push({ type: 'finish', choice: 0, finish: finishOf(chunk.finish_reason, chunk.is_truncated) });
+    // The usage after the finish is the final one; on earlier events it is a running figure.
     const usage = usageOf(chunk.usage);
     if (usage) out.push({ type: 'usage', usage });
-    if (chunk.is_end === true) out.push({ type: 'finish', choice: 0, finish: finishOf(chunk.finish_reason, chunk.is_truncated) }, { type: 'end' });
+    if (end) out.push({ type: 'end' });
     return out;
   }
 
