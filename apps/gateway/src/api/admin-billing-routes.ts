@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { getUser } from '../accounts/users.js';
@@ -8,6 +9,7 @@ import { fromPoints, toPoints } from '../billing/money.js';
 import { priceView, type Price } from '../billing/pricing.js';
 import { GatewayError } from '../core/errors.js';
 import type { ApiContext } from './context.js';
+import { IDEMPOTENT_NOTE, IdempotencyHeaders, idempotencyKeyOf, markReplay } from './idempotency.js';
 import { principal } from './context.js';
 import {
   AdminSettings,
@@ -73,26 +75,36 @@ export function registerAdminBillingRoutes(app: FastifyInstance, ctx: ApiContext
     billing.groups.set((req.params as { name: string }).name, (req.body as { multiplier: number }).multiplier),
   );
 
-  app.post('/api/admin/codes', { config: admin, schema: { tags, summary: 'Generate redemption codes', body: CodesBody, response: { 200: Type.Object({ items: Type.Array(NewCode) }) } } }, async (req) => {
-    const b = req.body as { count: number; value: number; expiresAt?: number; name?: string };
-    const rows = await billing.createCodes({ count: b.count, value: fromPoints(b.value), expiresAt: b.expiresAt ?? null, name: b.name ?? null });
-    return { items: rows.map((r) => ({ id: r.id, code: r.code, name: r.name, value: toPoints(r.value), expires_at: r.expires_at })) };
-  });
+  app.post(
+    '/api/admin/codes',
+    { config: admin, schema: { tags, summary: 'Generate redemption codes', description: `A batch of codes, each worth \`value\` P.${IDEMPOTENT_NOTE}`, headers: IdempotencyHeaders, body: CodesBody, response: { 200: Type.Object({ items: Type.Array(NewCode) }) } } },
+    async (req, reply) => {
+      const b = req.body as { count: number; value: number; expiresAt?: number; name?: string };
+      const { rows, replayed } = await billing.createCodes({ count: b.count, value: fromPoints(b.value), expiresAt: b.expiresAt ?? null, name: b.name ?? null }, idempotencyKeyOf(req, b));
+      markReplay(reply, replayed);
+      return { items: rows.map((r) => ({ id: r.id, code: r.code, name: r.name, value: toPoints(r.value), expires_at: r.expires_at })) };
+    },
+  );
 
   app.get('/api/admin/codes', { config: admin, schema: { tags, summary: 'Redemption codes', querystring: CodesQuery, response: { 200: Type.Object({ items: Type.Array(CodeItem), total: Type.Integer() }) } } }, async (req) => {
     const page = await listCodes(db, req.query as { limit?: number; offset?: number; status?: CodeStatus });
     return { total: page.total, items: page.items.map((c) => ({ ...c, value: toPoints(Number(c.value)), redeemed_by_email: c.redeemed_by_email ?? null })) };
   });
 
-  app.post('/api/admin/users/:id/credit', { config: admin, schema: { tags, summary: 'Grant (or, negative, deduct) credit with a reason', params: IdParams, body: CreditBody, response: { 200: Type.Object({ balance: Type.Number() }) } } }, async (req) => {
-    const id = (req.params as { id: string }).id;
-    if (!(await getUser(db, id))) throw new GatewayError('not_found', 'User not found.', { code: 'user_not_found' });
-    const b = req.body as { amount: number; reason: string };
-    const amount = fromPoints(b.amount);
-    const by = principal(req).user.email;
-    const c = await billing.adjust(id, amount, amount > 0 ? 'topup' : 'adjust', `${b.reason} (by ${by})`);
-    return { balance: toPoints(c.balance) };
-  });
+  app.post(
+    '/api/admin/users/:id/credit',
+    { config: admin, schema: { tags, summary: 'Grant (or, negative, deduct) credit with a reason', description: `Answers the balance after the change.${IDEMPOTENT_NOTE}`, params: IdParams, headers: IdempotencyHeaders, body: CreditBody, response: { 200: Type.Object({ balance: Type.Number() }) } } },
+    async (req, reply) => {
+      const id = (req.params as { id: string }).id;
+      if (!(await getUser(db, id))) throw new GatewayError('not_found', 'User not found.', { code: 'user_not_found' });
+      const b = req.body as { amount: number; reason: string };
+      const amount = fromPoints(b.amount);
+      const by = principal(req).user.email;
+      const c = await billing.adjust(id, amount, amount > 0 ? 'topup' : 'adjust', `${b.reason} (by ${by})`, idempotencyKeyOf(req, { id, ...b }));
+      markReplay(reply, c.replayed);
+      return { balance: toPoints(c.balance) };
+    },
+  );
 
   app.put('/api/admin/users/:id/limits', { config: admin, schema: { tags, summary: "Set a user's requests and tokens per minute (null = no limit)", params: IdParams, body: UserLimitsBody, response: { 200: Ok } } }, async (req) => {
     const id = (req.params as { id: string }).id;
@@ -118,7 +130,7 @@ export function registerAdminBillingRoutes(app: FastifyInstance, ctx: ApiContext
 
   app.get('/api/admin/billing/check', { config: admin, schema: { tags, summary: 'Audit: balance == sum(ledger), every charge has its log row and the reverse', response: { 200: BillingCheckResult } } }, async () => {
     await ctx.services.logWriter.flush();
-    return checkBilling(db);
+    return checkBilling(db, { journalDir: join(ctx.services.config.dataDir, 'journal'), state: ctx.services.billing.state });
   });
 }
 

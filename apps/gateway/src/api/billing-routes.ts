@@ -5,6 +5,7 @@ import { fromPoints, toPoints } from '../billing/money.js';
 import { usageReport } from '../billing/usage.js';
 import type { ApiContext } from './context.js';
 import { principal } from './context.js';
+import { IDEMPOTENT_NOTE, IdempotencyHeaders, idempotencyKeyOf, markReplay } from './idempotency.js';
 import { Account, LedgerEntry, LowBalanceBody, PageQuery, RedeemBody, RedeemResult, UsageQuery, UsageReport } from './billing-schemas.js';
 import { Ok } from './schemas.js';
 
@@ -33,10 +34,16 @@ export function registerBillingRoutes(app: FastifyInstance, ctx: ApiContext): vo
     return { total: page.total, items: page.items.map((r) => ({ ...r, amount: toPoints(Number(r.amount)), balance_after: toPoints(Number(r.balance_after)) })) };
   });
 
-  app.post('/api/billing/redeem', { schema: { tags, summary: 'Redeem a code (each works once)', body: RedeemBody, response: { 200: RedeemResult } } }, async (req) => {
-    const r = await billing.redeem(principal(req).user.id, (req.body as { code: string }).code);
-    return { amount: toPoints(r.amount), balance: toPoints(r.balance) };
-  });
+  app.post(
+    '/api/billing/redeem',
+    { schema: { tags, summary: 'Redeem a code (each works once)', description: `Answers the code's value and the balance after it.${IDEMPOTENT_NOTE}`, headers: IdempotencyHeaders, body: RedeemBody, response: { 200: RedeemResult } } },
+    async (req, reply) => {
+      const body = req.body as { code: string };
+      const r = await billing.redeem(principal(req).user.id, body.code, idempotencyKeyOf(req, body));
+      markReplay(reply, r.replayed);
+      return { amount: toPoints(r.amount), balance: toPoints(r.balance) };
+    },
+  );
 
   app.get('/api/billing/usage', { schema: { tags, summary: 'My usage per day and per model', querystring: UsageQuery, response: { 200: UsageReport } } }, async (req) =>
     usageReport(db, principal(req).user.id, (req.query as { days?: number }).days ?? 30),

@@ -22,10 +22,19 @@ export interface NewCodes {
   name?: string | null;
 }
 
-export async function createCodes(db: Db, input: NewCodes): Promise<RedemptionCodesTable[]> {
+/**
+ * Refuses a batch the API would not accept. Run before any Idempotency-Key is claimed: like Stripe,
+ * a request refused for its parameters records nothing, and the corrected request may reuse its key.
+ */
+export function checkNewCodes(input: NewCodes): void {
   if (!Number.isInteger(input.count) || input.count < 1 || input.count > 1000) throw invalidRequest('Create 1 to 1000 codes at a time.', 'count');
   if (!Number.isSafeInteger(input.value) || input.value <= 0) throw invalidRequest('A code must be worth more than zero.', 'value');
   if (input.expiresAt != null && input.expiresAt <= Date.now()) throw invalidRequest('The expiry is in the past.', 'expiresAt');
+}
+
+/** Generates and stores a batch of codes inside the caller's transaction (with its Idempotency-Key record, when there is one). */
+export async function insertCodes(trx: Db, input: NewCodes): Promise<RedemptionCodesTable[]> {
+  checkNewCodes(input);
   const now = Date.now();
   const rows: RedemptionCodesTable[] = Array.from({ length: input.count }, () => ({
     id: newId('code'),
@@ -37,33 +46,30 @@ export async function createCodes(db: Db, input: NewCodes): Promise<RedemptionCo
     redeemed_by: null,
     redeemed_at: null,
   }));
-  await db.transaction().execute(async (trx) => {
-    for (let i = 0; i < rows.length; i += 100) await trx.insertInto('redemption_codes').values(rows.slice(i, i + 100)).execute();
-  });
+  for (let i = 0; i < rows.length; i += 100) await trx.insertInto('redemption_codes').values(rows.slice(i, i + 100)).execute();
   return rows;
 }
 
 /**
- * Redeems a code for a user. The claim is one conditional UPDATE (unused and unexpired), in the same
- * transaction as the credit: however many requests race, the database lets exactly one claim it.
+ * Redeems a code for a user, inside the caller's transaction (with its Idempotency-Key record, when
+ * there is one). The claim is one conditional UPDATE (unused and unexpired), in the same transaction
+ * as the credit: however many requests race, the database lets exactly one claim it.
  */
-export async function redeemCode(db: Db, userId: string, code: string): Promise<{ amount: number; committed: Committed }> {
+export async function redeemCode(trx: Db, userId: string, code: string): Promise<{ amount: number; committed: Committed }> {
   const normalised = code.trim().toUpperCase();
   const now = Date.now();
-  return db.transaction().execute(async (trx) => {
-    const claimed = await trx
-      .updateTable('redemption_codes')
-      .set({ redeemed_by: userId, redeemed_at: now })
-      .where('code', '=', normalised)
-      .where('redeemed_by', 'is', null)
-      .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
-      .returning(['value'])
-      .executeTakeFirst();
-    if (!claimed) throw await whyNot(trx as unknown as Db, normalised, now);
-    const amount = Number(claimed.value);
-    const committed = await changeBalance(trx as unknown as Db, { userId, amount, kind: 'redeem', reason: `code ${normalised.slice(0, 8)}…` });
-    return { amount, committed };
-  });
+  const claimed = await trx
+    .updateTable('redemption_codes')
+    .set({ redeemed_by: userId, redeemed_at: now })
+    .where('code', '=', normalised)
+    .where('redeemed_by', 'is', null)
+    .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+    .returning(['value'])
+    .executeTakeFirst();
+  if (!claimed) throw await whyNot(trx, normalised, now);
+  const amount = Number(claimed.value);
+  const committed = await changeBalance(trx, { userId, amount, kind: 'redeem', reason: `code ${normalised.slice(0, 8)}…` });
+  return { amount, committed };
 }
 
 async function whyNot(db: Db, code: string, now: number): Promise<GatewayError> {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { User } from '../accounts/users.js';
 import type { Config } from '../config/config.js';
 import { GatewayError } from '../core/errors.js';
@@ -6,10 +7,11 @@ import type { RequestLogWriter } from '../relay/request-log.js';
 import { createSharedState } from '../state/index.js';
 import type { SharedState } from '../state/shared-state.js';
 import type { ChangeToken, Db } from '../storage/database.js';
-import type { LedgerKind } from '../storage/schema.js';
+import type { LedgerKind, RedemptionCodesTable } from '../storage/schema.js';
 import { ChargeWriter } from './charges.js';
-import { createCodes, redeemCode, type NewCodes } from './codes.js';
+import { checkNewCodes, insertCodes, redeemCode, type NewCodes } from './codes.js';
 import { Groups } from './groups.js';
+import { IdempotencyStore, type IdempotencyKey } from './idempotency.js';
 import { changeBalance, ensureAccount, keyPool, userPool, type Committed } from './ledger.js';
 import { fromPoints } from './money.js';
 import { BillingPolicy, type ConcurrencyCaps } from './policy.js';
@@ -39,6 +41,8 @@ export class Billing {
   readonly settings: SettingsStore;
   readonly pools: Pools;
   readonly charges: ChargeWriter;
+  /** Idempotency-Key records of the operations below. */
+  readonly idempotency: IdempotencyStore;
   private readonly db: Db;
   private readonly log: Logger;
   private readonly concurrency: ConcurrencyCaps;
@@ -47,7 +51,7 @@ export class Billing {
     this.db = deps.db;
     this.log = deps.log;
     this.concurrency = { perKey: deps.config.maxConcurrentPerKey, perUser: deps.config.maxConcurrentPerUser, perGroup: deps.config.maxConcurrentPerGroup };
-    this.state = deps.state ?? createSharedState(deps.config);
+    this.state = deps.state ?? createSharedState(deps.config, deps.log);
     this.prices = new PriceBook(deps.db, deps.changeToken);
     this.groups = new Groups(deps.db, deps.changeToken);
     this.settings = new SettingsStore(deps.db, {
@@ -56,6 +60,7 @@ export class Billing {
       lowBalanceDefault: fromPoints(deps.config.lowBalanceDefault),
     });
     this.pools = new Pools(deps.db, this.state);
+    this.idempotency = new IdempotencyStore(deps.db, deps.log);
     this.charges = new ChargeWriter(this.state, deps.log);
   }
 
@@ -97,36 +102,48 @@ export class Billing {
   /**
    * Adds (amount > 0) or removes (amount < 0) credit with a ledger row. A removal first reserves
    * the amount in shared state like a call would, so it cannot take money calls in flight hold.
+   * With an Idempotency-Key (`key`) a repeat gets the first answer back and moves nothing: the
+   * reservation is made only once the key is claimed, so a repeat never holds the money twice.
    */
-  async adjust(userId: string, amount: number, kind: LedgerKind, reason: string | null): Promise<Committed> {
+  async adjust(userId: string, amount: number, kind: LedgerKind, reason: string | null, key?: IdempotencyKey): Promise<Committed & { replayed: boolean }> {
     if (!Number.isSafeInteger(amount) || amount === 0) throw new GatewayError('invalid_request', 'The amount must be a non-zero number of points.', { param: 'amount' });
     const pool = userPool(userId);
-    if (amount > 0) {
-      const c = await this.db.transaction().execute((trx) => changeBalance(trx as unknown as Db, { userId, amount, kind, reason }));
-      await this.state.syncBalance(pool, c.balance, c.version);
-      return c;
-    }
-    const held = await this.pools.reserve([pool], -amount);
-    if (!held.ok)
-      throw new GatewayError('insufficient_quota', `The available balance is smaller than the deduction.`, { code: 'insufficient_balance' });
+    // Filed like a call's hold, so a crash between the two steps cannot lock the money for good.
+    const holdId = `adj-${randomUUID()}`;
+    let held = false;
     try {
-      const c = await this.db.transaction().execute((trx) => changeBalance(trx as unknown as Db, { userId, amount, kind, reason }));
-      await this.state.commit([{ pool, amount: -amount, balance: c.balance, version: c.version }]);
-      return c;
+      const r = await this.idempotency.run(key, async (trx) => {
+        if (amount < 0) {
+          // A pool missing from shared state is loaded through the transaction: on SQLite it holds the connection.
+          const res = await new Pools(trx, this.state).reserve([pool], -amount, holdId);
+          if (!res.ok) throw new GatewayError('insufficient_quota', `The available balance is smaller than the deduction.`, { code: 'insufficient_balance' });
+          held = true;
+        }
+        return changeBalance(trx, { userId, amount, kind, reason });
+      });
+      if (!r.replayed) {
+        if (held) await this.state.commit([{ pool, balance: r.result.balance, version: r.result.version }], [holdId]);
+        else await this.state.syncBalance(pool, r.result.balance, r.result.version);
+      }
+      return { ...r.result, replayed: r.replayed };
     } catch (err) {
-      await this.state.commit([{ pool, amount: -amount, balance: 0, version: -1 }]);
+      if (held) await this.state.commit([], [holdId]);
       throw err;
     }
   }
 
-  async redeem(userId: string, code: string): Promise<{ amount: number; balance: number }> {
-    const { amount, committed } = await redeemCode(this.db, userId, code);
-    await this.state.syncBalance(userPool(userId), committed.balance, committed.version);
-    return { amount, balance: committed.balance };
+  async redeem(userId: string, code: string, key?: IdempotencyKey): Promise<{ amount: number; balance: number; replayed: boolean }> {
+    const r = await this.idempotency.run(key, (trx) => redeemCode(trx, userId, code));
+    if (!r.replayed) await this.state.syncBalance(userPool(userId), r.result.committed.balance, r.result.committed.version);
+    return { amount: r.result.amount, balance: r.result.committed.balance, replayed: r.replayed };
   }
 
-  createCodes(input: NewCodes) {
-    return createCodes(this.db, input);
+  /** A batch of codes; with `key`, a repeat returns the first batch instead of making another. */
+  async createCodes(input: NewCodes, key?: IdempotencyKey): Promise<{ rows: RedemptionCodesTable[]; replayed: boolean }> {
+    // Bad parameters are refused before the key is claimed, so they record nothing.
+    checkNewCodes(input);
+    const r = await this.idempotency.run(key, (trx) => insertCodes(trx, input));
+    return { rows: r.result, replayed: r.replayed };
   }
 
   /** After a key's credit limit changed: the next call sees the new limit. */
@@ -135,6 +152,7 @@ export class Billing {
   }
 
   async close(): Promise<void> {
+    this.charges.close();
     await this.state.close();
   }
 }

@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { requireUserByEmail } from '../accounts/users.js';
 import { Billing } from '../billing/index.js';
 import { checkBilling } from '../billing/check.js';
+import { parseIdempotencyKey, type IdempotencyKey } from '../billing/idempotency.js';
 import { accountOf } from '../billing/ledger.js';
 import { formatPoints, fromPoints, toPoints } from '../billing/money.js';
 import { priceView } from '../billing/pricing.js';
@@ -64,6 +66,29 @@ function unitPoints(values: Record<string, unknown>, name: string): number | nul
   return points(values, name, { optional: true, max: MAX_PRICE });
 }
 
+/**
+ * `--idempotency-key KEY`: the command's key, scoped to the CLI and the command. Without the option
+ * there is no key (the CLI never invents one: a retry is then a new request).
+ */
+function idempotencyKey(values: Record<string, unknown>, command: string, params: unknown): IdempotencyKey | undefined {
+  const v = values['idempotency-key'];
+  if (v === undefined) return undefined;
+  let key: string;
+  try {
+    key = parseIdempotencyKey(v, '--idempotency-key');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  return { scope: 'cli', route: `cli ${command}`, key, params };
+}
+
+/** Said on stderr, so a replay's stdout (and --json) is exactly the first run's. */
+function noteReplay(replayed: boolean, values: Record<string, unknown>): void {
+  if (replayed) process.stderr.write(`Replayed: idempotency key "${values['idempotency-key'] as string}" was used before; this is its first answer and nothing moved again.\n`);
+}
+
+const IDEMPOTENCY_OPTION = { 'idempotency-key': { type: 'string' } } as const;
+
 type PriceView = ReturnType<typeof priceView>;
 
 /** `0.5 P in, 1.5 P out, 0.5 P cached per 1K tokens; 0.1 P per second (6 P per minute)`. */
@@ -94,16 +119,18 @@ export const BILLING_COMMANDS: Record<string, CliCommand> = {
     },
   },
   'credit grant': {
-    usage: 'apigpt credit grant --email E --amount P --reason R [--json]   (--amount=-P deducts)',
-    summary: 'Grant or deduct credit, recorded in the ledger with the reason',
+    usage: 'apigpt credit grant --email E --amount P --reason R [--idempotency-key K] [--json]   (--amount=-P deducts)',
+    summary: 'Grant or deduct credit, recorded in the ledger with the reason (a repeat with the same --idempotency-key moves nothing again)',
     async run(argv) {
-      const { values } = parse(argv, { email: { type: 'string' }, amount: { type: 'string' }, reason: { type: 'string' } });
+      const { values } = parse(argv, { email: { type: 'string' }, amount: { type: 'string' }, reason: { type: 'string' }, ...IDEMPOTENCY_OPTION });
       const amount = points(values, 'amount', { negative: true })!;
       const reason = required(values, 'reason');
       if (amount === 0) throw new UsageError('--amount must not be zero');
       const res = await withBilling(values, async (s, billing) => {
         const user = await requireUserByEmail(s.db, required(values, 'email'));
-        const c = await billing.adjust(user.id, amount, amount > 0 ? 'topup' : 'adjust', `${reason} (by CLI)`);
+        const key = idempotencyKey(values, 'credit grant', { user: user.id, amount, reason });
+        const c = await billing.adjust(user.id, amount, amount > 0 ? 'topup' : 'adjust', `${reason} (by CLI)`, key);
+        noteReplay(c.replayed, values);
         return { email: user.email, amount: toPoints(amount), balance: toPoints(c.balance) };
       });
       out(values.json, res, `${amount > 0 ? 'Granted' : 'Deducted'} ${formatPoints(Math.abs(amount))} ${amount > 0 ? 'to' : 'from'} ${res.email}; balance ${res.balance} P`);
@@ -172,10 +199,10 @@ export const BILLING_COMMANDS: Record<string, CliCommand> = {
     },
   },
   'code create': {
-    usage: 'apigpt code create --count N --value P [--expires ISO] [--name N] [--json]',
-    summary: 'Generate redemption codes (each works once)',
+    usage: 'apigpt code create --count N --value P [--expires ISO] [--name N] [--idempotency-key K] [--json]',
+    summary: 'Generate redemption codes (each works once; a repeat with the same --idempotency-key prints the first batch)',
     async run(argv) {
-      const { values } = parse(argv, { count: { type: 'string' }, value: { type: 'string' }, expires: { type: 'string' }, name: { type: 'string' } });
+      const { values } = parse(argv, { count: { type: 'string' }, value: { type: 'string' }, expires: { type: 'string' }, name: { type: 'string' }, ...IDEMPOTENCY_OPTION });
       const count = boundedInt(values, 'count', 1, 1000);
       if (count === undefined) throw new UsageError('--count is required');
       const value = points(values, 'value')!;
@@ -184,21 +211,24 @@ export const BILLING_COMMANDS: Record<string, CliCommand> = {
         expiresAt = Date.parse(values.expires as string);
         if (Number.isNaN(expiresAt)) throw new UsageError('--expires must be a date such as 2026-12-31 or 2026-12-31T23:59:00Z');
       }
-      const rows = await withBilling(values, (_s, billing) => billing.createCodes({ count, value, expiresAt, name: (values.name as string | undefined) ?? null }));
+      const input = { count, value, expiresAt, name: (values.name as string | undefined) ?? null };
+      const { rows, replayed } = await withBilling(values, (_s, billing) => billing.createCodes(input, idempotencyKey(values, 'code create', input)));
+      noteReplay(replayed, values);
       const items = rows.map((r) => ({ id: r.id, code: r.code, name: r.name, value: toPoints(r.value), expires_at: r.expires_at }));
       out(values.json, { items }, items.map((i) => i.code).join('\n'));
       return 0;
     },
   },
   'code redeem': {
-    usage: 'apigpt code redeem --email E CODE [--json]',
-    summary: "Redeem a code for a user",
+    usage: 'apigpt code redeem --email E CODE [--idempotency-key K] [--json]',
+    summary: 'Redeem a code for a user (a repeat with the same --idempotency-key prints the first answer)',
     async run(argv) {
-      const { values, positionals } = parse(argv, { email: { type: 'string' } }, true);
+      const { values, positionals } = parse(argv, { email: { type: 'string' }, ...IDEMPOTENCY_OPTION }, true);
       if (positionals.length !== 1) throw new UsageError('give exactly one code');
       const res = await withBilling(values, async (s, billing) => {
         const user = await requireUserByEmail(s.db, required(values, 'email'));
-        const r = await billing.redeem(user.id, positionals[0]);
+        const r = await billing.redeem(user.id, positionals[0], idempotencyKey(values, 'code redeem', { user: user.id, code: positionals[0] }));
+        noteReplay(r.replayed, values);
         return { email: user.email, amount: toPoints(r.amount), balance: toPoints(r.balance) };
       });
       out(values.json, res, `Redeemed ${res.amount} P for ${res.email}; balance ${res.balance} P`);
@@ -207,11 +237,13 @@ export const BILLING_COMMANDS: Record<string, CliCommand> = {
   },
   'billing check': {
     usage: 'apigpt billing check [--json]',
-    summary: 'Audit: balance == sum(ledger) for every account, every charge has its request-log row and the reverse (exit 1 on any difference)',
+    summary: 'Audit: balance == sum(ledger) for every account, every charge has its request-log row and the reverse, every call in a stopped process journal is charged, no stopped process holds credit (exit 1 on any difference)',
     async run(argv) {
       const { values } = parse(argv, {});
-      const res = await withBilling(values, (s) => checkBilling(s.db));
-      out(values.json, res, res.ok ? `OK: ${res.accounts} accounts, ${res.charges} charges, no difference.` : `${res.problems.length} problem(s):\n${res.problems.map((p) => `  ${p}`).join('\n')}`);
+      const res = await withBilling(values, (s, billing) => checkBilling(s.db, { journalDir: join(s.config.dataDir, 'journal'), state: billing.state }));
+      const held = res.processes.filter((p) => p.holds > 0).map((p) => `  ${p.owner} (${p.live ? 'live' : 'lease lapsed'}): ${p.held} µP in ${p.holds} holds`);
+      const summary = `${res.accounts} accounts, ${res.charges} charges; ${res.journals.stopped} journals of stopped processes (${res.journals.rows} charged calls, ${res.journals.uncharged} not in the database)${held.length ? `; credit held now:\n${held.join('\n')}` : ''}`;
+      out(values.json, res, res.ok ? `OK: ${summary}, no difference.` : `${res.problems.length} problem(s):\n${res.problems.map((p) => `  ${p}`).join('\n')}\n${summary}`);
       return res.ok ? 0 : 1;
     },
   },
