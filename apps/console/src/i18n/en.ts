@@ -39,6 +39,7 @@ export const en = {
   'error.notAvailable': 'This feature is not available on this server yet.',
   'error.adminOnly': 'This page is for administrators.',
   'error.pageNotFound': 'There is no page at this address.',
+  'error.serviceUnavailable': 'The server cannot reach its database for a moment. Try again in {seconds} seconds.',
 
   'auth.login': 'Log in',
   'auth.signup': 'Sign up',

@@ -38,6 +38,7 @@ export const zhCN: Record<MessageKey, string> = {
   'error.notAvailable': '此服务器暂未提供该功能。',
   'error.adminOnly': '此页面仅限管理员访问。',
   'error.pageNotFound': '该地址没有对应的页面。',
+  'error.serviceUnavailable': '服务器暂时无法连接数据库，请 {seconds} 秒后重试。',
 
   'auth.login': '登录',
   'auth.signup': '注册',

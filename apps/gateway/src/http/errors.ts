@@ -23,7 +23,7 @@ export function toErrorResponse(err: unknown, dialect: ErrorDialect, log: Logger
   const e = Array.isArray(v) ? ((err as { cause?: unknown }).cause instanceof GatewayError ? ((err as { cause: GatewayError }).cause) : validationError(v as never)) : asGatewayError(err);
   if (e.kind === 'internal') log.error('internal error', (e.cause as Error) ?? err);
   // An outage of the database or Redis: the caller is told to retry; the log says which and why (no stack).
-  else if (e.kind === 'unavailable') log.warn(`answered 503: ${describeOutage(e.cause ?? err)}`);
+  else if (e.kind === 'unavailable') logOutage(log, e.cause ?? err);
   const headers: Record<string, string> = { ...(e.headers ?? {}) };
   if (e.retryAfter !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfter));
   const format = dialect === 'api' ? undefined : FORMATS_BY_ID.get(dialect);
@@ -51,7 +51,17 @@ export function writeReply(res: ServerResponse, r: { status: number; contentType
   res.end(r.body);
 }
 
-function describeOutage(cause: unknown): string {
+/** One line a second at most, with how many answers it stands for: an outage under load refuses hundreds a second. */
+const outageLog = { at: 0, quiet: 0 };
+function logOutage(log: Logger, cause: unknown): void {
+  const now = Date.now();
+  if (now - outageLog.at < 1_000) {
+    outageLog.quiet++;
+    return;
+  }
   const f = dependencyFailure(cause);
-  return f ? `${f.dependency} unreachable (${f.reason})` : 'a dependency is unreachable';
+  const more = outageLog.quiet ? ` (and ${outageLog.quiet} more 503s since the last line)` : '';
+  log.warn(`answered 503: ${f ? `${f.dependency} unreachable (${f.reason})` : 'a dependency is unreachable'}${more}`);
+  outageLog.at = now;
+  outageLog.quiet = 0;
 }

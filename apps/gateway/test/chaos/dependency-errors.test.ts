@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import pg from 'pg';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { asGatewayError } from '../../src/core/errors.js';
 import { dependencyFailure } from '../../src/core/dependency-errors.js';
 import { createLogger } from '../../src/core/logger.js';
@@ -113,7 +113,7 @@ describe('errors of an unreachable PostgreSQL', () => {
 describe('errors of an unreachable Redis', () => {
   let proxy: TcpProxy;
   const clients: Redis[] = [];
-  const redis = (opts: ConstructorParameters<typeof Redis>[1] = {}) => {
+  const redis = (opts: RedisOptions = {}) => {
     const r = new Redis(proxy.url(REDIS_URL), { maxRetriesPerRequest: 2, ...opts });
     r.on('error', () => undefined); // the reconnect loop's reports
     clients.push(r);
