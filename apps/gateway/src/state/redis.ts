@@ -198,6 +198,11 @@ type Scripted = Redis & {
 export interface RedisStateOptions {
   balanceTtlMs?: number;
   leaseMs?: number;
+  /**
+   * A serving process keeps a lease and reaps lapsed ones (default). A CLI command does neither:
+   * it holds nothing, and `billing check` must see a dead process's holds, not release them.
+   */
+  serving?: boolean;
   /** Where connection trouble is reported (once per outage, not per command). */
   log?: { error(msg: string, err?: unknown): void; info?(msg: string): void };
 }
@@ -208,7 +213,7 @@ export class RedisState implements SharedState {
   private readonly redis: Scripted;
   private readonly balanceTtlMs: number;
   private readonly leaseMs: number;
-  private readonly timer: NodeJS.Timeout;
+  private readonly timer: NodeJS.Timeout | undefined;
   private down = false;
 
   constructor(
@@ -255,9 +260,11 @@ export class RedisState implements SharedState {
         })
         .catch(() => undefined); // reported by the 'error' listener; tried again next tick
     };
-    tick();
-    this.timer = setInterval(tick, Math.max(50, Math.floor(this.leaseMs / 3)));
-    this.timer.unref();
+    if (opts.serving !== false) {
+      tick();
+      this.timer = setInterval(tick, Math.max(50, Math.floor(this.leaseMs / 3)));
+      this.timer.unref();
+    }
   }
 
   async reserve(pools: readonly string[], amount: number, holdId: string): Promise<ReserveResult> {
