@@ -84,6 +84,8 @@ async function startGw() {
       // When billing is on, the bench user is a paying user with plenty of credit, so every call is
       // admitted and charged as in production (fields a given build does not know are ignored).
       trialCredit: 1_000_000_000,
+      // BENCH_JOURNAL_SYNC=false measures the charge journal without its fsync (what durability costs).
+      ...(process.env.BENCH_JOURNAL_SYNC === 'false' ? { journalSync: false } : {}),
     },
   });
   const gw = await startGateway(config, { log: createLogger('silent') });
