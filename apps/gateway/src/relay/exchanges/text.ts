@@ -146,6 +146,8 @@ export class TextExchange implements Exchange {
     let tail = '';
     try {
       for await (const chunk of upstream.body) {
+        // A chunk that arrives after the caller left is never delivered, so it is not metered.
+        if (res.destroyed || signal.aborted) break;
         const out = tap.push(decoder.decode(chunk, { stream: true }));
         if (!out) continue;
         if (log.ttft_ms === null) log.ttft_ms = Math.round(performance.now() - started);
