@@ -5,6 +5,7 @@ const ALLOWED = {
   core: [],
   config: ['core'],
   storage: ['core', 'config'],
+  'responses-store': ['core', 'storage'],
   state: ['core', 'config', 'storage'],
   accounts: ['core', 'storage'],
   media: ['core'],
@@ -16,7 +17,7 @@ const ALLOWED = {
   apps: ['core', 'storage', 'billing'],
   relay: ['core', 'formats', 'providers', 'channels', 'apps', 'batch', 'state', 'media', 'storage'],
   api: ['core', 'config', 'storage', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'services.ts'],
-  http: ['core', 'config', 'storage', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'media', 'api', 'services.ts'],
+  http: ['core', 'config', 'storage', 'responses-store', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'media', 'api', 'services.ts'],
   cli: ['core', 'config', 'storage', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'api', 'services.ts', 'gateway.ts'],
 };
 const esc = (s) => s.replace(/\./g, '\\.');

@@ -68,16 +68,66 @@ export interface ForwardSpec {
 export type CallSpec = TextSpec | ImageSpec | WebuiSpec | ForwardSpec;
 
 /**
+ * How a route follows a call's answer on its way to the caller (the Responses API keeps responses
+ * and names the response they continue). Only successful answers pass through it; a refusal before
+ * the answer began is written as it is.
+ */
+export interface AnswerHook {
+  /** A whole 2xx answer: the bytes the caller gets instead (awaited before anything is written). */
+  body?(body: Buffer): Promise<Buffer>;
+  /**
+   * Streamed text on its way to the caller, in whole events: the text to write instead and, when
+   * given, a promise that this text and the rest of the stream wait for (a record that must exist
+   * before the caller can ask for it).
+   */
+  stream?(text: string): { text: string; hold?: Promise<unknown> };
+}
+
+/** A whole answer handed back to the route instead of being written. */
+export interface BufferedAnswer {
+  status: number;
+  contentType: string;
+  body: Buffer;
+  headers: Record<string, string>;
+}
+
+/** A stored response of the Responses API: the Response object and the input items it was made from. */
+export interface StoredResponse {
+  id: string;
+  /** Epoch milliseconds. */
+  createdAt: number;
+  response: Record<string, unknown>;
+  inputItems: Record<string, unknown>[];
+}
+
+/**
+ * The caller's stored responses. The owner is always the user of the request's key: a route can
+ * neither name another owner nor tell another owner's response from a missing one.
+ */
+export interface StoredResponses {
+  save(request: FastifyRequest, r: { id: string; model: string; response: Record<string, unknown>; inputItems: Record<string, unknown>[] }): Promise<void>;
+  get(request: FastifyRequest, id: string): Promise<StoredResponse | null>;
+  delete(request: FastifyRequest, id: string): Promise<boolean>;
+}
+
+/**
  * What the routes of a format may ask of the gateway. The HTTP layer implements it with the call
  * pipeline; formats depend on this interface only, never on the relay or the server.
  */
 export interface FormatHost {
-  /** Runs one call and answers it on `reply` (written directly; errors rendered in `dialect`). */
-  run(request: FastifyRequest, reply: FastifyReply, spec: CallSpec, dialect: Dialect): Promise<FastifyReply>;
+  /** Runs one call and answers it on `reply` (written directly; errors rendered in `dialect`), through `hook` when given. */
+  run(request: FastifyRequest, reply: FastifyReply, spec: CallSpec, dialect: Dialect, hook?: AnswerHook): Promise<FastifyReply>;
+  /**
+   * Runs one non-streamed text call and hands its answer back instead of writing it (a 2xx, or a
+   * provider's refusal passed through as it is); failures before any answer are thrown.
+   */
+  call(request: FastifyRequest, reply: FastifyReply, spec: TextSpec): Promise<BufferedAnswer>;
+  /** The Responses API's stored responses of the request's key owner. */
+  readonly responses: StoredResponses;
   /** Models a caller in `group` may use, for the model lists. */
   models(group: string): Promise<{ id: string; ownedBy: string }[]>;
-  /** The provider dialect of the first channel serving `model` for `operation`, and whether it serves it natively. */
-  firstProvider(model: string, group: string, operation: Operation): Promise<{ dialect: Dialect; operations: readonly Operation[] } | null>;
+  /** The provider dialect of the first channel serving `model` for `operation`, the operations and the other dialects it serves natively. */
+  firstProvider(model: string, group: string, operation: Operation): Promise<{ dialect: Dialect; operations: readonly Operation[]; nativeDialects: readonly Dialect[] } | null>;
   /** Models of the A1111 WebUI channels a group may use. */
   webuiModels(group: string): Promise<string[]>;
   /** Checks the caller's gateway key (for routes outside the global key hook). */

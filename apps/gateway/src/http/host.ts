@@ -1,6 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dialect } from '../core/calls.js';
-import type { CallSpec, FormatHost } from '../formats/host.js';
+import { GatewayError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { CallSpec, FormatHost, StoredResponses } from '../formats/host.js';
 import type { CallRequest } from '../relay/call.js';
 import { ForwardExchange } from '../relay/exchanges/forward.js';
 import { ImageExchange, WebuiExchange, webuiModels } from '../relay/exchanges/image.js';
@@ -8,6 +10,8 @@ import { TextExchange, type TextCall } from '../relay/exchanges/text.js';
 import type { Exchange } from '../relay/pipeline.js';
 import { CACHE_HEADER } from '../relay/cache.js';
 import type { Services } from '../services.js';
+import { ResponseStore } from '../responses-store/store.js';
+import { hookStream } from './answer-hook.js';
 import { requireKey } from './auth.js';
 import { toErrorResponse, writeErrorResponse, writeReply } from './errors.js';
 
@@ -33,21 +37,37 @@ export function createFormatHost(services: Services): FormatHost {
     }
   };
   const host: FormatHost = {
-    async run(request, reply, spec, dialect) {
+    async run(request, reply, spec, dialect, hook) {
       reply.hijack();
+      const res = reply.raw;
+      const unhook = hook?.stream ? hookStream(res, hook.stream) : null;
       try {
         const req = callRequest(request, spec);
-        const result = await services.pipeline.run(req, exchangeFor(spec, req, request, reply), reply.raw);
-        if (result) writeReply(reply.raw, result);
+        const result = await services.pipeline.run(req, exchangeFor(spec, req, request, reply), res);
+        unhook?.();
+        if (result) {
+          if (hook?.body && result.status < 300) result.body = await hook.body(result.body);
+          writeReply(res, result);
+        }
       } catch (err) {
-        writeErrorResponse(reply.raw, toErrorResponse(err, dialect, services.log));
+        // A stream that began ends through the hook, which may still hold its last events.
+        if (!res.headersSent) unhook?.();
+        writeErrorResponse(res, toErrorResponse(err, dialect, services.log));
       }
       return reply;
     },
+    async call(request, reply, spec) {
+      const req = callRequest(request, spec);
+      const result = await services.pipeline.run(req, exchangeFor(spec, req, request, reply), reply.raw);
+      if (!result) throw new GatewayError('internal', 'A call meant to be handed back was answered as a stream.');
+      return result;
+    },
+    responses: storedResponses(new ResponseStore(services.db, { retentionMs: config.responsesRetentionDays * 86_400_000, log: services.log }), services.log),
     models: (group) => services.router.models(group),
     async firstProvider(model, group, operation) {
       const routes = await services.router.routes(model, group, operation);
-      return routes[0] ? { dialect: routes[0].adapter.dialect, operations: routes[0].adapter.operations } : null;
+      const a = routes[0]?.adapter;
+      return a ? { dialect: a.dialect, operations: a.operations, nativeDialects: a.nativeDialects ?? [] } : null;
     },
     webuiModels: (group) => webuiModels(services.channels, group),
     requireKey: (request, dialect) => requireKey(services.keys, request, dialect),
@@ -56,6 +76,19 @@ export function createFormatHost(services: Services): FormatHost {
     publicBase: (request) => (config.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, ''),
   };
   return host;
+}
+
+/**
+ * The stored responses of the request's key owner: the owner is never the route's to name. A save
+ * that fails is logged, and the answer still reaches the caller (its id then cannot be continued).
+ */
+function storedResponses(store: ResponseStore, log: Logger): StoredResponses {
+  const owner = (request: FastifyRequest) => request.apiKey!.userId;
+  return {
+    save: (request, r) => store.save(owner(request), r).catch((err: unknown) => log.error('storing a response failed', err)),
+    get: (request, id) => store.get(owner(request), id),
+    delete: (request, id) => store.delete(owner(request), id),
+  };
 }
 
 /** The pipeline's view of a call. Object literals of one shape, no spreads: this runs on every call. */

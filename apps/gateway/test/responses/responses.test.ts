@@ -255,13 +255,13 @@ describe('Responses API through the gateway (official OpenAI SDK)', () => {
     expect(row.status).toBe(502);
   });
 
-  it('previous_response_id: a clear 400 unsupported_parameter (stored responses are not kept yet)', async () => {
+  it('previous_response_id naming no stored response: 400 previous_response_not_found, as OpenAI answers (stored.test.ts has the rest)', async () => {
     const { openai } = await client();
     const err = await openai.responses.create({ model: 'r-anthropic', input: 'Go on', previous_response_id: 'resp_123' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OpenAI.BadRequestError);
     const e = err as InstanceType<typeof OpenAI.BadRequestError>;
-    expect({ status: e.status, code: e.code, param: e.param }).toEqual({ status: 400, code: 'unsupported_parameter', param: 'previous_response_id' });
-    expect(e.message).toMatch(/Stored responses are not available/);
+    expect({ status: e.status, code: e.code, param: e.param }).toEqual({ status: 400, code: 'previous_response_not_found', param: 'previous_response_id' });
+    expect(e.message).toMatch(/Previous response with id 'resp_123' not found/);
   });
 
   it('a Codex-style request (developer and user items, namespace and web_search tools, store false, include, prompt_cache_key) is served by a translated provider', async () => {

@@ -239,7 +239,20 @@ export function createResponse(ctx: Ctx): Outcome {
 const bodyModel = (ctx: Ctx): string | undefined => (typeof ctx.body?.model === 'string' ? ctx.body.model : undefined);
 const RESOURCE_NOT_FOUND: Outcome = { kind: 'json', status: 404, body: { error: { code: '404', message: 'Resource not found' } } };
 
+/**
+ * POST /v1/responses/input_tokens: `{object: "response.input_tokens", input_tokens}` by the same rule as
+ * a response's input tokens; `previous_response_id` → 400 `previous_response_not_found` (nothing is stored).
+ */
+export function countInputTokens(ctx: Ctx): Outcome {
+  const b = ctx.body;
+  if (!b || typeof b !== 'object') return openaiError(400, 'Request body must be a JSON object.');
+  if (b.input !== undefined && typeof b.input !== 'string' && !Array.isArray(b.input)) return openaiError(400, "Invalid type for 'input': expected a string or an array.", 'invalid_type', 'input');
+  if (typeof b.previous_response_id === 'string') return openaiError(400, `Previous response with id '${b.previous_response_id}' not found.`, 'previous_response_not_found', 'previous_response_id');
+  return json({ object: 'response.input_tokens', input_tokens: countResponsesInput(b, (s) => ctx.sim.tokens.count(s)) });
+}
+
 export const responsesRoutes: Route[] = [
+  { method: 'POST', pattern: /^\/v1\/responses\/input_tokens$/, dialect: openaiDialect, model: bodyModel, handle: countInputTokens },
   { method: 'POST', pattern: /^\/v1\/responses\/?$/, dialect: openaiDialect, directiveText: responsesDirectiveText, model: bodyModel, handle: createResponse },
   // Azure: the v1 API, and the dated one (no deployment in the path; the deployment is the body's model).
   { method: 'POST', pattern: /^\/openai\/v1\/responses$/, dialect: azureDialect, directiveText: responsesDirectiveText, model: bodyModel, handle: createResponse },

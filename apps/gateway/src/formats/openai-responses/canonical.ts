@@ -282,15 +282,13 @@ function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
   if (c.text || !c.toolCalls.length) output.push(messageItem(mintId('msg_'), c.text, 'completed'));
   for (const t of c.toolCalls) output.push(functionCallItem(ctx, mintId('fc_'), t, 'completed'));
   const { status, incomplete_details } = statusOf(c.finish);
-  return responseObject(ctx, responseId(res.id), res.created, status, output, {
+  // The id is the gateway's own, as in streams: it names the stored response, and the provider's id
+  // (a chat completion's, a message's) need not be unique across channels and servers.
+  return responseObject(ctx, mintId('resp_'), res.created, status, output, {
     incomplete_details,
     usage: res.usage ? usageOut(res.usage) : null,
     ...(status === 'completed' ? { completed_at: Math.floor(Date.now() / 1000) } : {}),
   });
-}
-
-function responseId(upstream: string): string {
-  return upstream.startsWith('resp_') ? upstream : `resp_${upstream.replace(/[^A-Za-z0-9_-]/g, '') || mintId('')}`;
 }
 
 // ---- canonical stream → Responses events ----

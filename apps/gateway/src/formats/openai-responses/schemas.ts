@@ -32,3 +32,41 @@ export const CreateResponseRequest = Type.Object(
   },
   { additionalProperties: true },
 );
+
+/** `POST /v1/responses/input_tokens` (`TokenCountsBody`): every field optional, as in OpenAI's API. */
+export const InputTokensRequest = Type.Object(
+  {
+    model: Type.Optional(Type.Union([Type.String({ minLength: 1 }), Type.Null()])),
+    input: Type.Optional(Type.Union([Type.String(), Type.Array(Item), Type.Null()])),
+    instructions: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    previous_response_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    tools: Type.Optional(Type.Union([Type.Array(Type.Object({ type: Type.String() }, { additionalProperties: true })), Type.Null()])),
+  },
+  { additionalProperties: true },
+);
+
+/** `POST /v1/responses/compact` (`CompactResponseMethodPublicBody`). */
+export const CompactRequest = Type.Object(
+  {
+    model: Type.String({ minLength: 1 }),
+    input: Type.Optional(Type.Union([Type.String(), Type.Array(Item), Type.Null()])),
+    instructions: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    previous_response_id: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  },
+  { additionalProperties: true },
+);
+
+export const ResponseIdParams = Type.Object({ id: Type.String({ minLength: 1 }) });
+
+/** `GET /v1/responses/{id}`: `include[]` is accepted (the stored Response has what it had); `stream` replays background responses only. */
+export const GetResponseQuery = Type.Object({ stream: Type.Optional(Type.Boolean()), starting_after: Type.Optional(Type.Integer({ minimum: 0 })) }, { additionalProperties: true });
+
+/** `GET /v1/responses/{id}/input_items`: a page of `limit` items (1–100, default 20) after the item `after`, newest first by default. */
+export const InputItemsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+    after: Type.Optional(Type.String()),
+  },
+  { additionalProperties: true },
+);

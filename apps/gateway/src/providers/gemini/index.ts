@@ -37,7 +37,13 @@ function buildGeminiRequest(call: UpstreamCall, channel: Channel): UpstreamReque
   const { model: _model, stream: _stream, ...body } = call.body;
   let method: string;
   if (call.operation === 'chat') method = call.stream ? 'streamGenerateContent?alt=sse' : 'generateContent';
-  else if (call.operation === 'count_tokens') method = 'countTokens';
+  else if (call.operation === 'count_tokens') {
+    method = 'countTokens';
+    // A whole request counted (`generateContentRequest`) must name its model, and it is the
+    // channel's model, not the caller's name for it (an alias).
+    const inner = body.generateContentRequest;
+    if (inner && typeof inner === 'object' && !Array.isArray(inner)) body.generateContentRequest = { ...inner, model: `models/${call.model}` };
+  }
   else if (call.operation === 'embedding') {
     if (Array.isArray(body.requests)) {
       method = 'batchEmbedContents';

@@ -23,9 +23,10 @@ export const openaiAdapter: ProviderAdapter = {
   kind: 'openai',
   label: 'OpenAI',
   dialect: 'openai',
-  // The Responses API (POST /v1/responses) is OpenAI's own too: its callers pass through.
+  // The Responses API (POST /v1/responses) is OpenAI's own too: its callers pass through, and its
+  // input-token count (POST /v1/responses/input_tokens) is the only token count OpenAI has.
   nativeDialects: [RESPONSES_DIALECT],
-  operations: ['chat', 'completion', 'embedding', 'image', 'speech', 'transcription', 'translation'] satisfies Operation[],
+  operations: ['chat', 'completion', 'embedding', 'image', 'speech', 'transcription', 'translation', 'count_tokens'] satisfies Operation[],
   needsSecret: true,
   buildRequest: (call, channel) => buildOpenAIRequest(call, channel),
   classifyError: classifyOpenAIError,
@@ -42,11 +43,12 @@ export function buildOpenAIRequest(call: UpstreamCall, channel: Channel): Upstre
 }
 
 /**
- * The endpoint of a call: by operation, except that a chat call whose body is in the Responses
- * API's format goes to `/responses` (https://platform.openai.com/docs/api-reference/responses/create).
+ * The endpoint of a call: by operation, except that a call whose body is in the Responses API's
+ * format goes to `/responses` (https://platform.openai.com/docs/api-reference/responses/create), or
+ * to `/responses/input_tokens` for its token count.
  */
 export function upstreamPath(call: UpstreamCall, paths: Partial<Record<string, string>>): string | undefined {
-  if (call.operation === 'chat' && call.dialect === RESPONSES_DIALECT) return '/responses';
+  if (call.dialect === RESPONSES_DIALECT) return call.operation === 'chat' ? '/responses' : call.operation === 'count_tokens' ? '/responses/input_tokens' : undefined;
   return paths[call.operation];
 }
 
