@@ -151,9 +151,10 @@ describe('a dependency outage under load', () => {
     }
 
     // (A call is counted in the phase it was made in: one in flight when a cut begins may be refused.)
-    const count = (p: string, status: number) => answers.filter((a) => a.phase === p && a.status === status).length;
+    const count = (p: string, api: boolean, status?: number) => answers.filter((a) => a.phase === p && (a.dialect === 'api') === api && (status === undefined ? a.status !== 200 && a.status !== 503 : a.status === status)).length;
     const phases = [...new Set(answers.map((a) => a.phase))];
-    console.log(phases.map((p) => `${p}: ${count(p, 200)} × 200, ${count(p, 503)} × 503, ${answers.filter((a) => a.phase === p && a.status !== 200 && a.status !== 503).length} other`).join('; '));
+    for (const api of [false, true])
+      console.log(`${api ? 'management API' : 'relay calls'}: ` + phases.map((p) => `${p}: ${count(p, api, 200)} × 200, ${count(p, api, 503)} × 503, ${count(p, api)} other`).join('; '));
 
     // 1. Every answer a client got: a 200, or a 503 with retry-after in its dialect. No 500, no dropped connection.
     expect(answers.map(problemOf).filter((p) => p !== null)).toEqual([]);
