@@ -186,6 +186,26 @@ function validate(ctx: Ctx, needMaxTokens: boolean): Outcome | null {
   if (typeof b.model !== 'string') return anthropicError(400, 'model: Field required');
   if (needMaxTokens && typeof b.max_tokens !== 'number') return anthropicError(400, 'max_tokens: Field required');
   if (!Array.isArray(b.messages) || b.messages.length === 0) return anthropicError(400, 'messages: Field required');
+  return needMaxTokens ? validateThinking(b) : null;
+}
+
+/**
+ * Extended thinking's rules as Anthropic enforces them (docs.anthropic.com/en/docs/build-with-claude/extended-thinking):
+ * a budget of at least 1024 below `max_tokens`, no temperature but 1, no top_k, no forced tool
+ * choice, and in a tool loop the last assistant turn must begin with its thinking.
+ */
+function validateThinking(b: any): Outcome | null { // eslint-disable-line @typescript-eslint/no-explicit-any
+  if (b.thinking?.type !== 'enabled') return null;
+  const budget = b.thinking.budget_tokens;
+  if (!Number.isInteger(budget) || budget < 1024) return anthropicError(400, 'thinking.enabled.budget_tokens: Input should be greater than or equal to 1024');
+  if (typeof b.max_tokens === 'number' && b.max_tokens <= budget) return anthropicError(400, '`max_tokens` must be greater than `thinking.budget_tokens`. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#max-tokens-and-context-window-size');
+  if (b.temperature !== undefined && b.temperature !== 1) return anthropicError(400, '`temperature` may only be set to 1 when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility');
+  if (b.top_k !== undefined) return anthropicError(400, '`top_k` must be unset when thinking is enabled. Please consult our documentation at https://docs.claude.com/en/docs/build-with-claude/extended-thinking#feature-compatibility');
+  if (b.tool_choice?.type === 'any' || b.tool_choice?.type === 'tool') return anthropicError(400, 'Thinking may not be enabled when tool_choice forces tool use.');
+  const lastAssistant = [...b.messages].reverse().find((m: any) => m?.role === 'assistant'); // eslint-disable-line @typescript-eslint/no-explicit-any
+  const blocks = Array.isArray(lastAssistant?.content) ? lastAssistant.content : [];
+  if (blocks.some((x: any) => x?.type === 'tool_use') && !['thinking', 'redacted_thinking'].includes(blocks[0]?.type)) // eslint-disable-line @typescript-eslint/no-explicit-any
+    return anthropicError(400, `messages.${b.messages.lastIndexOf(lastAssistant)}.content.0.type: Expected \`thinking\` or \`redacted_thinking\`, but found \`${blocks[0]?.type}\`. When \`thinking\` is enabled, a final \`assistant\` message must start with a thinking block (preceeding the lastmost set of \`tool_use\` and \`tool_result\` blocks). We recommend you include thinking blocks from previous turns. To avoid this requirement, disable \`thinking\`.`);
   return null;
 }
 

@@ -21,11 +21,14 @@ import type {
 } from '../canonical/types.js';
 import { argumentsObject, arr, asChat, mintId, num, obj, str, unsupported, usageFrom } from '../canonical/util.js';
 import { badUpstream } from '../openai/canonical.js';
+import { thinkingBudget } from '../canonical/reasoning.js';
 
 type Json = Record<string, unknown>;
 
 /** Anthropic requires `max_tokens`; callers of other dialects may leave it out. */
 export const DEFAULT_MAX_TOKENS = 4096;
+/** Anthropic's smallest thinking budget. */
+const MIN_THINKING_BUDGET = 1024;
 
 export const anthropicFormat: WireFormat = {
   name: 'Anthropic',
@@ -301,7 +304,40 @@ function renderRequest(req: CanonicalRequest, upstreamModel: string): Json {
     out.output_config = { format: { type: 'json_schema', schema } };
   }
   if (chat.user) out.metadata = { user_id: chat.user };
+  withThinking(out, chat);
   return out;
+}
+
+/**
+ * A reasoning effort as extended thinking (https://docs.anthropic.com/en/docs/build-with-claude/extended-thinking):
+ * a budget of at least 1024 tokens that `max_tokens` must exceed (thinking counts in it, as reasoning
+ * counts in the Responses API's `max_output_tokens`: a caller's limit is kept and the budget fits
+ * under it; without one the answer keeps its default room beside the budget). Thinking takes no
+ * forced tool choice and no sampling settings other than the defaults, so a forced choice leaves
+ * thinking off and the sampling settings are left out. `none` leaves it off.
+ *
+ * Inside a tool loop (the last assistant turn called tools) Anthropic wants that turn to begin with
+ * the signed thinking it produced, which a caller of another dialect cannot send back: thinking stays
+ * off until the loop ends (the next user turn thinks again), where enabling it would be refused.
+ */
+function withThinking(out: Json, chat: CanonicalChatRequest): void {
+  const wanted = thinkingBudget(chat.reasoningEffort);
+  if (!wanted) return;
+  const forced = out.tool_choice !== undefined && ['any', 'tool'].includes(String((out.tool_choice as Json).type));
+  if (forced) return;
+  for (let i = chat.messages.length - 1; i >= 0; i--) {
+    const m = chat.messages[i];
+    if (m.role !== 'assistant') continue;
+    if (m.toolCalls.length) return;
+    break;
+  }
+  const budget = chat.maxTokens === undefined ? wanted : Math.min(wanted, chat.maxTokens - 1);
+  if (budget < MIN_THINKING_BUDGET) return;
+  out.thinking = { type: 'enabled', budget_tokens: budget };
+  if (chat.maxTokens === undefined) out.max_tokens = budget + DEFAULT_MAX_TOKENS;
+  delete out.temperature;
+  delete out.top_p;
+  delete out.top_k;
 }
 
 function toolChoiceOut(c: ToolChoice | undefined, noParallel: boolean): Json | undefined {

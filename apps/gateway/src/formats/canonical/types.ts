@@ -65,6 +65,15 @@ export interface CanonicalChatRequest {
    */
   hideReasoning?: boolean;
   /**
+   * How much the model should reason, on OpenAI's scale (`none`, `minimal`, `low`, `medium`, `high`,
+   * `xhigh`): the Responses API's `reasoning.effort`, Chat's `reasoning_effort`. Each provider's
+   * format maps it to its own control (Chat's `reasoning_effort`, Anthropic's thinking budget,
+   * Gemini's thinkingConfig) or leaves it out.
+   */
+  reasoningEffort?: string;
+  /** The caller asked to be shown the model's reasoning (the Responses API's `reasoning.summary`). */
+  showReasoning?: boolean;
+  /**
    * Built-in tools of the caller's dialect (the Responses API's `web_search`, ...) that a
    * translated provider cannot run: left out of the call and named to the caller in the
    * `x-apigpt-dropped-tools` answer header.

@@ -21,6 +21,7 @@ import type {
 } from '../canonical/types.js';
 import { argumentsObject, arr, mintId, num, obj, str, usageFrom } from '../canonical/util.js';
 import { badUpstream } from '../openai/canonical.js';
+import { thinkingBudget } from '../canonical/reasoning.js';
 
 type Json = Record<string, unknown>;
 
@@ -262,6 +263,10 @@ function renderRequest(req: CanonicalRequest, upstreamModel: string): Json {
     gc.responseMimeType = 'application/json';
     if (req.responseFormat.type === 'json_schema') gc.responseJsonSchema = req.responseFormat.schema;
   }
+  const budget = thinkingBudget(req.reasoningEffort);
+  // Gemini's thinking control (https://ai.google.dev/gemini-api/docs/thinking): a budget in tokens
+  // (0 = off, where the model allows it), and thoughts shown only when asked for.
+  if (budget !== undefined || req.showReasoning) gc.thinkingConfig = { ...(budget !== undefined ? { thinkingBudget: budget } : {}), ...(req.showReasoning && budget !== 0 ? { includeThoughts: true } : {}) };
   if (Object.keys(gc).length) out.generationConfig = gc;
   if (req.tools.length) {
     // parametersJsonSchema takes full JSON Schema; `parameters` only an OpenAPI subset (§4.2).

@@ -41,7 +41,12 @@ const NAMESPACE_SEPARATOR = '__';
 interface RequestEcho {
   body: Json;
   namespaced: Map<string, { namespace: string; name: string }>;
+  /** Client-side tools that are not functions, offered as functions and called back as their own items. */
+  clientTools: Map<string, 'custom' | 'local_shell'>;
 }
+
+/** A `local_shell` tool (Codex) offered to a translated provider as a function of this name. */
+const LOCAL_SHELL = 'local_shell';
 const echoes = new WeakMap<CanonicalChatRequest, RequestEcho>();
 
 export const responsesFormat: WireFormat = {
@@ -73,6 +78,7 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
   if (typeof body.instructions === 'string' && body.instructions) system.push(body.instructions);
   const messages: CanonicalMessage[] = [];
   const namespaced = new Map<string, { namespace: string; name: string }>();
+  const clientTools = new Map<string, 'custom' | 'local_shell'>();
   const input = typeof body.input === 'string' ? [{ role: 'user', content: body.input }] : arr(body.input);
   input.forEach((raw, i) => {
     const item = obj(raw) ?? {};
@@ -103,12 +109,27 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
         break;
       }
       case 'function_call_output':
-        messages.push({ role: 'tool', toolCallId: str(item.call_id) ?? '', content: outputText(item.output) });
+      case 'custom_tool_call_output':
+      case 'local_shell_call_output':
+        messages.push({ role: 'tool', toolCallId: str(item.call_id) ?? str(item.id) ?? '', content: outputText(item.output) });
         break;
+      // Calls of client-side tools offered as functions (below) go back as the function calls they were.
+      case 'custom_tool_call':
+      case 'local_shell_call': {
+        const action = obj(item.action) ?? {};
+        const { type: _t, ...args } = action;
+        const call: CanonicalToolCall =
+          type === 'custom_tool_call'
+            ? { id: str(item.call_id) ?? mintId('call_'), name: str(item.name) ?? '', arguments: JSON.stringify({ input: str(item.input) ?? '' }) }
+            : { id: str(item.call_id) ?? str(item.id) ?? mintId('call_'), name: LOCAL_SHELL, arguments: JSON.stringify(args) };
+        const last = messages[messages.length - 1];
+        if (last?.role === 'assistant') last.toolCalls.push(call);
+        else messages.push({ role: 'assistant', content: [], toolCalls: [call] });
+        break;
+      }
       // Reasoning items are the provider's own opaque state (encrypted content, summaries): another
       // provider cannot take them back, so they are left out of translated calls. Built-in tool
-      // history (web_search_call, ...), custom tool calls (whose tools are left out too) and item
-      // references cannot be replayed either.
+      // history (web_search_call, ...) and item references cannot be replayed either.
       default:
         break;
     }
@@ -119,7 +140,14 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
   for (const raw of arr(body.tools)) {
     const t = obj(raw) ?? {};
     if (t.type === 'function') tools.push(toolFrom(t));
-    else if (t.type === 'namespace') {
+    else if (t.type === 'custom') {
+      const tool = customTool(t);
+      clientTools.set(tool.name, 'custom');
+      tools.push(tool);
+    } else if (t.type === 'local_shell') {
+      clientTools.set(LOCAL_SHELL, 'local_shell');
+      tools.push(LOCAL_SHELL_TOOL);
+    } else if (t.type === 'namespace') {
       const ns = str(t.name) ?? '';
       for (const inner of arr(t.tools)) {
         const f = obj(inner) ?? {};
@@ -150,11 +178,43 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
     parallelToolCalls: typeof body.parallel_tool_calls === 'boolean' ? body.parallel_tool_calls : undefined,
     responseFormat: parseFormat(obj(text?.format)),
     user: str(body.safety_identifier) ?? str(body.user),
+    reasoningEffort: str(obj(body.reasoning)?.effort),
+    showReasoning: (typeof obj(body.reasoning)?.summary === 'string' && obj(body.reasoning)?.summary !== 'none') || undefined,
   };
   if (dropped.length) req.droppedTools = [...new Set(dropped)];
-  echoes.set(req, { body, namespaced });
+  echoes.set(req, { body, namespaced, clientTools });
   return req;
 }
+
+/**
+ * A custom tool (free-form input, optionally constrained by a grammar: Codex's `apply_patch`) as a
+ * function of one string argument, `input`; the grammar goes in the description for the model to
+ * follow, since no other provider constrains output by one.
+ */
+function customTool(t: Json): CanonicalTool {
+  const format = obj(t.format);
+  const grammar = format?.type === 'grammar' && typeof format.definition === 'string' ? `\n\nThe input must follow this ${str(format.syntax) ?? ''} grammar:\n${format.definition}` : '';
+  return {
+    name: str(t.name) ?? '',
+    description: `${str(t.description) ?? ''}\n\nPass the tool's free-form input as the string argument \`input\`.${grammar}`.trim(),
+    parameters: { type: 'object', properties: { input: { type: 'string', description: 'The free-form input of the tool.' } }, required: ['input'], additionalProperties: false },
+  };
+}
+
+/** Codex's `local_shell` tool as a function whose arguments are the `exec` action of a `local_shell_call`. */
+const LOCAL_SHELL_TOOL: CanonicalTool = {
+  name: LOCAL_SHELL,
+  description: "Runs a command on the user's machine and returns its output. `command` is the program and its arguments, one per item (e.g. [\"bash\", \"-lc\", \"ls\"]).",
+  parameters: {
+    type: 'object',
+    properties: {
+      command: { type: 'array', items: { type: 'string' } },
+      workdir: { type: 'string', description: 'Directory to run the command in.' },
+      timeout_ms: { type: 'integer', description: 'Time limit in milliseconds.' },
+    },
+    required: ['command'],
+  },
+};
 
 function toolFrom(t: Json): CanonicalTool {
   return { name: str(t.name) ?? '', description: str(t.description), parameters: obj(t.parameters) ?? { type: 'object', properties: {} } };
@@ -260,10 +320,34 @@ function responseObject(ctx: EncodeContext, id: string, createdAt: number, statu
   };
 }
 
+/** Item id prefixes of the call items (OpenAI's `fc_`, `ctc_`, and one for shell calls). */
+const CALL_ID_PREFIX = { function: 'fc_', custom: 'ctc_', local_shell: 'lsh_' } as const;
+
+/** What kind of item a call of this tool is: a function call, or the item of a client-side tool offered as a function. */
+function callKind(ctx: EncodeContext, name: string): 'function' | 'custom' | 'local_shell' {
+  const req = ctx.request.kind === 'chat' ? ctx.request : undefined;
+  return (req ? echoes.get(req)?.clientTools.get(name) : undefined) ?? 'function';
+}
+
 function functionCallItem(ctx: EncodeContext, id: string, call: { id: string; name: string; arguments: string }, status: string): Json {
+  const kind = callKind(ctx, call.name);
+  if (kind === 'custom') {
+    const input = str(argsOf(call.arguments).input) ?? (status === 'in_progress' ? '' : call.arguments);
+    return { id, type: 'custom_tool_call', status, call_id: call.id, name: call.name, input };
+  }
+  if (kind === 'local_shell') return { id, type: 'local_shell_call', status, call_id: call.id, action: { type: 'exec', command: [], ...argsOf(call.arguments) } };
   const req = ctx.request.kind === 'chat' ? ctx.request : undefined;
   const ns = req ? echoes.get(req)?.namespaced.get(call.name) : undefined;
   return { id, type: 'function_call', status, arguments: call.arguments, call_id: call.id, name: ns ? ns.name : call.name, ...(ns ? { namespace: ns.namespace } : {}) };
+}
+
+/** A call's arguments as an object ({} while they are incomplete or not JSON). */
+function argsOf(args: string): Json {
+  try {
+    return obj(JSON.parse(args)) ?? {};
+  } catch {
+    return {};
+  }
 }
 
 function messageItem(id: string, text: string, status: string): Json {
@@ -280,7 +364,7 @@ function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
   const output: Json[] = [];
   if (c.reasoning) output.push(reasoningItem(mintId('rs_'), c.reasoning));
   if (c.text || !c.toolCalls.length) output.push(messageItem(mintId('msg_'), c.text, 'completed'));
-  for (const t of c.toolCalls) output.push(functionCallItem(ctx, mintId('fc_'), t, 'completed'));
+  for (const t of c.toolCalls) output.push(functionCallItem(ctx, mintId(CALL_ID_PREFIX[callKind(ctx, t.name)]), t, 'completed'));
   const { status, incomplete_details } = statusOf(c.finish);
   // The id is the gateway's own, as in streams: it names the stored response, and the provider's id
   // (a chat completion's, a message's) need not be unique across channels and servers.
@@ -340,15 +424,21 @@ class ResponsesEncoder implements StreamEncoder {
         if (!isOpen) {
           if (ev.id === undefined && ev.name === undefined) {
             // A late fragment of a call already closed: it still belongs in the final item.
-            const done = this.output.find((o) => (o as { __toolIndex?: number }).__toolIndex === ev.index);
-            if (done) done.arguments = String(done.arguments ?? '') + ev.args;
+            const done = this.output.find((o) => (o as { __toolIndex?: number }).__toolIndex === ev.index) as (Json & { __call: NonNullable<OpenItem['call']> }) | undefined;
+            if (done) {
+              done.__call.arguments += ev.args;
+              Object.assign(done, functionCallItem(this.ctx, String(done.id), done.__call, 'completed'));
+            }
             return out;
           }
           out += this.close() + this.openItem('function_call', { id: ev.id ?? mintId('call_'), name: ev.name ?? '', arguments: '', toolIndex: ev.index });
         }
         if (ev.args) {
           this.open!.call!.arguments += ev.args;
-          out += this.event('response.function_call_arguments.delta', { item_id: this.open!.id, output_index: this.open!.index, delta: ev.args });
+          // A custom or shell call's input is known whole only at its end (its JSON wrapper comes
+          // off then): it is sent there, not in pieces.
+          if (callKind(this.ctx, this.open!.call!.name) === 'function')
+            out += this.event('response.function_call_arguments.delta', { item_id: this.open!.id, output_index: this.open!.index, delta: ev.args });
         }
         return out;
       }
@@ -396,7 +486,7 @@ class ResponsesEncoder implements StreamEncoder {
 
   private openItem(kind: OpenItem['kind'], call?: OpenItem['call']): string {
     const index = this.output.length;
-    const id = mintId(kind === 'message' ? 'msg_' : kind === 'reasoning' ? 'rs_' : 'fc_');
+    const id = mintId(kind === 'message' ? 'msg_' : kind === 'reasoning' ? 'rs_' : CALL_ID_PREFIX[callKind(this.ctx, call!.name)]);
     this.open = { kind, id, index, text: '', call };
     let item: Json;
     if (kind === 'message') item = { id, type: 'message', status: 'in_progress', role: 'assistant', content: [] };
@@ -428,9 +518,13 @@ class ResponsesEncoder implements StreamEncoder {
     } else {
       const call = o.call!;
       const done = functionCallItem(this.ctx, o.id, call, 'completed');
-      out += this.event('response.function_call_arguments.done', { item_id: o.id, output_index: o.index, name: done.name, arguments: call.arguments });
+      if (done.type === 'function_call') out += this.event('response.function_call_arguments.done', { item_id: o.id, output_index: o.index, name: done.name, arguments: call.arguments });
+      else if (done.type === 'custom_tool_call') {
+        out += this.event('response.custom_tool_call_input.delta', { item_id: o.id, output_index: o.index, delta: done.input });
+        out += this.event('response.custom_tool_call_input.done', { item_id: o.id, output_index: o.index, input: done.input });
+      }
       item = done;
-      this.output[o.index] = { ...done, __toolIndex: call.toolIndex };
+      this.output[o.index] = { ...done, __toolIndex: call.toolIndex, __call: call };
       return out + this.event('response.output_item.done', { output_index: o.index, item: done });
     }
     this.output[o.index] = item;
@@ -445,7 +539,7 @@ class ResponsesEncoder implements StreamEncoder {
 /** An output item without the encoder's own bookkeeping. */
 function clean(item: Json): Json {
   if (!('__toolIndex' in item)) return item;
-  const { __toolIndex: _, ...rest } = item;
+  const { __toolIndex: _, __call: _c, ...rest } = item;
   return rest;
 }
 

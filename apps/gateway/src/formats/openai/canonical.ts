@@ -96,6 +96,7 @@ function parseChatRequest(body: Json, model: string, stream: boolean): Canonical
     responseFormat: parseResponseFormat(body.response_format),
     user: str(body.user),
     legacyFunctions: legacy || undefined,
+    reasoningEffort: str(body.reasoning_effort),
   };
 }
 
@@ -299,6 +300,8 @@ function renderRequest(req: CanonicalRequest, upstreamModel: string): Json {
   else if (req.responseFormat?.type === 'json_schema')
     out.response_format = { type: 'json_schema', json_schema: { name: req.responseFormat.name, schema: req.responseFormat.schema, ...(req.responseFormat.strict ? { strict: true } : {}) } };
   if (req.user) out.user = req.user;
+  // Chat's own reasoning control: servers of reasoning models take it (OpenAI, vLLM, DeepSeek...).
+  if (req.reasoningEffort) out.reasoning_effort = req.reasoningEffort;
   return out;
 }
 

@@ -19,6 +19,7 @@ export const chatglmFormat: WireFormat = {
     if (req.n !== undefined && req.n > 1) throw unsupported('ChatGLM servers return one answer per request; `n` greater than 1 is not supported for this model.', 'n');
     delete body.stream_options;
     delete body.n;
+    delete body.reasoning_effort; // self-hosted ChatGLM servers have no reasoning control
     const names = new Map<string, string>();
     const messages: Record<string, unknown>[] = [];
     for (const m of body.messages as Record<string, unknown>[]) {

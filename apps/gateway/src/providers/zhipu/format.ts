@@ -32,6 +32,11 @@ export const zhipuFormat: WireFormat = {
       body.user_id = body.user;
       delete body.user;
     }
+    // GLM's reasoning control is on or off (`thinking.type`, GLM-4.5 and later), not an effort.
+    if (typeof body.reasoning_effort === 'string') {
+      body.thinking = { type: body.reasoning_effort === 'none' ? 'disabled' : 'enabled' };
+      delete body.reasoning_effort;
+    }
     // The GLM-4V family takes images as bare base64, without the data-URL prefix.
     for (const m of body.messages as { content?: unknown }[]) {
       if (!Array.isArray(m.content)) continue;
