@@ -8,6 +8,7 @@ const ALLOWED = {
   'responses-store': ['core', 'storage'],
   state: ['core', 'config', 'storage'],
   accounts: ['core', 'storage'],
+  audit: ['core', 'storage'],
   media: ['core'],
   formats: ['core', 'media', 'apps'],
   providers: ['core', 'formats', 'media'],
@@ -16,9 +17,9 @@ const ALLOWED = {
   billing: ['core', 'config', 'storage', 'state', 'accounts', 'batch', 'relay'],
   apps: ['core', 'storage', 'billing'],
   relay: ['core', 'formats', 'providers', 'channels', 'apps', 'batch', 'state', 'media', 'storage'],
-  api: ['core', 'config', 'storage', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'services.ts'],
+  api: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'services.ts'],
   http: ['core', 'config', 'storage', 'responses-store', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'media', 'api', 'services.ts'],
-  cli: ['core', 'config', 'storage', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'api', 'services.ts', 'gateway.ts'],
+  cli: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'channels', 'providers', 'relay', 'api', 'services.ts', 'gateway.ts'],
 };
 const esc = (s) => s.replace(/\./g, '\\.');
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { createUser, getUser, listUsers, updateUser } from '../accounts/users.js';
 import type { ChannelInput } from '../channels/channels.js';
@@ -7,6 +7,7 @@ import { GatewayError } from '../core/errors.js';
 import { listAdapters } from '../providers/registry.js';
 import type { ApiContext } from './context.js';
 import { principal } from './context.js';
+import { audit } from './audit.js';
 import { AdminUserBody, Channel, ChannelEvent, ChannelHealth, ChannelBody, ChannelPatch, ChannelTestResult, IdParams, Ok, Page, User, UserPatch } from './schemas.js';
 
 const admin = { auth: 'admin' as const };
@@ -23,7 +24,12 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
 
   app.post('/api/admin/users', { config: admin, schema: { tags: users, summary: 'Create a user', body: AdminUserBody, response: { 200: Type.Object({ user: User }) } } }, async (req) => {
     const b = req.body as { email: string; password: string; role?: 'user' | 'admin'; group?: string };
-    return { user: await createUser(db, b, ctx.hooks.onUserCreated) };
+    // The audit row rides the sign-up transaction with the trial grant.
+    const user = await createUser(db, b, async (trx, created) => {
+      await ctx.hooks.onUserCreated?.(trx, created);
+      await audit(req, trx, { action: 'user.create', targetType: 'user', targetId: created.id, after: created });
+    });
+    return { user };
   });
 
   app.get('/api/admin/users/:id', { config: admin, schema: { tags: users, summary: 'One user', params: IdParams, response: { 200: Type.Object({ user: User }) } } }, async (req) => {
@@ -37,7 +43,15 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
     const patch = req.body as Parameters<typeof updateUser>[2];
     if (id === principal(req).user.id && (patch.role === 'user' || patch.status === 'disabled'))
       throw new GatewayError('invalid_request', 'You cannot demote or disable your own account.', { code: 'self_lockout' });
-    return { user: await updateUser(db, id, patch) };
+    const user = await db.transaction().execute(async (trx) => {
+      const before = await getUser(trx, id);
+      if (!before) throw new GatewayError('not_found', 'User not found.', { code: 'user_not_found' });
+      const after = await updateUser(trx, id, patch);
+      // A new password is recorded as changed, never as its value (nor its hash).
+      await audit(req, trx, { action: 'user.update', targetType: 'user', targetId: id, before, after: { ...after, ...(patch.password !== undefined ? { passwordChanged: true } : {}) } });
+      return after;
+    });
+    return { user };
   });
 
   // Channels
@@ -50,28 +64,58 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
     items: await channels.list(),
   }));
 
+  // Channel changes and their audit rows commit together. The views never hold the secret (only
+  // `hasSecret`); a patch that sets one is recorded as `secretChanged`.
+  const changeChannel = async <T>(work: (trx: typeof db) => Promise<T>): Promise<T> => {
+    const result = await db.transaction().execute((trx) => work(trx));
+    channels.invalidate();
+    return result;
+  };
+
   app.post('/api/admin/channels', { config: admin, schema: { tags: chTags, summary: 'Create a channel', body: ChannelBody, response: { 200: Type.Object({ channel: Channel }) } } }, async (req) => ({
-    channel: await channels.create(req.body as ChannelInput),
+    channel: await changeChannel(async (trx) => {
+      const channel = await channels.create(req.body as ChannelInput, trx);
+      await audit(req, trx, { action: 'channel.create', targetType: 'channel', targetId: channel.id, after: channel });
+      return channel;
+    }),
   }));
 
   app.get('/api/admin/channels/:id', { config: admin, schema: { tags: chTags, summary: 'One channel', params: IdParams, response: { 200: Type.Object({ channel: Channel }) } } }, async (req) => ({
     channel: await channels.get((req.params as { id: string }).id),
   }));
 
-  app.patch('/api/admin/channels/:id', { config: admin, schema: { tags: chTags, summary: 'Update a channel (omit `secret` to keep it)', params: IdParams, body: ChannelPatch, response: { 200: Type.Object({ channel: Channel }) } } }, async (req) => ({
-    channel: await channels.update((req.params as { id: string }).id, req.body as Partial<ChannelInput>),
-  }));
+  app.patch('/api/admin/channels/:id', { config: admin, schema: { tags: chTags, summary: 'Update a channel (omit `secret` to keep it)', params: IdParams, body: ChannelPatch, response: { 200: Type.Object({ channel: Channel }) } } }, async (req) => {
+    const id = (req.params as { id: string }).id;
+    const patch = req.body as Partial<ChannelInput>;
+    return {
+      channel: await changeChannel(async (trx) => {
+        const before = await channels.get(id, trx);
+        const after = await channels.update(id, patch, trx);
+        await audit(req, trx, { action: 'channel.update', targetType: 'channel', targetId: id, before, after: { ...after, ...(patch.secret !== undefined ? { secretChanged: true } : {}) } });
+        return after;
+      }),
+    };
+  });
+
+  /** Enables or disables a channel with its audit row. */
+  const switchChannel = (req: FastifyRequest, id: string, enabled: boolean) =>
+    changeChannel(async (trx) => {
+      const before = await channels.get(id, trx);
+      const after = await channels.update(id, enabled ? { enabled: true } : { enabled: false, disabledBy: 'admin' }, trx);
+      await audit(req, trx, { action: enabled ? 'channel.enable' : 'channel.disable', targetType: 'channel', targetId: id, before, after });
+      return after;
+    });
 
   app.post('/api/admin/channels/:id/disable', { config: admin, schema: { tags: chTags, summary: 'Disable a channel (it stays off until an admin enables it)', params: IdParams, response: { 200: Type.Object({ channel: Channel }) } } }, async (req) => {
     const id = (req.params as { id: string }).id;
-    const channel = await channels.update(id, { enabled: false, disabledBy: 'admin' });
+    const channel = await switchChannel(req, id, false);
     health.events.record(id, 'admin_disabled', `by ${principal(req).user.email}`);
     return { channel };
   });
 
   app.post('/api/admin/channels/:id/enable', { config: admin, schema: { tags: chTags, summary: 'Enable a channel (and close its circuit)', params: IdParams, response: { 200: Type.Object({ channel: Channel }) } } }, async (req) => {
     const id = (req.params as { id: string }).id;
-    const channel = await channels.update(id, { enabled: true });
+    const channel = await switchChannel(req, id, true);
     await health.circuit.reset(id);
     health.events.record(id, 'admin_enabled', `by ${principal(req).user.email}`);
     return { channel };
@@ -92,18 +136,31 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
     return { items: await health.events.list(id, (req.query as { limit?: number }).limit ?? 100) };
   });
 
-  app.post('/api/admin/health/check', { config: admin, schema: { tags: chTags, summary: 'Run the background health probe now', response: { 200: Ok } } }, async () => {
+  app.post('/api/admin/health/check', { config: admin, schema: { tags: chTags, summary: 'Run the background health probe now', response: { 200: Ok } } }, async (req) => {
     await health.monitor.tick();
+    await audit(req, db, { action: 'health.check' });
     return { ok: true };
   });
 
   app.delete('/api/admin/channels/:id', { config: admin, schema: { tags: chTags, summary: 'Delete a channel', params: IdParams, response: { 200: Ok } } }, async (req) => {
-    await channels.remove((req.params as { id: string }).id);
+    const id = (req.params as { id: string }).id;
+    await changeChannel(async (trx) => {
+      const before = await channels.get(id, trx);
+      await channels.remove(id, trx);
+      await audit(req, trx, { action: 'channel.delete', targetType: 'channel', targetId: id, before });
+    });
     return { ok: true };
   });
 
   app.post('/api/admin/channels/:id/test', {
     config: admin,
     schema: { tags: chTags, summary: 'Send one tiny real request through the channel', params: IdParams, body: Type.Optional(Type.Object({ model: Type.Optional(Type.String()) })), response: { 200: ChannelTestResult } },
-  }, async (req) => probeChannel(await channels.open((req.params as { id: string }).id), upstream, (req.body as { model?: string } | undefined)?.model));
+  }, async (req) => {
+    const id = (req.params as { id: string }).id;
+    const result = await probeChannel(await channels.open(id), upstream, (req.body as { model?: string } | undefined)?.model);
+    // The test sends a real (billed) request upstream: an action worth a row. The provider's message
+    // stays out of the log; the outcome is enough.
+    await audit(req, db, { action: 'channel.test', targetType: 'channel', targetId: id, after: { ok: result.ok, status: result.status, model: result.model, latencyMs: result.latencyMs } });
+    return result;
+  });
 }

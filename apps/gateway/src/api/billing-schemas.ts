@@ -92,10 +92,17 @@ export const CodesBody = Type.Object(
   },
   { additionalProperties: false },
 );
-export const NewCode = Type.Object({ id: Type.String(), code: Type.String(), name: Type.Union([Type.String(), Type.Null()]), value: Type.Number(), expires_at: Nullable(Type.Number()) });
+export const NewCode = Type.Object({
+  id: Type.String(),
+  code: Type.String({ description: 'The code, shown this once: only its hash is stored' }),
+  hint: Type.String({ description: 'The first group of the code, as the code list shows it' }),
+  name: Type.Union([Type.String(), Type.Null()]),
+  value: Type.Number(),
+  expires_at: Nullable(Type.Number()),
+});
 export const CodeItem = Type.Object({
   id: Type.String(),
-  code: Type.String(),
+  hint: Type.String({ description: 'The first group of the code (`APG-ABCD`): codes are stored hashed and never shown again after creation' }),
   name: Type.Union([Type.String(), Type.Null()]),
   value: Type.Number(),
   created_at: Type.Number(),

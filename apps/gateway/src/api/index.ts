@@ -12,6 +12,8 @@ import { registerAppRoutes } from './app-routes.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import './context.js';
 import { registerLogRoutes } from './log-routes.js';
+import { registerAuditFallback } from './audit.js';
+import { registerAuditRoutes } from './audit-routes.js';
 
 export type { ApiContext, ApiHooks, ApiSettings } from './context.js';
 import type { ApiContext } from './context.js';
@@ -21,6 +23,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   const { config, db } = ctx.services;
   const ownOrigin = config.publicUrl ? new URL(config.publicUrl).origin : null;
   app.decorateRequest('principal', null);
+  registerAuditFallback(app, db, ctx.services.log);
   const docsHeaders = pageSecurityHeaders(config.publicUrl);
   app.addHook('onRequest', (req, reply, done) => {
     // Callback style: relay requests pass through here too and must not pay for a promise.
@@ -55,6 +58,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+  registerAuditRoutes(app, ctx);
 /**
  * A page on another port of the same host is "same-site" to a browser, so the SameSite session
  * cookie rides along on its form posts (`enctype=text/plain` needs no preflight). A state-changing

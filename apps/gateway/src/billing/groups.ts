@@ -31,11 +31,18 @@ export class Groups {
     return [...(await this.snapshot.get())].sort(([a], [b]) => a.localeCompare(b)).map(([name, ppm]) => ({ name, multiplier: ppm / PPM }));
   }
 
-  async set(name: string, multiplier: number): Promise<{ name: string; multiplier: number }> {
+  /** The group as stored now (read on `db`, the caller's transaction when there is one), or undefined. */
+  async get(name: string, db: Db = this.db): Promise<{ name: string; multiplier: number } | undefined> {
+    const row = await db.selectFrom('user_groups').selectAll().where('name', '=', name).executeTakeFirst();
+    return row && { name: row.name, multiplier: Number(row.multiplier_ppm) / PPM };
+  }
+
+  /** `db`: the caller's transaction when the change is part of one (the audit row's). */
+  async set(name: string, multiplier: number, db: Db = this.db): Promise<{ name: string; multiplier: number }> {
     if (!/^[\w.-]{1,50}$/.test(name)) throw invalidRequest('A group name is 1 to 50 letters, digits, dots, dashes or underscores.', 'name');
     if (!(multiplier >= 0 && multiplier <= 100)) throw invalidRequest('The multiplier must be between 0 and 100.', 'multiplier');
     const ppm = Math.round(multiplier * PPM);
-    await this.db.insertInto('user_groups').values({ name, multiplier_ppm: ppm }).onConflict((oc) => oc.column('name').doUpdateSet({ multiplier_ppm: ppm })).execute();
+    await db.insertInto('user_groups').values({ name, multiplier_ppm: ppm }).onConflict((oc) => oc.column('name').doUpdateSet({ multiplier_ppm: ppm })).execute();
     this.snapshot.invalidate();
     return { name, multiplier: ppm / PPM };
   }

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { User } from '../accounts/users.js';
 import type { Config } from '../config/config.js';
+import type { SecretBox } from '../core/crypto.js';
 import { GatewayError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { RequestLogWriter } from '../relay/request-log.js';
 import { createSharedState } from '../state/index.js';
 import type { SharedState } from '../state/shared-state.js';
 import type { ChangeToken, Db } from '../storage/database.js';
-import type { LedgerKind, RedemptionCodesTable } from '../storage/schema.js';
+import type { LedgerKind } from '../storage/schema.js';
 import { ChargeWriter } from './charges.js';
-import { checkNewCodes, insertCodes, redeemCode, type NewCodes } from './codes.js';
+import { checkNewCodes, insertCodes, redeemCode, withoutCode, type CodeRecord, type CreatedCode, type NewCodes } from './codes.js';
 import { Groups } from './groups.js';
 import { IdempotencyStore, type IdempotencyKey } from './idempotency.js';
 import { changeBalance, ensureAccount, keyPool, userPool, type Committed } from './ledger.js';
@@ -18,6 +19,12 @@ import { BillingPolicy, type ConcurrencyCaps } from './policy.js';
 import { Pools } from './pools.js';
 import { PriceBook } from './price-book.js';
 import { SettingsStore } from './settings.js';
+
+/**
+ * Work a caller adds to the transaction that moves the credit (the admin audit log's row): it commits
+ * or rolls back with the move, and runs only when the move runs (never for a replay).
+ */
+export type Within<T> = (trx: Db, outcome: T) => Promise<void>;
 
 export interface BillingDeps {
   config: Config;
@@ -105,7 +112,7 @@ export class Billing {
    * With an Idempotency-Key (`key`) a repeat gets the first answer back and moves nothing: the
    * reservation is made only once the key is claimed, so a repeat never holds the money twice.
    */
-  async adjust(userId: string, amount: number, kind: LedgerKind, reason: string | null, key?: IdempotencyKey): Promise<Committed & { replayed: boolean }> {
+  async adjust(userId: string, amount: number, kind: LedgerKind, reason: string | null, key?: IdempotencyKey, within?: Within<Committed>): Promise<Committed & { replayed: boolean }> {
     if (!Number.isSafeInteger(amount) || amount === 0) throw new GatewayError('invalid_request', 'The amount must be a non-zero number of points.', { param: 'amount' });
     const pool = userPool(userId);
     // Filed like a call's hold, so a crash between the two steps cannot lock the money for good.
@@ -119,7 +126,9 @@ export class Billing {
           if (!res.ok) throw new GatewayError('insufficient_quota', `The available balance is smaller than the deduction.`, { code: 'insufficient_balance' });
           held = true;
         }
-        return changeBalance(trx, { userId, amount, kind, reason });
+        const committed = await changeBalance(trx, { userId, amount, kind, reason });
+        await within?.(trx, committed);
+        return committed;
       });
       if (!r.replayed) {
         if (held) await this.state.commit([{ pool, balance: r.result.balance, version: r.result.version }], [holdId]);
@@ -138,12 +147,22 @@ export class Billing {
     return { amount: r.result.amount, balance: r.result.committed.balance, replayed: r.replayed };
   }
 
-  /** A batch of codes; with `key`, a repeat returns the first batch instead of making another. */
-  async createCodes(input: NewCodes, key?: IdempotencyKey): Promise<{ rows: RedemptionCodesTable[]; replayed: boolean }> {
+  /**
+   * A batch of codes, answered in clear; with `key`, a repeat returns the first batch instead of
+   * making another. The Idempotency-Key record keeps that answer for 24 hours, so it holds the codes
+   * sealed with `box` (the key that seals channel secrets), never in clear.
+   */
+  async createCodes(input: NewCodes, key: IdempotencyKey | undefined, box: Pick<SecretBox, 'seal' | 'open'>, within?: Within<CodeRecord[]>): Promise<{ codes: CreatedCode[]; replayed: boolean }> {
     // Bad parameters are refused before the key is claimed, so they record nothing.
     checkNewCodes(input);
-    const r = await this.idempotency.run(key, (trx) => insertCodes(trx, input));
-    return { rows: r.result, replayed: r.replayed };
+    const r = await this.idempotency.run(key, async (trx) => {
+      const created = await insertCodes(trx, input);
+      const items = created.map(withoutCode);
+      await within?.(trx, items);
+      return { items, sealed: box.seal(JSON.stringify(created.map((c) => c.code))) };
+    });
+    const codes = JSON.parse(box.open(r.result.sealed)) as string[];
+    return { codes: r.result.items.map((c, i) => ({ ...c, code: codes[i] })), replayed: r.replayed };
   }
 
   /** After a key's credit limit changed: the next call sees the new limit. */

@@ -72,7 +72,14 @@ export class PriceBook {
     return [...(await this.all()).values()].sort((a, b) => a.model.localeCompare(b.model));
   }
 
-  async set(price: Price): Promise<Price> {
+  /** The model's price as stored now (read on `db`, the caller's transaction when there is one), or undefined. */
+  async get(model: string, db: Db = this.db): Promise<Price | undefined> {
+    const row = await db.selectFrom('prices').selectAll().where('model', '=', model).executeTakeFirst();
+    return row && fromRow(row);
+  }
+
+  /** `db`: the caller's transaction when the change is part of one (the audit row's). */
+  async set(price: Price, db: Db = this.db): Promise<Price> {
     for (const k of ['input', 'output', 'cachedInput'] as const)
       if (!Number.isSafeInteger(price[k]) || price[k] < 0) throw invalidRequest(`The ${k} price must be zero or more.`, k);
     const units = { perImage: 'image', perKChars: 'per-1K-characters', perSecond: 'per-second', perKSearches: 'per-1K-searches' } as const;
@@ -82,13 +89,13 @@ export class PriceBook {
     }
     if (!price.model.trim()) throw invalidRequest('The model name is empty.', 'model');
     const row = toRow(price, Date.now());
-    await this.db.insertInto('prices').values(row).onConflict((oc) => oc.column('model').doUpdateSet({ ...row })).execute();
+    await db.insertInto('prices').values(row).onConflict((oc) => oc.column('model').doUpdateSet({ ...row })).execute();
     this.snapshot.invalidate();
     return price;
   }
 
-  async remove(model: string): Promise<void> {
-    const res = await this.db.deleteFrom('prices').where('model', '=', model).executeTakeFirst();
+  async remove(model: string, db: Db = this.db): Promise<void> {
+    const res = await db.deleteFrom('prices').where('model', '=', model).executeTakeFirst();
     if (Number(res.numDeletedRows) === 0) throw new GatewayError('not_found', `No price is set for \`${model}\`.`, { code: 'price_not_found' });
     this.snapshot.invalidate();
   }

@@ -41,14 +41,20 @@ export class SettingsStore {
     return this.read(executor);
   }
 
-  async update(patch: Partial<RuntimeSettings>): Promise<RuntimeSettings> {
+  /**
+   * Saves the given settings. `within` runs in the same transaction with the settings before and
+   * after the change (the audit row): it commits or rolls back with them.
+   */
+  async update(patch: Partial<RuntimeSettings>, within?: (trx: Db, before: RuntimeSettings, after: RuntimeSettings) => Promise<void>): Promise<RuntimeSettings> {
     const now = Date.now();
     await this.db.transaction().execute(async (trx) => {
+      const before = within ? await this.readOnly(trx) : undefined;
       for (const k of KEYS) {
         if (patch[k] === undefined) continue;
         const value = JSON.stringify(patch[k]);
         await trx.insertInto('settings').values({ key: k, value, updated_at: now }).onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_at: now })).execute();
       }
+      if (within) await within(trx, before!, await this.readOnly(trx));
     });
     await this.load();
     return this.snapshot;
@@ -62,11 +68,17 @@ export class SettingsStore {
   }
 
   private async read(executor: Db): Promise<RuntimeSettings> {
+    const next = await this.readOnly(executor);
+    this.snapshot = next;
+    this.loadedAt = Date.now();
+    return next;
+  }
+
+  /** The settings as `executor` sees them, without touching the snapshot (inside a transaction that may roll back). */
+  private async readOnly(executor: Db): Promise<RuntimeSettings> {
     const rows = await executor.selectFrom('settings').selectAll().where('key', 'in', [...KEYS]).execute();
     const next: RuntimeSettings = { ...this.defaults };
     for (const r of rows) (next as unknown as Record<string, unknown>)[r.key] = JSON.parse(r.value);
-    this.snapshot = next;
-    this.loadedAt = Date.now();
     return next;
   }
 }

@@ -76,8 +76,9 @@ export class ChannelStore {
     return rows.map(toView);
   }
 
-  async get(id: string): Promise<ChannelView> {
-    return toView(await this.row(id));
+  /** `db`: the caller's transaction, when the read belongs to one (an audited change). */
+  async get(id: string, db: Db = this.db): Promise<ChannelView> {
+    return toView(await this.row(id, db));
   }
 
   /** The channel with its secret, for the test button and the relay. */
@@ -85,7 +86,11 @@ export class ChannelStore {
     return this.toChannel(await this.row(id));
   }
 
-  async create(input: ChannelInput): Promise<ChannelView> {
+  /**
+   * Changes take the caller's transaction as `db` when they are part of one (the management API
+   * writes the audit row in it); the snapshot is invalidated either way.
+   */
+  async create(input: ChannelInput, db: Db = this.db): Promise<ChannelView> {
     const v = validate(input, true);
     const now = Date.now();
     const row: ChannelsTable = {
@@ -106,13 +111,13 @@ export class ChannelStore {
       created_at: now,
       updated_at: now,
     };
-    await this.db.insertInto('channels').values(row).execute();
+    await db.insertInto('channels').values(row).execute();
     this.invalidate();
     return toView(row);
   }
 
-  async update(id: string, patch: Partial<ChannelInput>): Promise<ChannelView> {
-    await this.row(id);
+  async update(id: string, patch: Partial<ChannelInput>, db: Db = this.db): Promise<ChannelView> {
+    await this.row(id, db);
     const v = validate(patch, false);
     const set: Partial<ChannelsTable> = { updated_at: Date.now() };
     if (v.provider !== undefined) set.provider = v.provider;
@@ -132,14 +137,14 @@ export class ChannelStore {
       set.disabled_by = v.enabled ? null : (v.disabledBy ?? 'admin');
     }
     if (v.simulated !== undefined) set.simulated = v.simulated ? 1 : 0;
-    await this.db.updateTable('channels').set(set).where('id', '=', id).execute();
+    await db.updateTable('channels').set(set).where('id', '=', id).execute();
     this.invalidate();
-    return this.get(id);
+    return this.get(id, db);
   }
 
-  async remove(id: string): Promise<void> {
-    await this.row(id);
-    await this.db.deleteFrom('channels').where('id', '=', id).execute();
+  async remove(id: string, db: Db = this.db): Promise<void> {
+    await this.row(id, db);
+    await db.deleteFrom('channels').where('id', '=', id).execute();
     this.invalidate();
   }
 
@@ -148,8 +153,8 @@ export class ChannelStore {
     return Number(n);
   }
 
-  private async row(id: string): Promise<ChannelsTable> {
-    const row = await this.db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
+  private async row(id: string, db: Db = this.db): Promise<ChannelsTable> {
+    const row = await db.selectFrom('channels').selectAll().where('id', '=', id).executeTakeFirst();
     if (!row) throw new GatewayError('not_found', 'Channel not found.', { code: 'channel_not_found' });
     return row;
   }

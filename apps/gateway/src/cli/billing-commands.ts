@@ -212,9 +212,10 @@ export const BILLING_COMMANDS: Record<string, CliCommand> = {
         if (Number.isNaN(expiresAt)) throw new UsageError('--expires must be a date such as 2026-12-31 or 2026-12-31T23:59:00Z');
       }
       const input = { count, value, expiresAt, name: (values.name as string | undefined) ?? null };
-      const { rows, replayed } = await withBilling(values, (_s, billing) => billing.createCodes(input, idempotencyKey(values, 'code create', input)));
+      // The codes are printed this once: the database keeps only their hashes (and the Idempotency-Key record, sealed).
+      const { codes, replayed } = await withBilling(values, (s, billing) => billing.createCodes(input, idempotencyKey(values, 'code create', input), s.box));
       noteReplay(replayed, values);
-      const items = rows.map((r) => ({ id: r.id, code: r.code, name: r.name, value: toPoints(r.value), expires_at: r.expires_at }));
+      const items = codes.map((r) => ({ id: r.id, code: r.code, hint: r.hint, name: r.name, value: toPoints(r.value), expires_at: r.expires_at }));
       out(values.json, { items }, items.map((i) => i.code).join('\n'));
       return 0;
     },

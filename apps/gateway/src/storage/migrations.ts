@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { installChangeCounters } from './change-counters.js';
 
@@ -75,6 +76,60 @@ const RESPONSES: Migration = {
       .addPrimaryKeyConstraint('stored_responses_pk', ['user_id', 'id'])
       .execute();
     await db.schema.createIndex('stored_responses_expiry').on('stored_responses').column('expires_at').execute();
+  },
+};
+
+/**
+ * Redemption codes stored hashed (issue 14), like API keys: `code` becomes `code_hash`, the SHA-256
+ * of the code as redemption normalises it (trimmed, upper case: billing/codes.ts `hashCode` must
+ * agree), and `hint` keeps its first group (`APG-ABCD`) so people can tell codes apart. Codes made
+ * before are hashed in place. Idempotency records of code batches hold the clear codes of their
+ * first answer: they are deleted (a batch retried across the upgrade is a new batch).
+ */
+const HASHED_CODES: Migration = {
+  async up(db: Kysely<any>) {
+    // One transaction, so a crash cannot leave some codes hashed and the migration unrecorded.
+    // PostgreSQL's migrator already runs each migration in one; SQLite's does not.
+    const work = async (trx: Kysely<any>) => {
+      await trx.schema.alterTable('redemption_codes').renameColumn('code', 'code_hash').execute();
+      await trx.schema.alterTable('redemption_codes').addColumn('hint', 'text').execute();
+      const rows = (await trx.selectFrom('redemption_codes').select(['id', 'code_hash']).execute()) as { id: string; code_hash: string }[];
+      for (const r of rows) {
+        const clear = r.code_hash.trim().toUpperCase();
+        await trx.updateTable('redemption_codes').set({ code_hash: createHash('sha256').update(clear).digest('hex'), hint: clear.slice(0, 8) }).where('id', '=', r.id).execute();
+      }
+      await trx.deleteFrom('idempotency_keys').where('route', 'in', ['POST /api/admin/codes', 'cli code create']).execute();
+    };
+    if (db.isTransaction) await work(db);
+    else await db.transaction().execute(work);
+  },
+};
+
+/**
+ * The admin audit log (issue 14): one row per admin action — who (user, or the CLI), how (session,
+ * root token, CLI), what, on which target, the state before and after (secrets never included), from
+ * which address. Written in the transaction of the change it records, where the change has one.
+ */
+const AUDIT_LOG: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('audit_log')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('actor_id', 'text')
+      .addColumn('actor_email', 'text')
+      .addColumn('via', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('target_type', 'text')
+      .addColumn('target_id', 'text')
+      .addColumn('before', 'text')
+      .addColumn('after', 'text')
+      .addColumn('client_ip', 'text')
+      .execute();
+    await db.schema.createIndex('audit_log_time').on('audit_log').columns(['created_at', 'id']).execute();
+    await db.schema.createIndex('audit_log_actor').on('audit_log').columns(['actor_id', 'created_at']).execute();
+    await db.schema.createIndex('audit_log_target').on('audit_log').columns(['target_type', 'target_id', 'created_at']).execute();
+    await db.schema.createIndex('audit_log_action').on('audit_log').columns(['action', 'created_at']).execute();
   },
 };
 
@@ -273,6 +328,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_priced_units': PRICED_UNITS,
   '0005_idempotency': IDEMPOTENCY,
   '0006_responses': RESPONSES,
+  '0008_hashed_codes': HASHED_CODES,
+  '0009_audit_log': AUDIT_LOG,
 };
 
 

@@ -179,7 +179,10 @@ export interface UserGroupsTable {
 
 export interface RedemptionCodesTable {
   id: string;
-  code: string;
+  /** SHA-256 of the normalised code (migration 0008): the code itself is shown once, at creation. */
+  code_hash: string;
+  /** The code's first group (`APG-ABCD`), so people can tell codes apart; null never after 0008. */
+  hint: string | null;
   name: string | null;
   value: number;
   created_at: number;
@@ -249,6 +252,29 @@ export interface StoredResponsesTable {
   input_items: string;
 }
 
+/**
+ * One admin action (migration 0009): who did what to which target, and the target's state before and
+ * after as JSON (secrets never included). Append-only.
+ */
+export interface AuditLogTable {
+  id: string;
+  created_at: number;
+  /** The acting user; null for the CLI. */
+  actor_id: string | null;
+  actor_email: string | null;
+  /** How the actor proved who it is: `session`, `root_token` or `cli`. */
+  via: string;
+  /** What was done, e.g. `channel.update`, `credit.adjust`, `codes.create`. */
+  action: string;
+  /** What it was done to: `channel`, `user`, `price`, `group`, `codes`, `settings`… and its id (a model or group name for prices and groups). */
+  target_type: string | null;
+  target_id: string | null;
+  /** JSON, or null when there was nothing before (a creation) or after (a deletion). */
+  before: string | null;
+  after: string | null;
+  client_ip: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -266,6 +292,7 @@ export interface Database {
   notices: NoticesTable;
   idempotency_keys: IdempotencyKeysTable;
   stored_responses: StoredResponsesTable;
+  audit_log: AuditLogTable;
 }
 
 export type Timestamp = ColumnType<number, number, number>;
