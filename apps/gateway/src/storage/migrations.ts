@@ -134,6 +134,100 @@ const AUDIT_LOG: Migration = {
 };
 
 /**
+ * Online recharge (payments/): packs an admin offers, top-up orders, and the payment callbacks acted
+ * on. An order's provider payment number is unique per provider, and a callback event is stored once
+ * (primary key): with the order's conditional status change, a paid order is credited exactly once.
+ */
+const TOPUPS: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('topup_packs')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('points', 'bigint', (c) => c.notNull())
+      .addColumn('bonus', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+      .addColumn('sort', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('topup_orders')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('method', 'text', (c) => c.notNull())
+      .addColumn('pack_id', 'text')
+      .addColumn('amount', 'bigint', (c) => c.notNull())
+      .addColumn('currency', 'text', (c) => c.notNull())
+      .addColumn('credit', 'bigint', (c) => c.notNull())
+      .addColumn('bonus', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('provider_ref', 'text')
+      .addColumn('provider_trade_no', 'text')
+      .addColumn('pay_url', 'text')
+      .addColumn('note', 'text')
+      .addColumn('refunded', 'bigint', (c) => c.notNull().defaultTo(0))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('paid_at', 'bigint')
+      .addColumn('credited_at', 'bigint')
+      .addColumn('refunded_at', 'bigint')
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('topup_orders_user').on('topup_orders').columns(['user_id', 'created_at']).execute();
+    await db.schema.createIndex('topup_orders_status').on('topup_orders').columns(['status', 'created_at']).execute();
+    await db.schema.createIndex('topup_orders_time').on('topup_orders').column('created_at').execute();
+    // NULLs never collide: only payments the provider numbered are unique.
+    await db.schema.createIndex('topup_orders_trade').on('topup_orders').columns(['provider', 'provider_trade_no']).unique().execute();
+    await db.schema
+      .createTable('payment_events')
+      .addColumn('provider', 'text', (c) => c.notNull())
+      .addColumn('event_id', 'text', (c) => c.notNull())
+      .addColumn('order_id', 'text')
+      .addColumn('type', 'text', (c) => c.notNull())
+      .addColumn('outcome', 'text', (c) => c.notNull())
+      .addColumn('received_at', 'bigint', (c) => c.notNull())
+      .addColumn('detail', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('payment_events_pk', ['provider', 'event_id'])
+      .execute();
+    await db.schema.createIndex('payment_events_order').on('payment_events').columns(['order_id', 'received_at']).execute();
+  },
+};
+
+/**
+ * Accounts and mail (issue 14). `users.email_verified_at`: when the address was proven by a mailed
+ * link; `users.email_pending`: 1 while a self-made account waits for that proof, and its opening (the
+ * trial credit) with it. Accounts made before are neither verified nor waiting. `account_tokens`:
+ * single-use links (email verification, password reset), stored as SHA-256 hashes with their expiry.
+ * `sessions.last_seen_at` and `idle_ms`: a session's last use and how long it may go unused
+ * (APIGPT_SESSION_IDLE_MINUTES, set on every session at start); existing sessions start now.
+ */
+const ACCOUNT_MAIL: Migration = {
+  async up(db: Kysely<any>) {
+    // One transaction on SQLite too (PostgreSQL's migrator already gives each migration one).
+    const work = async (trx: Kysely<any>) => {
+      await trx.schema.alterTable('users').addColumn('email_verified_at', 'bigint').execute();
+      await trx.schema.alterTable('users').addColumn('email_pending', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await trx.schema.alterTable('sessions').addColumn('last_seen_at', 'bigint').execute();
+      await trx.schema.alterTable('sessions').addColumn('idle_ms', 'bigint').execute();
+      await trx.updateTable('sessions').set({ last_seen_at: Date.now() }).execute();
+      await trx.schema
+        .createTable('account_tokens')
+        .addColumn('token_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('purpose', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await trx.schema.createIndex('account_tokens_user').on('account_tokens').columns(['user_id', 'purpose']).execute();
+    };
+    if (db.isTransaction) await work(db);
+    else await db.transaction().execute(work);
+  },
+};
+
+/**
  * Migrations are code, applied in name order at start (and by `apigpt migrate`). Types are chosen to
  * mean the same on SQLite and PostgreSQL: text ids, bigint times and money, integer flags.
  */
@@ -328,6 +422,8 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0004_priced_units': PRICED_UNITS,
   '0005_idempotency': IDEMPOTENCY,
   '0006_responses': RESPONSES,
+  '0007_account_mail': ACCOUNT_MAIL,
+  '0009_topups': TOPUPS,
   '0008_hashed_codes': HASHED_CODES,
   '0009_audit_log': AUDIT_LOG,
 };

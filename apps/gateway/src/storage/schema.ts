@@ -14,11 +14,28 @@ export interface UsersTable {
   status: 'active' | 'disabled';
   created_at: number;
   updated_at: number;
+  /** When the address was proven by a mailed link (migration 0007); null when never. */
+  email_verified_at?: number | null;
+  /** 1 while a self-made account waits for that proof, and its trial credit with it (mail on). */
+  email_pending?: number;
 }
 
 export interface SessionsTable {
   token_hash: string;
   user_id: string;
+  created_at: number;
+  expires_at: number;
+  /** Last use (migration 0007), for the idle timeout; written at most once a minute. */
+  last_seen_at?: number | null;
+  /** How long the session may go unused before it ends (APIGPT_SESSION_IDLE_MINUTES); null or 0 = no idle limit. */
+  idle_ms?: number | null;
+}
+
+/** A single-use link mailed to a user (migration 0007): only the token's SHA-256 is kept. */
+export interface AccountTokensTable {
+  token_hash: string;
+  user_id: string;
+  purpose: 'verify_email' | 'reset_password';
   created_at: number;
   expires_at: number;
 }
@@ -275,6 +292,77 @@ export interface AuditLogTable {
   client_ip: string | null;
 }
 
+/**
+ * Online recharge (migration 0009_topups, payments/). A pack an admin offers: `points` credited for
+ * its price (derived per payment provider from the provider's rate), plus `bonus` on top. µP.
+ */
+export interface TopupPacksTable {
+  id: string;
+  name: string;
+  points: number;
+  bonus: number;
+  enabled: number;
+  sort: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export type TopupStatus = 'created' | 'paid' | 'credited' | 'expired' | 'refunded';
+
+/**
+ * A top-up order: made before the payer is sent to the provider, credited exactly once when the
+ * provider's authenticated callback confirms the payment (the status moves `created`/`expired` →
+ * `credited` in the transaction of the ledger row). `paid` is a payment the provider confirmed that
+ * was not credited (its amount or currency differ from the order's): an admin reviews it.
+ */
+export interface TopupOrdersTable {
+  id: string;
+  user_id: string;
+  /** Payment provider (`epay`, `stripe`) and the method the payer chose there (`alipay`, `wxpay`, `card`). */
+  provider: string;
+  method: string;
+  pack_id: string | null;
+  /** What the payer pays, in the currency's minor units (fen, cents), and the lower-case ISO currency. */
+  amount: number;
+  currency: string;
+  /** µP credited when paid, the bonus included; and the bonus alone. */
+  credit: number;
+  bonus: number;
+  status: TopupStatus;
+  /** The provider's reference for the checkout (Stripe's session id), known when the order is made. */
+  provider_ref: string | null;
+  /** The provider's number for the payment (EPay `trade_no`, Stripe's payment intent): unique per provider. */
+  provider_trade_no: string | null;
+  /** Where the payer pays (kept so an unpaid order can be resumed). */
+  pay_url: string | null;
+  /** Why a confirmed payment was not credited, or what an admin did. */
+  note: string | null;
+  /** µP taken back by refunds. */
+  refunded: number;
+  created_at: number;
+  expires_at: number;
+  paid_at: number | null;
+  credited_at: number | null;
+  refunded_at: number | null;
+  updated_at: number;
+}
+
+/**
+ * Every authenticated payment callback the gateway acted on, once per provider event (Stripe's `evt_`
+ * id; EPay's trade number and status): the primary key is what turns a replayed, re-delivered or
+ * concurrent duplicate into a no-op. `detail` is the callback as received (no secret is in it).
+ */
+export interface PaymentEventsTable {
+  provider: string;
+  event_id: string;
+  order_id: string | null;
+  type: string;
+  /** `credited`, `mismatch`, `ignored`, `unknown_order`, `expired`, … */
+  outcome: string;
+  received_at: number;
+  detail: string;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -292,6 +380,10 @@ export interface Database {
   notices: NoticesTable;
   idempotency_keys: IdempotencyKeysTable;
   stored_responses: StoredResponsesTable;
+  account_tokens: AccountTokensTable;
+  topup_packs: TopupPacksTable;
+  topup_orders: TopupOrdersTable;
+  payment_events: PaymentEventsTable;
   audit_log: AuditLogTable;
 }
 
