@@ -54,11 +54,11 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   registerAdminRoutes(app, ctx);
   registerBillingRoutes(app, ctx);
   registerAdminBillingRoutes(app, ctx);
+  registerAuditRoutes(app, ctx);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-  registerAuditRoutes(app, ctx);
 /**
  * A page on another port of the same host is "same-site" to a browser, so the SameSite session
  * cookie rides along on its form posts (`enctype=text/plain` needs no preflight). A state-changing
