@@ -25,8 +25,11 @@ describe.each(DB_KINDS)('redemption codes and admin credit (%s)', (db) => {
     }
     const balances = await Promise.all(users.map((u) => balanceOf(t, u.cookie)));
     expect(balances.sort()).toEqual([5000, 5000, 5000, 5000, 5250]);
+    // The list shows which code it was by id and hint: codes are stored hashed and never shown again.
     const used = await t.api('GET', '/api/admin/codes?status=used', undefined, { token: t.rootToken });
-    expect(used.body.items.map((c: { code: string }) => c.code)).toContain(code);
+    const listed = used.body.items.find((c: { id: string }) => c.id === made.body.items[0].id);
+    expect(listed).toMatchObject({ hint: code.slice(0, 8) });
+    expect(listed).not.toHaveProperty('code');
     expect((await audit(t)).problems).toEqual([]);
   });
 
@@ -38,10 +41,10 @@ describe.each(DB_KINDS)('redemption codes and admin credit (%s)', (db) => {
     const made = await t.api('POST', '/api/admin/codes', { count: 3, value: 10, expiresAt: soon }, { token: t.rootToken });
     expect(made.body.items).toHaveLength(3);
     // Until they expire the codes are listed as unused; asking for them does not use them up.
-    const codes = made.body.items.map((c: { code: string }) => c.code);
+    const ids = made.body.items.map((c: { id: string }) => c.id);
     await eventually(async () => {
       const listed = await t.api('GET', '/api/admin/codes?status=expired', undefined, { token: t.rootToken });
-      expect(listed.body.items.map((c: { code: string }) => c.code)).toEqual(expect.arrayContaining(codes));
+      expect(listed.body.items.map((c: { id: string }) => c.id)).toEqual(expect.arrayContaining(ids));
     });
     const expired = await t.api('POST', '/api/billing/redeem', { code: made.body.items[0].code }, { cookie: u.cookie });
     expect(expired.status).toBe(400);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { changeBalance, userPool } from '../../src/billing/ledger.js';
@@ -184,8 +184,12 @@ describe.each(DB_KINDS)('Idempotency-Key on calls that move credit (%s)', (db) =
     expect(again.status).toBe(200);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
     expect(again.body).toEqual(first.body);
-    const stored = await t.gw.services.db.selectFrom('redemption_codes').select('code').where('name', '=', name).execute();
-    expect(stored.map((r) => r.code).sort()).toEqual(first.body.items.map((i: { code: string }) => i.code).sort());
+    // One batch stored, hashed; the key's record keeps the answer with the codes sealed, never in clear.
+    const stored = await t.gw.services.db.selectFrom('redemption_codes').select('code_hash').where('name', '=', name).execute();
+    const codes = first.body.items.map((i: { code: string }) => i.code) as string[];
+    expect(stored.map((r) => r.code_hash).sort()).toEqual(codes.map((c) => createHash('sha256').update(c).digest('hex')).sort());
+    const record = await t.gw.services.db.selectFrom('idempotency_keys').select('result').where('key', '=', key).executeTakeFirstOrThrow();
+    for (const c of codes) expect(record.result).not.toContain(c);
   });
 
   it('a key longer than 255 characters is refused with 400 and moves nothing; 255 is accepted', async () => {
@@ -310,7 +314,7 @@ describe.each(DB_KINDS)('Idempotency-Key on calls that move credit (%s)', (db) =
     const c2 = await cli(...create);
     expect(c2.stdout).toBe(c1.stdout);
     const codes = JSON.parse(c1.stdout).items.map((i: { code: string }) => i.code) as string[];
-    expect(await t.gw.services.db.selectFrom('redemption_codes').select('code').where('name', '=', `cli-${batchKey}`).execute()).toHaveLength(2);
+    expect(await t.gw.services.db.selectFrom('redemption_codes').select('id').where('name', '=', `cli-${batchKey}`).execute()).toHaveLength(2);
 
     const redeemKey = randomUUID();
     const r1 = await cli('code', 'redeem', '--email', u.user.email, codes[0], '--idempotency-key', redeemKey, '--json');
