@@ -128,4 +128,11 @@ export const AdminSettingsPatch = Type.Partial(
   { additionalProperties: false },
 );
 
-export const BillingCheckResult = Type.Object({ ok: Type.Boolean(), accounts: Type.Integer(), charges: Type.Integer(), problems: Type.Array(Type.String()) });
+export const BillingCheckResult = Type.Object({
+  ok: Type.Boolean(),
+  accounts: Type.Integer(),
+  charges: Type.Integer(),
+  problems: Type.Array(Type.String()),
+  journals: Type.Object({ stopped: Type.Integer(), rows: Type.Integer(), uncharged: Type.Integer() }, { description: 'Journals of stopped processes: charged calls they served, and how many of those the database lacks' }),
+  processes: Type.Array(Type.Object({ owner: Type.String(), live: Type.Boolean(), holds: Type.Integer(), held: Type.Integer() }), { description: 'Credit held per gateway process (µP) and whether its lease is live' }),
+});

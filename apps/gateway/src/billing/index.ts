@@ -32,6 +32,8 @@ export interface BillingDeps {
   log: Logger;
   /** Defaults to the one REDIS_URL selects. */
   state?: SharedState;
+  /** A serving gateway keeps a lease in shared state (default); a CLI command passes false. */
+  serving?: boolean;
   /** The database's change token: price and group snapshots reload exactly when something changed. */
   changeToken?: ChangeToken;
 }
@@ -58,7 +60,7 @@ export class Billing {
     this.db = deps.db;
     this.log = deps.log;
     this.concurrency = { perKey: deps.config.maxConcurrentPerKey, perUser: deps.config.maxConcurrentPerUser, perGroup: deps.config.maxConcurrentPerGroup };
-    this.state = deps.state ?? createSharedState(deps.config, deps.log);
+    this.state = deps.state ?? createSharedState(deps.config, deps.log, { serving: deps.serving });
     this.prices = new PriceBook(deps.db, deps.changeToken);
     this.groups = new Groups(deps.db, deps.changeToken);
     this.settings = new SettingsStore(deps.db, {

@@ -27,7 +27,7 @@ export async function withBilling<T>(values: Record<string, unknown>, fn: (s: St
   const config = loadConfig({ file: values.config as string | undefined, overrides: values.data ? { dataDir: values.data as string } : {} });
   const storage = await openStorage(config, createLogger('warn'));
   try {
-    const billing = await Billing.create({ config, db: storage.db, log: storage.log });
+    const billing = await Billing.create({ config, db: storage.db, log: storage.log, serving: false });
     try {
       return await fn(storage, billing);
     } finally {

@@ -53,7 +53,7 @@ export async function stopProc(p: Proc): Promise<number | null> {
 /** A signed-up user with an app key, through the management API. */
 export async function userWithKey(base: string): Promise<{ userId: string; key: string }> {
   const email = `chaos-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 7)}@test.local`;
-  const su = await fetch(`${base}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'password-123' }) });
+  const su = await fetch(`${base}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'harness-password-17' }) });
   if (su.status !== 200) throw new Error(`signup: ${su.status} ${await su.text()}`);
   const cookie = (su.headers.get('set-cookie') ?? '').split(';')[0];
   const user = ((await su.json()) as { user: { id: string } }).user;
