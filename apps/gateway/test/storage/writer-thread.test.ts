@@ -113,8 +113,8 @@ describe('the writer thread', () => {
   });
 
   it('commits rows, ledger and balance in one transaction and says what shared state must learn', async () => {
-    const entries = await store.write({ rows: [row('usr_1', null, 30, 'req_a'), row('usr_1', null, 0, 'req_b')], holds: [{ requestId: 'req_a', pools: ['u:usr_1'], amount: 30 }] });
-    expect(entries).toEqual([{ pool: 'u:usr_1', amount: 30, balance: 970, version: 4 }]);
+    const entries = await store.write({ rows: [row('usr_1', null, 30, 'req_a'), row('usr_1', null, 0, 'req_b')] });
+    expect(entries).toEqual([{ pool: 'u:usr_1', balance: 970, version: 4 }]);
     const logs = await dbh.db.selectFrom('request_logs').select(['id', 'cost']).orderBy('id').execute();
     expect(logs).toEqual([
       { id: 'req_a', cost: 30 },
@@ -126,22 +126,36 @@ describe('the writer thread', () => {
 
   it('a batch that cannot be written fails whole, with the database error, and the thread goes on', async () => {
     // req_a exists already: the insert fails, so the charge made before it in the transaction is undone.
-    await expect(store.write({ rows: [row('usr_1', null, 50, 'req_c'), row('usr_1', null, 0, 'req_a')], holds: [{ requestId: 'req_c', pools: ['u:usr_1'], amount: 50 }] })).rejects.toThrow(/UNIQUE/);
+    await expect(store.write({ rows: [row('usr_1', null, 50, 'req_c'), row('usr_1', null, 0, 'req_a')] })).rejects.toThrow(/UNIQUE/);
     expect((await dbh.db.selectFrom('accounts').select('balance').executeTakeFirstOrThrow()).balance).toBe(970);
     expect(await dbh.db.selectFrom('request_logs').select('id').where('id', '=', 'req_c').executeTakeFirst()).toBeUndefined();
-    expect(await store.write({ rows: [row('usr_1', null, 0, 'req_d')], holds: [] })).toEqual([]);
+    expect(await store.write({ rows: [row('usr_1', null, 0, 'req_d')] })).toEqual([]);
   });
 
   it('a thread that dies fails its batch, and a new one takes the next', async () => {
     const worker = (store as unknown as { worker: import('node:worker_threads').Worker }).worker;
-    const pending = store.write({ rows: [row('usr_1', null, 0, 'req_e')], holds: [] });
+    const pending = store.write({ rows: [row('usr_1', null, 0, 'req_e')] });
     await worker.terminate();
     await pending.then(
       () => undefined, // it may have committed before the end
       (err: Error) => expect(err.message).toMatch(/exited/),
     );
-    expect(await store.write({ rows: [row('usr_1', null, 0, 'req_f')], holds: [] })).toEqual([]);
+    expect(await store.write({ rows: [row('usr_1', null, 0, 'req_f')] })).toEqual([]);
     expect(await dbh.db.selectFrom('request_logs').select('id').where('id', '=', 'req_f').executeTakeFirst()).toBeDefined();
+  });
+
+  it('a batch replayed from a journal skips the rows the database has and charges the others once', async () => {
+    // req_a was committed above (30 µP); req_g is a call a killed process journaled but never wrote.
+    const entries = await store.write({ rows: [row('usr_1', null, 30, 'req_a'), row('usr_1', null, 20, 'req_g')], replay: true });
+    expect(entries).toEqual([{ pool: 'u:usr_1', balance: 950, version: 5 }]);
+    const charges = await dbh.db.selectFrom('ledger').select(['request_id', 'amount']).orderBy('request_id').execute();
+    expect(charges).toEqual([
+      { request_id: 'req_a', amount: -30 },
+      { request_id: 'req_g', amount: -20 },
+    ]);
+    // Replayed again (the process died once more before deleting its journal): nothing moves.
+    expect(await store.write({ rows: [row('usr_1', null, 30, 'req_a'), row('usr_1', null, 20, 'req_g')], replay: true })).toEqual([]);
+    expect((await dbh.db.selectFrom('accounts').select('balance').executeTakeFirstOrThrow()).balance).toBe(950);
   });
 });
 
