@@ -44,6 +44,15 @@ export class ChargeWriter implements BatchParticipant {
   }
 
   /**
+   * A reservation whose outcome is unknown (shared state failed to answer): whatever it may have
+   * held is released, now or once shared state is back. Releasing a hold that was never made moves
+   * nothing.
+   */
+  abandon(holdId: string): void {
+    void this.tell([], [holdId]);
+  }
+
+  /**
    * Makes a charged row durable: resolves once it is in the journal (or, when the journal cannot be
    * written, once its batch is committed — `committedSoon`).
    */

@@ -121,6 +121,8 @@ export class BillingPolicy implements CallPolicy {
     try {
       res = await this.d.pools.reserve(pools, worst.cost, holdId);
     } catch (err) {
+      // Redis may have made the hold and lost only its answer: release it once Redis is back.
+      this.d.charges.abandon(holdId);
       await this.giveBack(counters);
       throw err;
     }

@@ -61,8 +61,9 @@ export function stableJson(v: unknown): string {
 export class ResponseCache {
   constructor(private readonly kv: KvStore) {}
 
+  /** A cache that cannot be read (Redis away) is a miss: the call goes upstream as without a cache. */
   async get(key: string): Promise<CachedResponse | null> {
-    const raw = await this.kv.get(key);
+    const raw = await this.kv.get(key).catch(() => null);
     if (!raw) return null;
     try {
       return JSON.parse(raw) as CachedResponse;
@@ -73,7 +74,8 @@ export class ResponseCache {
 
   async put(key: string, value: CachedResponse, ttlMs: number): Promise<void> {
     if (value.body.length > MAX_CACHED_BYTES) return;
-    await this.kv.set(key, JSON.stringify(value), ttlMs);
+    // Not stored is only a later miss; it must never fail the call that produced it.
+    await this.kv.set(key, JSON.stringify(value), ttlMs).catch(() => undefined);
   }
 }
 

@@ -192,7 +192,8 @@ export class CallPipeline {
           // the gateway's own failure (an `internal` error: a RangeError or TypeError while building
           // or translating the request): no other channel would fare better, and the error handler
           // logs it with its stack while the caller gets a plain 500.
-          if (!f.retryable || f.error.kind === 'internal') break;
+          // A dependency of the gateway's own (database, Redis) being away is not the channel's either.
+          if (!f.retryable || f.error.kind === 'internal' || f.error.kind === 'unavailable') break;
           failed(id, f.error.message);
           continue;
         }

@@ -142,5 +142,9 @@ export class RedisKv implements KvStore {
 export async function createKv(config: { redisUrl?: string; redisPrefix: string }): Promise<KvStore> {
   if (!config.redisUrl) return new MemoryKv();
   const { Redis } = await import('ioredis');
-  return new RedisKv(new Redis(config.redisUrl, { maxRetriesPerRequest: 2 }), `${config.redisPrefix}kv:`, true);
+  // Fails fast while Redis is away (the caller gets a retryable 503 or a cache miss), and reconnects
+  // by itself; the listener keeps a lost connection from being an unhandled 'error' event.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 2_000, connectTimeout: 2_000 });
+  redis.on('error', () => undefined); // reported by the shared state's own client (state/redis.ts)
+  return new RedisKv(redis, `${config.redisPrefix}kv:`, true);
 }
