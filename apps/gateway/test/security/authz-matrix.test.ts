@@ -1,0 +1,181 @@
+/**
+ * Who may call each management route, as a table: anonymous, a user, another user (acting on the
+ * first user's app or key: tenant isolation), an admin. The routes come from the server's own route
+ * table (Fastify's `printRoutes`), so a route added without a row here fails the first test, and a
+ * row whose route is gone fails it too. Every role sends the same request to the same resource;
+ * fixtures are made fresh for each route, so a route that deletes or logs out spoils nothing else.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../harness.js';
+import { routeTable } from './routes.js';
+
+type Role = 'anonymous' | 'user' | 'other' | 'admin';
+/** The order the roles are tried in: the owner last, so its own delete, revoke or log-out runs after the refusals. */
+const ROLES: Role[] = ['anonymous', 'other', 'admin', 'user'];
+
+interface Fixture {
+  user: { id: string; email: string; cookie: string; appId: string; keyId: string };
+  other: { cookie: string };
+  admin: { cookie: string };
+  channelId: string;
+  /** A model with a price, and a group name, made for this route's requests. */
+  model: string;
+  group: string;
+  /** One redemption code per role, so each role's redemption has one of its own to try. */
+  codes: Record<Role, string>;
+}
+
+interface Row {
+  /** The concrete path; the route's own path when left out. */
+  path?: (f: Fixture) => string;
+  body?: (f: Fixture, role: Role) => unknown;
+  expect: Record<Role, number>;
+}
+
+const PUBLIC = { anonymous: 200, other: 200, admin: 200, user: 200 };
+const SIGNED_IN = { anonymous: 401, other: 200, admin: 200, user: 200 };
+/** The first user's own resource: another user, and an admin acting as a user, are told it does not exist. */
+const OWNED = { anonymous: 401, other: 404, admin: 404, user: 200 };
+const ADMIN = { anonymous: 401, other: 403, admin: 200, user: 403 };
+
+const fresh = () => randomBytes(4).toString('hex');
+const strongPassword = () => `Kx7!${randomBytes(9).toString('base64url')}-violet-harbour`;
+
+/** `METHOD /route` (Fastify's route path) → the row. */
+const MATRIX: Record<string, Row> = {
+  // Public: documentation, health, sign-up and log-in.
+  'GET /api/docs': { expect: PUBLIC },
+  'GET /api/docs/': { expect: PUBLIC },
+  // Swagger UI sends its index page's own address back to the folder.
+  'GET /api/docs/static/index.html': { expect: { anonymous: 302, other: 302, admin: 302, user: 302 } },
+  'GET /api/docs/static/swagger-initializer.js': { expect: PUBLIC },
+  'GET /api/docs/*': { path: () => '/api/docs/static/swagger-ui.css', expect: PUBLIC },
+  'GET /api/docs/json': { expect: PUBLIC },
+  'GET /api/docs/yaml': { expect: PUBLIC },
+  'GET /api/openapi.json': { expect: PUBLIC },
+  'GET /api/health': { expect: PUBLIC },
+  'GET /api/config': { expect: PUBLIC },
+  'POST /api/auth/signup': { body: () => ({ email: `m-${fresh()}@test.local`, password: strongPassword() }), expect: PUBLIC },
+  'POST /api/auth/login': { body: (f) => ({ email: f.user.email, password: 'password-123' }), expect: PUBLIC },
+  'POST /api/auth/logout': { expect: PUBLIC },
+
+  // The signed-in user's own account.
+  // The admin's current password is not password-123: refused as wrong, after the session check.
+  'POST /api/auth/password': { body: () => ({ currentPassword: 'password-123', newPassword: strongPassword() }), expect: { anonymous: 401, other: 200, admin: 400, user: 200 } },
+  'GET /api/auth/me': { expect: SIGNED_IN },
+  'GET /api/apps': { expect: SIGNED_IN },
+  'POST /api/apps': { body: () => ({ name: 'matrix app' }), expect: SIGNED_IN },
+  'GET /api/apps/:id': { path: (f) => `/api/apps/${f.user.appId}`, expect: OWNED },
+  'PATCH /api/apps/:id': { path: (f) => `/api/apps/${f.user.appId}`, body: () => ({ name: 'renamed' }), expect: OWNED },
+  'DELETE /api/apps/:id': { path: (f) => `/api/apps/${f.user.appId}`, expect: OWNED },
+  'GET /api/apps/:id/keys': { path: (f) => `/api/apps/${f.user.appId}/keys`, expect: OWNED },
+  'POST /api/apps/:id/keys': { path: (f) => `/api/apps/${f.user.appId}/keys`, body: () => ({ name: 'second' }), expect: OWNED },
+  'GET /api/keys': { expect: SIGNED_IN },
+  'GET /api/keys/:id': { path: (f) => `/api/keys/${f.user.keyId}`, expect: OWNED },
+  'PATCH /api/keys/:id': { path: (f) => `/api/keys/${f.user.keyId}`, body: () => ({ name: 'renamed' }), expect: OWNED },
+  'POST /api/keys/:id/revoke': { path: (f) => `/api/keys/${f.user.keyId}/revoke`, expect: OWNED },
+  'GET /api/logs': { expect: SIGNED_IN },
+  'GET /api/models': { expect: SIGNED_IN },
+  'GET /api/billing/account': { expect: SIGNED_IN },
+  'GET /api/billing/ledger': { expect: SIGNED_IN },
+  'GET /api/billing/usage': { expect: SIGNED_IN },
+  'PUT /api/billing/low-balance': { body: () => ({ threshold: 10 }), expect: SIGNED_IN },
+  'POST /api/billing/redeem': { body: (f, role) => ({ code: f.codes[role] }), expect: SIGNED_IN },
+
+  // Administration.
+  'GET /api/admin/logs': { expect: ADMIN },
+  'GET /api/admin/audit': { expect: ADMIN },
+  'GET /api/admin/users': { expect: ADMIN },
+  'POST /api/admin/users': { body: () => ({ email: `n-${fresh()}@test.local`, password: strongPassword() }), expect: ADMIN },
+  'GET /api/admin/users/:id': { path: (f) => `/api/admin/users/${f.user.id}`, expect: ADMIN },
+  'PATCH /api/admin/users/:id': { path: (f) => `/api/admin/users/${f.user.id}`, body: () => ({ group: 'vip' }), expect: ADMIN },
+  'POST /api/admin/users/:id/credit': { path: (f) => `/api/admin/users/${f.user.id}/credit`, body: () => ({ amount: 1, reason: 'matrix' }), expect: ADMIN },
+  'PUT /api/admin/users/:id/limits': { path: (f) => `/api/admin/users/${f.user.id}/limits`, body: () => ({ rpm: 100 }), expect: ADMIN },
+  'GET /api/admin/providers': { expect: ADMIN },
+  'GET /api/admin/prices': { expect: ADMIN },
+  'PUT /api/admin/prices/:model': { path: (f) => `/api/admin/prices/${f.model}`, body: () => ({ input: 1, output: 2 }), expect: ADMIN },
+  'DELETE /api/admin/prices/:model': { path: (f) => `/api/admin/prices/${f.model}`, expect: ADMIN },
+  'GET /api/admin/groups': { expect: ADMIN },
+  'PUT /api/admin/groups/:name': { path: (f) => `/api/admin/groups/${f.group}`, body: () => ({ multiplier: 1.5 }), expect: ADMIN },
+  'GET /api/admin/channels': { expect: ADMIN },
+  'POST /api/admin/channels': { body: (f) => ({ provider: 'openai-compatible', name: `m-${fresh()}`, baseUrl: 'http://127.0.0.1:9/v1', secret: 'sk-matrix-secret-000000', models: [f.model] }), expect: ADMIN },
+  'GET /api/admin/channels/health': { expect: ADMIN },
+  'GET /api/admin/channels/:id': { path: (f) => `/api/admin/channels/${f.channelId}`, expect: ADMIN },
+  'PATCH /api/admin/channels/:id': { path: (f) => `/api/admin/channels/${f.channelId}`, body: () => ({ weight: 2 }), expect: ADMIN },
+  'DELETE /api/admin/channels/:id': { path: (f) => `/api/admin/channels/${f.channelId}`, expect: ADMIN },
+  'POST /api/admin/channels/:id/disable': { path: (f) => `/api/admin/channels/${f.channelId}/disable`, expect: ADMIN },
+  'POST /api/admin/channels/:id/enable': { path: (f) => `/api/admin/channels/${f.channelId}/enable`, expect: ADMIN },
+  'GET /api/admin/channels/:id/events': { path: (f) => `/api/admin/channels/${f.channelId}/events`, expect: ADMIN },
+  'POST /api/admin/channels/:id/test': { path: (f) => `/api/admin/channels/${f.channelId}/test`, body: () => ({}), expect: ADMIN },
+  'POST /api/admin/health/check': { expect: ADMIN },
+  'GET /api/admin/codes': { expect: ADMIN },
+  'POST /api/admin/codes': { body: () => ({ count: 1, value: 1 }), expect: ADMIN },
+  'GET /api/admin/settings': { expect: ADMIN },
+  'PUT /api/admin/settings': { body: () => ({ lowBalanceDefault: 0 }), expect: ADMIN },
+  'GET /api/admin/billing/check': { expect: ADMIN },
+};
+
+describe('authorization of every management route', () => {
+  let t: TestGateway;
+  let routes: string[];
+
+  beforeAll(async () => {
+    t = await startTestGateway();
+    routes = routeTable(t.gw.app).filter((r) => r.split(' ')[1].startsWith('/api/'));
+  });
+  afterAll(() => t?.close());
+
+  async function login(email: string, password: string): Promise<string> {
+    const res = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    if (res.status !== 200) throw new Error(`login failed: ${res.status}`);
+    return (res.headers.get('set-cookie') ?? '').split(';')[0];
+  }
+
+  async function fixture(): Promise<Fixture> {
+    const u = await t.newUserWithKey();
+    const keys = await t.api<{ items: { id: string }[] }>('GET', '/api/keys', undefined, { cookie: u.cookie });
+    const me = await t.api<{ user: { id: string; email: string } }>('GET', '/api/auth/me', undefined, { cookie: u.cookie });
+    const other = await t.signup();
+    const root = { token: t.rootToken };
+    const model = `matrix-${fresh()}`;
+    const group = `g-${fresh()}`;
+    await t.api('PUT', `/api/admin/prices/${model}`, { input: 1, output: 1 }, root);
+    const channel = await t.api<{ channel: { id: string } }>('POST', '/api/admin/channels', { provider: 'openai-compatible', name: `sim-${fresh()}`, baseUrl: `${t.sim.url}/v1`, models: [model], secret: 'sk-matrix-channel-0000000' }, root);
+    const codes = await t.api<{ items: { code: string }[] }>('POST', '/api/admin/codes', { count: 4, value: 1 }, root);
+    const [a, b, c, d] = codes.body.items.map((i) => i.code);
+    return {
+      user: { id: me.body.user.id, email: me.body.user.email, cookie: u.cookie, appId: u.appId, keyId: keys.body.items[0].id },
+      other: { cookie: other.cookie },
+      admin: { cookie: await login(t.admin.email, t.admin.password) },
+      channelId: channel.body.channel.id,
+      model,
+      group,
+      codes: { anonymous: a, other: b, admin: c, user: d },
+    };
+  }
+
+  it('every management route has a row, and every row a route', () => {
+    expect(routes.length).toBeGreaterThan(50);
+    expect(routes.filter((r) => !(r in MATRIX)), 'routes without a row in MATRIX').toEqual([]);
+    expect(Object.keys(MATRIX).filter((r) => !routes.includes(r)), 'rows without a route').toEqual([]);
+  });
+
+  it.each(Object.keys(MATRIX))('%s', async (route) => {
+    const row = MATRIX[route];
+    const [method, routePath] = route.split(' ');
+    const f = await fixture();
+    const cookies: Record<Role, string | undefined> = { anonymous: undefined, user: f.user.cookie, other: f.other.cookie, admin: f.admin.cookie };
+    const got = {} as Record<Role, number>;
+    for (const role of ROLES) {
+      const body = row.body?.(f, role);
+      const headers: Record<string, string> = {};
+      if (body !== undefined) headers['content-type'] = 'application/json';
+      if (cookies[role]) headers.cookie = cookies[role]!;
+      const res = await fetch(t.url + (row.path ? row.path(f) : routePath), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
+      await res.arrayBuffer();
+      got[role] = res.status;
+    }
+    expect(got).toEqual(row.expect);
+  });
+});
