@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { startSimulator, type Simulator } from '@apigpt/simulator';
 import { ensureRootAdmin } from './accounts/bootstrap.js';
+import { applySessionPolicy } from './accounts/sessions.js';
 import { bootstrapProviderChannels, builtinSimulatorNeeded, ensureDemoChannel, wantsDemoChannel } from './channels/bootstrap.js';
 import type { Config } from './config/config.js';
 import { openaiAdapter } from './providers/openai/index.js';
@@ -40,6 +41,9 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   let app: FastifyInstance | null = null;
   try {
     const admin = await ensureRootAdmin(services.db, config.adminEmail, config.adminPassword);
+    // Sessions keep their idle limit on the row; a changed setting applies to those already open.
+    await applySessionPolicy(services.db, { idleMs: config.sessionIdleMinutes * 60_000 });
+    if (config.smtpUrl && !config.publicUrl) services.log.warn(`APIGPT_SMTP_URL is set but APIGPT_PUBLIC_URL is not: links in account mails will point at this server's own address (${config.host}:${config.port}), which may not be where people reach it.`);
     // The root admin opens its account like any sign-up (trial credit), so the quickstart key works.
     if (admin) await services.db.transaction().execute((trx) => services.billing.onUserCreated(trx as unknown as typeof services.db, admin.user));
     const created = await bootstrapProviderChannels(config, services.channels, services.log, (baseUrl, key) => discoverModels(services, baseUrl, key));

@@ -27,6 +27,7 @@ import { ChannelEvents } from './channels/events.js';
 import { KeyResolver } from './apps/keys.js';
 import { createKv } from './state/kv.js';
 import { LoginThrottle } from './accounts/throttle.js';
+import { createMailer, defaultMailFrom, type Mailer } from './accounts/mailer.js';
 
 /** Storage and secrets: what every CLI command needs, without the relay. */
 export interface Storage {
@@ -73,6 +74,8 @@ export interface Services extends Storage {
   health: { circuit: CircuitBreaker; monitor: HealthMonitor; events: ChannelEvents; gate: ChannelGate };
   /** Brakes on password guessing and mass sign-up, counted in the shared state. */
   throttle: LoginThrottle;
+  /** Account mails (verification, password reset) over SMTP; null when APIGPT_SMTP_URL is unset (mail off). */
+  mailer: Mailer | null;
 }
 
 export interface ServiceOverrides {
@@ -139,6 +142,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   };
   const links = new ImageLinks(openImageStore(config), new UrlSigner(storage.masterKey), config.imageUrlTtl);
   const images: ImageDeps = { links, checkPrompt: overrides.checkPrompt ?? allowAllPrompts, channels: storage.channels };
+  const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom ?? defaultMailFrom(config.publicUrl), log: storage.log }) : null;
 
   return {
     ...storage,
@@ -152,9 +156,11 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     billing,
     health: { circuit, monitor, events, gate },
     keys: new KeyResolver(storage.db, storage.dbh.changeToken),
-    throttle: new LoginThrottle(kv, { maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs, lockMs: config.loginLockMs, signupsPerHour: config.signupsPerIpHour }),
+    throttle: new LoginThrottle(kv, { maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs, lockMs: config.loginLockMs, signupsPerHour: config.signupsPerIpHour, mailsPerHour: config.mailsPerAccountHour }),
+    mailer,
     async close() {
       await monitor.stop();
+      await mailer?.close();
       await links.close();
       await logWriter.close();
       await journal.close();

@@ -94,7 +94,8 @@ export async function startTestGateway(opts: TestGatewayOptions = {}): Promise<T
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
   }
 
-  async function signup(email = `user${counter++}-${randomBytes(3).toString('hex')}@test.local`, password = 'password-123') {
+  // A password the sign-up strength check (zxcvbn, score 3) accepts.
+  async function signup(email = `user${counter++}-${randomBytes(3).toString('hex')}@test.local`, password = 'harness-password-17') {
     const res = await fetch(`${url}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
     if (res.status !== 200) throw new Error(`signup failed: ${res.status} ${await res.text()}`);
     const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0];

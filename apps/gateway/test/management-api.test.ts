@@ -9,7 +9,7 @@ describe('management API: accounts, apps, keys, channels, OpenAPI', () => {
   afterAll(() => t?.close());
 
   it('sign-up needs no approval and logs in with an HttpOnly, SameSite cookie', async () => {
-    const res = await fetch(`${t.url}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'New.User@Test.local', password: 'password-123' }) });
+    const res = await fetch(`${t.url}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'New.User@Test.local', password: 'harness-password-17' }) });
     expect(res.status).toBe(200);
     const cookie = res.headers.get('set-cookie')!;
     expect(cookie).toMatch(/^apigpt_session=/);
@@ -19,16 +19,16 @@ describe('management API: accounts, apps, keys, channels, OpenAPI', () => {
     expect(me.body.user).toMatchObject({ email: 'new.user@test.local', role: 'user' });
     const stored = await t.gw.services.db.selectFrom('users').select('password_hash').where('email', '=', 'new.user@test.local').executeTakeFirstOrThrow();
     expect(stored.password_hash).toMatch(/^scrypt\$/);
-    expect(stored.password_hash).not.toContain('password-123');
+    expect(stored.password_hash).not.toContain('harness-password-17');
   });
 
   it('refuses bad sign-ups clearly', async () => {
-    const dup = await t.api('POST', '/api/auth/signup', { email: 'new.user@test.local', password: 'password-123' });
+    const dup = await t.api('POST', '/api/auth/signup', { email: 'new.user@test.local', password: 'harness-password-17' });
     expect(dup.status).toBe(409);
     const short = await t.api<{ error: { param: string } }>('POST', '/api/auth/signup', { email: 'x@test.local', password: 'short' });
     expect(short.status).toBe(400);
     expect(short.body.error.param).toBe('password');
-    const bad = await t.api<{ error: { param: string } }>('POST', '/api/auth/signup', { email: 'not-an-email', password: 'password-123' });
+    const bad = await t.api<{ error: { param: string } }>('POST', '/api/auth/signup', { email: 'not-an-email', password: 'harness-password-17' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.param).toBe('email');
   });
@@ -36,7 +36,7 @@ describe('management API: accounts, apps, keys, channels, OpenAPI', () => {
   it('login, wrong password, logout', async () => {
     const wrong = await t.api('POST', '/api/auth/login', { email: 'new.user@test.local', password: 'nope-nope-nope' });
     expect(wrong.status).toBe(401);
-    const res = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'new.user@test.local', password: 'password-123' }) });
+    const res = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'new.user@test.local', password: 'harness-password-17' }) });
     expect(res.status).toBe(200);
     const cookie = res.headers.get('set-cookie')!.split(';')[0];
     expect((await t.api('GET', '/api/auth/me', undefined, { cookie })).status).toBe(200);

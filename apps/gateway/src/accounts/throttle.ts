@@ -22,6 +22,8 @@ export interface ThrottlePolicy {
   lockMs: number;
   /** Sign-ups from one address per hour (0 = no limit). */
   signupsPerHour: number;
+  /** Account mails (verification, reset) one email address may be sent per hour; a client address may ask for four times as many (0 = no limit). */
+  mailsPerHour: number;
 }
 
 /** One log-in attempt let through: what `loginFailed` / `loginSucceeded` settle. */
@@ -119,6 +121,30 @@ export class LoginThrottle {
     if (n <= limit) return;
     const seconds = Math.max(1, Math.ceil(((hour + 1) * HOUR_MS - now) / 1000));
     throw new GatewayError('rate_limit', `Too many sign-ups from your address. Try again in ${seconds} seconds.`, { code: 'signup_rate_limited', retryAfter: seconds });
+  }
+
+  /**
+   * Counts a request for an account mail (a reset link, a new verification link), per email address
+   * and per client address, in the hour; throws 429 past either allowance. Unknown addresses are
+   * counted like known ones, so the refusal does not tell which accounts exist, and nobody can make
+   * the gateway flood a mailbox.
+   */
+  async mailRequest(email: string, ip: string | null): Promise<void> {
+    const limit = this.policy.mailsPerHour;
+    if (limit <= 0) return;
+    const now = this.clock();
+    const hour = Math.floor(now / HOUR_MS);
+    const [account, address] = await this.store.incr([`auth:mail:${accountId(email)}:${hour}`, `auth:mail:${addressId(ip)}:${hour}`], HOUR_MS);
+    if (account <= limit && address <= limit * ADDRESS_FACTOR) return;
+    const seconds = Math.max(1, Math.ceil(((hour + 1) * HOUR_MS - now) / 1000));
+    const what = account > limit ? 'this email address' : 'your address';
+    throw new GatewayError('rate_limit', `Too many mails were asked for ${what}. Try again in ${seconds} seconds.`, { code: 'mail_rate_limited', retryAfter: seconds });
+  }
+
+  /** The owner proved the address (a reset link): the account's failed log-ins and lock are forgotten. */
+  async accountRecovered(email: string): Promise<void> {
+    const id = accountId(email);
+    await this.store.del([failKey(id), lockKey(id)]);
   }
 
   private lockMs(failures: number, allowance: number): number {

@@ -3,6 +3,7 @@ import type { UsersTable } from '../storage/schema.js';
 import { GatewayError, invalidRequest } from '../core/errors.js';
 import { hashPassword, verifyPassword } from '../core/crypto.js';
 import { newId } from '../core/ids.js';
+import { dropTokens } from './account-tokens.js';
 
 export type User = Omit<UsersTable, 'password_hash'>;
 export type Role = UsersTable['role'];
@@ -18,6 +19,13 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/** The address as stored (trimmed, lower case), or 400 naming the field when it is not one. */
+export function checkEmail(email: string): string {
+  const normalised = normaliseEmail(typeof email === 'string' ? email : '');
+  if (!EMAIL.test(normalised)) throw invalidRequest('Enter a valid email address.', 'email');
+  return normalised;
+}
+
 export function checkPassword(password: string): void {
   if (typeof password !== 'string' || password.length < 8) throw invalidRequest('The password must have at least 8 characters.', 'password');
   if (password.length > 256) throw invalidRequest('The password must have at most 256 characters.', 'password');
@@ -29,6 +37,11 @@ export interface CreateUserInput {
   role?: Role;
   displayName?: string | null;
   group?: string;
+  /**
+   * A self-made account while mail is on: it waits for its address to be confirmed (`email_pending`),
+   * and `onCreated` is not run now but when the address is confirmed (see `confirmEmail`).
+   */
+  pending?: boolean;
 }
 
 /**
@@ -36,8 +49,7 @@ export interface CreateUserInput {
  * module stays about identity; `onCreated` runs inside the same transaction.
  */
 export async function createUser(db: Db, input: CreateUserInput, onCreated?: (trx: Db, user: User) => Promise<void>): Promise<User> {
-  const email = normaliseEmail(input.email ?? '');
-  if (!EMAIL.test(email)) throw invalidRequest('Enter a valid email address.', 'email');
+  const email = checkEmail(input.email);
   checkPassword(input.password);
   const now = Date.now();
   const row: UsersTable = {
@@ -50,11 +62,13 @@ export async function createUser(db: Db, input: CreateUserInput, onCreated?: (tr
     status: 'active',
     created_at: now,
     updated_at: now,
+    email_verified_at: null,
+    email_pending: input.pending ? 1 : 0,
   };
   try {
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('users').values(row).execute();
-      if (onCreated) await onCreated(trx as unknown as Db, publicUser(row));
+      if (onCreated && !input.pending) await onCreated(trx as unknown as Db, publicUser(row));
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new GatewayError('conflict', 'An account with this email already exists.', { param: 'email', code: 'email_taken' });
@@ -125,7 +139,31 @@ export async function updateUser(db: Db, id: string, patch: UserPatch): Promise<
   const res = await db.updateTable('users').set(set).where('id', '=', id).executeTakeFirst();
   if (Number(res.numUpdatedRows) === 0) throw new GatewayError('not_found', 'User not found.', { code: 'user_not_found' });
   if (patch.status === 'disabled' || patch.password !== undefined) await db.deleteFrom('sessions').where('user_id', '=', id).execute();
+  // A password set any way ends the reset links still in mailboxes.
+  if (patch.password !== undefined) await dropTokens(db, id, 'reset_password');
   return (await getUser(db, id))!;
+}
+
+/**
+ * Sets a password hashed beforehand (hashing takes tens of milliseconds: not inside a transaction),
+ * ending every session of the account and its reset links, like any password change.
+ */
+export async function replacePasswordHash(trx: Db, id: string, passwordHash: string): Promise<void> {
+  await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: Date.now() }).where('id', '=', id).execute();
+  await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
+  await dropTokens(trx, id, 'reset_password');
+}
+
+/**
+ * Records that the user proved the address (followed a mailed link). Returns true when this call
+ * ended the wait of a pending account, which the caller then opens (trial credit) in the same
+ * transaction: the update is the claim, so two confirmations at once open it once.
+ */
+export async function confirmEmail(trx: Db, userId: string, now = Date.now()): Promise<boolean> {
+  const claimed = await trx.updateTable('users').set({ email_pending: 0, email_verified_at: now, updated_at: now }).where('id', '=', userId).where('email_pending', '=', 1).executeTakeFirst();
+  if (Number(claimed.numUpdatedRows) === 1) return true;
+  await trx.updateTable('users').set({ email_verified_at: now }).where('id', '=', userId).where('email_verified_at', 'is', null).execute();
+  return false;
 }
 
 export function isUniqueViolation(err: unknown): boolean {

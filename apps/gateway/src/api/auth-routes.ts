@@ -1,17 +1,26 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { authenticate, createUser, updateUser } from '../accounts/users.js';
+import { authenticate, checkEmail, createUser, updateUser } from '../accounts/users.js';
 import { createSession, deleteSession, SESSION_COOKIE, SESSION_TTL_MS } from '../accounts/sessions.js';
+import { checkPasswordStrength } from '../accounts/password-strength.js';
+import { AccountMail } from '../accounts/account-mail.js';
+import { mailLocale } from '../accounts/mail-texts.js';
+import { revokeUserKeys } from '../apps/keys.js';
 import { GatewayError } from '../core/errors.js';
 import { sessionCookie } from '../accounts/cookies.js';
 import type { ApiContext } from './context.js';
 import { principal } from './context.js';
 import { Credentials, Ok, SignupBody, User } from './schemas.js';
+import { linkBase, registerAccountMailRoutes } from './account-mail-routes.js';
 
 const tags = ['Account'];
 
 export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const { db, throttle } = ctx.services;
+  const { db, throttle, config } = ctx.services;
+  const sessions = { idleMs: config.sessionIdleMinutes * 60_000 };
+  const strength = { minScore: config.passwordMinScore };
+  // Mail is on when an SMTP server is configured: sign-up then waits for the address to be confirmed.
+  const mail = ctx.services.mailer ? new AccountMail(db, ctx.services.mailer, strength) : null;
 
   /** A password check behind the log-in throttle: refused unchecked while locked, counted when wrong. */
   async function throttled<T>(email: string, ip: string | null, check: () => Promise<T>): Promise<T> {
@@ -27,22 +36,30 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
     return result;
   }
   const cookie = (token: string, secure: boolean) => sessionCookie(SESSION_COOKIE, token, { maxAgeSec: SESSION_TTL_MS / 1000, secure });
-
-  app.post('/api/auth/signup', { config: { auth: 'public' }, schema: { tags, summary: 'Create an account (no approval step) and log in', body: SignupBody, response: { 200: Type.Object({ user: User }) } } }, async (req, reply) => {
-    if (!ctx.settings().signupEnabled) throw new GatewayError('permission', 'Sign-up is closed on this server. Ask an administrator for an account.', { code: 'signup_closed' });
-    const body = req.body as { email: string; password: string; displayName?: string };
-    await throttle.signup(req.ip ?? null);
-    const user = await createUser(db, { email: body.email, password: body.password, displayName: body.displayName ?? null }, ctx.hooks.onUserCreated);
-    const { token } = await createSession(db, user.id);
+  /** Opens a console session for the user and sets its cookie on the reply. */
+  const logIn = async (req: FastifyRequest, reply: { header(name: string, value: string): unknown }, userId: string) => {
+    const { token } = await createSession(db, userId, sessions);
     reply.header('set-cookie', cookie(token, req.protocol === 'https'));
+  };
+
+  app.post('/api/auth/signup', { config: { auth: 'public' }, schema: { tags, summary: 'Create an account (no approval step) and log in; with mail on, the trial credit waits for the emailed confirmation link', body: SignupBody, response: { 200: Type.Object({ user: User }) } } }, async (req, reply) => {
+    if (!ctx.settings().signupEnabled) throw new GatewayError('permission', 'Sign-up is closed on this server. Ask an administrator for an account.', { code: 'signup_closed' });
+    const body = req.body as { email: string; password: string; displayName?: string; locale?: string };
+    await throttle.signup(req.ip ?? null);
+    // The address is checked first, so a bad one is named as such whatever the password.
+    checkPasswordStrength(body.password, strength, [checkEmail(body.email), body.displayName ?? '']);
+    // With mail on, the account opens (trial credit) when the address is confirmed, not now: an
+    // address nobody reads gets no free credit.
+    const user = await createUser(db, { email: body.email, password: body.password, displayName: body.displayName ?? null, pending: mail !== null }, ctx.hooks.onUserCreated);
+    if (mail) await mail.sendVerification(user, linkBase(req, config), mailLocale(body.locale, req.headers['accept-language']));
+    await logIn(req, reply, user.id);
     return { user };
   });
 
   app.post('/api/auth/login', { config: { auth: 'public' }, schema: { tags, summary: 'Log in with email and password', body: Credentials, response: { 200: Type.Object({ user: User }) } } }, async (req, reply) => {
     const body = req.body as { email: string; password: string };
     const user = await throttled(body.email, req.ip ?? null, () => authenticate(db, body.email, body.password));
-    const { token } = await createSession(db, user.id);
-    reply.header('set-cookie', cookie(token, req.protocol === 'https'));
+    await logIn(req, reply, user.id);
     return { user };
   });
 
@@ -53,22 +70,34 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
   });
 
   app.post('/api/auth/password', {
-    schema: { tags, summary: 'Change my password (signs out my other sessions)', body: Type.Object({ currentPassword: Type.String({ minLength: 1, maxLength: 256 }), newPassword: Type.String({ minLength: 8, maxLength: 256 }) }), response: { 200: Ok } },
+    schema: {
+      tags,
+      summary: 'Change my password (signs out my other sessions; `revokeKeys` also revokes all my API keys)',
+      body: Type.Object({
+        currentPassword: Type.String({ minLength: 1, maxLength: 256 }),
+        newPassword: Type.String({ minLength: 8, maxLength: 256 }),
+        revokeKeys: Type.Optional(Type.Boolean({ description: 'Also revoke every API key of the account (when a key may have leaked with the password)' })),
+      }),
+      response: { 200: Type.Object({ ok: Type.Boolean(), revokedKeys: Type.Integer() }) },
+    },
   }, async (req, reply) => {
     const me = principal(req);
     if (me.via !== 'session') throw new GatewayError('permission', 'Change the password from a console session.', { code: 'session_required' });
-    const body = req.body as { currentPassword: string; newPassword: string };
+    const body = req.body as { currentPassword: string; newPassword: string; revokeKeys?: boolean };
     // A stolen session must not become a way to guess the password: the same brakes as log-in.
     await throttled(me.user.email, req.ip ?? null, () => authenticate(db, me.user.email, body.currentPassword)).catch((err: unknown) => {
       if (err instanceof GatewayError && err.code === 'login_locked') throw err;
       throw new GatewayError('invalid_request', 'The current password is wrong.', { param: 'currentPassword', code: 'wrong_password' });
     });
+    checkPasswordStrength(body.newPassword, strength, [me.user.email, me.user.display_name ?? ''], 'newPassword');
     // Changing the password ends every session of the account; this one gets a fresh cookie.
     await updateUser(db, me.user.id, { password: body.newPassword });
-    const { token } = await createSession(db, me.user.id);
-    reply.header('set-cookie', cookie(token, req.protocol === 'https'));
-    return { ok: true };
+    const revokedKeys = body.revokeKeys ? await revokeUserKeys(db, me.user.id) : 0;
+    await logIn(req, reply, me.user.id);
+    return { ok: true, revokedKeys };
   });
 
   app.get('/api/auth/me', { schema: { tags, summary: 'The logged-in user', response: { 200: Type.Object({ user: User }) } } }, async (req) => ({ user: principal(req).user }));
+
+  registerAccountMailRoutes(app, ctx, { mail, logIn });
 }

@@ -35,7 +35,10 @@ export interface ApiSettings {
 }
 
 export interface ApiHooks {
-  /** Runs in the sign-up transaction (e.g. the trial credit grant). */
+  /**
+   * Opens a new account (the trial credit grant): in the sign-up transaction, or — with mail on — in
+   * the transaction that confirms its address (accounts/account-mail.ts).
+   */
   onUserCreated?: (trx: Db, user: User) => Promise<void>;
 }
 

@@ -46,6 +46,8 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   app.get('/api/config', { config: { auth: 'public' }, schema: { tags: ['System'], summary: 'Public settings the console needs' } }, async () => ({
     signupEnabled: ctx.settings().signupEnabled,
     publicUrl: ctx.services.config.publicUrl ?? null,
+    // Mail on: the console offers "forgot password" and asks new accounts to confirm their address.
+    mail: ctx.services.mailer !== null,
   }));
 
   registerAuthRoutes(app, ctx);

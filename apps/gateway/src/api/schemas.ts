@@ -15,6 +15,8 @@ export const User = Type.Object({
   status: Type.Union([Type.Literal('active'), Type.Literal('disabled')]),
   created_at: Type.Number(),
   updated_at: Type.Number(),
+  email_verified_at: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: 'When the address was confirmed by a mailed link; null when never' })),
+  email_pending: Type.Optional(Type.Integer({ description: '1 while the account waits for its address to be confirmed (mail on): the trial credit comes then' })),
 });
 
 export const Credentials = Type.Object({
@@ -26,6 +28,7 @@ export const SignupBody = Type.Object({
   email: Type.String({ minLength: 3, maxLength: 254 }),
   password: Type.String({ minLength: 8, maxLength: 256 }),
   displayName: Type.Optional(Type.String({ maxLength: 100 })),
+  locale: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], { description: 'Language the confirmation mail leads with (default: from Accept-Language)' })),
 });
 
 export const App = Type.Object({

@@ -159,6 +159,12 @@ export async function revokeKey(db: Db, userId: string, keyId: string): Promise<
   return getKey(db, userId, keyId);
 }
 
+/** Revokes every live key of a user (a password change that asks for it): returns how many. */
+export async function revokeUserKeys(db: Db, userId: string): Promise<number> {
+  const res = await db.updateTable('api_keys').set({ revoked_at: Date.now() }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(res.numUpdatedRows);
+}
+
 /** For automation (`apigpt key revoke PREFIX`): the prefix must name exactly one live key. */
 export async function revokeKeyByPrefix(db: Db, prefix: string): Promise<ApiKey> {
   if (!prefix || prefix.length < 6) throw invalidRequest('Give at least the first 6 characters of the key.', 'prefix');
