@@ -15,7 +15,7 @@ const tags = ['Billing'];
 export function registerBillingRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { db, billing } = ctx.services;
 
-  app.get('/api/billing/account', { schema: { tags, summary: 'My balance, group and notices', response: { 200: Account } } }, async (req) => {
+  app.get('/api/billing/account', { config: { keys: true }, schema: { tags, summary: 'My balance, group and notices', response: { 200: Account } } }, async (req) => {
     const user = principal(req).user;
     const acc = await accountOf(db, user.id);
     const notices = await db.selectFrom('notices').select(['id', 'kind', 'message', 'created_at']).where('user_id', '=', user.id).orderBy('created_at', 'desc').limit(20).execute();
@@ -36,7 +36,7 @@ export function registerBillingRoutes(app: FastifyInstance, ctx: ApiContext): vo
 
   app.post(
     '/api/billing/redeem',
-    { schema: { tags, summary: 'Redeem a code (each works once)', description: `Answers the code's value and the balance after it.${IDEMPOTENT_NOTE}`, headers: IdempotencyHeaders, body: RedeemBody, response: { 200: RedeemResult } } },
+    { config: { keys: true }, schema: { tags, summary: 'Redeem a code (each works once)', description: `Answers the code's value and the balance after it.${IDEMPOTENT_NOTE}`, headers: IdempotencyHeaders, body: RedeemBody, response: { 200: RedeemResult } } },
     async (req, reply) => {
       const body = req.body as { code: string };
       const r = await billing.redeem(principal(req).user.id, body.code, idempotencyKeyOf(req, body));
@@ -45,7 +45,7 @@ export function registerBillingRoutes(app: FastifyInstance, ctx: ApiContext): vo
     },
   );
 
-  app.get('/api/billing/usage', { schema: { tags, summary: 'My usage per day and per model', querystring: UsageQuery, response: { 200: UsageReport } } }, async (req) =>
+  app.get('/api/billing/usage', { config: { keys: true }, schema: { tags, summary: 'My usage per day and per model', querystring: UsageQuery, response: { 200: UsageReport } } }, async (req) =>
     usageReport(db, principal(req).user.id, (req.query as { days?: number }).days ?? 30),
   );
 

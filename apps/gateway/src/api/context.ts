@@ -15,6 +15,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Who may call a management route; defaults to `user`. */
     auth?: 'public' | 'user' | 'admin';
+    /** An App key (`Bearer sk-…`) may call this route as its owner: the SDKs' account calls. */
+    keys?: boolean;
     /** Error shape for the route: a relay dialect or the management API's. */
     dialect?: string;
   }

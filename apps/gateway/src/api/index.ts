@@ -35,8 +35,12 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   const authorise = async (req: FastifyRequest) => {
     // Swagger UI's own routes (registered by its plugin) are public documentation.
     const auth = req.url.startsWith('/api/docs') ? 'public' : (req.routeOptions.config?.auth ?? 'user');
-    req.principal = (await principalFor(db, req, config.rootToken, config.adminEmail)) ?? null;
+    req.principal = (await principalFor(db, req, config.rootToken, config.adminEmail, ctx.services.keys)) ?? null;
     if (req.principal?.via === 'session' && !SAFE_METHODS.has(req.method)) refuseCrossOrigin(req, ownOrigin);
+    // An App key reaches only its account (balance, usage, its own calls, redeem, models and prices):
+    // a leaked key must not manage apps, keys or anything an administrator does.
+    if (req.principal?.via === 'api_key' && auth !== 'public' && req.routeOptions.config?.keys !== true)
+      throw new GatewayError('permission', 'An API key can only read its account here (balance, usage, calls, models) and redeem codes. Log in to the console, or use the root token, for the rest.', { code: 'api_key_not_allowed' });
     if (auth === 'public') return;
     if (!req.principal) throw new GatewayError('authentication', 'Log in first.', { code: 'not_logged_in' });
     if (auth === 'admin' && req.principal.user.role !== 'admin') throw new GatewayError('permission', 'This needs an administrator.', { code: 'admin_only' });

@@ -4,7 +4,8 @@ import { toPoints } from '../billing/money.js';
 import type { Db } from '../storage/database.js';
 import type { ApiContext } from './context.js';
 import { principal } from './context.js';
-import { LogQuery, Page, RequestLog } from './schemas.js';
+import { LogQuery, ModelItem, Page, RequestLog } from './schemas.js';
+import type { Price } from '../billing/pricing.js';
 
 interface LogFilter {
   limit?: number;
@@ -21,17 +22,39 @@ interface LogFilter {
 /** Request logs: a user sees their own; an admin may see everyone's at /api/admin/logs. */
 export function registerLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { db } = ctx.services;
-  app.get('/api/logs', { schema: { tags: ['Usage'], summary: 'My request log', querystring: LogQuery, response: { 200: Page(RequestLog) } } }, async (req) => {
-    await ctx.services.logWriter.flush();
-    return queryLogs(db, { ...(req.query as LogFilter), userId: principal(req).user.id });
-  });
+  app.get(
+    '/api/logs',
+    { config: { keys: true }, schema: { tags: ['Usage'], summary: 'My request log', description: 'With an API key: the calls made with that key.', querystring: LogQuery, response: { 200: Page(RequestLog) } } },
+    async (req) => {
+      await ctx.services.logWriter.flush();
+      const p = principal(req);
+      return queryLogs(db, { ...(req.query as LogFilter), userId: p.user.id, ...(p.key ? { keyId: p.key.id } : {}) });
+    },
+  );
   app.get('/api/admin/logs', { config: { auth: 'admin' }, schema: { tags: ['Admin: logs'], summary: 'Every request log', querystring: LogQuery, response: { 200: Page(RequestLog) } } }, async (req) => {
     await ctx.services.logWriter.flush();
     return queryLogs(db, req.query as LogFilter);
   });
-  app.get('/api/models', { schema: { tags: ['Usage'], summary: 'Models my account may use', response: { 200: Type.Object({ items: Type.Array(Type.Object({ id: Type.String(), ownedBy: Type.String() })) }) } } }, async (req) => ({
-    items: await ctx.services.router.models(principal(req).user.group_name),
-  }));
+  app.get(
+    '/api/models',
+    { config: { keys: true }, schema: { tags: ['Usage'], summary: 'Models my account may use, with their prices', description: "With an API key: the models that key may use.", response: { 200: Type.Object({ items: Type.Array(ModelItem) }) } } },
+    async (req) => {
+      const p = principal(req);
+      const { billing } = ctx.services;
+      const [models, prices, multiplier] = await Promise.all([ctx.services.router.models(p.user.group_name), billing.prices.list(), billing.groups.multiplier(p.user.group_name)]);
+      const byModel = new Map(prices.map((x) => [x.model, x]));
+      const allowed = p.key?.models;
+      return { items: models.filter((m) => !allowed || allowed.includes(m.id)).map((m) => ({ ...m, price: accountPrice(byModel.get(m.id), multiplier) })) };
+    },
+  );
+}
+
+/** A price as the account pays it: the group's multiplier (parts per million) applied, in P. */
+function accountPrice(p: Price | undefined, multiplierPpm: number) {
+  if (!p) return null;
+  const pay = (micro: number) => Math.round(micro * multiplierPpm / 1_000_000) / 1_000_000;
+  const unit = (micro: number | null) => (micro === null ? null : pay(micro));
+  return { input: pay(p.input), output: pay(p.output), cachedInput: pay(p.cachedInput), perImage: unit(p.perImage), perKChars: unit(p.perKChars), perSecond: unit(p.perSecond), perKSearches: unit(p.perKSearches) };
 }
 
 export async function queryLogs(db: Db, f: LogFilter) {

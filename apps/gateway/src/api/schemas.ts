@@ -204,3 +204,23 @@ export const ChannelEvent = Type.Object({
   kind: Type.String(),
   detail: Type.String(),
 });
+
+const NullablePoints = (description: string) => Type.Union([Type.Number({ description }), Type.Null()]);
+
+/** A model as an account sees it: who serves it and what one unit costs this account (its group's multiplier applied), in P. */
+export const ModelItem = Type.Object({
+  id: Type.String(),
+  ownedBy: Type.String({ description: 'The provider kind of the first channel serving it' }),
+  price: Type.Union([
+    Type.Object({
+      input: Type.Number({ description: 'P per 1K input tokens' }),
+      output: Type.Number({ description: 'P per 1K output tokens' }),
+      cachedInput: Type.Number({ description: 'P per 1K cached input tokens' }),
+      perImage: NullablePoints('P per standard image'),
+      perKChars: NullablePoints('P per 1,000 characters of speech'),
+      perSecond: NullablePoints('P per second of audio heard'),
+      perKSearches: NullablePoints('P per 1,000 rerank searches'),
+    }),
+    Type.Null(),
+  ], { description: 'null: the model has no price, so its calls are refused' }),
+});

@@ -20,6 +20,8 @@ const ALLOWED_HEADERS = [
   'openai-organization',
   'openai-project',
   'x-apigpt-cache',
+  // @apigpt/sdk sends one on every write, so a retried write is applied once.
+  'idempotency-key',
   'x-stainless-arch',
   'x-stainless-lang',
   'x-stainless-os',

@@ -1,0 +1,1428 @@
+/* eslint-disable */
+// Generated from the gateway's OpenAPI document (/api/openapi.json) by packages/sdk/scripts/generate-types.mjs.
+// Do not edit: change the schema in apps/gateway/src/api/, then run `npm run generate -w @apigpt/sdk`.
+
+export interface Operations {
+  /** The admin audit log, newest first — Every admin change (channels, prices, groups, users, credit, codes, settings…) with who made it, how they signed in, the target and its state before and after. Filters combine; the console exports the rows as CSV. */
+  "GET /api/admin/audit": {
+    params: never;
+    query: {
+      /** The admin's user id or email */
+      actor?: string;
+      action?: string;
+      targetType?: string;
+      targetId?: string;
+      /** epoch ms, inclusive */
+      from?: number;
+      /** epoch ms, exclusive */
+      to?: number;
+      limit?: number;
+      offset?: number;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        /** epoch ms */
+        created_at: number;
+        /** The admin; null for the CLI */
+        actor_id: string | null;
+        actor_email: string | null;
+        /** `session` (console), `root_token` or `cli` */
+        via: string;
+        /** e.g. `channel.update`, `price.set`, `credit.adjust`, `codes.create`, `settings.update` */
+        action: string;
+        target_type: string | null;
+        target_id: string | null;
+        /** The target as it was before / after the change (JSON; null when there was none). Secrets are never included. */
+        before: unknown;
+        /** The target as it was before / after the change (JSON; null when there was none). Secrets are never included. */
+        after: unknown;
+        client_ip: string | null;
+      }[];
+      total: number;
+    };
+  };
+
+  /** Audit: balance == sum(ledger), every charge has its log row and the reverse */
+  "GET /api/admin/billing/check": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      ok: boolean;
+      accounts: number;
+      charges: number;
+      problems: string[];
+      /** Journals of stopped processes: charged calls they served, and how many of those the database lacks */
+      journals: {
+        stopped: number;
+        rows: number;
+        uncharged: number;
+      };
+      /** Credit held per gateway process (µP) and whether its lease is live */
+      processes: {
+        owner: string;
+        live: boolean;
+        holds: number;
+        held: number;
+      }[];
+    };
+  };
+
+  /** List channels (secrets are never returned) */
+  "GET /api/admin/channels": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        provider: string;
+        name: string;
+        baseUrl: string;
+        hasSecret: boolean;
+        models: string[];
+        modelMap: Record<string, string>;
+        groups: string[];
+        settings: Record<string, unknown>;
+        weight: number;
+        priority: number;
+        enabled: boolean;
+        /** Who disabled it; 'health' channels come back when a probe passes */
+        disabledBy: "admin" | "health" | null;
+        simulated: boolean;
+        createdAt: number;
+        updatedAt: number;
+      }[];
+    };
+  };
+
+  /** Create a channel */
+  "POST /api/admin/channels": {
+    params: never;
+    query: never;
+    body: {
+      provider: string;
+      name: string;
+      baseUrl: string;
+      /** Write-only: never returned. */
+      secret?: string | null;
+      models?: string[];
+      modelMap?: Record<string, string>;
+      groups?: string[];
+      settings?: Record<string, unknown>;
+      weight?: number;
+      priority?: number;
+      enabled?: boolean;
+    };
+    response: {
+      channel: {
+        id: string;
+        provider: string;
+        name: string;
+        baseUrl: string;
+        hasSecret: boolean;
+        models: string[];
+        modelMap: Record<string, string>;
+        groups: string[];
+        settings: Record<string, unknown>;
+        weight: number;
+        priority: number;
+        enabled: boolean;
+        /** Who disabled it; 'health' channels come back when a probe passes */
+        disabledBy: "admin" | "health" | null;
+        simulated: boolean;
+        createdAt: number;
+        updatedAt: number;
+      };
+    };
+  };
+
+  /** Circuit state of every channel */
+  "GET /api/admin/channels/health": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        name: string;
+        enabled: boolean;
+        disabledBy: string | null;
+        state: "closed" | "open" | "half_open";
+        consecutiveFailures: number;
+        openUntil: number | null;
+        trips: number;
+      }[];
+    };
+  };
+
+  /** Delete a channel */
+  "DELETE /api/admin/channels/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** One channel */
+  "GET /api/admin/channels/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      channel: {
+        id: string;
+        provider: string;
+        name: string;
+        baseUrl: string;
+        hasSecret: boolean;
+        models: string[];
+        modelMap: Record<string, string>;
+        groups: string[];
+        settings: Record<string, unknown>;
+        weight: number;
+        priority: number;
+        enabled: boolean;
+        /** Who disabled it; 'health' channels come back when a probe passes */
+        disabledBy: "admin" | "health" | null;
+        simulated: boolean;
+        createdAt: number;
+        updatedAt: number;
+      };
+    };
+  };
+
+  /** Update a channel (omit `secret` to keep it) */
+  "PATCH /api/admin/channels/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      provider?: string;
+      name?: string;
+      baseUrl?: string;
+      /** Write-only: never returned. */
+      secret?: string | null;
+      models?: string[];
+      modelMap?: Record<string, string>;
+      groups?: string[];
+      settings?: Record<string, unknown>;
+      weight?: number;
+      priority?: number;
+      enabled?: boolean;
+    };
+    response: {
+      channel: {
+        id: string;
+        provider: string;
+        name: string;
+        baseUrl: string;
+        hasSecret: boolean;
+        models: string[];
+        modelMap: Record<string, string>;
+        groups: string[];
+        settings: Record<string, unknown>;
+        weight: number;
+        priority: number;
+        enabled: boolean;
+        /** Who disabled it; 'health' channels come back when a probe passes */
+        disabledBy: "admin" | "health" | null;
+        simulated: boolean;
+        createdAt: number;
+        updatedAt: number;
+      };
+    };
+  };
+
+  /** Disable a channel (it stays off until an admin enables it) */
+  "POST /api/admin/channels/{id}/disable": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      channel: {
+        id: string;
+        provider: string;
+        name: string;
+        baseUrl: string;
+        hasSecret: boolean;
+        models: string[];
+        modelMap: Record<string, string>;
+        groups: string[];
+        settings: Record<string, unknown>;
+        weight: number;
+        priority: number;
+        enabled: boolean;
+        /** Who disabled it; 'health' channels come back when a probe passes */
+        disabledBy: "admin" | "health" | null;
+        simulated: boolean;
+        createdAt: number;
+        updatedAt: number;
+      };
+    };
+  };
+
+  /** Enable a channel (and close its circuit) */
+  "POST /api/admin/channels/{id}/enable": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      channel: {
+        id: string;
+        provider: string;
+        name: string;
+        baseUrl: string;
+        hasSecret: boolean;
+        models: string[];
+        modelMap: Record<string, string>;
+        groups: string[];
+        settings: Record<string, unknown>;
+        weight: number;
+        priority: number;
+        enabled: boolean;
+        /** Who disabled it; 'health' channels come back when a probe passes */
+        disabledBy: "admin" | "health" | null;
+        simulated: boolean;
+        createdAt: number;
+        updatedAt: number;
+      };
+    };
+  };
+
+  /** A channel's health history (circuit changes, probes, enable / disable) */
+  "GET /api/admin/channels/{id}/events": {
+    params: {
+      id: string;
+    };
+    query: {
+      limit?: number;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        channel_id: string;
+        created_at: number;
+        kind: string;
+        detail: string;
+      }[];
+    };
+  };
+
+  /** Send one tiny real request through the channel */
+  "POST /api/admin/channels/{id}/test": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      model?: string;
+    };
+    response: {
+      ok: boolean;
+      latencyMs: number;
+      status: number | null;
+      model: string | null;
+      message: string;
+    };
+  };
+
+  /** Redemption codes */
+  "GET /api/admin/codes": {
+    params: never;
+    query: {
+      limit?: number;
+      offset?: number;
+      status?: "unused" | "used" | "expired";
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        /** The first group of the code (`APG-ABCD`): codes are stored hashed and never shown again after creation */
+        hint: string;
+        name: string | null;
+        value: number;
+        created_at: number;
+        expires_at: number | null;
+        redeemed_by_email: string | null;
+        redeemed_at: number | null;
+      }[];
+      total: number;
+    };
+  };
+
+  /** Generate redemption codes — A batch of codes, each worth `value` P. Send an `Idempotency-Key` header to make a retry safe: a repeat answers as the first time and moves nothing twice. */
+  "POST /api/admin/codes": {
+    params: never;
+    query: never;
+    body: {
+      count: number;
+      value: number;
+      /** epoch ms */
+      expiresAt?: number;
+      name?: string;
+    };
+    response: {
+      items: {
+        id: string;
+        /** The code, shown this once: only its hash is stored */
+        code: string;
+        /** The first group of the code, as the code list shows it */
+        hint: string;
+        name: string | null;
+        value: number;
+        expires_at: number | null;
+      }[];
+    };
+  };
+
+  /** User groups and price multipliers */
+  "GET /api/admin/groups": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        name: string;
+        multiplier: number;
+      }[];
+    };
+  };
+
+  /** Set a group's price multiplier */
+  "PUT /api/admin/groups/{name}": {
+    params: {
+      name: string;
+    };
+    query: never;
+    body: {
+      multiplier: number;
+    };
+    response: {
+      name: string;
+      multiplier: number;
+    };
+  };
+
+  /** Run the background health probe now */
+  "POST /api/admin/health/check": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** Every request log */
+  "GET /api/admin/logs": {
+    params: never;
+    query: {
+      limit?: number;
+      offset?: number;
+      model?: string;
+      appId?: string;
+      keyId?: string;
+      status?: "ok" | "error";
+      /** epoch ms */
+      from?: number;
+      /** epoch ms */
+      to?: number;
+      /** admins only */
+      userId?: string;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        created_at: number;
+        user_id: string;
+        app_id: string | null;
+        key_id: string | null;
+        key_prefix: string | null;
+        endpoint: string;
+        dialect: string;
+        model_requested: string | null;
+        model_sent: string | null;
+        channel_id: string | null;
+        stream: number;
+        status: number;
+        error_code: string | null;
+        error_message: string | null;
+        latency_ms: number;
+        ttft_ms: number | null;
+        prompt_tokens: number;
+        completion_tokens: number;
+        cached_tokens: number;
+        /** The part of completion_tokens spent reasoning */
+        reasoning_tokens: number;
+        /** Images produced */
+        images: number;
+        /** Characters turned into speech */
+        characters: number;
+        /** Seconds of audio transcribed or translated */
+        seconds: number;
+        /** Rerank search units */
+        searches: number;
+        attempts: number;
+        /** P charged for the call */
+        cost: number;
+      }[];
+      total: number;
+    };
+  };
+
+  /** The price table (P per 1K tokens, per image, per 1K characters, per second, per 1K searches) */
+  "GET /api/admin/prices": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        model: string;
+        /** P per 1K input tokens */
+        input: number;
+        /** P per 1K output tokens */
+        output: number;
+        /** P per 1K cached input tokens */
+        cachedInput: number;
+        perImage: number | null;
+        perKChars: number | null;
+        perSecond: number | null;
+        perKSearches: number | null;
+        /** Largest output the model produces: the worst case reserved when a call sets no max_tokens */
+        maxOutput: number;
+      }[];
+    };
+  };
+
+  /** Remove a model's price (its calls are then refused) */
+  "DELETE /api/admin/prices/{model}": {
+    params: {
+      model: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** Set a model's price */
+  "PUT /api/admin/prices/{model}": {
+    params: {
+      model: string;
+    };
+    query: never;
+    body: {
+      input: number;
+      output: number;
+      cachedInput?: number;
+      perImage?: number | null;
+      perKChars?: number | null;
+      perSecond?: number | null;
+      perKSearches?: number | null;
+      maxOutput?: number;
+    };
+    response: {
+      model: string;
+      /** P per 1K input tokens */
+      input: number;
+      /** P per 1K output tokens */
+      output: number;
+      /** P per 1K cached input tokens */
+      cachedInput: number;
+      perImage: number | null;
+      perKChars: number | null;
+      perSecond: number | null;
+      perKSearches: number | null;
+      /** Largest output the model produces: the worst case reserved when a call sets no max_tokens */
+      maxOutput: number;
+    };
+  };
+
+  /** Provider kinds a channel can have */
+  "GET /api/admin/providers": {
+    params: never;
+    query: never;
+    body: never;
+    response: unknown;
+  };
+
+  /** Run-time settings */
+  "GET /api/admin/settings": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      trialCredit: number;
+      signupEnabled: boolean;
+      lowBalanceDefault: number;
+    };
+  };
+
+  /** Change run-time settings */
+  "PUT /api/admin/settings": {
+    params: never;
+    query: never;
+    body: {
+      trialCredit?: number;
+      signupEnabled?: boolean;
+      lowBalanceDefault?: number;
+    };
+    response: {
+      trialCredit: number;
+      signupEnabled: boolean;
+      lowBalanceDefault: number;
+    };
+  };
+
+  /** List and search users */
+  "GET /api/admin/users": {
+    params: never;
+    query: {
+      search?: string;
+      limit?: number;
+      offset?: number;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        email: string;
+        display_name: string | null;
+        role: "user" | "admin";
+        group_name: string;
+        status: "active" | "disabled";
+        created_at: number;
+        updated_at: number;
+        /** When the address was confirmed by a mailed link; null when never */
+        email_verified_at?: number | null;
+        /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
+        email_pending?: number;
+      }[];
+      total: number;
+    };
+  };
+
+  /** Create a user */
+  "POST /api/admin/users": {
+    params: never;
+    query: never;
+    body: {
+      email: string;
+      password: string;
+      role?: "user" | "admin";
+      group?: string;
+    };
+    response: {
+      user: {
+        id: string;
+        email: string;
+        display_name: string | null;
+        role: "user" | "admin";
+        group_name: string;
+        status: "active" | "disabled";
+        created_at: number;
+        updated_at: number;
+        /** When the address was confirmed by a mailed link; null when never */
+        email_verified_at?: number | null;
+        /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
+        email_pending?: number;
+      };
+    };
+  };
+
+  /** One user */
+  "GET /api/admin/users/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      user: {
+        id: string;
+        email: string;
+        display_name: string | null;
+        role: "user" | "admin";
+        group_name: string;
+        status: "active" | "disabled";
+        created_at: number;
+        updated_at: number;
+        /** When the address was confirmed by a mailed link; null when never */
+        email_verified_at?: number | null;
+        /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
+        email_pending?: number;
+      };
+    };
+  };
+
+  /** Change role, group, status or password */
+  "PATCH /api/admin/users/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      role?: "user" | "admin";
+      group?: string;
+      status?: "active" | "disabled";
+      displayName?: string | null;
+      password?: string;
+    };
+    response: {
+      user: {
+        id: string;
+        email: string;
+        display_name: string | null;
+        role: "user" | "admin";
+        group_name: string;
+        status: "active" | "disabled";
+        created_at: number;
+        updated_at: number;
+        /** When the address was confirmed by a mailed link; null when never */
+        email_verified_at?: number | null;
+        /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
+        email_pending?: number;
+      };
+    };
+  };
+
+  /** Grant (or, negative, deduct) credit with a reason — Answers the balance after the change. Send an `Idempotency-Key` header to make a retry safe: a repeat answers as the first time and moves nothing twice. */
+  "POST /api/admin/users/{id}/credit": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      amount: number;
+      reason: string;
+    };
+    response: {
+      balance: number;
+    };
+  };
+
+  /** Set a user's requests and tokens per minute (null = no limit) */
+  "PUT /api/admin/users/{id}/limits": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      rpm?: number | null;
+      tpm?: number | null;
+    };
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** My apps */
+  "GET /api/apps": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        user_id: string;
+        name: string;
+        description: string | null;
+        created_at: number;
+      }[];
+    };
+  };
+
+  /** Create an app and its first API key */
+  "POST /api/apps": {
+    params: never;
+    query: never;
+    body: {
+      name: string;
+      description?: string | null;
+    };
+    response: {
+      app: {
+        id: string;
+        user_id: string;
+        name: string;
+        description: string | null;
+        created_at: number;
+      };
+      key: {
+        /** Shown once; store it now. */
+        key: string;
+        record: {
+          id: string;
+          user_id: string;
+          app_id: string;
+          name: string;
+          prefix: string;
+          created_at: number;
+          revoked_at: number | null;
+          last_used_at: number | null;
+          /** P this key may spend in total; null = no limit */
+          creditLimit: number | null;
+          /** epoch ms */
+          expiresAt: number | null;
+          models: string[] | null;
+          /** Client IPs or CIDR ranges allowed */
+          ips: string[] | null;
+          /** Browser origins allowed (for keys used from a web page) */
+          origins: string[] | null;
+          rpm: number | null;
+          tpm: number | null;
+          /** P charged through this key */
+          spent: number;
+        };
+      };
+    };
+  };
+
+  /** Delete an app (revokes its keys) */
+  "DELETE /api/apps/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** One app */
+  "GET /api/apps/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      app: {
+        id: string;
+        user_id: string;
+        name: string;
+        description: string | null;
+        created_at: number;
+      };
+    };
+  };
+
+  /** Rename or describe an app */
+  "PATCH /api/apps/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      name?: string;
+      description?: string | null;
+    };
+    response: {
+      app: {
+        id: string;
+        user_id: string;
+        name: string;
+        description: string | null;
+        created_at: number;
+      };
+    };
+  };
+
+  /** An app's keys */
+  "GET /api/apps/{id}/keys": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        user_id: string;
+        app_id: string;
+        name: string;
+        prefix: string;
+        created_at: number;
+        revoked_at: number | null;
+        last_used_at: number | null;
+        /** P this key may spend in total; null = no limit */
+        creditLimit: number | null;
+        /** epoch ms */
+        expiresAt: number | null;
+        models: string[] | null;
+        /** Client IPs or CIDR ranges allowed */
+        ips: string[] | null;
+        /** Browser origins allowed (for keys used from a web page) */
+        origins: string[] | null;
+        rpm: number | null;
+        tpm: number | null;
+        /** P charged through this key */
+        spent: number;
+      }[];
+    };
+  };
+
+  /** Create a key (shown once) */
+  "POST /api/apps/{id}/keys": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      name?: string;
+    };
+    response: {
+      /** Shown once; store it now. */
+      key: string;
+      record: {
+        id: string;
+        user_id: string;
+        app_id: string;
+        name: string;
+        prefix: string;
+        created_at: number;
+        revoked_at: number | null;
+        last_used_at: number | null;
+        /** P this key may spend in total; null = no limit */
+        creditLimit: number | null;
+        /** epoch ms */
+        expiresAt: number | null;
+        models: string[] | null;
+        /** Client IPs or CIDR ranges allowed */
+        ips: string[] | null;
+        /** Browser origins allowed (for keys used from a web page) */
+        origins: string[] | null;
+        rpm: number | null;
+        tpm: number | null;
+        /** P charged through this key */
+        spent: number;
+      };
+    };
+  };
+
+  /** Log in with email and password */
+  "POST /api/auth/login": {
+    params: never;
+    query: never;
+    body: {
+      email: string;
+      password: string;
+    };
+    response: {
+      user: {
+        id: string;
+        email: string;
+        display_name: string | null;
+        role: "user" | "admin";
+        group_name: string;
+        status: "active" | "disabled";
+        created_at: number;
+        updated_at: number;
+        /** When the address was confirmed by a mailed link; null when never */
+        email_verified_at?: number | null;
+        /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
+        email_pending?: number;
+      };
+    };
+  };
+
+  /** Log out */
+  "POST /api/auth/logout": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** The logged-in user */
+  "GET /api/auth/me": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      user: {
+        id: string;
+        email: string;
+        display_name: string | null;
+        role: "user" | "admin";
+        group_name: string;
+        status: "active" | "disabled";
+        created_at: number;
+        updated_at: number;
+        /** When the address was confirmed by a mailed link; null when never */
+        email_verified_at?: number | null;
+        /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
+        email_pending?: number;
+      };
+    };
+  };
+
+  /** Change my password (signs out my other sessions; `revokeKeys` also revokes all my API keys) */
+  "POST /api/auth/password": {
+    params: never;
+    query: never;
+    body: {
+      currentPassword: string;
+      newPassword: string;
+      /** Also revoke every API key of the account (when a key may have leaked with the password) */
+      revokeKeys?: boolean;
+    };
+    response: {
+      ok: boolean;
+      revokedKeys: number;
+    };
+  };
+
+  /** Mail a password reset link to this address (the answer is the same whether it has an account or not) */
+  "POST /api/auth/password-reset": {
+    params: never;
+    query: never;
+    body: {
+      email: string;
+      /** Language the mail leads with (default: from Accept-Language); it carries both */
+      locale?: "zh-CN" | "en";
+    };
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** Set a new password with the token of the mailed reset link; ends every session and logs this browser in */
+  "POST /api/auth/password-reset/confirm": {
+    params: never;
+    query: never;
+    body: {
+      token: string;
+      newPassword: string;
+      /** Also revoke every API key of the account */
+      revokeKeys?: boolean;
+    };
+    response: {
+      user: {
+        id: string;
+        email: string;
+        display_name: string | null;
+        role: "user" | "admin";
+        group_name: string;
+        status: "active" | "disabled";
+        created_at: number;
+        updated_at: number;
+        /** When the address was confirmed by a mailed link; null when never */
+        email_verified_at?: number | null;
+        /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
+        email_pending?: number;
+      };
+      revokedKeys: number;
+    };
+  };
+
+  /** Create an account (no approval step) and log in; with mail on, the trial credit waits for the emailed confirmation link */
+  "POST /api/auth/signup": {
+    params: never;
+    query: never;
+    body: {
+      email: string;
+      password: string;
+      displayName?: string;
+      /** Language the confirmation mail leads with (default: from Accept-Language) */
+      locale?: "zh-CN" | "en";
+    };
+    response: {
+      user: {
+        id: string;
+        email: string;
+        display_name: string | null;
+        role: "user" | "admin";
+        group_name: string;
+        status: "active" | "disabled";
+        created_at: number;
+        updated_at: number;
+        /** When the address was confirmed by a mailed link; null when never */
+        email_verified_at?: number | null;
+        /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
+        email_pending?: number;
+      };
+    };
+  };
+
+  /** Confirm an email address with the token of the mailed link (opens an account that waited: trial credit) */
+  "POST /api/auth/verify-email": {
+    params: never;
+    query: never;
+    body: {
+      token: string;
+    };
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** Mail me a new confirmation link */
+  "POST /api/auth/verify-email/resend": {
+    params: never;
+    query: never;
+    body: {
+      /** Language the mail leads with (default: from Accept-Language); it carries both */
+      locale?: "zh-CN" | "en";
+    };
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** My balance, group and notices */
+  "GET /api/billing/account": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      balance: number;
+      group: string;
+      multiplier: number;
+      lowBalanceThreshold: number | null;
+      notices: {
+        id: string;
+        kind: string;
+        message: string;
+        created_at: number;
+      }[];
+    };
+  };
+
+  /** My ledger, newest first */
+  "GET /api/billing/ledger": {
+    params: never;
+    query: {
+      limit?: number;
+      offset?: number;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        created_at: number;
+        kind: "trial" | "topup" | "redeem" | "charge" | "refund" | "adjust";
+        /** signed P */
+        amount: number;
+        balance_after: number;
+        reason: string | null;
+        request_id: string | null;
+      }[];
+      total: number;
+    };
+  };
+
+  /** Set (or clear with null) my low-balance reminder */
+  "PUT /api/billing/low-balance": {
+    params: never;
+    query: never;
+    body: {
+      threshold: number | null;
+    };
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** Redeem a code (each works once) — Answers the code's value and the balance after it. Send an `Idempotency-Key` header to make a retry safe: a repeat answers as the first time and moves nothing twice. */
+  "POST /api/billing/redeem": {
+    params: never;
+    query: never;
+    body: {
+      code: string;
+    };
+    response: {
+      amount: number;
+      balance: number;
+    };
+  };
+
+  /** My usage per day and per model */
+  "GET /api/billing/usage": {
+    params: never;
+    query: {
+      days?: number;
+    };
+    body: never;
+    response: {
+      days: {
+        date: string;
+        requests: number;
+        errors: number;
+        cost: number;
+        prompt_tokens: number;
+        completion_tokens: number;
+      }[];
+      models: {
+        model: string;
+        requests: number;
+        cost: number;
+      }[];
+    };
+  };
+
+  /** Public settings the console needs */
+  "GET /api/config": {
+    params: never;
+    query: never;
+    body: never;
+    response: unknown;
+  };
+
+  /** Liveness */
+  "GET /api/health": {
+    params: never;
+    query: never;
+    body: never;
+    response: unknown;
+  };
+
+  /** All my keys */
+  "GET /api/keys": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        user_id: string;
+        app_id: string;
+        name: string;
+        prefix: string;
+        created_at: number;
+        revoked_at: number | null;
+        last_used_at: number | null;
+        /** P this key may spend in total; null = no limit */
+        creditLimit: number | null;
+        /** epoch ms */
+        expiresAt: number | null;
+        models: string[] | null;
+        /** Client IPs or CIDR ranges allowed */
+        ips: string[] | null;
+        /** Browser origins allowed (for keys used from a web page) */
+        origins: string[] | null;
+        rpm: number | null;
+        tpm: number | null;
+        /** P charged through this key */
+        spent: number;
+      }[];
+    };
+  };
+
+  /** One key */
+  "GET /api/keys/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      key: {
+        id: string;
+        user_id: string;
+        app_id: string;
+        name: string;
+        prefix: string;
+        created_at: number;
+        revoked_at: number | null;
+        last_used_at: number | null;
+        /** P this key may spend in total; null = no limit */
+        creditLimit: number | null;
+        /** epoch ms */
+        expiresAt: number | null;
+        models: string[] | null;
+        /** Client IPs or CIDR ranges allowed */
+        ips: string[] | null;
+        /** Browser origins allowed (for keys used from a web page) */
+        origins: string[] | null;
+        rpm: number | null;
+        tpm: number | null;
+        /** P charged through this key */
+        spent: number;
+      };
+    };
+  };
+
+  /** Rename a key or set its limits (null clears one) */
+  "PATCH /api/keys/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      name?: string;
+      creditLimit?: number | null;
+      expiresAt?: number | null;
+      models?: string[] | null;
+      ips?: string[] | null;
+      origins?: string[] | null;
+      rpm?: number | null;
+      tpm?: number | null;
+    };
+    response: {
+      key: {
+        id: string;
+        user_id: string;
+        app_id: string;
+        name: string;
+        prefix: string;
+        created_at: number;
+        revoked_at: number | null;
+        last_used_at: number | null;
+        /** P this key may spend in total; null = no limit */
+        creditLimit: number | null;
+        /** epoch ms */
+        expiresAt: number | null;
+        models: string[] | null;
+        /** Client IPs or CIDR ranges allowed */
+        ips: string[] | null;
+        /** Browser origins allowed (for keys used from a web page) */
+        origins: string[] | null;
+        rpm: number | null;
+        tpm: number | null;
+        /** P charged through this key */
+        spent: number;
+      };
+    };
+  };
+
+  /** Revoke a key (effective at once) */
+  "POST /api/keys/{id}/revoke": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      key: {
+        id: string;
+        user_id: string;
+        app_id: string;
+        name: string;
+        prefix: string;
+        created_at: number;
+        revoked_at: number | null;
+        last_used_at: number | null;
+        /** P this key may spend in total; null = no limit */
+        creditLimit: number | null;
+        /** epoch ms */
+        expiresAt: number | null;
+        models: string[] | null;
+        /** Client IPs or CIDR ranges allowed */
+        ips: string[] | null;
+        /** Browser origins allowed (for keys used from a web page) */
+        origins: string[] | null;
+        rpm: number | null;
+        tpm: number | null;
+        /** P charged through this key */
+        spent: number;
+      };
+    };
+  };
+
+  /** My request log — With an API key: the calls made with that key. */
+  "GET /api/logs": {
+    params: never;
+    query: {
+      limit?: number;
+      offset?: number;
+      model?: string;
+      appId?: string;
+      keyId?: string;
+      status?: "ok" | "error";
+      /** epoch ms */
+      from?: number;
+      /** epoch ms */
+      to?: number;
+      /** admins only */
+      userId?: string;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        created_at: number;
+        user_id: string;
+        app_id: string | null;
+        key_id: string | null;
+        key_prefix: string | null;
+        endpoint: string;
+        dialect: string;
+        model_requested: string | null;
+        model_sent: string | null;
+        channel_id: string | null;
+        stream: number;
+        status: number;
+        error_code: string | null;
+        error_message: string | null;
+        latency_ms: number;
+        ttft_ms: number | null;
+        prompt_tokens: number;
+        completion_tokens: number;
+        cached_tokens: number;
+        /** The part of completion_tokens spent reasoning */
+        reasoning_tokens: number;
+        /** Images produced */
+        images: number;
+        /** Characters turned into speech */
+        characters: number;
+        /** Seconds of audio transcribed or translated */
+        seconds: number;
+        /** Rerank search units */
+        searches: number;
+        attempts: number;
+        /** P charged for the call */
+        cost: number;
+      }[];
+      total: number;
+    };
+  };
+
+  /** Models my account may use, with their prices — With an API key: the models that key may use. */
+  "GET /api/models": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        /** The provider kind of the first channel serving it */
+        ownedBy: string;
+        /** null: the model has no price, so its calls are refused */
+        price: {
+          /** P per 1K input tokens */
+          input: number;
+          /** P per 1K output tokens */
+          output: number;
+          /** P per 1K cached input tokens */
+          cachedInput: number;
+          perImage: number | null;
+          perKChars: number | null;
+          perSecond: number | null;
+          perKSearches: number | null;
+        } | null;
+      }[];
+    };
+  };
+}

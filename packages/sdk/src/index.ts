@@ -1,0 +1,17 @@
+export { APIGPT, APIGPT as default } from './client.js';
+export { Transport, type ClientOptions, type RequestOptions, type RetryInfo } from './core/transport.js';
+export * from './core/errors.js';
+export { readEvents, type ServerSentEvent } from './core/sse.js';
+export { Stream, ChatStream, ResponseStream } from './streams.js';
+export { Chat, ChatCompletions } from './resources/chat.js';
+export { Responses } from './resources/responses.js';
+export { Embeddings } from './resources/embeddings.js';
+export { Images } from './resources/images.js';
+export { Audio, Speech, Transcriptions } from './resources/audio.js';
+export { Rerank } from './resources/rerank.js';
+export { Models } from './resources/models.js';
+export { Tokens, toResponsesInput } from './resources/tokens.js';
+export { Account } from './resources/account.js';
+export { ManagementClient, type CallArgs } from './management/client.js';
+export type * from './management/types.js';
+export type * from './relay-types.js';
