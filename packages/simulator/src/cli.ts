@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `apigpt-simulator [--port 4010] [--host 127.0.0.1] [--api-key KEY] [--basic-auth user:pass]
-//  [--ttft-ms N] [--chunk-delay-ms N] [--chunks N] [--models a,b] [--ernie-token-ttl SECONDS]`: run the simulator standalone
+//  [--ttft-ms N] [--chunk-delay-ms N] [--chunks N] [--models a,b] [--ernie-token-ttl SECONDS]
+//  [--epay-pid ID] [--epay-key KEY] [--stripe-key sk_…] [--stripe-webhook-secret whsec_…]`: run the simulator standalone
 // (offline demo channel, manual testing, benchmarks).
 import { startSimulator } from './index.js';
 import type { SimulatorOptions } from './types.js';
@@ -20,6 +21,10 @@ function parseArgs(argv: string[]): SimulatorOptions {
       case '--ttft-ms': opts.defaults!.ttftMs = Number(value()); break;
       case '--chunk-delay-ms': opts.defaults!.chunkDelayMs = Number(value()); break;
       case '--chunks': opts.defaults!.chunks = Number(value()); break;
+      case '--epay-pid': opts.payments = { ...opts.payments, epay: { ...opts.payments?.epay, pid: value() } }; break;
+      case '--epay-key': opts.payments = { ...opts.payments, epay: { ...opts.payments?.epay, key: value() } }; break;
+      case '--stripe-key': opts.payments = { ...opts.payments, stripe: { ...opts.payments?.stripe, secretKey: value() } }; break;
+      case '--stripe-webhook-secret': opts.payments = { ...opts.payments, stripe: { ...opts.payments?.stripe, webhookSecret: value() } }; break;
       default: throw new Error(`unknown option ${flag}`);
     }
   }

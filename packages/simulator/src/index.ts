@@ -6,7 +6,9 @@ import type { AddressInfo } from 'node:net';
 import { createHandler, type SimulatorHandler } from './server.js';
 import type { SimControls, Simulator, SimulatorOptions } from './types.js';
 
-export type { ErnieTokens, IssuedToken, RecordedRequest, SimControls, SimFault, Simulator, SimulatorOptions } from './types.js';
+export type { ErnieTokens, IssuedToken, PaymentCallbackInfo, PaymentOptions, RecordedRequest, SimControls, SimFault, SimPayments, Simulator, SimulatorOptions } from './types.js';
+export { epaySign } from './payments/epay.js';
+export { DEFAULT_EPAY_KEY, DEFAULT_EPAY_PID, DEFAULT_STRIPE_SECRET_KEY } from './payments/state.js';
 export type { SimulatorHandler } from './server.js';
 export { parseDirective, parseFault, stripDirective } from './controls.js';
 export { encodePng, readPngSize } from './png.js';
@@ -43,6 +45,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     requests: handler.requests,
     stats: handler.stats,
     ernie: handler.ernie,
+    payments: handler.payments,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -4,6 +4,7 @@ import type { SimControls, SimulatorOptions } from './types.js';
 import type { TokenCounter } from './tokens.js';
 import type { UploadedFile } from './http.js';
 import type { AccessTokenStore } from './token-store.js';
+import type { PaymentsState } from './payments/state.js';
 
 export type Headers = Record<string, string | number>;
 
@@ -34,6 +35,8 @@ export interface Instance {
   prefixCache: Set<string>;
   /** Baidu OAuth access tokens issued by /oauth/2.0/token. */
   ernieTokens: AccessTokenStore;
+  /** The simulated payment providers (EPay trades, Stripe sessions and webhook endpoints, callbacks). */
+  payments: PaymentsState;
 }
 
 export interface Ctx {

@@ -18,6 +18,8 @@ import { openaiAudioRoutes } from './dialects/openai-audio.js';
 import { rerankRoutes } from './dialects/rerank.js';
 import { ernieRoutes } from './dialects/ernie.js';
 import { responsesRoutes } from './dialects/openai-responses.js';
+import { epayRoutes } from './payments/epay.js';
+import { stripeRoutes } from './payments/stripe.js';
 
 export const ALL_ROUTES: Route[] = [
   ...deepseekRoutes,
@@ -34,4 +36,6 @@ export const ALL_ROUTES: Route[] = [
   ...webuiRoutes,
   ...stabilityRoutes,
   ...ernieRoutes,
+  ...epayRoutes,
+  ...stripeRoutes,
 ];

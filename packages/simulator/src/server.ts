@@ -8,6 +8,9 @@ import { TokenCounter } from './tokens.js';
 import { AccessTokenStore, DEFAULT_TOKEN_EXPIRES_IN } from './token-store.js';
 import type { ErnieTokens, RecordedRequest, SimControls, SimulatorOptions } from './types.js';
 import { ALL_ROUTES } from './routes.js';
+import { createPaymentsState } from './payments/state.js';
+import { settleSession } from './payments/stripe.js';
+import type { SimPayments } from './types.js';
 
 const MAX_RECORDED = 200;
 const MAX_IMAGES = 64;
@@ -19,6 +22,7 @@ export interface SimulatorHandler {
   requests: RecordedRequest[];
   stats: { total: number; aborted: number };
   ernie: ErnieTokens;
+  payments: SimPayments;
 }
 
 export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
@@ -44,6 +48,26 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     baseUrl: (req) => `http://${req.headers.host ?? `${opts.host ?? '127.0.0.1'}:${opts.port ?? 0}`}`,
     prefixCache: new Set(),
     ernieTokens: new AccessTokenStore(opts.ernieTokenExpiresIn ?? DEFAULT_TOKEN_EXPIRES_IN),
+    payments: createPaymentsState(opts.payments),
+  };
+  const callbacks = instance.payments.callbacks;
+  const payments: SimPayments = {
+    get callbacks() {
+      return callbacks.list;
+    },
+    get hold() {
+      return callbacks.hold;
+    },
+    set hold(v: boolean) {
+      callbacks.hold = v;
+    },
+    flush: (ids) => callbacks.flush(ids),
+    send: async (id, url) => {
+      const a = await callbacks.send(id, url);
+      return { status: a.status, body: a.body, ok: a.ok };
+    },
+    settleStripe: (id, outcome) => settleSession(instance.payments, id, outcome),
+    clear: () => callbacks.clear(),
   };
 
   const handler = ((req: IncomingMessage, res: ServerResponse) => {
@@ -185,6 +209,7 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
       else if (path !== '/_sim/ernie/tokens') return send(res, notFound(method, path));
       return send(res, { kind: 'json', body: { expiresIn: store.expiresIn, exchanges: store.exchanges, tokens: store.list() } });
     }
+    if (path.startsWith('/_sim/payments/') || path.startsWith('/_sim/stripe/')) return servePayments(req, res, path, method);
     if (path === '/_sim/deepseek/cache') {
       if (method === 'DELETE') instance.prefixCache.clear();
       return send(res, { kind: 'json', body: { entries: instance.prefixCache.size } });
@@ -197,6 +222,41 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     return send(res, { kind: 'json', status: 404, body: { error: { message: `no simulator route ${path}`, type: 'invalid_request_error', param: null, code: null } } });
   }
 
+  /**
+   * `GET /_sim/payments/callbacks` (`DELETE` clears), `PUT /_sim/payments/hold` `{"hold": true}`,
+   * `POST /_sim/payments/flush` `{"ids"?: [...]}`, `POST /_sim/payments/callbacks/{id}/send`
+   * `{"url"?: "..."}`, `POST /_sim/stripe/sessions/{id}/settle` `{"outcome": "succeeded"|"failed"}`.
+   */
+  async function servePayments(req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
+    const body = (method === 'GET' || method === 'DELETE' ? null : parseBody(await readBody(req), 'application/json').body) as Record<string, unknown> | null;
+    if (path === '/_sim/payments/callbacks') {
+      if (method === 'DELETE') payments.clear();
+      return send(res, { kind: 'json', body: payments.callbacks });
+    }
+    if (path === '/_sim/payments/hold' && (method === 'PUT' || method === 'POST')) {
+      payments.hold = body?.hold === true;
+      return send(res, { kind: 'json', body: { hold: payments.hold } });
+    }
+    if (path === '/_sim/payments/flush' && method === 'POST') {
+      const ids = Array.isArray(body?.ids) ? (body.ids as unknown[]).map(String) : undefined;
+      return send(res, { kind: 'json', body: await payments.flush(ids) });
+    }
+    const one = /^\/_sim\/payments\/callbacks\/([\w]+)\/send$/.exec(path);
+    if (one && method === 'POST') {
+      try {
+        return send(res, { kind: 'json', body: await payments.send(one[1], typeof body?.url === 'string' ? body.url : undefined) });
+      } catch (err) {
+        return send(res, { kind: 'json', status: 404, body: { error: { message: String(err) } } });
+      }
+    }
+    const settle = /^\/_sim\/stripe\/sessions\/([\w]+)\/settle$/.exec(path);
+    if (settle && method === 'POST') {
+      const event = payments.settleStripe(settle[1], body?.outcome === 'failed' ? 'failed' : 'succeeded');
+      return send(res, { kind: 'json', status: event ? 200 : 409, body: { event } });
+    }
+    return send(res, notFound(method, path));
+  }
+
   handler.setDefaults = (c) => {
     defaults = { ...defaults, ...c };
   };
@@ -204,6 +264,7 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
   handler.requests = requests;
   handler.stats = stats;
   handler.ernie = instance.ernieTokens;
+  handler.payments = payments;
   return handler;
 }
 

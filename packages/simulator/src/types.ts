@@ -15,6 +15,51 @@ export interface SimulatorOptions {
   basicAuth?: string;
   /** Lifetime in seconds of the Baidu (ERNIE) access tokens the simulator issues; default 2592000 (30 days). */
   ernieTokenExpiresIn?: number;
+  /** The simulated payment providers (EPay, Stripe Checkout): merchant credentials and callback delivery. */
+  payments?: PaymentOptions;
+}
+
+export interface PaymentOptions {
+  /** The EPay merchant: id (default `1001`) and MD5 key (default `simulator-epay-key`). */
+  epay?: { pid?: string; key?: string };
+  /**
+   * The Stripe account: secret key the API wants as bearer (default `sk_test_simulator`), and the
+   * signing secret every webhook endpoint gets (as `stripe listen` prints one; default a new
+   * `whsec_…` per endpoint, answered when it is created).
+   */
+  stripe?: { secretKey?: string; webhookSecret?: string };
+  /** Deliveries after the first when the merchant does not answer as required (default 3). */
+  retries?: number;
+  /** Delay before the first retry, doubling after (default 200 ms). */
+  retryDelayMs?: number;
+}
+
+/** Test handle on the simulated payment providers (also at /_sim/payments/*). */
+export interface SimPayments {
+  /** Callbacks sent or held, oldest first (live array). */
+  readonly callbacks: readonly PaymentCallbackInfo[];
+  /** While true, callbacks are recorded but not sent until `flush()`. */
+  hold: boolean;
+  /** Sends every held callback (or those named, in that order); resolves when each was answered. */
+  flush(ids?: string[]): Promise<PaymentCallbackInfo[]>;
+  /** Sends a callback once more, to its URL or `url` (another gateway process), and answers the merchant's reply. */
+  send(id: string, url?: string): Promise<{ status: number; body: string; ok: boolean }>;
+  /** A delayed Stripe payment settles: emits `checkout.session.async_payment_succeeded` / `_failed`; the event id, or null. */
+  settleStripe(sessionId: string, outcome: 'succeeded' | 'failed'): string | null;
+  clear(): void;
+}
+
+export interface PaymentCallbackInfo {
+  id: string;
+  provider: 'epay' | 'stripe';
+  event: string;
+  type: string;
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  state: 'held' | 'delivering' | 'delivered' | 'failed';
+  attempts: { at: number; status: number; body: string; ok: boolean }[];
 }
 
 export interface SimControls {
@@ -67,6 +112,8 @@ export interface Simulator {
   stats: { total: number; aborted: number };
   /** Baidu (ERNIE) access tokens issued by this instance. */
   ernie: ErnieTokens;
+  /** The simulated payment providers' callbacks. */
+  payments: SimPayments;
   close(): Promise<void>;
 }
 
