@@ -17,7 +17,8 @@ const ALLOWED = {
   billing: ['core', 'config', 'storage', 'state', 'accounts', 'batch', 'relay'],
   apps: ['core', 'storage', 'billing'],
   relay: ['core', 'formats', 'providers', 'channels', 'apps', 'batch', 'state', 'media', 'storage'],
-  api: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'services.ts'],
+  payments: ['core', 'config', 'storage', 'state', 'billing'],
+  api: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'payments', 'channels', 'providers', 'relay', 'formats', 'services.ts'],
   http: ['core', 'config', 'storage', 'responses-store', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'media', 'api', 'services.ts'],
   cli: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'channels', 'providers', 'relay', 'api', 'services.ts', 'gateway.ts'],
 };

@@ -26,6 +26,7 @@ import { parseStatuses } from './relay/retry.js';
 import { ChannelEvents } from './channels/events.js';
 import { KeyResolver } from './apps/keys.js';
 import { createKv } from './state/kv.js';
+import { Payments } from './payments/index.js';
 import { LoginThrottle } from './accounts/throttle.js';
 import { createMailer, defaultMailFrom, type Mailer } from './accounts/mailer.js';
 
@@ -74,6 +75,8 @@ export interface Services extends Storage {
   health: { circuit: CircuitBreaker; monitor: HealthMonitor; events: ChannelEvents; gate: ChannelGate };
   /** Brakes on password guessing and mass sign-up, counted in the shared state. */
   throttle: LoginThrottle;
+  /** Online recharge: top-up orders, the configured payment providers, their callbacks. */
+  payments: Payments;
   /** Account mails (verification, password reset) over SMTP; null when APIGPT_SMTP_URL is unset (mail off). */
   mailer: Mailer | null;
 }
@@ -156,6 +159,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     billing,
     health: { circuit, monitor, events, gate },
     keys: new KeyResolver(storage.db, storage.dbh.changeToken),
+    payments: new Payments({ config, db: storage.db, billing, log: storage.log }),
     throttle: new LoginThrottle(kv, { maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs, lockMs: config.loginLockMs, signupsPerHour: config.signupsPerIpHour, mailsPerHour: config.mailsPerAccountHour }),
     mailer,
     async close() {

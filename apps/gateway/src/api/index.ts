@@ -8,6 +8,8 @@ import type { Db } from '../storage/database.js';
 import { registerAdminRoutes } from './admin-routes.js';
 import { registerAdminBillingRoutes } from './admin-billing-routes.js';
 import { registerBillingRoutes } from './billing-routes.js';
+import { registerRechargeRoutes } from './recharge-routes.js';
+import { registerAdminRechargeRoutes } from './admin-recharge-routes.js';
 import { registerAppRoutes } from './app-routes.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import './context.js';
@@ -60,6 +62,8 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   registerAdminRoutes(app, ctx);
   registerBillingRoutes(app, ctx);
   registerAdminBillingRoutes(app, ctx);
+  registerRechargeRoutes(app, ctx);
+  registerAdminRechargeRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
 }
 

@@ -1,0 +1,81 @@
+import { epaySigned, epayVerify } from './sign.js';
+import { formatMinor, toMinor } from '../money.js';
+import { CallbackRejected, type Checkout, type CheckoutOrder, type InboundCallback, type PaymentNotice, type PaymentProvider } from '../types.js';
+
+/**
+ * EPay / 易支付 aggregators (彩虹易支付 and the forks new-api speaks): one merchant id (`pid`) and MD5
+ * key reach Alipay and WeChat Pay. The payer's browser is sent to `submit.php` with the signed
+ * order; the aggregator calls `notify_url` (GET on most deployments, a POST form on some) with the
+ * signed result and expects the literal body `success`, else it retries.
+ */
+export interface EpayOptions {
+  /** The aggregator's base URL (`https://pay.example.com`); `submit.php` is under it. */
+  url: string;
+  pid: string;
+  key: string;
+  methods: readonly string[];
+  pointsPerUnit: number;
+}
+
+export const EPAY_SUCCESS = 'TRADE_SUCCESS';
+
+export function createEpay(o: EpayOptions): PaymentProvider {
+  const base = o.url.replace(/\/+$/, '');
+  return {
+    id: 'epay',
+    currency: 'cny',
+    methods: o.methods,
+    pointsPerUnit: o.pointsPerUnit,
+
+    async checkout(order: CheckoutOrder): Promise<Checkout> {
+      const params = epaySigned(
+        {
+          pid: o.pid,
+          type: order.method,
+          out_trade_no: order.id,
+          notify_url: order.notifyUrl,
+          return_url: order.returnUrl,
+          // Aggregators cut the product name at about 127 bytes.
+          name: order.title.slice(0, 60),
+          money: formatMinor(order.amount, 'cny'),
+        },
+        o.key,
+      );
+      // A GET of submit.php with the signed fields is the page-jump payment (the browser may POST the same form).
+      return { payUrl: `${base}/submit.php?${new URLSearchParams(params).toString()}`, providerRef: null };
+    },
+
+    verify(cb: InboundCallback): PaymentNotice {
+      const p = notifyParams(cb);
+      for (const k of ['pid', 'trade_no', 'out_trade_no', 'money', 'trade_status', 'sign'])
+        if (!p[k]) throw new CallbackRejected(`the notify lacks ${k}`);
+      if (!epayVerify(p, o.key)) throw new CallbackRejected('the MD5 signature does not match');
+      // Signed with our key but for another merchant id: not ours to believe.
+      if (p.pid !== o.pid) throw new CallbackRejected(`the notify is for merchant ${p.pid}, not ours`);
+      const base = { eventId: `${p.trade_no}:${p.trade_status}`, type: p.trade_status, detail: p };
+      if (p.trade_status !== EPAY_SUCCESS) return { ...base, kind: 'ignored', orderId: p.out_trade_no };
+      return {
+        ...base,
+        kind: 'paid',
+        orderId: p.out_trade_no,
+        tradeNo: p.trade_no,
+        providerRef: null,
+        amount: toMinor(p.money, 'cny'),
+        currency: 'cny',
+        method: p.type || null,
+      };
+    },
+
+    reply(outcome) {
+      // Anything but the literal `success` makes the aggregator deliver the notify again.
+      if (outcome === 'ok') return { status: 200, contentType: 'text/plain; charset=utf-8', body: 'success' };
+      return { status: outcome === 'rejected' ? 400 : 500, contentType: 'text/plain; charset=utf-8', body: 'fail' };
+    },
+  };
+}
+
+/** GET notifies carry the fields in the query, POST ones in a form body (new-api reads both). */
+function notifyParams(cb: InboundCallback): Record<string, string> {
+  if (cb.method === 'POST' && cb.body.length > 0) return Object.fromEntries(new URLSearchParams(cb.body.toString('utf8')));
+  return { ...cb.query };
+}

@@ -1,0 +1,153 @@
+import { changeBalance, userPool, type Committed } from '../billing/ledger.js';
+import { GatewayError } from '../core/errors.js';
+import type { SharedState } from '../state/shared-state.js';
+import type { Db } from '../storage/database.js';
+import type { TopupOrdersTable, TopupStatus } from '../storage/schema.js';
+import { formatMinor } from './money.js';
+import type { PaymentNotice } from './types.js';
+
+/**
+ * The one credit path of online recharge. A paid order is credited exactly once, however often, in
+ * whatever order and at however many gateway processes its callbacks arrive:
+ *
+ * - the callback's event is inserted first (primary key provider + event id): a re-delivered or
+ *   replayed event finds its row and changes nothing; on PostgreSQL a twin arriving at another
+ *   process at the same moment waits on the row and then finds it;
+ * - the order moves to `credited` by a conditional update (`where status in ('created', 'expired')`)
+ *   and only when that changed a row is the ledger written, in the same transaction; a second event
+ *   for the same payment (Stripe's `completed` and `async_payment_succeeded`) changes no row.
+ *
+ * Shared state learns the new balance after the commit, as with every other credit.
+ */
+
+/** What became of a callback; `duplicate` and the `no_change` ones moved nothing. */
+export type Outcome = 'credited' | 'duplicate' | 'mismatch' | 'unknown_order' | 'pending' | 'expired' | 'ignored' | `no_change:${TopupStatus}`;
+
+/** Statuses a payment can credit: an order shown expired may still be paid late (the money is real). */
+const CREDITABLE: TopupStatus[] = ['created', 'expired'];
+
+/** Largest audit copy of a callback kept. */
+const MAX_DETAIL = 16_384;
+
+export interface Settled {
+  outcome: Outcome;
+  order: TopupOrdersTable | null;
+  /** Set when this callback credited the order. */
+  committed: Committed | null;
+}
+
+export async function applyNotice(db: Db, state: SharedState, provider: string, n: PaymentNotice, now = Date.now()): Promise<Settled> {
+  const r = await db.transaction().execute(async (trx) => {
+    const detail = JSON.stringify(n.detail).slice(0, MAX_DETAIL);
+    const claimed = await trx
+      .insertInto('payment_events')
+      .values({ provider, event_id: n.eventId, order_id: n.orderId, type: n.type, outcome: 'received', received_at: now, detail })
+      .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
+      .returning('event_id')
+      .executeTakeFirst();
+    if (!claimed) return { outcome: 'duplicate' as Outcome, order: null, committed: null };
+    const settled = await settleInside(trx, provider, n, now);
+    await trx.updateTable('payment_events').set({ outcome: settled.outcome }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
+    return settled;
+  });
+  if (r.committed && r.order) await state.syncBalance(userPool(r.order.user_id), r.committed.balance, r.committed.version);
+  return r;
+}
+
+async function settleInside(trx: Db, provider: string, n: PaymentNotice, now: number): Promise<Settled> {
+  if (n.orderId === null) return { outcome: 'ignored', order: null, committed: null };
+  const order = await trx.selectFrom('topup_orders').selectAll().where('id', '=', n.orderId).executeTakeFirst();
+  if (!order || order.provider !== provider) return { outcome: 'unknown_order', order: null, committed: null };
+  switch (n.kind) {
+    case 'ignored':
+      return { outcome: 'ignored', order, committed: null };
+    case 'pending':
+      return { outcome: 'pending', order, committed: null };
+    case 'ended': {
+      // Only an unpaid order ends; an event about a checkout that was paid after all changes nothing.
+      const r = await trx.updateTable('topup_orders').set({ status: 'expired', note: n.reason, updated_at: now }).where('id', '=', order.id).where('status', '=', 'created').executeTakeFirst();
+      return { outcome: Number(r.numUpdatedRows) ? 'expired' : (`no_change:${order.status}` as Outcome), order, committed: null };
+    }
+    case 'paid': {
+      const wrong = mismatch(order, n);
+      if (wrong) {
+        // Authentic, but not what was ordered: kept for an admin to review, never credited by itself.
+        const r = await trx
+          .updateTable('topup_orders')
+          .set({ status: 'paid', note: wrong, paid_at: now, provider_trade_no: n.tradeNo, updated_at: now })
+          .where('id', '=', order.id)
+          .where('status', 'in', CREDITABLE)
+          .executeTakeFirst();
+        return { outcome: Number(r.numUpdatedRows) ? 'mismatch' : (`no_change:${order.status}` as Outcome), order, committed: null };
+      }
+      return credit(trx, order, { status: CREDITABLE, tradeNo: n.tradeNo, reason: `Recharge ${formatMinor(Number(order.amount), order.currency)} ${order.currency.toUpperCase()} (${provider} ${order.method})`, now });
+    }
+  }
+}
+
+/**
+ * Moves the order to `credited` if its status is one of `status`, and only then writes the ledger
+ * row and the balance: the conditional update is what makes the credit happen once.
+ */
+export async function credit(
+  trx: Db,
+  order: TopupOrdersTable,
+  o: { status: TopupStatus[]; tradeNo: string | null; reason: string; note?: string; now: number },
+): Promise<Settled> {
+  const r = await trx
+    .updateTable('topup_orders')
+    .set({
+      status: 'credited',
+      paid_at: order.paid_at ?? o.now,
+      credited_at: o.now,
+      updated_at: o.now,
+      ...(o.tradeNo !== null ? { provider_trade_no: o.tradeNo } : {}),
+      ...(o.note !== undefined ? { note: o.note } : {}),
+    })
+    .where('id', '=', order.id)
+    .where('status', 'in', o.status)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) === 0) {
+    const now = await trx.selectFrom('topup_orders').select('status').where('id', '=', order.id).executeTakeFirstOrThrow();
+    return { outcome: `no_change:${now.status}` as Outcome, order, committed: null };
+  }
+  // The order id rides in request_id: the ledger row of an order is found by it.
+  const committed = await changeBalance(trx, { userId: order.user_id, amount: Number(order.credit), kind: 'topup', reason: o.reason, requestId: order.id });
+  return { outcome: 'credited', order: { ...order, status: 'credited' }, committed };
+}
+
+/** Why a confirmed payment does not match its order, or null when it does (integers, no floats). */
+function mismatch(order: TopupOrdersTable, n: Extract<PaymentNotice, { kind: 'paid' }>): string | null {
+  const cur = order.currency.toUpperCase();
+  if (n.providerRef && order.provider_ref && n.providerRef !== order.provider_ref) return `The payment is for checkout ${n.providerRef}, not this order's (${order.provider_ref}).`;
+  if (n.currency !== order.currency) return `Paid in ${n.currency.toUpperCase() || 'an unnamed currency'}, but the order is in ${cur}.`;
+  if (n.amount === null) return `The provider reported an amount that is not a valid ${cur} amount; the order is ${formatMinor(Number(order.amount), order.currency)} ${cur}.`;
+  if (n.amount !== Number(order.amount)) return `Paid ${formatMinor(n.amount, order.currency)} ${cur}, but the order is ${formatMinor(Number(order.amount), order.currency)} ${cur}.`;
+  if (n.method && n.method !== order.method) return `Paid by ${n.method}, but the order is for ${order.method}.`;
+  return null;
+}
+
+/** An admin credits an order the provider's callback did not (lost, or held for review). */
+export async function completeOrder(
+  db: Db,
+  state: SharedState,
+  orderId: string,
+  by: string,
+  reason: string,
+  within?: (trx: Db, before: TopupOrdersTable, after: TopupOrdersTable) => Promise<void>,
+  now = Date.now(),
+): Promise<Settled> {
+  const r = await db.transaction().execute(async (trx) => {
+    const order = await trx.selectFrom('topup_orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+    if (!order) throw orderNotFound();
+    const note = `${order.note ? `${order.note} ` : ''}Credited by ${by}: ${reason}`;
+    const s = await credit(trx, order, { status: ['created', 'expired', 'paid'], tradeNo: null, reason: `Recharge ${order.id} completed by ${by}: ${reason}`, note, now });
+    if (!s.committed) throw new GatewayError('conflict', `The order is ${order.status}: only an order that is not credited yet can be completed.`, { code: 'order_not_completable' });
+    await within?.(trx, order, { ...order, status: 'credited', note, credited_at: now, paid_at: order.paid_at ?? now, updated_at: now });
+    return s;
+  });
+  if (r.committed && r.order) await state.syncBalance(userPool(r.order.user_id), r.committed.balance, r.committed.version);
+  return r;
+}
+
+export const orderNotFound = () => new GatewayError('not_found', 'There is no such recharge order.', { code: 'order_not_found' });

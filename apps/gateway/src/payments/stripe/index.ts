@@ -1,0 +1,148 @@
+import { GatewayError } from '../../core/errors.js';
+import { CallbackRejected, type Checkout, type CheckoutOrder, type InboundCallback, type PaymentNotice, type PaymentProvider } from '../types.js';
+import { stripeForm } from './form.js';
+import { verifyStripeSignature } from './signature.js';
+
+/**
+ * Stripe Checkout: the gateway creates a Checkout Session for the order (server to server, the
+ * secret key as bearer, the order id as idempotency key) and sends the payer to its `url`. Stripe
+ * then posts events to the webhook endpoint the operator registered, signed with that endpoint's
+ * `whsec_…` secret. `checkout.session.completed` with `payment_status: paid` (or, for delayed
+ * methods, `checkout.session.async_payment_succeeded`) pays the order.
+ */
+export interface StripeOptions {
+  secretKey: string;
+  webhookSecret: string;
+  /** `https://api.stripe.com` (the simulator's URL in tests). */
+  apiBase: string;
+  currency: string;
+  pointsPerUnit: number;
+  toleranceSec: number;
+  now?: () => number;
+}
+
+/** Stripe's shortest Checkout Session lifetime. */
+const MIN_SESSION_SEC = 30 * 60;
+
+interface Session {
+  id?: unknown;
+  url?: unknown;
+  payment_status?: unknown;
+  amount_total?: unknown;
+  currency?: unknown;
+  client_reference_id?: unknown;
+  metadata?: { order_id?: unknown } | null;
+  payment_intent?: unknown;
+}
+
+export function createStripe(o: StripeOptions): PaymentProvider {
+  const now = o.now ?? Date.now;
+  const api = o.apiBase.replace(/\/+$/, '');
+  return {
+    id: 'stripe',
+    currency: o.currency.toLowerCase(),
+    methods: ['card'],
+    pointsPerUnit: o.pointsPerUnit,
+
+    async checkout(order: CheckoutOrder): Promise<Checkout> {
+      // Stripe refuses a session that expires sooner than 30 minutes; our order may then expire a
+      // little earlier than the session, and a payment made in between is still credited.
+      const expiresAt = Math.max(Math.ceil(order.expiresAt / 1000), Math.ceil(now() / 1000) + MIN_SESSION_SEC + 60);
+      const body = stripeForm({
+        mode: 'payment',
+        line_items: [{ price_data: { currency: order.currency, unit_amount: order.amount, product_data: { name: order.title } }, quantity: 1 }],
+        success_url: withSessionId(order.returnUrl),
+        cancel_url: order.returnUrl,
+        client_reference_id: order.id,
+        metadata: { order_id: order.id, user_id: order.userId },
+        customer_email: order.email || undefined,
+        expires_at: expiresAt,
+      });
+      let res: Response;
+      try {
+        res = await fetch(`${api}/v1/checkout/sessions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${o.secretKey}`, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': `checkout-${order.id}` },
+          body,
+          signal: AbortSignal.timeout(20_000),
+        });
+      } catch (err) {
+        throw new GatewayError('upstream', 'Stripe could not be reached to start the payment. Try again in a moment.', { code: 'payment_provider_unreachable', cause: err });
+      }
+      const text = await res.text();
+      let json: { id?: unknown; url?: unknown; error?: { message?: unknown } } = {};
+      try {
+        json = JSON.parse(text) as typeof json;
+      } catch {
+        // reported below
+      }
+      if (!res.ok || typeof json.id !== 'string' || typeof json.url !== 'string') {
+        const said = typeof json.error?.message === 'string' ? `: ${json.error.message}` : '';
+        throw new GatewayError('upstream', `Stripe refused to start the payment (HTTP ${res.status}${said}).`, { code: 'payment_provider_error' });
+      }
+      return { payUrl: json.url, providerRef: json.id };
+    },
+
+    verify(cb: InboundCallback): PaymentNotice {
+      const failure = verifyStripeSignature(cb.headers['stripe-signature'], cb.body, o.webhookSecret, o.toleranceSec, Math.floor(now() / 1000));
+      if (failure) throw new CallbackRejected(failure);
+      // Parsed only now, from the bytes that were verified.
+      let event: { id?: unknown; type?: unknown; data?: { object?: Session } };
+      try {
+        event = JSON.parse(cb.body.toString('utf8')) as typeof event;
+      } catch {
+        throw new CallbackRejected('the body is not JSON');
+      }
+      if (typeof event.id !== 'string' || typeof event.type !== 'string') throw new CallbackRejected('the body is not a Stripe event');
+      const type = event.type;
+      const eventId = event.id;
+      const base = { eventId, type, detail: event };
+      const s = event.data?.object;
+      if (!type.startsWith('checkout.session.') || !s || typeof s !== 'object') return { ...base, kind: 'ignored', orderId: null };
+      const orderId = str(s.metadata?.order_id) ?? str(s.client_reference_id);
+      if (!orderId) return { ...base, kind: 'ignored', orderId: null };
+      const providerRef = str(s.id);
+      const paid = () => ({
+        ...base,
+        kind: 'paid' as const,
+        orderId,
+        tradeNo: str(s.payment_intent) ?? providerRef ?? eventId,
+        providerRef,
+        amount: typeof s.amount_total === 'number' && Number.isSafeInteger(s.amount_total) ? s.amount_total : null,
+        currency: (str(s.currency) ?? '').toLowerCase(),
+        method: null,
+      });
+      switch (type) {
+        case 'checkout.session.completed':
+          // Delayed methods (bank debits) complete the checkout before the money arrives.
+          if (s.payment_status === 'paid') return paid();
+          return { ...base, kind: 'pending', orderId, providerRef };
+        case 'checkout.session.async_payment_succeeded':
+          return paid();
+        case 'checkout.session.async_payment_failed':
+          return { ...base, kind: 'ended', orderId, providerRef, reason: 'the delayed payment failed' };
+        case 'checkout.session.expired':
+          return { ...base, kind: 'ended', orderId, providerRef, reason: 'the checkout expired unpaid' };
+        default:
+          return { ...base, kind: 'ignored', orderId };
+      }
+    },
+
+    reply(outcome, message) {
+      // Any 2xx stops Stripe's retries; anything else is retried with backoff for days.
+      if (outcome === 'ok') return { status: 200, contentType: 'application/json', body: JSON.stringify({ received: true }) };
+      return {
+        status: outcome === 'rejected' ? 400 : 500,
+        contentType: 'application/json',
+        body: JSON.stringify({ error: { message: message ?? (outcome === 'rejected' ? 'Webhook signature verification failed.' : 'The event could not be processed; deliver it again.') } }),
+      };
+    },
+  };
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+/** Stripe fills `{CHECKOUT_SESSION_ID}` in the success URL. */
+function withSessionId(url: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}session_id={CHECKOUT_SESSION_ID}`;
+}

@@ -1,0 +1,107 @@
+/**
+ * The one interface every payment provider implements (`<provider>/index.ts`, listed in
+ * `registry.ts`). A provider knows its wire protocol only: how to send a payer to pay for an order,
+ * how to authenticate a callback and read what it says, and how to answer it. Orders, the money
+ * checks and the credit are the same for all of them (`settle.ts`).
+ */
+
+export interface CheckoutOrder {
+  /** Our order id: EPay's `out_trade_no`, Stripe's `client_reference_id` and `metadata.order_id`. */
+  id: string;
+  userId: string;
+  email: string;
+  /** The payment method the payer chose among the provider's (`alipay`, `wxpay`, `card`). */
+  method: string;
+  /** Minor units of `currency`. */
+  amount: number;
+  currency: string;
+  /** What the payer sees as the product, e.g. `APIGPT credit 1,400 P`. */
+  title: string;
+  /** Where the provider sends its server-to-server callback. */
+  notifyUrl: string;
+  /** Where the payer's browser comes back (display only: never proof of payment). */
+  returnUrl: string;
+  /** Epoch ms after which the order is no longer offered for payment. */
+  expiresAt: number;
+}
+
+export interface Checkout {
+  /** Where the payer's browser goes to pay. */
+  payUrl: string;
+  /** The provider's id of the checkout (Stripe's session id), when it makes one up front. */
+  providerRef: string | null;
+}
+
+/** A callback as it arrived: the exact bytes and parameters a signature is computed over. */
+export interface InboundCallback {
+  method: string;
+  query: Record<string, string>;
+  headers: Record<string, string | undefined>;
+  body: Buffer;
+}
+
+interface NoticeBase {
+  /** Unique per provider event (Stripe `evt_…`; EPay trade number and status): stored once. */
+  eventId: string;
+  /** The provider's event type (`checkout.session.completed`, `TRADE_SUCCESS`). */
+  type: string;
+  /** What was received, for the audit (signatures are not secrets; no key is ever in it). */
+  detail: unknown;
+}
+
+/** What an authentic callback says about one of our orders. */
+export type PaymentNotice =
+  | (NoticeBase & {
+      kind: 'paid';
+      orderId: string;
+      /** The provider's number of the payment (EPay `trade_no`, Stripe's payment intent). */
+      tradeNo: string;
+      /** The provider's reference of the checkout, checked against the order's when both exist. */
+      providerRef: string | null;
+      /** What the provider says was paid, in minor units, and in which currency. */
+      amount: number | null;
+      currency: string;
+      /** The method the provider says was used, checked when it names one. */
+      method: string | null;
+    })
+  /** The payer finished the checkout, but the money comes later (Stripe's delayed methods). */
+  | (NoticeBase & { kind: 'pending'; orderId: string; providerRef: string | null })
+  /** The checkout ended without payment (expired, or a delayed payment failed). */
+  | (NoticeBase & { kind: 'ended'; orderId: string; providerRef: string | null; reason: string })
+  /** Authentic but not about an order's payment (another event type, a status that is no payment). */
+  | (NoticeBase & { kind: 'ignored'; orderId: string | null });
+
+/** A callback that is not authentic or not for this merchant: nothing in it is believed. */
+export class CallbackRejected extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'CallbackRejected';
+  }
+}
+
+/** The answer a provider expects. */
+export interface CallbackReply {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+export interface PaymentProvider {
+  /** `epay`, `stripe`: the path segment of its callback URL too. */
+  readonly id: string;
+  /** Lower-case ISO currency the provider charges in. */
+  readonly currency: string;
+  /** Payment methods offered through it. */
+  readonly methods: readonly string[];
+  /** P credited per whole currency unit paid. */
+  readonly pointsPerUnit: number;
+  /** Starts the payment of an order already stored as `created`. */
+  checkout(order: CheckoutOrder): Promise<Checkout>;
+  /** Authenticates a callback (throws CallbackRejected) and reads it. */
+  verify(callback: InboundCallback): PaymentNotice;
+  /**
+   * The answer: `ok` (handled, or a duplicate: the provider must stop retrying), `rejected` (not
+   * authentic), `retry` (our failure: the provider should deliver it again).
+   */
+  reply(outcome: 'ok' | 'rejected' | 'retry', message?: string): CallbackReply;
+}

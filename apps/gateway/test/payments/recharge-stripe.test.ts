@@ -1,0 +1,166 @@
+/**
+ * The whole Stripe Checkout loop over real HTTP: the order at the gateway → a Checkout Session made
+ * on the simulated Stripe API → the payer on the hosted page → the `checkout.session.completed`
+ * webhook, signed for the endpoint the operator registered → the credit, once. Then forged and stale
+ * signatures, a wrong amount, replays (same event id, fresh signature), and events out of order.
+ */
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../eventually.js';
+import { DB_KINDS, startTestGateway, type TestGateway } from '../harness.js';
+import { balance, ledgerOf, order, orderStatus, payOnPage, registerWebhook, startPaySim, type PaySim } from './helpers.js';
+
+describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
+  let pay: PaySim;
+  let t: TestGateway;
+
+  beforeAll(async () => {
+    pay = await startPaySim();
+    t = await startTestGateway({ db, config: pay.config });
+    await registerWebhook(pay, t.url);
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await pay?.sim.close();
+  });
+
+  const sessionOf = (o: { payUrl: string | null }) => new URL(o.payUrl!).pathname.split('/').pop()!;
+  const eventsFor = (sessionId: string) => pay.sim.payments.callbacks.filter((c) => c.provider === 'stripe' && (JSON.parse(c.body) as { data: { object: { id: string } } }).data.object.id === sessionId);
+
+  /** Posts `event` to the gateway's webhook, signed with `secret` at time `t` (seconds). */
+  async function deliver(event: unknown, o: { secret?: string; t?: number; signature?: string } = {}) {
+    const body = JSON.stringify(event);
+    const ts = o.t ?? Math.floor(Date.now() / 1000);
+    const v1 = o.signature ?? createHmac('sha256', o.secret ?? pay.webhookSecret).update(`${ts}.${body}`).digest('hex');
+    const res = await fetch(`${t.url}/api/payments/stripe/notify`, { method: 'POST', headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': `t=${ts},v1=${v1}` }, body });
+    return { status: res.status, body: await res.text() };
+  }
+
+  /** A `checkout.session.*` event about a real session of the simulator, with changes. */
+  async function eventAbout(sessionId: string, type: string, change: Record<string, unknown> = {}) {
+    const res = await fetch(`${pay.sim.url}/v1/checkout/sessions/${sessionId}`, { headers: { authorization: `Bearer ${pay.stripeKey}` } });
+    const session = (await res.json()) as Record<string, unknown>;
+    return { id: `evt_test_${Math.random().toString(36).slice(2)}`, object: 'event', type, created: Math.floor(Date.now() / 1000), livemode: false, data: { object: { ...session, ...change } } };
+  }
+
+  it('pays $5 by card on the hosted page and credits 5 × 1000 = 5000 P once', async () => {
+    const { cookie, user } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'stripe', amount: 5 });
+    expect(o).toMatchObject({ status: 'created', amount: '5.00', currency: 'usd', credit: 5000, provider: 'stripe', method: 'card' });
+    expect(o.payUrl!.startsWith(`${pay.sim.url}/c/pay/cs_test_`)).toBe(true);
+    // The session the gateway made, as Stripe's API shows it.
+    const s = (await (await fetch(`${pay.sim.url}/v1/checkout/sessions/${sessionOf(o)}`, { headers: { authorization: `Bearer ${pay.stripeKey}` } })).json()) as Record<string, unknown>;
+    expect(s).toMatchObject({ amount_total: 500, currency: 'usd', client_reference_id: o.id, metadata: { order_id: o.id, user_id: user.id }, customer_email: user.email, status: 'open' });
+    expect(s.success_url).toBe(`${t.url}/recharge?order=${o.id}&session_id={CHECKOUT_SESSION_ID}`);
+
+    const back = await payOnPage(o.payUrl!, {}, 'card');
+    expect(back).toBe(`${t.url}/recharge?order=${o.id}&session_id=${sessionOf(o)}`);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    expect(await balance(t, cookie)).toBe(before + 5000);
+    expect((await ledgerOf(t, o.id)).map((r) => [r.kind, Number(r.amount)])).toEqual([['topup', 5000_000_000]]);
+    const [cb] = eventsFor(sessionOf(o));
+    expect(cb.type).toBe('checkout.session.completed');
+    await eventually(() => expect(cb.state).toBe('delivered'));
+    expect(cb.attempts.map((a) => a.status)).toEqual([200]);
+  });
+
+  it('a replayed event (the same id, freshly signed) is acknowledged and credits nothing more', async () => {
+    const { cookie } = await t.signup();
+    const o = await order(t, cookie, { provider: 'stripe', amount: '2.50' });
+    await payOnPage(o.payUrl!, {}, 'card');
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const after = await balance(t, cookie);
+    const [cb] = eventsFor(sessionOf(o));
+    const replays = await Promise.all([1, 2, 3].map(() => pay.sim.payments.send(cb.id)));
+    expect(replays.map((r) => r.status)).toEqual([200, 200, 200]);
+    // And the very same bytes again, as first delivered.
+    expect((await deliver(JSON.parse(cb.body))).status).toBe(200);
+    expect(await balance(t, cookie)).toBe(after);
+    expect((await ledgerOf(t, o.id)).length).toBe(1);
+    const events = await t.gw.services.db.selectFrom('payment_events').select(['event_id', 'outcome']).where('order_id', '=', o.id).execute();
+    expect(events).toEqual([{ event_id: cb.event, outcome: 'credited' }]);
+  });
+
+  it('forged signatures (another secret, a changed body, no header) and a stale timestamp are refused with 400', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'stripe', amount: 4 });
+    const paid = await eventAbout(sessionOf(o), 'checkout.session.completed', { status: 'complete', payment_status: 'paid', payment_intent: 'pi_forged' });
+    expect(await deliver(paid, { secret: 'whsec_guessed' })).toMatchObject({ status: 400 });
+    expect(await deliver(paid, { signature: '0'.repeat(64) })).toMatchObject({ status: 400 });
+    const res = await fetch(`${t.url}/api/payments/stripe/notify`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(paid) });
+    expect(res.status).toBe(400);
+    // Signed with the right secret, but 301 s ago: a captured delivery replayed later.
+    const stale = await deliver(paid, { t: Math.floor(Date.now() / 1000) - 301 });
+    expect(stale.status).toBe(400);
+    expect(JSON.parse(stale.body).error.message).toBe('Timestamp outside the tolerance zone.');
+    // A body changed after signing.
+    const body = JSON.stringify(paid);
+    const ts = Math.floor(Date.now() / 1000);
+    const sig = createHmac('sha256', pay.webhookSecret).update(`${ts}.${body}`).digest('hex');
+    const changed = await fetch(`${t.url}/api/payments/stripe/notify`, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': `t=${ts},v1=${sig}` }, body: body.replace('"amount_total":400', '"amount_total":40000') });
+    expect(changed.status).toBe(400);
+    expect((await orderStatus(t, cookie, o.id)).status).toBe('created');
+    expect(await balance(t, cookie)).toBe(before);
+  });
+
+  it('an authentic event with a wrong amount or currency holds the order as paid for review and credits nothing', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'stripe', amount: 10 });
+    const cheap = await eventAbout(sessionOf(o), 'checkout.session.completed', { status: 'complete', payment_status: 'paid', amount_total: 100, payment_intent: 'pi_cheap' });
+    expect((await deliver(cheap)).status).toBe(200);
+    const s = await orderStatus(t, cookie, o.id);
+    expect(s.status).toBe('paid');
+    expect(s.note).toBe('Paid 1.00 USD, but the order is 10.00 USD.');
+    const o2 = await order(t, cookie, { provider: 'stripe', amount: 10 });
+    const yen = await eventAbout(sessionOf(o2), 'checkout.session.completed', { status: 'complete', payment_status: 'paid', currency: 'jpy', payment_intent: 'pi_yen' });
+    expect((await deliver(yen)).status).toBe(200);
+    expect((await orderStatus(t, cookie, o2.id)).note).toBe('Paid in JPY, but the order is in USD.');
+    expect(await balance(t, cookie)).toBe(before);
+  });
+
+  it('a delayed payment whose events arrive out of order (succeeded before completed) is credited once', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'stripe', amount: 3 });
+    pay.sim.payments.hold = true;
+    try {
+      await payOnPage(o.payUrl!, {}, 'delayed');
+      expect(pay.sim.payments.settleStripe(sessionOf(o), 'succeeded')).not.toBeNull();
+      const [completed, succeeded] = eventsFor(sessionOf(o));
+      expect([completed.type, succeeded.type, completed.state, succeeded.state]).toEqual(['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'held', 'held']);
+      await pay.sim.payments.flush([succeeded.id, completed.id]);
+      expect([succeeded.state, completed.state]).toEqual(['delivered', 'delivered']);
+    } finally {
+      pay.sim.payments.hold = false;
+    }
+    expect((await orderStatus(t, cookie, o.id)).status).toBe('credited');
+    expect(await balance(t, cookie)).toBe(before + 3000);
+    const outcomes = await t.gw.services.db.selectFrom('payment_events').select(['type', 'outcome']).where('order_id', '=', o.id).orderBy('received_at').orderBy('type').execute();
+    expect(outcomes.map((e) => `${e.type}: ${e.outcome}`).sort()).toEqual(['checkout.session.async_payment_succeeded: credited', 'checkout.session.completed: pending']);
+    // An `expired` event arriving after the payment (out of order) does not undo it.
+    expect((await deliver(await eventAbout(sessionOf(o), 'checkout.session.expired', { status: 'expired' }))).status).toBe(200);
+    expect((await orderStatus(t, cookie, o.id)).status).toBe('credited');
+    expect(await balance(t, cookie)).toBe(before + 3000);
+  });
+
+  it('a checkout that expires unpaid ends the order; a failed delayed payment too', async () => {
+    const { cookie } = await t.signup();
+    const o = await order(t, cookie, { provider: 'stripe', amount: 1 });
+    const res = await fetch(`${pay.sim.url}/v1/checkout/sessions/${sessionOf(o)}/expire`, { method: 'POST', headers: { authorization: `Bearer ${pay.stripeKey}` } });
+    expect(res.status).toBe(200);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('expired'));
+    expect((await orderStatus(t, cookie, o.id)).note).toBe('the checkout expired unpaid');
+
+    const o2 = await order(t, cookie, { provider: 'stripe', amount: 1 });
+    const before = await balance(t, cookie);
+    await payOnPage(o2.payUrl!, {}, 'delayed');
+    await eventually(() => expect(eventsFor(sessionOf(o2))[0]?.state).toBe('delivered'));
+    expect((await orderStatus(t, cookie, o2.id)).status).toBe('created');
+    pay.sim.payments.settleStripe(sessionOf(o2), 'failed');
+    await eventually(async () => expect((await orderStatus(t, cookie, o2.id)).status).toBe('expired'));
+    expect(await balance(t, cookie)).toBe(before);
+  });
+});
