@@ -1,32 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { apigptBin } from './built-cli.js';
+import { spawnServe } from './chaos/procs.js';
 
 /** Starts `apigpt serve` as a user would (no provider key in the environment) and reads its banner. */
 async function serve(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; banner: string }> {
-  const child = spawn(process.execPath, [apigptBin(), 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'], {
-    env: { PATH: process.env.PATH, APIGPT_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const banner = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner in 20 s; stderr: ${err}`)), 20_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (out.includes("-d '{")) {
-        clearTimeout(timer);
-        resolve(out);
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
-  });
-  return { child, banner };
+  const { child, out } = await spawnServe(dataDir, env, /-d '\{/);
+  return { child, banner: out };
 }
 
 async function stop(child: ChildProcess): Promise<number | null> {

@@ -12,8 +12,11 @@ export interface Proc {
   stderr: () => string;
 }
 
-/** Starts `apigpt serve` on a free port with this environment; resolves once it listens. */
-export async function startProc(dataDir: string, env: Record<string, string>): Promise<Proc> {
+/**
+ * Starts `apigpt serve` on a free port as a user would, and resolves with what it printed once its
+ * output matches `ready` (the banner). Shared with serve.test.ts.
+ */
+export async function spawnServe(dataDir: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; out: string; stderr: () => string }> {
   const child = spawn(process.execPath, [apigptBin(), 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'], {
     env: { PATH: process.env.PATH, APIGPT_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -21,19 +24,24 @@ export async function startProc(dataDir: string, env: Record<string, string>): P
   let out = '';
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
-  const base = await new Promise<string>((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner in 30 s; stderr: ${err}`)), 30_000);
     child.stdout!.on('data', (d) => {
       out += d;
-      const m = /Console:\s+(http:\/\/\S+)\//.exec(out);
-      if (m) {
+      if (ready.test(out)) {
         clearTimeout(timer);
-        resolve(m[1]);
+        resolve();
       }
     });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
   });
-  return { child, base, stderr: () => err };
+  return { child, out, stderr: () => err };
+}
+
+/** Starts `apigpt serve` with this environment; resolves once it listens. */
+export async function startProc(dataDir: string, env: Record<string, string>): Promise<Proc> {
+  const { child, out, stderr } = await spawnServe(dataDir, env, /Console:\s+http:\/\/\S+\//);
+  return { child, base: /Console:\s+(http:\/\/\S+)\//.exec(out)![1], stderr };
 }
 
 export async function kill9(p: Proc): Promise<void> {
