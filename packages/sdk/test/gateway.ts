@@ -38,7 +38,7 @@ export interface SdkGateway {
   keyId: string;
   userId: string;
   cookie: string;
-  /** A second key of the same user whose credit limit is 0: every call is refused for credit. */
+  /** Another user's key whose credit limit is 0: every call is refused for credit. */
   brokeKey: string;
   flaky: Simulator;
   /** Fresh redemption codes worth `value` P each. */
@@ -70,8 +70,10 @@ export async function startSdkGateway(): Promise<SdkGateway> {
   }
   const u = await t.newUserWithKey();
   const keys = await t.api<{ items: { id: string }[] }>('GET', '/api/keys', undefined, { cookie: u.cookie });
-  const broke = await t.api<{ key: string; record: { id: string } }>('POST', `/api/apps/${u.appId}/keys`, { name: 'broke' }, { cookie: u.cookie });
-  const limited = await t.api('PATCH', `/api/keys/${broke.body.record.id}`, { creditLimit: 0 }, { cookie: u.cookie });
+  // Another user's key, so its refused calls never show in the first user's usage.
+  const other = await t.newUserWithKey();
+  const otherKeys = await t.api<{ items: { id: string }[] }>('GET', '/api/keys', undefined, { cookie: other.cookie });
+  const limited = await t.api('PATCH', `/api/keys/${otherKeys.body.items[0].id}`, { creditLimit: 0 }, { cookie: other.cookie });
   if (limited.status !== 200) throw new Error(`key limit: ${limited.status} ${JSON.stringify(limited.body)}`);
   return {
     t,
@@ -80,7 +82,7 @@ export async function startSdkGateway(): Promise<SdkGateway> {
     keyId: keys.body.items[0].id,
     userId: u.userId,
     cookie: u.cookie,
-    brokeKey: broke.body.key,
+    brokeKey: other.key,
     flaky,
     async codes(count, value) {
       const r = await t.api<{ items: { code: string }[] }>('POST', '/api/admin/codes', { count, value }, root);
