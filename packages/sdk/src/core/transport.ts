@@ -18,8 +18,8 @@ export interface ClientOptions {
   defaultHeaders?: Record<string, string>;
   /** Cookie policy for fetch; the console uses `same-origin` with no key. */
   credentials?: RequestCredentials;
-  /** Told before each retry: what failed and how long the client waits (for logging). */
-  onRetry?: (info: RetryInfo) => void;
+  /** Told before each retry: what failed and how long the client waits (for logging). A promise it returns is awaited before the wait. */
+  onRetry?: (info: RetryInfo) => void | Promise<unknown>;
 }
 
 export interface RetryInfo {
@@ -111,7 +111,7 @@ export class Transport {
       }
       const delay = this.retryDelay(error, attempt, maxRetries);
       if (delay === null) throw error;
-      this.opts.onRetry?.({ method: req.method, path: req.path, attempt: attempt + 1, delayMs: delay, error });
+      await this.opts.onRetry?.({ method: req.method, path: req.path, attempt: attempt + 1, delayMs: delay, error });
       await sleep(delay, options.signal);
     }
   }
