@@ -13,6 +13,8 @@ const Dashboard = lazy(() => import('./pages/Dashboard').then((m) => ({ default:
 const Integration = lazy(() => import('./pages/Integration'));
 const Usage = lazy(() => import('./pages/Usage'));
 const Topup = lazy(() => import('./pages/Topup'));
+const Recharge = lazy(() => import('./pages/Recharge'));
+const TopupOrders = lazy(() => import('./pages/admin/TopupOrders'));
 const Docs = lazy(() => import('./pages/Docs'));
 const Chat = lazy(() => import('./pages/playground/Chat'));
 const ImagePlayground = lazy(() => import('./pages/playground/ImagePlayground'));
@@ -21,6 +23,7 @@ const Models = lazy(() => import('./pages/admin/Models'));
 const Users = lazy(() => import('./pages/admin/Users'));
 const Codes = lazy(() => import('./pages/admin/Codes'));
 const AllLogs = lazy(() => import('./pages/admin/AllLogs'));
+const Audit = lazy(() => import('./pages/admin/Audit'));
 const Settings = lazy(() => import('./pages/admin/Settings'));
 
 export const loading = (
@@ -42,6 +45,7 @@ export function AppRoutes() {
           <Route path="/integration" element={<Integration />} />
           <Route path="/usage" element={<Usage />} />
           <Route path="/topup" element={<Topup />} />
+          <Route path="/recharge" element={<Recharge />} />
           <Route path="/playground/chat" element={<Chat />} />
           <Route path="/playground/image" element={<ImagePlayground />} />
           <Route path="/docs" element={<Docs />} />
@@ -49,7 +53,9 @@ export function AppRoutes() {
           <Route path="/admin/models" element={<AdminOnly><Models /></AdminOnly>} />
           <Route path="/admin/users" element={<AdminOnly><Users /></AdminOnly>} />
           <Route path="/admin/codes" element={<AdminOnly><Codes /></AdminOnly>} />
+          <Route path="/admin/topups" element={<AdminOnly><TopupOrders /></AdminOnly>} />
           <Route path="/admin/logs" element={<AdminOnly><AllLogs /></AdminOnly>} />
+          <Route path="/admin/audit" element={<AdminOnly><Audit /></AdminOnly>} />
           <Route path="/admin/settings" element={<AdminOnly><Settings /></AdminOnly>} />
           <Route path="*" element={<NotFound />} />
         </Route>

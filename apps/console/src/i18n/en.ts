@@ -1,8 +1,15 @@
+import { rechargeEn } from './recharge';
+
+import { auditEn } from './audit';
+
 /**
  * English texts. This object defines the key set: zh-CN.ts is typed against it, so a key missing
  * from either dictionary is a compile error. `{name}` marks a value filled in at runtime.
  */
 export const en = {
+  // The audit log page's texts (i18n/audit.ts).
+  ...auditEn,
+  ...rechargeEn,
   'nav.dashboard': 'Dashboard',
   'nav.integration': 'API Integration',
   'nav.usage': 'Usage logs',

@@ -1,7 +1,12 @@
 import type { MessageKey } from './en';
+import { auditZhCN } from './audit';
+import { rechargeZh } from './recharge';
 
 /** 简体中文。键集合由 en.ts 定义：缺少或多出一个键都是类型错误。 */
 export const zhCN: Record<MessageKey, string> = {
+  // 审计日志页面的文字（i18n/audit.ts）。
+  ...auditZhCN,
+  ...rechargeZh,
   'nav.dashboard': '概览',
   'nav.integration': 'API 接入',
   'nav.usage': '调用日志',

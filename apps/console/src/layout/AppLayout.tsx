@@ -5,6 +5,7 @@ import {
   ApiOutlined, AppstoreOutlined, BarChartOutlined, BookOutlined, ClusterOutlined, CommentOutlined, CreditCardOutlined, DashboardOutlined,
   FileSearchOutlined, GiftOutlined, LockOutlined, LogoutOutlined, MenuOutlined, PictureOutlined, SettingOutlined, TagsOutlined, TeamOutlined, UserOutlined,
 } from '@ant-design/icons';
+import { AccountBookOutlined, WalletOutlined } from '@ant-design/icons';
 import { useSession } from '../auth/session';
 import { useT, type MessageKey } from '../i18n';
 import { LanguageSwitch } from './LanguageSwitch';
@@ -20,6 +21,7 @@ const userNav: NavItem[] = [
   { path: '/', label: 'nav.dashboard', icon: <DashboardOutlined /> },
   { path: '/integration', label: 'nav.integration', icon: <ApiOutlined /> },
   { path: '/usage', label: 'nav.usage', icon: <BarChartOutlined /> },
+  { path: '/recharge', label: 'nav.recharge', icon: <WalletOutlined /> },
   { path: '/topup', label: 'nav.topup', icon: <CreditCardOutlined /> },
   { path: '/playground/chat', label: 'nav.chat', icon: <CommentOutlined /> },
   { path: '/playground/image', label: 'nav.image', icon: <PictureOutlined /> },
@@ -31,6 +33,7 @@ const adminNav: NavItem[] = [
   { path: '/admin/models', label: 'nav.models', icon: <TagsOutlined /> },
   { path: '/admin/users', label: 'nav.users', icon: <TeamOutlined /> },
   { path: '/admin/codes', label: 'nav.codes', icon: <GiftOutlined /> },
+  { path: '/admin/topups', label: 'nav.topups', icon: <AccountBookOutlined /> },
   { path: '/admin/logs', label: 'nav.allLogs', icon: <FileSearchOutlined /> },
   { path: '/admin/settings', label: 'nav.settings', icon: <SettingOutlined /> },
 ];

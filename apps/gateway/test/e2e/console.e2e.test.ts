@@ -274,11 +274,12 @@ describe('web console (Chromium)', { timeout: 60_000 }, () => {
     await page.locator('.ant-table-row', { hasText: 'Code' }).first().waitFor();
     await shot(page, 'topup-desktop');
 
-    // The admin sees who used it.
+    // The admin sees who used it; the list shows the code's start (codes are stored hashed).
     await admin.reload();
-    const used = admin.locator('.ant-table-row', { hasText: code });
+    const used = admin.locator('.ant-table-row', { hasText: email });
     await used.waitFor();
-    expect(await used.innerText()).toContain(email);
+    expect(await used.innerText()).toContain(`${code.slice(0, 8)}-…`);
+    expect(await admin.locator('.ant-table').innerText()).not.toContain(code);
     await shot(admin, 'admin-codes-desktop');
   });
 

@@ -85,7 +85,10 @@ describe('CSV exports neutralise formulas', { timeout: 60_000 }, () => {
     const [download] = await Promise.all([admin.waitForEvent('download'), admin.getByRole('button', { name: 'Export this page' }).click()]);
     const text = readFileSync((await download.path())!, 'utf8').replace(/^\ufeff/, '');
     const [header, row] = text.split('\r\n');
-    expect(header).toBe('code,name,value_p,expires_at,redeemed_by,redeemed_at');
+    // Codes are stored hashed: the list (and its export) has their hints, never the codes.
+    expect(header).toBe('hint,name,value_p,expires_at,redeemed_by,redeemed_at');
+    expect(row.startsWith(`${made.body.items[0].hint},`)).toBe(true);
+    expect(text).not.toContain(made.body.items[0].code);
     // The name holds quotes and a comma: RFC 4180 quoting around the neutralised text.
     expect(row).toContain(`,"'+HYPERLINK(""http://evil.example"",""x"")",10,`);
   });

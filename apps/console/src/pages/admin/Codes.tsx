@@ -25,7 +25,10 @@ export default function Codes() {
   const [batch, setBatch] = useState<RedemptionCode[] | null>(null);
 
   const exportCodes = (items: RedemptionCode[], name: string) =>
-    downloadCsv(name, ['code', 'name', 'value_p', 'expires_at', 'redeemed_by', 'redeemed_at'], items.map((c) => [c.code, c.name, c.value, c.expires_at ? new Date(c.expires_at).toISOString() : '', c.redeemed_by_email ?? '', c.redeemed_at ? new Date(c.redeemed_at).toISOString() : '']));
+    downloadCsv(name, ['hint', 'name', 'value_p', 'expires_at', 'redeemed_by', 'redeemed_at'], items.map((c) => [c.hint, c.name, c.value, c.expires_at ? new Date(c.expires_at).toISOString() : '', c.redeemed_by_email ?? '', c.redeemed_at ? new Date(c.redeemed_at).toISOString() : '']));
+  // A new batch is the only time the codes exist outside the users' hands: its export carries them.
+  const exportBatch = (items: RedemptionCode[], name: string) =>
+    downloadCsv(name, ['code', 'name', 'value_p', 'expires_at'], items.map((c) => [c.code ?? '', c.name, c.value, c.expires_at ? new Date(c.expires_at).toISOString() : '']));
 
   return (
     <>
@@ -52,6 +55,7 @@ export default function Codes() {
         }}
         options={(['all', 'unused', 'used', 'expired'] as const).map((s) => ({ value: s, label: t(`codes.status.${s}`) }))}
       />
+      <Typography.Paragraph type="secondary">{t('codes.hintHelp')}</Typography.Paragraph>
       <ErrorAlert error={list.error} style={{ marginBottom: 16 }} />
       <Card styles={{ body: { padding: 0 } }}>
         <Table<RedemptionCode>
@@ -63,7 +67,7 @@ export default function Codes() {
           locale={{ emptyText: <EmptyHint text={t('codes.empty')} action={<Button onClick={() => setCreating(true)}>{t('codes.generate')}</Button>} /> }}
           pagination={{ current: page.current, pageSize: page.size, total: list.data?.total ?? 0, onChange: (current, size) => setPage({ current, size }) }}
           columns={[
-            { title: t('codes.code'), dataIndex: 'code', render: (c: string) => <Typography.Text code copyable>{c}</Typography.Text> },
+            { title: t('codes.hint'), dataIndex: 'hint', render: (h: string) => <Typography.Text code>{`${h}-…`}</Typography.Text> },
             { title: t('codes.name'), dataIndex: 'name', render: (n: string | null) => n ?? '—' },
             { title: t('codes.value'), dataIndex: 'value', align: 'right', render: (v: number) => money(v, 2) },
             {
@@ -89,10 +93,11 @@ export default function Codes() {
       <Modal open={!!batch} title={t('codes.batchTitle', { n: batch?.length ?? 0 })} onCancel={() => setBatch(null)} footer={null} width={560}>
         {batch && (
           <Space orientation="vertical" style={{ width: '100%' }}>
+            <Typography.Text type="warning">{t('codes.hintHelp')}</Typography.Text>
             <Input.TextArea readOnly rows={Math.min(10, batch.length + 1)} value={batch.map((c) => c.code).join('\n')} data-testid="code-batch" style={{ fontFamily: 'monospace' }} />
             <Space wrap>
               <CopyButton text={batch.map((c) => c.code).join('\n')} />
-              <Button icon={<DownloadOutlined />} onClick={() => exportCodes(batch, `apigpt-codes-${Date.now()}.csv`)}>
+              <Button icon={<DownloadOutlined />} onClick={() => exportBatch(batch, `apigpt-codes-${Date.now()}.csv`)}>
                 {t('codes.exportCsv')}
               </Button>
             </Space>

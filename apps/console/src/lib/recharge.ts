@@ -1,0 +1,12 @@
+import type { OrderStatus } from '../api/recharge';
+import type { MessageKey, Translate } from '../i18n';
+
+/** What the user's and the admin's recharge pages share. */
+export const STATUS_COLORS: Record<OrderStatus, string> = { created: 'blue', paid: 'orange', credited: 'green', expired: 'default', refunded: 'purple' };
+
+/** A payment provider's or method's name in the reader's language (an unknown one by its id). */
+export function paymentLabel(t: Translate, kind: 'provider' | 'method', id: string): string {
+  const key = `recharge.${kind}.${id}` as MessageKey;
+  const text = t(key);
+  return text === key ? id : text;
+}

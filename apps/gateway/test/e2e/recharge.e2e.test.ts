@@ -1,0 +1,86 @@
+/**
+ * The Buy credit page in headless Chromium, end to end against a real gateway and the simulated
+ * providers: an amount through EPay in English and a pack with a bonus through Stripe in Chinese —
+ * the order, the provider's own page, paying there, the way back, and the credit shown once the
+ * signed callback has landed.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestGateway, type TestGateway } from '../harness.js';
+import { balance, registerWebhook, startPaySim, type PaySim } from '../payments/helpers.js';
+import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
+
+describe('the Buy credit page', { timeout: 90_000 }, () => {
+  let pay: PaySim;
+  let t: TestGateway;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    pay = await startPaySim();
+    t = await startTestGateway({ start: { consoleDir: CONSOLE_DIST }, config: pay.config });
+    await registerWebhook(pay, t.url);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await pay?.sim.close();
+  });
+
+  async function signedIn(cookie: string, locale: string): Promise<Page> {
+    const ctx = await browser.newContext({ locale });
+    const [name, value] = cookie.split('=');
+    await ctx.addCookies([{ name, value, url: t.url }]);
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(15_000);
+    return page;
+  }
+
+  it('en: ¥10 through Alipay (EPay) — the cashier page, back to the console, 1,400 P credited', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const page = await signedIn(cookie, 'en-US');
+    await page.goto(`${t.url}/recharge`);
+    await page.getByRole('heading', { name: 'Buy credit' }).waitFor();
+    await page.getByText('Alipay / WeChat Pay').waitFor();
+    await page.getByLabel('Amount (CNY)').fill('10');
+    // 10 CNY × 140 P per CNY, before anything is paid.
+    await expect.poll(() => page.getByTestId('recharge-credit').innerText()).toContain('You get 1,400.00 P');
+    await page.getByRole('button', { name: 'Pay 10.00 CNY' }).click();
+    // The aggregator's cashier page.
+    await page.waitForURL((u) => u.href.startsWith(`${pay.sim.url}/submit.php`));
+    await page.getByText('¥10.00').first().waitFor();
+    await page.getByTestId('sim-pay').click();
+    await page.waitForURL((u) => u.href.startsWith(`${t.url}/recharge?order=`));
+    const result = page.getByTestId('recharge-result');
+    await expect.poll(() => result.innerText(), { timeout: 15_000 }).toBe('1,400.00 P were added to your balance. Thank you!');
+    const orderId = new URL(page.url()).searchParams.get('order')!;
+    await expect.poll(() => page.getByTestId(`order-status-${orderId}`).innerText()).toBe('Credited');
+    expect(await balance(t, cookie)).toBe(before + 1400);
+    await page.context().close();
+  });
+
+  it('zh-CN: a pack with a bonus through Stripe — the hosted page, back, 2,000 + 200 P credited', async () => {
+    const pack = await t.api('POST', '/api/admin/topup-packs', { name: '入门包', points: 2000, bonus: 200 }, { token: t.rootToken });
+    expect(pack.status).toBe(200);
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const page = await signedIn(cookie, 'zh-CN');
+    await page.goto(`${t.url}/recharge`);
+    await page.getByRole('heading', { name: '在线充值' }).waitFor();
+    await page.getByText('银行卡（Stripe）').click();
+    await page.getByText('入门包').click();
+    await expect.poll(() => page.getByTestId('recharge-credit').innerText()).toContain('到账 2,200.00 P');
+    // 2000 P at 1000 P per dollar.
+    await page.getByRole('button', { name: '支付 2.00 USD' }).click();
+    await page.waitForURL((u) => u.href.startsWith(`${pay.sim.url}/c/pay/`));
+    await page.getByTestId('sim-pay').click();
+    await page.waitForURL((u) => u.href.startsWith(`${t.url}/recharge?order=`));
+    await expect.poll(() => page.getByTestId('recharge-result').innerText(), { timeout: 15_000 }).toBe('2,200.00 P 已充入您的余额，感谢支持！');
+    const orderId = new URL(page.url()).searchParams.get('order')!;
+    await expect.poll(() => page.getByTestId(`order-status-${orderId}`).innerText()).toBe('已到账');
+    expect(await balance(t, cookie)).toBe(before + 2200);
+    await page.context().close();
+  });
+});
