@@ -33,12 +33,11 @@ class AccountTest(unittest.TestCase):
                 self.assertEqual(counted, charged)
 
     def test_balance_usage_and_calls_agree(self) -> None:
-        # Reading the calls writes the gateway's pending log batch, and each call's charge with it.
-        self.client.account.calls(limit=1)
         before = self.client.account.balance().balance
         self.client.chat.completions.create(model=MODELS["openai"], messages=[{"role": "user", "content": "one more"}])
-        calls = self.client.account.calls(limit=1000)
+        # The balance read right after a call includes its charge.
         after = self.client.account.balance().balance
+        calls = self.client.account.calls(limit=1000)
         self.assertTrue(all(c.key_id == KEY_ID for c in calls.items))
         newest = calls.items[0]
         self.assertEqual((newest.model_requested, newest.status), (MODELS["openai"], 200))

@@ -235,10 +235,7 @@ export interface Group {
 
 export interface RedemptionCode {
   id: string;
-  /** The code's first group (`APG-ABCD`): codes are stored hashed. */
-  hint: string;
-  /** The whole code: only in the answer that generated it. */
-  code?: string;
+  code: string;
   name: string | null;
   value: number;
   created_at?: number;

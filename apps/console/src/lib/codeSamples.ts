@@ -1,5 +1,5 @@
 /** Ready-to-paste snippets for every client the gateway speaks to, filled with this server's URL. */
-export type SampleLang = 'curl' | 'python' | 'node' | 'anthropic' | 'aigccloud';
+export type SampleLang = 'curl' | 'python' | 'node' | 'anthropic' | 'aigccloud' | 'sdk';
 
 export interface Sample {
   lang: SampleLang;
@@ -72,7 +72,8 @@ print(message.content[0].text)`,
       lang: 'aigccloud',
       label: 'aigccloud (Python)',
       syntax: 'python',
-      code: `# pip install aigccloud
+      // The gateway's own SDKs take the bare origin: they add /v1 (and /api for the account) themselves.
+      code: `# pip install ./python/aigccloud   (from the APIGPT repository; standard library only)
 from aigccloud import Client
 
 client = Client(api_key="${key}", base_url="${baseUrl}")
@@ -80,7 +81,23 @@ reply = client.chat.completions.create(
     model="${model}",
     messages=[{"role": "user", "content": "Hello!"}],
 )
-print(reply.choices[0].message.content)`,
+print(reply.choices[0].message.content)
+print(client.account.balance().balance, "P left")`,
+    },
+    {
+      lang: 'sdk',
+      label: '@apigpt/sdk (TypeScript)',
+      syntax: 'javascript',
+      code: `// npm install ./packages/sdk   (from the APIGPT repository; no dependencies)
+import { APIGPT } from '@apigpt/sdk';
+
+const client = new APIGPT({ apiKey: '${key}', baseURL: '${baseUrl}' });
+const reply = await client.chat.completions.create({
+  model: '${model}',
+  messages: [{ role: 'user', content: 'Hello!' }],
+});
+console.log(reply.choices[0].message.content);
+console.log((await client.account.balance()).balance, 'P left');`,
     },
   ];
 }

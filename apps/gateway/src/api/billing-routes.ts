@@ -16,6 +16,9 @@ export function registerBillingRoutes(app: FastifyInstance, ctx: ApiContext): vo
   const { db, billing } = ctx.services;
 
   app.get('/api/billing/account', { config: { keys: true }, schema: { tags, summary: 'My balance, group and notices', response: { 200: Account } } }, async (req) => {
+    // Charges reach the balance in the request log's batches: the pending one is written first, so a
+    // balance read right after a call includes that call (as /api/logs shows it).
+    await ctx.services.logWriter.flush();
     const user = principal(req).user;
     const acc = await accountOf(db, user.id);
     const notices = await db.selectFrom('notices').select(['id', 'kind', 'message', 'created_at']).where('user_id', '=', user.id).orderBy('created_at', 'desc').limit(20).execute();
