@@ -235,7 +235,10 @@ export interface Group {
 
 export interface RedemptionCode {
   id: string;
-  code: string;
+  /** The code's first group (`APG-ABCD`): codes are stored hashed. */
+  hint: string;
+  /** The whole code: only in the answer that generated it. */
+  code?: string;
   name: string | null;
   value: number;
   created_at?: number;

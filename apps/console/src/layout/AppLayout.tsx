@@ -6,6 +6,7 @@ import {
   FileSearchOutlined, GiftOutlined, LockOutlined, LogoutOutlined, MenuOutlined, PictureOutlined, SettingOutlined, TagsOutlined, TeamOutlined, UserOutlined,
 } from '@ant-design/icons';
 import { AccountBookOutlined, WalletOutlined } from '@ant-design/icons';
+import { AuditOutlined } from '@ant-design/icons';
 import { useSession } from '../auth/session';
 import { useT, type MessageKey } from '../i18n';
 import { LanguageSwitch } from './LanguageSwitch';
@@ -35,6 +36,7 @@ const adminNav: NavItem[] = [
   { path: '/admin/codes', label: 'nav.codes', icon: <GiftOutlined /> },
   { path: '/admin/topups', label: 'nav.topups', icon: <AccountBookOutlined /> },
   { path: '/admin/logs', label: 'nav.allLogs', icon: <FileSearchOutlined /> },
+  { path: '/admin/audit', label: 'nav.audit', icon: <AuditOutlined /> },
   { path: '/admin/settings', label: 'nav.settings', icon: <SettingOutlined /> },
 ];
 
