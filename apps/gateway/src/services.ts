@@ -22,10 +22,14 @@ import { ResponseCache } from './relay/cache.js';
 import { CircuitBreaker } from './relay/health/circuit.js';
 import { HealthMonitor } from './relay/health/monitor.js';
 import { ChannelGate } from './relay/health/gate.js';
+import { ChannelAffinity } from './relay/affinity.js';
 import { parseStatuses } from './relay/retry.js';
 import { ChannelEvents } from './channels/events.js';
 import { KeyResolver } from './apps/keys.js';
-import { createKv } from './state/kv.js';
+import { createKv, type KvStore } from './state/kv.js';
+import { LoadGuard } from './relay/load.js';
+import { RetryBudget } from './relay/retry-budget.js';
+import { CallMetrics, createMetrics, type GatewayMetrics } from './relay/metrics.js';
 import { Payments } from './payments/index.js';
 import { LoginThrottle } from './accounts/throttle.js';
 import { createMailer, defaultMailFrom, type Mailer } from './accounts/mailer.js';
@@ -79,6 +83,12 @@ export interface Services extends Storage {
   payments: Payments;
   /** Account mails (verification, password reset) over SMTP; null when APIGPT_SMTP_URL is unset (mail off). */
   mailer: Mailer | null;
+  /** Plain shared keys (circuits, cache, retry budget): memory, or Redis when configured. */
+  kv: KvStore;
+  /** Back-pressure: calls in flight and the event loop's delay against their limits. */
+  load: LoadGuard;
+  /** `/metrics`; null when APIGPT_METRICS_TOKEN is unset (nothing is measured). */
+  metrics: GatewayMetrics | null;
 }
 
 export interface ServiceOverrides {
@@ -129,13 +139,30 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const monitor: HealthMonitor = new HealthMonitor(storage.channels, circuit, events, upstream, storage.log, { intervalMs: config.healthProbeIntervalMs, autoDisableAfterTrips: config.autoDisableAfterTrips });
   // Fire and forget from the call path: a failure (Redis or the database unreachable) is logged, never unhandled.
   const gate = new ChannelGate(circuit, (id) => void monitor.onCircuitOpened(id).catch((err) => storage.log.error(`could not check channel ${id} for auto-disable`, err)));
+  const budget = new RetryBudget(kv, { percent: config.retryBudgetPercent, minPerSec: config.retryBudgetMinPerSec }, storage.log);
+  const load = new LoadGuard({ maxInflight: config.maxInflight, maxLagMs: config.maxEventLoopLagMs }, Boolean(config.metricsToken));
+  load.start();
+  let metrics: GatewayMetrics | null = null;
+  if (config.metricsToken) {
+    // Read from each request-log row as it is pushed: the one place every finished call passes.
+    const calls = new CallMetrics();
+    logWriter.listen((row) => calls.record(row));
+    metrics = await createMetrics({
+      calls,
+      logWriter,
+      load,
+      budget,
+      circuits: async () => Promise.all((await storage.channels.active()).map(async (c) => ({ channel: c.id, state: (await circuit.view(c.id)).state }))),
+    });
+  }
   const pipeline = new CallPipeline({
     router,
     upstream,
     policy,
     logWriter,
-    retry: { maxAttempts: config.retryMaxAttempts, statuses: parseStatuses(config.retryStatuses), baseDelayMs: config.retryBaseDelayMs, maxDelayMs: 5_000, maxRetryAfterMs: config.retryMaxWaitMs },
+    retry: { maxAttempts: config.retryMaxAttempts, statuses: parseStatuses(config.retryStatuses), baseDelayMs: config.retryBaseDelayMs, maxDelayMs: 5_000, maxRetryAfterMs: config.retryMaxWaitMs, budget },
     gate,
+    affinity: new ChannelAffinity(kv),
   });
   const text: TextDeps = {
     codecs: new Map(FORMATS.filter((f) => f.codec).map((f) => [f.id, f.codec!])),
@@ -162,7 +189,12 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     payments: new Payments({ config, db: storage.db, billing, log: storage.log }),
     throttle: new LoginThrottle(kv, { maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs, lockMs: config.loginLockMs, signupsPerHour: config.signupsPerIpHour, mailsPerHour: config.mailsPerAccountHour }),
     mailer,
+    kv,
+    load,
+    metrics,
     async close() {
+      load.stop();
+      await budget.close().catch(() => undefined);
       await monitor.stop();
       await mailer?.close();
       await links.close();

@@ -15,6 +15,8 @@ import { toErrorResponse, type ErrorDialect } from './errors.js';
 import { createValidatorCompiler } from '../formats/validation.js';
 import { registerJsonParser } from './json-body.js';
 import { trustProxyOption } from '../config/config.js';
+import { registerLoadShedding } from './load-shedding.js';
+import { registerOpsRoutes } from './ops-routes.js';
 
 export interface ServerOptions {
   settings?: () => ApiSettings;
@@ -45,6 +47,8 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
   });
+  // First of the request hooks: a call refused for overload costs no key lookup and no body read.
+  registerLoadShedding(app, services.load, services.log);
   app.setValidatorCompiler(createValidatorCompiler());
   // JSON bodies: size capped by bodyLimit, nesting by a depth check before anything walks them.
   registerJsonParser(app);
@@ -96,6 +100,8 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   const host = createFormatHost(services);
   for (const format of FORMATS) format.register(app, host);
   registerMediaRoutes(app, services.images.links);
+  // /healthz, /readyz and /metrics for balancers and monitoring.
+  registerOpsRoutes(app, services);
   for (const plugin of opts.plugins ?? []) await plugin(app);
   // Last: the console's wildcard GET only answers what no API route claims.
   registerConsole(app, { dir: opts.consoleDir, headers: pageHeaders });

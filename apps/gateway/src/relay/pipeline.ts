@@ -168,6 +168,12 @@ export class CallPipeline {
       const { route, repeat } = plan2[i];
       const id = route.channel.id;
       if (skip.has(id)) continue;
+      // The cluster's retry budget (relay/retry-budget.ts): the first attempt counts the call, each
+      // later one (a retry or a failover) spends from it; with none left the call ends as it stands.
+      if (retry.budget) {
+        if (attempts.length === 0) retry.budget.called();
+        else if (!(await retry.budget.allowRetry())) break;
+      }
       if (repeat) {
         const wait = backoffMs(retry, Math.floor(i / routes.length) - 1, retryAfter.get(id));
         if (wait === null || !(await sleep(wait, ac))) break;

@@ -42,6 +42,9 @@ export class RequestLogWriter {
   private inflight: Promise<void> = Promise.resolve();
   private participant: BatchParticipant | null = null;
   private closing = false;
+  /** Rows taken from the buffer whose batch is not committed yet (queued behind others, or being written). */
+  private unwritten = 0;
+  private listener: ((row: RequestLogRow) => void) | null = null;
 
   constructor(
     private readonly store: BatchStore,
@@ -54,7 +57,33 @@ export class RequestLogWriter {
     this.participant = participant;
   }
 
+  /**
+   * Hears every row as it is pushed: the one place a finished call passes, so the metrics
+   * (relay/metrics.ts) read it here rather than being counted on every exchange's path. One listener.
+   */
+  listen(listener: (row: RequestLogRow) => void): void {
+    this.listener = listener;
+  }
+
+  /** Rows not yet committed: buffered, waiting for an earlier batch, or being written (a metric). */
+  get queued(): number {
+    return this.buffer.length + this.unwritten;
+  }
+
+  /** Resolves when the batches' database answers (readiness checks); on SQLite, through the writer thread. */
+  ping(): Promise<void> {
+    return this.store.ping();
+  }
+
   push(row: RequestLogRow): void {
+    if (this.listener) {
+      // A failing listener must not cost the call its log row (or its charge).
+      try {
+        this.listener(row);
+      } catch (err) {
+        this.log.error('request log: the row listener failed', err);
+      }
+    }
     this.buffer.push(row);
     if (!this.timer) {
       this.timer = setTimeout(() => void this.flushNow(), this.flushMs);
@@ -94,7 +123,8 @@ export class RequestLogWriter {
     const rows = this.buffer;
     this.buffer = [];
     // Chained so batches commit in order and a flush() caller waits for earlier batches too.
-    this.inflight = this.inflight.then(() => (rows.length ? this.write(rows) : undefined));
+    this.unwritten += rows.length;
+    this.inflight = this.inflight.then(() => (rows.length ? this.write(rows).finally(() => (this.unwritten -= rows.length)) : undefined));
     return this.inflight;
   }
 

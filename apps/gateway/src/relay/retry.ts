@@ -1,3 +1,5 @@
+import type { RetryBudget } from './retry-budget.js';
+
 /** When and how a failed attempt is tried again (on another channel first). */
 export interface RetryPolicy {
   /** Upstream attempts per call at most, first one included. */
@@ -9,6 +11,8 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** A provider asking for a longer pause than this ends the retries (the caller gets its retry-after). */
   maxRetryAfterMs: number;
+  /** Retries and failovers across the cluster stay within this budget (none: unbounded). */
+  budget?: RetryBudget;
 }
 
 export const DEFAULT_RETRY_STATUSES = [408, 409, 429, 500, 502, 503, 504, 529];
