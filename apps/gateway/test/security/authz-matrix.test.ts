@@ -24,6 +24,9 @@ interface Fixture {
   group: string;
   /** One redemption code per role, so each role's redemption has one of its own to try. */
   codes: Record<Role, string>;
+  /** A recharge order of the first user (EPay, unpaid), and a recharge pack. */
+  orderId: string;
+  packId: string;
 }
 
 interface Row {
@@ -114,6 +117,22 @@ const MATRIX: Record<string, Row> = {
   'GET /api/admin/settings': { expect: ADMIN },
   'PUT /api/admin/settings': { body: () => ({ lowBalanceDefault: 0 }), expect: ADMIN },
   'GET /api/admin/billing/check': { expect: ADMIN },
+
+  // Online recharge. Provider callbacks are public (they authenticate by signature): unsigned, refused.
+  'GET /api/recharge/options': { expect: SIGNED_IN },
+  'POST /api/recharge/orders': { body: () => ({ provider: 'epay', amount: '1' }), expect: SIGNED_IN },
+  'GET /api/recharge/orders': { expect: SIGNED_IN },
+  'GET /api/recharge/orders/:id': { path: (f) => `/api/recharge/orders/${f.orderId}`, expect: OWNED },
+  'GET /api/payments/:provider/notify': { path: () => '/api/payments/epay/notify', expect: { anonymous: 400, other: 400, admin: 400, user: 400 } },
+  'POST /api/payments/:provider/notify': { path: () => '/api/payments/epay/notify', expect: { anonymous: 400, other: 400, admin: 400, user: 400 } },
+  'GET /api/admin/topups': { expect: ADMIN },
+  // The order is unpaid: the admin's refund is refused as such, after the permission check.
+  'POST /api/admin/topups/:id/refund': { path: (f) => `/api/admin/topups/${f.orderId}/refund`, body: () => ({ reason: 'matrix' }), expect: { anonymous: 401, other: 403, admin: 409, user: 403 } },
+  'POST /api/admin/topups/:id/complete': { path: (f) => `/api/admin/topups/${f.orderId}/complete`, body: () => ({ reason: 'matrix' }), expect: ADMIN },
+  'GET /api/admin/topup-packs': { expect: ADMIN },
+  'POST /api/admin/topup-packs': { body: () => ({ name: 'matrix', points: 10 }), expect: ADMIN },
+  'PATCH /api/admin/topup-packs/:id': { path: (f) => `/api/admin/topup-packs/${f.packId}`, body: () => ({ bonus: 1 }), expect: ADMIN },
+  'DELETE /api/admin/topup-packs/:id': { path: (f) => `/api/admin/topup-packs/${f.packId}`, expect: ADMIN },
 };
 
 describe('authorization of every management route', () => {
@@ -121,7 +140,8 @@ describe('authorization of every management route', () => {
   let routes: string[];
 
   beforeAll(async () => {
-    t = await startTestGateway();
+    // EPay configured (its orders are signed links; nothing is sent to it) so recharge orders can be made.
+    t = await startTestGateway({ config: { epayUrl: 'http://127.0.0.1:9', epayPid: '1001', epayKey: 'matrix-epay-key' } });
     routes = routeTable(t.gw.app).filter((r) => r.split(' ')[1].startsWith('/api/'));
   });
   afterAll(() => t?.close());
@@ -144,6 +164,8 @@ describe('authorization of every management route', () => {
     const channel = await t.api<{ channel: { id: string } }>('POST', '/api/admin/channels', { provider: 'openai-compatible', name: `sim-${fresh()}`, baseUrl: `${t.sim.url}/v1`, models: [model], secret: 'sk-matrix-channel-0000000' }, root);
     const codes = await t.api<{ items: { code: string }[] }>('POST', '/api/admin/codes', { count: 4, value: 1 }, root);
     const [a, b, c, d] = codes.body.items.map((i) => i.code);
+    const order = await t.api<{ id: string }>('POST', '/api/recharge/orders', { provider: 'epay', amount: '1' }, { cookie: u.cookie });
+    const pack = await t.api<{ id: string }>('POST', '/api/admin/topup-packs', { name: `p-${fresh()}`, points: 10 }, root);
     return {
       user: { id: me.body.user.id, email: me.body.user.email, cookie: u.cookie, appId: u.appId, keyId: keys.body.items[0].id },
       other: { cookie: other.cookie },
@@ -152,6 +174,8 @@ describe('authorization of every management route', () => {
       model,
       group,
       codes: { anonymous: a, other: b, admin: c, user: d },
+      orderId: order.body.id,
+      packId: pack.body.id,
     };
   }
 
