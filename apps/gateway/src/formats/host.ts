@@ -20,6 +20,11 @@ export interface TextSpec {
    * dialect, dropped when the call is translated.
    */
   passThrough?: { headers: Record<string, string>; query: Record<string, string> };
+  /**
+   * The session this call belongs to, for prompt-cache affinity (see `affinity.ts`): calls naming
+   * the same session are kept on one channel while it serves them. Absent when the call names none.
+   */
+  affinity?: string;
 }
 
 /** OpenAI's image generation or edit, in canonical form. */

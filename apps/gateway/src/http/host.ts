@@ -100,7 +100,7 @@ function callRequest(request: FastifyRequest, spec: CallSpec): CallRequest | Tex
   switch (spec.kind) {
     case 'text':
       // Already the text exchange's call: one object per call, not a copy.
-      return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.stream, body: spec.body, clientWantsUsage: spec.clientWantsUsage, passThrough: spec.passThrough };
+      return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.stream, body: spec.body, clientWantsUsage: spec.clientWantsUsage, passThrough: spec.passThrough, affinity: spec.affinity };
     case 'image':
       return { key, clientIp, origin, dialect: 'openai', operation: 'image', endpoint: spec.endpoint, model: spec.call.model, stream: false };
     case 'webui':

@@ -19,6 +19,8 @@ export interface CallRequest {
   origin?: string | null;
   /** The dialect written in the log when it is not the route's (A1111's own API). */
   logDialect?: string;
+  /** The session the call belongs to, for prompt-cache affinity (`CallSpec.affinity`); absent when it names none. */
+  affinity?: string;
 }
 
 /** A ready answer: bytes the HTTP layer writes as they are. */

@@ -6,6 +6,7 @@ import { asGatewayError, GatewayError } from '../core/errors.js';
 import type { Credentials, ProviderFetch, UpstreamFailure, UpstreamRequest } from '../providers/types.js';
 import { credentialsRefusedMessage, ExchangeFailure, scrubProviderText } from '../providers/common/failure.js';
 import { AttemptFailure, baseLog, finish, applyUsage, type BufferedReply, type CallRequest } from './call.js';
+import { hasChoice, preferPinned, type ChannelAffinity } from './affinity.js';
 import type { Admitted } from './health/circuit.js';
 import type { ChannelGate } from './health/gate.js';
 import type { Admission, CallPolicy } from './policy.js';
@@ -23,6 +24,8 @@ export interface PipelineDeps {
   retry: RetryPolicy;
   /** Channel health: resting channels are skipped, every attempt is reported to its circuit. */
   gate: ChannelGate;
+  /** Prompt-cache affinity: a session's calls stay on the channel that served it (absent: no pinning). */
+  affinity?: ChannelAffinity;
 }
 
 /** How an attempt answered the caller. */
@@ -117,9 +120,16 @@ export class CallPipeline {
   private async runAdmitted(req: CallRequest, exchange: Exchange, res: ServerResponse, log: RequestLogRow, started: number, ac: Cancellation): Promise<BufferedReply | null> {
     let plan: Plan;
     let admission: Admission;
+    let session: { key: string; pinned: Promise<string | null> } | null = null;
     try {
       plan = await exchange.plan((model) => this.deps.router.routes(model, req.key.group, req.operation));
       log.model_requested = req.model || null;
+      // The session's channel is read while the call is admitted (both wait on shared state), and
+      // only when the call names a session and a tier leaves a choice: no round trip otherwise.
+      if (req.affinity && this.deps.affinity && hasChoice(plan.routes)) {
+        const key = this.deps.affinity.key(req.key.userId, req.model, req.affinity);
+        session = { key, pinned: this.deps.affinity.pinned(key) };
+      }
       admission = await this.deps.policy.admit({
         requestId: log.id,
         key: req.key,
@@ -150,6 +160,10 @@ export class CallPipeline {
       admission.settle({ usage: ZERO_USAGE, failed: true, log: finish(log, started, e.status, e) });
       throw e;
     }
+
+    // A resting pinned channel was left out by the gate: the session moves to whichever serves it now.
+    const pinned = session ? await session.pinned : null;
+    if (pinned !== null) routes = preferPinned(routes, pinned);
 
     const { retry, gate: health } = this.deps;
     const attempts: AttemptRecord[] = [];
@@ -217,6 +231,9 @@ export class CallPipeline {
         break;
       }
       answered = withoutSecret(answered, route.channel.secret);
+      // The session moves to the channel that served it when its own could not (a refusal passed
+      // through or a broken stream served nothing).
+      if (session && id !== pinned && ('streamed' in answered ? answered.healthy : !answered.failed)) this.deps.affinity!.pin(session.key, id);
       if ('streamed' in answered) {
         record(answered.streamed.status, answered.streamed.error?.code ?? null);
         if (answered.healthy) health.succeeded(id, gate);

@@ -1,12 +1,14 @@
 import type { Redis } from 'ioredis';
 
 /**
- * Plain keys with expiry, for state that is not money: circuit breakers, error-rate windows and the
- * response cache. Memory for one process; Redis so that several processes see one circuit and one
+ * Plain keys with expiry, for state that is not money: circuit breakers, error-rate windows, the
+ * response cache and the channel each prompt-cache session is pinned to. Memory for one process; Redis so that several processes see one circuit and one
  * cache. Every operation is one atomic server call.
  */
 export interface KvStore {
   get(key: string): Promise<string | null>;
+  /** Reads a key and, when it exists, gives it a fresh lifetime of `ttlMs` (one round trip: GETEX). */
+  getAndTouch(key: string, ttlMs: number): Promise<string | null>;
   mget(keys: readonly string[]): Promise<(string | null)[]>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Sets only when absent; true when this caller set it (a lock or a first writer). */
@@ -34,6 +36,12 @@ export class MemoryKv implements KvStore {
 
   async get(key: string): Promise<string | null> {
     return this.read(key);
+  }
+
+  async getAndTouch(key: string, ttlMs: number): Promise<string | null> {
+    const value = this.read(key);
+    if (value !== null) this.write(key, value, ttlMs);
+    return value;
   }
 
   async mget(keys: readonly string[]): Promise<(string | null)[]> {
@@ -95,6 +103,10 @@ export class RedisKv implements KvStore {
 
   async get(key: string): Promise<string | null> {
     return this.redis.get(this.prefix + key);
+  }
+
+  async getAndTouch(key: string, ttlMs: number): Promise<string | null> {
+    return this.redis.getex(this.prefix + key, 'PX', Math.max(1, Math.round(ttlMs)));
   }
 
   async mget(keys: readonly string[]): Promise<(string | null)[]> {

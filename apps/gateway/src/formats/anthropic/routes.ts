@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FormatHost } from '../host.js';
+import { firstAffinity, mayHoldCachedPrompt, prefixAffinity, sessionHeader } from '../affinity.js';
+import { arr, obj, str } from '../canonical/util.js';
 import { parseRequest } from './canonical.js';
 import { countCanonicalPrompt } from '../canonical/count.js';
 import type { Operation } from '../../core/calls.js';
@@ -58,5 +60,25 @@ function relay(host: FormatHost, request: FastifyRequest, reply: FastifyReply, o
   const body = request.body as Record<string, unknown>;
   const stream = operation === 'chat' && body.stream === true;
   const passThrough = anthropicPassThrough(request);
-  return host.run(request, reply, { kind: 'text', dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientWantsUsage: true, passThrough }, 'anthropic');
+  const affinity = operation === 'chat' ? messagesSession(request, body) : undefined;
+  return host.run(request, reply, { kind: 'text', dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientWantsUsage: true, passThrough, affinity }, 'anthropic');
 }
+
+/**
+ * The prompt-cache session of a Messages call: `metadata.user_id` (Claude Code puts its session id
+ * in it), Claude Code's session header, or the conversation's stable start: tools, the system
+ * prompt without Claude Code's per-request attribution line, and the turns up to the first user turn.
+ */
+function messagesSession(request: FastifyRequest, body: Record<string, unknown>): string | undefined {
+  const user = str(obj(body.metadata)?.user_id);
+  return firstAffinity(user && `u:${user}`, sessionHeader(request.headers), () => {
+    if (!mayHoldCachedPrompt(request.headers)) return undefined;
+    const system = typeof body.system === 'string' ? body.system : arr(body.system).filter((b) => !ATTRIBUTION.test(str(obj(b)?.text) ?? ''));
+    const messages = arr(body.messages);
+    const firstUser = messages.findIndex((m) => obj(m)?.role === 'user');
+    return prefixAffinity([body.tools ?? null, system ?? null, messages.slice(0, firstUser + 1)]);
+  });
+}
+
+/** Claude Code's attribution line in the first system block: it changes with every request. */
+const ATTRIBUTION = /^x-anthropic-billing-header:/;

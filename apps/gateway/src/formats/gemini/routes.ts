@@ -3,6 +3,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import { validationError } from '../validation.js';
 import type { FormatHost } from '../host.js';
+import { firstAffinity, mayHoldCachedPrompt, prefixAffinity, sessionHeader } from '../affinity.js';
+import { obj, str } from '../canonical/util.js';
 import { countCanonicalPrompt } from '../canonical/count.js';
 import { parseRequest } from './canonical.js';
 import type { Operation } from '../../core/calls.js';
@@ -89,5 +91,21 @@ async function countTokens(host: FormatHost, request: FastifyRequest, reply: Fas
 }
 
 function relay(host: FormatHost, request: FastifyRequest, reply: FastifyReply, call: { model: string; operation: Operation; stream: boolean; endpoint: string; body: Record<string, unknown> }) {
-  return host.run(request, reply, { kind: 'text', dialect: 'gemini', clientWantsUsage: true, ...call }, 'gemini');
+  const affinity = call.operation === 'chat' ? contentsSession(request, call.body) : undefined;
+  return host.run(request, reply, { kind: 'text', dialect: 'gemini', clientWantsUsage: true, ...call, affinity }, 'gemini');
+}
+
+/**
+ * The prompt-cache session of a generateContent call: the `cachedContent` it names (an explicit
+ * cache exists in one Google project only: the channel's), a session header, or the conversation's
+ * stable start (system instruction, tools, the contents up to the first user turn).
+ */
+function contentsSession(request: FastifyRequest, body: Record<string, unknown>): string | undefined {
+  const cached = str(body.cachedContent ?? body.cached_content);
+  return firstAffinity(cached && `c:${cached}`, sessionHeader(request.headers), () => {
+    if (!mayHoldCachedPrompt(request.headers)) return undefined;
+    const contents = Array.isArray(body.contents) ? body.contents : [body.contents];
+    const firstUser = contents.findIndex((c) => (obj(c)?.role ?? 'user') === 'user');
+    return prefixAffinity([body.systemInstruction ?? body.system_instruction ?? null, body.tools ?? null, contents.slice(0, firstUser + 1)]);
+  });
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
-import { mintId, obj, str } from '../canonical/util.js';
+import { firstAffinity, mayHoldCachedPrompt, prefixAffinity, sessionHeader } from '../affinity.js';
+import { arr, mintId, obj, str } from '../canonical/util.js';
 import type { FormatHost, StoredResponse } from '../host.js';
 import { RESPONSES_DIALECT } from './canonical.js';
 import { compactedOutput, summaryOf, summaryRequest } from './compact.js';
@@ -56,7 +57,7 @@ export function registerResponsesRoutes(app: FastifyInstance, host: FormatHost):
     return host.run(
       request,
       reply,
-      { kind: 'text', dialect: RESPONSES_DIALECT, operation: 'chat', endpoint: '/v1/responses', model, stream: body.stream === true, body: sent, clientWantsUsage: true },
+      { kind: 'text', dialect: RESPONSES_DIALECT, operation: 'chat', endpoint: '/v1/responses', model, stream: body.stream === true, body: sent, clientWantsUsage: true, affinity: responsesSession(request, sent) },
       RESPONSES_DIALECT,
       save || previousId ? recordResponse(previousId, save) : undefined,
     );
@@ -82,6 +83,8 @@ export function registerResponsesRoutes(app: FastifyInstance, host: FormatHost):
       stream: false,
       body: summaryRequest(body, history),
       clientWantsUsage: true,
+      // Codex compacts on the channel that holds the session's cached prompt.
+      affinity: responsesSession(request, body),
     });
     // A provider's refusal reaches the caller as it came (OpenAI's envelope, for OpenAI channels).
     if (answer.status >= 300) return reply.code(answer.status).headers(answer.headers).type(answer.contentType).send(answer.body);
@@ -116,6 +119,22 @@ export function registerResponsesRoutes(app: FastifyInstance, host: FormatHost):
   app.post('/v1/responses/:id/cancel', { ...byId, schema: { ...byId.schema, summary: 'Cancel a background response' } }, async (request) => {
     await stored(host, request);
     throw new GatewayError('invalid_request', 'Only background responses can be cancelled.', { code: 'invalid_value' });
+  });
+}
+
+/**
+ * The prompt-cache session of a Responses call: `prompt_cache_key` (Codex sets it to its
+ * conversation id), an agent's session header, or the conversation's stable start (instructions,
+ * tools and the items up to the first user message; a continued response's stored items lead).
+ */
+function responsesSession(request: FastifyRequest, body: Json): string | undefined {
+  const key = str(body.prompt_cache_key);
+  return firstAffinity(key && `k:${key}`, sessionHeader(request.headers), () => {
+    // A continued response is judged by the whole conversation it sends, not by the caller's body.
+    if (body === request.body && !mayHoldCachedPrompt(request.headers)) return undefined;
+    const input = typeof body.input === 'string' ? [body.input] : arr(body.input);
+    const firstUser = input.findIndex((i) => typeof i === 'string' || obj(i)?.role === 'user');
+    return prefixAffinity([body.instructions ?? null, body.tools ?? null, input.slice(0, firstUser + 1)]);
   });
 }
 

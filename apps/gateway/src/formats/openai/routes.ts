@@ -1,5 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
+import { firstAffinity, mayHoldCachedPrompt, prefixAffinity, sessionHeader } from '../affinity.js';
+import { arr, obj, str } from '../canonical/util.js';
 import type { FormatHost } from '../host.js';
 import type { Operation } from '../../core/calls.js';
 import { Type } from '@sinclair/typebox';
@@ -32,6 +34,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, host: FormatHost): vo
         body,
         stream,
         clientWantsUsage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
+        affinity: ep.operation === 'chat' ? chatSession(request, body) : undefined,
       }, 'openai');
     });
   }
@@ -64,4 +67,18 @@ function anthropicModel(id: string) {
 
 function anthropicModelList(ids: string[]) {
   return { data: ids.map(anthropicModel), has_more: false, first_id: ids[0] ?? null, last_id: ids.at(-1) ?? null };
+}
+
+/**
+ * The prompt-cache session of a chat call: OpenAI's `prompt_cache_key`, an agent's session header,
+ * or the conversation's stable start (tools and the messages up to the first user turn).
+ */
+function chatSession(request: FastifyRequest, body: Record<string, unknown>): string | undefined {
+  const key = str(body.prompt_cache_key);
+  return firstAffinity(key && `k:${key}`, sessionHeader(request.headers), () => {
+    if (!mayHoldCachedPrompt(request.headers)) return undefined;
+    const messages = arr(body.messages);
+    const firstUser = messages.findIndex((m) => obj(m)?.role === 'user');
+    return prefixAffinity([body.tools ?? body.functions ?? null, messages.slice(0, firstUser + 1)]);
+  });
 }
