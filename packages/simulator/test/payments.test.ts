@@ -1,0 +1,211 @@
+/**
+ * The simulated payment providers against a merchant of our own (a node:http server on loopback that
+ * records every callback): EPay's signed orders, cashier page, notify and retries; Stripe's API
+ * (auth, sessions, idempotency, webhook endpoints), its hosted page and signed events; the test
+ * controls (hold, flush in any order, send again). Signatures are checked here with node:crypto
+ * directly, not with the simulator's own helpers.
+ */
+import { createHash, createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '@apigpt/simulator';
+import { eventually } from '../../../test-util/eventually.js';
+
+const KEY = 'merchant-key-1';
+const SK = 'sk_test_payments';
+const WHSEC = 'whsec_payments_test';
+
+/** EPay's MD5 rule, written out again: sorted non-empty fields but sign/sign_type, `k=v&…`, then the key. */
+const md5Sign = (p: Record<string, string>) =>
+  createHash('md5')
+    .update(Object.keys(p).filter((k) => k !== 'sign' && k !== 'sign_type' && p[k] !== '').sort().map((k) => `${k}=${p[k]}`).join('&') + KEY)
+    .digest('hex');
+
+interface Received {
+  method: string;
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+let sim: Simulator;
+let merchant: Server;
+let merchantUrl: string;
+const received: Received[] = [];
+/** What the merchant answers the next callbacks (one entry per callback, then `ok`). */
+let answers: { status: number; body: string }[] = [];
+
+beforeAll(async () => {
+  sim = await startSimulator({ payments: { epay: { pid: '2001', key: KEY }, stripe: { secretKey: SK, webhookSecret: WHSEC }, retries: 2, retryDelayMs: 20 } });
+  merchant = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      received.push({ method: req.method!, url: req.url!, headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+      const a = answers.shift() ?? { status: 200, body: req.url!.startsWith('/epay') ? 'success' : '{"received":true}' };
+      res.writeHead(a.status, { 'content-type': 'text/plain' }).end(a.body);
+    });
+  });
+  await new Promise<void>((r) => merchant.listen(0, '127.0.0.1', r));
+  merchantUrl = `http://127.0.0.1:${(merchant.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await sim.close();
+  await new Promise((r) => merchant.close(r));
+});
+beforeEach(() => {
+  received.length = 0;
+  answers = [];
+  sim.payments.hold = false;
+});
+
+describe('EPay', () => {
+  const order = (over: Record<string, string> = {}) => {
+    const p = { pid: '2001', type: 'alipay', out_trade_no: `T${Math.random().toString(36).slice(2)}`, notify_url: `${merchantUrl}/epay/notify`, return_url: `${merchantUrl}/back`, name: 'credit', money: '7.30', ...over };
+    return { ...p, sign: md5Sign(p), sign_type: 'MD5' };
+  };
+
+  it('refuses an order with a wrong signature, an unknown merchant or a bad amount', async () => {
+    for (const [p, text] of [
+      [{ ...order(), sign: '0'.repeat(32) }, 'signature check failed'],
+      [{ ...order({ pid: '9999' }) }, 'unknown merchant'],
+      [order({ money: '-1' }), 'invalid money'],
+    ] as const) {
+      const res = await fetch(`${sim.url}/submit.php?${new URLSearchParams(p)}`);
+      expect(res.status).toBe(400);
+      expect(await res.text()).toContain(text);
+    }
+  });
+
+  it('shows the cashier page; paying sends the MD5-signed notify and returns the browser with the same fields', async () => {
+    const p = order();
+    // POST form works as GET does.
+    const page = await fetch(`${sim.url}/submit.php`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(p) });
+    const html = await page.text();
+    expect(html).toContain('¥7.30');
+    const action = /action="(\/epay\/pay\/\w+)"/.exec(html)![1];
+    const paid = await fetch(sim.url + action, { method: 'POST', redirect: 'manual' });
+    expect(paid.status).toBe(302);
+    const back = new URL(paid.headers.get('location')!);
+    expect(back.origin + back.pathname).toBe(`${merchantUrl}/back`);
+    await eventually(() => expect(received.length).toBe(1));
+    const n = Object.fromEntries(new URL(received[0].url, merchantUrl).searchParams);
+    expect(received[0].method).toBe('GET');
+    expect(n).toMatchObject({ pid: '2001', out_trade_no: p.out_trade_no, type: 'alipay', money: '7.30', trade_status: 'TRADE_SUCCESS', sign_type: 'MD5' });
+    expect(n.sign).toBe(md5Sign(n));
+    expect(Object.fromEntries(back.searchParams)).toEqual(n);
+    // The order query answers it paid.
+    const q = await (await fetch(`${sim.url}/api.php?act=order&pid=2001&key=${KEY}&out_trade_no=${p.out_trade_no}`)).json();
+    expect(q).toMatchObject({ code: 1, trade_no: n.trade_no, status: 1, money: '7.30' });
+    expect((await (await fetch(`${sim.url}/api.php?act=order&pid=2001&key=wrong&out_trade_no=${p.out_trade_no}`)).json()).code).toBe(-1);
+  });
+
+  it('retries a notify until the merchant answers success, and gives up after the retries', async () => {
+    answers = [{ status: 200, body: 'fail' }, { status: 500, body: 'oops' }];
+    const html = await (await fetch(`${sim.url}/submit.php?${new URLSearchParams(order())}`)).text();
+    await fetch(sim.url + /action="(\/epay\/pay\/\w+)"/.exec(html)![1], { method: 'POST', redirect: 'manual' });
+    const cb = sim.payments.callbacks.at(-1)!;
+    await eventually(() => expect(cb.state).toBe('delivered'));
+    expect(cb.attempts.map((a) => [a.status, a.body, a.ok])).toEqual([[200, 'fail', false], [500, 'oops', false], [200, 'success', true]]);
+
+    answers = [{ status: 200, body: 'fail' }, { status: 200, body: 'fail' }, { status: 200, body: 'fail' }];
+    const html2 = await (await fetch(`${sim.url}/submit.php?${new URLSearchParams(order())}`)).text();
+    await fetch(sim.url + /action="(\/epay\/pay\/\w+)"/.exec(html2)![1], { method: 'POST', redirect: 'manual' });
+    const cb2 = sim.payments.callbacks.at(-1)!;
+    await eventually(() => expect(cb2.state).toBe('failed'));
+    expect(cb2.attempts).toHaveLength(3);
+  });
+
+  it('mapi.php answers a pay URL, and a QR code for WeChat Pay', async () => {
+    const r = await (await fetch(`${sim.url}/mapi.php`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...order({ type: 'wxpay' }) }) })).json();
+    expect(r.code).toBe(1);
+    expect(r.qrcode).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=/);
+    expect((await fetch(r.payurl)).status).toBe(200);
+  });
+});
+
+describe('Stripe Checkout', () => {
+  const api = (path: string, form?: Record<string, string>, key = SK, headers: Record<string, string> = {}) =>
+    fetch(`${sim.url}${path}`, { method: form ? 'POST' : 'GET', headers: { authorization: `Bearer ${key}`, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers }, body: form ? new URLSearchParams(form) : undefined });
+  const session = (over: Record<string, string> = {}) => ({
+    mode: 'payment',
+    'line_items[0][price_data][currency]': 'usd',
+    'line_items[0][price_data][unit_amount]': '1000',
+    'line_items[0][price_data][product_data][name]': 'API credit $10',
+    'line_items[0][quantity]': '1',
+    success_url: `${merchantUrl}/ok?session_id={CHECKOUT_SESSION_ID}`,
+    cancel_url: `${merchantUrl}/cancel`,
+    client_reference_id: 'order_1',
+    'metadata[order_id]': 'order_1',
+    ...over,
+  });
+
+  beforeAll(async () => {
+    const ep = await api('/v1/webhook_endpoints', { url: `${merchantUrl}/stripe`, 'enabled_events[0]': 'checkout.session.completed', 'enabled_events[1]': 'checkout.session.async_payment_succeeded', 'enabled_events[2]': 'checkout.session.expired' });
+    expect((await ep.json()).secret).toBe(WHSEC);
+  });
+
+  it('wants the secret key', async () => {
+    const r = await api('/v1/checkout/sessions', session(), 'sk_test_wrong');
+    expect(r.status).toBe(401);
+    expect((await r.json()).error.type).toBe('invalid_request_error');
+  });
+
+  it('creates a session; the same Idempotency-Key answers the same session, with other parameters it is refused', async () => {
+    const a = await (await api('/v1/checkout/sessions', session(), SK, { 'idempotency-key': 'k1' })).json();
+    expect(a).toMatchObject({ object: 'checkout.session', status: 'open', payment_status: 'unpaid', amount_total: 1000, currency: 'usd', client_reference_id: 'order_1', metadata: { order_id: 'order_1' } });
+    expect(a.url).toBe(`${sim.url}/c/pay/${a.id}`);
+    const again = await api('/v1/checkout/sessions', session(), SK, { 'idempotency-key': 'k1' });
+    expect((await again.json()).id).toBe(a.id);
+    const other = await api('/v1/checkout/sessions', session({ 'line_items[0][price_data][unit_amount]': '999' }), SK, { 'idempotency-key': 'k1' });
+    expect([other.status, (await other.json()).error.type]).toEqual([400, 'idempotency_error']);
+    const soon = await api('/v1/checkout/sessions', session({ expires_at: String(Math.floor(Date.now() / 1000) + 600) }));
+    expect(soon.status).toBe(400);
+  });
+
+  it('paying by card sends checkout.session.completed, signed t=…,v1=HMAC-SHA256(secret, "t.body"), and redirects to success_url', async () => {
+    const s = await (await api('/v1/checkout/sessions', session())).json();
+    const paid = await fetch(`${sim.url}/c/pay/${s.id}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'method=card', redirect: 'manual' });
+    expect([paid.status, paid.headers.get('location')]).toEqual([303, `${merchantUrl}/ok?session_id=${s.id}`]);
+    await eventually(() => expect(received.length).toBe(1));
+    const r = received[0];
+    const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(r.headers['stripe-signature']))!;
+    expect(createHmac('sha256', WHSEC).update(`${t}.${r.body}`).digest('hex')).toBe(v1);
+    expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(60);
+    const event = JSON.parse(r.body);
+    expect(event).toMatchObject({ object: 'event', type: 'checkout.session.completed', data: { object: { id: s.id, status: 'complete', payment_status: 'paid', amount_total: 1000 } } });
+    expect(event.id).toMatch(/^evt_/);
+    expect(event.data.object.payment_intent).toMatch(/^pi_/);
+    // The page no longer takes payment.
+    expect(await (await fetch(`${sim.url}/c/pay/${s.id}`)).text()).toContain('Already paid');
+  });
+
+  it('held events are delivered in the order asked, re-signed at delivery; a delayed payment settles later', async () => {
+    sim.payments.hold = true;
+    const s = await (await api('/v1/checkout/sessions', session())).json();
+    await fetch(`${sim.url}/c/pay/${s.id}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'method=delayed', redirect: 'manual' });
+    const settle = await fetch(`${sim.url}/_sim/stripe/sessions/${s.id}/settle`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"outcome":"succeeded"}' });
+    expect(settle.status).toBe(200);
+    const held = sim.payments.callbacks.filter((c) => c.state === 'held');
+    expect(held.map((c) => c.type)).toEqual(['checkout.session.completed', 'checkout.session.async_payment_succeeded']);
+    await sim.payments.flush([held[1].id, held[0].id]);
+    expect(received.map((r) => JSON.parse(r.body).type)).toEqual(['checkout.session.async_payment_succeeded', 'checkout.session.completed']);
+    expect(JSON.parse(received[1].body).data.object.payment_status).toBe('unpaid');
+    // Sent once more: the same event, a fresh signature.
+    const again = await sim.payments.send(held[0].id);
+    expect(again.ok).toBe(true);
+    expect(received[2].body).toBe(received[1].body);
+    const [, t] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(received[2].headers['stripe-signature']))!;
+    expect(createHmac('sha256', WHSEC).update(`${t}.${received[2].body}`).digest('hex')).toBe(String(received[2].headers['stripe-signature']).split('v1=')[1]);
+  });
+
+  it('expiring an open session sends checkout.session.expired; a paid one cannot expire', async () => {
+    const s = await (await api('/v1/checkout/sessions', session())).json();
+    const r = await api(`/v1/checkout/sessions/${s.id}/expire`, {});
+    expect((await r.json()).status).toBe('expired');
+    await eventually(() => expect(received.map((x) => JSON.parse(x.body).type)).toEqual(['checkout.session.expired']));
+    const again = await api(`/v1/checkout/sessions/${s.id}/expire`, {});
+    expect(again.status).toBe(400);
+  });
+});
