@@ -37,6 +37,7 @@ export const auditEn = {
   'audit.action.user.limits': 'User limits set',
   'audit.action.credit.adjust': 'Credit granted or deducted',
   'audit.action.codes.create': 'Codes generated',
+  'audit.action.key.revoke': 'API key revoked',
   'audit.action.settings.update': 'Settings changed',
   'audit.type.channel': 'Channel',
   'audit.type.price': 'Price',
@@ -44,6 +45,7 @@ export const auditEn = {
   'audit.type.user': 'User',
   'audit.type.codes': 'Codes',
   'audit.type.settings': 'Settings',
+  'audit.type.key': 'API key',
   'codes.hint': 'Code (start)',
   'codes.hintHelp': 'Codes are stored hashed: the whole code is shown once, when it is generated. Copy or export it then.',
 } satisfies Record<string, string>;
@@ -83,6 +85,7 @@ export const auditZhCN: Record<keyof typeof auditEn, string> = {
   'audit.action.user.limits': '设置用户限额',
   'audit.action.credit.adjust': '增减额度',
   'audit.action.codes.create': '生成兑换码',
+  'audit.action.key.revoke': '吊销 API 密钥',
   'audit.action.settings.update': '修改系统设置',
   'audit.type.channel': '渠道',
   'audit.type.price': '价格',
@@ -90,6 +93,7 @@ export const auditZhCN: Record<keyof typeof auditEn, string> = {
   'audit.type.user': '用户',
   'audit.type.codes': '兑换码',
   'audit.type.settings': '系统设置',
+  'audit.type.key': 'API 密钥',
   'codes.hint': '兑换码（开头）',
   'codes.hintHelp': '兑换码以哈希形式保存：完整的兑换码只在生成时显示一次，请当时复制或导出。',
 };

@@ -11,6 +11,7 @@ import { createLogger } from '../core/logger.js';
 import { openStorage, type Storage } from '../services.js';
 import { parse, required, intOption, UsageError } from './args.js';
 import { MAX_COUNT, MAX_POINTS, MAX_PRICE } from '../api/billing-schemas.js';
+import { auditCli } from './audit.js';
 
 export interface CliCommand {
   usage: string;
@@ -129,7 +130,9 @@ export const BILLING_COMMANDS: Record<string, CliCommand> = {
       const res = await withBilling(values, async (s, billing) => {
         const user = await requireUserByEmail(s.db, required(values, 'email'));
         const key = idempotencyKey(values, 'credit grant', { user: user.id, amount, reason });
-        const c = await billing.adjust(user.id, amount, amount > 0 ? 'topup' : 'adjust', `${reason} (by CLI)`, key);
+        const c = await billing.adjust(user.id, amount, amount > 0 ? 'topup' : 'adjust', `${reason} (by CLI)`, key, (trx, done) =>
+          auditCli(trx, { action: 'credit.adjust', targetType: 'user', targetId: user.id, before: { balance: toPoints(done.balance - amount) }, after: { balance: toPoints(done.balance), amount: toPoints(amount), reason } }),
+        );
         noteReplay(c.replayed, values);
         return { email: user.email, amount: toPoints(amount), balance: toPoints(c.balance) };
       });
@@ -162,20 +165,27 @@ export const BILLING_COMMANDS: Record<string, CliCommand> = {
       const perSecond = unitPoints(values, 'per-second');
       const perKSearches = unitPoints(values, 'per-1k-searches');
       const maxOutput = boundedInt(values, 'max-output', 0, MAX_COUNT);
-      const res = await withBilling(values, async (_s, billing) => {
-        const old = (await billing.prices.list()).find((p) => p.model === model);
-        return billing.prices.set({
-          model,
-          input,
-          output,
-          cachedInput: cached ?? input,
-          perImage: image === undefined ? (old?.perImage ?? null) : image,
-          perKChars: perKChars === undefined ? (old?.perKChars ?? null) : perKChars,
-          perSecond: perSecond === undefined ? (old?.perSecond ?? null) : perSecond,
-          perKSearches: perKSearches === undefined ? (old?.perKSearches ?? null) : perKSearches,
-          maxOutput: maxOutput ?? old?.maxOutput ?? 4096,
-        });
-      });
+      const res = await withBilling(values, (s, billing) =>
+        s.db.transaction().execute(async (trx) => {
+          const old = await billing.prices.get(model, trx);
+          const price = await billing.prices.set(
+            {
+              model,
+              input,
+              output,
+              cachedInput: cached ?? input,
+              perImage: image === undefined ? (old?.perImage ?? null) : image,
+              perKChars: perKChars === undefined ? (old?.perKChars ?? null) : perKChars,
+              perSecond: perSecond === undefined ? (old?.perSecond ?? null) : perSecond,
+              perKSearches: perKSearches === undefined ? (old?.perKSearches ?? null) : perKSearches,
+              maxOutput: maxOutput ?? old?.maxOutput ?? 4096,
+            },
+            trx,
+          );
+          await auditCli(trx, { action: 'price.set', targetType: 'price', targetId: model, before: old && priceView(old), after: priceView(price) });
+          return price;
+        }),
+      );
       const view = priceView(res);
       out(values.json, view, `${view.model}: ${describePrice(view)}`);
       return 0;
@@ -213,7 +223,11 @@ export const BILLING_COMMANDS: Record<string, CliCommand> = {
       }
       const input = { count, value, expiresAt, name: (values.name as string | undefined) ?? null };
       // The codes are printed this once: the database keeps only their hashes (and the Idempotency-Key record, sealed).
-      const { codes, replayed } = await withBilling(values, (s, billing) => billing.createCodes(input, idempotencyKey(values, 'code create', input), s.box));
+      const { codes, replayed } = await withBilling(values, (s, billing) =>
+        billing.createCodes(input, idempotencyKey(values, 'code create', input), s.box, (trx, made) =>
+          auditCli(trx, { action: 'codes.create', targetType: 'codes', targetId: made[0]?.id ?? null, after: { count: made.length, value: toPoints(value), name: input.name, expiresAt, codes: made.map((c) => ({ id: c.id, hint: c.hint })) } }),
+        ),
+      );
       noteReplay(replayed, values);
       const items = codes.map((r) => ({ id: r.id, code: r.code, hint: r.hint, name: r.name, value: toPoints(r.value), expires_at: r.expires_at }));
       out(values.json, { items }, items.map((i) => i.code).join('\n'));

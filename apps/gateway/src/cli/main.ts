@@ -10,6 +10,7 @@ import { migrateToLatest } from '../storage/migrations.js';
 import { parse, required, intOption, UsageError } from './args.js';
 import { serve } from './serve.js';
 import { BILLING_COMMANDS, withBilling } from './billing-commands.js';
+import { auditCli } from './audit.js';
 
 interface Command {
   usage: string;
@@ -88,9 +89,13 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Create a user',
     async run(argv) {
       const { values } = parse(argv, { email: { type: 'string' }, password: { type: 'string' }, admin: { type: 'boolean' } });
-      // Through billing's sign-up hook, so a CLI-made account gets its trial credit like any other.
+      // Through billing's sign-up hook, so a CLI-made account gets its trial credit like any other;
+      // the audit row rides the same transaction.
       const user = await withBilling(values, (s, billing) =>
-        createUser(s.db, { email: required(values, 'email'), password: required(values, 'password'), role: values.admin ? 'admin' : 'user' }, billing.onUserCreated),
+        createUser(s.db, { email: required(values, 'email'), password: required(values, 'password'), role: values.admin ? 'admin' : 'user' }, async (trx, created) => {
+          await billing.onUserCreated(trx, created);
+          await auditCli(trx, { action: 'user.create', targetType: 'user', targetId: created.id, after: created });
+        }),
       );
       out(values.json, user, `Created ${user.role} ${user.email} (${user.id})`);
       return 0;
@@ -132,7 +137,13 @@ const COMMANDS: Record<string, Command> = {
     async run(argv) {
       const { values, positionals } = parse(argv, {}, true);
       if (positionals.length !== 1) throw new UsageError('give exactly one key prefix');
-      const key = await withStorage(values, (s) => revokeKeyByPrefix(s.db, positionals[0]));
+      const key = await withStorage(values, (s) =>
+        s.db.transaction().execute(async (trx) => {
+          const revoked = await revokeKeyByPrefix(trx, positionals[0]);
+          await auditCli(trx, { action: 'key.revoke', targetType: 'key', targetId: revoked.id, after: revoked });
+          return revoked;
+        }),
+      );
       out(values.json, key, `Revoked key ${key.prefix}… (${key.name})`);
       return 0;
     },
@@ -151,14 +162,22 @@ const COMMANDS: Record<string, Command> = {
         weight: { type: 'string' },
       });
       const channel = await withStorage(values, (s) =>
-        s.channels.create({
-          provider: required(values, 'provider'),
-          name: required(values, 'name'),
-          baseUrl: required(values, 'base-url'),
-          secret: (values.key as string | undefined) ?? null,
-          models: required(values, 'models').split(',').map((m) => m.trim()).filter(Boolean),
-          priority: intOption(values, 'priority'),
-          weight: intOption(values, 'weight'),
+        s.db.transaction().execute(async (trx) => {
+          const created = await s.channels.create(
+            {
+              provider: required(values, 'provider'),
+              name: required(values, 'name'),
+              baseUrl: required(values, 'base-url'),
+              secret: (values.key as string | undefined) ?? null,
+              models: required(values, 'models').split(',').map((m) => m.trim()).filter(Boolean),
+              priority: intOption(values, 'priority'),
+              weight: intOption(values, 'weight'),
+            },
+            trx,
+          );
+          // The view has `hasSecret`, never the key.
+          await auditCli(trx, { action: 'channel.create', targetType: 'channel', targetId: created.id, after: created });
+          return created;
         }),
       );
       out(values.json, channel, `Added channel "${channel.name}" (${channel.id}) serving ${channel.models.join(', ')}`);

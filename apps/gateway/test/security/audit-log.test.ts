@@ -3,10 +3,15 @@
  * and its state before and after — written in the change's own transaction, so neither exists
  * without the other; secrets never reach it; admins read it with filters.
  */
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DB_KINDS, startTestGateway, type TestGateway } from '../harness.js';
+import { DB_KINDS, PG_URL, startTestGateway, type TestGateway } from '../harness.js';
+import { apigptBin } from '../built-cli.js';
+
+const run = promisify(execFile);
 
 interface AuditRow {
   id: string;
@@ -195,6 +200,41 @@ describe.each(DB_KINDS)('admin audit log (%s)', (db) => {
     const [row] = (await audit({ limit: 1 })).items;
     expect(row).toMatchObject({ action: 'POST /api/admin/test-unaudited/:id', target_id: 'x1', actor_id: adminId, via: 'session', before: null, after: { params: { id: 'x1' } } });
   });
+
+  it("the built CLI's admin changes are audited too, as the CLI (no signed-in user), and never with the channel's key", async () => {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', APIGPT_DATA_DIR: t.config.dataDir, APIGPT_SECRET: t.config.secret! };
+    if (db === 'postgres') Object.assign(env, { DATABASE_URL: PG_URL, APIGPT_DATABASE_SCHEMA: t.config.databaseSchema! });
+    const cli = async (...args: string[]) => JSON.parse((await run(process.execPath, [apigptBin(), ...args, '--json'], { env, timeout: 30_000 })).stdout);
+    const secret = `CLI-SECRET-${randomUUID()}`;
+    const email = `cli-${randomUUID().slice(0, 8)}@test.local`;
+    const model = `cli-model-${randomUUID().slice(0, 8)}`;
+    const user = await cli('user', 'create', '--email', email, '--password', USER_PASSWORD);
+    const channel = await cli('channel', 'add', '--provider', 'openai-compatible', '--name', 'cli-channel', '--base-url', `${t.sim.url}/v1`, '--key', secret, '--models', model);
+    await cli('price', 'set', '--model', model, '--input', '1', '--output', '2');
+    await cli('credit', 'grant', '--email', email, '--amount', '7', '--reason', 'cli goodwill');
+    const codes = await cli('code', 'create', '--count', '1', '--value', '3');
+    const app = await cli('app', 'create', '--email', email, '--name', 'cli-app');
+    const key = await cli('key', 'revoke', app.keyRecord.prefix);
+    const expected: [string, string, string][] = [
+      ['user.create', 'user', user.id],
+      ['channel.create', 'channel', channel.id],
+      ['price.set', 'price', model],
+      ['credit.adjust', 'user', user.id],
+      ['codes.create', 'codes', codes.items[0].id],
+      ['key.revoke', 'key', key.id],
+    ];
+    for (const [action, targetType, targetId] of expected) {
+      const rows = (await audit({ action, targetId })).items;
+      expect(rows, action).toHaveLength(1);
+      expect(rows[0]).toMatchObject({ via: 'cli', actor_id: null, actor_email: null, client_ip: null, target_type: targetType });
+    }
+    expect((await audit({ action: 'credit.adjust', targetId: user.id })).items[0]).toMatchObject({ before: { balance: 5000 }, after: { balance: 5007, amount: 7, reason: 'cli goodwill' } });
+    expect((await audit({ action: 'channel.create', targetId: channel.id })).items[0].after).toMatchObject({ name: 'cli-channel', hasSecret: true });
+    const log = await wholeLog();
+    expect(log).not.toContain(secret);
+    expect(log).not.toContain(codes.items[0].code);
+    expect(log).not.toContain(USER_PASSWORD);
+  }, 120_000);
 
   it('filters: actor, action, target, time; pages with a total; users are refused', async () => {
     const start = Date.now();

@@ -20,9 +20,9 @@ const RANGES: Record<Exclude<Range, 'all'>, number> = { '24h': DAY, '7d': 7 * DA
 
 const ACTIONS = [
   'channel.create', 'channel.update', 'channel.enable', 'channel.disable', 'channel.delete', 'channel.test', 'health.check',
-  'price.set', 'price.delete', 'group.set', 'user.create', 'user.update', 'user.limits', 'credit.adjust', 'codes.create', 'settings.update',
+  'price.set', 'price.delete', 'group.set', 'user.create', 'user.update', 'user.limits', 'credit.adjust', 'codes.create', 'key.revoke', 'settings.update',
 ] as const;
-const TARGET_TYPES = ['channel', 'price', 'group', 'user', 'codes', 'settings'] as const;
+const TARGET_TYPES = ['channel', 'price', 'group', 'user', 'codes', 'key', 'settings'] as const;
 
 /** A known action's label; a route-named one (an action the gateway records without a name of its own) as it is. */
 function actionLabel(action: string, t: Translate): string {
