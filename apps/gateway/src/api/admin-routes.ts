@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { createUser, getUser, listUsers, updateUser } from '../accounts/users.js';
 import type { ChannelInput } from '../channels/channels.js';
+import { channelCacheStats, EMPTY_CACHE_STATS } from '../channels/cache-stats.js';
 import { probeChannel } from '../relay/health/probe.js';
 import { GatewayError } from '../core/errors.js';
 import { listAdapters } from '../providers/registry.js';
@@ -121,9 +122,9 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
     return { channel };
   });
 
-  app.get('/api/admin/channels/health', { config: admin, schema: { tags: chTags, summary: 'Circuit state of every channel', response: { 200: Type.Object({ items: Type.Array(ChannelHealth) }) } } }, async () => {
-    const list = await channels.list();
-    const items = await Promise.all(list.map(async (c) => ({ id: c.id, name: c.name, enabled: c.enabled, disabledBy: c.disabledBy, ...(await health.circuit.view(c.id)) })));
+  app.get('/api/admin/channels/health', { config: admin, schema: { tags: chTags, summary: 'Circuit state of every channel, and its prompt-cache hit rate over the last 24 hours', response: { 200: Type.Object({ items: Type.Array(ChannelHealth) }) } } }, async () => {
+    const [list, cache] = await Promise.all([channels.list(), channelCacheStats(db)]);
+    const items = await Promise.all(list.map(async (c) => ({ id: c.id, name: c.name, enabled: c.enabled, disabledBy: c.disabledBy, ...(await health.circuit.view(c.id)), cache: cache.get(c.id) ?? EMPTY_CACHE_STATS })));
     return { items };
   });
 

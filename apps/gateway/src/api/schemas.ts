@@ -195,6 +195,14 @@ export const ChannelHealth = Type.Object({
   consecutiveFailures: Type.Integer(),
   openUntil: Type.Union([Type.Number(), Type.Null()]),
   trips: Type.Integer(),
+  /** Prompt caching on this channel over the last 24 hours, from the request log. */
+  cache: Type.Object({
+    calls: Type.Integer({ description: 'Calls that sent a prompt' }),
+    promptTokens: Type.Integer(),
+    cachedTokens: Type.Integer({ description: 'Prompt tokens the provider read from its prompt cache' }),
+    cacheWriteTokens: Type.Integer({ description: 'Prompt tokens written to the prompt cache (5-minute and 1-hour writes)' }),
+    hitRate: Type.Union([Type.Number({ description: 'cachedTokens / promptTokens' }), Type.Null()]),
+  }),
 });
 
 export const ChannelEvent = Type.Object({

@@ -82,7 +82,7 @@ export function baseLog(req: CallRequest): RequestLogRow {
 }
 
 /** The unit columns of a log row (migration: request_logs unit columns). */
-const ZERO_UNITS = { reasoning_tokens: 0, images: 0, characters: 0, seconds: 0, searches: 0 };
+const ZERO_UNITS = { reasoning_tokens: 0, images: 0, characters: 0, seconds: 0, searches: 0, cache_write_5m_tokens: 0, cache_write_1h_tokens: 0 };
 
 export function applyUsage(log: RequestLogRow, usage: Usage): void {
   log.prompt_tokens = usage.promptTokens;
@@ -94,6 +94,8 @@ export function applyUsage(log: RequestLogRow, usage: Usage): void {
   units.characters = usage.characters ?? 0;
   units.seconds = usage.seconds ?? 0;
   units.searches = usage.searches ?? 0;
+  units.cache_write_5m_tokens = usage.cacheWrite5mTokens ?? 0;
+  units.cache_write_1h_tokens = usage.cacheWrite1hTokens ?? 0;
 }
 
 /** Completes a log row: status, latency, and the error when there was one. */

@@ -228,6 +228,19 @@ const ACCOUNT_MAIL: Migration = {
 };
 
 /**
+ * Prompt-cache accounting per channel (issue 12): the prompt tokens each call wrote to the
+ * provider's prompt cache, by lifetime (Anthropic's 5-minute and 1-hour writes), beside the cached
+ * (read) tokens the log already has; and an index for the per-channel figures of the last 24 hours.
+ * Nullable (0 by default): a row written by an older process (a journal replayed at start) has none.
+ */
+const CACHE_AFFINITY: Migration = {
+  async up(db: Kysely<any>) {
+    for (const name of ['cache_write_5m_tokens', 'cache_write_1h_tokens']) await db.schema.alterTable('request_logs').addColumn(name, 'integer', (c) => c.defaultTo(0)).execute();
+    await db.schema.createIndex('request_logs_channel_time').on('request_logs').columns(['channel_id', 'created_at']).execute();
+  },
+};
+
+/**
  * Migrations are code, applied in name order at start (and by `apigpt migrate`). Types are chosen to
  * mean the same on SQLite and PostgreSQL: text ids, bigint times and money, integer flags.
  */
@@ -426,6 +439,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0009_topups': TOPUPS,
   '0008_hashed_codes': HASHED_CODES,
   '0009_audit_log': AUDIT_LOG,
+  '0010_cache_affinity': CACHE_AFFINITY,
 };
 
 

@@ -139,8 +139,11 @@ export interface RequestLogsTable {
   characters: number;
   /** Seconds of audio heard (transcription, translation). */
   seconds: number;
-  /** Rerank search units. */
+  /** Rerank search units; web searches a chat call's provider ran. */
   searches: number;
+  /** The part of `prompt_tokens` written to the provider's prompt cache for 5 minutes / 1 hour (migration 0010; null on older rows). */
+  cache_write_5m_tokens?: number | null;
+  cache_write_1h_tokens?: number | null;
 }
 
 /** One credit account per user (created by the trial grant or the first credit change). */

@@ -8,7 +8,7 @@ import { ErrorAlert } from '../../components/ErrorAlert';
 import { validated } from '../../lib/forms';
 import { useI18n, useT, type MessageKey } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
-import { dateTime, splitList } from '../../lib/format';
+import { dateTime, num, splitList } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { useAction } from '../../lib/useAction';
 
@@ -144,6 +144,12 @@ export default function Channels() {
                 </Space>
               ),
             },
+            {
+              title: <Tooltip title={t('channels.promptCacheHelp')}>{t('channels.promptCache')}</Tooltip>,
+              key: 'cache',
+              align: 'right',
+              render: (_, c) => <PromptCache health={healthById.get(c.id)} name={c.name} />,
+            },
             { title: t('channels.lastTest'), key: 'test', render: (_, c) => <TestResult r={tests[c.id]} /> },
             { title: t('channels.enabledCol'), dataIndex: 'enabled', render: (on: boolean, c) => <Switch size="small" checked={on} onChange={(v) => toggle(c, v)} aria-label={t('channels.enabledCol')} /> },
             {
@@ -177,6 +183,35 @@ export default function Channels() {
       />
       <HealthHistory channel={history} health={history ? healthById.get(history.id) : undefined} onClose={() => setHistory(null)} />
     </>
+  );
+}
+
+/** Prompt caching on a channel over the last 24 hours (GET /api/admin/channels/health `cache`). */
+interface CacheStats {
+  calls: number;
+  promptTokens: number;
+  cachedTokens: number;
+  cacheWriteTokens: number;
+  hitRate: number | null;
+}
+
+/** The share of prompt tokens read from the provider's cache, with the counts behind it on hover. */
+function PromptCache({ health, name }: { health: ChannelHealth | undefined; name: string }) {
+  const t = useT();
+  const cache = (health as (ChannelHealth & { cache?: CacheStats }) | undefined)?.cache;
+  if (!cache || cache.hitRate === null)
+    return (
+      <Tooltip title={t('channels.promptCacheNone')}>
+        <Typography.Text type="secondary" data-testid={`cache-${name}`}>
+          —
+        </Typography.Text>
+      </Tooltip>
+    );
+  const detail = t('channels.promptCacheDetail', { cached: num(cache.cachedTokens), prompt: num(cache.promptTokens), written: num(cache.cacheWriteTokens), calls: num(cache.calls) });
+  return (
+    <Tooltip title={detail}>
+      <Typography.Text data-testid={`cache-${name}`}>{(cache.hitRate * 100).toFixed(1)}%</Typography.Text>
+    </Tooltip>
   );
 }
 
