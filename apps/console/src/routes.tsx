@@ -25,6 +25,9 @@ const Codes = lazy(() => import('./pages/admin/Codes'));
 const AllLogs = lazy(() => import('./pages/admin/AllLogs'));
 const Audit = lazy(() => import('./pages/admin/Audit'));
 const Settings = lazy(() => import('./pages/admin/Settings'));
+const ForgotPassword = lazy(() => import('./pages/account/ForgotPassword'));
+const ResetPassword = lazy(() => import('./pages/account/ResetPassword'));
+const VerifyEmail = lazy(() => import('./pages/account/VerifyEmail'));
 
 export const loading = (
   <div style={{ display: 'flex', justifyContent: 'center', padding: 80 }}>
@@ -40,6 +43,10 @@ export function AppRoutes() {
       <Routes>
         <Route path="/login" element={user ? <SignedIn /> : <AuthPage mode="login" />} />
         <Route path="/signup" element={user ? <SignedIn welcome /> : <AuthPage mode="signup" />} />
+        {/* Mailed links open these, logged in or not. */}
+        <Route path="/forgot-password" element={user ? <SignedIn /> : <ForgotPassword />} />
+        <Route path="/reset-password" element={<ResetPassword />} />
+        <Route path="/verify-email" element={<VerifyEmail />} />
         <Route element={<RequireUser />}>
           <Route path="/" element={<Dashboard />} />
           <Route path="/integration" element={<Integration />} />

@@ -23,9 +23,17 @@ export const auth = {
   config: () => api.get<PublicConfig>('/api/config'),
   me: () => api.get<{ user: User }>('/api/auth/me'),
   login: (email: string, password: string) => api.post<{ user: User }>('/api/auth/login', { email, password }),
-  signup: (email: string, password: string, displayName?: string) => api.post<{ user: User }>('/api/auth/signup', { email, password, ...(displayName ? { displayName } : {}) }),
+  signup: (email: string, password: string, displayName?: string, locale?: string) =>
+    api.post<{ user: User }>('/api/auth/signup', { email, password, ...(displayName ? { displayName } : {}), ...(locale ? { locale } : {}) }),
   logout: () => api.post<{ ok: boolean }>('/api/auth/logout'),
-  changePassword: (currentPassword: string, newPassword: string) => api.post<{ ok: boolean }>('/api/auth/password', { currentPassword, newPassword }),
+  changePassword: (currentPassword: string, newPassword: string, revokeKeys = false) =>
+    api.post<{ ok: boolean; revokedKeys: number }>('/api/auth/password', { currentPassword, newPassword, ...(revokeKeys ? { revokeKeys } : {}) }),
+  /** Mail links: confirming the address, and resetting a forgotten password. */
+  verifyEmail: (token: string) => api.post<{ ok: boolean; opened: boolean }>('/api/auth/verify-email', { token }),
+  resendVerification: (locale: string) => api.post<{ ok: boolean }>('/api/auth/verify-email/resend', { locale }),
+  requestReset: (email: string, locale: string) => api.post<{ ok: boolean }>('/api/auth/password-reset', { email, locale }),
+  confirmReset: (token: string, newPassword: string, revokeKeys: boolean) =>
+    api.post<{ user: User; revokedKeys: number }>('/api/auth/password-reset/confirm', { token, newPassword, ...(revokeKeys ? { revokeKeys } : {}) }),
 };
 
 export const apps = {

@@ -8,11 +8,17 @@ export interface User {
   status: 'active' | 'disabled';
   created_at: number;
   updated_at: number;
+  /** When the address was confirmed by a mailed link; null when never. */
+  email_verified_at?: number | null;
+  /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then. */
+  email_pending?: number;
 }
 
 export interface PublicConfig {
   signupEnabled: boolean;
   publicUrl: string | null;
+  /** The server sends mail: password reset by email, and sign-ups confirm their address. */
+  mail?: boolean;
 }
 
 export interface App {

@@ -1,9 +1,25 @@
 import { Alert } from 'antd';
 import { ApiError } from '../api/client';
-import { useT, type MessageKey } from '../i18n';
+import { useT, type MessageKey, type Translate } from '../i18n';
 
 /** Refusals the console words itself, in the reader's language, with the wait the server gave. */
-const THROTTLED: Record<string, MessageKey> = { login_locked: 'auth.loginLocked', signup_rate_limited: 'auth.signupLimited' };
+const THROTTLED: Record<string, MessageKey> = { login_locked: 'auth.loginLocked', signup_rate_limited: 'auth.signupLimited', mail_rate_limited: 'auth.mailLimited' };
+
+/** Account refusals the console words itself (the server's message is English). */
+const TRANSLATED: Record<string, MessageKey> = {
+  weak_password: 'auth.weakPassword',
+  reset_link_invalid: 'auth.resetLinkInvalid',
+  verify_link_invalid: 'auth.verifyLinkInvalid',
+  mail_off: 'auth.mailOff',
+  email_confirmed: 'auth.emailConfirmed',
+};
+
+/** The reader-language text of an error the console translates, or the server's own words. */
+export function errorText(t: Translate, error: unknown): string {
+  if (error instanceof ApiError && error.code && TRANSLATED[error.code]) return t(TRANSLATED[error.code]);
+  if (error instanceof ApiError && error.code && THROTTLED[error.code] && error.retryAfter) return t(THROTTLED[error.code], { seconds: error.retryAfter });
+  return (error as Error)?.message || String(error);
+}
 
 /**
  * Shows the server's own error message. A 404 from an unknown route means this server does not
@@ -19,5 +35,5 @@ export function ErrorAlert({ error, style }: { error: unknown; style?: React.CSS
     return <Alert type="warning" showIcon style={style} title={t('error.serviceUnavailable', { seconds: error.retryAfter ?? 2 })} data-testid="service-unavailable" />;
   if (error instanceof ApiError && error.missing)
     return <Alert type="info" showIcon style={style} title={t('error.notAvailable')} description={error.message} />;
-  return <Alert type="error" showIcon style={style} title={(error as Error).message || String(error)} />;
+  return <Alert type="error" showIcon style={style} title={errorText(t, error)} data-testid="error-alert" />;
 }

@@ -11,6 +11,7 @@ import { useSession } from '../auth/session';
 import { useT, type MessageKey } from '../i18n';
 import { LanguageSwitch } from './LanguageSwitch';
 import { ChangePasswordModal } from './ChangePassword';
+import { VerifyBanner } from './VerifyBanner';
 
 interface NavItem {
   path: string;
@@ -114,6 +115,7 @@ export function AppLayout() {
             </Dropdown>
           </Space>
         </Layout.Header>
+        <VerifyBanner />
         <Layout.Content style={{ padding: mobile ? 12 : 24, maxWidth: 1400, width: '100%', margin: '0 auto' }}>
           {/* Pages load lazily; the frame stays put while one does. */}
           <Suspense fallback={<Spin size="large" style={{ display: 'block', margin: '80px auto' }} />}>

@@ -1,23 +1,27 @@
-import { App as AntApp, Form, Input, Modal } from 'antd';
+import { App as AntApp, Checkbox, Form, Input, Modal } from 'antd';
+import { ApiError } from '../api/client';
 import { auth } from '../api/endpoints';
+import { errorText } from '../components/ErrorAlert';
 import { useT } from '../i18n';
 
 /** The signed-in user's own password change; the server ends the account's other sessions. */
 export function ChangePasswordModal({ open, onClose }: { open: boolean; onClose: () => void }) {
   const t = useT();
   const { message } = AntApp.useApp();
-  const [form] = Form.useForm<{ current: string; next: string; confirm: string }>();
+  const [form] = Form.useForm<{ current: string; next: string; confirm: string; revokeKeys?: boolean }>();
 
   const submit = async () => {
     const v = await form.validateFields();
     try {
-      await auth.changePassword(v.current, v.next);
+      const r = await auth.changePassword(v.current, v.next, v.revokeKeys === true);
       message.success(t('auth.passwordChanged'));
+      if (r.revokedKeys > 0) message.info(t('auth.keysRevoked', { n: r.revokedKeys }));
       form.resetFields();
       onClose();
     } catch (e) {
-      // The server's own words (a wrong current password names that field).
-      form.setFields([{ name: 'current', errors: [(e as Error).message] }]);
+      // Under the field the server named: a weak new password in the reader's language, a wrong current one in the server's words.
+      const field = e instanceof ApiError && e.param === 'newPassword' ? 'next' : 'current';
+      form.setFields([{ name: field, errors: [errorText(t, e)] }]);
     }
   };
 
@@ -27,7 +31,7 @@ export function ChangePasswordModal({ open, onClose }: { open: boolean; onClose:
         <Form.Item name="current" label={t('auth.currentPassword')} rules={[{ required: true, message: t('auth.passwordRequired') }]}>
           <Input.Password autoComplete="current-password" data-testid="password-current" />
         </Form.Item>
-        <Form.Item name="next" label={t('auth.newPassword')} rules={[{ required: true, message: t('auth.passwordRequired') }, { min: 8, message: t('auth.passwordMin') }]}>
+        <Form.Item name="next" label={t('auth.newPassword')} extra={t('auth.passwordHint')} rules={[{ required: true, message: t('auth.passwordRequired') }, { min: 8, message: t('auth.passwordMin') }]}>
           <Input.Password autoComplete="new-password" data-testid="password-new" />
         </Form.Item>
         <Form.Item
@@ -37,6 +41,9 @@ export function ChangePasswordModal({ open, onClose }: { open: boolean; onClose:
           rules={[{ required: true, message: t('auth.passwordRequired') }, ({ getFieldValue }) => ({ validator: (_, value) => (value === getFieldValue('next') ? Promise.resolve() : Promise.reject(new Error(t('auth.passwordMismatch')))) })]}
         >
           <Input.Password autoComplete="new-password" data-testid="password-confirm" />
+        </Form.Item>
+        <Form.Item name="revokeKeys" valuePropName="checked" style={{ marginBottom: 0 }}>
+          <Checkbox data-testid="password-revoke-keys">{t('auth.revokeKeys')}</Checkbox>
         </Form.Item>
       </Form>
     </Modal>

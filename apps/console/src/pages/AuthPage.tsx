@@ -4,7 +4,7 @@ import { Alert, Button, Card, Flex, Form, Input, Typography } from 'antd';
 import { LockOutlined, MailOutlined } from '@ant-design/icons';
 import { auth } from '../api/endpoints';
 import { useSession } from '../auth/session';
-import { useT } from '../i18n';
+import { useI18n } from '../i18n';
 import { LanguageSwitch } from '../layout/LanguageSwitch';
 import { ErrorAlert } from '../components/ErrorAlert';
 
@@ -17,7 +17,7 @@ interface Values {
 
 /** Log-in and sign-up share one card: sign-up needs no approval and lands on the dashboard logged in. */
 export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
-  const t = useT();
+  const { t, locale } = useI18n();
   const { setUser, config } = useSession();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -27,7 +27,8 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
     setBusy(true);
     setError(undefined);
     try {
-      const r = signup ? await auth.signup(v.email.trim(), v.password, v.displayName?.trim() || undefined) : await auth.login(v.email.trim(), v.password);
+      // The confirmation mail (mail on) leads with the language this page is shown in.
+      const r = signup ? await auth.signup(v.email.trim(), v.password, v.displayName?.trim() || undefined, locale) : await auth.login(v.email.trim(), v.password);
       // The route re-renders as signed in and redirects (see SignedIn in routes.tsx).
       setUser(r.user);
     } catch (e) {
@@ -46,7 +47,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
         <Typography.Title level={2} style={{ marginTop: 0, marginBottom: 4 }}>
           APIGPT
         </Typography.Title>
-        <Typography.Paragraph type="secondary">{signup ? t('auth.signupTagline') : t('auth.loginTagline')}</Typography.Paragraph>
+        <Typography.Paragraph type="secondary">{signup ? t(config?.mail ? 'auth.signupTaglineMail' : 'auth.signupTagline') : t('auth.loginTagline')}</Typography.Paragraph>
         {signup && config && !config.signupEnabled && <Alert type="warning" showIcon style={{ marginBottom: 16 }} title={t('auth.signupClosed')} />}
         <ErrorAlert error={error} style={{ marginBottom: 16 }} />
         <Form<Values> layout="vertical" onFinish={submit} requiredMark={false} disabled={busy}>
@@ -61,6 +62,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
           <Form.Item
             name="password"
             label={t('auth.password')}
+            extra={signup ? t('auth.passwordHint') : undefined}
             rules={[{ required: true, message: t('auth.passwordRequired') }, ...(signup ? [{ min: 8, message: t('auth.passwordMin') }] : [])]}
           >
             <Input.Password prefix={<LockOutlined />} autoComplete={signup ? 'new-password' : 'current-password'} />
@@ -84,6 +86,11 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
             {signup ? t('auth.signup') : t('auth.login')}
           </Button>
         </Form>
+        {!signup && config?.mail && (
+          <Typography.Paragraph style={{ marginTop: 12, marginBottom: 0, textAlign: 'center' }}>
+            <Link to="/forgot-password">{t('auth.forgotPassword')}</Link>
+          </Typography.Paragraph>
+        )}
         <Typography.Paragraph style={{ marginTop: 16, marginBottom: 0, textAlign: 'center' }}>
           {signup ? (
             <>

@@ -31,7 +31,13 @@ export function Dashboard() {
     <>
       <PageHeader title={t('dashboard.title')} subtitle={t('dashboard.hello', { name: user?.display_name || user?.email || '' })} />
       {params.get('welcome') && account.data && (
-        <Alert type="success" showIcon closable style={{ marginBottom: 16 }} title={t('dashboard.welcome', { amount: money(account.data.balance) })} />
+        <Alert
+          type="success"
+          showIcon
+          closable
+          style={{ marginBottom: 16 }}
+          title={user?.email_pending ? t('dashboard.welcomePending', { email: user.email }) : t('dashboard.welcome', { amount: money(account.data.balance) })}
+        />
       )}
       {account.data?.notices.map((n) => (
         <Alert key={n.id} type={n.kind === 'low_balance' ? 'warning' : 'info'} showIcon style={{ marginBottom: 16 }} title={n.message} />

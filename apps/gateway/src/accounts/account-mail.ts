@@ -40,15 +40,14 @@ export class AccountMail {
     this.mailer.sendInBackground(verificationMail(user.email, `${base}${VERIFY_PATH}?token=${token}`, locale, TOKEN_TTL_MS.verify_email));
   }
 
-  /** Follows a confirmation link: the address is proven, and a waiting account opens (once). */
-  async verify(token: string, open: OpenAccount): Promise<User> {
-    const userId = await this.db.transaction().execute(async (trx) => {
+  /** Follows a confirmation link: the address is proven, and a waiting account opens (once); `opened` says whether this call opened it. */
+  async verify(token: string, open: OpenAccount): Promise<{ user: User; opened: boolean }> {
+    const { userId, opened } = await this.db.transaction().execute(async (trx) => {
       const id = await consumeToken(trx as unknown as Db, token, 'verify_email');
       if (!id) throw linkInvalid('verify');
-      await this.confirmAndOpen(trx as unknown as Db, id, open);
-      return id;
+      return { userId: id, opened: await this.confirmAndOpen(trx as unknown as Db, id, open) };
     });
-    return (await getUser(this.db, userId))!;
+    return { user: (await getUser(this.db, userId))!, opened };
   }
 
   /**
@@ -85,9 +84,10 @@ export class AccountMail {
     return (await getUser(this.db, user.id))!;
   }
 
-  private async confirmAndOpen(trx: Db, userId: string, open: OpenAccount): Promise<void> {
-    if (!(await confirmEmail(trx, userId))) return;
+  private async confirmAndOpen(trx: Db, userId: string, open: OpenAccount): Promise<boolean> {
+    if (!(await confirmEmail(trx, userId))) return false;
     const user = await getUser(trx, userId);
     if (user) await open(trx, user);
+    return true;
   }
 }

@@ -48,11 +48,16 @@ export function registerAccountMailRoutes(app: FastifyInstance, ctx: ApiContext,
 
   app.post('/api/auth/verify-email', {
     config: { auth: 'public' },
-    schema: { tags, summary: 'Confirm an email address with the token of the mailed link (opens an account that waited: trial credit)', body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }), response: { 200: Ok } },
+    schema: {
+      tags,
+      summary: 'Confirm an email address with the token of the mailed link (opens an account that waited: trial credit)',
+      body: Type.Object({ token: Type.String({ minLength: 1, maxLength: 200 }) }),
+      response: { 200: Type.Object({ ok: Type.Boolean(), opened: Type.Boolean({ description: 'This confirmation opened an account that waited for it (its trial credit was granted now)' }) }) },
+    },
   }, async (req) => {
     // Public: the link may be opened in a browser that is not logged in.
-    await mailOn().verify((req.body as { token: string }).token, open);
-    return { ok: true };
+    const { opened } = await mailOn().verify((req.body as { token: string }).token, open);
+    return { ok: true, opened };
   });
 
   app.post('/api/auth/verify-email/resend', {

@@ -84,7 +84,7 @@ describe('email confirmation before the trial credit (mail on)', () => {
     expect(JSON.stringify(rows)).not.toContain(token);
 
     // Followed from a browser that is not logged in.
-    expect((await post(t, '/api/auth/verify-email', { token })).status).toBe(200);
+    expect(await post(t, '/api/auth/verify-email', { token })).toMatchObject({ status: 200, body: { ok: true, opened: true } });
     expect(await balance(t, s.cookie)).toBe(TRIAL_P);
     const after = (await me(t, s.cookie)).body.user;
     expect(after.email_pending).toBe(0);
