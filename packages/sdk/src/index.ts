@@ -1,5 +1,5 @@
 export { APIGPT, APIGPT as default } from './client.js';
-export { Transport, type ClientOptions, type RequestOptions, type RetryInfo } from './core/transport.js';
+export { Transport, type ClientOptions, type RequestOptions, type RetryInfo, type Query, type HttpRequest } from './core/transport.js';
 export * from './core/errors.js';
 export { readEvents, type ServerSentEvent } from './core/sse.js';
 export { Stream, ChatStream, ResponseStream } from './streams.js';
@@ -12,6 +12,6 @@ export { Rerank } from './resources/rerank.js';
 export { Models } from './resources/models.js';
 export { Tokens, toResponsesInput } from './resources/tokens.js';
 export { Account } from './resources/account.js';
-export { ManagementClient, type CallArgs } from './management/client.js';
+export { ManagementClient, type CallArgs, type CallParameters } from './management/client.js';
 export type * from './management/types.js';
 export type * from './relay-types.js';

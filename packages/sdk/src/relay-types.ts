@@ -3,6 +3,11 @@
  * provider). Only the fields a caller reads or sets are spelled out; the rest pass through.
  */
 
+/** Answers carry the gateway's id for the call (`x-request-id`), to quote when asking about it. */
+export interface RequestIdentified {
+  readonly _request_id?: string | null;
+}
+
 export type Role = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
 
 export interface TextPart {
@@ -59,7 +64,13 @@ export interface ChatCompletionCreateParams {
   frequency_penalty?: number;
   seed?: number;
   user?: string;
-  [extra: string]: unknown;
+  logprobs?: boolean;
+  top_logprobs?: number;
+  reasoning_effort?: 'minimal' | 'low' | 'medium' | 'high';
+  /** The SDK always asks for usage on streams (`include_usage`). */
+  stream_options?: { include_usage?: boolean };
+  /** Provider extras the gateway passes where the provider has them. */
+  extra?: Record<string, unknown>;
 }
 
 export interface Usage {
@@ -72,7 +83,7 @@ export interface Usage {
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
 
-export interface ChatCompletion {
+export interface ChatCompletion extends RequestIdentified {
   id: string;
   object: 'chat.completion';
   created: number;
@@ -122,7 +133,11 @@ export interface ResponseCreateParams {
   store?: boolean;
   previous_response_id?: string;
   metadata?: Record<string, string>;
-  [extra: string]: unknown;
+  parallel_tool_calls?: boolean;
+  include?: string[];
+  reasoning?: { effort?: 'minimal' | 'low' | 'medium' | 'high'; summary?: 'auto' | 'concise' | 'detailed' };
+  user?: string;
+  prompt_cache_key?: string;
 }
 
 export interface ResponseOutputItem {
@@ -145,7 +160,7 @@ export interface ResponseUsage {
   output_tokens_details?: { reasoning_tokens?: number };
 }
 
-export interface ResponseObject {
+export interface ResponseObject extends RequestIdentified {
   id: string;
   object: 'response';
   created_at: number;
@@ -179,7 +194,7 @@ export interface EmbeddingCreateParams {
   user?: string;
 }
 
-export interface EmbeddingResponse {
+export interface EmbeddingResponse extends RequestIdentified {
   object: 'list';
   model: string;
   data: { object: 'embedding'; index: number; embedding: number[] }[];
@@ -208,7 +223,7 @@ export interface ImageData {
   revised_prompt?: string;
 }
 
-export interface ImagesResponse {
+export interface ImagesResponse extends RequestIdentified {
   created: number;
   data: ImageData[];
 }
@@ -275,7 +290,7 @@ export interface RerankResult {
   document?: { text: string } | string;
 }
 
-export interface RerankResponse {
+export interface RerankResponse extends RequestIdentified {
   id?: string;
   model?: string;
   results: RerankResult[];

@@ -169,5 +169,6 @@ export function withOutputText(r: Omit<ResponseObject, 'output_text'> & { output
     .filter((c) => c.type === 'output_text' && typeof c.text === 'string')
     .map((c) => c.text)
     .join('');
-  return { ...r, output_text: text };
+  // Set on the object itself, which keeps its `_request_id`.
+  return Object.assign(r, { output_text: text }) as ResponseObject;
 }

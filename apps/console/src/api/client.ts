@@ -1,35 +1,33 @@
 /**
- * The one way the console talks to the gateway: JSON over fetch with the session cookie. Every
- * failure becomes an ApiError carrying the server's own message, so forms can show it verbatim.
+ * The one way the console talks to the gateway: the SDK's transport (`@apigpt/sdk`) with the session
+ * cookie and no key, no retries (a person is waiting and sees the error). Every failure becomes an
+ * ApiError carrying the server's own message, so forms can show it verbatim.
  */
-export class ApiError extends Error {
-  constructor(
-    message: string,
-    readonly status: number,
-    readonly code: string | null = null,
-    readonly param: string | null = null,
-    readonly type: string | null = null,
-    /** Seconds to wait before trying again (`retry-after` of a 429), when the server said. */
-    readonly retryAfter: number | null = null,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
+import { APIError, ManagementClient, Transport, errorFromResponse as sdkErrorFromResponse, type CallParameters, type OperationId, type Query, type ResponseOf } from '@apigpt/sdk/management';
 
+/** The SDK's error, with what the console reads on top of it. */
+export class ApiError extends APIError {
   /** The route does not exist yet on this server (a feature not deployed). */
   get missing(): boolean {
     return this.status === 404 && (this.code === 'unknown_url' || this.code === null);
   }
 }
 
-type Query = Record<string, string | number | boolean | null | undefined>;
+/** Any SDK error as the console's (same message, status, code, param, type and headers). */
+export function asApiError(err: unknown): unknown {
+  if (!(err instanceof APIError) || err instanceof ApiError) return err;
+  if (err.name === 'APIUserAbortError') return err; // an abort the page asked for, not an error to show
+  const status = err.status;
+  const message = status === 0 && err.name !== 'APITimeoutError' ? `Network error: ${err.message}` : err.message;
+  const e = new ApiError(message, { status, body: { message, code: err.code ?? (status === 0 ? 'network_error' : null), param: err.param, type: err.type }, headers: err.headers, retryAfter: err.retryAfter, cause: err });
+  return e;
+}
+
+/** The transport of every console call: same origin, the login cookie, errors shown as they are. */
+export const transport = new Transport({ apiKey: null, baseURL: '', maxRetries: 0, credentials: 'same-origin' });
 
 export function withQuery(path: string, query?: Query): string {
-  if (!query) return path;
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') qs.set(k, String(v));
-  const s = qs.toString();
-  return s ? `${path}?${s}` : path;
+  return query ? transport.url(path, query).slice(transport.baseURL.length) : path;
 }
 
 /** Listeners told when any call answers 401, so the app can return to the login page. */
@@ -39,40 +37,36 @@ export function onUnauthorized(fn: () => void): () => void {
   return () => unauthorizedListeners.delete(fn);
 }
 
-export async function request<T>(method: string, path: string, body?: unknown, init: RequestInit = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  let res: Response;
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+const mgmt = new ManagementClient(transport);
+
+/** A management route by name, typed by the gateway's own schemas: `call('GET /api/billing/account')`. */
+export async function call<Op extends OperationId>(op: Op, ...params: CallParameters<Op>): Promise<ResponseOf<Op>> {
   try {
-    res = await fetch(path, { method, credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body), ...init });
+    return await mgmt.call(op, ...params);
   } catch (err) {
-    if ((err as Error).name === 'AbortError') throw err;
-    throw new ApiError(`Network error: ${(err as Error).message}`, 0, 'network_error');
+    throw failed(err, op.slice(op.indexOf(' ') + 1));
   }
-  if (!res.ok) {
-    const e = await errorFromResponse(res);
-    if (res.status === 401 && !path.startsWith('/api/auth/')) unauthorizedListeners.forEach((fn) => fn());
-    throw e;
-  }
-  const text = await res.text();
-  return (text ? JSON.parse(text) : null) as T;
 }
 
-/** Reads the `{error:{message,type,param,code}}` envelope; falls back to the status line. */
-export async function errorFromResponse(res: Response): Promise<ApiError> {
-  let text = '';
+function failed(err: unknown, path: string): unknown {
+  if (err instanceof APIError && err.status === 401 && !path.startsWith('/api/auth/')) unauthorizedListeners.forEach((fn) => fn());
+  return asApiError(err);
+}
+
+export async function request<T>(method: string, path: string, body?: unknown, init: { signal?: AbortSignal } = {}): Promise<T> {
   try {
-    text = await res.text();
-    const body = JSON.parse(text) as { error?: { message?: string; type?: string; param?: string | null; code?: string | null } | string; message?: string };
-    const e = body.error;
-    const retryAfter = Number(res.headers.get('retry-after')) || null;
-    if (e && typeof e === 'object' && e.message) return new ApiError(e.message, res.status, e.code ?? null, e.param ?? null, e.type ?? null, retryAfter);
-    if (typeof e === 'string') return new ApiError(e, res.status);
-    if (body.message) return new ApiError(body.message, res.status);
-  } catch {
-    // not JSON: use the text or the status below
+    const { data } = await transport.json<T>({ method: method as Method, path, body }, { signal: init.signal });
+    return data;
+  } catch (err) {
+    throw failed(err, path);
   }
-  return new ApiError(text.trim().slice(0, 300) || `${res.status} ${res.statusText}`, res.status);
+}
+
+/** Reads the `{error:{message,type,param,code}}` envelope of a failed fetch Response. */
+export async function errorFromResponse(res: Response): Promise<ApiError> {
+  return asApiError(await sdkErrorFromResponse(res)) as ApiError;
 }
 
 export const api = {

@@ -1,21 +1,15 @@
-import { api } from './client';
+import { api, call } from './client';
 import type {
-  Account, ApiKey, App, Channel, ChannelEvent, ChannelHealth, ChannelTestResult, Group, KeyLimits, LedgerEntry, Model, NewKey, Page, Price, Provider,
+  Account, Channel, ChannelEvent, ChannelHealth, ChannelTestResult, Group, KeyLimits, LedgerEntry, Model, Page, Price, Provider,
   PublicConfig, RedemptionCode, RequestLog, SystemSettings, UsageSummary, User,
 } from './types';
+import type { QueryOf } from '@apigpt/sdk/management';
 
-/** Filters the log endpoints accept (times in epoch ms). */
-export interface LogFilter {
-  limit?: number;
-  offset?: number;
-  model?: string;
-  appId?: string;
-  keyId?: string;
-  status?: 'ok' | 'error';
-  from?: number;
-  to?: number;
-  userId?: string;
-}
+// Routes with a schema are called by name (`call('GET /api/apps')`): path, parameters and answer are
+// typed by the gateway's OpenAPI document. The few without one still use `api`.
+
+/** Filters the log endpoints accept (times in epoch ms): the gateway's own query schema. */
+export type LogFilter = NonNullable<QueryOf<'GET /api/admin/logs'>>;
 
 const id = encodeURIComponent;
 
@@ -37,50 +31,50 @@ export const auth = {
 };
 
 export const apps = {
-  list: () => api.get<{ items: App[] }>('/api/apps'),
-  create: (name: string, description?: string) => api.post<{ app: App; key: NewKey }>('/api/apps', { name, ...(description ? { description } : {}) }),
-  update: (appId: string, patch: { name?: string; description?: string | null }) => api.patch<{ app: App }>(`/api/apps/${id(appId)}`, patch),
-  remove: (appId: string) => api.del<{ ok: boolean }>(`/api/apps/${id(appId)}`),
-  createKey: (appId: string, name?: string) => api.post<NewKey>(`/api/apps/${id(appId)}/keys`, name ? { name } : {}),
+  list: () => call('GET /api/apps'),
+  create: (name: string, description?: string) => call('POST /api/apps', { body: { name, ...(description ? { description } : {}) } }),
+  update: (appId: string, patch: { name?: string; description?: string | null }) => call('PATCH /api/apps/{id}', { params: { id: appId }, body: patch }),
+  remove: (appId: string) => call('DELETE /api/apps/{id}', { params: { id: appId } }),
+  createKey: (appId: string, name?: string) => call('POST /api/apps/{id}/keys', { params: { id: appId }, body: name ? { name } : {} }),
 };
 
 export const keys = {
-  list: () => api.get<{ items: ApiKey[] }>('/api/keys'),
-  update: (keyId: string, patch: { name?: string } & KeyLimits) => api.patch<{ key: ApiKey }>(`/api/keys/${id(keyId)}`, patch),
-  revoke: (keyId: string) => api.post<{ key: ApiKey }>(`/api/keys/${id(keyId)}/revoke`),
+  list: () => call('GET /api/keys'),
+  update: (keyId: string, patch: { name?: string } & KeyLimits) => call('PATCH /api/keys/{id}', { params: { id: keyId }, body: patch }),
+  revoke: (keyId: string) => call('POST /api/keys/{id}/revoke', { params: { id: keyId } }),
 };
 
 export const usage = {
-  logs: (f: LogFilter) => api.get<Page<RequestLog>>('/api/logs', { ...f }),
-  models: () => api.get<{ items: Model[] }>('/api/models'),
+  logs: (f: LogFilter): Promise<Page<RequestLog>> => call('GET /api/logs', { query: f }),
+  models: (): Promise<{ items: Model[] }> => call('GET /api/models'),
 };
 
 export const billing = {
-  account: () => api.get<Account>('/api/billing/account'),
-  ledger: (limit: number, offset: number) => api.get<Page<LedgerEntry>>('/api/billing/ledger', { limit, offset }),
-  redeem: (code: string) => api.post<{ amount: number; balance: number }>('/api/billing/redeem', { code }),
-  usage: (days: number) => api.get<UsageSummary>('/api/billing/usage', { days }),
-  setLowBalance: (threshold: number | null) => api.put<unknown>('/api/billing/low-balance', { threshold }),
+  account: (): Promise<Account> => call('GET /api/billing/account'),
+  ledger: (limit: number, offset: number): Promise<Page<LedgerEntry>> => call('GET /api/billing/ledger', { query: { limit, offset } }),
+  redeem: (code: string) => call('POST /api/billing/redeem', { body: { code } }),
+  usage: (days: number): Promise<UsageSummary> => call('GET /api/billing/usage', { query: { days } }),
+  setLowBalance: (threshold: number | null) => call('PUT /api/billing/low-balance', { body: { threshold } }),
 };
 
 export const admin = {
-  users: (q: { search?: string; limit?: number; offset?: number }) => api.get<Page<User>>('/api/admin/users', q),
+  users: (q: { search?: string; limit?: number; offset?: number }): Promise<Page<User>> => call('GET /api/admin/users', { query: q }),
   updateUser: (userId: string, patch: Partial<{ role: User['role']; group: string; status: User['status']; displayName: string | null }>) =>
-    api.patch<{ user: User }>(`/api/admin/users/${id(userId)}`, patch),
-  credit: (userId: string, amount: number, reason: string) => api.post<{ balance: number }>(`/api/admin/users/${id(userId)}/credit`, { amount, reason }),
+    call('PATCH /api/admin/users/{id}', { params: { id: userId }, body: patch }),
+  credit: (userId: string, amount: number, reason: string) => call('POST /api/admin/users/{id}/credit', { params: { id: userId }, body: { amount, reason } }),
   providers: () => api.get<{ items: Provider[] }>('/api/admin/providers'),
-  channels: () => api.get<{ items: Channel[] }>('/api/admin/channels'),
+  channels: (): Promise<{ items: Channel[] }> => call('GET /api/admin/channels'),
   createChannel: (body: Partial<Channel> & { secret?: string | null }) => api.post<{ channel: Channel }>('/api/admin/channels', body),
   updateChannel: (chId: string, body: Partial<Channel> & { secret?: string | null }) => api.patch<{ channel: Channel }>(`/api/admin/channels/${id(chId)}`, body),
-  setChannelEnabled: (chId: string, on: boolean) => api.post<{ channel: Channel }>(`/api/admin/channels/${id(chId)}/${on ? 'enable' : 'disable'}`),
-  deleteChannel: (chId: string) => api.del<{ ok: boolean }>(`/api/admin/channels/${id(chId)}`),
-  channelHealth: () => api.get<{ items: ChannelHealth[] }>('/api/admin/channels/health'),
-  channelEvents: (chId: string, limit = 100) => api.get<{ items: ChannelEvent[] }>(`/api/admin/channels/${id(chId)}/events`, { limit }),
-  checkHealth: () => api.post<{ ok: boolean }>('/api/admin/health/check'),
-  testChannel: (chId: string, model?: string) => api.post<ChannelTestResult>(`/api/admin/channels/${id(chId)}/test`, model ? { model } : {}),
-  logs: (f: LogFilter) => api.get<Page<RequestLog>>('/api/admin/logs', { ...f }),
-  prices: () => api.get<{ items: Price[] }>('/api/admin/prices'),
-  setPrice: (p: Price) => api.put<unknown>(`/api/admin/prices/${id(p.model)}`, {
+  setChannelEnabled: (chId: string, on: boolean) => call(on ? 'POST /api/admin/channels/{id}/enable' : 'POST /api/admin/channels/{id}/disable', { params: { id: chId } }),
+  deleteChannel: (chId: string) => call('DELETE /api/admin/channels/{id}', { params: { id: chId } }),
+  channelHealth: (): Promise<{ items: ChannelHealth[] }> => call('GET /api/admin/channels/health'),
+  channelEvents: (chId: string, limit = 100): Promise<{ items: ChannelEvent[] }> => call('GET /api/admin/channels/{id}/events', { params: { id: chId }, query: { limit } }),
+  checkHealth: () => call('POST /api/admin/health/check'),
+  testChannel: (chId: string, model?: string): Promise<ChannelTestResult> => call('POST /api/admin/channels/{id}/test', { params: { id: chId }, body: model ? { model } : {} }),
+  logs: (f: LogFilter): Promise<Page<RequestLog>> => call('GET /api/admin/logs', { query: f }),
+  prices: (): Promise<{ items: Price[] }> => call('GET /api/admin/prices'),
+  setPrice: (p: Price) => call('PUT /api/admin/prices/{model}', { params: { model: p.model }, body: {
       input: p.input ?? 0,
       output: p.output ?? 0,
       ...(p.cachedInput !== null && p.cachedInput !== undefined ? { cachedInput: p.cachedInput } : {}),
@@ -89,12 +83,12 @@ export const admin = {
       perSecond: p.perSecond ?? null,
       perKSearches: p.perKSearches ?? null,
       ...(p.maxOutput ? { maxOutput: p.maxOutput } : {}),
-    }),
-  deletePrice: (model: string) => api.del<unknown>(`/api/admin/prices/${id(model)}`),
-  groups: () => api.get<{ items: Group[] }>('/api/admin/groups'),
-  setGroup: (name: string, multiplier: number) => api.put<unknown>(`/api/admin/groups/${id(name)}`, { multiplier }),
+    } }),
+  deletePrice: (model: string) => call('DELETE /api/admin/prices/{model}', { params: { model } }),
+  groups: (): Promise<{ items: Group[] }> => call('GET /api/admin/groups'),
+  setGroup: (name: string, multiplier: number) => call('PUT /api/admin/groups/{name}', { params: { name }, body: { multiplier } }),
   createCodes: (body: { count: number; value: number; expiresAt?: number; name?: string }) => api.post<{ items: RedemptionCode[] }>('/api/admin/codes', body),
   codes: (q: { limit: number; offset: number; status?: string }) => api.get<Page<RedemptionCode>>('/api/admin/codes', q),
-  settings: () => api.get<SystemSettings>('/api/admin/settings'),
-  saveSettings: (s: SystemSettings) => api.put<SystemSettings>('/api/admin/settings', s),
+  settings: (): Promise<SystemSettings> => call('GET /api/admin/settings'),
+  saveSettings: (s: SystemSettings): Promise<SystemSettings> => call('PUT /api/admin/settings', { body: s }),
 };

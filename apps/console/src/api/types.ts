@@ -1,19 +1,41 @@
-/** Shapes of the management API's answers (see /api/openapi.json). Money is in P, as decimals. */
-export interface User {
-  id: string;
-  email: string;
-  display_name: string | null;
-  role: 'user' | 'admin';
-  group_name: string;
-  status: 'active' | 'disabled';
-  created_at: number;
-  updated_at: number;
-  /** When the address was confirmed by a mailed link; null when never. */
-  email_verified_at?: number | null;
-  /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then. */
-  email_pending?: number;
-}
+/**
+ * Shapes of the management API's answers. Each is the gateway's own schema, generated into
+ * `@apigpt/sdk` from the OpenAPI document it serves (/api/openapi.json), so the console cannot drift
+ * from the server; only what has no schema on the server is written here. Money is in P, as decimals.
+ */
+import type * as Sdk from '@apigpt/sdk/management';
 
+export type { Page } from '@apigpt/sdk/management';
+
+export type User = Sdk.User;
+export type App = Sdk.App;
+export type KeyLimits = Sdk.KeyLimits;
+export type ApiKey = Sdk.ApiKey;
+export type NewKey = Sdk.NewKey;
+export type RequestLog = Sdk.RequestLog;
+/** A model this account may use, with the price it pays (null: not priced). */
+export type Model = Sdk.Model;
+export type Notice = Sdk.Notice;
+export type Account = Sdk.Account;
+export type LedgerKind = Sdk.LedgerKind;
+export type LedgerEntry = Sdk.LedgerEntry;
+export type UsageDay = Sdk.UsageDay;
+export type UsageSummary = Sdk.UsageSummary;
+export type Channel = Sdk.Channel;
+export type CircuitState = Sdk.CircuitState;
+export type ChannelHealth = Sdk.ChannelHealth;
+export type ChannelEvent = Sdk.ChannelEvent;
+export type ChannelTestResult = Sdk.ChannelTestResult;
+/** A row of the prices page: a model's price, or (nulls) a routed model that has none yet. */
+export type Price = { model: string } & { [K in Exclude<keyof Sdk.Price, 'model' | 'maxOutput'>]: Sdk.Price[K] | null } & { maxOutput?: Sdk.Price['maxOutput'] | null };
+export type Group = Sdk.Group;
+/** A code as listed (its hint: codes are stored hashed), or as just generated (with the whole code, this once). */
+export type RedemptionCode = Sdk.RedemptionCode & { code?: Sdk.NewRedemptionCode['code'] };
+/** A code as generated: the whole code, this once. */
+export type NewRedemptionCode = Sdk.NewRedemptionCode;
+export type SystemSettings = Sdk.SystemSettings;
+
+/** `GET /api/config` (public, no schema on the server). */
 export interface PublicConfig {
   signupEnabled: boolean;
   publicUrl: string | null;
@@ -21,126 +43,7 @@ export interface PublicConfig {
   mail?: boolean;
 }
 
-export interface App {
-  id: string;
-  user_id: string;
-  name: string;
-  description: string | null;
-  created_at: number;
-}
-
-export interface KeyLimits {
-  creditLimit?: number | null;
-  expiresAt?: number | null;
-  models?: string[] | null;
-  ips?: string[] | null;
-  origins?: string[] | null;
-  rpm?: number | null;
-  tpm?: number | null;
-}
-
-export interface ApiKey extends KeyLimits {
-  id: string;
-  user_id: string;
-  app_id: string;
-  name: string;
-  prefix: string;
-  created_at: number;
-  revoked_at: number | null;
-  last_used_at: number | null;
-  spent?: number;
-}
-
-export interface NewKey {
-  key: string;
-  record: ApiKey;
-}
-
-export interface RequestLog {
-  id: string;
-  created_at: number;
-  user_id: string;
-  app_id: string | null;
-  key_id: string | null;
-  key_prefix: string | null;
-  endpoint: string;
-  dialect: string;
-  model_requested: string | null;
-  model_sent: string | null;
-  channel_id: string | null;
-  stream: number;
-  status: number;
-  error_code: string | null;
-  error_message: string | null;
-  latency_ms: number;
-  ttft_ms: number | null;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cached_tokens: number;
-  /** The part of completion_tokens spent reasoning; this and the units below are absent from older servers. */
-  reasoning_tokens?: number;
-  images?: number;
-  /** Characters turned into speech. */
-  characters?: number;
-  /** Seconds of audio heard (transcription, translation). */
-  seconds?: number;
-  /** Rerank search units. */
-  searches?: number;
-  attempts: number;
-  cost?: number;
-}
-
-export interface Page<T> {
-  items: T[];
-  total: number;
-}
-
-export interface Model {
-  id: string;
-  ownedBy: string;
-}
-
-export interface Notice {
-  id: string;
-  kind: string;
-  message: string;
-  created_at: number;
-}
-
-export interface Account {
-  balance: number;
-  group: string;
-  multiplier: number;
-  lowBalanceThreshold: number | null;
-  notices: Notice[];
-}
-
-export type LedgerKind = 'trial' | 'topup' | 'redeem' | 'charge' | 'refund' | 'adjust';
-
-export interface LedgerEntry {
-  id: string;
-  created_at: number;
-  kind: LedgerKind;
-  amount: number;
-  balance_after: number;
-  reason: string | null;
-  request_id: string | null;
-}
-
-export interface UsageDay {
-  date: string;
-  requests: number;
-  errors: number;
-  cost: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-}
-
-export interface UsageSummary {
-  days: UsageDay[];
-  models: { model: string; requests: number; cost: number }[];
-}
-
+/** `GET /api/admin/providers` (no schema on the server): the provider kinds a channel can have. */
 export interface Provider {
   kind: string;
   label: string;
@@ -149,47 +52,13 @@ export interface Provider {
   needsSecret: boolean;
 }
 
-export interface Channel {
-  id: string;
-  provider: string;
-  name: string;
-  baseUrl: string;
-  hasSecret: boolean;
-  models: string[];
-  modelMap: Record<string, string>;
-  groups: string[];
-  settings: Record<string, unknown>;
-  weight: number;
-  priority: number;
-  enabled: boolean;
-  /** Who turned it off: 'health' channels come back by themselves when a probe passes, 'admin' ones stay off. */
-  disabledBy?: 'admin' | 'health' | null;
-  simulated: boolean;
-  createdAt: number;
-  updatedAt: number;
-}
-
-/** Per-channel upstream timeouts, kept in `settings.timeouts` (milliseconds). */
+/** Per-channel upstream timeouts, kept in `settings.timeouts` (milliseconds; settings are free-form on the server). */
 export interface ChannelTimeouts {
   firstByteMs?: number;
   idleMs?: number;
 }
 
-export type CircuitState = 'closed' | 'open' | 'half_open';
-
-export interface ChannelHealth {
-  id: string;
-  name: string;
-  enabled: boolean;
-  disabledBy: 'admin' | 'health' | null;
-  state: CircuitState;
-  consecutiveFailures: number;
-  /** When an open circuit may be probed again (epoch ms). */
-  openUntil: number | null;
-  /** How many times in a row the circuit opened without a passing probe. */
-  trips: number;
-}
-
+/** The event kinds the console words (the server's `kind` is a string). */
 export type ChannelEventKind =
   | 'circuit_open'
   | 'circuit_half_open'
@@ -200,61 +69,3 @@ export type ChannelEventKind =
   | 'probe_failed'
   | 'admin_disabled'
   | 'admin_enabled';
-
-export interface ChannelEvent {
-  id: string;
-  channel_id: string;
-  created_at: number;
-  kind: ChannelEventKind | string;
-  detail: string;
-}
-
-export interface ChannelTestResult {
-  ok: boolean;
-  latencyMs: number;
-  status: number | null;
-  model: string | null;
-  message: string;
-}
-
-export interface Price {
-  model: string;
-  input: number | null;
-  output: number | null;
-  cachedInput: number | null;
-  perImage: number | null;
-  /** P per 1,000 characters turned into speech; null: not sold by characters. */
-  perKChars?: number | null;
-  /** P per second of audio heard; null: not sold by time. */
-  perSecond?: number | null;
-  /** P per 1,000 rerank searches; null: not sold by searches. */
-  perKSearches?: number | null;
-  /** Output tokens reserved when a call sets no max_tokens. */
-  maxOutput?: number | null;
-}
-
-export interface Group {
-  name: string;
-  multiplier: number;
-  [k: string]: unknown;
-}
-
-export interface RedemptionCode {
-  id: string;
-  /** The code's first group (`APG-ABCD`): codes are stored hashed. */
-  hint: string;
-  /** The whole code: only in the answer that generated it. */
-  code?: string;
-  name: string | null;
-  value: number;
-  created_at?: number;
-  expires_at: number | null;
-  redeemed_by_email?: string | null;
-  redeemed_at?: number | null;
-}
-
-export interface SystemSettings {
-  trialCredit: number;
-  signupEnabled: boolean;
-  lowBalanceDefault: number;
-}

@@ -330,11 +330,16 @@ Any model can be called through any dialect: the gateway translates.`,
   'docs.sdksBody': `- **OpenAI SDK** (Python, Node, others): \`base_url="{baseUrl}/v1"\`.
 - **Anthropic SDK**: \`base_url="{baseUrl}"\`.
 - **Google Gen AI SDK**: set the HTTP base URL to \`{baseUrl}\`.
-- **aigccloud** (Python, standard library only):
+- **aigccloud** (Python 3.9+, standard library only, with a command line) and **@apigpt/sdk** (TypeScript, for Node and browsers), from the APIGPT repository: one client for every model and modality, and your account — balance, usage, your key's calls, redeeming codes, models with their prices:
 
 \`\`\`python
 from aigccloud import Client
 client = Client(api_key="sk-...", base_url="{baseUrl}")
+\`\`\`
+
+\`\`\`js
+import { APIGPT } from '@apigpt/sdk';
+const client = new APIGPT({ apiKey: 'sk-...', baseURL: '{baseUrl}' });
 \`\`\`
 
 Ready-to-paste examples with your own key are on the **API Integration** page.`,

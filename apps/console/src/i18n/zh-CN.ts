@@ -327,11 +327,16 @@ curl {baseUrl}/v1/chat/completions \\
   'docs.sdksBody': `- **OpenAI SDK**（Python、Node 等）：\`base_url="{baseUrl}/v1"\`。
 - **Anthropic SDK**：\`base_url="{baseUrl}"\`。
 - **Google Gen AI SDK**：将 HTTP Base URL 设为 \`{baseUrl}\`。
-- **aigccloud**（Python，仅依赖标准库）：
+- **aigccloud**（Python 3.9+，仅依赖标准库，附命令行工具）和 **@apigpt/sdk**（TypeScript，用于 Node 和浏览器），见 APIGPT 代码仓库：一个客户端调用所有模型和模态，也能管理你的账户——余额、用量、本密钥的调用记录、兑换码、模型及价格：
 
 \`\`\`python
 from aigccloud import Client
 client = Client(api_key="sk-...", base_url="{baseUrl}")
+\`\`\`
+
+\`\`\`js
+import { APIGPT } from '@apigpt/sdk';
+const client = new APIGPT({ apiKey: 'sk-...', baseURL: '{baseUrl}' });
 \`\`\`
 
 带有你自己密钥的可直接粘贴示例，请见 **API 接入** 页面。`,

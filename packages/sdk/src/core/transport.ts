@@ -87,10 +87,15 @@ export class Transport {
     return url;
   }
 
-  /** A JSON call: the parsed body (null for an empty one) and the response's headers. */
+  /**
+   * A JSON call: the parsed body (null for an empty one) and the response's headers. An object body
+   * carries the gateway's request id as `_request_id` (not enumerable: it is not part of the JSON).
+   */
   async json<T>(req: HttpRequest, options: RequestOptions = {}): Promise<{ data: T; headers: Headers }> {
     const { response, text } = await this.send({ ...req, raw: false }, options);
-    return { data: (text ? JSON.parse(text) : null) as T, headers: response.headers };
+    const data = (text ? JSON.parse(text) : null) as T;
+    if (data && typeof data === 'object') Object.defineProperty(data, '_request_id', { value: response.headers.get('x-request-id'), enumerable: false });
+    return { data, headers: response.headers };
   }
 
   /** A call whose body the caller reads (a stream, audio): the response once its headers arrived. */

@@ -592,6 +592,213 @@ export interface Operations {
     };
   };
 
+  /** Recharge packs (enabled or not) */
+  "GET /api/admin/topup-packs": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        name: string;
+        /** P bought */
+        points: number;
+        /** P given on top */
+        bonus: number;
+        enabled: boolean;
+        sort: number;
+        /** Price per payment provider, a decimal in its currency */
+        prices: Record<string, string>;
+      }[];
+    };
+  };
+
+  /** Offer a pack: P for the price each provider's rate gives, plus a bonus */
+  "POST /api/admin/topup-packs": {
+    params: never;
+    query: never;
+    body: {
+      name: string;
+      points: number;
+      bonus?: number;
+      enabled?: boolean;
+      sort?: number;
+    };
+    response: {
+      id: string;
+      name: string;
+      /** P bought */
+      points: number;
+      /** P given on top */
+      bonus: number;
+      enabled: boolean;
+      sort: number;
+      /** Price per payment provider, a decimal in its currency */
+      prices: Record<string, string>;
+    };
+  };
+
+  /** Remove a pack (its orders keep their figures) */
+  "DELETE /api/admin/topup-packs/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** Change a pack */
+  "PATCH /api/admin/topup-packs/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      name?: string;
+      points?: number;
+      bonus?: number;
+      enabled?: boolean;
+      sort?: number;
+    };
+    response: {
+      id: string;
+      name: string;
+      /** P bought */
+      points: number;
+      /** P given on top */
+      bonus: number;
+      enabled: boolean;
+      sort: number;
+      /** Price per payment provider, a decimal in its currency */
+      prices: Record<string, string>;
+    };
+  };
+
+  /** Recharge orders of every user, newest first */
+  "GET /api/admin/topups": {
+    params: never;
+    query: {
+      limit?: number;
+      offset?: number;
+      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+      status?: "created" | "paid" | "credited" | "expired" | "refunded";
+      provider?: string;
+      userId?: string;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        userId: string;
+        email?: string | null;
+        provider: string;
+        method: string;
+        packId: string | null;
+        /** What the payer pays, as a decimal in the currency (`7.30`) */
+        amount: string;
+        /** Lower-case ISO code */
+        currency: string;
+        /** P credited when paid, the bonus included */
+        credit: number;
+        /** P of the credit that are the pack bonus */
+        bonus: number;
+        /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+        status: "created" | "paid" | "credited" | "expired" | "refunded";
+        payUrl: string | null;
+        note: string | null;
+        /** P taken back by a refund */
+        refunded: number;
+        createdAt: number;
+        expiresAt: number;
+        paidAt: number | null;
+        creditedAt: number | null;
+        refundedAt: number | null;
+      }[];
+      total: number;
+    };
+  };
+
+  /** Credit an order whose payment you confirmed at the provider — For a lost callback or a `paid` order held for review: the order is credited once, through the same path as a callback (409 `order_not_completable` when it already is). */
+  "POST /api/admin/topups/{id}/complete": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      reason: string;
+    };
+    response: {
+      id: string;
+      userId: string;
+      email?: string | null;
+      provider: string;
+      method: string;
+      packId: string | null;
+      /** What the payer pays, as a decimal in the currency (`7.30`) */
+      amount: string;
+      /** Lower-case ISO code */
+      currency: string;
+      /** P credited when paid, the bonus included */
+      credit: number;
+      /** P of the credit that are the pack bonus */
+      bonus: number;
+      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+      status: "created" | "paid" | "credited" | "expired" | "refunded";
+      payUrl: string | null;
+      note: string | null;
+      /** P taken back by a refund */
+      refunded: number;
+      createdAt: number;
+      expiresAt: number;
+      paidAt: number | null;
+      creditedAt: number | null;
+      refundedAt: number | null;
+    };
+  };
+
+  /** Refund an order: take its credit back (return the money in the provider's dashboard) — A credited order's credit (or `points` of it) is taken back with a refund ledger row; never below a zero balance: when less is available the refund is refused with 409 `insufficient_balance` and may be made for the available amount. A `paid` order (held for review, never credited) is only marked refunded. Send an `Idempotency-Key` header to make a retry safe: a repeat answers as the first time and moves nothing twice. */
+  "POST /api/admin/topups/{id}/refund": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      /** P to take back; default the whole credit of the order */
+      points?: number;
+      reason: string;
+    };
+    response: {
+      id: string;
+      userId: string;
+      email?: string | null;
+      provider: string;
+      method: string;
+      packId: string | null;
+      /** What the payer pays, as a decimal in the currency (`7.30`) */
+      amount: string;
+      /** Lower-case ISO code */
+      currency: string;
+      /** P credited when paid, the bonus included */
+      credit: number;
+      /** P of the credit that are the pack bonus */
+      bonus: number;
+      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+      status: "created" | "paid" | "credited" | "expired" | "refunded";
+      payUrl: string | null;
+      note: string | null;
+      /** P taken back by a refund */
+      refunded: number;
+      createdAt: number;
+      expiresAt: number;
+      paidAt: number | null;
+      creditedAt: number | null;
+      refundedAt: number | null;
+    };
+  };
+
   /** List and search users */
   "GET /api/admin/users": {
     params: never;
@@ -1075,6 +1282,8 @@ export interface Operations {
     };
     response: {
       ok: boolean;
+      /** This confirmation opened an account that waited for it (its trial credit was granted now) */
+      opened: boolean;
     };
   };
 
@@ -1423,6 +1632,173 @@ export interface Operations {
           perKSearches: number | null;
         } | null;
       }[];
+    };
+  };
+
+  /** A payment provider's callback (EPay notify, Stripe webhook) — Public: authenticated by the provider's signature (EPay MD5, Stripe-Signature HMAC within the tolerance). Answers as the provider expects (`success` for EPay, 2xx for Stripe) once handled, duplicates included. */
+  "GET /api/payments/{provider}/notify": {
+    params: {
+      provider: string;
+    };
+    query: never;
+    body: never;
+    response: unknown;
+  };
+
+  /** A payment provider's callback (EPay notify, Stripe webhook) — Public: authenticated by the provider's signature (EPay MD5, Stripe-Signature HMAC within the tolerance). Answers as the provider expects (`success` for EPay, 2xx for Stripe) once handled, duplicates included. */
+  "POST /api/payments/{provider}/notify": {
+    params: {
+      provider: string;
+    };
+    query: never;
+    body: never;
+    response: unknown;
+  };
+
+  /** Payment providers, their rates and the packs on offer */
+  "GET /api/recharge/options": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      providers: {
+        id: string;
+        methods: string[];
+        currency: string;
+        /** P credited per whole currency unit paid */
+        pointsPerUnit: number;
+        minAmount: number;
+        maxAmount: number;
+      }[];
+      packs: {
+        id: string;
+        name: string;
+        /** P bought */
+        points: number;
+        /** P given on top */
+        bonus: number;
+        enabled: boolean;
+        sort: number;
+        /** Price per payment provider, a decimal in its currency */
+        prices: Record<string, string>;
+      }[];
+      expiryMinutes: number;
+    };
+  };
+
+  /** My recharge orders, newest first */
+  "GET /api/recharge/orders": {
+    params: never;
+    query: {
+      limit?: number;
+      offset?: number;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        userId: string;
+        email?: string | null;
+        provider: string;
+        method: string;
+        packId: string | null;
+        /** What the payer pays, as a decimal in the currency (`7.30`) */
+        amount: string;
+        /** Lower-case ISO code */
+        currency: string;
+        /** P credited when paid, the bonus included */
+        credit: number;
+        /** P of the credit that are the pack bonus */
+        bonus: number;
+        /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+        status: "created" | "paid" | "credited" | "expired" | "refunded";
+        payUrl: string | null;
+        note: string | null;
+        /** P taken back by a refund */
+        refunded: number;
+        createdAt: number;
+        expiresAt: number;
+        paidAt: number | null;
+        creditedAt: number | null;
+        refundedAt: number | null;
+      }[];
+      total: number;
+    };
+  };
+
+  /** Start a recharge: an amount or a pack, through a provider — Stores the order, then answers it with `payUrl`, where the payer's browser goes to pay. The credit lands once the provider's signed callback confirms the payment. */
+  "POST /api/recharge/orders": {
+    params: never;
+    query: never;
+    body: {
+      provider: string;
+      method?: string;
+      /** What to pay in the provider's currency (`10`, `7.30`); or give packId */
+      amount?: string | number;
+      packId?: string;
+    };
+    response: {
+      id: string;
+      userId: string;
+      email?: string | null;
+      provider: string;
+      method: string;
+      packId: string | null;
+      /** What the payer pays, as a decimal in the currency (`7.30`) */
+      amount: string;
+      /** Lower-case ISO code */
+      currency: string;
+      /** P credited when paid, the bonus included */
+      credit: number;
+      /** P of the credit that are the pack bonus */
+      bonus: number;
+      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+      status: "created" | "paid" | "credited" | "expired" | "refunded";
+      payUrl: string | null;
+      note: string | null;
+      /** P taken back by a refund */
+      refunded: number;
+      createdAt: number;
+      expiresAt: number;
+      paidAt: number | null;
+      creditedAt: number | null;
+      refundedAt: number | null;
+    };
+  };
+
+  /** One of my recharge orders */
+  "GET /api/recharge/orders/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      userId: string;
+      email?: string | null;
+      provider: string;
+      method: string;
+      packId: string | null;
+      /** What the payer pays, as a decimal in the currency (`7.30`) */
+      amount: string;
+      /** Lower-case ISO code */
+      currency: string;
+      /** P credited when paid, the bonus included */
+      credit: number;
+      /** P of the credit that are the pack bonus */
+      bonus: number;
+      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+      status: "created" | "paid" | "credited" | "expired" | "refunded";
+      payUrl: string | null;
+      note: string | null;
+      /** P taken back by a refund */
+      refunded: number;
+      createdAt: number;
+      expiresAt: number;
+      paidAt: number | null;
+      creditedAt: number | null;
+      refundedAt: number | null;
     };
   };
 }

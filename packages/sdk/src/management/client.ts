@@ -6,7 +6,8 @@ type Part<K extends string, T, Required extends boolean> = [T] extends [never] ?
 /** What a call of `Op` takes: its path parameters and body when it has them, its query optionally. */
 export type CallArgs<Op extends OperationId> = Part<'params', Operations[Op]['params'], true> & Part<'query', Operations[Op]['query'], false> & Part<'body', Operations[Op]['body'], true>;
 
-type ArgsTuple<Op extends OperationId> = object extends CallArgs<Op> ? [args?: CallArgs<Op>, options?: RequestOptions] : [args: CallArgs<Op>, options?: RequestOptions];
+/** The parameters of `call` after the operation: its arguments (optional when it needs none) and request options. */
+export type CallParameters<Op extends OperationId> = object extends CallArgs<Op> ? [args?: CallArgs<Op>, options?: RequestOptions] : [args: CallArgs<Op>, options?: RequestOptions];
 
 /**
  * The whole management API, typed by operation: `mgmt.call('GET /api/billing/account')`,
@@ -21,7 +22,7 @@ export class ManagementClient {
     this.transport = options instanceof Transport ? options : new Transport(options);
   }
 
-  async call<Op extends OperationId>(op: Op, ...[args, options]: ArgsTuple<Op>): Promise<Operations[Op]['response']> {
+  async call<Op extends OperationId>(op: Op, ...[args, options]: CallParameters<Op>): Promise<Operations[Op]['response']> {
     const space = op.indexOf(' ');
     const method = op.slice(0, space) as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
     const a = (args ?? {}) as { params?: Record<string, string>; query?: Record<string, string | number | boolean | undefined>; body?: unknown };

@@ -17,7 +17,7 @@ export class ChatCompletions {
 
   /** A streamed completion; the final usage is always asked for (`stream.usage` once it ends). */
   async stream(params: ChatCompletionCreateParams, options?: RequestOptions): Promise<ChatStream> {
-    const streamOptions = { ...((params.stream_options as object | undefined) ?? {}), include_usage: true };
+    const streamOptions = { ...params.stream_options, include_usage: true };
     const body = { ...params, stream: true, stream_options: streamOptions };
     const { response, controller } = await openStream(this.transport, { method: 'POST', path: '/v1/chat/completions', body }, options);
     return new ChatStream(response, controller);

@@ -1,14 +1,21 @@
-import { errorFromResponse } from '../../api/client';
+import { APIUserAbortError, Chat, Images, Transport } from '@apigpt/sdk';
+import { asApiError } from '../../api/client';
 import { usage } from '../../api/endpoints';
 import type { RequestLog } from '../../api/types';
-import { sseData } from '../../lib/sse';
 
 /**
- * The playgrounds call the relay like any client, but with the login cookie instead of a key; the
- * custom header tells the gateway to bill the user's "Playground" app (and cannot be sent
- * cross-site without a preflight the gateway refuses).
+ * The playgrounds call the relay through the SDK like any client, but with the login cookie instead
+ * of a key; the custom header tells the gateway to bill the user's "Playground" app (and cannot be
+ * sent cross-site without a CORS preflight, which the gateway does not grant).
  */
-const PLAYGROUND_HEADERS = { 'content-type': 'application/json', 'x-apigpt-playground': '1' };
+const transport = new Transport({ apiKey: null, baseURL: '', maxRetries: 0, credentials: 'same-origin', defaultHeaders: { 'x-apigpt-playground': '1' } });
+const chat = new Chat(transport);
+const images = new Images(transport);
+
+/** The pages tell "stopped by the user" by the name AbortError, as fetch names it. */
+function playgroundError(err: unknown): unknown {
+  return err instanceof APIUserAbortError ? new DOMException('The call was stopped.', 'AbortError') : asApiError(err);
+}
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -41,31 +48,14 @@ export async function streamChat(
   onDelta: (text: string) => void,
   signal: AbortSignal,
 ): Promise<StreamResult> {
-  const res = await fetch('/v1/chat/completions', {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: PLAYGROUND_HEADERS,
-    body: JSON.stringify({ ...body, stream: true, stream_options: { include_usage: true } }),
-    signal,
-  });
-  if (!res.ok || !res.body) throw await errorFromResponse(res);
-  const result: StreamResult = { requestId: res.headers.get('x-request-id'), usage: null, finishReason: null };
-  for await (const data of sseData(res.body)) {
-    if (data === '[DONE]') break;
-    const chunk = JSON.parse(data) as {
-      error?: { message?: string };
-      choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
-      usage?: Usage | null;
-    };
-    // After the first byte a failure arrives as an error event inside the stream.
-    if (chunk.error) throw new Error(chunk.error.message ?? 'The stream ended with an error.');
-    for (const c of chunk.choices ?? []) {
-      if (c.delta?.content) onDelta(c.delta.content);
-      if (c.finish_reason) result.finishReason = c.finish_reason;
-    }
-    if (chunk.usage) result.usage = chunk.usage;
+  try {
+    const stream = await chat.completions.stream(body, { signal });
+    for await (const text of stream.textDeltas()) onDelta(text);
+    const final = await stream.finalCompletion();
+    return { requestId: stream.requestId, usage: stream.usage, finishReason: final.choices[0]?.finish_reason ?? null };
+  } catch (err) {
+    throw playgroundError(err);
   }
-  return result;
 }
 
 export interface ImageResult {
@@ -92,17 +82,12 @@ export async function generateImages(req: ImageRequest, signal: AbortSignal): Pr
   const extra: Record<string, unknown> = {};
   if (req.negative_prompt) extra.negative_prompt = req.negative_prompt;
   if (req.steps) extra.steps = req.steps;
-  const body = { model: req.model, prompt: req.prompt, size: req.size, n: req.n, response_format: 'url', ...(Object.keys(extra).length ? { extra } : {}) };
-  const res = await fetch('/v1/images/generations', {
-    method: 'POST',
-    credentials: 'same-origin',
-    headers: PLAYGROUND_HEADERS,
-    body: JSON.stringify(body),
-    signal,
-  });
-  if (!res.ok) throw await errorFromResponse(res);
-  const json = (await res.json()) as { data?: ImageResult['images'] };
-  return { images: json.data ?? [], requestId: res.headers.get('x-request-id') };
+  try {
+    const res = await images.generate({ model: req.model, prompt: req.prompt, size: req.size, n: req.n, response_format: 'url', ...(Object.keys(extra).length ? { extra } : {}) }, { signal });
+    return { images: res.data ?? [], requestId: res._request_id ?? null };
+  } catch (err) {
+    throw playgroundError(err);
+  }
 }
 
 /**
