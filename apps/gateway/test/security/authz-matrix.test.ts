@@ -1,6 +1,7 @@
 /**
  * Who may call each management route, as a table: anonymous, a user, another user (acting on the
- * first user's app or key: tenant isolation), an admin. The routes come from the server's own route
+ * first user's app, key or order: tenant isolation), an admin, and the first user's App key (which
+ * reaches only its account's routes). The routes come from the server's own route
  * table (Fastify's `printRoutes`), so a route added without a row here fails the first test, and a
  * row whose route is gone fails it too. Every role sends the same request to the same resource;
  * fixtures are made fresh for each route, so a route that deletes or logs out spoils nothing else.
@@ -10,12 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { routeTable } from './routes.js';
 
-type Role = 'anonymous' | 'user' | 'other' | 'admin';
+type Role = 'anonymous' | 'user' | 'other' | 'admin' | 'key';
 /** The order the roles are tried in: the owner last, so its own delete, revoke or log-out runs after the refusals. */
-const ROLES: Role[] = ['anonymous', 'other', 'admin', 'user'];
+const ROLES: Role[] = ['anonymous', 'other', 'admin', 'key', 'user'];
+
+/** The users' password (both the first user's and the other's). */
+const PASSWORD = `Matrix-${randomBytes(6).toString('hex')}-cobalt`;
 
 interface Fixture {
-  user: { id: string; email: string; cookie: string; appId: string; keyId: string };
+  /** The first user, with an app and its App key (`key`, which the key role sends as `Bearer`). */
+  user: { id: string; email: string; cookie: string; appId: string; keyId: string; key: string };
   other: { cookie: string };
   admin: { cookie: string };
   channelId: string;
@@ -36,11 +41,16 @@ interface Row {
   expect: Record<Role, number>;
 }
 
-const PUBLIC = { anonymous: 200, other: 200, admin: 200, user: 200 };
-const SIGNED_IN = { anonymous: 401, other: 200, admin: 200, user: 200 };
+/** Every caller alike (an App key included): `all(200)` is a public route. */
+const all = (status: number): Record<Role, number> => ({ anonymous: status, other: status, admin: status, key: status, user: status });
+const PUBLIC = all(200);
+/** Any signed-in user, for themselves; an App key is refused (403 api_key_not_allowed). */
+const SIGNED_IN = { anonymous: 401, other: 200, admin: 200, key: 403, user: 200 };
+/** An account's routes an App key may call too (`config.keys`: balance, usage, its calls, models, redeem). */
+const KEYED = { ...SIGNED_IN, key: 200 };
 /** The first user's own resource: another user, and an admin acting as a user, are told it does not exist. */
-const OWNED = { anonymous: 401, other: 404, admin: 404, user: 200 };
-const ADMIN = { anonymous: 401, other: 403, admin: 200, user: 403 };
+const OWNED = { anonymous: 401, other: 404, admin: 404, key: 403, user: 200 };
+const ADMIN = { anonymous: 401, other: 403, admin: 200, key: 403, user: 403 };
 
 const fresh = () => randomBytes(4).toString('hex');
 const strongPassword = () => `Kx7!${randomBytes(9).toString('base64url')}-violet-harbour`;
@@ -51,7 +61,7 @@ const MATRIX: Record<string, Row> = {
   'GET /api/docs': { expect: PUBLIC },
   'GET /api/docs/': { expect: PUBLIC },
   // Swagger UI sends its index page's own address back to the folder.
-  'GET /api/docs/static/index.html': { expect: { anonymous: 302, other: 302, admin: 302, user: 302 } },
+  'GET /api/docs/static/index.html': { expect: all(302) },
   'GET /api/docs/static/swagger-initializer.js': { expect: PUBLIC },
   'GET /api/docs/*': { path: () => '/api/docs/static/swagger-ui.css', expect: PUBLIC },
   'GET /api/docs/json': { expect: PUBLIC },
@@ -60,12 +70,18 @@ const MATRIX: Record<string, Row> = {
   'GET /api/health': { expect: PUBLIC },
   'GET /api/config': { expect: PUBLIC },
   'POST /api/auth/signup': { body: () => ({ email: `m-${fresh()}@test.local`, password: strongPassword() }), expect: PUBLIC },
-  'POST /api/auth/login': { body: (f) => ({ email: f.user.email, password: 'password-123' }), expect: PUBLIC },
+  'POST /api/auth/login': { body: (f) => ({ email: f.user.email, password: PASSWORD }), expect: PUBLIC },
   'POST /api/auth/logout': { expect: PUBLIC },
+  // A reset request gets the same answer for any address; made-up tokens are refused.
+  'POST /api/auth/password-reset': { body: (f) => ({ email: f.user.email, locale: 'en' }), expect: PUBLIC },
+  'POST /api/auth/password-reset/confirm': { body: () => ({ token: 'made-up-token', newPassword: strongPassword() }), expect: all(400) },
+  'POST /api/auth/verify-email': { body: () => ({ token: 'made-up-token' }), expect: all(400) },
 
   // The signed-in user's own account.
-  // The admin's current password is not password-123: refused as wrong, after the session check.
-  'POST /api/auth/password': { body: () => ({ currentPassword: 'password-123', newPassword: strongPassword() }), expect: { anonymous: 401, other: 200, admin: 400, user: 200 } },
+  // The admin's current password is not the users': refused as wrong, after the session check.
+  'POST /api/auth/password': { body: () => ({ currentPassword: PASSWORD, newPassword: strongPassword() }), expect: { anonymous: 401, other: 200, admin: 400, key: 403, user: 200 } },
+  // The admin's address counts as confirmed already: nothing to resend.
+  'POST /api/auth/verify-email/resend': { body: () => ({ locale: 'en' }), expect: { ...SIGNED_IN, admin: 400 } },
   'GET /api/auth/me': { expect: SIGNED_IN },
   'GET /api/apps': { expect: SIGNED_IN },
   'POST /api/apps': { body: () => ({ name: 'matrix app' }), expect: SIGNED_IN },
@@ -78,13 +94,13 @@ const MATRIX: Record<string, Row> = {
   'GET /api/keys/:id': { path: (f) => `/api/keys/${f.user.keyId}`, expect: OWNED },
   'PATCH /api/keys/:id': { path: (f) => `/api/keys/${f.user.keyId}`, body: () => ({ name: 'renamed' }), expect: OWNED },
   'POST /api/keys/:id/revoke': { path: (f) => `/api/keys/${f.user.keyId}/revoke`, expect: OWNED },
-  'GET /api/logs': { expect: SIGNED_IN },
-  'GET /api/models': { expect: SIGNED_IN },
-  'GET /api/billing/account': { expect: SIGNED_IN },
+  'GET /api/logs': { expect: KEYED },
+  'GET /api/models': { expect: KEYED },
+  'GET /api/billing/account': { expect: KEYED },
   'GET /api/billing/ledger': { expect: SIGNED_IN },
-  'GET /api/billing/usage': { expect: SIGNED_IN },
+  'GET /api/billing/usage': { expect: KEYED },
   'PUT /api/billing/low-balance': { body: () => ({ threshold: 10 }), expect: SIGNED_IN },
-  'POST /api/billing/redeem': { body: (f, role) => ({ code: f.codes[role] }), expect: SIGNED_IN },
+  'POST /api/billing/redeem': { body: (f, role) => ({ code: f.codes[role] }), expect: KEYED },
 
   // Administration.
   'GET /api/admin/logs': { expect: ADMIN },
@@ -123,11 +139,11 @@ const MATRIX: Record<string, Row> = {
   'POST /api/recharge/orders': { body: () => ({ provider: 'epay', amount: '1' }), expect: SIGNED_IN },
   'GET /api/recharge/orders': { expect: SIGNED_IN },
   'GET /api/recharge/orders/:id': { path: (f) => `/api/recharge/orders/${f.orderId}`, expect: OWNED },
-  'GET /api/payments/:provider/notify': { path: () => '/api/payments/epay/notify', expect: { anonymous: 400, other: 400, admin: 400, user: 400 } },
-  'POST /api/payments/:provider/notify': { path: () => '/api/payments/epay/notify', expect: { anonymous: 400, other: 400, admin: 400, user: 400 } },
+  'GET /api/payments/:provider/notify': { path: () => '/api/payments/epay/notify', expect: all(400) },
+  'POST /api/payments/:provider/notify': { path: () => '/api/payments/epay/notify', expect: all(400) },
   'GET /api/admin/topups': { expect: ADMIN },
   // The order is unpaid: the admin's refund is refused as such, after the permission check.
-  'POST /api/admin/topups/:id/refund': { path: (f) => `/api/admin/topups/${f.orderId}/refund`, body: () => ({ reason: 'matrix' }), expect: { anonymous: 401, other: 403, admin: 409, user: 403 } },
+  'POST /api/admin/topups/:id/refund': { path: (f) => `/api/admin/topups/${f.orderId}/refund`, body: () => ({ reason: 'matrix' }), expect: { ...ADMIN, admin: 409 } },
   'POST /api/admin/topups/:id/complete': { path: (f) => `/api/admin/topups/${f.orderId}/complete`, body: () => ({ reason: 'matrix' }), expect: ADMIN },
   'GET /api/admin/topup-packs': { expect: ADMIN },
   'POST /api/admin/topup-packs': { body: () => ({ name: 'matrix', points: 10 }), expect: ADMIN },
@@ -140,8 +156,10 @@ describe('authorization of every management route', () => {
   let routes: string[];
 
   beforeAll(async () => {
-    // EPay configured (its orders are signed links; nothing is sent to it) so recharge orders can be made.
-    t = await startTestGateway({ config: { epayUrl: 'http://127.0.0.1:9', epayPid: '1001', epayKey: 'matrix-epay-key' } });
+    // EPay configured (its orders are signed links; nothing is sent to it) so recharge orders can be
+    // made, and mail on (to a closed port: mails are sent in the background and none arrives) so the
+    // mail routes are open.
+    t = await startTestGateway({ config: { epayUrl: 'http://127.0.0.1:9', epayPid: '1001', epayKey: 'matrix-epay-key', smtpUrl: 'smtp://127.0.0.1:9' } });
     routes = routeTable(t.gw.app).filter((r) => r.split(' ')[1].startsWith('/api/'));
   });
   afterAll(() => t?.close());
@@ -153,27 +171,26 @@ describe('authorization of every management route', () => {
   }
 
   async function fixture(): Promise<Fixture> {
-    const u = await t.newUserWithKey();
-    const keys = await t.api<{ items: { id: string }[] }>('GET', '/api/keys', undefined, { cookie: u.cookie });
-    const me = await t.api<{ user: { id: string; email: string } }>('GET', '/api/auth/me', undefined, { cookie: u.cookie });
-    const other = await t.signup();
+    const u = await t.signup(undefined, PASSWORD);
+    const app = await t.api<{ app: { id: string }; key: { key: string; record: { id: string } } }>('POST', '/api/apps', { name: 'matrix' }, { cookie: u.cookie });
+    const other = await t.signup(undefined, PASSWORD);
     const root = { token: t.rootToken };
     const model = `matrix-${fresh()}`;
     const group = `g-${fresh()}`;
     await t.api('PUT', `/api/admin/prices/${model}`, { input: 1, output: 1 }, root);
     const channel = await t.api<{ channel: { id: string } }>('POST', '/api/admin/channels', { provider: 'openai-compatible', name: `sim-${fresh()}`, baseUrl: `${t.sim.url}/v1`, models: [model], secret: 'sk-matrix-channel-0000000' }, root);
-    const codes = await t.api<{ items: { code: string }[] }>('POST', '/api/admin/codes', { count: 4, value: 1 }, root);
-    const [a, b, c, d] = codes.body.items.map((i) => i.code);
+    const codes = await t.api<{ items: { code: string }[] }>('POST', '/api/admin/codes', { count: 5, value: 1 }, root);
+    const [a, b, c, d, e] = codes.body.items.map((i) => i.code);
     const order = await t.api<{ id: string }>('POST', '/api/recharge/orders', { provider: 'epay', amount: '1' }, { cookie: u.cookie });
     const pack = await t.api<{ id: string }>('POST', '/api/admin/topup-packs', { name: `p-${fresh()}`, points: 10 }, root);
     return {
-      user: { id: me.body.user.id, email: me.body.user.email, cookie: u.cookie, appId: u.appId, keyId: keys.body.items[0].id },
+      user: { id: u.user.id, email: u.user.email, cookie: u.cookie, appId: app.body.app.id, keyId: app.body.key.record.id, key: app.body.key.key },
       other: { cookie: other.cookie },
       admin: { cookie: await login(t.admin.email, t.admin.password) },
       channelId: channel.body.channel.id,
       model,
       group,
-      codes: { anonymous: a, other: b, admin: c, user: d },
+      codes: { anonymous: a, other: b, admin: c, user: d, key: e },
       orderId: order.body.id,
       packId: pack.body.id,
     };
@@ -189,13 +206,12 @@ describe('authorization of every management route', () => {
     const row = MATRIX[route];
     const [method, routePath] = route.split(' ');
     const f = await fixture();
-    const cookies: Record<Role, string | undefined> = { anonymous: undefined, user: f.user.cookie, other: f.other.cookie, admin: f.admin.cookie };
+    const auth: Record<Role, Record<string, string>> = { anonymous: {}, user: { cookie: f.user.cookie }, other: { cookie: f.other.cookie }, admin: { cookie: f.admin.cookie }, key: { authorization: `Bearer ${f.user.key}` } };
     const got = {} as Record<Role, number>;
     for (const role of ROLES) {
       const body = row.body?.(f, role);
-      const headers: Record<string, string> = {};
+      const headers: Record<string, string> = { ...auth[role] };
       if (body !== undefined) headers['content-type'] = 'application/json';
-      if (cookies[role]) headers.cookie = cookies[role]!;
       const res = await fetch(t.url + (row.path ? row.path(f) : routePath), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), redirect: 'manual' });
       await res.arrayBuffer();
       got[role] = res.status;
