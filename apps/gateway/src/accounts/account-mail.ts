@@ -52,15 +52,17 @@ export class AccountMail {
 
   /**
    * A reset link for the account of this address, if there is an active one; nothing otherwise. The
-   * caller answers the same either way, and the mail leaves in the background, so neither the answer
-   * nor its timing tells whether the address has an account.
+   * look-up, the link and the mail all happen in the background, so the caller's answer is the same,
+   * and takes as long, whether or not the address has an account.
    */
-  async requestReset(email: string, base: string, locale: MailLocale): Promise<void> {
-    const user = await getUserByEmail(this.db, email);
-    if (!user || user.status !== 'active') return;
-    // Only the newest reset link works: an older mail that leaks later opens nothing.
-    const token = await issueToken(this.db, user.id, 'reset_password', { replace: true });
-    this.mailer.sendInBackground(passwordResetMail(user.email, `${base}${RESET_PATH}?token=${token}`, locale, TOKEN_TTL_MS.reset_password));
+  requestReset(email: string, base: string, locale: MailLocale): void {
+    this.mailer.sendInBackground(async () => {
+      const user = await getUserByEmail(this.db, email);
+      if (!user || user.status !== 'active') return undefined;
+      // Only the newest reset link works: an older mail that leaks later opens nothing.
+      const token = await issueToken(this.db, user.id, 'reset_password', { replace: true });
+      return passwordResetMail(user.email, `${base}${RESET_PATH}?token=${token}`, locale, TOKEN_TTL_MS.reset_password);
+    });
   }
 
   /**

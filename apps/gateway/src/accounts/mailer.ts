@@ -12,10 +12,12 @@ export interface MailMessage {
 export interface Mailer {
   send(message: MailMessage): Promise<void>;
   /**
-   * Sends without making the caller wait, so an answer takes as long whether or not a mail went out
-   * (a reset request must not tell which addresses have accounts). A failure is logged, never thrown.
+   * Sends without making the caller wait. Given a function, runs it in the background too and sends
+   * what it returns (nothing when it returns undefined): a reset request does its look-up there, so
+   * its answer takes as long whether or not the address has an account. A failure is logged, never
+   * thrown.
    */
-  sendInBackground(message: MailMessage): void;
+  sendInBackground(message: MailMessage | (() => Promise<MailMessage | undefined>)): void;
   /** Resolves once every background send has finished (shutdown, tests). */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -47,9 +49,12 @@ export function createMailer(opts: MailerOptions): Mailer {
   return {
     send,
     sendInBackground(m) {
-      const p = send(m)
-        // The message names the failure (refused login, unreachable server); the link never is logged.
-        .catch((err: unknown) => opts.log.error('mail: could not send an account mail', err, { subject: m.subject }))
+      const p = (async () => {
+        const message = typeof m === 'function' ? await m() : m;
+        if (message) await send(message);
+      })()
+        // The error names the failure (refused login, unreachable server); the link is never logged.
+        .catch((err: unknown) => opts.log.error('mail: could not send an account mail', err))
         .finally(() => running.delete(p));
       running.add(p);
     },

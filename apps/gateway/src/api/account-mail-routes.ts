@@ -85,7 +85,7 @@ export function registerAccountMailRoutes(app: FastifyInstance, ctx: ApiContext,
     const email = checkEmail(body.email);
     // Counted before the address is looked up, known or not: the limit cannot be used to probe.
     await throttle.mailRequest(email, req.ip ?? null);
-    await m.requestReset(email, linkBase(req, config), mailLocale(body.locale, req.headers['accept-language']));
+    m.requestReset(email, linkBase(req, config), mailLocale(body.locale, req.headers['accept-language']));
     return { ok: true };
   });
 
