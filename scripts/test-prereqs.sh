@@ -19,6 +19,13 @@ redis_up() { [ -n "${APIGPT_TEST_REDIS_URL:-}" ] || { command -v redis-cli >/dev
 # Polls a check for up to $2 seconds (a server takes a moment to accept connections).
 wait_for() { local i; for ((i = 0; i < $2 * 10; i++)); do "$1" && return 0; sleep 0.1; done; "$1"; }
 
+# Chinese text in the console's screenshots needs a CJK font (the tests read the page's text, so
+# this is for the people looking at the pictures): installed when we may, never required.
+have_cjk_fonts() { fc-list :lang=zh 2>/dev/null | grep -q .; }
+if ! have_cjk_fonts && [ "$(id -u)" -eq 0 ]; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk) >>"$LOG" 2>&1 || true
+fi
+
 missing=()
 have_chromium || missing+=("Chromium at $CHROMIUM")
 pg_up || missing+=("PostgreSQL on 127.0.0.1:5432")
