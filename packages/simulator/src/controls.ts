@@ -12,6 +12,8 @@ export const BASE_CONTROLS: SimControls = {
   fault: null,
   faultRate: 1,
   noUsage: false,
+  tool: null,
+  toolArgs: null,
 };
 
 /** Parses `status:429`, `status:503:retry-after=2`, `drop:3`, `cut:3`, `stall:3`, `hang`, `malformed`. */
@@ -69,6 +71,10 @@ export function controlsFromHeaders(h: IncomingHttpHeaders): Partial<SimControls
   if (noUsage !== undefined) out.noUsage = noUsage !== '0' && noUsage !== 'false';
   const fault = one('x-sim-fault');
   if (fault !== undefined) out.fault = parseFault(fault);
+  const tool = one('x-sim-tool');
+  if (tool !== undefined) out.tool = tool || null;
+  const toolArgs = one('x-sim-tool-args');
+  if (toolArgs !== undefined) out.toolArgs = decodeHeaderText(toolArgs);
   return out;
 }
 
@@ -132,6 +138,12 @@ export function parseDirective(text: string): Partial<SimControls> | null {
       case 'no-usage':
         out.noUsage = value === undefined ? true : value !== '0' && value !== 'false';
         break;
+      case 'tool':
+        if (value) out.tool = value;
+        break;
+      case 'args':
+        if (value !== undefined) out.toolArgs = value;
+        break;
       default:
         break; // unknown keys are ignored so old simulators tolerate new directives
     }
@@ -150,6 +162,9 @@ export function sanitizeControls(input: unknown): Partial<SimControls> {
   if (typeof o.chunks === 'number' && o.chunks >= 1) out.chunks = Math.floor(o.chunks);
   if (typeof o.reply === 'string' || o.reply === null) out.reply = o.reply;
   if (typeof o.noUsage === 'boolean') out.noUsage = o.noUsage;
+  if (typeof o.tool === 'string' || o.tool === null) out.tool = o.tool || null;
+  if (o.toolArgs === null) out.toolArgs = null;
+  else if (typeof o.toolArgs === 'string') out.toolArgs = o.toolArgs;
   if (o.fault === null) out.fault = null;
   else if (typeof o.fault === 'string') out.fault = parseFault(o.fault);
   else if (o.fault && typeof o.fault === 'object') {

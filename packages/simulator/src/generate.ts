@@ -6,6 +6,8 @@ import type { TokenCounter } from './tokens.js';
 export interface ToolSpec {
   name: string;
   parameters?: unknown;
+  /** A free-form tool (the Responses API's `custom` tools): called with plain text, not JSON. */
+  custom?: boolean;
 }
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
@@ -31,7 +33,7 @@ export interface Conversation {
 export interface ToolCall {
   id: string;
   name: string;
-  /** JSON-encoded arguments (OpenAI style); parse for dialects that want an object. */
+  /** JSON-encoded arguments (OpenAI style; parse for dialects that want an object), or a custom tool's text. */
   arguments: string;
 }
 
@@ -49,7 +51,7 @@ export function emptyConversation(): Conversation {
 }
 
 export function generate(conv: Conversation, controls: SimControls, tokens: TokenCounter, newId: () => string): Generation {
-  const calls = planToolCalls(conv, newId);
+  const calls = planToolCalls(conv, controls, newId);
   if (calls.length > 0) {
     let out = 0;
     for (const c of calls) out += tokens.count(c.name) + tokens.count(c.arguments);
@@ -112,8 +114,18 @@ function isJsonObject(s: string): boolean {
   }
 }
 
-function planToolCalls(conv: Conversation, newId: () => string): ToolCall[] {
-  if (conv.tools.length === 0 || conv.toolChoice === 'none' || conv.toolResult !== null) return [];
+function planToolCalls(conv: Conversation, controls: SimControls, newId: () => string): ToolCall[] {
+  if (conv.tools.length === 0 || conv.toolChoice === 'none' || conv.toolResult !== null || controls.tool === 'none') return [];
+  if (controls.tool !== null) {
+    // A test steering an agent: this tool with these arguments (an agent offers dozens of tools,
+    // and the first one with sampled arguments would do something else entirely).
+    const spec = conv.tools.find((t) => t.name === controls.tool);
+    const given = controls.toolArgs;
+    let args: string;
+    if (spec?.custom) args = given ?? 'input';
+    else args = given !== null && isJsonObject(given) ? given : JSON.stringify(sampleFromSchema(spec?.parameters ?? { type: 'object' }, ''));
+    return [{ id: newId(), name: controls.tool, arguments: args }];
+  }
   const choice = conv.toolChoice;
   let picked: ToolSpec[];
   if (typeof choice === 'object') {

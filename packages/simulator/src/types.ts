@@ -76,6 +76,17 @@ export interface SimControls {
   faultRate: number;
   /** Omit usage from responses and streams. */
   noUsage: boolean;
+  /**
+   * Which tool the reply calls when it may call one: a tool's name (offered or not), `none` to
+   * answer in text though tools are offered; null = the default (the named or first tool). Like
+   * every tool call, never right after a tool result.
+   */
+  tool: string | null;
+  /**
+   * The arguments of that call: JSON object text for a function tool (anything else is ignored),
+   * the input text for a free-form (custom) tool; null = sampled from the tool's schema.
+   */
+  toolArgs: string | null;
 }
 
 export type SimFault =

@@ -1,18 +1,21 @@
 // OpenAI's Responses API (POST /v1/responses; platform.openai.com/docs/api-reference/responses),
 // plain and streamed, also at Azure's /openai/v1/responses and /openai/responses?api-version=.
 // - input: a string or items (messages with input_text / input_image / output_text parts,
-//   function_call, function_call_output; reasoning and other items are read past); `instructions`.
-// - tools: function tools and the function tools of `namespace` groups (called back with their
-//   `namespace`); built-in tools (web_search, ...) are accepted and never called.
+//   function_call, function_call_output, custom_tool_call, custom_tool_call_output; reasoning and
+//   other items are read past); `instructions`.
+// - tools: function and custom (free-form) tools, also inside `namespace` groups (called back with
+//   their `namespace`), in `tools` or in `additional_tools` input items (how Codex offers its tools
+//   to its newer models); built-in tools (web_search, ...) are accepted and never called.
 // - text.format json_schema / json_object, tool_choice, parallel_tool_calls, max_output_tokens
 //   (reasoning included: truncation → status "incomplete", reason max_output_tokens).
 // - reasoning models (o1/o3/o4…, gpt-5…): a reasoning item first, its summary (the DeepSeek
 //   reasoner's deterministic text) only when `reasoning.summary` is set, `encrypted_content` with
 //   include ["reasoning.encrypted_content"]; its tokens are output (reasoning) tokens.
 // - usage: input = 3 + Σ(3 + tokens(role) + tokens(text)) over turns (instructions a system turn,
-//   a function_call an assistant turn of name + arguments, a function_call_output a tool turn)
-//   + 85 per image + tokens of the serialised tools; output = reply (or call names + arguments)
-//   + reasoning; cached 0.
+//   a function_call an assistant turn of name + arguments, a function_call_output a tool turn, the
+//   custom tool items alike with their input and output) + 85 per image + tokens of the serialised
+//   tools (`tools`, and each `additional_tools` item's list); output = reply (or call names +
+//   arguments or input) + reasoning; cached 0.
 import { stripDirective } from '../controls.js';
 import { generate, type Conversation, type ToolChoice, type ToolSpec } from '../generate.js';
 import type { Ctx, Outcome, Route } from '../route.js';
@@ -26,8 +29,8 @@ import { openaiDialect, openaiError } from './openai.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Models that reason before answering (OpenAI's o-series and gpt-5 family). */
-export const isResponsesReasoner = (model: unknown): boolean => typeof model === 'string' && /^(o\d|gpt-5)/.test(model);
+/** Models that reason before answering (OpenAI's o-series and the gpt-5 family and later). */
+export const isResponsesReasoner = (model: unknown): boolean => typeof model === 'string' && /^(o\d|gpt-[5-9])/.test(model);
 
 /** Input items as a list (a bare string is one user message). */
 function items(body: Json): Json[] {
@@ -58,14 +61,27 @@ export function responsesDirectiveText(body: Json): string {
   return '';
 }
 
-/** Function tools, namespace groups flattened (each remembers its namespace). */
-function functionTools(body: Json): (ToolSpec & { namespace?: string })[] {
+/** The tool lists offered: `tools`, then those of `additional_tools` input items. */
+function toolLists(body: Json): unknown[][] {
+  const lists: unknown[][] = [];
+  if (Array.isArray(body.tools) && body.tools.length) lists.push(body.tools);
+  for (const i of items(body)) if (i.type === 'additional_tools' && Array.isArray(i.tools) && i.tools.length) lists.push(i.tools);
+  return lists;
+}
+
+/** Function and custom tools, namespace groups flattened (each remembers its namespace). */
+function clientTools(body: Json): (ToolSpec & { namespace?: string })[] {
   const out: (ToolSpec & { namespace?: string })[] = [];
-  for (const t of Array.isArray(body.tools) ? body.tools : []) {
-    if (t?.type === 'function') out.push({ name: String(t.name ?? 'tool'), parameters: t.parameters });
-    else if (t?.type === 'namespace' && Array.isArray(t.tools))
-      for (const f of t.tools) if (f?.type === 'function') out.push({ name: String(f.name ?? 'tool'), parameters: f.parameters, namespace: String(t.name ?? '') });
-  }
+  const add = (t: Json, namespace?: string) => {
+    const ns = namespace !== undefined ? { namespace } : {};
+    if (t?.type === 'function') out.push({ name: String(t.name ?? 'tool'), parameters: t.parameters, ...ns });
+    else if (t?.type === 'custom') out.push({ name: String(t.name ?? 'tool'), custom: true, ...ns });
+  };
+  for (const list of toolLists(body))
+    for (const t of list as Json[]) {
+      if (t?.type === 'namespace' && Array.isArray(t.tools)) for (const f of t.tools) add(f, String(t.name ?? ''));
+      else add(t);
+    }
   return out;
 }
 
@@ -85,8 +101,8 @@ function conversation(body: Json, maxTokens: number | undefined): Conversation {
   return {
     lastUserText: lastUser ? stripDirective(rawText(lastUser.content)) : '',
     imageCount: lastUser ? images(lastUser.content) : 0,
-    toolResult: last?.type === 'function_call_output' ? outputText(last.output) : null,
-    tools: functionTools(body),
+    toolResult: last?.type === 'function_call_output' || last?.type === 'custom_tool_call_output' ? outputText(last.output) : null,
+    tools: clientTools(body),
     toolChoice: toolChoice(body.tool_choice),
     parallel: body.parallel_tool_calls !== false,
     json: format?.type === 'json_object' ? {} : format?.type === 'json_schema' ? { schema: format.schema } : null,
@@ -104,8 +120,10 @@ export function countResponsesInput(body: Json, count: (s: string) => number): n
     if (isMessage(i)) n += turn(String(i.role), rawText(i.content)) + images(i.content) * IMAGE_TOKENS;
     else if (i.type === 'function_call') n += turn('assistant', `${i.name ?? ''}${i.arguments ?? ''}`);
     else if (i.type === 'function_call_output') n += turn('tool', outputText(i.output));
+    else if (i.type === 'custom_tool_call') n += turn('assistant', `${i.name ?? ''}${i.input ?? ''}`);
+    else if (i.type === 'custom_tool_call_output') n += turn('tool', outputText(i.output));
   }
-  if (Array.isArray(body.tools) && body.tools.length) n += count(JSON.stringify(body.tools));
+  for (const list of toolLists(body)) n += count(JSON.stringify(list));
   return n;
 }
 
@@ -135,7 +153,7 @@ export function createResponse(ctx: Ctx): Outcome {
   // max_output_tokens bounds reasoning and answer together: the answer gets what reasoning left.
   const conv = conversation(body, max === undefined ? undefined : Math.max(0, max - reasoningTokens));
   const gen = generate(conv, controls, sim.tokens, () => sim.newId('call_'));
-  const namespaces = new Map(conv.tools.map((t) => [t.name, (t as { namespace?: string }).namespace]));
+  const offered = new Map(conv.tools.map((t) => [t.name, t as ToolSpec & { namespace?: string }]));
   const wantSummary = reasoner && typeof body.reasoning?.summary === 'string';
   const encrypted = reasoner && Array.isArray(body.include) && body.include.includes('reasoning.encrypted_content');
 
@@ -149,8 +167,10 @@ export function createResponse(ctx: Ctx): Outcome {
     output.push({ id: sim.newId('msg_'), type: 'message', status: gen.finish === 'length' ? 'incomplete' : 'completed', role: 'assistant', content: [{ type: 'output_text', text: gen.text, annotations: [], logprobs: [] }] });
   }
   for (const c of gen.toolCalls) {
-    const ns = namespaces.get(c.name);
-    output.push({ id: sim.newId('fc_'), type: 'function_call', status: 'completed', arguments: c.arguments, call_id: c.id, name: c.name, ...(ns ? { namespace: ns } : {}) });
+    const tool = offered.get(c.name);
+    const ns = tool?.namespace ? { namespace: tool.namespace } : {};
+    if (tool?.custom) output.push({ id: sim.newId('ctc_'), type: 'custom_tool_call', status: 'completed', call_id: c.id, name: c.name, input: c.arguments, ...ns });
+    else output.push({ id: sim.newId('fc_'), type: 'function_call', status: 'completed', arguments: c.arguments, call_id: c.id, name: c.name, ...ns });
   }
   const input = countResponsesInput(body, (s) => sim.tokens.count(s));
   const outputTokens = gen.outputTokens + reasoningTokens;
@@ -225,6 +245,10 @@ export function createResponse(ctx: Ctx): Outcome {
       for (const p of splitEven(text, controls.chunks)) if (p) emit('response.output_text.delta', { item_id: item.id, output_index: index, content_index: 0, delta: p, logprobs: [] });
       emit('response.output_text.done', { item_id: item.id, output_index: index, content_index: 0, text, logprobs: [] });
       emit('response.content_part.done', { item_id: item.id, output_index: index, content_index: 0, part: item.content[0] });
+    } else if (item.type === 'custom_tool_call') {
+      emit('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', input: '' } });
+      for (const p of splitEven(item.input, Math.max(2, controls.chunks))) if (p) emit('response.custom_tool_call_input.delta', { item_id: item.id, output_index: index, delta: p });
+      emit('response.custom_tool_call_input.done', { item_id: item.id, output_index: index, input: item.input });
     } else {
       emit('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', arguments: '' } });
       for (const p of splitEven(item.arguments, Math.max(2, controls.chunks))) if (p) emit('response.function_call_arguments.delta', { item_id: item.id, output_index: index, delta: p });
