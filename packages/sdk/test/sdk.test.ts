@@ -7,6 +7,7 @@ import { encode } from 'gpt-tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeWav } from '@apigpt/simulator';
 import {
+  APIConnectionError,
   APIGPT,
   APITimeoutError,
   APIUserAbortError,
@@ -303,6 +304,20 @@ describe('errors and retries', () => {
   it('APITimeoutError when no answer comes in time', async () => {
     const hasty = new APIGPT({ apiKey: g.key, baseURL: g.url, maxRetries: 0, timeout: 200 });
     await expect(hasty.chat.completions.create({ model: MODELS.openai, messages: ask('[[sim ttft=3000]] x') })).rejects.toBeInstanceOf(APITimeoutError);
+  });
+
+  it('APIConnectionError when nothing listens, after the retries', async () => {
+    const { createServer } = await import('node:net');
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const retries: RetryInfo[] = [];
+    const nowhere = new APIGPT({ apiKey: g.key, baseURL: `http://127.0.0.1:${port}`, maxRetries: 1, onRetry: (i) => void retries.push(i) });
+    await expect(nowhere.account.balance()).rejects.toMatchObject({ constructor: APIConnectionError, status: 0 });
+    expect(retries.map((r) => r.error.constructor)).toEqual([APIConnectionError]);
   });
 
   it('NotFoundError for an unknown model; PermissionDeniedError for an App key off its account routes', async () => {

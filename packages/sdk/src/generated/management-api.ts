@@ -139,7 +139,7 @@ export interface Operations {
     };
   };
 
-  /** Circuit state of every channel */
+  /** Circuit state of every channel, and its prompt-cache hit rate over the last 24 hours */
   "GET /api/admin/channels/health": {
     params: never;
     query: never;
@@ -154,6 +154,16 @@ export interface Operations {
         consecutiveFailures: number;
         openUntil: number | null;
         trips: number;
+        cache: {
+          /** Calls that sent a prompt */
+          calls: number;
+          promptTokens: number;
+          /** Prompt tokens the provider read from its prompt cache */
+          cachedTokens: number;
+          /** Prompt tokens written to the prompt cache (5-minute and 1-hour writes) */
+          cacheWriteTokens: number;
+          hitRate: number | null;
+        };
       }[];
     };
   };
