@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What the tests need besides `npm ci` on a machine of this kind (README, "Tests"): Debian's Chromium
-# at /usr/bin/chromium (the console's end-to-end tests), PostgreSQL on 127.0.0.1:5432 and Redis on
-# 127.0.0.1:6379. Run by `npm test` before anything else, and by .ci/run.
+# at /usr/bin/chromium (the console's end-to-end tests), PostgreSQL on 127.0.0.1:5432, Redis on
+# 127.0.0.1:6379, and python3 3.9+ (the aigccloud Python SDK's tests). Run by `npm test` before
+# anything else, and by .ci/run.
 #
 # Silent when all is there. As root it prepares what is missing (installs Chromium with apt-get,
 # starts the stopped PostgreSQL cluster or Redis). Otherwise, or when preparing fails, it stops at
@@ -14,6 +15,7 @@ CHROMIUM=/usr/bin/chromium
 LOG="${TMPDIR:-/tmp}/apigpt-test-prereqs.log"
 
 have_chromium() { [ -x "$CHROMIUM" ]; }
+have_python() { command -v python3 >/dev/null && python3 -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null; }
 pg_up() { [ -n "${APIGPT_TEST_PG_URL:-}" ] || { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }; }
 redis_up() { [ -n "${APIGPT_TEST_REDIS_URL:-}" ] || { command -v redis-cli >/dev/null && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; }; }
 # Polls a check for up to $2 seconds (a server takes a moment to accept connections).
@@ -28,6 +30,7 @@ fi
 
 missing=()
 have_chromium || missing+=("Chromium at $CHROMIUM")
+have_python || missing+=("python3 (3.9 or later)")
 pg_up || missing+=("PostgreSQL on 127.0.0.1:5432")
 redis_up || missing+=("Redis on 127.0.0.1:6379")
 [ ${#missing[@]} -eq 0 ] && exit 0
@@ -40,8 +43,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 : >"$LOG"
-if ! have_chromium; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >>"$LOG" 2>&1
+if ! have_chromium || ! have_python; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3) >>"$LOG" 2>&1
 fi
 if ! pg_up; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql 2>/dev/null | head -n1)" main start >>"$LOG" 2>&1
@@ -54,6 +57,7 @@ fi
 
 missing=()
 have_chromium || missing+=("Chromium at $CHROMIUM (apt-get install chromium)")
+have_python || missing+=("python3 3.9+ (apt-get install python3)")
 pg_up || missing+=("PostgreSQL on 127.0.0.1:5432 (pg_ctlcluster <version> main start)")
 redis_up || missing+=("Redis on 127.0.0.1:6379 (redis-server)")
 if [ ${#missing[@]} -ne 0 ]; then
