@@ -43,12 +43,13 @@ async function withStorage<T>(values: Record<string, unknown>, fn: (s: Storage) 
 
 const COMMANDS: Record<string, Command> = {
   serve: {
-    usage: 'apigpt serve [--port N] [--host H] [--data DIR] [--config FILE]',
-    summary: 'Start the gateway and console (the default command)',
+    usage: 'apigpt serve [--port N] [--host H] [--workers N] [--data DIR] [--config FILE]',
+    summary: 'Start the gateway and console (the default command); --workers N runs N processes on the port (needs REDIS_URL)',
     async run(argv) {
-      const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' } });
+      const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, workers: { type: 'string' } });
       const port = intOption(values, 'port');
-      const config = configFrom(values, { ...(port !== undefined ? { port } : {}), ...(values.host ? { host: values.host as string } : {}) });
+      const workers = intOption(values, 'workers');
+      const config = configFrom(values, { ...(port !== undefined ? { port } : {}), ...(values.host ? { host: values.host as string } : {}), ...(workers !== undefined ? { workers } : {}) });
       return serve(config);
     },
   },

@@ -5,12 +5,22 @@ import { createLogger } from '../core/logger.js';
 import { startGateway } from '../gateway.js';
 import { dependencyFailure } from '../core/dependency-errors.js';
 import type { Logger } from '../core/logger.js';
+import cluster from 'node:cluster';
+import { BANNER_ENV, runPrimary, WORKER_READY } from './cluster.js';
 
-/** `apigpt serve`: starts the gateway, prints how to use it, stops cleanly on SIGINT / SIGTERM. */
+/**
+ * `apigpt serve`: starts the gateway, prints how to use it, stops cleanly on SIGINT / SIGTERM. With
+ * `workers` > 1 this process becomes the primary of a cluster (cli/cluster.ts) whose workers each run
+ * this same function.
+ */
 export async function serve(config: Config): Promise<number> {
   const log = createLogger(config.logLevel);
+  if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, config.workers, log);
   keepRunningThroughOutages(log);
   const gw = await startGateway(config, { log });
+  const worker = cluster.isWorker;
+  // Of a cluster's workers only the first prints the banner (it alone may have made the first-start key).
+  if (worker && process.env[BANNER_ENV] !== '1') return waitForStop(gw, log);
   const base = config.publicUrl ?? gw.url;
   const channels = await gw.services.channels.list();
   let quickKey: string | null = null;
@@ -27,6 +37,7 @@ export async function serve(config: Config): Promise<number> {
     `  Console:   ${base}/`,
     `  API:       ${base}/v1   (OpenAI-compatible; docs at ${base}/api/docs)`,
     `  Database:  ${gw.services.dbh.describe}`,
+    ...(worker ? [`  Workers:   ${config.workers} processes on one port, one shared state (Redis)`] : []),
     `  Channels:  ${channels.map((c) => `${c.name}${c.simulated ? ' [simulated]' : ''}${c.enabled ? '' : ' (disabled)'}`).join(', ') || 'none — add one in the console or with `apigpt channel add`'}`,
   ];
   if (gw.firstStart) {
@@ -42,9 +53,21 @@ export async function serve(config: Config): Promise<number> {
     '',
   );
   process.stdout.write(lines.join('\n') + '\n');
+  return waitForStop(gw, log);
+}
 
+/**
+ * Serves until SIGINT / SIGTERM (or, for a cluster worker, until its primary is gone), then drains.
+ * Once: a terminal's Ctrl-C reaches the workers and the primary, which forwards a SIGTERM too.
+ */
+async function waitForStop(gw: Awaited<ReturnType<typeof startGateway>>, log: Logger): Promise<number> {
+  // The primary starts the other workers once the first one serves (and has printed its banner).
+  if (cluster.isWorker) process.send?.({ type: WORKER_READY });
+  let stopping = false;
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
+      if (stopping) return;
+      stopping = true;
       log.info(`${sig} received, shutting down`);
       void gw.close().then(resolve, (err) => {
         log.error('shutdown failed', err);
@@ -53,7 +76,11 @@ export async function serve(config: Config): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // A worker whose primary died gets no more connections: it drains and ends rather than linger.
+    if (cluster.isWorker) process.once('disconnect', () => stop('the cluster primary went away'));
   });
+  // The channel to the primary would keep a worker alive after its gateway closed: let it go.
+  if (cluster.isWorker && cluster.worker?.isConnected()) cluster.worker.disconnect();
   return 0;
 }
 

@@ -220,9 +220,15 @@ export interface GatewayMetrics {
 
 const CIRCUIT_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 
-/** Messages between a worker and the primary (cli/cluster.ts) for an aggregated scrape. */
+/**
+ * Messages between a worker and the primary (cli/cluster.ts) for an aggregated scrape: the scraped
+ * worker asks (REQUEST), the primary collects every serving worker's registry (COLLECT → PART) and
+ * answers the sum (REPLY).
+ */
 export const METRICS_REQUEST = 'apigpt:metrics-request';
 export const METRICS_REPLY = 'apigpt:metrics-reply';
+export const METRICS_COLLECT = 'apigpt:metrics-collect';
+export const METRICS_PART = 'apigpt:metrics-part';
 
 /**
  * The registry behind `/metrics`: the call metrics, the process's own (prom-client's defaults: heap,
@@ -250,9 +256,14 @@ export async function createMetrics(deps: MetricsDeps): Promise<GatewayMetrics> 
   for (const m of [...deps.calls.sources(), ...extra]) registry.registerMetric(m as never);
 
   if (cluster.isWorker && process.send) {
-    // The primary asks each worker for its registry (prom-client's own messages) and sums them.
-    prom.AggregatorRegistry.setRegistries([registry]);
-    new prom.AggregatorRegistry();
+    // The primary asks each serving worker for its registry and sums them (prom-client's aggregation).
+    process.on('message', (m: { type?: string; id?: number }) => {
+      if (m?.type !== METRICS_COLLECT) return;
+      registry.getMetricsAsJSON().then(
+        (metrics) => process.send?.({ type: METRICS_PART, id: m.id, metrics }),
+        () => process.send?.({ type: METRICS_PART, id: m.id, metrics: [] }),
+      );
+    });
     return { contentType: registry.contentType, text: () => askPrimary() };
   }
   return { contentType: registry.contentType, text: () => registry.metrics() };

@@ -1,0 +1,167 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import BetterSqlite3 from 'better-sqlite3';
+import { spawnServe, userWithKey } from '../chaos/procs.js';
+import { REDIS_URL } from '../harness.js';
+import { eventually } from '../eventually.js';
+import { parseProm } from './prom-text.js';
+
+/**
+ * `apigpt serve --workers N` as a user runs it (the built binary): N processes on one port over one
+ * SQLite file and one Redis, behaving as one gateway — one banner, one balance, metrics summed over
+ * the workers, a dead worker replaced, and SIGTERM draining them all.
+ */
+const dirs: string[] = [];
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+/** One HTTP exchange on a connection of its own: the cluster's primary hands each new connection to the next worker. */
+function fresh(url: string, opts: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: opts.method ?? 'GET', headers: opts.headers, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** Every worker pid seen, so none outlives a failed test. */
+const seen = new Set<number>();
+
+/** The primary's child processes (its workers). */
+function workersOf(pid: number): number[] {
+  try {
+    const pids = execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)]).toString().trim().split(/\s+/).filter(Boolean).map(Number);
+    for (const p of pids) seen.add(p);
+    return pids;
+  } catch {
+    return []; // ps exits 1 when there is none
+  }
+}
+
+describe('apigpt serve --workers', () => {
+  it('refuses several workers without Redis, saying why (balances and limits would be per process)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
+    dirs.push(dir);
+    await expect(spawnServe(dir, { APIGPT_WORKERS: '2' }, /Console:/)).rejects.toThrow(/serve exited with 1: .*--workers 2 needs REDIS_URL/s);
+  });
+
+  it('two workers on SQLite + Redis act as one gateway: one banner, both serving, one balance, summed metrics; a killed worker is replaced; SIGTERM drains them all', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
+    dirs.push(dir);
+    const rootToken = `root-${randomBytes(8).toString('hex')}`;
+    const metricsToken = `m-${randomBytes(8).toString('hex')}`;
+    const { child, out, stderr } = await spawnServe(
+      dir,
+      { APIGPT_WORKERS: '2', REDIS_URL, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:`, APIGPT_ROOT_TOKEN: rootToken, APIGPT_METRICS_TOKEN: metricsToken, APIGPT_LOG_LEVEL: 'info' },
+      /-d '\{/,
+    );
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      // The banner is the first worker's; the second starts after it (the primary logs when both serve).
+      await eventually(() => expect(stderr()).toContain('2 workers serving'), { timeoutMs: 30_000, intervalMs: 100 });
+      const base = /Console:\s+(http:\/\/\S+)\//.exec(out)![1];
+      expect(out.match(/APIGPT is running/g)).toHaveLength(1);
+      expect(out).toContain('Workers:   2 processes');
+      const pids = workersOf(child.pid!);
+      expect(pids).toHaveLength(2);
+      // Each worker is a whole gateway with its own charge journal (its lock names its pid).
+      const locks = readdirSync(join(dir, 'journal')).filter((f) => f.endsWith('.lock'));
+      expect(locks.map((f) => JSON.parse(readFileSync(join(dir, 'journal', f), 'utf8')).pid).sort()).toEqual([...pids].sort());
+
+      // Prices: 1 P per 1K input tokens, 2 P per 1K output; the user's balance is brought to 1 P.
+      const admin = { authorization: `Bearer ${rootToken}`, 'content-type': 'application/json' };
+      expect((await fresh(`${base}/api/admin/prices/gpt-4o-mini`, { method: 'PUT', headers: admin, body: JSON.stringify({ input: 1, output: 2 }) })).status).toBe(200);
+      const user = await userWithKey(base);
+      const account = async () => JSON.parse((await fresh(`${base}/api/billing/account`, { headers: { authorization: `Bearer ${user.key}` } })).body) as { balance: number };
+      const start = (await account()).balance;
+      expect((await fresh(`${base}/api/admin/users/${user.userId}/credit`, { method: 'POST', headers: admin, body: JSON.stringify({ amount: 1 - start, reason: 'test' }) })).status).toBe(200);
+
+      // Many more calls at once than 1 P can pay for, each on its own connection, so both workers
+      // take them: one balance in Redis admits only what it covers.
+      const call = () =>
+        fresh(`${base}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${user.key}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 40, messages: [{ role: 'user', content: 'Hello there' }] }),
+        });
+      const results = await Promise.all(Array.from({ length: 40 }, call));
+      const served = results.filter((r) => r.status === 200);
+      expect(served.length).toBeGreaterThan(0);
+      expect(results.filter((r) => r.status !== 200).every((r) => r.status === 402 || r.status === 429)).toBe(true);
+      expect(served.length).toBeLessThan(40);
+      const charged = served.reduce((sum, r) => {
+        const u = (JSON.parse(r.body) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
+        return sum + (u.prompt_tokens + 2 * u.completion_tokens) * 1000; // micro-points
+      }, 0);
+      // Every charge of both workers lands in the one balance: never below zero, exactly what the answers cost.
+      await eventually(async () => expect(Math.round((1 - (await account()).balance) * 1e6)).toBe(charged), { timeoutMs: 10_000, intervalMs: 100 });
+      expect((await account()).balance).toBeGreaterThanOrEqual(0);
+
+      // /metrics, reached on any worker, answers the sum over both.
+      for (let i = 0; i < 3; i++) {
+        const m = parseProm((await fresh(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).body);
+        expect(m.sum('apigpt_requests_total')).toBe(40);
+        expect(m.sum('apigpt_requests_total', { status: '200' })).toBe(served.length);
+      }
+
+      // A worker killed outright is replaced; calls are answered throughout.
+      process.kill(pids[0], 'SIGKILL');
+      await eventually(() => {
+        const now = workersOf(child.pid!);
+        expect(now).toHaveLength(2);
+        expect(now).not.toContain(pids[0]);
+        expect(stderr()).toMatch(new RegExp(`worker ${now.find((p) => p !== pids[1])} serving`));
+      }, { timeoutMs: 30_000, intervalMs: 200 });
+      await eventually(async () => expect((await fresh(`${base}/healthz`)).status).toBe(200), { timeoutMs: 10_000 });
+
+      // SIGTERM to the primary: a slow stream in flight still ends whole, then every process is gone.
+      expect((await fresh(`${base}/api/admin/users/${user.userId}/credit`, { method: 'POST', headers: admin, body: JSON.stringify({ amount: 10, reason: 'test' }) })).status).toBe(200);
+      const slow = fresh(`${base}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, max_tokens: 40, messages: [{ role: 'user', content: 'slow [[sim ttft=1500]]' }] }),
+      });
+      await eventually(async () => {
+        const m = parseProm((await fresh(`${base}/metrics`, { headers: { authorization: `Bearer ${metricsToken}` } })).body);
+        expect(m.sum('apigpt_inflight_calls')).toBe(1);
+      });
+      const workers = workersOf(child.pid!);
+      child.kill('SIGTERM');
+      const answer = await slow;
+      expect(answer.status).toBe(200);
+      expect(answer.body).toContain('data: [DONE]');
+      expect(await exited).toBe(0);
+      for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow();
+      // Both journals were committed and closed: nothing is left for a next start to replay.
+      expect(readdirSync(join(dir, 'journal'))).toEqual([]);
+      const db = new BetterSqlite3(join(dir, 'apigpt.db'), { readonly: true });
+      try {
+        const rows = db.prepare('select count(*) as n from request_logs where user_id = ?').get(user.userId) as { n: number };
+        expect(rows.n).toBe(41);
+      } finally {
+        db.close();
+      }
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      for (const pid of seen) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }, 120_000);
+});
