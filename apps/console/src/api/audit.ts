@@ -1,35 +1,12 @@
-import { api } from './client';
-import type { Page } from './types';
+import { call } from './client';
+import type { QueryOf, ResponseOf } from '@apigpt/sdk/management';
 
-/** One admin action as GET /api/admin/audit answers it. */
-export interface AuditEntry {
-  id: string;
-  created_at: number;
-  actor_id: string | null;
-  actor_email: string | null;
-  /** `session` (console), `root_token` or `cli`. */
-  via: string;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  /** The target before / after the change (null for a creation / a deletion); secrets never included. */
-  before: unknown;
-  after: unknown;
-  client_ip: string | null;
-}
+/** One admin action as GET /api/admin/audit answers it (the gateway's own schema, generated into @apigpt/sdk). */
+export type AuditEntry = ResponseOf<'GET /api/admin/audit'>['items'][number];
 
 /** Filters the audit endpoint accepts (times in epoch ms). */
-export interface AuditFilter {
-  limit?: number;
-  offset?: number;
-  actor?: string;
-  action?: string;
-  targetType?: string;
-  targetId?: string;
-  from?: number;
-  to?: number;
-}
+export type AuditFilter = NonNullable<QueryOf<'GET /api/admin/audit'>>;
 
 export const audit = {
-  list: (f: AuditFilter) => api.get<Page<AuditEntry>>('/api/admin/audit', { ...f }),
+  list: (f: AuditFilter) => call('GET /api/admin/audit', { query: f }),
 };
