@@ -37,18 +37,16 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function registerAuditFallback(app: FastifyInstance, db: Db, log: Logger): void {
   app.decorateRequest('audited', false);
-  app.addHook('onSend', async (req, reply, payload) => {
-    if (req.audited || SAFE_METHODS.has(req.method) || reply.statusCode >= 400) return payload;
-    if (req.routeOptions.config?.auth !== 'admin' || !req.principal) return payload;
+  // Callback style: every reply passes through here (relay answers not streamed included) and must
+  // not pay for a promise; only a successful admin change does any work.
+  app.addHook('onSend', (req, reply, payload, done) => {
+    if (req.audited || SAFE_METHODS.has(req.method) || reply.statusCode >= 400 || req.routeOptions.config?.auth !== 'admin' || !req.principal) return done(null, payload);
     const params = (req.params ?? {}) as Record<string, string>;
     const target = params.id ?? params.model ?? params.name ?? null;
-    try {
-      await audit(req, db, { action: `${req.method} ${req.routeOptions.url}`, targetId: target, after: Object.keys(params).length ? { params } : undefined });
-    } catch (err) {
+    audit(req, db, { action: `${req.method} ${req.routeOptions.url}`, targetId: target, after: Object.keys(params).length ? { params } : undefined })
       // The change is done; failing its answer now would invite a retry that repeats it.
-      log.error(`could not write the audit row of ${req.method} ${req.routeOptions.url}`, err);
-    }
-    return payload;
+      .catch((err: unknown) => log.error(`could not write the audit row of ${req.method} ${req.routeOptions.url}`, err))
+      .then(() => done(null, payload));
   });
 }
 
