@@ -9,6 +9,7 @@ import { namedEvent } from '../sse.js';
 import type { TokenCounter } from '../tokens.js';
 import { splitEven } from '../tokens.js';
 import { IMAGE_TOKENS } from './openai-chat.js';
+import { asksToSearch, citedSplit, runSearch, SEARCH_PREFACE, type SimulatedSearch } from '../search.js';
 import { bearer, isAnthropicRequest } from './openai.js';
 
 const ERROR_TYPES: Record<number, string> = {
@@ -215,6 +216,10 @@ function messages(ctx: Ctx): Outcome {
   const { sim, controls } = ctx;
   const body = ctx.body;
   const conv = parseConversation(body);
+  // The web search server tool: offered, allowed, and asked for by the user (see search.ts).
+  const searchTool = (Array.isArray(body.tools) ? body.tools : []).find((t: { type?: unknown }) => typeof t?.type === 'string' && t.type.startsWith('web_search_'));
+  const search: SimulatedSearch | null = searchTool && conv.toolChoice !== 'none' && conv.toolResult === null && asksToSearch(conv.lastUserText) ? runSearch(conv.lastUserText, searchTool.allowed_domains) : null;
+  if (search) conv.tools = [];
   const gen = generate(conv, controls, sim.tokens, () => sim.newId('toolu_'));
   const prompt = countAnthropicPrompt(body, sim.tokens);
   const cache = promptCacheUsage(sim, prompt.breakpoints);
@@ -228,6 +233,7 @@ function messages(ctx: Ctx): Outcome {
     cache_creation: { ephemeral_5m_input_tokens: cache.write5m, ephemeral_1h_input_tokens: cache.write1h },
   };
   const headers = { 'request-id': sim.newId('req_') };
+  if (search) return searched(ctx, search, gen.text, stopReason, { id, model, headers, inputTokens, cacheFields, outputTokens: gen.outputTokens + sim.tokens.count(SEARCH_PREFACE) });
 
   if (!body.stream) {
     const content: unknown[] = gen.toolCalls.length
@@ -277,6 +283,67 @@ function messages(ctx: Ctx): Outcome {
   events.push(namedEvent('message_delta', delta));
   events.push(namedEvent('message_stop', { type: 'message_stop' }));
   return { kind: 'sse', events, headers, content };
+}
+
+/**
+ * An answer that searched the web, as Anthropic's server tool answers: a preface, the
+ * `server_tool_use` block (its query), the `web_search_tool_result` block (the pages), then the
+ * reply, its last sentence cited from the first page; `usage.server_tool_use.web_search_requests`
+ * is 1. Streamed, the query comes in `input_json_delta` fragments, the results whole, the citation
+ * in a `citations_delta` ahead of its text.
+ */
+function searched(
+  ctx: Ctx,
+  search: SimulatedSearch,
+  reply: string,
+  stopReason: string,
+  m: { id: string; model: string; headers: Record<string, string>; inputTokens: number; cacheFields: Record<string, unknown>; outputTokens: number },
+): Outcome {
+  const { sim, controls } = ctx;
+  const toolId = sim.newId('srvtoolu_');
+  const results = search.pages.map((p, i) => ({ type: 'web_search_result', url: p.url, title: p.title, encrypted_content: `sim-page-${i + 1}`, page_age: 'January 1, 2025' }));
+  const { before, cited } = citedSplit(reply);
+  const citation = { type: 'web_search_result_location', url: search.pages[0].url, title: search.pages[0].title, cited_text: cited, encrypted_index: 'sim-index-1' };
+  const usage = controls.noUsage ? undefined : { input_tokens: m.inputTokens, output_tokens: m.outputTokens, ...m.cacheFields, server_tool_use: { web_search_requests: 1 }, service_tier: 'standard' };
+  if (!ctx.body.stream) {
+    const content: unknown[] = [
+      { type: 'text', text: SEARCH_PREFACE },
+      { type: 'server_tool_use', id: toolId, name: 'web_search', input: { query: search.query } },
+      { type: 'web_search_tool_result', tool_use_id: toolId, content: results },
+    ];
+    if (before) content.push({ type: 'text', text: before });
+    content.push({ type: 'text', text: cited, citations: [citation] });
+    return { kind: 'json', body: { id: m.id, type: 'message', role: 'assistant', model: m.model, content, stop_reason: stopReason, stop_sequence: null, ...(usage ? { usage } : {}) }, headers: m.headers };
+  }
+  const events: string[] = [];
+  const content: number[] = [];
+  const message: Record<string, unknown> = { id: m.id, type: 'message', role: 'assistant', model: m.model, content: [], stop_reason: null, stop_sequence: null };
+  if (usage) message.usage = { input_tokens: m.inputTokens, output_tokens: 1, ...m.cacheFields };
+  events.push(namedEvent('message_start', { type: 'message_start', message }));
+  let index = 0;
+  const text = (t: string, citations?: unknown[]) => {
+    events.push(namedEvent('content_block_start', { type: 'content_block_start', index, content_block: citations ? { type: 'text', text: '', citations: [] } : { type: 'text', text: '' } }));
+    for (const c of citations ?? []) events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'citations_delta', citation: c } }));
+    for (const piece of splitEven(t, controls.chunks)) {
+      if (!piece) continue;
+      content.push(events.length);
+      events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: piece } }));
+    }
+    events.push(namedEvent('content_block_stop', { type: 'content_block_stop', index: index++ }));
+  };
+  text(SEARCH_PREFACE);
+  events.push(namedEvent('content_block_start', { type: 'content_block_start', index, content_block: { type: 'server_tool_use', id: toolId, name: 'web_search', input: {} } }));
+  for (const frag of splitEven(JSON.stringify({ query: search.query }), 3)) events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: frag } }));
+  events.push(namedEvent('content_block_stop', { type: 'content_block_stop', index: index++ }));
+  events.push(namedEvent('content_block_start', { type: 'content_block_start', index, content_block: { type: 'web_search_tool_result', tool_use_id: toolId, content: results } }));
+  events.push(namedEvent('content_block_stop', { type: 'content_block_stop', index: index++ }));
+  if (before) text(before);
+  text(cited, [citation]);
+  const delta: Record<string, unknown> = { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null } };
+  if (usage) delta.usage = { output_tokens: m.outputTokens, server_tool_use: { web_search_requests: 1 } };
+  events.push(namedEvent('message_delta', delta));
+  events.push(namedEvent('message_stop', { type: 'message_stop' }));
+  return { kind: 'sse', events, headers: m.headers, content };
 }
 
 function countTokens(ctx: Ctx): Outcome {

@@ -9,6 +9,7 @@ import { dataEventCrlf } from '../sse.js';
 import type { TokenCounter } from '../tokens.js';
 import { splitEven } from '../tokens.js';
 import { IMAGE_TOKENS } from './openai-chat.js';
+import { asksToSearch, citedSplit, runSearch, type SimulatedSearch } from '../search.js';
 
 const STATUS_NAMES: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
@@ -154,6 +155,11 @@ function generateContent(ctx: Ctx, stream: boolean): Outcome {
   const { sim, controls } = ctx;
   const model = decodeURIComponent(ctx.params.model);
   const { conv, n } = parseConversation(body);
+  // Google Search grounding: offered and asked for by the user (see search.ts). Gemini 2.x does not
+  // take it together with function declarations.
+  const searchOffered = (Array.isArray(body.tools) ? body.tools : []).some((t: Part) => t && (pick(t, 'googleSearch', 'google_search') !== undefined || pick(t, 'googleSearchRetrieval', 'google_search_retrieval') !== undefined));
+  if (searchOffered && conv.tools.length && model.startsWith('gemini-2')) return geminiError(400, 'Tool use with function calling is unsupported');
+  const search: SimulatedSearch | null = searchOffered && conv.toolResult === null && asksToSearch(conv.lastUserText) ? runSearch(conv.lastUserText) : null;
   const gen = generate(conv, controls, sim.tokens, () => sim.newId('fc_'));
   const promptTokens = countGeminiPrompt(body, sim.tokens);
   const outTokens = gen.outputTokens * n;
@@ -166,8 +172,10 @@ function generateContent(ctx: Ctx, stream: boolean): Outcome {
   const finishReason = gen.finish === 'length' ? 'MAX_TOKENS' : 'STOP';
   const responseId = sim.newId('r');
   const callParts = gen.toolCalls.map((c) => ({ functionCall: { name: c.name, args: JSON.parse(c.arguments) } }));
+  const grounding = search ? groundingMetadata(search, gen.text, sim.newId('g')) : null;
+  // The grounding comes with the last chunk (the whole answer's), as Gemini sends it.
   const candidates = (parts: Part[], finish: boolean) =>
-    Array.from({ length: n }, (_, index) => ({ content: { parts, role: 'model' }, ...(finish ? { finishReason } : {}), index }));
+    Array.from({ length: n }, (_, index) => ({ content: { parts, role: 'model' }, ...(finish ? { finishReason, ...(grounding ? { groundingMetadata: grounding } : {}) } : {}), index }));
   // As Gemini does, every streamed chunk carries usageMetadata; before the last one it holds only
   // the prompt (no candidatesTokenCount), the last one the final figures (§4.4).
   const runningUsage = { promptTokenCount: promptTokens, totalTokenCount: promptTokens, promptTokensDetails: usageMetadata.promptTokensDetails };
@@ -192,6 +200,21 @@ function generateContent(ctx: Ctx, stream: boolean): Outcome {
   }
   if (ctx.query.alt !== 'sse') return { kind: 'json', body: chunks };
   return { kind: 'sse', events: chunks.map(dataEventCrlf) };
+}
+
+/**
+ * Google Search grounding of an answer: the query, the pages as Google's redirect links titled by
+ * their domain, and the cited sentence backed by both pages (offsets in UTF-8 bytes of the text).
+ */
+function groundingMetadata(search: SimulatedSearch, text: string, id: string): Record<string, unknown> {
+  const { before, cited } = citedSplit(text);
+  const start = Buffer.byteLength(before, 'utf8');
+  return {
+    webSearchQueries: [search.query],
+    searchEntryPoint: { renderedContent: `<div class="sim-search">${search.query.replace(/[<>&"]/g, '')}</div>` },
+    groundingChunks: search.pages.map((p, i) => ({ web: { uri: `https://vertexaisearch.cloud.google.com/grounding-api-redirect/${id}-${i + 1}`, title: new URL(p.url).hostname } })),
+    groundingSupports: [{ segment: { ...(start ? { startIndex: start } : {}), endIndex: start + Buffer.byteLength(cited, 'utf8'), text: cited }, groundingChunkIndices: [0, 1], confidenceScores: [0.92, 0.81] }],
+  };
 }
 
 function embedDims(model: string, requested: unknown): number {

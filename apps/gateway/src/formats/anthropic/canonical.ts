@@ -22,6 +22,7 @@ import type {
 import { argumentsObject, arr, asChat, mintId, num, obj, str, unsupported, usageFrom } from '../canonical/util.js';
 import { badUpstream } from '../openai/canonical.js';
 import { thinkingBudget } from '../canonical/reasoning.js';
+import { AnswerSearches, searchesIn, StreamSearches, webSearchFrom, webSearchTool } from './web-search.js';
 
 type Json = Record<string, unknown>;
 
@@ -42,6 +43,8 @@ export const anthropicFormat: WireFormat = {
   renderRequest,
   parseResponse,
   decoder: () => new AnthropicDecoder(),
+  // Anthropic runs web searches itself (its server tool).
+  searches: () => true,
 };
 
 // ---- ingress: Anthropic request → canonical ----
@@ -87,6 +90,16 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
   else if (tc?.type === 'none') toolChoice = 'none';
   else if (tc?.type === 'tool' && typeof tc.name === 'string') toolChoice = { name: tc.name };
   const format = obj(obj(body.output_config)?.format);
+  // Server tools run on Anthropic alone: a web search maps to the provider's own, the others are
+  // left out and named to the caller (x-apigpt-dropped-tools).
+  let webSearch: CanonicalChatRequest['webSearch'];
+  const dropped: string[] = [];
+  for (const t of arr(body.tools).map((x) => obj(x) ?? {})) {
+    if (t.type === undefined || t.type === 'custom') continue;
+    const search = webSearchFrom(t);
+    if (search) webSearch ??= search;
+    else dropped.push(str(t.type) ?? 'unknown');
+  }
   return {
     kind: 'chat',
     model,
@@ -109,6 +122,8 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
     responseFormat: format?.type === 'json_schema' ? { type: 'json_schema', name: 'response', schema: obj(format.schema) ?? { type: 'object' } } : undefined,
     user: str(obj(body.metadata)?.user_id),
     hideReasoning: obj(body.thinking)?.type === 'disabled' || undefined,
+    ...(webSearch ? { webSearch } : {}),
+    ...(dropped.length ? { droppedTools: [...new Set(dropped)] } : {}),
   };
 }
 
@@ -296,6 +311,7 @@ function renderRequest(req: CanonicalRequest, upstreamModel: string): Json {
   if (chat.topK !== undefined) out.top_k = chat.topK;
   if (chat.stop?.length) out.stop_sequences = chat.stop;
   if (chat.tools.length) out.tools = chat.tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), input_schema: t.parameters }));
+  if (chat.webSearch) out.tools = [...((out.tools as Json[] | undefined) ?? []), webSearchTool(chat.webSearch)];
   const choice = toolChoiceOut(chat.toolChoice, chat.parallelToolCalls === false && chat.tools.length > 0);
   if (choice && chat.tools.length) out.tool_choice = choice;
   if (chat.responseFormat) {
@@ -404,10 +420,13 @@ export function usageIn(u: unknown, prev?: Usage): Usage | null {
   const o = obj(u);
   if (!o) return null;
   const output = num(o.output_tokens) ?? prev?.completionTokens ?? 0;
+  // Web searches Anthropic ran (priced per search): the latest report's count, else the earlier one's.
+  const searches = searchesIn(o) ?? prev?.searches;
   if (typeof o.input_tokens !== 'number') {
     const keep = usageFrom(prev?.promptTokens ?? 0, output, prev?.cachedTokens ?? 0);
     if (prev?.cacheWrite5mTokens) keep.cacheWrite5mTokens = prev.cacheWrite5mTokens;
     if (prev?.cacheWrite1hTokens) keep.cacheWrite1hTokens = prev.cacheWrite1hTokens;
+    if (searches) keep.searches = searches;
     return keep;
   }
   const read = num(o.cache_read_input_tokens) ?? 0;
@@ -418,6 +437,7 @@ export function usageIn(u: unknown, prev?: Usage): Usage | null {
   const usage = usageFrom(o.input_tokens + written + read, output, read);
   if (m5 > 0) usage.cacheWrite5mTokens = m5;
   if (h1 > 0) usage.cacheWrite1hTokens = h1;
+  if (searches) usage.searches = searches;
   return usage;
 }
 
@@ -427,10 +447,13 @@ function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse 
   let text = '';
   let reasoning = '';
   const toolCalls: CanonicalToolCall[] = [];
+  const web = new AnswerSearches();
   for (const raw of b.content) {
     const block = obj(raw) ?? {};
+    const before = text.length;
     if (block.type === 'text') text += str(block.text) ?? '';
-    else if (block.type === 'thinking') reasoning += str(block.thinking) ?? '';
+    web.block(block, before, text.length);
+    if (block.type === 'thinking') reasoning += str(block.thinking) ?? '';
     else if (block.type === 'tool_use') toolCalls.push({ id: str(block.id) ?? mintId('toolu_'), name: str(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
   }
   return {
@@ -438,7 +461,18 @@ function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse 
     id: str(b.id) ?? mintId('msg_'),
     model: str(b.model) ?? req.model,
     created: Math.floor(Date.now() / 1000),
-    choices: [{ index: 0, text, toolCalls, finish: finishIn(b.stop_reason), stopSequence: str(b.stop_sequence) ?? null, ...(reasoning ? { reasoning } : {}) }],
+    choices: [
+      {
+        index: 0,
+        text,
+        toolCalls,
+        finish: finishIn(b.stop_reason),
+        stopSequence: str(b.stop_sequence) ?? null,
+        ...(reasoning ? { reasoning } : {}),
+        ...(web.searches.length ? { searches: web.searches } : {}),
+        ...(web.citations.length ? { citations: web.citations } : {}),
+      },
+    ],
     usage: usageIn(b.usage),
   };
 }
@@ -458,6 +492,7 @@ class AnthropicDecoder implements StreamDecoder {
   private usage: Usage | null = null;
   private toolCount = 0;
   private readonly blockTool = new Map<number, number>();
+  private readonly web = new StreamSearches();
 
   decode(ev: { event: string | null; data: string }): CanonicalEvent[] {
     let d: Json;
@@ -481,13 +516,21 @@ class AnthropicDecoder implements StreamDecoder {
           this.blockTool.set(num(d.index) ?? 0, index);
           return [{ type: 'tool_call', choice: 0, index, id: str(block.id) ?? mintId('toolu_'), name: str(block.name) ?? '', args: '' }];
         }
-        if (block.type === 'text' && typeof block.text === 'string' && block.text) return [{ type: 'text', choice: 0, text: block.text }];
+        const searched = this.web.start(num(d.index) ?? 0, block);
+        if (block.type === 'text' && typeof block.text === 'string' && block.text) {
+          this.web.addText(block.text.length);
+          return [{ type: 'text', choice: 0, text: block.text }];
+        }
         if (block.type === 'thinking' && typeof block.thinking === 'string' && block.thinking) return [{ type: 'reasoning', choice: 0, text: block.thinking }];
-        return [];
+        return searched;
       }
       case 'content_block_delta': {
         const delta = obj(d.delta) ?? {};
-        if (delta.type === 'text_delta' && typeof delta.text === 'string') return [{ type: 'text', choice: 0, text: delta.text }];
+        if (this.web.delta(num(d.index) ?? 0, delta)) return [];
+        if (delta.type === 'text_delta' && typeof delta.text === 'string') {
+          this.web.addText(delta.text.length);
+          return [{ type: 'text', choice: 0, text: delta.text }];
+        }
         if (delta.type === 'thinking_delta' && typeof delta.thinking === 'string' && delta.thinking) return [{ type: 'reasoning', choice: 0, text: delta.thinking }];
         if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json) {
           const index = this.blockTool.get(num(d.index) ?? 0);
@@ -495,6 +538,8 @@ class AnthropicDecoder implements StreamDecoder {
         }
         return [];
       }
+      case 'content_block_stop':
+        return this.web.stop(num(d.index) ?? 0);
       case 'message_delta': {
         const delta = obj(d.delta) ?? {};
         const out: CanonicalEvent[] = [];

@@ -39,7 +39,15 @@ export function translate(req: TranslateRequest, from: WireFormat, to: WireForma
   const canonical = from.parseRequest(op, req.body, req.model, req.stream);
   const ctx: EncodeContext = { model: req.model, clientWantsUsage: req.clientWantsUsage, request: canonical };
   const headers: Record<string, string> = {};
-  if (canonical.kind === 'chat' && canonical.droppedTools?.length) headers[DROPPED_TOOLS_HEADER] = canonical.droppedTools.join(', ');
+  if (canonical.kind === 'chat') {
+    // A web search goes only to providers that run one; for the others it is left out and named.
+    const search = canonical.webSearch;
+    if (search && !(to.searches?.(canonical, upstreamModel) ?? false)) {
+      canonical.webSearch = undefined;
+      canonical.droppedTools = [...new Set([...(canonical.droppedTools ?? []), search.tool])];
+    }
+    if (canonical.droppedTools?.length) headers[DROPPED_TOOLS_HEADER] = canonical.droppedTools.join(', ');
+  }
   return {
     body: to.renderRequest(canonical, upstreamModel),
     headers,

@@ -33,6 +33,39 @@ export interface CanonicalTool {
 
 export type ToolChoice = 'auto' | 'none' | 'required' | { name: string };
 
+/**
+ * The caller asked the model to search the web (the Responses API's `web_search` tool, Chat's
+ * `web_search_options`, Anthropic's `web_search_…` server tool, Gemini's `googleSearch`). Providers
+ * that search themselves run it (Anthropic's web search tool, Gemini's Google Search grounding);
+ * for the others it is left out and `tool` is named in the `x-apigpt-dropped-tools` header.
+ */
+export interface WebSearchRequest {
+  /** The caller's own name for it (`web_search`, `web_search_options`, `googleSearch`, ...). */
+  tool: string;
+  /** Most searches the model may run for this call. */
+  maxUses?: number;
+  allowedDomains?: string[];
+  blockedDomains?: string[];
+  userLocation?: { city?: string; region?: string; country?: string; timezone?: string };
+}
+
+/** A web search the provider ran for the answer: what it looked for and the pages it found. */
+export interface CanonicalSearch {
+  id: string;
+  queries: string[];
+  sources: { url: string; title?: string }[];
+  /** The provider reports the search failed (Anthropic's `web_search_tool_result_error`). */
+  failed?: boolean;
+}
+
+/** A stretch of the answer's text backed by a web page, in characters of the choice's whole text (end exclusive). */
+export interface CanonicalCitation {
+  url: string;
+  title?: string;
+  start: number;
+  end: number;
+}
+
 export type ResponseFormat = { type: 'json_object' } | { type: 'json_schema'; name: string; schema: Record<string, unknown>; strict?: boolean };
 
 export interface CanonicalChatRequest {
@@ -79,6 +112,8 @@ export interface CanonicalChatRequest {
    * `x-apigpt-dropped-tools` answer header.
    */
   droppedTools?: string[];
+  /** The caller asked the model to search the web (see WebSearchRequest). */
+  webSearch?: WebSearchRequest;
 }
 
 export interface CanonicalEmbeddingRequest {
@@ -106,6 +141,10 @@ export interface CanonicalChoice {
    * `thinking` blocks, Gemini `thought` parts). Rendered in each caller's own reasoning form.
    */
   reasoning?: string;
+  /** Web searches the provider ran for this answer, in order. */
+  searches?: CanonicalSearch[];
+  /** Parts of `text` backed by the pages found. */
+  citations?: CanonicalCitation[];
 }
 
 export interface CanonicalChatResponse {
@@ -138,6 +177,10 @@ export type CanonicalEvent =
   /** A tool call fragment: `id` and `name` come with the first fragment of call `index`. */
   | { type: 'tool_call'; choice: number; index: number; id?: string; name?: string; args: string }
   | { type: 'finish'; choice: number; finish: FinishReason; stopSequence?: string | null }
+  /** A web search the provider ran, whole (its results came back), between the text around it. */
+  | { type: 'search'; choice: number; search: CanonicalSearch }
+  /** A stretch of the text already sent that a page backs (offsets in the choice's whole text). */
+  | { type: 'citation'; choice: number; citation: CanonicalCitation }
   /**
    * The provider's latest usage report (cumulative: it replaces earlier ones, never adds). One that
    * comes after every choice's `finish` is final; earlier ones are early or running figures, so
@@ -189,4 +232,9 @@ export interface WireFormat {
   renderRequest(req: CanonicalRequest, upstreamModel: string): Record<string, unknown>;
   parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse;
   decoder(req: CanonicalRequest): StreamDecoder;
+  /**
+   * Whether the provider runs the caller's web search for this request itself (renderRequest then
+   * offers it its own search tool). Absent: it cannot, and the search is left out and named.
+   */
+  searches?(req: CanonicalChatRequest, upstreamModel: string): boolean;
 }

@@ -22,6 +22,7 @@ import type {
 import { argumentsObject, arr, mintId, num, obj, str, usageFrom } from '../canonical/util.js';
 import { badUpstream } from '../openai/canonical.js';
 import { thinkingBudget } from '../canonical/reasoning.js';
+import { GOOGLE_SEARCH_TOOL, groundingOf, groundsSearch, otherTools, webSearchFrom } from './grounding.js';
 
 type Json = Record<string, unknown>;
 
@@ -34,6 +35,7 @@ export const geminiFormat: WireFormat = {
   renderRequest,
   parseResponse,
   decoder: () => new GeminiDecoder(),
+  searches: (req) => groundsSearch(req.tools.length),
 };
 
 /** Google accepts snake_case as well as camelCase on input. */
@@ -95,6 +97,14 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
       return { name: str(f.name) ?? '', description: str(f.description), parameters: obj(f.parameters) ?? obj(pick(f, 'parametersJsonSchema', 'parameters_json_schema')) ?? { type: 'object', properties: {} } };
     }),
   );
+  // Google Search maps to the provider's own web search where there is one; other built-in tools
+  // (code execution, URL context) are left out and named to the caller.
+  let webSearch: CanonicalChatRequest['webSearch'];
+  const dropped: string[] = [];
+  for (const t of arr(body.tools).map((x) => obj(x) ?? {})) {
+    webSearch ??= webSearchFrom(t) ?? undefined;
+    dropped.push(...otherTools(t));
+  }
   const fcc = obj(pick(obj(pick(body, 'toolConfig', 'tool_config')), 'functionCallingConfig', 'function_calling_config'));
   const mode = str(fcc?.mode)?.toUpperCase();
   const allowed = arr(pick(fcc, 'allowedFunctionNames', 'allowed_function_names'));
@@ -124,6 +134,8 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
     toolChoice,
     responseFormat: mime === 'application/json' ? (schema ? { type: 'json_schema', name: 'response', schema } : { type: 'json_object' }) : undefined,
     hideReasoning: pick(obj(pick(gc, 'thinkingConfig', 'thinking_config')), 'includeThoughts', 'include_thoughts') === false || undefined,
+    ...(webSearch ? { webSearch } : {}),
+    ...(dropped.length ? { droppedTools: [...new Set(dropped)] } : {}),
   };
 }
 
@@ -268,6 +280,8 @@ function renderRequest(req: CanonicalRequest, upstreamModel: string): Json {
   // (0 = off, where the model allows it), and thoughts shown only when asked for.
   if (budget !== undefined || req.showReasoning) gc.thinkingConfig = { ...(budget !== undefined ? { thinkingBudget: budget } : {}), ...(req.showReasoning && budget !== 0 ? { includeThoughts: true } : {}) };
   if (Object.keys(gc).length) out.generationConfig = gc;
+  // The translator keeps a web search only where groundsSearch() allows it (no function tools).
+  if (req.webSearch) out.tools = [GOOGLE_SEARCH_TOOL];
   if (req.tools.length) {
     // parametersJsonSchema takes full JSON Schema; `parameters` only an OpenAPI subset (§4.2).
     out.tools = [{ functionDeclarations: req.tools.map((t) => ({ name: t.name, ...(t.description ? { description: t.description } : {}), parametersJsonSchema: t.parameters })) }];
@@ -354,14 +368,22 @@ function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse 
       else if (typeof p.text === 'string' && p.thought === true) reasoning += p.text;
       else if (typeof p.text === 'string') text += p.text;
     }
-    return { index: num(c.index) ?? i, text, toolCalls, finish: finishIn(c.finishReason, toolCalls.length > 0), ...(reasoning ? { reasoning } : {}) };
+    const grounded = groundingOf(c.groundingMetadata, text);
+    return {
+      index: num(c.index) ?? i,
+      text,
+      toolCalls,
+      finish: finishIn(c.finishReason, toolCalls.length > 0),
+      ...(reasoning ? { reasoning } : {}),
+      ...(grounded ? { searches: [grounded.search], ...(grounded.citations.length ? { citations: grounded.citations } : {}) } : {}),
+    };
   });
   // A blocked prompt comes back without candidates: an empty, filtered answer.
   if (!choices.length) {
     if (!obj(b.promptFeedback)?.blockReason) throw badUpstream();
     choices.push({ index: 0, text: '', toolCalls: [], finish: 'content_filter' });
   }
-  return { kind: 'chat', id: str(b.responseId) ?? mintId(''), model: str(b.modelVersion) ?? req.model, created: Math.floor(Date.now() / 1000), choices, usage: usageIn(b.usageMetadata) };
+  return { kind: 'chat', id: str(b.responseId) ?? mintId(''), model: str(b.modelVersion) ?? req.model, created: Math.floor(Date.now() / 1000), choices, usage: withSearches(usageIn(b.usageMetadata), searchCount(choices)) };
 }
 
 /**
@@ -372,6 +394,10 @@ class GeminiDecoder implements StreamDecoder {
   private started = false;
   private finished = false;
   private readonly callCount = new Map<number, number>();
+  /** Per choice: the answer's text so far (grounding points into it), and its grounding once read. */
+  private readonly texts = new Map<number, string>();
+  private readonly grounding = new Map<number, unknown>();
+  private searches = 0;
 
   decode(ev: { event: string | null; data: string }): CanonicalEvent[] {
     let d: Json;
@@ -396,8 +422,14 @@ class GeminiDecoder implements StreamDecoder {
           const index = this.callCount.get(choice) ?? 0;
           this.callCount.set(choice, index + 1);
           out.push({ type: 'tool_call', choice, index, id: str(fc.id) ?? mintId('call_'), name: str(fc.name) ?? '', args: JSON.stringify(fc.args ?? {}) });
-        } else if (typeof p.text === 'string' && p.text) out.push({ type: p.thought === true ? 'reasoning' : 'text', choice, text: p.text });
+        } else if (typeof p.text === 'string' && p.text) {
+          out.push({ type: p.thought === true ? 'reasoning' : 'text', choice, text: p.text });
+          if (p.thought !== true) this.texts.set(choice, (this.texts.get(choice) ?? '') + p.text);
+        }
       }
+      if (c.groundingMetadata) this.grounding.set(choice, c.groundingMetadata);
+      // The grounding (Gemini sends it with the last chunk) goes out before the finish closes the text.
+      if (c.finishReason) out.push(...this.grounded(choice));
       if (c.finishReason) {
         this.finished = true;
         out.push({ type: 'finish', choice, finish: finishIn(c.finishReason, (this.callCount.get(choice) ?? 0) > 0) });
@@ -407,7 +439,7 @@ class GeminiDecoder implements StreamDecoder {
       this.finished = true;
       out.push({ type: 'finish', choice: 0, finish: 'content_filter' });
     }
-    const usage = usageIn(d.usageMetadata);
+    const usage = withSearches(usageIn(d.usageMetadata), this.searches);
     if (usage) out.push({ type: 'usage', usage });
     return out;
   }
@@ -415,4 +447,23 @@ class GeminiDecoder implements StreamDecoder {
   finish(): CanonicalEvent[] {
     return this.finished ? [{ type: 'end' }] : [];
   }
+
+  /** The search and citations of a choice's grounding, once. */
+  private grounded(choice: number): CanonicalEvent[] {
+    const g = groundingOf(this.grounding.get(choice), this.texts.get(choice) ?? '');
+    this.grounding.delete(choice);
+    if (!g) return [];
+    this.searches += g.search.queries.length;
+    // The citations first, while the text they point into is still open; the search item follows it.
+    return [...g.citations.map((citation) => ({ type: 'citation' as const, choice, citation })), { type: 'search', choice, search: g.search }];
+  }
+}
+
+/** Each query Google Search ran counts as one search (the unit Gemini's grounding is priced by). */
+function searchCount(choices: CanonicalChoice[]): number {
+  return choices.reduce((n, c) => n + (c.searches ?? []).reduce((m, s) => m + s.queries.length, 0), 0);
+}
+
+function withSearches(usage: Usage | null, searches: number): Usage | null {
+  return usage && searches ? { ...usage, searches } : usage;
 }

@@ -10,6 +10,7 @@ import type { Usage } from '../../core/calls.js';
 import type {
   CanonicalChatRequest,
   CanonicalChoice,
+  CanonicalCitation,
   CanonicalEvent,
   CanonicalMessage,
   CanonicalPart,
@@ -24,6 +25,8 @@ import type {
   WireFormat,
 } from '../canonical/types.js';
 import { arr, mintId, num, obj, parseDataUrl, str, unsupported } from '../canonical/util.js';
+import { urlCitation } from '../canonical/web-search.js';
+import { wantsSources, webSearchCallEvents, webSearchCallItem, webSearchFrom } from './web-search.js';
 
 type Json = Record<string, unknown>;
 
@@ -137,6 +140,7 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
 
   const tools: CanonicalTool[] = [];
   const dropped: string[] = [];
+  let webSearch: CanonicalChatRequest['webSearch'];
   for (const raw of arr(body.tools)) {
     const t = obj(raw) ?? {};
     if (t.type === 'function') tools.push(toolFrom(t));
@@ -160,7 +164,12 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
         namespaced.set(flat, { namespace: ns, name: tool.name });
         tools.push({ ...tool, name: flat, description: [str(t.description), tool.description].filter(Boolean).join(' — ') || undefined });
       }
-    } else dropped.push(str(t.type) ?? 'unknown');
+    } else {
+      // The built-in web search runs where the provider searches itself (see the translator).
+      const search = webSearchFrom(t, body);
+      if (search) webSearch ??= search;
+      else dropped.push(str(t.type) ?? 'unknown');
+    }
   }
 
   const text = obj(body.text);
@@ -182,6 +191,7 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
     showReasoning: (typeof obj(body.reasoning)?.summary === 'string' && obj(body.reasoning)?.summary !== 'none') || undefined,
   };
   if (dropped.length) req.droppedTools = [...new Set(dropped)];
+  if (webSearch) req.webSearch = webSearch;
   echoes.set(req, { body, namespaced, clientTools });
   return req;
 }
@@ -350,8 +360,15 @@ function argsOf(args: string): Json {
   }
 }
 
-function messageItem(id: string, text: string, status: string): Json {
-  return { id, type: 'message', status, role: 'assistant', content: [{ type: 'output_text', text, annotations: [], logprobs: [] }] };
+function messageItem(id: string, text: string, status: string, annotations: Json[] = []): Json {
+  return { id, type: 'message', status, role: 'assistant', content: [{ type: 'output_text', text, annotations, logprobs: [] }] };
+}
+
+/** Whether the caller asked for the pages of each web search (`include`). */
+function sourcesWanted(ctx: EncodeContext): boolean {
+  const req = ctx.request.kind === 'chat' ? ctx.request : undefined;
+  const body = req ? echoes.get(req)?.body : undefined;
+  return body ? wantsSources(body) : false;
 }
 
 function reasoningItem(id: string, text: string): Json {
@@ -363,7 +380,8 @@ function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
   const c: CanonicalChoice = res.choices[0];
   const output: Json[] = [];
   if (c.reasoning) output.push(reasoningItem(mintId('rs_'), c.reasoning));
-  if (c.text || !c.toolCalls.length) output.push(messageItem(mintId('msg_'), c.text, 'completed'));
+  for (const s of c.searches ?? []) output.push(webSearchCallItem(mintId('ws_'), s, sourcesWanted(ctx)));
+  if (c.text || !c.toolCalls.length) output.push(messageItem(mintId('msg_'), c.text, 'completed', (c.citations ?? []).map((a) => urlCitation(a))));
   for (const t of c.toolCalls) output.push(functionCallItem(ctx, mintId(CALL_ID_PREFIX[callKind(ctx, t.name)]), t, 'completed'));
   const { status, incomplete_details } = statusOf(c.finish);
   // The id is the gateway's own, as in streams: it names the stored response, and the provider's id
@@ -383,6 +401,9 @@ interface OpenItem {
   id: string;
   index: number;
   text: string;
+  /** A message's place in the choice's whole text (citations are given in it), and its annotations. */
+  textStart?: number;
+  annotations?: Json[];
   call?: { id: string; name: string; arguments: string; toolIndex: number };
 }
 
@@ -403,12 +424,14 @@ class ResponsesEncoder implements StreamEncoder {
   private readonly output: Json[] = [];
   private open: OpenItem | null = null;
   private finish: FinishReason = 'stop';
+  /** Characters of answer text so far, across message items. */
+  private textSoFar = 0;
 
   constructor(private readonly ctx: EncodeContext) {}
 
   encode(ev: CanonicalEvent, usage: () => Usage): string {
     if (this.ended) return '';
-    if ((ev.type === 'text' || ev.type === 'reasoning' || ev.type === 'tool_call' || ev.type === 'finish') && ev.choice !== 0) return '';
+    if ((ev.type === 'text' || ev.type === 'reasoning' || ev.type === 'tool_call' || ev.type === 'finish' || ev.type === 'search' || ev.type === 'citation') && ev.choice !== 0) return '';
     let out = this.start();
     switch (ev.type) {
       case 'reasoning':
@@ -418,7 +441,18 @@ class ResponsesEncoder implements StreamEncoder {
       case 'text':
         if (this.open?.kind !== 'message') out += this.close() + this.openItem('message');
         this.open!.text += ev.text;
+        this.textSoFar += ev.text.length;
         return out + this.event('response.output_text.delta', { item_id: this.open!.id, output_index: this.open!.index, content_index: 0, delta: ev.text, logprobs: [] });
+      case 'search': {
+        // A search between stretches of text is an item of its own: the text before it is one message, the text after another.
+        const index = this.output.length;
+        const item = webSearchCallItem(mintId('ws_'), ev.search, sourcesWanted(this.ctx));
+        out += this.close();
+        this.output.push(item);
+        return out + webSearchCallEvents((type, data) => this.event(type, data), index, item);
+      }
+      case 'citation':
+        return out + this.annotate(ev.citation);
       case 'tool_call': {
         const isOpen = this.open?.kind === 'function_call' && this.open.call!.toolIndex === ev.index;
         if (!isOpen) {
@@ -484,10 +518,19 @@ class ResponsesEncoder implements StreamEncoder {
     return this.event('response.created', { response }) + this.event('response.in_progress', { response });
   }
 
+  /** A citation of the open message's text: announced now, and kept in the message's part. */
+  private annotate(c: CanonicalCitation): string {
+    const o = this.open;
+    if (o?.kind !== 'message' || c.start < o.textStart!) return '';
+    const annotation = urlCitation(c, o.textStart);
+    o.annotations!.push(annotation);
+    return this.event('response.output_text.annotation.added', { item_id: o.id, output_index: o.index, content_index: 0, annotation_index: o.annotations!.length - 1, annotation });
+  }
+
   private openItem(kind: OpenItem['kind'], call?: OpenItem['call']): string {
     const index = this.output.length;
     const id = mintId(kind === 'message' ? 'msg_' : kind === 'reasoning' ? 'rs_' : CALL_ID_PREFIX[callKind(this.ctx, call!.name)]);
-    this.open = { kind, id, index, text: '', call };
+    this.open = { kind, id, index, text: '', call, ...(kind === 'message' ? { textStart: this.textSoFar, annotations: [] } : {}) };
     let item: Json;
     if (kind === 'message') item = { id, type: 'message', status: 'in_progress', role: 'assistant', content: [] };
     else if (kind === 'reasoning') item = { id, type: 'reasoning', summary: [] };
@@ -507,10 +550,10 @@ class ResponsesEncoder implements StreamEncoder {
     let out = '';
     let item: Json;
     if (o.kind === 'message') {
-      const part = { type: 'output_text', text: o.text, annotations: [], logprobs: [] };
+      const part = { type: 'output_text', text: o.text, annotations: o.annotations ?? [], logprobs: [] };
       out += this.event('response.output_text.done', { item_id: o.id, output_index: o.index, content_index: 0, text: o.text, logprobs: [] });
       out += this.event('response.content_part.done', { item_id: o.id, output_index: o.index, content_index: 0, part });
-      item = messageItem(o.id, o.text, 'completed');
+      item = messageItem(o.id, o.text, 'completed', o.annotations);
     } else if (o.kind === 'reasoning') {
       out += this.event('response.reasoning_summary_text.done', { item_id: o.id, output_index: o.index, summary_index: 0, text: o.text });
       out += this.event('response.reasoning_summary_part.done', { item_id: o.id, output_index: o.index, summary_index: 0, part: { type: 'summary_text', text: o.text } });

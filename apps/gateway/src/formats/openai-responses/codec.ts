@@ -8,6 +8,7 @@ import { EventTap } from '../tap.js';
 import { countChatTokens, countTokens, textOf } from '../tokens.js';
 import type { DialectCodec } from '../types.js';
 import { failureCode, RESPONSES_DIALECT } from './canonical.js';
+import { searchesIn } from './web-search.js';
 
 /**
  * The Responses API's codec: usage read from a Response (`usage.input_tokens`, ...), a tap for
@@ -36,7 +37,13 @@ export function usageIn(u: unknown): Usage | null {
 
 function usageFromBody(_operation: Operation, body: unknown, promptEstimate: number): Usage {
   const b = obj(body);
-  return usageIn(b?.usage) ?? estimatedUsage(promptEstimate, producedOf(arr(b?.output)));
+  return withSearches(usageIn(b?.usage) ?? estimatedUsage(promptEstimate, producedOf(arr(b?.output))), b?.output);
+}
+
+/** OpenAI's web searches are priced per call: the Response's `web_search_call` items. */
+function withSearches(usage: Usage, output: unknown): Usage {
+  const searches = searchesIn(output);
+  return searches ? { ...usage, searches } : usage;
 }
 
 /** Text the output items produced (message text, call arguments, reasoning summaries), for counting. */
@@ -104,11 +111,11 @@ class ResponsesStreamTap extends EventTap {
     if (DELTAS.has(type)) this.produced.push(ev.data);
     else if (type === 'response.created' || TERMINAL.has(type) || type === 'error') {
       try {
-        const d = JSON.parse(ev.data) as { response?: { id?: unknown; usage?: unknown } };
+        const d = JSON.parse(ev.data) as { response?: { id?: unknown; usage?: unknown; output?: unknown } };
         if (type === 'response.created' && typeof d.response?.id === 'string') this.responseId = d.response.id;
         const u = usageIn(d.response?.usage);
         if (u) {
-          this.reported = u;
+          this.reported = withSearches(u, d.response?.output);
           // Only the terminal event's Response carries the call's usage.
           this.reportedFinal = TERMINAL.has(type);
         }

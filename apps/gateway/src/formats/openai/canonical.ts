@@ -8,6 +8,7 @@ import type { Usage } from '../../core/calls.js';
 import type {
   CanonicalChatRequest,
   CanonicalChoice,
+  CanonicalCitation,
   CanonicalEvent,
   CanonicalMessage,
   CanonicalPart,
@@ -23,6 +24,7 @@ import type {
   WireFormat,
 } from '../canonical/types.js';
 import { arr, base64ToVector, imageUrlOf, mintId, num, obj, parseDataUrl, str, unsupported, usageFrom, vectorToBase64 } from '../canonical/util.js';
+import { locationFrom, urlCitation } from '../canonical/web-search.js';
 
 type Json = Record<string, unknown>;
 
@@ -97,6 +99,8 @@ function parseChatRequest(body: Json, model: string, stream: boolean): Canonical
     user: str(body.user),
     legacyFunctions: legacy || undefined,
     reasoningEffort: str(body.reasoning_effort),
+    // Chat's web search (search models): run by providers that search themselves, else named as left out.
+    ...(obj(body.web_search_options) ? { webSearch: { tool: 'web_search_options', userLocation: locationFrom(obj(body.web_search_options)!.user_location) } } : {}),
   };
 }
 
@@ -183,11 +187,19 @@ function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
 function assistantMessage(c: CanonicalChoice, legacy: boolean): Json {
   const m: Json = { role: 'assistant', content: c.text === '' && c.toolCalls.length ? null : c.text, refusal: null };
   if (c.reasoning) m.reasoning_content = c.reasoning;
+  // Pages a web search found, where they back the text (as OpenAI's search models answer).
+  if (c.citations?.length) m.annotations = c.citations.map(chatAnnotation);
   if (c.toolCalls.length) {
     if (legacy) m.function_call = { name: c.toolCalls[0].name, arguments: c.toolCalls[0].arguments };
     else m.tool_calls = c.toolCalls.map((t) => ({ id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } }));
   }
   return m;
+}
+
+/** Chat's annotation: `{type: "url_citation", url_citation: {start_index, end_index, url, title}}`. */
+function chatAnnotation(c: CanonicalCitation): Json {
+  const { type, ...citation } = urlCitation(c);
+  return { type, url_citation: citation };
 }
 
 function finishOut(f: FinishReason, legacy: boolean): string {
@@ -237,6 +249,9 @@ class OpenAIEncoder implements StreamEncoder {
       }
       case 'finish':
         return this.open(ev.choice) + this.chunk(ev.choice, {}, finishOut(ev.finish, this.legacy));
+      case 'citation':
+        return this.open(ev.choice) + this.chunk(ev.choice, { annotations: [chatAnnotation(ev.citation)] });
+      case 'search':
       case 'usage':
         return '';
       case 'error':
