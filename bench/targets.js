@@ -86,6 +86,8 @@ async function startGw() {
       trialCredit: 1_000_000_000,
       // BENCH_JOURNAL_SYNC=false measures the charge journal without its fsync (what durability costs).
       ...(process.env.BENCH_JOURNAL_SYNC === 'false' ? { journalSync: false } : {}),
+      // BENCH_METRICS_TOKEN turns /metrics on (every call is then recorded): what metrics cost.
+      ...(process.env.BENCH_METRICS_TOKEN ? { metricsToken: process.env.BENCH_METRICS_TOKEN } : {}),
     },
   });
   const gw = await startGateway(config, { log: createLogger('silent') });
