@@ -9,6 +9,7 @@ const ALLOWED = {
   state: ['core', 'config', 'storage'],
   accounts: ['core', 'storage'],
   audit: ['core', 'storage'],
+  safety: ['core', 'storage'],
   media: ['core'],
   formats: ['core', 'media', 'apps'],
   providers: ['core', 'formats', 'media'],
@@ -18,8 +19,8 @@ const ALLOWED = {
   apps: ['core', 'storage', 'billing'],
   relay: ['core', 'formats', 'providers', 'channels', 'apps', 'batch', 'state', 'media', 'storage'],
   payments: ['core', 'config', 'storage', 'state', 'billing'],
-  api: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'payments', 'channels', 'providers', 'relay', 'formats', 'services.ts'],
-  http: ['core', 'config', 'storage', 'responses-store', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'media', 'api', 'services.ts'],
+  api: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'payments', 'channels', 'providers', 'relay', 'formats', 'safety', 'services.ts'],
+  http: ['core', 'config', 'storage', 'responses-store', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'media', 'api', 'safety', 'services.ts'],
   cli: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'channels', 'providers', 'relay', 'api', 'services.ts', 'gateway.ts'],
 };
 const esc = (s) => s.replace(/\./g, '\\.');

@@ -241,6 +241,42 @@ const CACHE_AFFINITY: Migration = {
 };
 
 /**
+ * Content safety (issue 15, safety/): the admins' rules (word lists and regular expressions, with
+ * their action, user groups and directions; lists as JSON text) and one row per decision a rule
+ * made — rule, action, request, direction — never the checked text.
+ */
+const SAFETY_RULES: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('safety_rules')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('words', 'text', (c) => c.notNull())
+      .addColumn('pattern', 'text')
+      .addColumn('groups', 'text', (c) => c.notNull())
+      .addColumn('directions', 'text', (c) => c.notNull())
+      .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('safety_decisions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('request_id', 'text', (c) => c.notNull())
+      .addColumn('rule_id', 'text', (c) => c.notNull())
+      .addColumn('action', 'text', (c) => c.notNull())
+      .addColumn('direction', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'text')
+      .execute();
+    await db.schema.createIndex('safety_decisions_time').on('safety_decisions').columns(['created_at', 'id']).execute();
+    await db.schema.createIndex('safety_decisions_rule').on('safety_decisions').columns(['rule_id', 'created_at']).execute();
+  },
+};
+
+/**
  * Migrations are code, applied in name order at start (and by `apigpt migrate`). Types are chosen to
  * mean the same on SQLite and PostgreSQL: text ids, bigint times and money, integer flags.
  */
@@ -440,6 +476,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0008_hashed_codes': HASHED_CODES,
   '0009_audit_log': AUDIT_LOG,
   '0010_cache_affinity': CACHE_AFFINITY,
+  '0011_safety_rules': SAFETY_RULES,
 };
 
 

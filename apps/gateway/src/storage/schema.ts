@@ -366,6 +366,35 @@ export interface PaymentEventsTable {
   detail: string;
 }
 
+/** A content-safety rule (migration 0011, safety/). `words`, `groups`, `directions`: JSON arrays of strings. */
+export interface SafetyRulesTable {
+  id: string;
+  name: string;
+  /** `words` or `regex`. */
+  kind: string;
+  /** `block`, `mask` or `flag`. */
+  action: string;
+  words: string;
+  pattern: string | null;
+  groups: string;
+  directions: string;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+/** One decision of a content-safety rule (migration 0011): never the checked text. */
+export interface SafetyDecisionsTable {
+  id: string;
+  created_at: number;
+  request_id: string;
+  rule_id: string;
+  action: string;
+  /** `input` or `output`. */
+  direction: string;
+  user_id: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -388,6 +417,8 @@ export interface Database {
   topup_orders: TopupOrdersTable;
   payment_events: PaymentEventsTable;
   audit_log: AuditLogTable;
+  safety_rules: SafetyRulesTable;
+  safety_decisions: SafetyDecisionsTable;
 }
 
 export type Timestamp = ColumnType<number, number, number>;
