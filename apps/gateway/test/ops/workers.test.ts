@@ -164,4 +164,27 @@ describe('apigpt serve --workers', () => {
       }
     }
   }, 120_000);
+
+  it('workers whose primary is killed outright do not linger: no new connection can reach them, so they drain and end', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
+    dirs.push(dir);
+    const { child, stderr } = await spawnServe(dir, { APIGPT_WORKERS: '2', REDIS_URL, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:`, APIGPT_LOG_LEVEL: 'info' }, /-d '\{/);
+    try {
+      await eventually(() => expect(stderr()).toContain('2 workers serving'), { timeoutMs: 30_000, intervalMs: 100 });
+      const pids = workersOf(child.pid!);
+      expect(pids).toHaveLength(2);
+      child.kill('SIGKILL');
+      await eventually(() => {
+        for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+      }, { timeoutMs: 30_000, intervalMs: 200 });
+    } finally {
+      for (const pid of seen) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }, 60_000);
 });
