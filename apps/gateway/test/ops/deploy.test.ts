@@ -115,7 +115,7 @@ describe('Helm chart', () => {
       expect(deployment).toMatch(new RegExp(`${probe}:\\n\\s+httpGet:\\n\\s+path: \\{\\{ \\.Values\\.probes\\.${key}\\.path \\}\\}`));
     expect(deployment).toMatch(/runAsNonRoot: true/);
     // Several replicas without Redis are refused at render time, as `serve --workers` refuses them.
-    expect(deployment).toMatch(/fail "replicaCount > 1 needs secrets\.REDIS_URL/);
+    expect(deployment).toMatch(/if or \(gt \(int \.Values\.replicaCount\) 1\) \.Values\.autoscaling\.enabled \}\}\n.*not \.Values\.secrets\.REDIS_URL.*\n\{\{- fail "more than one replica/);
   });
 
   it('an HPA on CPU, and a Service to the pods', () => {
