@@ -14,6 +14,8 @@ import type { TextDeps } from './relay/exchanges/text.js';
 import type { CallPolicy } from './relay/policy.js';
 import { Billing } from './billing/index.js';
 import { CallPipeline } from './relay/pipeline.js';
+import { SafetyGuard } from './safety/guard.js';
+import { SafetyStore } from './safety/store.js';
 import { RequestLogWriter } from './relay/request-log.js';
 import { createBatchStore, Journal, replayJournals } from './batch/index.js';
 import { Router } from './relay/router.js';
@@ -89,6 +91,8 @@ export interface Services extends Storage {
   load: LoadGuard;
   /** `/metrics`; null when APIGPT_METRICS_TOKEN is unset (nothing is measured). */
   metrics: GatewayMetrics | null;
+  /** Content safety: the admins' rules and decisions, and the guard the pipeline asks. */
+  safety: { store: SafetyStore; guard: SafetyGuard };
 }
 
 export interface ServiceOverrides {
@@ -158,6 +162,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       circuits: async () => Promise.all((await storage.channels.active()).map(async (c) => ({ channel: c.id, state: (await circuit.view(c.id)).state }))),
     });
   }
+  const safetyStore = new SafetyStore(storage.db);
+  const guard = new SafetyGuard(safetyStore, storage.log);
+  await guard.reload();
   const pipeline = new CallPipeline({
     router,
     upstream,
@@ -166,6 +173,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     retry: { maxAttempts: config.retryMaxAttempts, statuses: parseStatuses(config.retryStatuses), baseDelayMs: config.retryBaseDelayMs, maxDelayMs: 5_000, maxRetryAfterMs: config.retryMaxWaitMs, budget },
     gate,
     affinity: new ChannelAffinity(kv),
+    guard,
   });
   const text: TextDeps = {
     codecs: new Map(FORMATS.filter((f) => f.codec).map((f) => [f.id, f.codec!])),
@@ -195,6 +203,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     kv,
     load,
     metrics,
+    safety: { store: safetyStore, guard },
     async close() {
       load.stop();
       await budget.close().catch(() => undefined);

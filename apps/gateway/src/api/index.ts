@@ -16,6 +16,7 @@ import './context.js';
 import { registerLogRoutes } from './log-routes.js';
 import { registerAuditFallback } from './audit.js';
 import { registerAuditRoutes } from './audit-routes.js';
+import { registerSafetyRoutes } from './safety-routes.js';
 
 export type { ApiContext, ApiHooks, ApiSettings } from './context.js';
 import type { ApiContext } from './context.js';
@@ -65,6 +66,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   registerRechargeRoutes(app, ctx);
   registerAdminRechargeRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
+  registerSafetyRoutes(app, ctx);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

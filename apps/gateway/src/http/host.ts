@@ -3,6 +3,7 @@ import type { Dialect } from '../core/calls.js';
 import { GatewayError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { CallSpec, FormatHost, StoredResponses } from '../formats/host.js';
+import { callTexts } from '../formats/safety-text.js';
 import type { CallRequest } from '../relay/call.js';
 import { ForwardExchange } from '../relay/exchanges/forward.js';
 import { ImageExchange, WebuiExchange, webuiModels } from '../relay/exchanges/image.js';
@@ -100,7 +101,7 @@ function callRequest(request: FastifyRequest, spec: CallSpec): CallRequest | Tex
   switch (spec.kind) {
     case 'text':
       // Already the text exchange's call: one object per call, not a copy.
-      return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.stream, body: spec.body, clientWantsUsage: spec.clientWantsUsage, passThrough: spec.passThrough, affinity: spec.affinity };
+      return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.stream, body: spec.body, clientWantsUsage: spec.clientWantsUsage, passThrough: spec.passThrough, affinity: spec.affinity, texts: callTexts(spec.dialect, spec.operation, spec.body) };
     case 'image':
       return { key, clientIp, origin, dialect: 'openai', operation: 'image', endpoint: spec.endpoint, model: spec.call.model, stream: false };
     case 'webui':

@@ -7,6 +7,7 @@ import { registerApi, type ApiHooks, type ApiSettings } from '../api/index.js';
 import { FORMATS } from '../formats/registry.js';
 import { createFormatHost } from './host.js';
 import { registerMediaRoutes } from './media-routes.js';
+import { registerModerationRoute } from './moderation-route.js';
 import { registerConsole } from './console.js';
 import { pageSecurityHeaders } from '../core/page-headers.js';
 import { registerCors } from './cors.js';
@@ -100,6 +101,8 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   const host = createFormatHost(services);
   for (const format of FORMATS) format.register(app, host);
   registerMediaRoutes(app, services.images.links);
+  // POST /v1/moderations, answered by the content-safety rules.
+  registerModerationRoute(app, services.safety.guard);
   // /healthz, /readyz and /metrics for balancers and monitoring.
   registerOpsRoutes(app, services);
   for (const plugin of opts.plugins ?? []) await plugin(app);

@@ -2,6 +2,7 @@ import type { KeyContext } from '../apps/keys.js';
 import type { Dialect, Operation, Usage } from '../core/calls.js';
 import type { GatewayError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import type { CallTexts } from '../formats/safety-text.js';
 import type { RequestLogRow } from './request-log.js';
 
 /** One call as a format's route hands it to the pipeline. */
@@ -21,6 +22,8 @@ export interface CallRequest {
   logDialect?: string;
   /** The session the call belongs to, for prompt-cache affinity (`CallSpec.affinity`); absent when it names none. */
   affinity?: string;
+  /** The texts the content rules read, as the call's format states them; absent: the call is not checked. */
+  texts?: CallTexts | null;
 }
 
 /** A ready answer: bytes the HTTP layer writes as they are. */

@@ -9,6 +9,7 @@ import { AttemptFailure, baseLog, finish, applyUsage, type BufferedReply, type C
 import { hasChoice, preferPinned, type ChannelAffinity } from './affinity.js';
 import type { Admitted } from './health/circuit.js';
 import type { ChannelGate } from './health/gate.js';
+import { contentFiltered, type ContentGuard, type GuardDirection } from './content-guard.js';
 import type { Admission, CallPolicy } from './policy.js';
 import type { RequestLogRow, RequestLogWriter } from './request-log.js';
 import { attemptOrder, backoffMs, retryAfterSeconds, type RetryPolicy } from './retry.js';
@@ -26,6 +27,8 @@ export interface PipelineDeps {
   gate: ChannelGate;
   /** Prompt-cache affinity: a session's calls stay on the channel that served it (absent: no pinning). */
   affinity?: ChannelAffinity;
+  /** Content safety: the admins' rules on the call's input and whole output (absent: nothing is checked). */
+  guard?: ContentGuard;
 }
 
 /** How an attempt answered the caller. */
@@ -122,6 +125,8 @@ export class CallPipeline {
     let admission: Admission;
     let session: { key: string; pinned: Promise<string | null> } | null = null;
     try {
+      // Before anything is planned or reserved: a blocked input is never charged.
+      this.screen(req, 'input', log);
       plan = await exchange.plan((model) => this.deps.router.routes(model, req.key.group, req.operation));
       log.model_requested = req.model || null;
       // The session's channel is read while the call is admitted (both wait on shared state), and
@@ -148,7 +153,7 @@ export class CallPipeline {
       this.deps.logWriter.push(finish(log, started, e.status, e));
       throw e;
     }
-    if (plan.cached) return this.conclude(await plan.cached(log, started), admission, log, started, res);
+    if (plan.cached) return this.conclude(await plan.cached(log, started), admission, log, started, res, req);
 
     // After admission, so a refused call never takes a resting channel's single probe.
     let routes: Route[];
@@ -243,7 +248,7 @@ export class CallPipeline {
         health.succeeded(id, gate);
       }
       log.attempt_log = attemptLog(attempts);
-      return this.conclude(answered, admission, log, started, res);
+      return this.conclude(answered, admission, log, started, res, req);
     }
     const error = ac.aborted
       ? new GatewayError('upstream', 'The client closed the connection.', { status: 499, code: 'client_closed' })
@@ -258,7 +263,7 @@ export class CallPipeline {
    * is durable (see `Admission.settle`): a crash before that point leaves the caller without a
    * complete answer, never with an answer nobody was charged for.
    */
-  private async conclude(answered: Answered, admission: Admission, log: RequestLogRow, started: number, res: ServerResponse): Promise<BufferedReply | null> {
+  private async conclude(answered: Answered, admission: Admission, log: RequestLogRow, started: number, res: ServerResponse, req: CallRequest): Promise<BufferedReply | null> {
     // The log keeps what was produced; a cache hit bills only its share (`logged` then differs).
     applyUsage(log, answered.logged ?? answered.usage);
     if ('streamed' in answered) {
@@ -269,9 +274,51 @@ export class CallPipeline {
       return null;
     }
     const f = answered.failed;
-    await admission.settle({ usage: answered.usage, failed: f !== undefined, log: finish(log, started, f ? f.status : 200, f?.error) });
+    // The answer was produced (and the provider charges for it) even when a rule blocks it: it is
+    // settled as produced, and the caller gets the content_filter error instead of the answer.
+    const blocked = f ? null : this.screenAnswer(req, answered.reply, log);
+    await admission.settle({ usage: answered.usage, failed: f !== undefined, log: finish(log, started, f ? f.status : blocked ? blocked.status : 200, f?.error ?? blocked ?? undefined) });
+    if (blocked) throw blocked;
     answered.reply.headers['x-request-id'] = log.id;
     return answered.reply;
+  }
+
+  /**
+   * Applies the content rules to the call's texts in `direction`: a block is thrown (the caller's
+   * content_filter error), masks are written back in place, every hit is recorded. Costs one lookup
+   * when no rule applies to the caller's group.
+   */
+  private screen(req: CallRequest, direction: GuardDirection, log: RequestLogRow, answer?: unknown): void {
+    const guard = this.deps.guard;
+    if (!guard || !req.texts || !guard.active(req.key.group, direction)) return;
+    const slots = direction === 'input' ? req.texts.input() : req.texts.output(answer);
+    if (slots.length === 0) return;
+    const verdict = guard.inspect(slots.map((s) => s.text), req.key.group, direction);
+    if (verdict.action === null) return;
+    guard.record(verdict, log.id, req.key.userId, direction);
+    if (verdict.action === 'block') throw contentFiltered(direction, verdict);
+    verdict.masked.forEach((m, i) => m !== null && slots[i].set(m));
+  }
+
+  /** The rules on a whole JSON answer: null when it may go out (masked in place), the error when blocked. */
+  private screenAnswer(req: CallRequest, reply: BufferedReply, log: RequestLogRow): GatewayError | null {
+    const guard = this.deps.guard;
+    if (!guard || !req.texts || reply.status >= 300 || !reply.contentType.includes('json') || !guard.active(req.key.group, 'output')) return null;
+    let answer: unknown;
+    try {
+      answer = JSON.parse(reply.body.toString('utf8'));
+    } catch {
+      return null;
+    }
+    const before = req.texts.output(answer).map((s) => s.text);
+    try {
+      this.screen(req, 'output', log, answer);
+    } catch (err) {
+      return asGatewayError(err);
+    }
+    const after = req.texts.output(answer).map((s) => s.text);
+    if (after.some((t, i) => t !== before[i])) reply.body = Buffer.from(JSON.stringify(answer), 'utf8');
+    return null;
   }
 
   private attemptContext(signal: Cancellation, res: ServerResponse, log: RequestLogRow, started: number): Attempt {

@@ -32,6 +32,8 @@ interface Fixture {
   /** A recharge order of the first user (EPay, unpaid), and a recharge pack. */
   orderId: string;
   packId: string;
+  /** A content-safety word-list rule. */
+  safetyRuleId: string;
 }
 
 interface Row {
@@ -149,6 +151,15 @@ const MATRIX: Record<string, Row> = {
   'POST /api/admin/topup-packs': { body: () => ({ name: 'matrix', points: 10 }), expect: ADMIN },
   'PATCH /api/admin/topup-packs/:id': { path: (f) => `/api/admin/topup-packs/${f.packId}`, body: () => ({ bonus: 1 }), expect: ADMIN },
   'DELETE /api/admin/topup-packs/:id': { path: (f) => `/api/admin/topup-packs/${f.packId}`, expect: ADMIN },
+  // Content safety (issue 15).
+  'GET /api/admin/safety/rules': { expect: ADMIN },
+  'POST /api/admin/safety/rules': { body: () => ({ name: `r-${fresh()}`, words: ['matrixword'], action: 'flag' }), expect: ADMIN },
+  'GET /api/admin/safety/rules/:id': { path: (f) => `/api/admin/safety/rules/${f.safetyRuleId}`, expect: ADMIN },
+  'PATCH /api/admin/safety/rules/:id': { path: (f) => `/api/admin/safety/rules/${f.safetyRuleId}`, body: () => ({ enabled: false }), expect: ADMIN },
+  'DELETE /api/admin/safety/rules/:id': { path: (f) => `/api/admin/safety/rules/${f.safetyRuleId}`, expect: ADMIN },
+  'POST /api/admin/safety/rules/:id/import': { path: (f) => `/api/admin/safety/rules/${f.safetyRuleId}/import`, body: () => ({ text: 'one\ntwo\n' }), expect: ADMIN },
+  'POST /api/admin/safety/test': { body: () => ({ text: 'a matrixword here' }), expect: ADMIN },
+  'GET /api/admin/safety/decisions': { expect: ADMIN },
 };
 
 describe('authorization of every management route', () => {
@@ -183,6 +194,7 @@ describe('authorization of every management route', () => {
     const [a, b, c, d, e] = codes.body.items.map((i) => i.code);
     const order = await t.api<{ id: string }>('POST', '/api/recharge/orders', { provider: 'epay', amount: '1' }, { cookie: u.cookie });
     const pack = await t.api<{ id: string }>('POST', '/api/admin/topup-packs', { name: `p-${fresh()}`, points: 10 }, root);
+    const rule = await t.api<{ id: string }>('POST', '/api/admin/safety/rules', { name: `r-${fresh()}`, words: ['matrixword'], action: 'flag' }, root);
     return {
       user: { id: u.user.id, email: u.user.email, cookie: u.cookie, appId: app.body.app.id, keyId: app.body.key.record.id, key: app.body.key.key },
       other: { cookie: other.cookie },
@@ -193,6 +205,7 @@ describe('authorization of every management route', () => {
       codes: { anonymous: a, other: b, admin: c, user: d, key: e },
       orderId: order.body.id,
       packId: pack.body.id,
+      safetyRuleId: rule.body.id,
     };
   }
 

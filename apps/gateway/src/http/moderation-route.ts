@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@sinclair/typebox';
+import { randomBytes } from 'node:crypto';
+import type { SafetyGuard } from '../safety/guard.js';
+
+/** OpenAI's moderation categories: always present (false), so SDKs that read them find them. */
+const OPENAI_CATEGORIES = ['harassment', 'harassment/threatening', 'hate', 'hate/threatening', 'illicit', 'illicit/violent', 'self-harm', 'self-harm/intent', 'self-harm/instructions', 'sexual', 'sexual/minors', 'violence', 'violence/graphic'];
+
+const Input = Type.Union([
+  Type.String({ maxLength: 200_000 }),
+  Type.Array(Type.String({ maxLength: 200_000 }), { maxItems: 100 }),
+  Type.Array(Type.Object({ type: Type.String(), text: Type.Optional(Type.String({ maxLength: 200_000 })) }, { additionalProperties: true }), { maxItems: 100 }),
+]);
+
+/**
+ * `POST /v1/moderations` in OpenAI's shape, answered by the gateway's own content rules for the
+ * key's user group: a text is `flagged` when any rule hits it, and each rule that hit appears as a
+ * category of its own name (score 1) beside OpenAI's categories (false: the rules do not classify
+ * by those). The answer's `apigpt_action` says what the rules would do to the text in a call.
+ */
+export function registerModerationRoute(app: FastifyInstance, guard: SafetyGuard): void {
+  app.post(
+    '/v1/moderations',
+    { config: { dialect: 'openai' }, schema: { tags: ['OpenAI dialect'], summary: "Moderation (OpenAI's shape), answered by the gateway's content rules", body: Type.Object({ input: Input, model: Type.Optional(Type.String({ maxLength: 200 })) }), security: [{ bearer: [] }] } },
+    async (request) => {
+      const body = request.body as { input: string | string[] | { type: string; text?: string }[]; model?: string };
+      const texts = typeof body.input === 'string' ? [body.input] : body.input.map((i) => (typeof i === 'string' ? i : i.type === 'text' ? (i.text ?? '') : ''));
+      const group = request.apiKey!.group;
+      const rules = guard.current();
+      const results = texts.map((text) => {
+        const v = rules.check(text, group, 'input');
+        const categories: Record<string, boolean> = Object.fromEntries(OPENAI_CATEGORIES.map((c) => [c, false]));
+        const scores: Record<string, number> = Object.fromEntries(OPENAI_CATEGORIES.map((c) => [c, 0]));
+        for (const h of v.hits) {
+          categories[h.ruleName] = true;
+          scores[h.ruleName] = 1;
+        }
+        return { flagged: v.hits.length > 0, categories, category_scores: scores, apigpt_action: v.action };
+      });
+      return { id: `modr-${randomBytes(12).toString('hex')}`, model: body.model ?? 'apigpt-rules', results };
+    },
+  );
+}
