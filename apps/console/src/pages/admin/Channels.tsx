@@ -186,19 +186,13 @@ export default function Channels() {
   );
 }
 
-/** Prompt caching on a channel over the last 24 hours (GET /api/admin/channels/health `cache`). */
-interface CacheStats {
-  calls: number;
-  promptTokens: number;
-  cachedTokens: number;
-  cacheWriteTokens: number;
-  hitRate: number | null;
-}
-
-/** The share of prompt tokens read from the provider's cache, with the counts behind it on hover. */
+/**
+ * Prompt caching on a channel over the last 24 hours (GET /api/admin/channels/health `cache`): the
+ * share of prompt tokens read from the provider's cache, with the counts behind it on hover.
+ */
 function PromptCache({ health, name }: { health: ChannelHealth | undefined; name: string }) {
   const t = useT();
-  const cache = (health as (ChannelHealth & { cache?: CacheStats }) | undefined)?.cache;
+  const cache = health?.cache;
   if (!cache || cache.hitRate === null)
     return (
       <Tooltip title={t('channels.promptCacheNone')}>
