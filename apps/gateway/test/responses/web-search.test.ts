@@ -40,9 +40,10 @@ describe('built-in web search on translated providers', () => {
         { provider: 'anthropic', name: 'anthropic', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 's-claude': 'claude-sonnet-4-5' } },
         { provider: 'gemini', name: 'gemini', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 's-gemini': 'gemini-2.5-flash' } },
         { provider: 'openai-compatible', name: 'compatible', baseUrl: `${sim.url}/v1`, secret: SIM_KEY, modelMap: { 's-compatible': 'qwen2.5-7b-instruct' } },
+        { provider: 'openai', name: 'openai', baseUrl: `${sim.url}/v1`, secret: SIM_KEY, modelMap: { 's-openai': 'gpt-4o-mini' } },
       ],
     });
-    for (const model of ['s-claude', 's-gemini', 's-compatible']) await setPrice(t, model, PRICE.input, PRICE.output, { perKSearches: PRICE.perKSearches });
+    for (const model of ['s-claude', 's-gemini', 's-compatible', 's-openai']) await setPrice(t, model, PRICE.input, PRICE.output, { perKSearches: PRICE.perKSearches });
   });
   afterAll(() => t?.close());
 
@@ -190,6 +191,23 @@ describe('built-in web search on translated providers', () => {
       expect(res.response.headers.get('x-apigpt-dropped-tools')).toBe('web_search');
       expect(lastUpstream().body.tools).toEqual([{ functionDeclarations: [expect.objectContaining({ name: 'shell' })] }]);
     });
+  });
+
+  it('OpenAI (pass-through): its own search reaches the caller as it came, and each web_search_call is charged, plain and streamed', async () => {
+    const { openai, userId } = await client();
+    const user = 'search for the population of Lyon';
+    const res = await openai.responses.create({ model: 's-openai', input: user, tools: [{ type: 'web_search' }] });
+    expect(lastUpstream().body.tools).toEqual([{ type: 'web_search' }]);
+    expect(res.output.map((o) => o.type)).toEqual(['web_search_call', 'message']);
+    const row = await logRow(userId);
+    expect({ searches: row.searches, cost: Number(row.cost) }).toEqual({ searches: 1, cost: cost(res.usage!.input_tokens, res.usage!.output_tokens, 1) });
+
+    const streamed = await client();
+    const stream = streamed.openai.responses.stream({ model: 's-openai', input: user, tools: [{ type: 'web_search' }] });
+    for await (const _ of stream) void _;
+    const final = await stream.finalResponse();
+    const srow = await logRow(streamed.userId);
+    expect({ searches: srow.searches, cost: Number(srow.cost) }).toEqual({ searches: 1, cost: cost(final.usage!.input_tokens, final.usage!.output_tokens, 1) });
   });
 
   it('a provider without web search: the call goes without it and the answer names it; no search is charged', async () => {

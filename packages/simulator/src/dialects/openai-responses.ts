@@ -5,7 +5,8 @@
 //   other items are read past); `instructions`.
 // - tools: function and custom (free-form) tools, also inside `namespace` groups (called back with
 //   their `namespace`), in `tools` or in `additional_tools` input items (how Codex offers its tools
-//   to its newer models); built-in tools (web_search, ...) are accepted and never called.
+//   to its newer models); built-in tools are accepted; `web_search` searches when the user asks to
+//   (search.ts): a web_search_call item, and the reply's last sentence cited (url_citation).
 // - text.format json_schema / json_object, tool_choice, parallel_tool_calls, max_output_tokens
 //   (reasoning included: truncation → status "incomplete", reason max_output_tokens).
 // - reasoning models (o1/o3/o4…, gpt-5…): a reasoning item first, its summary (the DeepSeek
@@ -26,6 +27,7 @@ import { azureDialect } from './azure.js';
 import { reasoningText } from './deepseek.js';
 import { IMAGE_TOKENS } from './openai-chat.js';
 import { openaiDialect, openaiError } from './openai.js';
+import { asksToSearch, citedSplit, runSearch } from '../search.js';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -152,6 +154,10 @@ export function createResponse(ctx: Ctx): Outcome {
   const reasoningTokens = sim.tokens.count(thought);
   // max_output_tokens bounds reasoning and answer together: the answer gets what reasoning left.
   const conv = conversation(body, max === undefined ? undefined : Math.max(0, max - reasoningTokens));
+  // The built-in web search: offered and asked for (search.ts); functions are then not called.
+  const searchTool = toolLists(body).flat().find((t) => typeof (t as Json)?.type === 'string' && (t as Json).type.startsWith('web_search')) as Json | undefined;
+  const search = searchTool && asksToSearch(conv.lastUserText) ? runSearch(conv.lastUserText, searchTool.filters?.allowed_domains) : null;
+  if (search) conv.tools = [];
   const gen = generate(conv, controls, sim.tokens, () => sim.newId('call_'));
   const offered = new Map(conv.tools.map((t) => [t.name, t as ToolSpec & { namespace?: string }]));
   const wantSummary = reasoner && typeof body.reasoning?.summary === 'string';
@@ -163,8 +169,14 @@ export function createResponse(ctx: Ctx): Outcome {
     if (encrypted) item.encrypted_content = Buffer.from(`sim-reasoning:${thought}`).toString('base64');
     output.push(item);
   }
+  if (search) {
+    const sources = Array.isArray(body.include) && body.include.includes('web_search_call.action.sources');
+    output.push({ id: sim.newId('ws_'), type: 'web_search_call', status: 'completed', action: { type: 'search', query: search.query, queries: [search.query], ...(sources ? { sources: search.pages.map((p) => ({ type: 'url', url: p.url })) } : {}) } });
+  }
   if (gen.toolCalls.length === 0) {
-    output.push({ id: sim.newId('msg_'), type: 'message', status: gen.finish === 'length' ? 'incomplete' : 'completed', role: 'assistant', content: [{ type: 'output_text', text: gen.text, annotations: [], logprobs: [] }] });
+    const cited = search ? citedSplit(gen.text) : null;
+    const annotations = cited ? [{ type: 'url_citation', start_index: cited.before.length, end_index: gen.text.length, url: search!.pages[0].url, title: search!.pages[0].title }] : [];
+    output.push({ id: sim.newId('msg_'), type: 'message', status: gen.finish === 'length' ? 'incomplete' : 'completed', role: 'assistant', content: [{ type: 'output_text', text: gen.text, annotations, logprobs: [] }] });
   }
   for (const c of gen.toolCalls) {
     const tool = offered.get(c.name);
@@ -243,8 +255,12 @@ export function createResponse(ctx: Ctx): Outcome {
       emit('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', content: [] } });
       emit('response.content_part.added', { item_id: item.id, output_index: index, content_index: 0, part: { type: 'output_text', text: '', annotations: [], logprobs: [] } });
       for (const p of splitEven(text, controls.chunks)) if (p) emit('response.output_text.delta', { item_id: item.id, output_index: index, content_index: 0, delta: p, logprobs: [] });
+      item.content[0].annotations.forEach((annotation: Json, i: number) => emit('response.output_text.annotation.added', { item_id: item.id, output_index: index, content_index: 0, annotation_index: i, annotation }));
       emit('response.output_text.done', { item_id: item.id, output_index: index, content_index: 0, text, logprobs: [] });
       emit('response.content_part.done', { item_id: item.id, output_index: index, content_index: 0, part: item.content[0] });
+    } else if (item.type === 'web_search_call') {
+      emit('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', action: { type: 'search' } } });
+      for (const step of ['in_progress', 'searching', 'completed']) emit(`response.web_search_call.${step}`, { output_index: index, item_id: item.id });
     } else if (item.type === 'custom_tool_call') {
       emit('response.output_item.added', { output_index: index, item: { ...item, status: 'in_progress', input: '' } });
       for (const p of splitEven(item.input, Math.max(2, controls.chunks))) if (p) emit('response.custom_tool_call_input.delta', { item_id: item.id, output_index: index, delta: p });
