@@ -574,6 +574,218 @@ export interface Operations {
     response: unknown;
   };
 
+  /** The rules' latest decisions and the counts per rule — Each decision names the rule, action, request and direction; the checked text is never stored. */
+  "GET /api/admin/safety/decisions": {
+    params: never;
+    query: {
+      ruleId?: string;
+      limit?: number;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        createdAt: number;
+        requestId: string;
+        ruleId: string;
+        action: string;
+        direction: string;
+        userId: string | null;
+      }[];
+      counts: {
+        ruleId: string;
+        action: string;
+        direction: string;
+        count: number;
+      }[];
+    };
+  };
+
+  /** The content-safety rules */
+  "GET /api/admin/safety/rules": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        name: string;
+        kind: "words" | "regex";
+        action: "block" | "mask" | "flag";
+        /** The list (kind `words`); matched over normalised text */
+        words: string[];
+        /** A JavaScript regular expression (kind `regex`), matched case-insensitively */
+        pattern: string | null;
+        /** User groups it applies to; empty: every group */
+        groups: string[];
+        directions: ("input" | "output")[];
+        enabled: boolean;
+        createdAt: number;
+        updatedAt: number;
+      }[];
+    };
+  };
+
+  /** Make a rule */
+  "POST /api/admin/safety/rules": {
+    params: never;
+    query: never;
+    body: {
+      name: string;
+      kind?: "words" | "regex";
+      action?: "block" | "mask" | "flag";
+      /** The list (kind `words`); matched over normalised text */
+      words?: string[];
+      /** A JavaScript regular expression (kind `regex`), matched case-insensitively */
+      pattern?: string | null;
+      /** User groups it applies to; empty: every group */
+      groups?: string[];
+      directions?: ("input" | "output")[];
+      enabled?: boolean;
+    };
+    response: {
+      id: string;
+      name: string;
+      kind: "words" | "regex";
+      action: "block" | "mask" | "flag";
+      /** The list (kind `words`); matched over normalised text */
+      words: string[];
+      /** A JavaScript regular expression (kind `regex`), matched case-insensitively */
+      pattern: string | null;
+      /** User groups it applies to; empty: every group */
+      groups: string[];
+      directions: ("input" | "output")[];
+      enabled: boolean;
+      createdAt: number;
+      updatedAt: number;
+    };
+  };
+
+  /** Delete a rule (its recorded decisions stay) */
+  "DELETE /api/admin/safety/rules/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      deleted: boolean;
+    };
+  };
+
+  /** One rule */
+  "GET /api/admin/safety/rules/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      name: string;
+      kind: "words" | "regex";
+      action: "block" | "mask" | "flag";
+      /** The list (kind `words`); matched over normalised text */
+      words: string[];
+      /** A JavaScript regular expression (kind `regex`), matched case-insensitively */
+      pattern: string | null;
+      /** User groups it applies to; empty: every group */
+      groups: string[];
+      directions: ("input" | "output")[];
+      enabled: boolean;
+      createdAt: number;
+      updatedAt: number;
+    };
+  };
+
+  /** Change a rule */
+  "PATCH /api/admin/safety/rules/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      name?: string;
+      kind?: "words" | "regex";
+      action?: "block" | "mask" | "flag";
+      /** The list (kind `words`); matched over normalised text */
+      words?: string[];
+      /** A JavaScript regular expression (kind `regex`), matched case-insensitively */
+      pattern?: string | null;
+      /** User groups it applies to; empty: every group */
+      groups?: string[];
+      directions?: ("input" | "output")[];
+      enabled?: boolean;
+    };
+    response: {
+      id: string;
+      name: string;
+      kind: "words" | "regex";
+      action: "block" | "mask" | "flag";
+      /** The list (kind `words`); matched over normalised text */
+      words: string[];
+      /** A JavaScript regular expression (kind `regex`), matched case-insensitively */
+      pattern: string | null;
+      /** User groups it applies to; empty: every group */
+      groups: string[];
+      directions: ("input" | "output")[];
+      enabled: boolean;
+      createdAt: number;
+      updatedAt: number;
+    };
+  };
+
+  /** Import a word file into a word-list rule — One word per line (UTF-8; `#` starts a comment line; commas and tabs also separate words). Added to the list, or replacing it with `replace: true`. */
+  "POST /api/admin/safety/rules/{id}/import": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      text: string;
+      replace?: boolean;
+    };
+    response: {
+      id: string;
+      name: string;
+      kind: "words" | "regex";
+      action: "block" | "mask" | "flag";
+      /** The list (kind `words`); matched over normalised text */
+      words: string[];
+      /** A JavaScript regular expression (kind `regex`), matched case-insensitively */
+      pattern: string | null;
+      /** User groups it applies to; empty: every group */
+      groups: string[];
+      directions: ("input" | "output")[];
+      enabled: boolean;
+      createdAt: number;
+      updatedAt: number;
+    };
+  };
+
+  /** Test a text against the rules — The rules' verdict on a text, for one user group (every rule when none is given) and direction; nothing is recorded. */
+  "POST /api/admin/safety/test": {
+    params: never;
+    query: never;
+    body: {
+      text: string;
+      group?: string;
+      direction?: "input" | "output";
+    };
+    response: {
+      action: ("block" | "mask" | "flag") | null;
+      /** The text with masking rules applied */
+      masked: string;
+      hits: {
+        ruleId: string;
+        ruleName: string;
+        action: "block" | "mask" | "flag";
+        start: number;
+        end: number;
+      }[];
+    };
+  };
+
   /** Run-time settings */
   "GET /api/admin/settings": {
     params: never;
