@@ -35,7 +35,9 @@ export function registerModerationRoute(app: FastifyInstance, guard: SafetyGuard
           categories[h.ruleName] = true;
           scores[h.ruleName] = 1;
         }
-        return { flagged: v.hits.length > 0, categories, category_scores: scores, apigpt_action: v.action };
+        // The rules read text only: every category applies to the text input.
+        const applied: Record<string, string[]> = Object.fromEntries(Object.keys(categories).map((c) => [c, ['text']]));
+        return { flagged: v.hits.length > 0, categories, category_scores: scores, category_applied_input_types: applied, apigpt_action: v.action };
       });
       return { id: `modr-${randomBytes(12).toString('hex')}`, model: body.model ?? 'apigpt-rules', results };
     },

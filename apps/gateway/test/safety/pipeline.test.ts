@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../eventually.js';
 import { startTestGateway, type TestGateway } from '../harness.js';
+import { check } from '../openapi-spec.js';
 
 type Dialect = 'chat' | 'completion' | 'responses' | 'anthropic' | 'gemini';
 const DIALECTS: Dialect[] = ['chat', 'completion', 'responses', 'anthropic', 'gemini'];
@@ -196,6 +197,8 @@ describe('content-safety stage', () => {
     expect(b.results[1].categories.gambling).toBe(true);
     expect(b.results[1].categories.hate).toBe(false);
     expect(b.results.map((r) => r.apigpt_action)).toEqual([null, 'block', 'flag']);
+    // The answer is what OpenAI's own document describes (extra categories and fields allowed).
+    expect(check('CreateModerationResponse', b)).toBeNull();
   });
 
   it('refuses /v1/moderations without a key', async () => {
