@@ -56,7 +56,15 @@ export class LoadGuard {
     const h = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
     h.enable();
     this.histogram = h;
+    // The first window holds the start itself (modules loading, migrations, the server being
+    // built): not load, so it is dropped.
+    let first = true;
     this.timer = setInterval(() => {
+      if (first) {
+        first = false;
+        h.reset();
+        return;
+      }
       // The timer itself runs late when the loop is busy: its window then ends late too, which is
       // what it reports (a loop blocked for 2 s reads 2000 ms at the next window).
       this.lagMs = h.count > 0 ? Math.max(0, h.max / 1e6 - LAG_RESOLUTION_MS) : 0;
