@@ -176,6 +176,32 @@ describe('content-safety stage', () => {
     });
   }
 
+  describe('streamed calls (input checked; streamed output is not checked yet)', () => {
+    async function stream(d: 'chat' | 'anthropic' | 'gemini', text: string): Promise<{ status: number; body: string }> {
+      const c = CALLS[d];
+      const body = { ...(c.body(text) as object), ...(d === 'gemini' ? {} : { stream: true }) };
+      const path = d === 'gemini' ? '/v1beta/models/gpt-4o-mini:streamGenerateContent?alt=sse' : c.path;
+      const res = await fetch(t.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...c.headers(key) }, body: JSON.stringify(body) });
+      return { status: res.status, body: await res.text() };
+    }
+
+    for (const d of ['chat', 'anthropic', 'gemini'] as const) {
+      it(`${d}: a blocked input is refused before the stream begins, in the dialect's error shape`, async () => {
+        const before = t.sim.requests.length;
+        const r = await stream(d, 'ＣＡＳＩＮＯ night');
+        expect(r.status).toBe(400);
+        expect(errorOf(d, JSON.parse(r.body)).message).toContain('gambling');
+        expect(t.sim.requests.length).toBe(before);
+      });
+
+      it(`${d}: a masked input reaches the provider masked`, async () => {
+        const r = await stream(d, `d a r n it (${d} stream)`);
+        expect(r.status).toBe(200);
+        expect(CALLS[d].upstream(t.sim.requests.at(-1)!.body)).toContain('******* it');
+      });
+    }
+  });
+
   it('records decisions without the checked text', async () => {
     const marker = 'casino-zq81x';
     const r = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(CALLS.chat.body(`a unique ${marker} prompt`)) });
