@@ -13,6 +13,17 @@ export interface TextSlot {
 export interface CallTexts {
   input(): TextSlot[];
   output(answer: unknown): TextSlot[];
+  /** A reader of the caller's stream (absent: the dialect's streams are not read). */
+  stream?(): StreamText;
+}
+
+/**
+ * Reads the text of a stream in the caller's dialect, whole events at a time, and writes the
+ * dialect's own content-filter ending when the rules cut the stream.
+ */
+export interface StreamText {
+  text(events: string): string;
+  ending(): string;
 }
 
 type Json = Record<string, unknown>;
@@ -58,10 +69,12 @@ export function callTexts(dialect: string, operation: Operation, body: Json): Ca
         ? {
             input: () => collect((s) => (typeof body.prompt === 'string' ? field(body, 'prompt', s) : items(body.prompt, s))),
             output: (a) => collect((s) => eachOf(a, 'choices', (c) => field(c, 'text', s))),
+            stream: () => openaiStream('text_completion', (c) => (typeof c.text === 'string' ? c.text : '')),
           }
         : {
             input: () => collect((s) => eachOf(body, 'messages', (m) => content(m, 'content', s))),
             output: (a) => collect((s) => eachOf(a, 'choices', (c) => isObj(c) && content(c.message, 'content', s))),
+            stream: () => openaiStream('chat.completion.chunk', (c) => (isObj(c.delta) && typeof c.delta.content === 'string' ? c.delta.content : '')),
           };
     case 'openai-responses':
       return {
@@ -81,6 +94,7 @@ export function callTexts(dialect: string, operation: Operation, body: Json): Ca
             eachOf(body, 'messages', (m) => content(m, 'content', s));
           }),
         output: (a) => collect((s) => eachOf(a, 'content', (block) => isObj(block) && block.type === 'text' && field(block, 'text', s))),
+        stream: anthropicStream,
       };
     case 'gemini':
       return {
@@ -90,6 +104,7 @@ export function callTexts(dialect: string, operation: Operation, body: Json): Ca
             eachOf(body, 'contents', (c) => parts(c, s));
           }),
         output: (a) => collect((s) => eachOf(a, 'candidates', (c) => isObj(c) && parts(c.content, s))),
+        stream: geminiStream,
       };
     default:
       return null;
@@ -104,4 +119,78 @@ function collect(fill: (into: TextSlot[]) => void): TextSlot[] {
 
 function eachOf(o: unknown, key: string, fn: (item: unknown) => unknown): void {
   if (isObj(o) && Array.isArray(o[key])) for (const item of o[key] as unknown[]) fn(item);
+}
+
+/** The JSON payloads of whole SSE events (`data:` lines; `[DONE]` and unreadable ones skipped). */
+function payloads(events: string): Json[] {
+  const out: Json[] = [];
+  for (const line of events.split('\n')) {
+    if (!line.startsWith('data:')) continue;
+    const data = line.slice(5).trim();
+    if (!data || data === '[DONE]') continue;
+    try {
+      const v = JSON.parse(data) as unknown;
+      if (isObj(v)) out.push(v);
+    } catch {
+      // Not JSON: nothing of the answer's text.
+    }
+  }
+  return out;
+}
+
+/** OpenAI chat and completion chunks: the text of each choice; the ending is a `content_filter` finish and `[DONE]`. */
+function openaiStream(object: string, textOf: (choice: Json) => string): StreamText {
+  let head: Json = {};
+  return {
+    text(events) {
+      let text = '';
+      for (const p of payloads(events)) {
+        if (typeof p.id === 'string') head = { id: p.id, created: p.created, model: p.model };
+        if (Array.isArray(p.choices)) for (const c of p.choices) if (isObj(c)) text += textOf(c);
+      }
+      return text;
+    },
+    ending() {
+      const choice = object === 'text_completion' ? { index: 0, text: '', finish_reason: 'content_filter' } : { index: 0, delta: {}, finish_reason: 'content_filter' };
+      return `data: ${JSON.stringify({ ...head, object, choices: [choice] })}\n\ndata: [DONE]\n\n`;
+    },
+  };
+}
+
+/** Anthropic: `text_delta`s; the ending closes an open block, then `stop_reason: refusal` and `message_stop`. */
+function anthropicStream(): StreamText {
+  let open: number | null = null;
+  const event = (name: string, data: Json) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+  return {
+    text(events) {
+      let text = '';
+      for (const p of payloads(events)) {
+        if (p.type === 'content_block_start' && typeof p.index === 'number') open = p.index;
+        else if (p.type === 'content_block_stop') open = null;
+        else if (p.type === 'content_block_delta' && isObj(p.delta) && p.delta.type === 'text_delta' && typeof p.delta.text === 'string') text += p.delta.text;
+      }
+      return text;
+    },
+    ending() {
+      return (
+        (open !== null ? event('content_block_stop', { type: 'content_block_stop', index: open }) : '') +
+        event('message_delta', { type: 'message_delta', delta: { stop_reason: 'refusal', stop_sequence: null }, usage: { output_tokens: 0 } }) +
+        event('message_stop', { type: 'message_stop' })
+      );
+    },
+  };
+}
+
+/** Gemini: the parts' text of each candidate; the ending is a candidate finishing with `SAFETY`. */
+function geminiStream(): StreamText {
+  return {
+    text(events) {
+      let text = '';
+      for (const p of payloads(events)) eachOf(p, 'candidates', (c) => isObj(c) && collect((s) => parts(c.content, s)).forEach((slot) => (text += slot.text)));
+      return text;
+    },
+    ending() {
+      return `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'SAFETY', index: 0 }] })}\n\n`;
+    },
+  };
 }

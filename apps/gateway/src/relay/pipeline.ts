@@ -9,7 +9,7 @@ import { AttemptFailure, baseLog, finish, applyUsage, type BufferedReply, type C
 import { hasChoice, preferPinned, type ChannelAffinity } from './affinity.js';
 import type { Admitted } from './health/circuit.js';
 import type { ChannelGate } from './health/gate.js';
-import { contentFiltered, type ContentGuard, type GuardDirection } from './content-guard.js';
+import { contentFiltered, StreamScreen, type ContentGuard, type GuardDirection } from './content-guard.js';
 import type { Admission, CallPolicy } from './policy.js';
 import type { RequestLogRow, RequestLogWriter } from './request-log.js';
 import { attemptOrder, backoffMs, retryAfterSeconds, type RetryPolicy } from './retry.js';
@@ -57,6 +57,8 @@ export interface Attempt {
   readonly res: ServerResponse;
   readonly log: RequestLogRow;
   readonly started: number;
+  /** The content rules on a streamed answer (null: the stream is not read). */
+  readonly screen: StreamScreen | null;
   /**
    * Sends one upstream request, built with the provider's credentials (fetched asynchronously and
    * refreshed once when the provider refuses them). Resolves with a 2xx answer; throws AttemptFailure.
@@ -180,7 +182,7 @@ export class CallPipeline {
       health.failed(id, gate, reason);
       if (gate?.probes.has(id)) skip.add(id);
     };
-    const at = this.attemptContext(ac, res, log, started);
+    const at = this.attemptContext(ac, res, log, started, this.streamScreen(req, log));
     let lastError: GatewayError | null = null;
     const plan2 = attemptOrder(routes, retry.maxAttempts);
     for (let i = 0; i < plan2.length && !ac.aborted; i++) {
@@ -321,7 +323,15 @@ export class CallPipeline {
     return null;
   }
 
-  private attemptContext(signal: Cancellation, res: ServerResponse, log: RequestLogRow, started: number): Attempt {
+  /** The stream's content screen, when an output rule applies to the caller and its dialect's streams are read. */
+  private streamScreen(req: CallRequest, log: RequestLogRow): StreamScreen | null {
+    const guard = this.deps.guard;
+    const reader = req.stream && req.texts?.stream ? req.texts : null;
+    if (!guard || !reader || !guard.active(req.key.group, 'output')) return null;
+    return new StreamScreen(guard, req.key.group, reader.stream!(), (v) => guard.record(v, log.id, req.key.userId, 'output'));
+  }
+
+  private attemptContext(signal: Cancellation, res: ServerResponse, log: RequestLogRow, started: number, screen: StreamScreen | null): Attempt {
     const upstream = this.deps.upstream;
     const fetch = this.fetch;
     return {
@@ -329,6 +339,7 @@ export class CallPipeline {
       res,
       log,
       started,
+      screen,
       async send(route, build, classify, callSignal = signal) {
         const provider = route.adapter;
         let refreshed = false;

@@ -66,6 +66,18 @@ export class SafetyGuard {
     return { action, masked, rules: [...seen.values()] };
   }
 
+  /** The verdict on the hits of `text` ending after `from`: a stream's new text read with the window before it. */
+  scan(text: string, from: number, group: string, direction: Direction): GuardVerdict {
+    const hits = this.current().check(text, group, direction).hits.filter((h) => h.end > from);
+    let action: SafetyAction | null = null;
+    const seen = new Map<string, { ruleId: string; ruleName: string; action: SafetyAction }>();
+    for (const h of hits) {
+      if (action === null || strength(h.action) > strength(action)) action = h.action;
+      if (!seen.has(h.ruleId)) seen.set(h.ruleId, { ruleId: h.ruleId, ruleName: h.ruleName, action: h.action });
+    }
+    return { action, masked: [null], rules: [...seen.values()] };
+  }
+
   /** Records a call's decisions (one per rule that hit) without holding the call up; never the text. */
   record(verdict: GuardVerdict, requestId: string, userId: string | null, direction: Direction): void {
     if (verdict.rules.length === 0) return;

@@ -202,6 +202,71 @@ describe('content-safety stage', () => {
     }
   });
 
+  describe('streamed output, checked as the text accumulates', () => {
+    const ENDINGS: Record<'chat' | 'completion' | 'anthropic' | 'gemini', RegExp> = {
+      chat: /"finish_reason":"content_filter"[^\n]*\n\ndata: \[DONE\]\n\n$/,
+      completion: /"finish_reason":"content_filter"[^\n]*\n\ndata: \[DONE\]\n\n$/,
+      anthropic: /"stop_reason":"refusal"[\s\S]*event: message_stop\ndata: \{"type":"message_stop"\}\n\n$/,
+      gemini: /"finishReason":"SAFETY"[^\n]*\n\n$/,
+    };
+
+    async function streamCall(d: 'chat' | 'completion' | 'anthropic' | 'gemini', text: string): Promise<{ status: number; body: string }> {
+      const c = CALLS[d];
+      const body = { ...(c.body(text) as object), ...(d === 'gemini' ? {} : { stream: true }) };
+      const path = d === 'gemini' ? '/v1beta/models/gpt-4o-mini:streamGenerateContent?alt=sse' : c.path;
+      const res = await fetch(t.url + path, { method: 'POST', headers: { 'content-type': 'application/json', ...c.headers(key) }, body: JSON.stringify(body) });
+      return { status: res.status, body: await res.text() };
+    }
+
+    /** The answer's text in the caller's events. */
+    function streamedText(body: string): string {
+      let text = '';
+      for (const line of body.split('\n')) {
+        if (!line.startsWith('data: ') || line === 'data: [DONE]') continue;
+        const p = JSON.parse(line.slice(6));
+        text += p.choices?.[0]?.delta?.content ?? p.choices?.[0]?.text ?? (p.type === 'content_block_delta' ? (p.delta.text ?? '') : '') ?? '';
+        for (const part of p.candidates?.[0]?.content?.parts ?? []) text += part.text ?? '';
+      }
+      return text;
+    }
+
+    it('the simulator splits the word over several events (what the window is for)', async () => {
+      const r = await streamCall('chat', 'a watermelonsmoothie and a kiwi');
+      expect(r.status).toBe(200);
+      expect(r.body.split('\n\n').some((e) => e.includes('watermelonsmoothie'))).toBe(false);
+      expect(streamedText(r.body)).toContain('a watermelonsmoothie and a kiwi');
+    });
+
+    for (const d of ['chat', 'completion', 'anthropic', 'gemini'] as const) {
+      it(`${d}: a blocked word split across chunks cuts the stream with the dialect's content-filter ending`, async () => {
+        const r = await streamCall(d, `please repeat this: bluefalcon and more words after it (${d})`);
+        expect(r.status).toBe(200);
+        expect(r.body).toMatch(ENDINGS[d]);
+        const text = streamedText(r.body);
+        expect(text).toContain('please repeat this');
+        expect(text).not.toContain('bluefalcon');
+        expect(text).not.toContain('more words after it');
+        await t.flushLogs();
+        const row = await t.gw.services.db.selectFrom('request_logs').select(['status', 'error_code']).where('user_id', '=', userId).orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+        expect(row).toEqual({ status: 200, error_code: 'content_filter' });
+      });
+    }
+
+    it('a spaced-out, full-width blocked word is cut too', async () => {
+      const r = await streamCall('chat', 'say ＢＬＵＥ ＦＡＬＣＯＮ now');
+      expect(r.body).toMatch(ENDINGS.chat);
+      expect(streamedText(r.body)).not.toContain('ＦＡＬＣＯＮ');
+    });
+
+    it('a flagged word passes and is recorded once per call', async () => {
+      const before = (await decisions('flagged answer')).length;
+      const r = await streamCall('chat', 'pineapple, pineapple and pineapple');
+      expect(streamedText(r.body)).toContain('pineapple, pineapple and pineapple');
+      expect(r.body).toContain('data: [DONE]');
+      await eventually(async () => (await decisions('flagged answer')).length === before + 1);
+    });
+  });
+
   it('records decisions without the checked text', async () => {
     const marker = 'casino-zq81x';
     const r = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(CALLS.chat.body(`a unique ${marker} prompt`)) });

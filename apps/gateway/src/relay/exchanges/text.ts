@@ -134,7 +134,9 @@ export class TextExchange implements Exchange {
   }
 
   private async pipeStream(upstream: UpstreamResponse, at: Attempt, route: Route, translation?: Translation): Promise<Answered> {
-    const { res, log, started, signal } = at;
+    const { res, log, started, signal, screen } = at;
+    // Set when the content rules cut the stream: `tail` is then the caller's content-filter ending.
+    let cut = false;
     const tap: StreamTap = translation ? translation.tapStream() : this.codec.tapStream(this.req.operation, this.req.clientWantsUsage, this.req.model || undefined);
     const decoder = new TextDecoder();
     let failure: GatewayError | null = null;
@@ -148,8 +150,19 @@ export class TextExchange implements Exchange {
       for await (const chunk of upstream.body) {
         // A chunk that arrives after the caller left is never delivered, so it is not metered.
         if (res.destroyed || signal.aborted) break;
-        const out = tap.push(decoder.decode(chunk, { stream: true }));
+        let out = tap.push(decoder.decode(chunk, { stream: true }));
         if (!out) continue;
+        if (screen) {
+          // The events before a blocked word go out; the rest is replaced by the content-filter ending.
+          const screened = screen.pass(out);
+          if (screened.cut) {
+            // Written with the ending once the call is settled, like any stream's last events.
+            cut = true;
+            tail += screened.pass + screen.ending();
+            break;
+          }
+          out = screened.pass;
+        }
         if (log.ttft_ms === null) log.ttft_ms = Math.round(performance.now() - started);
         sent?.push(out);
         if (tap.complete || tail) {
@@ -159,10 +172,16 @@ export class TextExchange implements Exchange {
         if (!res.write(out)) await drained(res);
         if (res.destroyed) break;
       }
-      const rest = tap.end() + decoder.decode();
-      tail += rest;
-      if (rest) sent?.push(rest);
-      if (!tap.complete && !tap.inBandError && !res.destroyed)
+      const rest = cut ? '' : tap.end() + decoder.decode();
+      const screened = rest && screen ? screen.pass(rest) : null;
+      if (screened?.cut) {
+        cut = true;
+        tail += screened.pass + screen!.ending();
+      } else {
+        tail += rest;
+        if (rest) sent?.push(rest);
+      }
+      if (!cut && !tap.complete && !tap.inBandError && !res.destroyed)
         failure = new GatewayError('upstream', 'The provider ended the stream before it was complete.', { code: 'stream_interrupted' });
     } catch (err) {
       failure = signal.aborted ? null : streamBreak(err);
@@ -173,9 +192,14 @@ export class TextExchange implements Exchange {
     const status = clientGone ? 499 : failure ? failure.status : tap.inBandError ? 502 : 200;
     const error = clientGone
       ? new GatewayError('upstream', 'The client closed the connection.', { code: 'client_closed' })
-      : (failure ?? (tap.inBandError ? new GatewayError('upstream', tap.inBandError.slice(0, 500), { code: 'upstream_stream_error' }) : undefined));
-    if (clientGone) upstream.body.destroy();
-    if (status === 200 && sent && this.cacheEntry)
+      : (failure ??
+        (tap.inBandError
+          ? new GatewayError('upstream', tap.inBandError.slice(0, 500), { code: 'upstream_stream_error' })
+          : cut
+            ? new GatewayError('invalid_request', 'The answer was cut by the content policy.', { code: 'content_filter' })
+            : undefined));
+    if (clientGone || cut) upstream.body.destroy();
+    if (status === 200 && sent && this.cacheEntry && !cut)
       void this.deps.cache!.put(this.cacheEntry.key, { kind: 'sse', contentType: SSE_HEADERS['content-type'], body: sent.join(''), usage, model: route.upstreamModel, channelId: route.channel.id }, this.cacheEntry.ttlMs);
     // A caller who left is not the channel's fault; a broken stream is.
     return { streamed: { status, error, tail }, usage, healthy: status === 200 || clientGone };
