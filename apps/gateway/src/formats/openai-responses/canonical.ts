@@ -121,9 +121,11 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
       case 'local_shell_call': {
         const action = obj(item.action) ?? {};
         const { type: _t, ...args } = action;
+        const ns = str(item.namespace);
+        const name = str(item.name) ?? '';
         const call: CanonicalToolCall =
           type === 'custom_tool_call'
-            ? { id: str(item.call_id) ?? mintId('call_'), name: str(item.name) ?? '', arguments: JSON.stringify({ input: str(item.input) ?? '' }) }
+            ? { id: str(item.call_id) ?? mintId('call_'), name: ns ? ns + NAMESPACE_SEPARATOR + name : name, arguments: JSON.stringify({ input: str(item.input) ?? '' }) }
             : { id: str(item.call_id) ?? str(item.id) ?? mintId('call_'), name: LOCAL_SHELL, arguments: JSON.stringify(args) };
         const last = messages[messages.length - 1];
         if (last?.role === 'assistant') last.toolCalls.push(call);
@@ -141,7 +143,11 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
   const tools: CanonicalTool[] = [];
   const dropped: string[] = [];
   let webSearch: CanonicalChatRequest['webSearch'];
-  for (const raw of arr(body.tools)) {
+  // Tools come in `tools` and, from Codex with its newer models, in `additional_tools` input items
+  // (a developer-role list of tools added to the conversation): both are offered alike.
+  const offered = [...arr(body.tools)];
+  for (const raw of input) if (obj(raw)?.type === 'additional_tools') offered.push(...arr(obj(raw)?.tools));
+  for (const raw of offered) {
     const t = obj(raw) ?? {};
     if (t.type === 'function') tools.push(toolFrom(t));
     else if (t.type === 'custom') {
@@ -155,13 +161,14 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
       const ns = str(t.name) ?? '';
       for (const inner of arr(t.tools)) {
         const f = obj(inner) ?? {};
-        if (f.type !== 'function') {
+        if (f.type !== 'function' && f.type !== 'custom') {
           dropped.push(str(f.type) ?? 'unknown');
           continue;
         }
-        const tool = toolFrom(f);
+        const tool = f.type === 'custom' ? customTool(f) : toolFrom(f);
         const flat = ns + NAMESPACE_SEPARATOR + tool.name;
         namespaced.set(flat, { namespace: ns, name: tool.name });
+        if (f.type === 'custom') clientTools.set(flat, 'custom');
         tools.push({ ...tool, name: flat, description: [str(t.description), tool.description].filter(Boolean).join(' — ') || undefined });
       }
     } else {
@@ -341,13 +348,13 @@ function callKind(ctx: EncodeContext, name: string): 'function' | 'custom' | 'lo
 
 function functionCallItem(ctx: EncodeContext, id: string, call: { id: string; name: string; arguments: string }, status: string): Json {
   const kind = callKind(ctx, call.name);
-  if (kind === 'custom') {
-    const input = str(argsOf(call.arguments).input) ?? (status === 'in_progress' ? '' : call.arguments);
-    return { id, type: 'custom_tool_call', status, call_id: call.id, name: call.name, input };
-  }
-  if (kind === 'local_shell') return { id, type: 'local_shell_call', status, call_id: call.id, action: { type: 'exec', command: [], ...argsOf(call.arguments) } };
   const req = ctx.request.kind === 'chat' ? ctx.request : undefined;
   const ns = req ? echoes.get(req)?.namespaced.get(call.name) : undefined;
+  if (kind === 'custom') {
+    const input = str(argsOf(call.arguments).input) ?? (status === 'in_progress' ? '' : call.arguments);
+    return { id, type: 'custom_tool_call', status, call_id: call.id, name: ns ? ns.name : call.name, input, ...(ns ? { namespace: ns.namespace } : {}) };
+  }
+  if (kind === 'local_shell') return { id, type: 'local_shell_call', status, call_id: call.id, action: { type: 'exec', command: [], ...argsOf(call.arguments) } };
   return { id, type: 'function_call', status, arguments: call.arguments, call_id: call.id, name: ns ? ns.name : call.name, ...(ns ? { namespace: ns.namespace } : {}) };
 }
 
