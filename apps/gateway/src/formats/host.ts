@@ -113,6 +113,8 @@ export interface StoredResponses {
   save(request: FastifyRequest, r: { id: string; model: string; response: Record<string, unknown>; inputItems: Record<string, unknown>[] }): Promise<void>;
   get(request: FastifyRequest, id: string): Promise<StoredResponse | null>;
   delete(request: FastifyRequest, id: string): Promise<boolean>;
+  /** Items of the caller's stored responses by id (for `item_reference` inputs); ids not found are absent. */
+  items(request: FastifyRequest, ids: string[]): Promise<Map<string, Record<string, unknown>>>;
 }
 
 /**

@@ -89,6 +89,7 @@ function storedResponses(store: ResponseStore, log: Logger): StoredResponses {
     save: (request, r) => store.save(owner(request), r).catch((err: unknown) => log.error('storing a response failed', err)),
     get: (request, id) => store.get(owner(request), id),
     delete: (request, id) => store.delete(owner(request), id),
+    items: (request, ids) => store.items(owner(request), ids),
   };
 }
 

@@ -11,6 +11,9 @@ export interface StoredResponse {
   inputItems: Record<string, unknown>[];
 }
 
+/** The most item references one call resolves (a conversation's earlier answers, each one reference or two). */
+const MAX_REFERENCES = 100;
+
 export interface ResponseStoreOptions {
   /** How long a response is kept after it was made. */
   retentionMs: number;
@@ -68,6 +71,36 @@ export class ResponseStore {
       .executeTakeFirst();
     if (!row) return null;
     return { id: row.id, model: row.model, createdAt: Number(row.created_at), response: JSON.parse(row.response) as Record<string, unknown>, inputItems: JSON.parse(row.input_items) as Record<string, unknown>[] };
+  }
+
+  /**
+   * Items of the owner's unexpired responses by id (their output items and the input items they
+   * were made from), for `item_reference` inputs: what the Vercel AI SDK sends for earlier answers
+   * when `store` is on. Ids not found are absent from the map. Rows are narrowed in the database by
+   * the id's text, then matched exactly.
+   */
+  async items(owner: string, ids: string[]): Promise<Map<string, Record<string, unknown>>> {
+    const found = new Map<string, Record<string, unknown>>();
+    const wanted = [...new Set(ids)].slice(0, MAX_REFERENCES);
+    if (!wanted.length) return found;
+    const rows = await this.db
+      .selectFrom('stored_responses')
+      .select(['response', 'input_items'])
+      .where('user_id', '=', owner)
+      .where('expires_at', '>', this.now())
+      .where((eb) => eb.or(wanted.flatMap((id) => [eb('response', 'like', `%${JSON.stringify(id)}%`), eb('input_items', 'like', `%${JSON.stringify(id)}%`)])))
+      .orderBy('created_at', 'desc')
+      .limit(MAX_REFERENCES * 2)
+      .execute();
+    for (const row of rows) {
+      const response = JSON.parse(row.response) as { output?: unknown };
+      const items = [...(Array.isArray(response.output) ? response.output : []), ...(JSON.parse(row.input_items) as unknown[])];
+      for (const item of items) {
+        const id = item && typeof item === 'object' ? (item as { id?: unknown }).id : undefined;
+        if (typeof id === 'string' && wanted.includes(id) && !found.has(id) && (item as { type?: unknown }).type !== 'item_reference') found.set(id, item as Record<string, unknown>);
+      }
+    }
+    return found;
   }
 
   /** Deletes the owner's response; false when there was none to delete (expired ones included). */

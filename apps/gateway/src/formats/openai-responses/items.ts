@@ -66,6 +66,30 @@ export function replayItems(items: Json[]): Json[] {
   return out;
 }
 
+/** The ids named by the `item_reference` items of an input. */
+export function referencedIds(input: unknown): string[] {
+  return arr(input)
+    .map((i) => obj(i))
+    .filter((i) => i?.type === 'item_reference' && typeof i.id === 'string')
+    .map((i) => String(i!.id));
+}
+
+/**
+ * The input with each item reference the gateway holds (an item of one of the caller's stored
+ * responses) replaced by that item as it is sent again (`replayItems`: without its id, left out
+ * when it is a reasoning item without content). A translated provider cannot follow a reference, and
+ * would otherwise lose the turn it names (an earlier answer); references the gateway does not hold
+ * stay as they are, for a provider that stores items itself.
+ */
+export function resolveReferences(input: unknown[], held: Map<string, Json>): unknown[] {
+  if (!held.size) return input;
+  return input.flatMap((raw) => {
+    const item = obj(raw);
+    const target = item?.type === 'item_reference' && typeof item.id === 'string' ? held.get(item.id) : undefined;
+    return target ? replayItems([target]) : [raw];
+  });
+}
+
 /** The caller's `input` as an item list for sending, whatever its form (a string is one user message). */
 export function asItemList(input: unknown): unknown[] {
   if (typeof input === 'string') return [{ type: 'message', role: 'user', content: input }];

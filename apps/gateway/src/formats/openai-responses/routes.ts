@@ -6,7 +6,7 @@ import type { FormatHost, StoredResponse } from '../host.js';
 import { RESPONSES_DIALECT } from './canonical.js';
 import { compactedOutput, summaryOf, summaryRequest } from './compact.js';
 import { countInputTokens } from './input-tokens.js';
-import { asItemList, inputItems, outputItems, replayItems } from './items.js';
+import { asItemList, inputItems, outputItems, referencedIds, replayItems, resolveReferences } from './items.js';
 import { recordResponse } from './recorder.js';
 import { CompactRequest, CreateResponseRequest, GetResponseQuery, InputItemsQuery, InputTokensRequest, ResponseIdParams } from './schemas.js';
 
@@ -50,6 +50,10 @@ export function registerResponsesRoutes(app: FastifyInstance, host: FormatHost):
       const { previous_response_id: _, ...rest } = body;
       sent = { ...rest, input: [...replayItems(context), ...asItemList(body.input)] };
     }
+    // Earlier items named by reference (the AI SDK's way of sending its history back when `store`
+    // is on) are sent as the items they name, which every provider can take.
+    const references = referencedIds(sent.input);
+    if (references.length) sent = { ...sent, input: resolveReferences(asItemList(sent.input), await host.responses.items(request, references)) };
     const store = body.store !== false;
     const save = store
       ? (response: Json) => host.responses.save(request, { id: String(response.id), model, response, inputItems: [...context, ...inputItems(body.input)] })
