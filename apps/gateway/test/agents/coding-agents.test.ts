@@ -6,7 +6,7 @@ import { eventually } from '../eventually.js';
 import { SIM_KEY } from '../dialects/providers.js';
 import { agentEnv, describeRun, runAgent, startEgressSink, throwawayHome, type AgentHome, type AgentRun, type EgressSink } from './agent-process.js';
 import { claudeCode, codexCli, geminiCli, type CodingAgent } from './agents.js';
-import { payloads, PRICE, priceOf, startTap, textOf, toolCallsOf, usageOf, wireOf, type Exchange, type Tap } from './tap.js';
+import { chargesOf, expectedCharges, payloads, PRICE, startTap, textOf, toolCallsOf, wireOf, type Exchange, type Tap } from './tap.js';
 
 /**
  * Claude Code, Codex CLI and Gemini CLI themselves — the npm packages at the versions the repo pins,
@@ -156,13 +156,7 @@ describe.each(SETUPS)('coding agents through the gateway: $name', (setup) => {
       expect({ status: r.status, error: r.error_code }).toEqual({ status: 200, error: null });
       expect(agent.models).toContain(r.model_requested);
     }
-    const expected = s.upstream.map((x) => {
-      const u = usageOf(x);
-      return { prompt: u.input + u.cacheRead + u.cacheWrite5m + u.cacheWrite1h, cached: u.cacheRead, completion: u.output, cost: priceOf(u) };
-    });
-    const charged = s.rows.map((r) => ({ prompt: r.prompt_tokens, cached: r.cached_tokens, completion: r.completion_tokens, cost: Number(r.cost) }));
-    const order = (a: { cost: number; prompt: number }, b: { cost: number; prompt: number }) => a.cost - b.cost || a.prompt - b.prompt;
-    expect(charged.sort(order)).toEqual(expected.sort(order));
+    expect(chargesOf(s.rows)).toEqual(expectedCharges(s.upstream));
     expect((await audit(t)).problems).toEqual([]);
   }
 

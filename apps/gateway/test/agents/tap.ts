@@ -206,3 +206,30 @@ const PER_TOKEN = { input: 3000, cacheRead: 300, cacheWrite5m: 3750, cacheWrite1
 export function priceOf(u: ProviderUsage): number {
   return u.input * PER_TOKEN.input + u.cacheRead * PER_TOKEN.cacheRead + u.cacheWrite5m * PER_TOKEN.cacheWrite5m + u.cacheWrite1h * PER_TOKEN.cacheWrite1h + u.output * PER_TOKEN.output;
 }
+
+/** A call's charge as the request log records it: prompt (cache reads and writes included), cached, completion tokens and µP. */
+export interface Charge {
+  prompt: number;
+  cached: number;
+  completion: number;
+  cost: number;
+}
+
+/** What each provider answer should have been charged, from its own usage and the test's prices; in a stable order. */
+export function expectedCharges(exchanges: Exchange[]): Charge[] {
+  return sortCharges(
+    exchanges.map((x) => {
+      const u = usageOf(x);
+      return { prompt: u.input + u.cacheRead + u.cacheWrite5m + u.cacheWrite1h, cached: u.cacheRead, completion: u.output, cost: priceOf(u) };
+    }),
+  );
+}
+
+/** Request-log rows as charges, in the same order (rows are written in the order calls end, not start). */
+export function chargesOf(rows: { prompt_tokens: number; cached_tokens: number; completion_tokens: number; cost: number | string }[]): Charge[] {
+  return sortCharges(rows.map((r) => ({ prompt: r.prompt_tokens, cached: r.cached_tokens, completion: r.completion_tokens, cost: Number(r.cost) })));
+}
+
+function sortCharges(list: Charge[]): Charge[] {
+  return [...list].sort((a, b) => a.cost - b.cost || a.prompt - b.prompt || a.completion - b.completion);
+}
