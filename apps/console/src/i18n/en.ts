@@ -343,6 +343,41 @@ const client = new APIGPT({ apiKey: 'sk-...', baseURL: '{baseUrl}' });
 \`\`\`
 
 Ready-to-paste examples with your own key are on the **API Integration** page.`,
+  'docs.agents': 'Coding agents',
+  'docs.agentsBody': `Claude Code, Codex CLI and Gemini CLI work through the gateway with your key, on any model it serves (Claude, GPT, Gemini or another: the gateway translates). Each asks for its own default models unless you name one (below \`gpt-4o-mini\`: any model of your list works). Ready-to-paste versions with your key are on the **API Integration** page.
+
+**Codex CLI** — \`~/.codex/config.toml\`, then \`export APIGPT_KEY=sk-...\` and run \`codex\`:
+
+\`\`\`toml
+model = "gpt-4o-mini"
+model_provider = "apigpt"
+
+[model_providers.apigpt]
+name = "APIGPT"
+base_url = "{baseUrl}/v1"
+env_key = "APIGPT_KEY"
+wire_api = "responses"
+\`\`\`
+
+**Claude Code** — its base URL is the bare address (it adds \`/v1/messages\`):
+
+\`\`\`bash
+export ANTHROPIC_BASE_URL={baseUrl}
+export ANTHROPIC_API_KEY=sk-...
+export ANTHROPIC_MODEL=gpt-4o-mini                 # default: claude-sonnet-4-6
+export ANTHROPIC_DEFAULT_HAIKU_MODEL=gpt-4o-mini   # default: claude-haiku-4-5
+claude
+\`\`\`
+
+**Gemini CLI** — choose API-key sign-in in \`~/.gemini/settings.json\` (\`{"security": {"auth": {"selectedType": "gemini-api-key"}}}\`), then:
+
+\`\`\`bash
+export GOOGLE_GEMINI_BASE_URL={baseUrl}
+export GEMINI_API_KEY=sk-...
+gemini -m gpt-4o-mini      # without -m it routes between its own flash-lite, flash and pro models
+\`\`\`
+
+Every turn an agent takes is a call in **Usage logs**, billed like any other; prompt-cache reads and writes are priced as the provider prices them.`,
   'docs.errors': 'Errors',
   'docs.errorsBody': `Errors come in the shape of the dialect you called. For the OpenAI dialect and this console's API:
 

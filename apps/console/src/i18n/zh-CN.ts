@@ -340,6 +340,41 @@ const client = new APIGPT({ apiKey: 'sk-...', baseURL: '{baseUrl}' });
 \`\`\`
 
 带有你自己密钥的可直接粘贴示例，请见 **API 接入** 页面。`,
+  'docs.agents': '编程智能体',
+  'docs.agentsBody': `Claude Code、Codex CLI 和 Gemini CLI 都可以用你的密钥通过本网关使用，并可搭配网关提供的任意模型（Claude、GPT、Gemini 或其他：网关负责转换协议）。若不指定模型，它们会请求各自的默认模型（下面的示例用 \`gpt-4o-mini\`，换成你可用的任意模型即可）。带有你的密钥、可直接粘贴的版本见 **API 接入** 页面。
+
+**Codex CLI**：写入 \`~/.codex/config.toml\`，然后 \`export APIGPT_KEY=sk-...\` 并运行 \`codex\`：
+
+\`\`\`toml
+model = "gpt-4o-mini"
+model_provider = "apigpt"
+
+[model_providers.apigpt]
+name = "APIGPT"
+base_url = "{baseUrl}/v1"
+env_key = "APIGPT_KEY"
+wire_api = "responses"
+\`\`\`
+
+**Claude Code**：Base URL 为不带路径的地址（它会自行加上 \`/v1/messages\`）：
+
+\`\`\`bash
+export ANTHROPIC_BASE_URL={baseUrl}
+export ANTHROPIC_API_KEY=sk-...
+export ANTHROPIC_MODEL=gpt-4o-mini                 # 默认：claude-sonnet-4-6
+export ANTHROPIC_DEFAULT_HAIKU_MODEL=gpt-4o-mini   # 默认：claude-haiku-4-5
+claude
+\`\`\`
+
+**Gemini CLI**：在 \`~/.gemini/settings.json\` 中选择 API 密钥登录（\`{"security": {"auth": {"selectedType": "gemini-api-key"}}}\`），然后：
+
+\`\`\`bash
+export GOOGLE_GEMINI_BASE_URL={baseUrl}
+export GEMINI_API_KEY=sk-...
+gemini -m gpt-4o-mini      # 不加 -m 时，它会在自己的 flash-lite、flash 和 pro 模型之间路由
+\`\`\`
+
+智能体的每一轮对话都是一次调用，会出现在 **调用日志** 中，与其他调用一样计费；提示缓存的读取与写入按供应商的定价计费。`,
   'docs.errors': '错误',
   'docs.errorsBody': `错误的格式与你调用的协议一致。OpenAI 协议和本控制台的 API 使用：
 

@@ -1,5 +1,5 @@
 /** Ready-to-paste snippets for every client the gateway speaks to, filled with this server's URL. */
-export type SampleLang = 'curl' | 'python' | 'node' | 'anthropic' | 'aigccloud' | 'sdk';
+export type SampleLang = 'curl' | 'python' | 'node' | 'anthropic' | 'aigccloud' | 'sdk' | 'codex' | 'claude-code' | 'gemini-cli';
 
 export interface Sample {
   lang: SampleLang;
@@ -98,6 +98,46 @@ const reply = await client.chat.completions.create({
 });
 console.log(reply.choices[0].message.content);
 console.log((await client.account.balance()).balance, 'P left');`,
+    },
+    // The coding agents, configured as the README's "Use with …" sections say (the settings the
+    // gateway's tests run them with), on a model this account may use.
+    {
+      lang: 'codex',
+      label: 'Codex CLI',
+      syntax: 'ini',
+      code: `# ~/.codex/config.toml
+model = "${model}"
+model_provider = "apigpt"
+
+[model_providers.apigpt]
+name = "APIGPT"
+base_url = "${v1}"
+env_key = "APIGPT_KEY"
+wire_api = "responses"
+
+# then, in a shell:
+#   export APIGPT_KEY="${key}"
+#   codex`,
+    },
+    {
+      lang: 'claude-code',
+      label: 'Claude Code',
+      syntax: 'bash',
+      // Claude Code adds /v1/messages itself: its base URL is the bare origin.
+      code: `export ANTHROPIC_BASE_URL="${baseUrl}"
+export ANTHROPIC_API_KEY="${key}"
+export ANTHROPIC_MODEL="${model}"                 # or serve claude-sonnet-4-6, its default
+export ANTHROPIC_DEFAULT_HAIKU_MODEL="${model}"   # its small background model (default claude-haiku-4-5)
+claude`,
+    },
+    {
+      lang: 'gemini-cli',
+      label: 'Gemini CLI',
+      syntax: 'bash',
+      code: `# ~/.gemini/settings.json: { "security": { "auth": { "selectedType": "gemini-api-key" } } }
+export GOOGLE_GEMINI_BASE_URL="${baseUrl}"
+export GEMINI_API_KEY="${key}"
+gemini -m ${model}`,
     },
   ];
 }

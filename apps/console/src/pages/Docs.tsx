@@ -10,6 +10,7 @@ const SECTIONS: { id: string; title: MessageKey; body: MessageKey }[] = [
   { id: 'providers', title: 'docs.providers', body: 'docs.providersBody' },
   { id: 'dialects', title: 'docs.dialects', body: 'docs.dialectsBody' },
   { id: 'sdks', title: 'docs.sdks', body: 'docs.sdksBody' },
+  { id: 'agents', title: 'docs.agents', body: 'docs.agentsBody' },
   { id: 'errors', title: 'docs.errors', body: 'docs.errorsBody' },
   { id: 'billing', title: 'docs.billing', body: 'docs.billingBody' },
 ];
