@@ -85,6 +85,23 @@ export function agentEnv(home: AgentHome, sink: EgressSink, own: Record<string, 
   };
 }
 
+/** Process groups of agents still running: a test that gives up (its own timeout) leaves none behind. */
+const running = new Set<number>();
+
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    // the group is already gone
+  }
+}
+
+/** Kills every agent still running (for afterAll). */
+export function killRunningAgents(): void {
+  for (const pid of running) killGroup(pid);
+  running.clear();
+}
+
 export interface AgentRun {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -107,16 +124,11 @@ export function runAgent(command: string, args: string[], opts: { env: Record<st
     child.stdout.on('data', (b: Buffer) => out.push(b));
     child.stderr.on('data', (b: Buffer) => err.push(b));
     let timedOut = false;
-    const killGroup = () => {
-      try {
-        if (child.pid) process.kill(-child.pid, 'SIGKILL');
-      } catch {
-        // the group is already gone
-      }
-    };
+    const pid = child.pid;
+    if (pid) running.add(pid);
     const timer = setTimeout(() => {
       timedOut = true;
-      killGroup();
+      if (pid) killGroup(pid);
     }, opts.timeoutMs);
     child.once('error', (e) => {
       clearTimeout(timer);
@@ -125,7 +137,10 @@ export function runAgent(command: string, args: string[], opts: { env: Record<st
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       // Helpers an agent left behind (a sandbox, a code-mode host) end with it.
-      killGroup();
+      if (pid) {
+        killGroup(pid);
+        running.delete(pid);
+      }
       resolve({ code, signal, timedOut, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), ms: Date.now() - started });
     });
   });

@@ -4,7 +4,7 @@ import { startTestGateway, type TestGateway } from '../harness.js';
 import { audit, setBalance, setPrice } from '../billing/helpers.js';
 import { eventually } from '../eventually.js';
 import { SIM_KEY } from '../dialects/providers.js';
-import { agentEnv, describeRun, runAgent, startEgressSink, throwawayHome, type AgentHome, type AgentRun, type EgressSink } from './agent-process.js';
+import { agentEnv, describeRun, killRunningAgents, runAgent, startEgressSink, throwawayHome, type AgentHome, type AgentRun, type EgressSink } from './agent-process.js';
 import { claudeCode, codexCli, geminiCli, type CodingAgent } from './agents.js';
 import { chargesOf, expectedCharges, payloads, PRICE, startTap, textOf, toolCallsOf, wireOf, type Exchange, type Tap } from './tap.js';
 
@@ -25,8 +25,10 @@ import { chargesOf, expectedCharges, payloads, PRICE, startTap, textOf, toolCall
  * it), and each on another provider's model under the same name (translated both ways).
  */
 
-/** Per agent run; a run takes a few seconds (most of it the agent's own start). */
-const AGENT_TIMEOUT_MS = 60_000;
+/** Per agent run; a run takes a few seconds (most of it the agent's own start), over ten on a busy machine. */
+const AGENT_TIMEOUT_MS = 45_000;
+/** A test runs one agent, then reads the log: it outlives the agent's timeout, so the kill is the agent's. */
+const TEST_TIMEOUT_MS = AGENT_TIMEOUT_MS + 15_000;
 const SECRET = 'pelican-7319';
 const AGENTS = [claudeCode, codexCli, geminiCli];
 
@@ -97,7 +99,10 @@ let sink: EgressSink;
 beforeAll(async () => {
   sink = await startEgressSink();
 });
-afterAll(() => sink?.close());
+afterAll(async () => {
+  killRunningAgents();
+  await sink?.close();
+});
 
 describe.each(SETUPS)('coding agents through the gateway: $name', (setup) => {
   let t: TestGateway;
@@ -129,18 +134,23 @@ describe.each(SETUPS)('coding agents through the gateway: $name', (setup) => {
     const user = await t.newUserWithKey();
     await setBalance(t, user.userId, user.cookie, 10_000);
     const marks = { sent: ingress.exchanges.length, upstream: upstream.exchanges.length, egress: sink.attempts.length };
-    const launch = agent.launch(home, { url: ingress.url, key: user.key }, prompt(home));
-    const run = await runAgent(launch.command, launch.args, { env: agentEnv(home, sink, launch.env), cwd: home.workspace, timeoutMs: AGENT_TIMEOUT_MS });
-    expect(run.code, describeRun(run)).toBe(0);
-    const answer = agent.answer(run);
-    const up = upstream.exchanges.slice(marks.upstream);
-    const rows = await eventually(async () => {
-      await t.flushLogs();
-      const got = (await t.gw.services.db.selectFrom('request_logs').selectAll().where('user_id', '=', user.userId).execute()) as Row[];
-      expect(got.length).toBe(up.length);
-      return got;
-    });
-    return { home, run, answer, sent: ingress.exchanges.slice(marks.sent).filter(isRelayCall), upstream: up, rows, egress: sink.attempts.slice(marks.egress) };
+    try {
+      const launch = agent.launch(home, { url: ingress.url, key: user.key }, prompt(home));
+      const run = await runAgent(launch.command, launch.args, { env: agentEnv(home, sink, launch.env), cwd: home.workspace, timeoutMs: AGENT_TIMEOUT_MS });
+      expect(run.code, describeRun(run)).toBe(0);
+      const answer = agent.answer(run);
+      const up = upstream.exchanges.slice(marks.upstream);
+      const rows = await eventually(async () => {
+        await t.flushLogs();
+        const got = (await t.gw.services.db.selectFrom('request_logs').selectAll().where('user_id', '=', user.userId).execute()) as Row[];
+        expect(got.length).toBe(up.length);
+        return got;
+      });
+      return { home, run, answer, sent: ingress.exchanges.slice(marks.sent).filter(isRelayCall), upstream: up, rows, egress: sink.attempts.slice(marks.egress) };
+    } catch (err) {
+      home.cleanup();
+      throw err;
+    }
   }
 
   /**
@@ -204,7 +214,7 @@ describe.each(SETUPS)('coding agents through the gateway: $name', (setup) => {
         } finally {
           s.home.cleanup();
         }
-      });
+      }, TEST_TIMEOUT_MS);
     }
 
     it(`${agent.name}: a tool round trip — the model calls the agent's file tool, the agent runs it, the result goes back, the final answer quotes it`, async () => {
@@ -233,6 +243,6 @@ describe.each(SETUPS)('coding agents through the gateway: $name', (setup) => {
       } finally {
         s.home.cleanup();
       }
-    });
+    }, TEST_TIMEOUT_MS);
   }
 });
