@@ -31,6 +31,7 @@ import {
 } from './billing-schemas.js';
 import { IdParams, Ok } from './schemas.js';
 
+
 const admin = { auth: 'admin' as const };
 const tags = ['Admin: billing'];
 
@@ -160,7 +161,7 @@ export function registerAdminBillingRoutes(app: FastifyInstance, ctx: ApiContext
   });
 
   app.get('/api/admin/billing/check', { config: admin, schema: { tags, summary: 'Audit: balance == sum(ledger), every charge has its log row and the reverse', response: { 200: BillingCheckResult } } }, async () => {
-    await ctx.services.logWriter.flush();
+    await ctx.services.logWriter.flushWithin();
     return checkBilling(db, { journalDir: join(ctx.services.config.dataDir, 'journal'), state: ctx.services.billing.state });
   });
 }

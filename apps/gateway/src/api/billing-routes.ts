@@ -9,6 +9,7 @@ import { IDEMPOTENT_NOTE, IdempotencyHeaders, idempotencyKeyOf, markReplay } fro
 import { Account, LedgerEntry, LowBalanceBody, PageQuery, RedeemBody, RedeemResult, UsageQuery, UsageReport } from './billing-schemas.js';
 import { Ok } from './schemas.js';
 
+
 const tags = ['Billing'];
 
 /** The signed-in user's credit: balance, ledger, codes, usage, low-balance reminder. */
@@ -18,7 +19,7 @@ export function registerBillingRoutes(app: FastifyInstance, ctx: ApiContext): vo
   app.get('/api/billing/account', { config: { keys: true }, schema: { tags, summary: 'My balance, group and notices', response: { 200: Account } } }, async (req) => {
     // Charges reach the balance in the request log's batches: the pending one is written first, so a
     // balance read right after a call includes that call (as /api/logs shows it).
-    await ctx.services.logWriter.flush();
+    await ctx.services.logWriter.flushWithin();
     const user = principal(req).user;
     const acc = await accountOf(db, user.id);
     const notices = await db.selectFrom('notices').select(['id', 'kind', 'message', 'created_at']).where('user_id', '=', user.id).orderBy('created_at', 'desc').limit(20).execute();

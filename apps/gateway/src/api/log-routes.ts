@@ -7,6 +7,7 @@ import { principal } from './context.js';
 import { LogQuery, ModelItem, Page, RequestLog } from './schemas.js';
 import type { Price } from '../billing/pricing.js';
 
+
 interface LogFilter {
   limit?: number;
   offset?: number;
@@ -26,13 +27,13 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
     '/api/logs',
     { config: { keys: true }, schema: { tags: ['Usage'], summary: 'My request log', description: 'With an API key: the calls made with that key.', querystring: LogQuery, response: { 200: Page(RequestLog) } } },
     async (req) => {
-      await ctx.services.logWriter.flush();
+      await ctx.services.logWriter.flushWithin();
       const p = principal(req);
       return queryLogs(db, { ...(req.query as LogFilter), userId: p.user.id, ...(p.key ? { keyId: p.key.id } : {}) });
     },
   );
   app.get('/api/admin/logs', { config: { auth: 'admin' }, schema: { tags: ['Admin: logs'], summary: 'Every request log', querystring: LogQuery, response: { 200: Page(RequestLog) } } }, async (req) => {
-    await ctx.services.logWriter.flush();
+    await ctx.services.logWriter.flushWithin();
     return queryLogs(db, req.query as LogFilter);
   });
   app.get(

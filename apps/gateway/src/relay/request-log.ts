@@ -97,6 +97,16 @@ export class RequestLogWriter {
     return this.flushNow();
   }
 
+  /**
+   * Flushes, but waits at most `ms`: for a read that wants the latest rows (a balance, a call
+   * list) and must not hang while the database is away (the batch is retried until it is back).
+   */
+  async flushWithin(ms = 1_000): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.flush(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+    clearTimeout(timer);
+  }
+
   /** Writes what is buffered now, without waiting for rows still being prepared; resolves when committed. */
   commitSoon(): Promise<void> {
     return this.flushNow();
