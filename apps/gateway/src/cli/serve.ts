@@ -18,9 +18,12 @@ export async function serve(config: Config): Promise<number> {
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, config.workers, log);
   keepRunningThroughOutages(log);
   const gw = await startGateway(config, { log });
+  // Listening for SIGTERM before anything is printed: a supervisor that stops the gateway as soon as
+  // it reads the banner must find the graceful path, never the default (an exit by signal).
+  const stopped = waitForStop(gw, log);
   const worker = cluster.isWorker;
   // Of a cluster's workers only the first prints the banner (it alone may have made the first-start key).
-  if (worker && process.env[BANNER_ENV] !== '1') return waitForStop(gw, log);
+  if (worker && process.env[BANNER_ENV] !== '1') return ready(stopped);
   const base = config.publicUrl ?? gw.url;
   const channels = await gw.services.channels.list();
   let quickKey: string | null = null;
@@ -53,7 +56,14 @@ export async function serve(config: Config): Promise<number> {
     '',
   );
   process.stdout.write(lines.join('\n') + '\n');
-  return waitForStop(gw, log);
+  return ready(stopped);
+}
+
+/** Tells a cluster primary this worker serves (and has printed its banner), then waits for the stop. */
+function ready(stopped: Promise<number>): Promise<number> {
+  // The primary starts the other workers once the first one serves.
+  if (cluster.isWorker) process.send?.({ type: WORKER_READY });
+  return stopped;
 }
 
 /**
@@ -61,8 +71,6 @@ export async function serve(config: Config): Promise<number> {
  * Once: a terminal's Ctrl-C reaches the workers and the primary, which forwards a SIGTERM too.
  */
 async function waitForStop(gw: Awaited<ReturnType<typeof startGateway>>, log: Logger): Promise<number> {
-  // The primary starts the other workers once the first one serves (and has printed its banner).
-  if (cluster.isWorker) process.send?.({ type: WORKER_READY });
   let stopping = false;
   await new Promise<void>((resolve) => {
     const stop = (sig: string) => {
