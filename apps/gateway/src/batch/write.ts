@@ -27,12 +27,17 @@ export async function writeBatch(db: Db, insertMany: InsertMany, batch: LogBatch
 
 /** The rows whose ids the request log does not have yet (read inside the batch's transaction). */
 async function notYetWritten(t: Db, rows: RequestLogRow[]): Promise<RequestLogRow[]> {
-  const have = new Set<string>();
-  for (let i = 0; i < rows.length; i += 500) {
-    const ids = rows.slice(i, i + 500).map((r) => r.id);
-    for (const r of await t.selectFrom('request_logs').select('id').where('id', 'in', ids).execute()) have.add(r.id);
-  }
+  const have = await loggedIds(t, rows.map((r) => r.id));
   return rows.filter((r) => !have.has(r.id));
+}
+
+/** Which of these request ids the request log has (asked in chunks, so a long journal is fine). */
+export async function loggedIds(db: Db, ids: readonly string[]): Promise<Set<string>> {
+  const have = new Set<string>();
+  for (let i = 0; i < ids.length; i += 500) {
+    for (const r of await db.selectFrom('request_logs').select('id').where('id', 'in', ids.slice(i, i + 500)).execute()) have.add(r.id);
+  }
+  return have;
 }
 
 /** A trivial query: answers when the database does. */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { orphanJournals } from '../batch/journal.js';
+import { loggedIds } from '../batch/write.js';
 import type { SharedState } from '../state/shared-state.js';
 import type { Db } from '../storage/database.js';
 
@@ -90,11 +91,7 @@ async function checkJournals(db: Db, dir: string | undefined, problems: string[]
     out.stopped++;
     const charged = j.rows.filter((r) => r.cost > 0);
     out.rows += charged.length;
-    const have = new Set<string>();
-    for (let i = 0; i < charged.length; i += 500) {
-      const ids = charged.slice(i, i + 500).map((r) => r.id);
-      for (const r of await db.selectFrom('request_logs').select('id').where('id', 'in', ids).execute()) have.add(r.id);
-    }
+    const have = await loggedIds(db, charged.map((r) => r.id));
     const missing = charged.filter((r) => !have.has(r.id));
     out.uncharged += missing.length;
     for (const r of missing.slice(0, 20))
