@@ -100,11 +100,13 @@ export class RequestLogWriter {
   /**
    * Flushes, but waits at most `ms`: for a read that wants the latest rows (a balance, a call
    * list) and must not hang while the database is away (the batch is retried until it is back).
+   * Resolves true when everything was committed in time.
    */
-  async flushWithin(ms = 1_000): Promise<void> {
+  async flushWithin(ms = 1_000): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.flush(), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
+    const flushed = await Promise.race([this.flush().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
     clearTimeout(timer);
+    return flushed;
   }
 
   /** Writes what is buffered now, without waiting for rows still being prepared; resolves when committed. */
@@ -118,10 +120,7 @@ export class RequestLogWriter {
    */
   async close(deadlineMs = 10_000): Promise<void> {
     this.closing = true;
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = await Promise.race([this.flush().then(() => false), new Promise<boolean>((r) => (timer = setTimeout(() => r(true), deadlineMs)))]);
-    clearTimeout(timer);
-    if (gaveUp) this.log.error('request log: the database did not take the last rows before shutdown; the journal keeps their charges for the next start');
+    if (!(await this.flushWithin(deadlineMs))) this.log.error('request log: the database did not take the last rows before shutdown; the journal keeps their charges for the next start');
     await this.store.close();
   }
 
