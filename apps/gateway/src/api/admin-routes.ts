@@ -1,6 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { createUser, getUser, listUsers, updateUser } from '../accounts/users.js';
+import { checkPasswordStrength } from '../accounts/password-strength.js';
+import { userActivity } from '../billing/system-usage.js';
 import type { ChannelInput } from '../channels/channels.js';
 import { channelCacheStats, EMPTY_CACHE_STATS } from '../channels/cache-stats.js';
 import { probeChannel } from '../relay/health/probe.js';
@@ -9,22 +11,38 @@ import { listAdapters } from '../providers/registry.js';
 import type { ApiContext } from './context.js';
 import { principal } from './context.js';
 import { audit } from './audit.js';
-import { AdminUserBody, Channel, ChannelEvent, ChannelHealth, ChannelBody, ChannelPatch, ChannelTestResult, IdParams, Ok, Page, User, UserPatch } from './schemas.js';
+import { AdminUser, AdminUserBody, Channel, ChannelEvent, ChannelHealth, ChannelBody, ChannelPatch, ChannelTestResult, IdParams, Ok, Page, User, UserPatch } from './schemas.js';
 
 const admin = { auth: 'admin' as const };
+const DAY_MS = 86_400_000;
 
 export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  const { db, channels, upstream, health } = ctx.services;
+  const { db, channels, upstream, health, config } = ctx.services;
+  const strength = { minScore: config.passwordMinScore };
 
   // Users
   const users = ['Admin: users'];
   app.get('/api/admin/users', {
     config: admin,
-    schema: { tags: users, summary: 'List and search users', querystring: Type.Object({ search: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) }), response: { 200: Page(User) } },
-  }, async (req) => listUsers(db, req.query as { search?: string; limit?: number; offset?: number }));
+    schema: { tags: users, summary: "List and search users, with each account's balance, spend over 30 days and last call", querystring: Type.Object({ search: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })), offset: Type.Optional(Type.Integer({ minimum: 0 })) }), response: { 200: Page(AdminUser) } },
+  }, async (req) => {
+    // Calls still in the log writer's batch count: "last call" must not lag behind what was served.
+    await ctx.services.logWriter.flushWithin();
+    const page = await listUsers(db, req.query as { search?: string; limit?: number; offset?: number });
+    const activity = await userActivity(db, page.items.map((u) => u.id), Date.now() - 30 * DAY_MS);
+    return {
+      total: page.total,
+      items: page.items.map((u) => {
+        const a = activity.get(u.id)!;
+        return { ...u, balance: a.balance, spend_30d: a.spend, last_active_at: a.lastActiveAt };
+      }),
+    };
+  });
 
   app.post('/api/admin/users', { config: admin, schema: { tags: users, summary: 'Create a user', body: AdminUserBody, response: { 200: Type.Object({ user: User }) } } }, async (req) => {
     const b = req.body as { email: string; password: string; role?: 'user' | 'admin'; group?: string };
+    // An admin-made account gets the same strength check as a sign-up: its password is as guessable.
+    checkPasswordStrength(b.password, strength, [b.email]);
     // The audit row rides the sign-up transaction with the trial grant.
     const user = await createUser(db, b, async (trx, created) => {
       await ctx.hooks.onUserCreated?.(trx, created);
@@ -42,6 +60,10 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
   app.patch('/api/admin/users/:id', { config: admin, schema: { tags: users, summary: 'Change role, group, status or password', params: IdParams, body: UserPatch, response: { 200: Type.Object({ user: User }) } } }, async (req) => {
     const id = (req.params as { id: string }).id;
     const patch = req.body as Parameters<typeof updateUser>[2];
+    if (patch.password !== undefined) {
+      const target = await getUser(db, id);
+      checkPasswordStrength(patch.password, strength, [target?.email ?? '', target?.display_name ?? '']);
+    }
     if (id === principal(req).user.id && (patch.role === 'user' || patch.status === 'disabled'))
       throw new GatewayError('invalid_request', 'You cannot demote or disable your own account.', { code: 'self_lockout' });
     const user = await db.transaction().execute(async (trx) => {
@@ -58,7 +80,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
   // Channels
   const chTags = ['Admin: channels'];
   app.get('/api/admin/providers', { config: admin, schema: { tags: chTags, summary: 'Provider kinds a channel can have' } }, async () => ({
-    items: listAdapters().map((a) => ({ kind: a.kind, label: a.label, dialect: a.dialect, operations: a.operations, needsSecret: a.needsSecret })),
+    // `defaultBaseUrl`: what the channel form fills in when the kind is picked (absent: no one public address).
+    items: listAdapters().map((a) => ({ kind: a.kind, label: a.label, dialect: a.dialect, operations: a.operations, needsSecret: a.needsSecret, defaultBaseUrl: a.defaultBaseUrl ?? null, listsModels: !!(a.modelsRequest && a.parseModels) })),
   }));
 
   app.get('/api/admin/channels', { config: admin, schema: { tags: chTags, summary: 'List channels (secrets are never returned)', response: { 200: Type.Object({ items: Type.Array(Channel) }) } } }, async () => ({

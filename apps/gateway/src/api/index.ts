@@ -6,6 +6,7 @@ import { pageSecurityHeaders } from '../core/page-headers.js';
 import type { Services } from '../services.js';
 import type { Db } from '../storage/database.js';
 import { registerAdminRoutes } from './admin-routes.js';
+import { registerAdminConsoleRoutes } from './admin-console-routes.js';
 import { registerAdminBillingRoutes } from './admin-billing-routes.js';
 import { registerBillingRoutes } from './billing-routes.js';
 import { registerRechargeRoutes } from './recharge-routes.js';
@@ -61,6 +62,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   registerAppRoutes(app, ctx);
   registerLogRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
+  registerAdminConsoleRoutes(app, ctx);
   registerBillingRoutes(app, ctx);
   registerAdminBillingRoutes(app, ctx);
   registerRechargeRoutes(app, ctx);

@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { normaliseEmail } from '../accounts/users.js';
 import { Type } from '@sinclair/typebox';
 import { toPoints } from '../billing/money.js';
 import type { Db } from '../storage/database.js';
 import type { ApiContext } from './context.js';
 import { principal } from './context.js';
-import { LogQuery, ModelItem, Page, RequestLog } from './schemas.js';
+import { AdminRequestLog, LogQuery, ModelItem, Page, RequestLog } from './schemas.js';
 import type { Price } from '../billing/pricing.js';
 
 
@@ -18,6 +19,7 @@ interface LogFilter {
   from?: number;
   to?: number;
   userId?: string;
+  userEmail?: string;
 }
 
 /** Request logs: a user sees their own; an admin may see everyone's at /api/admin/logs. */
@@ -32,9 +34,9 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
       return queryLogs(db, { ...(req.query as LogFilter), userId: p.user.id, ...(p.key ? { keyId: p.key.id } : {}) });
     },
   );
-  app.get('/api/admin/logs', { config: { auth: 'admin' }, schema: { tags: ['Admin: logs'], summary: 'Every request log', querystring: LogQuery, response: { 200: Page(RequestLog) } } }, async (req) => {
+  app.get('/api/admin/logs', { config: { auth: 'admin' }, schema: { tags: ['Admin: logs'], summary: 'Every request log, with the caller\'s email and the serving channel\'s name', querystring: LogQuery, response: { 200: Page(AdminRequestLog) } } }, async (req) => {
     await ctx.services.logWriter.flushWithin();
-    return queryLogs(db, req.query as LogFilter);
+    return withNames(db, await queryLogs(db, req.query as LogFilter));
   });
   app.get(
     '/api/models',
@@ -61,6 +63,8 @@ function accountPrice(p: Price | undefined, multiplierPpm: number) {
 export async function queryLogs(db: Db, f: LogFilter) {
   let q = db.selectFrom('request_logs');
   if (f.userId) q = q.where('user_id', '=', f.userId);
+  // Emails are stored normalised (lower-case, trimmed), so any spelling of the address finds them.
+  if (f.userEmail) q = q.where('user_id', 'in', db.selectFrom('users').select('id').where('email', '=', normaliseEmail(f.userEmail)));
   if (f.model) q = q.where('model_requested', '=', f.model);
   if (f.appId) q = q.where('app_id', '=', f.appId);
   if (f.keyId) q = q.where('key_id', '=', f.keyId);
@@ -73,4 +77,21 @@ export async function queryLogs(db: Db, f: LogFilter) {
   const items = rows.map((r) => ({ ...r, cost: toPoints(Number(r.cost)) }));
   const { n } = await q.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return { items, total: Number(n) };
+}
+
+/**
+ * The admin's log page names people and channels, not ids: the emails of the page's callers and
+ * the names of the channels that served them, read in two lookups over the page's ids (an account
+ * or channel deleted since reads as null).
+ */
+async function withNames<T extends { user_id: string; channel_id: string | null }>(db: Db, page: { items: T[]; total: number }) {
+  const userIds = [...new Set(page.items.map((l) => l.user_id))];
+  const channelIds = [...new Set(page.items.flatMap((l) => (l.channel_id ? [l.channel_id] : [])))];
+  const [users, channels] = await Promise.all([
+    userIds.length ? db.selectFrom('users').where('id', 'in', userIds).select(['id', 'email']).execute() : [],
+    channelIds.length ? db.selectFrom('channels').where('id', 'in', channelIds).select(['id', 'name']).execute() : [],
+  ]);
+  const email = new Map(users.map((u) => [u.id, u.email]));
+  const name = new Map(channels.map((c) => [c.id, c.name]));
+  return { total: page.total, items: page.items.map((l) => ({ ...l, user_email: email.get(l.user_id) ?? null, channel_name: l.channel_id ? (name.get(l.channel_id) ?? null) : null })) };
 }

@@ -180,7 +180,48 @@ export const LogQuery = Type.Object({
   from: Type.Optional(Type.Integer({ description: 'epoch ms' })),
   to: Type.Optional(Type.Integer({ description: 'epoch ms' })),
   userId: Type.Optional(Type.String({ description: 'admins only' })),
+  userEmail: Type.Optional(Type.String({ maxLength: 254, description: "admins only: the calls of the account with this email (exact, any case)" })),
 });
+
+/** A log row as an admin sees it: who called (their email) and which channel served (its name), not only ids. */
+export const AdminRequestLog = Type.Object({
+  ...RequestLog.properties,
+  user_email: Type.Union([Type.String(), Type.Null()], { description: "The caller's email; null when the account is gone" }),
+  channel_name: Type.Union([Type.String(), Type.Null()], { description: 'The name of the channel that served the call; null when none did or it was deleted' }),
+});
+
+/** A user in the admin's table: the account plus its credit and activity. */
+export const AdminUser = Type.Object({
+  ...User.properties,
+  balance: Type.Number({ description: 'Credit left, in P' }),
+  spend_30d: Type.Number({ description: "What the account's calls cost over the last 30 days, in P" }),
+  last_active_at: Type.Union([Type.Number(), Type.Null()], { description: "The account's latest call (epoch ms); null when it never called" }),
+});
+
+const SystemDay = Type.Object({ date: Type.String(), requests: Type.Integer(), errors: Type.Integer(), cost: Type.Number(), prompt_tokens: Type.Integer(), completion_tokens: Type.Integer() });
+
+/** The admin dashboard: the whole gateway's calls, spend and errors, and who and what used most. */
+export const SystemReport = Type.Object({
+  days: Type.Array(SystemDay),
+  activeUsers: Type.Integer({ description: 'Accounts that made at least one call in the window' }),
+  users: Type.Array(Type.Object({ userId: Type.String(), email: Type.Union([Type.String(), Type.Null()]), requests: Type.Integer(), errors: Type.Integer(), cost: Type.Number() }), { description: 'The accounts that spent most (up to 10)' }),
+  models: Type.Array(Type.Object({ model: Type.String(), requests: Type.Integer(), errors: Type.Integer(), cost: Type.Number() }), { description: 'The models that cost most (up to 10)' }),
+  channels: Type.Integer({ description: 'Channels configured' }),
+  channelsEnabled: Type.Integer({ description: 'Channels serving' }),
+  users_total: Type.Integer({ description: 'Accounts on the server' }),
+});
+
+/** The channel form's "fetch models": a channel as typed so far, or a saved one (its stored key stands in for an empty one). */
+export const ChannelModelsBody = Type.Object(
+  {
+    provider: Type.Optional(Type.String({ minLength: 1, description: "The provider kind; with `channelId` it defaults to the saved channel's" })),
+    baseUrl: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: "With `channelId` it defaults to the saved channel's" })),
+    secret: Type.Optional(Type.Union([Type.String({ maxLength: 10_000 }), Type.Null()], { description: "Write-only. Left out or empty with `channelId`: the saved channel's key" })),
+    settings: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    channelId: Type.Optional(Type.String({ description: 'The saved channel being edited' })),
+  },
+  { additionalProperties: false },
+);
 
 export const Page = <T extends ReturnType<typeof Type.Object>>(item: T) => Type.Object({ items: Type.Array(item), total: Type.Integer() });
 export const Ok = Type.Object({ ok: Type.Boolean() });

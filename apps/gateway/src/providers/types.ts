@@ -93,6 +93,12 @@ export interface Provider {
   kind: string;
   /** Human name for the console. */
   label: string;
+  /**
+   * The provider's public endpoint, as a channel's `baseUrl` (the console fills it in when an admin
+   * picks the kind). Absent for servers that have no one address (self-hosted OpenAI-compatible
+   * servers, Azure's per-resource endpoints).
+   */
+  defaultBaseUrl?: string;
   /** The wire format the provider speaks for chat; pass-through happens when it equals the caller's. */
   dialect: Dialect;
   operations: readonly Operation[];

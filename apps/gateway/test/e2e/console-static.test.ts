@@ -3,10 +3,32 @@
  * back to index.html, and the API prefixes never answered with HTML.
  */
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, gunzipSync, gzipSync } from 'node:zlib';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
+
+/** A bundle-like text that compresses well. */
+const BIG = Array.from({ length: 400 }, (_, i) => `export const value${i} = "the same words again and again ${i}";`).join('\n');
+
+/**
+ * A GET with exactly the Accept-Encoding given (fetch would add its own and decode the answer),
+ * returning the raw bytes as sent.
+ */
+function rawGet(url: string, acceptEncoding?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 describe('console static plugin', () => {
   let t: TestGateway;
@@ -20,6 +42,11 @@ describe('console static plugin', () => {
     writeFileSync(join(dir, 'index.html'), '<!doctype html><div id="root">console-index</div>');
     writeFileSync(join(dir, 'assets', 'app-abc123.js'), 'console.log("hashed")');
     writeFileSync(join(dir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
+    // A bundle with the build's precompressed siblings (console/precompress.ts), and one without.
+    writeFileSync(join(dir, 'assets', 'big-abc123.js'), BIG);
+    writeFileSync(join(dir, 'assets', 'big-abc123.js.br'), brotliCompressSync(BIG));
+    writeFileSync(join(dir, 'assets', 'big-abc123.js.gz'), gzipSync(BIG));
+    writeFileSync(join(dir, 'assets', 'style-abc123.css'), 'body{color:red}');
     t = await startTestGateway({ start: { consoleDir: dir } });
     missing = await startTestGateway({ start: { consoleDir: join(dir, 'not-built') } });
   });
@@ -49,6 +76,37 @@ describe('console static plugin', () => {
     const svg = await fetch(`${t.url}/favicon.svg`);
     expect(svg.headers.get('content-type')).toBe('image/svg+xml');
     expect(svg.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('sends the precompressed copy the browser accepts, Brotli first, with Content-Encoding and Vary', async () => {
+    const url = `${t.url}/assets/big-abc123.js`;
+    const br = await rawGet(url, 'gzip, deflate, br, zstd');
+    expect(br.status).toBe(200);
+    expect(br.headers['content-encoding']).toBe('br');
+    expect(br.headers['vary']).toBe('Accept-Encoding');
+    expect(br.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(br.headers['cache-control']).toContain('immutable');
+    expect(Number(br.headers['content-length'])).toBe(br.body.length);
+    expect(br.body.length).toBeLessThan(BIG.length / 5);
+    const { brotliDecompressSync } = await import('node:zlib');
+    expect(brotliDecompressSync(br.body).toString()).toBe(BIG);
+
+    const gz = await rawGet(url, 'gzip');
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.body).toString()).toBe(BIG);
+    // Brotli refused by quality 0: gzip.
+    expect((await rawGet(url, 'br;q=0, gzip;q=0.8')).headers['content-encoding']).toBe('gzip');
+    // `*` covers both; `identity` alone, or nothing, gets the plain bytes.
+    expect((await rawGet(url, '*')).headers['content-encoding']).toBe('br');
+    for (const plain of [await rawGet(url, 'identity'), await rawGet(url)]) {
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      expect(plain.headers['vary']).toBe('Accept-Encoding');
+      expect(plain.body.toString()).toBe(BIG);
+    }
+    // A text file the build left uncompressed (too small) is sent as it is, whatever is accepted.
+    const css = await rawGet(`${t.url}/assets/style-abc123.css`, 'br, gzip');
+    expect(css.headers['content-encoding']).toBeUndefined();
+    expect(css.body.toString()).toBe('body{color:red}');
   });
 
   it('answers missing assets and API prefixes with 404 JSON, not the app', async () => {

@@ -128,6 +128,8 @@ const MATRIX: Record<string, Row> = {
   'POST /api/admin/channels/:id/disable': { path: (f) => `/api/admin/channels/${f.channelId}/disable`, expect: ADMIN },
   'POST /api/admin/channels/:id/enable': { path: (f) => `/api/admin/channels/${f.channelId}/enable`, expect: ADMIN },
   'GET /api/admin/channels/:id/events': { path: (f) => `/api/admin/channels/${f.channelId}/events`, expect: ADMIN },
+  'POST /api/admin/channels/models': { body: (f) => ({ channelId: f.channelId }), expect: ADMIN },
+  'GET /api/admin/overview': { expect: ADMIN },
   'POST /api/admin/channels/:id/test': { path: (f) => `/api/admin/channels/${f.channelId}/test`, body: () => ({}), expect: ADMIN },
   'POST /api/admin/health/check': { expect: ADMIN },
   'GET /api/admin/codes': { expect: ADMIN },

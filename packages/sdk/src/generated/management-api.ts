@@ -168,6 +168,26 @@ export interface Operations {
     };
   };
 
+  /** The models the upstream lists, read through the channel's provider with its key — For the channel form: send the provider, base URL and key as typed (a saved channel may leave the key out). Nothing is stored. */
+  "POST /api/admin/channels/models": {
+    params: never;
+    query: never;
+    body: {
+      /** The provider kind; with `channelId` it defaults to the saved channel's */
+      provider?: string;
+      /** With `channelId` it defaults to the saved channel's */
+      baseUrl?: string;
+      /** Write-only. Left out or empty with `channelId`: the saved channel's key */
+      secret?: string | null;
+      settings?: Record<string, unknown>;
+      /** The saved channel being edited */
+      channelId?: string;
+    };
+    response: {
+      models: string[];
+    };
+  };
+
   /** Delete a channel */
   "DELETE /api/admin/channels/{id}": {
     params: {
@@ -439,7 +459,7 @@ export interface Operations {
     };
   };
 
-  /** Every request log */
+  /** Every request log, with the caller's email and the serving channel's name */
   "GET /api/admin/logs": {
     params: never;
     query: {
@@ -455,6 +475,8 @@ export interface Operations {
       to?: number;
       /** admins only */
       userId?: string;
+      /** admins only: the calls of the account with this email (exact, any case) */
+      userEmail?: string;
     };
     body: never;
     response: {
@@ -492,8 +514,54 @@ export interface Operations {
         attempts: number;
         /** P charged for the call */
         cost: number;
+        /** The caller's email; null when the account is gone */
+        user_email: string | null;
+        /** The name of the channel that served the call; null when none did or it was deleted */
+        channel_name: string | null;
       }[];
       total: number;
+    };
+  };
+
+  /** The whole gateway's calls, spend and errors per day, and the accounts and models that used most */
+  "GET /api/admin/overview": {
+    params: never;
+    query: {
+      days?: number;
+    };
+    body: never;
+    response: {
+      days: {
+        date: string;
+        requests: number;
+        errors: number;
+        cost: number;
+        prompt_tokens: number;
+        completion_tokens: number;
+      }[];
+      /** Accounts that made at least one call in the window */
+      activeUsers: number;
+      /** The accounts that spent most (up to 10) */
+      users: {
+        userId: string;
+        email: string | null;
+        requests: number;
+        errors: number;
+        cost: number;
+      }[];
+      /** The models that cost most (up to 10) */
+      models: {
+        model: string;
+        requests: number;
+        errors: number;
+        cost: number;
+      }[];
+      /** Channels configured */
+      channels: number;
+      /** Channels serving */
+      channelsEnabled: number;
+      /** Accounts on the server */
+      users_total: number;
     };
   };
 
@@ -1021,7 +1089,7 @@ export interface Operations {
     };
   };
 
-  /** List and search users */
+  /** List and search users, with each account's balance, spend over 30 days and last call */
   "GET /api/admin/users": {
     params: never;
     query: {
@@ -1044,6 +1112,12 @@ export interface Operations {
         email_verified_at?: number | null;
         /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
         email_pending?: number;
+        /** Credit left, in P */
+        balance: number;
+        /** What the account's calls cost over the last 30 days, in P */
+        spend_30d: number;
+        /** The account's latest call (epoch ms); null when it never called */
+        last_active_at: number | null;
       }[];
       total: number;
     };
@@ -1788,6 +1862,8 @@ export interface Operations {
       to?: number;
       /** admins only */
       userId?: string;
+      /** admins only: the calls of the account with this email (exact, any case) */
+      userEmail?: string;
     };
     body: never;
     response: {

@@ -9,6 +9,7 @@ export const ANTHROPIC_VERSION = '2023-06-01';
 /** Anthropic's Messages API. `baseUrl` is the host (https://api.anthropic.com); a trailing /v1 is tolerated. */
 export const anthropicAdapter: ProviderAdapter = {
   kind: 'anthropic',
+  defaultBaseUrl: 'https://api.anthropic.com',
   label: 'Anthropic',
   dialect: 'anthropic',
   operations: ['chat', 'count_tokens'],

@@ -14,6 +14,7 @@ const PATHS: Partial<Record<Operation, string>> = { chat: '/chat/completions', e
  */
 export const chatglmAdapter: ProviderAdapter = {
   kind: 'chatglm',
+  defaultBaseUrl: 'http://127.0.0.1:8000/v1',
   label: 'ChatGLM (self-hosted)',
   dialect: 'openai',
   operations: ['chat', 'embedding'],

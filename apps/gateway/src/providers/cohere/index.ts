@@ -11,6 +11,7 @@ import { parseJson, trimSlash, upstreamFailure } from '../common/failure.js';
  */
 export const cohereProvider: Provider = {
   kind: 'cohere',
+  defaultBaseUrl: 'https://api.cohere.com',
   label: 'Cohere',
   // Cohere serves no chat through the gateway; its rerank requests and answers pass through as they are.
   dialect: 'rerank',

@@ -17,6 +17,7 @@ import type { ProviderChannel as Channel, Provider, UpstreamCall, UpstreamFailur
  */
 export const deepseekAdapter: Provider = {
   kind: 'deepseek',
+  defaultBaseUrl: 'https://api.deepseek.com',
   label: 'DeepSeek',
   dialect: 'openai',
   operations: ['chat'],

@@ -14,6 +14,7 @@ import { ernieCredentials } from './token.js';
  */
 export const ernieAdapter: Provider = {
   kind: 'ernie',
+  defaultBaseUrl: 'https://aip.baidubce.com',
   label: 'Baidu ERNIE (Qianfan)',
   // A dialect no client speaks: every caller's chat is translated through ERNIE's format.
   dialect: 'ernie',

@@ -10,6 +10,7 @@ import { parseJson, trimSlash, upstreamFailure } from '../common/failure.js';
  */
 export const geminiAdapter: ProviderAdapter = {
   kind: 'gemini',
+  defaultBaseUrl: 'https://generativelanguage.googleapis.com',
   label: 'Google Gemini',
   dialect: 'gemini',
   operations: ['chat', 'embedding', 'count_tokens'],

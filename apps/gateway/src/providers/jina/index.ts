@@ -10,6 +10,7 @@ import { parseJson, trimSlash, upstreamFailure } from '../common/failure.js';
  */
 export const jinaProvider: Provider = {
   kind: 'jina',
+  defaultBaseUrl: 'https://api.jina.ai/v1',
   label: 'Jina AI',
   // Jina serves no chat through the gateway; its rerank requests and answers pass through as they are.
   dialect: 'rerank',

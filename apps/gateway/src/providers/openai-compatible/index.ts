@@ -11,6 +11,8 @@ export const openaiCompatibleAdapter: ProviderAdapter = {
   ...openaiAdapter,
   kind: 'openai-compatible',
   label: 'OpenAI-compatible',
+  // Each such server has its own address: OpenAI's must not be offered for it.
+  defaultBaseUrl: undefined,
   // No Responses API, so no token count (OpenAI's is part of it); rerank instead.
   operations: [...openaiAdapter.operations.filter((o) => o !== 'count_tokens'), 'rerank'],
   // Few compatible servers have the Responses API: its callers are translated to chat completions.

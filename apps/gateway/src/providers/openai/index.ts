@@ -21,6 +21,7 @@ export const OPENAI_PATHS: Record<string, string> = {
 /** OpenAI itself. `baseUrl` includes the version segment, as the SDK's does: https://api.openai.com/v1. */
 export const openaiAdapter: ProviderAdapter = {
   kind: 'openai',
+  defaultBaseUrl: 'https://api.openai.com/v1',
   label: 'OpenAI',
   dialect: 'openai',
   // The Responses API (POST /v1/responses) is OpenAI's own too: its callers pass through, and its

@@ -10,6 +10,7 @@ import { classifyWebuiError, root, webuiAuth, webuiRequest } from './wire.js';
  */
 export const sdWebuiAdapter: ProviderAdapter = {
   kind: 'sd-webui',
+  defaultBaseUrl: 'http://127.0.0.1:7860',
   label: 'Stable Diffusion WebUI (A1111 / Forge)',
   dialect: 'openai',
   operations: ['image'] satisfies Operation[],

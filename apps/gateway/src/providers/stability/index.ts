@@ -9,6 +9,7 @@ import { classifyStabilityError, stabilityAuth, stabilityRoot } from './wire.js'
  */
 export const stabilityAdapter: ProviderAdapter = {
   kind: 'stability',
+  defaultBaseUrl: 'https://api.stability.ai',
   label: 'Stability AI',
   dialect: 'openai',
   operations: ['image'] satisfies Operation[],

@@ -17,6 +17,7 @@ const PATHS: Partial<Record<Operation, string>> = { chat: '/chat/completions', e
  */
 export const zhipuAdapter: ProviderAdapter = {
   kind: 'zhipu',
+  defaultBaseUrl: 'https://open.bigmodel.cn/api/paas/v4',
   label: 'Zhipu GLM',
   dialect: 'openai',
   operations: ['chat', 'embedding', 'image', 'rerank'],
