@@ -10,6 +10,7 @@ const ALLOWED = {
   accounts: ['core', 'storage'],
   audit: ['core', 'storage'],
   safety: ['core', 'storage'],
+  support: ['core', 'storage', 'accounts'],
   media: ['core'],
   formats: ['core', 'media', 'apps'],
   providers: ['core', 'formats', 'media'],
@@ -19,7 +20,7 @@ const ALLOWED = {
   apps: ['core', 'storage', 'billing'],
   relay: ['core', 'formats', 'providers', 'channels', 'apps', 'batch', 'state', 'media', 'storage'],
   payments: ['core', 'config', 'storage', 'state', 'billing'],
-  api: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'payments', 'channels', 'providers', 'relay', 'formats', 'safety', 'services.ts'],
+  api: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'payments', 'channels', 'providers', 'relay', 'formats', 'safety', 'support', 'services.ts'],
   http: ['core', 'config', 'storage', 'responses-store', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'media', 'api', 'safety', 'services.ts'],
   cli: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'channels', 'providers', 'relay', 'api', 'services.ts', 'gateway.ts'],
 };

@@ -35,6 +35,7 @@ import { CallMetrics, createMetrics, type GatewayMetrics } from './relay/metrics
 import { Payments } from './payments/index.js';
 import { LoginThrottle } from './accounts/throttle.js';
 import { createMailer, defaultMailFrom, type Mailer } from './accounts/mailer.js';
+import { Announcements, SupportDesk } from './support/index.js';
 
 /** Storage and secrets: what every CLI command needs, without the relay. */
 export interface Storage {
@@ -93,6 +94,8 @@ export interface Services extends Storage {
   metrics: GatewayMetrics | null;
   /** Content safety: the admins' rules and decisions, and the guard the pipeline asks. */
   safety: { store: SafetyStore; guard: SafetyGuard };
+  /** Human support (tickets, mailed to the other side when SMTP is on) and dashboard announcements. */
+  support: { desk: SupportDesk; announcements: Announcements };
 }
 
 export interface ServiceOverrides {
@@ -204,6 +207,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     load,
     metrics,
     safety: { store: safetyStore, guard },
+    support: { desk: new SupportDesk(storage.db, mailer), announcements: new Announcements(storage.db) },
     async close() {
       load.stop();
       await budget.close().catch(() => undefined);

@@ -48,7 +48,11 @@ export interface CreateUserInput {
  * Creates a user. Account-level side effects of sign-up (the trial grant, ...) are hooks so this
  * module stays about identity; `onCreated` runs inside the same transaction.
  */
-export async function createUser(db: Db, input: CreateUserInput, onCreated?: (trx: Db, user: User) => Promise<void>): Promise<User> {
+/**
+ * `onCreated` opens the account (the trial grant): now, or when a pending address is confirmed.
+ * `alsoNow` runs in the creating transaction either way (the sign-up's invitation record).
+ */
+export async function createUser(db: Db, input: CreateUserInput, onCreated?: (trx: Db, user: User) => Promise<void>, alsoNow?: (trx: Db, user: User) => Promise<void>): Promise<User> {
   const email = checkEmail(input.email);
   checkPassword(input.password);
   const now = Date.now();
@@ -69,6 +73,7 @@ export async function createUser(db: Db, input: CreateUserInput, onCreated?: (tr
     await db.transaction().execute(async (trx) => {
       await trx.insertInto('users').values(row).execute();
       if (onCreated && !input.pending) await onCreated(trx as unknown as Db, publicUser(row));
+      await alsoNow?.(trx as unknown as Db, publicUser(row));
     });
   } catch (err) {
     if (isUniqueViolation(err)) throw new GatewayError('conflict', 'An account with this email already exists.', { param: 'email', code: 'email_taken' });

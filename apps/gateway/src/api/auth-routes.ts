@@ -7,6 +7,7 @@ import { AccountMail } from '../accounts/account-mail.js';
 import { mailLocale } from '../accounts/mail-texts.js';
 import { revokeUserKeys } from '../apps/keys.js';
 import { GatewayError } from '../core/errors.js';
+import { inviterOf, recordInvitation } from '../payments/index.js';
 import { sessionCookie } from '../accounts/cookies.js';
 import type { ApiContext } from './context.js';
 import { principal } from './context.js';
@@ -44,13 +45,15 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
 
   app.post('/api/auth/signup', { config: { auth: 'public' }, schema: { tags, summary: 'Create an account (no approval step) and log in; with mail on, the trial credit waits for the emailed confirmation link', body: SignupBody, response: { 200: Type.Object({ user: User }) } } }, async (req, reply) => {
     if (!ctx.settings().signupEnabled) throw new GatewayError('permission', 'Sign-up is closed on this server. Ask an administrator for an account.', { code: 'signup_closed' });
-    const body = req.body as { email: string; password: string; displayName?: string; locale?: string };
+    const body = req.body as { email: string; password: string; displayName?: string; locale?: string; referralCode?: string };
     await throttle.signup(req.ip ?? null);
+    // An invitation link's code: a wrong one is refused before anything is made, so it can be fixed.
+    const inviter = body.referralCode ? await inviterOf(db, body.referralCode) : null;
     // The address is checked first, so a bad one is named as such whatever the password.
     checkPasswordStrength(body.password, strength, [checkEmail(body.email), body.displayName ?? '']);
     // With mail on, the account opens (trial credit) when the address is confirmed, not now: an
     // address nobody reads gets no free credit.
-    const user = await createUser(db, { email: body.email, password: body.password, displayName: body.displayName ?? null, pending: mail !== null }, ctx.hooks.onUserCreated);
+    const user = await createUser(db, { email: body.email, password: body.password, displayName: body.displayName ?? null, pending: mail !== null }, ctx.hooks.onUserCreated, inviter ? (trx, u) => recordInvitation(trx, u.id, inviter) : undefined);
     if (mail) await mail.sendVerification(user, linkBase(req, config), mailLocale(body.locale, req.headers['accept-language']));
     await logIn(req, reply, user.id);
     return { user };

@@ -25,7 +25,7 @@ export const Account = Type.Object({
   notices: Type.Array(Notice),
 });
 
-export const LedgerKind = Type.Union(['trial', 'topup', 'redeem', 'charge', 'refund', 'adjust'].map((k) => Type.Literal(k)));
+export const LedgerKind = Type.Union(['trial', 'topup', 'redeem', 'charge', 'refund', 'adjust', 'referral'].map((k) => Type.Literal(k)));
 
 export const LedgerEntry = Type.Object({
   id: Type.String(),

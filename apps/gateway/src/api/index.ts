@@ -18,6 +18,8 @@ import { registerLogRoutes } from './log-routes.js';
 import { registerAuditFallback } from './audit.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerSafetyRoutes } from './safety-routes.js';
+import { registerSupportRoutes } from './support-routes.js';
+import { registerAdminSupportRoutes } from './admin-support-routes.js';
 
 export type { ApiContext, ApiHooks, ApiSettings } from './context.js';
 import type { ApiContext } from './context.js';
@@ -69,6 +71,8 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   registerAdminRechargeRoutes(app, ctx);
   registerAuditRoutes(app, ctx);
   registerSafetyRoutes(app, ctx);
+  registerSupportRoutes(app, ctx);
+  registerAdminSupportRoutes(app, ctx);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -29,6 +29,7 @@ export const SignupBody = Type.Object({
   password: Type.String({ minLength: 8, maxLength: 256 }),
   displayName: Type.Optional(Type.String({ maxLength: 100 })),
   locale: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')], { description: 'Language the confirmation mail leads with (default: from Accept-Language)' })),
+  referralCode: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9]{4,32}$', description: 'The code of an invitation link (`/signup?ref=CODE`): the inviter and this account are rewarded when it first pays' })),
 });
 
 export const App = Type.Object({

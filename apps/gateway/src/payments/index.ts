@@ -18,6 +18,7 @@ export type { Within } from './refund.js';
 export type { PackInput } from './packs.js';
 export { orderAmountText } from './orders.js';
 export { creditFor, formatMinor, minorDigits, priceFor, toMinor } from './money.js';
+export { codeOf, inviterOf, invitationsOf, listReferrals, readPolicy, recordInvitation, writePolicy, CODE_PATTERN, type ReferralPolicy } from './referrals.js';
 
 export interface PaymentsDeps {
   config: Config;

@@ -4,6 +4,7 @@ import type { SharedState } from '../state/shared-state.js';
 import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable, TopupStatus } from '../storage/schema.js';
 import { formatMinor } from './money.js';
+import { rewardFirstPayment, type RewardCommit } from './referrals.js';
 import type { PaymentNotice } from './types.js';
 
 /**
@@ -34,6 +35,14 @@ export interface Settled {
   order: TopupOrdersTable | null;
   /** Set when this callback credited the order. */
   committed: Committed | null;
+  /** Invitation rewards the credit paid (referrals.ts), committed after `committed`. */
+  rewards?: RewardCommit[];
+}
+
+/** Tells shared state the balances a settlement committed, in the order they were written. */
+async function syncSettled(state: SharedState, r: Settled): Promise<void> {
+  if (r.committed && r.order) await state.syncBalance(userPool(r.order.user_id), r.committed.balance, r.committed.version);
+  for (const x of r.rewards ?? []) await state.syncBalance(userPool(x.userId), x.committed.balance, x.committed.version);
 }
 
 export async function applyNotice(db: Db, state: SharedState, provider: string, n: PaymentNotice, now = Date.now()): Promise<Settled> {
@@ -50,7 +59,7 @@ export async function applyNotice(db: Db, state: SharedState, provider: string, 
     await trx.updateTable('payment_events').set({ outcome: settled.outcome }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
     return settled;
   });
-  if (r.committed && r.order) await state.syncBalance(userPool(r.order.user_id), r.committed.balance, r.committed.version);
+  await syncSettled(state, r);
   return r;
 }
 
@@ -113,7 +122,9 @@ export async function credit(
   }
   // The order id rides in request_id: the ledger row of an order is found by it.
   const committed = await changeBalance(trx, { userId: order.user_id, amount: Number(order.credit), kind: 'topup', reason: o.reason, requestId: order.id });
-  return { outcome: 'credited', order: { ...order, status: 'credited' }, committed };
+  // The account's first paid order may owe invitation rewards: in this transaction, so exactly once.
+  const rewards = await rewardFirstPayment(trx, order.user_id, order.id, o.now);
+  return { outcome: 'credited', order: { ...order, status: 'credited' }, committed, rewards };
 }
 
 /** Why a confirmed payment does not match its order, or null when it does (integers, no floats). */
@@ -146,7 +157,7 @@ export async function completeOrder(
     await within?.(trx, order, { ...order, status: 'credited', note, credited_at: now, paid_at: order.paid_at ?? now, updated_at: now });
     return s;
   });
-  if (r.committed && r.order) await state.syncBalance(userPool(r.order.user_id), r.committed.balance, r.committed.version);
+  await syncSettled(state, r);
   return r;
 }
 

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { installChangeCounters } from './change-counters.js';
+import { SUPPORT_AND_REFERRALS } from './migration-0018.js';
 
 /** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
 const ROUTING: Migration = {
@@ -477,6 +478,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0009_audit_log': AUDIT_LOG,
   '0010_cache_affinity': CACHE_AFFINITY,
   '0011_safety_rules': SAFETY_RULES,
+  '0018_support_and_referrals': SUPPORT_AND_REFERRALS,
 };
 
 

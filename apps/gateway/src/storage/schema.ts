@@ -160,7 +160,7 @@ export interface AccountsTable {
   tpm: number | null;
 }
 
-export type LedgerKind = 'trial' | 'topup' | 'redeem' | 'charge' | 'refund' | 'adjust';
+export type LedgerKind = 'trial' | 'topup' | 'redeem' | 'charge' | 'refund' | 'adjust' | 'referral';
 
 /** Append-only: rows are inserted with the balance change they record, never updated. */
 export interface LedgerTable {
@@ -419,7 +419,80 @@ export interface Database {
   audit_log: AuditLogTable;
   safety_rules: SafetyRulesTable;
   safety_decisions: SafetyDecisionsTable;
+  support_tickets: SupportTicketsTable;
+  support_messages: SupportMessagesTable;
+  announcements: AnnouncementsTable;
+  announcement_dismissals: AnnouncementDismissalsTable;
+  referral_codes: ReferralCodesTable;
+  referrals: ReferralsTable;
 }
 
 export type Timestamp = ColumnType<number, number, number>;
 export type AutoId = Generated<number>;
+
+/** Migration 0018: support tickets. `open` waits for an admin, `answered` for the user. */
+export type TicketStatus = 'open' | 'answered' | 'closed';
+export interface SupportTicketsTable {
+  id: string;
+  user_id: string;
+  subject: string;
+  status: TicketStatus;
+  /** A call of the user's request log the ticket is about. */
+  request_id: string | null;
+  created_at: number;
+  updated_at: number;
+  last_user_at: number;
+  last_admin_at: number | null;
+  /** When the user / an admin last read the thread: later replies of the other side are unread. */
+  user_read_at: number;
+  admin_read_at: number;
+  closed_at: number | null;
+}
+
+export interface SupportMessagesTable {
+  id: string;
+  ticket_id: string;
+  author_id: string;
+  author_role: 'user' | 'admin';
+  body: string;
+  created_at: number;
+}
+
+export interface AnnouncementsTable {
+  id: string;
+  /** `info`, `success` or `warning`: how the dashboard shows it. */
+  level: string;
+  title_en: string;
+  title_zh: string;
+  body_en: string;
+  body_zh: string;
+  published: number;
+  published_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AnnouncementDismissalsTable {
+  user_id: string;
+  announcement_id: string;
+  dismissed_at: number;
+}
+
+export interface ReferralCodesTable {
+  user_id: string;
+  code: string;
+  rewards: number;
+  created_at: number;
+}
+
+export interface ReferralsTable {
+  invitee_id: string;
+  inviter_id: string;
+  created_at: number;
+  first_order_id: string | null;
+  first_paid_at: number | null;
+  /** `rewarded`, `disabled` (rewards off then) or `cap_reached` (the inviter had all rewards allowed). */
+  outcome: string | null;
+  inviter_reward: number;
+  invitee_reward: number;
+}

@@ -34,6 +34,9 @@ interface Fixture {
   packId: string;
   /** A content-safety word-list rule. */
   safetyRuleId: string;
+  /** A support ticket the first user opened, and a published announcement. */
+  ticketId: string;
+  announcementId: string;
 }
 
 interface Row {
@@ -162,6 +165,30 @@ const MATRIX: Record<string, Row> = {
   'POST /api/admin/safety/rules/:id/import': { path: (f) => `/api/admin/safety/rules/${f.safetyRuleId}/import`, body: () => ({ text: 'one\ntwo\n' }), expect: ADMIN },
   'POST /api/admin/safety/test': { body: () => ({ text: 'a matrixword here' }), expect: ADMIN },
   'GET /api/admin/safety/decisions': { expect: ADMIN },
+  // Support tickets (issue 18): a user's own; admins answer through their own routes.
+  'GET /api/support/tickets': { expect: SIGNED_IN },
+  'POST /api/support/tickets': { body: () => ({ subject: 'matrix', body: 'help' }), expect: SIGNED_IN },
+  'GET /api/support/tickets/:id': { path: (f) => `/api/support/tickets/${f.ticketId}`, expect: OWNED },
+  'POST /api/support/tickets/:id/replies': { path: (f) => `/api/support/tickets/${f.ticketId}/replies`, body: () => ({ body: 'more' }), expect: OWNED },
+  'POST /api/support/tickets/:id/close': { path: (f) => `/api/support/tickets/${f.ticketId}/close`, expect: OWNED },
+  'GET /api/support/unread': { expect: SIGNED_IN },
+  'GET /api/admin/support/tickets': { expect: ADMIN },
+  'GET /api/admin/support/tickets/:id': { path: (f) => `/api/admin/support/tickets/${f.ticketId}`, expect: ADMIN },
+  'POST /api/admin/support/tickets/:id/replies': { path: (f) => `/api/admin/support/tickets/${f.ticketId}/replies`, body: () => ({ body: 'answer' }), expect: ADMIN },
+  'POST /api/admin/support/tickets/:id/close': { path: (f) => `/api/admin/support/tickets/${f.ticketId}/close`, expect: ADMIN },
+  'GET /api/admin/support/unread': { expect: ADMIN },
+  // Announcements: every signed-in user reads and dismisses the published ones; admins write them.
+  'GET /api/announcements': { expect: SIGNED_IN },
+  'POST /api/announcements/:id/dismiss': { path: (f) => `/api/announcements/${f.announcementId}/dismiss`, expect: SIGNED_IN },
+  'GET /api/admin/announcements': { expect: ADMIN },
+  'POST /api/admin/announcements': { body: () => ({ titleEn: 'T', titleZh: '标题', bodyEn: 'B', bodyZh: '正文' }), expect: ADMIN },
+  'PATCH /api/admin/announcements/:id': { path: (f) => `/api/admin/announcements/${f.announcementId}`, body: () => ({ published: false }), expect: ADMIN },
+  'DELETE /api/admin/announcements/:id': { path: (f) => `/api/admin/announcements/${f.announcementId}`, expect: ADMIN },
+  // Invitation rewards.
+  'GET /api/referral': { expect: SIGNED_IN },
+  'GET /api/admin/referrals': { expect: ADMIN },
+  'GET /api/admin/referrals/policy': { expect: ADMIN },
+  'PUT /api/admin/referrals/policy': { body: () => ({ enabled: false }), expect: ADMIN },
 };
 
 describe('authorization of every management route', () => {
@@ -197,6 +224,8 @@ describe('authorization of every management route', () => {
     const order = await t.api<{ id: string }>('POST', '/api/recharge/orders', { provider: 'epay', amount: '1' }, { cookie: u.cookie });
     const pack = await t.api<{ id: string }>('POST', '/api/admin/topup-packs', { name: `p-${fresh()}`, points: 10 }, root);
     const rule = await t.api<{ id: string }>('POST', '/api/admin/safety/rules', { name: `r-${fresh()}`, words: ['matrixword'], action: 'flag' }, root);
+    const ticket = await t.api<{ id: string }>('POST', '/api/support/tickets', { subject: 'matrix', body: 'help' }, { cookie: u.cookie });
+    const announcement = await t.api<{ id: string }>('POST', '/api/admin/announcements', { titleEn: 'T', titleZh: '标题', bodyEn: 'B', bodyZh: '正文', published: true }, root);
     return {
       user: { id: u.user.id, email: u.user.email, cookie: u.cookie, appId: app.body.app.id, keyId: app.body.key.record.id, key: app.body.key.key },
       other: { cookie: other.cookie },
@@ -208,6 +237,8 @@ describe('authorization of every management route', () => {
       orderId: order.body.id,
       packId: pack.body.id,
       safetyRuleId: rule.body.id,
+      ticketId: ticket.body.id,
+      announcementId: announcement.body.id,
     };
   }
 

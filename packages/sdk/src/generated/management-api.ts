@@ -3,6 +3,107 @@
 // Do not edit: change the schema in apps/gateway/src/api/, then run `npm run generate -w @apigpt/sdk`.
 
 export interface Operations {
+  /** Every announcement, drafts included */
+  "GET /api/admin/announcements": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        level: "info" | "success" | "warning";
+        title: {
+          en: string;
+          "zh-CN": string;
+        };
+        body: {
+          en: string;
+          "zh-CN": string;
+        };
+        published: boolean;
+        publishedAt: number | null;
+        createdAt: number;
+        updatedAt: number;
+      }[];
+    };
+  };
+
+  /** Write an announcement in both languages (a draft unless `published`) */
+  "POST /api/admin/announcements": {
+    params: never;
+    query: never;
+    body: {
+      level?: "info" | "success" | "warning";
+      titleEn: string;
+      titleZh: string;
+      bodyEn: string;
+      bodyZh: string;
+      /** Shown on dashboards now (default false: a draft) */
+      published?: boolean;
+    };
+    response: {
+      id: string;
+      level: "info" | "success" | "warning";
+      title: {
+        en: string;
+        "zh-CN": string;
+      };
+      body: {
+        en: string;
+        "zh-CN": string;
+      };
+      published: boolean;
+      publishedAt: number | null;
+      createdAt: number;
+      updatedAt: number;
+    };
+  };
+
+  /** Delete an announcement */
+  "DELETE /api/admin/announcements/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** Change, publish or unpublish an announcement */
+  "PATCH /api/admin/announcements/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      level?: "info" | "success" | "warning";
+      titleEn?: string;
+      titleZh?: string;
+      bodyEn?: string;
+      bodyZh?: string;
+      /** Shown on dashboards now (default false: a draft) */
+      published?: boolean;
+    };
+    response: {
+      id: string;
+      level: "info" | "success" | "warning";
+      title: {
+        en: string;
+        "zh-CN": string;
+      };
+      body: {
+        en: string;
+        "zh-CN": string;
+      };
+      published: boolean;
+      publishedAt: number | null;
+      createdAt: number;
+      updatedAt: number;
+    };
+  };
+
   /** The admin audit log, newest first — Every admin change (channels, prices, groups, users, credit, codes, settings…) with who made it, how they signed in, the target and its state before and after. Filters combine; the console exports the rows as CSV. */
   "GET /api/admin/audit": {
     params: never;
@@ -642,6 +743,66 @@ export interface Operations {
     response: unknown;
   };
 
+  /** Every invitation, newest first, with its outcome */
+  "GET /api/admin/referrals": {
+    params: never;
+    query: {
+      limit?: number;
+      offset?: number;
+    };
+    body: never;
+    response: {
+      items: {
+        inviterId: string;
+        inviterEmail: string | null;
+        inviteeId: string;
+        inviteeEmail: string | null;
+        createdAt: number;
+        firstOrderId: string | null;
+        firstPaidAt: number | null;
+        outcome: ("rewarded" | "disabled" | "cap_reached" | "pending") | null;
+        inviterReward: number;
+        inviteeReward: number;
+      }[];
+      total: number;
+    };
+  };
+
+  /** Invitation rewards: on or off, the amounts, the cap per inviter */
+  "GET /api/admin/referrals/policy": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      enabled: boolean;
+      /** P credited to the inviter when an invited account first pays */
+      inviterReward: number;
+      /** P credited to the invited account on its first payment */
+      inviteeReward: number;
+      maxRewardsPerInviter: number | null;
+    };
+  };
+
+  /** Change the invitation rewards (applies to first payments from now on) */
+  "PUT /api/admin/referrals/policy": {
+    params: never;
+    query: never;
+    body: {
+      enabled?: boolean;
+      inviterReward?: number;
+      inviteeReward?: number;
+      maxRewardsPerInviter?: number | null;
+    };
+    response: {
+      enabled: boolean;
+      /** P credited to the inviter when an invited account first pays */
+      inviterReward: number;
+      /** P credited to the invited account on its first payment */
+      inviteeReward: number;
+      maxRewardsPerInviter: number | null;
+    };
+  };
+
   /** The rules' latest decisions and the counts per rule — Each decision names the rule, action, request and direction; the checked text is never stored. */
   "GET /api/admin/safety/decisions": {
     params: never;
@@ -879,6 +1040,135 @@ export interface Operations {
       trialCredit: number;
       signupEnabled: boolean;
       lowBalanceDefault: number;
+    };
+  };
+
+  /** Support tickets of every user, most recently active first */
+  "GET /api/admin/support/tickets": {
+    params: never;
+    query: {
+      limit?: number;
+      offset?: number;
+      /** `open`: waits for an admin; `answered`: an admin replied, waits for the user; `closed` */
+      status?: "open" | "answered" | "closed";
+      userId?: string;
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        userId: string;
+        email?: string | null;
+        subject: string;
+        /** `open`: waits for an admin; `answered`: an admin replied, waits for the user; `closed` */
+        status: "open" | "answered" | "closed";
+        requestId: string | null;
+        /** A reply of the other side came after this side last read the thread */
+        unread: boolean;
+        createdAt: number;
+        updatedAt: number;
+        closedAt: number | null;
+      }[];
+      total: number;
+    };
+  };
+
+  /** A ticket with its thread and the call it is about (marks it read for admins) */
+  "GET /api/admin/support/tickets/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      ticket: {
+        id: string;
+        userId: string;
+        email?: string | null;
+        subject: string;
+        /** `open`: waits for an admin; `answered`: an admin replied, waits for the user; `closed` */
+        status: "open" | "answered" | "closed";
+        requestId: string | null;
+        /** A reply of the other side came after this side last read the thread */
+        unread: boolean;
+        createdAt: number;
+        updatedAt: number;
+        closedAt: number | null;
+      };
+      messages: {
+        id: string;
+        author: "user" | "admin";
+        body: string;
+        createdAt: number;
+      }[];
+      request: {
+        id: string;
+        createdAt: number;
+        endpoint: string;
+        model: string | null;
+        status: number;
+        errorCode: string | null;
+        errorMessage: string | null;
+      } | null;
+    };
+  };
+
+  /** Close a ticket */
+  "POST /api/admin/support/tickets/{id}/close": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      userId: string;
+      email?: string | null;
+      subject: string;
+      /** `open`: waits for an admin; `answered`: an admin replied, waits for the user; `closed` */
+      status: "open" | "answered" | "closed";
+      requestId: string | null;
+      /** A reply of the other side came after this side last read the thread */
+      unread: boolean;
+      createdAt: number;
+      updatedAt: number;
+      closedAt: number | null;
+    };
+  };
+
+  /** Answer a ticket (the user is mailed when SMTP is configured) */
+  "POST /api/admin/support/tickets/{id}/replies": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      body: string;
+    };
+    response: {
+      id: string;
+      userId: string;
+      email?: string | null;
+      subject: string;
+      /** `open`: waits for an admin; `answered`: an admin replied, waits for the user; `closed` */
+      status: "open" | "answered" | "closed";
+      requestId: string | null;
+      /** A reply of the other side came after this side last read the thread */
+      unread: boolean;
+      createdAt: number;
+      updatedAt: number;
+      closedAt: number | null;
+    };
+  };
+
+  /** Open tickets with a user message no admin has read */
+  "GET /api/admin/support/unread": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      /** Tickets with a reply not read yet */
+      count: number;
     };
   };
 
@@ -1237,6 +1527,43 @@ export interface Operations {
     };
   };
 
+  /** Announcements for my dashboard (published, not dismissed), in both languages */
+  "GET /api/announcements": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        level: "info" | "success" | "warning";
+        title: {
+          en: string;
+          "zh-CN": string;
+        };
+        body: {
+          en: string;
+          "zh-CN": string;
+        };
+        published: boolean;
+        publishedAt: number | null;
+        createdAt: number;
+        updatedAt: number;
+      }[];
+    };
+  };
+
+  /** Hide an announcement from my dashboard */
+  "POST /api/announcements/{id}/dismiss": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      ok: boolean;
+    };
+  };
+
   /** My apps */
   "GET /api/apps": {
     params: never;
@@ -1550,6 +1877,8 @@ export interface Operations {
       displayName?: string;
       /** Language the confirmation mail leads with (default: from Accept-Language) */
       locale?: "zh-CN" | "en";
+      /** The code of an invitation link (`/signup?ref=CODE`): the inviter and this account are rewarded when it first pays */
+      referralCode?: string;
     };
     response: {
       user: {
@@ -1627,7 +1956,7 @@ export interface Operations {
       items: {
         id: string;
         created_at: number;
-        kind: "trial" | "topup" | "redeem" | "charge" | "refund" | "adjust";
+        kind: "trial" | "topup" | "redeem" | "charge" | "refund" | "adjust" | "referral";
         /** signed P */
         amount: number;
         balance_after: number;
@@ -2097,6 +2426,188 @@ export interface Operations {
       paidAt: number | null;
       creditedAt: number | null;
       refundedAt: number | null;
+    };
+  };
+
+  /** My invitation link, the rewards on offer, and what it earned */
+  "GET /api/referral": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      code: string;
+      /** The sign-up page with the code: share it */
+      link: string;
+      policy: {
+        enabled: boolean;
+        /** P credited to the inviter when an invited account first pays */
+        inviterReward: number;
+        /** P credited to the invited account on its first payment */
+        inviteeReward: number;
+        maxRewardsPerInviter: number | null;
+      };
+      /** Accounts opened through the link */
+      invited: number;
+      /** Of those, accounts that have paid a top-up order */
+      paid: number;
+      /** Of those, payments that earned the rewards */
+      rewarded: number;
+      /** P earned as the inviter */
+      earned: number;
+    };
+  };
+
+  /** My support tickets, most recently active first */
+  "GET /api/support/tickets": {
+    params: never;
+    query: {
+      limit?: number;
+      offset?: number;
+      /** `open`: waits for an admin; `answered`: an admin replied, waits for the user; `closed` */
+      status?: "open" | "answered" | "closed";
+    };
+    body: never;
+    response: {
+      items: {
+        id: string;
+        userId: string;
+        email?: string | null;
+        subject: string;
+        /** `open`: waits for an admin; `answered`: an admin replied, waits for the user; `closed` */
+        status: "open" | "answered" | "closed";
+        requestId: string | null;
+        /** A reply of the other side came after this side last read the thread */
+        unread: boolean;
+        createdAt: number;
+        updatedAt: number;
+        closedAt: number | null;
+      }[];
+      total: number;
+    };
+  };
+
+  /** Open a support ticket — With `requestId` (a call of my request log), the admin sees that call's endpoint, model, status and error. Admins are mailed when SMTP is configured. */
+  "POST /api/support/tickets": {
+    params: never;
+    query: never;
+    body: {
+      subject: string;
+      body: string;
+      /** A request id of my request log (a failed call), shown to the admin with its status and error */
+      requestId?: string;
+    };
+    response: {
+      id: string;
+      userId: string;
+      email?: string | null;
+      subject: string;
+      /** `open`: waits for an admin; `answered`: an admin replied, waits for the user; `closed` */
+      status: "open" | "answered" | "closed";
+      requestId: string | null;
+      /** A reply of the other side came after this side last read the thread */
+      unread: boolean;
+      createdAt: number;
+      updatedAt: number;
+      closedAt: number | null;
+    };
+  };
+
+  /** One of my tickets with its thread (marks the replies read) */
+  "GET /api/support/tickets/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      ticket: {
+        id: string;
+        userId: string;
+        email?: string | null;
+        subject: string;
+        /** `open`: waits for an admin; `answered`: an admin replied, waits for the user; `closed` */
+        status: "open" | "answered" | "closed";
+        requestId: string | null;
+        /** A reply of the other side came after this side last read the thread */
+        unread: boolean;
+        createdAt: number;
+        updatedAt: number;
+        closedAt: number | null;
+      };
+      messages: {
+        id: string;
+        author: "user" | "admin";
+        body: string;
+        createdAt: number;
+      }[];
+      request: {
+        id: string;
+        createdAt: number;
+        endpoint: string;
+        model: string | null;
+        status: number;
+        errorCode: string | null;
+        errorMessage: string | null;
+      } | null;
+    };
+  };
+
+  /** Close my ticket */
+  "POST /api/support/tickets/{id}/close": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      userId: string;
+      email?: string | null;
+      subject: string;
+      /** `open`: waits for an admin; `answered`: an admin replied, waits for the user; `closed` */
+      status: "open" | "answered" | "closed";
+      requestId: string | null;
+      /** A reply of the other side came after this side last read the thread */
+      unread: boolean;
+      createdAt: number;
+      updatedAt: number;
+      closedAt: number | null;
+    };
+  };
+
+  /** Reply to my ticket (reopens it when closed) */
+  "POST /api/support/tickets/{id}/replies": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: {
+      body: string;
+    };
+    response: {
+      id: string;
+      userId: string;
+      email?: string | null;
+      subject: string;
+      /** `open`: waits for an admin; `answered`: an admin replied, waits for the user; `closed` */
+      status: "open" | "answered" | "closed";
+      requestId: string | null;
+      /** A reply of the other side came after this side last read the thread */
+      unread: boolean;
+      createdAt: number;
+      updatedAt: number;
+      closedAt: number | null;
+    };
+  };
+
+  /** How many of my tickets have a reply I have not read */
+  "GET /api/support/unread": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      /** Tickets with a reply not read yet */
+      count: number;
     };
   };
 }
