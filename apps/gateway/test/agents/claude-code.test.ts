@@ -141,32 +141,44 @@ describe('Claude Code through the gateway', () => {
     expect({ version: got.headers['anthropic-version'], beta: got.headers['anthropic-beta'], query: got.query }).toEqual({ version: '2023-06-01', beta: undefined, query: {} });
   });
 
-  it('the next turn sends thinking and redacted_thinking blocks with their signatures back; they reach the channel byte for byte', async () => {
-    const first = await post('/v1/messages?beta=true', claudeCodeRequest(CLAUDE, false));
+  it('the next turn sends thinking and redacted_thinking blocks with their signatures back; they reach the channel byte for byte and the provider takes them', async () => {
+    // Anthropic's documented trigger for a redacted_thinking block, in the user's turn.
+    const REDACT = 'ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253';
+    const opening = [{ role: 'user', content: `${REDACT} Read the README file please.` }];
+    const first = await post('/v1/messages?beta=true', claudeCodeRequest(CLAUDE, true, opening));
     expect(first.status).toBe(200);
-    const answer = (await first.json()) as { model: string; content: { type: string; id?: string; name?: string; input?: unknown }[] };
-    expect(answer.model).toBe(CLAUDE);
-    const toolUse = answer.content.find((b) => b.type === 'tool_use')!;
-    expect(toolUse.name).toBe('Read');
-    // As Anthropic answers with thinking on: signed thinking ahead of the tool call (kept verbatim by the client).
-    const assistant = {
-      role: 'assistant',
-      content: [
-        { type: 'thinking', thinking: 'The user wants the README. I will read it with the Read tool — “quoted” text, é, 🚀.', signature: 'EqQBCkgIAxABGAIiQL8Yv2p4ZkE3RjY5N0Q0Qjk0+/=' },
-        { type: 'redacted_thinking', data: 'EmwKAhgBEgy3va3pzix/4jc0NUQ5AhoMHgv+SAXJ7b3g1w==' },
-        toolUse,
-      ],
-    };
-    const messages = [
-      ...claudeCodeRequest(CLAUDE, false).messages,
-      assistant,
-      { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: '# Project\nHello.' }] },
-    ];
-    const next = await post('/v1/messages?beta=true', claudeCodeRequest(CLAUDE, true, messages));
+    // The client rebuilds the assistant turn from the stream, as Claude Code does: thinking text from
+    // thinking_delta, the signature from signature_delta, redacted data whole.
+    const blocks: Record<string, any>[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (const e of parseSse(await first.text())) {
+      if (e.event === 'content_block_start') blocks[e.data.index] = { ...e.data.content_block };
+      else if (e.event === 'content_block_delta') {
+        const b = blocks[e.data.index];
+        const d = e.data.delta;
+        if (d.type === 'thinking_delta') b.thinking += d.thinking;
+        else if (d.type === 'signature_delta') b.signature += d.signature;
+        else if (d.type === 'input_json_delta') b.json = (b.json ?? '') + d.partial_json;
+      }
+    }
+    const toolUse = blocks.find((b) => b.type === 'tool_use')!;
+    toolUse.input = JSON.parse(toolUse.json);
+    delete toolUse.json;
+    expect(blocks.map((b) => b.type)).toEqual(['thinking', 'redacted_thinking', 'tool_use']);
+    expect(blocks[0].signature).not.toBe('');
+    const assistant = { role: 'assistant', content: blocks };
+    const turn = (content: unknown[]) => [...opening, { role: 'assistant', content }, { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUse.id, content: '# Project\nHello.' }] }];
+
+    const next = await post('/v1/messages?beta=true', claudeCodeRequest(CLAUDE, true, turn(blocks)));
     expect(next.status).toBe(200);
-    await next.text();
+    expect(parseSse(await next.text()).at(-1)!.event).toBe('message_stop');
     const got = lastTo('/v1/messages').body as { messages: unknown[] };
-    expect(JSON.stringify(got.messages[3])).toBe(JSON.stringify(assistant));
+    expect(JSON.stringify(got.messages[1])).toBe(JSON.stringify(assistant));
+
+    // The provider checks them: one changed character is Anthropic's 400, passed on to the caller as it is.
+    const changed = [{ ...blocks[0], thinking: `${blocks[0].thinking}.` }, blocks[1], blocks[2]];
+    const refused = await post('/v1/messages?beta=true', claudeCodeRequest(CLAUDE, false, turn(changed)));
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ type: 'error', error: { type: 'invalid_request_error', message: 'messages.1.content.0: Invalid `signature` in `thinking` block' } });
   });
 
   it('the same request to an OpenAI channel: 200, a well-formed Anthropic answer, nothing Anthropic-only sent to OpenAI', async () => {

@@ -11,6 +11,8 @@ import { splitEven } from '../tokens.js';
 import { IMAGE_TOKENS } from './openai-chat.js';
 import { asksToSearch, citedSplit, runSearch, SEARCH_PREFACE, type SimulatedSearch } from '../search.js';
 import { bearer, isAnthropicRequest } from './openai.js';
+import { reasoningText } from './deepseek.js';
+import { sealedData, sign, verify, verifySealed } from '../signatures.js';
 
 const ERROR_TYPES: Record<number, string> = {
   400: 'invalid_request_error',
@@ -187,7 +189,56 @@ function validate(ctx: Ctx, needMaxTokens: boolean): Outcome | null {
   if (typeof b.model !== 'string') return anthropicError(400, 'model: Field required');
   if (needMaxTokens && typeof b.max_tokens !== 'number') return anthropicError(400, 'max_tokens: Field required');
   if (!Array.isArray(b.messages) || b.messages.length === 0) return anthropicError(400, 'messages: Field required');
-  return needMaxTokens ? validateThinking(b) : null;
+  return needMaxTokens ? validateThinking(b) ?? verifyThinkingBlocks(ctx) : null;
+}
+
+/**
+ * Anthropic's test string that makes the model answer with a `redacted_thinking` block
+ * (docs.anthropic.com/en/docs/build-with-claude/extended-thinking#thinking-redaction).
+ */
+export const REDACTED_THINKING_TRIGGER = 'ANTHROPIC_MAGIC_STRING_TRIGGER_REDACTED_THINKING_46C9A13E193C177646C7398A98432ECCCE4C1253';
+
+/**
+ * Thinking blocks sent back in assistant turns must be the ones the model wrote, unchanged: a
+ * `thinking` block's `signature` covers its text, a `redacted_thinking` block's `data` is sealed.
+ * A missing, changed or made-up one is refused as Anthropic refuses it (400 invalid_request_error
+ * naming the block).
+ */
+function verifyThinkingBlocks(ctx: Ctx): Outcome | null {
+  const msgs: Msg[] = ctx.body.messages;
+  for (let i = 0; i < msgs.length; i++) {
+    if (msgs[i]?.role !== 'assistant' || !Array.isArray(msgs[i].content)) continue;
+    const list = msgs[i].content as (Block & { thinking?: unknown; signature?: unknown; data?: unknown })[];
+    for (let j = 0; j < list.length; j++) {
+      const b = list[j];
+      if (b?.type === 'thinking') {
+        if (b.signature === undefined) return anthropicError(400, `messages.${i}.content.${j}.thinking.signature: Field required`);
+        if (typeof b.thinking !== 'string' || !verify(ctx.sim, 'thinking', b.thinking, b.signature)) return anthropicError(400, `messages.${i}.content.${j}: Invalid \`signature\` in \`thinking\` block`);
+      } else if (b?.type === 'redacted_thinking') {
+        if (b.data === undefined) return anthropicError(400, `messages.${i}.content.${j}.redacted_thinking.data: Field required`);
+        if (!verifySealed(ctx.sim, b.data)) return anthropicError(400, `messages.${i}.content.${j}: Invalid \`data\` in \`redacted_thinking\` block`);
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * The thinking blocks of an answer when thinking is on (`enabled`, or `adaptive`, where this model
+ * always thinks): the deterministic chain of thought, signed; a `redacted_thinking` block instead
+ * when the user's turn holds Anthropic's trigger string.
+ */
+function thinkingBlocks(ctx: Ctx, conv: Conversation): { blocks: Array<Record<string, string>>; tokens: number } {
+  const mode = ctx.body.thinking?.type;
+  if (mode !== 'enabled' && mode !== 'adaptive') return { blocks: [], tokens: 0 };
+  const thought = reasoningText(conv);
+  const blocks: Array<Record<string, string>> = [{ type: 'thinking', thinking: thought, signature: sign(ctx.sim, 'thinking', thought) }];
+  let tokens = ctx.sim.tokens.count(thought);
+  if (anthropicDirectiveText(ctx.body).includes(REDACTED_THINKING_TRIGGER)) {
+    blocks.push({ type: 'redacted_thinking', data: sealedData(ctx.sim) });
+    tokens += 16;
+  }
+  return { blocks, tokens };
 }
 
 /**
@@ -221,6 +272,9 @@ function messages(ctx: Ctx): Outcome {
   const search: SimulatedSearch | null = searchTool && conv.toolChoice !== 'none' && conv.toolResult === null && asksToSearch(conv.lastUserText) ? runSearch(conv.lastUserText, searchTool.allowed_domains) : null;
   if (search) conv.tools = [];
   const gen = generate(conv, controls, sim.tokens, () => sim.newId('toolu_'));
+  const thinking = search ? { blocks: [], tokens: 0 } : thinkingBlocks(ctx, conv);
+  // Thinking is output: billed as output tokens, inside output_tokens (Anthropic reports no split).
+  const outputTokens = gen.outputTokens + thinking.tokens;
   const prompt = countAnthropicPrompt(body, sim.tokens);
   const cache = promptCacheUsage(sim, prompt.breakpoints);
   const inputTokens = prompt.total - cache.read - cache.write5m - cache.write1h;
@@ -236,14 +290,15 @@ function messages(ctx: Ctx): Outcome {
   if (search) return searched(ctx, search, gen.text, stopReason, { id, model, headers, inputTokens, cacheFields, outputTokens: gen.outputTokens + sim.tokens.count(SEARCH_PREFACE) });
 
   if (!body.stream) {
-    const content: unknown[] = gen.toolCalls.length
-      ? gen.toolCalls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.arguments) }))
-      : [{ type: 'text', text: gen.text }];
+    const content: unknown[] = [
+      ...thinking.blocks,
+      ...(gen.toolCalls.length ? gen.toolCalls.map((c) => ({ type: 'tool_use', id: c.id, name: c.name, input: JSON.parse(c.arguments) })) : [{ type: 'text', text: gen.text }]),
+    ];
     const out: Record<string, unknown> = { id, type: 'message', role: 'assistant', model, content, stop_reason: stopReason, stop_sequence: gen.stopSequence };
     if (!controls.noUsage) {
       out.usage = {
         input_tokens: inputTokens,
-        output_tokens: gen.outputTokens,
+        output_tokens: outputTokens,
         ...cacheFields,
         server_tool_use: null,
         service_tier: 'standard',
@@ -258,8 +313,26 @@ function messages(ctx: Ctx): Outcome {
   const message: Record<string, unknown> = { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null };
   if (!controls.noUsage) message.usage = { input_tokens: inputTokens, output_tokens: 1, ...cacheFields };
   events.push(namedEvent('message_start', { type: 'message_start', message }));
+  // Thinking first: content_block_start {thinking:"", signature:""}, thinking_delta pieces, then one
+  // signature_delta; a redacted block arrives whole.
+  thinking.blocks.forEach((b, index) => {
+    if (b.type === 'redacted_thinking') {
+      events.push(namedEvent('content_block_start', { type: 'content_block_start', index, content_block: b }));
+    } else {
+      events.push(namedEvent('content_block_start', { type: 'content_block_start', index, content_block: { type: 'thinking', thinking: '', signature: '' } }));
+      for (const piece of splitEven(b.thinking, controls.chunks)) {
+        if (!piece) continue;
+        content.push(events.length);
+        events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'thinking_delta', thinking: piece } }));
+      }
+      events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'signature_delta', signature: b.signature } }));
+    }
+    events.push(namedEvent('content_block_stop', { type: 'content_block_stop', index }));
+  });
+  const first = thinking.blocks.length;
   if (gen.toolCalls.length) {
-    gen.toolCalls.forEach((c, index) => {
+    gen.toolCalls.forEach((c, i) => {
+      const index = first + i;
       events.push(namedEvent('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: c.id, name: c.name, input: {} } }));
       events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: '' } }));
       for (const frag of splitEven(c.arguments, Math.max(2, controls.chunks))) {
@@ -269,17 +342,17 @@ function messages(ctx: Ctx): Outcome {
       events.push(namedEvent('content_block_stop', { type: 'content_block_stop', index }));
     });
   } else {
-    events.push(namedEvent('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } }));
+    events.push(namedEvent('content_block_start', { type: 'content_block_start', index: first, content_block: { type: 'text', text: '' } }));
     events.push(namedEvent('ping', { type: 'ping' }));
     for (const piece of splitEven(gen.text, controls.chunks)) {
       if (!piece) continue;
       content.push(events.length);
-      events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } }));
+      events.push(namedEvent('content_block_delta', { type: 'content_block_delta', index: first, delta: { type: 'text_delta', text: piece } }));
     }
-    events.push(namedEvent('content_block_stop', { type: 'content_block_stop', index: 0 }));
+    events.push(namedEvent('content_block_stop', { type: 'content_block_stop', index: first }));
   }
   const delta: Record<string, unknown> = { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: gen.stopSequence } };
-  if (!controls.noUsage) delta.usage = { output_tokens: gen.outputTokens };
+  if (!controls.noUsage) delta.usage = { output_tokens: outputTokens };
   events.push(namedEvent('message_delta', delta));
   events.push(namedEvent('message_stop', { type: 'message_stop' }));
   return { kind: 'sse', events, headers, content };

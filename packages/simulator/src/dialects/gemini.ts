@@ -10,6 +10,44 @@ import type { TokenCounter } from '../tokens.js';
 import { splitEven } from '../tokens.js';
 import { IMAGE_TOKENS } from './openai-chat.js';
 import { asksToSearch, citedSplit, runSearch, type SimulatedSearch } from '../search.js';
+import { sign, verify } from '../signatures.js';
+
+/** Gemini 2.5 and later think, and sign their turns with `thoughtSignature` (ai.google.dev/gemini-api/docs/thought-signatures). */
+const thinks = (model: string): boolean => /^gemini-(2\.5|[3-9])/.test(model);
+/** Gemini 3 and later refuse a current-turn function call sent back without its signature. */
+const requiresSignatures = (model: string): boolean => /^gemini-[3-9]/.test(model);
+
+/** What a part's signature covers: a function call's name and arguments; nothing but its origin for text. */
+const signed = (p: Part): string => {
+  const fc = pick(p, 'functionCall', 'function_call');
+  return fc ? JSON.stringify({ name: fc.name ?? '', args: fc.args ?? {} }) : '';
+};
+
+/**
+ * The model turns sent back: every `thoughtSignature` must be one this model issued for that part,
+ * unchanged; on Gemini 3, the first function call of each model turn of the current turn (after
+ * the user's last own words) must carry its signature.
+ */
+function verifySignatures(contents: Content[], model: string, sim: object): Outcome | null {
+  let current = 0;
+  contents.forEach((c, i) => {
+    if ((c.role ?? 'user') === 'user' && partsOf(c).some((p) => !pick(p, 'functionResponse', 'function_response'))) current = i + 1;
+  });
+  for (let i = 0; i < contents.length; i++) {
+    if (contents[i].role !== 'model') continue;
+    const parts = partsOf(contents[i]);
+    for (const p of parts) {
+      const sig = pick(p, 'thoughtSignature', 'thought_signature');
+      if (sig !== undefined && !verify(sim, 'gemini', signed(p), sig)) return geminiError(400, 'Corrupted thought signature.');
+    }
+    const firstCall = parts.findIndex((p) => pick(p, 'functionCall', 'function_call'));
+    if (i >= current && requiresSignatures(model) && firstCall >= 0 && pick(parts[firstCall], 'thoughtSignature', 'thought_signature') === undefined) {
+      const name = pick(parts[firstCall], 'functionCall', 'function_call').name;
+      return geminiError(400, `Function call is missing a thought_signature in functionCall parts. This is required for tools to work correctly, and missing thought_signature may lead to degraded model performance. Additional data, function call \`default_api:${name}\` , position ${i + 1}. Please refer to https://ai.google.dev/gemini-api/docs/thought-signatures for more details.`);
+    }
+  }
+  return null;
+}
 
 const STATUS_NAMES: Record<number, string> = {
   400: 'INVALID_ARGUMENT',
@@ -154,6 +192,8 @@ function generateContent(ctx: Ctx, stream: boolean): Outcome {
   if (!body || typeof body !== 'object' || contentsOf(body).length === 0) return geminiError(400, '* GenerateContentRequest.contents: contents is not specified');
   const { sim, controls } = ctx;
   const model = decodeURIComponent(ctx.params.model);
+  const refused = verifySignatures(contentsOf(body), model, sim);
+  if (refused) return refused;
   const { conv, n } = parseConversation(body);
   // Google Search grounding: offered and asked for by the user (see search.ts). Gemini 2.x does not
   // take it together with function declarations.
@@ -171,7 +211,11 @@ function generateContent(ctx: Ctx, stream: boolean): Outcome {
   };
   const finishReason = gen.finish === 'length' ? 'MAX_TOKENS' : 'STOP';
   const responseId = sim.newId('r');
-  const callParts = gen.toolCalls.map((c) => ({ functionCall: { name: c.name, args: JSON.parse(c.arguments) } }));
+  // A thinking model signs its first function call (parallel calls: only the first carries it, as
+  // Gemini does), or the last part of a text answer.
+  const callParts: Part[] = gen.toolCalls.map((c) => ({ functionCall: { name: c.name, args: JSON.parse(c.arguments) } }));
+  if (thinks(model) && callParts.length) callParts[0].thoughtSignature = sign(sim, 'gemini', signed(callParts[0]));
+  const textSignature = thinks(model) ? { thoughtSignature: sign(sim, 'gemini', '') } : {};
   const grounding = search ? groundingMetadata(search, gen.text, sim.newId('g')) : null;
   // The grounding comes with the last chunk (the whole answer's), as Gemini sends it.
   const candidates = (parts: Part[], finish: boolean) =>
@@ -189,14 +233,14 @@ function generateContent(ctx: Ctx, stream: boolean): Outcome {
     r.responseId = responseId;
     return r;
   };
-  if (!stream) return { kind: 'json', body: response(callParts.length ? callParts : [{ text: gen.text }], true) };
+  if (!stream) return { kind: 'json', body: response(callParts.length ? callParts : [{ text: gen.text, ...textSignature }], true) };
 
   // A functionCall arrives whole in one chunk; text arrives as appended deltas.
   const chunks: Array<Record<string, unknown>> = [];
   if (callParts.length) chunks.push(response(callParts, true));
   else {
     const pieces = splitEven(gen.text, controls.chunks);
-    pieces.forEach((piece, i) => chunks.push(response([{ text: piece }], i === pieces.length - 1)));
+    pieces.forEach((piece, i) => chunks.push(response([{ text: piece, ...(i === pieces.length - 1 ? textSignature : {}) }], i === pieces.length - 1)));
   }
   if (ctx.query.alt !== 'sse') return { kind: 'json', body: chunks };
   return { kind: 'sse', events: chunks.map(dataEventCrlf) };

@@ -122,9 +122,33 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
     responseFormat: format?.type === 'json_schema' ? { type: 'json_schema', name: 'response', schema: obj(format.schema) ?? { type: 'object' } } : undefined,
     user: str(obj(body.metadata)?.user_id),
     hideReasoning: obj(body.thinking)?.type === 'disabled' || undefined,
+    reasoningEffort: effortOf(body),
     ...(webSearch ? { webSearch } : {}),
     ...(dropped.length ? { droppedTools: [...new Set(dropped)] } : {}),
   };
+}
+
+/**
+ * Extended thinking as a reasoning effort on OpenAI's scale, for providers that take one (Chat's
+ * `reasoning_effort`, Gemini's thinking budget): `enabled` by its budget (the inverse of
+ * `thinkingBudget`: up to 1024 is low, up to 8192 medium, up to 24576 high, more is xhigh);
+ * `adaptive` by `output_config.effort` (Anthropic's low / medium / high, and max as xhigh), else
+ * left to the provider. `disabled` and no thinking say nothing about effort: other providers keep
+ * their defaults (the answer hides their reasoning, see hideReasoning).
+ */
+function effortOf(body: Json): string | undefined {
+  const thinking = obj(body.thinking);
+  if (thinking?.type === 'enabled') {
+    const budget = num(thinking.budget_tokens);
+    if (budget === undefined) return undefined;
+    return budget <= 1024 ? 'low' : budget <= 8192 ? 'medium' : budget <= 24576 ? 'high' : 'xhigh';
+  }
+  if (thinking?.type === 'adaptive') {
+    const effort = str(obj(body.output_config)?.effort);
+    if (effort === 'max') return 'xhigh';
+    return effort === 'low' || effort === 'medium' || effort === 'high' ? effort : undefined;
+  }
+  return undefined;
 }
 
 /**
@@ -321,6 +345,8 @@ function renderRequest(req: CanonicalRequest, upstreamModel: string): Json {
   }
   if (chat.user) out.metadata = { user_id: chat.user };
   withThinking(out, chat);
+  // Signed thinking goes back only to a call that thinks (a turn without thinking takes none).
+  if (!out.thinking) for (const m of out.messages as { role: string; content: Json[] }[]) m.content = m.content.filter((b) => !isSigned(b));
   return out;
 }
 
@@ -333,8 +359,10 @@ function renderRequest(req: CanonicalRequest, upstreamModel: string): Json {
  * thinking off and the sampling settings are left out. `none` leaves it off.
  *
  * Inside a tool loop (the last assistant turn called tools) Anthropic wants that turn to begin with
- * the signed thinking it produced, which a caller of another dialect cannot send back: thinking stays
- * off until the loop ends (the next user turn thinks again), where enabling it would be refused.
+ * the signed thinking it produced. A caller of another dialect sends it back only where its dialect
+ * can carry it (the Responses API's reasoning items, see SignedReasoning): then thinking stays on;
+ * otherwise it stays off until the loop ends (the next user turn thinks again), where enabling it
+ * would be refused.
  */
 function withThinking(out: Json, chat: CanonicalChatRequest): void {
   const wanted = thinkingBudget(chat.reasoningEffort);
@@ -344,7 +372,7 @@ function withThinking(out: Json, chat: CanonicalChatRequest): void {
   for (let i = chat.messages.length - 1; i >= 0; i--) {
     const m = chat.messages[i];
     if (m.role !== 'assistant') continue;
-    if (m.toolCalls.length) return;
+    if (m.toolCalls.length && !m.signedReasoning?.blocks.length) return;
     break;
   }
   const budget = chat.maxTokens === undefined ? wanted : Math.min(wanted, chat.maxTokens - 1);
@@ -380,7 +408,9 @@ function renderMessages(messages: CanonicalMessage[]): Json[] {
     if (m.role === 'tool') push('user', [{ type: 'tool_result', tool_use_id: m.toolCallId, content: m.content, ...(m.isError ? { is_error: true } : {}) }], true);
     else if (m.role === 'user') push('user', m.content.map(blockOut).filter((b): b is Json => b !== null));
     else {
-      const blocks: Json[] = m.content.map(blockOut).filter((b): b is Json => b !== null);
+      // The provider's own thinking first, as it wrote it (renderRequest drops it when the call does not think).
+      const signed = m.signedReasoning?.provider === 'anthropic' ? m.signedReasoning.blocks : [];
+      const blocks: Json[] = [...signed, ...m.content.map(blockOut).filter((b): b is Json => b !== null)];
       for (const t of m.toolCalls) blocks.push({ type: 'tool_use', id: t.id, name: t.name, input: argumentsObject(t.arguments) });
       push('assistant', blocks);
     }
@@ -446,6 +476,7 @@ function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse 
   if (!b || !Array.isArray(b.content)) throw badUpstream();
   let text = '';
   let reasoning = '';
+  const signed: Json[] = [];
   const toolCalls: CanonicalToolCall[] = [];
   const web = new AnswerSearches();
   for (const raw of b.content) {
@@ -454,6 +485,8 @@ function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse 
     if (block.type === 'text') text += str(block.text) ?? '';
     web.block(block, before, text.length);
     if (block.type === 'thinking') reasoning += str(block.thinking) ?? '';
+    // Kept whole, as Anthropic wrote them, for a caller that will send them back (see SignedReasoning).
+    if (isSigned(block)) signed.push(block);
     else if (block.type === 'tool_use') toolCalls.push({ id: str(block.id) ?? mintId('toolu_'), name: str(block.name) ?? '', arguments: JSON.stringify(block.input ?? {}) });
   }
   return {
@@ -469,12 +502,18 @@ function parseResponse(body: unknown, req: CanonicalRequest): CanonicalResponse 
         finish: finishIn(b.stop_reason),
         stopSequence: str(b.stop_sequence) ?? null,
         ...(reasoning ? { reasoning } : {}),
+        ...(signed.length ? { signedReasoning: { provider: 'anthropic' as const, blocks: signed } } : {}),
         ...(web.searches.length ? { searches: web.searches } : {}),
         ...(web.citations.length ? { citations: web.citations } : {}),
       },
     ],
     usage: usageIn(b.usage),
   };
+}
+
+/** A block Anthropic must get back unchanged: signed thinking, or redacted thinking (its data sealed). */
+function isSigned(block: Json): boolean {
+  return (block.type === 'thinking' && typeof block.signature === 'string' && block.signature !== '') || (block.type === 'redacted_thinking' && typeof block.data === 'string');
 }
 
 const ERROR_STATUS: Record<string, number> = {
@@ -493,6 +532,8 @@ class AnthropicDecoder implements StreamDecoder {
   private toolCount = 0;
   private readonly blockTool = new Map<number, number>();
   private readonly web = new StreamSearches();
+  /** Thinking blocks being streamed, by index: their text and signature gathered until the block stops. */
+  private readonly thinking = new Map<number, Json>();
 
   decode(ev: { event: string | null; data: string }): CanonicalEvent[] {
     let d: Json;
@@ -516,6 +557,7 @@ class AnthropicDecoder implements StreamDecoder {
           this.blockTool.set(num(d.index) ?? 0, index);
           return [{ type: 'tool_call', choice: 0, index, id: str(block.id) ?? mintId('toolu_'), name: str(block.name) ?? '', args: '' }];
         }
+        if (block.type === 'thinking' || block.type === 'redacted_thinking') this.thinking.set(num(d.index) ?? 0, { ...block });
         const searched = this.web.start(num(d.index) ?? 0, block);
         if (block.type === 'text' && typeof block.text === 'string' && block.text) {
           this.web.addText(block.text.length);
@@ -531,6 +573,9 @@ class AnthropicDecoder implements StreamDecoder {
           this.web.addText(delta.text.length);
           return [{ type: 'text', choice: 0, text: delta.text }];
         }
+        const open = this.thinking.get(num(d.index) ?? 0);
+        if (open && delta.type === 'thinking_delta' && typeof delta.thinking === 'string') open.thinking = (str(open.thinking) ?? '') + delta.thinking;
+        if (open && delta.type === 'signature_delta' && typeof delta.signature === 'string') open.signature = (str(open.signature) ?? '') + delta.signature;
         if (delta.type === 'thinking_delta' && typeof delta.thinking === 'string' && delta.thinking) return [{ type: 'reasoning', choice: 0, text: delta.thinking }];
         if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json) {
           const index = this.blockTool.get(num(d.index) ?? 0);
@@ -538,8 +583,14 @@ class AnthropicDecoder implements StreamDecoder {
         }
         return [];
       }
-      case 'content_block_stop':
-        return this.web.stop(num(d.index) ?? 0);
+      case 'content_block_stop': {
+        const index = num(d.index) ?? 0;
+        const block = this.thinking.get(index);
+        this.thinking.delete(index);
+        const out = this.web.stop(index);
+        if (block && isSigned(block)) out.push({ type: 'signed_reasoning', choice: 0, provider: 'anthropic', block });
+        return out;
+      }
       case 'message_delta': {
         const delta = obj(d.delta) ?? {};
         const out: CanonicalEvent[] = [];

@@ -19,9 +19,20 @@ export interface CanonicalToolCall {
   arguments: string;
 }
 
+/**
+ * Reasoning a provider signed: proof that only it can check, which must go back to it unchanged in
+ * later turns of a tool loop (Anthropic's `thinking` blocks with their `signature` and its
+ * `redacted_thinking` blocks, as the provider sent them). Opaque to every other provider, which
+ * never gets it.
+ */
+export interface SignedReasoning {
+  provider: 'anthropic';
+  blocks: Record<string, unknown>[];
+}
+
 export type CanonicalMessage =
   | { role: 'user'; content: CanonicalPart[] }
-  | { role: 'assistant'; content: CanonicalPart[]; toolCalls: CanonicalToolCall[] }
+  | { role: 'assistant'; content: CanonicalPart[]; toolCalls: CanonicalToolCall[]; signedReasoning?: SignedReasoning }
   | { role: 'tool'; toolCallId: string; name?: string; content: string; isError?: boolean };
 
 export interface CanonicalTool {
@@ -141,6 +152,8 @@ export interface CanonicalChoice {
    * `thinking` blocks, Gemini `thought` parts). Rendered in each caller's own reasoning form.
    */
   reasoning?: string;
+  /** The provider's signed record of that reasoning, for the caller to send back (see SignedReasoning). */
+  signedReasoning?: SignedReasoning;
   /** Web searches the provider ran for this answer, in order. */
   searches?: CanonicalSearch[];
   /** Parts of `text` backed by the pages found. */
@@ -174,6 +187,8 @@ export type CanonicalEvent =
   | { type: 'text'; choice: number; text: string }
   /** A piece of the model's visible reasoning; providers send it before the answer's text. */
   | { type: 'reasoning'; choice: number; text: string }
+  /** One signed reasoning block, whole, once the provider has finished it (after its `reasoning` text). */
+  | { type: 'signed_reasoning'; choice: number; provider: SignedReasoning['provider']; block: Record<string, unknown> }
   /** A tool call fragment: `id` and `name` come with the first fragment of call `index`. */
   | { type: 'tool_call'; choice: number; index: number; id?: string; name?: string; args: string }
   | { type: 'finish'; choice: number; finish: FinishReason; stopSequence?: string | null }

@@ -18,6 +18,7 @@ import type {
   CanonicalTool,
   CanonicalToolCall,
   EncodeContext,
+  SignedReasoning,
   FinishReason,
   ResponseFormat,
   StreamEncoder,
@@ -27,6 +28,7 @@ import type {
 import { arr, mintId, num, obj, parseDataUrl, str, unsupported } from '../canonical/util.js';
 import { urlCitation } from '../canonical/web-search.js';
 import { wantsSources, webSearchCallEvents, webSearchCallItem, webSearchFrom } from './web-search.js';
+import { openReasoning, sealReasoning } from './signed-reasoning.js';
 
 type Json = Record<string, unknown>;
 
@@ -133,12 +135,30 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
         break;
       }
       // Reasoning items are the provider's own opaque state (encrypted content, summaries): another
-      // provider cannot take them back, so they are left out of translated calls. Built-in tool
-      // history (web_search_call, ...) and item references cannot be replayed either.
+      // provider cannot take them back, so they are left out of translated calls — but for the
+      // signed reasoning the gateway itself put in `encrypted_content`, which goes back to its
+      // provider with the assistant turn it belongs to (it leads that turn). Built-in tool history
+      // (web_search_call, ...) and item references cannot be replayed.
+      case 'reasoning': {
+        const signed = openReasoning(item.encrypted_content);
+        if (!signed) break;
+        const last = messages[messages.length - 1];
+        if (last?.role === 'assistant') {
+          if (last.signedReasoning) last.signedReasoning.blocks.push(...signed.blocks);
+          else last.signedReasoning = signed;
+        } else messages.push({ role: 'assistant', content: [], toolCalls: [], signedReasoning: signed });
+        break;
+      }
       default:
         break;
     }
   });
+
+  // A reasoning item with nothing after it in its turn is no turn of its own.
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (m.role === 'assistant' && !m.content.length && !m.toolCalls.length) messages.splice(i, 1);
+  }
 
   const tools: CanonicalTool[] = [];
   const dropped: string[] = [];
@@ -378,15 +398,17 @@ function sourcesWanted(ctx: EncodeContext): boolean {
   return body ? wantsSources(body) : false;
 }
 
-function reasoningItem(id: string, text: string): Json {
-  return { id, type: 'reasoning', summary: [{ type: 'summary_text', text }] };
+function reasoningItem(id: string, text: string, signed?: SignedReasoning): Json {
+  const item: Json = { id, type: 'reasoning', summary: text ? [{ type: 'summary_text', text }] : [] };
+  if (signed?.blocks.length) item.encrypted_content = sealReasoning(signed);
+  return item;
 }
 
 function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
   if (res.kind !== 'chat') throw unsupported('The Responses API serves model responses only.');
   const c: CanonicalChoice = res.choices[0];
   const output: Json[] = [];
-  if (c.reasoning) output.push(reasoningItem(mintId('rs_'), c.reasoning));
+  if (c.reasoning || c.signedReasoning) output.push(reasoningItem(mintId('rs_'), c.reasoning ?? '', c.signedReasoning));
   for (const s of c.searches ?? []) output.push(webSearchCallItem(mintId('ws_'), s, sourcesWanted(ctx)));
   if (c.text || !c.toolCalls.length) output.push(messageItem(mintId('msg_'), c.text, 'completed', (c.citations ?? []).map((a) => urlCitation(a))));
   for (const t of c.toolCalls) output.push(functionCallItem(ctx, mintId(CALL_ID_PREFIX[callKind(ctx, t.name)]), t, 'completed'));
@@ -412,6 +434,8 @@ interface OpenItem {
   textStart?: number;
   annotations?: Json[];
   call?: { id: string; name: string; arguments: string; toolIndex: number };
+  /** A reasoning item's signed blocks, as the provider finished them. */
+  signed?: SignedReasoning;
 }
 
 /**
@@ -438,9 +462,17 @@ class ResponsesEncoder implements StreamEncoder {
 
   encode(ev: CanonicalEvent, usage: () => Usage): string {
     if (this.ended) return '';
-    if ((ev.type === 'text' || ev.type === 'reasoning' || ev.type === 'tool_call' || ev.type === 'finish' || ev.type === 'search' || ev.type === 'citation') && ev.choice !== 0) return '';
+    if ((ev.type === 'text' || ev.type === 'reasoning' || ev.type === 'signed_reasoning' || ev.type === 'tool_call' || ev.type === 'finish' || ev.type === 'search' || ev.type === 'citation') && ev.choice !== 0) return '';
     let out = this.start();
     switch (ev.type) {
+      case 'signed_reasoning': {
+        // The block's text (if any) came as reasoning deltas into the open item; redacted thinking has none.
+        if (this.open?.kind !== 'reasoning') out += this.close() + this.openItem('reasoning');
+        const o = this.open!;
+        if (o.signed) o.signed.blocks.push(ev.block);
+        else o.signed = { provider: ev.provider, blocks: [ev.block] };
+        return out;
+      }
       case 'reasoning':
         if (this.open?.kind !== 'reasoning') out += this.close() + this.openItem('reasoning');
         this.open!.text += ev.text;
@@ -564,7 +596,7 @@ class ResponsesEncoder implements StreamEncoder {
     } else if (o.kind === 'reasoning') {
       out += this.event('response.reasoning_summary_text.done', { item_id: o.id, output_index: o.index, summary_index: 0, text: o.text });
       out += this.event('response.reasoning_summary_part.done', { item_id: o.id, output_index: o.index, summary_index: 0, part: { type: 'summary_text', text: o.text } });
-      item = reasoningItem(o.id, o.text);
+      item = reasoningItem(o.id, o.text, o.signed);
     } else {
       const call = o.call!;
       const done = functionCallItem(this.ctx, o.id, call, 'completed');

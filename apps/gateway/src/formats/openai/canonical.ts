@@ -253,6 +253,8 @@ class OpenAIEncoder implements StreamEncoder {
         return this.open(ev.choice) + this.chunk(ev.choice, { annotations: [chatAnnotation(ev.citation)] });
       case 'search':
       case 'usage':
+      // Signed reasoning is the provider's own proof, for its own API: Chat has no place for it.
+      case 'signed_reasoning':
         return '';
       case 'error':
         return `data: ${JSON.stringify({ error: { message: ev.message, type: ev.status >= 500 ? 'upstream_error' : 'invalid_request_error', param: null, code: 'upstream_stream_error' } })}\n\n`;
