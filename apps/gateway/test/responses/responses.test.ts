@@ -289,7 +289,11 @@ describe('Responses API through the gateway (official OpenAI SDK)', () => {
     const stream = openai.responses.stream(body as never);
     for await (const _ of stream) void _;
     const final = await stream.finalResponse();
-    expect(final.output).toEqual([expect.objectContaining({ type: 'function_call', namespace: 'shell', name: 'exec', arguments: '{"command":"Paris"}' })]);
+    // Anthropic thinks at the effort asked: its signed thinking rides in the reasoning item, for the next turn.
+    expect(final.output).toEqual([
+      expect.objectContaining({ type: 'reasoning', encrypted_content: expect.stringMatching(/^apigpt\.signed-reasoning\.v1\./) }),
+      expect.objectContaining({ type: 'function_call', namespace: 'shell', name: 'exec', arguments: '{"command":"Paris"}' }),
+    ]);
     const sent = lastUpstream().body as { system: string; tools: { name: string }[] };
     expect({ system: sent.system, tools: sent.tools.map((x) => x.name) }).toEqual({ system: 'You are a coding agent.\n\nWork in /repo.', tools: ['shell__exec', 'web_search'] });
   });
