@@ -15,6 +15,8 @@ import type { CallPolicy } from './relay/policy.js';
 import { Billing } from './billing/index.js';
 import { CallPipeline } from './relay/pipeline.js';
 import { SafetyGuard } from './safety/guard.js';
+import { PolicyStore } from './safety/policies.js';
+import { Moderator } from './relay/moderation.js';
 import { SafetyStore } from './safety/store.js';
 import { RequestLogWriter } from './relay/request-log.js';
 import { createBatchStore, Journal, replayJournals } from './batch/index.js';
@@ -93,7 +95,7 @@ export interface Services extends Storage {
   /** `/metrics`; null when APIGPT_METRICS_TOKEN is unset (nothing is measured). */
   metrics: GatewayMetrics | null;
   /** Content safety: the admins' rules and decisions, and the guard the pipeline asks. */
-  safety: { store: SafetyStore; guard: SafetyGuard };
+  safety: { store: SafetyStore; policies: PolicyStore; guard: SafetyGuard };
   /** Human support (tickets, mailed to the other side when SMTP is on) and dashboard announcements. */
   support: { desk: SupportDesk; announcements: Announcements };
 }
@@ -166,7 +168,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     });
   }
   const safetyStore = new SafetyStore(storage.db);
-  const guard = new SafetyGuard(safetyStore, storage.log);
+  const policyStore = new PolicyStore(storage.db);
+  const guard = new SafetyGuard(safetyStore, policyStore, storage.log);
   await guard.reload();
   const pipeline = new CallPipeline({
     router,
@@ -177,6 +180,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     gate,
     affinity: new ChannelAffinity(kv),
     guard,
+    moderator: new Moderator(router, upstream),
   });
   const text: TextDeps = {
     codecs: new Map(FORMATS.filter((f) => f.codec).map((f) => [f.id, f.codec!])),
@@ -206,7 +210,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     kv,
     load,
     metrics,
-    safety: { store: safetyStore, guard },
+    safety: { store: safetyStore, policies: policyStore, guard },
     support: { desk: new SupportDesk(storage.db, mailer), announcements: new Announcements(storage.db) },
     async close() {
       load.stop();

@@ -18,6 +18,7 @@ import { openaiAudioRoutes } from './dialects/openai-audio.js';
 import { rerankRoutes } from './dialects/rerank.js';
 import { ernieRoutes } from './dialects/ernie.js';
 import { responsesRoutes } from './dialects/openai-responses.js';
+import { moderationRoutes } from './dialects/openai-moderation.js';
 import { epayRoutes } from './payments/epay.js';
 import { stripeRoutes } from './payments/stripe.js';
 
@@ -25,6 +26,7 @@ export const ALL_ROUTES: Route[] = [
   ...deepseekRoutes,
   ...openaiRoutes,
   ...responsesRoutes,
+  ...moderationRoutes,
   ...openaiAudioRoutes,
   ...rerankRoutes,
   ...openaiImageRoutes,

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { GatewayError } from '../core/errors.js';
+import type { PolicyInput, SafetyPolicy } from '../safety/policies.js';
 import type { RuleInput, StoredRule } from '../safety/store.js';
 import { audit } from './audit.js';
 import type { ApiContext } from './context.js';
@@ -25,6 +26,26 @@ const Rule = Type.Object({ id: Type.String(), ...RuleFields, createdAt: Type.Num
 const RuleCreate = Type.Object({ name: RuleFields.name, kind: Type.Optional(Kind), action: Type.Optional(Action), words: Type.Optional(RuleFields.words), pattern: Type.Optional(RuleFields.pattern), groups: Type.Optional(RuleFields.groups), directions: Type.Optional(RuleFields.directions), enabled: Type.Optional(RuleFields.enabled) });
 const RulePatch = Type.Partial(Type.Object(RuleFields));
 const IdParam = Type.Object({ id: Type.String({ maxLength: 64 }) });
+
+const Moderation = Type.Object(
+  {
+    model: Type.String({ minLength: 1, maxLength: 200, description: 'A model a channel serves for the `moderation` operation (OpenAI /v1/moderations shape)' }),
+    thresholds: Type.Record(Type.String({ maxLength: 100 }), Type.Number({ minimum: 0, maximum: 1 }), { description: "Per category: the score from which it counts as hit; a category without one counts when the model flags it" }),
+    action: Type.Union([Type.Literal('block'), Type.Literal('flag')]),
+    timeoutMs: Type.Integer({ minimum: 50, maximum: 60_000 }),
+    failMode: Type.Union([Type.Literal('open'), Type.Literal('closed')], { description: 'When the model does not answer in time: let the call through (open) or refuse it (closed)' }),
+  },
+  { description: 'The moderation model asked on input (null: none)' },
+);
+const PolicyFields = {
+  scope: Type.Union([Type.Literal('group'), Type.Literal('app')]),
+  target: Type.String({ minLength: 1, maxLength: 100, description: "The group's name or the App's id" }),
+  ruleIds: Type.Union([Type.Array(Type.String({ maxLength: 64 }), { maxItems: 1000 }), Type.Null()], { description: 'The rules that apply (null: each rule by its own groups)' }),
+  actions: Type.Record(Type.String({ maxLength: 64 }), Action, { description: "Per rule id: the action it takes under this policy instead of its own" }),
+  moderation: Type.Union([Moderation, Type.Null()]),
+};
+const Policy = Type.Object({ id: Type.String(), ...PolicyFields, createdAt: Type.Number(), updatedAt: Type.Number() });
+const PolicyPut = Type.Object({ scope: PolicyFields.scope, target: PolicyFields.target, ruleIds: Type.Optional(PolicyFields.ruleIds), actions: Type.Optional(PolicyFields.actions), moderation: Type.Optional(PolicyFields.moderation) });
 
 /** A rule as the audit log keeps it: the list's size, not the list (thousands of words would swamp the log). */
 const summary = (r: StoredRule) => ({ id: r.id, name: r.name, kind: r.kind, action: r.action, words: r.words.length, pattern: r.pattern, groups: r.groups, directions: r.directions, enabled: r.enabled });
@@ -118,11 +139,51 @@ export function registerSafetyRoutes(app: FastifyInstance, ctx: ApiContext): voi
     async (req) => {
       const { text, group, direction } = req.body as { text: string; group?: string; direction?: 'input' | 'output' };
       await guard.reload();
-      const v = guard.inspect([text], group ?? null, direction ?? 'input');
+      const v = guard.inspect([text], { group: group ?? null }, direction ?? 'input');
       const hits = guard.current().check(text, group ?? null, direction ?? 'input').hits;
       return { action: v.action, masked: v.masked[0] ?? text, hits };
     },
   );
+
+  const { policies } = ctx.services.safety;
+  const policyGone = () => new GatewayError('not_found', 'No such policy.', { code: 'policy_not_found' });
+  const policySummary = (p: SafetyPolicy) => ({ id: p.id, scope: p.scope, target: p.target, ruleIds: p.ruleIds, actions: p.actions, moderation: p.moderation });
+
+  app.get('/api/admin/safety/policies', { config, schema: { tags, summary: 'The content-safety policies (per user group and per App)', response: { 200: Type.Object({ items: Type.Array(Policy) }) } } }, async () => ({ items: await policies.list() }));
+
+  app.put(
+    '/api/admin/safety/policies',
+    {
+      config,
+      schema: {
+        tags,
+        summary: 'Make or replace the policy of a group or an App',
+        description: "A call follows its App's policy, else its group's, else each rule by its own groups. Rules named must exist.",
+        body: PolicyPut,
+        response: { 200: Policy },
+      },
+    },
+    async (req) => {
+      const input = req.body as PolicyInput;
+      const known = new Set((await store.list()).map((r) => r.id));
+      const unknown = [...(input.ruleIds ?? []), ...Object.keys(input.actions ?? {})].filter((id) => !known.has(id));
+      if (unknown.length > 0) throw new GatewayError('invalid_request', `No such rule: ${unknown.join(', ')}.`, { param: 'ruleIds', code: 'rule_not_found' });
+      if (input.scope === 'app' && !(await db.selectFrom('apps').select('id').where('id', '=', input.target).executeTakeFirst()))
+        throw new GatewayError('invalid_request', `No such App: ${input.target}.`, { param: 'target', code: 'app_not_found' });
+      const { before, after } = await policies.put(input);
+      await guard.reload();
+      await audit(req, db, { action: before ? 'safety_policy.update' : 'safety_policy.create', targetType: 'safety_policy', targetId: after.id, before: before ? policySummary(before) : undefined, after: policySummary(after) });
+      return after;
+    },
+  );
+
+  app.delete('/api/admin/safety/policies/:id', { config, schema: { tags, summary: 'Delete a policy (its group or App falls back to the rules’ own groups)', params: IdParam, response: { 200: Type.Object({ deleted: Type.Boolean() }) } } }, async (req) => {
+    const before = await policies.delete((req.params as { id: string }).id);
+    if (!before) throw policyGone();
+    await guard.reload();
+    await audit(req, db, { action: 'safety_policy.delete', targetType: 'safety_policy', targetId: before.id, before: policySummary(before) });
+    return { deleted: true };
+  });
 
   app.get(
     '/api/admin/safety/decisions',

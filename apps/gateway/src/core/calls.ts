@@ -11,7 +11,7 @@
 export type Dialect = string;
 
 /** What a relayed call does; prices, logs and providers key on it. */
-export type Operation = 'chat' | 'completion' | 'embedding' | 'image' | 'count_tokens' | 'speech' | 'transcription' | 'translation' | 'rerank';
+export type Operation = 'chat' | 'completion' | 'embedding' | 'image' | 'count_tokens' | 'speech' | 'transcription' | 'translation' | 'rerank' | 'moderation';
 
 /**
  * The billable units of one call, normalised to OpenAI's meaning (prompt includes cached, completion

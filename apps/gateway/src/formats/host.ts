@@ -66,6 +66,8 @@ export interface ForwardSpec {
   units: import('../core/calls.js').Usage;
   /** Stream the answer's bytes to the caller as they come (speech audio). */
   streamBytes?: boolean;
+  /** Costs nothing (moderation): rate-limited and logged, never charged. */
+  free?: boolean;
   /** Reads the units of a whole answer (transcription usage, rerank search units); default: the up-front units. */
   readUsage?: (body: Buffer, contentType: string | undefined) => import('../core/calls.js').Usage | null;
 }

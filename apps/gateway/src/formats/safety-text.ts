@@ -18,12 +18,22 @@ export interface CallTexts {
 }
 
 /**
- * Reads the text of a stream in the caller's dialect, whole events at a time, and writes the
+ * Reads the text of a stream in the caller's dialect, one whole event at a time, and writes the
  * dialect's own content-filter ending when the rules cut the stream.
  */
 export interface StreamText {
-  text(events: string): string;
+  read(event: string): StreamEvent;
   ending(): string;
+}
+
+/** One SSE event as the content rules see it: its new text, texts it repeats whole, and how to write it again. */
+export interface StreamEvent {
+  /** The answer's new text in this event, in order. */
+  deltas: TextSlot[];
+  /** Texts the event repeats whole (a Responses `output_text.done`): masked on their own, not read as new text. */
+  whole: TextSlot[];
+  /** The event with its slots' current texts (only asked when a slot was changed). */
+  render(): string;
 }
 
 type Json = Record<string, unknown>;
@@ -62,6 +72,7 @@ function parts(holder: unknown, into: TextSlot[]): void {
  * caller's program, not what a person wrote or reads.
  */
 export function callTexts(dialect: string, operation: Operation, body: Json): CallTexts | null {
+  if (operation === 'embedding') return embeddingTexts(dialect, body);
   if (operation !== 'chat' && operation !== 'completion') return null;
   switch (dialect) {
     case 'openai':
@@ -69,12 +80,12 @@ export function callTexts(dialect: string, operation: Operation, body: Json): Ca
         ? {
             input: () => collect((s) => (typeof body.prompt === 'string' ? field(body, 'prompt', s) : items(body.prompt, s))),
             output: (a) => collect((s) => eachOf(a, 'choices', (c) => field(c, 'text', s))),
-            stream: () => openaiStream('text_completion', (c) => (typeof c.text === 'string' ? c.text : '')),
+            stream: () => openaiStream('text_completion', (c, into) => field(c, 'text', into)),
           }
         : {
             input: () => collect((s) => eachOf(body, 'messages', (m) => content(m, 'content', s))),
             output: (a) => collect((s) => eachOf(a, 'choices', (c) => isObj(c) && content(c.message, 'content', s))),
-            stream: () => openaiStream('chat.completion.chunk', (c) => (isObj(c.delta) && typeof c.delta.content === 'string' ? c.delta.content : '')),
+            stream: () => openaiStream('chat.completion.chunk', (c, into) => field(c.delta, 'content', into)),
           };
     case 'openai-responses':
       return {
@@ -85,6 +96,7 @@ export function callTexts(dialect: string, operation: Operation, body: Json): Ca
             else eachOf(body, 'input', (item) => content(item, 'content', s));
           }),
         output: (a) => collect((s) => eachOf(a, 'output', (item) => isObj(item) && item.type === 'message' && content(item, 'content', s))),
+        stream: responsesStream,
       };
     case 'anthropic':
       return {
@@ -111,6 +123,37 @@ export function callTexts(dialect: string, operation: Operation, body: Json): Ca
   }
 }
 
+/**
+ * Embeddings: the texts to embed (OpenAI's `input`, a string or a list; Gemini's `content` or each
+ * request's). Token arrays are not text and pass unread; an embedding has no text to check on output.
+ */
+function embeddingTexts(dialect: string, body: Json): CallTexts | null {
+  switch (dialect) {
+    case 'openai':
+      return { input: () => collect((s) => (typeof body.input === 'string' ? field(body, 'input', s) : items(body.input, s))), output: () => [] };
+    case 'gemini':
+      return {
+        input: () =>
+          collect((s) => {
+            parts(body.content, s);
+            eachOf(body, 'requests', (r) => isObj(r) && parts(r.content, s));
+          }),
+        output: () => [],
+      };
+    default:
+      return null;
+  }
+}
+
+/**
+ * A call whose one text is a field of its body: the prompt of an image call (OpenAI's images, the
+ * A1111 dialect's txt2img and img2img), the text of a speech call. Checked on input (a block is
+ * refused before any charge, a mask changes what the provider gets); the answer is not text.
+ */
+export function promptTexts(body: Json, key: string): CallTexts {
+  return { input: () => collect((s) => field(body, key, s)), output: () => [] };
+}
+
 function collect(fill: (into: TextSlot[]) => void): TextSlot[] {
   const into: TextSlot[] = [];
   fill(into);
@@ -121,35 +164,49 @@ function eachOf(o: unknown, key: string, fn: (item: unknown) => unknown): void {
   if (isObj(o) && Array.isArray(o[key])) for (const item of o[key] as unknown[]) fn(item);
 }
 
-/** The JSON payloads of whole SSE events (`data:` lines; `[DONE]` and unreadable ones skipped). */
-function payloads(events: string): Json[] {
-  const out: Json[] = [];
-  for (const line of events.split('\n')) {
-    if (!line.startsWith('data:')) continue;
-    const data = line.slice(5).trim();
-    if (!data || data === '[DONE]') continue;
-    try {
-      const v = JSON.parse(data) as unknown;
-      if (isObj(v)) out.push(v);
-    } catch {
-      // Not JSON: nothing of the answer's text.
+/**
+ * One SSE event: its `data:` line's JSON payload (none for `[DONE]` and unreadable lines), handed
+ * to `fill` for its slots; `render` writes the event again with the payload as it stands then.
+ */
+function sseEvent(raw: string, fill: (payload: Json, deltas: TextSlot[], whole: TextSlot[]) => void): StreamEvent {
+  const deltas: TextSlot[] = [];
+  const whole: TextSlot[] = [];
+  const lines = raw.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('data:'));
+  let payload: Json | null = null;
+  if (at >= 0) {
+    const data = lines[at].slice(5).trim();
+    if (data && data !== '[DONE]') {
+      try {
+        const v = JSON.parse(data) as unknown;
+        if (isObj(v)) payload = v;
+      } catch {
+        // Not JSON: nothing of the answer's text.
+      }
     }
   }
-  return out;
+  if (payload) fill(payload, deltas, whole);
+  return {
+    deltas,
+    whole,
+    render: () => {
+      if (!payload) return raw;
+      const out = [...lines];
+      out[at] = `data: ${JSON.stringify(payload)}`;
+      return out.join('\n');
+    },
+  };
 }
 
 /** OpenAI chat and completion chunks: the text of each choice; the ending is a `content_filter` finish and `[DONE]`. */
-function openaiStream(object: string, textOf: (choice: Json) => string): StreamText {
+function openaiStream(object: string, slotOf: (choice: Json, into: TextSlot[]) => void): StreamText {
   let head: Json = {};
   return {
-    text(events) {
-      let text = '';
-      for (const p of payloads(events)) {
+    read: (raw) =>
+      sseEvent(raw, (p, deltas) => {
         if (typeof p.id === 'string') head = { id: p.id, created: p.created, model: p.model };
-        if (Array.isArray(p.choices)) for (const c of p.choices) if (isObj(c)) text += textOf(c);
-      }
-      return text;
-    },
+        if (Array.isArray(p.choices)) for (const c of p.choices) if (isObj(c)) slotOf(c, deltas);
+      }),
     ending() {
       const choice = object === 'text_completion' ? { index: 0, text: '', finish_reason: 'content_filter' } : { index: 0, delta: {}, finish_reason: 'content_filter' };
       return `data: ${JSON.stringify({ ...head, object, choices: [choice] })}\n\ndata: [DONE]\n\n`;
@@ -162,15 +219,12 @@ function anthropicStream(): StreamText {
   let open: number | null = null;
   const event = (name: string, data: Json) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
   return {
-    text(events) {
-      let text = '';
-      for (const p of payloads(events)) {
+    read: (raw) =>
+      sseEvent(raw, (p, deltas) => {
         if (p.type === 'content_block_start' && typeof p.index === 'number') open = p.index;
         else if (p.type === 'content_block_stop') open = null;
-        else if (p.type === 'content_block_delta' && isObj(p.delta) && p.delta.type === 'text_delta' && typeof p.delta.text === 'string') text += p.delta.text;
-      }
-      return text;
-    },
+        else if (p.type === 'content_block_delta' && isObj(p.delta) && p.delta.type === 'text_delta') field(p.delta, 'text', deltas);
+      }),
     ending() {
       return (
         (open !== null ? event('content_block_stop', { type: 'content_block_stop', index: open }) : '') +
@@ -184,13 +238,45 @@ function anthropicStream(): StreamText {
 /** Gemini: the parts' text of each candidate; the ending is a candidate finishing with `SAFETY`. */
 function geminiStream(): StreamText {
   return {
-    text(events) {
-      let text = '';
-      for (const p of payloads(events)) eachOf(p, 'candidates', (c) => isObj(c) && collect((s) => parts(c.content, s)).forEach((slot) => (text += slot.text)));
-      return text;
-    },
+    read: (raw) => sseEvent(raw, (p, deltas) => eachOf(p, 'candidates', (c) => isObj(c) && parts(c.content, deltas))),
     ending() {
       return `data: ${JSON.stringify({ candidates: [{ content: { role: 'model', parts: [{ text: '' }] }, finishReason: 'SAFETY', index: 0 }] })}\n\n`;
+    },
+  };
+}
+
+/**
+ * Responses (https://platform.openai.com/docs/api-reference/responses-streaming): the text is in
+ * `response.output_text.delta`; the `.done`, `content_part.done`, `output_item.done` and the
+ * terminal event repeat it whole. The ending is a `response.incomplete` whose reason is
+ * `content_filter`, numbered after the last event.
+ */
+function responsesStream(): StreamText {
+  let head: Json = {};
+  let seq = -1;
+  const messageTexts = (output: unknown, into: TextSlot[]) => eachOf({ output }, 'output', (item) => isObj(item) && item.type === 'message' && content(item, 'content', into));
+  return {
+    read: (raw) =>
+      sseEvent(raw, (p, deltas, whole) => {
+        if (typeof p.sequence_number === 'number') seq = Math.max(seq, p.sequence_number);
+        if ((p.type === 'response.created' || p.type === 'response.in_progress') && isObj(p.response)) head = p.response;
+        switch (p.type) {
+          case 'response.output_text.delta':
+            return field(p, 'delta', deltas);
+          case 'response.output_text.done':
+            return field(p, 'text', whole);
+          case 'response.content_part.done':
+            return field(p.part, 'text', whole);
+          case 'response.output_item.done':
+            return messageTexts([p.item], whole);
+          case 'response.completed':
+          case 'response.incomplete':
+            return isObj(p.response) ? messageTexts(p.response.output, whole) : undefined;
+        }
+      }),
+    ending() {
+      const response = { ...head, status: 'incomplete', incomplete_details: { reason: 'content_filter' }, output: [] };
+      return `event: response.incomplete\ndata: ${JSON.stringify({ type: 'response.incomplete', sequence_number: seq + 1, response })}\n\n`;
     },
   };
 }

@@ -3,7 +3,7 @@ import type { Dialect } from '../core/calls.js';
 import { GatewayError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { CallSpec, FormatHost, StoredResponses } from '../formats/host.js';
-import { callTexts } from '../formats/safety-text.js';
+import { callTexts, promptTexts } from '../formats/safety-text.js';
 import type { CallRequest } from '../relay/call.js';
 import { ForwardExchange } from '../relay/exchanges/forward.js';
 import { ImageExchange, WebuiExchange, webuiModels } from '../relay/exchanges/image.js';
@@ -104,11 +104,12 @@ function callRequest(request: FastifyRequest, spec: CallSpec): CallRequest | Tex
       // Already the text exchange's call: one object per call, not a copy.
       return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.stream, body: spec.body, clientWantsUsage: spec.clientWantsUsage, passThrough: spec.passThrough, affinity: spec.affinity, texts: callTexts(spec.dialect, spec.operation, spec.body) };
     case 'image':
-      return { key, clientIp, origin, dialect: 'openai', operation: 'image', endpoint: spec.endpoint, model: spec.call.model, stream: false };
+      // The exchange reads the prompt from the same object: a masked prompt is what the provider gets.
+      return { key, clientIp, origin, dialect: 'openai', operation: 'image', endpoint: spec.endpoint, model: spec.call.model, stream: false, texts: promptTexts(spec.call as unknown as Record<string, unknown>, 'prompt') };
     case 'webui':
-      return { key, clientIp, origin, dialect: 'openai', logDialect: 'sd-webui', operation: 'image', endpoint: spec.endpoint, model: '', stream: false };
+      return { key, clientIp, origin, dialect: 'openai', logDialect: 'sd-webui', operation: 'image', endpoint: spec.endpoint, model: '', stream: false, texts: promptTexts(spec.body, 'prompt') };
     case 'forward':
-      return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.streamBytes === true };
+      return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.streamBytes === true, texts: spec.operation === 'speech' && spec.body ? promptTexts(spec.body, 'input') : null };
   }
 }
 

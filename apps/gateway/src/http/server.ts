@@ -101,8 +101,8 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   const host = createFormatHost(services);
   for (const format of FORMATS) format.register(app, host);
   registerMediaRoutes(app, services.images.links);
-  // POST /v1/moderations, answered by the content-safety rules.
-  registerModerationRoute(app, services.safety.guard);
+  // POST /v1/moderations: through a moderation channel when one serves the model, else the content-safety rules.
+  registerModerationRoute(app, { guard: services.safety.guard, router: services.router, host });
   // /healthz, /readyz and /metrics for balancers and monitoring.
   registerOpsRoutes(app, services);
   for (const plugin of opts.plugins ?? []) await plugin(app);

@@ -9,7 +9,8 @@ import { AttemptFailure, baseLog, finish, applyUsage, type BufferedReply, type C
 import { hasChoice, preferPinned, type ChannelAffinity } from './affinity.js';
 import type { Admitted } from './health/circuit.js';
 import type { ChannelGate } from './health/gate.js';
-import { contentFiltered, StreamScreen, type ContentGuard, type GuardDirection } from './content-guard.js';
+import { contentFiltered, StreamScreen, type ContentGuard, type GuardDirection, type GuardSubject, type GuardVerdict } from './content-guard.js';
+import type { Moderator } from './moderation.js';
 import type { Admission, CallPolicy } from './policy.js';
 import type { RequestLogRow, RequestLogWriter } from './request-log.js';
 import { attemptOrder, backoffMs, retryAfterSeconds, type RetryPolicy } from './retry.js';
@@ -29,6 +30,8 @@ export interface PipelineDeps {
   affinity?: ChannelAffinity;
   /** Content safety: the admins' rules on the call's input and whole output (absent: nothing is checked). */
   guard?: ContentGuard;
+  /** The moderation model's client (a channel serving the `moderation` operation), asked when a policy names a model. */
+  moderator?: Moderator;
 }
 
 /** How an attempt answered the caller. */
@@ -128,7 +131,7 @@ export class CallPipeline {
     let session: { key: string; pinned: Promise<string | null> } | null = null;
     try {
       // Before anything is planned or reserved: a blocked input is never charged.
-      this.screen(req, 'input', log);
+      await this.screenInput(req, log);
       plan = await exchange.plan((model) => this.deps.router.routes(model, req.key.group, req.operation));
       log.model_requested = req.model || null;
       // The session's channel is read while the call is admitted (both wait on shared state), and
@@ -292,20 +295,50 @@ export class CallPipeline {
    */
   private screen(req: CallRequest, direction: GuardDirection, log: RequestLogRow, answer?: unknown): void {
     const guard = this.deps.guard;
-    if (!guard || !req.texts || !guard.active(req.key.group, direction)) return;
+    const subject = subjectOf(req);
+    if (!guard || !req.texts || !guard.active(subject, direction)) return;
     const slots = direction === 'input' ? req.texts.input() : req.texts.output(answer);
     if (slots.length === 0) return;
-    const verdict = guard.inspect(slots.map((s) => s.text), req.key.group, direction);
+    const verdict = guard.inspect(slots.map((s) => s.text), subject, direction);
     if (verdict.action === null) return;
     guard.record(verdict, log.id, req.key.userId, direction);
     if (verdict.action === 'block') throw contentFiltered(direction, verdict);
     verdict.masked.forEach((m, i) => m !== null && slots[i].set(m));
   }
 
+  /**
+   * The input's checks: the rules (a block thrown, masks written back), then the moderation model
+   * when the caller's policy asks one, on the texts as they will go upstream. The model's answer is
+   * awaited (within the policy's timeout); when it does not come the policy fails open (recorded)
+   * or closed (a 503 `moderation_unavailable`, not the channel's fault and not charged).
+   */
+  private async screenInput(req: CallRequest, log: RequestLogRow): Promise<void> {
+    this.screen(req, 'input', log);
+    const guard = this.deps.guard;
+    const moderator = this.deps.moderator;
+    if (!guard || !moderator || !req.texts) return;
+    const check = guard.moderation(subjectOf(req));
+    if (!check) return;
+    const texts = req.texts.input().map((s) => s.text).filter((t) => t.trim() !== '');
+    if (texts.length === 0) return;
+    let verdict: GuardVerdict;
+    try {
+      verdict = check.judge(await moderator.classify(check.model, req.key.group, texts, check.timeoutMs));
+    } catch (err) {
+      verdict = check.down();
+      guard.record(verdict, log.id, req.key.userId, 'input');
+      if (verdict.action === 'block')
+        throw new GatewayError('unavailable', 'The content moderation service did not answer; the request was not sent.', { code: 'moderation_unavailable', retryAfter: 5, cause: err });
+      return;
+    }
+    guard.record(verdict, log.id, req.key.userId, 'input');
+    if (verdict.action === 'block') throw contentFiltered('input', verdict);
+  }
+
   /** The rules on a whole JSON answer: null when it may go out (masked in place), the error when blocked. */
   private screenAnswer(req: CallRequest, reply: BufferedReply, log: RequestLogRow): GatewayError | null {
     const guard = this.deps.guard;
-    if (!guard || !req.texts || reply.status >= 300 || !reply.contentType.includes('json') || !guard.active(req.key.group, 'output')) return null;
+    if (!guard || !req.texts || reply.status >= 300 || !reply.contentType.includes('json') || !guard.active(subjectOf(req), 'output')) return null;
     let answer: unknown;
     try {
       answer = JSON.parse(reply.body.toString('utf8'));
@@ -327,8 +360,9 @@ export class CallPipeline {
   private streamScreen(req: CallRequest, log: RequestLogRow): StreamScreen | null {
     const guard = this.deps.guard;
     const reader = req.stream && req.texts?.stream ? req.texts : null;
-    if (!guard || !reader || !guard.active(req.key.group, 'output')) return null;
-    return new StreamScreen(guard, req.key.group, reader.stream!(), (v) => guard.record(v, log.id, req.key.userId, 'output'));
+    const subject = subjectOf(req);
+    if (!guard || !reader || !guard.active(subject, 'output')) return null;
+    return new StreamScreen(guard, subject, reader.stream!(), (v) => guard.record(v, log.id, req.key.userId, 'output'));
   }
 
   private attemptContext(signal: Cancellation, res: ServerResponse, log: RequestLogRow, started: number, screen: StreamScreen | null): Attempt {
@@ -399,6 +433,11 @@ export class CallPipeline {
       },
     };
   }
+}
+
+/** Whom the content policies are looked up for: the caller's group and App. */
+function subjectOf(req: CallRequest): GuardSubject {
+  return { group: req.key.group, appId: req.key.appId ?? null };
 }
 
 /**

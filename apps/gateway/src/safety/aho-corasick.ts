@@ -80,8 +80,17 @@ export class AhoCorasick {
 
   /** Every occurrence (overlapping ones included), in order of their end. */
   search(text: string): AcMatch[] {
+    return this.scan(text).found;
+  }
+
+  /**
+   * Every occurrence, and `open`: how many code units at the end of the text are the beginning of
+   * some word (the depth of the state the automaton ends in). A stream holds those back, since the
+   * next chunk may complete the word.
+   */
+  scan(text: string): { found: AcMatch[]; open: number } {
     const found: AcMatch[] = [];
-    if (this.size === 0) return found;
+    if (this.size === 0) return { found, open: 0 };
     const { letter, root, next, fail, dict, out, depth, alphabet: A } = this;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
@@ -109,6 +118,6 @@ export class AhoCorasick {
         for (const word of out[o]!) found.push({ word, start: i + 1 - len, end: i + 1 });
       }
     }
-    return found;
+    return { found, open: depth[s] };
   }
 }

@@ -34,7 +34,37 @@ export interface Hit {
 export interface Verdict {
   action: SafetyAction | null;
   hits: Hit[];
+  /**
+   * Where in the text a masking or blocking match may still be under way (the text's length when
+   * none): a stream holds the text from here back until the next chunk says how it goes on.
+   */
+  open: number;
 }
+
+/**
+ * Which rules apply to a caller, and with which action: by default each rule by its own `groups`;
+ * a policy (per user group or per App, `policies.ts`) names the rules and may change their actions.
+ */
+export interface Scope {
+  /** The caller's group (null: every rule, as the admin's test does). */
+  group: string | null;
+  /** The rules a policy names (null: each rule by its own groups). */
+  ruleIds: ReadonlySet<string> | null;
+  /** Per rule id: the action the policy gives it instead of the rule's own. */
+  actions: Readonly<Record<string, SafetyAction>>;
+}
+
+/** The default scope: every rule whose groups include `group` (or list none), with its own action. */
+export function groupScope(group: string | null): Scope {
+  return { group, ruleIds: null, actions: {} };
+}
+
+/**
+ * How many characters a stream holds back when a masking or blocking regular expression applies:
+ * a pattern's match cannot be known to be complete early, so a match split across chunks is
+ * caught when it is at most this long.
+ */
+export const PATTERN_HOLD = 64;
 
 const STRENGTH: Record<SafetyAction, number> = { flag: 1, mask: 2, block: 3 };
 
@@ -79,41 +109,51 @@ export class RuleSet {
     this.empty = this.rules.length === 0;
   }
 
-  /** Whether any rule could apply to this group and direction (the hot path's early exit). */
-  applies(group: string | null, direction: Direction): boolean {
-    return !this.empty && this.rules.some((r) => applies(r, group, direction));
+  /** Whether any rule could apply to this scope and direction (the hot path's early exit). */
+  applies(scope: Scope | string | null, direction: Direction): boolean {
+    const s = asScope(scope);
+    return !this.empty && this.rules.some((r) => applies(r, s, direction));
   }
 
-  /** The rules' verdict on `text`, for a caller in `group` (null: every rule, as the admin's test does). */
-  check(text: string, group: string | null, direction: Direction): Verdict {
+  /** The rules' verdict on `text` for a caller's scope (a group name: the default scope of that group). */
+  check(text: string, scope: Scope | string | null, direction: Direction): Verdict {
+    const s = asScope(scope);
     const hits: Hit[] = [];
-    if (this.empty || !text) return { action: null, hits };
+    let open = text.length;
+    if (this.empty || !text) return { action: null, hits, open };
     if (this.automaton.size > 0) {
       const norm = normaliseForWords(text);
-      for (const m of this.automaton.search(norm.text)) {
+      const { found, open: depth } = this.automaton.scan(norm.text);
+      for (const m of found) {
         for (const ri of this.wordRules[m.word]) {
           const r = this.rules[ri];
-          if (applies(r, group, direction)) hits.push(hit(r, norm, m.start, m.end));
+          if (applies(r, s, direction)) hits.push(hit(r, s, norm, m.start, m.end));
         }
       }
+      if (depth > 0) open = norm.from[norm.text.length - depth];
     }
     if (this.patterns.length > 0) {
       let norm: Normalised | null = null;
       for (const p of this.patterns) {
         const r = this.rules[p.rule];
-        if (!applies(r, group, direction)) continue;
+        if (!applies(r, s, direction)) continue;
+        if ((s.actions[r.id] ?? r.action) !== 'flag') open = Math.min(open, Math.max(0, text.length - PATTERN_HOLD));
         norm ??= normaliseForPatterns(text);
         p.re.lastIndex = 0;
         for (const m of norm.text.matchAll(p.re)) {
           if (m[0].length === 0) continue;
-          hits.push(hit(r, norm, m.index!, m.index! + m[0].length));
+          hits.push(hit(r, s, norm, m.index!, m.index! + m[0].length));
         }
       }
     }
     let action: SafetyAction | null = null;
     for (const h of hits) if (action === null || STRENGTH[h.action] > STRENGTH[action]) action = h.action;
-    return { action, hits };
+    return { action, hits, open };
   }
+}
+
+function asScope(scope: Scope | string | null): Scope {
+  return scope !== null && typeof scope === 'object' ? scope : groupScope(scope);
 }
 
 /** A stored pattern as the engine runs it; throws SyntaxError for an invalid one (checked when saved). */
@@ -145,12 +185,14 @@ function countChars(s: string): number {
   return n;
 }
 
-function applies(r: SafetyRule, group: string | null, direction: Direction): boolean {
-  return r.directions.includes(direction) && (group === null || r.groups.length === 0 || r.groups.includes(group));
+function applies(r: SafetyRule, s: Scope, direction: Direction): boolean {
+  if (!r.directions.includes(direction)) return false;
+  if (s.ruleIds) return s.ruleIds.has(r.id);
+  return s.group === null || r.groups.length === 0 || r.groups.includes(s.group);
 }
 
 /** A hit mapped back to the original: from the first matched unit to just after the last one. */
-function hit(r: SafetyRule, norm: Normalised, start: number, end: number): Hit {
+function hit(r: SafetyRule, s: Scope, norm: Normalised, start: number, end: number): Hit {
   const last = norm.from[end - 1];
-  return { ruleId: r.id, ruleName: r.name, action: r.action, start: norm.from[start], end: last + 1 };
+  return { ruleId: r.id, ruleName: r.name, action: s.actions[r.id] ?? r.action, start: norm.from[start], end: last + 1 };
 }

@@ -278,6 +278,28 @@ const SAFETY_RULES: Migration = {
 };
 
 /**
+ * Content-safety policies (issue 15): per user group or per App, which rules apply and with which
+ * actions, and the moderation model's settings (channel model, per-category thresholds, timeout,
+ * fail open or closed). JSON text; one row per (scope, target).
+ */
+const SAFETY_POLICIES: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('safety_policies')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('target', 'text', (c) => c.notNull())
+      .addColumn('rule_ids', 'text')
+      .addColumn('actions', 'text', (c) => c.notNull())
+      .addColumn('moderation', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addUniqueConstraint('safety_policies_target', ['scope', 'target'])
+      .execute();
+  },
+};
+
+/**
  * Migrations are code, applied in name order at start (and by `apigpt migrate`). Types are chosen to
  * mean the same on SQLite and PostgreSQL: text ids, bigint times and money, integer flags.
  */
@@ -479,6 +501,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0010_cache_affinity': CACHE_AFFINITY,
   '0011_safety_rules': SAFETY_RULES,
   '0018_support_and_referrals': SUPPORT_AND_REFERRALS,
+  '0016_safety_policies': SAFETY_POLICIES,
 };
 
 

@@ -395,6 +395,22 @@ export interface SafetyDecisionsTable {
   user_id: string | null;
 }
 
+/**
+ * A content-safety policy (migration 0016, safety/policies.ts): `scope` is `group` or `app`,
+ * `target` the group's name or the App's id. `rule_ids`: JSON array (null: each rule by its own
+ * groups); `actions`: JSON object rule id → action; `moderation`: JSON settings or null.
+ */
+export interface SafetyPoliciesTable {
+  id: string;
+  scope: string;
+  target: string;
+  rule_ids: string | null;
+  actions: string;
+  moderation: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -425,6 +441,7 @@ export interface Database {
   announcement_dismissals: AnnouncementDismissalsTable;
   referral_codes: ReferralCodesTable;
   referrals: ReferralsTable;
+  safety_policies: SafetyPoliciesTable;
 }
 
 export type Timestamp = ColumnType<number, number, number>;

@@ -176,7 +176,7 @@ describe('content-safety stage', () => {
     });
   }
 
-  describe('streamed calls (input checked; streamed output is not checked yet)', () => {
+  describe('streamed calls: input checked before the stream begins', () => {
     async function stream(d: 'chat' | 'anthropic' | 'gemini', text: string): Promise<{ status: number; body: string }> {
       const c = CALLS[d];
       const body = { ...(c.body(text) as object), ...(d === 'gemini' ? {} : { stream: true }) };

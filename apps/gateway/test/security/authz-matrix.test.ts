@@ -32,11 +32,12 @@ interface Fixture {
   /** A recharge order of the first user (EPay, unpaid), and a recharge pack. */
   orderId: string;
   packId: string;
-  /** A content-safety word-list rule. */
+  /** A content-safety word-list rule, and a policy (of the fixture's group). */
   safetyRuleId: string;
   /** A support ticket the first user opened, and a published announcement. */
   ticketId: string;
   announcementId: string;
+  safetyPolicyId: string;
 }
 
 interface Row {
@@ -189,6 +190,9 @@ const MATRIX: Record<string, Row> = {
   'GET /api/admin/referrals': { expect: ADMIN },
   'GET /api/admin/referrals/policy': { expect: ADMIN },
   'PUT /api/admin/referrals/policy': { body: () => ({ enabled: false }), expect: ADMIN },
+  'GET /api/admin/safety/policies': { expect: ADMIN },
+  'PUT /api/admin/safety/policies': { body: (f) => ({ scope: 'group', target: f.group, ruleIds: [f.safetyRuleId] }), expect: ADMIN },
+  'DELETE /api/admin/safety/policies/:id': { path: (f) => `/api/admin/safety/policies/${f.safetyPolicyId}`, expect: ADMIN },
 };
 
 describe('authorization of every management route', () => {
@@ -226,6 +230,7 @@ describe('authorization of every management route', () => {
     const rule = await t.api<{ id: string }>('POST', '/api/admin/safety/rules', { name: `r-${fresh()}`, words: ['matrixword'], action: 'flag' }, root);
     const ticket = await t.api<{ id: string }>('POST', '/api/support/tickets', { subject: 'matrix', body: 'help' }, { cookie: u.cookie });
     const announcement = await t.api<{ id: string }>('POST', '/api/admin/announcements', { titleEn: 'T', titleZh: '标题', bodyEn: 'B', bodyZh: '正文', published: true }, root);
+    const policy = await t.api<{ id: string }>('PUT', '/api/admin/safety/policies', { scope: 'group', target: group }, root);
     return {
       user: { id: u.user.id, email: u.user.email, cookie: u.cookie, appId: app.body.app.id, keyId: app.body.key.record.id, key: app.body.key.key },
       other: { cookie: other.cookie },
@@ -239,6 +244,7 @@ describe('authorization of every management route', () => {
       safetyRuleId: rule.body.id,
       ticketId: ticket.body.id,
       announcementId: announcement.body.id,
+      safetyPolicyId: policy.body.id,
     };
   }
 

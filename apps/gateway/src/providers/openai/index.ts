@@ -16,6 +16,7 @@ export const OPENAI_PATHS: Record<string, string> = {
   speech: '/audio/speech',
   transcription: '/audio/transcriptions',
   translation: '/audio/translations',
+  moderation: '/moderations',
 };
 
 /** OpenAI itself. `baseUrl` includes the version segment, as the SDK's does: https://api.openai.com/v1. */
@@ -27,7 +28,7 @@ export const openaiAdapter: ProviderAdapter = {
   // The Responses API (POST /v1/responses) is OpenAI's own too: its callers pass through, and its
   // input-token count (POST /v1/responses/input_tokens) is the only token count OpenAI has.
   nativeDialects: [RESPONSES_DIALECT],
-  operations: ['chat', 'completion', 'embedding', 'image', 'speech', 'transcription', 'translation', 'count_tokens'] satisfies Operation[],
+  operations: ['chat', 'completion', 'embedding', 'image', 'speech', 'transcription', 'translation', 'count_tokens', 'moderation'] satisfies Operation[],
   needsSecret: true,
   buildRequest: (call, channel) => buildOpenAIRequest(call, channel),
   classifyError: classifyOpenAIError,

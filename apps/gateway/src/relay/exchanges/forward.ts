@@ -21,7 +21,7 @@ export class ForwardExchange implements Exchange {
   ) {}
 
   async plan(routesFor: (model: string) => Promise<Route[]>): Promise<Plan> {
-    return { routes: await routesFor(this.spec.model), quote: { units: this.spec.units, maxOutputTokens: this.spec.maxOutputTokens === undefined ? 0 : this.spec.maxOutputTokens, choices: 1 } };
+    return { routes: await routesFor(this.spec.model), quote: { units: this.spec.units, maxOutputTokens: this.spec.maxOutputTokens === undefined ? 0 : this.spec.maxOutputTokens, choices: 1, ...(this.spec.free ? { free: true } : {}) } };
   }
 
   async attempt(route: Route, at: Attempt): Promise<Answered> {

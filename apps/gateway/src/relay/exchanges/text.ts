@@ -162,6 +162,8 @@ export class TextExchange implements Exchange {
             break;
           }
           out = screened.pass;
+          // Held back: it may be the beginning of a word the next chunk completes.
+          if (!out) continue;
         }
         if (log.ttft_ms === null) log.ttft_ms = Math.round(performance.now() - started);
         sent?.push(out);
@@ -173,20 +175,22 @@ export class TextExchange implements Exchange {
         if (res.destroyed) break;
       }
       const rest = cut ? '' : tap.end() + decoder.decode();
-      const screened = rest && screen ? screen.pass(rest) : null;
+      const screened = screen && !cut ? screen.pass(rest) : null;
       if (screened?.cut) {
         cut = true;
         tail += screened.pass + screen!.ending();
       } else {
-        tail += rest;
-        if (rest) sent?.push(rest);
+        // The stream is over: whatever the screen held back goes out (masked).
+        const out = screened ? screened.pass + screen!.flush() : rest;
+        tail += out;
+        if (out) sent?.push(out);
       }
       if (!cut && !tap.complete && !tap.inBandError && !res.destroyed)
         failure = new GatewayError('upstream', 'The provider ended the stream before it was complete.', { code: 'stream_interrupted' });
     } catch (err) {
       failure = signal.aborted ? null : streamBreak(err);
     }
-    if (failure && !res.destroyed) tail += tap.streamError?.(failure) ?? this.codec.streamError(failure);
+    if (failure && !res.destroyed) tail += (screen && !cut ? screen.flush() : '') + (tap.streamError?.(failure) ?? this.codec.streamError(failure));
     const clientGone = signal.aborted || (res.destroyed && !res.writableFinished);
     const usage = tap.usage(this.promptEstimate);
     const status = clientGone ? 499 : failure ? failure.status : tap.inBandError ? 502 : 200;
