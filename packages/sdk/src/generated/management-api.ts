@@ -830,6 +830,96 @@ export interface Operations {
     };
   };
 
+  /** The content-safety policies (per user group and per App) */
+  "GET /api/admin/safety/policies": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        id: string;
+        scope: "group" | "app";
+        /** The group's name or the App's id */
+        target: string;
+        /** The rules that apply (null: each rule by its own groups) */
+        ruleIds: string[] | null;
+        /** Per rule id: the action it takes under this policy instead of its own */
+        actions: Record<string, "block" | "mask" | "flag">;
+        moderation: {
+          /** A model a channel serves for the `moderation` operation (OpenAI /v1/moderations shape) */
+          model: string;
+          /** Per category: the score from which it counts as hit; a category without one counts when the model flags it */
+          thresholds: Record<string, number>;
+          action: "block" | "flag";
+          timeoutMs: number;
+          /** When the model does not answer in time: let the call through (open) or refuse it (closed) */
+          failMode: "open" | "closed";
+        } | null;
+        createdAt: number;
+        updatedAt: number;
+      }[];
+    };
+  };
+
+  /** Make or replace the policy of a group or an App — A call follows its App's policy, else its group's, else each rule by its own groups. Rules named must exist. */
+  "PUT /api/admin/safety/policies": {
+    params: never;
+    query: never;
+    body: {
+      scope: "group" | "app";
+      /** The group's name or the App's id */
+      target: string;
+      /** The rules that apply (null: each rule by its own groups) */
+      ruleIds?: string[] | null;
+      /** Per rule id: the action it takes under this policy instead of its own */
+      actions?: Record<string, "block" | "mask" | "flag">;
+      moderation?: {
+        /** A model a channel serves for the `moderation` operation (OpenAI /v1/moderations shape) */
+        model: string;
+        /** Per category: the score from which it counts as hit; a category without one counts when the model flags it */
+        thresholds: Record<string, number>;
+        action: "block" | "flag";
+        timeoutMs: number;
+        /** When the model does not answer in time: let the call through (open) or refuse it (closed) */
+        failMode: "open" | "closed";
+      } | null;
+    };
+    response: {
+      id: string;
+      scope: "group" | "app";
+      /** The group's name or the App's id */
+      target: string;
+      /** The rules that apply (null: each rule by its own groups) */
+      ruleIds: string[] | null;
+      /** Per rule id: the action it takes under this policy instead of its own */
+      actions: Record<string, "block" | "mask" | "flag">;
+      moderation: {
+        /** A model a channel serves for the `moderation` operation (OpenAI /v1/moderations shape) */
+        model: string;
+        /** Per category: the score from which it counts as hit; a category without one counts when the model flags it */
+        thresholds: Record<string, number>;
+        action: "block" | "flag";
+        timeoutMs: number;
+        /** When the model does not answer in time: let the call through (open) or refuse it (closed) */
+        failMode: "open" | "closed";
+      } | null;
+      createdAt: number;
+      updatedAt: number;
+    };
+  };
+
+  /** Delete a policy (its group or App falls back to the rules’ own groups) */
+  "DELETE /api/admin/safety/policies/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      deleted: boolean;
+    };
+  };
+
   /** The content-safety rules */
   "GET /api/admin/safety/rules": {
     params: never;
