@@ -25,6 +25,13 @@ const Codes = lazy(() => import('./pages/admin/Codes'));
 const AllLogs = lazy(() => import('./pages/admin/AllLogs'));
 const Audit = lazy(() => import('./pages/admin/Audit'));
 const Settings = lazy(() => import('./pages/admin/Settings'));
+const Tickets = lazy(() => import('./pages/support/Tickets'));
+const Ticket = lazy(() => import('./pages/support/Ticket'));
+const Invite = lazy(() => import('./pages/Invite'));
+const SupportDesk = lazy(() => import('./pages/admin/SupportDesk'));
+const SupportTicket = lazy(() => import('./pages/admin/SupportTicket'));
+const Announcements = lazy(() => import('./pages/admin/Announcements'));
+const Referrals = lazy(() => import('./pages/admin/Referrals'));
 const ForgotPassword = lazy(() => import('./pages/account/ForgotPassword'));
 const ResetPassword = lazy(() => import('./pages/account/ResetPassword'));
 const VerifyEmail = lazy(() => import('./pages/account/VerifyEmail'));
@@ -56,6 +63,13 @@ export function AppRoutes() {
           <Route path="/playground/chat" element={<Chat />} />
           <Route path="/playground/image" element={<ImagePlayground />} />
           <Route path="/docs" element={<Docs />} />
+          <Route path="/support" element={<Tickets />} />
+          <Route path="/support/:id" element={<Ticket />} />
+          <Route path="/invite" element={<Invite />} />
+          <Route path="/admin/support" element={<AdminOnly><SupportDesk /></AdminOnly>} />
+          <Route path="/admin/support/:id" element={<AdminOnly><SupportTicket /></AdminOnly>} />
+          <Route path="/admin/announcements" element={<AdminOnly><Announcements /></AdminOnly>} />
+          <Route path="/admin/referrals" element={<AdminOnly><Referrals /></AdminOnly>} />
           <Route path="/admin/channels" element={<AdminOnly><Channels /></AdminOnly>} />
           <Route path="/admin/models" element={<AdminOnly><Models /></AdminOnly>} />
           <Route path="/admin/users" element={<AdminOnly><Users /></AdminOnly>} />

@@ -17,8 +17,8 @@ export const auth = {
   config: () => api.get<PublicConfig>('/api/config'),
   me: () => api.get<{ user: User }>('/api/auth/me'),
   login: (email: string, password: string) => api.post<{ user: User }>('/api/auth/login', { email, password }),
-  signup: (email: string, password: string, displayName?: string, locale?: string) =>
-    api.post<{ user: User }>('/api/auth/signup', { email, password, ...(displayName ? { displayName } : {}), ...(locale ? { locale } : {}) }),
+  signup: (email: string, password: string, displayName?: string, locale?: string, referralCode?: string) =>
+    api.post<{ user: User }>('/api/auth/signup', { email, password, ...(displayName ? { displayName } : {}), ...(locale ? { locale } : {}), ...(referralCode ? { referralCode } : {}) }),
   logout: () => api.post<{ ok: boolean }>('/api/auth/logout'),
   changePassword: (currentPassword: string, newPassword: string, revokeKeys = false) =>
     api.post<{ ok: boolean; revokedKeys: number }>('/api/auth/password', { currentPassword, newPassword, ...(revokeKeys ? { revokeKeys } : {}) }),

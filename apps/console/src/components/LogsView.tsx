@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
+import { Link } from 'react-router-dom';
 import { App as AntApp, Button, Card, Col, DatePicker, Flex, Input, Row, Select, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
 import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
 import type { LogFilter } from '../api/endpoints';
@@ -216,9 +217,17 @@ export function LogsView(props: LogsViewProps) {
               title: t('common.status'),
               dataIndex: 'status',
               render: (s: number, l) => (
-                <Tooltip title={l.error_message}>
-                  <Tag color={s < 400 ? 'green' : 'red'}>{s}</Tag>
-                </Tooltip>
+                <>
+                  <Tooltip title={l.error_message}>
+                    <Tag color={s < 400 ? 'green' : 'red'}>{s}</Tag>
+                  </Tooltip>
+                  {/* One click from a failed call to a support ticket with the call attached. */}
+                  {!props.admin && s >= 400 && (
+                    <Link to={`/support?${new URLSearchParams({ requestId: l.id, model: l.model_requested ?? l.endpoint })}`} data-testid={`ask-help-${l.id}`}>
+                      {t('support.askForHelp')}
+                    </Link>
+                  )}
+                </>
               ),
             },
             {

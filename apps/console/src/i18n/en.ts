@@ -1,3 +1,4 @@
+import { supportEn } from './support';
 import { rechargeEn } from './recharge';
 
 import { auditEn } from './audit';
@@ -10,6 +11,8 @@ export const en = {
   // The audit log page's texts (i18n/audit.ts).
   ...auditEn,
   ...rechargeEn,
+  // Support tickets, invitations and announcements (i18n/support.ts).
+  ...supportEn,
   'nav.dashboard': 'Dashboard',
   'nav.integration': 'API Integration',
   'nav.usage': 'Usage logs',

@@ -1,3 +1,4 @@
+import { supportZh } from './support';
 import type { MessageKey } from './en';
 import { auditZhCN } from './audit';
 import { rechargeZh } from './recharge';
@@ -7,6 +8,8 @@ export const zhCN: Record<MessageKey, string> = {
   // 审计日志页面的文字（i18n/audit.ts）。
   ...auditZhCN,
   ...rechargeZh,
+  // Support tickets, invitations and announcements (i18n/support.ts).
+  ...supportZh,
   'nav.dashboard': '概览',
   'nav.integration': 'API 接入',
   'nav.usage': '调用日志',

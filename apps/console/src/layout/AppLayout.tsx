@@ -6,7 +6,8 @@ import {
   FileSearchOutlined, GiftOutlined, LockOutlined, LogoutOutlined, MenuOutlined, PictureOutlined, SettingOutlined, TagsOutlined, TeamOutlined, UserOutlined,
 } from '@ant-design/icons';
 import { AccountBookOutlined, WalletOutlined } from '@ant-design/icons';
-import { AuditOutlined } from '@ant-design/icons';
+import { AuditOutlined, CustomerServiceOutlined, NotificationOutlined, ShareAltOutlined, UsergroupAddOutlined } from '@ant-design/icons';
+import { SupportBadge } from './SupportBadge';
 import { useSession } from '../auth/session';
 import { useT, type MessageKey } from '../i18n';
 import { LanguageSwitch } from './LanguageSwitch';
@@ -17,6 +18,8 @@ interface NavItem {
   path: string;
   label: MessageKey;
   icon: ReactNode;
+  /** Shown after the label (the support entries' unread count). */
+  badge?: ReactNode;
 }
 
 const userNav: NavItem[] = [
@@ -28,6 +31,8 @@ const userNav: NavItem[] = [
   { path: '/playground/chat', label: 'nav.chat', icon: <CommentOutlined /> },
   { path: '/playground/image', label: 'nav.image', icon: <PictureOutlined /> },
   { path: '/docs', label: 'nav.docs', icon: <BookOutlined /> },
+  { path: '/support', label: 'nav.support', icon: <CustomerServiceOutlined />, badge: <SupportBadge /> },
+  { path: '/invite', label: 'nav.invite', icon: <ShareAltOutlined /> },
 ];
 
 const adminNav: NavItem[] = [
@@ -39,6 +44,9 @@ const adminNav: NavItem[] = [
   { path: '/admin/logs', label: 'nav.allLogs', icon: <FileSearchOutlined /> },
   { path: '/admin/audit', label: 'nav.audit', icon: <AuditOutlined /> },
   { path: '/admin/settings', label: 'nav.settings', icon: <SettingOutlined /> },
+  { path: '/admin/support', label: 'nav.supportDesk', icon: <CustomerServiceOutlined />, badge: <SupportBadge admin /> },
+  { path: '/admin/announcements', label: 'nav.announcements', icon: <NotificationOutlined /> },
+  { path: '/admin/referrals', label: 'nav.referrals', icon: <UsergroupAddOutlined /> },
 ];
 
 /**
@@ -56,7 +64,13 @@ export function AppLayout() {
   const location = useLocation();
   const navigate = useNavigate();
 
-  const toItems = (list: NavItem[]): MenuProps['items'] => list.map((n) => ({ key: n.path, icon: n.icon, label: <Link to={n.path}>{t(n.label)}</Link> }));
+  const toItems = (list: NavItem[]): MenuProps['items'] => list.map((n) => ({ key: n.path, icon: n.icon, label: (
+      <Link to={n.path}>
+        {t(n.label)}
+        {n.badge}
+      </Link>
+    ),
+  }));
   const items: MenuProps['items'] = [
     ...(toItems(userNav) ?? []),
     ...(user?.role === 'admin' ? [{ type: 'group' as const, key: 'admin', label: t('nav.admin'), children: toItems(adminNav) }] : []),

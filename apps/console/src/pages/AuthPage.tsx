@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Link } from 'react-router-dom';
+import { Link, useSearchParams } from 'react-router-dom';
 import { Alert, Button, Card, Flex, Form, Input, Typography } from 'antd';
 import { LockOutlined, MailOutlined } from '@ant-design/icons';
 import { auth } from '../api/endpoints';
@@ -22,13 +22,16 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
   const signup = mode === 'signup';
+  // An invitation link (`/signup?ref=CODE`, the Invite friends page): the code rides with the sign-up.
+  const [params] = useSearchParams();
+  const referralCode = signup ? params.get('ref')?.trim() || undefined : undefined;
 
   async function submit(v: Values) {
     setBusy(true);
     setError(undefined);
     try {
       // The confirmation mail (mail on) leads with the language this page is shown in.
-      const r = signup ? await auth.signup(v.email.trim(), v.password, v.displayName?.trim() || undefined, locale) : await auth.login(v.email.trim(), v.password);
+      const r = signup ? await auth.signup(v.email.trim(), v.password, v.displayName?.trim() || undefined, locale, referralCode) : await auth.login(v.email.trim(), v.password);
       // The route re-renders as signed in and redirects (see SignedIn in routes.tsx).
       setUser(r.user);
     } catch (e) {
@@ -49,6 +52,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
         </Typography.Title>
         <Typography.Paragraph type="secondary">{signup ? t(config?.mail ? 'auth.signupTaglineMail' : 'auth.signupTagline') : t('auth.loginTagline')}</Typography.Paragraph>
         {signup && config && !config.signupEnabled && <Alert type="warning" showIcon style={{ marginBottom: 16 }} title={t('auth.signupClosed')} />}
+        {referralCode && <Alert type="success" showIcon style={{ marginBottom: 16 }} title={t('invite.signupCode', { code: referralCode })} data-testid="signup-invited" />}
         <ErrorAlert error={error} style={{ marginBottom: 16 }} />
         <Form<Values> layout="vertical" onFinish={submit} requiredMark={false} disabled={busy}>
           <Form.Item name="email" label={t('auth.email')} rules={[{ required: true, message: t('auth.emailRequired') }, { type: 'email', message: t('auth.emailInvalid') }]}>

@@ -5,6 +5,7 @@ import { ApiOutlined, CommentOutlined, CreditCardOutlined } from '@ant-design/ic
 import { billing, usage } from '../api/endpoints';
 import type { UsageSummary } from '../api/types';
 import { useSession } from '../auth/session';
+import { AnnouncementsBar } from '../components/AnnouncementsBar';
 import { Chart, type ChartOption } from '../components/Chart';
 import { EmptyHint } from '../components/EmptyHint';
 import { ErrorAlert } from '../components/ErrorAlert';
@@ -39,6 +40,7 @@ export function Dashboard() {
           title={user?.email_pending ? t('dashboard.welcomePending', { email: user.email }) : t('dashboard.welcome', { amount: money(account.data.balance) })}
         />
       )}
+      <AnnouncementsBar />
       {account.data?.notices.map((n) => (
         <Alert key={n.id} type={n.kind === 'low_balance' ? 'warning' : 'info'} showIcon style={{ marginBottom: 16 }} title={n.message} />
       ))}

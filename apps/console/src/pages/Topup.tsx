@@ -11,7 +11,7 @@ import { dateTime, money } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { useAction } from '../lib/useAction';
 
-const KIND_COLORS: Record<LedgerKind, string> = { trial: 'purple', topup: 'blue', redeem: 'green', charge: 'default', refund: 'cyan', adjust: 'orange' };
+const KIND_COLORS: Record<LedgerKind, string> = { trial: 'purple', topup: 'blue', redeem: 'green', charge: 'default', refund: 'cyan', adjust: 'orange', referral: 'magenta' };
 
 /** Redeem a code and read the account's ledger: every change of balance, newest first. */
 export default function Topup() {
