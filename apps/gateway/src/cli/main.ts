@@ -11,6 +11,7 @@ import { parse, required, intOption, UsageError } from './args.js';
 import { serve } from './serve.js';
 import { BILLING_COMMANDS, withBilling } from './billing-commands.js';
 import { auditCli } from './audit.js';
+import { SAFETY_COMMANDS } from './safety-commands.js';
 
 interface Command {
   usage: string;
@@ -199,6 +200,7 @@ const COMMANDS: Record<string, Command> = {
     },
   },
   ...BILLING_COMMANDS,
+  ...SAFETY_COMMANDS,
 };
 
 function help(): string {
