@@ -178,7 +178,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     logWriter,
     retry: { maxAttempts: config.retryMaxAttempts, statuses: parseStatuses(config.retryStatuses), baseDelayMs: config.retryBaseDelayMs, maxDelayMs: 5_000, maxRetryAfterMs: config.retryMaxWaitMs, budget },
     gate,
-    affinity: new ChannelAffinity(kv),
+    affinity: new ChannelAffinity(kv, () => billing.settings.current().affinityTtlSec * 1000),
     guard,
     moderator: new Moderator(router, upstream),
   });

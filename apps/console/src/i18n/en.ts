@@ -551,6 +551,8 @@ Each key can carry its own credit limit, expiry, model list, IP and origin lists
   'settings.trialHelp': 'Granted once, at sign-up.',
   'settings.lowBalanceDefault': 'Default low-balance warning',
   'settings.lowBalanceHelp': 'Users are warned below this balance unless they set their own threshold.',
+  'settings.affinityTtl': 'Prompt-cache session stickiness',
+  'settings.affinityTtlHelp': 'How long a session (prompt_cache_key, a coding agent\'s session) stays on the channel holding its prompt cache after its last call. Match it to the longest cache lifetime your callers use (Anthropic: 5 minutes or 1 hour).',
 } satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof en;

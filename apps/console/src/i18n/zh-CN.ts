@@ -548,4 +548,6 @@ gemini -m gpt-4o-mini      # 不加 -m 时，它会在自己的 flash-lite、fla
   'settings.trialHelp': '注册时一次性发放。',
   'settings.lowBalanceDefault': '默认余额提醒阈值',
   'settings.lowBalanceHelp': '用户未自行设置时，余额低于此值会收到提醒。',
+  'settings.affinityTtl': '提示缓存会话粘滞时长',
+  'settings.affinityTtlHelp': '一个会话（prompt_cache_key、编程智能体的会话）在最后一次调用后，继续留在保存其提示缓存的渠道上的时长。请与调用方使用的最长缓存有效期一致（Anthropic：5 分钟或 1 小时）。',
 };

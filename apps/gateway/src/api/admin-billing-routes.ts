@@ -147,13 +147,14 @@ export function registerAdminBillingRoutes(app: FastifyInstance, ctx: ApiContext
   app.get('/api/admin/settings', { config: admin, schema: { tags, summary: 'Run-time settings', response: { 200: AdminSettings } } }, async () => settingsView(await billing.settings.fresh()));
 
   app.put('/api/admin/settings', { config: admin, schema: { tags, summary: 'Change run-time settings', body: AdminSettingsPatch, response: { 200: AdminSettings } } }, async (req) => {
-    const b = req.body as { trialCredit?: number; signupEnabled?: boolean; lowBalanceDefault?: number };
+    const b = req.body as { trialCredit?: number; signupEnabled?: boolean; lowBalanceDefault?: number; affinityTtlSec?: number };
     return settingsView(
       await billing.settings.update(
         {
           ...(b.trialCredit !== undefined ? { trialCredit: fromPoints(b.trialCredit) } : {}),
           ...(b.signupEnabled !== undefined ? { signupEnabled: b.signupEnabled } : {}),
           ...(b.lowBalanceDefault !== undefined ? { lowBalanceDefault: fromPoints(b.lowBalanceDefault) } : {}),
+          ...(b.affinityTtlSec !== undefined ? { affinityTtlSec: b.affinityTtlSec } : {}),
         },
         (trx, before, after) => audit(req, trx, { action: 'settings.update', targetType: 'settings', before: settingsView(before), after: settingsView(after) }),
       ),
@@ -166,6 +167,6 @@ export function registerAdminBillingRoutes(app: FastifyInstance, ctx: ApiContext
   });
 }
 
-function settingsView(s: { trialCredit: number; signupEnabled: boolean; lowBalanceDefault: number }) {
-  return { trialCredit: toPoints(s.trialCredit), signupEnabled: s.signupEnabled, lowBalanceDefault: toPoints(s.lowBalanceDefault) };
+function settingsView(s: { trialCredit: number; signupEnabled: boolean; lowBalanceDefault: number; affinityTtlSec: number }) {
+  return { trialCredit: toPoints(s.trialCredit), signupEnabled: s.signupEnabled, lowBalanceDefault: toPoints(s.lowBalanceDefault), affinityTtlSec: s.affinityTtlSec };
 }

@@ -122,9 +122,15 @@ export const UserLimitsBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const AdminSettings = Type.Object({ trialCredit: Type.Number(), signupEnabled: Type.Boolean(), lowBalanceDefault: Type.Number() });
+export const AdminSettings = Type.Object({ trialCredit: Type.Number(), signupEnabled: Type.Boolean(), lowBalanceDefault: Type.Number(), affinityTtlSec: Type.Integer() });
 export const AdminSettingsPatch = Type.Partial(
-  Type.Object({ trialCredit: Points(), signupEnabled: Type.Boolean(), lowBalanceDefault: Points() }),
+  Type.Object({
+    trialCredit: Points(),
+    signupEnabled: Type.Boolean(),
+    lowBalanceDefault: Points(),
+    // The same bounds as APIGPT_AFFINITY_TTL_SEC: a minute to a week.
+    affinityTtlSec: Type.Integer({ minimum: 60, maximum: 604800, description: 'Seconds a prompt-cache session keeps its channel after its last call' }),
+  }),
   { additionalProperties: false },
 );
 

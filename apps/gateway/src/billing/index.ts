@@ -67,6 +67,7 @@ export class Billing {
       trialCredit: fromPoints(deps.config.trialCredit),
       signupEnabled: deps.config.signupEnabled,
       lowBalanceDefault: fromPoints(deps.config.lowBalanceDefault),
+      affinityTtlSec: deps.config.affinityTtlSec,
     });
     this.pools = new Pools(deps.db, this.state);
     this.idempotency = new IdempotencyStore(deps.db, deps.log);

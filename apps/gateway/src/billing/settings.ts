@@ -6,9 +6,11 @@ export interface RuntimeSettings {
   signupEnabled: boolean;
   /** Low-balance threshold given to new accounts; 0 = none. */
   lowBalanceDefault: number;
+  /** Seconds a prompt-cache session keeps its channel after its last call (relay/affinity.ts). */
+  affinityTtlSec: number;
 }
 
-const KEYS = ['trialCredit', 'signupEnabled', 'lowBalanceDefault'] as const;
+const KEYS = ['trialCredit', 'signupEnabled', 'lowBalanceDefault', 'affinityTtlSec'] as const;
 const CACHE_MS = 5_000;
 
 /**

@@ -71,6 +71,7 @@ export const FIELDS = [
   { key: 'logLevel', env: 'APIGPT_LOG_LEVEL', type: 'string', default: 'info', doc: '`debug`, `info`, `warn`, `error` or `silent`' },
   { key: 'trialCredit', env: 'APIGPT_TRIAL_CREDIT', type: 'int', default: 5000, min: 0, doc: 'Points (P) a new account receives at sign-up (0 = none); admins can change it at run time' },
   { key: 'lowBalanceDefault', env: 'APIGPT_LOW_BALANCE_DEFAULT', type: 'int', default: 0, min: 0, doc: 'Low-balance reminder threshold in P given to new accounts (0 = none)' },
+  { key: 'affinityTtlSec', env: 'APIGPT_AFFINITY_TTL_SEC', type: 'int', default: 3600, min: 60, max: 604800, doc: 'Prompt-cache affinity: seconds a session (prompt_cache_key, agent session header, stable prompt start) keeps its channel after its last call; admins can change it at run time. Match it to the longest prompt-cache lifetime your callers use (Anthropic: 5 minutes or 1 hour)' },
   // Images made with `response_format: url` are stored and served from signed gateway links.
   { key: 'imageUrlTtl', env: 'APIGPT_IMAGE_URL_TTL', type: 'int', default: 3600, min: 60, max: 604800, doc: 'Seconds a signed image link (`response_format: url`) stays valid; stored images older than this are deleted' },
   { key: 's3Endpoint', env: 'APIGPT_S3_ENDPOINT', type: 'url', doc: 'S3-compatible endpoint for stored images (`https://s3.us-east-1.amazonaws.com`, a MinIO URL...); when unset images are files in `<data>/images`' },

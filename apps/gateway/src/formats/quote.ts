@@ -16,3 +16,25 @@ export function textQuote(operation: Operation, promptTokens: number, maxOutputT
   if (operation === 'embedding') return { units, maxOutputTokens: 0, choices: 1 };
   return { units, maxOutputTokens: maxOutputTokens ?? null, choices };
 }
+
+/**
+ * Web searches reserved for a call that lets the model search with no limit of its own (Anthropic's
+ * `max_uses`, the Responses API's `max_tool_calls`). Translated calls to Anthropic are capped at it
+ * (its web search tool's `max_uses`), so their reservation covers every search they can run.
+ */
+export const SEARCH_ALLOWANCE = 5;
+
+/**
+ * The worst case of what a call's prompt and tools may add to its price, beyond tokens at the input
+ * price: the whole prompt written to the provider's prompt cache (at the 1-hour rate when any
+ * breakpoint asks for it, else the 5-minute one), and the searches it may run. Billing reserves
+ * the quote's worst case, so a call that writes its cache or searches is never charged above it.
+ */
+export function withExtras(q: Quote, extras: { cacheWrite?: '5m' | '1h' | null; searches?: number }): Quote {
+  if (q.free) return q;
+  const units = { ...q.units };
+  if (extras.cacheWrite === '1h') units.cacheWrite1hTokens = units.promptTokens;
+  else if (extras.cacheWrite === '5m') units.cacheWrite5mTokens = units.promptTokens;
+  if (extras.searches) units.searches = (units.searches ?? 0) + extras.searches;
+  return { ...q, units };
+}

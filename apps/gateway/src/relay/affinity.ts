@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { KvStore } from '../state/kv.js';
 import type { Route } from './router.js';
 
-/** How long a session keeps its channel after its last call (refreshed by every call). */
+/** How long a session keeps its channel after its last call (refreshed by every call), unless set (APIGPT_AFFINITY_TTL_SEC, the admin's settings). */
 export const AFFINITY_TTL_MS = 3_600_000;
 
 /**
@@ -18,9 +18,10 @@ export const AFFINITY_TTL_MS = 3_600_000;
  * (or rests with an open circuit): the channel that then serves it becomes the new pin.
  */
 export class ChannelAffinity {
+  /** `ttlMs` is read at every call: an admin's change applies to the next one. */
   constructor(
     private readonly kv: KvStore,
-    private readonly ttlMs = AFFINITY_TTL_MS,
+    private readonly ttlMs: () => number = () => AFFINITY_TTL_MS,
   ) {}
 
   /**
@@ -34,7 +35,7 @@ export class ChannelAffinity {
   /** The session's channel, its lifetime renewed; null when none is pinned or shared state is away. */
   async pinned(key: string): Promise<string | null> {
     try {
-      return await this.kv.getAndTouch(key, this.ttlMs);
+      return await this.kv.getAndTouch(key, this.ttlMs());
     } catch {
       // Redis away: the call is routed as if the session were new; it is not worth failing over.
       return null;
@@ -43,7 +44,7 @@ export class ChannelAffinity {
 
   /** Pins the session to the channel that served it. Nobody waits for it; a failure is forgotten. */
   pin(key: string, channelId: string): void {
-    this.kv.set(key, channelId, this.ttlMs).catch(() => undefined);
+    this.kv.set(key, channelId, this.ttlMs()).catch(() => undefined);
   }
 }
 

@@ -126,7 +126,7 @@ describe('Responses API: reasoning effort, include and client-side tools', () =>
       const { data: r, response } = await openai.responses.create({ model: MODELS.anthropic, input: 'Patch the file.', tools: [APPLY_PATCH, { type: 'web_search' }] }).withResponse();
       // web_search runs as Anthropic's own web search tool, after the custom tool.
       expect(response.headers.get('x-apigpt-dropped-tools')).toBeNull();
-      expect((sent().tools as { type?: string }[])[1]).toEqual({ type: 'web_search_20250305', name: 'web_search' });
+      expect((sent().tools as { type?: string }[])[1]).toEqual({ type: 'web_search_20250305', name: 'web_search', max_uses: 5 });
       const tool = (sent().tools as { name: string; description: string; input_schema: unknown }[])[0];
       expect(tool.name).toBe('apply_patch');
       expect(tool.description).toContain(APPLY_PATCH.format.definition);

@@ -69,7 +69,7 @@ describe('built-in web search on translated providers', () => {
       const res = r.data;
       expect(r.response.headers.get('x-apigpt-dropped-tools')).toBeNull();
       const sent = lastUpstream().body;
-      expect(sent.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search' }]);
+      expect(sent.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }]);
       const pages = [1, 2].map((n) => `https://docs.example.com/${slug(user)}/${n}`);
       const [search, message] = res.output as any[];
       expect(res.output).toHaveLength(2);
@@ -94,7 +94,7 @@ describe('built-in web search on translated providers', () => {
       for await (const ev of stream) events.push(ev);
       const final = await stream.finalResponse();
       // The domain filter and the location reached Anthropic's tool.
-      expect(lastUpstream().body.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search', allowed_domains: ['en.wikipedia.org'], user_location: { type: 'approximate', city: 'Paris', country: 'FR' } }]);
+      expect(lastUpstream().body.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search', max_uses: 5, allowed_domains: ['en.wikipedia.org'], user_location: { type: 'approximate', city: 'Paris', country: 'FR' } }]);
       expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
       const items = events.filter((e) => e.type === 'response.output_item.done').map((e) => e.item);
       expect(items.map((i) => i.type)).toEqual(['message', 'web_search_call', 'message']);
@@ -120,7 +120,7 @@ describe('built-in web search on translated providers', () => {
       const { openai } = await client();
       const user = 'search for the speed of light';
       const c = await openai.chat.completions.create({ model: 's-claude', messages: [{ role: 'user', content: user }], web_search_options: { user_location: { type: 'approximate', approximate: { city: 'Berlin' } } } });
-      expect(lastUpstream().body.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search', user_location: { type: 'approximate', city: 'Berlin' } }]);
+      expect(lastUpstream().body.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search', max_uses: 5, user_location: { type: 'approximate', city: 'Berlin' } }]);
       const text = PREFACE + reply(user);
       const annotation = { type: 'url_citation', url_citation: { start_index: text.length - CITED.length, end_index: text.length, url: `https://docs.example.com/${slug(user)}/1`, title: `${user} — result 1` } };
       expect(c.choices[0].message.content).toBe(text);
@@ -237,7 +237,7 @@ describe('built-in web search on translated providers', () => {
       body: JSON.stringify({ tools: [{ googleSearch: {} }], contents: [{ role: 'user', parts: [{ text: 'search for coffee' }] }] }),
     });
     expect(g.status).toBe(200);
-    expect(lastUpstream().body.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search' }]);
+    expect(lastUpstream().body.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }]);
     const body = (await g.json()) as { candidates: { content: { parts: { text: string }[] } }[] };
     expect(body.candidates[0].content.parts.map((p) => p.text).join('')).toBe(PREFACE + reply('search for coffee'));
   });

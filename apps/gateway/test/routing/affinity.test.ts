@@ -210,6 +210,29 @@ describe('prompt-cache affinity', () => {
     expect(ttl).toBeGreaterThan(3_500_000);
     expect(ttl).toBeLessThanOrEqual(3_600_000);
   });
+
+  it('the pin\'s lifetime is the admin\'s setting (affinityTtlSec), applied from the next call', async () => {
+    const list = await sims(2);
+    const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
+    const { t, key } = await gateway([channel(list[0], 'a'), channel(list[1], 'b')], { redisUrl: REDIS_URL, redisPrefix: prefix, affinityTtlSec: 7200 });
+    const pttl = async (session: string) => {
+      expect((await chatWithKey(t.url, key, session)).status).toBe(200);
+      const keys = await redis.keys(`${prefix}kv:aff:*`);
+      const ttls = await Promise.all(keys.map((k) => redis.pttl(k)));
+      return Math.min(...ttls);
+    };
+    // The configured default (APIGPT_AFFINITY_TTL_SEC) first.
+    expect(await pttl('ttl-1')).toBeGreaterThan(7_100_000);
+    expect((await t.api('GET', '/api/admin/settings', undefined, { token: t.rootToken })).body.affinityTtlSec).toBe(7200);
+    const saved = await t.api('PUT', '/api/admin/settings', { affinityTtlSec: 300 }, { token: t.rootToken });
+    expect({ status: saved.status, ttl: saved.body.affinityTtlSec }).toEqual({ status: 200, ttl: 300 });
+    await redis.del(...(await redis.keys(`${prefix}kv:aff:*`)));
+    const ttl = await pttl('ttl-2');
+    expect(ttl).toBeGreaterThan(290_000);
+    expect(ttl).toBeLessThanOrEqual(300_000);
+    // Out of bounds (a minute to a week) is the caller's mistake.
+    expect((await t.api('PUT', '/api/admin/settings', { affinityTtlSec: 10 }, { token: t.rootToken })).status).toBe(400);
+  });
 });
 
 describe('pin order', () => {

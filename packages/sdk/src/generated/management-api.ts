@@ -1114,6 +1114,7 @@ export interface Operations {
       trialCredit: number;
       signupEnabled: boolean;
       lowBalanceDefault: number;
+      affinityTtlSec: number;
     };
   };
 
@@ -1125,11 +1126,14 @@ export interface Operations {
       trialCredit?: number;
       signupEnabled?: boolean;
       lowBalanceDefault?: number;
+      /** Seconds a prompt-cache session keeps its channel after its last call */
+      affinityTtlSec?: number;
     };
     response: {
       trialCredit: number;
       signupEnabled: boolean;
       lowBalanceDefault: number;
+      affinityTtlSec: number;
     };
   };
 

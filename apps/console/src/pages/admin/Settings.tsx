@@ -8,7 +8,7 @@ import { PageHeader } from '../../layout/PageHeader';
 import { useAsync } from '../../lib/useAsync';
 import { useAction } from '../../lib/useAction';
 
-/** Server-wide switches: the trial grant, whether anyone may sign up, the default low-balance warning. */
+/** Server-wide switches: the trial grant, whether anyone may sign up, the default low-balance warning, prompt-cache affinity's lifetime. */
 export default function Settings() {
   const t = useT();
   const { message } = AntApp.useApp();
@@ -44,6 +44,9 @@ export default function Settings() {
             </Form.Item>
             <Form.Item name="lowBalanceDefault" label={t('settings.lowBalanceDefault')} rules={[{ required: true }]} extra={t('settings.lowBalanceHelp')}>
               <InputNumber min={0} style={{ width: '100%' }} suffix="P" />
+            </Form.Item>
+            <Form.Item name="affinityTtlSec" label={t('settings.affinityTtl')} rules={[{ required: true }]} extra={t('settings.affinityTtlHelp')}>
+              <InputNumber min={60} max={604800} precision={0} style={{ width: '100%' }} suffix={t('channels.seconds')} />
             </Form.Item>
             <Button type="primary" htmlType="submit" loading={busy}>
               {t('common.save')}

@@ -1,5 +1,5 @@
 import type { Quote } from '../../core/calls.js';
-import { positiveInt, textQuote } from '../quote.js';
+import { positiveInt, SEARCH_ALLOWANCE, textQuote, withExtras } from '../quote.js';
 import { usageIn } from './canonical.js';
 import { estimatedUsage } from '../canonical/util.js';
 import { parseSseEvent } from '../sse.js';
@@ -79,7 +79,36 @@ class AnthropicStreamTap extends EventTap {
   }
 }
 
-/** Anthropic's `max_tokens` (required by its API); one choice. */
+/**
+ * Anthropic's `max_tokens` (required by its API); one choice. A prompt with `cache_control` may be
+ * written to the cache whole (priced above input), and a web search tool may search up to its
+ * `max_uses` (or the gateway's allowance when it sets none).
+ */
 function quote(operation: Operation, body: Record<string, unknown>): Quote {
-  return textQuote(operation, estimatePrompt(operation, body), positiveInt(body.max_tokens));
+  const tools = Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [];
+  const search = tools.find((t) => typeof t?.type === 'string' && t.type.startsWith('web_search_'));
+  return withExtras(textQuote(operation, estimatePrompt(operation, body), positiveInt(body.max_tokens)), {
+    cacheWrite: cacheWriteTtl(body),
+    searches: search ? (positiveInt(search.max_uses) ?? SEARCH_ALLOWANCE) : 0,
+  });
+}
+
+/**
+ * The longest lifetime a request's `cache_control` breakpoints ask for (on the request itself, a
+ * tool, a system block or a message block), or null when it caches nothing
+ * (https://docs.anthropic.com/en/docs/build-with-claude/prompt-caching).
+ */
+export function cacheWriteTtl(body: Record<string, unknown>): '5m' | '1h' | null {
+  let ttl: '5m' | '1h' | null = null;
+  const see = (b: unknown) => {
+    const cc = b && typeof b === 'object' ? (b as { cache_control?: unknown }).cache_control : undefined;
+    if (!cc || typeof cc !== 'object') return;
+    ttl = (cc as { ttl?: unknown }).ttl === '1h' ? '1h' : (ttl ?? '5m');
+  };
+  const list = (v: unknown) => (Array.isArray(v) ? v.forEach(see) : undefined);
+  see(body);
+  list(body.tools);
+  list(body.system);
+  for (const m of Array.isArray(body.messages) ? body.messages : []) list((m as { content?: unknown })?.content);
+  return ttl;
 }

@@ -7,6 +7,7 @@
 import type { CanonicalCitation, CanonicalEvent, CanonicalSearch, WebSearchRequest } from '../canonical/types.js';
 import { arr, obj, str } from '../canonical/util.js';
 import { domains, locationFrom, positive, titleOf } from '../canonical/web-search.js';
+import { SEARCH_ALLOWANCE } from '../quote.js';
 
 type Json = Record<string, unknown>;
 
@@ -19,10 +20,13 @@ export function webSearchFrom(t: Json): WebSearchRequest | null {
   return { tool: t.type, maxUses: positive(t.max_uses), allowedDomains: domains(t.allowed_domains), blockedDomains: domains(t.blocked_domains), userLocation: locationFrom(t.user_location) };
 }
 
-/** The server tool offered for a canonical web search (Anthropic takes allowed or blocked domains, not both). */
+/**
+ * The server tool offered for a canonical web search (Anthropic takes allowed or blocked domains,
+ * not both). Its `max_uses` is the caller's limit or the gateway's allowance: the searches the
+ * call's reservation covers (quote.ts).
+ */
 export function webSearchTool(s: WebSearchRequest): Json {
-  const tool: Json = { type: WEB_SEARCH_TOOL, name: 'web_search' };
-  if (s.maxUses) tool.max_uses = s.maxUses;
+  const tool: Json = { type: WEB_SEARCH_TOOL, name: 'web_search', max_uses: s.maxUses ?? SEARCH_ALLOWANCE };
   if (s.allowedDomains) tool.allowed_domains = s.allowedDomains;
   else if (s.blockedDomains) tool.blocked_domains = s.blockedDomains;
   if (s.userLocation) tool.user_location = { type: 'approximate', ...s.userLocation };

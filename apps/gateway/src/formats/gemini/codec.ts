@@ -1,5 +1,5 @@
 import type { Quote } from '../../core/calls.js';
-import { positiveInt, textQuote } from '../quote.js';
+import { positiveInt, SEARCH_ALLOWANCE, textQuote, withExtras } from '../quote.js';
 import { usageIn } from './canonical.js';
 import { estimatedUsage } from '../canonical/util.js';
 import { parseSseEvent } from '../sse.js';
@@ -88,8 +88,10 @@ class GeminiStreamTap extends EventTap {
   }
 }
 
-/** Gemini's `generationConfig.maxOutputTokens` and `candidateCount`. */
+/** Gemini's `generationConfig.maxOutputTokens` and `candidateCount`; Google Search grounding may search (the gateway's allowance). */
 function quote(operation: Operation, body: Record<string, unknown>): Quote {
   const gen = body.generationConfig as Record<string, unknown> | undefined;
-  return textQuote(operation, estimatePrompt(operation, body), positiveInt(gen?.maxOutputTokens), positiveInt(gen?.candidateCount) ?? 1);
+  const tools = Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [];
+  const grounded = tools.some((t) => t && ['googleSearch', 'google_search', 'googleSearchRetrieval', 'google_search_retrieval'].some((k) => t[k] !== undefined));
+  return withExtras(textQuote(operation, estimatePrompt(operation, body), positiveInt(gen?.maxOutputTokens), positiveInt(gen?.candidateCount) ?? 1), { searches: grounded ? SEARCH_ALLOWANCE : 0 });
 }

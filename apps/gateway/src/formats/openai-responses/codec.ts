@@ -2,7 +2,7 @@ import type { GatewayError } from '../../core/errors.js';
 import type { Operation, Quote, Usage } from '../../core/calls.js';
 import { arr, estimatedUsage, num, obj, str, usageFrom } from '../canonical/util.js';
 import { renderOpenAIError } from '../openai/errors.js';
-import { positiveInt, textQuote } from '../quote.js';
+import { positiveInt, SEARCH_ALLOWANCE, textQuote, withExtras } from '../quote.js';
 import { parseSseEvent } from '../sse.js';
 import { EventTap } from '../tap.js';
 import { countChatTokens, countTokens, textOf } from '../tokens.js';
@@ -74,9 +74,13 @@ export function estimatePrompt(_operation: Operation, body: Record<string, unkno
   return n;
 }
 
-/** `max_output_tokens` (reasoning included) bounds the output; one answer per call. */
+/**
+ * `max_output_tokens` (reasoning included) bounds the output; one answer per call. The built-in web
+ * search may search up to `max_tool_calls` times (or the gateway's allowance).
+ */
 function quote(operation: Operation, body: Record<string, unknown>): Quote {
-  return textQuote(operation, estimatePrompt(operation, body), positiveInt(body.max_output_tokens));
+  const searches = arr(body.tools).some((t) => String(obj(t)?.type ?? '').startsWith('web_search')) ? (positiveInt(body.max_tool_calls) ?? SEARCH_ALLOWANCE) : 0;
+  return withExtras(textQuote(operation, estimatePrompt(operation, body), positiveInt(body.max_output_tokens)), { searches });
 }
 
 /** The stream's `error` event (https://platform.openai.com/docs/api-reference/responses-streaming/error). */

@@ -1,5 +1,5 @@
 import type { Quote } from '../../core/calls.js';
-import { positiveInt, textQuote } from '../quote.js';
+import { positiveInt, SEARCH_ALLOWANCE, textQuote, withExtras } from '../quote.js';
 import { countChatTokens, countTokens, textOf } from '../tokens.js';
 import { parseSseEvent } from '../sse.js';
 import { EventTap } from '../tap.js';
@@ -143,5 +143,7 @@ class OpenAIStreamTap extends EventTap {
 function quote(operation: Operation, body: Record<string, unknown>): Quote {
   let max = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens) ?? positiveInt(body.max_output_tokens);
   if (max === undefined && operation === 'completion') max = 16;
-  return textQuote(operation, estimatePrompt(operation, body), max, Math.max(positiveInt(body.n) ?? 1, positiveInt(body.best_of) ?? 1));
+  // Chat's `web_search_options` asks the model to search (the gateway's allowance of searches).
+  const searches = body.web_search_options !== undefined && body.web_search_options !== null ? SEARCH_ALLOWANCE : 0;
+  return withExtras(textQuote(operation, estimatePrompt(operation, body), max, Math.max(positiveInt(body.n) ?? 1, positiveInt(body.best_of) ?? 1)), { searches });
 }
