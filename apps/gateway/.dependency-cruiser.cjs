@@ -11,6 +11,7 @@ const ALLOWED = {
   audit: ['core', 'storage'],
   safety: ['core', 'storage'],
   support: ['core', 'storage', 'accounts'],
+  privacy: ['core', 'storage'],
   media: ['core'],
   formats: ['core', 'media', 'apps'],
   providers: ['core', 'formats', 'media'],
@@ -20,9 +21,9 @@ const ALLOWED = {
   apps: ['core', 'storage', 'billing'],
   relay: ['core', 'formats', 'providers', 'channels', 'apps', 'batch', 'state', 'media', 'storage'],
   payments: ['core', 'config', 'storage', 'state', 'billing'],
-  api: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'payments', 'channels', 'providers', 'relay', 'formats', 'safety', 'support', 'services.ts'],
+  api: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'payments', 'channels', 'providers', 'relay', 'formats', 'safety', 'support', 'privacy', 'services.ts'],
   http: ['core', 'config', 'storage', 'responses-store', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'media', 'api', 'safety', 'services.ts'],
-  cli: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'channels', 'providers', 'relay', 'api', 'safety', 'services.ts', 'gateway.ts'],
+  cli: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'channels', 'providers', 'relay', 'api', 'safety', 'privacy', 'services.ts', 'gateway.ts'],
 };
 const esc = (s) => s.replace(/\./g, '\\.');
 

@@ -18,6 +18,7 @@ import { SafetyGuard } from './safety/guard.js';
 import { PolicyStore } from './safety/policies.js';
 import { Moderator } from './relay/moderation.js';
 import { SafetyStore } from './safety/store.js';
+import { createPrivacy, type Privacy } from './privacy/index.js';
 import { RequestLogWriter } from './relay/request-log.js';
 import { createBatchStore, Journal, replayJournals } from './batch/index.js';
 import { Router } from './relay/router.js';
@@ -98,6 +99,8 @@ export interface Services extends Storage {
   safety: { store: SafetyStore; policies: PolicyStore; guard: SafetyGuard };
   /** Human support (tickets, mailed to the other side when SMTP is on) and dashboard announcements. */
   support: { desk: SupportDesk; announcements: Announcements };
+  /** Privacy protection: the admins' policies, redaction, the content log and its purge, account export and deletion. */
+  privacy: Privacy;
 }
 
 export interface ServiceOverrides {
@@ -171,6 +174,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const policyStore = new PolicyStore(storage.db);
   const guard = new SafetyGuard(safetyStore, policyStore, storage.log);
   await guard.reload();
+  const privacy = await createPrivacy(storage.db, storage.log);
   const pipeline = new CallPipeline({
     router,
     upstream,
@@ -181,6 +185,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     affinity: new ChannelAffinity(kv, () => billing.settings.current().affinityTtlSec * 1000),
     guard,
     moderator: new Moderator(router, upstream),
+    privacy: privacy.guard,
   });
   const text: TextDeps = {
     codecs: new Map(FORMATS.filter((f) => f.codec).map((f) => [f.id, f.codec!])),
@@ -212,8 +217,10 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     metrics,
     safety: { store: safetyStore, policies: policyStore, guard },
     support: { desk: new SupportDesk(storage.db, mailer), announcements: new Announcements(storage.db) },
+    privacy,
     async close() {
       load.stop();
+      await privacy.close();
       await budget.close().catch(() => undefined);
       await monitor.stop();
       await mailer?.close();

@@ -20,6 +20,7 @@ import { registerAuditRoutes } from './audit-routes.js';
 import { registerSafetyRoutes } from './safety-routes.js';
 import { registerSupportRoutes } from './support-routes.js';
 import { registerAdminSupportRoutes } from './admin-support-routes.js';
+import { registerPrivacyRoutes } from './privacy-routes.js';
 
 export type { ApiContext, ApiHooks, ApiSettings } from './context.js';
 import type { ApiContext } from './context.js';
@@ -73,6 +74,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   registerSafetyRoutes(app, ctx);
   registerSupportRoutes(app, ctx);
   registerAdminSupportRoutes(app, ctx);
+  registerPrivacyRoutes(app, ctx);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

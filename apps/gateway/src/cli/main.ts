@@ -12,6 +12,7 @@ import { serve } from './serve.js';
 import { BILLING_COMMANDS, withBilling } from './billing-commands.js';
 import { auditCli } from './audit.js';
 import { SAFETY_COMMANDS } from './safety-commands.js';
+import { PRIVACY_COMMANDS } from './privacy-commands.js';
 
 interface Command {
   usage: string;
@@ -201,6 +202,7 @@ const COMMANDS: Record<string, Command> = {
   },
   ...BILLING_COMMANDS,
   ...SAFETY_COMMANDS,
+  ...PRIVACY_COMMANDS,
 };
 
 function help(): string {

@@ -3,6 +3,7 @@ import type { Dialect, Operation, Usage } from '../core/calls.js';
 import type { GatewayError } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { CallTexts } from '../formats/safety-text.js';
+import type { PrivacyCall } from './privacy.js';
 import type { RequestLogRow } from './request-log.js';
 
 /** One call as a format's route hands it to the pipeline. */
@@ -24,6 +25,8 @@ export interface CallRequest {
   affinity?: string;
   /** The texts the content rules read, as the call's format states them; absent: the call is not checked. */
   texts?: CallTexts | null;
+  /** The call's privacy handling (redaction, content log), set by the pipeline when a policy applies. */
+  privacy?: PrivacyCall | null;
 }
 
 /** A ready answer: bytes the HTTP layer writes as they are. */

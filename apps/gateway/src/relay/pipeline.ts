@@ -12,6 +12,7 @@ import type { ChannelGate } from './health/gate.js';
 import { contentFiltered, StreamScreen, type ContentGuard, type GuardDirection, type GuardSubject, type GuardVerdict } from './content-guard.js';
 import type { Moderator } from './moderation.js';
 import type { Admission, CallPolicy } from './policy.js';
+import type { PrivacyGuard } from './privacy.js';
 import type { RequestLogRow, RequestLogWriter } from './request-log.js';
 import { attemptOrder, backoffMs, retryAfterSeconds, type RetryPolicy } from './retry.js';
 import type { Route, Router } from './router.js';
@@ -32,6 +33,8 @@ export interface PipelineDeps {
   guard?: ContentGuard;
   /** The moderation model's client (a channel serving the `moderation` operation), asked when a policy names a model. */
   moderator?: Moderator;
+  /** Privacy protection: redaction and the content log (absent: texts go out as they came, nothing is kept). */
+  privacy?: PrivacyGuard;
 }
 
 /** How an attempt answered the caller. */
@@ -276,13 +279,16 @@ export class CallPipeline {
       const { status, error, tail } = answered.streamed;
       await admission.settle({ usage: answered.usage, failed: false, log: finish(log, started, status, error) });
       if (!res.destroyed) res.end(tail);
+      req.privacy?.finish(status);
       return null;
     }
     const f = answered.failed;
+    if (req.privacy && !f && answered.reply.status < 300 && answered.reply.contentType.includes('json')) answered.reply.body = req.privacy.answer(answered.reply.body);
     // The answer was produced (and the provider charges for it) even when a rule blocks it: it is
     // settled as produced, and the caller gets the content_filter error instead of the answer.
     const blocked = f ? null : this.screenAnswer(req, answered.reply, log);
     await admission.settle({ usage: answered.usage, failed: f !== undefined, log: finish(log, started, f ? f.status : blocked ? blocked.status : 200, f?.error ?? blocked ?? undefined) });
+    req.privacy?.finish(f ? f.status : blocked ? blocked.status : answered.reply.status);
     if (blocked) throw blocked;
     answered.reply.headers['x-request-id'] = log.id;
     return answered.reply;
@@ -314,6 +320,9 @@ export class CallPipeline {
    */
   private async screenInput(req: CallRequest, log: RequestLogRow): Promise<void> {
     this.screen(req, 'input', log);
+    // Privacy (issue 15): the rules read the caller's own words; nothing leaves the gateway unredacted
+    // after this, the moderation model's call included.
+    this.protect(req, log);
     const guard = this.deps.guard;
     const moderator = this.deps.moderator;
     if (!guard || !moderator || !req.texts) return;
@@ -333,6 +342,17 @@ export class CallPipeline {
     }
     guard.record(verdict, log.id, req.key.userId, 'input');
     if (verdict.action === 'block') throw contentFiltered('input', verdict);
+  }
+
+  /**
+   * Privacy protection of a text call (relay/privacy.ts): the policy of the caller's App or group
+   * redacts its texts in place and follows its answer (`req.privacy`). No policy: one lookup.
+   */
+  private protect(req: CallRequest, log: RequestLogRow): void {
+    const privacy = this.deps.privacy;
+    if (!privacy || !req.texts) return;
+    req.privacy = privacy.open({ requestId: log.id, userId: req.key.userId, appId: req.key.appId, group: req.key.group, dialect: req.dialect });
+    req.privacy?.input(req.texts.input(), (req as { body?: unknown }).body);
   }
 
   /** The rules on a whole JSON answer: null when it may go out (masked in place), the error when blocked. */

@@ -300,6 +300,43 @@ const SAFETY_POLICIES: Migration = {
 };
 
 /**
+ * Privacy protection (issue 15, privacy/): the admins' policies per user group and per App (content
+ * logging with its retention, redaction mode, kinds and custom patterns as JSON text) and the
+ * content log, which exists only for calls under a policy that keeps content, each row with its own
+ * expiry for the purge.
+ */
+const PRIVACY: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable('privacy_policies')
+      .addColumn('scope', 'text', (c) => c.notNull())
+      .addColumn('target', 'text', (c) => c.notNull())
+      .addColumn('content_logging', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('retention_days', 'integer', (c) => c.notNull())
+      .addColumn('redaction', 'text', (c) => c.notNull())
+      .addColumn('kinds', 'text', (c) => c.notNull())
+      .addColumn('patterns', 'text', (c) => c.notNull())
+      .addColumn('updated_at', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('privacy_policies_pk', ['scope', 'target'])
+      .execute();
+    await db.schema
+      .createTable('request_contents')
+      .addColumn('request_id', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('app_id', 'text')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .addColumn('request', 'text')
+      .addColumn('response', 'text')
+      .execute();
+    await db.schema.createIndex('request_contents_expiry').on('request_contents').column('expires_at').execute();
+    await db.schema.createIndex('request_contents_user').on('request_contents').columns(['user_id', 'created_at']).execute();
+    // Deleted accounts (account deletion keeps the row, pseudonymised, for the ledger's sake).
+    await db.schema.alterTable('users').addColumn('deleted_at', 'bigint').execute();
+  },
+};
+
+/**
  * Migrations are code, applied in name order at start (and by `apigpt migrate`). Types are chosen to
  * mean the same on SQLite and PostgreSQL: text ids, bigint times and money, integer flags.
  */
@@ -502,6 +539,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0011_safety_rules': SAFETY_RULES,
   '0018_support_and_referrals': SUPPORT_AND_REFERRALS,
   '0016_safety_policies': SAFETY_POLICIES,
+  '0015_privacy': PRIVACY,
 };
 
 

@@ -18,6 +18,8 @@ export interface UsersTable {
   email_verified_at?: number | null;
   /** 1 while a self-made account waits for that proof, and its trial credit with it (mail on). */
   email_pending?: number;
+  /** When the account was deleted by its owner (migration 0015): the row stays, pseudonymised, for the ledger. */
+  deleted_at?: number | null;
 }
 
 export interface SessionsTable {
@@ -411,6 +413,29 @@ export interface SafetyPoliciesTable {
   updated_at: number;
 }
 
+/** An admin's privacy policy for a user group or an App (migration 0015, privacy/). `kinds`, `patterns`: JSON. */
+export interface PrivacyPoliciesTable {
+  scope: string;
+  target: string;
+  content_logging: number;
+  retention_days: number;
+  redaction: string;
+  kinds: string;
+  patterns: string;
+  updated_at: number;
+}
+
+/** One call's logged content (migration 0015): only under a policy that keeps content, until `expires_at`. */
+export interface RequestContentsTable {
+  request_id: string;
+  user_id: string;
+  app_id: string | null;
+  created_at: number;
+  expires_at: number;
+  request: string | null;
+  response: string | null;
+}
+
 export interface Database {
   users: UsersTable;
   sessions: SessionsTable;
@@ -442,6 +467,8 @@ export interface Database {
   referral_codes: ReferralCodesTable;
   referrals: ReferralsTable;
   safety_policies: SafetyPoliciesTable;
+  privacy_policies: PrivacyPoliciesTable;
+  request_contents: RequestContentsTable;
 }
 
 export type Timestamp = ColumnType<number, number, number>;

@@ -38,6 +38,8 @@ interface Fixture {
   ticketId: string;
   announcementId: string;
   safetyPolicyId: string;
+  /** A call of the first user's whose content is logged (privacy; the group above has a policy). */
+  contentId: string;
 }
 
 interface Row {
@@ -193,6 +195,17 @@ const MATRIX: Record<string, Row> = {
   'GET /api/admin/safety/policies': { expect: ADMIN },
   'PUT /api/admin/safety/policies': { body: (f) => ({ scope: 'group', target: f.group, ruleIds: [f.safetyRuleId] }), expect: ADMIN },
   'DELETE /api/admin/safety/policies/:id': { path: (f) => `/api/admin/safety/policies/${f.safetyPolicyId}`, expect: ADMIN },
+  // Privacy protection (issue 15): policies, the content log, the account's own data.
+  'GET /api/admin/privacy/policies': { expect: ADMIN },
+  'PUT /api/admin/privacy/policies/:scope/:target': { path: (f) => `/api/admin/privacy/policies/group/${f.group}`, body: () => ({ contentLogging: false }), expect: ADMIN },
+  'DELETE /api/admin/privacy/policies/:scope/:target': { path: (f) => `/api/admin/privacy/policies/group/${f.group}`, expect: ADMIN },
+  'POST /api/admin/privacy/preview': { body: () => ({ text: 'mail a@b.co', kinds: ['email'] }), expect: ADMIN },
+  'POST /api/admin/privacy/purge': { expect: ADMIN },
+  'GET /api/admin/logs/:id/content': { path: (f) => `/api/admin/logs/${f.contentId}/content`, expect: ADMIN },
+  'GET /api/logs/:id/content': { path: (f) => `/api/logs/${f.contentId}/content`, expect: OWNED },
+  'GET /api/account/export': { expect: SIGNED_IN },
+  // Each user deletes their own account; an administrator's account cannot delete itself.
+  'POST /api/account/delete': { body: () => ({ password: PASSWORD }), expect: { anonymous: 401, other: 200, admin: 403, key: 403, user: 200 } },
 };
 
 describe('authorization of every management route', () => {
@@ -231,6 +244,11 @@ describe('authorization of every management route', () => {
     const ticket = await t.api<{ id: string }>('POST', '/api/support/tickets', { subject: 'matrix', body: 'help' }, { cookie: u.cookie });
     const announcement = await t.api<{ id: string }>('POST', '/api/admin/announcements', { titleEn: 'T', titleZh: '标题', bodyEn: 'B', bodyZh: '正文', published: true }, root);
     const policy = await t.api<{ id: string }>('PUT', '/api/admin/safety/policies', { scope: 'group', target: group }, root);
+    await t.api('PUT', `/api/admin/privacy/policies/group/${group}`, { contentLogging: true, retentionDays: 1 }, root);
+    const contentId = `req_matrix${fresh()}`;
+    const now = Date.now();
+    t.gw.services.privacy.contents.write({ requestId: contentId, userId: u.user.id, appId: app.body.app.id, createdAt: now, expiresAt: now + 86_400_000, request: '{}', response: '{}' });
+    await t.gw.services.privacy.contents.flush();
     return {
       user: { id: u.user.id, email: u.user.email, cookie: u.cookie, appId: app.body.app.id, keyId: app.body.key.record.id, key: app.body.key.key },
       other: { cookie: other.cookie },
@@ -245,6 +263,7 @@ describe('authorization of every management route', () => {
       ticketId: ticket.body.id,
       announcementId: announcement.body.id,
       safetyPolicyId: policy.body.id,
+      contentId,
     };
   }
 

@@ -135,6 +135,8 @@ export class TextExchange implements Exchange {
 
   private async pipeStream(upstream: UpstreamResponse, at: Attempt, route: Route, translation?: Translation): Promise<Answered> {
     const { res, log, started, signal, screen } = at;
+    // Privacy: placeholders restored (a split one held back until it is whole), content kept if logged.
+    const privacy = this.req.privacy?.stream() ?? null;
     // Set when the content rules cut the stream: `tail` is then the caller's content-filter ending.
     let cut = false;
     const tap: StreamTap = translation ? translation.tapStream() : this.codec.tapStream(this.req.operation, this.req.clientWantsUsage, this.req.model || undefined);
@@ -151,6 +153,7 @@ export class TextExchange implements Exchange {
         // A chunk that arrives after the caller left is never delivered, so it is not metered.
         if (res.destroyed || signal.aborted) break;
         let out = tap.push(decoder.decode(chunk, { stream: true }));
+        if (out && privacy) out = privacy.pass(out);
         if (!out) continue;
         if (screen) {
           // The events before a blocked word go out; the rest is replaced by the content-filter ending.
@@ -174,7 +177,8 @@ export class TextExchange implements Exchange {
         if (!res.write(out)) await drained(res);
         if (res.destroyed) break;
       }
-      const rest = cut ? '' : tap.end() + decoder.decode();
+      let rest = cut ? '' : tap.end() + decoder.decode();
+      if (privacy && !cut) rest = privacy.pass(rest) + privacy.end();
       const screened = screen && !cut ? screen.pass(rest) : null;
       if (screened?.cut) {
         cut = true;
