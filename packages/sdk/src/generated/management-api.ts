@@ -3,6 +3,29 @@
 // Do not edit: change the schema in apps/gateway/src/api/, then run `npm run generate -w @apigpt/sdk`.
 
 export interface Operations {
+  /** Delete my account: keys revoked, logged content and stored responses deleted, personal fields removed; the ledger stays, pseudonymised */
+  "POST /api/account/delete": {
+    params: never;
+    query: never;
+    body: {
+      password: string;
+    };
+    response: {
+      deleted: boolean;
+      keysRevoked: number;
+      contentsDeleted: number;
+      storedResponsesDeleted: number;
+    };
+  };
+
+  /** Everything the gateway keeps about my account, as JSON (keys without their secrets) */
+  "GET /api/account/export": {
+    params: never;
+    query: never;
+    body: never;
+    response: unknown;
+  };
+
   /** Every announcement, drafts included */
   "GET /api/admin/announcements": {
     params: never;
@@ -624,6 +647,26 @@ export interface Operations {
     };
   };
 
+  /** A call's logged content */
+  "GET /api/admin/logs/{id}/content": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      requestId: string;
+      userId: string;
+      appId: string | null;
+      createdAt: number;
+      expiresAt: number;
+      /** The request as the provider got it (redacted when redaction is on), JSON */
+      request: string | null;
+      /** The provider's answer (JSON, or a stream's events), before placeholders were restored */
+      response: string | null;
+    };
+  };
+
   /** The whole gateway's calls, spend and errors per day, and the accounts and models that used most */
   "GET /api/admin/overview": {
     params: never;
@@ -732,6 +775,126 @@ export interface Operations {
       perKSearches: number | null;
       /** Largest output the model produces: the worst case reserved when a call sets no max_tokens */
       maxOutput: number;
+    };
+  };
+
+  /** The privacy policies per user group and App */
+  "GET /api/admin/privacy/policies": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      items: {
+        scope: "group" | "app";
+        target: string;
+        /** Keep the calls' prompts and answers (off by default: nothing is kept) */
+        contentLogging: boolean;
+        /** How long logged content is kept; a background job deletes it after */
+        retentionDays: number;
+        redaction: "off" | "mask" | "reversible";
+        /** Which personal data is replaced by placeholders */
+        kinds: ("email" | "phone" | "id_number" | "bank_card" | "ip")[];
+        /** The admins' own patterns */
+        patterns: {
+          /** Labels the placeholder: `[NAME_1]` */
+          name: string;
+          /** A JavaScript regular expression (Unicode mode) */
+          pattern: string;
+        }[];
+        updatedAt: number;
+      }[];
+    };
+  };
+
+  /** Remove a privacy policy (the group default applies again to an App) */
+  "DELETE /api/admin/privacy/policies/{scope}/{target}": {
+    params: {
+      scope: "group" | "app";
+      target: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      deleted: boolean;
+    };
+  };
+
+  /** Set a group's or an App's privacy policy (an App's replaces its group's) */
+  "PUT /api/admin/privacy/policies/{scope}/{target}": {
+    params: {
+      scope: "group" | "app";
+      target: string;
+    };
+    query: never;
+    body: {
+      /** Keep the calls' prompts and answers (off by default: nothing is kept) */
+      contentLogging?: boolean;
+      /** How long logged content is kept; a background job deletes it after */
+      retentionDays?: number;
+      redaction?: "off" | "mask" | "reversible";
+      /** Which personal data is replaced by placeholders */
+      kinds?: ("email" | "phone" | "id_number" | "bank_card" | "ip")[];
+      /** The admins' own patterns */
+      patterns?: {
+        /** Labels the placeholder: `[NAME_1]` */
+        name: string;
+        /** A JavaScript regular expression (Unicode mode) */
+        pattern: string;
+      }[];
+    };
+    response: {
+      scope: "group" | "app";
+      target: string;
+      /** Keep the calls' prompts and answers (off by default: nothing is kept) */
+      contentLogging: boolean;
+      /** How long logged content is kept; a background job deletes it after */
+      retentionDays: number;
+      redaction: "off" | "mask" | "reversible";
+      /** Which personal data is replaced by placeholders */
+      kinds: ("email" | "phone" | "id_number" | "bank_card" | "ip")[];
+      /** The admins' own patterns */
+      patterns: {
+        /** Labels the placeholder: `[NAME_1]` */
+        name: string;
+        /** A JavaScript regular expression (Unicode mode) */
+        pattern: string;
+      }[];
+      updatedAt: number;
+    };
+  };
+
+  /** What redaction makes of a text (nothing is stored) */
+  "POST /api/admin/privacy/preview": {
+    params: never;
+    query: never;
+    body: {
+      text: string;
+      /** Which personal data is replaced by placeholders */
+      kinds: ("email" | "phone" | "id_number" | "bank_card" | "ip")[];
+      /** The admins' own patterns */
+      patterns?: {
+        /** Labels the placeholder: `[NAME_1]` */
+        name: string;
+        /** A JavaScript regular expression (Unicode mode) */
+        pattern: string;
+      }[];
+    };
+    response: {
+      redacted: string;
+      found: {
+        placeholder: string;
+        value: string;
+      }[];
+    };
+  };
+
+  /** Delete logged content past its retention now (the background job does it every 10 minutes) */
+  "POST /api/admin/privacy/purge": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      purged: number;
     };
   };
 
@@ -2326,6 +2489,26 @@ export interface Operations {
         cost: number;
       }[];
       total: number;
+    };
+  };
+
+  /** One of my calls' logged content (when an admin turned content logging on for my group or App) */
+  "GET /api/logs/{id}/content": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      requestId: string;
+      userId: string;
+      appId: string | null;
+      createdAt: number;
+      expiresAt: number;
+      /** The request as the provider got it (redacted when redaction is on), JSON */
+      request: string | null;
+      /** The provider's answer (JSON, or a stream's events), before placeholders were restored */
+      response: string | null;
     };
   };
 
