@@ -20,6 +20,7 @@ import { ernieRoutes } from './dialects/ernie.js';
 import { responsesRoutes } from './dialects/openai-responses.js';
 import { moderationRoutes } from './dialects/openai-moderation.js';
 import { epayRoutes } from './payments/epay.js';
+import { alipayRoutes } from './payments/alipay.js';
 import { stripeRoutes } from './payments/stripe.js';
 
 export const ALL_ROUTES: Route[] = [
@@ -39,5 +40,6 @@ export const ALL_ROUTES: Route[] = [
   ...stabilityRoutes,
   ...ernieRoutes,
   ...epayRoutes,
+  ...alipayRoutes,
   ...stripeRoutes,
 ];

@@ -28,6 +28,11 @@ export interface PaymentOptions {
    * `whsec_…` per endpoint, answered when it is created).
    */
   stripe?: { secretKey?: string; webhookSecret?: string };
+  /**
+   * The Alipay app: id (default `2021000000000001`), the app's public key (PEM) that checks the
+   * merchant's RSA2-signed requests, and Alipay's private key (PEM) that signs notifies.
+   */
+  alipay?: { appId?: string; appPublicKey?: string; privateKey?: string };
   /** Deliveries after the first when the merchant does not answer as required (default 3). */
   retries?: number;
   /** Delay before the first retry, doubling after (default 200 ms). */
@@ -51,7 +56,7 @@ export interface SimPayments {
 
 export interface PaymentCallbackInfo {
   id: string;
-  provider: 'epay' | 'stripe';
+  provider: 'epay' | 'stripe' | 'alipay';
   event: string;
   type: string;
   method: 'GET' | 'POST';

@@ -1,4 +1,5 @@
 import type { Config } from '../config/config.js';
+import { createAlipay } from './alipay/index.js';
 import { createEpay } from './epay/index.js';
 import { createStripe } from './stripe/index.js';
 import type { PaymentProvider } from './types.js';
@@ -19,6 +20,13 @@ export const PAYMENT_PROVIDERS: readonly ProviderEntry[] = [
     fromConfig: (c) =>
       c.epayUrl && c.epayPid && c.epayKey
         ? createEpay({ url: c.epayUrl, pid: c.epayPid, key: c.epayKey, methods: c.epayMethods.map((m) => m.trim()).filter(Boolean), pointsPerUnit: c.epayPointsPerYuan })
+        : null,
+  },
+  {
+    id: 'alipay',
+    fromConfig: (c) =>
+      c.alipayAppId && c.alipayPrivateKey && c.alipayPublicKey
+        ? createAlipay({ gatewayUrl: c.alipayGatewayUrl, appId: c.alipayAppId, privateKey: c.alipayPrivateKey, alipayPublicKey: c.alipayPublicKey, pointsPerUnit: c.alipayPointsPerYuan })
         : null,
   },
   {

@@ -14,7 +14,7 @@ export interface CallbackAttempt {
 
 export interface PaymentCallback {
   id: string;
-  provider: 'epay' | 'stripe';
+  provider: 'epay' | 'stripe' | 'alipay';
   /** EPay: the trade number and status; Stripe: the event id. */
   event: string;
   /** Stripe's event type, EPay's trade_status. */
@@ -88,7 +88,7 @@ export class CallbackQueue {
     try {
       const res = await fetch(url, { method: c.method, headers: signed.headers, body: c.method === 'GET' ? undefined : signed.body, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
       const text = await res.text();
-      const ok = c.provider === 'epay' ? res.status === 200 && text.trim() === 'success' : res.status >= 200 && res.status < 300;
+      const ok = c.provider === 'epay' || c.provider === 'alipay' ? res.status === 200 && text.trim() === 'success' : res.status >= 200 && res.status < 300;
       attempt = { at: Date.now(), status: res.status, body: text.slice(0, 500), ok };
     } catch (err) {
       attempt = { at: Date.now(), status: 0, body: String(err), ok: false };

@@ -1,5 +1,5 @@
 // Per-instance state of the simulated payment providers.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { CallbackQueue } from './callbacks.js';
 import type { PaymentOptions } from '../types.js';
 
@@ -16,6 +16,17 @@ export interface EpayTrade {
   status: 'pending' | 'paid';
   created: number;
   paid_at: number | null;
+}
+
+export interface AlipayTrade {
+  trade_no: string;
+  out_trade_no: string;
+  subject: string;
+  total_amount: string;
+  notify_url: string;
+  return_url: string;
+  status: 'pending' | 'paid';
+  created: number;
 }
 
 /** A Checkout Session as Stripe answers it (the fields the simulator models). */
@@ -63,17 +74,28 @@ export interface PaymentsState {
     /** Idempotency-Key → the request body it was first sent with and the session made. */
     idempotency: Map<string, { body: string; session: StripeSession }>;
   };
+  /** The Alipay app: its id, the app's public key (checks the merchant's requests), Alipay's private key (signs notifies). */
+  alipay: { appId: string; appPublicKey: string | null; privateKey: string; sellerId: string; trades: Map<string, AlipayTrade> };
   callbacks: CallbackQueue;
 }
 
 export const DEFAULT_EPAY_PID = '1001';
 export const DEFAULT_EPAY_KEY = 'simulator-epay-key';
+export const DEFAULT_ALIPAY_APP_ID = '2021000000000001';
 export const DEFAULT_STRIPE_SECRET_KEY = 'sk_test_simulator';
 
 export function createPaymentsState(o: PaymentOptions = {}): PaymentsState {
   return {
     epay: { pid: o.epay?.pid ?? DEFAULT_EPAY_PID, key: o.epay?.key ?? DEFAULT_EPAY_KEY, trades: new Map() },
     stripe: { secretKey: o.stripe?.secretKey ?? DEFAULT_STRIPE_SECRET_KEY, webhookSecret: o.stripe?.webhookSecret, sessions: new Map(), endpoints: new Map(), idempotency: new Map() },
+    alipay: {
+      appId: o.alipay?.appId ?? DEFAULT_ALIPAY_APP_ID,
+      appPublicKey: o.alipay?.appPublicKey ?? null,
+      // Without a key of its own the simulator makes one (tests then cannot verify its notifies).
+      privateKey: o.alipay?.privateKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      sellerId: '2088102177846880',
+      trades: new Map(),
+    },
     callbacks: new CallbackQueue(o.retries ?? 3, o.retryDelayMs ?? 200),
   };
 }

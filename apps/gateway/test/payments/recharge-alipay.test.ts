@@ -1,0 +1,148 @@
+/**
+ * Alipay direct (RSA2) over real HTTP, on both databases: a gateway order → the simulated Alipay
+ * gateway, which checks the app's RSA2 signature → its cashier page → the notify it signs with
+ * Alipay's key → the credit, once. Then what must not credit: a notify signed with another key, a
+ * changed field, a wrong amount, another app, replays. And the signing itself against Alipay's rule.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alipaySign, alipayVerify, startSimulator, type Simulator } from '@apigpt/simulator';
+import { privateKeyFrom, publicKeyFrom, rsa2Sign, rsa2Verify, signContent } from '../../src/payments/alipay/sign.js';
+import { eventually } from '../eventually.js';
+import { DB_KINDS, startTestGateway, type TestGateway } from '../harness.js';
+import { balance, ledgerOf, order, orderStatus, payOnPage } from './helpers.js';
+
+const APP_ID = '2021000000000042';
+const pair = () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), pub: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+};
+
+describe('Alipay RSA2 signing', () => {
+  it('signs the sorted, non-empty parameters but sign, joined k=v& unencoded (sign_type is left out only when verifying a notify)', () => {
+    const p = { method: 'alipay.trade.page.pay', app_id: '2014072300007148', sign_type: 'RSA2', charset: 'utf-8', empty: '', biz_content: '{"total_amount":"9.00"}', sign: 'x' };
+    expect(signContent(p, false)).toBe('app_id=2014072300007148&biz_content={"total_amount":"9.00"}&charset=utf-8&method=alipay.trade.page.pay&sign_type=RSA2');
+    expect(signContent(p, true)).toBe('app_id=2014072300007148&biz_content={"total_amount":"9.00"}&charset=utf-8&method=alipay.trade.page.pay');
+  });
+
+  it('what the gateway signs the simulated Alipay verifies, and what it signs the gateway verifies; a changed field or another key does not', () => {
+    const app = pair();
+    const ali = pair();
+    const req = { app_id: APP_ID, method: 'alipay.trade.page.pay', charset: 'utf-8', sign_type: 'RSA2', timestamp: '2026-01-01 08:00:00', version: '1.0', biz_content: '{"out_trade_no":"TU1","total_amount":"10.00"}' };
+    const signed = { ...req, sign: rsa2Sign(req, privateKeyFrom(app.priv)) };
+    expect(alipayVerify(signed, app.pub)).toBe(true);
+    expect(alipayVerify({ ...signed, biz_content: '{"out_trade_no":"TU1","total_amount":"0.01"}' }, app.pub)).toBe(false);
+    // A bare base64 key (as Alipay's key tool prints it) is the same key.
+    const bare = ali.pub.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
+    const notify = { app_id: APP_ID, out_trade_no: 'TU1', trade_no: '2026', trade_status: 'TRADE_SUCCESS', total_amount: '10.00', sign_type: 'RSA2' };
+    const n = { ...notify, sign: alipaySign(notify, ali.priv, true) };
+    expect(rsa2Verify(n, publicKeyFrom(bare))).toBe(true);
+    expect(rsa2Verify({ ...n, total_amount: '100.00' }, publicKeyFrom(ali.pub))).toBe(false);
+    expect(rsa2Verify({ ...notify, sign: alipaySign(notify, pair().priv, true) }, publicKeyFrom(ali.pub))).toBe(false);
+    expect(rsa2Verify({ ...notify, sign: 'not base64 !' }, publicKeyFrom(ali.pub))).toBe(false);
+  });
+});
+
+describe.each(DB_KINDS)('Alipay recharge on %s', (db) => {
+  let sim: Simulator;
+  let t: TestGateway;
+  const app = pair();
+  const ali = pair();
+
+  beforeAll(async () => {
+    sim = await startSimulator({ payments: { alipay: { appId: APP_ID, appPublicKey: app.pub, privateKey: ali.priv }, retries: 3, retryDelayMs: 50 } });
+    t = await startTestGateway({ db, config: { alipayAppId: APP_ID, alipayPrivateKey: app.priv, alipayPublicKey: ali.pub, alipayGatewayUrl: `${sim.url}/gateway.do`, alipayPointsPerYuan: 140 } });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await sim?.close();
+  });
+
+  const notifyOf = (orderId: string) => {
+    const cb = sim.payments.callbacks.find((c) => c.provider === 'alipay' && new URLSearchParams(c.body).get('out_trade_no') === orderId);
+    expect(cb, `a notify for ${orderId}`).toBeDefined();
+    return cb!;
+  };
+  const post = (body: string) => fetch(`${t.url}/api/payments/alipay/notify`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+
+  it('pays ¥10 on the Alipay cashier page and credits 1400 P once; a replayed notify is answered success and credits nothing more', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'alipay', amount: '10' });
+    expect(o).toMatchObject({ status: 'created', amount: '10.00', currency: 'cny', credit: 1400, provider: 'alipay', method: 'alipay' });
+    const url = new URL(o.payUrl!);
+    expect(url.origin + url.pathname).toBe(`${sim.url}/gateway.do`);
+    expect(url.searchParams.get('method')).toBe('alipay.trade.page.pay');
+    expect(JSON.parse(url.searchParams.get('biz_content')!)).toMatchObject({ out_trade_no: o.id, total_amount: '10.00', product_code: 'FAST_INSTANT_TRADE_PAY' });
+    expect(url.searchParams.get('notify_url')).toBe(`${t.url}/api/payments/alipay/notify`);
+
+    const back = await payOnPage(o.payUrl!);
+    expect(back.startsWith(`${t.url}/recharge?order=${o.id}&`)).toBe(true);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    expect(await balance(t, cookie)).toBe(before + 1400);
+    const cb = notifyOf(o.id);
+    await eventually(() => expect(cb.state).toBe('delivered'));
+    expect(cb.attempts.map((a) => [a.status, a.body])).toEqual([[200, 'success']]);
+    for (let i = 0; i < 2; i++) expect(await sim.payments.send(cb.id)).toMatchObject({ status: 200, body: 'success', ok: true });
+    expect(await balance(t, cookie)).toBe(before + 1400);
+    expect((await ledgerOf(t, o.id)).map((r) => r.kind)).toEqual(['topup']);
+  });
+
+  it('the simulated Alipay refuses an order whose signature does not match (a field changed after signing)', async () => {
+    const { cookie } = await t.signup();
+    const o = await order(t, cookie, { provider: 'alipay', amount: '5' });
+    const url = new URL(o.payUrl!);
+    url.searchParams.set('biz_content', url.searchParams.get('biz_content')!.replace('"5.00"', '"0.01"'));
+    const page = await fetch(url);
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain('isv.invalid-signature');
+  });
+
+  it('forged notifies (another key, a changed amount, no signature, another app) are refused and change nothing', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'alipay', amount: '20' });
+    const fields = { notify_type: 'trade_status_sync', app_id: APP_ID, out_trade_no: o.id, trade_no: '2026010122001499999', trade_status: 'TRADE_SUCCESS', total_amount: '20.00', charset: 'utf-8', version: '1.0', sign_type: 'RSA2' };
+    const other = { ...fields, app_id: '2021000000009999' };
+    const forged = [
+      { ...fields, sign: alipaySign(fields, pair().priv, true) },
+      { ...fields, sign: alipaySign({ ...fields, total_amount: '0.01' }, ali.priv, true) },
+      { ...fields },
+      { ...other, sign: alipaySign(other, ali.priv, true) },
+    ];
+    for (const f of forged) {
+      const r = await post(new URLSearchParams(f).toString());
+      expect(r.status).toBe(400);
+      expect(await r.text()).toBe('fail');
+    }
+    expect((await orderStatus(t, cookie, o.id)).status).toBe('created');
+    expect(await balance(t, cookie)).toBe(before);
+  });
+
+  it('an authentic notify of a wrong amount holds the order for review and credits nothing', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'alipay', amount: '30' });
+    await payOnPage(o.payUrl!, { total_amount: '0.30' });
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('paid'));
+    expect((await orderStatus(t, cookie, o.id)).note).toBe('Paid 0.30 CNY, but the order is 30.00 CNY.');
+    expect(await balance(t, cookie)).toBe(before);
+    expect(await ledgerOf(t, o.id)).toEqual([]);
+  });
+
+  it('a later TRADE_FINISHED of the same payment is a new event but credits nothing more', async () => {
+    const { cookie } = await t.signup();
+    const o = await order(t, cookie, { provider: 'alipay', amount: '2' });
+    await payOnPage(o.payUrl!);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const after = await balance(t, cookie);
+    const first = Object.fromEntries(new URLSearchParams(notifyOf(o.id).body));
+    const { sign: _s, ...rest } = first;
+    const finished = { ...rest, trade_status: 'TRADE_FINISHED' };
+    const r = await post(new URLSearchParams({ ...finished, sign: alipaySign(finished, ali.priv, true) }).toString());
+    expect([r.status, await r.text()]).toEqual([200, 'success']);
+    expect(await balance(t, cookie)).toBe(after);
+    const events = await t.gw.services.db.selectFrom('payment_events').select(['event_id', 'outcome']).where('order_id', '=', o.id).orderBy('received_at').execute();
+    expect(events.map((e) => e.outcome)).toEqual(['credited', 'no_change:credited']);
+  });
+});

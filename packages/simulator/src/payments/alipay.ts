@@ -1,0 +1,150 @@
+// Alipay open platform, direct merchant (provider-protocols.md §16.3): `alipay.trade.page.pay` sent
+// by the merchant's browser to the gateway (`/gateway.do`, GET or form POST), RSA2-signed with the
+// app's private key; the simulator checks it with the app's public key and shows a cashier page.
+// Paying there sends the async notify (form POST to notify_url, RSA2-signed with Alipay's private
+// key, retried until the body is `success`) and sends the browser back to return_url.
+// Signing: every parameter but `sign` (and, for notifies, `sign_type`) that is not empty, sorted by
+// key, joined `k=v&…` unencoded, SHA256withRSA, base64.
+import { createSign, createVerify, randomBytes } from 'node:crypto';
+import type { Ctx, Dialect, Outcome, Route } from '../route.js';
+import { esc, facts, htmlPage, redirect } from './page.js';
+import type { AlipayTrade, PaymentsState } from './state.js';
+
+export function alipaySignContent(params: Record<string, string | undefined>, omitSignType: boolean): string {
+  return Object.keys(params)
+    .filter((k) => k !== 'sign' && !(omitSignType && k === 'sign_type') && params[k] !== undefined && params[k] !== '')
+    .sort()
+    .map((k) => `${k}=${params[k]}`)
+    .join('&');
+}
+
+/** RSA2 (SHA256withRSA) over the sign content; base64. */
+export function alipaySign(params: Record<string, string | undefined>, privateKeyPem: string, omitSignType = false): string {
+  return createSign('RSA-SHA256').update(alipaySignContent(params, omitSignType), 'utf8').sign(privateKeyPem, 'base64');
+}
+
+export function alipayVerify(params: Record<string, string>, publicKeyPem: string, omitSignType = false): boolean {
+  if (!params.sign) return false;
+  try {
+    return createVerify('RSA-SHA256').update(alipaySignContent(params, omitSignType), 'utf8').verify(publicKeyPem, params.sign, 'base64');
+  } catch {
+    return false;
+  }
+}
+
+const dialect: Dialect = {
+  name: 'alipay',
+  authorize: () => null, // merchants authenticate by signature
+  error: (status, message) => ({ kind: 'json', status, body: { code: '40004', msg: 'Business Failed', sub_msg: message } }),
+  modelNotFound: () => ({ kind: 'json', status: 404, body: { code: '40004', msg: 'not found' } }),
+};
+
+const state = (ctx: Ctx): PaymentsState => ctx.sim.payments;
+const fields = (ctx: Ctx): Record<string, string> => ({ ...ctx.query, ...(ctx.body && typeof ctx.body === 'object' ? (ctx.body as Record<string, string>) : {}) });
+
+/** Alipay's time format, GMT+8: `yyyy-MM-dd HH:mm:ss`. */
+export function alipayTime(ms = Date.now()): string {
+  return new Date(ms + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+function openTrade(ctx: Ctx, p: Record<string, string>): AlipayTrade | string {
+  const s = state(ctx).alipay;
+  for (const k of ['app_id', 'method', 'charset', 'sign_type', 'sign', 'timestamp', 'version', 'biz_content']) if (!p[k]) return `missing-required-arguments: ${k}`;
+  if (p.app_id !== s.appId) return 'isv.invalid-app-id: 无效的AppID参数';
+  if (p.sign_type !== 'RSA2') return 'isv.invalid-signature-type';
+  if (!s.appPublicKey || !alipayVerify(p, s.appPublicKey)) return 'isv.invalid-signature: 验签出错';
+  if (p.method !== 'alipay.trade.page.pay' && p.method !== 'alipay.trade.wap.pay') return `isv.invalid-method: ${p.method}`;
+  let biz: Record<string, string>;
+  try {
+    biz = JSON.parse(p.biz_content) as Record<string, string>;
+  } catch {
+    return 'isv.invalid-parameter: biz_content';
+  }
+  if (!biz.out_trade_no || !biz.subject) return 'isv.missing-biz-parameter';
+  if (!/^\d+(\.\d{1,2})?$/.test(String(biz.total_amount)) || Number(biz.total_amount) <= 0) return 'isv.invalid-parameter: total_amount';
+  const existing = [...s.trades.values()].find((t) => t.out_trade_no === biz.out_trade_no);
+  if (existing) return existing.total_amount === String(biz.total_amount) ? existing : 'ACQ.CONTEXT_INCONSISTENT: 交易信息被篡改';
+  const now = new Date();
+  const trade: AlipayTrade = {
+    trade_no: `${alipayTime(now.getTime()).replace(/\D/g, '').slice(0, 8)}22001${String(s.trades.size + 1).padStart(11, '0')}`,
+    out_trade_no: biz.out_trade_no,
+    subject: biz.subject,
+    total_amount: String(biz.total_amount),
+    notify_url: p.notify_url ?? '',
+    return_url: p.return_url ?? '',
+    status: 'pending',
+    created: now.getTime(),
+  };
+  s.trades.set(trade.trade_no, trade);
+  return trade;
+}
+
+function cashier(t: AlipayTrade): Outcome {
+  if (t.status === 'paid') return htmlPage('交易已支付 Paid', facts([['订单号 Order', t.out_trade_no], ['金额 Amount', `¥${t.total_amount}`]]));
+  return htmlPage(
+    '支付宝收银台 Alipay cashier (simulated)',
+    facts([
+      ['商品 Product', t.subject],
+      ['订单号 Order', t.out_trade_no],
+      ['金额 Amount', `¥${t.total_amount}`],
+    ]) + `<form method="post" action="/alipay/pay/${esc(t.trade_no)}"><button type="submit" data-testid="sim-pay">确认付款 Pay ¥${esc(t.total_amount)}</button></form>`,
+  );
+}
+
+function gateway(ctx: Ctx): Outcome {
+  const t = openTrade(ctx, fields(ctx));
+  if (typeof t === 'string') return htmlPage('支付错误 Payment refused', `<p data-testid="sim-error">${esc(t)}</p>`, 400);
+  return cashier(t);
+}
+
+/** The payer pays. Form field `total_amount` (simulator only) reports another amount as paid. */
+function pay(ctx: Ctx): Outcome {
+  const s = state(ctx);
+  const t = s.alipay.trades.get(ctx.params.trade);
+  if (!t) return htmlPage('交易不存在 No such trade', '', 404);
+  const body = (ctx.body ?? {}) as Record<string, string>;
+  const amount = typeof body.total_amount === 'string' && body.total_amount ? body.total_amount : t.total_amount;
+  if (t.status === 'pending') {
+    t.status = 'paid';
+    const now = Date.now();
+    const p: Record<string, string> = {
+      notify_type: 'trade_status_sync',
+      notify_id: randomBytes(16).toString('hex'),
+      notify_time: alipayTime(now),
+      app_id: s.alipay.appId,
+      out_trade_no: t.out_trade_no,
+      trade_no: t.trade_no,
+      trade_status: 'TRADE_SUCCESS',
+      total_amount: amount,
+      receipt_amount: amount,
+      buyer_pay_amount: amount,
+      seller_id: s.alipay.sellerId,
+      subject: t.subject,
+      gmt_create: alipayTime(t.created),
+      gmt_payment: alipayTime(now),
+      charset: 'utf-8',
+      version: '1.0',
+      sign_type: 'RSA2',
+    };
+    p.sign = alipaySign(p, s.alipay.privateKey, true);
+    s.callbacks.add({
+      provider: 'alipay',
+      event: `${t.trade_no}:TRADE_SUCCESS`,
+      type: 'TRADE_SUCCESS',
+      method: 'POST',
+      url: t.notify_url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'user-agent': 'Mozilla/4.0 (Alipay notify, simulated)' },
+      body: new URLSearchParams(p).toString(),
+    });
+  }
+  // The synchronous return: the browser comes back with the trade's numbers (display only).
+  const back: Record<string, string> = { out_trade_no: t.out_trade_no, trade_no: t.trade_no, total_amount: t.total_amount, app_id: s.alipay.appId, method: 'alipay.trade.page.pay.return', timestamp: alipayTime(), charset: 'utf-8', version: '1.0', sign_type: 'RSA2' };
+  back.sign = alipaySign(back, s.alipay.privateKey, true);
+  return redirect(`${t.return_url}${t.return_url.includes('?') ? '&' : '?'}${new URLSearchParams(back)}`);
+}
+
+export const alipayRoutes: Route[] = [
+  { method: 'GET', pattern: /^\/gateway\.do$/, dialect, handle: gateway },
+  { method: 'POST', pattern: /^\/gateway\.do$/, dialect, handle: gateway },
+  { method: 'POST', pattern: /^\/alipay\/pay\/(?<trade>\w+)$/, dialect, handle: pay },
+];
