@@ -56,6 +56,13 @@ export class AccountData {
       db.selectFrom('stored_responses').select(['id', 'model', 'created_at', 'expires_at', 'response']).where('user_id', '=', userId).where('expires_at', '>', this.clock.now()).execute(),
       this.contents.forUser(userId),
     ]);
+    // Support tickets with their threads (the user's own words and the answers), and the invitation code.
+    const tickets = await db.selectFrom('support_tickets').select(['id', 'subject', 'status', 'request_id', 'created_at', 'updated_at', 'closed_at']).where('user_id', '=', userId).orderBy('created_at').execute();
+    const messages = tickets.length
+      ? await db.selectFrom('support_messages').select(['ticket_id', 'author_role', 'body', 'created_at']).where('ticket_id', 'in', tickets.map((x) => x.id)).orderBy('created_at').orderBy('id').execute()
+      : [];
+    const referral = await db.selectFrom('referral_codes').select(['code', 'rewards', 'created_at']).where('user_id', '=', userId).executeTakeFirst();
+    const invitedBy = await db.selectFrom('referrals').select(['created_at', 'first_order_id', 'outcome', 'invitee_reward']).where('invitee_id', '=', userId).executeTakeFirst();
     const num = (v: unknown) => (v === null || v === undefined ? v : Number(v));
     return {
       format: 'apigpt-account-export/1',
@@ -72,6 +79,9 @@ export class AccountData {
       topupOrders: orders,
       storedResponses: responses.map((r) => ({ id: r.id, model: r.model, created_at: r.created_at, expires_at: r.expires_at, response: JSON.parse(r.response) as unknown })),
       loggedContent: contents,
+      supportTickets: tickets.map((x) => ({ ...x, messages: messages.filter((m) => m.ticket_id === x.id).map(({ ticket_id: _t, ...m }) => m) })),
+      invitationCode: referral ?? null,
+      invitedBy: invitedBy ? { ...invitedBy, invitee_reward: num(invitedBy.invitee_reward) } : null,
     };
   }
 
@@ -97,6 +107,12 @@ export class AccountData {
       const stored = await trx.deleteFrom('stored_responses').where('user_id', '=', userId).executeTakeFirst();
       await trx.updateTable('request_logs').set({ client_ip: null }).where('user_id', '=', userId).execute();
       await trx.updateTable('topup_orders').set({ pay_url: null }).where('user_id', '=', userId).execute();
+      // Support threads are the user's own words: gone with the account. The invitation code stops
+      // working; who invited whom stays (rewards paid are in the ledger), pointing at the pseudonym.
+      await trx.deleteFrom('support_messages').where('ticket_id', 'in', (eb) => eb.selectFrom('support_tickets').select('id').where('user_id', '=', userId)).execute();
+      await trx.deleteFrom('support_tickets').where('user_id', '=', userId).execute();
+      await trx.deleteFrom('referral_codes').where('user_id', '=', userId).execute();
+      await trx.deleteFrom('announcement_dismissals').where('user_id', '=', userId).execute();
       await trx
         .updateTable('users')
         .set({ email: pseudonym, display_name: null, password_hash: unusable, status: 'disabled', email_verified_at: null, email_pending: 0, deleted_at: now, updated_at: now })

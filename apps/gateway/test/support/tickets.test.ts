@@ -124,6 +124,25 @@ describe.each(DB_KINDS)('support tickets on %s', (db) => {
     expect(messages.map((m) => m.body)).toEqual(['help']);
   });
 
+  it('the account export carries the tickets with their threads; deleting the account deletes them and ends the invitation code', async () => {
+    const u = await t.signup();
+    const opened = await t.api<TicketView>('POST', '/api/support/tickets', { subject: 'Export me', body: 'My own words.' }, { cookie: u.cookie });
+    await t.api('POST', `/api/admin/support/tickets/${opened.body.id}/replies`, { body: 'An answer.' }, root());
+    const code = (await t.api<{ code: string }>('GET', '/api/referral', undefined, { cookie: u.cookie })).body.code;
+    const exported = await t.api<{ supportTickets: { subject: string; messages: { author_role: string; body: string }[] }[]; invitationCode: { code: string } }>('GET', '/api/account/export', undefined, { cookie: u.cookie });
+    expect(exported.status).toBe(200);
+    expect(exported.body.supportTickets).toEqual([expect.objectContaining({ subject: 'Export me', messages: [expect.objectContaining({ author_role: 'user', body: 'My own words.' }), expect.objectContaining({ author_role: 'admin', body: 'An answer.' })] })]);
+    expect(exported.body.invitationCode.code).toBe(code);
+
+    const del = await t.api('POST', '/api/account/delete', { password: 'harness-password-17' }, { cookie: u.cookie });
+    expect(del.status, JSON.stringify(del.body)).toBe(200);
+    const db = t.gw.services.db;
+    expect(await db.selectFrom('support_tickets').select('id').where('user_id', '=', u.user.id).execute()).toEqual([]);
+    expect(await db.selectFrom('support_messages').select('id').where('ticket_id', '=', opened.body.id).execute()).toEqual([]);
+    const signup = await fetch(`${t.url}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `after-${Date.now()}@test.local`, password: 'harness-password-17', referralCode: code }) });
+    expect(signup.status).toBe(400);
+  });
+
   it('an empty subject or message is refused with a clear error', async () => {
     const u = await t.signup();
     const r = await t.api<{ error: { message: string; param: string } }>('POST', '/api/support/tickets', { subject: '   ', body: 'x' }, { cookie: u.cookie });
