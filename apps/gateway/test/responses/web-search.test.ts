@@ -229,7 +229,8 @@ describe('built-in web search on translated providers', () => {
     expect(a.status).toBe(200);
     expect(a.headers.get('x-apigpt-dropped-tools')).toBe('code_execution_20250522');
     expect(lastUpstream().body.tools).toEqual([{ googleSearch: {} }]);
-    expect(((await a.json()) as { content: { text: string }[] }).content[0].text).toBe(reply('search for tea'));
+    const blocks = ((await a.json()) as { content: { type: string; text?: string }[] }).content;
+    expect(blocks.filter((b) => b.type === 'text').map((b) => b.text).join('')).toBe(reply('search for tea'));
 
     const g = await fetch(`${t.url}/v1beta/models/s-claude:generateContent`, {
       method: 'POST',
@@ -240,6 +241,107 @@ describe('built-in web search on translated providers', () => {
     expect(lastUpstream().body.tools).toEqual([{ type: 'web_search_20250305', name: 'web_search', max_uses: 5 }]);
     const body = (await g.json()) as { candidates: { content: { parts: { text: string }[] } }[] };
     expect(body.candidates[0].content.parts.map((p) => p.text).join('')).toBe(PREFACE + reply('search for coffee'));
+  });
+});
+
+describe('searches another provider ran, in the caller\'s own shape', () => {
+  let t: TestGateway;
+  let key: string;
+  beforeAll(async () => {
+    t = await startTestGateway({
+      simulator: { apiKey: SIM_KEY },
+      channels: (sim) => [
+        { provider: 'anthropic', name: 'anthropic', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 'x-claude': 'claude-sonnet-4-5' } },
+        { provider: 'gemini', name: 'gemini', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 'x-gemini': 'gemini-2.5-flash' } },
+      ],
+    });
+    for (const model of ['x-claude', 'x-gemini']) await setPrice(t, model, PRICE.input, PRICE.output, { perKSearches: PRICE.perKSearches });
+    key = (await t.newUserWithKey()).key;
+  });
+  afterAll(() => t?.close());
+
+  const anthropic = (stream: boolean) =>
+    fetch(`${t.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'x-gemini', max_tokens: 100, stream, tools: [{ type: 'web_search_20250305', name: 'web_search' }], messages: [{ role: 'user', content: 'search for tea' }] }),
+    });
+  const gemini = (stream: boolean) =>
+    fetch(`${t.url}/v1beta/models/x-claude:${stream ? 'streamGenerateContent?alt=sse' : 'generateContent'}`, {
+      method: 'POST',
+      headers: { 'x-goog-api-key': key, 'content-type': 'application/json' },
+      body: JSON.stringify({ tools: [{ googleSearch: {} }], contents: [{ role: 'user', parts: [{ text: 'search for coffee' }] }] }),
+    });
+
+  /** What Gemini's grounding (as the simulator writes it) becomes for an Anthropic caller. */
+  function expectServerTool(content: Record<string, any>[]) { // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(content.map((b) => b.type)).toEqual(['server_tool_use', 'web_search_tool_result', 'text', 'text']);
+    expect(content[0]).toMatchObject({ name: 'web_search', input: { query: 'search for tea' }, id: expect.stringMatching(/^srvtoolu_/) });
+    expect(content[1].tool_use_id).toBe(content[0].id);
+    const pages = content[1].content as { type: string; url: string; title: string; encrypted_content: string }[];
+    expect(pages.map((p) => [p.type, p.title, p.encrypted_content])).toEqual([['web_search_result', 'docs.example.com', ''], ['web_search_result', 'docs.example.com', '']]);
+    expect(pages.every((p) => p.url.startsWith('https://vertexaisearch.cloud.google.com/grounding-api-redirect/'))).toBe(true);
+    expect(content[2].text + content[3].text).toBe(reply('search for tea'));
+    expect(content[3].text).toBe(CITED);
+    expect(content[3].citations).toEqual(pages.map((p) => ({ type: 'web_search_result_location', url: p.url, title: p.title, cited_text: CITED, encrypted_index: '' })));
+  }
+
+  it('an Anthropic caller on a Gemini model: the grounding as server_tool_use and web_search_tool_result blocks, the cited sentence with its citations', async () => {
+    const res = await anthropic(false);
+    expect(res.status).toBe(200);
+    expectServerTool(((await res.json()) as { content: Record<string, unknown>[] }).content);
+  });
+
+  it('streamed: the same blocks, built from the events as the Anthropic SDK builds them (citations_delta in the text block)', async () => {
+    const res = await anthropic(true);
+    expect(res.status).toBe(200);
+    const blocks: Record<string, any>[] = []; // eslint-disable-line @typescript-eslint/no-explicit-any
+    for (const raw of (await res.text()).split('\n\n').filter((e) => e.includes('data: '))) {
+      const d = JSON.parse(raw.slice(raw.indexOf('data: ') + 6));
+      if (d.type === 'content_block_start') blocks[d.index] = { ...d.content_block };
+      else if (d.type === 'content_block_delta') {
+        const b = blocks[d.index];
+        if (d.delta.type === 'text_delta') b.text += d.delta.text;
+        else if (d.delta.type === 'citations_delta') b.citations = [...(b.citations ?? []), d.delta.citation];
+        else if (d.delta.type === 'input_json_delta') b.json = (b.json ?? '') + d.delta.partial_json;
+      }
+    }
+    // Gemini grounds the text once it is written: the cited stretch is the whole text block here, the search after it.
+    expect(blocks.map((b) => b.type)).toEqual(['text', 'server_tool_use', 'web_search_tool_result']);
+    expect(blocks[0].text).toBe(reply('search for tea'));
+    expect(blocks[0].citations.map((c: { cited_text: string }) => c.cited_text)).toEqual([CITED, CITED]);
+    expect(JSON.parse(blocks[1].json)).toEqual({ query: 'search for tea' });
+    expect(blocks[2].content).toHaveLength(2);
+  });
+
+  const expectGrounding = (meta: Record<string, any>, text: string) => { // eslint-disable-line @typescript-eslint/no-explicit-any
+    const pages = [1, 2].map((n) => ({ web: { uri: `https://docs.example.com/search-for-coffee/${n}`, title: `search for coffee — result ${n}` } }));
+    const start = Buffer.byteLength(text.slice(0, text.indexOf(CITED)), 'utf8');
+    expect(meta).toEqual({
+      webSearchQueries: ['search for coffee'],
+      groundingChunks: pages,
+      groundingSupports: [{ segment: { startIndex: start, endIndex: start + Buffer.byteLength(CITED, 'utf8'), text: CITED }, groundingChunkIndices: [0] }],
+    });
+    // The gateway reads its own output back as it reads Gemini's.
+    expect(groundingOf(meta, text)!.citations).toEqual([{ url: pages[0].web.uri, title: pages[0].web.title, start: text.indexOf(CITED), end: text.length }]);
+  };
+
+  it('a Gemini caller on a Claude model: Anthropic\'s search as groundingMetadata (queries, pages, the cited segment in UTF-8 bytes)', async () => {
+    const res = await gemini(false);
+    expect(res.status).toBe(200);
+    const c = ((await res.json()) as { candidates: { content: { parts: { text: string }[] }; groundingMetadata: Record<string, unknown> }[] }).candidates[0];
+    const text = c.content.parts.map((p) => p.text).join('');
+    expect(text).toBe(PREFACE + reply('search for coffee'));
+    expectGrounding(c.groundingMetadata, text);
+  });
+
+  it('streamed: the grounding comes with the last chunk, as Gemini sends it', async () => {
+    const res = await gemini(true);
+    const chunks = (await res.text()).split(/\r?\n\r?\n/).filter((e) => e.startsWith('data: ')).map((e) => JSON.parse(e.slice(6)) as { candidates: { content: { parts: { text?: string }[] }; groundingMetadata?: Record<string, unknown> }[] });
+    const grounded = chunks.map((c, i) => (c.candidates[0].groundingMetadata ? i : -1)).filter((i) => i >= 0);
+    expect(grounded).toEqual([chunks.length - 1]);
+    const text = chunks.flatMap((c) => c.candidates[0].content.parts.map((p) => p.text ?? '')).join('');
+    expectGrounding(chunks.at(-1)!.candidates[0].groundingMetadata!, text);
   });
 });
 

@@ -22,7 +22,7 @@ import type {
 import { argumentsObject, arr, asChat, mintId, num, obj, str, unsupported, usageFrom } from '../canonical/util.js';
 import { badUpstream } from '../openai/canonical.js';
 import { thinkingBudget } from '../canonical/reasoning.js';
-import { AnswerSearches, searchesIn, StreamSearches, webSearchFrom, webSearchTool } from './web-search.js';
+import { AnswerSearches, citationOut, citedTextBlocks, searchBlocksOut, searchesIn, StreamSearches, webSearchFrom, webSearchTool } from './web-search.js';
 
 type Json = Record<string, unknown>;
 
@@ -217,7 +217,12 @@ function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
   const c = res.choices[0];
   const content: Json[] = [];
   if (c.reasoning && !hidesReasoning(ctx)) content.push({ type: 'thinking', thinking: c.reasoning, signature: UNSIGNED });
-  if (c.text || !c.toolCalls.length) content.push({ type: 'text', text: c.text });
+  // Searches another provider ran, as Anthropic's server tool blocks ahead of the answer they ground.
+  for (const s of c.searches ?? []) {
+    const { use, result } = searchBlocksOut(s);
+    content.push(use, result);
+  }
+  if (c.text || !c.toolCalls.length) content.push(...(c.citations?.length ? citedTextBlocks(c.text, c.citations) : [{ type: 'text', text: c.text }]));
   for (const t of c.toolCalls) content.push({ type: 'tool_use', id: t.id, name: t.name, input: argumentsObject(t.arguments) });
   return {
     id: res.id.startsWith('msg_') ? res.id : `msg_${res.id}`,
@@ -243,6 +248,8 @@ class AnthropicEncoder implements StreamEncoder {
   private open: 'text' | 'thinking' | 'tool' | null = null;
   private openTool = -1;
   private finish: { reason: FinishReason; stopSequence: string | null } | null = null;
+  /** The answer's text so far: citations point into it. */
+  private text = '';
 
   constructor(private readonly ctx: EncodeContext) {}
 
@@ -250,7 +257,7 @@ class AnthropicEncoder implements StreamEncoder {
     if (ev.type === 'error') return this.start(usage) + anthropicStreamError(ev.status >= 500 ? 'api_error' : 'invalid_request_error', ev.message);
     if (ev.type === 'usage') return '';
     // Only the first choice exists in this dialect (the Anthropic ingress never asks for more).
-    if ((ev.type === 'text' || ev.type === 'reasoning' || ev.type === 'tool_call' || ev.type === 'finish') && ev.choice !== 0) return '';
+    if ((ev.type === 'text' || ev.type === 'reasoning' || ev.type === 'tool_call' || ev.type === 'finish' || ev.type === 'search' || ev.type === 'citation') && ev.choice !== 0) return '';
     if (ev.type === 'reasoning' && hidesReasoning(this.ctx)) return '';
     let out = this.start(usage);
     switch (ev.type) {
@@ -258,7 +265,20 @@ class AnthropicEncoder implements StreamEncoder {
         // No signature_delta follows: the block stays unsigned (see UNSIGNED).
         if (this.open !== 'thinking') out += this.close() + this.openBlock('thinking', { type: 'thinking', thinking: '', signature: UNSIGNED });
         return out + event('content_block_delta', { type: 'content_block_delta', index: this.block, delta: { type: 'thinking_delta', thinking: ev.text } });
+      case 'search': {
+        // Whole blocks, as Anthropic streams its own: the query in one input_json_delta, the results at the start.
+        const { use, result } = searchBlocksOut(ev.search);
+        out += this.close() + this.openBlock('tool', { ...use, input: {} });
+        out += event('content_block_delta', { type: 'content_block_delta', index: this.block, delta: { type: 'input_json_delta', partial_json: JSON.stringify(use.input) } });
+        out += this.close() + this.openBlock('tool', result);
+        return out + this.close();
+      }
+      case 'citation':
+        // A stretch of the open text block that a page backs (Gemini grounds text already sent).
+        if (this.open !== 'text') return out;
+        return out + event('content_block_delta', { type: 'content_block_delta', index: this.block, delta: { type: 'citations_delta', citation: citationOut(ev.citation, this.text) } });
       case 'text':
+        this.text += ev.text;
         if (this.open !== 'text') out += this.close() + this.openBlock('text', { type: 'text', text: '' });
         return out + event('content_block_delta', { type: 'content_block_delta', index: this.block, delta: { type: 'text_delta', text: ev.text } });
       case 'tool_call':

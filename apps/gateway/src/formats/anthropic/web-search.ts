@@ -138,3 +138,48 @@ export class StreamSearches {
     return citationsOf(block.citations, block.start, this.text).map((citation) => ({ type: 'citation', choice: 0, citation }));
   }
 }
+
+/**
+ * Another provider's web search (Gemini's grounding, ...) as Anthropic's server tool blocks for an
+ * Anthropic caller: the `server_tool_use` that ran the query and its `web_search_tool_result` with
+ * the pages. `encrypted_content` is Anthropic's own sealed copy of a page, which the gateway cannot
+ * make: it is empty, never made up (the blocks are left out when the caller sends them back to
+ * another provider, and Anthropic would refuse them).
+ */
+export function searchBlocksOut(s: CanonicalSearch): { use: Json; result: Json } {
+  const id = s.id.startsWith('srvtoolu_') ? s.id : `srvtoolu_${s.id.replace(/^ws_/, '')}`;
+  return {
+    use: { type: 'server_tool_use', id, name: 'web_search', input: { query: s.queries.join(' ') } },
+    result: {
+      type: 'web_search_tool_result',
+      tool_use_id: id,
+      content: s.failed ? { type: 'web_search_tool_result_error', error_code: 'unavailable' } : s.sources.map((p) => ({ type: 'web_search_result', url: p.url, title: p.title ?? p.url, encrypted_content: '', page_age: null })),
+    },
+  };
+}
+
+/** A citation of `text` as Anthropic's `web_search_result_location` (its `encrypted_index` is Anthropic's own: empty). */
+export function citationOut(c: CanonicalCitation, text: string): Json {
+  return { type: 'web_search_result_location', url: c.url, title: c.title ?? c.url, cited_text: text.slice(c.start, c.end), encrypted_index: '' };
+}
+
+/** The answer's text as text blocks, the cited stretches as blocks of their own with their citations. */
+export function citedTextBlocks(text: string, citations: readonly CanonicalCitation[]): Json[] {
+  const spans = [...citations].sort((a, b) => a.start - b.start || a.end - b.end);
+  const blocks: Json[] = [];
+  let at = 0;
+  for (let i = 0; i < spans.length; ) {
+    const { start, end } = spans[i];
+    if (start < at) {
+      i++;
+      continue;
+    }
+    const same = spans.filter((c) => c.start === start && c.end === end);
+    if (start > at) blocks.push({ type: 'text', text: text.slice(at, start) });
+    blocks.push({ type: 'text', text: text.slice(start, end), citations: same.map((c) => citationOut(c, text)) });
+    at = end;
+    i += same.length;
+  }
+  if (at < text.length || !blocks.length) blocks.push({ type: 'text', text: text.slice(at) });
+  return blocks;
+}

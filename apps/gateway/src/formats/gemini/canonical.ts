@@ -6,11 +6,13 @@ import type { Usage } from '../../core/calls.js';
 import type {
   CanonicalChatRequest,
   CanonicalChoice,
+  CanonicalCitation,
   CanonicalEvent,
   CanonicalMessage,
   CanonicalPart,
   CanonicalRequest,
   CanonicalResponse,
+  CanonicalSearch,
   CanonicalToolCall,
   EncodeContext,
   FinishReason,
@@ -22,7 +24,7 @@ import type {
 import { argumentsObject, arr, mintId, num, obj, str, usageFrom } from '../canonical/util.js';
 import { badUpstream } from '../openai/canonical.js';
 import { thinkingBudget } from '../canonical/reasoning.js';
-import { GOOGLE_SEARCH_TOOL, groundingOf, groundsSearch, otherTools, webSearchFrom } from './grounding.js';
+import { GOOGLE_SEARCH_TOOL, groundingMetadataOut, groundingOf, groundsSearch, otherTools, webSearchFrom } from './grounding.js';
 
 type Json = Record<string, unknown>;
 
@@ -170,7 +172,11 @@ function renderResponse(res: CanonicalResponse, ctx: EncodeContext): unknown {
     return single ? { embedding: { values: res.vectors[0] ?? [] } } : { embeddings: res.vectors.map((values) => ({ values })) };
   }
   return {
-    candidates: res.choices.map((c) => ({ content: { role: 'model', parts: partsOut(hidesReasoning(ctx) ? { ...c, reasoning: undefined } : c) }, finishReason: FINISH_OUT[c.finish], index: c.index })),
+    candidates: res.choices.map((c) => {
+      // Searches another provider ran (Anthropic's web search) as Gemini's grounding of the answer.
+      const grounding = groundingMetadataOut(c.searches ?? [], c.citations ?? [], c.text);
+      return { content: { role: 'model', parts: partsOut(hidesReasoning(ctx) ? { ...c, reasoning: undefined } : c) }, finishReason: FINISH_OUT[c.finish], ...(grounding ? { groundingMetadata: grounding } : {}), index: c.index };
+    }),
     usageMetadata: usageOut(res.usage ?? usageFrom(0, 0)),
     modelVersion: ctx.model,
     responseId: res.id,
@@ -195,12 +201,23 @@ class GeminiEncoder implements StreamEncoder {
   private readonly id = mintId('');
   private readonly calls = new Map<number, Map<number, CanonicalToolCall>>();
   private readonly finishes = new Map<number, FinishReason>();
+  /** Per choice: its text so far, and the searches and citations to ground it with (sent with the last chunk, as Gemini does). */
+  private readonly texts = new Map<number, string>();
+  private readonly searches = new Map<number, CanonicalSearch[]>();
+  private readonly citations = new Map<number, CanonicalCitation[]>();
 
   constructor(private readonly ctx: EncodeContext) {}
 
   encode(ev: CanonicalEvent, usage: () => Usage): string {
     switch (ev.type) {
+      case 'search':
+        this.searches.set(ev.choice, [...(this.searches.get(ev.choice) ?? []), ev.search]);
+        return '';
+      case 'citation':
+        this.citations.set(ev.choice, [...(this.citations.get(ev.choice) ?? []), ev.citation]);
+        return '';
       case 'text':
+        this.texts.set(ev.choice, (this.texts.get(ev.choice) ?? '') + ev.text);
         return this.chunk([{ content: { role: 'model', parts: [{ text: ev.text }] }, index: ev.choice }]);
       case 'reasoning':
         return hidesReasoning(this.ctx) ? '' : this.chunk([{ content: { role: 'model', parts: [{ text: ev.text, thought: true }] }, index: ev.choice }]);
@@ -221,7 +238,10 @@ class GeminiEncoder implements StreamEncoder {
         let out = '';
         for (const choice of this.calls.keys()) out += this.flushCalls(choice);
         const choices = this.finishes.size ? [...this.finishes] : [[0, 'stop'] as [number, FinishReason]];
-        const candidates = choices.map(([index, f]) => ({ content: { role: 'model', parts: [{ text: '' }] }, finishReason: FINISH_OUT[f], index }));
+        const candidates = choices.map(([index, f]) => {
+          const grounding = groundingMetadataOut(this.searches.get(index) ?? [], this.citations.get(index) ?? [], this.texts.get(index) ?? '');
+          return { content: { role: 'model', parts: [{ text: '' }] }, finishReason: FINISH_OUT[f], ...(grounding ? { groundingMetadata: grounding } : {}), index };
+        });
         return out + `data: ${JSON.stringify({ candidates, usageMetadata: usageOut(usage()), modelVersion: this.ctx.model, responseId: this.id })}\n\n`;
       }
       default:

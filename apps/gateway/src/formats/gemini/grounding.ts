@@ -77,3 +77,28 @@ function spanOf(segment: Json, text: string, from: number): { start: number; end
   const chars = (b: number) => bytes.subarray(0, Math.min(b, bytes.length)).toString('utf8').length;
   return { start: chars(num(segment.startIndex ?? segment.start_index) ?? 0), end: chars(endByte) };
 }
+
+/**
+ * Another provider's web searches as Gemini's `groundingMetadata` for a Gemini caller: the queries,
+ * every page as a grounding chunk, and each citation as a grounding support whose segment gives its
+ * text and its offsets in UTF-8 bytes, as Gemini does. Null when the answer searched nothing.
+ */
+export function groundingMetadataOut(searches: readonly CanonicalSearch[], citations: readonly CanonicalCitation[], text: string): Json | null {
+  if (!searches.length) return null;
+  const chunks: Json[] = [];
+  const index = new Map<string, number>();
+  const chunkOf = (url: string, title?: string) => {
+    if (!index.has(url)) {
+      index.set(url, chunks.length);
+      chunks.push({ web: { uri: url, ...(title ? { title } : {}) } });
+    }
+    return index.get(url)!;
+  };
+  for (const s of searches) for (const p of s.sources) chunkOf(p.url, p.title);
+  const supports = citations.map((c) => {
+    const segment = text.slice(c.start, c.end);
+    const startIndex = Buffer.byteLength(text.slice(0, c.start), 'utf8');
+    return { segment: { ...(startIndex ? { startIndex } : {}), endIndex: startIndex + Buffer.byteLength(segment, 'utf8'), text: segment }, groundingChunkIndices: [chunkOf(c.url, c.title)] };
+  });
+  return { webSearchQueries: searches.flatMap((s) => s.queries), groundingChunks: chunks, ...(supports.length ? { groundingSupports: supports } : {}) };
+}
