@@ -4,7 +4,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { GoogleGenAI, type Content } from '@google/genai';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { PNG_1PX, WEATHER_TOOL } from './clients.js';
-import { allChannels, NO_BILLING, SIM_KEY } from './providers.js';
+import { allChannels, modelFor, NO_BILLING, PROVIDERS, SIM_KEY } from './providers.js';
 
 /**
  * The official SDKs as clients, each pointed at the gateway by base URL and an App key only, each
@@ -107,6 +107,15 @@ describe('official SDKs across dialects', () => {
       expect(native.input_tokens).toBeGreaterThan(5);
       // The simulator counts with the same framing rule, so the gateway's estimate agrees with it.
       expect(local.input_tokens).toBe(native.input_tokens);
+    });
+
+    it('messages.countTokens answers for every provider kind, each count equal to Anthropic's own', async () => {
+      const params = { system: 'Be brief.', messages: [{ role: 'user' as const, content: 'Count these words please' }] };
+      const counts: Record<string, number> = {};
+      for (const p of PROVIDERS) counts[p.name] = (await anthropic.messages.countTokens({ model: modelFor(p), ...params })).input_tokens;
+      const native = counts.anthropic;
+      expect(native).toBeGreaterThan(10);
+      expect(counts).toEqual(Object.fromEntries(PROVIDERS.map((p) => [p.name, native])));
     });
   });
 
