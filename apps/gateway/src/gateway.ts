@@ -40,7 +40,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   let simulator: Simulator | null = null;
   let app: FastifyInstance | null = null;
   try {
-    const admin = await ensureRootAdmin(services.db, config.adminEmail, config.adminPassword);
+    const admin = await ensureRootAdmin(services.db, config.adminEmail, config.adminPassword, { minScore: config.passwordMinScore });
     // Sessions keep their idle limit on the row; a changed setting applies to those already open.
     await applySessionPolicy(services.db, { idleMs: config.sessionIdleMinutes * 60_000 });
     if (config.smtpUrl && !config.publicUrl) services.log.warn(`APIGPT_SMTP_URL is set but APIGPT_PUBLIC_URL is not: links in account mails will point at this server's own address (${config.host}:${config.port}), which may not be where people reach it.`);

@@ -5,10 +5,14 @@ import { sha256 } from '../core/crypto.js';
 
 export type TokenPurpose = AccountTokensTable['purpose'];
 
-/** How long a mailed link works. A reset link is a key to the account: short. */
+/**
+ * How long a token works. A reset link is a key to the account: short. A sign-in challenge (the
+ * password was right, the second factor is still to come) lasts as long as typing a code takes.
+ */
 export const TOKEN_TTL_MS: Record<TokenPurpose, number> = {
   verify_email: 48 * 3600_000,
   reset_password: 3600_000,
+  sign_in_challenge: 5 * 60_000,
 };
 
 /**

@@ -111,6 +111,16 @@ export class LoginThrottle {
     await this.store.incr([failKey(address.id)], this.policy.windowMs, -1);
   }
 
+  /**
+   * The password was right but a second factor is still to come: the attempt is given back to the
+   * account and the address, and the failures before it stay counted. Clearing them here would let
+   * whoever knows the password guess codes for ever, a right password between every few guesses.
+   */
+  async loginHalfway(ticket: LoginTicket): Promise<void> {
+    if (!ticket.subjects.length) return;
+    await this.store.incr(ticket.subjects.map((s) => failKey(s.id)), this.policy.windowMs, -1);
+  }
+
   /** Counts a sign-up attempt from the address; throws 429 past the hourly allowance. */
   async signup(ip: string | null): Promise<void> {
     const limit = this.policy.signupsPerHour;

@@ -147,7 +147,7 @@ export function registerAdminBillingRoutes(app: FastifyInstance, ctx: ApiContext
   app.get('/api/admin/settings', { config: admin, schema: { tags, summary: 'Run-time settings', response: { 200: AdminSettings } } }, async () => settingsView(await billing.settings.fresh()));
 
   app.put('/api/admin/settings', { config: admin, schema: { tags, summary: 'Change run-time settings', body: AdminSettingsPatch, response: { 200: AdminSettings } } }, async (req) => {
-    const b = req.body as { trialCredit?: number; signupEnabled?: boolean; lowBalanceDefault?: number; affinityTtlSec?: number };
+    const b = req.body as { trialCredit?: number; signupEnabled?: boolean; lowBalanceDefault?: number; affinityTtlSec?: number; requireAdminTwoFactor?: boolean };
     return settingsView(
       await billing.settings.update(
         {
@@ -155,6 +155,7 @@ export function registerAdminBillingRoutes(app: FastifyInstance, ctx: ApiContext
           ...(b.signupEnabled !== undefined ? { signupEnabled: b.signupEnabled } : {}),
           ...(b.lowBalanceDefault !== undefined ? { lowBalanceDefault: fromPoints(b.lowBalanceDefault) } : {}),
           ...(b.affinityTtlSec !== undefined ? { affinityTtlSec: b.affinityTtlSec } : {}),
+          ...(b.requireAdminTwoFactor !== undefined ? { requireAdminTwoFactor: b.requireAdminTwoFactor } : {}),
         },
         (trx, before, after) => audit(req, trx, { action: 'settings.update', targetType: 'settings', before: settingsView(before), after: settingsView(after) }),
       ),
@@ -167,6 +168,6 @@ export function registerAdminBillingRoutes(app: FastifyInstance, ctx: ApiContext
   });
 }
 
-function settingsView(s: { trialCredit: number; signupEnabled: boolean; lowBalanceDefault: number; affinityTtlSec: number }) {
-  return { trialCredit: toPoints(s.trialCredit), signupEnabled: s.signupEnabled, lowBalanceDefault: toPoints(s.lowBalanceDefault), affinityTtlSec: s.affinityTtlSec };
+function settingsView(s: { trialCredit: number; signupEnabled: boolean; lowBalanceDefault: number; affinityTtlSec: number; requireAdminTwoFactor: boolean }) {
+  return { trialCredit: toPoints(s.trialCredit), signupEnabled: s.signupEnabled, lowBalanceDefault: toPoints(s.lowBalanceDefault), affinityTtlSec: s.affinityTtlSec, requireAdminTwoFactor: s.requireAdminTwoFactor };
 }

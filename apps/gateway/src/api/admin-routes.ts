@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { createUser, getUser, listUsers, updateUser } from '../accounts/users.js';
+import { checkEmail, createUser, getUser, listUsers, updateUser } from '../accounts/users.js';
 import { checkPasswordStrength } from '../accounts/password-strength.js';
 import { userActivity } from '../billing/system-usage.js';
 import type { ChannelInput } from '../channels/channels.js';
@@ -41,8 +41,8 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
 
   app.post('/api/admin/users', { config: admin, schema: { tags: users, summary: 'Create a user', body: AdminUserBody, response: { 200: Type.Object({ user: User }) } } }, async (req) => {
     const b = req.body as { email: string; password: string; role?: 'user' | 'admin'; group?: string };
-    // An admin-made account gets the same strength check as a sign-up: its password is as guessable.
-    checkPasswordStrength(b.password, strength, [b.email]);
+    // The same strength check as a sign-up: an admin-made account is no less worth guessing.
+    checkPasswordStrength(b.password, strength, [checkEmail(b.email)]);
     // The audit row rides the sign-up transaction with the trial grant.
     const user = await createUser(db, b, async (trx, created) => {
       await ctx.hooks.onUserCreated?.(trx, created);

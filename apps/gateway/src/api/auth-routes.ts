@@ -11,8 +11,12 @@ import { inviterOf, recordInvitation } from '../payments/index.js';
 import { sessionCookie } from '../accounts/cookies.js';
 import type { ApiContext } from './context.js';
 import { principal } from './context.js';
-import { Credentials, Ok, SignupBody, User } from './schemas.js';
+import { Credentials, LoginResult, Ok, SignupBody, User } from './schemas.js';
 import { linkBase, registerAccountMailRoutes } from './account-mail-routes.js';
+import { mustEnrol, registerTwoFactorRoutes, twoFactorChallenge } from './two-factor-routes.js';
+
+/** Wrong answers the log-in throttle counts: a password, or a second factor. */
+const COUNTED = new Set(['invalid_credentials', 'invalid_two_factor_code']);
 
 const tags = ['Account'];
 
@@ -23,17 +27,22 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
   // Mail is on when an SMTP server is configured: sign-up then waits for the address to be confirmed.
   const mail = ctx.services.mailer ? new AccountMail(db, ctx.services.mailer, strength) : null;
 
-  /** A password check behind the log-in throttle: refused unchecked while locked, counted when wrong. */
-  async function throttled<T>(email: string, ip: string | null, check: () => Promise<T>): Promise<T> {
+  /**
+   * A password or code check behind the log-in throttle: refused unchecked while locked, counted
+   * when wrong. `halfway` says when a right answer still leaves a step to go (a second factor): the
+   * earlier failures then stay counted until the sign-in is complete.
+   */
+  async function throttled<T>(email: string, ip: string | null, check: () => Promise<T>, halfway?: (result: T) => boolean): Promise<T> {
     const ticket = await throttle.beginLogin(email, ip);
     let result: T;
     try {
       result = await check();
     } catch (err) {
-      if (err instanceof GatewayError && err.code === 'invalid_credentials') await throttle.loginFailed(ticket);
+      if (err instanceof GatewayError && COUNTED.has(err.code ?? '')) await throttle.loginFailed(ticket);
       throw err;
     }
-    await throttle.loginSucceeded(ticket);
+    if (halfway?.(result)) await throttle.loginHalfway(ticket);
+    else await throttle.loginSucceeded(ticket);
     return result;
   }
   const cookie = (token: string, secure: boolean) => sessionCookie(SESSION_COOKIE, token, { maxAgeSec: SESSION_TTL_MS / 1000, secure });
@@ -59,11 +68,23 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
     return { user };
   });
 
-  app.post('/api/auth/login', { config: { auth: 'public' }, schema: { tags, summary: 'Log in with email and password', body: Credentials, response: { 200: Type.Object({ user: User }) } } }, async (req, reply) => {
+  app.post('/api/auth/login', {
+    config: { auth: 'public' },
+    schema: { tags, summary: 'Log in with email and password; with two-factor on, the answer is a challenge for POST /api/auth/login/two-factor instead of a session', body: Credentials, response: { 200: LoginResult } },
+  }, async (req, reply) => {
     const body = req.body as { email: string; password: string };
-    const user = await throttled(body.email, req.ip ?? null, () => authenticate(db, body.email, body.password));
-    await logIn(req, reply, user.id);
-    return { user };
+    const signedIn = await throttled(
+      body.email,
+      req.ip ?? null,
+      async () => {
+        const user = await authenticate(db, body.email, body.password);
+        return { user, secondFactor: user.two_factor_at != null };
+      },
+      (r) => r.secondFactor,
+    );
+    if (signedIn.secondFactor) return { twoFactor: await twoFactorChallenge(db, signedIn.user.id) };
+    await logIn(req, reply, signedIn.user.id);
+    return { user: signedIn.user };
   });
 
   app.post('/api/auth/logout', { config: { auth: 'public' }, schema: { tags, summary: 'Log out', response: { 200: Ok } } }, async (req, reply) => {
@@ -100,7 +121,17 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
     return { ok: true, revokedKeys };
   });
 
-  app.get('/api/auth/me', { schema: { tags, summary: 'The logged-in user', response: { 200: Type.Object({ user: User }) } } }, async (req) => ({ user: principal(req).user }));
+  app.get('/api/auth/me', {
+    schema: {
+      tags,
+      summary: 'The logged-in user',
+      response: { 200: Type.Object({ user: User, twoFactorRequired: Type.Boolean({ description: 'This account must turn two-factor sign-in on before anything else (the console leads there)' }) }) },
+    },
+  }, async (req) => {
+    const { user } = principal(req);
+    return { user, twoFactorRequired: mustEnrol(ctx, user) };
+  });
 
   registerAccountMailRoutes(app, ctx, { mail, logIn });
+  registerTwoFactorRoutes(app, ctx, { throttled, logIn });
 }

@@ -122,7 +122,8 @@ export const UserLimitsBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const AdminSettings = Type.Object({ trialCredit: Type.Number(), signupEnabled: Type.Boolean(), lowBalanceDefault: Type.Number(), affinityTtlSec: Type.Integer() });
+const RequireAdminTwoFactor = Type.Boolean({ description: 'Administrators must use two-factor sign-in: one without it can only reach the enrolment steps until enrolled' });
+export const AdminSettings = Type.Object({ trialCredit: Type.Number(), signupEnabled: Type.Boolean(), lowBalanceDefault: Type.Number(), affinityTtlSec: Type.Integer(), requireAdminTwoFactor: RequireAdminTwoFactor });
 export const AdminSettingsPatch = Type.Partial(
   Type.Object({
     trialCredit: Points(),
@@ -130,6 +131,7 @@ export const AdminSettingsPatch = Type.Partial(
     lowBalanceDefault: Points(),
     // The same bounds as APIGPT_AFFINITY_TTL_SEC: a minute to a week.
     affinityTtlSec: Type.Integer({ minimum: 60, maximum: 604800, description: 'Seconds a prompt-cache session keeps its channel after its last call' }),
+    requireAdminTwoFactor: RequireAdminTwoFactor,
   }),
   { additionalProperties: false },
 );

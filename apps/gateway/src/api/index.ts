@@ -21,6 +21,7 @@ import { registerSafetyRoutes } from './safety-routes.js';
 import { registerSupportRoutes } from './support-routes.js';
 import { registerAdminSupportRoutes } from './admin-support-routes.js';
 import { registerPrivacyRoutes } from './privacy-routes.js';
+import { ENROLMENT_ROUTES, mustEnrol } from './two-factor-routes.js';
 
 export type { ApiContext, ApiHooks, ApiSettings } from './context.js';
 import type { ApiContext } from './context.js';
@@ -50,6 +51,10 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
       throw new GatewayError('permission', 'An API key can only read its account here (balance, usage, calls, models) and redeem codes. Log in to the console, or use the root token, for the rest.', { code: 'api_key_not_allowed' });
     if (auth === 'public') return;
     if (!req.principal) throw new GatewayError('authentication', 'Log in first.', { code: 'not_logged_in' });
+    // An administrator the server holds to two-factor sign-in reaches only the enrolment steps until
+    // enrolled (the console leads them there). The root token is the operator's, not a sign-in.
+    if (req.principal.via === 'session' && mustEnrol(ctx, req.principal.user) && !ENROLMENT_ROUTES.has(req.routeOptions.url ?? ''))
+      throw new GatewayError('permission', 'This server requires administrators to use two-factor sign-in. Turn it on for your account first (Account → Two-factor sign-in).', { code: 'two_factor_required' });
     if (auth === 'admin' && req.principal.user.role !== 'admin') throw new GatewayError('permission', 'This needs an administrator.', { code: 'admin_only' });
   };
 

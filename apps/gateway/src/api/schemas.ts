@@ -17,11 +17,22 @@ export const User = Type.Object({
   updated_at: Type.Number(),
   email_verified_at: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: 'When the address was confirmed by a mailed link; null when never' })),
   email_pending: Type.Optional(Type.Integer({ description: '1 while the account waits for its address to be confirmed (mail on): the trial credit comes then' })),
+  two_factor_at: Type.Optional(Type.Union([Type.Number(), Type.Null()], { description: 'When two-factor sign-in was turned on; null while it is off' })),
 });
 
 export const Credentials = Type.Object({
   email: Type.String({ minLength: 3, maxLength: 254 }),
   password: Type.String({ minLength: 1, maxLength: 256 }),
+});
+
+export const LoginResult = Type.Object({
+  user: Type.Optional(User),
+  twoFactor: Type.Optional(
+    Type.Object(
+      { challenge: Type.String({ description: 'Send it with a code to POST /api/auth/login/two-factor' }), expiresAt: Type.Number() },
+      { description: 'The password was right and the account has two-factor sign-in on: no session yet' },
+    ),
+  ),
 });
 
 export const SignupBody = Type.Object({

@@ -68,6 +68,7 @@ export class Billing {
       signupEnabled: deps.config.signupEnabled,
       lowBalanceDefault: fromPoints(deps.config.lowBalanceDefault),
       affinityTtlSec: deps.config.affinityTtlSec,
+      requireAdminTwoFactor: deps.config.requireAdminTwoFactor,
     });
     this.pools = new Pools(deps.db, this.state);
     this.idempotency = new IdempotencyStore(deps.db, deps.log);

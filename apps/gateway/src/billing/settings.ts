@@ -8,9 +8,11 @@ export interface RuntimeSettings {
   lowBalanceDefault: number;
   /** Seconds a prompt-cache session keeps its channel after its last call (relay/affinity.ts). */
   affinityTtlSec: number;
+  /** Administrators must sign in with a second factor (TOTP); one without it may only enrol. */
+  requireAdminTwoFactor: boolean;
 }
 
-const KEYS = ['trialCredit', 'signupEnabled', 'lowBalanceDefault', 'affinityTtlSec'] as const;
+const KEYS = ['trialCredit', 'signupEnabled', 'lowBalanceDefault', 'affinityTtlSec', 'requireAdminTwoFactor'] as const;
 const CACHE_MS = 5_000;
 
 /**

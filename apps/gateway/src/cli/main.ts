@@ -1,7 +1,10 @@
 import { startSimulator } from '@apigpt/simulator';
 import { createApp, findAppByName } from '../apps/apps.js';
 import { createKey, revokeKeyByPrefix } from '../apps/keys.js';
-import { createUser, requireUserByEmail } from '../accounts/users.js';
+import { createUser, replacePasswordHash, requireUserByEmail } from '../accounts/users.js';
+import { checkPasswordStrength } from '../accounts/password-strength.js';
+import { TwoFactor } from '../accounts/two-factor.js';
+import { hashPassword } from '../core/crypto.js';
 import { loadConfig, ConfigError, type Config } from '../config/config.js';
 import { GatewayError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
@@ -92,15 +95,62 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Create a user',
     async run(argv) {
       const { values } = parse(argv, { email: { type: 'string' }, password: { type: 'string' }, admin: { type: 'boolean' } });
+      const email = required(values, 'email');
+      const password = required(values, 'password');
+      // The same strength check as a sign-up, before anything is opened.
+      checkPasswordStrength(password, { minScore: configFrom(values).passwordMinScore }, [email]);
       // Through billing's sign-up hook, so a CLI-made account gets its trial credit like any other;
       // the audit row rides the same transaction.
       const user = await withBilling(values, (s, billing) =>
-        createUser(s.db, { email: required(values, 'email'), password: required(values, 'password'), role: values.admin ? 'admin' : 'user' }, async (trx, created) => {
+        createUser(s.db, { email, password, role: values.admin ? 'admin' : 'user' }, async (trx, created) => {
           await billing.onUserCreated(trx, created);
           await auditCli(trx, { action: 'user.create', targetType: 'user', targetId: created.id, after: created });
         }),
       );
       out(values.json, user, `Created ${user.role} ${user.email} (${user.id})`);
+      return 0;
+    },
+  },
+  'user set-password': {
+    usage: 'apigpt user set-password --email E --password P [--json]',
+    summary: "Set a user's password (checked for strength like a sign-up; ends the user's console sessions)",
+    async run(argv) {
+      const { values } = parse(argv, { email: { type: 'string' }, password: { type: 'string' } });
+      const email = required(values, 'email');
+      const password = required(values, 'password');
+      const user = await withStorage(values, async (s) => {
+        const before = await requireUserByEmail(s.db, email);
+        checkPasswordStrength(password, { minScore: s.config.passwordMinScore }, [before.email, before.display_name ?? '']);
+        // Hashed before the transaction (tens of milliseconds); the change and its audit row commit together.
+        const hash = await hashPassword(password);
+        await s.db.transaction().execute(async (trx) => {
+          await replacePasswordHash(trx, before.id, hash);
+          await auditCli(trx, { action: 'user.update', targetType: 'user', targetId: before.id, before, after: { ...before, passwordChanged: true } });
+        });
+        return before;
+      });
+      out(values.json, { ok: true, user: { id: user.id, email: user.email } }, `Set the password of ${user.email}; their console sessions have ended`);
+      return 0;
+    },
+  },
+  'user reset-2fa': {
+    usage: 'apigpt user reset-2fa --email E [--json]',
+    summary: "Turn a user's two-factor sign-in off (lost phone and recovery codes); they sign in with the password alone",
+    async run(argv) {
+      const { values } = parse(argv, { email: { type: 'string' } });
+      const email = required(values, 'email');
+      const result = await withStorage(values, async (s) => {
+        const user = await requireUserByEmail(s.db, email);
+        const tf = new TwoFactor(s.db, s.box);
+        return s.db.transaction().execute(async (trx) => {
+          const was = await tf.status(user.id, trx);
+          await tf.remove(user.id, trx);
+          await auditCli(trx, { action: 'user.two_factor_reset', targetType: 'user', targetId: user.id, before: { email: user.email, twoFactor: was.enabled, pending: was.pending, recoveryCodesLeft: was.recoveryCodesLeft }, after: { email: user.email, twoFactor: false } });
+          return { user, was };
+        });
+      });
+      const human = result.was.enabled || result.was.pending ? `Two-factor sign-in of ${email} is off; they sign in with the password alone` : `${email} had no two-factor sign-in; nothing changed`;
+      out(values.json, { ok: true, user: { id: result.user.id, email: result.user.email }, wasEnabled: result.was.enabled }, human);
       return 0;
     },
   },

@@ -197,6 +197,38 @@ const TOPUPS: Migration = {
 };
 
 /**
+ * Two-factor sign-in (accounts/two-factor.ts): the TOTP secret of an account, sealed like channel
+ * secrets, with the last time step a code was accepted for (a code works once); its recovery codes,
+ * stored as hashes and kept after use so the console can say how many are left; and on the user
+ * row when two-factor sign-in was turned on (null when off), which the user views carry.
+ */
+const TWO_FACTOR: Migration = {
+  async up(db: Kysely<any>) {
+    const work = async (trx: Kysely<any>) => {
+      await trx.schema.alterTable('users').addColumn('two_factor_at', 'bigint').execute();
+      await trx.schema
+        .createTable('two_factor')
+        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('secret', 'text', (c) => c.notNull())
+        .addColumn('enabled_at', 'bigint')
+        .addColumn('last_step', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await trx.schema
+        .createTable('recovery_codes')
+        .addColumn('code_hash', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+      await trx.schema.createIndex('recovery_codes_user').on('recovery_codes').column('user_id').execute();
+    };
+    if (db.isTransaction) await work(db);
+    else await db.transaction().execute(work);
+  },
+};
+
+/**
  * Accounts and mail (issue 14). `users.email_verified_at`: when the address was proven by a mailed
  * link; `users.email_pending`: 1 while a self-made account waits for that proof, and its opening (the
  * trial credit) with it. Accounts made before are neither verified nor waiting. `account_tokens`:
@@ -540,6 +572,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0018_support_and_referrals': SUPPORT_AND_REFERRALS,
   '0016_safety_policies': SAFETY_POLICIES,
   '0015_privacy': PRIVACY,
+  '0012_two_factor': TWO_FACTOR,
 };
 
 

@@ -20,6 +20,8 @@ export interface UsersTable {
   email_pending?: number;
   /** When the account was deleted by its owner (migration 0015): the row stays, pseudonymised, for the ledger. */
   deleted_at?: number | null;
+  /** When two-factor sign-in was turned on (migration 0012); null while it is off. */
+  two_factor_at?: number | null;
 }
 
 export interface SessionsTable {
@@ -37,9 +39,27 @@ export interface SessionsTable {
 export interface AccountTokensTable {
   token_hash: string;
   user_id: string;
-  purpose: 'verify_email' | 'reset_password';
+  purpose: 'verify_email' | 'reset_password' | 'sign_in_challenge';
   created_at: number;
   expires_at: number;
+}
+
+/** An account's TOTP secret (sealed), set up (`enabled_at` null) or in use. */
+export interface TwoFactorTable {
+  user_id: string;
+  secret: string;
+  enabled_at: number | null;
+  /** The last time step a code was accepted for: codes of it and earlier steps are refused. */
+  last_step: number | null;
+  created_at: number;
+}
+
+/** A recovery code's SHA-256; `used_at` set once it has signed someone in. */
+export interface RecoveryCodesTable {
+  code_hash: string;
+  user_id: string;
+  created_at: number;
+  used_at: number | null;
 }
 
 export interface AppsTable {
@@ -454,6 +474,8 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   stored_responses: StoredResponsesTable;
   account_tokens: AccountTokensTable;
+  two_factor: TwoFactorTable;
+  recovery_codes: RecoveryCodesTable;
   topup_packs: TopupPacksTable;
   topup_orders: TopupOrdersTable;
   payment_events: PaymentEventsTable;

@@ -60,7 +60,7 @@ describe('billing CLI on a SQLite data folder', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('user create (with trial), credit grant/deduct, price set, code create/redeem, credit show, billing check', async () => {
-    expect((await cli(dir, 'user', 'create', '--email', 'cli@test.local', '--password', 'password-123')).code).toBe(0);
+    expect((await cli(dir, 'user', 'create', '--email', 'cli@test.local', '--password', 'teal-compass-meadow-8')).code).toBe(0);
     const grant = await cli(dir, 'credit', 'grant', '--email', 'cli@test.local', '--amount', '100.5', '--reason', 'welcome', '--json');
     expect(grant.code).toBe(0);
     expect(JSON.parse(grant.stdout)).toMatchObject({ amount: 100.5, balance: 5100.5 });

@@ -84,6 +84,8 @@ const MATRIX: Record<string, Row> = {
   'POST /api/auth/password-reset': { body: (f) => ({ email: f.user.email, locale: 'en' }), expect: PUBLIC },
   'POST /api/auth/password-reset/confirm': { body: () => ({ token: 'made-up-token', newPassword: strongPassword() }), expect: all(400) },
   'POST /api/auth/verify-email': { body: () => ({ token: 'made-up-token' }), expect: all(400) },
+  // The second log-in step: a made-up challenge opens nothing, whoever sends it.
+  'POST /api/auth/login/two-factor': { body: () => ({ challenge: 'made-up-challenge-0000000000', code: '123456' }), expect: all(401) },
 
   // The signed-in user's own account.
   // The admin's current password is not the users': refused as wrong, after the session check.
@@ -91,6 +93,14 @@ const MATRIX: Record<string, Row> = {
   // The admin's address counts as confirmed already: nothing to resend.
   'POST /api/auth/verify-email/resend': { body: () => ({ locale: 'en' }), expect: { ...SIGNED_IN, admin: 400 } },
   'GET /api/auth/me': { expect: SIGNED_IN },
+  // Two-factor sign-in of one's own account, from a session. The admin's password is not the users':
+  // refused as wrong, after the session check. The users have not set it up: confirming, turning
+  // off and new recovery codes are refused as such (400), after the session check.
+  'GET /api/auth/two-factor': { expect: SIGNED_IN },
+  'POST /api/auth/two-factor/setup': { body: () => ({ password: PASSWORD }), expect: { ...SIGNED_IN, admin: 400 } },
+  'POST /api/auth/two-factor/confirm': { body: () => ({ code: '000000' }), expect: { anonymous: 401, other: 400, admin: 400, key: 403, user: 400 } },
+  'POST /api/auth/two-factor/disable': { body: () => ({ password: PASSWORD, code: '000000' }), expect: { anonymous: 401, other: 400, admin: 400, key: 403, user: 400 } },
+  'POST /api/auth/two-factor/recovery-codes': { body: () => ({ password: PASSWORD, code: '000000' }), expect: { anonymous: 401, other: 400, admin: 400, key: 403, user: 400 } },
   'GET /api/apps': { expect: SIGNED_IN },
   'POST /api/apps': { body: () => ({ name: 'matrix app' }), expect: SIGNED_IN },
   'GET /api/apps/:id': { path: (f) => `/api/apps/${f.user.appId}`, expect: OWNED },
@@ -118,6 +128,7 @@ const MATRIX: Record<string, Row> = {
   'GET /api/admin/users/:id': { path: (f) => `/api/admin/users/${f.user.id}`, expect: ADMIN },
   'PATCH /api/admin/users/:id': { path: (f) => `/api/admin/users/${f.user.id}`, body: () => ({ group: 'vip' }), expect: ADMIN },
   'POST /api/admin/users/:id/credit': { path: (f) => `/api/admin/users/${f.user.id}/credit`, body: () => ({ amount: 1, reason: 'matrix' }), expect: ADMIN },
+  'POST /api/admin/users/:id/two-factor/reset': { path: (f) => `/api/admin/users/${f.user.id}/two-factor/reset`, expect: ADMIN },
   'PUT /api/admin/users/:id/limits': { path: (f) => `/api/admin/users/${f.user.id}/limits`, body: () => ({ rpm: 100 }), expect: ADMIN },
   'GET /api/admin/providers': { expect: ADMIN },
   'GET /api/admin/prices': { expect: ADMIN },
