@@ -35,6 +35,9 @@ const Referrals = lazy(() => import('./pages/admin/Referrals'));
 const ForgotPassword = lazy(() => import('./pages/account/ForgotPassword'));
 const ResetPassword = lazy(() => import('./pages/account/ResetPassword'));
 const VerifyEmail = lazy(() => import('./pages/account/VerifyEmail'));
+const TwoFactor = lazy(() => import('./pages/account/TwoFactor'));
+
+export const TWO_FACTOR_PATH = '/account/two-factor';
 
 export const loading = (
   <div style={{ display: 'flex', justifyContent: 'center', padding: 80 }}>
@@ -70,6 +73,7 @@ export function AppRoutes() {
           <Route path="/admin/support/:id" element={<AdminOnly><SupportTicket /></AdminOnly>} />
           <Route path="/admin/announcements" element={<AdminOnly><Announcements /></AdminOnly>} />
           <Route path="/admin/referrals" element={<AdminOnly><Referrals /></AdminOnly>} />
+          <Route path="/account/two-factor" element={<TwoFactor />} />
           <Route path="/admin/channels" element={<AdminOnly><Channels /></AdminOnly>} />
           <Route path="/admin/models" element={<AdminOnly><Models /></AdminOnly>} />
           <Route path="/admin/users" element={<AdminOnly><Users /></AdminOnly>} />
@@ -97,9 +101,11 @@ function SignedIn({ welcome }: { welcome?: boolean }) {
 
 /** Logged-out visitors go to the login page and come back where they were after signing in. */
 function RequireUser() {
-  const { user } = useSession();
+  const { user, twoFactorRequired } = useSession();
   const location = useLocation();
   if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  // An administrator the server holds to two-factor sign-in reaches nothing else until enrolled.
+  if (twoFactorRequired && location.pathname !== TWO_FACTOR_PATH) return <Navigate to={TWO_FACTOR_PATH} replace />;
   return <AppLayout />;
 }
 

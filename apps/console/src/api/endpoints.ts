@@ -15,8 +15,10 @@ const id = encodeURIComponent;
 
 export const auth = {
   config: () => api.get<PublicConfig>('/api/config'),
-  me: () => api.get<{ user: User }>('/api/auth/me'),
-  login: (email: string, password: string) => api.post<{ user: User }>('/api/auth/login', { email, password }),
+  me: () => call('GET /api/auth/me'),
+  /** With two-factor on, the answer is a challenge for `loginSecondStep` instead of a user. */
+  login: (email: string, password: string) => call('POST /api/auth/login', { body: { email, password } }),
+  loginSecondStep: (challenge: string, factor: { code: string } | { recoveryCode: string }) => call('POST /api/auth/login/two-factor', { body: { challenge, ...factor } }),
   signup: (email: string, password: string, displayName?: string, locale?: string, referralCode?: string) =>
     api.post<{ user: User }>('/api/auth/signup', { email, password, ...(displayName ? { displayName } : {}), ...(locale ? { locale } : {}), ...(referralCode ? { referralCode } : {}) }),
   logout: () => api.post<{ ok: boolean }>('/api/auth/logout'),
@@ -28,6 +30,15 @@ export const auth = {
   requestReset: (email: string, locale: string) => api.post<{ ok: boolean }>('/api/auth/password-reset', { email, locale }),
   confirmReset: (token: string, newPassword: string, revokeKeys: boolean) =>
     api.post<{ user: User; revokedKeys: number }>('/api/auth/password-reset/confirm', { token, newPassword, ...(revokeKeys ? { revokeKeys } : {}) }),
+};
+
+/** Two-factor sign-in of the signed-in account. */
+export const twoFactor = {
+  status: () => call('GET /api/auth/two-factor'),
+  setUp: (password: string) => call('POST /api/auth/two-factor/setup', { body: { password } }),
+  confirm: (code: string) => call('POST /api/auth/two-factor/confirm', { body: { code } }),
+  disable: (password: string, factor: { code: string } | { recoveryCode: string }) => call('POST /api/auth/two-factor/disable', { body: { password, ...factor } }),
+  regenerate: (password: string, factor: { code: string } | { recoveryCode: string }) => call('POST /api/auth/two-factor/recovery-codes', { body: { password, ...factor } }),
 };
 
 export const apps = {
@@ -61,6 +72,7 @@ export const admin = {
   users: (q: { search?: string; limit?: number; offset?: number }): Promise<Page<User>> => call('GET /api/admin/users', { query: q }),
   updateUser: (userId: string, patch: Partial<{ role: User['role']; group: string; status: User['status']; displayName: string | null }>) =>
     call('PATCH /api/admin/users/{id}', { params: { id: userId }, body: patch }),
+  resetTwoFactor: (userId: string) => call('POST /api/admin/users/{id}/two-factor/reset', { params: { id: userId } }),
   credit: (userId: string, amount: number, reason: string) => call('POST /api/admin/users/{id}/credit', { params: { id: userId }, body: { amount, reason } }),
   providers: () => api.get<{ items: Provider[] }>('/api/admin/providers'),
   channels: (): Promise<{ items: Channel[] }> => call('GET /api/admin/channels'),

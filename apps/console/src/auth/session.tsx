@@ -7,7 +7,11 @@ interface Session {
   /** undefined while the first /me call runs; null when logged out. */
   user: User | null | undefined;
   config: PublicConfig | null;
+  /** An administrator the server holds to two-factor sign-in who has not turned it on: the console leads them to it. */
+  twoFactorRequired: boolean;
   setUser(u: User | null): void;
+  /** Asks the server again who is signed in (after turning two-factor on). */
+  refresh(): Promise<void>;
   logout(): Promise<void>;
 }
 
@@ -17,9 +21,22 @@ const SessionContext = createContext<Session | null>(null);
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   const [config, setConfig] = useState<PublicConfig | null>(null);
+  const [twoFactorRequired, setTwoFactorRequired] = useState(false);
+
+  const refresh = useCallback(async () => {
+    const r = await auth.me().catch(() => null);
+    setTwoFactorRequired(r?.twoFactorRequired ?? false);
+    setUser(r?.user ?? null);
+  }, []);
+
+  // A new sign-in asks the server whether it must enrol first.
+  const signIn = useCallback((u: User | null) => {
+    setUser(u);
+    if (u) void refresh();
+  }, [refresh]);
 
   useEffect(() => {
-    auth.me().then((r) => setUser(r.user), () => setUser(null));
+    void refresh();
     auth.config().then(setConfig, () => setConfig({ signupEnabled: true, publicUrl: null }));
     return onUnauthorized(() => setUser(null));
   }, []);
@@ -29,7 +46,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setUser(null);
   }, []);
 
-  return <SessionContext.Provider value={{ user, config, setUser, logout }}>{children}</SessionContext.Provider>;
+  return <SessionContext.Provider value={{ user, config, twoFactorRequired, setUser: signIn, refresh, logout }}>{children}</SessionContext.Provider>;
 }
 
 export function useSession(): Session {

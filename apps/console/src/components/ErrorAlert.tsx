@@ -12,6 +12,13 @@ const TRANSLATED: Record<string, MessageKey> = {
   verify_link_invalid: 'auth.verifyLinkInvalid',
   mail_off: 'auth.mailOff',
   email_confirmed: 'auth.emailConfirmed',
+  invalid_two_factor_code: 'tf.err.invalidCode',
+  challenge_expired: 'tf.err.challengeExpired',
+  two_factor_required: 'tf.err.required',
+  two_factor_enabled: 'tf.err.alreadyOn',
+  two_factor_not_enabled: 'tf.err.notOn',
+  two_factor_not_set_up: 'tf.err.notSetUp',
+  wrong_password: 'tf.err.wrongPassword',
 };
 
 /** The reader-language text of an error the console translates, or the server's own words. */

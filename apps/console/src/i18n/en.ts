@@ -2,6 +2,7 @@ import { supportEn } from './support';
 import { rechargeEn } from './recharge';
 
 import { auditEn } from './audit';
+import { twoFactorEn } from './twofactor';
 
 /**
  * English texts. This object defines the key set: zh-CN.ts is typed against it, so a key missing
@@ -13,6 +14,8 @@ export const en = {
   ...rechargeEn,
   // Support tickets, invitations and announcements (i18n/support.ts).
   ...supportEn,
+  // Two-factor sign-in (i18n/twofactor.ts).
+  ...twoFactorEn,
   'nav.dashboard': 'Dashboard',
   'nav.integration': 'API Integration',
   'nav.usage': 'Usage logs',

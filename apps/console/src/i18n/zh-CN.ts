@@ -2,6 +2,7 @@ import { supportZh } from './support';
 import type { MessageKey } from './en';
 import { auditZhCN } from './audit';
 import { rechargeZh } from './recharge';
+import { twoFactorZhCN } from './twofactor';
 
 /** 简体中文。键集合由 en.ts 定义：缺少或多出一个键都是类型错误。 */
 export const zhCN: Record<MessageKey, string> = {
@@ -10,6 +11,8 @@ export const zhCN: Record<MessageKey, string> = {
   ...rechargeZh,
   // Support tickets, invitations and announcements (i18n/support.ts).
   ...supportZh,
+  // 两步验证（i18n/twofactor.ts）。
+  ...twoFactorZhCN,
   'nav.dashboard': '概览',
   'nav.integration': 'API 接入',
   'nav.usage': '调用日志',

@@ -6,7 +6,7 @@ import {
   FileSearchOutlined, GiftOutlined, LockOutlined, LogoutOutlined, MenuOutlined, PictureOutlined, SettingOutlined, TagsOutlined, TeamOutlined, UserOutlined,
 } from '@ant-design/icons';
 import { AccountBookOutlined, WalletOutlined } from '@ant-design/icons';
-import { AuditOutlined, CustomerServiceOutlined, NotificationOutlined, ShareAltOutlined, UsergroupAddOutlined } from '@ant-design/icons';
+import { AuditOutlined, CustomerServiceOutlined, NotificationOutlined, ShareAltOutlined, UsergroupAddOutlined, SafetyOutlined } from '@ant-design/icons';
 import { SupportBadge } from './SupportBadge';
 import { useSession } from '../auth/session';
 import { useT, type MessageKey } from '../i18n';
@@ -90,10 +90,12 @@ export function AppLayout() {
       { key: 'email', label: user?.email, disabled: true, icon: <UserOutlined /> },
       { type: 'divider' },
       { key: 'password', label: t('auth.changePassword'), icon: <LockOutlined /> },
+      { key: 'two-factor', label: t('tf.menu'), icon: <SafetyOutlined /> },
       { key: 'logout', label: t('auth.logout'), icon: <LogoutOutlined />, danger: true },
     ],
     onClick: async ({ key }) => {
       if (key === 'password') setPasswordOpen(true);
+      if (key === 'two-factor') navigate('/account/two-factor');
       if (key === 'logout') {
         await logout();
         navigate('/login');

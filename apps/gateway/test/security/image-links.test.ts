@@ -2,6 +2,8 @@
  * Image links a provider answers with are fetched only when they are http(s) and (unless the channel
  * is local) not on a private or loopback address; what comes back must be an image.
  */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChannelInput } from '../../src/channels/channels.js';
 import { checkFetchableUrl, isInternalAddress } from '../../src/media/url-guard.js';
@@ -48,6 +50,71 @@ describe('provider image links through the gateway', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { data: { b64_json: string }[] };
     expect(Buffer.from(body.data[0].b64_json, 'base64').subarray(1, 4).toString()).toBe('PNG');
+  });
+});
+
+describe('what a fetched link answers', () => {
+  // A CogView-speaking upstream on loopback (a local channel: its links are fetched) whose image links
+  // answer a web page, or an image bigger than the gateway accepts.
+  let t: TestGateway;
+  let key: string;
+  let upstream: Server;
+  const PNG = Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(4096, 7)]);
+  beforeAll(async () => {
+    upstream = createServer((req, res) => {
+      const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+      if (req.url === '/api/paas/v4/images/generations') {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          const model = (JSON.parse(body) as { model: string }).model;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ created: 1, data: [{ url: `${base}/${model === 'cogview-page' ? 'page.html' : 'big.png'}` }] }));
+        });
+        return;
+      }
+      if (req.url === '/page.html') {
+        res.writeHead(200, { 'content-type': 'image/png' }); // the header lies; the bytes are what count
+        res.end('<html><body>internal admin page</body></html>');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'image/png' });
+      res.end(PNG);
+    });
+    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', () => r()));
+    const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/api/paas/v4`;
+    t = await startImageGateway({
+      channels: (): ChannelInput[] => [{ provider: 'zhipu', name: 'lying upstream', baseUrl: base, secret: SIM_KEY, models: ['cogview-page', 'cogview-big'] }],
+    });
+    for (const m of ['cogview-page', 'cogview-big']) expect((await t.api('PUT', `/api/admin/prices/${m}`, { input: 0, output: 0, perImage: 1 }, { token: t.rootToken })).status).toBe(200);
+    key = (await t.newUserWithKey()).key;
+  });
+  afterAll(async () => {
+    await t?.close();
+    await new Promise((r) => upstream?.close(r));
+  });
+  const generate = (model: string) =>
+    fetch(`${t.url}/v1/images/generations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model, prompt: 'a lighthouse', response_format: 'b64_json' }),
+    }).then(async (res) => ({ status: res.status, body: (await res.json()) as { error?: { code: string; message: string } } }));
+
+  it('a link answering a web page (labelled image/png) is refused: its content is not handed back', async () => {
+    const r = await generate('cogview-page');
+    expect(r.status).toBe(502);
+    expect(r.body.error).toMatchObject({ code: 'image_download_failed' });
+    expect(r.body.error!.message).toContain('did not answer with an image');
+    expect(JSON.stringify(r.body)).not.toContain('internal admin page');
+  });
+
+  it('an image past the size cap is refused; under it, it is served', async () => {
+    t.gw.services.images.maxDownloadBytes = 1024;
+    const big = await generate('cogview-big');
+    expect(big.status).toBe(502);
+    expect(big.body.error).toMatchObject({ code: 'image_too_large' });
+    t.gw.services.images.maxDownloadBytes = PNG.length;
+    expect((await generate('cogview-big')).status).toBe(200);
   });
 });
 

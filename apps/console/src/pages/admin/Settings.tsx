@@ -8,7 +8,7 @@ import { PageHeader } from '../../layout/PageHeader';
 import { useAsync } from '../../lib/useAsync';
 import { useAction } from '../../lib/useAction';
 
-/** Server-wide switches: the trial grant, whether anyone may sign up, the default low-balance warning, prompt-cache affinity's lifetime. */
+/** Server-wide switches: the trial grant, whether anyone may sign up, the default low-balance warning, prompt-cache affinity's lifetime, two-factor for admins. */
 export default function Settings() {
   const t = useT();
   const { message } = AntApp.useApp();
@@ -47,6 +47,9 @@ export default function Settings() {
             </Form.Item>
             <Form.Item name="affinityTtlSec" label={t('settings.affinityTtl')} rules={[{ required: true }]} extra={t('settings.affinityTtlHelp')}>
               <InputNumber min={60} max={604800} precision={0} style={{ width: '100%' }} suffix={t('channels.seconds')} />
+            </Form.Item>
+            <Form.Item name="requireAdminTwoFactor" label={t('tf.settingRequire')} valuePropName="checked" extra={t('tf.settingRequireHelp')}>
+              <Switch data-testid="require-admin-2fa" />
             </Form.Item>
             <Button type="primary" htmlType="submit" loading={busy}>
               {t('common.save')}

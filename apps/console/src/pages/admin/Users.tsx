@@ -5,7 +5,7 @@ import { admin } from '../../api/endpoints';
 import type { User } from '../../api/types';
 import { useSession } from '../../auth/session';
 import { EmptyHint } from '../../components/EmptyHint';
-import { ErrorAlert } from '../../components/ErrorAlert';
+import { ErrorAlert, errorText } from '../../components/ErrorAlert';
 import { FormModal } from '../../components/FormModal';
 import { useI18n } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
@@ -31,6 +31,17 @@ export default function Users() {
       list.reload();
     } catch (e) {
       message.error((e as Error).message);
+    }
+  }
+
+  /** Turns off a user's two-factor sign-in (a lost phone and lost recovery codes). */
+  async function resetTwoFactor(u: User) {
+    try {
+      await admin.resetTwoFactor(u.id);
+      message.success(t('tf.resetDone', { email: u.email }));
+      list.reload();
+    } catch (e) {
+      message.error(errorText(t, e));
     }
   }
 
@@ -77,6 +88,20 @@ export default function Users() {
             { title: t('users.role'), dataIndex: 'role', render: (r: User['role'], u) => <Select size="small" value={r} disabled={u.id === me?.id} style={{ width: 100 }} onChange={(role) => patch(u, { role })} options={[{ value: 'user', label: t('users.roleUser') }, { value: 'admin', label: t('users.roleAdmin') }]} /> },
             { title: t('models.group'), dataIndex: 'group_name', render: (g: string, u) => <Select size="small" value={g} style={{ width: 120 }} onChange={(group) => patch(u, { group })} options={groupOptions} /> },
             { title: t('common.status'), dataIndex: 'status', render: (s: User['status']) => <Tag color={s === 'active' ? 'green' : 'default'}>{t(s === 'active' ? 'users.active' : 'users.disabled')}</Tag> },
+            {
+              title: t('tf.column'),
+              dataIndex: 'two_factor_at',
+              render: (v: number | null | undefined, u) =>
+                v ? (
+                  <Popconfirm title={t('tf.resetConfirm')} okButtonProps={{ danger: true }} onConfirm={() => resetTwoFactor(u)}>
+                    <Tag color="green" style={{ cursor: 'pointer' }} data-testid="user-two-factor">
+                      {t('tf.reset')}
+                    </Tag>
+                  </Popconfirm>
+                ) : (
+                  <Typography.Text type="secondary">—</Typography.Text>
+                ),
+            },
             { title: t('users.joined'), dataIndex: 'created_at', render: (v: number) => dateOnly(v, locale) },
             {
               title: '',
