@@ -1278,6 +1278,8 @@ export interface Operations {
       signupEnabled: boolean;
       lowBalanceDefault: number;
       affinityTtlSec: number;
+      /** Administrators must use two-factor sign-in: one without it can only reach the enrolment steps until enrolled */
+      requireAdminTwoFactor: boolean;
     };
   };
 
@@ -1291,12 +1293,16 @@ export interface Operations {
       lowBalanceDefault?: number;
       /** Seconds a prompt-cache session keeps its channel after its last call */
       affinityTtlSec?: number;
+      /** Administrators must use two-factor sign-in: one without it can only reach the enrolment steps until enrolled */
+      requireAdminTwoFactor?: boolean;
     };
     response: {
       trialCredit: number;
       signupEnabled: boolean;
       lowBalanceDefault: number;
       affinityTtlSec: number;
+      /** Administrators must use two-factor sign-in: one without it can only reach the enrolment steps until enrolled */
+      requireAdminTwoFactor: boolean;
     };
   };
 
@@ -1659,6 +1665,8 @@ export interface Operations {
         email_verified_at?: number | null;
         /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
         email_pending?: number;
+        /** When two-factor sign-in was turned on; null while it is off */
+        two_factor_at?: number | null;
         /** Credit left, in P */
         balance: number;
         /** What the account's calls cost over the last 30 days, in P */
@@ -1694,6 +1702,8 @@ export interface Operations {
         email_verified_at?: number | null;
         /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
         email_pending?: number;
+        /** When two-factor sign-in was turned on; null while it is off */
+        two_factor_at?: number | null;
       };
     };
   };
@@ -1719,6 +1729,8 @@ export interface Operations {
         email_verified_at?: number | null;
         /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
         email_pending?: number;
+        /** When two-factor sign-in was turned on; null while it is off */
+        two_factor_at?: number | null;
       };
     };
   };
@@ -1750,6 +1762,8 @@ export interface Operations {
         email_verified_at?: number | null;
         /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
         email_pending?: number;
+        /** When two-factor sign-in was turned on; null while it is off */
+        two_factor_at?: number | null;
       };
     };
   };
@@ -1781,6 +1795,33 @@ export interface Operations {
     };
     response: {
       ok: boolean;
+    };
+  };
+
+  /** Turn a user's two-factor sign-in off (they lost their phone and their recovery codes); they sign in with the password alone */
+  "POST /api/admin/users/{id}/two-factor/reset": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      user: {
+        id: string;
+        email: string;
+        display_name: string | null;
+        role: "user" | "admin";
+        group_name: string;
+        status: "active" | "disabled";
+        created_at: number;
+        updated_at: number;
+        /** When the address was confirmed by a mailed link; null when never */
+        email_verified_at?: number | null;
+        /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
+        email_pending?: number;
+        /** When two-factor sign-in was turned on; null while it is off */
+        two_factor_at?: number | null;
+      };
     };
   };
 
@@ -2006,13 +2047,50 @@ export interface Operations {
     };
   };
 
-  /** Log in with email and password */
+  /** Log in with email and password; with two-factor on, the answer is a challenge for POST /api/auth/login/two-factor instead of a session */
   "POST /api/auth/login": {
     params: never;
     query: never;
     body: {
       email: string;
       password: string;
+    };
+    response: {
+      user?: {
+        id: string;
+        email: string;
+        display_name: string | null;
+        role: "user" | "admin";
+        group_name: string;
+        status: "active" | "disabled";
+        created_at: number;
+        updated_at: number;
+        /** When the address was confirmed by a mailed link; null when never */
+        email_verified_at?: number | null;
+        /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
+        email_pending?: number;
+        /** When two-factor sign-in was turned on; null while it is off */
+        two_factor_at?: number | null;
+      };
+      /** The password was right and the account has two-factor sign-in on: no session yet */
+      twoFactor?: {
+        /** Send it with a code to POST /api/auth/login/two-factor */
+        challenge: string;
+        expiresAt: number;
+      };
+    };
+  };
+
+  /** Second log-in step: the challenge from POST /api/auth/login with a code from the authenticator app, or a recovery code */
+  "POST /api/auth/login/two-factor": {
+    params: never;
+    query: never;
+    body: {
+      challenge: string;
+      /** The 6-digit code your authenticator app shows now */
+      code?: string;
+      /** One of the recovery codes (each works once) */
+      recoveryCode?: string;
     };
     response: {
       user: {
@@ -2028,6 +2106,8 @@ export interface Operations {
         email_verified_at?: number | null;
         /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
         email_pending?: number;
+        /** When two-factor sign-in was turned on; null while it is off */
+        two_factor_at?: number | null;
       };
     };
   };
@@ -2061,7 +2141,11 @@ export interface Operations {
         email_verified_at?: number | null;
         /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
         email_pending?: number;
+        /** When two-factor sign-in was turned on; null while it is off */
+        two_factor_at?: number | null;
       };
+      /** This account must turn two-factor sign-in on before anything else (the console leads there) */
+      twoFactorRequired: boolean;
     };
   };
 
@@ -2119,6 +2203,8 @@ export interface Operations {
         email_verified_at?: number | null;
         /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
         email_pending?: number;
+        /** When two-factor sign-in was turned on; null while it is off */
+        two_factor_at?: number | null;
       };
       revokedKeys: number;
     };
@@ -2151,7 +2237,87 @@ export interface Operations {
         email_verified_at?: number | null;
         /** 1 while the account waits for its address to be confirmed (mail on): the trial credit comes then */
         email_pending?: number;
+        /** When two-factor sign-in was turned on; null while it is off */
+        two_factor_at?: number | null;
       };
+    };
+  };
+
+  /** Whether two-factor sign-in is on for my account, and how many recovery codes are left */
+  "GET /api/auth/two-factor": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      enabled: boolean;
+      enabledAt: number | null;
+      /** A secret was set up and waits for its first code */
+      pending: boolean;
+      recoveryCodesLeft: number;
+      /** This account must turn two-factor on before it can do anything else (an administrator, while the server requires it) */
+      required: boolean;
+    };
+  };
+
+  /** Turn two-factor on with the first code from the app; answers the ten recovery codes, shown once */
+  "POST /api/auth/two-factor/confirm": {
+    params: never;
+    query: never;
+    body: {
+      /** The 6-digit code your authenticator app shows now */
+      code: string;
+    };
+    response: {
+      /** Shown this once: keep them somewhere safe */
+      recoveryCodes: string[];
+    };
+  };
+
+  /** Turn two-factor off (needs the password and a code or a recovery code) */
+  "POST /api/auth/two-factor/disable": {
+    params: never;
+    query: never;
+    body: {
+      password: string;
+      /** The 6-digit code your authenticator app shows now */
+      code?: string;
+      /** One of the recovery codes (each works once) */
+      recoveryCode?: string;
+    };
+    response: {
+      ok: boolean;
+    };
+  };
+
+  /** Ten new recovery codes (the old ones stop working); needs the password and a code */
+  "POST /api/auth/two-factor/recovery-codes": {
+    params: never;
+    query: never;
+    body: {
+      password: string;
+      /** The 6-digit code your authenticator app shows now */
+      code?: string;
+      /** One of the recovery codes (each works once) */
+      recoveryCode?: string;
+    };
+    response: {
+      /** Shown this once: keep them somewhere safe */
+      recoveryCodes: string[];
+    };
+  };
+
+  /** Start turning two-factor on: a new secret for the authenticator app (as an otpauth:// URI for the QR code, and as text); confirm it with a first code */
+  "POST /api/auth/two-factor/setup": {
+    params: never;
+    query: never;
+    body: {
+      password: string;
+    };
+    response: {
+      /** Base32, for typing into the app by hand */
+      secret: string;
+      /** otpauth://totp/… for the QR code */
+      uri: string;
     };
   };
 
