@@ -103,6 +103,9 @@ export class AccountData {
       await trx.updateTable('apps').set({ name: 'deleted', description: null, deleted_at: now }).where('user_id', '=', userId).execute();
       const sessions = await trx.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
       await trx.deleteFrom('account_tokens').where('user_id', '=', userId).execute();
+      // Two-factor sign-in: the sealed secret and the recovery codes go with the account.
+      await trx.deleteFrom('two_factor').where('user_id', '=', userId).execute();
+      await trx.deleteFrom('recovery_codes').where('user_id', '=', userId).execute();
       const contents = await this.contents.deleteForUser(userId, trx);
       const stored = await trx.deleteFrom('stored_responses').where('user_id', '=', userId).executeTakeFirst();
       await trx.updateTable('request_logs').set({ client_ip: null }).where('user_id', '=', userId).execute();
@@ -115,7 +118,7 @@ export class AccountData {
       await trx.deleteFrom('announcement_dismissals').where('user_id', '=', userId).execute();
       await trx
         .updateTable('users')
-        .set({ email: pseudonym, display_name: null, password_hash: unusable, status: 'disabled', email_verified_at: null, email_pending: 0, deleted_at: now, updated_at: now })
+        .set({ email: pseudonym, display_name: null, password_hash: unusable, status: 'disabled', email_verified_at: null, email_pending: 0, two_factor_at: null, deleted_at: now, updated_at: now })
         .where('id', '=', userId)
         .execute();
       return { keysRevoked: Number(keys.numUpdatedRows), contentsDeleted: contents, storedResponsesDeleted: Number(stored.numDeletedRows), sessionsEnded: Number(sessions.numDeletedRows), pseudonym };

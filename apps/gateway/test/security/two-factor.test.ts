@@ -231,6 +231,25 @@ describe.each(DB_KINDS)('two-factor sign-in (%s)', (db) => {
   });
 });
 
+describe('two-factor: a deleted account', () => {
+  let t: TestGateway;
+  beforeAll(async () => {
+    t = await startTestGateway();
+  });
+  afterAll(async () => t?.close());
+
+  it('deleting my account deletes its two-factor secret and recovery codes', async () => {
+    const { cookie, user } = await t.signup(undefined, PASSWORD);
+    await enrol(t, cookie);
+    const db = t.gw.services.db;
+    expect(await db.selectFrom('recovery_codes').select('code_hash').where('user_id', '=', user.id).execute()).toHaveLength(10);
+    expect((await call(t, 'POST', '/api/account/delete', { password: PASSWORD }, { cookie })).status).toBe(200);
+    expect(await db.selectFrom('two_factor').selectAll().where('user_id', '=', user.id).execute()).toEqual([]);
+    expect(await db.selectFrom('recovery_codes').select('code_hash').where('user_id', '=', user.id).execute()).toEqual([]);
+    expect((await db.selectFrom('users').select('two_factor_at').where('id', '=', user.id).executeTakeFirstOrThrow()).two_factor_at).toBeNull();
+  });
+});
+
 describe('two-factor: the CLI', () => {
   const open: TestGateway[] = [];
   afterEach(async () => {
