@@ -350,6 +350,10 @@ describe('management client and types', () => {
   });
 
   it('a browser page may send the SDK\'s Idempotency-Key to the relay (CORS preflight)', async () => {
+    // The gateway answers preflights only for origins some key allows (a browser key).
+    const page = await g.t.newUserWithKey();
+    const keys = await g.t.api<{ items: { id: string }[] }>('GET', '/api/keys', undefined, { cookie: page.cookie });
+    expect((await g.t.api('PATCH', `/api/keys/${keys.body.items[0].id}`, { origins: ['https://app.example'] }, { cookie: page.cookie })).status).toBe(200);
     const r = await fetch(`${g.url}/v1/chat/completions`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, idempotency-key' } });
     expect(r.status).toBe(204);
     expect(r.headers.get('access-control-allow-headers')!.split(', ')).toContain('idempotency-key');

@@ -50,8 +50,19 @@ async function keyPrincipal(db: Db, req: FastifyRequest, keys: KeyResolver, key:
   const ctx = key.length <= 200 ? await keys.resolve(key) : undefined;
   const user = ctx && (await getUser(db, ctx.userId));
   if (!ctx?.keyId || !user) throw new GatewayError('authentication', 'The API key is not valid.', { code: 'invalid_api_key' });
-  const origin = typeof req.headers.origin === 'string' ? req.headers.origin : null;
+  const origin = pageOrigin(req);
   // No model is named by an account call: the key's model list filters what it is shown instead.
   if (ctx.limits) checkKeyAccess({ ...ctx.limits, models: null }, { model: '', clientIp: req.ip ?? null, origin });
   return { user, via: 'api_key', key: { id: ctx.keyId, appId: ctx.appId, models: ctx.limits?.models ?? null } };
+}
+
+/**
+ * The page a browser call came from, for a key's origin list. Browsers leave `Origin` off
+ * same-origin GETs (a page served by the gateway itself, such as /editor/, reading the balance);
+ * `Sec-Fetch-Site: same-origin` then says the page is on the origin the request was sent to.
+ */
+function pageOrigin(req: FastifyRequest): string | null {
+  if (typeof req.headers.origin === 'string') return req.headers.origin;
+  if (req.headers['sec-fetch-site'] === 'same-origin' && req.headers.host) return `${req.protocol}://${req.headers.host}`;
+  return null;
 }

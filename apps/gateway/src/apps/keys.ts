@@ -5,6 +5,7 @@ import { GatewayError, invalidRequest } from '../core/errors.js';
 import { sha256 } from '../core/crypto.js';
 import { base62, newId } from '../core/ids.js';
 import { getApp } from './apps.js';
+import { KeyOrigins } from './key-origins.js';
 import { NO_LIMITS, validateIpRules, validateOrigins, type KeyLimits } from '../billing/key-limits.js';
 import { fromPoints, toPoints } from '../billing/money.js';
 
@@ -214,6 +215,8 @@ const KEY_TABLES = ['api_keys', 'users', 'accounts', 'apps'] as const;
  */
 
 export class KeyResolver {
+  /** The origins some live key allows (CORS preflights). */
+  readonly origins: KeyOrigins;
   private readonly cache = new Map<string, { token: number; ctx: KeyContext }>();
   private readonly loading = new Map<string, { token: number; promise: Promise<KeyContext | undefined> }>();
 
@@ -221,7 +224,9 @@ export class KeyResolver {
     readonly db: Db,
     private readonly changeToken?: ChangeToken,
     private readonly maxEntries = 10_000,
-  ) {}
+  ) {
+    this.origins = new KeyOrigins(db, changeToken);
+  }
 
   async resolve(key: string): Promise<KeyContext | undefined> {
     if (!this.changeToken) return resolveKey(this.db, key);

@@ -10,7 +10,7 @@ export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../console/dist'
 /** Paths that belong to the APIs: an unknown URL under them must get the API's JSON 404, never the app's HTML. */
 const API_PREFIXES = ['/api', '/v1', '/v1beta', '/sdapi'];
 
-const CONTENT_TYPES: Record<string, string> = {
+export const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -77,7 +77,7 @@ export function registerConsole(app: FastifyInstance, opts: ConsoleOptions = {})
   });
 }
 
-function decodePath(raw: string): string | null {
+export function decodePath(raw: string): string | null {
   try {
     const p = decodeURIComponent(raw);
     return p.includes('\0') ? null : p;
@@ -87,7 +87,7 @@ function decodePath(raw: string): string | null {
 }
 
 /** Resolves a URL path to a regular file inside root; traversal (`..`) outside root yields nothing. */
-async function fileUnder(root: string, urlPath: string): Promise<{ path: string; size: number } | null> {
+export async function fileUnder(root: string, urlPath: string): Promise<{ path: string; size: number } | null> {
   const full = resolve(root, `.${normalize(urlPath)}`);
   if (full !== root && !full.startsWith(root + sep)) return null;
   try {
@@ -114,7 +114,7 @@ interface Found {
   size: number;
 }
 
-interface Sendable extends Found {
+export interface Sendable extends Found {
   /** The file the bytes stand for (its extension gives the content type). */
   original: string;
   encoding: Encoding | null;
@@ -145,7 +145,7 @@ export function acceptedEncodings(header: string | string[] | undefined): Set<En
 }
 
 /** The precompressed sibling the client accepts, when the build made one; the file itself otherwise. */
-async function precompressed(file: Found, accepted: Set<Encoding>): Promise<Sendable> {
+export async function precompressed(file: Found, accepted: Set<Encoding>): Promise<Sendable> {
   const compressible = COMPRESSIBLE.has(extname(file.path).toLowerCase());
   if (compressible)
     for (const { encoding, suffix } of PRECOMPRESSED) {

@@ -9,6 +9,7 @@ import { createFormatHost } from './host.js';
 import { registerMediaRoutes } from './media-routes.js';
 import { registerModerationRoute } from './moderation-route.js';
 import { registerConsole } from './console.js';
+import { registerEditor } from './editor.js';
 import { pageSecurityHeaders } from '../core/page-headers.js';
 import { registerCors } from './cors.js';
 import { registerKeyAuth } from './auth.js';
@@ -27,6 +28,8 @@ export interface ServerOptions {
   version?: string;
   /** Folder of the built console (default: apps/console/dist). */
   consoleDir?: string;
+  /** Folder of the built editor, its bundle and demo page (default: packages/editor/dist). */
+  editorDir?: string;
 }
 
 /** Builds the HTTP server around ready services. Nothing global: tests build several at once. */
@@ -93,8 +96,10 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
 
   // Admin-editable settings live in the database (billing/settings.ts); the config gives their defaults.
   const settings = opts.settings ?? (() => services.billing.settings.current());
+  // CORS first: a preflight for the account reads is answered before the management API's own
+  // hook asks it for a login, and its refusals carry the headers that let the page read them.
+  registerCors(app, services.keys.origins);
   registerApi(app, { services, settings, hooks: opts.hooks ?? { onUserCreated: services.billing.onUserCreated } });
-  registerCors(app);
   registerKeyAuth(app, services.keys);
   // Multipart bodies (image edits, audio files) arrive as bytes; the routes read them with busboy.
   app.addContentTypeParser('multipart/form-data', { parseAs: 'buffer', bodyLimit: config.bodyLimit }, (_req, body, done) => done(null, body));
@@ -106,6 +111,8 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   // /healthz, /readyz and /metrics for balancers and monitoring.
   registerOpsRoutes(app, services);
   for (const plugin of opts.plugins ?? []) await plugin(app);
+  // /editor/: the AGIEditor bundle and its demo page (before the console's wildcard, which it narrows).
+  registerEditor(app, { dir: opts.editorDir, headers: pageHeaders });
   // Last: the console's wildcard GET only answers what no API route claims.
   registerConsole(app, { dir: opts.consoleDir, headers: pageHeaders });
   return app;

@@ -291,6 +291,10 @@ export class CallPipeline {
     req.privacy?.finish(f ? f.status : blocked ? blocked.status : answered.reply.status);
     if (blocked) throw blocked;
     answered.reply.headers['x-request-id'] = log.id;
+    // What this answer was charged (P; the log row's µP, settled just above). A browser page shows
+    // it (AGIEditor's last action); a stream's headers leave before its cost is known, so only
+    // buffered answers carry it.
+    if (typeof log.cost === 'number') answered.reply.headers['x-apigpt-cost'] = String(log.cost / 1_000_000);
     return answered.reply;
   }
 
