@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
 import { App as AntApp, Button, Card, Flex, Form, Input, Popconfirm, Space, Tag, Typography } from 'antd';
-import { DeleteOutlined, EditOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
+import { DeleteOutlined, EditOutlined, FormOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
 import { apps, keys, usage } from '../api/endpoints';
 import type { ApiKey, App, NewKey } from '../api/types';
 import { useBaseUrl } from '../auth/session';
@@ -91,6 +91,19 @@ export default function Integration() {
           </Typography.Text>
           <CodeSamples baseUrl={baseUrl} apiKey="YOUR_API_KEY" model={sampleModel} />
         </Space>
+      </Card>
+
+      <Card title={t('integration.editorTitle')} style={{ marginBottom: 16 }} size="small">
+        <Flex gap={12} align="center" wrap>
+          <Typography.Text style={{ flex: 1, minWidth: 240 }}>{t('integration.editorHelp')}</Typography.Text>
+          {/* A plain link: /editor/ is a page of the gateway, not a route of this app. */}
+          <Button icon={<FormOutlined />} href="/editor/" target="_blank" rel="noopener" data-testid="editor-demo-link">
+            {t('integration.editorDemo')}
+          </Button>
+        </Flex>
+        <Typography.Paragraph style={{ marginTop: 8, marginBottom: 0 }}>
+          <Typography.Text code copyable>{`<script type="module" src="${baseUrl}/editor/agi-editor.js"></script>`}</Typography.Text>
+        </Typography.Paragraph>
       </Card>
 
       {!appList.loading && !list.length && !appList.error && (
