@@ -455,14 +455,14 @@ export class AgiEditorElement extends HTMLElement {
       ['italic', 'I', t.italic, () => ed.chain().focus().toggleItalic().run(), () => ed.isActive('italic')],
       ['strike', 'S', t.strike, () => ed.chain().focus().toggleStrike().run(), () => ed.isActive('strike')],
       ['code', '</>', t.code, () => ed.chain().focus().toggleCode().run(), () => ed.isActive('code')],
-      ['link', '🔗', t.link, () => this.#promptLink(t), () => ed.isActive('link')],
+      ['link', '↗', t.link, () => this.#promptLink(t), () => ed.isActive('link')],
       null,
       ['bulletList', '•', t.bulletList, () => ed.chain().focus().toggleBulletList().run(), () => ed.isActive('bulletList')],
       ['orderedList', '1.', t.orderedList, () => ed.chain().focus().toggleOrderedList().run(), () => ed.isActive('orderedList')],
       ['quote', '❝', t.quote, () => ed.chain().focus().toggleBlockquote().run(), () => ed.isActive('blockquote')],
       ['codeBlock', '{ }', t.codeBlock, () => ed.chain().focus().toggleCodeBlock().run(), () => ed.isActive('codeBlock')],
       ['table', '▦', t.table, () => ed.chain().focus().insertTable({ rows: 3, cols: 3, withHeaderRow: true }).run()],
-      ['image', '🖼', t.image, () => this.#promptImage(t)],
+      ['image', '▨', t.image, () => this.#promptImage(t)],
     ];
     const bar = this.#ui.toolbar;
     bar.replaceChildren();
@@ -477,7 +477,7 @@ export class AgiEditorElement extends HTMLElement {
       if (active) b.setAttribute('aria-pressed', String(active()));
       bar.append(b);
     }
-    const ai = this.#button(`✨ ${t.ai}`, t.aiPanel, () => {
+    const ai = this.#button(`✦ ${t.ai}`, t.aiPanel, () => {
       this.setAttribute('panel', this.#ui.panel.hidden ? 'open' : 'closed');
       return true;
     });
