@@ -32,6 +32,8 @@ const SupportDesk = lazy(() => import('./pages/admin/SupportDesk'));
 const SupportTicket = lazy(() => import('./pages/admin/SupportTicket'));
 const Announcements = lazy(() => import('./pages/admin/Announcements'));
 const Referrals = lazy(() => import('./pages/admin/Referrals'));
+const Privacy = lazy(() => import('./pages/admin/Privacy'));
+const MyData = lazy(() => import('./pages/account/MyData'));
 const ForgotPassword = lazy(() => import('./pages/account/ForgotPassword'));
 const ResetPassword = lazy(() => import('./pages/account/ResetPassword'));
 const VerifyEmail = lazy(() => import('./pages/account/VerifyEmail'));
@@ -69,6 +71,8 @@ export function AppRoutes() {
           <Route path="/support" element={<Tickets />} />
           <Route path="/support/:id" element={<Ticket />} />
           <Route path="/invite" element={<Invite />} />
+          <Route path="/account/data" element={<MyData />} />
+          <Route path="/admin/privacy" element={<AdminOnly><Privacy /></AdminOnly>} />
           <Route path="/admin/support" element={<AdminOnly><SupportDesk /></AdminOnly>} />
           <Route path="/admin/support/:id" element={<AdminOnly><SupportTicket /></AdminOnly>} />
           <Route path="/admin/announcements" element={<AdminOnly><Announcements /></AdminOnly>} />

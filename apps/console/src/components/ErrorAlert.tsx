@@ -19,11 +19,19 @@ const TRANSLATED: Record<string, MessageKey> = {
   two_factor_not_enabled: 'tf.err.notOn',
   two_factor_not_set_up: 'tf.err.notSetUp',
   wrong_password: 'tf.err.wrongPassword',
+  // Privacy (i18n/privacy.ts).
+  admin_account: 'error.admin_account',
+  content_not_found: 'error.content_not_found',
+  app_not_found: 'error.app_not_found',
+  policy_not_found: 'error.policy_not_found',
+  session_required: 'error.session_required',
 };
 
 /** The reader-language text of an error the console translates, or the server's own words. */
 export function errorText(t: Translate, error: unknown): string {
   if (error instanceof ApiError && error.code && TRANSLATED[error.code]) return t(TRANSLATED[error.code]);
+  // Which part of a privacy policy is wrong is the server's own (English) detail.
+  if (error instanceof ApiError && error.code === 'invalid_privacy_policy') return t('error.invalid_privacy_policy', { message: error.message });
   if (error instanceof ApiError && error.code && THROTTLED[error.code] && error.retryAfter) return t(THROTTLED[error.code], { seconds: error.retryAfter });
   return (error as Error)?.message || String(error);
 }

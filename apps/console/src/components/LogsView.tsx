@@ -9,6 +9,7 @@ import { dateTime, downloadCsv, money, num } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { ErrorAlert } from './ErrorAlert';
 import { EmptyHint } from './EmptyHint';
+import { LogContent } from './LogContent';
 
 const PAGE_MAX = 1000;
 
@@ -206,7 +207,7 @@ export function LogsView(props: LogsViewProps) {
             showTotal: (n) => t('logs.count', { n }),
             onChange: (current, size) => setPage({ current, size }),
           }}
-          expandable={{ expandedRowRender: (l) => <LogDetail log={l} />, rowExpandable: () => true }}
+          expandable={{ expandedRowRender: (l) => <LogDetail log={l} admin={props.admin} />, rowExpandable: () => true }}
           columns={[
             { title: t('logs.time'), dataIndex: 'created_at', width: 170, render: (v: number) => dateTime(v, locale) },
             ...(props.admin ? [{ title: t('logs.user'), dataIndex: 'user_id', ellipsis: true, width: 140 }] : []),
@@ -258,7 +259,7 @@ export function LogsView(props: LogsViewProps) {
   );
 }
 
-function LogDetail({ log }: { log: RequestLog }) {
+function LogDetail({ log, admin }: { log: RequestLog; admin?: boolean }) {
   const { t } = useI18n();
   const rows: [string, string | number | null][] = [
     [t('logs.requestId'), log.id],
@@ -281,6 +282,10 @@ function LogDetail({ log }: { log: RequestLog }) {
           <Typography.Text>{v ?? '—'}</Typography.Text>
         </Col>
       ))}
+      {/* Privacy: the call's prompt and answer, only when content logging was on for it. */}
+      <Col span={24}>
+        <LogContent id={log.id} admin={admin} />
+      </Col>
     </Row>
   );
 }

@@ -3,6 +3,7 @@ import { rechargeEn } from './recharge';
 
 import { auditEn } from './audit';
 import { twoFactorEn } from './twofactor';
+import { privacyEn } from './privacy';
 
 /**
  * English texts. This object defines the key set: zh-CN.ts is typed against it, so a key missing
@@ -11,6 +12,8 @@ import { twoFactorEn } from './twofactor';
 export const en = {
   // The audit log page's texts (i18n/audit.ts).
   ...auditEn,
+  // Privacy protection (i18n/privacy.ts).
+  ...privacyEn,
   ...rechargeEn,
   // Support tickets, invitations and announcements (i18n/support.ts).
   ...supportEn,

@@ -1,6 +1,7 @@
 import { supportZh } from './support';
 import type { MessageKey } from './en';
 import { auditZhCN } from './audit';
+import { privacyZh } from './privacy';
 import { rechargeZh } from './recharge';
 import { twoFactorZhCN } from './twofactor';
 
@@ -8,6 +9,8 @@ import { twoFactorZhCN } from './twofactor';
 export const zhCN: Record<MessageKey, string> = {
   // 审计日志页面的文字（i18n/audit.ts）。
   ...auditZhCN,
+  // 隐私保护（i18n/privacy.ts）。
+  ...privacyZh,
   ...rechargeZh,
   // Support tickets, invitations and announcements (i18n/support.ts).
   ...supportZh,

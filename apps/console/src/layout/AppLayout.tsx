@@ -7,6 +7,7 @@ import {
 } from '@ant-design/icons';
 import { AccountBookOutlined, WalletOutlined } from '@ant-design/icons';
 import { AuditOutlined, CustomerServiceOutlined, NotificationOutlined, ShareAltOutlined, UsergroupAddOutlined, SafetyOutlined } from '@ant-design/icons';
+import { EyeInvisibleOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { SupportBadge } from './SupportBadge';
 import { useSession } from '../auth/session';
 import { useT, type MessageKey } from '../i18n';
@@ -33,6 +34,7 @@ const userNav: NavItem[] = [
   { path: '/docs', label: 'nav.docs', icon: <BookOutlined /> },
   { path: '/support', label: 'nav.support', icon: <CustomerServiceOutlined />, badge: <SupportBadge /> },
   { path: '/invite', label: 'nav.invite', icon: <ShareAltOutlined /> },
+  { path: '/account/data', label: 'nav.myData', icon: <SafetyCertificateOutlined /> },
 ];
 
 const adminNav: NavItem[] = [
@@ -43,6 +45,7 @@ const adminNav: NavItem[] = [
   { path: '/admin/topups', label: 'nav.topups', icon: <AccountBookOutlined /> },
   { path: '/admin/logs', label: 'nav.allLogs', icon: <FileSearchOutlined /> },
   { path: '/admin/audit', label: 'nav.audit', icon: <AuditOutlined /> },
+  { path: '/admin/privacy', label: 'nav.privacy', icon: <EyeInvisibleOutlined /> },
   { path: '/admin/settings', label: 'nav.settings', icon: <SettingOutlined /> },
   { path: '/admin/support', label: 'nav.supportDesk', icon: <CustomerServiceOutlined />, badge: <SupportBadge admin /> },
   { path: '/admin/announcements', label: 'nav.announcements', icon: <NotificationOutlined /> },
