@@ -24,6 +24,7 @@ const Users = lazy(() => import('./pages/admin/Users'));
 const Codes = lazy(() => import('./pages/admin/Codes'));
 const AllLogs = lazy(() => import('./pages/admin/AllLogs'));
 const Audit = lazy(() => import('./pages/admin/Audit'));
+const Overview = lazy(() => import('./pages/admin/Overview'));
 const Settings = lazy(() => import('./pages/admin/Settings'));
 const Tickets = lazy(() => import('./pages/support/Tickets'));
 const Ticket = lazy(() => import('./pages/support/Ticket'));
@@ -78,6 +79,7 @@ export function AppRoutes() {
           <Route path="/admin/announcements" element={<AdminOnly><Announcements /></AdminOnly>} />
           <Route path="/admin/referrals" element={<AdminOnly><Referrals /></AdminOnly>} />
           <Route path="/account/two-factor" element={<TwoFactor />} />
+          <Route path="/admin/overview" element={<AdminOnly><Overview /></AdminOnly>} />
           <Route path="/admin/channels" element={<AdminOnly><Channels /></AdminOnly>} />
           <Route path="/admin/models" element={<AdminOnly><Models /></AdminOnly>} />
           <Route path="/admin/users" element={<AdminOnly><Users /></AdminOnly>} />

@@ -50,6 +50,10 @@ export interface Provider {
   dialect: string;
   operations: string[];
   needsSecret: boolean;
+  /** The provider's public endpoint, which the channel form fills in (null: no one address). */
+  defaultBaseUrl?: string | null;
+  /** Whether the upstream's model list can be read (POST /api/admin/channels/models). */
+  listsModels?: boolean;
 }
 
 /** Per-channel upstream timeouts, kept in `settings.timeouts` (milliseconds; settings are free-form on the server). */

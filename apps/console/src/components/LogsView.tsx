@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { App as AntApp, Button, Card, Col, DatePicker, Flex, Input, Row, Select, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
+import { App as AntApp, Button, Card, Col, DatePicker, Flex, Grid, Input, Row, Select, Space, Statistic, Table, Tag, Tooltip, Typography } from 'antd';
+import { useConsoleT } from '../i18n/console-quality';
 import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
 import type { LogFilter } from '../api/endpoints';
 import type { ApiKey, App, Page, RequestLog } from '../api/types';
@@ -44,8 +45,10 @@ export interface LogsViewProps {
   apps?: App[];
   keys?: ApiKey[];
   models?: string[];
-  /** Admin view: a user filter and column. */
+  /** Admin view: a user filter and column (the caller's email), and the serving channel's name. */
   admin?: boolean;
+  /** Admin view: the calls of this email only, to start with. */
+  initialEmail?: string;
   initialStatus?: 'ok' | 'error';
 }
 
@@ -59,7 +62,10 @@ export function LogsView(props: LogsViewProps) {
   const [keyId, setKeyId] = useState<string>();
   const [model, setModel] = useState<string>();
   const [status, setStatus] = useState<'ok' | 'error' | undefined>(props.initialStatus);
-  const [userId, setUserId] = useState<string>();
+  const [userEmail, setUserEmail] = useState<string | undefined>(props.initialEmail);
+  const tq = useConsoleT();
+  // Phones get chosen columns (time and model stacked, status, cost): no sideways scrolling.
+  const phone = !Grid.useBreakpoint().md;
   const [page, setPage] = useState({ current: 1, size: 20 });
   const [exporting, setExporting] = useState<number | null>(null);
   // "now" is fixed when a filter is chosen, so paging does not shift the window under the reader.
@@ -68,8 +74,8 @@ export function LogsView(props: LogsViewProps) {
   const filter = useMemo<LogFilter>(() => {
     const span: Record<Exclude<Range, 'all' | 'custom'>, number> = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY, '90d': 90 * DAY };
     const time = range === 'custom' && custom ? { from: custom[0], to: custom[1] } : range === 'all' || range === 'custom' ? {} : { from: now - span[range] };
-    return { ...time, appId, keyId, model, status, userId: userId?.trim() || undefined };
-  }, [range, custom, appId, keyId, model, status, userId, now]);
+    return { ...time, appId, keyId, model, status, userEmail: userEmail?.trim() || undefined };
+  }, [range, custom, appId, keyId, model, status, userEmail, now]);
 
   useEffect(() => {
     setPage((p) => ({ ...p, current: 1 }));
@@ -88,9 +94,9 @@ export function LogsView(props: LogsViewProps) {
       const all = await scanAll(props.fetch, filter, (n) => setExporting(n));
       downloadCsv(
         `apigpt-logs-${new Date().toISOString().slice(0, 10)}.csv`,
-        ['time', 'request_id', ...(props.admin ? ['user_id'] : []), 'app', 'key', 'endpoint', 'model', 'status', 'error', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'latency_ms', 'cost_p'],
+        ['time', 'request_id', ...(props.admin ? ['user_id', 'user_email', 'channel'] : []), 'app', 'key', 'endpoint', 'model', 'status', 'error', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'latency_ms', 'cost_p'],
         all.items.map((l) => [
-          new Date(l.created_at).toISOString(), l.id, ...(props.admin ? [l.user_id] : []), appName(l.app_id), l.key_prefix, l.endpoint, l.model_requested, l.status,
+          new Date(l.created_at).toISOString(), l.id, ...(props.admin ? [l.user_id, adminRow(l).user_email, adminRow(l).channel_name] : []), appName(l.app_id), l.key_prefix, l.endpoint, l.model_requested, l.status,
           l.error_code, l.prompt_tokens, l.completion_tokens, l.cached_tokens, Math.round(l.latency_ms), l.cost ?? '',
         ]),
       );
@@ -107,6 +113,7 @@ export function LogsView(props: LogsViewProps) {
         <Row gutter={[8, 8]}>
           <Col xs={24} sm={12} lg={6}>
             <Select<Range>
+              aria-label={tq('logs.filterRange')}
               style={{ width: '100%' }}
               value={range}
               onChange={(r) => {
@@ -118,18 +125,19 @@ export function LogsView(props: LogsViewProps) {
           </Col>
           {range === 'custom' && (
             <Col xs={24} sm={12} lg={8}>
-              <DatePicker.RangePicker showTime style={{ width: '100%' }} onChange={(v) => setCustom(v?.[0] && v[1] ? [v[0].valueOf(), v[1].valueOf()] : null)} />
+              <DatePicker.RangePicker aria-label={tq('logs.customRange')} showTime style={{ width: '100%' }} onChange={(v) => setCustom(v?.[0] && v[1] ? [v[0].valueOf(), v[1].valueOf()] : null)} />
             </Col>
           )}
           {props.apps && (
             <Col xs={12} sm={6} lg={4}>
-              <Select allowClear placeholder={t('logs.app')} style={{ width: '100%' }} value={appId} onChange={setAppId} options={props.apps.map((a) => ({ value: a.id, label: a.name }))} />
+              <Select allowClear aria-label={tq('logs.filterApp')} placeholder={t('logs.app')} style={{ width: '100%' }} value={appId} onChange={setAppId} options={props.apps.map((a) => ({ value: a.id, label: a.name }))} />
             </Col>
           )}
           {props.keys && (
             <Col xs={12} sm={6} lg={4}>
               <Select
                 allowClear
+                aria-label={tq('logs.filterKey')}
                 placeholder={t('logs.key')}
                 style={{ width: '100%' }}
                 value={keyId}
@@ -139,11 +147,12 @@ export function LogsView(props: LogsViewProps) {
             </Col>
           )}
           <Col xs={12} sm={6} lg={4}>
-            <Select allowClear showSearch placeholder={t('common.model')} style={{ width: '100%' }} value={model} onChange={setModel} options={(props.models ?? []).map((m) => ({ value: m, label: m }))} />
+            <Select allowClear showSearch aria-label={tq('logs.filterModel')} placeholder={t('common.model')} style={{ width: '100%' }} value={model} onChange={setModel} options={(props.models ?? []).map((m) => ({ value: m, label: m }))} />
           </Col>
           <Col xs={12} sm={6} lg={3}>
             <Select
               allowClear
+              aria-label={tq('logs.filterStatus')}
               placeholder={t('common.status')}
               style={{ width: '100%' }}
               value={status}
@@ -156,7 +165,7 @@ export function LogsView(props: LogsViewProps) {
           </Col>
           {props.admin && (
             <Col xs={24} sm={12} lg={5}>
-              <Input.Search allowClear placeholder={t('logs.userId')} onSearch={(v) => setUserId(v || undefined)} />
+              <Input.Search allowClear aria-label={tq('logs.filterEmail')} placeholder={tq('logs.userEmail')} defaultValue={props.initialEmail} onSearch={(v) => setUserEmail(v.trim() || undefined)} data-testid="logs-email" />
             </Col>
           )}
           <Col flex="auto" style={{ textAlign: 'right' }}>
@@ -197,7 +206,8 @@ export function LogsView(props: LogsViewProps) {
           rowKey="id"
           loading={rows.loading}
           dataSource={rows.data?.items ?? []}
-          scroll={{ x: 1000 }}
+          scroll={phone ? undefined : { x: 1000 }}
+          tableLayout={phone ? 'fixed' : undefined}
           locale={{ emptyText: <EmptyHint text={t('logs.empty')} /> }}
           pagination={{
             current: page.current,
@@ -207,10 +217,29 @@ export function LogsView(props: LogsViewProps) {
             showTotal: (n) => t('logs.count', { n }),
             onChange: (current, size) => setPage({ current, size }),
           }}
-          expandable={{ expandedRowRender: (l) => <LogDetail log={l} admin={props.admin} />, rowExpandable: () => true }}
-          columns={[
+          expandable={{ expandedRowRender: (l) => <LogDetail log={l} admin={props.admin} />, rowExpandable: () => true, columnWidth: phone ? 32 : undefined }}
+          columns={phone ? [
+            {
+              title: t('common.model'),
+              key: 'call',
+              render: (_: unknown, l: RequestLog) => (
+                <Space orientation="vertical" size={0} style={{ minWidth: 0, maxWidth: '100%' }}>
+                  <Typography.Text ellipsis style={{ maxWidth: '100%' }}>{l.model_requested ?? l.endpoint}</Typography.Text>
+                  <Typography.Text type="secondary" style={{ fontSize: 12 }}>{dateTime(l.created_at, locale)}</Typography.Text>
+                  {props.admin && <Typography.Text type="secondary" ellipsis style={{ fontSize: 12, maxWidth: '100%' }}>{adminRow(l).user_email ?? l.user_id}</Typography.Text>}
+                </Space>
+              ),
+            },
+            { title: t('common.status'), dataIndex: 'status', width: 64, render: (s: number) => <Tag color={s < 400 ? 'green' : 'red'}>{s}</Tag> },
+            { title: t('common.cost'), dataIndex: 'cost', width: 96, align: 'right' as const, render: (v: number | undefined) => <span data-testid="log-cost">{money(v)}</span> },
+          ] : [
             { title: t('logs.time'), dataIndex: 'created_at', width: 170, render: (v: number) => dateTime(v, locale) },
-            ...(props.admin ? [{ title: t('logs.user'), dataIndex: 'user_id', ellipsis: true, width: 140 }] : []),
+            ...(props.admin
+              ? [
+                  { title: tq('logs.userEmail'), key: 'user_email', ellipsis: true, width: 200, render: (_: unknown, l: RequestLog) => <span data-testid="log-user">{adminRow(l).user_email ?? l.user_id}</span> },
+                  { title: tq('logs.channelName'), key: 'channel_name', ellipsis: true, width: 140, render: (_: unknown, l: RequestLog) => <span data-testid="log-channel">{adminRow(l).channel_name ?? '—'}</span> },
+                ]
+              : []),
             ...(props.apps ? [{ title: t('logs.app'), dataIndex: 'app_id', ellipsis: true, render: appName }] : []),
             { title: t('logs.key'), dataIndex: 'key_prefix', render: (v: string | null) => (v ? <Typography.Text code>{v}</Typography.Text> : '—') },
             { title: t('common.model'), dataIndex: 'model_requested', ellipsis: true, render: (v: string | null, l) => v ?? l.endpoint },
@@ -259,13 +288,21 @@ export function LogsView(props: LogsViewProps) {
   );
 }
 
+/** The admin log's rows carry the caller's email and the channel's name (GET /api/admin/logs). */
+function adminRow(l: RequestLog): { user_email: string | null; channel_name: string | null } {
+  const r = l as RequestLog & { user_email?: string | null; channel_name?: string | null };
+  return { user_email: r.user_email ?? null, channel_name: r.channel_name ?? null };
+}
+
 function LogDetail({ log, admin }: { log: RequestLog; admin?: boolean }) {
   const { t } = useI18n();
+  const tq = useConsoleT();
   const rows: [string, string | number | null][] = [
     [t('logs.requestId'), log.id],
     [t('logs.endpoint'), `${log.endpoint} (${log.dialect})`],
     [t('logs.modelSent'), log.model_sent],
-    [t('logs.channel'), log.channel_id],
+    [t('logs.channel'), admin ? (adminRow(log).channel_name ?? log.channel_id) : log.channel_id],
+    ...(admin ? [[tq('logs.userEmail'), adminRow(log).user_email ?? log.user_id] as [string, string]] : []),
     [t('logs.stream'), log.stream ? t('common.yes') : t('common.no')],
     [t('logs.ttft'), log.ttft_ms === null ? null : `${Math.round(log.ttft_ms)} ms`],
     [t('logs.cached'), log.cached_tokens],

@@ -1,12 +1,12 @@
 import { Suspense, useState, type ReactNode } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
-import { Button, Drawer, Dropdown, Grid, Layout, Menu, Space, Spin, Typography, type MenuProps } from 'antd';
+import { Button, Drawer, Dropdown, Grid, Layout, Menu, Space, Spin, theme, Typography, type MenuProps } from 'antd';
 import {
   ApiOutlined, AppstoreOutlined, BarChartOutlined, BookOutlined, ClusterOutlined, CommentOutlined, CreditCardOutlined, DashboardOutlined,
   FileSearchOutlined, GiftOutlined, LockOutlined, LogoutOutlined, MenuOutlined, PictureOutlined, SettingOutlined, TagsOutlined, TeamOutlined, UserOutlined,
 } from '@ant-design/icons';
 import { AccountBookOutlined, WalletOutlined } from '@ant-design/icons';
-import { AuditOutlined, CustomerServiceOutlined, NotificationOutlined, ShareAltOutlined, UsergroupAddOutlined, SafetyOutlined } from '@ant-design/icons';
+import { AuditOutlined, CustomerServiceOutlined, FundOutlined, NotificationOutlined, ShareAltOutlined, UsergroupAddOutlined, SafetyOutlined } from '@ant-design/icons';
 import { EyeInvisibleOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { SupportBadge } from './SupportBadge';
 import { useSession } from '../auth/session';
@@ -14,10 +14,13 @@ import { useT, type MessageKey } from '../i18n';
 import { LanguageSwitch } from './LanguageSwitch';
 import { ChangePasswordModal } from './ChangePassword';
 import { VerifyBanner } from './VerifyBanner';
+import { useConsoleT, type ConsoleQualityKey } from '../i18n/console-quality';
+import { ThemeSwitch } from '../theme/ThemeSwitch';
 
 interface NavItem {
   path: string;
-  label: MessageKey;
+  /** A key of the main dictionaries, or (`q:`) of i18n/console-quality.ts. */
+  label: MessageKey | `q:${ConsoleQualityKey}`;
   icon: ReactNode;
   /** Shown after the label (the support entries' unread count). */
   badge?: ReactNode;
@@ -38,6 +41,7 @@ const userNav: NavItem[] = [
 ];
 
 const adminNav: NavItem[] = [
+  { path: '/admin/overview', label: 'q:nav.overview', icon: <FundOutlined /> },
   { path: '/admin/channels', label: 'nav.channels', icon: <ClusterOutlined /> },
   { path: '/admin/models', label: 'nav.models', icon: <TagsOutlined /> },
   { path: '/admin/users', label: 'nav.users', icon: <TeamOutlined /> },
@@ -58,6 +62,9 @@ const adminNav: NavItem[] = [
  */
 export function AppLayout() {
   const t = useT();
+  const tq = useConsoleT();
+  const { token } = theme.useToken();
+  const label = (l: NavItem['label']) => (l.startsWith('q:') ? tq(l.slice(2) as ConsoleQualityKey) : t(l as MessageKey));
   const { user, logout } = useSession();
   const screens = Grid.useBreakpoint();
   const mobile = !screens.md;
@@ -69,7 +76,7 @@ export function AppLayout() {
 
   const toItems = (list: NavItem[]): MenuProps['items'] => list.map((n) => ({ key: n.path, icon: n.icon, label: (
       <Link to={n.path}>
-        {t(n.label)}
+        {label(n.label)}
         {n.badge}
       </Link>
     ),
@@ -80,7 +87,12 @@ export function AppLayout() {
   ];
   const selected = [...userNav, ...adminNav].filter((n) => (n.path === '/' ? location.pathname === '/' : location.pathname.startsWith(n.path))).map((n) => n.path);
 
-  const menu = <Menu mode="inline" selectedKeys={selected} items={items} onClick={() => setDrawer(false)} style={{ borderInlineEnd: 0 }} />;
+  // A <nav> landmark around the menu: screen readers list it and can jump straight to it.
+  const menu = (
+    <nav aria-label={tq('nav.main')}>
+      <Menu mode="inline" selectedKeys={selected} items={items} onClick={() => setDrawer(false)} style={{ borderInlineEnd: 0 }} />
+    </nav>
+  );
   const brand = (
     <Link to="/" style={{ display: 'flex', alignItems: 'center', gap: 8, padding: '16px 20px', fontWeight: 600, fontSize: 18, color: 'inherit' }}>
       <AppstoreOutlined style={{ color: '#1677ff' }} />
@@ -114,21 +126,22 @@ export function AppLayout() {
           {menu}
         </Drawer>
       ) : (
-        <Layout.Sider theme="light" collapsible collapsed={collapsed} onCollapse={setCollapsed} width={220} style={{ borderInlineEnd: '1px solid #f0f0f0' }}>
+        <Layout.Sider theme="light" collapsible collapsed={collapsed} onCollapse={setCollapsed} width={220} style={{ borderInlineEnd: `1px solid ${token.colorBorderSecondary}` }}>
           {brand}
           {menu}
         </Layout.Sider>
       )}
       <Layout>
-        <Layout.Header style={{ background: '#fff', padding: mobile ? '0 12px' : '0 24px', display: 'flex', alignItems: 'center', justifyContent: 'space-between', borderBottom: '1px solid #f0f0f0' }}>
+        <Layout.Header style={{ background: token.colorBgContainer, padding: mobile ? '0 12px' : '0 24px', display: 'flex', alignItems: 'center', justifyContent: 'space-between', borderBottom: `1px solid ${token.colorBorderSecondary}` }}>
           <Space>
             {mobile && <Button type="text" icon={<MenuOutlined />} aria-label={t('nav.menu')} onClick={() => setDrawer(true)} />}
             {mobile && <Typography.Text strong>APIGPT</Typography.Text>}
           </Space>
           <Space size={mobile ? 4 : 12}>
             <LanguageSwitch />
+            <ThemeSwitch />
             <Dropdown menu={userMenu} placement="bottomRight" trigger={['click']}>
-              <Button type="text" icon={<UserOutlined />} data-testid="user-menu">
+              <Button type="text" icon={<UserOutlined />} data-testid="user-menu" aria-label={mobile ? user?.email : undefined}>
                 {mobile ? null : user?.display_name || user?.email}
               </Button>
             </Dropdown>

@@ -9,6 +9,8 @@ import { useSession } from '../auth/session';
 import { useI18n } from '../i18n';
 import { LanguageSwitch } from '../layout/LanguageSwitch';
 import { ErrorAlert } from '../components/ErrorAlert';
+import { usePageTitle } from '../layout/usePageTitle';
+import { useConsoleT } from '../i18n/console-quality';
 
 interface Values {
   email: string;
@@ -29,6 +31,8 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   // An invitation link (`/signup?ref=CODE`, the Invite friends page): the code rides with the sign-up.
   const [params] = useSearchParams();
   const referralCode = signup ? params.get('ref')?.trim() || undefined : undefined;
+  const tq = useConsoleT();
+  usePageTitle(tq(signup ? 'page.signup' : 'page.login'));
 
   async function submit(v: Values) {
     setBusy(true);
@@ -47,12 +51,12 @@ export function AuthPage({ mode }: { mode: 'login' | 'signup' }) {
   }
 
   return (
-    <Flex vertical align="center" justify="center" style={{ minHeight: '100vh', padding: 16, background: 'linear-gradient(160deg,#e6f0ff 0%,#f5f7fa 60%)' }}>
+    <Flex vertical align="center" justify="center" className="auth-bg" style={{ minHeight: '100vh', padding: 16 }}>
       <Flex justify="flex-end" style={{ width: '100%', maxWidth: 420, marginBottom: 12 }}>
         <LanguageSwitch />
       </Flex>
       <Card style={{ width: '100%', maxWidth: 420 }}>
-        <Typography.Title level={2} style={{ marginTop: 0, marginBottom: 4 }}>
+        <Typography.Title level={1} style={{ marginTop: 0, marginBottom: 4, fontSize: 30 }}>
           APIGPT
         </Typography.Title>
         <Typography.Paragraph type="secondary">{signup ? t(config?.mail ? 'auth.signupTaglineMail' : 'auth.signupTagline') : t('auth.loginTagline')}</Typography.Paragraph>

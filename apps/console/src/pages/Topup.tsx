@@ -67,6 +67,7 @@ export default function Topup() {
                     value={threshold === undefined ? account.data.lowBalanceThreshold : threshold}
                     onChange={(v) => setThreshold(v ?? null)}
                     placeholder={t('topup.lowBalanceOff')}
+                    aria-label={t('topup.lowBalance')}
                     suffix="P"
                   />
                   <Button loading={thresholdBusy} onClick={() => saveThreshold(threshold === undefined ? account.data!.lowBalanceThreshold : threshold)}>
@@ -82,7 +83,7 @@ export default function Topup() {
             <ErrorAlert error={error} style={{ marginBottom: 12 }} />
             <Form form={form} layout="inline" onFinish={redeem} style={{ rowGap: 8 }}>
               <Form.Item name="code" rules={[{ required: true, whitespace: true, message: t('topup.codeRequired') }]} style={{ flex: '1 1 240px' }}>
-                <Input prefix={<GiftOutlined />} placeholder={t('topup.codePlaceholder')} autoComplete="off" data-testid="redeem-code" />
+                <Input prefix={<GiftOutlined />} aria-label={t('topup.redeemTitle')} placeholder={t('topup.codePlaceholder')} autoComplete="off" data-testid="redeem-code" />
               </Form.Item>
               <Form.Item>
                 <Button type="primary" htmlType="submit" loading={busy}>

@@ -88,6 +88,7 @@ export default function Audit() {
           <Row gutter={[8, 8]}>
             <Col xs={12} sm={8} lg={4}>
               <Select<Range>
+                aria-label={t('audit.time')}
                 style={{ width: '100%' }}
                 value={range}
                 onChange={(r) => {
@@ -98,16 +99,16 @@ export default function Audit() {
               />
             </Col>
             <Col xs={12} sm={8} lg={5}>
-              <Select allowClear showSearch optionFilterProp="label" placeholder={t('audit.action')} style={{ width: '100%' }} value={action} onChange={setAction} options={ACTIONS.map((a) => ({ value: a, label: actionLabel(a, t) }))} data-testid="audit-action" />
+              <Select allowClear showSearch optionFilterProp="label" aria-label={t('audit.action')} placeholder={t('audit.action')} style={{ width: '100%' }} value={action} onChange={setAction} options={ACTIONS.map((a) => ({ value: a, label: actionLabel(a, t) }))} data-testid="audit-action" />
             </Col>
             <Col xs={12} sm={8} lg={4}>
-              <Select allowClear placeholder={t('audit.targetType')} style={{ width: '100%' }} value={targetType} onChange={setTargetType} options={TARGET_TYPES.map((v) => ({ value: v, label: t(`audit.type.${v}`) }))} />
+              <Select allowClear aria-label={t('audit.targetType')} placeholder={t('audit.targetType')} style={{ width: '100%' }} value={targetType} onChange={setTargetType} options={TARGET_TYPES.map((v) => ({ value: v, label: t(`audit.type.${v}`) }))} />
             </Col>
             <Col xs={12} sm={8} lg={4}>
-              <Input.Search allowClear placeholder={t('audit.targetId')} onSearch={(v) => setTargetId(v || undefined)} />
+              <Input.Search allowClear aria-label={t('audit.targetId')} placeholder={t('audit.targetId')} onSearch={(v) => setTargetId(v || undefined)} />
             </Col>
             <Col xs={24} sm={8} lg={4}>
-              <Input.Search allowClear placeholder={t('audit.actorPlaceholder')} onSearch={(v) => setActor(v || undefined)} />
+              <Input.Search allowClear aria-label={t('audit.actor')} placeholder={t('audit.actorPlaceholder')} onSearch={(v) => setActor(v || undefined)} />
             </Col>
             <Col flex="auto" style={{ textAlign: 'right' }}>
               <Flex gap={8} justify="flex-end" wrap>

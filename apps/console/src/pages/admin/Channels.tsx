@@ -1,6 +1,9 @@
 import { useEffect, useMemo, useState } from 'react';
 import { App as AntApp, Button, Card, Drawer, Form, Grid, Input, InputNumber, Modal, Popconfirm, Select, Space, Switch, Table, Tag, Tooltip, Typography } from 'antd';
-import { DeleteOutlined, EditOutlined, HistoryOutlined, MedicineBoxOutlined, PlusOutlined, ReloadOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { CloudDownloadOutlined, DeleteOutlined, EditOutlined, HistoryOutlined, MedicineBoxOutlined, PlusOutlined, ReloadOutlined, ThunderboltOutlined } from '@ant-design/icons';
+import { call } from '../../api/client';
+import { errorText } from '../../components/ErrorAlert';
+import { useConsoleT } from '../../i18n/console-quality';
 import { admin } from '../../api/endpoints';
 import type { Channel, ChannelEvent, ChannelHealth, ChannelTestResult, ChannelTimeouts, Provider } from '../../api/types';
 import { EmptyHint } from '../../components/EmptyHint';
@@ -385,12 +388,47 @@ function ChannelForm({ channel, providers, onClose, onSaved }: { channel: Channe
   const { busy, error, setError, run } = useAction();
   const existing = channel && channel !== 'new' ? channel : null;
   const provider = Form.useWatch('provider', form);
-  const needsSecret = providers.find((p) => p.kind === provider)?.needsSecret ?? false;
+  const kind = providers.find((p) => p.kind === provider);
+  const needsSecret = kind?.needsSecret ?? false;
+  const tq = useConsoleT();
+  const [fetched, setFetched] = useState<{ models: string[] } | { error: string } | null>(null);
+  const [fetching, setFetching] = useState(false);
+  const typedModels = Form.useWatch('models', form);
+
+  /**
+   * A new kind picked: its public address goes into the base URL, unless the admin typed one of
+   * their own (anything that is not another kind's default address).
+   */
+  function pickProvider(next: string) {
+    setFetched(null);
+    const current = (form.getFieldValue('baseUrl') as string | undefined)?.trim() ?? '';
+    const defaults = new Set(providers.map((p) => p.defaultBaseUrl).filter(Boolean));
+    const fill = providers.find((p) => p.kind === next)?.defaultBaseUrl;
+    if (!current || defaults.has(current)) form.setFieldsValue({ baseUrl: fill ?? '' });
+  }
+
+  /** Reads the upstream's model list with the form's provider, base URL and key (a saved channel's key when left blank). */
+  async function fetchModels() {
+    const v = form.getFieldsValue();
+    setFetching(true);
+    setFetched(null);
+    try {
+      const r = await call('POST /api/admin/channels/models', {
+        body: { provider: v.provider, baseUrl: (v.baseUrl ?? '').trim(), ...(v.secret ? { secret: v.secret } : {}), ...(existing ? { channelId: existing.id } : {}) },
+      });
+      setFetched({ models: r.models });
+    } catch (e) {
+      setFetched({ error: errorText(t, e) });
+    } finally {
+      setFetching(false);
+    }
+  }
 
   // Filled as the dialog opens (not after its animation) so early typing is kept.
   useEffect(() => {
     if (!channel) return;
     setError(undefined);
+    setFetched(null);
     form.resetFields();
     if (existing)
       form.setFieldsValue({
@@ -451,13 +489,13 @@ function ChannelForm({ channel, providers, onClose, onSaved }: { channel: Channe
       <ErrorAlert error={error} style={{ marginBottom: 12 }} />
       <Form form={form} layout="vertical" requiredMark={false} initialValues={{ weight: 1, priority: 0, enabled: true, provider: 'openai-compatible' }}>
         <Form.Item name="provider" label={t('channels.provider')} rules={[{ required: true }]}>
-          <Select showSearch options={providers.map((p) => ({ value: p.kind, label: `${p.label} (${p.kind})` }))} data-testid="channel-provider" />
+          <Select showSearch onChange={pickProvider} options={providers.map((p) => ({ value: p.kind, label: `${p.label} (${p.kind})` }))} data-testid="channel-provider" />
         </Form.Item>
         <Form.Item name="name" label={t('channels.name')} rules={[{ required: true, whitespace: true, message: t('channels.nameRequired') }, { max: 100 }]}>
           <Input data-testid="channel-name" />
         </Form.Item>
-        <Form.Item name="baseUrl" label={t('channels.baseUrl')} rules={[{ required: true, message: t('channels.baseUrlRequired') }, { type: 'url', message: t('channels.baseUrlInvalid') }]}>
-          <Input placeholder="https://api.openai.com/v1" data-testid="channel-baseurl" />
+        <Form.Item name="baseUrl" label={t('channels.baseUrl')} extra={kind?.defaultBaseUrl ? tq('channels.baseUrlDefault') : undefined} rules={[{ required: true, message: t('channels.baseUrlRequired') }, { type: 'url', message: t('channels.baseUrlInvalid') }]}>
+          <Input placeholder={kind?.defaultBaseUrl ?? 'http://127.0.0.1:11434/v1'} data-testid="channel-baseurl" />
         </Form.Item>
         <Form.Item name="secret" label={t('channels.secret')} extra={existing?.hasSecret ? t('channels.secretKeep') : undefined} rules={[{ required: needsSecret && !existing?.hasSecret, message: t('channels.secretRequired') }]}>
           <Input.Password autoComplete="new-password" />
@@ -465,6 +503,36 @@ function ChannelForm({ channel, providers, onClose, onSaved }: { channel: Channe
         <Form.Item name="models" label={t('channels.models')} extra={t('channels.modelsHelp')}>
           <Input.TextArea rows={3} placeholder={'gpt-4o-mini\ngpt-4o'} data-testid="channel-models" />
         </Form.Item>
+        <Space orientation="vertical" size={8} style={{ width: '100%', marginTop: -8, marginBottom: 16 }}>
+          <Tooltip title={kind && kind.listsModels === false ? tq('channels.noModelList') : tq('channels.fetchModelsHelp')}>
+            <Button icon={<CloudDownloadOutlined />} loading={fetching} disabled={kind?.listsModels === false} onClick={fetchModels} data-testid="channel-fetch-models">
+              {tq('channels.fetchModels')}
+            </Button>
+          </Tooltip>
+          {fetched && 'error' in fetched && <Typography.Text type="danger" data-testid="channel-fetch-error">{tq('channels.fetchFailed', { message: fetched.error })}</Typography.Text>}
+          {fetched && 'models' in fetched && (
+            <>
+              <Typography.Text type="secondary">{fetched.models.length ? tq('channels.fetchedCount', { n: fetched.models.length }) : tq('channels.fetchedNone')}</Typography.Text>
+              {fetched.models.length > 0 && (
+                // The picked names are the textarea's lines: picking here and typing there edit one list.
+                <Select
+                  mode="multiple"
+                  allowClear
+                  aria-label={tq('channels.fetchedModels')}
+                  placeholder={tq('channels.fetchedModels')}
+                  style={{ width: '100%' }}
+                  value={splitList(typedModels).filter((m) => fetched.models.includes(m))}
+                  onChange={(picked: string[]) => {
+                    const others = splitList(form.getFieldValue('models')).filter((m) => !fetched.models.includes(m));
+                    form.setFieldsValue({ models: [...others, ...picked].join('\n') });
+                  }}
+                  options={fetched.models.map((m) => ({ value: m, label: m }))}
+                  data-testid="channel-fetched-models"
+                />
+              )}
+            </>
+          )}
+        </Space>
         <Form.Item name="modelMap" label={t('channels.modelMap')} extra={t('channels.modelMapHelp')}>
           <Input.TextArea rows={2} placeholder="gpt-4o=my-azure-deployment" />
         </Form.Item>

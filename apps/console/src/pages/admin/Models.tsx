@@ -232,7 +232,7 @@ function GroupsEditor({ items, loading, onSaved }: { items: Group[]; loading: bo
             key: 'm',
             render: (_, g) => (
               <Space.Compact>
-                <InputNumber min={0} step={0.1} style={{ width: 90 }} value={draft[g.name] ?? g.multiplier} onChange={(v) => setDraft((d) => ({ ...d, [g.name]: v }))} />
+                <InputNumber min={0} step={0.1} style={{ width: 90 }} aria-label={`${t('models.multiplier')}: ${g.name}`} value={draft[g.name] ?? g.multiplier} onChange={(v) => setDraft((d) => ({ ...d, [g.name]: v }))} />
                 <Button onClick={() => save(g.name, draft[g.name] ?? g.multiplier)}>{t('common.save')}</Button>
               </Space.Compact>
             ),
@@ -240,8 +240,8 @@ function GroupsEditor({ items, loading, onSaved }: { items: Group[]; loading: bo
         ]}
       />
       <Space.Compact style={{ marginTop: 12, width: '100%' }}>
-        <Input placeholder={t('models.newGroup')} value={newName} onChange={(e) => setNewName(e.target.value)} />
-        <InputNumber min={0} step={0.1} style={{ width: 90 }} value={draft.__new ?? 1} onChange={(v) => setDraft((d) => ({ ...d, __new: v }))} />
+        <Input placeholder={t('models.newGroup')} aria-label={t('models.newGroup')} value={newName} onChange={(e) => setNewName(e.target.value)} />
+        <InputNumber min={0} step={0.1} style={{ width: 90 }} aria-label={t('models.multiplier')} value={draft.__new ?? 1} onChange={(v) => setDraft((d) => ({ ...d, __new: v }))} />
         <Button icon={<PlusOutlined />} disabled={!newName.trim()} onClick={() => save(newName, draft.__new ?? 1)} />
       </Space.Compact>
     </>

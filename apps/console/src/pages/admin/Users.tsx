@@ -1,6 +1,9 @@
 import { useEffect, useState } from 'react';
 import { App as AntApp, Button, Card, Form, Input, InputNumber, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
-import { DollarOutlined } from '@ant-design/icons';
+import { DollarOutlined, UserAddOutlined } from '@ant-design/icons';
+import type { ResponseOf } from '@apigpt/sdk/management';
+import { call } from '../../api/client';
+import { useConsoleT } from '../../i18n/console-quality';
 import { admin } from '../../api/endpoints';
 import type { User } from '../../api/types';
 import { useSession } from '../../auth/session';
@@ -9,18 +12,23 @@ import { ErrorAlert, errorText } from '../../components/ErrorAlert';
 import { FormModal } from '../../components/FormModal';
 import { useI18n } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
-import { dateOnly, money } from '../../lib/format';
+import { dateOnly, dateTime, money } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { useAction } from '../../lib/useAction';
 
-/** Search users, change group or role, grant or deduct credit with a reason, disable an account. */
+/** A row of the users table: the account with its balance, 30-day spend and last call. */
+type UserRow = ResponseOf<'GET /api/admin/users'>['items'][number];
+
+/** Search users, add one, change group or role, grant or deduct credit with a reason, disable an account. */
 export default function Users() {
   const { t, locale } = useI18n();
+  const tq = useConsoleT();
+  const [adding, setAdding] = useState(false);
   const { message } = AntApp.useApp();
   const { user: me } = useSession();
   const [search, setSearch] = useState('');
   const [page, setPage] = useState({ current: 1, size: 20 });
-  const list = useAsync(() => admin.users({ search: search || undefined, limit: page.size, offset: (page.current - 1) * page.size }), [search, page]);
+  const list = useAsync(() => call('GET /api/admin/users', { query: { search: search || undefined, limit: page.size, offset: (page.current - 1) * page.size } }), [search, page]);
   const groups = useAsync(() => admin.groups(), []);
   const [crediting, setCrediting] = useState<User | null>(null);
 
@@ -53,25 +61,31 @@ export default function Users() {
         title={t('nav.users')}
         subtitle={t('users.subtitle')}
         extra={
+          <>
           <Input.Search
             allowClear
+            aria-label={tq('users.searchLabel')}
             placeholder={t('users.search')}
             onSearch={(v) => {
               setSearch(v.trim());
               setPage((p) => ({ ...p, current: 1 }));
             }}
-            style={{ width: 260 }}
+            style={{ width: 260, maxWidth: '100%' }}
           />
+          <Button type="primary" icon={<UserAddOutlined />} onClick={() => setAdding(true)} data-testid="add-user">
+            {tq('users.add')}
+          </Button>
+          </>
         }
       />
       <ErrorAlert error={list.error} style={{ marginBottom: 16 }} />
       <Card styles={{ body: { padding: 0 } }}>
-        <Table<User>
+        <Table<UserRow>
           rowKey="id"
           size="small"
           loading={list.loading}
           dataSource={list.data?.items ?? []}
-          scroll={{ x: 900 }}
+          scroll={{ x: 1200 }}
           locale={{ emptyText: <EmptyHint text={search ? t('users.noMatch') : t('users.empty')} /> }}
           pagination={{ current: page.current, pageSize: page.size, total: list.data?.total ?? 0, onChange: (current, size) => setPage({ current, size }) }}
           columns={[
@@ -85,9 +99,12 @@ export default function Users() {
                 </Space>
               ),
             },
-            { title: t('users.role'), dataIndex: 'role', render: (r: User['role'], u) => <Select size="small" value={r} disabled={u.id === me?.id} style={{ width: 100 }} onChange={(role) => patch(u, { role })} options={[{ value: 'user', label: t('users.roleUser') }, { value: 'admin', label: t('users.roleAdmin') }]} /> },
-            { title: t('models.group'), dataIndex: 'group_name', render: (g: string, u) => <Select size="small" value={g} style={{ width: 120 }} onChange={(group) => patch(u, { group })} options={groupOptions} /> },
+            { title: t('users.role'), dataIndex: 'role', render: (r: User['role'], u) => <Select size="small" aria-label={`${t('users.role')}: ${u.email}`} value={r} disabled={u.id === me?.id} style={{ width: 100 }} onChange={(role) => patch(u, { role })} options={[{ value: 'user', label: t('users.roleUser') }, { value: 'admin', label: t('users.roleAdmin') }]} /> },
+            { title: t('models.group'), dataIndex: 'group_name', render: (g: string, u) => <Select size="small" aria-label={`${t('models.group')}: ${u.email}`} value={g} style={{ width: 120 }} onChange={(group) => patch(u, { group })} options={groupOptions} /> },
             { title: t('common.status'), dataIndex: 'status', render: (s: User['status']) => <Tag color={s === 'active' ? 'green' : 'default'}>{t(s === 'active' ? 'users.active' : 'users.disabled')}</Tag> },
+            { title: tq('users.balance'), dataIndex: 'balance', align: 'right', render: (v: number) => <span data-testid="user-balance">{money(v, 2)}</span> },
+            { title: tq('users.spend30'), dataIndex: 'spend_30d', align: 'right', render: (v: number) => <span data-testid="user-spend">{money(v)}</span> },
+            { title: tq('users.lastActive'), dataIndex: 'last_active_at', render: (v: number | null) => <span data-testid="user-last-active">{v ? dateTime(v, locale) : tq('users.neverActive')}</span> },
             {
               title: t('tf.column'),
               dataIndex: 'two_factor_at',
@@ -131,6 +148,16 @@ export default function Users() {
         />
       </Card>
       <CreditModal user={crediting} onClose={() => setCrediting(null)} />
+      <AddUserModal
+        open={adding}
+        groups={groupOptions}
+        onClose={() => setAdding(false)}
+        onAdded={(email) => {
+          setAdding(false);
+          message.success(tq('users.addDone', { email }));
+          list.reload();
+        }}
+      />
     </>
   );
 }
@@ -176,3 +203,50 @@ function CreditModal({ user, onClose }: { user: User | null; onClose(): void }) 
   );
 }
 
+
+/**
+ * "Add user": an account made by an admin, with a password the server holds to the same strength
+ * check as a sign-up (a weak one comes back as the server's `weak_password`, shown in the reader's
+ * language under the field by ErrorAlert's mapping).
+ */
+function AddUserModal({ open, groups, onClose, onAdded }: { open: boolean; groups: { value: string; label: string }[]; onClose(): void; onAdded(email: string): void }) {
+  const { t } = useI18n();
+  const tq = useConsoleT();
+  const [form] = Form.useForm<{ email: string; password: string; role: User['role']; group: string }>();
+  const action = useAction();
+  useEffect(() => {
+    if (!open) return;
+    form.resetFields();
+    action.setError(undefined);
+  }, [open, form]);
+  return (
+    <FormModal
+      open={open}
+      title={tq('users.addTitle')}
+      onCancel={onClose}
+      form={form}
+      action={action}
+      onSubmit={async (v) => {
+        const r = await call('POST /api/admin/users', { body: { email: v.email.trim(), password: v.password, role: v.role, group: v.group } });
+        onAdded(r.user.email);
+      }}
+    >
+      <Form form={form} layout="vertical" requiredMark={false} initialValues={{ role: 'user', group: 'default' }}>
+        <Form.Item name="email" label={t('auth.email')} rules={[{ required: true, type: 'email', message: tq('users.emailRequired') }]}>
+          <Input autoComplete="off" data-testid="add-user-email" />
+        </Form.Item>
+        <Form.Item name="password" label={tq('users.password')} extra={tq('users.passwordHelp')} rules={[{ required: true, min: 8, message: tq('users.passwordRequired') }]}>
+          <Input.Password autoComplete="new-password" data-testid="add-user-password" />
+        </Form.Item>
+        <Space wrap size={16}>
+          <Form.Item name="role" label={t('users.role')}>
+            <Select style={{ width: 140 }} options={[{ value: 'user', label: t('users.roleUser') }, { value: 'admin', label: t('users.roleAdmin') }]} />
+          </Form.Item>
+          <Form.Item name="group" label={t('models.group')}>
+            <Select style={{ width: 160 }} options={groups} />
+          </Form.Item>
+        </Space>
+      </Form>
+    </FormModal>
+  );
+}

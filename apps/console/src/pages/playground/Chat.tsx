@@ -157,6 +157,7 @@ export default function Chat() {
               style={{ minWidth: 200 }}
               value={model || undefined}
               placeholder={t('chat.pickModel')}
+              aria-label={t('common.model')}
               loading={models.loading}
               options={chatModels.map((m) => ({ value: m, label: m }))}
               onChange={(m) => (current ? update(current.id, (c) => ({ ...c, model: m })) : startNewWith(m))}
@@ -196,6 +197,7 @@ export default function Chat() {
                 onChange={(e) => setInput(e.target.value)}
                 autoSize={{ minRows: 1, maxRows: 6 }}
                 placeholder={t('chat.placeholder')}
+                aria-label={t('chat.placeholder')}
                 onKeyDown={(e) => {
                   // Enter sends, Shift+Enter breaks the line; IME composition (Chinese input) must not send.
                   if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {

@@ -106,7 +106,7 @@ export default function ImagePlayground() {
                 </Col>
               </Row>
               <Form.Item name="steps" label={t('image.steps')} extra={t('image.stepsHelp')}>
-                <Slider min={1} max={150} />
+                <Slider min={1} max={150} ariaLabelForHandle={t('image.steps')} />
               </Form.Item>
               {busy ? (
                 <Button danger block icon={<StopOutlined />} disabled={false} onClick={() => abort.current?.abort()}>
