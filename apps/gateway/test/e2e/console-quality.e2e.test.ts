@@ -398,10 +398,14 @@ describe('console quality (Chromium)', { timeout: 300_000 }, () => {
     await dialog.getByTestId('channel-fetch-models').click();
     const list = dialog.getByTestId('channel-fetched-models');
     await list.waitFor();
+    // Search the fetched list and pick the match (the list is virtual, like the kinds').
     await list.click();
-    await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: 'gpt-4o-mini' }).first().click();
-    await page.keyboard.press('Escape');
+    await page.keyboard.type('gpt-4o-mini');
+    await page.locator('.ant-select-dropdown:visible .ant-select-item-option-active[title="gpt-4o-mini"]').waitFor();
+    await page.keyboard.press('Enter');
     await poll(() => dialog.getByTestId('channel-models').inputValue()).toBe('gpt-4o-mini');
+    // Close the list by clicking elsewhere in the dialog (Escape would close the dialog too).
+    await dialog.locator('.ant-modal-title').click();
     await shot(page, 'admin-channel-models-desktop-en');
     // A wrong address says why, in the form.
     await baseUrl.fill('http://127.0.0.1:9/v1');
