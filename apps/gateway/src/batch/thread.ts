@@ -44,6 +44,10 @@ export class ThreadBatchStore implements BatchStore {
   async close(): Promise<void> {
     const worker = this.worker;
     if (!worker) return;
+    // The thread is unref'd while serving; closing must hold the process until it has exited, or a
+    // process with nothing else left (a script, the last step of a shutdown) ends with the close
+    // still pending (Node's exit code 13) and the writer's final commit unawaited.
+    worker.ref();
     const exited = once(worker, 'exit');
     worker.postMessage({ type: 'close' } satisfies ToWriter);
     await exited;
