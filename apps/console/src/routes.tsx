@@ -25,6 +25,7 @@ const Codes = lazy(() => import('./pages/admin/Codes'));
 const AllLogs = lazy(() => import('./pages/admin/AllLogs'));
 const Audit = lazy(() => import('./pages/admin/Audit'));
 const Overview = lazy(() => import('./pages/admin/Overview'));
+const Safety = lazy(() => import('./pages/admin/Safety'));
 const Settings = lazy(() => import('./pages/admin/Settings'));
 const Tickets = lazy(() => import('./pages/support/Tickets'));
 const Ticket = lazy(() => import('./pages/support/Ticket'));
@@ -87,6 +88,7 @@ export function AppRoutes() {
           <Route path="/admin/topups" element={<AdminOnly><TopupOrders /></AdminOnly>} />
           <Route path="/admin/logs" element={<AdminOnly><AllLogs /></AdminOnly>} />
           <Route path="/admin/audit" element={<AdminOnly><Audit /></AdminOnly>} />
+          <Route path="/admin/safety" element={<AdminOnly><Safety /></AdminOnly>} />
           <Route path="/admin/settings" element={<AdminOnly><Settings /></AdminOnly>} />
           <Route path="*" element={<NotFound />} />
         </Route>

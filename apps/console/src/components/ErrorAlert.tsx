@@ -27,11 +27,23 @@ const TRANSLATED: Record<string, MessageKey> = {
   session_required: 'error.session_required',
 };
 
+/** Refusals the console names in the reader's language, followed by the server's detail (which rule, which pattern). */
+const NAMED: Record<string, MessageKey> = {
+  invalid_rule: 'safety.error.invalid_rule',
+  invalid_policy: 'safety.error.invalid_policy',
+  rule_not_found: 'safety.error.rule_not_found',
+  policy_not_found: 'safety.error.policy_not_found',
+  app_not_found: 'safety.error.app_not_found',
+  content_filter: 'safety.error.content_filter',
+  moderation_unavailable: 'safety.error.moderation_unavailable',
+};
+
 /** The reader-language text of an error the console translates, or the server's own words. */
 export function errorText(t: Translate, error: unknown): string {
   if (error instanceof ApiError && error.code && TRANSLATED[error.code]) return t(TRANSLATED[error.code]);
   // Which part of a privacy policy is wrong is the server's own (English) detail.
   if (error instanceof ApiError && error.code === 'invalid_privacy_policy') return t('error.invalid_privacy_policy', { message: error.message });
+  if (error instanceof ApiError && error.code && NAMED[error.code]) return `${t(NAMED[error.code])}: ${error.message}`;
   if (error instanceof ApiError && error.code && THROTTLED[error.code] && error.retryAfter) return t(THROTTLED[error.code], { seconds: error.retryAfter });
   return (error as Error)?.message || String(error);
 }

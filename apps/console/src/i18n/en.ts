@@ -4,6 +4,7 @@ import { rechargeEn } from './recharge';
 import { auditEn } from './audit';
 import { twoFactorEn } from './twofactor';
 import { privacyEn } from './privacy';
+import { safetyEn } from './safety';
 
 /**
  * English texts. This object defines the key set: zh-CN.ts is typed against it, so a key missing
@@ -14,6 +15,8 @@ export const en = {
   ...auditEn,
   // Privacy protection (i18n/privacy.ts).
   ...privacyEn,
+  // The content-safety page's texts (i18n/safety.ts).
+  ...safetyEn,
   ...rechargeEn,
   // Support tickets, invitations and announcements (i18n/support.ts).
   ...supportEn,

@@ -1,4 +1,5 @@
 import { supportZh } from './support';
+import { safetyZh } from './safety';
 import type { MessageKey } from './en';
 import { auditZhCN } from './audit';
 import { privacyZh } from './privacy';
@@ -16,6 +17,8 @@ export const zhCN: Record<MessageKey, string> = {
   ...supportZh,
   // 两步验证（i18n/twofactor.ts）。
   ...twoFactorZhCN,
+  // 内容安全页面的文字（i18n/safety.ts）。
+  ...safetyZh,
   'nav.dashboard': '概览',
   'nav.integration': 'API 接入',
   'nav.usage': '调用日志',

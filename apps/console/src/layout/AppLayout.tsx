@@ -3,8 +3,7 @@ import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { Button, Drawer, Dropdown, Grid, Layout, Menu, Space, Spin, theme, Typography, type MenuProps } from 'antd';
 import {
   ApiOutlined, AppstoreOutlined, BarChartOutlined, BookOutlined, ClusterOutlined, CommentOutlined, CreditCardOutlined, DashboardOutlined,
-  FileSearchOutlined, GiftOutlined, LockOutlined, LogoutOutlined, MenuOutlined, PictureOutlined, SettingOutlined, TagsOutlined, TeamOutlined, UserOutlined,
-} from '@ant-design/icons';
+  FileSearchOutlined, GiftOutlined, LockOutlined, LogoutOutlined, MenuOutlined, PictureOutlined, SettingOutlined, TagsOutlined, TeamOutlined, UserOutlined } from '@ant-design/icons';
 import { AccountBookOutlined, WalletOutlined } from '@ant-design/icons';
 import { AuditOutlined, CustomerServiceOutlined, FundOutlined, NotificationOutlined, ShareAltOutlined, UsergroupAddOutlined, SafetyOutlined } from '@ant-design/icons';
 import { EyeInvisibleOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
@@ -50,6 +49,7 @@ const adminNav: NavItem[] = [
   { path: '/admin/logs', label: 'nav.allLogs', icon: <FileSearchOutlined /> },
   { path: '/admin/audit', label: 'nav.audit', icon: <AuditOutlined /> },
   { path: '/admin/privacy', label: 'nav.privacy', icon: <EyeInvisibleOutlined /> },
+  { path: '/admin/safety', label: 'nav.safety', icon: <SafetyOutlined /> },
   { path: '/admin/settings', label: 'nav.settings', icon: <SettingOutlined /> },
   { path: '/admin/support', label: 'nav.supportDesk', icon: <CustomerServiceOutlined />, badge: <SupportBadge admin /> },
   { path: '/admin/announcements', label: 'nav.announcements', icon: <NotificationOutlined /> },
