@@ -16,6 +16,7 @@ const Topup = lazy(() => import('./pages/Topup'));
 const Recharge = lazy(() => import('./pages/Recharge'));
 const TopupOrders = lazy(() => import('./pages/admin/TopupOrders'));
 const Docs = lazy(() => import('./pages/Docs'));
+const ModelsPrices = lazy(() => import('./pages/ModelsPrices'));
 const Chat = lazy(() => import('./pages/playground/Chat'));
 const ImagePlayground = lazy(() => import('./pages/playground/ImagePlayground'));
 const Channels = lazy(() => import('./pages/admin/Channels'));
@@ -81,6 +82,7 @@ export function AppRoutes() {
           <Route path="/admin/referrals" element={<AdminOnly><Referrals /></AdminOnly>} />
           <Route path="/account/two-factor" element={<TwoFactor />} />
           <Route path="/admin/overview" element={<AdminOnly><Overview /></AdminOnly>} />
+          <Route path="/models" element={<ModelsPrices />} />
           <Route path="/admin/channels" element={<AdminOnly><Channels /></AdminOnly>} />
           <Route path="/admin/models" element={<AdminOnly><Models /></AdminOnly>} />
           <Route path="/admin/users" element={<AdminOnly><Users /></AdminOnly>} />

@@ -192,7 +192,11 @@ describe('models, tokens, account', () => {
     const m = models.find((x) => x.id === MODELS.openai)!;
     expect(m.ownedBy).toBe('openai');
     expect(m.price).toEqual(expect.objectContaining({ input: listed.input, output: listed.output }));
-    expect((await client.models.retrieve(MODELS.image)).price?.perImage).toBe(admin.body.items.find((p) => p.model === MODELS.image)!.perImage);
+    expect(m.capability).toBe('chat');
+    expect(m.price?.reasoning).toBe(listed.output); // reasoning tokens are billed as output
+    const image = await client.models.retrieve(MODELS.image);
+    expect(image.capability).toBe('image');
+    expect(image.price?.perImage).toBe(admin.body.items.find((p) => p.model === MODELS.image)!.perImage);
     await expect(client.models.retrieve('no-such-model')).rejects.toBeInstanceOf(NotFoundError);
   });
 

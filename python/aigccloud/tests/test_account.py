@@ -20,7 +20,11 @@ class AccountTest(unittest.TestCase):
         self.assertEqual(m.ownedBy, "openai")
         # The default group's multiplier is 1: the account pays the listed price.
         self.assertEqual((m.price.input, m.price.output), (listed[m.id]["input"], listed[m.id]["output"]))
-        self.assertEqual(self.client.models.retrieve(MODELS["image"]).price.perImage, listed[MODELS["image"]]["perImage"])
+        self.assertEqual(m.capability, "chat")
+        self.assertEqual(m.price.reasoning, m.price.output)  # reasoning tokens are billed as output
+        image = self.client.models.retrieve(MODELS["image"])
+        self.assertEqual(image.capability, "image")
+        self.assertEqual(image.price.perImage, listed[MODELS["image"]]["perImage"])
         with self.assertRaises(NotFoundError):
             self.client.models.retrieve("no-such-model")
 

@@ -1,6 +1,6 @@
 import { api, call } from './client';
 import type {
-  Account, Channel, ChannelEvent, ChannelHealth, ChannelTestResult, Group, KeyLimits, LedgerEntry, Model, Page, Price, Provider,
+  Account, Channel, ChannelEvent, ChannelHealth, ChannelTestResult, Group, KeyLimits, LedgerEntry, ModelListing, Page, Price, Provider,
   PublicConfig, RedemptionCode, RequestLog, SystemSettings, UsageSummary, User,
 } from './types';
 import type { QueryOf } from '@apigpt/sdk/management';
@@ -57,7 +57,7 @@ export const keys = {
 
 export const usage = {
   logs: (f: LogFilter): Promise<Page<RequestLog>> => call('GET /api/logs', { query: f }),
-  models: (): Promise<{ items: Model[] }> => call('GET /api/models'),
+  models: (): Promise<ModelListing> => call('GET /api/models'),
 };
 
 export const billing = {

@@ -15,6 +15,9 @@ export type NewKey = Sdk.NewKey;
 export type RequestLog = Sdk.RequestLog;
 /** A model this account may use, with the price it pays (null: not priced). */
 export type Model = Sdk.Model;
+/** The models with what 1 P is worth (its US$ value, the group's multiplier, the recharge rates). */
+export type ModelListing = Sdk.ResponseOf<'GET /api/models'>;
+export type Capability = Sdk.Model['capability'];
 export type Notice = Sdk.Notice;
 export type Account = Sdk.Account;
 export type LedgerKind = Sdk.LedgerKind;

@@ -5,6 +5,7 @@ import { auditEn } from './audit';
 import { twoFactorEn } from './twofactor';
 import { privacyEn } from './privacy';
 import { safetyEn } from './safety';
+import { modelsEn } from './models';
 
 /**
  * English texts. This object defines the key set: zh-CN.ts is typed against it, so a key missing
@@ -22,6 +23,8 @@ export const en = {
   ...supportEn,
   // Two-factor sign-in (i18n/twofactor.ts).
   ...twoFactorEn,
+  // Models & prices, the samples' model picker (i18n/models.ts).
+  ...modelsEn,
   'nav.dashboard': 'Dashboard',
   'nav.integration': 'API Integration',
   'nav.usage': 'Usage logs',

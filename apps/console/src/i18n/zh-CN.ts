@@ -5,6 +5,7 @@ import { auditZhCN } from './audit';
 import { privacyZh } from './privacy';
 import { rechargeZh } from './recharge';
 import { twoFactorZhCN } from './twofactor';
+import { modelsZhCN } from './models';
 
 /** 简体中文。键集合由 en.ts 定义：缺少或多出一个键都是类型错误。 */
 export const zhCN: Record<MessageKey, string> = {
@@ -19,6 +20,8 @@ export const zhCN: Record<MessageKey, string> = {
   ...twoFactorZhCN,
   // 内容安全页面的文字（i18n/safety.ts）。
   ...safetyZh,
+  // 模型与价格、示例的模型选择（i18n/models.ts）。
+  ...modelsZhCN,
   'nav.dashboard': '概览',
   'nav.integration': 'API 接入',
   'nav.usage': '调用日志',

@@ -8,6 +8,8 @@ import { AccountBookOutlined, WalletOutlined } from '@ant-design/icons';
 import { AuditOutlined, CustomerServiceOutlined, FundOutlined, NotificationOutlined, ShareAltOutlined, UsergroupAddOutlined, SafetyOutlined } from '@ant-design/icons';
 import { EyeInvisibleOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { SupportBadge } from './SupportBadge';
+import { AuditOutlined } from '@ant-design/icons';
+import { ShoppingOutlined } from '@ant-design/icons';
 import { useSession } from '../auth/session';
 import { useT, type MessageKey } from '../i18n';
 import { LanguageSwitch } from './LanguageSwitch';
@@ -29,6 +31,7 @@ const userNav: NavItem[] = [
   { path: '/', label: 'nav.dashboard', icon: <DashboardOutlined /> },
   { path: '/integration', label: 'nav.integration', icon: <ApiOutlined /> },
   { path: '/usage', label: 'nav.usage', icon: <BarChartOutlined /> },
+  { path: '/models', label: 'nav.prices', icon: <ShoppingOutlined /> },
   { path: '/recharge', label: 'nav.recharge', icon: <WalletOutlined /> },
   { path: '/topup', label: 'nav.topup', icon: <CreditCardOutlined /> },
   { path: '/playground/chat', label: 'nav.chat', icon: <CommentOutlined /> },

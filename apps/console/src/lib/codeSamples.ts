@@ -1,5 +1,8 @@
 /** Ready-to-paste snippets for every client the gateway speaks to, filled with this server's URL. */
-export type SampleLang = 'curl' | 'python' | 'node' | 'anthropic' | 'aigccloud' | 'sdk' | 'codex' | 'claude-code' | 'gemini-cli';
+export type SampleLang = 'curl' | 'python' | 'node' | 'anthropic' | 'aigccloud' | 'sdk' | 'codex' | 'claude-code' | 'gemini-cli' | 'curl-image' | 'curl-embedding';
+
+/** The chat samples' model when the account has no chat model yet (a name, not a promise it works). */
+export const PLACEHOLDER_MODEL = 'gpt-4o-mini';
 
 export interface Sample {
   lang: SampleLang;
@@ -9,6 +12,7 @@ export interface Sample {
   code: string;
 }
 
+/** The chat samples; `model` must be a chat model (`capability: 'chat'` in /api/models). */
 export function codeSamples(baseUrl: string, key: string, model: string): Sample[] {
   const v1 = `${baseUrl}/v1`;
   return [
@@ -140,4 +144,38 @@ export GEMINI_API_KEY="${key}"
 gemini -m ${model}`,
     },
   ];
+}
+
+/** An image generation, on an image model. */
+export function imageSample(baseUrl: string, key: string, model: string): Sample {
+  return {
+    lang: 'curl-image',
+    label: 'Images (curl)',
+    syntax: 'bash',
+    code: `curl ${baseUrl}/v1/images/generations \\
+  -H "Authorization: Bearer ${key}" \\
+  -H "Content-Type: application/json" \\
+  -d '{
+    "model": "${model}",
+    "prompt": "A lighthouse at dawn, watercolor",
+    "size": "1024x1024",
+    "response_format": "url"
+  }'`,
+  };
+}
+
+/** An embedding, on an embedding model. */
+export function embeddingSample(baseUrl: string, key: string, model: string): Sample {
+  return {
+    lang: 'curl-embedding',
+    label: 'Embeddings (curl)',
+    syntax: 'bash',
+    code: `curl ${baseUrl}/v1/embeddings \\
+  -H "Authorization: Bearer ${key}" \\
+  -H "Content-Type: application/json" \\
+  -d '{
+    "model": "${model}",
+    "input": "The food was delicious."
+  }'`,
+  };
 }

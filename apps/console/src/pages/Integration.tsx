@@ -29,7 +29,6 @@ export default function Integration() {
   const [renaming, setRenaming] = useState<App | null>(null);
   const [revealed, setRevealed] = useState<NewKey | null>(null);
   const [editing, setEditing] = useState<ApiKey | null>(null);
-  const sampleModel = models.data?.items[0]?.id ?? 'gpt-4o-mini';
 
   const keysByApp = useMemo(() => {
     const m = new Map<string, ApiKey[]>();
@@ -89,7 +88,7 @@ export default function Integration() {
           <Typography.Text>
             {t('integration.baseUrl')}: <Typography.Text code copyable>{`${baseUrl}/v1`}</Typography.Text>
           </Typography.Text>
-          <CodeSamples baseUrl={baseUrl} apiKey="YOUR_API_KEY" model={sampleModel} />
+          <CodeSamples baseUrl={baseUrl} apiKey="YOUR_API_KEY" models={models.data?.items} />
         </Space>
       </Card>
 
@@ -178,7 +177,7 @@ export default function Integration() {
           appList.reload();
         }}
       />
-      <KeyReveal created={revealed} baseUrl={baseUrl} model={sampleModel} onClose={() => setRevealed(null)} />
+      <KeyReveal created={revealed} baseUrl={baseUrl} models={models.data?.items} onClose={() => setRevealed(null)} />
       <KeyLimitsModal
         apiKey={editing}
         models={models.data?.items ?? []}

@@ -15,6 +15,7 @@ import { registerAppRoutes } from './app-routes.js';
 import { registerAuthRoutes } from './auth-routes.js';
 import './context.js';
 import { registerLogRoutes } from './log-routes.js';
+import { registerModelRoutes } from './model-routes.js';
 import { registerAuditFallback } from './audit.js';
 import { registerAuditRoutes } from './audit-routes.js';
 import { registerSafetyRoutes } from './safety-routes.js';
@@ -69,6 +70,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   registerAuthRoutes(app, ctx);
   registerAppRoutes(app, ctx);
   registerLogRoutes(app, ctx);
+  registerModelRoutes(app, ctx);
   registerAdminRoutes(app, ctx);
   registerAdminConsoleRoutes(app, ctx);
   registerBillingRoutes(app, ctx);

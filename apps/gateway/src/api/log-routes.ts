@@ -1,12 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { normaliseEmail } from '../accounts/users.js';
-import { Type } from '@sinclair/typebox';
 import { toPoints } from '../billing/money.js';
 import type { Db } from '../storage/database.js';
 import type { ApiContext } from './context.js';
 import { principal } from './context.js';
-import { AdminRequestLog, LogQuery, ModelItem, Page, RequestLog } from './schemas.js';
-import type { Price } from '../billing/pricing.js';
+import { AdminRequestLog, LogQuery, Page, RequestLog } from './schemas.js';
 
 
 interface LogFilter {
@@ -38,26 +36,6 @@ export function registerLogRoutes(app: FastifyInstance, ctx: ApiContext): void {
     await ctx.services.logWriter.flushWithin();
     return withNames(db, await queryLogs(db, req.query as LogFilter));
   });
-  app.get(
-    '/api/models',
-    { config: { keys: true }, schema: { tags: ['Usage'], summary: 'Models my account may use, with their prices', description: "With an API key: the models that key may use.", response: { 200: Type.Object({ items: Type.Array(ModelItem) }) } } },
-    async (req) => {
-      const p = principal(req);
-      const { billing } = ctx.services;
-      const [models, prices, multiplier] = await Promise.all([ctx.services.router.models(p.user.group_name), billing.prices.list(), billing.groups.multiplier(p.user.group_name)]);
-      const byModel = new Map(prices.map((x) => [x.model, x]));
-      const allowed = p.key?.models;
-      return { items: models.filter((m) => !allowed || allowed.includes(m.id)).map((m) => ({ ...m, price: accountPrice(byModel.get(m.id), multiplier) })) };
-    },
-  );
-}
-
-/** A price as the account pays it: the group's multiplier (parts per million) applied, in P. */
-function accountPrice(p: Price | undefined, multiplierPpm: number) {
-  if (!p) return null;
-  const pay = (micro: number) => Math.round(micro * multiplierPpm / 1_000_000) / 1_000_000;
-  const unit = (micro: number | null) => (micro === null ? null : pay(micro));
-  return { input: pay(p.input), output: pay(p.output), cachedInput: pay(p.cachedInput), perImage: unit(p.perImage), perKChars: unit(p.perKChars), perSecond: unit(p.perSecond), perKSearches: unit(p.perKSearches) };
 }
 
 export async function queryLogs(db: Db, f: LogFilter) {

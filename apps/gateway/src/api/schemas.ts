@@ -268,20 +268,32 @@ export const ChannelEvent = Type.Object({
 
 const NullablePoints = (description: string) => Type.Union([Type.Number({ description }), Type.Null()]);
 
-/** A model as an account sees it: who serves it and what one unit costs this account (its group's multiplier applied), in P. */
+/** A model as an account sees it: what it does, who serves it and what one unit costs this account (its group's multiplier applied), in P. */
 export const ModelItem = Type.Object({
   id: Type.String(),
   ownedBy: Type.String({ description: 'The provider kind of the first channel serving it' }),
+  capability: Type.Union(['chat', 'completion', 'image', 'embedding', 'speech', 'transcription', 'rerank'].map((c) => Type.Literal(c)), { description: 'What the model does: the endpoint its first call should use' }),
   price: Type.Union([
     Type.Object({
       input: Type.Number({ description: 'P per 1K input tokens' }),
-      output: Type.Number({ description: 'P per 1K output tokens' }),
       cachedInput: Type.Number({ description: 'P per 1K cached input tokens' }),
-      perImage: NullablePoints('P per standard image'),
+      output: Type.Number({ description: 'P per 1K output tokens' }),
+      reasoning: Type.Number({ description: 'P per 1K reasoning tokens (billed as output tokens)' }),
+      perImage: NullablePoints('P per standard image (1024x1024; other sizes, qualities and steps scale it)'),
       perKChars: NullablePoints('P per 1,000 characters of speech'),
       perSecond: NullablePoints('P per second of audio heard'),
+      perMinute: NullablePoints('P per minute of audio heard'),
       perKSearches: NullablePoints('P per 1,000 rerank searches'),
     }),
     Type.Null(),
   ], { description: 'null: the model has no price, so its calls are refused' }),
+  imageSizes: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'Image models: the sizes (WIDTHxHEIGHT) every channel serving it accepts; null: any size the provider takes, or not an image model' }),
+});
+
+/** What 1 P is worth: its US dollar value, and what the recharge providers sell it at. */
+export const PointValue = Type.Object({
+  usd: Type.Number({ description: 'US$ per P (list prices are written at this rate)' }),
+  group: Type.String({ description: "The account's group" }),
+  multiplier: Type.Number({ description: "The group's price multiplier, already applied to every price listed" }),
+  rates: Type.Array(Type.Object({ provider: Type.String(), currency: Type.String(), pointsPerUnit: Type.Number({ description: 'P credited per whole unit of the currency' }) }), { description: 'Online recharge rates, one per configured payment provider' }),
 });

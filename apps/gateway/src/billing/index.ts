@@ -15,6 +15,7 @@ import { Groups } from './groups.js';
 import { IdempotencyStore, type IdempotencyKey } from './idempotency.js';
 import { changeBalance, ensureAccount, keyPool, userPool, type Committed } from './ledger.js';
 import { fromPoints } from './money.js';
+import { catalog, type CatalogEntry } from './catalog.js';
 import { BillingPolicy, type ConcurrencyCaps } from './policy.js';
 import { Pools } from './pools.js';
 import { PriceBook } from './price-book.js';
@@ -167,6 +168,12 @@ export class Billing {
     });
     const codes = JSON.parse(box.open(r.result.sealed)) as string[];
     return { codes: r.result.items.map((c, i) => ({ ...c, code: codes[i] })), replayed: r.replayed };
+  }
+
+  /** `models` as a caller in `group` sees them: what each does and what it costs that group (`catalog.ts`). */
+  async catalog(models: readonly { id: string; ownedBy: string }[], group: string): Promise<CatalogEntry[]> {
+    const [prices, multiplier] = await Promise.all([this.prices.list(), this.groups.multiplier(group)]);
+    return catalog(models, new Map(prices.map((p) => [p.model, p])), multiplier);
   }
 
   /** After a key's credit limit changed: the next call sees the new limit. */

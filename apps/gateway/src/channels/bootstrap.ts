@@ -4,8 +4,11 @@ import type { ChannelStore, ChannelView } from './channels.js';
 
 export const DEMO_CHANNEL_NAME = 'Demo (simulated)';
 
-/** Models the demo channel answers for: the names people try first. */
-export const DEMO_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-3.5-turbo', 'gpt-3.5-turbo-instruct', 'text-embedding-3-small', 'text-embedding-3-large'];
+/**
+ * Models the demo channel answers for: the names people try first, and an image model so the image
+ * playground works on a fresh start too (the simulator draws dall-e-3's sizes).
+ */
+export const DEMO_MODELS = ['gpt-4o-mini', 'gpt-4o', 'gpt-4.1-mini', 'gpt-3.5-turbo', 'gpt-3.5-turbo-instruct', 'text-embedding-3-small', 'text-embedding-3-large', 'dall-e-3'];
 
 const OPENAI_DEFAULT_MODELS = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini', 'gpt-3.5-turbo-instruct', 'text-embedding-3-small', 'text-embedding-3-large'];
 

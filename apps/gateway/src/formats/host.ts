@@ -120,6 +120,29 @@ export interface StoredResponses {
 }
 
 /**
+ * A model as the model lists show it. `capability` and `price` come from billing's catalog (the one
+ * source of the prices users see): what the model does, and what one unit costs the caller's group
+ * in P (per 1K tokens; per image, 1,000 characters, second, minute, 1,000 searches); `price` is null
+ * when the model has no price (its calls are refused).
+ */
+export interface ListedModel {
+  id: string;
+  ownedBy: string;
+  capability: string;
+  price: {
+    input: number;
+    cachedInput: number;
+    output: number;
+    reasoning: number;
+    perImage: number | null;
+    perKChars: number | null;
+    perSecond: number | null;
+    perMinute: number | null;
+    perKSearches: number | null;
+  } | null;
+}
+
+/**
  * What the routes of a format may ask of the gateway. The HTTP layer implements it with the call
  * pipeline; formats depend on this interface only, never on the relay or the server.
  */
@@ -133,8 +156,8 @@ export interface FormatHost {
   call(request: FastifyRequest, reply: FastifyReply, spec: TextSpec): Promise<BufferedAnswer>;
   /** The Responses API's stored responses of the request's key owner. */
   readonly responses: StoredResponses;
-  /** Models a caller in `group` may use, for the model lists. */
-  models(group: string): Promise<{ id: string; ownedBy: string }[]>;
+  /** Models a caller in `group` may use, for the model lists, with what each does and costs that group. */
+  models(group: string): Promise<ListedModel[]>;
   /** The provider dialect of the first channel serving `model` for `operation`, the operations and the other dialects it serves natively. */
   firstProvider(model: string, group: string, operation: Operation): Promise<{ dialect: Dialect; operations: readonly Operation[]; nativeDialects: readonly Dialect[] } | null>;
   /** Models of the A1111 WebUI channels a group may use. */

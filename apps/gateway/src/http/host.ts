@@ -64,7 +64,7 @@ export function createFormatHost(services: Services): FormatHost {
       return result;
     },
     responses: storedResponses(new ResponseStore(services.db, { retentionMs: config.responsesRetentionDays * 86_400_000, log: services.log }), services.log),
-    models: (group) => services.router.models(group),
+    models: async (group) => services.billing.catalog(await services.router.models(group), group),
     async firstProvider(model, group, operation) {
       const routes = await services.router.routes(model, group, operation);
       const a = routes[0]?.adapter;

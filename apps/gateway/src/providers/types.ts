@@ -156,6 +156,11 @@ export interface ImageBackend {
   /** The same for edits; absent when the provider cannot change a given image. */
   edit?(call: ImageCall, upstreamModel: string, channel: ProviderChannel): ImageUpstreamCall[];
   classifyError(status: number, body: string, headers: Record<string, string | string[] | undefined>): UpstreamFailure;
+  /**
+   * The sizes (`WIDTHxHEIGHT`) the model accepts, for pickers such as the console's image
+   * playground; null when any size within the back-end's rule is accepted (`validate` says the rule).
+   */
+  sizes?(upstreamModel: string, model: string, channel: ProviderChannel): readonly string[] | null;
   /** Sampling steps the call will run with, for pricing (diffusion back-ends only). */
   steps?(call: ImageCall): number | undefined;
 }

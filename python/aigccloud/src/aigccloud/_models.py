@@ -280,16 +280,22 @@ class ModelPrice(APIObject):
     input: float
     output: float
     cachedInput: float
+    reasoning: float  # per 1K reasoning tokens, billed as output tokens
     perImage: Optional[float]
     perKChars: Optional[float]
     perSecond: Optional[float]
+    perMinute: Optional[float]
     perKSearches: Optional[float]
 
 
 class Model(APIObject):
     id: str
     ownedBy: str
+    #: chat, completion, image, embedding, speech, transcription or rerank
+    capability: str
     price: Optional[ModelPrice]
+    #: image models: the sizes every channel serving it accepts (None: any size the provider takes)
+    imageSizes: Optional[List[str]]
 
 
 class Balance(APIObject):

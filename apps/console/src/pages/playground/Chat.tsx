@@ -11,6 +11,7 @@ import { useI18n } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { money, num } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
+import { modelsFor } from '../../lib/capabilities';
 import { loadConversations, newConversation, saveConversations, titleFrom, type Conversation, type Turn } from './conversations';
 import { costOf, streamChat, type ChatMessage, type ChatParams } from './relay';
 
@@ -21,7 +22,7 @@ export default function Chat() {
   const userId = user!.id;
   const screens = Grid.useBreakpoint();
   const models = useAsync(() => usage.models(), []);
-  const chatModels = useMemo(() => (models.data?.items ?? []).map((m) => m.id).filter((id) => !/embed|instruct|whisper|tts|dall-e|image|sd-|stable|moderation/i.test(id)), [models.data]);
+  const chatModels = useMemo(() => modelsFor(models.data?.items, 'chat'), [models.data]);
 
   const [list, setList] = useState<Conversation[]>(() => loadConversations(userId));
   const [currentId, setCurrentId] = useState<string | null>(() => list[0]?.id ?? null);

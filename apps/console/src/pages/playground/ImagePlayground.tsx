@@ -10,11 +10,19 @@ import { PageHeader } from '../../layout/PageHeader';
 import { downloadBlob, money } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { costOf, generateImages } from './relay';
+import type { Model } from '../../api/types';
+import { modelsFor } from '../../lib/capabilities';
 
-/** Names of image models; /api/models lists every model the account may use, text ones included. */
-const IMAGE_MODEL = /image|dall-e|(^|[^a-z])sd([^a-z]|$)|sdxl|stable|diffusion|flux|cogview|imagen|midjourney|kolors|wanx|seedream/i;
+/** Sizes offered for a model that takes any size (Stable Diffusion WebUI, Stability v2beta). */
+const ANY_SIZE = ['512x512', '768x768', '1024x1024', '1024x1792', '1792x1024'];
 
-const SIZES = ['256x256', '512x512', '768x768', '1024x1024', '1024x1792', '1792x1024'];
+/** The sizes the chosen model accepts (from /api/models); the provider's own order, its default first. */
+function sizesOf(m: Model | undefined): string[] {
+  return m?.imageSizes ?? ANY_SIZE;
+}
+
+/** 512x512 where the model takes it (quick to make and to pay for), else the model's first size. */
+const defaultSize = (sizes: string[]) => (sizes.includes('512x512') ? '512x512' : sizes[0]);
 
 interface Values {
   model?: string;
@@ -35,13 +43,19 @@ interface Shot {
 export default function ImagePlayground() {
   const { t } = useI18n();
   const models = useAsync(() => usage.models(), []);
-  const imageModels = useMemo(() => (models.data?.items ?? []).map((m) => m.id).filter((id) => IMAGE_MODEL.test(id)), [models.data]);
+  const imageModels = useMemo(() => modelsFor(models.data?.items, 'image'), [models.data]);
   const [form] = Form.useForm<Values>();
+  const chosen = Form.useWatch('model', form);
+  const sizes = useMemo(() => sizesOf(models.data?.items.find((m) => m.id === chosen)), [models.data, chosen]);
   // The first image model is picked for the user: without a model the server falls back to
   // OpenAI's default (dall-e-2), which a gateway without OpenAI does not serve.
   useEffect(() => {
     if (imageModels.length && !form.getFieldValue('model')) form.setFieldsValue({ model: imageModels[0] });
   }, [imageModels, form]);
+  // Only sizes the chosen model accepts are offered: a size it refuses is replaced by its first one.
+  useEffect(() => {
+    if (!sizes.includes(form.getFieldValue('size'))) form.setFieldsValue({ size: defaultSize(sizes) });
+  }, [sizes, form]);
   const [busy, setBusy] = useState(false);
   const [elapsed, setElapsed] = useState(0);
   const [error, setError] = useState<unknown>();
@@ -95,8 +109,8 @@ export default function ImagePlayground() {
               </Form.Item>
               <Row gutter={8}>
                 <Col span={14}>
-                  <Form.Item name="size" label={t('image.size')}>
-                    <Select options={SIZES.map((s) => ({ value: s, label: s }))} />
+                  <Form.Item name="size" label={t('image.size')} tooltip={t('image.sizeHelp')}>
+                    <Select options={sizes.map((s) => ({ value: s, label: s }))} data-testid="image-size" />
                   </Form.Item>
                 </Col>
                 <Col span={10}>

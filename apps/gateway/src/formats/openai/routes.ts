@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
 import { firstAffinity, mayHoldCachedPrompt, prefixAffinity, sessionHeader } from '../affinity.js';
 import { arr, obj, str } from '../canonical/util.js';
-import type { FormatHost } from '../host.js';
+import type { FormatHost, ListedModel } from '../host.js';
 import type { Operation } from '../../core/calls.js';
 import { Type } from '@sinclair/typebox';
 import { AnthropicModelList, ChatCompletionRequest, CompletionRequest, EmbeddingRequest, ModelList, OpenAIErrorBody } from './schemas.js';
@@ -44,7 +44,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, host: FormatHost): vo
     const models = await host.models(key.group);
     // Anthropic's SDK lists models at the same path; its `anthropic-version` header tells it apart.
     if (request.headers['anthropic-version']) return anthropicModelList(models.map((m) => m.id));
-    return { object: 'list', data: models.map((m) => ({ id: m.id, object: 'model', created: MODEL_EPOCH, owned_by: m.ownedBy })) };
+    return { object: 'list', data: models.map(openaiModel) };
   });
 
   app.get('/v1/models/:model', { config, schema: { tags: ['OpenAI dialect'], summary: 'One model', security: [{ bearer: [] }] } }, async (request) => {
@@ -53,12 +53,17 @@ export function registerOpenAIRoutes(app: FastifyInstance, host: FormatHost): vo
     const m = (await host.models(key.group)).find((x) => x.id === id);
     if (!m) throw new GatewayError('not_found', `The model \`${id}\` does not exist or you do not have access to it.`, { param: 'model', code: 'model_not_found' });
     if (request.headers['anthropic-version']) return anthropicModel(m.id);
-    return { id: m.id, object: 'model', created: MODEL_EPOCH, owned_by: m.ownedBy };
+    return openaiModel(m);
   });
 }
 
 /** A stable `created` for listed models: the gateway does not know when a provider made them. */
 const MODEL_EPOCH = 1_700_000_000;
+
+/** OpenAI's model object, plus what the model does and costs this key's account (`capability`, `pricing`). */
+function openaiModel(m: ListedModel) {
+  return { id: m.id, object: 'model', created: MODEL_EPOCH, owned_by: m.ownedBy, capability: m.capability, pricing: m.price };
+}
 
 /** Anthropic's model objects (`GET /v1/models` with `anthropic-version`). */
 function anthropicModel(id: string) {

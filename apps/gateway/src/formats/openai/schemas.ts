@@ -83,9 +83,35 @@ export const OpenAIErrorBody = Type.Object({
   }),
 });
 
+const NullableP = (description: string) => Type.Union([Type.Number({ description }), Type.Null()]);
+
+/** A model's price as its caller pays it, in P (1 P = US$0.001). */
+export const ModelPricing = Type.Object({
+  input: Type.Number({ description: 'P per 1K input tokens' }),
+  cachedInput: Type.Number({ description: 'P per 1K cached input tokens' }),
+  output: Type.Number({ description: 'P per 1K output tokens' }),
+  reasoning: Type.Number({ description: 'P per 1K reasoning tokens (billed as output)' }),
+  perImage: NullableP('P per standard image (1024x1024)'),
+  perKChars: NullableP('P per 1,000 characters of speech'),
+  perSecond: NullableP('P per second of audio heard'),
+  perMinute: NullableP('P per minute of audio heard'),
+  perKSearches: NullableP('P per 1,000 rerank searches'),
+});
+
 export const ModelList = Type.Object({
   object: Type.Literal('list'),
-  data: Type.Array(Type.Object({ id: Type.String(), object: Type.Literal('model'), created: Type.Integer(), owned_by: Type.String() })),
+  data: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      object: Type.Literal('model'),
+      created: Type.Integer(),
+      owned_by: Type.String(),
+      // The gateway's additions (OpenAI's SDKs keep unknown fields): what the model does and what one
+      // unit costs this key's account, in P, as the console's Models & prices page shows it.
+      capability: Type.Optional(Type.String({ description: 'chat, completion, image, embedding, speech, transcription or rerank' })),
+      pricing: Type.Optional(Type.Union([ModelPricing, Type.Null()], { description: "P per unit for this key's account (its group's multiplier applied); null: not priced, calls are refused" })),
+    }),
+  ),
 });
 
 /** The same list as Anthropic's SDK reads it. */

@@ -60,6 +60,7 @@ export function openaiStyleBackend(kind: string, endpoint: OpenAIStyleEndpoint):
         throw invalidRequest(`The quality '${call.quality}' is not supported by ${who}.`, 'quality', 'invalid_value');
       if (call.image && !rules.edits) throw invalidRequest(`${who} cannot edit images; use dall-e-2 or a gpt-image model.`, 'model', 'unsupported_operation');
     },
+    sizes: (upstreamModel, model) => openaiImageRules(upstreamModel, model)?.sizes ?? null,
     generate(call, upstreamModel, channel) {
       const rules = openaiImageRules(upstreamModel, call.model);
       const body: Record<string, unknown> = { model: upstreamModel, prompt: call.prompt, n: call.n };

@@ -39,6 +39,8 @@ export const stabilityImageBackend: ImageBackend = {
     }
     if (call.extra.seed !== undefined && (call.extra.seed < 0 || call.extra.seed > 4294967294)) throw invalidRequest('extra.seed must be between 0 and 4294967294.', 'extra.seed');
   },
+  // v2beta takes any size (it becomes the nearest aspect ratio); v1's SDXL engines only their list.
+  sizes: (upstreamModel, _model, channel) => (apiOf(channel) === 'v1' && isXl(upstreamModel) ? SDXL_SIZES : null),
   generate: (call, upstreamModel, channel) => (apiOf(channel) === 'v1' ? [v1Call(call, upstreamModel, channel)] : v2betaCalls(call, upstreamModel, channel)),
   classifyError: classifyStabilityError,
   steps: (call) => (call.extra.steps ?? (call.quality === 'hd' || call.quality === 'high' ? 50 : 30)),

@@ -19,6 +19,8 @@ export const zhipuImageBackend = (endpoint: OpenAIStyleEndpoint): ImageBackend =
     requireN(call, MAX_N, `the model ${call.model}`);
     if (call.size) checkCogViewSize(call.size);
   },
+  // Custom sizes are accepted too, but the recommended ones are what a picker should offer.
+  sizes: () => RECOMMENDED,
   generate(call, upstreamModel, channel) {
     const body: Record<string, unknown> = { model: upstreamModel, prompt: call.prompt };
     if (call.size) body.size = sizeText(call.size);
