@@ -1,6 +1,7 @@
 import { Alert } from 'antd';
 import { ApiError } from '../api/client';
 import { useT, type MessageKey, type Translate } from '../i18n';
+import { errorsEn } from '../i18n/errors';
 
 /** Refusals the console words itself, in the reader's language, with the wait the server gave. */
 const THROTTLED: Record<string, MessageKey> = { login_locked: 'auth.loginLocked', signup_rate_limited: 'auth.signupLimited', mail_rate_limited: 'auth.mailLimited' };
@@ -37,6 +38,10 @@ const NAMED: Record<string, MessageKey> = {
   content_filter: 'safety.error.content_filter',
   moderation_unavailable: 'safety.error.moderation_unavailable',
 };
+/** The console's text for a server error code (`i18n/errors.ts`), or undefined when it has none. */
+export function codeText(t: Translate, code: string | null | undefined): string | undefined {
+  return code && Object.prototype.hasOwnProperty.call(errorsEn, `err.${code}`) ? t(`err.${code}` as MessageKey) : undefined;
+}
 
 /** The reader-language text of an error the console translates, or the server's own words. */
 export function errorText(t: Translate, error: unknown): string {
@@ -44,6 +49,8 @@ export function errorText(t: Translate, error: unknown): string {
   // Which part of a privacy policy is wrong is the server's own (English) detail.
   if (error instanceof ApiError && error.code === 'invalid_privacy_policy') return t('error.invalid_privacy_policy', { message: error.message });
   if (error instanceof ApiError && error.code && NAMED[error.code]) return `${t(NAMED[error.code])}: ${error.message}`;
+  const known = error instanceof ApiError && !(error.code && THROTTLED[error.code] && error.retryAfter) ? codeText(t, error.code) : undefined;
+  if (known) return known;
   if (error instanceof ApiError && error.code && THROTTLED[error.code] && error.retryAfter) return t(THROTTLED[error.code], { seconds: error.retryAfter });
   return (error as Error)?.message || String(error);
 }
@@ -62,5 +69,8 @@ export function ErrorAlert({ error, style }: { error: unknown; style?: React.CSS
     return <Alert type="warning" showIcon style={style} title={t('error.serviceUnavailable', { seconds: error.retryAfter ?? 2 })} data-testid="service-unavailable" />;
   if (error instanceof ApiError && error.missing)
     return <Alert type="info" showIcon style={style} title={t('error.notAvailable')} description={error.message} />;
-  return <Alert type="error" showIcon style={style} title={errorText(t, error)} data-testid="error-alert" />;
+  const text = errorText(t, error);
+  // A translated title keeps the server's own sentence as the detail: it names values (the sizes a model takes, a limit).
+  const detail = error instanceof ApiError && text !== error.message ? error.message : undefined;
+  return <Alert type="error" showIcon style={style} title={text} description={detail} data-testid="error-alert" />;
 }

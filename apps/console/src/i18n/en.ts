@@ -6,6 +6,7 @@ import { twoFactorEn } from './twofactor';
 import { privacyEn } from './privacy';
 import { safetyEn } from './safety';
 import { modelsEn } from './models';
+import { errorsEn } from './errors';
 
 /**
  * English texts. This object defines the key set: zh-CN.ts is typed against it, so a key missing
@@ -25,6 +26,8 @@ export const en = {
   ...twoFactorEn,
   // Models & prices, the samples' model picker (i18n/models.ts).
   ...modelsEn,
+  // Server error codes and ledger reasons (i18n/errors.ts).
+  ...errorsEn,
   'nav.dashboard': 'Dashboard',
   'nav.integration': 'API Integration',
   'nav.usage': 'Usage logs',

@@ -6,6 +6,7 @@ import { privacyZh } from './privacy';
 import { rechargeZh } from './recharge';
 import { twoFactorZhCN } from './twofactor';
 import { modelsZhCN } from './models';
+import { errorsZhCN } from './errors';
 
 /** 简体中文。键集合由 en.ts 定义：缺少或多出一个键都是类型错误。 */
 export const zhCN: Record<MessageKey, string> = {
@@ -22,6 +23,8 @@ export const zhCN: Record<MessageKey, string> = {
   ...safetyZh,
   // 模型与价格、示例的模型选择（i18n/models.ts）。
   ...modelsZhCN,
+  // 服务器错误码与账单说明（i18n/errors.ts）。
+  ...errorsZhCN,
   'nav.dashboard': '概览',
   'nav.integration': 'API 接入',
   'nav.usage': '调用日志',

@@ -6,7 +6,7 @@ import type { ApiKey, App, NewKey } from '../api/types';
 import { useBaseUrl } from '../auth/session';
 import { CodeSamples } from '../components/CodeSamples';
 import { EmptyHint } from '../components/EmptyHint';
-import { ErrorAlert } from '../components/ErrorAlert';
+import { ErrorAlert, errorText } from '../components/ErrorAlert';
 import { FormModal } from '../components/FormModal';
 import { useI18n } from '../i18n';
 import { PageHeader } from '../layout/PageHeader';
@@ -46,7 +46,7 @@ export default function Integration() {
       setRevealed(await apps.createKey(app.id, t('keys.defaultName', { n: (keysByApp.get(app.id)?.length ?? 0) + 1 })));
       keyList.reload();
     } catch (e) {
-      message.error((e as Error).message);
+      message.error(errorText(t, e));
     }
   }
 
@@ -56,7 +56,7 @@ export default function Integration() {
       message.success(t('keys.revokedMsg'));
       keyList.reload();
     } catch (e) {
-      message.error((e as Error).message);
+      message.error(errorText(t, e));
     }
   }
 
@@ -65,7 +65,7 @@ export default function Integration() {
       await apps.remove(a.id);
       reload();
     } catch (e) {
-      message.error((e as Error).message);
+      message.error(errorText(t, e));
     }
   }
 

@@ -4,12 +4,13 @@ import { GiftOutlined } from '@ant-design/icons';
 import { billing } from '../api/endpoints';
 import type { LedgerEntry, LedgerKind } from '../api/types';
 import { EmptyHint } from '../components/EmptyHint';
-import { ErrorAlert } from '../components/ErrorAlert';
+import { ErrorAlert, errorText } from '../components/ErrorAlert';
 import { useI18n } from '../i18n';
 import { PageHeader } from '../layout/PageHeader';
 import { dateTime, money } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { useAction } from '../lib/useAction';
+import { ledgerReason } from '../lib/ledgerReason';
 
 const KIND_COLORS: Record<LedgerKind, string> = { trial: 'purple', topup: 'blue', redeem: 'green', charge: 'default', refund: 'cyan', adjust: 'orange', referral: 'magenta' };
 
@@ -43,7 +44,7 @@ export default function Topup() {
       message.success(t('common.saved'));
       account.reload();
     } catch (e) {
-      message.error((e as Error).message);
+      message.error(errorText(t, e));
     } finally {
       setThresholdBusy(false);
     }
@@ -121,7 +122,7 @@ export default function Topup() {
                     render: (v: number) => <Typography.Text type={v < 0 ? 'danger' : 'success'}>{`${v > 0 ? '+' : ''}${money(v)}`}</Typography.Text>,
                   },
                   { title: t('topup.balanceAfter'), dataIndex: 'balance_after', align: 'right', render: (v: number) => money(v) },
-                  { title: t('topup.reason'), key: 'reason', ellipsis: true, render: (_, e) => e.reason ?? (e.request_id ? <Typography.Text code>{e.request_id}</Typography.Text> : '—') },
+                  { title: t('topup.reason'), key: 'reason', ellipsis: true, render: (_, e) => (e.reason ? ledgerReason(t, e.reason) : null) ?? (e.request_id ? <Typography.Text code>{e.request_id}</Typography.Text> : '—') },
                 ]}
               />
             )}

@@ -3,7 +3,7 @@ import { App as AntApp, Button, Card, Col, Flex, Input, Row, Select, Table, Tag,
 import { DownloadOutlined, ReloadOutlined } from '@ant-design/icons';
 import { audit, type AuditEntry, type AuditFilter } from '../../api/audit';
 import { EmptyHint } from '../../components/EmptyHint';
-import { ErrorAlert } from '../../components/ErrorAlert';
+import { ErrorAlert, errorText } from '../../components/ErrorAlert';
 import { useI18n, type MessageKey, type Translate } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { changedFields, changeSummary, shortValue } from '../../lib/changes';
@@ -74,7 +74,7 @@ export default function Audit() {
         ]),
       );
     } catch (e) {
-      message.error((e as Error).message);
+      message.error(errorText(t, e));
     } finally {
       setExporting(null);
     }

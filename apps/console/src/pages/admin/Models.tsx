@@ -4,7 +4,7 @@ import { DeleteOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
 import { admin, usage } from '../../api/endpoints';
 import type { Group, Price } from '../../api/types';
 import { EmptyHint } from '../../components/EmptyHint';
-import { ErrorAlert } from '../../components/ErrorAlert';
+import { ErrorAlert, errorText } from '../../components/ErrorAlert';
 import { FormModal } from '../../components/FormModal';
 import { useT } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
@@ -39,7 +39,7 @@ export default function Models() {
       await admin.deletePrice(model);
       prices.reload();
     } catch (e) {
-      message.error((e as Error).message);
+      message.error(errorText(t, e));
     }
   }
 
@@ -212,7 +212,7 @@ function GroupsEditor({ items, loading, onSaved }: { items: Group[]; loading: bo
       setNewName('');
       onSaved();
     } catch (e) {
-      message.error((e as Error).message);
+      message.error(errorText(t, e));
     }
   }
 

@@ -4,7 +4,7 @@ import { DeleteOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
 import { ApiError } from '../../api/client';
 import { adminRecharge, recharge, type OrderStatus, type TopupOrder, type TopupPack } from '../../api/recharge';
 import { EmptyHint } from '../../components/EmptyHint';
-import { ErrorAlert } from '../../components/ErrorAlert';
+import { ErrorAlert, errorText } from '../../components/ErrorAlert';
 import { FormModal } from '../../components/FormModal';
 import { useI18n, type MessageKey, type Translate } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
@@ -179,7 +179,7 @@ function Packs() {
       await adminRecharge.removePack(p.id);
       packs.reload();
     } catch (e) {
-      message.error((e as Error).message);
+      message.error(errorText(t, e));
     }
   }
 

@@ -3,9 +3,10 @@ import { Alert, Button, Card, Col, Drawer, Flex, Grid, Input, InputNumber, List,
 import { DeleteOutlined, MessageOutlined, PlusOutlined, SendOutlined, SettingOutlined, StopOutlined } from '@ant-design/icons';
 import { Link } from 'react-router-dom';
 import { usage } from '../../api/endpoints';
+import { ApiError } from '../../api/client';
 import { useSession } from '../../auth/session';
 import { EmptyHint } from '../../components/EmptyHint';
-import { ErrorAlert } from '../../components/ErrorAlert';
+import { ErrorAlert, errorText } from '../../components/ErrorAlert';
 import { Markdown } from '../../components/Markdown';
 import { useI18n } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
@@ -96,7 +97,7 @@ export default function Chat() {
     } catch (e) {
       if ((e as Error).name === 'AbortError') patchLast({ stopped: true });
       else {
-        patchLast({ error: (e as Error).message });
+        patchLast({ error: errorText(t, e) });
         setError(e);
       }
     } finally {
@@ -189,8 +190,8 @@ export default function Chat() {
               )}
               <div ref={bottom} />
             </div>
-            {error instanceof Error && /balance|credit|quota/i.test(error.message) && (
-              <Alert type="warning" showIcon style={{ marginTop: 8 }} title={error.message} action={<Link to="/topup">{t('nav.topup')}</Link>} />
+            {error instanceof ApiError && error.code === 'insufficient_quota' && (
+              <Alert type="warning" showIcon style={{ marginTop: 8 }} title={errorText(t, error)} action={<Link to="/topup">{t('nav.topup')}</Link>} />
             )}
             <Flex gap={8} style={{ marginTop: 12 }} align="flex-end">
               <Input.TextArea
