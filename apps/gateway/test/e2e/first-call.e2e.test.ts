@@ -4,7 +4,8 @@
  * that name a chat model (and run as shown), and the image playground on the demo image model,
  * offering only the sizes that model accepts. Screenshots go to test-artifacts/console/.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,7 +117,8 @@ describe('first call on a fresh start (Chromium)', { timeout: 90_000 }, () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Save' }).click();
     const shown = page.getByRole('dialog').getByTestId('sample-curl');
     await poll(() => shown.textContent()).toContain('Bearer sk-');
-    const answer = JSON.parse(execFileSync('bash', ['-c', (await shown.textContent())!], { encoding: 'utf8' })) as { model: string; choices: { message: { content: string } }[] };
+    // Run by a shell, as a user pastes it (asynchronously: this process serves the call).
+    const answer = JSON.parse((await promisify(execFile)('bash', ['-c', (await shown.textContent())!], { encoding: 'utf8', timeout: 30_000 })).stdout) as { model: string; choices: { message: { content: string } }[] };
     expect(answer.model).toBe('gpt-4o-mini');
     expect(answer.choices[0].message.content.length).toBeGreaterThan(0);
     await page.screenshot({ path: join(SHOTS, 'samples-en.png') });
