@@ -129,7 +129,6 @@ export const errorsEn = {
   'err.ticket_not_found': 'No such ticket.',
   'err.request_not_found': 'No call with this request ID was found in your logs.',
   // Ledger reasons the server writes (kinds: ledger.*)
-  'ledger.referral': 'Invitation',
   'reason.trial': 'Trial credit',
   'reason.code': 'Code {code}',
   'reason.recharge': 'Recharge {amount} {currency} ({provider} {method})',
@@ -255,7 +254,6 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'err.announcement_not_found': '公告不存在。',
   'err.ticket_not_found': '工单不存在。',
   'err.request_not_found': '在您的调用日志中找不到该请求 ID。',
-  'ledger.referral': '邀请奖励',
   'reason.trial': '试用赠送额度',
   'reason.code': '兑换码 {code}',
   'reason.recharge': '在线充值 {amount} {currency}（{provider} {method}）',

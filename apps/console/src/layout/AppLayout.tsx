@@ -8,7 +8,6 @@ import { AccountBookOutlined, WalletOutlined } from '@ant-design/icons';
 import { AuditOutlined, CustomerServiceOutlined, FundOutlined, NotificationOutlined, ShareAltOutlined, UsergroupAddOutlined, SafetyOutlined } from '@ant-design/icons';
 import { EyeInvisibleOutlined, SafetyCertificateOutlined } from '@ant-design/icons';
 import { SupportBadge } from './SupportBadge';
-import { AuditOutlined } from '@ant-design/icons';
 import { ShoppingOutlined } from '@ant-design/icons';
 import { useSession } from '../auth/session';
 import { useT, type MessageKey } from '../i18n';

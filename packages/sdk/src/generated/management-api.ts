@@ -2678,7 +2678,7 @@ export interface Operations {
     };
   };
 
-  /** Models my account may use, with their prices — With an API key: the models that key may use. */
+  /** Models my account may use, with what they do and their prices — With an API key: the models that key may use. Prices are in P with the group's multiplier applied; `point` says what 1 P is worth. */
   "GET /api/models": {
     params: never;
     query: never;
@@ -2688,20 +2688,42 @@ export interface Operations {
         id: string;
         /** The provider kind of the first channel serving it */
         ownedBy: string;
+        /** What the model does: the endpoint its first call should use */
+        capability: "chat" | "completion" | "image" | "embedding" | "speech" | "transcription" | "rerank";
         /** null: the model has no price, so its calls are refused */
         price: {
           /** P per 1K input tokens */
           input: number;
-          /** P per 1K output tokens */
-          output: number;
           /** P per 1K cached input tokens */
           cachedInput: number;
+          /** P per 1K output tokens */
+          output: number;
+          /** P per 1K reasoning tokens (billed as output tokens) */
+          reasoning: number;
           perImage: number | null;
           perKChars: number | null;
           perSecond: number | null;
+          perMinute: number | null;
           perKSearches: number | null;
         } | null;
+        /** Image models: the sizes (WIDTHxHEIGHT) every channel serving it accepts; null: any size the provider takes, or not an image model */
+        imageSizes: string[] | null;
       }[];
+      point: {
+        /** US$ per P (list prices are written at this rate) */
+        usd: number;
+        /** The account's group */
+        group: string;
+        /** The group's price multiplier, already applied to every price listed */
+        multiplier: number;
+        /** Online recharge rates, one per configured payment provider */
+        rates: {
+          provider: string;
+          currency: string;
+          /** P credited per whole unit of the currency */
+          pointsPerUnit: number;
+        }[];
+      };
     };
   };
 
