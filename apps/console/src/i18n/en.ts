@@ -37,7 +37,7 @@ export const en = {
   'nav.docs': 'Docs',
   'nav.admin': 'Administration',
   'nav.channels': 'Channels',
-  'nav.models': 'Models & prices',
+  'nav.models': 'Pricing & groups',
   'nav.users': 'Users',
   'nav.codes': 'Redemption codes',
   'nav.allLogs': 'All request logs',

@@ -34,7 +34,7 @@ export const zhCN: Record<MessageKey, string> = {
   'nav.docs': '文档',
   'nav.admin': '管理',
   'nav.channels': '渠道',
-  'nav.models': '模型与价格',
+  'nav.models': '定价与分组',
   'nav.users': '用户',
   'nav.codes': '兑换码',
   'nav.allLogs': '全部请求日志',

@@ -388,7 +388,7 @@ describe('web console (Chromium)', { timeout: 60_000 }, () => {
 
   it('sets a model price and a user group in Models & prices', async () => {
     const admin = await asAdmin();
-    await admin.getByRole('link', { name: 'Models & prices', exact: true }).click();
+    await admin.getByRole('link', { name: 'Pricing & groups', exact: true }).click();
     const row = admin.locator('.ant-table-row', { hasText: 'e2e-model' });
     // The list is built from two requests (prices, routed models); wait until both are in, so the
     // click lands on the final row. The image price set through the API shows in its column.
