@@ -80,7 +80,8 @@ describe('console two-factor sign-in', { timeout: 180_000 }, () => {
     await page.getByTestId('two-factor-verify').click();
     const alert = page.getByTestId('error-alert');
     await alert.waitFor();
-    expect((await alert.innerText()).trim()).toBe('That code is not right, or it was already used. Enter the current code from your authenticator app.');
+    // The alert's title is the console's text for the error code; the server's own sentence follows as the detail.
+    expect((await alert.innerText()).trim().split('\n')[0]).toBe('That code is not right, or it was already used. Enter the current code from your authenticator app.');
     expect(new URL(page.url()).pathname).toBe('/login');
     await page.getByTestId('two-factor-code-input').fill(totpAt(secret, first + 1));
     await page.getByTestId('two-factor-verify').click();
@@ -105,7 +106,7 @@ describe('console two-factor sign-in', { timeout: 180_000 }, () => {
     await page.getByTestId('two-factor-verify').click();
     const alert = page.getByTestId('error-alert');
     await alert.waitFor();
-    expect((await alert.innerText()).trim()).toBe('验证码不正确或已被使用。请输入身份验证器应用当前显示的验证码。');
+    expect((await alert.innerText()).trim().split('\n')[0]).toBe('验证码不正确或已被使用。请输入身份验证器应用当前显示的验证码。');
     await shot(page, 'two-factor-login-recovery-zh');
     await page.getByTestId('two-factor-recovery-input').fill(confirmed.body.recoveryCodes[3]);
     await page.getByTestId('two-factor-verify').click();
