@@ -50,8 +50,8 @@ export default function MyData() {
         <Typography.Paragraph type="secondary">{t('myData.deleteHelp')}</Typography.Paragraph>
         <ErrorAlert error={deleting.error} style={{ marginBottom: 12 }} />
         <Form layout="vertical" style={{ maxWidth: 360 }}>
-          <Form.Item label={t('myData.password')}>
-            <Input.Password value={password} onChange={(e) => setPassword(e.target.value)} autoComplete="current-password" data-testid="delete-password" />
+          <Form.Item label={t('myData.password')} htmlFor="delete-password">
+            <Input.Password value={password} onChange={(e) => setPassword(e.target.value)} id="delete-password" aria-label={t('myData.password')} autoComplete="current-password" data-testid="delete-password" />
           </Form.Item>
           <Space>
             <Popconfirm title={t('myData.confirm')} onConfirm={remove} okButtonProps={{ danger: true }} disabled={!password}>
