@@ -109,7 +109,7 @@ describe('official SDKs across dialects', () => {
       expect(local.input_tokens).toBe(native.input_tokens);
     });
 
-    it('messages.countTokens answers for every provider kind, each count equal to Anthropic's own', async () => {
+    it("messages.countTokens answers for every provider kind, each count equal to Anthropic's own", async () => {
       const params = { system: 'Be brief.', messages: [{ role: 'user' as const, content: 'Count these words please' }] };
       const counts: Record<string, number> = {};
       for (const p of PROVIDERS) counts[p.name] = (await anthropic.messages.countTokens({ model: modelFor(p), ...params })).input_tokens;
