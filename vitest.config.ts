@@ -15,5 +15,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default in a run is one worker fewer than the cores: one worker on a 2-core CI
+    // machine, where most test time is spent waiting on child gateways, Chromium and sockets rather
+    // than computing. Three forks keep both cores busy. VITEST_MAX_WORKERS overrides it.
+    maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || 3,
   },
 });
