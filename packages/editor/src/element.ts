@@ -11,6 +11,7 @@
  */
 import type { Editor } from '@tiptap/core';
 import { Selection } from '@tiptap/pm/state';
+import { closeHistory } from '@tiptap/pm/history';
 import { EditorAIError, EditorClient } from './ai-client.js';
 import { committedDoc, createEngine, htmlOf, markdownBetween, markdownOf, parseMarkdown, wordCount } from './engine.js';
 import { pickLang, STRINGS, type Lang, type Strings } from './i18n.js';
@@ -231,7 +232,13 @@ export class AgiEditorElement extends HTMLElement {
       this.#hideReview();
       // Where the selection ends now (the user may have typed meanwhile), as one undoable step.
       const at = this.#editor.state.selection.to;
-      this.#editor.chain().insertContentAt(at, { type: 'image', attrs: { src: img.src, alt: text.slice(0, 200), title: img.revisedPrompt ?? null } }).run();
+      // closeHistory: the insertion is its own undo event even when it lands within the history's
+      // grouping delay (500 ms) of the user's last keystroke, so one undo removes the image alone.
+      this.#editor
+        .chain()
+        .command(({ tr }) => (closeHistory(tr), true))
+        .insertContentAt(at, { type: 'image', attrs: { src: img.src, alt: text.slice(0, 200), title: img.revisedPrompt ?? null } })
+        .run();
       this.#emit('ai-done', { command: 'image', model, text, cost: img.cost, stopped: false });
     } catch (err) {
       run.streaming = false;

@@ -10,6 +10,7 @@
  * composition, so streamed text waits in a buffer until `compositionend` and is flushed then.
  */
 import { Plugin, PluginKey, type EditorState, type Transaction } from '@tiptap/pm/state';
+import { closeHistory } from '@tiptap/pm/history';
 import { Decoration, DecorationSet, type EditorView } from '@tiptap/pm/view';
 import { Fragment, Slice, type Node as PMNode, type Schema } from '@tiptap/pm/model';
 
@@ -150,7 +151,9 @@ export function acceptSuggestion(view: EditorView, content: PMNode): boolean {
   const s = clearSuggestion(view);
   if (!s) return false;
   const slice = sliceOf(content);
-  const tr = view.state.tr.replaceRange(s.from, s.to, slice);
+  // Its own undo event, never merged with the user's typing just before (the history groups steps
+  // less than 500 ms apart).
+  const tr = closeHistory(view.state.tr.replaceRange(s.from, s.to, slice));
   tr.setMeta('agiAccepted', true);
   view.dispatch(tr.scrollIntoView());
   return true;
