@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Db } from '../storage/database.js';
 import { toPoints } from './money.js';
+import { errorCount, perDay, windowStart } from './usage.js';
 
-const DAY_MS = 86_400_000;
 /** How many users and models the overview ranks. */
 const TOP = 10;
 
@@ -13,25 +13,12 @@ const TOP = 10;
  * (indexed on `created_at`), whatever the number of accounts.
  */
 export async function systemReport(db: Db, days: number, now = Date.now()) {
-  const from = Math.floor(now / DAY_MS) * DAY_MS - (days - 1) * DAY_MS;
+  const from = windowStart(days, now);
   const base = db.selectFrom('request_logs').where('created_at', '>=', from);
-  // Integer division gives the UTC day number on both SQLite and PostgreSQL (bigint / integer).
-  const day = sql<number>`created_at / ${sql.lit(DAY_MS)}`;
-  const errors = sql<number>`sum(case when status >= 400 then 1 else 0 end)`;
-  const [perDay, models, users, active] = await Promise.all([
+  const [out, models, users, active] = await Promise.all([
+    perDay(base, from, now),
     base
-      .select([
-        day.as('day'),
-        (eb) => eb.fn.countAll<number>().as('requests'),
-        errors.as('errors'),
-        (eb) => eb.fn.sum<number>('cost').as('cost'),
-        (eb) => eb.fn.sum<number>('prompt_tokens').as('prompt_tokens'),
-        (eb) => eb.fn.sum<number>('completion_tokens').as('completion_tokens'),
-      ])
-      .groupBy(day)
-      .execute(),
-    base
-      .select(['model_requested', (eb) => eb.fn.countAll<number>().as('requests'), errors.as('errors'), (eb) => eb.fn.sum<number>('cost').as('cost')])
+      .select(['model_requested', (eb) => eb.fn.countAll<number>().as('requests'), errorCount.as('errors'), (eb) => eb.fn.sum<number>('cost').as('cost')])
       .groupBy('model_requested')
       .orderBy('cost', 'desc')
       .orderBy('requests', 'desc')
@@ -49,19 +36,6 @@ export async function systemReport(db: Db, days: number, now = Date.now()) {
       .execute(),
     base.select((eb) => eb.fn.count<number>('user_id').distinct().as('n')).executeTakeFirstOrThrow(),
   ]);
-  const byDay = new Map(perDay.map((r) => [Number(r.day), r]));
-  const out = [];
-  for (let d = from / DAY_MS; d <= Math.floor(now / DAY_MS); d++) {
-    const r = byDay.get(d);
-    out.push({
-      date: new Date(d * DAY_MS).toISOString().slice(0, 10),
-      requests: Number(r?.requests ?? 0),
-      errors: Number(r?.errors ?? 0),
-      cost: toPoints(Number(r?.cost ?? 0)),
-      prompt_tokens: Number(r?.prompt_tokens ?? 0),
-      completion_tokens: Number(r?.completion_tokens ?? 0),
-    });
-  }
   return {
     days: out,
     activeUsers: Number(active.n),
