@@ -108,7 +108,10 @@ describe('privacy pages (Chromium)', { timeout: 240_000 }, () => {
     await page.getByTestId('delete-password').fill('not-my-password');
     await page.getByTestId('delete-account').click();
     await page.locator('.ant-popconfirm').getByRole('button', { name: /确\s*定|OK/ }).click();
-    await page.getByText('密码不正确。').waitFor();
+    // Errors are worded by code (i18n/errors.ts, ErrorAlert): the alert's title is the console's
+    // Chinese text for `wrong_password`, the server's own sentence follows as the detail.
+    await expect.poll(() => page.getByTestId('error-alert').innerText(), { timeout: 45_000 }).toMatch(/^当前密码错误。/);
+    await page.screenshot({ path: join(SHOTS, 'privacy-wrong-password-zh.png'), fullPage: true });
     await page.getByTestId('delete-password').fill('harness-password-17');
     await page.getByTestId('delete-account').click();
     await page.locator('.ant-popconfirm').getByRole('button', { name: /确\s*定|OK/ }).click();
