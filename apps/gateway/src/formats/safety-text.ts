@@ -13,6 +13,12 @@ export interface TextSlot {
 export interface CallTexts {
   input(): TextSlot[];
   output(answer: unknown): TextSlot[];
+  /**
+   * The texts of the caller's tools, which privacy redaction reads besides `input` (absent: none):
+   * tool definitions (descriptions and schemas), the arguments of earlier tool calls and the tool
+   * results. Personal data in a tool's result reaches the provider like any other text.
+   */
+  tools?(): TextSlot[];
   /** A reader of the caller's stream (absent: the dialect's streams are not read). */
   stream?(): StreamText;
 }
@@ -66,10 +72,71 @@ function parts(holder: unknown, into: TextSlot[]): void {
 }
 
 /**
+ * JSON Schema keywords whose string values are the schema's own vocabulary (types, formats, names of
+ * properties, references), never a person's data: redaction leaves them, so an admin's pattern
+ * cannot break a tool's schema. Everything else (descriptions, titles, enums, examples, defaults) is read.
+ */
+const SCHEMA_WORDS = new Set(['type', 'format', '$ref', '$schema', '$id', '$anchor', 'pattern', 'required', 'contentMediaType', 'contentEncoding']);
+
+/**
+ * Every string in a JSON value (an object's values, an array's items; keys are not read), as slots.
+ * In data (`skip` absent) long whole numbers are read too, as their digits: a phone or card number
+ * a program wrote as a number; a redacted one becomes the placeholder string.
+ */
+function leaves(v: unknown, into: TextSlot[], skip?: ReadonlySet<string>): void {
+  const leaf = (x: unknown, set: (t: string) => void): boolean => {
+    if (typeof x === 'string') into.push({ text: x, set });
+    else if (!skip && typeof x === 'number' && Number.isInteger(x) && Math.abs(x) >= 1_000_000) into.push({ text: String(x), set });
+    else return false;
+    return true;
+  };
+  if (Array.isArray(v)) {
+    v.forEach((x, i) => leaf(x, (t) => (v[i] = t)) || leaves(x, into, skip));
+  } else if (isObj(v)) {
+    for (const [k, x] of Object.entries(v)) if (!skip?.has(k)) leaf(x, (t) => (v[k] = t)) || leaves(x, into, skip);
+  }
+}
+
+/** A tool definition's description and the strings of its schema (under `schemaKey`). */
+function toolDefinition(tool: unknown, schemaKey: string, into: TextSlot[]): void {
+  if (!isObj(tool)) return;
+  field(tool, 'description', into);
+  leaves(tool[schemaKey], into, SCHEMA_WORDS);
+}
+
+/**
+ * A field holding JSON as a string (a tool call's `arguments`, a tool's output): its strings as
+ * slots, each writing the whole JSON back, so a redacted number-like value (a card number) cannot
+ * break the JSON. Text that is not a JSON object or array is one slot as it is.
+ */
+function jsonText(holder: unknown, key: string, into: TextSlot[]): void {
+  if (!isObj(holder) || typeof holder[key] !== 'string') return;
+  const raw = holder[key] as string;
+  let parsed: unknown;
+  try {
+    parsed = /^\s*[[{]/.test(raw) ? JSON.parse(raw) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  if (parsed === undefined) return field(holder, key, into);
+  const inner: TextSlot[] = [];
+  leaves(parsed, inner);
+  for (const slot of inner)
+    into.push({
+      text: slot.text,
+      set: (t) => {
+        slot.set(t);
+        holder[key] = JSON.stringify(parsed);
+      },
+    });
+}
+
+/**
  * The texts of a text call, for the dialects the content rules read (chat, Responses, completions,
  * Anthropic, Gemini). Null for the rest (embeddings and token counts carry no answer to check, and
- * other dialects are not read yet). Tool definitions and tool results are left out: they are the
- * caller's program, not what a person wrote or reads.
+ * other dialects are not read yet). The content rules leave tool definitions and tool results out
+ * (they are the caller's program, not what a person wrote or reads); privacy redaction reads them
+ * too, through `tools` (a tool's result often carries a customer's record).
  */
 export function callTexts(dialect: string, operation: Operation, body: Json): CallTexts | null {
   if (operation === 'embedding') return embeddingTexts(dialect, body);
@@ -86,6 +153,17 @@ export function callTexts(dialect: string, operation: Operation, body: Json): Ca
             input: () => collect((s) => eachOf(body, 'messages', (m) => content(m, 'content', s))),
             output: (a) => collect((s) => eachOf(a, 'choices', (c) => isObj(c) && content(c.message, 'content', s))),
             stream: () => openaiStream('chat.completion.chunk', (c, into) => field(c.delta, 'content', into)),
+            // A tool result is a `tool` (or legacy `function`) message: its content is read by `input`.
+            tools: () =>
+              collect((s) => {
+                eachOf(body, 'tools', (tool) => isObj(tool) && toolDefinition(tool.function, 'parameters', s));
+                eachOf(body, 'functions', (f) => toolDefinition(f, 'parameters', s));
+                eachOf(body, 'messages', (m) => {
+                  if (!isObj(m)) return;
+                  eachOf(m, 'tool_calls', (c) => isObj(c) && jsonText(c.function, 'arguments', s));
+                  jsonText(m.function_call, 'arguments', s);
+                });
+              }),
           };
     case 'openai-responses':
       return {
@@ -97,6 +175,19 @@ export function callTexts(dialect: string, operation: Operation, body: Json): Ca
           }),
         output: (a) => collect((s) => eachOf(a, 'output', (item) => isObj(item) && item.type === 'message' && content(item, 'content', s))),
         stream: responsesStream,
+        tools: () =>
+          collect((s) => {
+            eachOf(body, 'tools', (tool) => toolDefinition(tool, 'parameters', s));
+            eachOf(body, 'input', (item) => {
+              if (!isObj(item)) return;
+              if (item.type === 'function_call') jsonText(item, 'arguments', s);
+              else if (item.type === 'custom_tool_call') field(item, 'input', s);
+              else if (item.type === 'function_call_output' || item.type === 'custom_tool_call_output') {
+                if (typeof item.output === 'string') jsonText(item, 'output', s);
+                else content(item, 'output', s);
+              }
+            });
+          }),
       };
     case 'anthropic':
       return {
@@ -107,6 +198,17 @@ export function callTexts(dialect: string, operation: Operation, body: Json): Ca
           }),
         output: (a) => collect((s) => eachOf(a, 'content', (block) => isObj(block) && block.type === 'text' && field(block, 'text', s))),
         stream: anthropicStream,
+        tools: () =>
+          collect((s) => {
+            eachOf(body, 'tools', (tool) => toolDefinition(tool, 'input_schema', s));
+            eachOf(body, 'messages', (m) =>
+              eachOf(m, 'content', (block) => {
+                if (!isObj(block)) return;
+                if (block.type === 'tool_use' || block.type === 'server_tool_use') leaves(block.input, s);
+                else if (block.type === 'tool_result') content(block, 'content', s);
+              }),
+            );
+          }),
       };
     case 'gemini':
       return {
@@ -117,6 +219,23 @@ export function callTexts(dialect: string, operation: Operation, body: Json): Ca
           }),
         output: (a) => collect((s) => eachOf(a, 'candidates', (c) => isObj(c) && parts(c.content, s))),
         stream: geminiStream,
+        tools: () =>
+          collect((s) => {
+            eachOf(body, 'tools', (tool) => {
+              if (!isObj(tool)) return;
+              eachOf(tool, 'functionDeclarations', (f) => toolDefinition(f, 'parameters', s));
+              eachOf(tool, 'function_declarations', (f) => toolDefinition(f, 'parameters', s));
+            });
+            eachOf(body, 'contents', (c) =>
+              eachOf(c, 'parts', (p) => {
+                if (!isObj(p)) return;
+                const call = p.functionCall ?? p.function_call;
+                const result = p.functionResponse ?? p.function_response;
+                if (isObj(call)) leaves(call.args, s);
+                if (isObj(result)) leaves(result.response, s);
+              }),
+            );
+          }),
       };
     default:
       return null;

@@ -356,7 +356,8 @@ export class CallPipeline {
     const privacy = this.deps.privacy;
     if (!privacy || !req.texts) return;
     req.privacy = privacy.open({ requestId: log.id, userId: req.key.userId, appId: req.key.appId, group: req.key.group, dialect: req.dialect });
-    req.privacy?.input(req.texts.input(), (req as { body?: unknown }).body);
+    // Tool definitions, calls and results are redacted too (formats/safety-text.ts `tools`).
+    req.privacy?.input([...req.texts.input(), ...(req.texts.tools?.() ?? [])], (req as { body?: unknown }).body);
   }
 
   /** The rules on a whole JSON answer: null when it may go out (masked in place), the error when blocked. */

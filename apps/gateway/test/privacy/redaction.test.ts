@@ -161,6 +161,98 @@ describe('redaction', () => {
     expect(r.body).not.toContain('[PHONE_1]');
   });
 
+  describe('tools: definitions, earlier calls and their results are redacted too', () => {
+    const PHONE_NUMBER = Number(MOBILE);
+    const schema = { type: 'object', properties: { email: { type: 'string', description: `the address, e.g. ${EMAIL}`, format: 'email' } }, required: ['email'] };
+    const result = JSON.stringify({ name: 'Alice', mobile: MOBILE, card: CARD });
+    /** One conversation per dialect: a tool offered, the model's call of it, and the tool's result (the simulator answers "The tool returned: …"). */
+    const BODIES: Record<Exclude<Dialect, 'completion'>, (stream: boolean) => unknown> = {
+      chat: (stream) => ({
+        model: 'gpt-4o-mini',
+        stream,
+        tools: [{ type: 'function', function: { name: 'lookup', description: `Looks up a customer such as ${EMAIL}`, parameters: schema } }],
+        messages: [
+          { role: 'user', content: 'find her' },
+          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'lookup', arguments: JSON.stringify({ email: EMAIL, phone: PHONE_NUMBER }) } }] },
+          { role: 'tool', tool_call_id: 'call_1', content: result },
+        ],
+      }),
+      responses: (stream) => ({
+        model: 'gpt-4o-mini',
+        store: false,
+        stream,
+        tools: [{ type: 'function', name: 'lookup', description: `Looks up a customer such as ${EMAIL}`, parameters: schema }],
+        input: [
+          { role: 'user', content: 'find her' },
+          { type: 'function_call', call_id: 'call_1', name: 'lookup', arguments: JSON.stringify({ email: EMAIL, phone: PHONE_NUMBER }) },
+          { type: 'function_call_output', call_id: 'call_1', output: result },
+        ],
+      }),
+      anthropic: (stream) => ({
+        model: 'gpt-4o-mini',
+        max_tokens: 300,
+        stream,
+        tools: [{ name: 'lookup', description: `Looks up a customer such as ${EMAIL}`, input_schema: schema }],
+        messages: [
+          { role: 'user', content: 'find her' },
+          { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_1', name: 'lookup', input: { email: EMAIL, phone: PHONE_NUMBER } }] },
+          { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_1', content: result }] },
+        ],
+      }),
+      gemini: () => ({
+        tools: [{ functionDeclarations: [{ name: 'lookup', description: `Looks up a customer such as ${EMAIL}`, parameters: schema }] }],
+        contents: [
+          { role: 'user', parts: [{ text: 'find her' }] },
+          { role: 'model', parts: [{ functionCall: { name: 'lookup', args: { email: EMAIL, phone: PHONE_NUMBER } } }] },
+          { role: 'user', parts: [{ functionResponse: { name: 'lookup', response: { name: 'Alice', mobile: MOBILE, card: CARD } } }] },
+        ],
+      }),
+    };
+
+    for (const d of ['chat', 'responses', 'anthropic', 'gemini'] as const) {
+      it(`${d}: the provider sees only placeholders, whole and streamed; the caller gets the tool's values back`, async () => {
+        const c = CALLS[d];
+        for (const stream of [false, true]) {
+          const res = await fetch(t.url + (stream ? c.streamPath : c.path), { method: 'POST', headers: { 'content-type': 'application/json', ...c.headers(reversible.key) }, body: JSON.stringify(BODIES[d](stream)) });
+          const text = await res.text();
+          expect(res.status, text).toBe(200);
+          const sent = JSON.stringify(t.sim.requests.at(-1)!.body);
+          // The journal: the description, the schema's text, the call's arguments and the tool's result, placeholders only.
+          for (const original of [EMAIL, MOBILE, '4111']) expect(sent).not.toContain(original);
+          expect(sent).toContain('Looks up a customer such as [EMAIL_1]');
+          expect(sent).toContain('e.g. [EMAIL_1]');
+          expect(sent).toContain('[PHONE_1]');
+          expect(sent).toContain('[BANK_CARD_1]');
+          // The schema's own words are left alone.
+          expect(sent).toContain('"format":"email"');
+          const answer = stream ? c.streamText(events(text)) : c.text(JSON.parse(text));
+          expect(answer).toContain('The tool returned:');
+          expect(answer).toContain(MOBILE);
+          expect(answer).toContain(CARD);
+          expect(text).not.toMatch(/\[(PHONE|BANK_CARD|EMAIL)_/);
+        }
+      });
+    }
+
+    it("a tool call the model makes with a placeholder comes back to the caller with the original, whole and streamed", async () => {
+      const args = JSON.stringify({ email: EMAIL }).replace(/"/g, '\\"');
+      const body = (stream: boolean) => ({
+        model: 'gpt-4o-mini',
+        stream,
+        tools: [{ type: 'function', function: { name: 'lookup', parameters: schema } }],
+        messages: [{ role: 'user', content: `find ${EMAIL} [[sim tool=lookup args="${args}" chunks=40]]` }],
+      });
+      const whole = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${reversible.key}` }, body: JSON.stringify(body(false)) });
+      const w = (await whole.json()) as Any;
+      expect(JSON.stringify(t.sim.requests.at(-1)!.body)).not.toContain(EMAIL);
+      expect(JSON.parse(w.choices[0].message.tool_calls[0].function.arguments)).toEqual({ email: EMAIL });
+      const streamed = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${reversible.key}` }, body: JSON.stringify(body(true)) });
+      const ev = events(await streamed.text());
+      const argText = ev.map((e) => (e.choices?.[0]?.delta?.tool_calls ?? []).map((c: Any) => c.function?.arguments ?? '').join('')).join('');
+      expect(JSON.parse(argText)).toEqual({ email: EMAIL });
+    });
+  });
+
   it('an App with no policy is not touched', async () => {
     const other = await t.newUserWithKey();
     await call('chat', other.key, `Mail ${EMAIL}`);
