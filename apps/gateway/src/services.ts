@@ -175,6 +175,11 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const guard = new SafetyGuard(safetyStore, policyStore, storage.log);
   await guard.reload();
   const privacy = await createPrivacy(storage.db, storage.log);
+  // Loaded only when an OTLP endpoint is set: without one the pipeline has no tracer at all.
+  const otlpUrl = config.otlpTracesEndpoint ?? (config.otlpEndpoint ? `${config.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` : null);
+  const tracer = otlpUrl
+    ? new (await import('./relay/tracing.js')).CallTracer({ url: otlpUrl, headers: (await import('./relay/otlp.js')).parseOtlpHeaders(config.otlpHeaders), serviceName: config.otelServiceName, log: storage.log })
+    : undefined;
   const pipeline = new CallPipeline({
     router,
     upstream,
@@ -186,6 +191,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     guard,
     moderator: new Moderator(router, upstream),
     privacy: privacy.guard,
+    tracer,
   });
   const text: TextDeps = {
     codecs: new Map(FORMATS.filter((f) => f.codec).map((f) => [f.id, f.codec!])),
@@ -226,6 +232,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       await mailer?.close();
       await links.close();
       await logWriter.close();
+      await tracer?.close().catch(() => undefined);
       await journal.close();
       await upstream.close();
       await billing.close();

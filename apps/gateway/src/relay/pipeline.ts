@@ -16,6 +16,7 @@ import type { PrivacyGuard } from './privacy.js';
 import type { RequestLogRow, RequestLogWriter } from './request-log.js';
 import { attemptOrder, backoffMs, retryAfterSeconds, type RetryPolicy } from './retry.js';
 import type { Route, Router } from './router.js';
+import type { CallTrace, CallTracer } from './tracing.js';
 import { BytesBody, upstreamTransportError, type UpstreamClient, type UpstreamResponse } from './upstream.js';
 
 export interface PipelineDeps {
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   moderator?: Moderator;
   /** Privacy protection: redaction and the content log (absent: texts go out as they came, nothing is kept). */
   privacy?: PrivacyGuard;
+  /** OpenTelemetry traces (relay/tracing.ts; absent: tracing is off and costs nothing). */
+  tracer?: CallTracer;
 }
 
 /** How an attempt answered the caller. */
@@ -116,19 +119,24 @@ export class CallPipeline {
   async run(req: CallRequest, exchange: Exchange, res: ServerResponse): Promise<BufferedReply | null> {
     const started = performance.now();
     const log = baseLog(req);
+    // Every answer of a call names it, errors included (the id of its log row): written with
+    // whatever head the answer gets, and sent upstream with each attempt.
+    if (!res.headersSent) res.setHeader('x-request-id', log.id);
+    const trace = this.deps.tracer ? this.deps.tracer.begin(res.req, started) : null;
     const ac = new Cancellation();
     const onClose = () => {
       if (!res.writableFinished) ac.abort();
     };
     res.on('close', onClose);
     try {
-      return await this.runAdmitted(req, exchange, res, log, started, ac);
+      return await this.runAdmitted(req, exchange, res, log, started, ac, trace);
     } finally {
       res.off('close', onClose);
+      trace?.end(log, req);
     }
   }
 
-  private async runAdmitted(req: CallRequest, exchange: Exchange, res: ServerResponse, log: RequestLogRow, started: number, ac: Cancellation): Promise<BufferedReply | null> {
+  private async runAdmitted(req: CallRequest, exchange: Exchange, res: ServerResponse, log: RequestLogRow, started: number, ac: Cancellation, trace: CallTrace | null): Promise<BufferedReply | null> {
     let plan: Plan;
     let admission: Admission;
     let session: { key: string; pinned: Promise<string | null> } | null = null;
@@ -188,7 +196,7 @@ export class CallPipeline {
       health.failed(id, gate, reason);
       if (gate?.probes.has(id)) skip.add(id);
     };
-    const at = this.attemptContext(ac, res, log, started, this.streamScreen(req, log));
+    const at = this.attemptContext(ac, res, log, started, this.streamScreen(req, log), trace);
     let lastError: GatewayError | null = null;
     const plan2 = attemptOrder(routes, retry.maxAttempts);
     for (let i = 0; i < plan2.length && !ac.aborted; i++) {
@@ -209,7 +217,11 @@ export class CallPipeline {
       log.model_sent = route.upstreamModel;
       log.attempts = i + 1;
       const t0 = performance.now();
-      const record = (status: number | null, code: string | null) => attempts.push({ channel: id, status, code, ms: Math.round(performance.now() - t0) });
+      const record = (status: number | null, code: string | null) => {
+        attempts.push({ channel: id, status, code, ms: Math.round(performance.now() - t0) });
+        trace?.attemptEnded(status, code);
+      };
+      trace?.attemptStarted(route, t0);
       let answered: Answered;
       try {
         answered = await exchange.attempt(route, at);
@@ -390,7 +402,7 @@ export class CallPipeline {
     return new StreamScreen(guard, subject, reader.stream!(), (v) => guard.record(v, log.id, req.key.userId, 'output'));
   }
 
-  private attemptContext(signal: Cancellation, res: ServerResponse, log: RequestLogRow, started: number, screen: StreamScreen | null): Attempt {
+  private attemptContext(signal: Cancellation, res: ServerResponse, log: RequestLogRow, started: number, screen: StreamScreen | null, trace: CallTrace | null): Attempt {
     const upstream = this.deps.upstream;
     const fetch = this.fetch;
     return {
@@ -422,6 +434,8 @@ export class CallPipeline {
             // The call cannot be expressed for this provider: not the channel's fault.
             throw new AttemptFailure(asGatewayError(err), null, false);
           }
+          // The provider's logs can be matched with ours (a copy: a builder may reuse its headers).
+          request = { ...request, headers: trace ? { ...request.headers, 'x-request-id': log.id, traceparent: trace.traceparent() } : { ...request.headers, 'x-request-id': log.id } };
           let answer: UpstreamResponse;
           try {
             answer = await upstream.send(request, callSignal, channelTimeouts(route));

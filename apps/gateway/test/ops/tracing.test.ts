@@ -1,0 +1,216 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startSimulator } from '@apigpt/simulator';
+import { startTestGateway, type TestGateway } from '../harness.js';
+import { eventually } from '../eventually.js';
+
+/**
+ * Request ids and OpenTelemetry traces (issue 19): every answer of a relayed call names it in
+ * `x-request-id` (errors too) and the provider gets the same id; with an OTLP endpoint set, each call
+ * is a SERVER span with the GenAI semantic conventions and each upstream attempt a CLIENT span under
+ * it, whose `traceparent` the provider receives. The collector is a plain HTTP server this test
+ * starts, reading OTLP/HTTP JSON as a collector would.
+ */
+const MODEL = 'gpt-4o-mini';
+const SIM_KEY = 'sk-sim-tracing';
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  while (open.length) await open.pop()!.close();
+});
+
+interface Span {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+  startTimeUnixNano: string;
+  endTimeUnixNano: string;
+  attrs: Record<string, string | number | boolean>;
+  status: { code?: number; message?: string };
+}
+
+/** An OTLP/HTTP receiver: keeps every span it is sent, with its attributes read back into values. */
+async function startCollector(): Promise<{ url: string; spans: Span[]; resources: Record<string, unknown>[]; requests: { path: string; headers: Record<string, unknown> }[]; close(): Promise<void> }> {
+  const spans: Span[] = [];
+  const resources: Record<string, unknown>[] = [];
+  const requests: { path: string; headers: Record<string, unknown> }[] = [];
+  const value = (v: Record<string, unknown>) => ('stringValue' in v ? v.stringValue : 'intValue' in v ? Number(v.intValue) : 'doubleValue' in v ? v.doubleValue : v.boolValue) as string | number | boolean;
+  const attrs = (list: { key: string; value: Record<string, unknown> }[] = []) => Object.fromEntries(list.map((a) => [a.key, value(a.value)]));
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      requests.push({ path: req.url ?? '', headers: req.headers });
+      if (req.url !== '/v1/traces' || !String(req.headers['content-type']).includes('application/json')) {
+        res.writeHead(415).end();
+        return;
+      }
+      const doc = JSON.parse(body) as { resourceSpans: { resource: { attributes: never[] }; scopeSpans: { spans: (Omit<Span, 'attrs'> & { attributes: never[] })[] }[] }[] };
+      for (const rs of doc.resourceSpans) {
+        resources.push(attrs(rs.resource.attributes));
+        for (const ss of rs.scopeSpans) for (const { attributes, ...s } of ss.spans) spans.push({ ...s, attrs: attrs(attributes) });
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, spans, resources, requests, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+const chat = (t: TestGateway, key: string, extra: object = {}, headers: Record<string, string> = {}) =>
+  fetch(`${t.url}/v1/chat/completions`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ model: MODEL, max_tokens: 30, messages: [{ role: 'user', content: 'Hello there' }], ...extra }),
+  });
+
+describe('request ids', () => {
+  it('every answer of a call carries its log row id in x-request-id — errors too — and the provider receives the same id; without an endpoint nothing is traced', async () => {
+    const t = await startTestGateway({ config: { healthProbeIntervalMs: 0 } });
+    open.push(t);
+    expect((t.gw.services.pipeline as unknown as { deps: { tracer?: unknown } }).deps.tracer).toBeUndefined();
+    const user = await t.newUserWithKey();
+
+    const ok = await chat(t, user.key);
+    expect(ok.status).toBe(200);
+    const id = ok.headers.get('x-request-id')!;
+    expect(id).toMatch(/^req_/);
+    expect(t.sim.requests.at(-1)!.headers['x-request-id']).toBe(id);
+    expect(t.sim.requests.at(-1)!.headers.traceparent).toBeUndefined();
+
+    const streamed = await chat(t, user.key, { stream: true });
+    const sid = streamed.headers.get('x-request-id')!;
+    expect(await streamed.text()).toContain('[DONE]');
+    expect(t.sim.requests.at(-1)!.headers['x-request-id']).toBe(sid);
+
+    // A call the pipeline refuses (no channel serves the model) is named as well.
+    const refused = await chat(t, user.key, { model: 'no-such-model' });
+    expect(refused.status).toBe(404);
+    const rid = refused.headers.get('x-request-id')!;
+    expect(rid).toMatch(/^req_/);
+
+    await t.flushLogs();
+    const rows = await t.gw.services.db.selectFrom('request_logs').select(['id', 'status']).orderBy('created_at').execute();
+    expect(rows).toEqual([
+      { id, status: 200 },
+      { id: sid, status: 200 },
+      { id: rid, status: 404 },
+    ]);
+    expect(new Set([id, sid, rid]).size).toBe(3);
+  });
+});
+
+describe('OpenTelemetry traces (OTLP/HTTP)', () => {
+  it('a call is a SERVER span with the GenAI attributes, each attempt a CLIENT span under it whose traceparent the provider got; a caller’s traceparent is the parent; an unsampled one is not recorded', async () => {
+    const collector = await startCollector();
+    open.push(collector);
+    const failing = await startSimulator({ defaults: { fault: { kind: 'status', status: 500 } } });
+    open.push(failing);
+    const t = await startTestGateway({
+      config: { healthProbeIntervalMs: 0, otlpEndpoint: collector.url, otlpHeaders: 'x-collector-key=k%3D1,x-tenant=apigpt', otelServiceName: 'apigpt-test' },
+      channels: (sim) => [
+        { provider: 'openai-compatible', name: 'failing', baseUrl: `${failing.url}/v1`, models: [MODEL], priority: 10 },
+        { provider: 'openai', name: 'openai', baseUrl: `${sim.url}/v1`, secret: SIM_KEY, models: [MODEL] },
+      ],
+    });
+    open.push(t);
+    const user = await t.newUserWithKey();
+    const spansOf = (traceId: string) => collector.spans.filter((s) => s.traceId === traceId);
+
+    // 1. A caller in a trace of its own: the first channel fails (500), the second serves.
+    const traceId = randomBytes(16).toString('hex');
+    const callerSpan = randomBytes(8).toString('hex');
+    const r = await chat(t, user.key, {}, { traceparent: `00-${traceId}-${callerSpan}-01` });
+    expect(r.status).toBe(200);
+    const body = (await r.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
+    const requestId = r.headers.get('x-request-id')!;
+    await eventually(() => expect(spansOf(traceId)).toHaveLength(3), { timeoutMs: 10_000, intervalMs: 50 });
+    const [server] = spansOf(traceId).filter((s) => s.kind === 2);
+    const clients = spansOf(traceId)
+      .filter((s) => s.kind === 3)
+      .sort((a, b) => Number(a.attrs['apigpt.attempt']) - Number(b.attrs['apigpt.attempt']));
+    expect(server).toMatchObject({
+      parentSpanId: callerSpan,
+      name: `chat ${MODEL}`,
+      status: { code: 0 },
+      attrs: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': MODEL,
+        'gen_ai.response.model': MODEL,
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.system': 'openai',
+        'gen_ai.usage.input_tokens': body.usage.prompt_tokens,
+        'gen_ai.usage.output_tokens': body.usage.completion_tokens,
+        'http.response.status_code': 200,
+        'http.route': '/v1/chat/completions',
+        'apigpt.request_id': requestId,
+        'apigpt.dialect': 'openai',
+        'apigpt.stream': false,
+        'apigpt.attempts': 2,
+      },
+    });
+    expect(server.attrs['error.type']).toBeUndefined();
+    expect(BigInt(server.endTimeUnixNano)).toBeGreaterThan(BigInt(server.startTimeUnixNano));
+    expect(clients.map((c) => [c.parentSpanId, c.name, c.attrs['gen_ai.provider.name'], c.attrs['http.response.status_code'], c.status.code])).toEqual([
+      [server.spanId, `chat ${MODEL}`, 'openai-compatible', 500, 2],
+      [server.spanId, `chat ${MODEL}`, 'openai', 200, 0],
+    ]);
+    expect(clients[0].attrs['error.type']).toEqual(expect.any(String));
+    expect(clients[1].attrs).toMatchObject({ 'gen_ai.usage.output_tokens': body.usage.completion_tokens, 'server.address': '127.0.0.1', 'server.port': Number(new URL(t.sim.url).port) });
+    for (const c of clients) {
+      expect(BigInt(c.startTimeUnixNano)).toBeGreaterThanOrEqual(BigInt(server.startTimeUnixNano));
+      expect(BigInt(c.endTimeUnixNano)).toBeLessThanOrEqual(BigInt(server.endTimeUnixNano));
+    }
+    // Each provider saw its own attempt's span as the parent, and the call's request id.
+    expect(failing.requests.at(-1)!.headers).toMatchObject({ traceparent: `00-${traceId}-${clients[0].spanId}-01`, 'x-request-id': requestId });
+    expect(t.sim.requests.at(-1)!.headers).toMatchObject({ traceparent: `00-${traceId}-${clients[1].spanId}-01`, 'x-request-id': requestId });
+
+    // 2. An unsampled caller (flags 00): served, nothing recorded for its trace.
+    const unsampled = randomBytes(16).toString('hex');
+    expect((await chat(t, user.key, {}, { traceparent: `00-${unsampled}-${randomBytes(8).toString('hex')}-00` })).status).toBe(200);
+
+    // 3. A streamed call with no trace of its own starts one; an error is an error span.
+    const s = await chat(t, user.key, { stream: true });
+    const sid = s.headers.get('x-request-id')!;
+    expect(await s.text()).toContain('[DONE]');
+    const refused = await chat(t, user.key, { model: 'no-such-model' });
+    const rid = refused.headers.get('x-request-id')!;
+    expect(refused.status).toBe(404);
+    const byRequest = (id: string) => collector.spans.find((x) => x.kind === 2 && x.attrs['apigpt.request_id'] === id);
+    await eventually(() => {
+      expect(byRequest(sid)).toBeDefined();
+      expect(byRequest(rid)).toBeDefined();
+    }, { timeoutMs: 10_000, intervalMs: 50 });
+    const streamSpan = byRequest(sid)!;
+    expect(streamSpan.parentSpanId).toBeUndefined();
+    expect(streamSpan.traceId).not.toBe(traceId);
+    expect(streamSpan.attrs).toMatchObject({ 'apigpt.stream': true, 'gen_ai.request.model': MODEL, 'http.response.status_code': 200 });
+    expect(Number(streamSpan.attrs['gen_ai.usage.output_tokens'])).toBeGreaterThan(0);
+    expect(byRequest(rid)!).toMatchObject({ status: { code: 2 }, attrs: { 'error.type': 'model_not_found', 'http.response.status_code': 404, 'apigpt.attempts': 0 } });
+    // The unsampled call came before these and was sent in order: it left nothing.
+    expect(spansOf(unsampled)).toEqual([]);
+
+    // Sent as the collector's configuration says: its path, its headers (values URL-decoded), the service's name.
+    expect(collector.requests.every((q) => q.path === '/v1/traces' && q.headers['x-collector-key'] === 'k=1' && q.headers['x-tenant'] === 'apigpt')).toBe(true);
+    expect(collector.resources[0]).toMatchObject({ 'service.name': 'apigpt-test', 'service.instance.id': expect.stringContaining(String(process.pid)) });
+  });
+
+  it('a collector that is down costs the calls nothing: they are served, the spans are dropped and counted', async () => {
+    const collector = await startCollector();
+    const url = collector.url;
+    await collector.close();
+    const t = await startTestGateway({ config: { healthProbeIntervalMs: 0, otlpTracesEndpoint: `${url}/v1/traces` } });
+    open.push(t);
+    const user = await t.newUserWithKey();
+    for (let i = 0; i < 3; i++) expect((await chat(t, user.key)).status).toBe(200);
+    const tracer = (t.gw.services.pipeline as unknown as { deps: { tracer: { exporter: { flush(): Promise<void>; dropped: number; exported: number } } } }).deps.tracer;
+    await tracer.exporter.flush();
+    expect(tracer.exporter.dropped).toBe(6);
+    expect(tracer.exporter.exported).toBe(0);
+  });
+});
