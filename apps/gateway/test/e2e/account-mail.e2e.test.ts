@@ -7,12 +7,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { startSmtpSink, type ReceivedMail, type SmtpSink } from '../smtp-sink.js';
 import { eventually } from '../eventually.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
+import { launchChromium } from './browser.js';
 
 const SHOTS = fileURLToPath(new URL('../../../../test-artifacts/console/', import.meta.url));
 const PASSWORD = 'plum-orbit-cactus-7';
@@ -31,7 +32,7 @@ describe('account mail in the console (Chromium)', { timeout: 90_000 }, () => {
     mkdirSync(SHOTS, { recursive: true });
     smtp = await startSmtpSink();
     t = await startTestGateway({ start: { consoleDir: CONSOLE_DIST }, config: { smtpUrl: smtp.url, trialCredit: TRIAL_P } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

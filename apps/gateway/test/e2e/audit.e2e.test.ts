@@ -4,10 +4,11 @@
  * neutralised, no channel key), both languages, and a plain user turned away.
  */
 import { readFileSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
+import { launchChromium, sessionPage } from './browser.js';
 
 const FORMULA_MODEL = '=HYPERLINK("http://evil.example","x")';
 const CHANNEL_KEY = 'UPSTREAM-SECRET-audit-page-5e6f7a8b';
@@ -22,7 +23,7 @@ describe('admin audit log page (Chromium)', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     ensureConsoleBuilt();
     t = await startTestGateway({ start: { consoleDir: CONSOLE_DIST } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromium();
     const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(t.admin) });
     adminCookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
     // The changes the page will show: a channel with a key, renamed, and a price for a model named like a formula.
@@ -36,18 +37,8 @@ describe('admin audit log page (Chromium)', { timeout: 60_000 }, () => {
     await t?.close();
   });
 
-  async function signedIn(cookie: string, locale = 'en-US'): Promise<Page> {
-    const ctx = await browser.newContext({ locale, viewport: { width: 1366, height: 860 } });
-    const [name, value] = cookie.split('=');
-    await ctx.addCookies([{ name, value, url: t.url }]);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.on('console', (m) => {
-      if (/Content Security Policy/i.test(m.text())) pageErrors.push(`CSP: ${m.text()}`);
-    });
-    return page;
-  }
+  const signedIn = (cookie: string, locale = 'en-US'): Promise<Page> =>
+    sessionPage(browser, t.url, cookie, { locale, viewport: { width: 1366, height: 860 }, errors: pageErrors });
 
   it("lists the admin's changes with who made them, shows a change's before and after, and filters by action", async () => {
     const page = await signedIn(adminCookie);

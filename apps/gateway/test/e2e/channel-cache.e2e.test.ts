@@ -4,11 +4,12 @@
  * tokens read from the cache (with the counts on hover), in English and in Chinese; a channel that
  * served no prompt shows a dash.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { SIM_KEY } from '../dialects/providers.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
+import { launchChromium } from './browser.js';
 
 const MODEL = 'claude-sonnet-4-5';
 const SYSTEM = 'You are a coding agent working in a large repository. Follow the house rules. '.repeat(60);
@@ -44,7 +45,7 @@ describe('channel page: prompt cache (Chromium)', { timeout: 60_000 }, () => {
       sums.written += u.cache_creation_input_tokens;
     }
     await t.flushLogs();
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromium();
     const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(t.admin) });
     adminCookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
   }, 180_000);

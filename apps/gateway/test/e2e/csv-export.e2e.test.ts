@@ -4,10 +4,11 @@
  * text. The console's real exports in headless Chromium, against a real gateway.
  */
 import { readFileSync } from 'node:fs';
-import { chromium, type Browser, type Download, type Page } from 'playwright-core';
+import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
+import { launchChromium, sessionPage } from './browser.js';
 
 const FORMULA_MODEL = "=cmd|' /C calc'!A0";
 const FORMULA_APP = '@SUM(1+1)*cmd';
@@ -20,22 +21,14 @@ describe('CSV exports neutralise formulas', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     ensureConsoleBuilt();
     t = await startTestGateway({ start: { consoleDir: CONSOLE_DIST } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
     await t?.close();
   });
 
-  /** A page signed in with a session cookie from the management API. */
-  async function signedIn(cookie: string): Promise<Page> {
-    const ctx = await browser.newContext({ locale: 'en-US' });
-    const [name, value] = cookie.split('=');
-    await ctx.addCookies([{ name, value, url: t.url }]);
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(15_000);
-    return page;
-  }
+  const signedIn = (cookie: string): Promise<Page> => sessionPage(browser, t.url, cookie);
 
   async function csvOf(download: Download): Promise<string[][]> {
     const text = readFileSync((await download.path())!, 'utf8').replace(/^\ufeff/, '');

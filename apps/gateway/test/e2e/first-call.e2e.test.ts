@@ -9,11 +9,12 @@ import { promisify } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODELS } from '../../src/channels/bootstrap.js';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
+import { launchChromium } from './browser.js';
 
 const SHOTS = fileURLToPath(new URL('../../../../test-artifacts/console/', import.meta.url));
 const poll = <T>(fn: () => Promise<T> | T, timeout = 15_000) => expect.poll(fn, { timeout });
@@ -28,7 +29,7 @@ describe('first call on a fresh start (Chromium)', { timeout: 90_000 }, () => {
     mkdirSync(SHOTS, { recursive: true });
     // As `npm start` does without a provider key: the demo channel is the only channel.
     t = await startTestGateway({ start: { consoleDir: CONSOLE_DIST }, config: { demoChannel: 'on' }, channels: () => [] });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

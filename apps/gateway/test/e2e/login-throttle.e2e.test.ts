@@ -2,10 +2,11 @@
  * The console's log-in page when the account is locked after failed log-ins: the refusal in the
  * reader's language with the wait the server gave, in headless Chromium against a real gateway.
  */
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
+import { launchChromium } from './browser.js';
 
 const PASSWORD = 'right-password-1';
 
@@ -16,7 +17,7 @@ describe('console log-in when locked', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     ensureConsoleBuilt();
     t = await startTestGateway({ start: { consoleDir: CONSOLE_DIST }, config: { loginLockMs: 600_000 } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
     await browser?.close();

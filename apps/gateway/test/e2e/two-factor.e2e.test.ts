@@ -6,12 +6,13 @@
  * checked against RFC 6238 in security/totp.test.ts.
  */
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
 import { eventually } from '../eventually.js';
 import { totpAt, totpStep } from '../../src/accounts/totp.js';
+import { launchChromium } from './browser.js';
 
 const PASSWORD = 'plum-orbit-cactus-7';
 const SHOTS = process.env.APIGPT_SCREENSHOTS;
@@ -30,7 +31,7 @@ describe('console two-factor sign-in', { timeout: 180_000 }, () => {
   beforeAll(async () => {
     ensureConsoleBuilt();
     t = await startTestGateway({ start: { consoleDir: CONSOLE_DIST } });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    browser = await launchChromium();
   }, 180_000);
   afterAll(async () => {
     await browser?.close();
