@@ -31,6 +31,7 @@ const Settings = lazy(() => import('./pages/admin/Settings'));
 const Tickets = lazy(() => import('./pages/support/Tickets'));
 const Ticket = lazy(() => import('./pages/support/Ticket'));
 const Invite = lazy(() => import('./pages/Invite'));
+const Welcome = lazy(() => import('./pages/Welcome'));
 const SupportDesk = lazy(() => import('./pages/admin/SupportDesk'));
 const SupportTicket = lazy(() => import('./pages/admin/SupportTicket'));
 const Announcements = lazy(() => import('./pages/admin/Announcements'));
@@ -74,6 +75,7 @@ export function AppRoutes() {
           <Route path="/support" element={<Tickets />} />
           <Route path="/support/:id" element={<Ticket />} />
           <Route path="/invite" element={<Invite />} />
+          <Route path="/welcome" element={<Welcome />} />
           <Route path="/account/data" element={<MyData />} />
           <Route path="/admin/privacy" element={<AdminOnly><Privacy /></AdminOnly>} />
           <Route path="/admin/support" element={<AdminOnly><SupportDesk /></AdminOnly>} />
@@ -106,16 +108,21 @@ export function AppRoutes() {
 function SignedIn({ welcome }: { welcome?: boolean }) {
   const location = useLocation();
   const from = (location.state as { from?: string } | null)?.from;
-  return <Navigate to={welcome ? '/?welcome=1' : from ?? '/'} replace />;
+  // A new account starts with the welcome step (profile, services, first App); skipping it leads
+  // to the dashboard's welcome note.
+  return <Navigate to={welcome ? '/welcome' : from ?? '/'} replace />;
 }
 
 /** Logged-out visitors go to the login page and come back where they were after signing in. */
 function RequireUser() {
-  const { user, twoFactorRequired } = useSession();
+  const { user, twoFactorRequired, onboarding } = useSession();
   const location = useLocation();
   if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
   // An administrator the server holds to two-factor sign-in reaches nothing else until enrolled.
   if (twoFactorRequired && location.pathname !== TWO_FACTOR_PATH) return <Navigate to={TWO_FACTOR_PATH} replace />;
+  // A new account that has neither done nor skipped its welcome step meets it on the dashboard's
+  // address (after sign-up, or at the next log-in); every other page stays reachable.
+  if (onboarding && location.pathname === '/') return <Navigate to="/welcome" replace />;
   return <AppLayout />;
 }
 

@@ -1,4 +1,5 @@
 import { supportEn } from './support';
+import { onboardingEn } from './onboarding';
 import { rechargeEn } from './recharge';
 
 import { auditEn } from './audit';
@@ -22,6 +23,8 @@ export const en = {
   ...rechargeEn,
   // Support tickets, invitations and announcements (i18n/support.ts).
   ...supportEn,
+  // The welcome step after sign-up (i18n/onboarding.ts).
+  ...onboardingEn,
   // Two-factor sign-in (i18n/twofactor.ts).
   ...twoFactorEn,
   // Models & prices, the samples' model picker (i18n/models.ts).

@@ -1,4 +1,5 @@
 import { supportZh } from './support';
+import { onboardingZh } from './onboarding';
 import { safetyZh } from './safety';
 import type { MessageKey } from './en';
 import { auditZhCN } from './audit';
@@ -17,6 +18,8 @@ export const zhCN: Record<MessageKey, string> = {
   ...rechargeZh,
   // Support tickets, invitations and announcements (i18n/support.ts).
   ...supportZh,
+  // 注册后的欢迎步骤（i18n/onboarding.ts）。
+  ...onboardingZh,
   // 两步验证（i18n/twofactor.ts）。
   ...twoFactorZhCN,
   // 内容安全页面的文字（i18n/safety.ts）。

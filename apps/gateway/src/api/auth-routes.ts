@@ -9,6 +9,7 @@ import { revokeUserKeys } from '../apps/keys.js';
 import { GatewayError } from '../core/errors.js';
 import { inviterOf, recordInvitation } from '../payments/index.js';
 import { sessionCookie } from '../accounts/cookies.js';
+import { onboardingPending, startOnboarding } from '../accounts/onboarding.js';
 import type { ApiContext } from './context.js';
 import { principal } from './context.js';
 import { Credentials, LoginResult, Ok, SignupBody, User } from './schemas.js';
@@ -62,7 +63,11 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
     checkPasswordStrength(body.password, strength, [checkEmail(body.email), body.displayName ?? '']);
     // With mail on, the account opens (trial credit) when the address is confirmed, not now: an
     // address nobody reads gets no free credit.
-    const user = await createUser(db, { email: body.email, password: body.password, displayName: body.displayName ?? null, pending: mail !== null }, ctx.hooks.onUserCreated, inviter ? (trx, u) => recordInvitation(trx, u.id, inviter) : undefined);
+    const user = await createUser(db, { email: body.email, password: body.password, displayName: body.displayName ?? null, pending: mail !== null }, ctx.hooks.onUserCreated, async (trx, u) => {
+      // The welcome step (profile, services, first App) is offered once to accounts made here.
+      await startOnboarding(trx, u.id);
+      if (inviter) await recordInvitation(trx, u.id, inviter);
+    });
     if (mail) await mail.sendVerification(user, linkBase(req, config), mailLocale(body.locale, req.headers['accept-language']));
     await logIn(req, reply, user.id);
     return { user };
@@ -125,11 +130,17 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
     schema: {
       tags,
       summary: 'The logged-in user',
-      response: { 200: Type.Object({ user: User, twoFactorRequired: Type.Boolean({ description: 'This account must turn two-factor sign-in on before anything else (the console leads there)' }) }) },
+      response: {
+        200: Type.Object({
+          user: User,
+          twoFactorRequired: Type.Boolean({ description: 'This account must turn two-factor sign-in on before anything else (the console leads there)' }),
+          onboarding: Type.Boolean({ description: 'The welcome step (profile, services, first App) is still to do or skip (GET /api/onboarding)' }),
+        }),
+      },
     },
   }, async (req) => {
     const { user } = principal(req);
-    return { user, twoFactorRequired: mustEnrol(ctx, user) };
+    return { user, twoFactorRequired: mustEnrol(ctx, user), onboarding: await onboardingPending(db, user.id) };
   });
 
   registerAccountMailRoutes(app, ctx, { mail, logIn });

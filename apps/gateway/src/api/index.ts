@@ -22,6 +22,7 @@ import { registerSafetyRoutes } from './safety-routes.js';
 import { registerSupportRoutes } from './support-routes.js';
 import { registerAdminSupportRoutes } from './admin-support-routes.js';
 import { registerPrivacyRoutes } from './privacy-routes.js';
+import { registerOnboardingRoutes } from './onboarding-routes.js';
 import { ENROLMENT_ROUTES, mustEnrol } from './two-factor-routes.js';
 
 export type { ApiContext, ApiHooks, ApiSettings } from './context.js';
@@ -82,6 +83,7 @@ export function registerApi(app: FastifyInstance, ctx: ApiContext): void {
   registerSupportRoutes(app, ctx);
   registerAdminSupportRoutes(app, ctx);
   registerPrivacyRoutes(app, ctx);
+  registerOnboardingRoutes(app, ctx);
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);

@@ -116,6 +116,8 @@ export class AccountData {
       await trx.deleteFrom('support_tickets').where('user_id', '=', userId).execute();
       await trx.deleteFrom('referral_codes').where('user_id', '=', userId).execute();
       await trx.deleteFrom('announcement_dismissals').where('user_id', '=', userId).execute();
+      // The welcome step's profile (organisation, what they build) is the user's own words too.
+      await trx.deleteFrom('user_onboarding').where('user_id', '=', userId).execute();
       await trx
         .updateTable('users')
         .set({ email: pseudonym, display_name: null, password_hash: unusable, status: 'disabled', email_verified_at: null, email_pending: 0, two_factor_at: null, deleted_at: now, updated_at: now })

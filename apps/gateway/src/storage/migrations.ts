@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { installChangeCounters } from './change-counters.js';
 import { SUPPORT_AND_REFERRALS } from './migration-0018.js';
+import { ONBOARDING } from './migration-0017.js';
 
 /** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
 const ROUTING: Migration = {
@@ -570,6 +571,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0010_cache_affinity': CACHE_AFFINITY,
   '0011_safety_rules': SAFETY_RULES,
   '0018_support_and_referrals': SUPPORT_AND_REFERRALS,
+  '0017_onboarding': ONBOARDING,
   '0016_safety_policies': SAFETY_POLICIES,
   '0015_privacy': PRIVACY,
   '0012_two_factor': TWO_FACTOR,

@@ -491,6 +491,7 @@ export interface Database {
   safety_policies: SafetyPoliciesTable;
   privacy_policies: PrivacyPoliciesTable;
   request_contents: RequestContentsTable;
+  user_onboarding: UserOnboardingTable;
 }
 
 export type Timestamp = ColumnType<number, number, number>;
@@ -561,4 +562,20 @@ export interface ReferralsTable {
   outcome: string | null;
   inviter_reward: number;
   invitee_reward: number;
+}
+
+/** Migration 0017: the profile step offered once after sign-up (`accounts/onboarding.ts`). */
+export type OnboardingState = 'pending' | 'done' | 'skipped';
+export interface UserOnboardingTable {
+  user_id: string;
+  state: OnboardingState;
+  organisation: string | null;
+  /** What the user says they build. */
+  building: string | null;
+  /** JSON array of the service ids ticked (`openai`, `claude`, ...). */
+  services: string | null;
+  /** The first App the step made. */
+  app_id: string | null;
+  created_at: number;
+  updated_at: number;
 }

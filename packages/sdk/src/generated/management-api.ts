@@ -2146,6 +2146,8 @@ export interface Operations {
       };
       /** This account must turn two-factor sign-in on before anything else (the console leads there) */
       twoFactorRequired: boolean;
+      /** The welcome step (profile, services, first App) is still to do or skip (GET /api/onboarding) */
+      onboarding: boolean;
     };
   };
 
@@ -2724,6 +2726,88 @@ export interface Operations {
           pointsPerUnit: number;
         }[];
       };
+    };
+  };
+
+  /** My welcome step: whether it is still to do, and the services this server offers */
+  "GET /api/onboarding": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      /** null: this account was never offered the step */
+      state: "pending" | "done" | "skipped" | null;
+      services: {
+        /** openai, azure, claude, gemini, chatglm, deepseek, ernie, stable-diffusion, cohere, jina */
+        id: string;
+        /** The models channels of this service serve to my group on this server (empty: none here yet) */
+        models: string[];
+      }[];
+    };
+  };
+
+  /** Submit my welcome step: saves the profile and creates my first App and its key (shown once) */
+  "POST /api/onboarding": {
+    params: never;
+    query: never;
+    body: {
+      displayName?: string;
+      organisation?: string;
+      /** What I build */
+      building?: string;
+      /** Service ids I want (GET /api/onboarding lists them) */
+      services: string[];
+      appName?: string;
+    };
+    response: {
+      app: {
+        id: string;
+        user_id: string;
+        name: string;
+        description: string | null;
+        created_at: number;
+      };
+      key: {
+        /** Shown once; store it now. */
+        key: string;
+        record: {
+          id: string;
+          user_id: string;
+          app_id: string;
+          name: string;
+          prefix: string;
+          created_at: number;
+          revoked_at: number | null;
+          last_used_at: number | null;
+          /** P this key may spend in total; null = no limit */
+          creditLimit: number | null;
+          /** epoch ms */
+          expiresAt: number | null;
+          models: string[] | null;
+          /** Client IPs or CIDR ranges allowed */
+          ips: string[] | null;
+          /** Browser origins allowed (for keys used from a web page) */
+          origins: string[] | null;
+          rpm: number | null;
+          tpm: number | null;
+          /** P charged through this key */
+          spent: number;
+        };
+      };
+      /** The models the key may use; null: all the account may use */
+      models: string[] | null;
+      /** Ticked services with no model on this server yet */
+      unavailable: string[];
+    };
+  };
+
+  /** Skip my welcome step (it is not offered again) */
+  "POST /api/onboarding/skip": {
+    params: never;
+    query: never;
+    body: never;
+    response: {
+      ok: boolean;
     };
   };
 
