@@ -57,6 +57,17 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (out.databaseUrl && !/^postgres(ql)?:\/\//.test(String(out.databaseUrl)))
     throw new ConfigError(`DATABASE_URL must be a postgres:// URL (got "${String(out.databaseUrl).replace(/\/\/.*@/, '//***@')}")`);
   trustProxyOption(String(out.trustProxy ?? 'false'));
+  const sentinels = (out.redisSentinels as string[] | undefined)?.length;
+  const clusterNodes = (out.redisClusterNodes as string[] | undefined)?.length;
+  // Every "is Redis configured" check reads REDIS_URL; with Sentinel or a Cluster it carries the login.
+  if ((sentinels || clusterNodes) && !out.redisUrl)
+    throw new ConfigError(`${sentinels ? 'APIGPT_REDIS_SENTINELS' : 'APIGPT_REDIS_CLUSTER_NODES'} needs REDIS_URL as well, for the login (redis://[:password@]any-host[/db]; its host is not used)`);
+  if (sentinels && clusterNodes) throw new ConfigError('Set APIGPT_REDIS_SENTINELS or APIGPT_REDIS_CLUSTER_NODES, not both');
+  // Scripts and transactions touch several keys at once: on a Cluster they must share one hash slot
+  // (state/connect.ts), which a hash tag at the start of the prefix gives every key.
+  const prefix = String(out.redisPrefix ?? '');
+  if (clusterNodes && !/^[^{]*\{[^}]+\}/.test(prefix))
+    throw new ConfigError(`APIGPT_REDIS_PREFIX must hold a hash tag on a Redis Cluster (for example "{apigpt}:"), so that every key of the gateway is in one hash slot (got "${prefix}")`);
   return out as Config;
 }
 

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { connectRedis, type RedisTarget } from './connect.js';
 import {
   DEFAULT_BALANCE_TTL_MS,
   DEFAULT_LEASE_MS,
@@ -216,17 +217,17 @@ export class RedisState implements SharedState {
   private readonly timer: NodeJS.Timeout | undefined;
   private down = false;
 
-  constructor(
-    url: string,
-    private readonly prefix: string,
-    opts: RedisStateOptions = {},
-  ) {
+  private readonly prefix: string;
+
+  /** `target`: a REDIS_URL, or the whole connection (Sentinel, Cluster; state/connect.ts). */
+  constructor(target: string | Omit<RedisTarget, 'redisPrefix'>, prefix: string, opts: RedisStateOptions = {}) {
+    this.prefix = prefix;
     this.balanceTtlMs = opts.balanceTtlMs ?? DEFAULT_BALANCE_TTL_MS;
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
     // A command waits for a reconnection once, then fails fast: a caller gets a retryable 503 within
     // about a second instead of hanging while Redis is away. ioredis reconnects by itself, with
     // its backoff (50 ms more per try, at most 2 s).
-    const redis = new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false, commandTimeout: 2_000, connectTimeout: 2_000 });
+    const redis = connectRedis({ ...(typeof target === 'string' ? { redisUrl: target } : target), redisPrefix: prefix }, { maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false, commandTimeout: 2_000, connectTimeout: 2_000 });
     // Without an 'error' listener a lost connection is an unhandled error that ends the process.
     redis.on('error', (err) => {
       if (this.down) return;

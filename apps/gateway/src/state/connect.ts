@@ -1,0 +1,72 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * Where the shared state lives: one Redis (`REDIS_URL`), a Redis whose master Sentinel names
+ * (`APIGPT_REDIS_SENTINELS`), or a Redis Cluster (`APIGPT_REDIS_CLUSTER_NODES`). In the last two the
+ * URL still says how to log in (user, password, database, `rediss:` for TLS); its host is not used.
+ */
+export interface RedisTarget {
+  redisUrl: string;
+  redisPrefix: string;
+  /** Sentinels, `host:port` each: the client asks them for the current master and follows a failover. */
+  redisSentinels?: readonly string[];
+  /** The master's name in the Sentinels' configuration (`sentinel monitor NAME …`). */
+  redisSentinelName?: string;
+  /** Some nodes of a Redis Cluster, `host:port` each: the client learns the others and the slots from them. */
+  redisClusterNodes?: readonly string[];
+}
+
+/** What a client of the shared state may call, on one Redis or a Cluster alike. */
+export type RedisClient = Redis;
+
+/**
+ * A Redis Cluster spreads keys over nodes by hash slot, and the gateway's scripts and transactions
+ * touch several keys at once (a balance, its holds, a key's pool): they must share a slot. A hash tag
+ * in the prefix (`{apigpt}:`) puts every key in one slot, so the state lives on one shard: the
+ * Cluster gives failover, not spread — the state is small (balances, holds, counters).
+ */
+export function clusterPrefixProblem(t: Pick<RedisTarget, 'redisClusterNodes' | 'redisPrefix'>): string | null {
+  if (!t.redisClusterNodes?.length) return null;
+  const tag = /\{([^}]+)\}/.exec(t.redisPrefix);
+  // Redis hashes only the first {…} of a key; the prefix starts every key, so its tag is that one.
+  if (!tag || t.redisPrefix.indexOf('{') !== tag.index) return `APIGPT_REDIS_PREFIX must hold a hash tag on a Redis Cluster (for example \`{apigpt}:\`), so every key of the gateway is in one hash slot; it is \`${t.redisPrefix}\``;
+  return null;
+}
+
+function hostPort(s: string): { host: string; port: number } {
+  const i = s.lastIndexOf(':');
+  const host = i > 0 ? s.slice(0, i).replace(/^\[|\]$/g, '') : s;
+  const port = i > 0 ? Number(s.slice(i + 1)) : 0;
+  if (!host || !Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`\`${s}\` is not host:port`);
+  return { host, port };
+}
+
+/** The login part of REDIS_URL, for Sentinel and Cluster modes. */
+function login(url: string): RedisOptions {
+  const u = new URL(url);
+  const db = Number(u.pathname.replace(/^\//, '') || 0);
+  return {
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db ? { db } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/** A client for the target, with `base` options (timeouts, retries). */
+export function connectRedis(t: RedisTarget, base: RedisOptions): RedisClient {
+  const problem = clusterPrefixProblem(t);
+  if (problem) throw new Error(problem);
+  if (t.redisClusterNodes?.length) {
+    const cluster = new Cluster(t.redisClusterNodes.map(hostPort), {
+      redisOptions: { ...base, ...login(t.redisUrl) },
+      // Commands wait for the slot map once while a node fails over, then fail like a lost Redis.
+      maxRedirections: 16,
+      enableOfflineQueue: base.enableOfflineQueue ?? true,
+    });
+    // The Cluster client has the commands the state uses (scripts, MULTI on one slot, pipelines).
+    return cluster as unknown as RedisClient;
+  }
+  if (t.redisSentinels?.length) return new Redis({ ...base, ...login(t.redisUrl), sentinels: t.redisSentinels.map(hostPort), name: t.redisSentinelName ?? 'mymaster' });
+  return new Redis(t.redisUrl, base);
+}
