@@ -19,7 +19,7 @@ const SHOTS = fileURLToPath(new URL('../../../../test-artifacts/console/', impor
 const PASSWORD = 'plum-orbit-cactus-7';
 const NEW_PASSWORD = 'copper-lantern-42';
 const TRIAL_P = 2500;
-const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000 });
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 30_000 });
 
 describe('account mail in the console (Chromium)', { timeout: 90_000 }, () => {
   let t: TestGateway;
@@ -43,7 +43,7 @@ describe('account mail in the console (Chromium)', { timeout: 90_000 }, () => {
   async function newPage(locale: string): Promise<Page> {
     const ctx = await browser.newContext({ locale, viewport: { width: 1280, height: 820 } });
     const page = await ctx.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(30_000);
     page.on('pageerror', (e) => pageErrors.push(e.message));
     page.on('console', (m) => {
       if (/Content Security Policy/i.test(m.text())) pageErrors.push(`CSP: ${m.text()}`);

@@ -12,7 +12,7 @@ import { launchChromium, sessionPage } from './browser.js';
 
 const FORMULA_MODEL = '=HYPERLINK("http://evil.example","x")';
 const CHANNEL_KEY = 'UPSTREAM-SECRET-audit-page-5e6f7a8b';
-const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000 });
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 30_000 });
 
 describe('admin audit log page (Chromium)', { timeout: 60_000 }, () => {
   let t: TestGateway;

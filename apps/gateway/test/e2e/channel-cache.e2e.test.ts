@@ -59,7 +59,7 @@ describe('channel page: prompt cache (Chromium)', { timeout: 60_000 }, () => {
     const [name, value] = adminCookie.split('=');
     await ctx.addCookies([{ name, value, url: t.url }]);
     const page = await ctx.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(30_000);
     page.on('pageerror', (e) => pageErrors.push(e.message));
     await page.goto(`${t.url}/admin/channels`);
     await page.getByTestId('cache-claude-cached').waitFor();

@@ -22,7 +22,7 @@ const PASSWORD = 'console-pass-1';
 /** expect.poll's default second is too short for a page that renders after a network round trip. */
 const poll = <T>(fn: () => Promise<T> | T, timeout = 15_000) => expect.poll(fn, { timeout });
 
-describe('web console (Chromium)', { timeout: 60_000 }, () => {
+describe('web console (Chromium)', { timeout: 120_000 }, () => {
   let t: TestGateway;
   let browser: Browser;
   let user: BrowserContext;
@@ -68,7 +68,7 @@ describe('web console (Chromium)', { timeout: 60_000 }, () => {
     page = await user.newPage();
     page.on('pageerror', (e) => pageErrors.push(`${e.message} ${e.stack?.split('\n').slice(1, 12).join(' | ') ?? ''}`));
     watchCsp(page, '');
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(30_000);
   }, 180_000);
 
   afterAll(async () => {
@@ -85,7 +85,7 @@ describe('web console (Chromium)', { timeout: 60_000 }, () => {
     if (adminPage) return adminPage;
     adminCtx = await browser.newContext({ viewport: DESKTOP, locale: 'en-US' });
     const p = await adminCtx.newPage();
-    p.setDefaultTimeout(15_000);
+    p.setDefaultTimeout(30_000);
     p.on('pageerror', (e) => pageErrors.push(`admin: ${e.message} ${e.stack?.split('\n').slice(1, 12).join(' | ') ?? ''}`));
     watchCsp(p, 'admin: ');
     await p.goto(`${t.url}/login`);
@@ -178,7 +178,7 @@ describe('web console (Chromium)', { timeout: 60_000 }, () => {
     await page.getByTestId('chat-input').fill('And another one.');
     await page.getByTestId('chat-send').click();
     await poll(() => page.getByTestId('turn-assistant').count()).toBe(2);
-    await page.getByTestId('turn-assistant').nth(1).getByTestId('turn-usage').waitFor({ timeout: 20_000 });
+    await page.getByTestId('turn-assistant').nth(1).getByTestId('turn-usage').waitFor({ timeout: 30_000 });
     await shot(page, 'chat-desktop');
     // Conversations survive a reload (localStorage).
     await page.reload();
@@ -247,7 +247,7 @@ describe('web console (Chromium)', { timeout: 60_000 }, () => {
     await row.waitFor();
     await row.getByTestId('test-sim-e2e').click();
     const result = row.getByTestId('channel-test-result');
-    await result.waitFor({ timeout: 20_000 });
+    await result.waitFor({ timeout: 30_000 });
     expect(await result.innerText()).toMatch(/^OK · \d+ ms$/);
     const channels = await t.api<{ items: { name: string; models: string[] }[] }>('GET', '/api/admin/channels', undefined, { token: t.rootToken });
     expect(channels.body.items.find((c) => c.name === 'sim-e2e')?.models).toEqual(['gpt-4o-mini', 'e2e-model']);

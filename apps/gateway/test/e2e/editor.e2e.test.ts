@@ -21,7 +21,7 @@ const SHOTS = fileURLToPath(new URL('../../../../test-artifacts/editor/', import
 const poll = <T>(fn: () => Promise<T> | T, timeout = 15_000) => expect.poll(fn, { timeout });
 const ORIGINAL = 'The report were finished late because the team have too many meeting.';
 
-describe('AGIEditor (Chromium)', { timeout: 60_000 }, () => {
+describe('AGIEditor (Chromium)', { timeout: 120_000 }, () => {
   let t: TestGateway;
   let browser: Browser;
   let ctx: BrowserContext;
@@ -50,7 +50,7 @@ describe('AGIEditor (Chromium)', { timeout: 60_000 }, () => {
     page.on('console', (m) => {
       if (opts.csp !== 'expected' && /Content Security Policy/i.test(m.text())) pageErrors.push(`CSP: ${m.text()}`);
     });
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(30_000);
     await page.goto(opts.url ?? `${t.url}/editor/`);
     await page.locator('agi-editor .ProseMirror').waitFor();
     await page.fill('#api-key', key);

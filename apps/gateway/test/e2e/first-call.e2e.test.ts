@@ -44,7 +44,7 @@ describe('first call on a fresh start (Chromium)', { timeout: 90_000 }, () => {
     await ctx.addCookies([{ name, value, url: t.url }]);
     const page = await ctx.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(30_000);
     return page;
   }
 

@@ -36,7 +36,7 @@ describe('console log-in when locked', { timeout: 60_000 }, () => {
     }
     const ctx = await browser.newContext({ locale });
     const page = await ctx.newPage();
-    page.setDefaultTimeout(15_000);
+    page.setDefaultTimeout(30_000);
     await page.goto(`${t.url}/login`);
     await page.getByLabel(emailLabel).fill(user.email);
     await page.getByLabel(passwordLabel, { exact: true }).fill(PASSWORD);
