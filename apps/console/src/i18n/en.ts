@@ -298,6 +298,12 @@ export const en = {
   'chat.modelDefault': "Model's default",
   'chat.presencePenalty': 'Presence penalty',
   'chat.frequencyPenalty': 'Frequency penalty',
+  'chat.answeredBy': 'The model that answered',
+  'chat.edit': 'Edit',
+  'chat.editMessage': 'Edit your message',
+  'chat.editSend': 'Ask again from here',
+  'chat.editCancel': 'Cancel',
+  'chat.regenerate': 'Regenerate',
 
   'image.title': 'Image playground',
   'image.subtitle': 'Generate images from text. Billed to your Playground app.',

@@ -295,6 +295,12 @@ export const zhCN: Record<MessageKey, string> = {
   'chat.modelDefault': '模型默认值',
   'chat.presencePenalty': '存在惩罚',
   'chat.frequencyPenalty': '频率惩罚',
+  'chat.answeredBy': '回答这一轮的模型',
+  'chat.edit': '编辑',
+  'chat.editMessage': '编辑你的消息',
+  'chat.editSend': '从这里重新提问',
+  'chat.editCancel': '取消',
+  'chat.regenerate': '重新生成',
 
   'image.title': '图像生成',
   'image.subtitle': '用文字生成图片，费用计入你的体验区应用。',

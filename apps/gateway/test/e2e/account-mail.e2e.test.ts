@@ -71,7 +71,7 @@ describe('account mail in the console (Chromium)', { timeout: 90_000 }, () => {
     await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
     await page.getByLabel('Confirm password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign up' }).click();
-    // A new account meets the welcome step first (onboarding.e2e.test.ts covers it): skipped here.
+    // A new account meets the welcome step first (first-visit-zh.e2e.test.ts covers it): skipped here.
     await page.waitForURL((u) => u.pathname === '/welcome');
     await page.getByTestId('welcome-skip').click();
     await page.waitForURL((u) => u.pathname === '/');

@@ -109,7 +109,7 @@ describe('web console (Chromium)', { timeout: 120_000 }, () => {
     await poll(() => page.getByText('The two passwords differ.').isVisible()).toBe(true);
     await page.getByLabel('Confirm password').fill(PASSWORD);
     await page.getByRole('button', { name: 'Sign up' }).click();
-    // A new account meets the welcome step first (onboarding.e2e.test.ts covers it): skipped here.
+    // A new account meets the welcome step first (first-visit-zh.e2e.test.ts covers it): skipped here.
     await page.waitForURL((u) => u.pathname === '/welcome');
     await page.getByTestId('welcome-skip').click();
     await page.waitForURL((u) => u.pathname === '/');
@@ -190,6 +190,40 @@ describe('web console (Chromium)', { timeout: 120_000 }, () => {
     expect(playground).toBeTruthy();
     const logs = await t.api<{ total: number }>('GET', `/api/logs?appId=${playground!.id}`, undefined, { cookie });
     expect(logs.body.total).toBe(2);
+  });
+
+  it('chat: each answer names its model; the last answer can be regenerated and an earlier question edited and asked again', async () => {
+    // Still on the chat page with the two turns of the test above.
+    const answers = page.getByTestId('turn-assistant');
+    await poll(() => answers.count()).toBe(2);
+    expect(await answers.nth(0).getByTestId('turn-model').innerText()).toBe('gpt-4o-mini');
+    expect(await answers.nth(1).getByTestId('turn-model').innerText()).toBe('gpt-4o-mini');
+    const cookie = (await user.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const playground = (await t.api<{ items: { id: string; name: string }[] }>('GET', '/api/apps', undefined, { cookie })).body.items.find((a) => a.name === 'Playground')!;
+    const calls = async () => (await t.api<{ total: number }>('GET', `/api/logs?appId=${playground.id}`, undefined, { cookie })).body.total;
+    const before = await calls();
+
+    // Regenerate: only the last answer offers it; the question is asked again, the answer replaced.
+    expect(await page.getByTestId('turn-regenerate').count()).toBe(1);
+    await page.getByTestId('turn-regenerate').click();
+    await answers.nth(1).getByTestId('turn-cost').waitFor();
+    expect(await answers.count()).toBe(2);
+    expect(await page.getByTestId('turn-user').allInnerTexts()).toEqual(['Write one sentence about streams.', 'And another one.']);
+    await poll(calls).toBe(before + 1);
+
+    // Edit the first question: asked again from there, the turns after it give way to the new answer.
+    await page.getByTestId('turn-edit-button').first().click();
+    await page.getByTestId('turn-edit-input').fill('Write one sentence about rivers.');
+    await page.getByTestId('turn-edit-send').click();
+    await poll(() => page.getByTestId('turn-user').allInnerTexts()).toEqual(['Write one sentence about rivers.']);
+    await answers.nth(0).getByTestId('turn-cost').waitFor();
+    expect(await answers.count()).toBe(1);
+    expect(await answers.nth(0).getByTestId('turn-model').innerText()).toBe('gpt-4o-mini');
+    await poll(calls).toBe(before + 2);
+    // The re-asked call carried only the edited question (and no later turn): the simulator saw it.
+    const last = t.sim.requests.filter((r) => r.path === '/v1/chat/completions').at(-1);
+    expect((last?.body as { messages: { role: string; content: string }[] }).messages.filter((m) => m.role !== 'system')).toEqual([{ role: 'user', content: 'Write one sentence about rivers.' }]);
+    await shot(page, 'chat-edited-desktop');
   });
 
   it('generates images on the Stable Diffusion channel: grid, download as PNG, cost', async () => {

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Button, Card, Col, Drawer, Flex, Grid, Input, InputNumber, List, Popconfirm, Row, Select, Slider, Space, Tag, Typography } from 'antd';
-import { DeleteOutlined, MessageOutlined, PlusOutlined, SendOutlined, SettingOutlined, StopOutlined } from '@ant-design/icons';
+import { DeleteOutlined, EditOutlined, MessageOutlined, PlusOutlined, ReloadOutlined, SendOutlined, SettingOutlined, StopOutlined } from '@ant-design/icons';
 import { Link } from 'react-router-dom';
 import { usage } from '../../api/endpoints';
 import { ApiError } from '../../api/client';
@@ -32,6 +32,8 @@ export default function Chat() {
   const [error, setError] = useState<unknown>();
   const [historyOpen, setHistoryOpen] = useState(false);
   const [settingsOpen, setSettingsOpen] = useState(false);
+  /** The user turn being edited, by index. */
+  const [editing, setEditing] = useState<number | null>(null);
   const abort = useRef<AbortController | null>(null);
   const bottom = useRef<HTMLDivElement>(null);
 
@@ -58,8 +60,12 @@ export default function Chat() {
     setHistoryOpen(false);
   }
 
-  async function send() {
-    const text = input.trim();
+  /**
+   * Asks `text` after `before` (the turns kept): a new message (after every turn), a regenerated
+   * answer (after the turns before the last question), or an edited question (after the turns
+   * before it; what followed is dropped, as the conversation now goes another way).
+   */
+  async function ask(text: string, before: (c: Conversation) => Turn[]) {
     if (!text || streaming || !model) return;
     let conv = current;
     if (!conv) {
@@ -68,16 +74,16 @@ export default function Chat() {
       setCurrentId(conv.id);
     }
     const id = conv.id;
+    const kept = before(conv);
     const history: ChatMessage[] = [
       ...(conv.system.trim() ? [{ role: 'system' as const, content: conv.system.trim() }] : []),
       // Failed or stopped-empty answers are not sent back: the model never said them.
-      ...conv.turns.filter((x) => !x.error && x.content).map(({ role, content }) => ({ role, content })),
+      ...kept.filter((x) => !x.error && x.content).map(({ role, content }) => ({ role, content })),
       { role: 'user', content: text },
     ];
     const userTurn: Turn = { role: 'user', content: text };
-    const answer: Turn = { role: 'assistant', content: '' };
-    setList((l) => l.map((c) => (c.id === id ? { ...c, model, title: c.title || titleFrom(text), turns: [...c.turns, userTurn, answer], updatedAt: Date.now() } : c)));
-    setInput('');
+    const answer: Turn = { role: 'assistant', content: '', model };
+    setList((l) => l.map((c) => (c.id === id ? { ...c, model, title: c.title || titleFrom(text), turns: [...kept, userTurn, answer], updatedAt: Date.now() } : c)));
     setError(undefined);
     setStreaming(true);
     const ctrl = new AbortController();
@@ -91,7 +97,7 @@ export default function Chat() {
       });
     try {
       const r = await streamChat({ model, messages: history, ...conv.params }, (d) => patchLast((x) => ({ content: x.content + d })), ctrl.signal);
-      patchLast({ usage: r.usage });
+      patchLast({ usage: r.usage, ...(r.model ? { model: r.model } : {}) });
       const cost = await costOf(r.requestId);
       patchLast({ cost });
     } catch (e) {
@@ -104,6 +110,27 @@ export default function Chat() {
       setStreaming(false);
       abort.current = null;
     }
+  }
+
+  function send() {
+    const text = input.trim();
+    if (!text || streaming || !model) return;
+    setInput('');
+    void ask(text, (c) => c.turns);
+  }
+
+  /** The last answer again (with the model now picked): the question is asked anew after the turns before it. */
+  function regenerate() {
+    const turns = current?.turns ?? [];
+    const q = turns.map((x) => x.role).lastIndexOf('user');
+    if (q < 0) return;
+    void ask(turns[q].content, (c) => c.turns.slice(0, q));
+  }
+
+  /** An earlier question changed: asked again from there; the turns after it are replaced by the new answer. */
+  function resend(index: number, text: string) {
+    setEditing(null);
+    void ask(text.trim(), (c) => c.turns.slice(0, index));
   }
 
   const history = (
@@ -186,7 +213,20 @@ export default function Chat() {
               {!current?.turns.length ? (
                 <EmptyHint text={t('chat.empty')} />
               ) : (
-                current.turns.map((turn, i) => <TurnView key={i} turn={turn} live={streaming && i === current.turns.length - 1} />)
+                current.turns.map((turn, i) => (
+                  <TurnView
+                    key={i}
+                    turn={turn}
+                    live={streaming && i === current.turns.length - 1}
+                    busy={streaming}
+                    last={i === current.turns.length - 1}
+                    editing={editing === i}
+                    onEdit={() => setEditing(i)}
+                    onCancelEdit={() => setEditing(null)}
+                    onResend={(text) => resend(i, text)}
+                    onRegenerate={regenerate}
+                  />
+                ))
               )}
               <div ref={bottom} />
             </div>
@@ -238,18 +278,52 @@ export default function Chat() {
   }
 }
 
-function TurnView({ turn, live }: { turn: Turn; live: boolean }) {
+interface TurnProps {
+  turn: Turn;
+  live: boolean;
+  /** An answer is streaming: no edit or regenerate meanwhile. */
+  busy: boolean;
+  last: boolean;
+  editing: boolean;
+  onEdit(): void;
+  onCancelEdit(): void;
+  onResend(text: string): void;
+  onRegenerate(): void;
+}
+
+function TurnView({ turn, live, busy, last, editing, onEdit, onCancelEdit, onResend, onRegenerate }: TurnProps) {
   const { t } = useI18n();
   const mine = turn.role === 'user';
+  const [draft, setDraft] = useState(turn.content);
+  useEffect(() => {
+    if (editing) setDraft(turn.content);
+  }, [editing, turn.content]);
+  if (mine && editing)
+    return (
+      <Flex vertical gap={8} style={{ marginBottom: 12, marginLeft: '15%' }} data-testid="turn-edit">
+        <Input.TextArea value={draft} onChange={(e) => setDraft(e.target.value)} autoSize={{ minRows: 2, maxRows: 8 }} aria-label={t('chat.editMessage')} data-testid="turn-edit-input" />
+        <Space style={{ alignSelf: 'flex-end' }}>
+          <Button onClick={onCancelEdit}>{t('chat.editCancel')}</Button>
+          <Button type="primary" icon={<SendOutlined />} disabled={!draft.trim()} onClick={() => onResend(draft)} data-testid="turn-edit-send">
+            {t('chat.editSend')}
+          </Button>
+        </Space>
+      </Flex>
+    );
   return (
-    <Flex justify={mine ? 'flex-end' : 'flex-start'} style={{ marginBottom: 12 }}>
+    <Flex vertical align={mine ? 'flex-end' : 'flex-start'} style={{ marginBottom: 12 }}>
       <div
         style={{ maxWidth: mine ? '85%' : '100%', minWidth: 0, background: mine ? '#1677ff' : '#f6f8fa', color: mine ? '#fff' : undefined, borderRadius: 12, padding: '8px 12px' }}
         data-testid={mine ? 'turn-user' : 'turn-assistant'}
       >
         {mine ? <div style={{ whiteSpace: 'pre-wrap' }}>{turn.content}</div> : turn.content ? <Markdown text={turn.content} /> : live ? <Typography.Text type="secondary">{t('chat.thinking')}</Typography.Text> : null}
-        {!mine && (turn.usage || turn.error || turn.stopped) && (
+        {!mine && (turn.model || turn.usage || turn.error || turn.stopped) && (
           <Space size={4} wrap style={{ marginTop: 6 }}>
+            {turn.model && (
+              <Tag color="geekblue" data-testid="turn-model" title={t('chat.answeredBy')}>
+                {turn.model}
+              </Tag>
+            )}
             {turn.stopped && <Tag>{t('chat.stopped')}</Tag>}
             {turn.error && <Tag color="red">{turn.error}</Tag>}
             {turn.usage && (
@@ -261,6 +335,16 @@ function TurnView({ turn, live }: { turn: Turn; live: boolean }) {
           </Space>
         )}
       </div>
+      {!busy && mine && (
+        <Button size="small" type="text" icon={<EditOutlined />} onClick={onEdit} data-testid="turn-edit-button">
+          {t('chat.edit')}
+        </Button>
+      )}
+      {!busy && !mine && last && (
+        <Button size="small" type="text" icon={<ReloadOutlined />} onClick={onRegenerate} data-testid="turn-regenerate">
+          {t('chat.regenerate')}
+        </Button>
+      )}
     </Flex>
   );
 }

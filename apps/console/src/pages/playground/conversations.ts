@@ -2,6 +2,8 @@ import type { ChatMessage, ChatParams, Usage } from './relay';
 
 /** A turn as the playground keeps it: the message plus what answering it cost. */
 export interface Turn extends ChatMessage {
+  /** An answer's model: the one asked (chats may switch model between turns), or the one the answer named. */
+  model?: string;
   usage?: Usage | null;
   cost?: number | null;
   error?: string;

@@ -40,6 +40,8 @@ export interface StreamResult {
   requestId: string | null;
   usage: Usage | null;
   finishReason: string | null;
+  /** The model the answer names (an alias may resolve to a dated version). */
+  model: string | null;
 }
 
 /** Streams one chat completion, calling onDelta with each piece of text as it arrives. */
@@ -52,7 +54,7 @@ export async function streamChat(
     const stream = await chat.completions.stream(body, { signal });
     for await (const text of stream.textDeltas()) onDelta(text);
     const final = await stream.finalCompletion();
-    return { requestId: stream.requestId, usage: stream.usage, finishReason: final.choices[0]?.finish_reason ?? null };
+    return { requestId: stream.requestId, usage: stream.usage, finishReason: final.choices[0]?.finish_reason ?? null, model: final.model || null };
   } catch (err) {
     throw playgroundError(err);
   }
