@@ -157,6 +157,11 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const budget = new RetryBudget(kv, { percent: config.retryBudgetPercent, minPerSec: config.retryBudgetMinPerSec }, storage.log);
   const load = new LoadGuard({ maxInflight: config.maxInflight, maxLagMs: config.maxEventLoopLagMs }, Boolean(config.metricsToken));
   load.start();
+  // Loaded only when an OTLP endpoint is set: without one the pipeline has no tracer at all.
+  const otlpUrl = config.otlpTracesEndpoint ?? (config.otlpEndpoint ? `${config.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` : null);
+  const tracer = otlpUrl
+    ? new (await import('./relay/tracing.js')).CallTracer({ url: otlpUrl, headers: (await import('./relay/otlp.js')).parseOtlpHeaders(config.otlpHeaders), serviceName: config.otelServiceName, log: storage.log })
+    : undefined;
   let metrics: GatewayMetrics | null = null;
   if (config.metricsToken) {
     // Read from each request-log row as it is pushed: the one place every finished call passes.
@@ -167,6 +172,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       logWriter,
       load,
       budget,
+      traces: tracer?.exporter ?? null,
       circuits: async () => Promise.all((await storage.channels.active()).map(async (c) => ({ channel: c.id, state: (await circuit.view(c.id)).state }))),
     });
   }
@@ -175,11 +181,6 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const guard = new SafetyGuard(safetyStore, policyStore, storage.log);
   await guard.reload();
   const privacy = await createPrivacy(storage.db, storage.log);
-  // Loaded only when an OTLP endpoint is set: without one the pipeline has no tracer at all.
-  const otlpUrl = config.otlpTracesEndpoint ?? (config.otlpEndpoint ? `${config.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` : null);
-  const tracer = otlpUrl
-    ? new (await import('./relay/tracing.js')).CallTracer({ url: otlpUrl, headers: (await import('./relay/otlp.js')).parseOtlpHeaders(config.otlpHeaders), serviceName: config.otelServiceName, log: storage.log })
-    : undefined;
   const pipeline = new CallPipeline({
     router,
     upstream,

@@ -18,12 +18,13 @@ export interface ErrorResponse {
  * One place turns anything thrown into the caller's error shape. Internal errors are logged with
  * their stack and reach the client as a plain message: no trace, no secret.
  */
-export function toErrorResponse(err: unknown, dialect: ErrorDialect, log: Logger): ErrorResponse {
+export function toErrorResponse(err: unknown, dialect: ErrorDialect, log: Logger, requestId?: string): ErrorResponse {
   const v = (err as { validation?: unknown[] })?.validation;
   const e = Array.isArray(v) ? ((err as { cause?: unknown }).cause instanceof GatewayError ? ((err as { cause: GatewayError }).cause) : validationError(v as never)) : asGatewayError(err);
-  if (e.kind === 'internal') log.error('internal error', (e.cause as Error) ?? err);
+  // The call's id (the caller has it in x-request-id) ties the line to the request log and the trace.
+  if (e.kind === 'internal') log.error('internal error', (e.cause as Error) ?? err, requestId ? { request_id: requestId } : undefined);
   // An outage of the database or Redis: the caller is told to retry; the log says which and why (no stack).
-  else if (e.kind === 'unavailable') logOutage(log, e.cause ?? err);
+  else if (e.kind === 'unavailable') logOutage(log, e.cause ?? err, requestId);
   const headers: Record<string, string> = { ...(e.headers ?? {}) };
   if (e.retryAfter !== undefined) headers['retry-after'] = String(Math.ceil(e.retryAfter));
   const format = dialect === 'api' ? undefined : FORMATS_BY_ID.get(dialect);
@@ -53,7 +54,7 @@ export function writeReply(res: ServerResponse, r: { status: number; contentType
 
 /** One line a second at most, with how many answers it stands for: an outage under load refuses hundreds a second. */
 const outageLog = { at: 0, quiet: 0 };
-function logOutage(log: Logger, cause: unknown): void {
+function logOutage(log: Logger, cause: unknown, requestId?: string): void {
   const now = Date.now();
   if (now - outageLog.at < 1_000) {
     outageLog.quiet++;
@@ -61,7 +62,7 @@ function logOutage(log: Logger, cause: unknown): void {
   }
   const f = dependencyFailure(cause);
   const more = outageLog.quiet ? ` (and ${outageLog.quiet} more 503s since the last line)` : '';
-  log.warn(`answered 503: ${f ? `${f.dependency} unreachable (${f.reason})` : 'a dependency is unreachable'}${more}`);
+  log.warn(`answered 503: ${f ? `${f.dependency} unreachable (${f.reason})` : 'a dependency is unreachable'}${more}`, requestId ? { request_id: requestId } : undefined);
   outageLog.at = now;
   outageLog.quiet = 0;
 }

@@ -53,7 +53,9 @@ export function createFormatHost(services: Services): FormatHost {
       } catch (err) {
         // A stream that began ends through the hook, which may still hold its last events.
         if (!res.headersSent) unhook?.();
-        writeErrorResponse(res, toErrorResponse(err, dialect, services.log));
+        // The pipeline named the call on the response (x-request-id): the log line names it too.
+        const id = res.getHeader('x-request-id');
+        writeErrorResponse(res, toErrorResponse(err, dialect, services.log, typeof id === 'string' ? id : undefined));
       }
       return reply;
     },

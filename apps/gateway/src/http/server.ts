@@ -59,7 +59,9 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   app.decorateRequest('apiKey', null);
 
   app.setErrorHandler((err, req, reply) => {
-    const r = toErrorResponse(err, dialectOf(req), services.log);
+    // A relayed call answered through Fastify (the Responses API) was named by the pipeline.
+    const id = reply.raw.getHeader('x-request-id');
+    const r = toErrorResponse(err, dialectOf(req), services.log, typeof id === 'string' ? id : undefined);
     reply.code(r.status).headers(r.headers).send(r.body);
   });
   app.setNotFoundHandler((req, reply) => {

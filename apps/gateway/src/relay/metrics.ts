@@ -208,6 +208,8 @@ export interface MetricsDeps {
   logWriter: { readonly queued: number };
   load: LoadGuard;
   budget: RetryBudget | null;
+  /** The OTLP exporter's counts, when tracing is on. */
+  traces?: { readonly exported: number; readonly dropped: number } | null;
   /** Each enabled channel's circuit state. */
   circuits: () => Promise<{ channel: string; state: 'closed' | 'open' | 'half_open' }[]>;
 }
@@ -250,6 +252,9 @@ export async function createMetrics(deps: MetricsDeps): Promise<GatewayMetrics> 
     source('apigpt_log_writer_queue_rows', 'Request-log rows not yet committed (buffered or being written)', 'gauge', 'sum', () => [{ labels: {}, value: deps.logWriter.queued }]),
     source('apigpt_shed_total', 'Relay calls refused with 503 by back-pressure, by reason', 'counter', 'sum', () =>
       Object.entries(load.shed).map(([reason, n]) => ({ labels: { reason }, value: n })),
+    ),
+    source('apigpt_trace_spans_total', 'Spans handed to the OTLP endpoint (exported) or lost (dropped: queue full, collector down); absent without tracing', 'counter', 'sum', () =>
+      deps.traces ? [{ labels: { outcome: 'exported' }, value: deps.traces.exported }, { labels: { outcome: 'dropped' }, value: deps.traces.dropped }] : [],
     ),
     source('apigpt_retry_budget_refused_total', 'Retries and failovers not made because the retry budget was spent', 'counter', 'sum', () => [{ labels: {}, value: budget?.refused ?? 0 }]),
   ];

@@ -5,6 +5,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '@apigpt/simulator';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
+import { parseProm } from './prom-text.js';
+import { createLogger } from '../../src/core/logger.js';
+import { GatewayError } from '../../src/core/errors.js';
+import { toErrorResponse } from '../../src/http/errors.js';
 
 /**
  * Request ids and OpenTelemetry traces (issue 19): every answer of a relayed call names it in
@@ -102,6 +106,20 @@ describe('request ids', () => {
       { id: rid, status: 404 },
     ]);
     expect(new Set([id, sid, rid]).size).toBe(3);
+  });
+});
+
+describe('log lines of a call', () => {
+  it('an internal error or a dependency outage is logged as JSON with the call’s request id', () => {
+    const lines: string[] = [];
+    const log = createLogger('info', (l) => lines.push(l));
+    const r = toErrorResponse(new GatewayError('internal', 'boom', { cause: new Error('TypeError in a builder') }), 'openai', log, 'req_abc123');
+    expect(r.status).toBe(500);
+    const conn = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6379'), { code: 'ECONNREFUSED', address: '127.0.0.1', port: 6379 });
+    toErrorResponse(new GatewayError('unavailable', 'down', { cause: conn }), 'anthropic', log, 'req_def456');
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed[0]).toMatchObject({ level: 'error', msg: 'internal error', request_id: 'req_abc123', err: { message: 'TypeError in a builder' } });
+    expect(parsed[1]).toMatchObject({ level: 'warn', request_id: 'req_def456' });
   });
 });
 
@@ -204,7 +222,7 @@ describe('OpenTelemetry traces (OTLP/HTTP)', () => {
     const collector = await startCollector();
     const url = collector.url;
     await collector.close();
-    const t = await startTestGateway({ config: { healthProbeIntervalMs: 0, otlpTracesEndpoint: `${url}/v1/traces` } });
+    const t = await startTestGateway({ config: { healthProbeIntervalMs: 0, otlpTracesEndpoint: `${url}/v1/traces`, metricsToken: 'metrics-token' } });
     open.push(t);
     const user = await t.newUserWithKey();
     for (let i = 0; i < 3; i++) expect((await chat(t, user.key)).status).toBe(200);
@@ -212,5 +230,9 @@ describe('OpenTelemetry traces (OTLP/HTTP)', () => {
     await tracer.exporter.flush();
     expect(tracer.exporter.dropped).toBe(6);
     expect(tracer.exporter.exported).toBe(0);
+    const m = parseProm(await (await fetch(`${t.url}/metrics`, { headers: { authorization: 'Bearer metrics-token' } })).text());
+    expect(m.sum('apigpt_trace_spans_total', { outcome: 'dropped' })).toBe(6);
+    expect(m.sum('apigpt_trace_spans_total', { outcome: 'exported' })).toBe(0);
+    expect(m.sum('apigpt_requests_total', { status: '200' })).toBe(3);
   });
 });
