@@ -75,6 +75,7 @@ export const FIELDS = [
   { key: 'otlpEndpoint', env: 'OTEL_EXPORTER_OTLP_ENDPOINT', type: 'url', doc: 'OpenTelemetry collector base URL (OTLP over HTTP, `http://collector:4318`): traces of relayed calls, with the GenAI semantic conventions, go to `<url>/v1/traces`. When neither this nor the traces endpoint is set, tracing is off' },
   { key: 'otlpTracesEndpoint', env: 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT', type: 'url', doc: 'Full OTLP/HTTP traces URL (`http://collector:4318/v1/traces`); takes precedence over `OTEL_EXPORTER_OTLP_ENDPOINT`' },
   { key: 'otlpHeaders', env: 'OTEL_EXPORTER_OTLP_HEADERS', type: 'string', doc: 'Headers sent with each OTLP export, `name=value` pairs separated by commas (a hosted collector\'s API key)', secret: true },
+  { key: 'traceSamplePercent', env: 'APIGPT_TRACE_SAMPLE_PERCENT', type: 'int', default: 100, min: 0, max: 100, doc: 'With tracing on: the share of calls traced, in percent, for calls that come without a trace of their own; a caller\'s sampled `traceparent` is always followed (parent-based)' },
   { key: 'otelServiceName', env: 'OTEL_SERVICE_NAME', type: 'string', default: 'apigpt', doc: 'The `service.name` of the exported traces' },
   { key: 'logLevel', env: 'APIGPT_LOG_LEVEL', type: 'string', default: 'info', doc: '`debug`, `info`, `warn`, `error` or `silent`' },
   { key: 'trialCredit', env: 'APIGPT_TRIAL_CREDIT', type: 'int', default: 5000, min: 0, doc: 'Points (P) a new account receives at sign-up (0 = none); admins can change it at run time' },

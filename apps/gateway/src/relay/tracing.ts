@@ -45,6 +45,9 @@ const PROVIDER_NAMES: Record<string, string> = {
 
 export interface TracingOptions extends Omit<OtlpOptions, 'resource'> {
   log?: { warn(msg: string): void };
+  /** Calls traced per 100 among those without a caller's trace (default 100). */
+  samplePercent?: number;
+  random?: () => number;
 }
 
 /** What the pipeline holds while a call runs (null when tracing is off or the caller's trace is not sampled). */
@@ -61,9 +64,13 @@ export interface CallTrace {
 
 export class CallTracer {
   readonly exporter: OtlpExporter;
+  private readonly sample: number;
+  private readonly random: () => number;
 
   constructor(opts: TracingOptions) {
     this.exporter = new OtlpExporter({ ...opts, resource: { 'service.instance.id': `${hostname()}:${process.pid}` } }, opts.log);
+    this.sample = (opts.samplePercent ?? 100) / 100;
+    this.random = opts.random ?? Math.random;
   }
 
   /** A call begins (`started`: performance.now()); `incoming` carries the caller's `traceparent`, if any. */
@@ -71,6 +78,8 @@ export class CallTracer {
     const parent = parseTraceparent(incoming?.headers.traceparent);
     // The caller decided not to sample its trace: nothing is recorded for it.
     if (parent && !parent.sampled) return null;
+    // Parent-based: a caller's sampled trace is always followed; the others are sampled at the configured share.
+    if (!parent && this.sample < 1 && this.random() >= this.sample) return null;
     return new Trace(this.exporter, parent?.traceId ?? hex(16), parent?.spanId, started);
   }
 

@@ -218,6 +218,22 @@ describe('OpenTelemetry traces (OTLP/HTTP)', () => {
     expect(collector.resources[0]).toMatchObject({ 'service.name': 'apigpt-test', 'service.instance.id': expect.stringContaining(String(process.pid)) });
   });
 
+  it('sampling: at 0% a call without a trace of its own is not traced, a caller’s sampled trace still is', async () => {
+    const collector = await startCollector();
+    open.push(collector);
+    const t = await startTestGateway({ config: { healthProbeIntervalMs: 0, otlpEndpoint: `${collector.url}/`, traceSamplePercent: 0 } });
+    open.push(t);
+    const user = await t.newUserWithKey();
+    const plain = await chat(t, user.key);
+    expect(plain.status).toBe(200);
+    const traceId = randomBytes(16).toString('hex');
+    expect((await chat(t, user.key, {}, { traceparent: `00-${traceId}-${randomBytes(8).toString('hex')}-01` })).status).toBe(200);
+    await eventually(() => expect(collector.spans.filter((s) => s.traceId === traceId)).toHaveLength(2), { timeoutMs: 10_000, intervalMs: 50 });
+    // Sent in order: the unsampled call, before it, left nothing.
+    expect(collector.spans.filter((s) => s.attrs['apigpt.request_id'] === plain.headers.get('x-request-id'))).toEqual([]);
+    expect(collector.spans).toHaveLength(2);
+  });
+
   it('a collector that is down costs the calls nothing: they are served, the spans are dropped and counted', async () => {
     const collector = await startCollector();
     const url = collector.url;
