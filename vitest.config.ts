@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 import { fileURLToPath } from 'node:url';
+import { availableParallelism } from 'node:os';
 
 // Tests run against the TypeScript sources; workspace packages resolve to their src so no build is
 // needed between an edit and a test run.
@@ -17,7 +18,9 @@ export default defineConfig({
     pool: 'forks',
     // Vitest's default in a run is one worker fewer than the cores: one worker on a 2-core CI
     // machine, where most test time is spent waiting on child gateways, Chromium and sockets rather
-    // than computing. Three forks keep both cores busy. VITEST_MAX_WORKERS overrides it.
-    maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || 3,
+    // than computing. In CI (CI=true, the machine to itself) three forks keep both cores busy;
+    // elsewhere vitest's default leaves room for whatever else the machine runs.
+    // VITEST_MAX_WORKERS overrides both.
+    maxWorkers: Number(process.env.VITEST_MAX_WORKERS) || (process.env.CI ? 3 : Math.max(availableParallelism() - 1, 1)),
   },
 });
