@@ -178,9 +178,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   }
   const safetyStore = new SafetyStore(storage.db);
   const policyStore = new PolicyStore(storage.db);
-  const guard = new SafetyGuard(safetyStore, policyStore, storage.log);
+  const guard = new SafetyGuard(safetyStore, policyStore, storage.log, storage.dbh.changeToken);
   await guard.reload();
-  const privacy = await createPrivacy(storage.db, storage.log);
+  const privacy = await createPrivacy(storage.db, storage.log, { changeToken: storage.dbh.changeToken });
   const pipeline = new CallPipeline({
     router,
     upstream,

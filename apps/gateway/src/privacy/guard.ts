@@ -6,8 +6,15 @@ import { Redaction } from './redaction.js';
 import type { PolicyStore } from './store.js';
 import { restoreJson, StreamRestorer } from './stream.js';
 
-/** How often a gateway looks whether the policies changed (another gateway or the CLI may change them). */
+/**
+ * How often a gateway looks whether the policies changed when the database gives no change token
+ * (another gateway or the CLI may change them). With one, the next call of every process sees a change.
+ */
 const REFRESH_MS = 5_000;
+/** After a failed reload the policies in hand are used this long before the database is asked again. */
+const RETRY_MS = 1_000;
+/** The table whose change token tells a gateway its privacy policies changed. */
+export const PRIVACY_TABLES: readonly string[] = ['privacy_policies'];
 const DAY_MS = 86_400_000;
 
 interface Entry {
@@ -36,47 +43,91 @@ interface Text {
  */
 export class PrivacyGuard {
   private entries = new Map<string, Entry>();
+  /** The entries that do something (redaction or the content log), by App id and by group. */
+  private apps = new Map<string, Entry>();
+  private groups = new Map<string, Entry>();
   private version = '';
   private checkedAt = 0;
   private loading: Promise<void> | null = null;
+  private token: number | null = null;
+  private failedAt = 0;
 
   constructor(
     private readonly store: PolicyStore,
     readonly contents: ContentLog,
     private readonly log: Logger,
+    /** The database's change token (storage/database.ts): a change by any process is seen at the next call. */
+    private readonly changeToken?: (tables: readonly string[]) => number,
   ) {}
 
-  /** Loads the policies (at start, and after an admin's change on this gateway). */
+  /** Loads the policies (at start, on a change, and after an admin's change on this gateway). */
   async reload(): Promise<void> {
+    // Read before the table: a change made while it is read moves the token again.
+    const token = this.changeToken ? this.changeToken(PRIVACY_TABLES) : null;
     const version = await this.store.version();
     this.checkedAt = Date.now();
-    if (version === this.version) return;
-    const next = new Map<string, Entry>();
-    for (const p of await this.store.list()) {
-      let finder: PiiFinder | null = null;
-      try {
-        finder = p.redaction === 'off' ? null : new PiiFinder(p.kinds, p.patterns);
-      } catch (err) {
-        // Checked when it was set; a pattern this Node cannot compile leaves redaction to the kinds alone.
-        this.log.error(`privacy policy ${p.scope}:${p.target} has a pattern that does not compile`, err);
-        finder = new PiiFinder(p.kinds);
+    if (version !== this.version) {
+      const next = new Map<string, Entry>();
+      for (const p of await this.store.list()) {
+        let finder: PiiFinder | null = null;
+        try {
+          finder = p.redaction === 'off' ? null : new PiiFinder(p.kinds, p.patterns);
+        } catch (err) {
+          // Checked when it was set; a pattern this Node cannot compile leaves redaction to the kinds alone.
+          this.log.error(`privacy policy ${p.scope}:${p.target} has a pattern that does not compile`, err);
+          finder = new PiiFinder(p.kinds);
+        }
+        next.set(`${p.scope}:${p.target}`, { policy: p, finder });
       }
-      next.set(`${p.scope}:${p.target}`, { policy: p, finder });
+      this.entries = next;
+      // An App's policy replaces its group's as a whole, even one that does nothing: kept to shadow it.
+      this.apps = new Map([...next.values()].filter((e) => e.policy.scope === 'app').map((e) => [e.policy.target, e]));
+      this.groups = new Map([...next.values()].filter((e) => e.policy.scope === 'group').map((e) => [e.policy.target, e]));
+      this.version = version;
     }
-    this.entries = next;
-    this.version = version;
+    this.token = token;
+  }
+
+  /**
+   * Null when the policies in hand are current (the hot path: one comparison, no await); else the
+   * reload that makes them so, shared by the calls that arrive meanwhile. It never rejects.
+   */
+  fresh(): Promise<void> | null {
+    if (!this.changeToken) {
+      this.refreshSoon();
+      return null;
+    }
+    if (this.changeToken(PRIVACY_TABLES) === this.token && this.token !== null) return null;
+    if (this.loading) return this.loading;
+    if (Date.now() - this.failedAt < RETRY_MS) return null;
+    this.loading = this.reload()
+      .catch((err: unknown) => {
+        this.failedAt = Date.now();
+        this.log.error('reloading the privacy policies failed', err);
+      })
+      .finally(() => (this.loading = null));
+    return this.loading;
+  }
+
+  /** Whether a policy asks anything of this caller's calls (redaction or the content log): no allocation. */
+  applies(group: string, appId: string | null): boolean {
+    const e = this.entryOf(group, appId);
+    return e !== undefined && (e.policy.contentLogging || e.finder !== null);
+  }
+
+  private entryOf(group: string, appId: string | null): Entry | undefined {
+    if (this.entries.size === 0) return undefined;
+    return (appId !== null && this.apps.size > 0 ? this.apps.get(appId) : undefined) ?? this.groups.get(group);
   }
 
   /** The policy that applies to a caller: its App's, or else its group's. */
   policyFor(appId: string | null, group: string): PrivacyPolicy | null {
-    this.refreshSoon();
+    void this.fresh();
     return ((appId && this.entries.get(`app:${appId}`)) || this.entries.get(`group:${group}`))?.policy ?? null;
   }
 
   open(call: CallInfo): ProtectedCall | null {
-    this.refreshSoon();
-    if (this.entries.size === 0) return null;
-    const e = this.entries.get(`app:${call.appId}`) ?? this.entries.get(`group:${call.group}`);
+    const e = this.entryOf(call.group, call.appId || null);
     if (!e || (!e.policy.contentLogging && !e.finder)) return null;
     return new ProtectedCall(e, call, e.policy.contentLogging ? this.contents : null);
   }

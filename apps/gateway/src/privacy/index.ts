@@ -24,12 +24,15 @@ export interface Privacy {
   close(): Promise<void>;
 }
 
-/** Builds privacy protection over the database; `start` (default true) starts the purge job. */
-export async function createPrivacy(db: Db, log: Logger, opts: { start?: boolean } = {}): Promise<Privacy> {
+/**
+ * Builds privacy protection over the database; `start` (default true) starts the purge job;
+ * `changeToken` (the database's, storage/database.ts) lets every process see a policy change at its next call.
+ */
+export async function createPrivacy(db: Db, log: Logger, opts: { start?: boolean; changeToken?: (tables: readonly string[]) => number } = {}): Promise<Privacy> {
   const clock: Clock = { now: () => Date.now() };
   const policies = new PolicyStore(db, () => clock.now());
   const contents = new ContentLog(db, log, clock);
-  const guard = new PrivacyGuard(policies, contents, log);
+  const guard = new PrivacyGuard(policies, contents, log, opts.changeToken);
   await guard.reload();
   const purge = new PurgeJob(contents, log, PURGE_INTERVAL_MS);
   if (opts.start !== false) purge.start();

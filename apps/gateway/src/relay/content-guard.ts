@@ -21,7 +21,8 @@ export interface StreamVerdict extends GuardVerdict {
 
 /** Who a call is for: the policies are per user group and per App. */
 export interface GuardSubject {
-  group: string;
+  /** null only in the plan shared by every caller when nothing applies. */
+  group: string | null;
   appId: string | null;
 }
 
@@ -36,13 +37,28 @@ export interface ModerationCheck {
   down(): GuardVerdict;
 }
 
+/** What applies to one caller, decided once per change of the rules and kept (safety/guard.ts `GuardPlan`). */
+export interface GuardPlan {
+  subject: GuardSubject;
+  /** A rule checks the caller's input. */
+  input: boolean;
+  /** A rule checks the answer (a stream is then read by a StreamScreen). */
+  output: boolean;
+  /** The moderation model the caller's policy asks on input (null: none). */
+  moderation: ModerationCheck | null;
+}
+
 /**
  * What the pipeline asks of content safety. Implemented by safety/guard.ts and handed in by the
- * services, so the relay depends on this contract only. `active` is the hot path's one question:
- * with nothing for the caller's group, App and direction nothing else runs.
+ * services, so the relay depends on this contract only. `fresh` and `plan` are the hot path's
+ * questions, answered without an await or an allocation when nothing changed: with nothing for
+ * the caller's group and App nothing else runs.
  */
 export interface ContentGuard {
-  active(subject: GuardSubject, direction: GuardDirection): boolean;
+  /** Null when the rules in hand are current; else the reload to wait for (it never rejects). */
+  fresh(): Promise<void> | null;
+  /** What applies to a caller of `group` through `appId`. */
+  plan(group: string, appId: string | null): GuardPlan;
   inspect(texts: readonly string[], subject: GuardSubject, direction: GuardDirection): GuardVerdict;
   /** The verdict on the hits of `text` that end after `from` (a stream's new text, read with the window before it). */
   scan(text: string, from: number, subject: GuardSubject, direction: GuardDirection): StreamVerdict;

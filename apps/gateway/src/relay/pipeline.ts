@@ -9,7 +9,7 @@ import { AttemptFailure, baseLog, finish, applyUsage, type BufferedReply, type C
 import { hasChoice, preferPinned, type ChannelAffinity } from './affinity.js';
 import type { Admitted } from './health/circuit.js';
 import type { ChannelGate } from './health/gate.js';
-import { contentFiltered, StreamScreen, type ContentGuard, type GuardDirection, type GuardSubject, type GuardVerdict } from './content-guard.js';
+import { contentFiltered, StreamScreen, type ContentGuard, type GuardDirection, type GuardPlan, type GuardVerdict } from './content-guard.js';
 import type { Moderator } from './moderation.js';
 import type { Admission, CallPolicy } from './policy.js';
 import type { PrivacyGuard } from './privacy.js';
@@ -140,9 +140,19 @@ export class CallPipeline {
     let plan: Plan;
     let admission: Admission;
     let session: { key: string; pinned: Promise<string | null> } | null = null;
+    const { guard, privacy } = this.deps;
+    // Content safety and privacy, decided once per call from plans kept per caller: the rules and
+    // policies are reloaded only when an admin changed them (in any process: the database's change
+    // token). With nothing for this caller they cost two comparisons and two lookups — no await, no
+    // allocation, no stream reader.
+    const guardWait = guard ? guard.fresh() : null;
+    const privacyWait = privacy ? privacy.fresh() : null;
+    if (guardWait !== null || privacyWait !== null) await Promise.all([guardWait, privacyWait]);
+    const content = guard && req.texts ? guard.plan(req.key.group, req.key.appId) : null;
+    const protect = privacy !== undefined && req.texts != null && privacy.applies(req.key.group, req.key.appId);
     try {
       // Before anything is planned or reserved: a blocked input is never charged.
-      await this.screenInput(req, log);
+      if (protect || (content !== null && (content.input || content.moderation !== null))) await this.screenInput(req, log, content, protect);
       plan = await exchange.plan((model) => this.deps.router.routes(model, req.key.group, req.operation));
       log.model_requested = req.model || null;
       // The session's channel is read while the call is admitted (both wait on shared state), and
@@ -169,7 +179,7 @@ export class CallPipeline {
       this.deps.logWriter.push(finish(log, started, e.status, e));
       throw e;
     }
-    if (plan.cached) return this.conclude(await plan.cached(log, started), admission, log, started, res, req);
+    if (plan.cached) return this.conclude(await plan.cached(log, started), admission, log, started, res, req, content);
 
     // After admission, so a refused call never takes a resting channel's single probe.
     let routes: Route[];
@@ -196,7 +206,7 @@ export class CallPipeline {
       health.failed(id, gate, reason);
       if (gate?.probes.has(id)) skip.add(id);
     };
-    const at = this.attemptContext(ac, res, log, started, this.streamScreen(req, log), trace);
+    const at = this.attemptContext(ac, res, log, started, content !== null && content.output ? this.streamScreen(req, log, content) : null, trace);
     let lastError: GatewayError | null = null;
     const plan2 = attemptOrder(routes, retry.maxAttempts);
     for (let i = 0; i < plan2.length && !ac.aborted; i++) {
@@ -268,7 +278,7 @@ export class CallPipeline {
         health.succeeded(id, gate);
       }
       log.attempt_log = attemptLog(attempts);
-      return this.conclude(answered, admission, log, started, res, req);
+      return this.conclude(answered, admission, log, started, res, req, content);
     }
     const error = ac.aborted
       ? new GatewayError('upstream', 'The client closed the connection.', { status: 499, code: 'client_closed' })
@@ -283,7 +293,7 @@ export class CallPipeline {
    * is durable (see `Admission.settle`): a crash before that point leaves the caller without a
    * complete answer, never with an answer nobody was charged for.
    */
-  private async conclude(answered: Answered, admission: Admission, log: RequestLogRow, started: number, res: ServerResponse, req: CallRequest): Promise<BufferedReply | null> {
+  private async conclude(answered: Answered, admission: Admission, log: RequestLogRow, started: number, res: ServerResponse, req: CallRequest, content: GuardPlan | null): Promise<BufferedReply | null> {
     // The log keeps what was produced; a cache hit bills only its share (`logged` then differs).
     applyUsage(log, answered.logged ?? answered.usage);
     if ('streamed' in answered) {
@@ -298,7 +308,7 @@ export class CallPipeline {
     if (req.privacy && !f && answered.reply.status < 300 && answered.reply.contentType.includes('json')) answered.reply.body = req.privacy.answer(answered.reply.body);
     // The answer was produced (and the provider charges for it) even when a rule blocks it: it is
     // settled as produced, and the caller gets the content_filter error instead of the answer.
-    const blocked = f ? null : this.screenAnswer(req, answered.reply, log);
+    const blocked = f || content === null || !content.output ? null : this.screenAnswer(req, content, answered.reply, log);
     await admission.settle({ usage: answered.usage, failed: f !== undefined, log: finish(log, started, f ? f.status : blocked ? blocked.status : 200, f?.error ?? blocked ?? undefined) });
     req.privacy?.finish(f ? f.status : blocked ? blocked.status : answered.reply.status);
     if (blocked) throw blocked;
@@ -312,16 +322,14 @@ export class CallPipeline {
 
   /**
    * Applies the content rules to the call's texts in `direction`: a block is thrown (the caller's
-   * content_filter error), masks are written back in place, every hit is recorded. Costs one lookup
-   * when no rule applies to the caller's group.
+   * content_filter error), masks are written back in place, every hit is recorded. Only called when
+   * the caller's plan says a rule applies in that direction.
    */
-  private screen(req: CallRequest, direction: GuardDirection, log: RequestLogRow, answer?: unknown): void {
-    const guard = this.deps.guard;
-    const subject = subjectOf(req);
-    if (!guard || !req.texts || !guard.active(subject, direction)) return;
-    const slots = direction === 'input' ? req.texts.input() : req.texts.output(answer);
+  private screen(req: CallRequest, content: GuardPlan, direction: GuardDirection, log: RequestLogRow, answer?: unknown): void {
+    const guard = this.deps.guard!;
+    const slots = direction === 'input' ? req.texts!.input() : req.texts!.output(answer);
     if (slots.length === 0) return;
-    const verdict = guard.inspect(slots.map((s) => s.text), subject, direction);
+    const verdict = guard.inspect(slots.map((s) => s.text), content.subject, direction);
     if (verdict.action === null) return;
     guard.record(verdict, log.id, req.key.userId, direction);
     if (verdict.action === 'block') throw contentFiltered(direction, verdict);
@@ -334,16 +342,15 @@ export class CallPipeline {
    * awaited (within the policy's timeout); when it does not come the policy fails open (recorded)
    * or closed (a 503 `moderation_unavailable`, not the channel's fault and not charged).
    */
-  private async screenInput(req: CallRequest, log: RequestLogRow): Promise<void> {
-    this.screen(req, 'input', log);
+  private async screenInput(req: CallRequest, log: RequestLogRow, content: GuardPlan | null, protect: boolean): Promise<void> {
+    if (content?.input) this.screen(req, content, 'input', log);
     // Privacy (issue 15): the rules read the caller's own words; nothing leaves the gateway unredacted
     // after this, the moderation model's call included.
-    this.protect(req, log);
+    if (protect) this.protect(req, log);
     const guard = this.deps.guard;
     const moderator = this.deps.moderator;
-    if (!guard || !moderator || !req.texts) return;
-    const check = guard.moderation(subjectOf(req));
-    if (!check) return;
+    const check = content?.moderation ?? null;
+    if (!guard || !moderator || !req.texts || !check) return;
     const texts = req.texts.input().map((s) => s.text).filter((t) => t.trim() !== '');
     if (texts.length === 0) return;
     let verdict: GuardVerdict;
@@ -362,7 +369,7 @@ export class CallPipeline {
 
   /**
    * Privacy protection of a text call (relay/privacy.ts): the policy of the caller's App or group
-   * redacts its texts in place and follows its answer (`req.privacy`). No policy: one lookup.
+   * redacts its texts in place and follows its answer (`req.privacy`). Only called when one applies.
    */
   private protect(req: CallRequest, log: RequestLogRow): void {
     const privacy = this.deps.privacy;
@@ -373,9 +380,8 @@ export class CallPipeline {
   }
 
   /** The rules on a whole JSON answer: null when it may go out (masked in place), the error when blocked. */
-  private screenAnswer(req: CallRequest, reply: BufferedReply, log: RequestLogRow): GatewayError | null {
-    const guard = this.deps.guard;
-    if (!guard || !req.texts || reply.status >= 300 || !reply.contentType.includes('json') || !guard.active(subjectOf(req), 'output')) return null;
+  private screenAnswer(req: CallRequest, content: GuardPlan, reply: BufferedReply, log: RequestLogRow): GatewayError | null {
+    if (!req.texts || reply.status >= 300 || !reply.contentType.includes('json')) return null;
     let answer: unknown;
     try {
       answer = JSON.parse(reply.body.toString('utf8'));
@@ -384,7 +390,7 @@ export class CallPipeline {
     }
     const before = req.texts.output(answer).map((s) => s.text);
     try {
-      this.screen(req, 'output', log, answer);
+      this.screen(req, content, 'output', log, answer);
     } catch (err) {
       return asGatewayError(err);
     }
@@ -394,12 +400,11 @@ export class CallPipeline {
   }
 
   /** The stream's content screen, when an output rule applies to the caller and its dialect's streams are read. */
-  private streamScreen(req: CallRequest, log: RequestLogRow): StreamScreen | null {
+  private streamScreen(req: CallRequest, log: RequestLogRow, content: GuardPlan): StreamScreen | null {
     const guard = this.deps.guard;
     const reader = req.stream && req.texts?.stream ? req.texts : null;
-    const subject = subjectOf(req);
-    if (!guard || !reader || !guard.active(subject, 'output')) return null;
-    return new StreamScreen(guard, subject, reader.stream!(), (v) => guard.record(v, log.id, req.key.userId, 'output'));
+    if (!guard || !reader) return null;
+    return new StreamScreen(guard, content.subject, reader.stream!(), (v) => guard.record(v, log.id, req.key.userId, 'output'));
   }
 
   private attemptContext(signal: Cancellation, res: ServerResponse, log: RequestLogRow, started: number, screen: StreamScreen | null, trace: CallTrace | null): Attempt {
@@ -472,11 +477,6 @@ export class CallPipeline {
       },
     };
   }
-}
-
-/** Whom the content policies are looked up for: the caller's group and App. */
-function subjectOf(req: CallRequest): GuardSubject {
-  return { group: req.key.group, appId: req.key.appId ?? null };
 }
 
 /**

@@ -5,7 +5,11 @@
  * this contract only.
  */
 export interface PrivacyGuard {
-  /** The call's privacy handling; null when no policy asks for anything (the hot path: one lookup). */
+  /** Null when the policies in hand are current; else the reload to wait for (it never rejects). */
+  fresh(): Promise<void> | null;
+  /** Whether a policy asks anything of this caller's calls (the hot path: map lookups, no allocation). */
+  applies(group: string, appId: string | null): boolean;
+  /** The call's privacy handling; null when no policy asks for anything. */
   open(call: PrivacyCallInfo): PrivacyCall | null;
 }
 

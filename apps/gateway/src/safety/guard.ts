@@ -39,8 +39,35 @@ export interface ModerationCheck {
   down(): GuardVerdict;
 }
 
-/** How often a gateway looks whether the rules changed (another gateway, or the CLI, may change them). */
+/**
+ * How often a gateway looks whether the rules changed when the database gives no change token
+ * (another gateway, or the CLI, may change them). With one (SQLite and PostgreSQL both give one,
+ * storage/change-counters.ts) a change is seen by the next call of every process.
+ */
 const REFRESH_MS = 5_000;
+/** After a failed reload the rules in hand are used this long before the database is asked again. */
+const RETRY_MS = 1_000;
+/** The tables whose change token tells a gateway its rules or policies changed. */
+export const SAFETY_TABLES: readonly string[] = ['safety_rules', 'safety_policies'];
+
+/**
+ * What applies to one caller (its group and App), decided once per change of the rules and
+ * policies and kept: the hot path's one question, answered without allocating.
+ */
+export interface GuardPlan {
+  subject: Subject & { appId: string | null };
+  /** A rule checks the caller's input. */
+  input: boolean;
+  /** A rule checks the answer (a stream is then read by a StreamScreen). */
+  output: boolean;
+  /** The moderation model the caller's policy asks on input. */
+  moderation: ModerationCheck | null;
+}
+
+/** Nothing applies: no rule is enabled and no policy asks a moderation model. */
+const NOTHING: GuardPlan = Object.freeze({ subject: Object.freeze({ group: null, appId: null }), input: false, output: false, moderation: null });
+/** Callers' plans kept per group at most (groups are few; past this the map starts over). */
+const MAX_PLANS = 10_000;
 
 /**
  * What the call pipeline and the HTTP layer ask of content safety: the current rules and policies
@@ -54,27 +81,101 @@ export class SafetyGuard {
   private version = '';
   private checkedAt = 0;
   private loading: Promise<void> | null = null;
+  /** The change token the rules in hand were loaded under (null: none yet). */
+  private token: number | null = null;
+  private failedAt = 0;
+  /** No rule enabled, no moderation model: every caller's plan is NOTHING. */
+  private nothing = true;
+  /** The Apps that have a policy of their own. */
+  private appPolicies = new Set<string>();
+  /** Plans of those Apps and of groups, made on first use. */
+  private appPlans = new Map<string, GuardPlan>();
+  private groupPlans = new Map<string, GuardPlan>();
 
   constructor(
     private readonly store: SafetyStore,
     private readonly policyStore: PolicyStore,
     private readonly log: Logger,
+    /** The database's change token (storage/database.ts): a change by any process is seen at the next call. */
+    private readonly changeToken?: (tables: readonly string[]) => number,
   ) {}
 
-  /** Loads the rules and policies (at start, and after an admin's change on this gateway). */
+  /** Loads the rules and policies (at start, on a change, and after an admin's change on this gateway). */
   async reload(): Promise<void> {
+    // Read before the tables: a change made while they are read moves the token again.
+    const token = this.changeToken ? this.changeToken(SAFETY_TABLES) : null;
     const version = `${await this.store.version()}/${await this.policyStore.version()}`;
     this.checkedAt = Date.now();
-    if (version === this.version) return;
-    const [rules, policies] = await Promise.all([this.store.list(), this.policyStore.list()]);
-    this.rules = new RuleSet(rules);
-    this.policies = new Map(policies.map((p) => [`${p.scope}:${p.target}`, compile(p)]));
-    this.version = version;
+    if (version !== this.version) {
+      const [rules, policies] = await Promise.all([this.store.list(), this.policyStore.list()]);
+      this.rules = new RuleSet(rules);
+      this.policies = new Map(policies.map((p) => [`${p.scope}:${p.target}`, compile(p)]));
+      this.version = version;
+      this.nothing = this.rules.empty && ![...this.policies.values()].some((p) => p.moderation !== null);
+      this.groupPlans = new Map();
+      this.appPlans = new Map();
+      this.appPolicies = new Set(policies.filter((p) => p.scope === 'app').map((p) => p.target));
+    }
+    this.token = token;
   }
 
-  /** The compiled rules (for the admin's test and the moderation endpoint). */
+  /**
+   * Null when the rules in hand are current (the hot path: one comparison, no await); else the
+   * reload that makes them so, shared by the calls that arrive meanwhile. It never rejects: a
+   * database that does not answer leaves the rules in hand in force (logged).
+   */
+  fresh(): Promise<void> | null {
+    if (!this.changeToken) {
+      this.refreshSoon();
+      return null;
+    }
+    if (this.changeToken(SAFETY_TABLES) === this.token && this.token !== null) return null;
+    if (this.loading) return this.loading;
+    if (Date.now() - this.failedAt < RETRY_MS) return null;
+    this.loading = this.reload()
+      .catch((err) => {
+        this.failedAt = Date.now();
+        this.log.warn('safety rules not reloaded', { err: String(err) });
+      })
+      .finally(() => (this.loading = null));
+    return this.loading;
+  }
+
+  /**
+   * What applies to a caller of `group` (through `appId`): a kept plan, never allocated per call.
+   * With no rule and no moderation model, the same NOTHING for everyone.
+   */
+  plan(group: string, appId: string | null): GuardPlan {
+    if (this.nothing) return NOTHING;
+    if (appId !== null && this.appPolicies.size > 0 && this.appPolicies.has(appId)) {
+      // An App's policy naming no rules leaves them to the caller's group: kept with the group it was made for.
+      let own = this.appPlans.get(appId);
+      if (!own || own.subject.group !== group) {
+        own = this.planOf({ group, appId });
+        if (this.appPlans.size >= MAX_PLANS) this.appPlans = new Map();
+        this.appPlans.set(appId, own);
+      }
+      return own;
+    }
+    let p = this.groupPlans.get(group);
+    if (!p) {
+      // A caller without an App policy: its group's policy, else each rule by its groups.
+      p = this.planOf({ group, appId: null });
+      if (this.groupPlans.size >= MAX_PLANS) this.groupPlans = new Map();
+      this.groupPlans.set(group, p);
+    }
+    return p;
+  }
+
+  private planOf(subject: Subject & { appId: string | null }): GuardPlan {
+    const scope = this.scopeOf(subject);
+    const m = this.policyOf(subject)?.moderation ?? null;
+    return { subject, input: this.rules.applies(scope, 'input'), output: this.rules.applies(scope, 'output'), moderation: m ? this.moderation(subject) : null };
+  }
+
+  /** The compiled rules (for the admin's test and the moderation endpoint); a change is picked up in the background. */
   current(): RuleSet {
-    this.refreshSoon();
+    void this.fresh();
     return this.rules;
   }
 
@@ -84,15 +185,9 @@ export class SafetyGuard {
     return p ? { group: subject.group, ruleIds: p.ruleIds, actions: p.actions } : groupScope(subject.group);
   }
 
-  /** Whether anything applies to this caller and direction: a rule, or (on input) a moderation model. */
-  active(subject: Subject, direction: Direction): boolean {
-    this.refreshSoon();
-    return this.rules.applies(this.scopeOf(subject), direction) || (direction === 'input' && this.policyOf(subject)?.moderation != null);
-  }
-
   /** The rules' verdict on a call's texts. */
   inspect(texts: readonly string[], subject: Subject, direction: Direction): GuardVerdict {
-    const rules = this.current();
+    const rules = this.rules;
     const scope = this.scopeOf(subject);
     let action: SafetyAction | null = null;
     const seen = new Map<string, RuleRef>();
@@ -108,7 +203,7 @@ export class SafetyGuard {
 
   /** The verdict on the hits of `text` ending after `from`: a stream's new text read with the window before it. */
   scan(text: string, from: number, subject: Subject, direction: Direction): StreamVerdict {
-    const v = this.current().check(text, this.scopeOf(subject), direction);
+    const v = this.rules.check(text, this.scopeOf(subject), direction);
     const hits = v.hits.filter((h) => h.end > from);
     let action: SafetyAction | null = null;
     const seen = new Map<string, RuleRef>();

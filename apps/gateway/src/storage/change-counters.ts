@@ -13,6 +13,11 @@ export const WATCHED_TABLES: Readonly<Record<string, readonly string[]>> = {
   apps: [],
   api_keys: ['last_used_at', 'spent', 'billing_version'],
   accounts: ['balance', 'version', 'low_balance_notified'],
+  // Content safety and privacy (safety/guard.ts, privacy/guard.ts): a rule or policy an admin adds
+  // on one gateway applies at the next call on every other.
+  safety_rules: [],
+  safety_policies: [],
+  privacy_policies: [],
 };
 
 export const COUNTERS_TABLE = 'change_counters';
