@@ -9,6 +9,7 @@ import type { SimControls, Simulator, SimulatorOptions } from './types.js';
 export type { ErnieTokens, IssuedToken, PaymentCallbackInfo, PaymentOptions, RecordedRequest, SimControls, SimFault, SimPayments, Simulator, SimulatorOptions } from './types.js';
 export { epaySign } from './payments/epay.js';
 export { alipaySign, alipaySignContent, alipayVerify, alipayTime } from './payments/alipay.js';
+export { wechatEncrypt, wechatRequestMessage, wechatSignedHeaders, wechatTime } from './payments/wechatpay.js';
 export { DEFAULT_EPAY_KEY, DEFAULT_EPAY_PID, DEFAULT_STRIPE_SECRET_KEY } from './payments/state.js';
 export type { SimulatorHandler } from './server.js';
 export { parseDirective, parseFault, stripDirective } from './controls.js';

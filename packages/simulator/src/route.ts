@@ -45,6 +45,8 @@ export interface Ctx {
   query: Record<string, string>;
   params: Record<string, string>;
   body: any; // eslint-disable-line @typescript-eslint/no-explicit-any -- request JSON is untyped by nature
+  /** The body's exact bytes, for protocols that sign them (WeChat Pay). */
+  raw?: Buffer;
   files: Record<string, UploadedFile>;
   controls: SimControls;
   sim: Instance;

@@ -21,6 +21,7 @@ import { responsesRoutes } from './dialects/openai-responses.js';
 import { moderationRoutes } from './dialects/openai-moderation.js';
 import { epayRoutes } from './payments/epay.js';
 import { alipayRoutes } from './payments/alipay.js';
+import { wechatpayRoutes } from './payments/wechatpay.js';
 import { stripeRoutes } from './payments/stripe.js';
 
 export const ALL_ROUTES: Route[] = [
@@ -41,5 +42,6 @@ export const ALL_ROUTES: Route[] = [
   ...ernieRoutes,
   ...epayRoutes,
   ...alipayRoutes,
+  ...wechatpayRoutes,
   ...stripeRoutes,
 ];

@@ -122,6 +122,7 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
       query,
       params: { ...match.groups },
       body: parsed.body,
+      raw,
       files: parsed.files,
       controls: defaults,
       sim: instance,

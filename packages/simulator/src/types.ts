@@ -33,6 +33,12 @@ export interface PaymentOptions {
    * merchant's RSA2-signed requests, and Alipay's private key (PEM) that signs notifies.
    */
   alipay?: { appId?: string; appPublicKey?: string; privateKey?: string };
+  /**
+   * The WeChat Pay merchant: `mchId` (default `1230000109`), `appId`, the merchant's public key (PEM)
+   * and certificate serial that check its `WECHATPAY2-SHA256-RSA2048` requests, the platform's
+   * private key (PEM) and serial that sign answers and callbacks, and the 32-character APIv3 key.
+   */
+  wechatpay?: { mchId?: string; appId?: string; merchantPublicKey?: string; merchantSerial?: string; platformPrivateKey?: string; platformSerial?: string; apiV3Key?: string };
   /** Deliveries after the first when the merchant does not answer as required (default 3). */
   retries?: number;
   /** Delay before the first retry, doubling after (default 200 ms). */
@@ -56,7 +62,7 @@ export interface SimPayments {
 
 export interface PaymentCallbackInfo {
   id: string;
-  provider: 'epay' | 'stripe' | 'alipay';
+  provider: 'epay' | 'stripe' | 'alipay' | 'wechatpay';
   event: string;
   type: string;
   method: 'GET' | 'POST';

@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'react';
-import { Link, useSearchParams } from 'react-router-dom';
-import { Alert, Button, Card, Col, Flex, Form, InputNumber, Radio, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
+import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { Alert, Button, Card, Col, Flex, Form, InputNumber, Modal, QRCode, Radio, Row, Space, Statistic, Table, Tag, Typography } from 'antd';
 import { GiftOutlined } from '@ant-design/icons';
 import { ApiError } from '../api/client';
 import { recharge, type PaymentProviderInfo, type RechargeOptions, type TopupOrder, type TopupPack } from '../api/recharge';
@@ -105,6 +105,8 @@ function BuyCard({ options }: { options: RechargeOptions }) {
   const [choice, setChoice] = useState<string>(options.packs[0]?.id ?? '');
   const [amount, setAmount] = useState<number | null>(Math.max(provider.minAmount, 10));
   const action = useAction();
+  const navigate = useNavigate();
+  const [scan, setScan] = useState<TopupOrder | null>(null);
   const cur = provider.currency.toUpperCase();
   const pack: TopupPack | undefined = options.packs.find((p) => p.id === choice);
 
@@ -120,13 +122,34 @@ function BuyCard({ options }: { options: RechargeOptions }) {
   async function submit() {
     await action.run(async () => {
       const order = await recharge.create(pack ? { provider: provider.id, method, packId: pack.id } : { provider: provider.id, method, amount: pay ?? '' });
-      if (order.payUrl) window.location.assign(order.payUrl);
+      // WeChat Pay's Native pay answers a `weixin://` code for the payer's phone: shown as a QR code here.
+      if (order.payUrl?.startsWith('weixin://')) setScan(order);
+      else if (order.payUrl) window.location.assign(order.payUrl);
     });
   }
 
   const translated = orderError(t, action.error, provider);
   return (
     <Card>
+      <Modal
+        open={scan !== null}
+        title={scan ? t('recharge.scanTitle', { amount: scan.amount, currency: scan.currency.toUpperCase() }) : ''}
+        onCancel={() => setScan(null)}
+        footer={
+          <Button type="primary" onClick={() => scan && navigate(`/recharge?order=${encodeURIComponent(scan.id)}`)} data-testid="scan-done">
+            {t('recharge.scanDone')}
+          </Button>
+        }
+      >
+        {scan?.payUrl && (
+          <Flex vertical align="center" gap={12}>
+            <QRCode value={scan.payUrl} size={220} data-testid="scan-qr" />
+            <Typography.Paragraph type="secondary" style={{ margin: 0 }}>
+              {t('recharge.scanHelp')}
+            </Typography.Paragraph>
+          </Flex>
+        )}
+      </Modal>
       {translated ? <Alert type="error" showIcon title={translated} style={{ marginBottom: 12 }} data-testid="error-alert" /> : <ErrorAlert error={action.error} style={{ marginBottom: 12 }} />}
       <Form layout="vertical" requiredMark={false} onFinish={submit}>
         <Row gutter={[24, 0]}>

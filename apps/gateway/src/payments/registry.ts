@@ -2,6 +2,7 @@ import type { Config } from '../config/config.js';
 import { createAlipay } from './alipay/index.js';
 import { createEpay } from './epay/index.js';
 import { createStripe } from './stripe/index.js';
+import { createWechatPay } from './wechatpay/index.js';
 import type { PaymentProvider } from './types.js';
 
 /**
@@ -27,6 +28,13 @@ export const PAYMENT_PROVIDERS: readonly ProviderEntry[] = [
     fromConfig: (c) =>
       c.alipayAppId && c.alipayPrivateKey && c.alipayPublicKey
         ? createAlipay({ gatewayUrl: c.alipayGatewayUrl, appId: c.alipayAppId, privateKey: c.alipayPrivateKey, alipayPublicKey: c.alipayPublicKey, pointsPerUnit: c.alipayPointsPerYuan })
+        : null,
+  },
+  {
+    id: 'wechatpay',
+    fromConfig: (c) =>
+      c.wechatpayMchId && c.wechatpayAppId && c.wechatpaySerialNo && c.wechatpayPrivateKey && c.wechatpayApiV3Key && c.wechatpayPlatformKey && c.wechatpayPlatformSerial
+        ? createWechatPay({ apiUrl: c.wechatpayApiUrl, mchId: c.wechatpayMchId, appId: c.wechatpayAppId, serialNo: c.wechatpaySerialNo, privateKey: c.wechatpayPrivateKey, apiV3Key: c.wechatpayApiV3Key, platformKey: c.wechatpayPlatformKey, platformSerial: c.wechatpayPlatformSerial, pointsPerUnit: c.wechatpayPointsPerYuan, toleranceSec: c.wechatpayToleranceSec })
         : null,
   },
   {

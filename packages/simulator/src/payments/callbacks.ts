@@ -14,7 +14,7 @@ export interface CallbackAttempt {
 
 export interface PaymentCallback {
   id: string;
-  provider: 'epay' | 'stripe' | 'alipay';
+  provider: 'epay' | 'stripe' | 'alipay' | 'wechatpay';
   /** EPay: the trade number and status; Stripe: the event id. */
   event: string;
   /** Stripe's event type, EPay's trade_status. */

@@ -29,6 +29,19 @@ export interface AlipayTrade {
   created: number;
 }
 
+export interface WechatTrade {
+  /** The code_url's `pr`: the QR code's id. */
+  pr: string;
+  transaction_id: string;
+  out_trade_no: string;
+  description: string;
+  /** Fen. */
+  total: number;
+  notify_url: string;
+  status: 'pending' | 'paid';
+  created: number;
+}
+
 /** A Checkout Session as Stripe answers it (the fields the simulator models). */
 export interface StripeSession {
   id: string;
@@ -76,6 +89,12 @@ export interface PaymentsState {
   };
   /** The Alipay app: its id, the app's public key (checks the merchant's requests), Alipay's private key (signs notifies). */
   alipay: { appId: string; appPublicKey: string | null; privateKey: string; sellerId: string; trades: Map<string, AlipayTrade> };
+  /**
+   * The WeChat Pay merchant: ids, the merchant's public key and its certificate serial (check the
+   * merchant's signed requests), the platform's private key and serial (sign answers and callbacks),
+   * the APIv3 key (seals callbacks).
+   */
+  wechatpay: { mchId: string; appId: string; merchantPublicKey: string | null; merchantSerial: string; platformPrivateKey: string; platformSerial: string; apiV3Key: string; trades: Map<string, WechatTrade> };
   callbacks: CallbackQueue;
 }
 
@@ -83,6 +102,8 @@ export const DEFAULT_EPAY_PID = '1001';
 export const DEFAULT_EPAY_KEY = 'simulator-epay-key';
 export const DEFAULT_ALIPAY_APP_ID = '2021000000000001';
 export const DEFAULT_STRIPE_SECRET_KEY = 'sk_test_simulator';
+export const DEFAULT_WECHATPAY_MCH_ID = '1230000109';
+export const DEFAULT_WECHATPAY_APP_ID = 'wxd678efh567hg6787';
 
 export function createPaymentsState(o: PaymentOptions = {}): PaymentsState {
   return {
@@ -94,6 +115,16 @@ export function createPaymentsState(o: PaymentOptions = {}): PaymentsState {
       // Without a key of its own the simulator makes one (tests then cannot verify its notifies).
       privateKey: o.alipay?.privateKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       sellerId: '2088102177846880',
+      trades: new Map(),
+    },
+    wechatpay: {
+      mchId: o.wechatpay?.mchId ?? DEFAULT_WECHATPAY_MCH_ID,
+      appId: o.wechatpay?.appId ?? DEFAULT_WECHATPAY_APP_ID,
+      merchantPublicKey: o.wechatpay?.merchantPublicKey ?? null,
+      merchantSerial: o.wechatpay?.merchantSerial ?? '',
+      platformPrivateKey: o.wechatpay?.platformPrivateKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      platformSerial: o.wechatpay?.platformSerial ?? 'PUB_KEY_ID_0000000000000000000000000001',
+      apiV3Key: o.wechatpay?.apiV3Key ?? randomBytes(16).toString('hex'),
       trades: new Map(),
     },
     callbacks: new CallbackQueue(o.retries ?? 3, o.retryDelayMs ?? 200),

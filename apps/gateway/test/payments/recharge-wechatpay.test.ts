@@ -1,0 +1,182 @@
+/**
+ * WeChat Pay API v3 direct (Native pay) over real HTTP, on both databases: a gateway order → the
+ * simulated WeChat Pay, which checks the merchant's WECHATPAY2-SHA256-RSA2048 signature and answers a
+ * platform-signed code_url → the payer pays → the callback, encrypted AES-256-GCM with the APIv3 key
+ * and signed with the platform key → the credit, once. Then what must not credit: another signing
+ * key, a body changed after signing, another serial, a stale timestamp (a replay), a resource sealed
+ * with another APIv3 key, another merchant, a wrong amount, and re-deliveries. The signing,
+ * verification and decryption themselves are checked against the rules in WeChat Pay's documents.
+ */
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, wechatEncrypt, wechatSignedHeaders, type Simulator } from '@apigpt/simulator';
+import { createWechatPay } from '../../src/payments/wechatpay/index.js';
+import { authorization, decryptResource, parseAuthorization, requestMessage, responseMessage, rsaSign, rsaVerify } from '../../src/payments/wechatpay/sign.js';
+import { eventually } from '../eventually.js';
+import { DB_KINDS, startTestGateway, type TestGateway } from '../harness.js';
+import { balance, ledgerOf, order, orderStatus } from './helpers.js';
+
+const MCH_ID = '1230000109';
+const APP_ID = 'wxd678efh567hg6787';
+const MCH_SERIAL = '1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C';
+const PLATFORM_SERIAL = 'PUB_KEY_ID_0112345678202501010000000000';
+const pair = () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), pub: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+};
+const v3key = () => randomBytes(16).toString('hex');
+
+describe('WeChat Pay API v3 signing, verification and decryption', () => {
+  it('the request message is method, path and query, timestamp, nonce and body, each line ended by \\n (the documentation’s GET /v3/certificates example)', () => {
+    expect(requestMessage('GET', '/v3/certificates', '1554208460', '593BEC0C930BF1AFEB40B4A08C8FB242', '')).toBe('GET\n/v3/certificates\n1554208460\n593BEC0C930BF1AFEB40B4A08C8FB242\n\n');
+    expect(responseMessage('1554209980', 'c5ac7061fccab6bf3e254dcf98995b8c', '{"data":[]}')).toBe('1554209980\nc5ac7061fccab6bf3e254dcf98995b8c\n{"data":[]}\n');
+  });
+
+  it('the Authorization header carries mchid, nonce_str, signature, timestamp and serial_no; its signature verifies with the merchant public key', () => {
+    const m = pair();
+    const body = '{"appid":"wxd678efh567hg6787"}';
+    const header = authorization({ mchId: '1900009191', serialNo: MCH_SERIAL, key: m.priv, method: 'POST', pathAndQuery: '/v3/pay/transactions/native', body, timestamp: '1554208460', nonce: '593BEC0C930BF1AFEB40B4A08C8FB242' });
+    expect(header).toMatch(/^WECHATPAY2-SHA256-RSA2048 mchid="1900009191",nonce_str="593BEC0C930BF1AFEB40B4A08C8FB242",signature="[A-Za-z0-9+/=]{344}",timestamp="1554208460",serial_no="1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C"$/);
+    const a = parseAuthorization(header)!;
+    expect(rsaVerify(requestMessage('POST', '/v3/pay/transactions/native', a.timestamp, a.nonce_str, body), a.signature, m.pub)).toBe(true);
+    expect(rsaVerify(requestMessage('POST', '/v3/pay/transactions/native', a.timestamp, a.nonce_str, body.replace('wxd', 'wxe')), a.signature, m.pub)).toBe(false);
+    expect(rsaVerify('x', 'not base64 !', m.pub)).toBe(false);
+    expect(parseAuthorization('Bearer abc')).toBeNull();
+  });
+
+  it('a resource sealed as WeChat Pay seals it (ciphertext ‖ 16-byte tag, nonce as IV, associated_data as AAD) opens with the APIv3 key, and only with it', () => {
+    const key = v3key();
+    const plain = JSON.stringify({ mchid: MCH_ID, out_trade_no: 'TU1', trade_state: 'SUCCESS', amount: { total: 730, currency: 'CNY' } });
+    const sealed = wechatEncrypt(key, plain, 'fdasflkja484', 'transaction');
+    expect(decryptResource(key, { ciphertext: sealed, nonce: 'fdasflkja484', associated_data: 'transaction' })).toBe(plain);
+    expect(() => decryptResource(v3key(), { ciphertext: sealed, nonce: 'fdasflkja484', associated_data: 'transaction' })).toThrow();
+    expect(() => decryptResource(key, { ciphertext: sealed, nonce: 'fdasflkja484', associated_data: 'certificate' })).toThrow();
+    const bytes = Buffer.from(sealed, 'base64');
+    bytes[bytes.length - 1] ^= 1;
+    expect(() => decryptResource(key, { ciphertext: bytes.toString('base64'), nonce: 'fdasflkja484', associated_data: 'transaction' })).toThrow();
+  });
+
+  it('what the simulated WeChat Pay signs the gateway verifies; another key does not', () => {
+    const p = pair();
+    const h = wechatSignedHeaders('{"a":1}', p.priv, PLATFORM_SERIAL);
+    expect(rsaVerify(responseMessage(h['wechatpay-timestamp'], h['wechatpay-nonce'], '{"a":1}'), h['wechatpay-signature'], p.pub)).toBe(true);
+    expect(rsaVerify(responseMessage(h['wechatpay-timestamp'], h['wechatpay-nonce'], '{"a":1}'), rsaSign('x', pair().priv), p.pub)).toBe(false);
+  });
+});
+
+describe.each(DB_KINDS)('WeChat Pay recharge on %s', (db) => {
+  let sim: Simulator;
+  let t: TestGateway;
+  const merchant = pair();
+  const platform = pair();
+  const apiV3Key = v3key();
+
+  beforeAll(async () => {
+    sim = await startSimulator({ payments: { wechatpay: { mchId: MCH_ID, appId: APP_ID, merchantPublicKey: merchant.pub, merchantSerial: MCH_SERIAL, platformPrivateKey: platform.priv, platformSerial: PLATFORM_SERIAL, apiV3Key }, retries: 3, retryDelayMs: 50 } });
+    t = await startTestGateway({
+      db,
+      config: { wechatpayMchId: MCH_ID, wechatpayAppId: APP_ID, wechatpaySerialNo: MCH_SERIAL, wechatpayPrivateKey: merchant.priv, wechatpayApiV3Key: apiV3Key, wechatpayPlatformKey: platform.pub, wechatpayPlatformSerial: PLATFORM_SERIAL, wechatpayApiUrl: sim.url, wechatpayPointsPerYuan: 140 },
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await sim?.close();
+  });
+
+  const prOf = (payUrl: string) => new URL(payUrl.replace('weixin://', 'http://')).searchParams.get('pr')!;
+  /** The payer scans the code and pays (`total`: the simulator reports that many fen as paid). */
+  const pay = async (payUrl: string, total?: number) => {
+    const page = await fetch(`${sim.url}/wechatpay/pay/${prOf(payUrl)}`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('data-testid="sim-pay"');
+    const res = await fetch(`${sim.url}/wechatpay/pay/${prOf(payUrl)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(total ? { total: String(total) } : {}) });
+    expect(res.status).toBe(200);
+  };
+  const callbackOf = (orderId: string) => {
+    const cb = sim.payments.callbacks.find((c) => c.provider === 'wechatpay' && decryptResource(apiV3Key, (JSON.parse(c.body) as { resource: { ciphertext: string; nonce: string; associated_data: string } }).resource).includes(`"out_trade_no":"${orderId}"`));
+    expect(cb, `a callback for ${orderId}`).toBeDefined();
+    return cb!;
+  };
+  const post = (body: string, headers: Record<string, string>) => fetch(`${t.url}/api/payments/wechatpay/notify`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  /** A callback as WeChat Pay would send it for `tx`, sealed and signed with the given keys. */
+  const callback = (tx: Record<string, unknown>, o: { key?: string; signer?: string; serial?: string; timestamp?: string } = {}) => {
+    const nonce = randomBytes(6).toString('hex');
+    const body = JSON.stringify({ id: `EV-${randomBytes(6).toString('hex')}`, create_time: '2026-01-01T12:00:00+08:00', resource_type: 'encrypt-resource', event_type: 'TRANSACTION.SUCCESS', summary: '支付成功', resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext: wechatEncrypt(o.key ?? apiV3Key, JSON.stringify(tx), nonce, 'transaction'), associated_data: 'transaction', nonce } });
+    return { body, headers: wechatSignedHeaders(body, o.signer ?? platform.priv, o.serial ?? PLATFORM_SERIAL, o.timestamp) };
+  };
+
+  it('pays ¥10 by scanning the code and credits 1400 P once; re-delivered callbacks are answered 2xx and credit nothing more', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'wechatpay', amount: '10' });
+    expect(o).toMatchObject({ status: 'created', amount: '10.00', currency: 'cny', credit: 1400, provider: 'wechatpay', method: 'wxpay' });
+    expect(o.payUrl).toMatch(/^weixin:\/\/wxpay\/bizpayurl\?pr=\w+$/);
+    // What the merchant sent: the signed native order, in fen, with our notify URL.
+    const sent = sim.requests.filter((r) => r.path === '/v3/pay/transactions/native').at(-1)!;
+    expect(sent.headers.authorization).toMatch(/^WECHATPAY2-SHA256-RSA2048 mchid="1230000109",nonce_str="\w+",signature="[A-Za-z0-9+/=]+",timestamp="\d+",serial_no="1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C"$/);
+    expect(sent.body).toMatchObject({ appid: APP_ID, mchid: MCH_ID, out_trade_no: o.id, notify_url: `${t.url}/api/payments/wechatpay/notify`, amount: { total: 1000, currency: 'CNY' } });
+
+    await pay(o.payUrl!);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    expect(await balance(t, cookie)).toBe(before + 1400);
+    const cb = callbackOf(o.id);
+    await eventually(() => expect(cb.state).toBe('delivered'));
+    expect(cb.attempts.map((a) => a.status)).toEqual([204]);
+    for (let i = 0; i < 2; i++) expect(await sim.payments.send(cb.id)).toMatchObject({ status: 204, ok: true });
+    expect(await balance(t, cookie)).toBe(before + 1400);
+    expect((await ledgerOf(t, o.id)).map((r) => r.kind)).toEqual(['topup']);
+  });
+
+  it('the simulated WeChat Pay refuses an order signed with another key', async () => {
+    const body = JSON.stringify({ appid: APP_ID, mchid: MCH_ID, description: 'x', out_trade_no: 'TUforged', notify_url: 'https://x/n', amount: { total: 1, currency: 'CNY' } });
+    const res = await fetch(`${sim.url}/v3/pay/transactions/native`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: authorization({ mchId: MCH_ID, serialNo: MCH_SERIAL, key: pair().priv, method: 'POST', pathAndQuery: '/v3/pay/transactions/native', body }) }, body });
+    expect(res.status).toBe(401);
+    expect(await res.json()).toMatchObject({ code: 'SIGN_ERROR' });
+  });
+
+  it('a code_url answer not signed by the platform key is not believed (the payer is not sent anywhere)', async () => {
+    const wrong = createWechatPay({ apiUrl: sim.url, mchId: MCH_ID, appId: APP_ID, serialNo: MCH_SERIAL, privateKey: merchant.priv, apiV3Key, platformKey: pair().pub, platformSerial: PLATFORM_SERIAL, pointsPerUnit: 140, toleranceSec: 300 });
+    await expect(wrong.checkout({ id: `TUx${db}`, userId: 'u', email: '', method: 'wxpay', amount: 100, currency: 'cny', title: 'x', notifyUrl: 'https://x/n', returnUrl: 'https://x/r', expiresAt: Date.now() + 600_000 })).rejects.toMatchObject({ code: 'payment_provider_error' });
+  });
+
+  it('forged, stale and foreign callbacks are refused (401) and change nothing', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'wechatpay', amount: '20' });
+    const tx = { appid: APP_ID, mchid: MCH_ID, out_trade_no: o.id, transaction_id: '4200000000202601019999999999', trade_type: 'NATIVE', trade_state: 'SUCCESS', amount: { total: 2000, payer_total: 2000, currency: 'CNY', payer_currency: 'CNY' } };
+    const good = callback(tx);
+    const forged = [
+      callback(tx, { signer: pair().priv }),
+      { body: good.body.replace('TRANSACTION.SUCCESS', 'TRANSACTION.SUCCESS '), headers: good.headers },
+      callback(tx, { serial: 'PUB_KEY_ID_SOMEONE_ELSE' }),
+      callback(tx, { timestamp: String(Math.floor(Date.now() / 1000) - 3600) }),
+      callback(tx, { key: v3key() }),
+      callback({ ...tx, mchid: '1900000001' }),
+      { body: good.body, headers: {} },
+    ];
+    for (const f of forged) {
+      const r = await post(f.body, f.headers);
+      expect(r.status).toBe(401);
+      expect(await r.json()).toMatchObject({ code: 'FAIL' });
+    }
+    expect((await orderStatus(t, cookie, o.id)).status).toBe('created');
+    expect(await balance(t, cookie)).toBe(before);
+    // The genuine one credits; the same payment again (another notify id) is answered 2xx, credits nothing.
+    expect((await post(good.body, good.headers)).status).toBe(204);
+    const again = callback(tx);
+    expect((await post(again.body, again.headers)).status).toBe(204);
+    expect(await balance(t, cookie)).toBe(before + 2800);
+    expect((await ledgerOf(t, o.id)).map((r) => r.kind)).toEqual(['topup']);
+  });
+
+  it('an authentic callback of a wrong amount holds the order for review and credits nothing', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'wechatpay', amount: '30' });
+    await pay(o.payUrl!, 30);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('paid'));
+    expect((await orderStatus(t, cookie, o.id)).note).toBe('Paid 0.30 CNY, but the order is 30.00 CNY.');
+    expect(await balance(t, cookie)).toBe(before);
+    expect(await ledgerOf(t, o.id)).toEqual([]);
+  });
+});

@@ -1,0 +1,163 @@
+// WeChat Pay API v3, Native pay (provider-protocols.md §16.4): the merchant creates the order with
+// `POST /v3/pay/transactions/native`, signed `WECHATPAY2-SHA256-RSA2048` with its API key (checked
+// here with the merchant's public key, by serial); the answer `{"code_url":"weixin://…"}` is signed
+// with the platform key in the `Wechatpay-*` headers. A phone would scan the code; here the payer
+// opens `/wechatpay/pay/{pr}` and presses Pay. The callback is a JSON POST to notify_url whose
+// `resource` is the transaction encrypted AEAD_AES_256_GCM with the APIv3 key, signed with the
+// platform key over `timestamp\nnonce\nbody\n`, delivered again until answered 2xx.
+import { createCipheriv, createSign, createVerify, randomBytes } from 'node:crypto';
+import type { Ctx, Dialect, Outcome, Route } from '../route.js';
+import { esc, facts, htmlPage } from './page.js';
+import type { PaymentsState, WechatTrade } from './state.js';
+
+/** `METHOD\nPATH\nTIMESTAMP\nNONCE\nBODY\n`, the message a merchant signs. */
+export function wechatRequestMessage(method: string, pathAndQuery: string, timestamp: string, nonce: string, body: string): string {
+  return `${method}\n${pathAndQuery}\n${timestamp}\n${nonce}\n${body}\n`;
+}
+
+/** `Wechatpay-*` headers signing `body` with the platform private key. */
+export function wechatSignedHeaders(body: string, privateKeyPem: string, serial: string, timestamp = String(Math.floor(Date.now() / 1000)), nonce = randomBytes(16).toString('hex')): Record<string, string> {
+  const signature = createSign('RSA-SHA256').update(`${timestamp}\n${nonce}\n${body}\n`, 'utf8').sign(privateKeyPem, 'base64');
+  return { 'wechatpay-timestamp': timestamp, 'wechatpay-nonce': nonce, 'wechatpay-signature': signature, 'wechatpay-serial': serial, 'wechatpay-signature-type': 'WECHATPAY2-SHA256-RSA2048' };
+}
+
+/** AEAD_AES_256_GCM as WeChat Pay seals a callback's resource: base64(ciphertext ‖ 16-byte tag). */
+export function wechatEncrypt(apiV3Key: string, plaintext: string, nonce: string, associatedData: string): string {
+  const c = createCipheriv('aes-256-gcm', Buffer.from(apiV3Key, 'utf8'), Buffer.from(nonce, 'utf8'));
+  c.setAAD(Buffer.from(associatedData, 'utf8'));
+  return Buffer.concat([c.update(plaintext, 'utf8'), c.final(), c.getAuthTag()]).toString('base64');
+}
+
+/** WeChat Pay's times: RFC 3339 at +08:00. */
+export function wechatTime(ms = Date.now()): string {
+  return `${new Date(ms + 8 * 3600_000).toISOString().slice(0, 19)}+08:00`;
+}
+
+const dialect: Dialect = {
+  name: 'wechatpay',
+  authorize: () => null, // merchants authenticate by signature
+  error: (status, message, code) => ({ kind: 'json', status, body: { code: code ?? 'PARAM_ERROR', message } }),
+  modelNotFound: () => ({ kind: 'json', status: 404, body: { code: 'NOT_FOUND', message: 'not found' } }),
+};
+
+const state = (ctx: Ctx): PaymentsState => ctx.sim.payments;
+const fail = (status: number, code: string, message: string): Outcome => ({ kind: 'json', status, body: { code, message } });
+
+/** The platform-signed JSON answer. */
+function signedJson(ctx: Ctx, status: number, body: unknown): Outcome {
+  const s = state(ctx).wechatpay;
+  const text = JSON.stringify(body);
+  return { kind: 'bytes', status, body: text, contentType: 'application/json', headers: { ...wechatSignedHeaders(text, s.platformPrivateKey, s.platformSerial), 'request-id': randomBytes(12).toString('hex') } };
+}
+
+function createNative(ctx: Ctx): Outcome {
+  const s = state(ctx).wechatpay;
+  const raw = ctx.raw?.toString('utf8') ?? '';
+  const header = String(ctx.req.headers.authorization ?? '');
+  if (!header.startsWith('WECHATPAY2-SHA256-RSA2048 ')) return fail(401, 'SIGN_ERROR', 'Authorization 头缺失或认证类型错误');
+  const a = Object.fromEntries([...header.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+  for (const k of ['mchid', 'nonce_str', 'signature', 'timestamp', 'serial_no']) if (!a[k]) return fail(401, 'SIGN_ERROR', `Authorization 缺少 ${k}`);
+  if (a.mchid !== s.mchId) return fail(401, 'SIGN_ERROR', '商户号与签名不匹配');
+  if (a.serial_no !== s.merchantSerial || !s.merchantPublicKey) return fail(401, 'SIGN_ERROR', '商户证书序列号有误');
+  if (Math.abs(Date.now() / 1000 - Number(a.timestamp)) > 300) return fail(401, 'SIGN_ERROR', '请求时间戳已过期');
+  let ok = false;
+  try {
+    ok = createVerify('RSA-SHA256').update(wechatRequestMessage('POST', ctx.req.url ?? ctx.path, a.timestamp, a.nonce_str, raw), 'utf8').verify(s.merchantPublicKey, a.signature, 'base64');
+  } catch {
+    ok = false;
+  }
+  if (!ok) return fail(401, 'SIGN_ERROR', '签名错误');
+  const b = (ctx.body ?? {}) as { appid?: string; mchid?: string; description?: string; out_trade_no?: string; notify_url?: string; time_expire?: string; amount?: { total?: unknown; currency?: string } };
+  if (b.mchid !== s.mchId) return fail(400, 'PARAM_ERROR', 'mchid 与请求商户不一致');
+  if (b.appid !== s.appId) return fail(400, 'APPID_MCHID_NOT_MATCH', 'appid 和 mch_id 不匹配');
+  if (!b.out_trade_no || !b.description || !b.notify_url) return fail(400, 'PARAM_ERROR', '缺少必填参数 out_trade_no / description / notify_url');
+  const total = b.amount?.total;
+  if (typeof total !== 'number' || !Number.isSafeInteger(total) || total <= 0) return fail(400, 'PARAM_ERROR', 'amount.total 必须是正整数（分）');
+  if ((b.amount?.currency ?? 'CNY') !== 'CNY') return fail(400, 'PARAM_ERROR', '境内商户仅支持人民币');
+  const existing = [...s.trades.values()].find((t) => t.out_trade_no === b.out_trade_no);
+  if (existing) return existing.total === total ? signedJson(ctx, 200, { code_url: `weixin://wxpay/bizpayurl?pr=${existing.pr}` }) : fail(400, 'INVALID_REQUEST', '商户订单号重复');
+  const trade: WechatTrade = {
+    pr: randomBytes(6).toString('base64url').replace(/[-_]/g, 'x'),
+    transaction_id: `42000${Date.now()}${String(s.trades.size + 1).padStart(5, '0')}`.slice(0, 28),
+    out_trade_no: b.out_trade_no,
+    description: b.description,
+    total,
+    notify_url: b.notify_url,
+    status: 'pending',
+    created: Date.now(),
+  };
+  s.trades.set(trade.pr, trade);
+  return signedJson(ctx, 200, { code_url: `weixin://wxpay/bizpayurl?pr=${trade.pr}` });
+}
+
+function payPage(ctx: Ctx): Outcome {
+  const t = state(ctx).wechatpay.trades.get(ctx.params.pr);
+  if (!t) return htmlPage('二维码已失效 No such code', '', 404);
+  const amount = `¥${(t.total / 100).toFixed(2)}`;
+  if (t.status === 'paid') return htmlPage('支付成功 Paid', facts([['订单号 Order', t.out_trade_no], ['金额 Amount', amount]]));
+  return htmlPage(
+    '微信支付 WeChat Pay (simulated)',
+    facts([
+      ['商品 Product', t.description],
+      ['订单号 Order', t.out_trade_no],
+      ['金额 Amount', amount],
+    ]) + `<form method="post" action="/wechatpay/pay/${esc(t.pr)}"><button type="submit" data-testid="sim-pay">确认支付 Pay ${esc(amount)}</button></form>`,
+  );
+}
+
+/** The payer pays. Form field `total` (simulator only) reports another amount, in fen, as paid. */
+function pay(ctx: Ctx): Outcome {
+  const s = state(ctx);
+  const w = s.wechatpay;
+  const t = w.trades.get(ctx.params.pr);
+  if (!t) return htmlPage('二维码已失效 No such code', '', 404);
+  const form = (ctx.body ?? {}) as Record<string, string>;
+  const total = form.total ? Number(form.total) : t.total;
+  if (t.status === 'pending') {
+    t.status = 'paid';
+    const now = Date.now();
+    const transaction = {
+      appid: w.appId,
+      mchid: w.mchId,
+      out_trade_no: t.out_trade_no,
+      transaction_id: t.transaction_id,
+      trade_type: 'NATIVE',
+      trade_state: 'SUCCESS',
+      trade_state_desc: '支付成功',
+      bank_type: 'OTHERS',
+      attach: '',
+      success_time: wechatTime(now),
+      payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
+      amount: { total, payer_total: total, currency: 'CNY', payer_currency: 'CNY' },
+    };
+    const nonce = randomBytes(6).toString('hex'); // 12 characters, as WeChat Pay's
+    const event = {
+      id: `EV-${randomBytes(10).toString('hex')}`,
+      create_time: wechatTime(now),
+      resource_type: 'encrypt-resource',
+      event_type: 'TRANSACTION.SUCCESS',
+      summary: '支付成功',
+      resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext: wechatEncrypt(w.apiV3Key, JSON.stringify(transaction), nonce, 'transaction'), associated_data: 'transaction', nonce },
+    };
+    const body = JSON.stringify(event);
+    const base = { 'content-type': 'application/json', 'user-agent': 'Mozilla/4.0 (WeChat Pay notify, simulated)' };
+    s.callbacks.add({
+      provider: 'wechatpay',
+      event: `${t.transaction_id}:SUCCESS`,
+      type: 'TRANSACTION.SUCCESS',
+      method: 'POST',
+      url: t.notify_url,
+      headers: { ...base, ...wechatSignedHeaders(body, w.platformPrivateKey, w.platformSerial) },
+      body,
+      // Every delivery is signed when it is sent, with its own timestamp and nonce.
+      resign: () => ({ headers: { ...base, ...wechatSignedHeaders(body, w.platformPrivateKey, w.platformSerial) }, body }),
+    });
+  }
+  return htmlPage('支付成功 Paid', facts([['订单号 Order', t.out_trade_no], ['金额 Amount', `¥${(total / 100).toFixed(2)}`]]) + '<p data-testid="sim-paid">支付成功</p>');
+}
+
+export const wechatpayRoutes: Route[] = [
+  { method: 'POST', pattern: /^\/v3\/pay\/transactions\/native$/, dialect, handle: createNative },
+  { method: 'GET', pattern: /^\/wechatpay\/pay\/(?<pr>\w+)$/, dialect, handle: payPage },
+  { method: 'POST', pattern: /^\/wechatpay\/pay\/(?<pr>\w+)$/, dialect, handle: pay },
+];
