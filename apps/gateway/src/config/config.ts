@@ -1,5 +1,6 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { FIELDS, type FieldSpec } from './fields.js';
@@ -57,6 +58,8 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (out.databaseUrl && !/^postgres(ql)?:\/\//.test(String(out.databaseUrl)))
     throw new ConfigError(`DATABASE_URL must be a postgres:// URL (got "${String(out.databaseUrl).replace(/\/\/.*@/, '//***@')}")`);
   trustProxyOption(String(out.trustProxy ?? 'false'));
+  // `--workers 0`: one per core this process may use (the number of cores, or fewer under a CPU quota).
+  if (out.workers === 0) out.workers = Math.min(64, availableParallelism());
   const sentinels = (out.redisSentinels as string[] | undefined)?.length;
   const clusterNodes = (out.redisClusterNodes as string[] | undefined)?.length;
   // Every "is Redis configured" check reads REDIS_URL; with Sentinel or a Cluster it carries the login.

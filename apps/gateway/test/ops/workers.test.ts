@@ -2,12 +2,13 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
 import { spawnServe, userWithKey } from '../chaos/procs.js';
 import { REDIS_URL } from '../harness.js';
+import { loadConfig } from '../../src/config/config.js';
 import { eventually } from '../eventually.js';
 import { parseProm } from './prom-text.js';
 
@@ -51,6 +52,11 @@ function workersOf(pid: number): number[] {
 }
 
 describe('apigpt serve --workers', () => {
+  it('--workers 0 means one worker per CPU core the process may use', () => {
+    expect(loadConfig({ env: { APIGPT_WORKERS: '0' } }).workers).toBe(Math.min(64, availableParallelism()));
+    expect(loadConfig({ env: {} }).workers).toBe(1);
+  });
+
   it('refuses several workers without Redis, saying why (balances and limits would be per process)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
     dirs.push(dir);
