@@ -17,4 +17,6 @@ export const privacy = {
   content: (id: string, admin: boolean) => request<LoggedContent>('GET', admin ? `/api/admin/logs/${enc(id)}/content` : `/api/logs/${enc(id)}/content`),
   exportData: () => request<unknown>('GET', '/api/account/export'),
   deleteAccount: (password: string) => call('POST /api/account/delete', { body: { password } }),
+  /** An admin deletes a user's account for them (audited). */
+  deleteUser: (userId: string) => call('DELETE /api/admin/users/{id}', { params: { id: userId } }),
 };

@@ -139,6 +139,34 @@ export function registerPrivacyRoutes(app: FastifyInstance, ctx: ApiContext): vo
     return data;
   });
 
+  app.delete(
+    '/api/admin/users/:id',
+    {
+      config: admin,
+      schema: {
+        tags: ['Admin: users'],
+        summary: "Delete a user's account for them (what the user can do from My data): keys revoked, content purged, personal fields removed; the ledger stays, pseudonymised",
+        params: IdParam,
+        response: { 200: Type.Object({ deleted: Type.Boolean(), pseudonym: Type.String(), keysRevoked: Type.Integer(), contentsDeleted: Type.Integer(), storedResponsesDeleted: Type.Integer(), sessionsEnded: Type.Integer() }) },
+      },
+    },
+    async (req) => {
+      const id = (req.params as { id: string }).id;
+      const user = await db.selectFrom('users').select(['id', 'role', 'deleted_at']).where('id', '=', id).executeTakeFirst();
+      // A deleted account is gone for the console: deleting it again is "no such user", not a second audit row.
+      if (!user || user.deleted_at !== null) throw new GatewayError('not_found', 'User not found.', { code: 'user_not_found' });
+      if (user.id === principal(req).user.id) throw new GatewayError('invalid_request', 'You cannot delete your own account here.', { code: 'self_lockout' });
+      // As for the user's own deletion: an administrator is first made a user account (an audited change of its own).
+      if (user.role === 'admin') throw new GatewayError('permission', "An administrator's account cannot be deleted: make it a user account first.", { code: 'admin_account' });
+      await ctx.services.logWriter.flushWithin();
+      const done = await privacy.account.delete(id, async (trx, result) => {
+        // The user id and what went, never the address: the audit must not keep what the deletion removed.
+        await audit(req, trx, { action: 'account.delete', targetType: 'user', targetId: id, after: { email: result.pseudonym, keysRevoked: result.keysRevoked, contentsDeleted: result.contentsDeleted, storedResponsesDeleted: result.storedResponsesDeleted, sessionsEnded: result.sessionsEnded } });
+      });
+      return { deleted: true, ...done };
+    },
+  );
+
   app.post(
     '/api/account/delete',
     {

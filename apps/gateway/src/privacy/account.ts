@@ -90,9 +90,9 @@ export class AccountData {
    * content and stored responses deleted, the profile's personal fields removed (the address a
    * pseudonym, the password unusable), the request log's client addresses dropped. The ledger and
    * the balance stay for accounting, pseudonymised: they point at the user id, which no longer
-   * names anyone.
+   * names anyone. `within` runs last in the same transaction (the admin's audit row).
    */
-  async delete(userId: string): Promise<DeletionResult> {
+  async delete(userId: string, within?: (trx: Db, result: DeletionResult) => Promise<void>): Promise<DeletionResult> {
     const now = this.clock.now();
     const pseudonym = pseudonymFor(userId);
     // Not a hash of anything: no password can ever match it.
@@ -123,7 +123,10 @@ export class AccountData {
         .set({ email: pseudonym, display_name: null, password_hash: unusable, status: 'disabled', email_verified_at: null, email_pending: 0, two_factor_at: null, deleted_at: now, updated_at: now })
         .where('id', '=', userId)
         .execute();
-      return { keysRevoked: Number(keys.numUpdatedRows), contentsDeleted: contents, storedResponsesDeleted: Number(stored.numDeletedRows), sessionsEnded: Number(sessions.numDeletedRows), pseudonym };
+      const result = { keysRevoked: Number(keys.numUpdatedRows), contentsDeleted: contents, storedResponsesDeleted: Number(stored.numDeletedRows), sessionsEnded: Number(sessions.numDeletedRows), pseudonym };
+      // The caller's own record of the deletion (an admin's audit row) commits with it, or neither does.
+      await within?.(trx, result);
+      return result;
     });
   }
 }

@@ -240,6 +240,46 @@ describe('account export and deletion', () => {
     await t.signup(email);
   });
 
+  it("an administrator deletes a user's account (DELETE /api/admin/users/{id}): audited without the address; never an admin, themself, twice, or by a user", async () => {
+    const u = await t.newUserWithKey();
+    const other = await t.newUserWithKey();
+    const db = t.gw.services.db;
+    const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: t.admin.email, password: t.admin.password }) });
+    const adminCookie = (login.headers.get('set-cookie') ?? '').split(';')[0];
+    const adminId = (await t.api<Any>('GET', '/api/auth/me', undefined, { cookie: adminCookie })).body.user.id;
+    const email = (await db.selectFrom('users').select('email').where('id', '=', u.userId).executeTakeFirstOrThrow()).email;
+
+    // A user cannot, not even for another user; nor can an App key.
+    expect((await t.api<Any>('DELETE', `/api/admin/users/${u.userId}`, undefined, { cookie: other.cookie })).body.error.code).toBe('admin_only');
+    expect((await t.api<Any>('DELETE', `/api/admin/users/${u.userId}`, undefined, { token: other.key })).status).toBe(403);
+    // Not the admin's own account, nor another administrator's.
+    expect((await t.api<Any>('DELETE', `/api/admin/users/${adminId}`, undefined, { cookie: adminCookie })).body.error.code).toBe('self_lockout');
+    await t.api('PATCH', `/api/admin/users/${other.userId}`, { role: 'admin' }, { token: t.rootToken });
+    const refused = await t.api<Any>('DELETE', `/api/admin/users/${other.userId}`, undefined, { cookie: adminCookie });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('admin_account');
+    expect((await db.selectFrom('users').select('deleted_at').where('id', '=', other.userId).executeTakeFirstOrThrow()).deleted_at).toBeNull();
+
+    const ok = await t.api<Any>('DELETE', `/api/admin/users/${u.userId}`, undefined, { cookie: adminCookie });
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body).toMatchObject({ deleted: true, keysRevoked: 1, sessionsEnded: 1 });
+    expect(ok.body.pseudonym).toMatch(/@deleted\.invalid$/);
+    const row = await db.selectFrom('users').selectAll().where('id', '=', u.userId).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ email: ok.body.pseudonym, status: 'disabled', display_name: null });
+    expect((await fetch(`${t.url}/v1/models`, { headers: { authorization: `Bearer ${u.key}` } })).status).toBe(401);
+    expect((await t.api('GET', '/api/auth/me', undefined, { cookie: u.cookie })).status).toBe(401);
+    // One audit row, committed with the deletion, naming the account by id and never by its address.
+    const audits = await db.selectFrom('audit_log').selectAll().where('target_id', '=', u.userId).where('action', '=', 'account.delete').execute();
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ actor_id: adminId, target_type: 'user' });
+    expect(JSON.stringify(audits[0])).not.toContain(email);
+    // Gone: a second deletion is "no such user".
+    const again = await t.api<Any>('DELETE', `/api/admin/users/${u.userId}`, undefined, { cookie: adminCookie });
+    expect(again.status).toBe(404);
+    expect(again.body.error.code).toBe('user_not_found');
+    expect((await t.api<Any>('DELETE', '/api/admin/users/usr_nope', undefined, { token: t.rootToken })).body.error.code).toBe('user_not_found');
+  });
+
   it('an administrator cannot delete their own account', async () => {
     const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: t.admin.email, password: t.admin.password }) });
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0];

@@ -1708,6 +1708,23 @@ export interface Operations {
     };
   };
 
+  /** Delete a user's account for them (what the user can do from My data): keys revoked, content purged, personal fields removed; the ledger stays, pseudonymised */
+  "DELETE /api/admin/users/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      deleted: boolean;
+      pseudonym: string;
+      keysRevoked: number;
+      contentsDeleted: number;
+      storedResponsesDeleted: number;
+      sessionsEnded: number;
+    };
+  };
+
   /** One user */
   "GET /api/admin/users/{id}": {
     params: {

@@ -5,6 +5,7 @@ import type { ResponseOf } from '@apigpt/sdk/management';
 import { call } from '../../api/client';
 import { useConsoleT } from '../../i18n/console-quality';
 import { admin } from '../../api/endpoints';
+import { privacy } from '../../api/privacy';
 import type { User } from '../../api/types';
 import { useSession } from '../../auth/session';
 import { EmptyHint } from '../../components/EmptyHint';
@@ -18,6 +19,11 @@ import { useAction } from '../../lib/useAction';
 
 /** A row of the users table: the account with its balance, 30-day spend and last call. */
 type UserRow = ResponseOf<'GET /api/admin/users'>['items'][number];
+
+/** A deleted account stays listed (its ledger is kept) under its pseudonym, with nothing left to act on. */
+function isDeleted(u: User): boolean {
+  return u.email.endsWith('@deleted.invalid');
+}
 
 /** Search users, add one, change group or role, grant or deduct credit with a reason, disable an account. */
 export default function Users() {
@@ -47,6 +53,17 @@ export default function Users() {
     try {
       await admin.resetTwoFactor(u.id);
       message.success(t('tf.resetDone', { email: u.email }));
+      list.reload();
+    } catch (e) {
+      message.error(errorText(t, e));
+    }
+  }
+
+  /** Deletes a user's account for them (what the user can do from My data; never an administrator's). */
+  async function deleteAccount(u: User) {
+    try {
+      const r = await privacy.deleteUser(u.id);
+      message.success(t('users.deleteAccountDone', { email: u.email, keys: r.keysRevoked }));
       list.reload();
     } catch (e) {
       message.error(errorText(t, e));
@@ -101,7 +118,12 @@ export default function Users() {
             },
             { title: t('users.role'), dataIndex: 'role', render: (r: User['role'], u) => <Select size="small" aria-label={`${t('users.role')}: ${u.email}`} value={r} disabled={u.id === me?.id} style={{ width: 100 }} onChange={(role) => patch(u, { role })} options={[{ value: 'user', label: t('users.roleUser') }, { value: 'admin', label: t('users.roleAdmin') }]} /> },
             { title: t('models.group'), dataIndex: 'group_name', render: (g: string, u) => <Select size="small" aria-label={`${t('models.group')}: ${u.email}`} value={g} style={{ width: 120 }} onChange={(group) => patch(u, { group })} options={groupOptions} /> },
-            { title: t('common.status'), dataIndex: 'status', render: (s: User['status']) => <Tag color={s === 'active' ? 'green' : 'default'}>{t(s === 'active' ? 'users.active' : 'users.disabled')}</Tag> },
+            {
+              title: t('common.status'),
+              dataIndex: 'status',
+              render: (s: User['status'], u) =>
+                isDeleted(u) ? <Tag data-testid="user-deleted">{t('users.deletedTag')}</Tag> : <Tag color={s === 'active' ? 'green' : 'default'}>{t(s === 'active' ? 'users.active' : 'users.disabled')}</Tag>,
+            },
             { title: tq('users.balance'), dataIndex: 'balance', align: 'right', render: (v: number) => <span data-testid="user-balance">{money(v, 2)}</span> },
             { title: tq('users.spend30'), dataIndex: 'spend_30d', align: 'right', render: (v: number) => <span data-testid="user-spend">{money(v)}</span> },
             { title: tq('users.lastActive'), dataIndex: 'last_active_at', render: (v: number | null) => <span data-testid="user-last-active">{v ? dateTime(v, locale) : tq('users.neverActive')}</span> },
@@ -129,7 +151,7 @@ export default function Users() {
                   <Button size="small" icon={<DollarOutlined />} onClick={() => setCrediting(u)}>
                     {t('users.credit')}
                   </Button>
-                  {u.id !== me?.id &&
+                  {u.id !== me?.id && !isDeleted(u) &&
                     (u.status === 'active' ? (
                       <Popconfirm title={t('users.disableConfirm')} okButtonProps={{ danger: true }} onConfirm={() => patch(u, { status: 'disabled' })}>
                         <Button size="small" danger>
@@ -141,6 +163,13 @@ export default function Users() {
                         {t('users.enable')}
                       </Button>
                     ))}
+                  {u.id !== me?.id && u.role !== 'admin' && !isDeleted(u) && (
+                    <Popconfirm title={t('users.deleteAccountConfirm')} okButtonProps={{ danger: true }} onConfirm={() => deleteAccount(u)}>
+                      <Button size="small" danger type="text" data-testid="user-delete">
+                        {t('users.deleteAccount')}
+                      </Button>
+                    </Popconfirm>
+                  )}
                 </Space>
               ),
             },
