@@ -21,8 +21,34 @@ const RANGES: Record<Exclude<Range, 'all'>, number> = { '24h': DAY, '7d': 7 * DA
 const ACTIONS = [
   'channel.create', 'channel.update', 'channel.enable', 'channel.disable', 'channel.delete', 'channel.test', 'health.check',
   'price.set', 'price.delete', 'group.set', 'user.create', 'user.update', 'user.limits', 'credit.adjust', 'codes.create', 'key.revoke', 'settings.update',
+  // Content safety and privacy (issue 15).
+  'safety_rule.create', 'safety_rule.update', 'safety_rule.delete', 'safety_rule.import', 'safety_policy.create', 'safety_policy.update', 'safety_policy.delete',
+  'privacy_policy.set', 'privacy_policy.delete', 'privacy.purge', 'account.export', 'account.delete', 'user.two_factor_reset',
 ] as const;
-const TARGET_TYPES = ['channel', 'price', 'group', 'user', 'codes', 'key', 'settings'] as const;
+const TARGET_TYPES = ['channel', 'price', 'group', 'user', 'codes', 'key', 'settings', 'safety_rule', 'safety_policy', 'privacy_policy_group', 'privacy_policy_app', 'request_contents'] as const;
+
+const SAFETY_ACTIONS = new Set(['block', 'mask', 'flag']);
+const DIRECTIONS = new Set(['input', 'output']);
+const RULE_KINDS = new Set(['words', 'regex']);
+
+/**
+ * A changed field's value in the reader's language where it is one of the console's own words: a
+ * content-safety rule's action, directions and kind, and a policy's actions per rule. Anything
+ * else (names, ids, numbers) as it is.
+ */
+export function auditValue(field: string, v: unknown, t: Translate): string {
+  const action = (a: unknown) => (typeof a === 'string' && SAFETY_ACTIONS.has(a) ? t(`safety.action.${a}` as MessageKey) : shortValue(a));
+  if (field === 'action' && typeof v === 'string' && SAFETY_ACTIONS.has(v)) return action(v);
+  if (field === 'kind' && typeof v === 'string' && RULE_KINDS.has(v)) return t(`safety.kind.${v}` as MessageKey);
+  if (field === 'directions' && Array.isArray(v) && v.every((d) => typeof d === 'string' && DIRECTIONS.has(d))) return v.map((d) => t(`safety.direction.${d}` as MessageKey)).join(', ');
+  if (field === 'actions' && v !== null && typeof v === 'object' && !Array.isArray(v))
+    return Object.entries(v as Record<string, unknown>).map(([rule, a]) => `${rule}: ${action(a)}`).join(', ') || '—';
+  if (field === 'moderation' && v !== null && typeof v === 'object' && !Array.isArray(v)) {
+    const m = v as Record<string, unknown>;
+    return shortValue({ ...m, ...(typeof m.action === 'string' ? { action: action(m.action) } : {}) });
+  }
+  return shortValue(v);
+}
 
 /** A known action's label; a route-named one (an action the gateway records without a name of its own) as it is. */
 function actionLabel(action: string, t: Translate): string {
@@ -189,8 +215,8 @@ function Changes({ entry }: { entry: AuditEntry }) {
       data-testid="audit-changes"
       columns={[
         { title: t('audit.field'), dataIndex: 'field', width: 180, render: (f: string) => <Typography.Text code>{f}</Typography.Text> },
-        { title: t('audit.before'), dataIndex: 'before', render: (v: unknown) => <span style={{ wordBreak: 'break-all' }}>{shortValue(v)}</span> },
-        { title: t('audit.after'), dataIndex: 'after', render: (v: unknown) => <span style={{ wordBreak: 'break-all' }}>{shortValue(v)}</span> },
+        { title: t('audit.before'), dataIndex: 'before', render: (v: unknown, c) => <span style={{ wordBreak: 'break-all' }}>{auditValue(c.field, v, t)}</span> },
+        { title: t('audit.after'), dataIndex: 'after', render: (v: unknown, c) => <span style={{ wordBreak: 'break-all' }}>{auditValue(c.field, v, t)}</span> },
       ]}
     />
   );
