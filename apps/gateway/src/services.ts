@@ -190,7 +190,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     gate,
     affinity: new ChannelAffinity(kv, () => billing.settings.current().affinityTtlSec * 1000),
     guard,
-    moderator: new Moderator(router, upstream),
+    moderator: new Moderator(router, upstream, gate),
     privacy: privacy.guard,
     tracer,
   });

@@ -34,8 +34,11 @@ const Moderation = Type.Object(
     action: Type.Union([Type.Literal('block'), Type.Literal('flag')]),
     timeoutMs: Type.Integer({ minimum: 50, maximum: 60_000 }),
     failMode: Type.Union([Type.Literal('open'), Type.Literal('closed')], { description: 'When the model does not answer in time: let the call through (open) or refuse it (closed)' }),
+    directions: Type.Optional(
+      Type.Array(Type.Union([Type.Literal('input'), Type.Literal('output')]), { minItems: 1, maxItems: 2, description: 'What the model reads: the input (default) and/or whole answers (streams are read by the rules alone)' }),
+    ),
   },
-  { description: 'The moderation model asked on input (null: none)' },
+  { description: 'The moderation model (null: none)' },
 );
 const PolicyFields = {
   scope: Type.Union([Type.Literal('group'), Type.Literal('app')]),
@@ -193,7 +196,11 @@ export function registerSafetyRoutes(app: FastifyInstance, ctx: ApiContext): voi
         tags,
         summary: "The rules' latest decisions and the counts per rule",
         description: 'Each decision names the rule, action, request and direction; the checked text is never stored.',
-        querystring: Type.Object({ ruleId: Type.Optional(Type.String({ maxLength: 64 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }),
+        querystring: Type.Object({
+          ruleId: Type.Optional(Type.String({ maxLength: 64 })),
+          requestId: Type.Optional(Type.String({ maxLength: 64, description: "One call's decisions (the request log's id)" })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+        }),
         response: {
           200: Type.Object({
             items: Type.Array(Type.Object({ id: Type.String(), createdAt: Type.Number(), requestId: Type.String(), ruleId: Type.String(), action: Type.String(), direction: Type.String(), userId: Type.Union([Type.String(), Type.Null()]) })),
@@ -203,8 +210,10 @@ export function registerSafetyRoutes(app: FastifyInstance, ctx: ApiContext): voi
       },
     },
     async (req) => {
-      const q = req.query as { ruleId?: string; limit?: number };
-      return { items: await store.decisions({ ruleId: q.ruleId, limit: q.limit ?? 100 }), counts: await store.counts() };
+      const q = req.query as { ruleId?: string; requestId?: string; limit?: number };
+      const items = await store.decisions({ ruleId: q.ruleId, requestId: q.requestId, limit: q.limit ?? 100 });
+      // One call's decisions (the request log's detail) need no counts over the whole table.
+      return { items, counts: q.requestId ? [] : await store.counts() };
     },
   );
 }

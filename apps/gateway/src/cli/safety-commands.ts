@@ -134,7 +134,7 @@ export const SAFETY_COMMANDS: Record<string, CliCommand> = {
   },
   'safety policy': {
     usage:
-      'apigpt safety policy --scope group|app --target NAME_OR_APP_ID [--rules id,id | --all-rules] [--actions id=flag,...] [--moderation-model M [--thresholds cat=0.7,...] [--moderation-action block|flag] [--timeout-ms N] [--fail open|closed]] [--json]',
+      'apigpt safety policy --scope group|app --target NAME_OR_APP_ID [--rules id,id | --all-rules] [--actions id=flag,...] [--moderation-model M [--thresholds cat=0.7,...] [--moderation-action block|flag] [--timeout-ms N] [--fail open|closed] [--moderate input,output]] [--json]',
     summary: 'Make or replace the content-safety policy of a user group or an App',
     async run(argv) {
       const { values } = parse(argv, {
@@ -148,6 +148,7 @@ export const SAFETY_COMMANDS: Record<string, CliCommand> = {
         'moderation-action': { type: 'string' },
         'timeout-ms': { type: 'string' },
         fail: { type: 'string' },
+        moderate: { type: 'string' },
       });
       const scope = required(values, 'scope');
       if (scope !== 'group' && scope !== 'app') throw new UsageError('--scope is group or app');
@@ -161,6 +162,11 @@ export const SAFETY_COMMANDS: Record<string, CliCommand> = {
             action: (action(values['moderation-action'], ['block', 'flag']) ?? 'block') as 'block' | 'flag',
             timeoutMs: intOption(values, 'timeout-ms') ?? 3_000,
             failMode: fail,
+            // What the model reads: the input (the default), whole answers, or both.
+            directions: (list(values.moderate) ?? ['input']).map((d) => {
+              if (d !== 'input' && d !== 'output') throw new UsageError('--moderate is input, output or input,output');
+              return d;
+            }),
           }
         : null;
       const input: PolicyInput = {

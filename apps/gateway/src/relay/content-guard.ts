@@ -26,9 +26,12 @@ export interface GuardSubject {
   appId: string | null;
 }
 
-/** A policy's moderation model on input (safety/guard.ts): which model, how long to wait, and the judge of its answer. */
+/** A policy's moderation model (safety/guard.ts): which model, on which side, how long to wait, and the judge of its answer. */
 export interface ModerationCheck {
   model: string;
+  /** The model reads the input; and whole answers (streams are read by the rules alone). */
+  input: boolean;
+  output: boolean;
   timeoutMs: number;
   failMode: 'open' | 'closed';
   /** The verdict on the model's results, one per text (OpenAI's moderation result objects). */

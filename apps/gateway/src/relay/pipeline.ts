@@ -9,7 +9,7 @@ import { AttemptFailure, baseLog, finish, applyUsage, type BufferedReply, type C
 import { hasChoice, preferPinned, type ChannelAffinity } from './affinity.js';
 import type { Admitted } from './health/circuit.js';
 import type { ChannelGate } from './health/gate.js';
-import { contentFiltered, StreamScreen, type ContentGuard, type GuardDirection, type GuardPlan, type GuardVerdict } from './content-guard.js';
+import { contentFiltered, StreamScreen, type ContentGuard, type GuardDirection, type GuardPlan, type GuardVerdict, type ModerationCheck } from './content-guard.js';
 import type { Moderator } from './moderation.js';
 import type { Admission, CallPolicy } from './policy.js';
 import type { PrivacyGuard } from './privacy.js';
@@ -305,10 +305,12 @@ export class CallPipeline {
       return null;
     }
     const f = answered.failed;
+    // The moderation model reads the answer as the provider wrote it (placeholders, not originals).
+    const moderated = f || !content?.moderation?.output ? null : await this.moderateAnswer(req, content.moderation, answered.reply, log);
     if (req.privacy && !f && answered.reply.status < 300 && answered.reply.contentType.includes('json')) answered.reply.body = req.privacy.answer(answered.reply.body);
     // The answer was produced (and the provider charges for it) even when a rule blocks it: it is
     // settled as produced, and the caller gets the content_filter error instead of the answer.
-    const blocked = f || content === null || !content.output ? null : this.screenAnswer(req, content, answered.reply, log);
+    const blocked = f ? null : (moderated ?? (content === null || !content.output ? null : this.screenAnswer(req, content, answered.reply, log)));
     await admission.settle({ usage: answered.usage, failed: f !== undefined, log: finish(log, started, f ? f.status : blocked ? blocked.status : 200, f?.error ?? blocked ?? undefined) });
     req.privacy?.finish(f ? f.status : blocked ? blocked.status : answered.reply.status);
     if (blocked) throw blocked;
@@ -350,21 +352,45 @@ export class CallPipeline {
     const guard = this.deps.guard;
     const moderator = this.deps.moderator;
     const check = content?.moderation ?? null;
-    if (!guard || !moderator || !req.texts || !check) return;
-    const texts = req.texts.input().map((s) => s.text).filter((t) => t.trim() !== '');
-    if (texts.length === 0) return;
+    if (!guard || !moderator || !req.texts || !check?.input) return;
+    const refused = await this.moderate(check, req.texts.input(), req, log, 'input');
+    if (refused) throw refused;
+  }
+
+  /**
+   * The moderation model's verdict on texts of one side of the call, recorded (never the text): the
+   * caller's error when it blocks, or when it did not answer and the policy fails closed.
+   */
+  private async moderate(check: ModerationCheck, slots: readonly { text: string }[], req: CallRequest, log: RequestLogRow, direction: GuardDirection): Promise<GatewayError | null> {
+    const guard = this.deps.guard!;
+    const texts = slots.map((s) => s.text).filter((t) => t.trim() !== '');
+    if (texts.length === 0) return null;
     let verdict: GuardVerdict;
     try {
-      verdict = check.judge(await moderator.classify(check.model, req.key.group, texts, check.timeoutMs));
+      verdict = check.judge(await this.deps.moderator!.classify(check.model, req.key.group, texts, check.timeoutMs));
     } catch (err) {
       verdict = check.down();
-      guard.record(verdict, log.id, req.key.userId, 'input');
-      if (verdict.action === 'block')
-        throw new GatewayError('unavailable', 'The content moderation service did not answer; the request was not sent.', { code: 'moderation_unavailable', retryAfter: 5, cause: err });
-      return;
+      guard.record(verdict, log.id, req.key.userId, direction);
+      const what = direction === 'input' ? 'the request was not sent' : 'the answer was withheld';
+      return verdict.action === 'block' ? new GatewayError('unavailable', `The content moderation service did not answer; ${what}.`, { code: 'moderation_unavailable', retryAfter: 5, cause: err }) : null;
     }
-    guard.record(verdict, log.id, req.key.userId, 'input');
-    if (verdict.action === 'block') throw contentFiltered('input', verdict);
+    guard.record(verdict, log.id, req.key.userId, direction);
+    return verdict.action === 'block' ? contentFiltered(direction, verdict) : null;
+  }
+
+  /**
+   * The moderation model on a whole JSON answer, when the caller's policy asks it on output. Read
+   * before the originals are restored: the model, a provider too, gets what the provider saw.
+   */
+  private async moderateAnswer(req: CallRequest, check: ModerationCheck, reply: BufferedReply, log: RequestLogRow): Promise<GatewayError | null> {
+    if (!this.deps.guard || !this.deps.moderator || !req.texts || reply.status >= 300 || !reply.contentType.includes('json')) return null;
+    let answer: unknown;
+    try {
+      answer = JSON.parse(reply.body.toString('utf8'));
+    } catch {
+      return null;
+    }
+    return this.moderate(check, req.texts.output(answer), req, log, 'output');
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import { categoriesHit, MODERATION_DOWN, moderationRuleId, type ModerationResult } from './moderation.js';
-import type { ModerationSettings, PolicyStore, SafetyPolicy } from './policies.js';
+import { moderationDirections, type ModerationSettings, type PolicyStore, type SafetyPolicy } from './policies.js';
 import { groupScope, mask, RuleSet, type Direction, type Hit, type SafetyAction, type Scope } from './rules.js';
 import type { Decision, SafetyStore } from './store.js';
 
@@ -31,6 +31,8 @@ export interface Subject {
 /** What the pipeline runs when a policy asks the moderation model: the settings and the judge of its answer. */
 export interface ModerationCheck {
   model: string;
+  input: boolean;
+  output: boolean;
   timeoutMs: number;
   failMode: 'open' | 'closed';
   /** The verdict on the model's results (one per text). */
@@ -218,8 +220,11 @@ export class SafetyGuard {
   moderation(subject: Subject): ModerationCheck | null {
     const m = this.policyOf(subject)?.moderation;
     if (!m) return null;
+    const directions = moderationDirections(m);
     return {
       model: m.model,
+      input: directions.includes('input'),
+      output: directions.includes('output'),
       timeoutMs: m.timeoutMs,
       failMode: m.failMode,
       judge: (results) => {

@@ -7,10 +7,12 @@ import type { SafetyAction } from './rules.js';
 export type PolicyScope = 'group' | 'app';
 
 /**
- * The moderation model a policy asks on input: a channel serving `model` for the `moderation`
- * operation (OpenAI's `/v1/moderations` shape). A category is hit when its score reaches its
- * threshold (categories without one: when the model itself flags them). When the channel does not
- * answer within `timeoutMs` (or fails), `failMode` decides: `open` lets the call through, `closed`
+ * The moderation model a policy asks: a channel serving `model` for the `moderation` operation
+ * (OpenAI's `/v1/moderations` shape), on the input and, when `directions` says so, on whole
+ * answers (a stream is read by the rules alone: the model judges whole texts, and a stream's text
+ * has gone out by the time it is whole). A category is hit when its score reaches its threshold
+ * (categories without one: when the model itself flags them). When the channel does not answer
+ * within `timeoutMs` (or fails), `failMode` decides: `open` lets the call through, `closed`
  * refuses it.
  */
 export interface ModerationSettings {
@@ -19,6 +21,15 @@ export interface ModerationSettings {
   action: 'block' | 'flag';
   timeoutMs: number;
   failMode: 'open' | 'closed';
+  /** Which side of the call the model reads (absent in policies made before it existed: input only). */
+  directions?: ModerationDirection[];
+}
+
+export type ModerationDirection = 'input' | 'output';
+
+/** The directions a moderation setting checks (input only when it names none). */
+export function moderationDirections(m: ModerationSettings): ModerationDirection[] {
+  return m.directions && m.directions.length > 0 ? m.directions : ['input'];
 }
 
 /** A policy: for one user group or one App, which rules apply, which actions they take, the moderation model. */
@@ -64,13 +75,14 @@ function validated(p: PolicyInput): Required<PolicyInput> {
   if (m) {
     if (!m.model.trim()) throw bad('The moderation model needs a name (a model a moderation channel serves).', 'moderation.model');
     for (const [c, v] of Object.entries(m.thresholds)) if (!(v >= 0 && v <= 1)) throw bad(`The threshold of ${c} is a score between 0 and 1.`, 'moderation.thresholds');
+    for (const d of m.directions ?? []) if (d !== 'input' && d !== 'output') throw bad('The moderation model reads "input", "output" or both.', 'moderation.directions');
   }
   return {
     scope: p.scope,
     target: p.target.trim(),
     ruleIds: p.ruleIds === undefined || p.ruleIds === null ? null : [...new Set(p.ruleIds)],
     actions: p.actions ?? {},
-    moderation: m && { model: m.model.trim(), thresholds: m.thresholds, action: m.action, timeoutMs: m.timeoutMs || DEFAULT_MODERATION_TIMEOUT_MS, failMode: m.failMode },
+    moderation: m && { model: m.model.trim(), thresholds: m.thresholds, action: m.action, timeoutMs: m.timeoutMs || DEFAULT_MODERATION_TIMEOUT_MS, failMode: m.failMode, directions: [...new Set(m.directions?.length ? m.directions : ['input' as const])].sort() },
   };
 }
 

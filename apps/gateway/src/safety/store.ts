@@ -163,9 +163,10 @@ export class SafetyStore {
   }
 
   /** The latest decisions, newest first (optionally of one rule). */
-  async decisions(opts: { ruleId?: string; limit: number }): Promise<(Decision & { id: string; createdAt: number })[]> {
+  async decisions(opts: { ruleId?: string; requestId?: string; limit: number }): Promise<(Decision & { id: string; createdAt: number })[]> {
     let q = this.db.selectFrom('safety_decisions').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(opts.limit);
     if (opts.ruleId) q = q.where('rule_id', '=', opts.ruleId);
+    if (opts.requestId) q = q.where('request_id', '=', opts.requestId);
     const rows = await q.execute();
     return rows.map((r) => ({ id: r.id, createdAt: Number(r.created_at), requestId: r.request_id, ruleId: r.rule_id, action: r.action as SafetyAction, direction: r.direction as Direction, userId: r.user_id }));
   }

@@ -3,6 +3,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'k
 import { installChangeCounters } from './change-counters.js';
 import { SUPPORT_AND_REFERRALS } from './migration-0018.js';
 import { ONBOARDING } from './migration-0017.js';
+import { SAFETY_DECISIONS_BY_REQUEST } from './migration-0020.js';
 
 /** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
 const ROUTING: Migration = {
@@ -575,6 +576,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0016_safety_policies': SAFETY_POLICIES,
   '0015_privacy': PRIVACY,
   '0012_two_factor': TWO_FACTOR,
+  '0020_safety_decisions_by_request': SAFETY_DECISIONS_BY_REQUEST,
 };
 
 

@@ -208,10 +208,67 @@ describe('content safety: every operation, policies, moderation model', () => {
       expect(rules.body.results[0].categories.contraband).toBe(true);
     });
 
-    it('the admin sees the moderation decisions with counts', async () => {
+    it('the admin sees the moderation decisions with counts, and one call\'s decisions by its request id', async () => {
       const r = await t.api<{ counts: { ruleId: string; action: string; count: number }[] }>('GET', '/api/admin/safety/decisions', undefined, root());
       expect(r.status).toBe(200);
       expect(r.body.counts).toContainEqual({ ruleId: 'moderation/violence', action: 'block', direction: 'input', count: 1 });
+      const blocked = await chat('attack and attack again');
+      expect(blocked.status).toBe(400);
+      await t.flushLogs();
+      const row = await t.gw.services.db.selectFrom('request_logs').select('id').where('app_id', '=', app.id).where('error_code', '=', 'content_filter').orderBy('created_at', 'desc').executeTakeFirstOrThrow();
+      await eventually(async () => (await t.api<Json>('GET', `/api/admin/safety/decisions?requestId=${row.id}`, undefined, root())).body.items.length === 1);
+      const one = await t.api<Json>('GET', `/api/admin/safety/decisions?requestId=${row.id}`, undefined, root());
+      expect(one.body.items).toEqual([expect.objectContaining({ requestId: row.id, ruleId: 'moderation/violence', action: 'block', direction: 'input' })]);
+      expect(one.body.counts).toEqual([]);
+    });
+
+    it('on output: the model reads whole answers as the provider wrote them; streams are read by the rules alone', async () => {
+      const r = await t.api('PUT', '/api/admin/safety/policies', { scope: 'app', target: app.id, moderation: { model: 'omni-moderation-latest', thresholds: { violence: 0.7 }, action: 'block', timeoutMs: 2000, failMode: 'open', directions: ['output'] } }, root());
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect((r.body as Json).moderation.directions).toEqual(['output']);
+      const reply = (stream: boolean) => post('/v1/chat/completions', { model: 'gpt-4o-mini', stream, messages: [{ role: 'user', content: 'tell me [[sim reply="we attack and attack again"]]' }] }, app.key);
+      const asked = mod.requests.length;
+      const whole = await reply(false);
+      expect(whole.status).toBe(400);
+      expect(whole.body.error.code).toBe('content_filter');
+      expect(whole.body.error.message).toBe('The answer was blocked by the content policy (rule: moderation: violence).');
+      // Only the answer was read (the policy leaves input to the rules), as the provider wrote it.
+      expect(mod.requests.length).toBe(asked + 1);
+      expect(mod.requests.at(-1)!.body.input).toEqual(['we attack and attack again']);
+      await eventually(async () => (await moderationDecisions('moderation/violence')).some((d) => d.direction === 'output' && d.action === 'block'));
+      // A calm answer passes; a stream is not sent to the model (its text is out before it is whole).
+      expect((await post('/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'a calm question' }] }, app.key)).status).toBe(200);
+      expect(mod.requests.length).toBe(asked + 2);
+      const res = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${app.key}` }, body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'tell me [[sim reply="we attack and attack again"]]' }] }) });
+      expect(res.status).toBe(200);
+      expect(await res.text()).toContain('[DONE]');
+      expect(mod.requests.length).toBe(asked + 2);
+      await setPolicy('open');
+    });
+
+    it("a failing moderation channel counts in the channel's health: its circuit opens, then a fail-closed check refuses at once without asking it", async () => {
+      const channel = await t.gw.services.db.selectFrom('channels').select('id').where('name', '=', 'moderation').executeTakeFirstOrThrow();
+      const health = async () => (await t.api<Json>('GET', '/api/admin/channels/health', undefined, root())).body.items.find((c: Json) => c.id === channel.id);
+      await setPolicy('closed');
+      await setModeration('status:503');
+      try {
+        // Five failures in a row open a circuit (relay/health/circuit.ts DEFAULT_CIRCUIT).
+        for (let i = 0; i < 5 && (await health()).state !== 'open'; i++) {
+          expect((await chat('a calm question')).body.error.code).toBe('moderation_unavailable');
+          await eventually(async () => (await health()).consecutiveFailures >= i + 1 || (await health()).state === 'open');
+        }
+        await eventually(async () => (await health()).state === 'open');
+        const asked = mod.requests.length;
+        const r = await chat('a calm question');
+        expect(r.status).toBe(503);
+        expect(r.body.error.code).toBe('moderation_unavailable');
+        expect(mod.requests.length).toBe(asked);
+      } finally {
+        await setModeration(null);
+        await t.gw.services.health.circuit.reset(channel.id);
+        await setPolicy('open');
+      }
+      expect((await chat('a calm question')).status).toBe(200);
     });
   });
 });
