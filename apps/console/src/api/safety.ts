@@ -20,4 +20,6 @@ export const safety = {
   putPolicy: (body: PolicyInput) => call('PUT /api/admin/safety/policies', { body }),
   removePolicy: (id: string) => call('DELETE /api/admin/safety/policies/{id}', { params: { id } }),
   decisions: (limit = 100) => call('GET /api/admin/safety/decisions', { query: { limit } }),
+  /** One call's decisions (the request log's detail). */
+  callDecisions: (requestId: string) => call('GET /api/admin/safety/decisions', { query: { requestId, limit: 100 } }),
 };

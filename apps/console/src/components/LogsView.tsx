@@ -10,6 +10,7 @@ import { dateTime, downloadCsv, money, num } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
 import { ErrorAlert } from './ErrorAlert';
 import { EmptyHint } from './EmptyHint';
+import { CallDecisions } from './CallDecisions';
 import { LogContent } from './LogContent';
 
 const PAGE_MAX = 1000;
@@ -319,6 +320,12 @@ function LogDetail({ log, admin }: { log: RequestLog; admin?: boolean }) {
           <Typography.Text>{v ?? '—'}</Typography.Text>
         </Col>
       ))}
+      {/* Content safety: the rules' and the moderation model's decisions on this call (admins). */}
+      {admin && (
+        <Col span={24}>
+          <CallDecisions requestId={log.id} />
+        </Col>
+      )}
       {/* Privacy: the call's prompt and answer, only when content logging was on for it. */}
       <Col span={24}>
         <LogContent id={log.id} admin={admin} />

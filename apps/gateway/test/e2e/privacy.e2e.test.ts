@@ -95,6 +95,23 @@ describe('privacy pages (Chromium)', { timeout: 240_000 }, () => {
     expect(pageErrors).toEqual([]);
   });
 
+  it("an admin deletes another user's account from the Users page (in Chinese)", async () => {
+    const other = await t.newUserWithKey();
+    const email = (await t.gw.services.db.selectFrom('users').select('email').where('id', '=', other.userId).executeTakeFirstOrThrow()).email;
+    const page = await signedIn(adminCookie, 'zh-CN');
+    await page.goto(`${t.url}/admin/users`);
+    const row = page.locator('.ant-table-row', { hasText: email });
+    await row.getByTestId('user-delete').click();
+    await page.locator('.ant-popconfirm').getByRole('button', { name: /确\s*定|OK/ }).click();
+    await page.locator('.ant-table-row', { hasText: '@deleted.invalid' }).getByTestId('user-deleted').waitFor();
+    expect(await page.locator('.ant-table-row', { hasText: '@deleted.invalid' }).innerText()).toContain('已注销');
+    const gone = await t.gw.services.db.selectFrom('users').select(['email', 'deleted_at']).where('id', '=', other.userId).executeTakeFirstOrThrow();
+    expect(gone.email).toMatch(/@deleted\.invalid$/);
+    expect(gone.deleted_at).not.toBeNull();
+    await page.screenshot({ path: join(SHOTS, 'privacy-admin-delete-zh.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+  });
+
   it('a user exports their data, and deletes the account with the password (a wrong one refused in Chinese)', async () => {
     const page = await signedIn(user.cookie, 'zh-CN');
     await page.goto(`${t.url}/account/data`);

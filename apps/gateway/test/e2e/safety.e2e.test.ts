@@ -1,7 +1,9 @@
 /**
  * The content-safety page in headless Chromium against a real gateway: an admin makes a word-list
  * rule, tests a text against it, and sees the hits a blocked call left, counted per rule — in English and in Chinese, including the server's
- * refusal of an invalid pattern.
+ * refusal of an invalid pattern; imports a word file and sets a policy (rules, an action override,
+ * the moderation model on input and output) with the dialogs, and finds both on the audit page in
+ * Chinese, a rule's action and directions translated.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -82,5 +84,54 @@ describe('content safety in the console', { timeout: 300_000 }, () => {
     await page.getByRole('tab', { name: '命中' }).click();
     await poll(() => page.getByTestId('safety-counts').innerText()).toMatch(/gambling\s+拦截\s+输入\s+1/);
     await page.screenshot({ path: '/tmp/h15s-safety-hits-zh.png', fullPage: true });
+  });
+
+  it('a word file imported and a policy set with the dialogs; the audit page names them in Chinese', async () => {
+    const page = await admin('en-US');
+    await page.goto(`${t.url}/admin/safety`);
+    const row = page.getByRole('row', { name: /gambling/ });
+    await row.getByRole('button', { name: 'Import words' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.locator('input[type=file]').setInputFiles({ name: 'words.txt', mimeType: 'text/plain', buffer: Buffer.from('# card games\npoker\nlottery, 彩票\n', 'utf8') });
+    await dialog.getByText('words.txt').waitFor();
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await poll(() => row.innerText()).toContain('5 words');
+    const rule = (await t.gw.services.safety.store.list()).find((r) => r.name === 'gambling')!;
+    expect([...rule.words].sort()).toEqual(['casino', 'lottery', 'poker', '彩票', '赌博'].sort());
+
+    await page.getByRole('tab', { name: 'Policies' }).click();
+    await page.getByRole('button', { name: 'New policy' }).click();
+    const pd = page.getByRole('dialog');
+    await pd.getByLabel('Group name or App ID').fill('vip');
+    await pd.getByLabel('Rules that apply').click();
+    await page.locator('.ant-select-dropdown:visible').getByTitle('gambling').click();
+    await pd.getByRole('button', { name: 'Action overrides' }).click();
+    await pd.locator('.ant-space .ant-select').first().click();
+    await page.locator('.ant-select-dropdown:visible').getByTitle('gambling').click();
+    await pd.getByLabel('Ask a moderation model').check();
+    await pd.getByLabel('Thresholds').fill('violence=0.7');
+    await pd.getByLabel('Output').check();
+    await pd.getByRole('button', { name: 'Save' }).click();
+    await poll(() => page.getByRole('row', { name: /vip/ }).innerText()).toContain('omni-moderation-latest');
+    const policy = () => t.gw.services.safety.policies.list().then((l) => l.find((p) => p.target === 'vip'));
+    expect(await policy()).toMatchObject({ scope: 'group', ruleIds: [rule.id], actions: { [rule.id]: 'flag' }, moderation: { model: 'omni-moderation-latest', thresholds: { violence: 0.7 }, failMode: 'open', directions: ['input', 'output'] } });
+    expect(await page.getByRole('row', { name: /vip/ }).innerText()).toMatch(/Flag only[\s\S]*Input \/ Output/);
+    // Edit: the model reads answers only, and refuses calls when it is down.
+    await page.getByRole('row', { name: /vip/ }).getByRole('button', { name: 'Edit' }).click();
+    await pd.getByLabel('Input').uncheck();
+    await pd.getByLabel('When the model does not answer').click();
+    await page.locator('.ant-select-dropdown:visible').getByTitle('Refuse the call (fail closed)').click();
+    await pd.getByRole('button', { name: 'Save' }).click();
+    await poll(async () => (await policy())?.moderation).toMatchObject({ failMode: 'closed', directions: ['output'] });
+    await page.screenshot({ path: '/tmp/h15s-safety-policy-en.png', fullPage: true });
+
+    const zh = await admin('zh-CN');
+    await zh.goto(`${t.url}/admin/audit`);
+    await poll(() => zh.getByTestId('audit-row-action').allInnerTexts()).toEqual(expect.arrayContaining(['创建安全规则', '向安全规则导入词语', '创建安全策略', '修改安全策略']));
+    await zh.getByRole('row', { name: /创建安全规则/ }).first().locator('.ant-table-row-expand-icon').click();
+    const changes = zh.getByTestId('audit-changes');
+    await poll(() => changes.innerText()).toMatch(/action\s+—\s+拦截/);
+    expect(await changes.innerText()).toMatch(/directions\s+—\s+输入/);
+    await zh.screenshot({ path: '/tmp/h15s-audit-zh.png', fullPage: true });
   });
 });

@@ -971,6 +971,8 @@ export interface Operations {
     params: never;
     query: {
       ruleId?: string;
+      /** One call's decisions (the request log's id) */
+      requestId?: string;
       limit?: number;
     };
     body: never;
@@ -1017,6 +1019,8 @@ export interface Operations {
           timeoutMs: number;
           /** When the model does not answer in time: let the call through (open) or refuse it (closed) */
           failMode: "open" | "closed";
+          /** What the model reads: the input (default) and/or whole answers (streams are read by the rules alone) */
+          directions?: ("input" | "output")[];
         } | null;
         createdAt: number;
         updatedAt: number;
@@ -1045,6 +1049,8 @@ export interface Operations {
         timeoutMs: number;
         /** When the model does not answer in time: let the call through (open) or refuse it (closed) */
         failMode: "open" | "closed";
+        /** What the model reads: the input (default) and/or whole answers (streams are read by the rules alone) */
+        directions?: ("input" | "output")[];
       } | null;
     };
     response: {
@@ -1065,6 +1071,8 @@ export interface Operations {
         timeoutMs: number;
         /** When the model does not answer in time: let the call through (open) or refuse it (closed) */
         failMode: "open" | "closed";
+        /** What the model reads: the input (default) and/or whole answers (streams are read by the rules alone) */
+        directions?: ("input" | "output")[];
       } | null;
       createdAt: number;
       updatedAt: number;

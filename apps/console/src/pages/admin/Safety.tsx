@@ -2,25 +2,17 @@ import { useMemo, useState } from 'react';
 import { App as AntApp, Button, Card, Checkbox, Col, Descriptions, Form, Input, InputNumber, Popconfirm, Row, Select, Space, Switch, Table, Tabs, Tag, Typography, Upload } from 'antd';
 import { PlusOutlined, UploadOutlined } from '@ant-design/icons';
 import { safety, type Decisions, type PolicyInput, type RuleInput, type SafetyPolicy, type SafetyRule, type TestResult } from '../../api/safety';
+import { actionTag, ruleName } from '../../components/CallDecisions';
 import { EmptyHint } from '../../components/EmptyHint';
 import { ErrorAlert } from '../../components/ErrorAlert';
 import { FormModal } from '../../components/FormModal';
-import { useI18n, type MessageKey, type Translate } from '../../i18n';
+import { useI18n, type MessageKey } from '../../i18n';
 import { PageHeader } from '../../layout/PageHeader';
 import { dateTime } from '../../lib/format';
 import { useAction } from '../../lib/useAction';
 import { useAsync } from '../../lib/useAsync';
 
 type Action = 'block' | 'mask' | 'flag';
-const ACTION_COLOR: Record<Action, string> = { block: 'red', mask: 'orange', flag: 'blue' };
-const actionTag = (a: string, t: Translate) => <Tag color={ACTION_COLOR[a as Action] ?? 'default'}>{t(`safety.action.${a}` as MessageKey)}</Tag>;
-
-/** A rule's or a moderation category's name, from the id a decision names. */
-function ruleName(id: string, rules: SafetyRule[], t: Translate): string {
-  if (id === 'moderation/unavailable') return t('safety.moderationDown');
-  if (id.startsWith('moderation/')) return t('safety.moderationCategory', { category: id.slice('moderation/'.length) });
-  return rules.find((r) => r.id === id)?.name ?? id;
-}
 
 /** Content safety for admins: rules (with word-file import), a text tester, policies per group and App, and the hits per rule. */
 export default function Safety() {
@@ -274,7 +266,7 @@ function Tester() {
   );
 }
 
-type PolicyForm = { scope: 'group' | 'app'; target: string; ruleIds: string[]; overrides: { ruleId: string; action: Action }[]; moderationOn: boolean; model: string; thresholds: string; modAction: 'block' | 'flag'; timeoutMs: number; failMode: 'open' | 'closed' };
+type PolicyForm = { scope: 'group' | 'app'; target: string; ruleIds: string[]; overrides: { ruleId: string; action: Action }[]; moderationOn: boolean; model: string; thresholds: string; modAction: 'block' | 'flag'; timeoutMs: number; failMode: 'open' | 'closed'; modDirections: ('input' | 'output')[] };
 
 function Policies({ rules }: { rules: SafetyRule[] }) {
   const { t } = useI18n();
@@ -301,6 +293,7 @@ function Policies({ rules }: { rules: SafetyRule[] }) {
       modAction: m?.action ?? 'block',
       timeoutMs: m?.timeoutMs ?? 3000,
       failMode: m?.failMode ?? 'open',
+      modDirections: m?.directions ?? ['input'],
     });
   };
   const submit = async (v: PolicyForm) => {
@@ -320,7 +313,7 @@ function Policies({ rules }: { rules: SafetyRule[] }) {
       // Fields not shown (the moderation settings while it is off) are absent from the values.
       ruleIds: v.ruleIds?.length ? v.ruleIds : null,
       actions: Object.fromEntries((v.overrides ?? []).filter((o) => o?.ruleId).map((o) => [o.ruleId, o.action])),
-      moderation: v.moderationOn ? { model: v.model.trim(), thresholds, action: v.modAction, timeoutMs: v.timeoutMs, failMode: v.failMode } : null,
+      moderation: v.moderationOn ? { model: v.model.trim(), thresholds, action: v.modAction, timeoutMs: v.timeoutMs, failMode: v.failMode, directions: v.modDirections } : null,
     };
     await safety.putPolicy(body);
     setEditing(null);
@@ -362,7 +355,10 @@ function Policies({ rules }: { rules: SafetyRule[] }) {
             },
             {
               title: t('safety.moderation'),
-              render: (_: unknown, p) => (p.moderation ? `${p.moderation.model} · ${t(`safety.failMode.${p.moderation.failMode}` as MessageKey)}` : t('safety.none')),
+              render: (_: unknown, p) =>
+                p.moderation
+                  ? `${p.moderation.model} · ${(p.moderation.directions ?? ['input']).map((d) => t(`safety.direction.${d}` as MessageKey)).join(' / ')} · ${t(`safety.failMode.${p.moderation.failMode}` as MessageKey)}`
+                  : t('safety.none'),
             },
             {
               title: '',
@@ -446,6 +442,9 @@ function Policies({ rules }: { rules: SafetyRule[] }) {
                 </Form.Item>
                 <Form.Item name="failMode" label={t('safety.failMode')}>
                   <Select options={(['open', 'closed'] as const).map((f) => ({ value: f, label: t(`safety.failMode.${f}`) }))} />
+                </Form.Item>
+                <Form.Item name="modDirections" label={t('safety.moderationDirections')} extra={t('safety.moderationDirectionsHelp')} rules={[{ required: true, type: 'array', min: 1 }]}>
+                  <Checkbox.Group options={(['input', 'output'] as const).map((d) => ({ value: d, label: t(`safety.direction.${d}`) }))} />
                 </Form.Item>
               </Col>
             </Row>
