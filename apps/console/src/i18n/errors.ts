@@ -146,6 +146,8 @@ export const errorsEn = {
   'reason.completed': 'Recharge {order} completed by {by}: {reason}',
   'reason.inviter': 'Invitation reward (you invited this account; first payment, order {order})',
   'reason.invitee': 'Invitation reward (you were invited; first payment, order {order})',
+  'reason.inviterReclaimed': 'Invitation reward taken back (the account you invited had order {order} refunded)',
+  'reason.inviteeReclaimed': 'Invitation reward taken back (order {order} was refunded)',
 };
 
 export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
@@ -281,4 +283,6 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'reason.completed': '充值订单 {order} 已由 {by} 手动完成：{reason}',
   'reason.inviter': '邀请奖励（您邀请的用户首次付款，订单 {order}）',
   'reason.invitee': '邀请奖励（您受邀注册后首次付款，订单 {order}）',
+  'reason.inviterReclaimed': '收回邀请奖励（您邀请的用户的订单 {order} 已退款）',
+  'reason.inviteeReclaimed': '收回邀请奖励（订单 {order} 已退款）',
 };

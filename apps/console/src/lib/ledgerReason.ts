@@ -14,6 +14,8 @@ const PATTERNS: [RegExp, MessageKey, string[]][] = [
   [/^Recharge (\S+) completed by (\S+): ([\s\S]*)$/, 'reason.completed', ['order', 'by', 'reason']],
   [/^Invitation reward \(you invited this account; first payment, order (\S+)\)$/, 'reason.inviter', ['order']],
   [/^Invitation reward \(you were invited; first payment, order (\S+)\)$/, 'reason.invitee', ['order']],
+  [/^Invitation reward reclaimed \(you invited this account; order (\S+) refunded\)$/, 'reason.inviterReclaimed', ['order']],
+  [/^Invitation reward reclaimed \(you were invited; order (\S+) refunded\)$/, 'reason.inviteeReclaimed', ['order']],
 ];
 
 export function ledgerReason(t: Translate, reason: string): string {

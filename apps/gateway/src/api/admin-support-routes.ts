@@ -107,9 +107,11 @@ export function registerAdminSupportRoutes(app: FastifyInstance, ctx: ApiContext
         createdAt: Number(r.created_at),
         firstOrderId: r.first_order_id,
         firstPaidAt: r.first_paid_at === null ? null : Number(r.first_paid_at),
-        outcome: r.outcome as 'rewarded' | 'disabled' | 'cap_reached' | 'pending' | null,
+        outcome: r.outcome as 'rewarded' | 'disabled' | 'cap_reached' | 'pending' | 'reversed' | null,
         inviterReward: toPoints(Number(r.inviter_reward)),
         inviteeReward: toPoints(Number(r.invitee_reward)),
+        inviterReclaimed: toPoints(Number(r.inviter_reclaimed)),
+        inviteeReclaimed: toPoints(Number(r.invitee_reclaimed)),
       })),
     };
   });

@@ -148,7 +148,9 @@ export const Referral = Type.Object({
   createdAt: Type.Number(),
   firstOrderId: Nullable(Type.String()),
   firstPaidAt: Nullable(Type.Number()),
-  outcome: Nullable(Type.Union(['rewarded', 'disabled', 'cap_reached', 'pending'].map((s) => Type.Literal(s)))),
+  outcome: Nullable(Type.Union(['rewarded', 'disabled', 'cap_reached', 'pending', 'reversed'].map((s) => Type.Literal(s)), { description: '`reversed`: the first paid order was refunded and the rewards taken back' })),
   inviterReward: Type.Number(),
   inviteeReward: Type.Number(),
+  inviterReclaimed: Type.Number({ description: 'P a refund took back from the inviter (less than the reward when their balance was too low)' }),
+  inviteeReclaimed: Type.Number({ description: 'P a refund took back from the invited account' }),
 });

@@ -1,5 +1,7 @@
 import { randomInt } from 'node:crypto';
-import { changeBalance, type Committed } from '../billing/ledger.js';
+import { changeBalance, userPool, type Committed } from '../billing/ledger.js';
+import { Pools } from '../billing/pools.js';
+import type { SharedState } from '../state/shared-state.js';
 import { GatewayError } from '../core/errors.js';
 import type { Db } from '../storage/database.js';
 import type { ReferralsTable } from '../storage/schema.js';
@@ -82,7 +84,7 @@ export async function inviterOf(db: Db, code: string): Promise<string> {
 /** Records that a new account was invited (in its sign-up transaction). */
 export async function recordInvitation(trx: Db, inviteeId: string, inviterId: string): Promise<void> {
   if (inviteeId === inviterId) return;
-  await trx.insertInto('referrals').values({ invitee_id: inviteeId, inviter_id: inviterId, created_at: Date.now(), first_order_id: null, first_paid_at: null, outcome: null, inviter_reward: 0, invitee_reward: 0 }).execute();
+  await trx.insertInto('referrals').values({ invitee_id: inviteeId, inviter_id: inviterId, created_at: Date.now(), first_order_id: null, first_paid_at: null, outcome: null, inviter_reward: 0, invitee_reward: 0, inviter_reclaimed: 0, invitee_reclaimed: 0, reclaimed_at: null }).execute();
 }
 
 /**
@@ -123,14 +125,72 @@ export async function rewardFirstPayment(trx: Db, inviteeId: string, orderId: st
   return out;
 }
 
+/** What a refund took back of the rewards its order paid, and the holds to drop once committed. */
+export interface Reclaimed {
+  commits: RewardCommit[];
+  holds: string[];
+}
+
+/**
+ * Called by the refund of a top-up order, in its transaction: when that order is the invited
+ * account's first paid one and it paid rewards, they are taken back from both sides with
+ * `referral` ledger rows of the opposite sign (never by editing the rewards' rows), and the
+ * invitation is marked `reversed`. The inviter's count of rewards goes down too, so the cap counts
+ * rewards kept.
+ *
+ * The stated policy for a balance too low (the reward was spent): as with the refund itself, a
+ * balance never goes below zero and money held by calls in flight is never taken; the reclaim takes
+ * what is available (possibly nothing) and the invitation records what was taken from each side
+ * (`inviter_reclaimed`, `invitee_reclaimed`), so the shortfall is visible to the admin. The order's
+ * own refund is never refused because a reward cannot be taken back. Later payments of the invited
+ * account still pay no reward: only the first paid order ever counts.
+ */
+export async function reclaimRewards(trx: Db, state: SharedState, orderId: string, holdPrefix: string, now = Date.now()): Promise<Reclaimed> {
+  const marked = await trx
+    .updateTable('referrals')
+    .set({ outcome: 'reversed', reclaimed_at: now })
+    .where('first_order_id', '=', orderId)
+    .where('outcome', '=', 'rewarded')
+    .returning(['inviter_id', 'invitee_id', 'inviter_reward', 'invitee_reward'])
+    .executeTakeFirst();
+  if (!marked) return { commits: [], holds: [] };
+  await trx.updateTable('referral_codes').set((eb) => ({ rewards: eb('rewards', '-', 1) })).where('user_id', '=', marked.inviter_id).where('rewards', '>', 0).execute();
+  const pools = new Pools(trx, state);
+  const out: Reclaimed = { commits: [], holds: [] };
+  const sides = [
+    { userId: marked.inviter_id, reward: Number(marked.inviter_reward), column: 'inviter_reclaimed' as const, who: 'you invited this account' },
+    { userId: marked.invitee_id, reward: Number(marked.invitee_reward), column: 'invitee_reclaimed' as const, who: 'you were invited' },
+  ];
+  for (const [i, side] of sides.entries()) {
+    if (side.reward <= 0) continue;
+    const pool = userPool(side.userId);
+    const holdId = `${holdPrefix}-reward-${i}`;
+    // Held like a call's reservation, so the reclaim cannot take money calls in flight hold; when
+    // the whole reward is not there, what is available (the stated policy above).
+    let take = side.reward;
+    let held = (await pools.reserve([pool], take, holdId)).ok;
+    if (!held) {
+      take = Math.min(side.reward, Math.max(0, (await state.available(pool)) ?? 0));
+      held = take > 0 && (await pools.reserve([pool], take, holdId)).ok;
+    }
+    if (!held) continue;
+    out.holds.push(holdId);
+    const committed = await changeBalance(trx, { userId: side.userId, amount: -take, kind: 'referral', reason: `Invitation reward reclaimed (${side.who}; order ${orderId} refunded)`, requestId: orderId });
+    out.commits.push({ userId: side.userId, committed });
+    await trx.updateTable('referrals').set({ [side.column]: take }).where('invitee_id', '=', marked.invitee_id).execute();
+  }
+  return out;
+}
+
 /** A user's side: their invited accounts and what they earned. */
 export async function invitationsOf(db: Db, userId: string): Promise<{ invited: number; paid: number; rewarded: number; earned: number }> {
-  const rows = await db.selectFrom('referrals').select(['first_paid_at', 'outcome', 'inviter_reward']).where('inviter_id', '=', userId).execute();
+  const rows = await db.selectFrom('referrals').select(['first_paid_at', 'outcome', 'inviter_reward', 'inviter_reclaimed']).where('inviter_id', '=', userId).execute();
   return {
     invited: rows.length,
     paid: rows.filter((r) => r.first_paid_at !== null).length,
     rewarded: rows.filter((r) => r.outcome === 'rewarded').length,
-    earned: rows.reduce((a, r) => a + Number(r.inviter_reward), 0),
+    // What a refund took back (reclaimRewards) is not earned.
+    earned: rows.reduce((a, r) => a + Number(r.inviter_reward) - Number(r.inviter_reclaimed), 0),
   };
 }
 

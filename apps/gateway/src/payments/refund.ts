@@ -7,6 +7,7 @@ import { GatewayError } from '../core/errors.js';
 import type { SharedState } from '../state/shared-state.js';
 import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable } from '../storage/schema.js';
+import { reclaimRewards, type RewardCommit } from './referrals.js';
 import { orderNotFound } from './settle.js';
 
 /**
@@ -16,7 +17,9 @@ import { orderNotFound } from './settle.js';
  * that was partly spent: the refund never takes a balance below zero, and never money that calls
  * in flight hold — it is refused with the amount available, and the admin may refund that much
  * (`points`) instead. A `paid` order (confirmed but never credited) is marked refunded with no
- * ledger row: there is nothing to take back.
+ * ledger row: there is nothing to take back. A refunded order that was an invited account's first
+ * paid one also takes back the invitation rewards it paid (`referrals.ts` `reclaimRewards`, with its
+ * policy for a balance too low), in the same transaction.
  */
 export interface RefundInput {
   orderId: string;
@@ -32,6 +35,8 @@ export type Within = (trx: Db, before: TopupOrdersTable, after: TopupOrdersTable
 export async function refundOrder(db: Db, state: SharedState, idempotency: IdempotencyStore, r: RefundInput, key?: IdempotencyKey, within?: Within): Promise<{ order: TopupOrdersTable; replayed: boolean }> {
   const holdId = `refund-${randomUUID()}`;
   let held: string | null = null;
+  // Holds the reclaim of invitation rewards took (referrals.ts), dropped with the refund's own.
+  let rewardHolds: string[] = [];
   try {
     const ran = await idempotency.run(key, async (trx) => {
       const order = await trx.selectFrom('topup_orders').selectAll().where('id', '=', r.orderId).executeTakeFirst();
@@ -43,7 +48,7 @@ export async function refundOrder(db: Db, state: SharedState, idempotency: Idemp
         if (Number(moved.numUpdatedRows) === 0) throw new GatewayError('conflict', 'The order changed meanwhile; look at it again.', { code: 'order_not_refundable' });
         const after = { ...order, status: 'refunded' as const, refunded_at: now, note };
         await within?.(trx, order, after);
-        return { order: after, committed: null as Committed | null };
+        return { order: after, committed: null as Committed | null, rewards: [] as RewardCommit[] };
       }
       if (order.status !== 'credited') throw new GatewayError('conflict', `The order is ${order.status}: only a credited or paid order can be refunded.`, { code: 'order_not_refundable' });
       const credit = Number(order.credit);
@@ -70,18 +75,23 @@ export async function refundOrder(db: Db, state: SharedState, idempotency: Idemp
         .executeTakeFirst();
       if (Number(moved.numUpdatedRows) === 0) throw new GatewayError('conflict', 'The order was refunded meanwhile.', { code: 'order_not_refundable' });
       const committed = await changeBalance(trx, { userId: order.user_id, amount: -amount, kind: 'refund', reason: `Refund of recharge ${order.id} by ${r.by}: ${r.reason}`, requestId: order.id });
+      const reclaimed = await reclaimRewards(trx, state, order.id, holdId, now);
+      rewardHolds = reclaimed.holds;
       const after = { ...order, status: 'refunded' as const, refunded: amount, refunded_at: now, note };
       await within?.(trx, order, after);
-      return { order: after, committed };
+      return { order: after, committed, rewards: reclaimed.commits };
     });
     const pool = held as string | null;
     if (pool) {
       const c = ran.result.committed;
-      await state.commit(c ? [{ pool, balance: c.balance, version: c.version }] : [], [holdId]);
+      // Balances in the order they were written: the refund, then the rewards taken back.
+      const entries = [...(c ? [{ pool, balance: c.balance, version: c.version }] : []), ...ran.result.rewards.map((x) => ({ pool: userPool(x.userId), balance: x.committed.balance, version: x.committed.version }))];
+      await state.commit(entries, [holdId, ...rewardHolds]);
       held = null;
+      rewardHolds = [];
     }
     return { order: ran.result.order, replayed: ran.replayed };
   } finally {
-    if (held) await state.commit([], [holdId]).catch(() => undefined);
+    if (held || rewardHolds.length) await state.commit([], [...(held ? [holdId] : []), ...rewardHolds]).catch(() => undefined);
   }
 }

@@ -4,6 +4,7 @@ import { installChangeCounters } from './change-counters.js';
 import { SUPPORT_AND_REFERRALS } from './migration-0018.js';
 import { ONBOARDING } from './migration-0017.js';
 import { SAFETY_DECISIONS_BY_REQUEST } from './migration-0020.js';
+import { REFERRAL_RECLAIMS } from './migration-0019.js';
 
 /** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
 const ROUTING: Migration = {
@@ -573,6 +574,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0011_safety_rules': SAFETY_RULES,
   '0018_support_and_referrals': SUPPORT_AND_REFERRALS,
   '0017_onboarding': ONBOARDING,
+  '0019_referral_reclaims': REFERRAL_RECLAIMS,
   '0016_safety_policies': SAFETY_POLICIES,
   '0015_privacy': PRIVACY,
   '0012_two_factor': TWO_FACTOR,

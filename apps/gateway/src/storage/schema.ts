@@ -562,6 +562,10 @@ export interface ReferralsTable {
   outcome: string | null;
   inviter_reward: number;
   invitee_reward: number;
+  /** Migration 0019: what a refund of the first paid order took back from each side (at most the reward). */
+  inviter_reclaimed: number;
+  invitee_reclaimed: number;
+  reclaimed_at: number | null;
 }
 
 /** Migration 0017: the profile step offered once after sign-up (`accounts/onboarding.ts`). */

@@ -2,7 +2,9 @@
  * Invitation rewards over the whole recharge loop on the EPay simulator, on both databases: a user's
  * referral link, a sign-up through it, the invited account's first paid order crediting both sides
  * once through the ledger; later orders, replayed notifies, the cap per inviter (also with two
- * invited accounts paying at the same moment) and rewards switched off pay nothing more.
+ * invited accounts paying at the same moment) and rewards switched off pay nothing more. A refund of
+ * the first paid order takes both rewards back through the ledger — all of them, or what a balance
+ * too low has left (never below zero) — and later orders still pay none.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -84,6 +86,62 @@ describe.each(DB_KINDS)('invitation rewards on %s', (db) => {
     expect(after.body).toMatchObject({ invited: 1, paid: 1, rewarded: 1, earned: 100 });
     const list = await t.api<{ items: { inviteeId: string; outcome: string; firstOrderId: string; inviterReward: number }[] }>('GET', '/api/admin/referrals', undefined, root());
     expect(list.body.items.find((r) => r.inviteeId === invitee.id)).toMatchObject({ outcome: 'rewarded', firstOrderId: first, inviterReward: 100 });
+  });
+
+  it('a refund of the first paid order takes both rewards back through the ledger, once; later orders pay none again', async () => {
+    await setPolicy({ enabled: true, inviterReward: 100, inviteeReward: 50, maxRewardsPerInviter: 3 });
+    const inviter = await t.signup();
+    const code = (await t.api('GET', '/api/referral', undefined, { cookie: inviter.cookie })).body.code;
+    const invitee = await signupWith(code);
+    const inviterBefore = await balance(t, inviter.cookie);
+    const inviteeBefore = await balance(t, invitee.cookie);
+    const first = await payEpay(invitee.cookie, '10');
+    expect(await balance(t, inviter.cookie)).toBe(inviterBefore + 100);
+
+    const r = await t.api('POST', `/api/admin/topups/${first}/refund`, { reason: 'asked by the customer' }, root());
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(await balance(t, invitee.cookie)).toBe(inviteeBefore);
+    expect(await balance(t, inviter.cookie)).toBe(inviterBefore);
+    const rows = await t.gw.services.db.selectFrom('ledger').select(['user_id', 'kind', 'amount', 'reason']).where('request_id', '=', first).orderBy('created_at').orderBy('id').execute();
+    expect(rows.filter((x) => x.kind === 'referral').map((x) => [x.user_id, Number(x.amount)]).sort()).toEqual(
+      [[inviter.user.id, 100_000_000], [invitee.id, 50_000_000], [inviter.user.id, -100_000_000], [invitee.id, -50_000_000]].sort(),
+    );
+    expect(rows.filter((x) => Number(x.amount) < 0 && x.kind === 'referral').map((x) => x.reason).sort()).toEqual([
+      `Invitation reward reclaimed (you invited this account; order ${first} refunded)`,
+      `Invitation reward reclaimed (you were invited; order ${first} refunded)`,
+    ]);
+    const list = await t.api<{ items: Record<string, unknown>[] }>('GET', '/api/admin/referrals', undefined, root());
+    expect(list.body.items.find((x) => x.inviteeId === invitee.id)).toMatchObject({ outcome: 'reversed', inviterReward: 100, inviteeReward: 50, inviterReclaimed: 100, inviteeReclaimed: 50 });
+    expect((await t.api('GET', '/api/referral', undefined, { cookie: inviter.cookie })).body).toMatchObject({ paid: 1, rewarded: 0, earned: 0 });
+    // The reward no longer counts toward the inviter's cap.
+    expect((await t.gw.services.db.selectFrom('referral_codes').select('rewards').where('user_id', '=', inviter.user.id).executeTakeFirstOrThrow()).rewards).toBe(0);
+
+    // A second paid order of the invited account is not a first payment: no reward.
+    const second = await payEpay(invitee.cookie, '1');
+    expect(await referralRows(second)).toEqual([]);
+    expect(await balance(t, inviter.cookie)).toBe(inviterBefore);
+  });
+
+  it('a refund when the inviter has spent the reward takes what is left, never below zero, and records the shortfall', async () => {
+    await setPolicy({ enabled: true, inviterReward: 100, inviteeReward: 50, maxRewardsPerInviter: null });
+    const inviter = await t.signup();
+    const code = (await t.api('GET', '/api/referral', undefined, { cookie: inviter.cookie })).body.code;
+    const invitee = await signupWith(code);
+    const first = await payEpay(invitee.cookie, '10');
+    // The inviter spends everything but 30 P.
+    const spend = (await balance(t, inviter.cookie)) - 30;
+    expect((await t.api('POST', `/api/admin/users/${inviter.user.id}/credit`, { amount: -spend, reason: 'spent' }, root())).status).toBe(200);
+    expect(await balance(t, inviter.cookie)).toBe(30);
+
+    const r = await t.api('POST', `/api/admin/topups/${first}/refund`, { reason: 'chargeback' }, root());
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(await balance(t, inviter.cookie)).toBe(0);
+    const row = await t.gw.services.db.selectFrom('referrals').selectAll().where('invitee_id', '=', invitee.id).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ outcome: 'reversed' });
+    expect([Number(row.inviter_reclaimed), Number(row.invitee_reclaimed)]).toEqual([30_000_000, 50_000_000]);
+    // Refunding again is refused: the rewards are not taken twice.
+    expect((await t.api('POST', `/api/admin/topups/${first}/refund`, { reason: 'again' }, root())).status).toBe(409);
+    expect(await balance(t, inviter.cookie)).toBe(0);
   });
 
   it('an unknown invitation code is refused at sign-up, and nothing is made', async () => {

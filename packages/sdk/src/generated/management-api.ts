@@ -923,9 +923,13 @@ export interface Operations {
         createdAt: number;
         firstOrderId: string | null;
         firstPaidAt: number | null;
-        outcome: ("rewarded" | "disabled" | "cap_reached" | "pending") | null;
+        outcome: ("rewarded" | "disabled" | "cap_reached" | "pending" | "reversed") | null;
         inviterReward: number;
         inviteeReward: number;
+        /** P a refund took back from the inviter (less than the reward when their balance was too low) */
+        inviterReclaimed: number;
+        /** P a refund took back from the invited account */
+        inviteeReclaimed: number;
       }[];
       total: number;
     };

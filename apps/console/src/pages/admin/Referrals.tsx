@@ -9,7 +9,7 @@ import { dateTime, money } from '../../lib/format';
 import { useAction } from '../../lib/useAction';
 import { useAsync } from '../../lib/useAsync';
 
-const OUTCOME_COLOR: Record<string, string> = { rewarded: 'green', disabled: 'default', cap_reached: 'orange', pending: 'blue' };
+const OUTCOME_COLOR: Record<string, string> = { rewarded: 'green', disabled: 'default', cap_reached: 'orange', pending: 'blue', reversed: 'red' };
 
 /** Invitation rewards: the policy (on/off, amounts, cap per inviter) and every invitation with its outcome. */
 export default function Referrals() {
@@ -91,6 +91,7 @@ export default function Referrals() {
                   <>
                     <Tag color={OUTCOME_COLOR[o]}>{t(`referrals.outcome.${o}`)}</Tag>
                     {o === 'rewarded' && <Typography.Text type="secondary">{`${money(r.inviterReward, 2)} + ${money(r.inviteeReward, 2)}`}</Typography.Text>}
+                    {o === 'reversed' && <Typography.Text type="secondary">{`−${money(r.inviterReclaimed, 2)} / −${money(r.inviteeReclaimed, 2)}`}</Typography.Text>}
                   </>
                 ) : (
                   <Typography.Text type="secondary">{t('referrals.outcome.none')}</Typography.Text>
