@@ -1,4 +1,4 @@
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -35,7 +35,10 @@ async function freePort(): Promise<number> {
 /** `redis-server` with these arguments, once it answers PING. */
 async function redisServer(args: string[]): Promise<{ port: number; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...args], { stdio: 'ignore' });
+  // A folder each: a replica writes the master's data to dump.rdb there, which a server started in
+  // the same folder would load.
+  const own = mkdtempSync(join(dir, 'server-'));
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', own, ...args], { stdio: 'ignore' });
   children.push(child);
   await eventually(() => expect(cli(port, 'ping')).toBe('PONG'), { timeoutMs: 10_000, intervalMs: 50 });
   return { port, child };
@@ -63,7 +66,8 @@ describe('Redis Sentinel', () => {
     const sentinelPort = await freePort();
     const conf = join(dir, `sentinel-${sentinelPort}.conf`);
     writeFileSync(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor tm 127.0.0.1 ${master.port} 1`, 'sentinel down-after-milliseconds tm 1000', 'sentinel failover-timeout tm 10000', ''].join('\n'));
-    children.push(spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' }));
+    const sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
+    children.push(sentinel);
     await eventually(() => expect(cli(sentinelPort, 'sentinel', 'get-master-addr-by-name', 'tm')).toContain(String(master.port)), { timeoutMs: 10_000, intervalMs: 50 });
     await eventually(() => expect(cli(sentinelPort, 'sentinel', 'replicas', 'tm')).toContain(String(replica.port)), { timeoutMs: 20_000, intervalMs: 100 });
 
@@ -83,6 +87,11 @@ describe('Redis Sentinel', () => {
     await eventually(async () => expect(await chat(t, user.key)).toBe(200), { timeoutMs: 20_000, intervalMs: 200 });
     expect(cli(replica.port, 'role')).toMatch(/^master/);
     expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
+    // Stopped now: a Sentinel would turn a server that later takes the dead master's port into a replica.
+    open.splice(open.indexOf(t), 1);
+    await t.close();
+    sentinel.kill('SIGKILL');
+    replica.child.kill('SIGKILL');
   }, 120_000);
 });
 
@@ -94,7 +103,8 @@ describe('Redis Cluster', () => {
 
   it('on three real nodes: calls are served and charged, limits hold, and every key is on the node serving the prefix’s slot', async () => {
     const nodes = await Promise.all([0, 1, 2].map(async (i) => redisServer(['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}-${Date.now()}.conf`, '--cluster-node-timeout', '2000'])));
-    execFileSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { stdio: 'ignore' });
+    const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
+    expect(created.status, `${created.stdout}\n${created.stderr}`).toBe(0);
     await eventually(() => expect(cli(nodes[0].port, 'cluster', 'info')).toContain('cluster_state:ok'), { timeoutMs: 20_000, intervalMs: 100 });
 
     const tag = `apigpt-${randomBytes(4).toString('hex')}`;
