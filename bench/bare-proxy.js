@@ -22,7 +22,7 @@ function forwardable(headers) {
  * Starts the proxy on loopback. `upstream` is an origin such as http://127.0.0.1:43123.
  * Resolves to { url, port, close() }.
  */
-export async function startBareProxy({ upstream, port = 0, host = '127.0.0.1', connections = 256 } = {}) {
+export async function startBareProxy({ upstream, port = 0, host = '127.0.0.1', connections = 4096 } = {}) {
   // Same pool settings as the gateway's UpstreamClient (apps/gateway/src/relay/upstream.ts), so the
   // comparison is about what happens around the upstream call, not about the pool.
   const pool = new Pool(upstream, { connections, pipelining: 1, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 600_000 });

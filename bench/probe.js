@@ -17,12 +17,12 @@ function summary(values) {
   const s = Float64Array.from(values).sort();
   let sum = 0;
   for (const v of s) sum += v;
-  return { p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), mean: s.length ? sum / s.length : null, max: s.length ? s[s.length - 1] : null };
+  return { p50: percentile(s, 50), p90: percentile(s, 90), p99: percentile(s, 99), p999: percentile(s, 99.9), mean: s.length ? sum / s.length : null, max: s.length ? s[s.length - 1] : null };
 }
 
 /**
  * Runs requests back to back for `durationMs` (and at most `maxRequests`), then returns
- * { requests, rps, errors, latency: {p50,p90,p99,mean,max}, ttfb: {...} } in milliseconds.
+ * { requests, rps, errors, latency: {p50,p90,p99,p999,mean,max}, ttfb: {...} } in milliseconds.
  * `check(status, bodyText)` may throw to flag a wrong answer (only called on the first request).
  */
 export async function probe({ origin, path, headers, body, durationMs, maxRequests = 200_000, check }) {

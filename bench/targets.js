@@ -6,10 +6,14 @@
 //   { id, cmd: 'stop' }      closes cleanly (flushes the request log) and exits 0, which is what
 //                            lets `--cpu-prof` write its profile
 // The process also exits when the parent goes away (IPC disconnect), so nothing is left behind.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { startSimulator } from '../packages/simulator/dist/index.js';
 import { startBareProxy } from './bare-proxy.js';
 
@@ -75,6 +79,8 @@ async function startGw() {
       host: '127.0.0.1',
       dataDir, // SQLite, as a default self-hosted install, unless BENCH_DATABASE_URL names a PostgreSQL
       ...(pgUrl ? { databaseUrl: pgUrl, databaseSchema: pgSchema } : {}),
+      // BENCH_REDIS_URL: shared state in Redis (a key prefix of its own), as a multi-process install runs.
+      ...(process.env.BENCH_REDIS_URL ? { redisUrl: process.env.BENCH_REDIS_URL, redisPrefix: `${pgSchema}:` } : {}),
       adminEmail: 'admin@bench.local',
       adminPassword: 'bench-admin-password',
       secret: `bench-${randomBytes(8).toString('hex')}`,
@@ -136,7 +142,137 @@ async function startGw() {
   }
 }
 
-const starters = { sim: startSim, sims: startSims, bare: startBare, gateway: startGw };
+/** The pids of `root` and every process below it (a cluster's primary and its workers). */
+function tree(root) {
+  const parent = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      /* gone */
+    }
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i++) for (const [pid, pp] of parent) if (pp === out[i]) out.push(pid);
+  return out;
+}
+
+/** CPU time (µs, user and system) and resident set (bytes) of a process tree, from /proc (Linux). */
+function treeUsage(root) {
+  const tick = 1e6 / 100; // USER_HZ is 100 on Linux
+  let user = 0;
+  let system = 0;
+  let rss = 0;
+  for (const pid of tree(root)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      user += Number(f[11]) * tick;
+      system += Number(f[12]) * tick;
+      rss += Number(f[21]) * 4096;
+    } catch {
+      /* gone */
+    }
+  }
+  return { user, system, rss };
+}
+
+/**
+ * \`apigpt serve --workers N\` as a user starts it (the CLI, Node's cluster module: N processes on one
+ * port), on a fresh SQLite file with shared state in Redis (BENCH_REDIS_URL, which several workers
+ * need), or on PostgreSQL with BENCH_DATABASE_URL. Set up through its HTTP API with a root token.
+ * CPU and memory are the whole process tree's (primary and workers), read from /proc.
+ */
+async function startCluster() {
+  const workers = Number(process.env.BENCH_WORKERS ?? 2);
+  const redisUrl = process.env.BENCH_REDIS_URL;
+  if (workers > 1 && !redisUrl) throw new Error('several workers need BENCH_REDIS_URL');
+  const dataDir = mkdtempSync(join(tmpdir(), 'apigpt-bench-'));
+  const rootToken = `bench-root-${randomBytes(12).toString('hex')}`;
+  const prefix = `bench_${process.pid}_${randomBytes(3).toString('hex')}`;
+  const cli = fileURLToPath(new URL('../apps/gateway/bin/apigpt.js', import.meta.url));
+  // A free port: the workers share it, so it is chosen before they start.
+  const port = await new Promise((resolve) => {
+    const srv = createServer().listen(0, '127.0.0.1', () => {
+      const p = srv.address().port;
+      srv.close(() => resolve(p));
+    });
+  });
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    APIGPT_HOST: '127.0.0.1',
+    APIGPT_DATA_DIR: dataDir,
+    APIGPT_SECRET: `bench-${randomBytes(8).toString('hex')}`,
+    APIGPT_ADMIN_EMAIL: 'admin@bench.local',
+    APIGPT_ADMIN_PASSWORD: 'bench-admin-password-9',
+    APIGPT_ROOT_TOKEN: rootToken,
+    APIGPT_DEMO_CHANNEL: 'off',
+    APIGPT_LOG_LEVEL: 'silent',
+    APIGPT_TRIAL_CREDIT: '1000000000',
+    ...(redisUrl ? { REDIS_URL: redisUrl, APIGPT_REDIS_PREFIX: `${prefix}:` } : {}),
+  };
+  const proc = spawn(process.execPath, [cli, 'serve', '--workers', String(workers)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  const stopProc = async () => {
+    if (proc.exitCode !== null) return;
+    const done = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    const t = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+    await done;
+    clearTimeout(t);
+  };
+  process.on('exit', () => proc.exitCode === null && proc.kill('SIGKILL'));
+  try {
+    for (let i = 0; ; i++) {
+      if (proc.exitCode !== null) throw new Error(`apigpt serve exited with ${proc.exitCode}`);
+      const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+      if (ok) break;
+      if (i > 600) throw new Error('apigpt serve --workers: not ready after 60 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const root = { 'content-type': 'application/json', authorization: `Bearer ${rootToken}` };
+    const ch = await fetch(`${url}/api/admin/channels`, { method: 'POST', headers: root, body: JSON.stringify({ provider: 'openai-compatible', name: 'bench-sim', baseUrl: `${upstream}/v1`, models: [BENCH_MODEL] }) });
+    if (ch.status !== 200) throw new Error(`channel create failed: ${ch.status} ${await ch.text()}`);
+    const email = `bench-${randomBytes(4).toString('hex')}@bench.local`;
+    const signup = await fetch(`${url}/api/auth/signup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'bench-password-123' }) });
+    if (signup.status !== 200) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
+    const cookie = (signup.headers.get('set-cookie') ?? '').split(';')[0];
+    const created = await fetch(`${url}/api/apps`, { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ name: 'bench' }) });
+    if (created.status !== 200) throw new Error(`app create failed: ${created.status} ${await created.text()}`);
+    const { key } = await created.json();
+    // The workers' idle size: once every one serves (the channel made above reached them all).
+    const idle = treeUsage(proc.pid).rss;
+    let peak = idle;
+    setInterval(() => {
+      const { rss } = treeUsage(proc.pid);
+      if (rss > peak) peak = rss;
+    }, 200).unref();
+    return {
+      info: { url, key: key.key, dataDir, workers },
+      cpu: () => treeUsage(proc.pid),
+      mem: () => {
+        const { rss } = treeUsage(proc.pid);
+        const out = { idle, rss, peak: Math.max(peak, rss) };
+        peak = rss;
+        return out;
+      },
+      stats: async () => ({}),
+      async close() {
+        await stopProc();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await stopProc();
+    rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+const starters = { sim: startSim, sims: startSims, bare: startBare, gateway: startGw, cluster: startCluster };
 
 let target;
 try {
@@ -147,6 +283,17 @@ try {
   process.send({ type: 'error', message: String(err?.stack ?? err) });
   process.exit(1);
 }
+
+// Memory: the resident set sampled every 50 ms, its peak since the last `mem` reset; the first
+// sample, taken once the target is ready and before any load, is its idle size.
+const idleRss = process.memoryUsage().rss;
+let peakRss = idleRss;
+setInterval(() => {
+  const rss = process.memoryUsage().rss;
+  if (rss > peakRss) peakRss = rss;
+}, 50).unref();
+// Event-loop lag (the delay a timer sees), measured between `lagStart` and `lagStop`.
+const lag = monitorEventLoopDelay({ resolution: 10 });
 
 let stopping = false;
 async function stop(code) {
@@ -162,7 +309,21 @@ process.on('message', async (msg) => {
   try {
     // cpuUsage covers every thread of the process; the event loop's own busy time (ms) is the
     // main thread's alone, which is what bounds a single-threaded server's throughput.
-    if (msg.cmd === 'cpu') result = { ...process.cpuUsage(), loopBusyMs: performance.eventLoopUtilization().active };
+    if (msg.cmd === 'cpu') result = target.cpu ? target.cpu() : { ...process.cpuUsage(), loopBusyMs: performance.eventLoopUtilization().active };
+    else if (msg.cmd === 'mem' && target.mem) result = target.mem();
+    else if (msg.cmd === 'mem') {
+      // The peak since the last reading (then it starts again from now).
+      const rss = process.memoryUsage().rss;
+      result = { idle: idleRss, rss, peak: Math.max(peakRss, rss) };
+      peakRss = rss;
+    } else if (msg.cmd === 'lagStart') {
+      lag.reset();
+      lag.enable();
+      result = true;
+    } else if (msg.cmd === 'lagStop') {
+      lag.disable();
+      result = { p50Ms: lag.percentile(50) / 1e6, p99Ms: lag.percentile(99) / 1e6, maxMs: lag.max / 1e6 };
+    }
     else if (msg.cmd === 'stats') result = await target.stats();
     else if (msg.cmd === 'stop') {
       const stats = await target.stats().catch(() => ({}));

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { startSimulator, type Simulator } from '@apigpt/simulator';
+import type { Simulator } from '@apigpt/simulator';
 import { ensureRootAdmin } from './accounts/bootstrap.js';
 import { applySessionPolicy } from './accounts/sessions.js';
 import { bootstrapProviderChannels, builtinSimulatorNeeded, ensureDemoChannel, wantsDemoChannel } from './channels/bootstrap.js';
@@ -50,6 +50,8 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     const priced = await services.billing.prices.priceUnpriced(created.flatMap((c) => [...c.models, ...Object.keys(c.modelMap)]), FALLBACK_PRICE_MODEL);
     if (priced.length) services.log.warn(`No price was known for ${priced.join(', ')}: they are billed like ${FALLBACK_PRICE_MODEL} until an admin sets their prices.`);
     if (wantsDemoChannel(config) || (await builtinSimulatorNeeded(services.channels))) {
+      // Loaded only when a channel needs it: a gateway with real providers never compiles the simulator (issue 19).
+      const { startSimulator } = await import('@apigpt/simulator');
       simulator = await startSimulator({ port: config.simulatorPort, host: '127.0.0.1' });
       const demo = await ensureDemoChannel(services.channels, simulator.url, services.log);
       if (!demo) {

@@ -1,4 +1,3 @@
-import { startSimulator } from '@apigpt/simulator';
 import { createApp, findAppByName } from '../apps/apps.js';
 import { createKey, revokeKeyByPrefix } from '../apps/keys.js';
 import { createUser, replacePasswordHash, requireUserByEmail } from '../accounts/users.js';
@@ -80,6 +79,8 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Run the provider simulator on its own port',
     async run(argv) {
       const { values } = parse(argv, { port: { type: 'string' }, host: { type: 'string' }, 'api-key': { type: 'string' } });
+      // Loaded by this command only: \`apigpt serve\` does not compile it unless a channel needs it.
+      const { startSimulator } = await import('@apigpt/simulator');
       const sim = await startSimulator({ port: intOption(values, 'port') ?? 8787, host: (values.host as string) ?? '127.0.0.1', apiKey: values['api-key'] as string | undefined });
       out(values.json, { url: sim.url }, `Simulator listening on ${sim.url} (OpenAI-style base URL: ${sim.url}/v1)`);
       await new Promise<void>((resolve) => {

@@ -1,4 +1,15 @@
-import { countTokens as bpeCount } from 'gpt-tokenizer';
+import { createRequire } from 'node:module';
+
+/**
+ * The o200k_base tables take about 30 MB once loaded: they are loaded at the first count, not at
+ * start, so a gateway that has not served a text call yet (or serves only media) does not hold them
+ * (issue 19, idle memory). Synchronous on purpose: counting is part of a call's quote.
+ */
+let bpeCount: ((text: string, options: never) => number) | null = null;
+function bpe(): (text: string, options: never) => number {
+  bpeCount ??= (createRequire(import.meta.url)('gpt-tokenizer') as { countTokens: (text: string, options: never) => number }).countTokens;
+  return bpeCount;
+}
 
 /**
  * The gateway's own token counts: the prompt estimate every call is admitted (and reserved) with,
@@ -13,7 +24,7 @@ export function countTokens(text: string): number {
   let n: number;
   try {
     // Text that happens to contain special-token markup is counted as plain text, never rejected.
-    n = bpeCount(text, PLAIN);
+    n = bpe()(text, PLAIN);
   } catch {
     n = Math.ceil(text.length / 4);
   }

@@ -61,7 +61,11 @@ export class UpstreamClient {
     this.agent = new Agent({
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
-      connections: 256,
+      // Per provider origin. An HTTP/1.1 stream holds its connection for its whole life (tens of
+      // seconds for a long answer), so this is the number of streams one provider can have open at
+      // once; 256 queued the 257th caller's stream until another ended (seen with 1,000 slow streams
+      // in bench/). Idle ones close after keepAliveTimeout.
+      connections: 4096,
       pipelining: 1,
       connect: { timeout: timeouts.connectMs },
     });
