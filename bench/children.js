@@ -22,7 +22,8 @@ export function startChild(role, env, execArgv = []) {
     children.delete(handle);
   });
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role}: not ready after 60 s`)), 60_000);
+    // Generous: a gateway (and more so `serve --workers`) starts slowly on a loaded 2-core machine.
+    const timer = setTimeout(() => reject(new Error(`${role}: not ready after 180 s`)), 180_000);
     const onMsg = (m) => {
       if (m?.type === 'ready') {
         clearTimeout(timer);

@@ -203,8 +203,8 @@ async function runOne(scenario, target, origin, handles, key, opts) {
   const row = { scenario: scenario.id, target: target.id, mode: scenario.mode, stream: scenario.stream, connections };
   if (scenario.mode === 'slow') Object.assign(row, { slowChunks: opts.chunks, slowDelayMs: opts.slowDelayMs });
   if (scenario.mode !== 'latency') {
-    // A slow stream lasts chunks × delay: the run spans at least two of them, so every connection finishes some.
-    const r = await ac(scenario.mode === 'slow' ? Math.max(opts.duration, Math.ceil((2 * opts.chunks * opts.slowDelayMs) / 1000) + 1) : opts.duration);
+    // A slow stream lasts chunks × delay: the run spans at least three of them, so every connection finishes some.
+    const r = await ac(scenario.mode === 'slow' ? Math.max(opts.duration, Math.ceil((3 * opts.chunks * opts.slowDelayMs) / 1000) + 1) : opts.duration);
     Object.assign(row, {
       rps: r.requests.average,
       requests: r.requests.total,
@@ -342,7 +342,9 @@ function evaluate(rows) {
 async function main() {
   const opts = parseOptions(process.argv.slice(2), process.env);
   const scenarios = select(scenariosFor(opts), opts.scenarios, 'scenario');
-  let targets = select(TARGETS, opts.targets, 'target');
+  // Targets by their exact ids (`gateway` is not `gateway-pg`); scenarios also by a part of theirs.
+  for (const w of opts.targets) if (!TARGETS.some((t) => t.id === w)) throw new Error(`unknown target "${w}" (have: ${TARGETS.map((t) => t.id).join(', ')})`);
+  let targets = opts.targets.length ? TARGETS.filter((t) => opts.targets.includes(t.id)) : TARGETS;
   for (const p of opts.profile) if (!TARGETS.some((t) => t.id === p)) throw new Error(`unknown --profile target "${p}"`);
   // The PostgreSQL + Redis and the several-worker rows need those servers; without them the rows are left out (said below).
   const skipped = [];

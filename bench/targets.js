@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { startSimulator } from '../packages/simulator/dist/index.js';
 import { startBareProxy } from './bare-proxy.js';
 
 const role = process.argv[2];
@@ -27,7 +26,12 @@ if (!process.send) {
   process.exit(2);
 }
 
+// The simulator is imported by the roles that run it only: loaded into the bare proxy's or the
+// gateway's process it would count in their memory (it brings the tokenizer tables).
+const simulator = () => import('../packages/simulator/dist/index.js');
+
 async function startSim() {
+  const { startSimulator } = await simulator();
   // Zero latency; `chunks` only shapes streamed replies (non-streamed replies are one JSON body).
   const sim = await startSimulator({ host: '127.0.0.1', defaults: { ttftMs: 0, chunkDelayMs: 0, chunks: streamChunks } });
   return {
@@ -39,6 +43,7 @@ async function startSim() {
 
 /** Several simulators in one process (the failover bench); the first may fail a share of calls. */
 async function startSims() {
+  const { startSimulator } = await simulator();
   const count = Number(process.env.BENCH_SIMS ?? 3);
   const rate = Number(process.env.BENCH_FIRST_FAULT_RATE ?? 0);
   const sims = [];
@@ -224,13 +229,15 @@ async function startCluster() {
     await done;
     clearTimeout(t);
   };
-  process.on('exit', () => proc.exitCode === null && proc.kill('SIGKILL'));
+  // SIGTERM: the primary then stops its workers itself (a killed primary would leave them running).
+  process.on('exit', () => proc.exitCode === null && proc.kill('SIGTERM'));
   try {
     for (let i = 0; ; i++) {
       if (proc.exitCode !== null) throw new Error(`apigpt serve exited with ${proc.exitCode}`);
+      if (!process.connected) throw new Error('the bench went away');
       const ok = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
       if (ok) break;
-      if (i > 600) throw new Error('apigpt serve --workers: not ready after 60 s');
+      if (i > 1700) throw new Error('apigpt serve --workers: not ready after 170 s');
       await new Promise((r) => setTimeout(r, 100));
     }
     const root = { 'content-type': 'application/json', authorization: `Bearer ${rootToken}` };
