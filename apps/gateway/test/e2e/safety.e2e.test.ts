@@ -65,6 +65,12 @@ describe('content safety in the console', { timeout: 300_000 }, () => {
     await page.getByRole('tab', { name: 'Hits' }).click();
     await poll(() => page.getByTestId('safety-counts').innerText()).toMatch(/gambling\s+Block\s+Input\s+1/);
     await page.screenshot({ path: '/tmp/h15s-safety-hits-en.png', fullPage: true });
+
+    // The admin's request log: the blocked call's row shows its decision.
+    await t.flushLogs();
+    await page.goto(`${t.url}/admin/logs`);
+    await page.locator('.ant-table-row', { hasText: '400' }).first().locator('.ant-table-row-expand-icon').click();
+    await poll(() => page.getByTestId('call-decisions').innerText()).toMatch(/Content safety:\s*gambling\s*Block\s*\(Input\)/);
   });
 
   it('in Chinese, with the server refusal of an invalid pattern in Chinese', async () => {
@@ -105,6 +111,7 @@ describe('content safety in the console', { timeout: 300_000 }, () => {
     await pd.getByLabel('Group name or App ID').fill('vip');
     await pd.getByLabel('Rules that apply').click();
     await page.locator('.ant-select-dropdown:visible').getByTitle('gambling').click();
+    await poll(() => pd.locator('.ant-form-item', { hasText: 'Rules that apply' }).innerText()).toContain('gambling');
     await pd.getByRole('button', { name: 'Action overrides' }).click();
     await pd.locator('.ant-space .ant-select').first().click();
     await page.locator('.ant-select-dropdown:visible').getByTitle('gambling').click();
@@ -121,6 +128,8 @@ describe('content safety in the console', { timeout: 300_000 }, () => {
     await pd.getByLabel('Input').uncheck();
     await pd.getByLabel('When the model does not answer').click();
     await page.locator('.ant-select-dropdown:visible').getByTitle('Refuse the call (fail closed)').click();
+    // The choice shows in the field before the form is saved (the dropdown closes with an animation).
+    await poll(() => pd.locator('.ant-form-item', { hasText: 'When the model does not answer' }).innerText()).toContain('Refuse the call (fail closed)');
     await pd.getByRole('button', { name: 'Save' }).click();
     await poll(async () => (await policy())?.moderation).toMatchObject({ failMode: 'closed', directions: ['output'] });
     await page.screenshot({ path: '/tmp/h15s-safety-policy-en.png', fullPage: true });
