@@ -115,14 +115,11 @@ function SignedIn({ welcome }: { welcome?: boolean }) {
 
 /** Logged-out visitors go to the login page and come back where they were after signing in. */
 function RequireUser() {
-  const { user, twoFactorRequired, onboarding } = useSession();
+  const { user, twoFactorRequired } = useSession();
   const location = useLocation();
   if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
   // An administrator the server holds to two-factor sign-in reaches nothing else until enrolled.
   if (twoFactorRequired && location.pathname !== TWO_FACTOR_PATH) return <Navigate to={TWO_FACTOR_PATH} replace />;
-  // A new account that has neither done nor skipped its welcome step meets it on the dashboard's
-  // address (after sign-up, or at the next log-in); every other page stays reachable.
-  if (onboarding && location.pathname === '/') return <Navigate to="/welcome" replace />;
   return <AppLayout />;
 }
 

@@ -9,8 +9,6 @@ interface Session {
   config: PublicConfig | null;
   /** An administrator the server holds to two-factor sign-in who has not turned it on: the console leads them to it. */
   twoFactorRequired: boolean;
-  /** A new account's welcome step (profile, services, first App) is still to do or skip. */
-  onboarding: boolean;
   setUser(u: User | null): void;
   /** Asks the server again who is signed in (after turning two-factor on). */
   refresh(): Promise<void>;
@@ -24,12 +22,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   const [config, setConfig] = useState<PublicConfig | null>(null);
   const [twoFactorRequired, setTwoFactorRequired] = useState(false);
-  const [onboarding, setOnboarding] = useState(false);
 
   const refresh = useCallback(async () => {
     const r = await auth.me().catch(() => null);
     setTwoFactorRequired(r?.twoFactorRequired ?? false);
-    setOnboarding(r?.onboarding ?? false);
     setUser(r?.user ?? null);
   }, []);
 
@@ -50,7 +46,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setUser(null);
   }, []);
 
-  return <SessionContext.Provider value={{ user, config, twoFactorRequired, onboarding, setUser: signIn, refresh, logout }}>{children}</SessionContext.Provider>;
+  return <SessionContext.Provider value={{ user, config, twoFactorRequired, setUser: signIn, refresh, logout }}>{children}</SessionContext.Provider>;
 }
 
 export function useSession(): Session {
