@@ -21,7 +21,7 @@ const PASSWORD = `Matrix-${randomBytes(6).toString('hex')}-cobalt`;
 interface Fixture {
   /** The first user, with an app and its App key (`key`, which the key role sends as `Bearer`). */
   user: { id: string; email: string; cookie: string; appId: string; keyId: string; key: string };
-  other: { cookie: string };
+  other: { id: string; cookie: string };
   admin: { cookie: string };
   channelId: string;
   /** A model with a price, and a group name, made for this route's requests. */
@@ -119,6 +119,11 @@ const MATRIX: Record<string, Row> = {
   'GET /api/billing/usage': { expect: KEYED },
   'PUT /api/billing/low-balance': { body: () => ({ threshold: 10 }), expect: SIGNED_IN },
   'POST /api/billing/redeem': { body: (f, role) => ({ code: f.codes[role] }), expect: KEYED },
+  // The welcome step after sign-up: the users made by sign-up have it to do (once each); the admin
+  // was never offered it, so submitting or skipping is refused as already done (409).
+  'GET /api/onboarding': { expect: SIGNED_IN },
+  'POST /api/onboarding': { body: () => ({ services: [] }), expect: { ...SIGNED_IN, admin: 409 } },
+  'POST /api/onboarding/skip': { expect: { ...SIGNED_IN, admin: 409 } },
 
   // Administration.
   'GET /api/admin/logs': { expect: ADMIN },
@@ -128,6 +133,8 @@ const MATRIX: Record<string, Row> = {
   'GET /api/admin/users/:id': { path: (f) => `/api/admin/users/${f.user.id}`, expect: ADMIN },
   'PATCH /api/admin/users/:id': { path: (f) => `/api/admin/users/${f.user.id}`, body: () => ({ group: 'vip' }), expect: ADMIN },
   'POST /api/admin/users/:id/credit': { path: (f) => `/api/admin/users/${f.user.id}/credit`, body: () => ({ amount: 1, reason: 'matrix' }), expect: ADMIN },
+  // Deletes the second user (who has had their turn by then: the admin asks after them).
+  'DELETE /api/admin/users/:id': { path: (f) => `/api/admin/users/${f.other.id}`, expect: ADMIN },
   'POST /api/admin/users/:id/two-factor/reset': { path: (f) => `/api/admin/users/${f.user.id}/two-factor/reset`, expect: ADMIN },
   'PUT /api/admin/users/:id/limits': { path: (f) => `/api/admin/users/${f.user.id}/limits`, body: () => ({ rpm: 100 }), expect: ADMIN },
   'GET /api/admin/providers': { expect: ADMIN },
@@ -262,7 +269,7 @@ describe('authorization of every management route', () => {
     await t.gw.services.privacy.contents.flush();
     return {
       user: { id: u.user.id, email: u.user.email, cookie: u.cookie, appId: app.body.app.id, keyId: app.body.key.record.id, key: app.body.key.key },
-      other: { cookie: other.cookie },
+      other: { id: other.user.id, cookie: other.cookie },
       admin: { cookie: await login(t.admin.email, t.admin.password) },
       channelId: channel.body.channel.id,
       model,
