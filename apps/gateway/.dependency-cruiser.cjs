@@ -23,7 +23,7 @@ const ALLOWED = {
   payments: ['core', 'config', 'storage', 'state', 'billing'],
   api: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'payments', 'channels', 'providers', 'relay', 'formats', 'safety', 'support', 'privacy', 'services.ts'],
   http: ['core', 'config', 'storage', 'responses-store', 'accounts', 'apps', 'billing', 'channels', 'providers', 'relay', 'formats', 'media', 'api', 'safety', 'services.ts'],
-  cli: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'channels', 'providers', 'relay', 'api', 'safety', 'privacy', 'services.ts', 'gateway.ts'],
+  cli: ['core', 'config', 'storage', 'accounts', 'audit', 'apps', 'billing', 'channels', 'providers', 'relay', 'api', 'safety', 'privacy', 'services.ts', 'storage-handle.ts', 'gateway.ts'],
 };
 const esc = (s) => s.replace(/\./g, '\\.');
 

@@ -1,10 +1,6 @@
 import type { Config } from './config/config.js';
-import { SecretBox } from './core/crypto.js';
-import { createLogger, type Logger } from './core/logger.js';
-import { loadMasterKey } from './core/master-key.js';
-import { ChannelStore } from './channels/channels.js';
-import { openDatabase, type DatabaseHandle, type Db } from './storage/database.js';
-import { migrateToLatest } from './storage/migrations.js';
+import type { Logger } from './core/logger.js';
+import { openStorage, type Storage } from './storage-handle.js';
 import { join } from 'node:path';
 import { FORMATS } from './formats/registry.js';
 import { FileImageStore, ImageLinks, S3ImageStore, type ImageStore } from './media/storage.js';
@@ -40,31 +36,7 @@ import { LoginThrottle } from './accounts/throttle.js';
 import { createMailer, defaultMailFrom, type Mailer } from './accounts/mailer.js';
 import { Announcements, SupportDesk } from './support/index.js';
 
-/** Storage and secrets: what every CLI command needs, without the relay. */
-export interface Storage {
-  config: Config;
-  log: Logger;
-  dbh: DatabaseHandle;
-  db: Db;
-  box: SecretBox;
-  /** The master key, loaded once: sealing secrets and signing image links. */
-  masterKey: Buffer;
-  channels: ChannelStore;
-  close(): Promise<void>;
-}
-
-export async function openStorage(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Storage> {
-  const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.databaseSchema, log });
-  try {
-    await migrateToLatest(dbh.db, { schema: dbh.schema });
-  } catch (err) {
-    await dbh.close();
-    throw err;
-  }
-  const { key } = loadMasterKey(config.secret, config.dataDir);
-  const box = new SecretBox(key);
-  return { config, log, dbh, db: dbh.db, box, masterKey: key, channels: new ChannelStore(dbh.db, box, dbh.changeToken), close: () => dbh.close() };
-}
+export { openStorage, type Storage } from './storage-handle.js';
 
 export interface Services extends Storage {
   router: Router;

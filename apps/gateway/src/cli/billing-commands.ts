@@ -8,7 +8,7 @@ import { formatPoints, fromPoints, toPoints } from '../billing/money.js';
 import { priceView } from '../billing/pricing.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../core/logger.js';
-import { openStorage, type Storage } from '../services.js';
+import { openStorage, type Storage } from '../storage-handle.js';
 import { parse, required, intOption, UsageError } from './args.js';
 import { MAX_COUNT, MAX_POINTS, MAX_PRICE } from '../api/billing-schemas.js';
 import { auditCli } from './audit.js';

@@ -7,10 +7,9 @@ import { hashPassword } from '../core/crypto.js';
 import { loadConfig, ConfigError, type Config } from '../config/config.js';
 import { GatewayError } from '../core/errors.js';
 import { createLogger } from '../core/logger.js';
-import { openStorage, type Storage } from '../services.js';
+import { openStorage, type Storage } from '../storage-handle.js';
 import { migrateToLatest } from '../storage/migrations.js';
 import { parse, required, intOption, UsageError } from './args.js';
-import { serve } from './serve.js';
 import { BILLING_COMMANDS, withBilling } from './billing-commands.js';
 import { auditCli } from './audit.js';
 import { SAFETY_COMMANDS } from './safety-commands.js';
@@ -54,6 +53,8 @@ const COMMANDS: Record<string, Command> = {
       const port = intOption(values, 'port');
       const workers = intOption(values, 'workers');
       const config = configFrom(values, { ...(port !== undefined ? { port } : {}), ...(values.host ? { host: values.host as string } : {}), ...(workers !== undefined ? { workers } : {}) });
+      // Loaded only to serve: the administration commands never pay for the HTTP server and relay.
+      const { serve } = await import('./serve.js');
       return serve(config);
     },
   },

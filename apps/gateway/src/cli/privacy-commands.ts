@@ -3,7 +3,7 @@ import { requireUserByEmail } from '../accounts/users.js';
 import { loadConfig } from '../config/config.js';
 import { createLogger } from '../core/logger.js';
 import { createPrivacy, PII_KINDS, validatePolicy, type Privacy, type PolicyScope, type PiiKind, type RedactionMode } from '../privacy/index.js';
-import { openStorage, type Storage } from '../services.js';
+import { openStorage, type Storage } from '../storage-handle.js';
 import { parse, intOption, UsageError } from './args.js';
 import { auditCli } from './audit.js';
 import type { CliCommand } from './billing-commands.js';

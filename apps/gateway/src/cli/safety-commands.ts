@@ -5,7 +5,7 @@ import { createLogger } from '../core/logger.js';
 import { PolicyStore, type ModerationSettings, type PolicyInput } from '../safety/policies.js';
 import { groupScope, RuleSet, mask, type Direction, type SafetyAction } from '../safety/rules.js';
 import { parseWordFile, SafetyStore, type StoredRule } from '../safety/store.js';
-import { openStorage, type Storage } from '../services.js';
+import { openStorage, type Storage } from '../storage-handle.js';
 import { parse, required, intOption, UsageError } from './args.js';
 import { auditCli } from './audit.js';
 import type { CliCommand } from './billing-commands.js';
