@@ -1,3 +1,4 @@
+import { ChangeWatch } from '../core/change-watch.js';
 import type { Logger } from '../core/logger.js';
 import { MAX_CONTENT_CHARS, type ContentLog } from './contents.js';
 import { PiiFinder } from './pii.js';
@@ -6,13 +7,6 @@ import { Redaction } from './redaction.js';
 import type { PolicyStore } from './store.js';
 import { restoreJson, StreamRestorer } from './stream.js';
 
-/**
- * How often a gateway looks whether the policies changed when the database gives no change token
- * (another gateway or the CLI may change them). With one, the next call of every process sees a change.
- */
-const REFRESH_MS = 5_000;
-/** After a failed reload the policies in hand are used this long before the database is asked again. */
-const RETRY_MS = 1_000;
 /** The table whose change token tells a gateway its privacy policies changed. */
 export const PRIVACY_TABLES: readonly string[] = ['privacy_policies'];
 const DAY_MS = 86_400_000;
@@ -47,25 +41,30 @@ export class PrivacyGuard {
   private apps = new Map<string, Entry>();
   private groups = new Map<string, Entry>();
   private version = '';
-  private checkedAt = 0;
-  private loading: Promise<void> | null = null;
-  private token: number | null = null;
-  private failedAt = 0;
+  private readonly watch: ChangeWatch;
 
   constructor(
     private readonly store: PolicyStore,
     readonly contents: ContentLog,
     private readonly log: Logger,
     /** The database's change token (storage/database.ts): a change by any process is seen at the next call. */
-    private readonly changeToken?: (tables: readonly string[]) => number,
-  ) {}
+    changeToken?: (tables: readonly string[]) => number,
+  ) {
+    this.watch = new ChangeWatch(PRIVACY_TABLES, () => this.load(), (err) => this.log.error('reloading the privacy policies failed', err), changeToken);
+  }
 
   /** Loads the policies (at start, on a change, and after an admin's change on this gateway). */
-  async reload(): Promise<void> {
-    // Read before the table: a change made while it is read moves the token again.
-    const token = this.changeToken ? this.changeToken(PRIVACY_TABLES) : null;
+  reload(): Promise<void> {
+    return this.watch.reload();
+  }
+
+  /** Null when the policies in hand are current (the hot path: one comparison, no await); else the reload. */
+  fresh(): Promise<void> | null {
+    return this.watch.fresh();
+  }
+
+  private async load(): Promise<void> {
     const version = await this.store.version();
-    this.checkedAt = Date.now();
     if (version !== this.version) {
       const next = new Map<string, Entry>();
       for (const p of await this.store.list()) {
@@ -85,28 +84,6 @@ export class PrivacyGuard {
       this.groups = new Map([...next.values()].filter((e) => e.policy.scope === 'group').map((e) => [e.policy.target, e]));
       this.version = version;
     }
-    this.token = token;
-  }
-
-  /**
-   * Null when the policies in hand are current (the hot path: one comparison, no await); else the
-   * reload that makes them so, shared by the calls that arrive meanwhile. It never rejects.
-   */
-  fresh(): Promise<void> | null {
-    if (!this.changeToken) {
-      this.refreshSoon();
-      return null;
-    }
-    if (this.changeToken(PRIVACY_TABLES) === this.token && this.token !== null) return null;
-    if (this.loading) return this.loading;
-    if (Date.now() - this.failedAt < RETRY_MS) return null;
-    this.loading = this.reload()
-      .catch((err: unknown) => {
-        this.failedAt = Date.now();
-        this.log.error('reloading the privacy policies failed', err);
-      })
-      .finally(() => (this.loading = null));
-    return this.loading;
   }
 
   /** Whether a policy asks anything of this caller's calls (redaction or the content log): no allocation. */
@@ -137,14 +114,6 @@ export class PrivacyGuard {
     const r = new Redaction(new PiiFinder(policy.kinds, policy.patterns), text);
     const redacted = r.redact(text);
     return { redacted, found: r.entries() };
-  }
-
-  private refreshSoon(): void {
-    if (this.loading || Date.now() - this.checkedAt < REFRESH_MS) return;
-    this.checkedAt = Date.now();
-    this.loading = this.reload()
-      .catch((err: unknown) => this.log.error('reloading the privacy policies failed', err))
-      .finally(() => (this.loading = null));
   }
 }
 

@@ -1,3 +1,4 @@
+import { ChangeWatch } from '../core/change-watch.js';
 import type { Logger } from '../core/logger.js';
 import { categoriesHit, MODERATION_DOWN, moderationRuleId, type ModerationResult } from './moderation.js';
 import { moderationDirections, type ModerationSettings, type PolicyStore, type SafetyPolicy } from './policies.js';
@@ -41,14 +42,6 @@ export interface ModerationCheck {
   down(): GuardVerdict;
 }
 
-/**
- * How often a gateway looks whether the rules changed when the database gives no change token
- * (another gateway, or the CLI, may change them). With one (SQLite and PostgreSQL both give one,
- * storage/change-counters.ts) a change is seen by the next call of every process.
- */
-const REFRESH_MS = 5_000;
-/** After a failed reload the rules in hand are used this long before the database is asked again. */
-const RETRY_MS = 1_000;
 /** The tables whose change token tells a gateway its rules or policies changed. */
 export const SAFETY_TABLES: readonly string[] = ['safety_rules', 'safety_policies'];
 
@@ -81,11 +74,7 @@ export class SafetyGuard {
   private rules = new RuleSet([]);
   private policies = new Map<string, Compiled>();
   private version = '';
-  private checkedAt = 0;
-  private loading: Promise<void> | null = null;
-  /** The change token the rules in hand were loaded under (null: none yet). */
-  private token: number | null = null;
-  private failedAt = 0;
+  private readonly watch: ChangeWatch;
   /** No rule enabled, no moderation model: every caller's plan is NOTHING. */
   private nothing = true;
   /** The Apps that have a policy of their own. */
@@ -99,15 +88,27 @@ export class SafetyGuard {
     private readonly policyStore: PolicyStore,
     private readonly log: Logger,
     /** The database's change token (storage/database.ts): a change by any process is seen at the next call. */
-    private readonly changeToken?: (tables: readonly string[]) => number,
-  ) {}
+    changeToken?: (tables: readonly string[]) => number,
+  ) {
+    this.watch = new ChangeWatch(SAFETY_TABLES, () => this.load(), (err) => this.log.warn('safety rules not reloaded', { err: String(err) }), changeToken);
+  }
 
   /** Loads the rules and policies (at start, on a change, and after an admin's change on this gateway). */
-  async reload(): Promise<void> {
-    // Read before the tables: a change made while they are read moves the token again.
-    const token = this.changeToken ? this.changeToken(SAFETY_TABLES) : null;
+  reload(): Promise<void> {
+    return this.watch.reload();
+  }
+
+  /**
+   * Null when the rules in hand are current (the hot path: one comparison, no await); else the
+   * reload that makes them so. It never rejects: a database that does not answer leaves the rules
+   * in hand in force (logged).
+   */
+  fresh(): Promise<void> | null {
+    return this.watch.fresh();
+  }
+
+  private async load(): Promise<void> {
     const version = `${await this.store.version()}/${await this.policyStore.version()}`;
-    this.checkedAt = Date.now();
     if (version !== this.version) {
       const [rules, policies] = await Promise.all([this.store.list(), this.policyStore.list()]);
       this.rules = new RuleSet(rules);
@@ -118,29 +119,6 @@ export class SafetyGuard {
       this.appPlans = new Map();
       this.appPolicies = new Set(policies.filter((p) => p.scope === 'app').map((p) => p.target));
     }
-    this.token = token;
-  }
-
-  /**
-   * Null when the rules in hand are current (the hot path: one comparison, no await); else the
-   * reload that makes them so, shared by the calls that arrive meanwhile. It never rejects: a
-   * database that does not answer leaves the rules in hand in force (logged).
-   */
-  fresh(): Promise<void> | null {
-    if (!this.changeToken) {
-      this.refreshSoon();
-      return null;
-    }
-    if (this.changeToken(SAFETY_TABLES) === this.token && this.token !== null) return null;
-    if (this.loading) return this.loading;
-    if (Date.now() - this.failedAt < RETRY_MS) return null;
-    this.loading = this.reload()
-      .catch((err) => {
-        this.failedAt = Date.now();
-        this.log.warn('safety rules not reloaded', { err: String(err) });
-      })
-      .finally(() => (this.loading = null));
-    return this.loading;
   }
 
   /**
@@ -248,15 +226,6 @@ export class SafetyGuard {
   private policyOf(subject: Subject): Compiled | undefined {
     if (this.policies.size === 0) return undefined;
     return (subject.appId ? this.policies.get(`app:${subject.appId}`) : undefined) ?? (subject.group !== null ? this.policies.get(`group:${subject.group}`) : undefined);
-  }
-
-  /** Looks for changes in the background at most every REFRESH_MS; calls never wait for it. */
-  private refreshSoon(): void {
-    if (this.loading || Date.now() - this.checkedAt < REFRESH_MS) return;
-    this.checkedAt = Date.now();
-    this.loading = this.reload()
-      .catch((err) => this.log.warn('safety rules not reloaded', { err: String(err) }))
-      .finally(() => (this.loading = null));
   }
 }
 
