@@ -3,7 +3,7 @@
  * page signed in as a user by the session cookie the management API gave them, so each test file
  * does not carry its own copy of either.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
@@ -36,4 +36,27 @@ export async function sessionPage(browser: Browser, url: string, cookie: string 
     });
   }
   return page;
+}
+
+/**
+ * Chooses `title` in an antd Select and waits until `chosen` says the form took it. The dropdown
+ * opens and closes with an animation: on a loaded machine a click can land while the option is
+ * still moving (or the list is closing), and is lost. Then it opens the list again, at most three
+ * times. `chosen` must look at the form (the field's text, a field that appears), not at the list.
+ */
+export async function pickOption(page: Page, select: Locator, title: string, chosen: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await select.click();
+    await page
+      .locator('.ant-select-dropdown:visible')
+      .getByTitle(title, { exact: true })
+      .click({ timeout: 10_000 })
+      .catch(() => undefined);
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline) {
+      if (await chosen().catch(() => false)) return;
+      await page.waitForTimeout(100);
+    }
+    if (attempt === 3) throw new Error(`the select did not take "${title}" in three tries`);
+  }
 }

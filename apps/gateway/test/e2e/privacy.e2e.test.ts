@@ -13,6 +13,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
+import { pickOption } from './browser.js';
 
 const SHOTS = process.env.SCREENSHOT_DIR ?? mkdtempSync(join(tmpdir(), 'apigpt-privacy-shots-'));
 
@@ -52,8 +53,8 @@ describe('privacy pages (Chromium)', { timeout: 240_000 }, () => {
     await page.getByText('No policy: nothing is logged and nothing is redacted.').waitFor();
     await page.getByRole('button', { name: 'Set a policy' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.locator('.ant-select').first().click();
-    await page.locator('.ant-select-item-option', { hasText: /^App$/ }).click();
+    const scope = dialog.locator('.ant-select').first();
+    await pickOption(page, scope, 'App', async () => (await scope.innerText()).trim() === 'App');
     await dialog.getByLabel('Group name or App ID').fill(user.appId);
     await dialog.getByRole('switch').click();
     await dialog.getByLabel('Reversible (caller gets the originals back)').check();

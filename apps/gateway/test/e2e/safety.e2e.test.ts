@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
+import { pickOption } from './browser.js';
 
 /** Polls until the expectation holds: pages on a busy machine take their time (no fixed waits). */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 60_000, interval: 100 });
@@ -80,8 +81,7 @@ describe('content safety in the console', { timeout: 300_000 }, () => {
     await page.getByTestId('safety-new-rule').click();
     const dialog = page.getByRole('dialog');
     await dialog.getByLabel('名称').fill('坏的表达式');
-    await dialog.getByLabel('类型').click();
-    await page.getByTitle('正则表达式').click();
+    await pickOption(page, dialog.getByLabel('类型'), '正则表达式', () => dialog.getByLabel('表达式').isVisible());
     await dialog.getByLabel('表达式').fill('(unclosed');
     await dialog.getByRole('button', { name: '保 存' }).or(dialog.getByRole('button', { name: '保存' })).click();
     await poll(() => dialog.getByTestId('error-alert').innerText()).toContain('规则无效');
@@ -109,12 +109,15 @@ describe('content safety in the console', { timeout: 300_000 }, () => {
     await page.getByRole('button', { name: 'New policy' }).click();
     const pd = page.getByRole('dialog');
     await pd.getByLabel('Group name or App ID').fill('vip');
-    await pd.getByLabel('Rules that apply').click();
-    await page.locator('.ant-select-dropdown:visible').getByTitle('gambling').click();
-    await poll(() => pd.locator('.ant-form-item', { hasText: 'Rules that apply' }).innerText()).toContain('gambling');
+    const rulesField = pd.locator('.ant-form-item', { hasText: 'Rules that apply' });
+    await pickOption(page, pd.getByLabel('Rules that apply'), 'gambling', async () => (await rulesField.innerText()).includes('gambling'));
+    // A multiple select keeps its list open after a choice: closed by clicking beside it, so the
+    // next select's list is the only one open.
+    await pd.locator('.ant-modal-title').click();
+    await page.locator('.ant-select-dropdown:visible').waitFor({ state: 'hidden' });
     await pd.getByRole('button', { name: 'Action overrides' }).click();
-    await pd.locator('.ant-space .ant-select').first().click();
-    await page.locator('.ant-select-dropdown:visible').getByTitle('gambling').click();
+    const overrideRule = pd.locator('.ant-space .ant-select').first();
+    await pickOption(page, overrideRule, 'gambling', async () => (await overrideRule.innerText()).includes('gambling'));
     await pd.getByLabel('Ask a moderation model').check();
     await pd.getByLabel('Thresholds').fill('violence=0.7');
     await pd.getByLabel('Output').check();
@@ -126,10 +129,9 @@ describe('content safety in the console', { timeout: 300_000 }, () => {
     // Edit: the model reads answers only, and refuses calls when it is down.
     await page.getByRole('row', { name: /vip/ }).getByRole('button', { name: 'Edit' }).click();
     await pd.getByLabel('Input').uncheck();
-    await pd.getByLabel('When the model does not answer').click();
-    await page.locator('.ant-select-dropdown:visible').getByTitle('Refuse the call (fail closed)').click();
     // The choice shows in the field before the form is saved (the dropdown closes with an animation).
-    await poll(() => pd.locator('.ant-form-item', { hasText: 'When the model does not answer' }).innerText()).toContain('Refuse the call (fail closed)');
+    const failField = pd.locator('.ant-form-item', { hasText: 'When the model does not answer' });
+    await pickOption(page, pd.getByLabel('When the model does not answer'), 'Refuse the call (fail closed)', async () => (await failField.innerText()).includes('Refuse the call (fail closed)'));
     await pd.getByRole('button', { name: 'Save' }).click();
     await poll(async () => (await policy())?.moderation).toMatchObject({ failMode: 'closed', directions: ['output'] });
     await page.screenshot({ path: '/tmp/h15s-safety-policy-en.png', fullPage: true });
