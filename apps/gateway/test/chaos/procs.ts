@@ -25,7 +25,8 @@ export async function spawnServe(dataDir: string, env: Record<string, string>, r
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner in 30 s; stderr: ${err}`)), 30_000);
+    // A ceiling: on a CI machine three test files share two cores, and a start can take a while.
+    const timer = setTimeout(() => reject(new Error(`no banner in 90 s; stderr: ${err}`)), 90_000);
     child.stdout!.on('data', (d) => {
       out += d;
       if (ready.test(out)) {

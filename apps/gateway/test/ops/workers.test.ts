@@ -76,7 +76,8 @@ describe('apigpt serve --workers', () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     try {
       // The banner is the first worker's; the second starts after it (the primary logs when both serve).
-      await eventually(() => expect(stderr()).toContain('2 workers serving'), { timeoutMs: 30_000, intervalMs: 100 });
+      // A ceiling: two workers compile the gateway at once, on two cores other test files share.
+      await eventually(() => expect(stderr()).toContain('2 workers serving'), { timeoutMs: 90_000, intervalMs: 100 });
       const base = /Console:\s+(http:\/\/\S+)\//.exec(out)![1];
       expect(out.match(/APIGPT is running/g)).toHaveLength(1);
       expect(out).toContain('Workers:   2 processes');
@@ -169,14 +170,15 @@ describe('apigpt serve --workers', () => {
         }
       }
     }
-  }, 120_000);
+  }, 180_000);
 
   it('workers whose primary is killed outright do not linger: no new connection can reach them, so they drain and end', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
     dirs.push(dir);
     const { child, stderr } = await spawnServe(dir, { APIGPT_WORKERS: '2', REDIS_URL, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:`, APIGPT_LOG_LEVEL: 'info' }, /-d '\{/);
     try {
-      await eventually(() => expect(stderr()).toContain('2 workers serving'), { timeoutMs: 30_000, intervalMs: 100 });
+      // A ceiling: two workers compile the gateway at once, on two cores other test files share.
+      await eventually(() => expect(stderr()).toContain('2 workers serving'), { timeoutMs: 90_000, intervalMs: 100 });
       const pids = workersOf(child.pid!);
       expect(pids).toHaveLength(2);
       child.kill('SIGKILL');
@@ -192,5 +194,5 @@ describe('apigpt serve --workers', () => {
         }
       }
     }
-  }, 60_000);
+  }, 180_000);
 });
