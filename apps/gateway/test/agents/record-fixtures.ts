@@ -23,7 +23,7 @@ import { SIM_KEY } from '../dialects/providers.js';
 import { agentEnv, describeRun, killRunningAgents, runAgent, startEgressSink, throwawayHome, type AgentHome } from './agent-process.js';
 import { claudeCode, codexCli, geminiCli, type CodingAgent } from './agents.js';
 import { HOME_PLACEHOLDER, toTurn, type AgentFixture, type RecordedSession } from './recorded.js';
-import { PRICE, startTap, wireOf, type Exchange } from './tap.js';
+import { PRICE, agentChannels, startTap, wireOf, type Exchange } from './tap.js';
 
 const require = createRequire(import.meta.url);
 const SECRET = 'pelican-7319';
@@ -57,14 +57,7 @@ test('record the agents’ request sequences', async () => {
   const ingress = await startTap();
   const t = await startTestGateway({
     simulator: { apiKey: SIM_KEY },
-    channels: (sim) => {
-      upstream.target = sim.url;
-      return [
-        { provider: 'anthropic', name: 'anthropic', baseUrl: upstream.url, secret: SIM_KEY, models: claudeCode.models },
-        { provider: 'openai', name: 'openai', baseUrl: `${upstream.url}/v1`, secret: SIM_KEY, models: codexCli.models },
-        { provider: 'gemini', name: 'gemini', baseUrl: upstream.url, secret: SIM_KEY, models: geminiCli.models },
-      ];
-    },
+    channels: (sim) => agentChannels(upstream, sim.url, SIM_KEY, { anthropic: claudeCode.models, openai: codexCli.models, gemini: geminiCli.models }),
   });
   ingress.target = t.url;
   try {

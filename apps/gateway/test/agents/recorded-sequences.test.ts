@@ -6,7 +6,7 @@ import { eventually } from '../eventually.js';
 import { SIM_KEY } from '../dialects/providers.js';
 import { claudeCode, codexCli, geminiCli } from './agents.js';
 import { opaqueValues, replaceAll, signaturesIn, type AgentFixture } from './recorded.js';
-import { chargesOf, expectedCharges, PRICE, startTap, wireOf, type Exchange, type Tap } from './tap.js';
+import { chargesOf, expectedCharges, PRICE, agentChannels, startTap, wireOf, type Exchange, type Tap } from './tap.js';
 
 /**
  * The request sequences Claude Code, Codex CLI and Gemini CLI sent (recorded by record-fixtures.ts
@@ -53,14 +53,7 @@ beforeAll(async () => {
   upstream = await startTap();
   t = await startTestGateway({
     simulator: { apiKey: SIM_KEY },
-    channels: (sim) => {
-      upstream.target = sim.url;
-      return [
-        { provider: 'anthropic', name: 'anthropic', baseUrl: upstream.url, secret: SIM_KEY, models: claudeCode.models },
-        { provider: 'openai', name: 'openai', baseUrl: `${upstream.url}/v1`, secret: SIM_KEY, models: codexCli.models },
-        { provider: 'gemini', name: 'gemini', baseUrl: upstream.url, secret: SIM_KEY, models: geminiCli.models },
-      ];
-    },
+    channels: (sim) => agentChannels(upstream, sim.url, SIM_KEY, { anthropic: claudeCode.models, openai: codexCli.models, gemini: geminiCli.models }),
   });
   for (const agent of [claudeCode, codexCli, geminiCli]) for (const m of agent.models) await setPrice(t, m, PRICE.input, PRICE.output, { cachedInput: PRICE.cachedInput });
 });

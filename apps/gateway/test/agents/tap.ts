@@ -233,3 +233,16 @@ export function chargesOf(rows: { prompt_tokens: number; cached_tokens: number; 
 function sortCharges(list: Charge[]): Charge[] {
   return [...list].sort((a, b) => a.cost - b.cost || a.prompt - b.prompt || a.completion - b.completion);
 }
+
+/**
+ * The three coding agents' channels (Anthropic for Claude Code, OpenAI for Codex CLI, Gemini for
+ * Gemini CLI), each reaching the simulator through `tap`, which is pointed at `simUrl` here.
+ */
+export function agentChannels(tap: Tap, simUrl: string, key: string, models: { anthropic: string[]; openai: string[]; gemini: string[] }) {
+  tap.target = simUrl;
+  return [
+    { provider: 'anthropic' as const, name: 'anthropic', baseUrl: tap.url, secret: key, models: models.anthropic },
+    { provider: 'openai' as const, name: 'openai', baseUrl: `${tap.url}/v1`, secret: key, models: models.openai },
+    { provider: 'gemini' as const, name: 'gemini', baseUrl: tap.url, secret: key, models: models.gemini },
+  ];
+}
