@@ -2,7 +2,8 @@ import { ensurePrivateDir, ensurePrivateFile, tightenIfExists } from '../core/pr
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import pg from 'pg';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
+import { SchemaScopedPostgresDialect } from './pg-introspector.js';
 import type { Database } from './schema.js';
 import { COUNTERS_TABLE } from './change-counters.js';
 import { Generations } from './generations.js';
@@ -226,7 +227,7 @@ async function openPostgres(url: string, schema?: string, log?: Logger, connectT
     await pool.end();
     throw err;
   }
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [changes.plugin] });
+  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema ?? 'public'), plugins: [changes.plugin] });
   await sql`select 1`.execute(db);
   const u = new URL(url);
   return {
