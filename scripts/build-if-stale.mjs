@@ -1,0 +1,55 @@
+// `npm test` builds before it tests, and on a fresh clone `npm ci` has just built everything (the
+// root `prepare` script): building the editor and the console a second time costs a minute of CI
+// for nothing. The TypeScript projects build incrementally by themselves (`tsc -b`); the two
+// bundles are rebuilt here only when a file they are made from is newer than their last build's
+// stamp. `npm run build` (this script with --force) always builds everything and writes the stamps.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const force = process.argv.includes('--force');
+const run = (...args) => execFileSync('npm', args, { cwd: root, stdio: 'inherit' });
+
+/** The newest modification time under the given paths (files or folders), in ms. */
+function newest(paths) {
+  let max = 0;
+  const visit = (p) => {
+    if (!existsSync(p)) return;
+    const st = statSync(p);
+    if (st.isDirectory()) {
+      for (const name of readdirSync(p)) if (name !== 'node_modules' && name !== 'dist') visit(join(p, name));
+    } else max = Math.max(max, st.mtimeMs);
+  };
+  for (const p of paths) visit(join(root, p));
+  return max;
+}
+
+const bundles = [
+  {
+    workspace: '@apigpt/editor',
+    output: 'packages/editor/dist/agi-editor.js',
+    // The editor bundles the SDK's sources.
+    inputs: ['packages/editor', 'packages/sdk/src', 'packages/sdk/package.json', 'package-lock.json'],
+  },
+  {
+    workspace: '@apigpt/console',
+    output: 'apps/console/dist/index.html',
+    inputs: ['apps/console', 'package-lock.json'],
+  },
+];
+
+run('exec', '--', 'tsc', '-b', 'packages/simulator', 'apps/gateway', 'packages/sdk');
+// Stamps live outside dist/, which the gateway serves.
+const stamps = join(root, 'node_modules/.cache/apigpt-build');
+mkdirSync(stamps, { recursive: true });
+for (const b of bundles) {
+  const stamp = join(stamps, `${b.workspace.replace('/', '+')}.stamp`);
+  if (!force && existsSync(stamp) && existsSync(join(root, b.output)) && statSync(stamp).mtimeMs >= newest(b.inputs)) {
+    console.log(`${b.workspace}: up to date (nothing newer than its last build)`);
+    continue;
+  }
+  run('run', 'build', '-w', b.workspace);
+  writeFileSync(stamp, `${new Date().toISOString()}\n`);
+}
