@@ -12,7 +12,7 @@ import { formatPoints } from './money.js';
 import type { Pools } from './pools.js';
 import type { PriceBook } from './price-book.js';
 import { costOf, worstCase } from './pricing.js';
-import { admitRate, countersFor, MINUTE_MS } from './rate-limits.js';
+import { admitRate, countersFor, MINUTE_MS, refusedForTokens } from './rate-limits.js';
 
 export interface BillingPolicyDeps {
   prices: PriceBook;
@@ -43,6 +43,12 @@ const SLOT_TTL_MS = 3_600_000;
  */
 const NOTHING_TO_RELEASE = (): void => undefined;
 
+/** A refusal a smaller quote could avoid: credit (balance, key limit) or the tokens-per-minute window. */
+function refusedForSize(err: unknown): boolean {
+  if (!(err instanceof GatewayError)) return false;
+  return err.code === 'insufficient_quota' || refusedForTokens(err);
+}
+
 export class BillingPolicy implements CallPolicy {
   constructor(private readonly d: BillingPolicyDeps) {}
 
@@ -52,7 +58,13 @@ export class BillingPolicy implements CallPolicy {
     const release = await this.takeSlots(call);
     let admission: Admission;
     try {
-      admission = await this.admitCounted(call, limits);
+      admission = await this.admitCounted(call, limits).catch((err: unknown) => {
+        // Admitted with a bound (text prompts, formats/tokens.ts): before the call is refused for
+        // credit or tokens per minute, it is admitted again with the tokenizer's count, so the
+        // bound's slack never refuses a call the count would let through.
+        if (!call.quote.exact || !refusedForSize(err)) throw err;
+        return this.admitCounted({ ...call, quote: call.quote.exact() }, limits);
+      });
     } catch (err) {
       release();
       throw err;

@@ -40,12 +40,19 @@ export async function admitRate(state: SharedState, counters: Counter[], now = D
     headers[`x-ratelimit-remaining-${other.unit}`] = String(Math.max(0, other.limit - res.used[j]));
     headers[`x-ratelimit-reset-${other.unit}`] = duration(res.resetMs);
   }
-  const what = c.unit === 'requests' ? 'requests per minute (RPM)' : 'tokens per minute (TPM)';
+  const what = c.unit === 'requests' ? 'requests per minute (RPM)' : TPM;
   throw new GatewayError('rate_limit', `Rate limit reached for ${what} on ${c.label}: Limit ${c.limit}, Used ${used}, Requested ${c.cost}. Please try again in ${retryAfter}s.`, {
     code: 'rate_limit_exceeded',
     retryAfter,
     headers,
   });
+}
+
+const TPM = 'tokens per minute (TPM)';
+
+/** Whether a refusal came from a tokens-per-minute window (a smaller count might pass). */
+export function refusedForTokens(err: GatewayError): boolean {
+  return err.code === 'rate_limit_exceeded' && err.message.includes(TPM);
 }
 
 /** OpenAI's reset format: `1s`, `6m0s`, `250ms`. */

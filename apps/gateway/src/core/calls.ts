@@ -58,6 +58,11 @@ export interface Quote {
   choices: number;
   /** Calls that cost nothing but are still rate-limited and logged (Anthropic's count_tokens). */
   free?: boolean;
+  /**
+   * Present when `units` hold an upper bound rather than a count (text prompts: formats/tokens.ts
+   * BOUND_COUNT): the same quote counted exactly, which admission falls back to before it refuses.
+   */
+  exact?: () => Quote;
 }
 
 /** One part of a multipart form sent to a provider (transcription, translation, image edits). */

@@ -1,5 +1,5 @@
 import type { Usage } from '../core/calls.js';
-import { countTokens } from './tokens.js';
+import { countTokens, type PromptTokens } from './tokens.js';
 
 /**
  * What a stream is charged, once it is over. Providers report usage early or as they go (Anthropic's
@@ -11,15 +11,16 @@ import { countTokens } from './tokens.js';
  * - Otherwise the stream ended early (the provider cut it, the client left). The output is the
  *   larger of the provider's last figure and the gateway's count of the text it forwarded to the
  *   client (`delivered`, reasoning and tool arguments included); the prompt is the provider's
- *   figure when it gave one (cache fields with it), else the gateway's estimate.
+ *   figure when it gave one (cache fields with it), else the gateway's count (`promptTokens`, asked
+ *   for only then).
  *
  * `delivered` is called only when needed: most streams end with their final report and are never
  * re-read.
  */
-export function streamUsage(reported: Usage | null, final: boolean, promptEstimate: number, delivered: () => string): Usage {
+export function streamUsage(reported: Usage | null, final: boolean, promptTokens: PromptTokens, delivered: () => string): Usage {
   if (reported && final) return reported;
   const counted = countTokens(delivered());
-  if (!reported) return { promptTokens: promptEstimate, completionTokens: counted, cachedTokens: 0, estimated: true };
+  if (!reported) return { promptTokens: promptTokens(), completionTokens: counted, cachedTokens: 0, estimated: true };
   if (counted <= reported.completionTokens) return reported;
   return { ...reported, completionTokens: counted, estimated: true };
 }

@@ -1,3 +1,4 @@
+import type { PromptTokens } from './tokens.js';
 import { SseSplitter } from './sse.js';
 import { streamUsage } from './stream-usage.js';
 import type { Usage } from '../core/calls.js';
@@ -38,8 +39,8 @@ export abstract class EventTap implements StreamTap {
   /** The text one kept event produced (for the gateway's own count). */
   protected abstract producedText(data: unknown): string;
 
-  usage(promptEstimate: number): Usage {
-    return streamUsage(this.reported, this.reportedFinal || this.complete, promptEstimate, () => this.deliveredText());
+  usage(promptTokens: PromptTokens): Usage {
+    return streamUsage(this.reported, this.reportedFinal || this.complete, promptTokens, () => this.deliveredText());
   }
 
   private deliveredText(): string {

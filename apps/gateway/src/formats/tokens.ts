@@ -51,15 +51,51 @@ const MEMO_MAX_CHARS = 4_000_000;
 const counted = new Map<string, number>();
 let memoChars = 0;
 
+type Turn = { role?: unknown; content?: unknown; name?: unknown };
+
 /** OpenAI's published chat framing: 3 tokens per message, 1 per name, 3 to prime the reply. */
-export function countChatTokens(messages: { role?: unknown; content?: unknown; name?: unknown }[]): number {
+function chatTokens(messages: Turn[], text: (s: string) => number): number {
   let n = 3;
   for (const m of messages) {
-    n += 3 + countTokens(String(m.role ?? '')) + countTokens(textOf(m.content));
-    if (typeof m.name === 'string') n += 1 + countTokens(m.name);
+    n += 3 + text(String(m.role ?? '')) + text(textOf(m.content));
+    if (typeof m.name === 'string') n += 1 + text(m.name);
   }
   return n;
 }
+
+export function countChatTokens(messages: Turn[]): number {
+  return chatTokens(messages, countTokens);
+}
+
+/**
+ * A token upper bound: no byte-level BPE token is shorter than one UTF-8 byte, so a text's byte
+ * length bounds its o200k_base count from above (about 4× for English, 2–3× for Chinese). It costs
+ * one native pass over the string and no tables.
+ */
+export function tokenBound(text: string): number {
+  return text ? Buffer.byteLength(text, 'utf8') : 0;
+}
+
+/** How a codec counts a prompt: with the tokenizer, or the bound. */
+export interface TokenCount {
+  text(text: string): number;
+  chat(messages: Turn[]): number;
+}
+
+/** The tokenizer: what a call is metered with when the provider reports no usage. */
+export const EXACT_COUNT: TokenCount = { text: countTokens, chat: countChatTokens };
+
+/**
+ * The bound every call is first admitted and reserved with (issue 19: no tokenizer on the hot
+ * path): a reservation is released at settlement for the provider's reported usage, so it only has
+ * to be enough. A call the bound would refuse (credit, tokens per minute) is admitted again with
+ * the tokenizer's count before it is refused (billing/policy.ts), so nobody is refused for the
+ * bound's slack.
+ */
+export const BOUND_COUNT: TokenCount = { text: tokenBound, chat: (messages) => chatTokens(messages, tokenBound) };
+
+/** The prompt's token count, asked for only when a provider reported none. */
+export type PromptTokens = () => number;
 
 /** Text of a content value in any of the shapes dialects use (string, parts, blocks). */
 export function textOf(content: unknown): string {

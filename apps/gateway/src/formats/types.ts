@@ -1,3 +1,4 @@
+import type { PromptTokens, TokenCount } from './tokens.js';
 import type { GatewayError } from '../core/errors.js';
 import type { Dialect, Operation, Quote, Usage } from '../core/calls.js';
 
@@ -21,11 +22,11 @@ export interface StreamTap {
   readonly inBandError: string | null;
   /**
    * What the stream is charged: the provider's final usage report when it arrived; otherwise (the
-   * provider cut the stream, the client left) the provider's prompt figure (or `promptEstimate`)
+   * provider cut the stream, the client left) the provider's prompt figure (or the gateway's count, `promptTokens()`)
    * and the larger of its last output figure and the tokens of the text this tap passed on to the
    * client. Early and running reports are never taken as final (formats/stream-usage.ts).
    */
-  usage(promptEstimate: number): Usage;
+  usage(promptTokens: PromptTokens): Usage;
   /**
    * A failure after the first byte in the stream's own grammar (numbered events, a terminal
    * event); when absent the dialect's codec renders it (`DialectCodec.streamError`).
@@ -39,15 +40,18 @@ export interface DialectCodec {
   /** In-band stream error in this dialect, for failures after the first byte. */
   streamError(err: GatewayError): string;
   /** Usage from a complete (non-streamed) response body. */
-  usageFromBody(operation: Operation, body: unknown, promptEstimate: number): Usage;
+  usageFromBody(operation: Operation, body: unknown, promptTokens: PromptTokens): Usage;
   /**
    * Starts reading a stream; `clientWantsUsage` controls the usage-only chunk OpenAI adds.
    * `answerModel`, when given, is the model name the caller asked for: events that name the model
    * name it instead of the provider's (a deployment, an alias's target), all else byte for byte.
    */
   tapStream(operation: Operation, clientWantsUsage: boolean, answerModel?: string): StreamTap;
-  /** The gateway's estimate of the prompt's tokens (for metering fallbacks and reservations). */
-  estimatePrompt(operation: Operation, body: Record<string, unknown>): number;
+  /**
+   * The prompt's tokens as the gateway counts them (`count`: the tokenizer by default, or the cheap
+   * upper bound, BOUND_COUNT in tokens.ts).
+   */
+  estimatePrompt(operation: Operation, body: Record<string, unknown>, count?: TokenCount): number;
   /** The call's units and output limit, read from this dialect's own fields, for the reservation. */
-  quote(operation: Operation, body: Record<string, unknown>): Quote;
+  quote(operation: Operation, body: Record<string, unknown>, count?: TokenCount): Quote;
 }

@@ -23,7 +23,7 @@ const named = (name: string, o: unknown) => `event: ${name}\ndata: ${JSON.string
 function run(tap: StreamTap, stream: string[]) {
   let sent = '';
   for (const part of stream) sent += tap.push(part);
-  return { sent, usage: tap.usage(PROMPT_ESTIMATE), complete: tap.complete };
+  return { sent, usage: tap.usage(() => PROMPT_ESTIMATE), complete: tap.complete };
 }
 
 const chunk = (delta: Record<string, unknown>, usage?: Record<string, unknown>, finish: string | null = null) =>
@@ -85,7 +85,7 @@ describe('what an early-ended stream is charged', () => {
 
   it('translated: tool-call fragments a Gemini caller had not been sent yet are not charged; the text it was sent is', () => {
     const body = { contents: [{ role: 'user', parts: [{ text: 'Weather in Paris?' }] }] };
-    const translation = translate({ dialect: 'gemini', operation: 'chat', model: 'g', stream: true, body, clientWantsUsage: false }, geminiFormat, openaiFormat, 'gpt-4o-mini', PROMPT_ESTIMATE, 'test');
+    const translation = translate({ dialect: 'gemini', operation: 'chat', model: 'g', stream: true, body, clientWantsUsage: false }, geminiFormat, openaiFormat, 'gpt-4o-mini', () => PROMPT_ESTIMATE, 'test');
     const stream = [
       chunk({ role: 'assistant', content: 'Let me check. ' }),
       chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '' } }] }),

@@ -25,7 +25,7 @@ function read(format: WireFormat, name: string): CanonicalChatResponse {
 
 /** A provider stream fixture re-spoken as OpenAI chunks, fed in awkward 7-byte pieces. */
 function translate(format: WireFormat, name: string) {
-  const tap = new TranslatingTap(format.decoder(REQ), openaiFormat.encoder({ model: 'm', clientWantsUsage: true, request: REQ }), 99);
+  const tap = new TranslatingTap(format.decoder(REQ), openaiFormat.encoder({ model: 'm', clientWantsUsage: true, request: REQ }), () => 99);
   const raw = fixture(name);
   let out = '';
   for (let i = 0; i < raw.length; i += 7) out += tap.push(raw.slice(i, i + 7));
@@ -61,7 +61,7 @@ describe('golden provider fixtures through the adapters', () => {
     expect(r.calls).toEqual([{ name: 'get_weather', args: '{"city": "Paris"}' }]);
     expect(r.finish).toBe('tool_calls');
     expect(r.done).toBe(true);
-    expect(r.tap.usage(99)).toEqual({ promptTokens: 25, completionTokens: 42, cachedTokens: 0, estimated: false });
+    expect(r.tap.usage(() => 99)).toEqual({ promptTokens: 25, completionTokens: 42, cachedTokens: 0, estimated: false });
     expect(r.usageChunk).toMatchObject({ prompt_tokens: 25, completion_tokens: 42 });
   });
 
@@ -76,18 +76,18 @@ describe('golden provider fixtures through the adapters', () => {
     expect(r.text).toBe('It is sunny.');
     expect(r.finish).toBe('stop');
     expect(r.done).toBe(true);
-    expect(r.tap.usage(99)).toMatchObject({ promptTokens: 12, completionTokens: 4 });
+    expect(r.tap.usage(() => 99)).toMatchObject({ promptTokens: 12, completionTokens: 4 });
   });
 
   it('a Gemini stream without a finish reason is an interrupted one (§11)', () => {
-    const tap = new TranslatingTap(geminiFormat.decoder(REQ), openaiFormat.encoder({ model: 'm', clientWantsUsage: false, request: REQ }), 5);
+    const tap = new TranslatingTap(geminiFormat.decoder(REQ), openaiFormat.encoder({ model: 'm', clientWantsUsage: false, request: REQ }), () => 5);
     tap.push(fixture('gemini-stream.sse').split('\r\n\r\n')[0] + '\r\n\r\n');
     expect(tap.end()).not.toContain('[DONE]');
     expect(tap.complete).toBe(false);
   });
 
   it('OpenAI parallel tool-call stream (§1.3.1) through the Anthropic encoder keeps blocks in order', () => {
-    const tap = new TranslatingTap(openaiFormat.decoder(REQ), anthropicFormat.encoder({ model: 'm', clientWantsUsage: false, request: REQ }), 5);
+    const tap = new TranslatingTap(openaiFormat.decoder(REQ), anthropicFormat.encoder({ model: 'm', clientWantsUsage: false, request: REQ }), () => 5);
     const out = tap.push(fixture('openai-stream-tools.sse')) + tap.end();
     const events = sseEvents(out);
     expect(events.map((e) => e.event)).toEqual([

@@ -5,7 +5,7 @@ import { estimatedUsage } from '../canonical/util.js';
 import { parseSseEvent } from '../sse.js';
 import { EventTap } from '../tap.js';
 import { replaceJsonString } from '../json-edit.js';
-import { countChatTokens, textOf } from '../tokens.js';
+import { EXACT_COUNT, textOf, type PromptTokens, type TokenCount } from '../tokens.js';
 import type { Operation, Usage } from '../../core/calls.js';
 import { ZERO_USAGE } from '../../core/calls.js';
 import type { DialectCodec } from '../types.js';
@@ -21,21 +21,21 @@ export const anthropicCodec: DialectCodec = {
   quote,
 };
 
-function usageFromBody(operation: Operation, body: unknown, promptEstimate: number): Usage {
+function usageFromBody(operation: Operation, body: unknown, promptTokens: PromptTokens): Usage {
   if (operation === 'count_tokens') return ZERO_USAGE; // counting generates nothing
   const b = body as { usage?: unknown; content?: { text?: string; input?: unknown }[] } | null;
   const reported = usageIn(b?.usage);
   if (reported) return reported;
   const produced = (b?.content ?? []).map((c) => c.text ?? (c.input ? JSON.stringify(c.input) : '')).join('');
-  return estimatedUsage(promptEstimate, produced);
+  return estimatedUsage(promptTokens, produced);
 }
 
 /** System prompt and turns counted with OpenAI's framing: an estimate, which is all a gateway can have for Claude. */
-function estimatePrompt(operation: Operation, body: Record<string, unknown>): number {
+function estimatePrompt(operation: Operation, body: Record<string, unknown>, count: TokenCount = EXACT_COUNT): number {
   if (operation !== 'chat' && operation !== 'count_tokens') return 0;
   const messages = Array.isArray(body.messages) ? (body.messages as { role?: unknown; content?: unknown }[]) : [];
   const system = body.system !== undefined ? [{ role: 'system', content: textOf(body.system) }] : [];
-  return countChatTokens([...system, ...messages]);
+  return count.chat([...system, ...messages]);
 }
 
 /**
@@ -84,10 +84,10 @@ class AnthropicStreamTap extends EventTap {
  * written to the cache whole (priced above input), and a web search tool may search up to its
  * `max_uses` (or the gateway's allowance when it sets none).
  */
-function quote(operation: Operation, body: Record<string, unknown>): Quote {
+function quote(operation: Operation, body: Record<string, unknown>, count: TokenCount = EXACT_COUNT): Quote {
   const tools = Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [];
   const search = tools.find((t) => typeof t?.type === 'string' && t.type.startsWith('web_search_'));
-  return withExtras(textQuote(operation, estimatePrompt(operation, body), positiveInt(body.max_tokens)), {
+  return withExtras(textQuote(operation, estimatePrompt(operation, body, count), positiveInt(body.max_tokens)), {
     cacheWrite: cacheWriteTtl(body),
     searches: search ? (positiveInt(search.max_uses) ?? SEARCH_ALLOWANCE) : 0,
   });

@@ -1,3 +1,4 @@
+import type { PromptTokens } from '../tokens.js';
 import { parseSseEvent, SseSplitter } from '../sse.js';
 import { streamUsage } from '../stream-usage.js';
 import type { StreamTap } from '../types.js';
@@ -35,7 +36,7 @@ export class TranslatingTap implements StreamTap {
   constructor(
     private readonly decoder: StreamDecoder,
     private readonly encoder: StreamEncoder,
-    private readonly promptEstimate: number,
+    private readonly promptTokens: PromptTokens,
   ) {
     if (encoder.failure) this.streamError = (err) => encoder.failure!({ message: err.message, status: err.status, code: err.code });
   }
@@ -54,10 +55,10 @@ export class TranslatingTap implements StreamTap {
     return out;
   }
 
-  usage(promptEstimate: number): Usage {
+  usage(promptTokens: PromptTokens): Usage {
     // A properly ended stream is charged for all it produced when the provider reported nothing.
-    if (this.complete) return streamUsage(this.reported, true, promptEstimate, () => this.delivered + this.pending);
-    return streamUsage(this.reported, this.reportedFinal, promptEstimate, () => this.delivered);
+    if (this.complete) return streamUsage(this.reported, true, promptTokens, () => this.delivered + this.pending);
+    return streamUsage(this.reported, this.reportedFinal, promptTokens, () => this.delivered);
   }
 
   private onRaw(raw: string): string {
@@ -100,7 +101,7 @@ export class TranslatingTap implements StreamTap {
       default:
         break;
     }
-    const out = this.encoder.encode(ev, () => this.usage(this.promptEstimate));
+    const out = this.encoder.encode(ev, () => this.usage(this.promptTokens));
     if (out && this.pending) {
       this.delivered += this.pending;
       this.pending = '';

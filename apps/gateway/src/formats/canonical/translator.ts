@@ -1,3 +1,4 @@
+import type { PromptTokens } from '../tokens.js';
 import { GatewayError } from '../../core/errors.js';
 import type { Dialect, Operation, Usage } from '../../core/calls.js';
 import type { StreamTap } from '../types.js';
@@ -32,7 +33,7 @@ export interface Translation {
  * the provider's answer (whole or streamed) → canonical → the caller's dialect. Throws a 400
  * GatewayError when the provider's format cannot express the call.
  */
-export function translate(req: TranslateRequest, from: WireFormat, to: WireFormat, upstreamModel: string, promptEstimate: number, target: string): Translation {
+export function translate(req: TranslateRequest, from: WireFormat, to: WireFormat, upstreamModel: string, promptTokens: PromptTokens, target: string): Translation {
   const op = req.operation;
   if ((op !== 'chat' && op !== 'embedding') || !from.translates.includes(op) || !to.translates.includes(op))
     throw new GatewayError('invalid_request', `${target} cannot serve ${req.dialect}-dialect ${op} requests.`, { code: 'unsupported_dialect' });
@@ -53,10 +54,10 @@ export function translate(req: TranslateRequest, from: WireFormat, to: WireForma
     headers,
     reply(json) {
       const res = to.parseResponse(json, canonical);
-      const usage = res.usage ?? estimatedUsage(promptEstimate, res.kind === 'chat' ? producedText(res.choices) : '');
+      const usage = res.usage ?? estimatedUsage(promptTokens, res.kind === 'chat' ? producedText(res.choices) : '');
       const body = from.renderResponse({ ...res, usage }, ctx);
       return { body: Buffer.from(JSON.stringify(body)), usage };
     },
-    tapStream: () => new TranslatingTap(to.decoder(canonical), from.encoder(ctx), promptEstimate),
+    tapStream: () => new TranslatingTap(to.decoder(canonical), from.encoder(ctx), promptTokens),
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { GatewayError } from '../../core/errors.js';
-import { countTokens } from '../tokens.js';
+import { countTokens, type PromptTokens } from '../tokens.js';
 import type { Usage } from '../../core/calls.js';
 import type { CanonicalChatRequest, CanonicalPart, CanonicalRequest } from './types.js';
 
@@ -44,8 +44,8 @@ export function usageFrom(prompt: number, completion: number, cached = 0, reason
 }
 
 /** When the provider reported nothing, the gateway counts what it produced. */
-export function estimatedUsage(promptEstimate: number, produced: string): Usage {
-  return { promptTokens: promptEstimate, completionTokens: countTokens(produced), cachedTokens: 0, estimated: true };
+export function estimatedUsage(promptTokens: PromptTokens, produced: string): Usage {
+  return { promptTokens: promptTokens(), completionTokens: countTokens(produced), cachedTokens: 0, estimated: true };
 }
 
 export function unsupported(message: string, param?: string): GatewayError {

@@ -4,7 +4,7 @@ import { usageIn } from './canonical.js';
 import { estimatedUsage } from '../canonical/util.js';
 import { parseSseEvent } from '../sse.js';
 import { EventTap } from '../tap.js';
-import { countChatTokens, countTokens, textOf } from '../tokens.js';
+import { EXACT_COUNT, textOf, type PromptTokens, type TokenCount } from '../tokens.js';
 import type { Operation, Usage } from '../../core/calls.js';
 import { ZERO_USAGE } from '../../core/calls.js';
 import type { DialectCodec } from '../types.js';
@@ -22,18 +22,18 @@ export const geminiCodec: DialectCodec = {
 
 type Content = { role?: unknown; parts?: unknown };
 
-function usageFromBody(operation: Operation, body: unknown, promptEstimate: number): Usage {
+function usageFromBody(operation: Operation, body: unknown, promptTokens: PromptTokens): Usage {
   if (operation === 'count_tokens') return ZERO_USAGE;
   // Gemini's embedding endpoints report no usage: the input is counted.
-  if (operation === 'embedding') return estimatedUsage(promptEstimate, '');
+  if (operation === 'embedding') return estimatedUsage(promptTokens, '');
   const b = body as { usageMetadata?: unknown; candidates?: { content?: Content }[] } | null;
-  return usageIn(b?.usageMetadata) ?? estimatedUsage(promptEstimate, (b?.candidates ?? []).map((c) => textOf(c.content?.parts)).join(''));
+  return usageIn(b?.usageMetadata) ?? estimatedUsage(promptTokens, (b?.candidates ?? []).map((c) => textOf(c.content?.parts)).join(''));
 }
 
-function estimatePrompt(operation: Operation, body: Record<string, unknown>): number {
+function estimatePrompt(operation: Operation, body: Record<string, unknown>, count: TokenCount = EXACT_COUNT): number {
   if (operation === 'embedding') {
     const reqs = Array.isArray(body.requests) ? (body.requests as { content?: Content }[]) : [body as { content?: Content }];
-    return reqs.reduce((n, r) => n + countTokens(textOf(r.content?.parts)), 0);
+    return reqs.reduce((n, r) => n + count.text(textOf(r.content?.parts)), 0);
   }
   if (operation !== 'chat' && operation !== 'count_tokens') return 0;
   const source = (body.generateContentRequest as Record<string, unknown> | undefined) ?? body;
@@ -41,7 +41,7 @@ function estimatePrompt(operation: Operation, body: Record<string, unknown>): nu
   const sys = (source.systemInstruction ?? source.system_instruction) as Content | string | undefined;
   const turns = contents.map((c) => ({ role: c.role ?? 'user', content: textOf(c.parts) }));
   if (sys) turns.unshift({ role: 'system', content: typeof sys === 'string' ? sys : textOf(sys.parts) });
-  return countChatTokens(turns);
+  return count.chat(turns);
 }
 
 /**
@@ -89,9 +89,9 @@ class GeminiStreamTap extends EventTap {
 }
 
 /** Gemini's `generationConfig.maxOutputTokens` and `candidateCount`; Google Search grounding may search (the gateway's allowance). */
-function quote(operation: Operation, body: Record<string, unknown>): Quote {
+function quote(operation: Operation, body: Record<string, unknown>, count: TokenCount = EXACT_COUNT): Quote {
   const gen = body.generationConfig as Record<string, unknown> | undefined;
   const tools = Array.isArray(body.tools) ? (body.tools as Record<string, unknown>[]) : [];
   const grounded = tools.some((t) => t && ['googleSearch', 'google_search', 'googleSearchRetrieval', 'google_search_retrieval'].some((k) => t[k] !== undefined));
-  return withExtras(textQuote(operation, estimatePrompt(operation, body), positiveInt(gen?.maxOutputTokens), positiveInt(gen?.candidateCount) ?? 1), { searches: grounded ? SEARCH_ALLOWANCE : 0 });
+  return withExtras(textQuote(operation, estimatePrompt(operation, body, count), positiveInt(gen?.maxOutputTokens), positiveInt(gen?.candidateCount) ?? 1), { searches: grounded ? SEARCH_ALLOWANCE : 0 });
 }

@@ -5,7 +5,7 @@ import { renderOpenAIError } from '../openai/errors.js';
 import { positiveInt, SEARCH_ALLOWANCE, textQuote, withExtras } from '../quote.js';
 import { parseSseEvent } from '../sse.js';
 import { EventTap } from '../tap.js';
-import { countChatTokens, countTokens, textOf } from '../tokens.js';
+import { EXACT_COUNT, textOf, type PromptTokens, type TokenCount } from '../tokens.js';
 import type { DialectCodec } from '../types.js';
 import { failureCode, RESPONSES_DIALECT } from './canonical.js';
 import { searchesIn } from './web-search.js';
@@ -35,9 +35,9 @@ export function usageIn(u: unknown): Usage | null {
   return usageFrom(o.input_tokens, num(o.output_tokens) ?? 0, num(obj(o.input_tokens_details)?.cached_tokens) ?? 0, num(obj(o.output_tokens_details)?.reasoning_tokens));
 }
 
-function usageFromBody(_operation: Operation, body: unknown, promptEstimate: number): Usage {
+function usageFromBody(_operation: Operation, body: unknown, promptTokens: PromptTokens): Usage {
   const b = obj(body);
-  return withSearches(usageIn(b?.usage) ?? estimatedUsage(promptEstimate, producedOf(arr(b?.output))), b?.output);
+  return withSearches(usageIn(b?.usage) ?? estimatedUsage(promptTokens, producedOf(arr(b?.output))), b?.output);
 }
 
 /** OpenAI's web searches are priced per call: the Response's `web_search_call` items. */
@@ -59,7 +59,7 @@ function producedOf(output: unknown[]): string {
 }
 
 /** Instructions and input items counted with OpenAI's chat framing (an item is a turn). */
-export function estimatePrompt(_operation: Operation, body: Record<string, unknown>): number {
+export function estimatePrompt(_operation: Operation, body: Record<string, unknown>, count: TokenCount = EXACT_COUNT): number {
   const turns: { role?: unknown; content?: unknown }[] = [];
   if (typeof body.instructions === 'string') turns.push({ role: 'system', content: body.instructions });
   if (typeof body.input === 'string') turns.push({ role: 'user', content: body.input });
@@ -69,8 +69,8 @@ export function estimatePrompt(_operation: Operation, body: Record<string, unkno
     else if (item.type === 'function_call_output') turns.push({ role: 'tool', content: typeof item.output === 'string' ? item.output : textOf(item.output) });
     else if (item.role !== undefined) turns.push({ role: item.role, content: item.content });
   }
-  let n = countChatTokens(turns);
-  if (Array.isArray(body.tools) && body.tools.length) n += countTokens(JSON.stringify(body.tools));
+  let n = count.chat(turns);
+  if (Array.isArray(body.tools) && body.tools.length) n += count.text(JSON.stringify(body.tools));
   return n;
 }
 
@@ -78,9 +78,9 @@ export function estimatePrompt(_operation: Operation, body: Record<string, unkno
  * `max_output_tokens` (reasoning included) bounds the output; one answer per call. The built-in web
  * search may search up to `max_tool_calls` times (or the gateway's allowance).
  */
-function quote(operation: Operation, body: Record<string, unknown>): Quote {
+function quote(operation: Operation, body: Record<string, unknown>, count: TokenCount = EXACT_COUNT): Quote {
   const searches = arr(body.tools).some((t) => String(obj(t)?.type ?? '').startsWith('web_search')) ? (positiveInt(body.max_tool_calls) ?? SEARCH_ALLOWANCE) : 0;
-  return withExtras(textQuote(operation, estimatePrompt(operation, body), positiveInt(body.max_output_tokens)), { searches });
+  return withExtras(textQuote(operation, estimatePrompt(operation, body, count), positiveInt(body.max_output_tokens)), { searches });
 }
 
 /** The stream's `error` event (https://platform.openai.com/docs/api-reference/responses-streaming/error). */

@@ -1,6 +1,6 @@
 import type { Quote } from '../../core/calls.js';
 import { positiveInt, SEARCH_ALLOWANCE, textQuote, withExtras } from '../quote.js';
-import { countChatTokens, countTokens, textOf } from '../tokens.js';
+import { countTokens, EXACT_COUNT, textOf, type PromptTokens, type TokenCount } from '../tokens.js';
 import { parseSseEvent } from '../sse.js';
 import { EventTap } from '../tap.js';
 import { replaceJsonString } from '../json-edit.js';
@@ -41,12 +41,12 @@ export function normaliseUsage(u: OpenAIUsage): Usage {
   return usage;
 }
 
-function usageFromBody(operation: Operation, body: unknown, promptEstimate: number): Usage {
+function usageFromBody(operation: Operation, body: unknown, promptTokens: PromptTokens): Usage {
   const b = body as { usage?: OpenAIUsage | null; choices?: unknown[] } | null;
   if (b?.usage && typeof b.usage.prompt_tokens === 'number') return normaliseUsage(b.usage);
   // No report (some self-hosted servers): count what was produced.
   const produced = (b?.choices ?? []).map((c) => choiceText(c, operation)).join('');
-  return { promptTokens: promptEstimate, completionTokens: operation === 'embedding' ? 0 : countTokens(produced), cachedTokens: 0, estimated: true };
+  return { promptTokens: promptTokens(), completionTokens: operation === 'embedding' ? 0 : countTokens(produced), cachedTokens: 0, estimated: true };
 }
 
 function choiceText(choice: unknown, operation: Operation): string {
@@ -59,16 +59,16 @@ function choiceText(choice: unknown, operation: Operation): string {
   return (typeof m?.reasoning_content === 'string' ? m.reasoning_content : '') + textOf(m?.content) + args;
 }
 
-function estimatePrompt(operation: Operation, body: Record<string, unknown>): number {
+function estimatePrompt(operation: Operation, body: Record<string, unknown>, count: TokenCount = EXACT_COUNT): number {
   switch (operation) {
     case 'chat':
-      return Array.isArray(body.messages) ? countChatTokens(body.messages as never[]) : 0;
+      return Array.isArray(body.messages) ? count.chat(body.messages as never[]) : 0;
     case 'completion':
     case 'embedding': {
       const input = operation === 'completion' ? body.prompt : body.input;
-      if (typeof input === 'string') return countTokens(input);
+      if (typeof input === 'string') return count.text(input);
       if (Array.isArray(input)) {
-        return input.reduce<number>((n, item) => n + (typeof item === 'string' ? countTokens(item) : typeof item === 'number' ? 1 : Array.isArray(item) ? item.length : 0), 0);
+        return input.reduce<number>((n, item) => n + (typeof item === 'string' ? count.text(item) : typeof item === 'number' ? 1 : Array.isArray(item) ? item.length : 0), 0);
       }
       return 0;
     }
@@ -140,10 +140,10 @@ class OpenAIStreamTap extends EventTap {
  * OpenAI's output limits: `max_completion_tokens` (or the older `max_tokens`; the Responses API's
  * `max_output_tokens`), legacy completions default to 16 as OpenAI does; `n` and `best_of` choices.
  */
-function quote(operation: Operation, body: Record<string, unknown>): Quote {
+function quote(operation: Operation, body: Record<string, unknown>, count: TokenCount = EXACT_COUNT): Quote {
   let max = positiveInt(body.max_completion_tokens) ?? positiveInt(body.max_tokens) ?? positiveInt(body.max_output_tokens);
   if (max === undefined && operation === 'completion') max = 16;
   // Chat's `web_search_options` asks the model to search (the gateway's allowance of searches).
   const searches = body.web_search_options !== undefined && body.web_search_options !== null ? SEARCH_ALLOWANCE : 0;
-  return withExtras(textQuote(operation, estimatePrompt(operation, body), max, Math.max(positiveInt(body.n) ?? 1, positiveInt(body.best_of) ?? 1)), { searches });
+  return withExtras(textQuote(operation, estimatePrompt(operation, body, count), max, Math.max(positiveInt(body.n) ?? 1, positiveInt(body.best_of) ?? 1)), { searches });
 }

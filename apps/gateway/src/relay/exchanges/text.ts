@@ -7,6 +7,7 @@ import type { WireFormat } from '../../formats/canonical/types.js';
 import { SSE_HEADERS } from '../../formats/sse.js';
 import { replaceJsonString } from '../../formats/json-edit.js';
 import type { DialectCodec, StreamTap } from '../../formats/types.js';
+import { BOUND_COUNT } from '../../formats/tokens.js';
 import type { UpstreamCall } from '../../providers/types.js';
 import { CACHE_HEADER, cacheDirective, cacheKey, sseEvents, type CachedResponse, type ResponseCache } from '../cache.js';
 import type { CallRequest } from '../call.js';
@@ -41,7 +42,9 @@ export interface TextDeps {
  */
 export class TextExchange implements Exchange {
   private readonly codec: DialectCodec;
-  private promptEstimate = 0;
+  /** The prompt's tokenizer count, made at most once and only when a provider reports no usage. */
+  private promptCount: number | null = null;
+  private readonly promptTokens = (): number => (this.promptCount ??= this.codec.estimatePrompt(this.req.operation, this.req.body));
   private cacheEntry: { key: string; ttlMs: number } | null = null;
 
   constructor(
@@ -58,8 +61,9 @@ export class TextExchange implements Exchange {
 
   async plan(routesFor: (model: string) => Promise<Route[]>): Promise<Plan> {
     const routes = await routesFor(this.req.model);
-    const quote: Quote = this.codec.quote(this.req.operation, this.req.body);
-    this.promptEstimate = quote.units.promptTokens;
+    // Admitted with the prompt's byte bound; the tokenizer runs only if admission would refuse it.
+    const { operation, body } = this.req;
+    const quote: Quote = { ...this.codec.quote(operation, body, BOUND_COUNT), exact: () => this.codec.quote(operation, body) };
     const cached = this.cacheEntry ? await this.deps.cache!.get(this.cacheEntry.key) : null;
     return { routes, quote, cached: cached ? (log, started) => this.replay(cached, log, started) : undefined };
   }
@@ -82,7 +86,7 @@ export class TextExchange implements Exchange {
       if (!from || !to) throw new AttemptFailure(new GatewayError('invalid_request', `${target} cannot serve ${req.dialect}-dialect requests.`, { code: 'unsupported_dialect' }), null, false);
       let translation: Translation;
       try {
-        translation = translate(req, from, to, route.upstreamModel, this.promptEstimate, target);
+        translation = translate(req, from, to, route.upstreamModel, this.promptTokens, target);
       } catch (err) {
         throw new AttemptFailure(err as GatewayError, null, false);
       }
@@ -117,7 +121,7 @@ export class TextExchange implements Exchange {
         throw new AttemptFailure(err instanceof GatewayError ? err : new GatewayError('upstream', 'The provider sent a response the gateway cannot read.', { code: 'bad_upstream_response' }), null, true);
       }
     } else {
-      usage = this.codec.usageFromBody(this.req.operation, json, this.promptEstimate);
+      usage = this.codec.usageFromBody(this.req.operation, json, this.promptTokens);
       const ct = upstream.headers['content-type'];
       if (typeof ct === 'string') contentType = ct;
       // The answer names the model the caller asked for, not a deployment or an alias's target;
@@ -196,7 +200,7 @@ export class TextExchange implements Exchange {
     }
     if (failure && !res.destroyed) tail += (screen && !cut ? screen.flush() : '') + (tap.streamError?.(failure) ?? this.codec.streamError(failure));
     const clientGone = signal.aborted || (res.destroyed && !res.writableFinished);
-    const usage = tap.usage(this.promptEstimate);
+    const usage = tap.usage(this.promptTokens);
     const status = clientGone ? 499 : failure ? failure.status : tap.inBandError ? 502 : 200;
     const error = clientGone
       ? new GatewayError('upstream', 'The client closed the connection.', { code: 'client_closed' })
