@@ -19,7 +19,6 @@ const TRANSLATED: Record<string, MessageKey> = {
   two_factor_enabled: 'tf.err.alreadyOn',
   two_factor_not_enabled: 'tf.err.notOn',
   two_factor_not_set_up: 'tf.err.notSetUp',
-  wrong_password: 'tf.err.wrongPassword',
   // Privacy (i18n/privacy.ts).
   admin_account: 'error.admin_account',
   content_not_found: 'error.content_not_found',

@@ -153,7 +153,7 @@ export const errorsEn = {
 export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'err.email_taken': '该邮箱已注册账户。',
   'err.invalid_credentials': '邮箱或密码错误。',
-  'err.wrong_password': '当前密码不正确。',
+  'err.wrong_password': '当前密码错误。',
   'err.account_disabled': '该账户已被停用，请联系管理员。',
   'err.signup_closed': '本服务器已关闭注册。',
   'err.not_logged_in': '请先登录。',

@@ -57,7 +57,6 @@ export const twoFactorEn = {
   'tf.err.alreadyOn': 'Two-factor sign-in is already on. Turn it off first to move it to another app.',
   'tf.err.notOn': 'Two-factor sign-in is not on.',
   'tf.err.notSetUp': 'Start again: there is no secret to confirm.',
-  'tf.err.wrongPassword': 'The current password is wrong.',
 } as const;
 
 export const twoFactorZhCN: Record<keyof typeof twoFactorEn, string> = {
@@ -113,5 +112,4 @@ export const twoFactorZhCN: Record<keyof typeof twoFactorEn, string> = {
   'tf.err.alreadyOn': '两步验证已开启。如需更换应用，请先关闭。',
   'tf.err.notOn': '两步验证未开启。',
   'tf.err.notSetUp': '请重新开始：没有待确认的密钥。',
-  'tf.err.wrongPassword': '当前密码错误。',
 };

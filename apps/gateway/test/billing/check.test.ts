@@ -55,7 +55,9 @@ describe('billing check', () => {
   });
 });
 
-describe('billing CLI on a SQLite data folder', () => {
+// Twelve runs of the built CLI, one after another: each starts a process that opens the data folder
+// (about a second alone, several when CI's test files share the cores).
+describe('billing CLI on a SQLite data folder', { timeout: 180_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'apigpt-cli-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
