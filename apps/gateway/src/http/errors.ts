@@ -5,6 +5,7 @@ import type { Logger } from '../core/logger.js';
 import { FORMATS_BY_ID } from '../formats/registry.js';
 import type { Dialect } from '../core/calls.js';
 import { validationError } from '../formats/validation.js';
+import { newId } from '../core/ids.js';
 
 export type ErrorDialect = Dialect | 'api';
 
@@ -34,6 +35,20 @@ export function toErrorResponse(err: unknown, dialect: ErrorDialect, log: Logger
   }
   // The management API's own shape: the OpenAI envelope too, so one client helper reads both.
   return { status: e.status, headers, body: { error: { message: e.message, type: e.kind, param: e.param, code: e.code } } };
+}
+
+/**
+ * The id an answer names in `x-request-id`: the call's log row id once the pipeline has named it;
+ * a refusal before that (a bad key, a malformed body, a model the key may not use) gets a fresh one
+ * in the same shape, so every answer has an id a caller can quote and the server log line carries.
+ * Such a refusal has no request-log row.
+ */
+export function answerId(res: ServerResponse): string {
+  const named = res.getHeader('x-request-id');
+  if (typeof named === 'string') return named;
+  const id = newId('req');
+  if (!res.headersSent) res.setHeader('x-request-id', id);
+  return id;
 }
 
 /** For replies that bypassed the framework (hijacked streams) and failed before any byte was sent. */

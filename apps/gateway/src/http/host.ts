@@ -14,7 +14,7 @@ import type { Services } from '../services.js';
 import { ResponseStore } from '../responses-store/store.js';
 import { hookStream } from './answer-hook.js';
 import { requireKey } from './auth.js';
-import { toErrorResponse, writeErrorResponse, writeReply } from './errors.js';
+import { answerId, toErrorResponse, writeErrorResponse, writeReply } from './errors.js';
 
 /**
  * The gateway side of the formats' routes: turns a route's call description into the pipeline's
@@ -53,9 +53,8 @@ export function createFormatHost(services: Services): FormatHost {
       } catch (err) {
         // A stream that began ends through the hook, which may still hold its last events.
         if (!res.headersSent) unhook?.();
-        // The pipeline named the call on the response (x-request-id): the log line names it too.
-        const id = res.getHeader('x-request-id');
-        writeErrorResponse(res, toErrorResponse(err, dialect, services.log, typeof id === 'string' ? id : undefined));
+        // The pipeline named the call on the response (x-request-id), or it was refused before: the log line names it too.
+        writeErrorResponse(res, toErrorResponse(err, dialect, services.log, answerId(res)));
       }
       return reply;
     },

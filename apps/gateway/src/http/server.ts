@@ -13,7 +13,7 @@ import { registerEditor } from './editor.js';
 import { pageSecurityHeaders } from '../core/page-headers.js';
 import { registerCors } from './cors.js';
 import { registerKeyAuth } from './auth.js';
-import { toErrorResponse, type ErrorDialect } from './errors.js';
+import { answerId, toErrorResponse, type ErrorDialect } from './errors.js';
 import { createValidatorCompiler } from '../formats/validation.js';
 import { registerJsonParser } from './json-body.js';
 import { trustProxyOption } from '../config/config.js';
@@ -59,10 +59,12 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
   app.decorateRequest('apiKey', null);
 
   app.setErrorHandler((err, req, reply) => {
-    // A relayed call answered through Fastify (the Responses API) was named by the pipeline.
-    const id = reply.raw.getHeader('x-request-id');
-    const r = toErrorResponse(err, dialectOf(req), services.log, typeof id === 'string' ? id : undefined);
-    reply.code(r.status).headers(r.headers).send(r.body);
+    // A relayed call answered through Fastify (the Responses API) was named by the pipeline; a
+    // relay refusal before it (the key, the body) is named here. Management answers carry no id.
+    const dialect = dialectOf(req);
+    const id = dialect === 'api' ? undefined : answerId(reply.raw);
+    const r = toErrorResponse(err, dialect, services.log, id);
+    reply.code(r.status).headers(id ? { ...r.headers, 'x-request-id': id } : r.headers).send(r.body);
   });
   app.setNotFoundHandler((req, reply) => {
     const e = new GatewayError('not_found', `Unknown route: ${req.method} ${req.url.split('?')[0]}`, { code: 'unknown_url' });

@@ -74,7 +74,7 @@ const chat = (t: TestGateway, key: string, extra: object = {}, headers: Record<s
   });
 
 describe('request ids', () => {
-  it('every answer of a call carries its log row id in x-request-id — errors too — and the provider receives the same id; without an endpoint nothing is traced', async () => {
+  it('every answer of a call carries its log row id in x-request-id — errors too, and refusals before the pipeline an id of their own — and the provider receives the same id; without an endpoint nothing is traced', async () => {
     const t = await startTestGateway({ config: { healthProbeIntervalMs: 0 } });
     open.push(t);
     expect((t.gw.services.pipeline as unknown as { deps: { tracer?: unknown } }).deps.tracer).toBeUndefined();
@@ -98,6 +98,20 @@ describe('request ids', () => {
     const rid = refused.headers.get('x-request-id')!;
     expect(rid).toMatch(/^req_/);
 
+    // Refused before the pipeline: a wrong key (OpenAI's dialect), a malformed body, and a wrong key
+    // in Anthropic's dialect: each answer is named too, each with an id of its own (no log row).
+    const badKey = await chat(t, 'sk-not-a-key');
+    expect(badKey.status).toBe(401);
+    const badJson = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${user.key}`, 'content-type': 'application/json' }, body: '{"model":' });
+    expect(badJson.status).toBe(400);
+    const claude = await fetch(`${t.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': 'sk-not-a-key', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }) });
+    expect(claude.status).toBe(401);
+    expect((await claude.json()).type).toBe('error');
+    const early = [badKey, badJson, claude].map((r) => r.headers.get('x-request-id'));
+    for (const e of early) expect(e).toMatch(/^req_[0-9a-z]+$/);
+    // A management answer is not a call: it names none.
+    expect((await fetch(`${t.url}/api/apps`)).headers.get('x-request-id')).toBeNull();
+
     await t.flushLogs();
     const rows = await t.gw.services.db.selectFrom('request_logs').select(['id', 'status']).orderBy('created_at').execute();
     expect(rows).toEqual([
@@ -105,7 +119,7 @@ describe('request ids', () => {
       { id: sid, status: 200 },
       { id: rid, status: 404 },
     ]);
-    expect(new Set([id, sid, rid]).size).toBe(3);
+    expect(new Set([id, sid, rid, ...early]).size).toBe(6);
   });
 });
 
