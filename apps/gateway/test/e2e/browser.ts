@@ -41,12 +41,15 @@ export async function sessionPage(browser: Browser, url: string, cookie: string 
 /**
  * Chooses `title` in an antd Select and waits until `chosen` says the form took it. The dropdown
  * opens and closes with an animation: on a loaded machine a click can land while the option is
- * still moving (or the list is closing), and is lost. Then it opens the list again, at most three
- * times. `chosen` must look at the form (the field's text, a field that appears), not at the list.
+ * still moving (or the list is closing), and is lost. Then it opens the list again, for up to a
+ * minute (three tries were not always enough in CI). `chosen` must look at the form (the field's
+ * text, a field that appears), not at the list.
  */
 export async function pickOption(page: Page, select: Locator, title: string, chosen: () => Promise<boolean>): Promise<void> {
+  const giveUp = Date.now() + 60_000;
   for (let attempt = 1; ; attempt++) {
-    await select.click();
+    // A list still open from a lost click would be closed by clicking the select again.
+    if ((await page.locator('.ant-select-dropdown:visible').count()) === 0) await select.click();
     await page
       .locator('.ant-select-dropdown:visible')
       .getByTitle(title, { exact: true })
@@ -57,6 +60,6 @@ export async function pickOption(page: Page, select: Locator, title: string, cho
       if (await chosen().catch(() => false)) return;
       await page.waitForTimeout(100);
     }
-    if (attempt === 3) throw new Error(`the select did not take "${title}" in three tries`);
+    if (Date.now() > giveUp) throw new Error(`the select did not take "${title}" in ${attempt} tries`);
   }
 }

@@ -20,7 +20,7 @@ const DESKTOP = { width: 1366, height: 860 };
 const PHONE = { width: 390, height: 844 };
 const PASSWORD = 'console-pass-1';
 /** expect.poll's default second is too short for a page that renders after a network round trip. */
-const poll = <T>(fn: () => Promise<T> | T, timeout = 15_000) => expect.poll(fn, { timeout });
+const poll = <T>(fn: () => Promise<T> | T, timeout = 30_000) => expect.poll(fn, { timeout });
 
 describe('web console (Chromium)', { timeout: 120_000 }, () => {
   let t: TestGateway;
@@ -49,8 +49,9 @@ describe('web console (Chromium)', { timeout: 120_000 }, () => {
     mkdirSync(SHOTS, { recursive: true });
     t = await startTestGateway({
       start: { consoleDir: CONSOLE_DIST },
-      // Quick circuits, so a failing channel rests and is disabled by health within a test.
-      config: { circuitFailures: 2, autoDisableAfterTrips: 2, circuitCooldownMs: 1500, healthProbeIntervalMs: 0 },
+      // Quick circuits, so a failing channel rests and is disabled by health within a test; the rest
+      // is long enough for a loaded CI machine to refresh the page and show it (1.5 s was not).
+      config: { circuitFailures: 2, autoDisableAfterTrips: 2, circuitCooldownMs: 10_000, healthProbeIntervalMs: 0 },
       channels: (sim) => [
         { provider: 'openai-compatible', name: 'sim', baseUrl: `${sim.url}/v1`, models: DEFAULT_MODELS },
         // A1111 WebUI on the simulator: real PNGs through /v1/images/generations.
@@ -348,7 +349,7 @@ describe('web console (Chromium)', { timeout: 120_000 }, () => {
 
     // After the rest the next call is the probe; it fails, the circuit opens a second time in a row,
     // and the gateway turns the channel off "by health".
-    await poll(async () => (await healthOf()).state, 10_000).toBe('half_open');
+    await poll(async () => (await healthOf()).state, 30_000).toBe('half_open');
     expect(await callFlaky()).toBe(502);
     await poll(async () => { const h = await healthOf(); return `${h.enabled}/${h.disabledBy}`; }).toBe('false/health');
     await admin.getByRole('button', { name: 'Refresh' }).click();

@@ -106,7 +106,8 @@ describe('apigpt serve --workers', () => {
       const results = await Promise.all(Array.from({ length: 40 }, call));
       const served = results.filter((r) => r.status === 200);
       expect(served.length).toBeGreaterThan(0);
-      expect(results.filter((r) => r.status !== 200).every((r) => r.status === 402 || r.status === 429)).toBe(true);
+      // The rest are refused for credit (429 insufficient_quota); anything else is shown whole.
+      expect(results.filter((r) => r.status !== 200 && r.status !== 429).map((r) => `${r.status} ${r.body}`)).toEqual([]);
       expect(served.length).toBeLessThan(40);
       const charged = served.reduce((sum, r) => {
         const u = (JSON.parse(r.body) as { usage: { prompt_tokens: number; completion_tokens: number } }).usage;
