@@ -36,7 +36,6 @@ import { LoginThrottle } from './accounts/throttle.js';
 import { createMailer, defaultMailFrom, type Mailer } from './accounts/mailer.js';
 import { Announcements, SupportDesk } from './support/index.js';
 
-export { openStorage, type Storage } from './storage-handle.js';
 
 export interface Services extends Storage {
   router: Router;

@@ -12,7 +12,7 @@ import { formatPoints } from './money.js';
 import type { Pools } from './pools.js';
 import type { PriceBook } from './price-book.js';
 import { costOf, worstCase } from './pricing.js';
-import { admitRate, countersFor, MINUTE_MS, refusedForTokens } from './rate-limits.js';
+import { admitRate, countersFor, MINUTE_MS, RateWindowRefusal } from './rate-limits.js';
 
 export interface BillingPolicyDeps {
   prices: PriceBook;
@@ -45,8 +45,8 @@ const NOTHING_TO_RELEASE = (): void => undefined;
 
 /** A refusal a smaller quote could avoid: credit (balance, key limit) or the tokens-per-minute window. */
 function refusedForSize(err: unknown): boolean {
-  if (!(err instanceof GatewayError)) return false;
-  return err.code === 'insufficient_quota' || refusedForTokens(err);
+  if (err instanceof RateWindowRefusal) return err.unit === 'tokens';
+  return err instanceof GatewayError && err.code === 'insufficient_quota';
 }
 
 export class BillingPolicy implements CallPolicy {

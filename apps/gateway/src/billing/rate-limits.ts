@@ -19,6 +19,17 @@ export function countersFor(keyId: string | null, userId: string, limits: KeyLim
   return out;
 }
 
+/** A rate window's refusal, which says the window's unit (a smaller token count might pass a tokens window). */
+export class RateWindowRefusal extends GatewayError {
+  constructor(
+    readonly unit: Counter['unit'],
+    message: string,
+    init: { retryAfter: number; headers: Record<string, string> },
+  ) {
+    super('rate_limit', message, { code: 'rate_limit_exceeded', ...init });
+  }
+}
+
 /**
  * Counts the call in every window or refuses it with OpenAI's 429: `rate_limit_exceeded`, a
  * `retry-after` and the `x-ratelimit-*` headers its clients read. Returns the counters to correct
@@ -40,20 +51,13 @@ export async function admitRate(state: SharedState, counters: Counter[], now = D
     headers[`x-ratelimit-remaining-${other.unit}`] = String(Math.max(0, other.limit - res.used[j]));
     headers[`x-ratelimit-reset-${other.unit}`] = duration(res.resetMs);
   }
-  const what = c.unit === 'requests' ? 'requests per minute (RPM)' : TPM;
-  throw new GatewayError('rate_limit', `Rate limit reached for ${what} on ${c.label}: Limit ${c.limit}, Used ${used}, Requested ${c.cost}. Please try again in ${retryAfter}s.`, {
-    code: 'rate_limit_exceeded',
+  const what = c.unit === 'requests' ? 'requests per minute (RPM)' : 'tokens per minute (TPM)';
+  throw new RateWindowRefusal(c.unit, `Rate limit reached for ${what} on ${c.label}: Limit ${c.limit}, Used ${used}, Requested ${c.cost}. Please try again in ${retryAfter}s.`, {
     retryAfter,
     headers,
   });
 }
 
-const TPM = 'tokens per minute (TPM)';
-
-/** Whether a refusal came from a tokens-per-minute window (a smaller count might pass). */
-export function refusedForTokens(err: GatewayError): boolean {
-  return err.code === 'rate_limit_exceeded' && err.message.includes(TPM);
-}
 
 /** OpenAI's reset format: `1s`, `6m0s`, `250ms`. */
 export function duration(ms: number): string {

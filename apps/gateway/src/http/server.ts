@@ -60,11 +60,12 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
 
   app.setErrorHandler((err, req, reply) => {
     // A relayed call answered through Fastify (the Responses API) was named by the pipeline; a
-    // relay refusal before it (the key, the body) is named here. Management answers carry no id.
+    // relay refusal before it (the key, the body) is named here (answerId sets the header).
+    // Management answers carry no id.
     const dialect = dialectOf(req);
     const id = dialect === 'api' ? undefined : answerId(reply.raw);
     const r = toErrorResponse(err, dialect, services.log, id);
-    reply.code(r.status).headers(id ? { ...r.headers, 'x-request-id': id } : r.headers).send(r.body);
+    reply.code(r.status).headers(r.headers).send(r.body);
   });
   app.setNotFoundHandler((req, reply) => {
     const e = new GatewayError('not_found', `Unknown route: ${req.method} ${req.url.split('?')[0]}`, { code: 'unknown_url' });

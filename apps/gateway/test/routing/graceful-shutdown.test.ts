@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
-import { openStorage } from '../../src/services.js';
+import { openStorage } from '../../src/storage-handle.js';
 import { startTestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
 

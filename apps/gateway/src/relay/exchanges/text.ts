@@ -63,7 +63,8 @@ export class TextExchange implements Exchange {
     const routes = await routesFor(this.req.model);
     // Admitted with the prompt's byte bound; the tokenizer runs only if admission would refuse it.
     const { operation, body } = this.req;
-    const quote: Quote = { ...this.codec.quote(operation, body, BOUND_COUNT), exact: () => this.codec.quote(operation, body) };
+    const quote: Quote = this.codec.quote(operation, body, BOUND_COUNT);
+    quote.exact = () => this.codec.quote(operation, body);
     const cached = this.cacheEntry ? await this.deps.cache!.get(this.cacheEntry.key) : null;
     return { routes, quote, cached: cached ? (log, started) => this.replay(cached, log, started) : undefined };
   }
