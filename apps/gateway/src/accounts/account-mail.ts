@@ -75,7 +75,7 @@ export class AccountMail {
     const user = peeked ? await getUser(this.db, peeked) : undefined;
     if (!user || user.status !== 'active') throw linkInvalid('reset');
     checkPassword(newPassword);
-    checkPasswordStrength(newPassword, this.strength, [user.email, user.display_name ?? ''], 'newPassword');
+    await checkPasswordStrength(newPassword, this.strength, [user.email, user.display_name ?? ''], 'newPassword');
     const hash = await hashPassword(newPassword);
     await this.db.transaction().execute(async (trx) => {
       // Used up here: of two requests with one link, the second finds nothing.

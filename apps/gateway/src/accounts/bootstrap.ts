@@ -14,7 +14,7 @@ export async function ensureRootAdmin(db: Db, email: string, password: string | 
   if (admin) return undefined;
   if (password !== undefined) {
     try {
-      checkPasswordStrength(password, strength, [email], 'APIGPT_ADMIN_PASSWORD');
+      await checkPasswordStrength(password, strength, [email], 'APIGPT_ADMIN_PASSWORD');
     } catch (err) {
       if (err instanceof GatewayError) throw new GatewayError('invalid_request', `APIGPT_ADMIN_PASSWORD is not accepted for the root admin. ${err.message}`, { param: 'APIGPT_ADMIN_PASSWORD', code: err.code });
       throw err;

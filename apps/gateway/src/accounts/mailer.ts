@@ -1,4 +1,4 @@
-import { createTransport } from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type { Logger } from '../core/logger.js';
 
 export interface MailMessage {
@@ -33,17 +33,23 @@ export interface MailerOptions {
 
 /** SMTP through nodemailer, one connection per mail: account mails are rare and must not queue behind each other. */
 export function createMailer(opts: MailerOptions): Mailer {
-  const transport = createTransport({
-    url: opts.smtpUrl,
-    // Nodemailer waits minutes by default; a mail server that does not answer within seconds is down.
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 30_000,
-  });
+  // nodemailer is loaded with the first mail: a gateway keeps its code out of memory until then
+  // (docs/architecture.md, "Start and idle memory").
+  let transport: Promise<Transporter> | undefined;
+  const open = () =>
+    (transport ??= import('nodemailer').then(({ createTransport }) =>
+      createTransport({
+        url: opts.smtpUrl,
+        // Nodemailer waits minutes by default; a mail server that does not answer within seconds is down.
+        connectionTimeout: 10_000,
+        greetingTimeout: 10_000,
+        socketTimeout: 30_000,
+      }),
+    ));
   const running = new Set<Promise<void>>();
 
   const send = async (m: MailMessage) => {
-    await transport.sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text, html: m.html });
+    await (await open()).sendMail({ from: opts.from, to: m.to, subject: m.subject, text: m.text, html: m.html });
   };
 
   return {
@@ -63,7 +69,7 @@ export function createMailer(opts: MailerOptions): Mailer {
     },
     async close() {
       await this.idle();
-      transport.close();
+      if (transport) (await transport).close();
     },
   };
 }

@@ -1,5 +1,4 @@
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import { adjacencyGraphs, dictionary } from '@zxcvbn-ts/language-common';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 import { GatewayError } from '../core/errors.js';
 
 /**
@@ -8,14 +7,17 @@ import { GatewayError } from '../core/errors.js';
  * Only the common (language-neutral) dictionaries are loaded: the list of leaked passwords, diceware
  * words and keyboard layouts, which is what the guessing tools start with.
  */
-let factory: ZxcvbnFactory | undefined;
+let factory: Promise<ZxcvbnFactory> | undefined;
 
-function zxcvbn(): ZxcvbnFactory {
-  // Built at first use: the dictionaries take a few milliseconds to rank, and a gateway that never
-  // sees a sign-up need not pay for them.
+function zxcvbn(): Promise<ZxcvbnFactory> {
+  // Loaded and built at first use: the dictionaries take about 17 MB of memory to load and 80 ms to
+  // rank, and a gateway that never sees a sign-up or a password change need not pay for them
+  // (docs/architecture.md, "Start and idle memory").
   // Scoring grows faster than the length; past 100 characters a password is strong anyway, and a
   // 256-character one would cost the event loop a fifth of a second.
-  factory ??= new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs, maxLength: 100 });
+  factory ??= Promise.all([import('@zxcvbn-ts/core'), import('@zxcvbn-ts/language-common')]).then(
+    ([{ ZxcvbnFactory }, { adjacencyGraphs, dictionary }]) => new ZxcvbnFactory({ dictionary, graphs: adjacencyGraphs, maxLength: 100 }),
+  );
   return factory;
 }
 
@@ -48,11 +50,11 @@ export interface StrengthPolicy {
  * Refuses a password chosen by its user that is too easy to guess: 400 `weak_password` naming the
  * field. `related` are the account's own words (email, name): a password built on them is weak.
  */
-export function checkPasswordStrength(password: string, policy: StrengthPolicy, related: readonly string[], param = 'password'): void {
+export async function checkPasswordStrength(password: string, policy: StrengthPolicy, related: readonly string[], param = 'password'): Promise<void> {
   if (policy.minScore <= 0) return;
   // The whole value, an email's local part, and each of their words: `zhang.wei.2024` and `zhangwei`.
   const words = related.flatMap((w) => [w, w.split('@')[0], w.split('@')[0].replace(/[.\s_+-]+/g, ''), ...w.split(/[@.\s_+-]+/)]).filter((w) => w.length >= 3);
-  const result = zxcvbn().check(password, [...words, 'apigpt']);
+  const result = (await zxcvbn()).check(password, [...words, 'apigpt']);
   if (result.score >= policy.minScore) return;
   const why = (result.feedback.warning && WARNINGS[result.feedback.warning]) || 'it is built from common words or patterns';
   throw new GatewayError('invalid_request', `This password is too easy to guess: ${why}. Use a longer one, for example three or four unrelated words.`, {

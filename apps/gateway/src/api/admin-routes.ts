@@ -42,7 +42,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
   app.post('/api/admin/users', { config: admin, schema: { tags: users, summary: 'Create a user', body: AdminUserBody, response: { 200: Type.Object({ user: User }) } } }, async (req) => {
     const b = req.body as { email: string; password: string; role?: 'user' | 'admin'; group?: string };
     // The same strength check as a sign-up: an admin-made account is no less worth guessing.
-    checkPasswordStrength(b.password, strength, [checkEmail(b.email)]);
+    await checkPasswordStrength(b.password, strength, [checkEmail(b.email)]);
     // The audit row rides the sign-up transaction with the trial grant.
     const user = await createUser(db, b, async (trx, created) => {
       await ctx.hooks.onUserCreated?.(trx, created);
@@ -62,7 +62,7 @@ export function registerAdminRoutes(app: FastifyInstance, ctx: ApiContext): void
     const patch = req.body as Parameters<typeof updateUser>[2];
     if (patch.password !== undefined) {
       const target = await getUser(db, id);
-      checkPasswordStrength(patch.password, strength, [target?.email ?? '', target?.display_name ?? '']);
+      await checkPasswordStrength(patch.password, strength, [target?.email ?? '', target?.display_name ?? '']);
     }
     if (id === principal(req).user.id && (patch.role === 'user' || patch.status === 'disabled'))
       throw new GatewayError('invalid_request', 'You cannot demote or disable your own account.', { code: 'self_lockout' });

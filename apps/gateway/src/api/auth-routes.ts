@@ -60,7 +60,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
     // An invitation link's code: a wrong one is refused before anything is made, so it can be fixed.
     const inviter = body.referralCode ? await inviterOf(db, body.referralCode) : null;
     // The address is checked first, so a bad one is named as such whatever the password.
-    checkPasswordStrength(body.password, strength, [checkEmail(body.email), body.displayName ?? '']);
+    await checkPasswordStrength(body.password, strength, [checkEmail(body.email), body.displayName ?? '']);
     // With mail on, the account opens (trial credit) when the address is confirmed, not now: an
     // address nobody reads gets no free credit.
     const user = await createUser(db, { email: body.email, password: body.password, displayName: body.displayName ?? null, pending: mail !== null }, ctx.hooks.onUserCreated, async (trx, u) => {
@@ -118,7 +118,7 @@ export function registerAuthRoutes(app: FastifyInstance, ctx: ApiContext): void 
       if (err instanceof GatewayError && err.code === 'login_locked') throw err;
       throw new GatewayError('invalid_request', 'The current password is wrong.', { param: 'currentPassword', code: 'wrong_password' });
     });
-    checkPasswordStrength(body.newPassword, strength, [me.user.email, me.user.display_name ?? ''], 'newPassword');
+    await checkPasswordStrength(body.newPassword, strength, [me.user.email, me.user.display_name ?? ''], 'newPassword');
     // Changing the password ends every session of the account; this one gets a fresh cookie.
     await updateUser(db, me.user.id, { password: body.newPassword });
     const revokedKeys = body.revokeKeys ? await revokeUserKeys(db, me.user.id) : 0;

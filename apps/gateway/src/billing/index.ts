@@ -57,11 +57,11 @@ export class Billing {
   private readonly log: Logger;
   private readonly concurrency: ConcurrencyCaps;
 
-  private constructor(deps: BillingDeps) {
+  private constructor(deps: BillingDeps, state: SharedState) {
     this.db = deps.db;
     this.log = deps.log;
     this.concurrency = { perKey: deps.config.maxConcurrentPerKey, perUser: deps.config.maxConcurrentPerUser, perGroup: deps.config.maxConcurrentPerGroup };
-    this.state = deps.state ?? createSharedState(deps.config, deps.log, { serving: deps.serving });
+    this.state = state;
     this.prices = new PriceBook(deps.db, deps.changeToken);
     this.groups = new Groups(deps.db, deps.changeToken);
     this.settings = new SettingsStore(deps.db, {
@@ -77,7 +77,7 @@ export class Billing {
   }
 
   static async create(deps: BillingDeps): Promise<Billing> {
-    const b = new Billing(deps);
+    const b = new Billing(deps, deps.state ?? (await createSharedState(deps.config, deps.log, { serving: deps.serving })));
     try {
       await b.prices.seedDefaults();
       await b.groups.seedDefaults();

@@ -100,7 +100,7 @@ const COMMANDS: Record<string, Command> = {
       const email = required(values, 'email');
       const password = required(values, 'password');
       // The same strength check as a sign-up, before anything is opened.
-      checkPasswordStrength(password, { minScore: configFrom(values).passwordMinScore }, [email]);
+      await checkPasswordStrength(password, { minScore: configFrom(values).passwordMinScore }, [email]);
       // Through billing's sign-up hook, so a CLI-made account gets its trial credit like any other;
       // the audit row rides the same transaction.
       const user = await withBilling(values, (s, billing) =>
@@ -122,7 +122,7 @@ const COMMANDS: Record<string, Command> = {
       const password = required(values, 'password');
       const user = await withStorage(values, async (s) => {
         const before = await requireUserByEmail(s.db, email);
-        checkPasswordStrength(password, { minScore: s.config.passwordMinScore }, [before.email, before.display_name ?? '']);
+        await checkPasswordStrength(password, { minScore: s.config.passwordMinScore }, [before.email, before.display_name ?? '']);
         // Hashed before the transaction (tens of milliseconds); the change and its audit row commit together.
         const hash = await hashPassword(password);
         await s.db.transaction().execute(async (trx) => {

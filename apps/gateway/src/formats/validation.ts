@@ -1,4 +1,4 @@
-import { Ajv, type ErrorObject } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import { GatewayError } from '../core/errors.js';
@@ -15,8 +15,15 @@ export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
   addFormats.default(coercing);
   return ({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? strict : coercing;
-    const validate = ajv.compile(schema as object);
-    return (data: unknown) => (validate(data) ? { value: data } : { error: validationError(validate.errors ?? [], httpPart) });
+    // Compiled on the route's first request, not when the server starts: most of the ~150 routes
+    // (console, admin, payments) are never called by a given process, and compiling them all cost
+    // about half a second of start time and their generated code's memory for the process's life
+    // (docs/architecture.md, "Start and idle memory"). The authorization matrix test calls every route.
+    let validate: ValidateFunction | undefined;
+    return (data: unknown) => {
+      validate ??= ajv.compile(schema as object);
+      return validate(data) ? { value: data } : { error: validationError(validate.errors ?? [], httpPart) };
+    };
   };
 }
 

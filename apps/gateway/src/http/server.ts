@@ -14,6 +14,7 @@ import { pageSecurityHeaders } from '../core/page-headers.js';
 import { registerCors } from './cors.js';
 import { registerKeyAuth } from './auth.js';
 import { answerId, toErrorResponse, type ErrorDialect } from './errors.js';
+import { lazySerializerFactory } from './lazy-compilers.js';
 import { createValidatorCompiler } from '../formats/validation.js';
 import { registerJsonParser } from './json-body.js';
 import { trustProxyOption } from '../config/config.js';
@@ -50,6 +51,7 @@ export async function buildServer(services: Services, opts: ServerOptions = {}):
     },
     keepAliveTimeout: 65_000,
     return503OnClosing: true,
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory() } },
   });
   // First of the request hooks: a call refused for overload costs no key lookup and no body read.
   registerLoadShedding(app, services.load, services.log);

@@ -1,13 +1,13 @@
 import { ensurePrivateDir, ensurePrivateFile, tightenIfExists } from '../core/private-files.js';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import pg from 'pg';
+import type pg from 'pg';
 import { Kysely, SqliteDialect, sql } from 'kysely';
 import { SchemaScopedPostgresDialect } from './pg-introspector.js';
 import type { Database } from './schema.js';
 import { COUNTERS_TABLE } from './change-counters.js';
 import { Generations } from './generations.js';
-import { listenForChanges, type PgChanges } from './pg-changes.js';
+import type { PgChanges } from './pg-changes.js';
 import type { Logger } from '../core/logger.js';
 
 export type Db = Kysely<Database>;
@@ -198,6 +198,9 @@ export const PG_CONNECT_TIMEOUT_MS = 10_000;
 
 async function openPostgres(url: string, schema?: string, log?: Logger, connectTimeoutMs = PG_CONNECT_TIMEOUT_MS): Promise<DatabaseHandle> {
   if (schema && !/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new Error(`Invalid PostgreSQL schema name: ${schema}`);
+  // The PostgreSQL client is loaded only by a gateway that uses PostgreSQL (docs/architecture.md,
+  // "Start and idle memory").
+  const [{ default: pg }, { listenForChanges }] = await Promise.all([import('pg'), import('./pg-changes.js')]);
   // int8 (bigint) and numeric come back as strings by default; our times and money fit in a double.
   const types = {
     getTypeParser: (oid: number, format?: any) => (oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)),
