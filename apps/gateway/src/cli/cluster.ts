@@ -8,6 +8,19 @@ export const WORKER_READY = 'apigpt:worker-ready';
 /** Set by the primary on the first worker it starts: that one prints the start banner. */
 export const BANNER_ENV = 'APIGPT_WORKER_BANNER';
 
+/**
+ * glibc's malloc raises its mmap threshold after the first large block is freed, up to 32 MiB. Every
+ * password hash (scrypt, 16 MiB in OpenSSL, on one of libuv's four threads) then comes from that
+ * thread's arena and stays resident after it is freed: up to 64 MiB once four logins have run. A
+ * fixed threshold (glibc's own starting value, 128 KiB) keeps large blocks in mmap, given back when
+ * freed. The variable is read when a process starts, so the primary sets it for its workers; the
+ * Docker image sets it for its one process. An operator's own value is kept.
+ * (glibc manual, "Memory Allocation Tunables"; docs/architecture.md, "Start and idle memory".)
+ */
+export function workerEnv(env: NodeJS.ProcessEnv, banner: boolean): Record<string, string> {
+  return { ...(env.MALLOC_MMAP_THRESHOLD_ === undefined ? { MALLOC_MMAP_THRESHOLD_: '131072' } : {}), ...(banner ? { [BANNER_ENV]: '1' } : {}) };
+}
+
 /** A worker that dies this soon after its start is crash-looping: its restarts back off. */
 const EARLY_DEATH_MS = 10_000;
 const MAX_RESTART_DELAY_MS = 30_000;
@@ -55,7 +68,7 @@ export async function runPrimary(config: Config, workers: number, log: Logger): 
 
   /** Forks one worker; resolves when it serves, rejects with its exit code when it ends before. */
   const fork = (banner: boolean): { worker: Worker; ready: Promise<void> } => {
-    const worker = cluster.fork(banner ? { [BANNER_ENV]: '1' } : {});
+    const worker = cluster.fork(workerEnv(process.env, banner));
     const started = Date.now();
     live.add(worker);
     const ready = new Promise<void>((resolve, reject) => {

@@ -1,8 +1,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
-import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { FIELDS, type FieldSpec } from './fields.js';
 
 type ValueOf<T extends FieldSpec> = T['type'] extends 'int' | 'bytes'
@@ -107,10 +107,7 @@ function readYaml(file: string): Record<string, unknown> {
   }
   let data: unknown;
   try {
-    // The YAML parser is loaded only when a config file is read (loadConfig is synchronous, so
-    // through require: yaml ships CommonJS too); docs/architecture.md, "Start and idle memory".
-    const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
-    data = parse(text);
+    data = parseYaml(text);
   } catch (err) {
     throw new ConfigError(`${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
   }

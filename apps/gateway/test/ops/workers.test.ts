@@ -86,6 +86,9 @@ describe('apigpt serve --workers', () => {
       // Each worker is a whole gateway with its own charge journal (its lock names its pid).
       const locks = readdirSync(join(dir, 'journal')).filter((f) => f.endsWith('.lock'));
       expect(locks.map((f) => JSON.parse(readFileSync(join(dir, 'journal', f), 'utf8')).pid).sort()).toEqual([...pids].sort());
+      // Each worker starts with glibc's mmap threshold fixed (cli/cluster.ts, workerEnv): a password
+      // hash's 16 MiB is given back when freed.
+      for (const pid of pids) expect(readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0')).toContain('MALLOC_MMAP_THRESHOLD_=131072');
 
       // Prices: 1 P per 1K input tokens, 2 P per 1K output; the user's balance is brought to 1 P.
       const admin = { authorization: `Bearer ${rootToken}`, 'content-type': 'application/json' };
