@@ -1,5 +1,5 @@
 import type { Usage } from '../core/calls.js';
-import { countTokens, type PromptTokens } from './tokens.js';
+import type { PromptTokens } from './tokens.js';
 
 /**
  * What a stream is charged, once it is over. Providers report usage early or as they go (Anthropic's
@@ -14,12 +14,12 @@ import { countTokens, type PromptTokens } from './tokens.js';
  *   figure when it gave one (cache fields with it), else the gateway's count (`promptTokens`, asked
  *   for only then).
  *
- * `delivered` is called only when needed: most streams end with their final report and are never
- * re-read.
+ * `delivered` (the tokens of what was forwarded, formats/delivered.ts) is called only when needed:
+ * most streams end with their final report and are never re-read.
  */
-export function streamUsage(reported: Usage | null, final: boolean, promptTokens: PromptTokens, delivered: () => string): Usage {
+export function streamUsage(reported: Usage | null, final: boolean, promptTokens: PromptTokens, delivered: () => number): Usage {
   if (reported && final) return reported;
-  const counted = countTokens(delivered());
+  const counted = delivered();
   if (!reported) return { promptTokens: promptTokens(), completionTokens: counted, cachedTokens: 0, estimated: true };
   if (counted <= reported.completionTokens) return reported;
   return { ...reported, completionTokens: counted, estimated: true };

@@ -1,4 +1,5 @@
 import type { PromptTokens } from './tokens.js';
+import { DeliveredText } from './delivered.js';
 import { SseSplitter } from './sse.js';
 import { streamUsage } from './stream-usage.js';
 import type { Usage } from '../core/calls.js';
@@ -29,29 +30,23 @@ export abstract class EventTap implements StreamTap {
   /** Whether `reported` is the provider's terminal report (see stream-usage.ts). */
   protected reportedFinal = false;
   /**
-   * Forwarded events that carry produced text, kept unparsed: parsed only if the stream ends
-   * without the provider's final report. Only events the tap passed on to the client go here, so
-   * what is counted is what was delivered.
+   * Forwarded events that carry produced text, kept unparsed (with a bound, formats/delivered.ts):
+   * parsed only if the stream ends without the provider's final report. Only events the tap passed
+   * on to the client go here, so what is counted is what was delivered.
    */
-  protected readonly produced: string[] = [];
+  protected readonly produced = new DeliveredText((d) => {
+    try {
+      return this.producedText(JSON.parse(d));
+    } catch {
+      return ''; // a malformed event produced nothing countable
+    }
+  });
 
   protected abstract onEvent(raw: string): string;
   /** The text one kept event produced (for the gateway's own count). */
   protected abstract producedText(data: unknown): string;
 
   usage(promptTokens: PromptTokens): Usage {
-    return streamUsage(this.reported, this.reportedFinal || this.complete, promptTokens, () => this.deliveredText());
-  }
-
-  private deliveredText(): string {
-    let text = '';
-    for (const d of this.produced) {
-      try {
-        text += this.producedText(JSON.parse(d));
-      } catch {
-        /* a malformed event produced nothing countable */
-      }
-    }
-    return text;
+    return streamUsage(this.reported, this.reportedFinal || this.complete, promptTokens, () => this.produced.count());
   }
 }

@@ -72,7 +72,7 @@ class AnthropicStreamTap extends EventTap {
       } catch {
         /* forwarded as it is; the client's parser will judge it */
       }
-    } else if (name === 'content_block_delta') this.produced.push(ev.data);
+    } else if (name === 'content_block_delta') this.produced.addRaw(ev.data);
     else if (name === 'message_stop') this.complete = true;
     else if (name === 'error') this.inBandError = ev.data;
     return `${ev.event !== null ? `event: ${ev.event}\n` : ''}data: ${ev.data}\n\n`;

@@ -1,5 +1,6 @@
 import type { PromptTokens } from '../tokens.js';
 import { parseSseEvent, SseSplitter } from '../sse.js';
+import { DeliveredText } from '../delivered.js';
 import { streamUsage } from '../stream-usage.js';
 import type { StreamTap } from '../types.js';
 import type { Usage } from '../../core/calls.js';
@@ -20,8 +21,8 @@ export class TranslatingTap implements StreamTap {
   /** Choices that produced something, and those that finished. */
   private readonly begun = new Set<number>();
   private readonly finished = new Set<number>();
-  /** Produced text the caller's encoder has written out. */
-  private delivered = '';
+  /** Produced text the caller's encoder has written out (bounded: formats/delivered.ts). */
+  private readonly delivered = new DeliveredText();
   /**
    * Produced text the encoder has not written yet: tool-call fragments it gathers into whole calls
    * (Gemini), reasoning the caller asked not to see. It counts once later output went out after it.
@@ -57,8 +58,8 @@ export class TranslatingTap implements StreamTap {
 
   usage(promptTokens: PromptTokens): Usage {
     // A properly ended stream is charged for all it produced when the provider reported nothing.
-    if (this.complete) return streamUsage(this.reported, true, promptTokens, () => this.delivered + this.pending);
-    return streamUsage(this.reported, this.reportedFinal, promptTokens, () => this.delivered);
+    if (this.complete) return streamUsage(this.reported, true, promptTokens, () => this.delivered.count(this.pending));
+    return streamUsage(this.reported, this.reportedFinal, promptTokens, () => this.delivered.count());
   }
 
   private onRaw(raw: string): string {
@@ -103,7 +104,7 @@ export class TranslatingTap implements StreamTap {
     }
     const out = this.encoder.encode(ev, () => this.usage(this.promptTokens));
     if (out && this.pending) {
-      this.delivered += this.pending;
+      this.delivered.addText(this.pending);
       this.pending = '';
     }
     return out;

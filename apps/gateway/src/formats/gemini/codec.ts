@@ -71,7 +71,7 @@ class GeminiStreamTap extends EventTap {
       this.inBandError = ev.data;
       return `data: ${ev.data}\n\n`;
     }
-    this.produced.push(ev.data);
+    this.produced.addRaw(ev.data);
     if (ev.data.includes('"finishReason"')) this.complete = true;
     if (ev.data.includes('"usageMetadata"')) {
       try {

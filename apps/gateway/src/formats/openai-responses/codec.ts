@@ -112,7 +112,7 @@ class ResponsesStreamTap extends EventTap {
     const seq = /"sequence_number":(\d+)/.exec(ev.data);
     if (seq) this.lastSequence = Number(seq[1]);
     const type = ev.event ?? /^\{"type":"([^"]+)"/.exec(ev.data)?.[1] ?? '';
-    if (DELTAS.has(type)) this.produced.push(ev.data);
+    if (DELTAS.has(type)) this.produced.addRaw(ev.data);
     else if (type === 'response.created' || TERMINAL.has(type) || type === 'error') {
       try {
         const d = JSON.parse(ev.data) as { response?: { id?: unknown; usage?: unknown; output?: unknown } };

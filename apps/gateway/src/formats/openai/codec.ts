@@ -112,7 +112,7 @@ class OpenAIStreamTap extends EventTap {
       this.inBandError = ev.data;
       return `data: ${ev.data}\n\n`;
     }
-    this.produced.push(ev.data);
+    this.produced.addRaw(ev.data);
     if (ev.data.includes('"usage":{')) {
       let chunk: { usage?: OpenAIUsage; choices?: { finish_reason?: unknown }[] } | undefined;
       try {
