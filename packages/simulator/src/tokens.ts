@@ -1,6 +1,18 @@
 // Token counting with the real o200k_base tokenizer. The simulator reports usage the way a
 // provider would, so the gateway's metering can be checked against an independent count.
-import { countTokens, decode, encode } from 'gpt-tokenizer';
+import { createRequire } from 'node:module';
+
+type Tokenizer = typeof import('gpt-tokenizer');
+let loaded: Tokenizer | undefined;
+/**
+ * The o200k_base tables take about 50 MB once loaded: they load at the first count, not when the
+ * simulator starts, so a gateway running its demo simulator holds them only once a call needs them.
+ * Synchronous (CommonJS require) because counting happens inside a reply's construction.
+ */
+export function tokenizer(): Tokenizer {
+  loaded ??= createRequire(import.meta.url)('gpt-tokenizer') as Tokenizer;
+  return loaded;
+}
 
 // Treat special-token text (e.g. "<|endoftext|>") in prompts as plain text instead of throwing.
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
@@ -13,7 +25,7 @@ export class TokenCounter {
     if (!text) return 0;
     const hit = this.cache.get(text);
     if (hit !== undefined) return hit;
-    const n = countTokens(text, AS_TEXT);
+    const n = tokenizer().countTokens(text, AS_TEXT);
     if (text.length <= 4096) {
       if (this.cache.size >= 512) this.cache.clear();
       this.cache.set(text, n);
@@ -26,12 +38,12 @@ export class TokenCounter {
     if (max <= 0) return { text: '', truncated: text.length > 0 };
     // Cheap exit: a token covers at least one UTF-8 byte, and a UTF-16 unit is at most 3 bytes.
     if (text.length * 3 <= max) return { text, truncated: false };
-    const ids = encode(text, AS_TEXT);
+    const ids = tokenizer().encode(text, AS_TEXT);
     if (ids.length <= max) return { text, truncated: false };
     // Usually the decoded token prefix is a text prefix. A cut inside a multi-byte character
     // leaves replacement chars instead; then binary-search the longest code-point prefix that
     // still fits, so the reported count never exceeds the limit.
-    const cut = decode(ids.slice(0, max));
+    const cut = tokenizer().decode(ids.slice(0, max));
     if (text.startsWith(cut) && !cut.endsWith('\uFFFD')) return { text: cut, truncated: true };
     const chars = Array.from(text);
     let lo = 0;

@@ -3,12 +3,11 @@
 // and the same under Azure deployment paths. Public references:
 // https://platform.openai.com/docs/api-reference/audio and
 // https://learn.microsoft.com/azure/ai-services/openai/reference (audio operations).
-import { encode } from 'gpt-tokenizer';
 import { makeAdts, makeFlac, makeMp3, makeOggOpus, pcm16, probeAudio, roundDuration, simulatedTranscript, TTS_SAMPLE_RATE, wavFromPcm } from '../audio.js';
 import { stripDirective } from '../controls.js';
 import type { Ctx, Outcome, Route } from '../route.js';
 import { dataEvent } from '../sse.js';
-import { splitEven } from '../tokens.js';
+import { splitEven, tokenizer } from '../tokens.js';
 import { azureDialect } from './azure.js';
 import { openaiDialect, openaiError } from './openai.js';
 
@@ -215,7 +214,7 @@ export function transcription(ctx: Ctx, task: 'transcribe' | 'translate', modelO
           start: s.start,
           end: s.end,
           text: ` ${s.text}`,
-          tokens: encode(` ${s.text}`),
+          tokens: tokenizer().encode(` ${s.text}`),
           temperature,
           avg_logprob: -0.25,
           compression_ratio: 1.2,
