@@ -8,20 +8,24 @@ import { GatewayError } from '../core/errors.js';
  * while query strings and path parameters are coerced from text as usual.
  */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  // verbose: an error carries its schema, so a bound can be reported as the whole range.
-  const strict = new Ajv({ coerceTypes: false, useDefaults: true, allErrors: false, strict: false, verbose: true });
-  const coercing = new Ajv({ coerceTypes: true, useDefaults: true, allErrors: false, strict: false, verbose: true });
-  addFormats.default(strict);
-  addFormats.default(coercing);
+  // verbose: an error carries its schema, so a bound can be reported as the whole range. Both
+  // instances are made with the first validator that needs them, like the validators below.
+  const make = (coerceTypes: boolean) => {
+    const ajv = new Ajv({ coerceTypes, useDefaults: true, allErrors: false, strict: false, verbose: true });
+    addFormats.default(ajv);
+    return ajv;
+  };
+  let strict: Ajv | undefined;
+  let coercing: Ajv | undefined;
   return ({ schema, httpPart }) => {
-    const ajv = httpPart === 'body' ? strict : coercing;
+    const ajv = () => (httpPart === 'body' ? (strict ??= make(false)) : (coercing ??= make(true)));
     // Compiled on the route's first request, not when the server starts: most of the ~150 routes
     // (console, admin, payments) are never called by a given process, and compiling them all cost
     // about half a second of start time and their generated code's memory for the process's life
     // (docs/architecture.md, "Start and idle memory"). The authorization matrix test calls every route.
     let validate: ValidateFunction | undefined;
     return (data: unknown) => {
-      validate ??= ajv.compile(schema as object);
+      validate ??= ajv().compile(schema as object);
       return validate(data) ? { value: data } : { error: validationError(validate.errors ?? [], httpPart) };
     };
   };

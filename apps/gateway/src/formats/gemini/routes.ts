@@ -32,8 +32,14 @@ const METHODS: Record<string, Method> = {
  */
 export function registerGeminiRoutes(app: FastifyInstance, host: FormatHost): void {
   const config = { dialect: 'gemini' as const };
-  const ajv = new Ajv({ coerceTypes: false, strict: false });
-  const validators = new Map<string, ValidateFunction>(Object.entries(METHODS).map(([name, m]) => [name, ajv.compile(m.schema)]));
+  // Each method's validator is compiled on its first call (docs/architecture.md, "Start and idle memory").
+  let ajv: Ajv | undefined;
+  const validators = new Map<string, ValidateFunction>();
+  const validatorOf = (name: string): ValidateFunction => {
+    let v = validators.get(name);
+    if (!v) validators.set(name, (v = (ajv ??= new Ajv({ coerceTypes: false, strict: false })).compile(METHODS[name].schema)));
+    return v;
+  };
   const security: { [k: string]: string[] }[] = [{ bearer: [] }];
 
   for (const version of ['v1beta', 'v1']) {
@@ -44,7 +50,7 @@ export function registerGeminiRoutes(app: FastifyInstance, host: FormatHost): vo
       const name = colon > 0 ? target.slice(colon + 1) : '';
       const method = METHODS[name];
       if (!method || !model) throw new GatewayError('not_found', `Unknown method: ${target}. Use {model}:generateContent, :streamGenerateContent, :embedContent, :batchEmbedContents or :countTokens.`, { code: 'unknown_method' });
-      const validate = validators.get(name)!;
+      const validate = validatorOf(name);
       if (!validate(request.body)) throw validationError(validate.errors ?? [], 'body');
       const body = request.body as Record<string, unknown>;
       if (method.stream && (request.query as { alt?: string }).alt !== 'sse')
