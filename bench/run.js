@@ -40,6 +40,7 @@ const HELP = `usage: npm run bench [-- options]   (or node bench/run.js [options
   --slow-streams=N    open slow streams of slow-streams (0: none) (BENCH_SLOW_STREAMS, default 1000)
   --slow-delay=MS     pause between a slow stream's chunks       (BENCH_SLOW_DELAY, default 100)
   --workers=N         processes of the gateway-2w target         (BENCH_WORKERS, default 2)
+  --rest=S            idle seconds before the at-rest RSS reading (BENCH_REST, default 30; 0: none)
   --pg=URL|off        PostgreSQL of gateway-pg                   (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
   --redis=URL|off     Redis of gateway-pg and gateway-2w         (BENCH_REDIS_URL, default redis://127.0.0.1:6379)
   --profile[=LIST]    --cpu-prof these targets (default gateway) and summarise (BENCH_PROFILE)`;
@@ -55,7 +56,7 @@ function parseOptions(argv, env) {
     if (!m) throw new Error(`unknown argument ${a}\n${HELP}`);
     flags[m[1]] = m[2] ?? 'true';
   }
-  const known = ['duration', 'warmup', 'connections', 'scenarios', 'targets', 'chunks', 'profile', 'slow-streams', 'slow-delay', 'workers', 'pg', 'redis'];
+  const known = ['duration', 'warmup', 'connections', 'scenarios', 'targets', 'chunks', 'profile', 'slow-streams', 'slow-delay', 'workers', 'rest', 'pg', 'redis'];
   for (const k of Object.keys(flags)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${HELP}`);
   const get = (k, e) => flags[k] ?? (env[e] !== undefined && env[e] !== '' ? env[e] : undefined);
   const num = (k, e, def, min, max) => {
@@ -81,6 +82,7 @@ function parseOptions(argv, env) {
     slowStreams: Math.floor(num('slow-streams', 'BENCH_SLOW_STREAMS', 1000, 0, 20000)),
     slowDelayMs: Math.floor(num('slow-delay', 'BENCH_SLOW_DELAY', 100, 1, 10000)),
     workers: Math.floor(num('workers', 'BENCH_WORKERS', 2, 1, 64)),
+    restS: num('rest', 'BENCH_REST', 30, 0, 300),
     pg: url('pg', 'BENCH_DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test'),
     redis: url('redis', 'BENCH_REDIS_URL', 'redis://127.0.0.1:6379'),
     scenarios: list(get('scenarios', 'BENCH_SCENARIOS')),
@@ -356,7 +358,7 @@ async function main() {
   const runsOf = (sc) => targets.filter((t) => !sc.targets || sc.targets.includes(t.id));
 
   const runs = scenarios.reduce((n, sc) => n + runsOf(sc).length, 0);
-  const expectS = runs * (opts.duration + opts.warmup) + 10 * targets.length;
+  const expectS = runs * (opts.duration + opts.warmup) + 10 * targets.length + opts.restS;
   // Hard stop: whatever happens, this script ends and takes its children with it.
   const guard = setTimeout(() => {
     console.error(`bench: still running after ${Math.round(expectS * 2 + 60)} s, giving up`);
@@ -405,6 +407,16 @@ async function main() {
     for (const stream of [false, true]) shapes[`${t.id}/${stream ? 'stream' : 'chat'}`] = await verify(fronts[t.id].origin, { stream }, key, opts.chunks);
   }
 
+  // Resident memory at rest: "idle" is read the moment a target is ready, with its start's garbage
+  // still in the heap; V8's memory reducer gives that back after some idle seconds, and what is left
+  // is what `ps` shows of a gateway nobody calls.
+  const restMB = {};
+  if (opts.restS > 0) {
+    await new Promise((r) => setTimeout(r, opts.restS * 1000));
+    for (const t of targets) restMB[t.id] = (await rpc(handles[t.id], 'mem')).rss / 2 ** 20;
+    console.log(`RSS at rest (after ${opts.restS} s idle): ${targets.map((t) => `${t.label} ${f(restMB[t.id], 0)} MB`).join(', ')}`);
+  }
+
   const rows = [];
   for (const sc of scenarios) {
     for (const t of runsOf(sc)) {
@@ -450,6 +462,7 @@ async function main() {
       const v = c.unit === 'ratio' ? `${(c.value * 100).toFixed(0)}%` : c.unit === 'ms' ? `${c.value >= 0 && !c.name.includes('lag') ? '+' : ''}${c.value.toFixed(3)} ms` : `${c.value.toFixed(0)} ${c.unit}`;
       console.log(`  ${c.pass ? 'PASS' : 'MISS'}  ${c.name}: ${v}${c.clean ? '' : ' (errors during the run)'}`);
     }
+    if (restMB.gateway !== undefined) console.log(`  (gateway RSS at rest, after ${opts.restS} s idle: ${f(restMB.gateway, 0)} MB)`);
   }
   if (gwStats) {
     const sent = rows.filter((r) => r.target === 'gateway').reduce((n, r) => n + r.requests, 0);
@@ -471,6 +484,7 @@ async function main() {
     topology: 'simulator, bare proxy and each gateway in its own child process (gateway-2w: apigpt serve --workers N); autocannon and the latency probe in the parent',
     request: { path: PATH, model: MODEL, streamChunks: opts.chunks, shapes },
     results: rows,
+    restRssMB: restMB,
     ratios,
     targets: checks,
     gatewayRequestLog: gwStats,

@@ -69,7 +69,8 @@ export function createMailer(opts: MailerOptions): Mailer {
     },
     async close() {
       await this.idle();
-      if (transport) (await transport).close();
+      // A transport that never loaded has nothing to close.
+      await transport?.then((t) => t.close(), () => undefined);
     },
   };
 }
