@@ -18,7 +18,10 @@ export const BANNER_ENV = 'APIGPT_WORKER_BANNER';
  * (glibc manual, "Memory Allocation Tunables"; docs/architecture.md, "Start and idle memory".)
  */
 export function workerEnv(env: NodeJS.ProcessEnv, banner: boolean): Record<string, string> {
-  return { ...(env.MALLOC_MMAP_THRESHOLD_ === undefined ? { MALLOC_MMAP_THRESHOLD_: '131072' } : {}), ...(banner ? { [BANNER_ENV]: '1' } : {}) };
+  const out: Record<string, string> = {};
+  if (env.MALLOC_MMAP_THRESHOLD_ === undefined) out.MALLOC_MMAP_THRESHOLD_ = '131072';
+  if (banner) out[BANNER_ENV] = '1';
+  return out;
 }
 
 /** A worker that dies this soon after its start is crash-looping: its restarts back off. */

@@ -3,29 +3,40 @@ import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 
+/** A checked value, or the error that names the field in the caller's terms. */
+export type Checked = { value: unknown; error?: undefined } | { error: GatewayError; value?: undefined };
+
 /**
  * Bodies are checked strictly (no type coercion: `"temperature": "hot"` is an error, as OpenAI says),
  * while query strings and path parameters are coerced from text as usual.
  */
 export function createValidatorCompiler(): FastifySchemaCompiler<unknown> {
-  // verbose: an error carries its schema, so a bound can be reported as the whole range. Both
-  // instances are made with the first validator that needs them, like the validators below.
-  const make = (coerceTypes: boolean) => {
-    const ajv = new Ajv({ coerceTypes, useDefaults: true, allErrors: false, strict: false, verbose: true });
-    addFormats.default(ajv);
+  const body = lazyValidators(false);
+  const text = lazyValidators(true);
+  return ({ schema, httpPart }) => (httpPart === 'body' ? body : text)(schema, httpPart);
+}
+
+/**
+ * Validators on one Ajv instance, which is made with the first of them to run. Each compiles its
+ * schema on its first call, not when it is made: most of the ~150 routes (console, admin, payments)
+ * are never called by a given process, and compiling them all at start cost about half a second and
+ * their generated code's memory for the process's life (docs/architecture.md, "Start and idle
+ * memory"). The authorization matrix test calls every route.
+ */
+export function lazyValidators(coerceTypes: boolean): (schema: unknown, httpPart?: string) => (data: unknown) => Checked {
+  let ajv: Ajv | undefined;
+  const instance = () => {
+    if (!ajv) {
+      // verbose: an error carries its schema, so a bound can be reported as the whole range.
+      ajv = new Ajv({ coerceTypes, useDefaults: true, allErrors: false, strict: false, verbose: true });
+      addFormats.default(ajv);
+    }
     return ajv;
   };
-  let strict: Ajv | undefined;
-  let coercing: Ajv | undefined;
-  return ({ schema, httpPart }) => {
-    const ajv = () => (httpPart === 'body' ? (strict ??= make(false)) : (coercing ??= make(true)));
-    // Compiled on the route's first request, not when the server starts: most of the ~150 routes
-    // (console, admin, payments) are never called by a given process, and compiling them all cost
-    // about half a second of start time and their generated code's memory for the process's life
-    // (docs/architecture.md, "Start and idle memory"). The authorization matrix test calls every route.
+  return (schema, httpPart) => {
     let validate: ValidateFunction | undefined;
-    return (data: unknown) => {
-      validate ??= ajv().compile(schema as object);
+    return (data) => {
+      validate ??= instance().compile(schema as object);
       return validate(data) ? { value: data } : { error: validationError(validate.errors ?? [], httpPart) };
     };
   };

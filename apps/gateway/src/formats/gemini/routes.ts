@@ -1,7 +1,6 @@
-import { Ajv, type ValidateFunction } from 'ajv';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
-import { validationError } from '../validation.js';
+import { lazyValidators } from '../validation.js';
 import type { FormatHost } from '../host.js';
 import { firstAffinity, mayHoldCachedPrompt, prefixAffinity, sessionHeader } from '../affinity.js';
 import { obj, str } from '../canonical/util.js';
@@ -32,14 +31,9 @@ const METHODS: Record<string, Method> = {
  */
 export function registerGeminiRoutes(app: FastifyInstance, host: FormatHost): void {
   const config = { dialect: 'gemini' as const };
-  // Each method's validator is compiled on its first call (docs/architecture.md, "Start and idle memory").
-  let ajv: Ajv | undefined;
-  const validators = new Map<string, ValidateFunction>();
-  const validatorOf = (name: string): ValidateFunction => {
-    let v = validators.get(name);
-    if (!v) validators.set(name, (v = (ajv ??= new Ajv({ coerceTypes: false, strict: false })).compile(METHODS[name].schema)));
-    return v;
-  };
+  // The body checks of the other dialects' routes; each method's schema is compiled on its first call.
+  const validator = lazyValidators(false);
+  const validators = new Map(Object.entries(METHODS).map(([name, m]) => [name, validator(m.schema, 'body')]));
   const security: { [k: string]: string[] }[] = [{ bearer: [] }];
 
   for (const version of ['v1beta', 'v1']) {
@@ -50,8 +44,8 @@ export function registerGeminiRoutes(app: FastifyInstance, host: FormatHost): vo
       const name = colon > 0 ? target.slice(colon + 1) : '';
       const method = METHODS[name];
       if (!method || !model) throw new GatewayError('not_found', `Unknown method: ${target}. Use {model}:generateContent, :streamGenerateContent, :embedContent, :batchEmbedContents or :countTokens.`, { code: 'unknown_method' });
-      const validate = validatorOf(name);
-      if (!validate(request.body)) throw validationError(validate.errors ?? [], 'body');
+      const checked = validators.get(name)!(request.body);
+      if (checked.error) throw checked.error;
       const body = request.body as Record<string, unknown>;
       if (method.stream && (request.query as { alt?: string }).alt !== 'sse')
         throw new GatewayError('invalid_request', 'Streaming is served as server-sent events only: add `alt=sse` to the URL.', { param: 'alt', code: 'unsupported_value' });
