@@ -7,6 +7,7 @@ import { dependencyFailure } from '../core/dependency-errors.js';
 import type { Logger } from '../core/logger.js';
 import cluster from 'node:cluster';
 import { BANNER_ENV, runPrimary, WORKER_READY } from './cluster.js';
+import { usableCores } from '../config/cores.js';
 
 /**
  * `apigpt serve`: starts the gateway, prints how to use it, stops cleanly on SIGINT / SIGTERM. With
@@ -40,7 +41,7 @@ export async function serve(config: Config): Promise<number> {
     `  Console:   ${base}/`,
     `  API:       ${base}/v1   (OpenAI-compatible; docs at ${base}/api/docs)`,
     `  Database:  ${gw.services.dbh.describe}`,
-    ...(worker ? [`  Workers:   ${config.workers} processes on one port, one shared state (Redis)`] : []),
+    ...(worker ? [`  Workers:   ${config.workers} processes on one port, one shared state (Redis)`] : oneOfMany(config)),
     `  Channels:  ${channels.map((c) => `${c.name}${c.simulated ? ' [simulated]' : ''}${c.enabled ? '' : ' (disabled)'}`).join(', ') || 'none — add one in the console or with `apigpt channel add`'}`,
   ];
   if (gw.firstStart) {
@@ -57,6 +58,13 @@ export async function serve(config: Config): Promise<number> {
   );
   process.stdout.write(lines.join('\n') + '\n');
   return ready(stopped);
+}
+
+/** A banner line when one process runs on a machine with more cores: how to use them. */
+function oneOfMany(config: Config): string[] {
+  const cores = usableCores();
+  if (cores < 2) return [];
+  return [`  Workers:   1 process of ${cores} cores; ${config.redisUrl ? '--workers 0 runs one per core' : 'with REDIS_URL set, serve runs one per core'}`];
 }
 
 /** Tells a cluster primary this worker serves (and has printed its banner), then waits for the stop. */

@@ -1,8 +1,8 @@
 import { readFileSync, existsSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { usableCores } from './cores.js';
 import { FIELDS, type FieldSpec } from './fields.js';
 
 type ValueOf<T extends FieldSpec> = T['type'] extends 'int' | 'bytes'
@@ -17,6 +17,9 @@ type Fields = (typeof FIELDS)[number];
 type WithDefault = Extract<Fields, { default: unknown }>;
 export type Config = { [F in WithDefault as F['key']]: ValueOf<F> } & {
   [F in Exclude<Fields, WithDefault> as F['key']]?: ValueOf<F>;
+} & {
+  /** Always set by loadConfig: its default depends on REDIS_URL and the machine (below). */
+  workers: number;
 };
 
 export class ConfigError extends Error {
@@ -58,8 +61,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (out.databaseUrl && !/^postgres(ql)?:\/\//.test(String(out.databaseUrl)))
     throw new ConfigError(`DATABASE_URL must be a postgres:// URL (got "${String(out.databaseUrl).replace(/\/\/.*@/, '//***@')}")`);
   trustProxyOption(String(out.trustProxy ?? 'false'));
-  // `--workers 0`: one per core this process may use (the number of cores, or fewer under a CPU quota).
-  if (out.workers === 0) out.workers = Math.min(64, availableParallelism());
+  // `--workers 0`: one per core this process may use (the number of cores, or fewer under a CPU
+  // quota). Unset: the same when Redis is configured (several workers need it, cli/cluster.ts), one
+  // process otherwise, so the zero-configuration start stays one process on the SQLite file.
+  if (out.workers === undefined) out.workers = out.redisUrl ? usableCores() : 1;
+  else if (out.workers === 0) out.workers = usableCores();
   const sentinels = (out.redisSentinels as string[] | undefined)?.length;
   const clusterNodes = (out.redisClusterNodes as string[] | undefined)?.length;
   // Every "is Redis configured" check reads REDIS_URL; with Sentinel or a Cluster it carries the login.

@@ -122,6 +122,8 @@ describe('kill -9 under load', () => {
       DATABASE_URL: PG_URL,
       APIGPT_DATABASE_SCHEMA: schema,
       REDIS_URL,
+      // One process each (with Redis, serve would run one per core): the kill -9 ends the server itself.
+      APIGPT_WORKERS: '1',
       APIGPT_REDIS_PREFIX: prefix,
       APIGPT_LEASE_MS: '1500',
     };
@@ -181,6 +183,8 @@ describe('kill -9 under load', () => {
       DATABASE_URL: PG_URL,
       APIGPT_DATABASE_SCHEMA: schema,
       REDIS_URL,
+      // One process each (with Redis, serve would run one per core): the kill -9 ends the server itself.
+      APIGPT_WORKERS: '1',
       APIGPT_REDIS_PREFIX: `apigpt-chaos:${randomBytes(4).toString('hex')}:`,
       APIGPT_LEASE_MS: '600',
       // Batches only every minute: the charges of the calls below are in the journal alone.

@@ -9,6 +9,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { spawnServe, userWithKey } from '../chaos/procs.js';
 import { REDIS_URL } from '../harness.js';
 import { loadConfig } from '../../src/config/config.js';
+import { quotaCores, usableCores } from '../../src/config/cores.js';
 import { eventually } from '../eventually.js';
 import { parseProm } from './prom-text.js';
 
@@ -52,10 +53,43 @@ function workersOf(pid: number): number[] {
 }
 
 describe('apigpt serve --workers', () => {
-  it('--workers 0 means one worker per CPU core the process may use', () => {
+  it('--workers 0 means one worker per CPU core the process may use; unset, the same with REDIS_URL and one without', () => {
+    // This machine's cgroup sets no CPU quota (the next test reads quotas), so every CPU counts.
+    expect(usableCores()).toBe(Math.min(64, availableParallelism()));
     expect(loadConfig({ env: { APIGPT_WORKERS: '0' } }).workers).toBe(Math.min(64, availableParallelism()));
+    expect(loadConfig({ env: { REDIS_URL: 'redis://127.0.0.1:6379' } }).workers).toBe(Math.min(64, availableParallelism()));
     expect(loadConfig({ env: {} }).workers).toBe(1);
+    expect(loadConfig({ env: { REDIS_URL: 'redis://127.0.0.1:6379', APIGPT_WORKERS: '1' } }).workers).toBe(1);
   });
+
+  it('a container\'s CPU quota bounds the cores (cgroup v2 cpu.max, cgroup v1 cfs quota over period)', () => {
+    expect(quotaCores({ cpuMax: 'max 100000\n' })).toBeUndefined();
+    expect(quotaCores({ cpuMax: '150000 100000\n' })).toBe(2);
+    expect(quotaCores({ cpuMax: '50000 100000\n' })).toBe(1);
+    expect(quotaCores({ cfsQuotaUs: '-1\n', cfsPeriodUs: '100000\n' })).toBeUndefined();
+    expect(quotaCores({ cfsQuotaUs: '300000\n', cfsPeriodUs: '100000\n' })).toBe(3);
+    expect(quotaCores({})).toBeUndefined();
+    // Read through the same paths a container sees: one CPU allowed means one worker on any host.
+    const files: Record<string, string> = { '/sys/fs/cgroup/cpu.max': '100000 100000\n' };
+    expect(usableCores((path) => files[path])).toBe(1);
+    expect(usableCores(() => undefined)).toBe(Math.min(64, availableParallelism()));
+  });
+
+  it.skipIf(usableCores() < 2)('with REDIS_URL and no --workers, serve starts one worker per core', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
+    dirs.push(dir);
+    const cores = usableCores();
+    const { child, out, stderr } = await spawnServe(dir, { REDIS_URL, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:`, APIGPT_LOG_LEVEL: 'info' }, /-d '\{/);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    try {
+      await eventually(() => expect(stderr()).toContain(`${cores} workers serving`), { timeoutMs: 90_000, intervalMs: 100 });
+      expect(out).toContain(`Workers:   ${cores} processes`);
+      expect(workersOf(child.pid!)).toHaveLength(cores);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
+  }, 120_000);
 
   it('refuses several workers without Redis, saying why (balances and limits would be per process)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
