@@ -6,6 +6,7 @@
  */
 import { startSimulator, type Simulator } from '@apigpt/simulator';
 import { startTestGateway, type TestGateway } from '../../../apps/gateway/test/harness.js';
+import type { ChannelInput } from '../../../apps/gateway/src/channels/channels.js';
 
 export const SIM_KEY = 'sk-sim-sdk';
 export const WEBUI_AUTH = 'webui:sdk-pass';
@@ -53,7 +54,7 @@ export async function startSdkGateway(): Promise<SdkGateway> {
     // A provider's retry-after longer than this goes back to the caller instead of being waited out
     // by the gateway: the SDKs' own retries are what the suites test.
     config: { retryMaxWaitMs: 500 },
-    channels: (sim) => [
+    channels: (sim): ChannelInput[] => [
       { provider: 'openai', name: 'openai', baseUrl: `${sim.url}/v1`, secret: SIM_KEY, models: [MODELS.openai, MODELS.embedding, MODELS.image, MODELS.speech, MODELS.transcription] },
       { provider: 'zhipu', name: 'zhipu', baseUrl: `${sim.url}/api/paas/v4`, secret: SIM_KEY, models: [MODELS.zhipu], modelMap: { [MODELS.zhipu]: 'glm-4-plus' } },
       { provider: 'anthropic', name: 'anthropic', baseUrl: sim.url, secret: SIM_KEY, models: [MODELS.anthropic] },

@@ -5,6 +5,7 @@ import { startTestGateway, type TestGateway } from '../harness.js';
 import { setBalance, setPrice } from '../billing/helpers.js';
 import { eventually } from '../eventually.js';
 import { SIM_KEY } from '../dialects/providers.js';
+import type { ChannelInput } from '../../src/channels/channels.js';
 
 /**
  * Claude Code through the gateway, as it talks today (request shape as documented for LLM gateways
@@ -89,7 +90,7 @@ describe('Claude Code through the gateway', () => {
   beforeAll(async () => {
     t = await startTestGateway({
       simulator: { apiKey: SIM_KEY },
-      channels: (sim) => [
+      channels: (sim): ChannelInput[] => [
         { provider: 'anthropic', name: 'anthropic', baseUrl: sim.url, secret: SIM_KEY, modelMap: { [CLAUDE]: 'claude-sonnet-4-5', 'claude-sonnet-4-5': 'claude-sonnet-4-5' } },
         { provider: 'openai', name: 'openai', baseUrl: `${sim.url}/v1`, secret: SIM_KEY, modelMap: { [VIA_OPENAI]: 'gpt-4o-mini', [EMBED_ALIAS]: 'text-embedding-3-small' } },
         { provider: 'azure', name: 'azure', baseUrl: sim.url, secret: SIM_KEY, modelMap: { [AZURE]: 'dep-chat-2024-08-06' }, settings: { apiVersion: '2024-10-21' } },

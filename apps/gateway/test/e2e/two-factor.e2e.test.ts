@@ -86,7 +86,7 @@ describe('console two-factor sign-in', { timeout: 180_000 }, () => {
     expect(new URL(page.url()).pathname).toBe('/login');
     await page.getByTestId('two-factor-code-input').fill(totpAt(secret, first + 1));
     await page.getByTestId('two-factor-verify').click();
-    await eventually(() => expect(new URL(page.url()).pathname).toBe('/'), { timeout: 30_000 });
+    await eventually(() => expect(new URL(page.url()).pathname).toBe('/'), { timeoutMs: 30_000 });
     await ctx.close();
   });
 
@@ -111,7 +111,7 @@ describe('console two-factor sign-in', { timeout: 180_000 }, () => {
     await shot(page, 'two-factor-login-recovery-zh');
     await page.getByTestId('two-factor-recovery-input').fill(confirmed.body.recoveryCodes[3]);
     await page.getByTestId('two-factor-verify').click();
-    await eventually(() => expect(new URL(page.url()).pathname).toBe('/'), { timeout: 30_000 });
+    await eventually(() => expect(new URL(page.url()).pathname).toBe('/'), { timeoutMs: 30_000 });
     await ctx.clearCookies();
 
     // An administrator without two-factor, while the server requires it.
@@ -120,11 +120,11 @@ describe('console two-factor sign-in', { timeout: 180_000 }, () => {
     expect((await t.api('PUT', '/api/admin/settings', { requireAdminTwoFactor: true }, root)).status).toBe(200);
     try {
       await logIn(page, email, labels);
-      await eventually(() => expect(new URL(page.url()).pathname).toBe('/account/two-factor'), { timeout: 30_000 });
+      await eventually(() => expect(new URL(page.url()).pathname).toBe('/account/two-factor'), { timeoutMs: 30_000 });
       expect((await page.getByTestId('two-factor-required').innerText()).trim()).toBe('本服务器要求管理员使用两步验证。请先开启，开启之前您的账号无法使用控制台的其他功能。');
       // Any other page leads back here.
       await page.goto(`${t.url}/admin/users`);
-      await eventually(() => expect(new URL(page.url()).pathname).toBe('/account/two-factor'), { timeout: 30_000 });
+      await eventually(() => expect(new URL(page.url()).pathname).toBe('/account/two-factor'), { timeoutMs: 30_000 });
       await page.getByTestId('two-factor-required').waitFor();
       await shot(page, 'two-factor-required-zh');
     } finally {

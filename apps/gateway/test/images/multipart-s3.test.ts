@@ -172,7 +172,7 @@ describe('multipart/form-data writer', () => {
       ['empty', ''],
     ];
     const fd = new FormData();
-    for (const [name, v] of entries) typeof v === 'string' ? fd.append(name, v) : fd.append(name, new Blob([v.data], { type: v.contentType }), v.filename);
+    for (const [name, v] of entries) typeof v === 'string' ? fd.append(name, v) : fd.append(name, new Blob([new Uint8Array(v.data)], { type: v.contentType }), v.filename);
     const theirs = await undiciForm(fd);
     const boundary = /boundary=(.+)$/.exec(theirs.contentType)![1];
     const ours = encodeWithBoundary(entries, boundary);

@@ -34,6 +34,9 @@ function filesHolding(dir: string, needle: string): string[] {
   return files(dir).filter((f) => readFileSync(f).includes(bytes));
 }
 
+/** The part of a relayed chat body these checks read. */
+type ChatBody = { messages: { content: unknown }[] };
+
 describe('content log', () => {
   let t: TestGateway;
   const root = () => ({ token: t.rootToken });
@@ -123,10 +126,10 @@ describe('content log', () => {
     await t.api('PUT', `/api/admin/privacy/policies/group/${group}`, { redaction: 'mask', kinds: ['phone'] }, root());
     try {
       await chat(u.key, 'call 13812345678');
-      expect(t.sim.requests.at(-1)!.body.messages[0].content).toBe('call [PHONE_1]');
+      expect((t.sim.requests.at(-1)!.body as ChatBody).messages[0].content).toBe('call [PHONE_1]');
       await t.api('PUT', `/api/admin/privacy/policies/app/${u.appId}`, { redaction: 'off' }, root());
       await chat(u.key, 'call 13812345678');
-      expect(t.sim.requests.at(-1)!.body.messages[0].content).toBe('call 13812345678');
+      expect((t.sim.requests.at(-1)!.body as ChatBody).messages[0].content).toBe('call 13812345678');
     } finally {
       expect((await t.api('DELETE', `/api/admin/privacy/policies/group/${group}`, undefined, root())).status).toBe(200);
     }

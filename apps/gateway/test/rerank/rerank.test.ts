@@ -3,6 +3,7 @@ import { rankDocuments, startSimulator, type Simulator } from '@apigpt/simulator
 import { rerankQuote } from '../../src/formats/rerank/codec.js';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { balanceOf, setBalance, setPrice } from '../billing/helpers.js';
+import type { ChannelInput } from '../../src/channels/channels.js';
 
 /**
  * `POST /v1/rerank` (and `/v2/rerank`) over real HTTP against the simulator: Cohere, Jina, an
@@ -31,7 +32,7 @@ describe('rerank', () => {
     t = await startTestGateway({
       simulator: { apiKey: SIM_KEY },
       config: { healthProbeIntervalMs: 0 },
-      channels: (sim) => [
+      channels: (sim): ChannelInput[] => [
         // The client's `cohere-rerank` is Cohere's rerank-v3.5: the body goes out with the upstream name.
         { provider: 'cohere', name: 'cohere', baseUrl: sim.url, secret: SIM_KEY, models: ['rerank-v3.5', 'cohere-rerank'], modelMap: { 'cohere-rerank': 'rerank-v3.5' } },
         { provider: 'jina', name: 'jina', baseUrl: `${sim.url}/v1`, secret: SIM_KEY, models: ['jina-reranker-v2-base-multilingual'] },

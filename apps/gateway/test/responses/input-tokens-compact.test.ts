@@ -6,6 +6,7 @@ import { setPrice } from '../billing/helpers.js';
 import { eventually } from '../eventually.js';
 import { SIM_KEY } from '../dialects/providers.js';
 import { COMPACT_INSTRUCTION, SUMMARY_PREFIX } from '../../src/formats/openai-responses/compact.js';
+import type { ChannelInput } from '../../src/channels/channels.js';
 
 /**
  * `POST /v1/responses/input_tokens` and `POST /v1/responses/compact` through the official OpenAI
@@ -34,7 +35,7 @@ describe('Responses API: input token count and compaction', () => {
   beforeAll(async () => {
     t = await startTestGateway({
       simulator: { apiKey: SIM_KEY },
-      channels: (sim) => [
+      channels: (sim): ChannelInput[] => [
         { provider: 'openai', name: 'openai', baseUrl: `${sim.url}/v1`, secret: SIM_KEY, modelMap: { 'c-openai': 'gpt-4o-mini' } },
         { provider: 'anthropic', name: 'anthropic', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 'c-anthropic': 'claude-sonnet-4-5' } },
         { provider: 'gemini', name: 'gemini', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 'c-gemini': 'gemini-2.5-flash' } },

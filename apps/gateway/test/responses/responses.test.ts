@@ -5,6 +5,7 @@ import { startTestGateway, type TestGateway } from '../harness.js';
 import { setPrice } from '../billing/helpers.js';
 import { eventually } from '../eventually.js';
 import { SIM_KEY } from '../dialects/providers.js';
+import type { ChannelInput } from '../../src/channels/channels.js';
 
 /**
  * The Responses API (`POST /v1/responses`) through the official OpenAI SDK's `responses.create` and
@@ -67,7 +68,7 @@ describe('Responses API through the gateway (official OpenAI SDK)', () => {
   beforeAll(async () => {
     t = await startTestGateway({
       simulator: { apiKey: SIM_KEY },
-      channels: (sim) => [
+      channels: (sim): ChannelInput[] => [
         ...CASES.map((c) => c.channel(sim.url) as never),
         { provider: 'deepseek', name: 'deepseek', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 'r-deepseek': 'deepseek-reasoner' } },
         { provider: 'openai', name: 'openai-reasoner', baseUrl: `${sim.url}/v1`, secret: SIM_KEY, modelMap: { 'r-gpt5': 'gpt-5-mini' } },

@@ -6,6 +6,7 @@ import { setPrice } from '../billing/helpers.js';
 import { eventually } from '../eventually.js';
 import { SIM_KEY } from '../dialects/providers.js';
 import { ResponseStore } from '../../src/responses-store/store.js';
+import type { ChannelInput } from '../../src/channels/channels.js';
 
 /**
  * Stored responses of the Responses API through the official OpenAI SDK, on a gateway in front of
@@ -48,7 +49,7 @@ async function gateway(db: 'sqlite' | 'postgres'): Promise<TestGateway> {
     db,
     simulator: { apiKey: SIM_KEY },
     config: { responsesRetentionDays: RETENTION_DAYS },
-    channels: (sim) => [
+    channels: (sim): ChannelInput[] => [
       { provider: 'openai', name: 'openai', baseUrl: `${sim.url}/v1`, secret: SIM_KEY, modelMap: { 's-openai': 'gpt-4o-mini' } },
       { provider: 'anthropic', name: 'anthropic', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 's-anthropic': 'claude-sonnet-4-5' } },
       { provider: 'gemini', name: 'gemini', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 's-gemini': 'gemini-2.5-flash' } },

@@ -6,6 +6,7 @@ import { setPrice } from '../billing/helpers.js';
 import { eventually } from '../eventually.js';
 import { SIM_KEY } from '../dialects/providers.js';
 import { groundingOf } from '../../src/formats/gemini/grounding.js';
+import type { ChannelInput } from '../../src/channels/channels.js';
 
 /**
  * Built-in web search through translation: the Responses API's `web_search` tool and Chat's
@@ -36,7 +37,7 @@ describe('built-in web search on translated providers', () => {
   beforeAll(async () => {
     t = await startTestGateway({
       simulator: { apiKey: SIM_KEY },
-      channels: (sim) => [
+      channels: (sim): ChannelInput[] => [
         { provider: 'anthropic', name: 'anthropic', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 's-claude': 'claude-sonnet-4-5' } },
         { provider: 'gemini', name: 'gemini', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 's-gemini': 'gemini-2.5-flash' } },
         { provider: 'openai-compatible', name: 'compatible', baseUrl: `${sim.url}/v1`, secret: SIM_KEY, modelMap: { 's-compatible': 'qwen2.5-7b-instruct' } },
@@ -250,7 +251,7 @@ describe('searches another provider ran, in the caller\'s own shape', () => {
   beforeAll(async () => {
     t = await startTestGateway({
       simulator: { apiKey: SIM_KEY },
-      channels: (sim) => [
+      channels: (sim): ChannelInput[] => [
         { provider: 'anthropic', name: 'anthropic', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 'x-claude': 'claude-sonnet-4-5' } },
         { provider: 'gemini', name: 'gemini', baseUrl: sim.url, secret: SIM_KEY, modelMap: { 'x-gemini': 'gemini-2.5-flash' } },
       ],

@@ -17,7 +17,8 @@ describe('graceful shutdown', () => {
         dispatcher: new Agent({ pipelining: 0 }),
         headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', connection: 'close' },
         body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content }] }),
-      });
+        // Node's fetch takes an undici dispatcher; the DOM's RequestInit type does not name it.
+      } as RequestInit);
     const res = await call('slow one [[sim chunks=10 delay=80]]');
     const reader = res.body!.getReader();
     const first = await reader.read();

@@ -15,6 +15,9 @@ import { startTestGateway, type TestGateway } from '../harness.js';
 
 const run = promisify(execFile);
 
+/** The part of a relayed chat body these checks read. */
+type ChatBody = { messages: { content: unknown }[] };
+
 describe('apigpt safety', () => {
   let t: TestGateway;
   let env: Record<string, string>;
@@ -70,7 +73,7 @@ describe('apigpt safety', () => {
     expect(policy.code, policy.stderr).toBe(0);
     expect(JSON.parse(policy.stdout)).toMatchObject({ scope: 'group', target: 'default', ruleIds: null, actions: { [rule.id]: 'mask' }, moderation: null });
     // Until the gateway has read both the import and the policy, `hooch` is unknown or blocked.
-    await eventually(async () => (await chat('some hooch please')).status === 200 && t.sim.requests.at(-1)!.body.messages[0].content === 'some ***** please', { timeoutMs: 15_000, intervalMs: 200 });
+    await eventually(async () => (await chat('some hooch please')).status === 200 && (t.sim.requests.at(-1)!.body as ChatBody).messages[0].content === 'some ***** please', { timeoutMs: 15_000, intervalMs: 200 });
 
     const bad = await apigpt('safety', 'policy', '--scope', 'group', '--target', 'default', '--rules', 'sfr_nope');
     expect(bad.code).toBe(1);

@@ -15,6 +15,9 @@ const WEBUI_AUTH = 'webui:safety-pass';
 const SD15 = 'v1-5-pruned-emaonly.safetensors [6ce0161689]';
 type Json = any; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** The part of a relayed chat body these checks read. */
+type ChatBody = { messages: { content: unknown }[] };
+
 describe('content safety: every operation, policies, moderation model', () => {
   let t: TestGateway;
   let mod: Simulator;
@@ -103,7 +106,7 @@ describe('content safety: every operation, policies, moderation model', () => {
       expect((await chat(user.key)).status).toBe(400);
       const lenient = await chat(other.body.key.key);
       expect(lenient.status).toBe(200);
-      expect(t.sim.requests.at(-1)!.body.messages[0].content).toBe('some ********** here');
+      expect((t.sim.requests.at(-1)!.body as ChatBody).messages[0].content).toBe('some ********** here');
       // The change is in the audit log.
       const audit = await t.gw.services.db.selectFrom('audit_log').select(['action', 'target_id']).where('action', '=', 'safety_policy.create').execute();
       expect(audit.map((a) => a.target_id)).toContain((put.body as Json).id);
@@ -116,7 +119,7 @@ describe('content safety: every operation, policies, moderation model', () => {
       expect(put.status, JSON.stringify(put.body)).toBe(200);
       const r = await post('/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'contraband and secretword' }] }, member.key);
       expect(r.status).toBe(200);
-      expect(t.sim.requests.at(-1)!.body.messages[0].content).toBe('contraband and **********');
+      expect((t.sim.requests.at(-1)!.body as ChatBody).messages[0].content).toBe('contraband and **********');
     });
 
     it('refuses a policy naming an unknown rule or App, in the management API shape', async () => {
@@ -149,7 +152,7 @@ describe('content safety: every operation, policies, moderation model', () => {
       const asked = mod.requests.length;
       expect((await chat('we attack at dawn')).status).toBe(200); // violence 0.5 < 0.7
       expect(mod.requests.length).toBe(asked + 1);
-      expect(mod.requests.at(-1)!.body.input).toEqual(['we attack at dawn']);
+      expect((mod.requests.at(-1)!.body as { input: unknown }).input).toEqual(['we attack at dawn']);
       const before = upstream('/v1/chat/completions').length;
       const r = await chat('attack and attack again'); // violence 0.75
       expect(r.status).toBe(400);
@@ -234,7 +237,7 @@ describe('content safety: every operation, policies, moderation model', () => {
       expect(whole.body.error.message).toBe('The answer was blocked by the content policy (rule: moderation: violence).');
       // Only the answer was read (the policy leaves input to the rules), as the provider wrote it.
       expect(mod.requests.length).toBe(asked + 1);
-      expect(mod.requests.at(-1)!.body.input).toEqual(['we attack and attack again']);
+      expect((mod.requests.at(-1)!.body as { input: unknown }).input).toEqual(['we attack and attack again']);
       await eventually(async () => (await moderationDecisions('moderation/violence')).some((d) => d.direction === 'output' && d.action === 'block'));
       // A calm answer passes; a stream is not sent to the model (its text is out before it is whole).
       expect((await post('/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'a calm question' }] }, app.key)).status).toBe(200);

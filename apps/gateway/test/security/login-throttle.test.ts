@@ -47,7 +47,7 @@ describe('log-in throttling', () => {
     expect(locked.error).toMatchObject({ type: 'rate_limit', code: 'login_locked' });
     expect(locked.error!.message).toMatch(/^Too many failed log-ins for this account\. Try again in \d+ seconds\.$/);
     // Polling while locked is refused without counting, so it does not lengthen the lock.
-    await eventually(async () => expect((await login(t, user.email, PASSWORD)).status).toBe(200), { timeout: 10_000 });
+    await eventually(async () => expect((await login(t, user.email, PASSWORD)).status).toBe(200), { timeoutMs: 10_000 });
     // The right password cleared the account's failures: one wrong one is a plain 401 again.
     expect((await login(t, user.email, 'wrong-password')).status).toBe(401);
   });
@@ -60,7 +60,7 @@ describe('log-in throttling', () => {
     expect(first.status).toBe(429);
     expect(Number(first.retryAfter)).toBeLessThanOrEqual(2); // what is left of 2 s
     // The one attempt let through after the lock fails again: the next lock is twice as long.
-    await eventually(async () => expect((await login(t, user.email, 'wrong-password')).status).toBe(401), { timeout: 10_000 });
+    await eventually(async () => expect((await login(t, user.email, 'wrong-password')).status).toBe(401), { timeoutMs: 10_000 });
     const second = await login(t, user.email, PASSWORD);
     expect(second.status).toBe(429);
     expect(Number(second.retryAfter)).toBeGreaterThan(2); // what is left of 4 s

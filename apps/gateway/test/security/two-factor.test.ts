@@ -47,7 +47,7 @@ async function enrol(t: TestGateway, cookie: string, password = PASSWORD) {
 }
 
 const login = (t: TestGateway, email: string, password = PASSWORD) => call<{ user?: { id: string }; twoFactor?: { challenge: string; expiresAt: number } }>(t, 'POST', '/api/auth/login', { email, password });
-const second = (t: TestGateway, challenge: string, factor: { code?: string; recoveryCode?: string }) => call<{ user: { id: string } }>(t, 'POST', '/api/auth/login/two-factor', { challenge, ...factor });
+const second = (t: TestGateway, challenge: string, factor: { code?: string; recoveryCode?: string }) => call<{ user: { id: string }; error: { type: string; code: string; message: string } }>(t, 'POST', '/api/auth/login/two-factor', { challenge, ...factor });
 
 describe.each(DB_KINDS)('two-factor sign-in (%s)', (db) => {
   let t: TestGateway;

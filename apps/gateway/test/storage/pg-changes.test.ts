@@ -58,7 +58,7 @@ describe('change counters on PostgreSQL', () => {
     const channels = token(['channels']);
     // The request-log batch's kind of write: columns no cache reads.
     await dbh.db.updateTable('api_keys').set({ last_used_at: 5 }).where('id', '=', 'key_1').execute();
-    await dbh.db.insertInto('request_logs').values({ id: 'req_own', created_at: 0, user_id: 'usr_1', app_id: null, key_id: null, key_prefix: null, endpoint: '/v1/x', dialect: 'openai', model_requested: null, model_sent: null, channel_id: null, stream: 0, status: 200, error_code: null, error_message: null, latency_ms: 1, ttft_ms: null, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, attempts: 1, client_ip: null, cost: 0, attempt_log: null, cache_hit: 0 }).execute();
+    await dbh.db.insertInto('request_logs').values({ id: 'req_own', created_at: 0, user_id: 'usr_1', app_id: null, key_id: null, key_prefix: null, endpoint: '/v1/x', dialect: 'openai', model_requested: null, model_sent: null, channel_id: null, stream: 0, status: 200, error_code: null, error_message: null, latency_ms: 1, ttft_ms: null, prompt_tokens: 0, completion_tokens: 0, cached_tokens: 0, attempts: 1, client_ip: null, cost: 0, attempt_log: null, cache_hit: 0, reasoning_tokens: 0, searches: 0, images: 0, characters: 0, seconds: 0 }).execute();
     expect(token(['api_keys'])).toBe(keys);
     await dbh.db.updateTable('api_keys').set({ name: 'renamed' }).where('id', '=', 'key_1').execute();
     expect(token(['api_keys'])).not.toBe(keys); // at once, before its notification
