@@ -64,6 +64,7 @@ export function LogsView(props: LogsViewProps) {
   const [model, setModel] = useState<string>();
   const [status, setStatus] = useState<'ok' | 'error' | undefined>(props.initialStatus);
   const [userEmail, setUserEmail] = useState<string | undefined>(props.initialEmail);
+  const [clientRequestId, setClientRequestId] = useState<string>();
   const tq = useConsoleT();
   // Phones get chosen columns (time and model stacked, status, cost): no sideways scrolling.
   const phone = !Grid.useBreakpoint().md;
@@ -75,8 +76,8 @@ export function LogsView(props: LogsViewProps) {
   const filter = useMemo<LogFilter>(() => {
     const span: Record<Exclude<Range, 'all' | 'custom'>, number> = { '24h': DAY, '7d': 7 * DAY, '30d': 30 * DAY, '90d': 90 * DAY };
     const time = range === 'custom' && custom ? { from: custom[0], to: custom[1] } : range === 'all' || range === 'custom' ? {} : { from: now - span[range] };
-    return { ...time, appId, keyId, model, status, userEmail: userEmail?.trim() || undefined };
-  }, [range, custom, appId, keyId, model, status, userEmail, now]);
+    return { ...time, appId, keyId, model, status, userEmail: userEmail?.trim() || undefined, clientRequestId };
+  }, [range, custom, appId, keyId, model, status, userEmail, clientRequestId, now]);
 
   useEffect(() => {
     setPage((p) => ({ ...p, current: 1 }));
@@ -95,9 +96,9 @@ export function LogsView(props: LogsViewProps) {
       const all = await scanAll(props.fetch, filter, (n) => setExporting(n));
       downloadCsv(
         `apigpt-logs-${new Date().toISOString().slice(0, 10)}.csv`,
-        ['time', 'request_id', ...(props.admin ? ['user_id', 'user_email', 'channel'] : []), 'app', 'key', 'endpoint', 'model', 'status', 'error', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'latency_ms', 'cost_p'],
+        ['time', 'request_id', 'client_request_id', ...(props.admin ? ['user_id', 'user_email', 'channel'] : []), 'app', 'key', 'endpoint', 'model', 'status', 'error', 'prompt_tokens', 'completion_tokens', 'cached_tokens', 'latency_ms', 'cost_p'],
         all.items.map((l) => [
-          new Date(l.created_at).toISOString(), l.id, ...(props.admin ? [l.user_id, adminRow(l).user_email, adminRow(l).channel_name] : []), appName(l.app_id), l.key_prefix, l.endpoint, l.model_requested, l.status,
+          new Date(l.created_at).toISOString(), l.id, l.client_request_id, ...(props.admin ? [l.user_id, adminRow(l).user_email, adminRow(l).channel_name] : []), appName(l.app_id), l.key_prefix, l.endpoint, l.model_requested, l.status,
           l.error_code, l.prompt_tokens, l.completion_tokens, l.cached_tokens, Math.round(l.latency_ms), l.cost ?? '',
         ]),
       );
@@ -169,6 +170,9 @@ export function LogsView(props: LogsViewProps) {
               <Input.Search allowClear aria-label={tq('logs.filterEmail')} placeholder={tq('logs.userEmail')} defaultValue={props.initialEmail} onSearch={(v) => setUserEmail(v.trim() || undefined)} data-testid="logs-email" />
             </Col>
           )}
+          <Col xs={24} sm={12} lg={5}>
+            <Input.Search allowClear aria-label={tq('logs.filterClientRequestId')} placeholder={tq('logs.clientRequestId')} onSearch={(v) => setClientRequestId(v.trim() || undefined)} data-testid="logs-client-request-id" />
+          </Col>
           <Col flex="auto" style={{ textAlign: 'right' }}>
             <Flex gap={8} justify="flex-end" wrap>
               <Button icon={<ReloadOutlined />} onClick={() => setNow(Date.now())}>
@@ -300,6 +304,7 @@ function LogDetail({ log, admin }: { log: RequestLog; admin?: boolean }) {
   const tq = useConsoleT();
   const rows: [string, string | number | null][] = [
     [t('logs.requestId'), log.id],
+    ...(log.client_request_id ? [[tq('logs.clientRequestId'), log.client_request_id] as [string, string]] : []),
     [t('logs.endpoint'), `${log.endpoint} (${log.dialect})`],
     [t('logs.modelSent'), log.model_sent],
     [t('logs.channel'), admin ? (adminRow(log).channel_name ?? log.channel_id) : log.channel_id],

@@ -13,6 +13,7 @@ interface LogFilter {
   model?: string;
   appId?: string;
   keyId?: string;
+  clientRequestId?: string;
   status?: 'ok' | 'error';
   from?: number;
   to?: number;
@@ -46,6 +47,7 @@ export async function queryLogs(db: Db, f: LogFilter) {
   if (f.model) q = q.where('model_requested', '=', f.model);
   if (f.appId) q = q.where('app_id', '=', f.appId);
   if (f.keyId) q = q.where('key_id', '=', f.keyId);
+  if (f.clientRequestId) q = q.where('client_request_id', '=', f.clientRequestId);
   if (f.status === 'ok') q = q.where('status', '<', 400);
   if (f.status === 'error') q = q.where('status', '>=', 400);
   if (f.from !== undefined) q = q.where('created_at', '>=', f.from);

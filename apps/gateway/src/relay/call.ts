@@ -55,8 +55,24 @@ export class AttemptFailure extends Error {
   }
 }
 
+/** The longest caller id kept: OpenAI's limit for `X-Client-Request-Id`. */
+export const CLIENT_REQUEST_ID_MAX = 512;
+
+/**
+ * The caller's own id for a call, so its logs and ours can be matched: `X-Client-Request-Id` (the
+ * header OpenAI's API takes for this, platform.openai.com/docs/api-reference/debugging-requests), or
+ * else an `X-Request-Id` the caller's proxy or client set. Printable ASCII up to 512 characters, as
+ * OpenAI requires; anything else is ignored (the call is still served). It never replaces the
+ * gateway's own id (`x-request-id` of the answer, the log row's key), which no caller can choose.
+ */
+export function clientRequestId(headers: Record<string, string | string[] | undefined>): string | null {
+  const v = headers['x-client-request-id'] ?? headers['x-request-id'];
+  if (typeof v !== 'string' || v.length === 0 || v.length > CLIENT_REQUEST_ID_MAX || !/^[\x20-\x7e]+$/.test(v)) return null;
+  return v;
+}
+
 /** A call's request-log row before anything happened. Every column is set: a batch insert writes one column list. */
-export function baseLog(req: CallRequest): RequestLogRow {
+export function baseLog(req: CallRequest, clientId: string | null = null): RequestLogRow {
   return {
     id: newId('req'),
     created_at: Date.now(),
@@ -80,6 +96,7 @@ export function baseLog(req: CallRequest): RequestLogRow {
     cached_tokens: 0,
     attempts: 0,
     client_ip: req.clientIp,
+    client_request_id: clientId,
     cost: 0,
     attempt_log: null,
     cache_hit: 0,

@@ -5,7 +5,7 @@ import { Cancellation, type CancelSignal } from '../core/cancel.js';
 import { asGatewayError, GatewayError } from '../core/errors.js';
 import type { Credentials, ProviderFetch, UpstreamFailure, UpstreamRequest } from '../providers/types.js';
 import { credentialsRefusedMessage, ExchangeFailure, scrubProviderText } from '../providers/common/failure.js';
-import { AttemptFailure, baseLog, finish, applyUsage, type BufferedReply, type CallRequest } from './call.js';
+import { AttemptFailure, baseLog, clientRequestId, finish, applyUsage, type BufferedReply, type CallRequest } from './call.js';
 import { hasChoice, preferPinned, type ChannelAffinity } from './affinity.js';
 import type { Admitted } from './health/circuit.js';
 import type { ChannelGate } from './health/gate.js';
@@ -118,10 +118,14 @@ export class CallPipeline {
    */
   async run(req: CallRequest, exchange: Exchange, res: ServerResponse): Promise<BufferedReply | null> {
     const started = performance.now();
-    const log = baseLog(req);
+    const log = baseLog(req, clientRequestId(res.req.headers));
     // Every answer of a call names it, errors included (the id of its log row): written with
-    // whatever head the answer gets, and sent upstream with each attempt.
-    if (!res.headersSent) res.setHeader('x-request-id', log.id);
+    // whatever head the answer gets, and sent upstream with each attempt. The caller's own id, when
+    // it gave one, comes back beside it.
+    if (!res.headersSent) {
+      res.setHeader('x-request-id', log.id);
+      if (log.client_request_id) res.setHeader('x-client-request-id', log.client_request_id);
+    }
     const trace = this.deps.tracer ? this.deps.tracer.begin(res.req, started) : null;
     const ac = new Cancellation();
     const onClose = () => {
@@ -466,7 +470,7 @@ export class CallPipeline {
             throw new AttemptFailure(asGatewayError(err), null, false);
           }
           // The provider's logs can be matched with ours (a copy: a builder may reuse its headers).
-          request = { ...request, headers: trace ? { ...request.headers, 'x-request-id': log.id, traceparent: trace.traceparent() } : { ...request.headers, 'x-request-id': log.id } };
+          request = { ...request, headers: upstreamIds(request.headers, log, trace) };
           let answer: UpstreamResponse;
           try {
             answer = await upstream.send(request, callSignal, channelTimeouts(route));
@@ -555,6 +559,18 @@ function attemptLog(attempts: AttemptRecord[]): string | null {
 }
 
 /** Per-channel overrides of the upstream timeouts (`settings.timeouts` in the channel). */
+/**
+ * The ids an attempt carries upstream, so the provider's logs can be matched with ours: the call's
+ * id, the caller's own (X-Client-Request-Id, which OpenAI logs), and the trace. A copy: a builder
+ * may reuse its headers.
+ */
+function upstreamIds(headers: Record<string, string>, log: RequestLogRow, trace: CallTrace | null): Record<string, string> {
+  const out: Record<string, string> = { ...headers, 'x-request-id': log.id };
+  if (log.client_request_id) out['x-client-request-id'] = log.client_request_id;
+  if (trace) out.traceparent = trace.traceparent();
+  return out;
+}
+
 function channelTimeouts(route: Route): { headersMs?: number; idleMs?: number } {
   const t = route.channel.settings.timeouts as { firstByteMs?: unknown; idleMs?: unknown } | undefined;
   const pos = (v: unknown) => (typeof v === 'number' && v > 0 ? v : undefined);

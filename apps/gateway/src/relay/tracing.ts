@@ -153,6 +153,7 @@ class Trace implements CallTrace {
         'http.response.status_code': log.status || null,
         'error.type': error,
         'apigpt.request_id': log.id,
+        'apigpt.client_request_id': log.client_request_id ?? null,
         'apigpt.dialect': log.dialect,
         'apigpt.stream': req.stream,
         'apigpt.channel_id': log.channel_id,

@@ -151,6 +151,8 @@ export interface RequestLogsTable {
   /** 1 when the answer came from the response cache. */
   cache_hit?: number;
   client_ip: string | null;
+  /** The caller's own id of the call (`X-Client-Request-Id` or `X-Request-Id`, relay/call.ts); migration 0021. */
+  client_request_id?: string | null;
   /** Micro-points charged for the call (0 when free or failed). */
   cost: number;
   /** The part of `completion_tokens` spent reasoning (this and the units below: migration 0004, 0 when none). */

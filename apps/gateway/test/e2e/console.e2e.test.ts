@@ -148,7 +148,8 @@ describe('web console (Chromium)', { timeout: 120_000 }, () => {
 
   it('a call with the copied key shows up in the usage log with its cost', async () => {
     const client = new OpenAI({ apiKey, baseURL: `${t.url}/v1` });
-    const reply = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello from e2e' }] });
+    // The caller names the call with its own id (the SDK's per-request headers), as a client correlating its logs does.
+    const reply = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hello from e2e' }] }, { headers: { 'X-Client-Request-Id': 'e2e-order-1' } });
     expect(reply.choices[0].message.content).toBeTruthy();
     const cookie = (await user.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
     const logs = await t.api<{ items: { id: string; model_requested: string; cost: number }[] }>('GET', '/api/logs', undefined, { cookie });
@@ -163,6 +164,22 @@ describe('web console (Chromium)', { timeout: 120_000 }, () => {
     expect(await page.locator('.ant-table-row').count()).toBe(1);
     const costText = await row.getByTestId('log-cost').innerText();
     expect(Number(costText.replace(/[^\d.]/g, ''))).toBeCloseTo(cost, 4);
+    // Found by the caller's own id; the expanded row shows it beside the gateway's.
+    const byId = page.getByTestId('logs-client-request-id').locator('input');
+    await byId.fill('e2e-order-2');
+    await byId.press('Enter');
+    await page.locator('.ant-table-row').first().waitFor({ state: 'detached' });
+    await byId.fill('e2e-order-1');
+    await byId.press('Enter');
+    await row.first().waitFor();
+    await row.first().locator('.ant-table-row-expand-icon').click();
+    const detail = page.locator('.ant-table-expanded-row');
+    await detail.getByText('Your request ID').waitFor();
+    expect(await detail.innerText()).toContain('e2e-order-1');
+    expect(await detail.innerText()).toContain(firstCallId);
+    await row.first().locator('.ant-table-row-expand-icon').click();
+    await byId.fill('');
+    await byId.press('Enter');
     await shot(page, 'usage-desktop');
   });
 
@@ -554,9 +571,10 @@ describe('web console (Chromium)', { timeout: 120_000 }, () => {
     expect(download.suggestedFilename()).toMatch(/^apigpt-logs-\d{4}-\d{2}-\d{2}\.csv$/);
     const text = readFileSync((await download.path())!, 'utf8').replace(/^\ufeff/, '');
     const lines = text.split('\r\n');
-    expect(lines[0]).toBe('time,request_id,app,key,endpoint,model,status,error,prompt_tokens,completion_tokens,cached_tokens,latency_ms,cost_p');
+    expect(lines[0]).toBe('time,request_id,client_request_id,app,key,endpoint,model,status,error,prompt_tokens,completion_tokens,cached_tokens,latency_ms,cost_p');
     const first = lines.find((l) => l.split(',')[1] === firstCallId);
     expect(first).toBeTruthy();
+    expect(first!.split(',')[2]).toBe('e2e-order-1');
     expect(first!.split(',')).toEqual(expect.arrayContaining(['E2E bot', '/v1/chat/completions', 'gpt-4o-mini', '200']));
     // One line per call in the log (plus the header).
     const cookie = await userCookie();

@@ -123,6 +123,59 @@ describe('request ids', () => {
   });
 });
 
+describe("the caller's own request id", () => {
+  it('X-Client-Request-Id (or a caller\'s X-Request-Id) comes back beside the gateway\'s id, reaches the provider, is kept on the log row and finds the call in the logs; one that is not printable ASCII up to 512 characters is ignored', async () => {
+    const t = await startTestGateway({ config: { healthProbeIntervalMs: 0 } });
+    open.push(t);
+    const user = await t.newUserWithKey();
+    const other = await t.newUserWithKey();
+
+    const named = await chat(t, user.key, {}, { 'x-client-request-id': 'order-4711/try-1' });
+    expect(named.status).toBe(200);
+    const id = named.headers.get('x-request-id')!;
+    expect(id).toMatch(/^req_/);
+    expect(named.headers.get('x-client-request-id')).toBe('order-4711/try-1');
+    expect(t.sim.requests.at(-1)!.headers['x-request-id']).toBe(id);
+    expect(t.sim.requests.at(-1)!.headers['x-client-request-id']).toBe('order-4711/try-1');
+
+    // A proxy's or client's X-Request-Id is the caller's id too; the answer's x-request-id stays the gateway's.
+    const streamed = await chat(t, user.key, { stream: true }, { 'x-request-id': 'edge-9f3c' });
+    expect(await streamed.text()).toContain('[DONE]');
+    const sid = streamed.headers.get('x-request-id')!;
+    expect(sid).toMatch(/^req_/);
+    expect(streamed.headers.get('x-client-request-id')).toBe('edge-9f3c');
+    expect(t.sim.requests.at(-1)!.headers['x-client-request-id']).toBe('edge-9f3c');
+
+    // Refused by the pipeline (no channel serves the model): still named both ways.
+    const refused = await chat(t, user.key, { model: 'no-such-model' }, { 'x-client-request-id': 'order-4711/try-2' });
+    expect(refused.status).toBe(404);
+    expect(refused.headers.get('x-client-request-id')).toBe('order-4711/try-2');
+
+    // Too long, or not ASCII: served, and no caller id anywhere.
+    const tooLong = await chat(t, user.key, {}, { 'x-client-request-id': 'x'.repeat(513) });
+    expect(tooLong.status).toBe(200);
+    expect(tooLong.headers.get('x-client-request-id')).toBeNull();
+    expect(t.sim.requests.at(-1)!.headers['x-client-request-id']).toBeUndefined();
+    const longest = await chat(t, user.key, {}, { 'x-client-request-id': 'y'.repeat(512) });
+    expect(longest.headers.get('x-client-request-id')).toBe('y'.repeat(512));
+    const unicode = await chat(t, user.key, {}, { 'x-client-request-id': 'caf\u00e9' });
+    expect(unicode.status).toBe(200);
+    expect(unicode.headers.get('x-client-request-id')).toBeNull();
+
+    await t.flushLogs();
+    const rows = await t.gw.services.db.selectFrom('request_logs').select(['id', 'client_request_id']).orderBy('created_at').execute();
+    expect(rows.map((r) => r.client_request_id)).toEqual(['order-4711/try-1', 'edge-9f3c', 'order-4711/try-2', null, 'y'.repeat(512), null]);
+
+    // The logs API finds a call by the caller's id, the caller's own calls only.
+    type Logs = { items: { id: string; client_request_id: string | null }[]; total: number };
+    const found = await t.api<Logs>('GET', '/api/logs?clientRequestId=order-4711%2Ftry-1', undefined, { cookie: user.cookie });
+    expect(found.status).toBe(200);
+    expect(found.body.items.map((l) => [l.id, l.client_request_id])).toEqual([[id, 'order-4711/try-1']]);
+    const theirs = await t.api<Logs>('GET', '/api/logs?clientRequestId=order-4711%2Ftry-1', undefined, { cookie: other.cookie });
+    expect(theirs.body.items).toEqual([]);
+  });
+});
+
 describe('log lines of a call', () => {
   it('an internal error or a dependency outage is logged as JSON with the call’s request id', () => {
     const lines: string[] = [];
@@ -157,7 +210,7 @@ describe('OpenTelemetry traces (OTLP/HTTP)', () => {
     // 1. A caller in a trace of its own: the first channel fails (500), the second serves.
     const traceId = randomBytes(16).toString('hex');
     const callerSpan = randomBytes(8).toString('hex');
-    const r = await chat(t, user.key, {}, { traceparent: `00-${traceId}-${callerSpan}-01` });
+    const r = await chat(t, user.key, {}, { traceparent: `00-${traceId}-${callerSpan}-01`, 'x-client-request-id': 'job-17' });
     expect(r.status).toBe(200);
     const body = (await r.json()) as { usage: { prompt_tokens: number; completion_tokens: number } };
     const requestId = r.headers.get('x-request-id')!;
@@ -181,6 +234,7 @@ describe('OpenTelemetry traces (OTLP/HTTP)', () => {
         'http.response.status_code': 200,
         'http.route': '/v1/chat/completions',
         'apigpt.request_id': requestId,
+        'apigpt.client_request_id': 'job-17',
         'apigpt.dialect': 'openai',
         'apigpt.stream': false,
         'apigpt.attempts': 2,

@@ -592,6 +592,8 @@ export interface Operations {
       model?: string;
       appId?: string;
       keyId?: string;
+      /** The calls the caller named with this X-Client-Request-Id (or X-Request-Id) */
+      clientRequestId?: string;
       status?: "ok" | "error";
       /** epoch ms */
       from?: number;
@@ -611,6 +613,8 @@ export interface Operations {
         app_id: string | null;
         key_id: string | null;
         key_prefix: string | null;
+        /** The caller's own id of the call (its X-Client-Request-Id or X-Request-Id header); null when it sent none */
+        client_request_id: string | null;
         endpoint: string;
         dialect: string;
         model_requested: string | null;
@@ -2638,6 +2642,8 @@ export interface Operations {
       model?: string;
       appId?: string;
       keyId?: string;
+      /** The calls the caller named with this X-Client-Request-Id (or X-Request-Id) */
+      clientRequestId?: string;
       status?: "ok" | "error";
       /** epoch ms */
       from?: number;
@@ -2657,6 +2663,8 @@ export interface Operations {
         app_id: string | null;
         key_id: string | null;
         key_prefix: string | null;
+        /** The caller's own id of the call (its X-Client-Request-Id or X-Request-Id header); null when it sent none */
+        client_request_id: string | null;
         endpoint: string;
         dialect: string;
         model_requested: string | null;
