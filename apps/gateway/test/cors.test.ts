@@ -53,6 +53,8 @@ describe('CORS and browser keys', () => {
     const allowed = res.headers.get('access-control-allow-headers')!;
     expect(allowed).toContain('authorization');
     expect(allowed).toContain('x-stainless-os');
+    // A page may name its calls with its own id, and read it back.
+    expect(allowed.split(', ')).toContain('x-client-request-id');
     expect(allowed).not.toContain('x-apigpt-playground');
     expect(res.headers.get('access-control-allow-credentials')).toBeNull();
     const api = await fetch(`${t.url}/api/apps`, { method: 'OPTIONS', headers: { origin: 'https://app.example.com', 'access-control-request-method': 'GET' } });
@@ -72,7 +74,7 @@ describe('CORS and browser keys', () => {
     const ok = await call('https://app.example.com');
     expect(ok.status).toBe(200);
     expect(ok.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
-    expect(ok.headers.get('access-control-expose-headers')).toContain('x-request-id');
+    expect(ok.headers.get('access-control-expose-headers')!.split(', ')).toEqual(expect.arrayContaining(['x-request-id', 'x-client-request-id']));
     const streamed = await call('https://app.example.com', true);
     expect(streamed.headers.get('access-control-allow-origin')).toBe('https://app.example.com');
     await streamed.text();

@@ -27,6 +27,9 @@ const ALLOWED_HEADERS = [
   'x-apigpt-cache',
   // @apigpt/sdk sends one on every write, so a retried write is applied once.
   'idempotency-key',
+  // The caller's own id of a call (relay/call.ts clientRequestId).
+  'x-client-request-id',
+  'x-request-id',
   'x-stainless-arch',
   'x-stainless-lang',
   'x-stainless-os',
@@ -41,6 +44,7 @@ const ALLOWED_HEADERS = [
 
 const EXPOSED_HEADERS = [
   'x-request-id',
+  'x-client-request-id',
   'retry-after',
   'x-should-retry',
   'x-apigpt-cache',
