@@ -63,6 +63,8 @@ export class AccountData {
       : [];
     const referral = await db.selectFrom('referral_codes').select(['code', 'rewards', 'created_at']).where('user_id', '=', userId).executeTakeFirst();
     const invitedBy = await db.selectFrom('referrals').select(['created_at', 'first_order_id', 'outcome', 'invitee_reward']).where('invitee_id', '=', userId).executeTakeFirst();
+    // The welcome step's answers (accounts/onboarding.ts): what the user said about themselves.
+    const welcome = await db.selectFrom('user_onboarding').select(['state', 'organisation', 'building', 'services', 'app_id', 'created_at', 'updated_at']).where('user_id', '=', userId).executeTakeFirst();
     const num = (v: unknown) => (v === null || v === undefined ? v : Number(v));
     return {
       format: 'apigpt-account-export/1',
@@ -82,6 +84,7 @@ export class AccountData {
       supportTickets: tickets.map((x) => ({ ...x, messages: messages.filter((m) => m.ticket_id === x.id).map(({ ticket_id: _t, ...m }) => m) })),
       invitationCode: referral ?? null,
       invitedBy: invitedBy ? { ...invitedBy, invitee_reward: num(invitedBy.invitee_reward) } : null,
+      welcomeProfile: welcome ? { ...welcome, services: parseList(welcome.services) } : null,
     };
   }
 

@@ -203,6 +203,16 @@ describe('account export and deletion', () => {
     });
   });
 
+  it('the export holds the welcome step\'s answers', async () => {
+    const u = await t.signup();
+    const before = await t.api<{ welcomeProfile: unknown }>('GET', '/api/account/export', undefined, { cookie: u.cookie });
+    expect(before.body.welcomeProfile).toMatchObject({ state: 'pending', organisation: null, building: null });
+    const done = await t.api('POST', '/api/onboarding', { organisation: 'Hangzhou Lab', building: '客服机器人', services: ['openai'] }, { cookie: u.cookie });
+    expect(done.status).toBe(200);
+    const after = await t.api<{ welcomeProfile: Any }>('GET', '/api/account/export', undefined, { cookie: u.cookie });
+    expect(after.body.welcomeProfile).toMatchObject({ state: 'done', organisation: 'Hangzhou Lab', building: '客服机器人', services: ['openai'], app_id: (done.body as Any).app.id });
+  });
+
   it('deletes the account with its password: keys revoked, content purged, address pseudonymised, ledger kept', async () => {
     const u = await t.newUserWithKey();
     const db = t.gw.services.db;
