@@ -9,7 +9,7 @@ import { AccessTokenStore, DEFAULT_TOKEN_EXPIRES_IN } from './token-store.js';
 import type { ErnieTokens, RecordedRequest, SimControls, SimulatorOptions } from './types.js';
 import { ALL_ROUTES } from './routes.js';
 import { createPaymentsState } from './payments/state.js';
-import { settleSession } from './payments/stripe.js';
+import { disputeCharge, settleSession } from './payments/stripe.js';
 import type { SimPayments } from './types.js';
 
 const MAX_RECORDED = 200;
@@ -67,6 +67,7 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
       return { status: a.status, body: a.body, ok: a.ok };
     },
     settleStripe: (id, outcome) => settleSession(instance.payments, id, outcome),
+    disputeStripe: (paymentIntent) => disputeCharge(instance.payments, paymentIntent),
     clear: () => callbacks.clear(),
   };
 
@@ -253,6 +254,11 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     const settle = /^\/_sim\/stripe\/sessions\/([\w]+)\/settle$/.exec(path);
     if (settle && method === 'POST') {
       const event = payments.settleStripe(settle[1], body?.outcome === 'failed' ? 'failed' : 'succeeded');
+      return send(res, { kind: 'json', status: event ? 200 : 409, body: { event } });
+    }
+    const dispute = /^\/_sim\/stripe\/payment_intents\/([\w]+)\/dispute$/.exec(path);
+    if (dispute && method === 'POST') {
+      const event = payments.disputeStripe(dispute[1]);
       return send(res, { kind: 'json', status: event ? 200 : 409, body: { event } });
     }
     return send(res, notFound(method, path));

@@ -57,6 +57,8 @@ export interface SimPayments {
   send(id: string, url?: string): Promise<{ status: number; body: string; ok: boolean }>;
   /** A delayed Stripe payment settles: emits `checkout.session.async_payment_succeeded` / `_failed`; the event id, or null. */
   settleStripe(sessionId: string, outcome: 'succeeded' | 'failed'): string | null;
+  /** The payer disputes a paid Stripe charge with their bank: emits `charge.dispute.created`; the event id, or null. */
+  disputeStripe(paymentIntent: string): string | null;
   clear(): void;
 }
 

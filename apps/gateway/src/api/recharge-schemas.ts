@@ -8,7 +8,7 @@ import { MAX_POINTS } from './billing-schemas.js';
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 
 export const OrderStatus = Type.Union(['created', 'paid', 'credited', 'expired', 'refunded'].map((s) => Type.Literal(s)), {
-  description: '`created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back',
+  description: '`created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back, or the provider gave the money back to the payer (a refund in its dashboard, a dispute)',
 });
 
 export const Order = Type.Object({

@@ -20,6 +20,18 @@ export class Pools {
     }
   }
 
+  /**
+   * Holds as much of `want` as the pool has available, all of it when it can (0 when it has
+   * nothing): money taken back from an account (a refund, a reward reclaimed) never takes a balance
+   * below zero nor money calls in flight hold. Returns the amount held under `holdId`.
+   */
+  async reserveUpTo(pool: string, want: number, holdId: string): Promise<number> {
+    if (want <= 0) return 0;
+    if ((await this.reserve([pool], want, holdId)).ok) return want;
+    const take = Math.min(want, Math.max(0, (await this.state.available(pool)) ?? 0));
+    return take > 0 && (await this.reserve([pool], take, holdId)).ok ? take : 0;
+  }
+
   /** Reads the pool's committed value and stores it in shared state. */
   async load(pool: string): Promise<void> {
     const [kind, id] = [pool.slice(0, 1), pool.slice(2)];

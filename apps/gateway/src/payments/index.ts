@@ -100,8 +100,10 @@ export class Payments {
     }
     try {
       const settled = await applyNotice(this.db, this.billing.state, providerId, notice);
-      const fields = { provider: providerId, event: notice.eventId, type: notice.type, order: notice.orderId, outcome: settled.outcome };
+      const fields = { provider: providerId, event: notice.eventId, type: notice.type, order: notice.orderId ?? settled.order?.id ?? null, outcome: settled.outcome };
       if (settled.outcome === 'mismatch' || settled.outcome === 'unknown_order') this.log.warn('payment callback not credited', { ...fields, note: settled.order?.note });
+      // Money went back to the payer: an admin may have to settle a shortfall with the account.
+      else if (settled.outcome === 'reversed') this.log.warn('payment reversed by the provider', { ...fields, note: settled.order?.note });
       else this.log.info('payment callback', fields);
       return { ...provider.reply('ok'), settled };
     } catch (err) {

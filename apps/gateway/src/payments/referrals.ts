@@ -125,6 +125,9 @@ export async function rewardFirstPayment(trx: Db, inviteeId: string, orderId: st
   return out;
 }
 
+/** The names of the holds `reclaimRewards` may take under `holdPrefix` (the inviter's, the invitee's). */
+export const rewardHoldIds = (holdPrefix: string): string[] => [0, 1].map((i) => `${holdPrefix}-reward-${i}`);
+
 /** What a refund took back of the rewards its order paid, and the holds to drop once committed. */
 export interface Reclaimed {
   commits: RewardCommit[];
@@ -164,16 +167,11 @@ export async function reclaimRewards(trx: Db, state: SharedState, orderId: strin
   for (const [i, side] of sides.entries()) {
     if (side.reward <= 0) continue;
     const pool = userPool(side.userId);
-    const holdId = `${holdPrefix}-reward-${i}`;
+    const holdId = rewardHoldIds(holdPrefix)[i];
     // Held like a call's reservation, so the reclaim cannot take money calls in flight hold; when
     // the whole reward is not there, what is available (the stated policy above).
-    let take = side.reward;
-    let held = (await pools.reserve([pool], take, holdId)).ok;
-    if (!held) {
-      take = Math.min(side.reward, Math.max(0, (await state.available(pool)) ?? 0));
-      held = take > 0 && (await pools.reserve([pool], take, holdId)).ok;
-    }
-    if (!held) continue;
+    const take = await pools.reserveUpTo(pool, side.reward, holdId);
+    if (take === 0) continue;
     out.holds.push(holdId);
     const committed = await changeBalance(trx, { userId: side.userId, amount: -take, kind: 'referral', reason: `Invitation reward reclaimed (${side.who}; order ${orderId} refunded)`, requestId: orderId });
     out.commits.push({ userId: side.userId, committed });

@@ -12,7 +12,7 @@ import { orderNotFound } from './settle.js';
 
 /**
  * An admin's refund of a recharge order (the money itself goes back to the payer in the provider's
- * dashboard). A credited order's refund takes its credit back with a `refund` ledger row, in the
+ * dashboard; Stripe then reports it, and reversal.ts counts what this took back, so nothing is taken twice). A credited order's refund takes its credit back with a `refund` ledger row, in the
  * transaction that marks the order refunded, so it happens once. The stated policy for a balance
  * that was partly spent: the refund never takes a balance below zero, and never money that calls
  * in flight hold — it is refused with the amount available, and the admin may refund that much

@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { changeBalance, userPool, type Committed } from '../billing/ledger.js';
 import { GatewayError } from '../core/errors.js';
 import type { SharedState } from '../state/shared-state.js';
 import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable, TopupStatus } from '../storage/schema.js';
 import { formatMinor } from './money.js';
-import { rewardFirstPayment, type RewardCommit } from './referrals.js';
+import { rewardFirstPayment, rewardHoldIds, type RewardCommit } from './referrals.js';
+import { settleReversal } from './reversal.js';
 import type { PaymentNotice } from './types.js';
 
 /**
@@ -22,7 +24,7 @@ import type { PaymentNotice } from './types.js';
  */
 
 /** What became of a callback; `duplicate` and the `no_change` ones moved nothing. */
-export type Outcome = 'credited' | 'duplicate' | 'mismatch' | 'unknown_order' | 'pending' | 'expired' | 'ignored' | `no_change:${TopupStatus}`;
+export type Outcome = 'credited' | 'reversed' | 'duplicate' | 'mismatch' | 'unknown_order' | 'pending' | 'expired' | 'ignored' | `no_change:${TopupStatus}`;
 
 /** Statuses a payment can credit: an order shown expired may still be paid late (the money is real). */
 const CREDITABLE: TopupStatus[] = ['created', 'expired'];
@@ -37,15 +39,33 @@ export interface Settled {
   committed: Committed | null;
   /** Invitation rewards the credit paid (referrals.ts), committed after `committed`. */
   rewards?: RewardCommit[];
+  /** Holds a reversal took in shared state (reversal.ts), dropped once committed. */
+  holds?: string[];
 }
 
-/** Tells shared state the balances a settlement committed, in the order they were written. */
+/** Tells shared state the balances a settlement committed, in the order they were written, and drops its holds. */
 async function syncSettled(state: SharedState, r: Settled): Promise<void> {
-  if (r.committed && r.order) await state.syncBalance(userPool(r.order.user_id), r.committed.balance, r.committed.version);
-  for (const x of r.rewards ?? []) await state.syncBalance(userPool(x.userId), x.committed.balance, x.committed.version);
+  const entries = [
+    ...(r.committed && r.order ? [{ pool: userPool(r.order.user_id), balance: r.committed.balance, version: r.committed.version }] : []),
+    ...(r.rewards ?? []).map((x) => ({ pool: userPool(x.userId), balance: x.committed.balance, version: x.committed.version })),
+  ];
+  if (r.holds?.length) await state.commit(entries, r.holds);
+  else for (const e of entries) await state.syncBalance(e.pool, e.balance, e.version);
 }
 
 export async function applyNotice(db: Db, state: SharedState, provider: string, n: PaymentNotice, now = Date.now()): Promise<Settled> {
+  // A reversal holds money in shared state inside the transaction: released with the commit, or
+  // here when the transaction failed (a hold already dropped moves nothing).
+  const holdId = `reversal-${randomUUID()}`;
+  try {
+    return await apply(db, state, provider, n, now, holdId);
+  } catch (err) {
+    await state.commit([], [holdId, ...rewardHoldIds(holdId)]).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function apply(db: Db, state: SharedState, provider: string, n: PaymentNotice, now: number, holdId: string): Promise<Settled> {
   const r = await db.transaction().execute(async (trx) => {
     const detail = JSON.stringify(n.detail).slice(0, MAX_DETAIL);
     const claimed = await trx
@@ -55,7 +75,7 @@ export async function applyNotice(db: Db, state: SharedState, provider: string, 
       .returning('event_id')
       .executeTakeFirst();
     if (!claimed) return { outcome: 'duplicate' as Outcome, order: null, committed: null };
-    const settled = await settleInside(trx, provider, n, now);
+    const settled = n.kind === 'reversed' ? await settleReversal(trx, state, provider, n, holdId, now) : await settleInside(trx, provider, n, now);
     await trx.updateTable('payment_events').set({ outcome: settled.outcome }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
     return settled;
   });

@@ -68,6 +68,21 @@ export type PaymentNotice =
   | (NoticeBase & { kind: 'pending'; orderId: string; providerRef: string | null })
   /** The checkout ended without payment (expired, or a delayed payment failed). */
   | (NoticeBase & { kind: 'ended'; orderId: string; providerRef: string | null; reason: string })
+  /**
+   * Money of a payment went back to the payer outside the gateway: a refund made in the provider's
+   * dashboard, or a dispute (chargeback) the payer opened with their bank. The order is found by
+   * the payment's number (`tradeNo`, as its `paid` notice gave it); its credit is taken back in
+   * proportion (payments/reversal.ts).
+   */
+  | (NoticeBase & {
+      kind: 'reversed';
+      orderId: null;
+      tradeNo: string;
+      /** Minor units of `currency` this event gives back (not a running total). */
+      amount: number;
+      currency: string;
+      reason: 'refund' | 'dispute';
+    })
   /** Authentic but not about an order's payment (another event type, a status that is no payment). */
   | (NoticeBase & { kind: 'ignored'; orderId: string | null });
 

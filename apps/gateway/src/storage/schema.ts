@@ -366,6 +366,8 @@ export interface TopupOrdersTable {
   note: string | null;
   /** µP taken back by refunds. */
   refunded: number;
+  /** Minor units of the payment the provider gave back to the payer (its refunds and disputes, payments/reversal.ts); migration 0022. */
+  reversed?: number;
   created_at: number;
   expires_at: number;
   paid_at: number | null;

@@ -10,7 +10,7 @@ import type { Config } from '../../src/config/config.js';
 import type { TestGateway } from '../harness.js';
 
 export const EPAY_PID = '1001';
-export const STRIPE_EVENTS = ['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed', 'checkout.session.expired'];
+export const STRIPE_EVENTS = ['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed', 'checkout.session.expired', 'charge.refunded', 'charge.dispute.created'];
 
 export interface PaySim {
   sim: Simulator;

@@ -146,6 +146,97 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
     expect(await balance(t, cookie)).toBe(before + 3000);
   });
 
+  /** The payment intent of a paid order's session, as Stripe's API shows it. */
+  const paymentIntentOf = async (o: { payUrl: string | null }) =>
+    ((await (await fetch(`${pay.sim.url}/v1/checkout/sessions/${sessionOf(o)}`, { headers: { authorization: `Bearer ${pay.stripeKey}` } })).json()) as { payment_intent: string }).payment_intent;
+  /** A refund as the dashboard makes it: Stripe's refunds API (`amount` in cents; none: all that is left). */
+  const refund = (pi: string, amount?: number) =>
+    fetch(`${pay.sim.url}/v1/refunds`, { method: 'POST', headers: { authorization: `Bearer ${pay.stripeKey}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ payment_intent: pi, ...(amount ? { amount: String(amount) } : {}) }) });
+  const chargeEvents = (pi: string, type: string) => pay.sim.payments.callbacks.filter((c) => c.type === type && (JSON.parse(c.body) as { data: { object: { payment_intent?: string } } }).data.object.payment_intent === pi);
+
+  it('a refund made in Stripe (charge.refunded) takes back its share of the credit: part, then the rest; a re-delivered event takes nothing more', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'stripe', amount: 5 });
+    await payOnPage(o.payUrl!, {}, 'card');
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const pi = await paymentIntentOf(o);
+
+    // $2.00 of $5.00 back to the payer: 2000 of the 5000 P.
+    expect((await refund(pi, 200)).status).toBe(200);
+    await eventually(() => expect(chargeEvents(pi, 'charge.refunded')[0]?.state).toBe('delivered'));
+    expect(await balance(t, cookie)).toBe(before + 3000);
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'refunded', refunded: 2000 });
+    const [first] = chargeEvents(pi, 'charge.refunded');
+    expect((await pay.sim.payments.send(first.id)).status).toBe(200);
+    expect(await balance(t, cookie)).toBe(before + 3000);
+
+    // The rest: the order's whole credit is back, and Stripe refuses a refund past the payment.
+    expect((await refund(pi)).status).toBe(200);
+    await eventually(() => expect(chargeEvents(pi, 'charge.refunded')[1]?.state).toBe('delivered'));
+    expect(await balance(t, cookie)).toBe(before);
+    expect((await orderStatus(t, cookie, o.id)).refunded).toBe(5000);
+    expect((await refund(pi, 1)).status).toBe(400);
+    expect((await ledgerOf(t, o.id)).map((r) => [r.kind, Number(r.amount)])).toEqual([
+      ['topup', 5000_000_000],
+      ['refund', -2000_000_000],
+      ['refund', -3000_000_000],
+    ]);
+  });
+
+  it('a dispute (charge.dispute.created) takes back what the balance still holds, never below zero, and notes the shortfall', async () => {
+    const { cookie, user } = await t.signup();
+    const o = await order(t, cookie, { provider: 'stripe', amount: 2 });
+    await payOnPage(o.payUrl!, {}, 'card');
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    // The user has spent all but 500 P.
+    const start = await balance(t, cookie);
+    expect((await t.api('POST', `/api/admin/users/${user.id}/credit`, { amount: 500 - start, reason: 'spent (test)' }, { token: t.rootToken })).status).toBe(200);
+    expect(await balance(t, cookie)).toBe(500);
+
+    const pi = await paymentIntentOf(o);
+    const dispute = await fetch(`${pay.sim.url}/_sim/stripe/payment_intents/${pi}/dispute`, { method: 'POST' });
+    expect(dispute.status).toBe(200);
+    await eventually(() => expect(chargeEvents(pi, 'charge.dispute.created')[0]?.state).toBe('delivered'));
+    expect(await balance(t, cookie)).toBe(0);
+    const after = await orderStatus(t, cookie, o.id);
+    expect(after).toMatchObject({ status: 'refunded', refunded: 500 });
+    expect(after.note).toBe('stripe dispute (chargeback) of 2.00 USD: 500 P taken back; 1,500 P could not be taken back (the balance was spent).');
+    expect((await ledgerOf(t, o.id)).map((r) => [r.kind, Number(r.amount)])).toEqual([
+      ['topup', 2000_000_000],
+      ['refund', -500_000_000],
+    ]);
+  });
+
+  it('an admin\'s refund first, then the same money refunded in Stripe (the README\'s steps): the credit is taken back once', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'stripe', amount: 5 });
+    await payOnPage(o.payUrl!, {}, 'card');
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const byAdmin = await t.api('POST', `/api/admin/topups/${o.id}/refund`, { points: 2000, reason: 'asked by the customer' }, { token: t.rootToken });
+    expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
+    expect(await balance(t, cookie)).toBe(before + 3000);
+    const pi = await paymentIntentOf(o);
+    // The admin now gives the $2.00 back in Stripe's dashboard: already taken, nothing more moves.
+    expect((await refund(pi, 200)).status).toBe(200);
+    await eventually(() => expect(chargeEvents(pi, 'charge.refunded')[0]?.state).toBe('delivered'));
+    expect(await balance(t, cookie)).toBe(before + 3000);
+    // A further $1.00 refunded in Stripe takes its 1000 P.
+    expect((await refund(pi, 100)).status).toBe(200);
+    await eventually(() => expect(chargeEvents(pi, 'charge.refunded')[1]?.state).toBe('delivered'));
+    expect(await balance(t, cookie)).toBe(before + 2000);
+    expect((await orderStatus(t, cookie, o.id)).refunded).toBe(3000);
+  });
+
+  it('a refund event for a payment no order knows is acknowledged and moves nothing', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const event = { id: `evt_test_${Math.random().toString(36).slice(2)}`, object: 'event', type: 'charge.refunded', created: Math.floor(Date.now() / 1000), livemode: false, data: { object: { id: 'ch_nobody', object: 'charge', amount: 500, amount_refunded: 500, currency: 'usd', payment_intent: 'pi_nobody' }, previous_attributes: { amount_refunded: 0 } } };
+    expect((await deliver(event)).status).toBe(200);
+    expect(await balance(t, cookie)).toBe(before);
+  });
+
   it('a checkout that expires unpaid ends the order; a failed delayed payment too', async () => {
     const { cookie } = await t.signup();
     const o = await order(t, cookie, { provider: 'stripe', amount: 1 });

@@ -76,6 +76,21 @@ export interface WebhookEndpoint {
   created: number;
 }
 
+/** The charge behind a paid Checkout Session (Stripe's Charge object, the fields the simulator keeps). */
+export interface StripeCharge {
+  id: string;
+  object: 'charge';
+  amount: number;
+  amount_refunded: number;
+  currency: string;
+  payment_intent: string;
+  refunded: boolean;
+  disputed: boolean;
+  metadata: Record<string, string>;
+  created: number;
+  livemode: false;
+}
+
 export interface PaymentsState {
   epay: { pid: string; key: string; trades: Map<string, EpayTrade> };
   stripe: {
@@ -86,6 +101,8 @@ export interface PaymentsState {
     endpoints: Map<string, WebhookEndpoint>;
     /** Idempotency-Key → the request body it was first sent with and the session made. */
     idempotency: Map<string, { body: string; session: StripeSession }>;
+    /** Payment intent → its charge, once the session is paid. */
+    charges: Map<string, StripeCharge>;
   };
   /** The Alipay app: its id, the app's public key (checks the merchant's requests), Alipay's private key (signs notifies). */
   alipay: { appId: string; appPublicKey: string | null; privateKey: string; sellerId: string; trades: Map<string, AlipayTrade> };
@@ -108,7 +125,7 @@ export const DEFAULT_WECHATPAY_APP_ID = 'wxd678efh567hg6787';
 export function createPaymentsState(o: PaymentOptions = {}): PaymentsState {
   return {
     epay: { pid: o.epay?.pid ?? DEFAULT_EPAY_PID, key: o.epay?.key ?? DEFAULT_EPAY_KEY, trades: new Map() },
-    stripe: { secretKey: o.stripe?.secretKey ?? DEFAULT_STRIPE_SECRET_KEY, webhookSecret: o.stripe?.webhookSecret, sessions: new Map(), endpoints: new Map(), idempotency: new Map() },
+    stripe: { secretKey: o.stripe?.secretKey ?? DEFAULT_STRIPE_SECRET_KEY, webhookSecret: o.stripe?.webhookSecret, sessions: new Map(), endpoints: new Map(), idempotency: new Map(), charges: new Map() },
     alipay: {
       appId: o.alipay?.appId ?? DEFAULT_ALIPAY_APP_ID,
       appPublicKey: o.alipay?.appPublicKey ?? null,

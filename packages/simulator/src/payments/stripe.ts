@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { header } from '../http.js';
 import type { Ctx, Dialect, Outcome, Route } from '../route.js';
 import { esc, facts, htmlPage, redirect } from './page.js';
-import { stripeId, type PaymentsState, type StripeSession, type WebhookEndpoint } from './state.js';
+import { stripeId, type PaymentsState, type StripeCharge, type StripeSession, type WebhookEndpoint } from './state.js';
 
 const API_VERSION = '2024-06-20';
 
@@ -139,7 +139,12 @@ function publicSession(x: StripeSession): Omit<StripeSession, 'line_items'> {
 
 /** Sends `type` about a session to every endpoint that listens for it, signed with each endpoint's secret. */
 export function emitSessionEvent(s: PaymentsState, type: string, session: StripeSession): string {
-  const event = { id: stripeId('evt'), object: 'event', api_version: API_VERSION, created: now(), livemode: false, pending_webhooks: s.stripe.endpoints.size, type, data: { object: publicSession(session) } };
+  return emitEvent(s, type, publicSession(session));
+}
+
+/** Sends an event about `object` (with `previous_attributes` when given) to every endpoint that listens for `type`. */
+function emitEvent(s: PaymentsState, type: string, object: unknown, previous?: Record<string, unknown>): string {
+  const event = { id: stripeId('evt'), object: 'event', api_version: API_VERSION, created: now(), livemode: false, pending_webhooks: s.stripe.endpoints.size, type, data: { object, ...(previous ? { previous_attributes: previous } : {}) } };
   const body = JSON.stringify(event);
   for (const ep of s.stripe.endpoints.values()) {
     if (!ep.enabled_events.includes('*') && !ep.enabled_events.includes(type)) continue;
@@ -202,6 +207,7 @@ function pay(ctx: Ctx): Outcome {
   x.status = 'complete';
   x.payment_intent = stripeId('pi');
   x.payment_status = method === 'delayed' ? 'unpaid' : 'paid';
+  if (x.payment_status === 'paid') chargeOf(s, x);
   emitSessionEvent(s, 'checkout.session.completed', x);
   return redirect(x.success_url.replace('{CHECKOUT_SESSION_ID}', x.id), 303);
 }
@@ -210,8 +216,57 @@ function pay(ctx: Ctx): Outcome {
 export function settleSession(s: PaymentsState, id: string, outcome: 'succeeded' | 'failed'): string | null {
   const x = s.stripe.sessions.get(id);
   if (!x || x.status !== 'complete' || x.payment_status !== 'unpaid') return null;
-  if (outcome === 'succeeded') x.payment_status = 'paid';
+  if (outcome === 'succeeded') {
+    x.payment_status = 'paid';
+    chargeOf(s, x);
+  }
   return emitSessionEvent(s, `checkout.session.async_payment_${outcome}`, x);
+}
+
+/** The charge of a paid session, made when the money arrives. */
+function chargeOf(s: PaymentsState, x: StripeSession): StripeCharge {
+  const pi = x.payment_intent!;
+  let c = s.stripe.charges.get(pi);
+  if (!c) {
+    c = { id: stripeId('ch'), object: 'charge', amount: x.amount_total, amount_refunded: 0, currency: x.currency, payment_intent: pi, refunded: false, disputed: false, metadata: x.metadata, created: now(), livemode: false };
+    s.stripe.charges.set(pi, c);
+  }
+  return c;
+}
+
+/**
+ * `POST /v1/refunds` (payment_intent, amount: all that is left when absent): the money goes back to
+ * the payer, and `charge.refunded` tells the merchant, with the charge's new `amount_refunded`
+ * (cumulative) and its previous value in `previous_attributes`, as Stripe sends it.
+ */
+function createRefund(ctx: Ctx): Outcome {
+  const s = state(ctx);
+  const b = (ctx.body ?? {}) as Record<string, string>;
+  const c = b.payment_intent ? s.stripe.charges.get(b.payment_intent) : undefined;
+  if (!c) return stripeError(404, `No such payment_intent: '${b.payment_intent ?? ''}'`, 'resource_missing', 'payment_intent');
+  const left = c.amount - c.amount_refunded;
+  const amount = b.amount === undefined ? left : Number(b.amount);
+  if (!Number.isSafeInteger(amount) || amount <= 0) return stripeError(400, 'Invalid positive integer', 'parameter_invalid_integer', 'amount');
+  if (amount > left) return stripeError(400, `Refund amount (${amount}) is greater than unrefunded amount on charge (${left})`, 'amount_too_large', 'amount');
+  const previous = { amount_refunded: c.amount_refunded, refunded: c.refunded };
+  c.amount_refunded += amount;
+  c.refunded = c.amount_refunded === c.amount;
+  const refund = { id: stripeId('re'), object: 'refund', amount, charge: c.id, currency: c.currency, payment_intent: c.payment_intent, status: 'succeeded', created: now() };
+  emitEvent(s, 'charge.refunded', { ...c }, previous);
+  return { kind: 'json', body: refund };
+}
+
+/**
+ * The card holder disputes a payment with their bank (a chargeback): `charge.dispute.created`, for
+ * what of the charge is not refunded yet. Answers the event id, or null when there is no such paid
+ * charge or it is disputed already.
+ */
+export function disputeCharge(s: PaymentsState, paymentIntent: string): string | null {
+  const c = s.stripe.charges.get(paymentIntent);
+  if (!c || c.disputed || c.amount_refunded === c.amount) return null;
+  c.disputed = true;
+  const dispute = { id: stripeId('dp'), object: 'dispute', amount: c.amount - c.amount_refunded, charge: c.id, currency: c.currency, payment_intent: c.payment_intent, reason: 'fraudulent', status: 'needs_response', created: now(), livemode: false };
+  return emitEvent(s, 'charge.dispute.created', dispute);
 }
 
 export const stripeRoutes: Route[] = [
@@ -227,6 +282,7 @@ export const stripeRoutes: Route[] = [
   },
   { method: 'POST', pattern: /^\/v1\/checkout\/sessions\/(?<id>cs_\w+)\/expire$/, dialect: stripeDialect, handle: expireSession },
   { method: 'POST', pattern: /^\/v1\/webhook_endpoints$/, dialect: stripeDialect, handle: createEndpoint },
+  { method: 'POST', pattern: /^\/v1\/refunds$/, dialect: stripeDialect, handle: createRefund },
   {
     method: 'GET',
     pattern: /^\/v1\/webhook_endpoints$/,

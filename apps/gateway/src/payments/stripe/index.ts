@@ -87,7 +87,7 @@ export function createStripe(o: StripeOptions): PaymentProvider {
       const failure = verifyStripeSignature(cb.headers['stripe-signature'], cb.body, o.webhookSecret, o.toleranceSec, Math.floor(now() / 1000));
       if (failure) throw new CallbackRejected(failure);
       // Parsed only now, from the bytes that were verified.
-      let event: { id?: unknown; type?: unknown; data?: { object?: Session } };
+      let event: { id?: unknown; type?: unknown; data?: { object?: Session; previous_attributes?: { amount_refunded?: unknown } } };
       try {
         event = JSON.parse(cb.body.toString('utf8')) as typeof event;
       } catch {
@@ -98,6 +98,7 @@ export function createStripe(o: StripeOptions): PaymentProvider {
       const eventId = event.id;
       const base = { eventId, type, detail: event };
       const s = event.data?.object;
+      if (type === 'charge.refunded' || type === 'charge.dispute.created') return reversal(base, event.data);
       if (!type.startsWith('checkout.session.') || !s || typeof s !== 'object') return { ...base, kind: 'ignored', orderId: null };
       const orderId = str(s.metadata?.order_id) ?? str(s.client_reference_id);
       if (!orderId) return { ...base, kind: 'ignored', orderId: null };
@@ -141,6 +142,24 @@ export function createStripe(o: StripeOptions): PaymentProvider {
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const count = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null);
+
+/**
+ * Money going back to the payer (provider-protocols §16.2 "refunds/disputes"): `charge.refunded`
+ * carries the Charge, whose `amount_refunded` is a running total, with its value before this refund
+ * in `previous_attributes`, so this event's refund is the difference; `charge.dispute.created`
+ * carries the Dispute and the amount it takes. Both name the payment intent, which is the order's
+ * payment number (the `tradeNo` of its `paid` notice).
+ */
+function reversal(base: { eventId: string; type: string; detail: unknown }, data: { object?: unknown; previous_attributes?: { amount_refunded?: unknown } } | undefined): PaymentNotice {
+  const o = (data?.object ?? {}) as { payment_intent?: unknown; amount?: unknown; amount_refunded?: unknown; currency?: unknown };
+  const tradeNo = str(o.payment_intent);
+  const refund = base.type === 'charge.refunded';
+  const total = count(refund ? o.amount_refunded : o.amount);
+  const before = refund ? (count(data?.previous_attributes?.amount_refunded) ?? 0) : 0;
+  if (!tradeNo || total === null || total <= before) return { ...base, kind: 'ignored', orderId: null };
+  return { ...base, kind: 'reversed', orderId: null, tradeNo, amount: total - before, currency: (str(o.currency) ?? '').toLowerCase(), reason: refund ? 'refund' : 'dispute' };
+}
 
 /** Stripe fills `{CHECKOUT_SESSION_ID}` in the success URL. */
 function withSessionId(url: string): string {

@@ -1,0 +1,64 @@
+import { changeBalance, userPool } from '../billing/ledger.js';
+import { formatPoints } from '../billing/money.js';
+import { Pools } from '../billing/pools.js';
+import type { SharedState } from '../state/shared-state.js';
+import type { Db } from '../storage/database.js';
+import { formatMinor } from './money.js';
+import { reclaimRewards } from './referrals.js';
+import type { Outcome, Settled } from './settle.js';
+import type { PaymentNotice } from './types.js';
+
+export type ReversedNotice = Extract<PaymentNotice, { kind: 'reversed' }>;
+
+/**
+ * Money of a credited order that went back to the payer outside the gateway (a refund made in the
+ * provider's dashboard, a dispute the payer opened): the credit it bought is taken back in
+ * proportion, with a `refund` ledger row, in the transaction that records the event, so once per
+ * event. A partial refund takes back its share; later ones take theirs, never more than the order
+ * credited in all. What an admin's refund took back first (refund.ts; the README's steps refund
+ * the money in the dashboard after it) counts: the credit follows the money given back, once.
+ *
+ * The money is already gone, so unlike an admin's refund (refund.ts) this is never refused. The
+ * stated policy for a balance that was spent: as everywhere, a balance never goes below zero and
+ * money calls in flight hold is never taken; what is available is taken (possibly nothing), the
+ * order's `refunded` says how much was, and its note and the ledger row say what could not be,
+ * for an admin to settle with the account. The invitation rewards the order paid are taken back as
+ * with an admin's refund (`reclaimRewards`, same policy).
+ *
+ * `holdId` names this event's holds; the caller drops them with the commit (`Settled.holds`).
+ */
+export async function settleReversal(trx: Db, state: SharedState, provider: string, n: ReversedNotice, holdId: string, now: number): Promise<Settled> {
+  const order = await trx.selectFrom('topup_orders').selectAll().where('provider', '=', provider).where('provider_trade_no', '=', n.tradeNo).executeTakeFirst();
+  if (!order) return { outcome: 'unknown_order', order: null, committed: null };
+  await trx.updateTable('payment_events').set({ order_id: order.id }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
+  const cur = order.currency.toUpperCase();
+  const what = n.reason === 'refund' ? `${provider} refund` : `${provider} dispute (chargeback)`;
+  const money = `${formatMinor(n.amount, order.currency)} ${cur}`;
+  if (n.currency !== order.currency) return { outcome: 'mismatch', order, committed: null };
+  if (order.status === 'paid') {
+    // Confirmed but never credited (held for review): nothing to take back.
+    const note = `${order.note ? `${order.note} ` : ''}${what} of ${money}.`;
+    await trx.updateTable('topup_orders').set({ status: 'refunded', refunded_at: now, updated_at: now, note }).where('id', '=', order.id).execute();
+    return { outcome: 'reversed', order: { ...order, status: 'refunded', refunded_at: now, note }, committed: null };
+  }
+  if (order.status !== 'credited' && order.status !== 'refunded') return { outcome: `no_change:${order.status}` as Outcome, order, committed: null };
+  const credit = Number(order.credit);
+  const already = Number(order.refunded);
+  // The money given back so far, this event's included, and the same share of the credit (the bonus
+  // included, rounded down). What was taken back already, by an admin's refund or an earlier event,
+  // counts against it: the credit follows the money, never taken twice for the same money.
+  const reversed = Math.min(Number(order.amount), Number(order.reversed ?? 0) + n.amount);
+  await trx.updateTable('topup_orders').set({ reversed, updated_at: now }).where('id', '=', order.id).execute();
+  const due = Math.floor((credit * reversed) / Number(order.amount)) - already;
+  if (due <= 0) return { outcome: `no_change:${order.status}` as Outcome, order: { ...order, reversed }, committed: null };
+  const pool = userPool(order.user_id);
+  const taken = await new Pools(trx, state).reserveUpTo(pool, due, holdId);
+  const short = due - taken;
+  const shortText = short > 0 ? `; ${formatPoints(short)} could not be taken back (the balance was spent)` : '';
+  const note = `${order.note ? `${order.note} ` : ''}${what} of ${money}: ${formatPoints(taken)} taken back${shortText}.`;
+  const committed = taken > 0 ? await changeBalance(trx, { userId: order.user_id, amount: -taken, kind: 'refund', reason: `${what} of recharge ${order.id}: ${money} returned to the payer${shortText}`, requestId: order.id }) : null;
+  const after = { ...order, status: 'refunded' as const, reversed, refunded: already + taken, refunded_at: now, updated_at: now, note };
+  await trx.updateTable('topup_orders').set({ status: 'refunded', refunded: after.refunded, refunded_at: now, updated_at: now, note }).where('id', '=', order.id).execute();
+  const reclaimed = await reclaimRewards(trx, state, order.id, holdId, now);
+  return { outcome: 'reversed', order: after, committed, rewards: reclaimed.commits, holds: [...(taken > 0 ? [holdId] : []), ...reclaimed.holds] };
+}
