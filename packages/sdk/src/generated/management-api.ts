@@ -1542,7 +1542,7 @@ export interface Operations {
     query: {
       limit?: number;
       offset?: number;
-      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back, or the provider gave the money back to the payer (a refund in its dashboard, a dispute) */
       status?: "created" | "paid" | "credited" | "expired" | "refunded";
       provider?: string;
       userId?: string;
@@ -1564,7 +1564,7 @@ export interface Operations {
         credit: number;
         /** P of the credit that are the pack bonus */
         bonus: number;
-        /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+        /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back, or the provider gave the money back to the payer (a refund in its dashboard, a dispute) */
         status: "created" | "paid" | "credited" | "expired" | "refunded";
         payUrl: string | null;
         note: string | null;
@@ -1604,7 +1604,7 @@ export interface Operations {
       credit: number;
       /** P of the credit that are the pack bonus */
       bonus: number;
-      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back, or the provider gave the money back to the payer (a refund in its dashboard, a dispute) */
       status: "created" | "paid" | "credited" | "expired" | "refunded";
       payUrl: string | null;
       note: string | null;
@@ -1644,7 +1644,7 @@ export interface Operations {
       credit: number;
       /** P of the credit that are the pack bonus */
       bonus: number;
-      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back, or the provider gave the money back to the payer (a refund in its dashboard, a dispute) */
       status: "created" | "paid" | "credited" | "expired" | "refunded";
       payUrl: string | null;
       note: string | null;
@@ -2923,7 +2923,7 @@ export interface Operations {
         credit: number;
         /** P of the credit that are the pack bonus */
         bonus: number;
-        /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+        /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back, or the provider gave the money back to the payer (a refund in its dashboard, a dispute) */
         status: "created" | "paid" | "credited" | "expired" | "refunded";
         payUrl: string | null;
         note: string | null;
@@ -2965,7 +2965,7 @@ export interface Operations {
       credit: number;
       /** P of the credit that are the pack bonus */
       bonus: number;
-      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back, or the provider gave the money back to the payer (a refund in its dashboard, a dispute) */
       status: "created" | "paid" | "credited" | "expired" | "refunded";
       payUrl: string | null;
       note: string | null;
@@ -3001,7 +3001,7 @@ export interface Operations {
       credit: number;
       /** P of the credit that are the pack bonus */
       bonus: number;
-      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back */
+      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back, or the provider gave the money back to the payer (a refund in its dashboard, a dispute) */
       status: "created" | "paid" | "credited" | "expired" | "refunded";
       payUrl: string | null;
       note: string | null;
