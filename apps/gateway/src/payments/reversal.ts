@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { changeBalance, userPool } from '../billing/ledger.js';
 import { formatPoints } from '../billing/money.js';
 import { Pools } from '../billing/pools.js';
@@ -28,37 +29,46 @@ export type ReversedNotice = Extract<PaymentNotice, { kind: 'reversed' }>;
  * `holdId` names this event's holds; the caller drops them with the commit (`Settled.holds`).
  */
 export async function settleReversal(trx: Db, state: SharedState, provider: string, n: ReversedNotice, holdId: string, now: number): Promise<Settled> {
-  const order = await trx.selectFrom('topup_orders').selectAll().where('provider', '=', provider).where('provider_trade_no', '=', n.tradeNo).executeTakeFirst();
-  if (!order) return { outcome: 'unknown_order', order: null, committed: null };
+  // The money given back so far, this event's included (never past the payment), added by one
+  // update: on PostgreSQL it also locks the order, so two events of one payment settle one after
+  // the other and neither loses the other's sum.
+  const order = await trx
+    .updateTable('topup_orders')
+    .set({ reversed: sql<number>`case when reversed + ${n.amount} > amount then amount else reversed + ${n.amount} end`, updated_at: now })
+    .where('provider', '=', provider)
+    .where('provider_trade_no', '=', n.tradeNo)
+    .where('currency', '=', n.currency)
+    .returningAll()
+    .executeTakeFirst();
+  if (!order) {
+    const other = await trx.selectFrom('topup_orders').select('id').where('provider', '=', provider).where('provider_trade_no', '=', n.tradeNo).executeTakeFirst();
+    return { outcome: other ? 'mismatch' : 'unknown_order', order: null, committed: null };
+  }
   await trx.updateTable('payment_events').set({ order_id: order.id }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
   const cur = order.currency.toUpperCase();
   const what = n.reason === 'refund' ? `${provider} refund` : `${provider} dispute (chargeback)`;
   const money = `${formatMinor(n.amount, order.currency)} ${cur}`;
-  if (n.currency !== order.currency) return { outcome: 'mismatch', order, committed: null };
   if (order.status === 'paid') {
     // Confirmed but never credited (held for review): nothing to take back.
     const note = `${order.note ? `${order.note} ` : ''}${what} of ${money}.`;
-    await trx.updateTable('topup_orders').set({ status: 'refunded', refunded_at: now, updated_at: now, note }).where('id', '=', order.id).execute();
+    await trx.updateTable('topup_orders').set({ status: 'refunded', refunded_at: now, note }).where('id', '=', order.id).execute();
     return { outcome: 'reversed', order: { ...order, status: 'refunded', refunded_at: now, note }, committed: null };
   }
   if (order.status !== 'credited' && order.status !== 'refunded') return { outcome: `no_change:${order.status}` as Outcome, order, committed: null };
   const credit = Number(order.credit);
   const already = Number(order.refunded);
-  // The money given back so far, this event's included, and the same share of the credit (the bonus
-  // included, rounded down). What was taken back already, by an admin's refund or an earlier event,
-  // counts against it: the credit follows the money, never taken twice for the same money.
-  const reversed = Math.min(Number(order.amount), Number(order.reversed ?? 0) + n.amount);
-  await trx.updateTable('topup_orders').set({ reversed, updated_at: now }).where('id', '=', order.id).execute();
-  const due = Math.floor((credit * reversed) / Number(order.amount)) - already;
-  if (due <= 0) return { outcome: `no_change:${order.status}` as Outcome, order: { ...order, reversed }, committed: null };
+  // That share of the credit (the bonus included, rounded down), less what was taken back already
+  // (an admin's refund, earlier events): the credit follows the money, never taken twice for it.
+  const due = Math.floor((credit * Number(order.reversed)) / Number(order.amount)) - already;
+  if (due <= 0) return { outcome: `no_change:${order.status}` as Outcome, order, committed: null };
   const pool = userPool(order.user_id);
   const taken = await new Pools(trx, state).reserveUpTo(pool, due, holdId);
   const short = due - taken;
   const shortText = short > 0 ? `; ${formatPoints(short)} could not be taken back (the balance was spent)` : '';
   const note = `${order.note ? `${order.note} ` : ''}${what} of ${money}: ${formatPoints(taken)} taken back${shortText}.`;
   const committed = taken > 0 ? await changeBalance(trx, { userId: order.user_id, amount: -taken, kind: 'refund', reason: `${what} of recharge ${order.id}: ${money} returned to the payer${shortText}`, requestId: order.id }) : null;
-  const after = { ...order, status: 'refunded' as const, reversed, refunded: already + taken, refunded_at: now, updated_at: now, note };
-  await trx.updateTable('topup_orders').set({ status: 'refunded', refunded: after.refunded, refunded_at: now, updated_at: now, note }).where('id', '=', order.id).execute();
+  const after = { ...order, status: 'refunded' as const, refunded: already + taken, refunded_at: now, note };
+  await trx.updateTable('topup_orders').set({ status: 'refunded', refunded: after.refunded, refunded_at: now, note }).where('id', '=', order.id).execute();
   const reclaimed = await reclaimRewards(trx, state, order.id, holdId, now);
   return { outcome: 'reversed', order: after, committed, rewards: reclaimed.commits, holds: [...(taken > 0 ? [holdId] : []), ...reclaimed.holds] };
 }

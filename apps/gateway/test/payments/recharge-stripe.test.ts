@@ -229,6 +229,29 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
     expect((await orderStatus(t, cookie, o.id)).refunded).toBe(3000);
   });
 
+  it('two refund events of one payment delivered at the same moment each take their share, none lost', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'stripe', amount: 5 });
+    await payOnPage(o.payUrl!, {}, 'card');
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const pi = await paymentIntentOf(o);
+    const refunded = (to: number, from: number) => ({
+      id: `evt_test_${Math.random().toString(36).slice(2)}`,
+      object: 'event',
+      type: 'charge.refunded',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      data: { object: { id: 'ch_twice', object: 'charge', amount: 500, amount_refunded: to, currency: 'usd', payment_intent: pi }, previous_attributes: { amount_refunded: from } },
+    });
+    // $1.00, then $2.00 more: 3000 P of the 5000.
+    const answers = await Promise.all([deliver(refunded(100, 0)), deliver(refunded(300, 100))]);
+    expect(answers.map((a) => a.status)).toEqual([200, 200]);
+    expect(await balance(t, cookie)).toBe(before + 2000);
+    expect((await orderStatus(t, cookie, o.id)).refunded).toBe(3000);
+    expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount)).sort((a, b) => a - b)).toEqual([-2000_000_000, -1000_000_000, 5000_000_000]);
+  });
+
   it('a refund event for a payment no order knows is acknowledged and moves nothing', async () => {
     const { cookie } = await t.signup();
     const before = await balance(t, cookie);
