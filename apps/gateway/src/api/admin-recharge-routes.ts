@@ -32,7 +32,7 @@ export function registerAdminRechargeRoutes(app: FastifyInstance, ctx: ApiContex
       config: admin,
       schema: {
         tags,
-        summary: "Refund an order: take its credit back (return the money in the provider's dashboard)",
+        summary: "Refund an order: take its credit back, and return the money through the provider where it can (Stripe; elsewhere in the provider's dashboard)",
         description: `A credited order's credit (or \`points\` of it) is taken back with a refund ledger row; never below a zero balance: when less is available the refund is refused with 409 \`insufficient_balance\` and may be made for the available amount. A \`paid\` order (held for review, never credited) is only marked refunded.${IDEMPOTENT_NOTE}`,
         params: IdParams,
         headers: IdempotencyHeaders,
@@ -42,9 +42,15 @@ export function registerAdminRechargeRoutes(app: FastifyInstance, ctx: ApiContex
     },
     async (req, reply) => {
       const id = (req.params as { id: string }).id;
-      const b = req.body as { points?: number; reason: string };
-      const r = await payments.refund(id, principal(req).user.email, b.reason, b.points === undefined ? undefined : fromPoints(b.points), idempotencyKeyOf(req, { id, ...b }), (trx, before, after) =>
-        audit(req, trx, { action: 'topup.refund', targetType: 'topup', targetId: id, before: auditOrder(before), after: { ...auditOrder(after), reason: b.reason } }),
+      const b = req.body as { points?: number; reason: string; returnMoney?: boolean };
+      const r = await payments.refund(
+        id,
+        principal(req).user.email,
+        b.reason,
+        b.points === undefined ? undefined : fromPoints(b.points),
+        idempotencyKeyOf(req, { id, ...b }),
+        (trx, before, after) => audit(req, trx, { action: 'topup.refund', targetType: 'topup', targetId: id, before: auditOrder(before), after: { ...auditOrder(after), reason: b.reason } }),
+        b.returnMoney !== false,
       );
       markReplay(reply, r.replayed);
       if (r.replayed) noAuditNeeded(req);

@@ -119,4 +119,11 @@ export interface PaymentProvider {
    * authentic), `retry` (our failure: the provider should deliver it again).
    */
   reply(outcome: 'ok' | 'rejected' | 'retry', message?: string): CallbackReply;
+  /**
+   * Returns money of a payment to the payer through the provider's API (an admin's refund), when
+   * the provider has one here; throws a GatewayError when the provider refuses or cannot be reached.
+   * `key` makes a retried request one refund. The provider then reports it like any refund
+   * (reversal.ts), which takes back nothing more than the admin's refund already did.
+   */
+  refund?(r: { tradeNo: string; amount: number; orderId: string; key: string }): Promise<{ ref: string }>;
 }

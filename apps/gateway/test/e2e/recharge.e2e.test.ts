@@ -7,7 +7,8 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
-import { balance, registerWebhook, startPaySim, type PaySim } from '../payments/helpers.js';
+import { balance, order, orderStatus, payOnPage, registerWebhook, startPaySim, type PaySim } from '../payments/helpers.js';
+import { eventually } from '../eventually.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
 
 describe('the Buy credit page', { timeout: 90_000 }, () => {
@@ -81,6 +82,36 @@ describe('the Buy credit page', { timeout: 90_000 }, () => {
     const orderId = new URL(page.url()).searchParams.get('order')!;
     await expect.poll(() => page.getByTestId(`order-status-${orderId}`).innerText()).toBe('已到账');
     expect(await balance(t, cookie)).toBe(before + 2200);
+    await page.context().close();
+  });
+
+  it('zh-CN: an admin refunds a Stripe order in the console — the money goes back through Stripe, the credit is taken back once', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'stripe', amount: 3 });
+    await payOnPage(o.payUrl!, {}, 'card');
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: t.admin.email, password: t.admin.password }) });
+    const page = await signedIn((login.headers.get('set-cookie') ?? '').split(';')[0], 'zh-CN');
+    await page.goto(`${t.url}/admin/topups`);
+    await page.getByTestId(`refund-${o.id}`).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('并通过 Stripe 将相应款项退还给付款人').waitFor();
+    expect(await dialog.getByRole('checkbox', { name: '同时通过 Stripe 将款项退还给付款人' }).isChecked()).toBe(true);
+    // The form is reset once the dialog's opening animation ends (FormModal's afterOpenChange): typed after it.
+    await expect.poll(() => dialog.evaluate((el) => el.className)).not.toMatch(/zoom/);
+    await dialog.getByTestId('refund-reason').fill('用户申请退款');
+    expect(await dialog.getByTestId('refund-reason').inputValue()).toBe('用户申请退款');
+    await page.screenshot({ path: 'test-artifacts/console/admin-refund-stripe-zh.png' });
+    await dialog.getByRole('button', { name: '退 款' }).or(dialog.getByRole('button', { name: '退款' })).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(async () => (await orderStatus(t, cookie, o.id)).note ?? '').toMatch(/3\.00 USD returned to the payer through stripe \(re_\w+\)\.$/);
+    // Stripe gave the $3.00 back and reported it; the 3000 P were taken back once.
+    const pi = ((await (await fetch(`${pay.sim.url}/v1/checkout/sessions/${new URL(o.payUrl!).pathname.split('/').pop()}`, { headers: { authorization: `Bearer ${pay.stripeKey}` } })).json()) as { payment_intent: string }).payment_intent;
+    const reported = () => pay.sim.payments.callbacks.filter((c) => c.type === 'charge.refunded' && JSON.parse(c.body).data.object.payment_intent === pi);
+    await eventually(() => expect(reported()[0]?.state).toBe('delivered'));
+    expect(JSON.parse(reported()[0].body).data.object.amount_refunded).toBe(300);
+    expect(await balance(t, cookie)).toBe(before);
     await page.context().close();
   });
 });

@@ -208,17 +208,36 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
     ]);
   });
 
-  it('an admin\'s refund first, then the same money refunded in Stripe (the README\'s steps): the credit is taken back once', async () => {
+  it('an admin\'s refund returns the money through Stripe; Stripe\'s report of it takes nothing more', async () => {
     const { cookie } = await t.signup();
     const before = await balance(t, cookie);
     const o = await order(t, cookie, { provider: 'stripe', amount: 5 });
     await payOnPage(o.payUrl!, {}, 'card');
     await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
-    const byAdmin = await t.api('POST', `/api/admin/topups/${o.id}/refund`, { points: 2000, reason: 'asked by the customer' }, { token: t.rootToken });
-    expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
-    expect(await balance(t, cookie)).toBe(before + 3000);
     const pi = await paymentIntentOf(o);
-    // The admin now gives the $2.00 back in Stripe's dashboard: already taken, nothing more moves.
+    const byAdmin = await t.api<{ note: string; refunded: number }>('POST', `/api/admin/topups/${o.id}/refund`, { points: 2000, reason: 'asked by the customer' }, { token: t.rootToken });
+    expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
+    expect(byAdmin.body.refunded).toBe(2000);
+    expect(byAdmin.body.note).toMatch(/^Refunded by .*: asked by the customer 2\.00 USD returned to the payer through stripe \(re_\w+\)\.$/);
+    // Stripe refunded $2.00 of the charge and reports it; the credit was taken back once.
+    await eventually(() => expect(chargeEvents(pi, 'charge.refunded')[0]?.state).toBe('delivered'));
+    expect(JSON.parse(chargeEvents(pi, 'charge.refunded')[0].body).data.object.amount_refunded).toBe(200);
+    expect(await balance(t, cookie)).toBe(before + 3000);
+    expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([5000_000_000, -2000_000_000]);
+  });
+
+  it('returnMoney: false takes the credit only; the money refunded later in the dashboard takes nothing more, and a further refund there takes its share', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'stripe', amount: 5 });
+    await payOnPage(o.payUrl!, {}, 'card');
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const pi = await paymentIntentOf(o);
+    const byAdmin = await t.api('POST', `/api/admin/topups/${o.id}/refund`, { points: 2000, reason: 'credit only', returnMoney: false }, { token: t.rootToken });
+    expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
+    expect(chargeEvents(pi, 'charge.refunded')).toEqual([]);
+    expect(await balance(t, cookie)).toBe(before + 3000);
+    // The admin gives the $2.00 back in Stripe's dashboard: already taken, nothing more moves.
     expect((await refund(pi, 200)).status).toBe(200);
     await eventually(() => expect(chargeEvents(pi, 'charge.refunded')[0]?.state).toBe('delivered'));
     expect(await balance(t, cookie)).toBe(before + 3000);
@@ -227,6 +246,30 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
     await eventually(() => expect(chargeEvents(pi, 'charge.refunded')[1]?.state).toBe('delivered'));
     expect(await balance(t, cookie)).toBe(before + 2000);
     expect((await orderStatus(t, cookie, o.id)).refunded).toBe(3000);
+  });
+
+  it('when Stripe refuses to return the money, the credit is still taken back and the note says to return it in the dashboard', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'stripe', amount: 5 });
+    await payOnPage(o.payUrl!, {}, 'card');
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const pi = await paymentIntentOf(o);
+    // The whole payment was refunded in the dashboard, and its event has not arrived yet.
+    pay.sim.payments.hold = true;
+    try {
+      expect((await refund(pi)).status).toBe(200);
+      const byAdmin = await t.api<{ note: string }>('POST', `/api/admin/topups/${o.id}/refund`, { reason: 'duplicate order' }, { token: t.rootToken });
+      expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
+      expect(byAdmin.body.note).toMatch(/ 5\.00 USD could not be returned through stripe \(Stripe refused the refund \(HTTP 400: Refund amount \(500\) is greater than unrefunded amount on charge \(0\)\)\): return it in the stripe dashboard\.$/);
+      expect(await balance(t, cookie)).toBe(before);
+    } finally {
+      pay.sim.payments.hold = false;
+    }
+    await pay.sim.payments.flush(chargeEvents(pi, 'charge.refunded').map((c) => c.id));
+    expect(chargeEvents(pi, 'charge.refunded')[0].state).toBe('delivered');
+    expect(await balance(t, cookie)).toBe(before);
+    expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([5000_000_000, -5000_000_000]);
   });
 
   it('two refund events of one payment delivered at the same moment each take their share, none lost', async () => {

@@ -1618,7 +1618,7 @@ export interface Operations {
     };
   };
 
-  /** Refund an order: take its credit back (return the money in the provider's dashboard) — A credited order's credit (or `points` of it) is taken back with a refund ledger row; never below a zero balance: when less is available the refund is refused with 409 `insufficient_balance` and may be made for the available amount. A `paid` order (held for review, never credited) is only marked refunded. Send an `Idempotency-Key` header to make a retry safe: a repeat answers as the first time and moves nothing twice. */
+  /** Refund an order: take its credit back, and return the money through the provider where it can (Stripe; elsewhere in the provider's dashboard) — A credited order's credit (or `points` of it) is taken back with a refund ledger row; never below a zero balance: when less is available the refund is refused with 409 `insufficient_balance` and may be made for the available amount. A `paid` order (held for review, never credited) is only marked refunded. Send an `Idempotency-Key` header to make a retry safe: a repeat answers as the first time and moves nothing twice. */
   "POST /api/admin/topups/{id}/refund": {
     params: {
       id: string;
@@ -1628,6 +1628,8 @@ export interface Operations {
       /** P to take back; default the whole credit of the order */
       points?: number;
       reason: string;
+      /** Also return the money of that share to the payer through the provider's API where it has one (Stripe); default true. The order's note says what was returned, or that it could not be */
+      returnMoney?: boolean;
     };
     response: {
       id: string;

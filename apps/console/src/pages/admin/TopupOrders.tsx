@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { App as AntApp, Button, Card, Form, Input, InputNumber, Popconfirm, Segmented, Space, Switch, Table, Tag, Typography } from 'antd';
+import { App as AntApp, Button, Card, Checkbox, Form, Input, InputNumber, Popconfirm, Segmented, Space, Switch, Table, Tag, Typography } from 'antd';
 import { DeleteOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
 import { ApiError } from '../../api/client';
 import { adminRecharge, recharge, type OrderStatus, type TopupOrder, type TopupPack } from '../../api/recharge';
@@ -95,8 +95,11 @@ export default function TopupOrders() {
 function RefundModal({ order, onClose, onDone }: { order: TopupOrder | null; onClose(): void; onDone(): void }) {
   const { t } = useI18n();
   const { message } = AntApp.useApp();
-  const [form] = Form.useForm<{ points?: number | null; reason: string }>();
+  const [form] = Form.useForm<{ points?: number | null; reason: string; returnMoney?: boolean }>();
   const action = useAction();
+  // Stripe is the provider whose refunds API the gateway calls (payments/stripe); elsewhere the
+  // admin returns the money in the provider's dashboard.
+  const canReturn = order?.provider === 'stripe' && order.status === 'credited';
   return (
     <FormModal
       open={!!order}
@@ -108,13 +111,15 @@ function RefundModal({ order, onClose, onDone }: { order: TopupOrder | null; onC
       form={form}
       action={{ ...action, error: topupError(t, action.error) }}
       onSubmit={async (v) => {
-        await adminRecharge.refund(order!.id, { reason: v.reason.trim(), ...(v.points ? { points: v.points } : {}) });
+        const done = await adminRecharge.refund(order!.id, { reason: v.reason.trim(), ...(v.points ? { points: v.points } : {}), ...(canReturn ? { returnMoney: v.returnMoney !== false } : {}) });
         message.success(t('topups.refunded'));
+        // What the provider did with the money (or why it could not), as the order's note says.
+        if (canReturn && v.returnMoney !== false && done.note) message.info(done.note);
         onClose();
         onDone();
       }}
     >
-      <Typography.Paragraph type="secondary">{t('topups.refundHelp', { credit: money(order?.credit ?? 0, 2) })}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">{t(canReturn ? 'topups.refundHelpStripe' : 'topups.refundHelp', { credit: money(order?.credit ?? 0, 2) })}</Typography.Paragraph>
       <Form form={form} layout="vertical" requiredMark={false}>
         {order?.status === 'credited' && (
           <Form.Item name="points" label={t('topups.refundPoints')} extra={t('topups.refundPointsHelp')}>
@@ -124,6 +129,11 @@ function RefundModal({ order, onClose, onDone }: { order: TopupOrder | null; onC
         <Form.Item name="reason" label={t('topups.reason')} rules={[{ required: true, whitespace: true }, { max: 500 }]}>
           <Input data-testid="refund-reason" />
         </Form.Item>
+        {canReturn && (
+          <Form.Item name="returnMoney" valuePropName="checked" initialValue={true} extra={t('topups.returnMoneyHelp')}>
+            <Checkbox data-testid="refund-return-money">{t('topups.returnMoney')}</Checkbox>
+          </Form.Item>
+        )}
       </Form>
     </FormModal>
   );

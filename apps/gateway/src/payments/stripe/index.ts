@@ -83,6 +83,28 @@ export function createStripe(o: StripeOptions): PaymentProvider {
       return { payUrl: json.url, providerRef: json.id };
     },
 
+    async refund(r) {
+      // Stripe's refunds API (provider-protocols §16.2): the payment intent, the amount in minor units.
+      const body = stripeForm({ payment_intent: r.tradeNo, amount: r.amount, metadata: { order_id: r.orderId } });
+      let res: Response;
+      try {
+        res = await fetch(`${api}/v1/refunds`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${o.secretKey}`, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': r.key },
+          body,
+          signal: AbortSignal.timeout(20_000),
+        });
+      } catch (err) {
+        throw new GatewayError('upstream', 'Stripe could not be reached to return the money.', { code: 'payment_provider_unreachable', cause: err });
+      }
+      const json = (await res.json().catch(() => ({}))) as { id?: unknown; error?: { message?: unknown } };
+      if (!res.ok || typeof json.id !== 'string') {
+        const said = typeof json.error?.message === 'string' ? `: ${json.error.message}` : '';
+        throw new GatewayError('upstream', `Stripe refused the refund (HTTP ${res.status}${said}).`, { code: 'payment_provider_error' });
+      }
+      return { ref: json.id };
+    },
+
     verify(cb: InboundCallback): PaymentNotice {
       const failure = verifyStripeSignature(cb.headers['stripe-signature'], cb.body, o.webhookSecret, o.toleranceSec, Math.floor(now() / 1000));
       if (failure) throw new CallbackRejected(failure);
