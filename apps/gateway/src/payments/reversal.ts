@@ -6,7 +6,7 @@ import type { SharedState } from '../state/shared-state.js';
 import type { Db } from '../storage/database.js';
 import { formatMinor } from './money.js';
 import { reclaimRewards } from './referrals.js';
-import type { Outcome, Settled } from './settle.js';
+import type { Outcome, Settled } from './settled.js';
 import type { PaymentNotice } from './types.js';
 
 export type ReversedNotice = Extract<PaymentNotice, { kind: 'reversed' }>;

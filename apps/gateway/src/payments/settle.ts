@@ -7,6 +7,9 @@ import type { TopupOrdersTable, TopupStatus } from '../storage/schema.js';
 import { formatMinor } from './money.js';
 import { rewardFirstPayment, rewardHoldIds, type RewardCommit } from './referrals.js';
 import { settleReversal } from './reversal.js';
+import type { Outcome, Settled } from './settled.js';
+
+export type { Outcome, Settled } from './settled.js';
 import type { PaymentNotice } from './types.js';
 
 /**
@@ -23,25 +26,12 @@ import type { PaymentNotice } from './types.js';
  * Shared state learns the new balance after the commit, as with every other credit.
  */
 
-/** What became of a callback; `duplicate` and the `no_change` ones moved nothing. */
-export type Outcome = 'credited' | 'reversed' | 'duplicate' | 'mismatch' | 'unknown_order' | 'pending' | 'expired' | 'ignored' | `no_change:${TopupStatus}`;
-
 /** Statuses a payment can credit: an order shown expired may still be paid late (the money is real). */
 const CREDITABLE: TopupStatus[] = ['created', 'expired'];
 
 /** Largest audit copy of a callback kept. */
 const MAX_DETAIL = 16_384;
 
-export interface Settled {
-  outcome: Outcome;
-  order: TopupOrdersTable | null;
-  /** Set when this callback credited the order. */
-  committed: Committed | null;
-  /** Invitation rewards the credit paid (referrals.ts), committed after `committed`. */
-  rewards?: RewardCommit[];
-  /** Holds a reversal took in shared state (reversal.ts), dropped once committed. */
-  holds?: string[];
-}
 
 /** Tells shared state the balances a settlement committed, in the order they were written, and drops its holds. */
 async function syncSettled(state: SharedState, r: Settled): Promise<void> {

@@ -1,0 +1,18 @@
+// What settling a payment notice did: shared by settle.ts and reversal.ts.
+import type { Committed } from '../billing/ledger.js';
+import type { TopupOrdersTable, TopupStatus } from '../storage/schema.js';
+import type { RewardCommit } from './referrals.js';
+
+/** What became of a callback; `duplicate` and the `no_change` ones moved nothing. */
+export type Outcome = 'credited' | 'reversed' | 'duplicate' | 'mismatch' | 'unknown_order' | 'pending' | 'expired' | 'ignored' | `no_change:${TopupStatus}`;
+
+export interface Settled {
+  outcome: Outcome;
+  order: TopupOrdersTable | null;
+  /** Set when this callback credited the order. */
+  committed: Committed | null;
+  /** Invitation rewards the credit paid (referrals.ts), committed after `committed`. */
+  rewards?: RewardCommit[];
+  /** Holds a reversal took in shared state (reversal.ts), dropped once committed. */
+  holds?: string[];
+}
