@@ -107,10 +107,15 @@ export function AppRoutes() {
  */
 function SignedIn({ welcome }: { welcome?: boolean }) {
   const location = useLocation();
+  const { onboarding } = useSession();
   const from = (location.state as { from?: string } | null)?.from;
   // A new account starts with the welcome step (profile, services, first App); skipping it leads
-  // to the dashboard's welcome note.
-  return <Navigate to={welcome ? '/welcome' : from ?? '/'} replace />;
+  // to the dashboard's welcome note. An account that left the step unanswered (the tab was closed)
+  // meets it again at its next sign-in, unless the sign-in came from a page it asked for.
+  if (welcome) return <Navigate to="/welcome" replace />;
+  if (from) return <Navigate to={from} replace />;
+  if (onboarding === undefined) return null;
+  return <Navigate to={onboarding ? '/welcome' : '/'} replace />;
 }
 
 /** Logged-out visitors go to the login page and come back where they were after signing in. */

@@ -9,6 +9,11 @@ interface Session {
   config: PublicConfig | null;
   /** An administrator the server holds to two-factor sign-in who has not turned it on: the console leads them to it. */
   twoFactorRequired: boolean;
+  /**
+   * The account's welcome step is still to do or skip (`/api/auth/me`): offered again at the next
+   * sign-in when the tab was closed on it. undefined until the server has said.
+   */
+  onboarding: boolean | undefined;
   setUser(u: User | null): void;
   /** Asks the server again who is signed in (after turning two-factor on). */
   refresh(): Promise<void>;
@@ -22,15 +27,18 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null | undefined>(undefined);
   const [config, setConfig] = useState<PublicConfig | null>(null);
   const [twoFactorRequired, setTwoFactorRequired] = useState(false);
+  const [onboarding, setOnboarding] = useState<boolean | undefined>(undefined);
 
   const refresh = useCallback(async () => {
     const r = await auth.me().catch(() => null);
     setTwoFactorRequired(r?.twoFactorRequired ?? false);
+    setOnboarding(r?.onboarding ?? false);
     setUser(r?.user ?? null);
   }, []);
 
-  // A new sign-in asks the server whether it must enrol first.
+  // A new sign-in asks the server whether it must enrol first, and whether its welcome step waits.
   const signIn = useCallback((u: User | null) => {
+    setOnboarding(undefined);
     setUser(u);
     if (u) void refresh();
   }, [refresh]);
@@ -46,7 +54,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setUser(null);
   }, []);
 
-  return <SessionContext.Provider value={{ user, config, twoFactorRequired, setUser: signIn, refresh, logout }}>{children}</SessionContext.Provider>;
+  return <SessionContext.Provider value={{ user, config, twoFactorRequired, onboarding, setUser: signIn, refresh, logout }}>{children}</SessionContext.Provider>;
 }
 
 export function useSession(): Session {

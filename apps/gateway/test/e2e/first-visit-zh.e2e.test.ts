@@ -91,4 +91,27 @@ describe('a Chinese newcomer: translated server errors and the welcome step', { 
     await page.getByRole('button', { name: /^兑\s*换$/ }).click();
     await poll(alertTitle).toBe('兑换码不存在。');
   });
+
+  it('an account that closed the tab on the welcome step meets it again at its next sign-in; once skipped, no more', async () => {
+    const later = await t.signup(`later-${Date.now().toString(36)}@test.local`, PASSWORD);
+    const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(30_000);
+    const logIn = async () => {
+      await p.goto(`${t.url}/login`);
+      await p.getByLabel('邮箱').fill(later.user.email);
+      await p.getByLabel('密码', { exact: true }).fill(PASSWORD);
+      await p.getByRole('button', { name: /^登\s*录$/ }).click();
+    };
+    await logIn();
+    await p.waitForURL((u) => u.pathname === '/welcome');
+    await p.getByRole('heading', { name: '欢迎！简单介绍一下你自己' }).waitFor();
+    await p.getByTestId('welcome-skip').click();
+    await p.waitForURL((u) => u.pathname === '/');
+    await ctx.clearCookies();
+    await logIn();
+    await p.waitForURL((u) => u.pathname === '/');
+    await p.getByTestId('balance').waitFor();
+    await ctx.close();
+  });
 });
