@@ -5,7 +5,7 @@ import { GatewayError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable } from '../storage/schema.js';
-import { getOrder, insertOrder, listOrders, orderTitle, type OrderFilter, type OrderLimits } from './orders.js';
+import { getOrder, insertOrder, listOrders, noteAfter, orderTitle, type OrderFilter, type OrderLimits } from './orders.js';
 import { formatMinor } from './money.js';
 import { Packs } from './packs.js';
 import { refundOrder, type Within } from './refund.js';
@@ -150,7 +150,7 @@ export class Payments {
       line = `${what} could not be returned through ${o.provider} (${(err as Error).message.replace(/\.$/, '')}): return it in the ${o.provider} dashboard.`;
       this.log.warn('refund: the provider did not return the money', { provider: o.provider, order: o.id, amount: money, reason: (err as Error).message });
     }
-    const note = `${o.note ? `${o.note} ` : ''}${line}`;
+    const note = noteAfter(o.note, line);
     await this.db.updateTable('topup_orders').set({ note, updated_at: Date.now() }).where('id', '=', o.id).execute();
     return { ...r, order: { ...o, note } };
   }

@@ -130,3 +130,8 @@ export async function getOrder(db: Db, id: string): Promise<TopupOrdersTable | u
   await db.updateTable('topup_orders').set({ status: 'expired', note: 'Not paid in time.', updated_at: Date.now() }).where('id', '=', id).where('status', '=', 'created').where('expires_at', '<=', Date.now()).execute();
   return db.selectFrom('topup_orders').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** An order's note with one more line: what happened to it, after what was noted before. */
+export function noteAfter(note: string | null, line: string): string {
+  return note ? `${note} ${line}` : line;
+}

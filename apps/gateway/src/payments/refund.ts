@@ -9,6 +9,8 @@ import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable } from '../storage/schema.js';
 import { reclaimRewards, type RewardCommit } from './referrals.js';
 import { orderNotFound } from './settle.js';
+import { noteAfter } from './orders.js';
+import { balanceEntries } from './settled.js';
 
 /**
  * An admin's refund of a recharge order (the money itself goes back to the payer in the provider's
@@ -42,7 +44,7 @@ export async function refundOrder(db: Db, state: SharedState, idempotency: Idemp
       const order = await trx.selectFrom('topup_orders').selectAll().where('id', '=', r.orderId).executeTakeFirst();
       if (!order) throw orderNotFound();
       const now = Date.now();
-      const note = `${order.note ? `${order.note} ` : ''}Refunded by ${r.by}: ${r.reason}`;
+      const note = noteAfter(order.note, `Refunded by ${r.by}: ${r.reason}`);
       if (order.status === 'paid') {
         const moved = await trx.updateTable('topup_orders').set({ status: 'refunded', refunded_at: now, updated_at: now, note }).where('id', '=', order.id).where('status', '=', 'paid').executeTakeFirst();
         if (Number(moved.numUpdatedRows) === 0) throw new GatewayError('conflict', 'The order changed meanwhile; look at it again.', { code: 'order_not_refundable' });
@@ -85,7 +87,7 @@ export async function refundOrder(db: Db, state: SharedState, idempotency: Idemp
     if (pool) {
       const c = ran.result.committed;
       // Balances in the order they were written: the refund, then the rewards taken back.
-      const entries = [...(c ? [{ pool, balance: c.balance, version: c.version }] : []), ...ran.result.rewards.map((x) => ({ pool: userPool(x.userId), balance: x.committed.balance, version: x.committed.version }))];
+      const entries = balanceEntries(ran.result.order.user_id, c, ran.result.rewards);
       await state.commit(entries, [holdId, ...rewardHolds]);
       held = null;
       rewardHolds = [];

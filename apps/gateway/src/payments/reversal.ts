@@ -8,6 +8,7 @@ import { formatMinor } from './money.js';
 import { reclaimRewards } from './referrals.js';
 import type { Outcome, Settled } from './settled.js';
 import type { PaymentNotice } from './types.js';
+import { noteAfter } from './orders.js';
 
 export type ReversedNotice = Extract<PaymentNotice, { kind: 'reversed' }>;
 
@@ -50,7 +51,7 @@ export async function settleReversal(trx: Db, state: SharedState, provider: stri
   const money = `${formatMinor(n.amount, order.currency)} ${cur}`;
   if (order.status === 'paid') {
     // Confirmed but never credited (held for review): nothing to take back.
-    const note = `${order.note ? `${order.note} ` : ''}${what} of ${money}.`;
+    const note = noteAfter(order.note, `${what} of ${money}.`);
     await trx.updateTable('topup_orders').set({ status: 'refunded', refunded_at: now, note }).where('id', '=', order.id).execute();
     return { outcome: 'reversed', order: { ...order, status: 'refunded', refunded_at: now, note }, committed: null };
   }
@@ -65,7 +66,7 @@ export async function settleReversal(trx: Db, state: SharedState, provider: stri
   const taken = await new Pools(trx, state).reserveUpTo(pool, due, holdId);
   const short = due - taken;
   const shortText = short > 0 ? `; ${formatPoints(short)} could not be taken back (the balance was spent)` : '';
-  const note = `${order.note ? `${order.note} ` : ''}${what} of ${money}: ${formatPoints(taken)} taken back${shortText}.`;
+  const note = noteAfter(order.note, `${what} of ${money}: ${formatPoints(taken)} taken back${shortText}.`);
   const committed = taken > 0 ? await changeBalance(trx, { userId: order.user_id, amount: -taken, kind: 'refund', reason: `${what} of recharge ${order.id}: ${money} returned to the payer${shortText}`, requestId: order.id }) : null;
   const after = { ...order, status: 'refunded' as const, refunded: already + taken, refunded_at: now, note };
   await trx.updateTable('topup_orders').set({ status: 'refunded', refunded: after.refunded, refunded_at: now, note }).where('id', '=', order.id).execute();

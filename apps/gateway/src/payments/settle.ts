@@ -1,16 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { changeBalance, userPool, type Committed } from '../billing/ledger.js';
+import { changeBalance } from '../billing/ledger.js';
 import { GatewayError } from '../core/errors.js';
 import type { SharedState } from '../state/shared-state.js';
 import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable, TopupStatus } from '../storage/schema.js';
 import { formatMinor } from './money.js';
-import { rewardFirstPayment, rewardHoldIds, type RewardCommit } from './referrals.js';
+import { noteAfter } from './orders.js';
+import { rewardFirstPayment, rewardHoldIds } from './referrals.js';
 import { settleReversal } from './reversal.js';
-import type { Outcome, Settled } from './settled.js';
+import { balanceEntries, type Outcome, type Settled } from './settled.js';
+import type { PaymentNotice } from './types.js';
 
 export type { Outcome, Settled } from './settled.js';
-import type { PaymentNotice } from './types.js';
 
 /**
  * The one credit path of online recharge. A paid order is credited exactly once, however often, in
@@ -32,13 +33,9 @@ const CREDITABLE: TopupStatus[] = ['created', 'expired'];
 /** Largest audit copy of a callback kept. */
 const MAX_DETAIL = 16_384;
 
-
 /** Tells shared state the balances a settlement committed, in the order they were written, and drops its holds. */
 async function syncSettled(state: SharedState, r: Settled): Promise<void> {
-  const entries = [
-    ...(r.committed && r.order ? [{ pool: userPool(r.order.user_id), balance: r.committed.balance, version: r.committed.version }] : []),
-    ...(r.rewards ?? []).map((x) => ({ pool: userPool(x.userId), balance: x.committed.balance, version: x.committed.version })),
-  ];
+  const entries = balanceEntries(r.order?.user_id ?? null, r.committed, r.rewards ?? []);
   if (r.holds?.length) await state.commit(entries, r.holds);
   else for (const e of entries) await state.syncBalance(e.pool, e.balance, e.version);
 }
@@ -161,7 +158,7 @@ export async function completeOrder(
   const r = await db.transaction().execute(async (trx) => {
     const order = await trx.selectFrom('topup_orders').selectAll().where('id', '=', orderId).executeTakeFirst();
     if (!order) throw orderNotFound();
-    const note = `${order.note ? `${order.note} ` : ''}Credited by ${by}: ${reason}`;
+    const note = noteAfter(order.note, `Credited by ${by}: ${reason}`);
     const s = await credit(trx, order, { status: ['created', 'expired', 'paid'], tradeNo: null, reason: `Recharge ${order.id} completed by ${by}: ${reason}`, note, now });
     if (!s.committed) throw new GatewayError('conflict', `The order is ${order.status}: only an order that is not credited yet can be completed.`, { code: 'order_not_completable' });
     await within?.(trx, order, { ...order, status: 'credited', note, credited_at: now, paid_at: order.paid_at ?? now, updated_at: now });

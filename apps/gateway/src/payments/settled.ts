@@ -1,5 +1,6 @@
 // What settling a payment notice did: shared by settle.ts and reversal.ts.
-import type { Committed } from '../billing/ledger.js';
+import { userPool, type Committed } from '../billing/ledger.js';
+import type { CommitEntry } from '../state/shared-state.js';
 import type { TopupOrdersTable, TopupStatus } from '../storage/schema.js';
 import type { RewardCommit } from './referrals.js';
 
@@ -15,4 +16,15 @@ export interface Settled {
   rewards?: RewardCommit[];
   /** Holds a reversal took in shared state (reversal.ts), dropped once committed. */
   holds?: string[];
+}
+
+/**
+ * What shared state learns once a settlement or a refund committed: the account's new balance, then
+ * each invitation reward's, in the order they were written.
+ */
+export function balanceEntries(userId: string | null, committed: Committed | null, rewards: readonly RewardCommit[]): CommitEntry[] {
+  return [
+    ...(committed && userId ? [{ pool: userPool(userId), balance: committed.balance, version: committed.version }] : []),
+    ...rewards.map((x) => ({ pool: userPool(x.userId), balance: x.committed.balance, version: x.committed.version })),
+  ];
 }

@@ -7,7 +7,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
-import { balance, order, orderStatus, payOnPage, registerWebhook, startPaySim, type PaySim } from '../payments/helpers.js';
+import { balance, orderStatus, paidByCard, registerWebhook, startPaySim, type PaySim } from '../payments/helpers.js';
 import { eventually } from '../eventually.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
 
@@ -88,9 +88,7 @@ describe('the Buy credit page', { timeout: 90_000 }, () => {
   it('zh-CN: an admin refunds a Stripe order in the console — the money goes back through Stripe, the credit is taken back once', async () => {
     const { cookie } = await t.signup();
     const before = await balance(t, cookie);
-    const o = await order(t, cookie, { provider: 'stripe', amount: 3 });
-    await payOnPage(o.payUrl!, {}, 'card');
-    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const { order: o, paymentIntent: pi } = await paidByCard(t, pay, cookie, 3);
     const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: t.admin.email, password: t.admin.password }) });
     const page = await signedIn((login.headers.get('set-cookie') ?? '').split(';')[0], 'zh-CN');
     await page.goto(`${t.url}/admin/topups`);
@@ -107,7 +105,6 @@ describe('the Buy credit page', { timeout: 90_000 }, () => {
     await dialog.waitFor({ state: 'hidden' });
     await expect.poll(async () => (await orderStatus(t, cookie, o.id)).note ?? '').toMatch(/3\.00 USD returned to the payer through stripe \(re_\w+\)\.$/);
     // Stripe gave the $3.00 back and reported it; the 3000 P were taken back once.
-    const pi = ((await (await fetch(`${pay.sim.url}/v1/checkout/sessions/${new URL(o.payUrl!).pathname.split('/').pop()}`, { headers: { authorization: `Bearer ${pay.stripeKey}` } })).json()) as { payment_intent: string }).payment_intent;
     const reported = () => pay.sim.payments.callbacks.filter((c) => c.type === 'charge.refunded' && JSON.parse(c.body).data.object.payment_intent === pi);
     await eventually(() => expect(reported()[0]?.state).toBe('delivered'));
     expect(JSON.parse(reported()[0].body).data.object.amount_refunded).toBe(300);

@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import { startSimulator, type Simulator } from '@apigpt/simulator';
 import type { Config } from '../../src/config/config.js';
 import type { TestGateway } from '../harness.js';
+import { eventually } from '../eventually.js';
 
 export const EPAY_PID = '1001';
 export const STRIPE_EVENTS = ['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed', 'checkout.session.expired', 'charge.refunded', 'charge.dispute.created'];
@@ -107,4 +108,17 @@ export async function balance(t: TestGateway, cookie: string): Promise<number> {
 /** The ledger rows a recharge order wrote (they carry the order id). */
 export async function ledgerOf(t: TestGateway, orderId: string) {
   return t.gw.services.db.selectFrom('ledger').selectAll().where('request_id', '=', orderId).orderBy('created_at').execute();
+}
+
+/**
+ * A Stripe order of `dollars` paid by card on the simulator's hosted page and credited (its webhook
+ * landed): the order, and the payment intent Stripe made for it (what its refunds and disputes name).
+ */
+export async function paidByCard(t: TestGateway, pay: PaySim, cookie: string, dollars: number): Promise<{ order: OrderView; paymentIntent: string }> {
+  const o = await order(t, cookie, { provider: 'stripe', amount: dollars });
+  await payOnPage(o.payUrl!, {}, 'card');
+  await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+  const session = new URL(o.payUrl!).pathname.split('/').pop()!;
+  const res = await fetch(`${pay.sim.url}/v1/checkout/sessions/${session}`, { headers: { authorization: `Bearer ${pay.stripeKey}` } });
+  return { order: o, paymentIntent: ((await res.json()) as { payment_intent: string }).payment_intent };
 }

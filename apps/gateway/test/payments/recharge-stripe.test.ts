@@ -8,7 +8,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../eventually.js';
 import { DB_KINDS, startTestGateway, type TestGateway } from '../harness.js';
-import { balance, ledgerOf, order, orderStatus, payOnPage, registerWebhook, startPaySim, type PaySim } from './helpers.js';
+import { balance, ledgerOf, order, orderStatus, paidByCard, payOnPage, registerWebhook, startPaySim, type PaySim } from './helpers.js';
 
 describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
   let pay: PaySim;
@@ -147,8 +147,6 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
   });
 
   /** The payment intent of a paid order's session, as Stripe's API shows it. */
-  const paymentIntentOf = async (o: { payUrl: string | null }) =>
-    ((await (await fetch(`${pay.sim.url}/v1/checkout/sessions/${sessionOf(o)}`, { headers: { authorization: `Bearer ${pay.stripeKey}` } })).json()) as { payment_intent: string }).payment_intent;
   /** A refund as the dashboard makes it: Stripe's refunds API (`amount` in cents; none: all that is left). */
   const refund = (pi: string, amount?: number) =>
     fetch(`${pay.sim.url}/v1/refunds`, { method: 'POST', headers: { authorization: `Bearer ${pay.stripeKey}`, 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ payment_intent: pi, ...(amount ? { amount: String(amount) } : {}) }) });
@@ -157,10 +155,7 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
   it('a refund made in Stripe (charge.refunded) takes back its share of the credit: part, then the rest; a re-delivered event takes nothing more', async () => {
     const { cookie } = await t.signup();
     const before = await balance(t, cookie);
-    const o = await order(t, cookie, { provider: 'stripe', amount: 5 });
-    await payOnPage(o.payUrl!, {}, 'card');
-    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
-    const pi = await paymentIntentOf(o);
+    const { order: o, paymentIntent: pi } = await paidByCard(t, pay, cookie, 5);
 
     // $2.00 of $5.00 back to the payer: 2000 of the 5000 P.
     expect((await refund(pi, 200)).status).toBe(200);
@@ -186,15 +181,12 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
 
   it('a dispute (charge.dispute.created) takes back what the balance still holds, never below zero, and notes the shortfall', async () => {
     const { cookie, user } = await t.signup();
-    const o = await order(t, cookie, { provider: 'stripe', amount: 2 });
-    await payOnPage(o.payUrl!, {}, 'card');
-    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const { order: o, paymentIntent: pi } = await paidByCard(t, pay, cookie, 2);
     // The user has spent all but 500 P.
     const start = await balance(t, cookie);
     expect((await t.api('POST', `/api/admin/users/${user.id}/credit`, { amount: 500 - start, reason: 'spent (test)' }, { token: t.rootToken })).status).toBe(200);
     expect(await balance(t, cookie)).toBe(500);
 
-    const pi = await paymentIntentOf(o);
     const dispute = await fetch(`${pay.sim.url}/_sim/stripe/payment_intents/${pi}/dispute`, { method: 'POST' });
     expect(dispute.status).toBe(200);
     await eventually(() => expect(chargeEvents(pi, 'charge.dispute.created')[0]?.state).toBe('delivered'));
@@ -211,10 +203,7 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
   it('an admin\'s refund returns the money through Stripe; Stripe\'s report of it takes nothing more', async () => {
     const { cookie } = await t.signup();
     const before = await balance(t, cookie);
-    const o = await order(t, cookie, { provider: 'stripe', amount: 5 });
-    await payOnPage(o.payUrl!, {}, 'card');
-    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
-    const pi = await paymentIntentOf(o);
+    const { order: o, paymentIntent: pi } = await paidByCard(t, pay, cookie, 5);
     const byAdmin = await t.api<{ note: string; refunded: number }>('POST', `/api/admin/topups/${o.id}/refund`, { points: 2000, reason: 'asked by the customer' }, { token: t.rootToken });
     expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
     expect(byAdmin.body.refunded).toBe(2000);
@@ -229,10 +218,7 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
   it('returnMoney: false takes the credit only; the money refunded later in the dashboard takes nothing more, and a further refund there takes its share', async () => {
     const { cookie } = await t.signup();
     const before = await balance(t, cookie);
-    const o = await order(t, cookie, { provider: 'stripe', amount: 5 });
-    await payOnPage(o.payUrl!, {}, 'card');
-    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
-    const pi = await paymentIntentOf(o);
+    const { order: o, paymentIntent: pi } = await paidByCard(t, pay, cookie, 5);
     const byAdmin = await t.api('POST', `/api/admin/topups/${o.id}/refund`, { points: 2000, reason: 'credit only', returnMoney: false }, { token: t.rootToken });
     expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
     expect(chargeEvents(pi, 'charge.refunded')).toEqual([]);
@@ -251,10 +237,7 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
   it('when Stripe refuses to return the money, the credit is still taken back and the note says to return it in the dashboard', async () => {
     const { cookie } = await t.signup();
     const before = await balance(t, cookie);
-    const o = await order(t, cookie, { provider: 'stripe', amount: 5 });
-    await payOnPage(o.payUrl!, {}, 'card');
-    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
-    const pi = await paymentIntentOf(o);
+    const { order: o, paymentIntent: pi } = await paidByCard(t, pay, cookie, 5);
     // The whole payment was refunded in the dashboard, and its event has not arrived yet.
     pay.sim.payments.hold = true;
     try {
@@ -275,10 +258,7 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
   it('two refund events of one payment delivered at the same moment each take their share, none lost', async () => {
     const { cookie } = await t.signup();
     const before = await balance(t, cookie);
-    const o = await order(t, cookie, { provider: 'stripe', amount: 5 });
-    await payOnPage(o.payUrl!, {}, 'card');
-    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
-    const pi = await paymentIntentOf(o);
+    const { order: o, paymentIntent: pi } = await paidByCard(t, pay, cookie, 5);
     const refunded = (to: number, from: number) => ({
       id: `evt_test_${Math.random().toString(36).slice(2)}`,
       object: 'event',

@@ -38,6 +38,36 @@ interface Session {
 export function createStripe(o: StripeOptions): PaymentProvider {
   const now = o.now ?? Date.now;
   const api = o.apiBase.replace(/\/+$/, '');
+  /**
+   * One call of Stripe's API: a form body, the secret key as bearer, an idempotency key. Answers the
+   * object it made (with its `id`); a network failure or a refusal is a GatewayError in these words,
+   * with Stripe's own message when it gave one.
+   */
+  async function post(path: string, body: string, idempotencyKey: string, words: { unreachable: string; refused: string }, complete: (json: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown> & { id: string }> {
+    let res: Response;
+    try {
+      res = await fetch(`${api}${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${o.secretKey}`, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': idempotencyKey },
+        body,
+        signal: AbortSignal.timeout(20_000),
+      });
+    } catch (err) {
+      throw new GatewayError('upstream', words.unreachable, { code: 'payment_provider_unreachable', cause: err });
+    }
+    let json: Record<string, unknown> & { id?: unknown; error?: { message?: unknown } } = {};
+    try {
+      json = JSON.parse(await res.text()) as typeof json;
+    } catch {
+      // reported below
+    }
+    if (!res.ok || typeof json.id !== 'string' || !complete(json)) {
+      const said = typeof json.error?.message === 'string' ? `: ${json.error.message}` : '';
+      throw new GatewayError('upstream', `${words.refused} (HTTP ${res.status}${said}).`, { code: 'payment_provider_error' });
+    }
+    return json as Record<string, unknown> & { id: string };
+  }
+
   return {
     id: 'stripe',
     currency: o.currency.toLowerCase(),
@@ -58,50 +88,14 @@ export function createStripe(o: StripeOptions): PaymentProvider {
         customer_email: order.email || undefined,
         expires_at: expiresAt,
       });
-      let res: Response;
-      try {
-        res = await fetch(`${api}/v1/checkout/sessions`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${o.secretKey}`, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': `checkout-${order.id}` },
-          body,
-          signal: AbortSignal.timeout(20_000),
-        });
-      } catch (err) {
-        throw new GatewayError('upstream', 'Stripe could not be reached to start the payment. Try again in a moment.', { code: 'payment_provider_unreachable', cause: err });
-      }
-      const text = await res.text();
-      let json: { id?: unknown; url?: unknown; error?: { message?: unknown } } = {};
-      try {
-        json = JSON.parse(text) as typeof json;
-      } catch {
-        // reported below
-      }
-      if (!res.ok || typeof json.id !== 'string' || typeof json.url !== 'string') {
-        const said = typeof json.error?.message === 'string' ? `: ${json.error.message}` : '';
-        throw new GatewayError('upstream', `Stripe refused to start the payment (HTTP ${res.status}${said}).`, { code: 'payment_provider_error' });
-      }
-      return { payUrl: json.url, providerRef: json.id };
+      const json = await post('/v1/checkout/sessions', body, `checkout-${order.id}`, { unreachable: 'Stripe could not be reached to start the payment. Try again in a moment.', refused: 'Stripe refused to start the payment' }, (j) => typeof j.url === 'string');
+      return { payUrl: json.url as string, providerRef: json.id };
     },
 
     async refund(r) {
       // Stripe's refunds API (provider-protocols §16.2): the payment intent, the amount in minor units.
       const body = stripeForm({ payment_intent: r.tradeNo, amount: r.amount, metadata: { order_id: r.orderId } });
-      let res: Response;
-      try {
-        res = await fetch(`${api}/v1/refunds`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${o.secretKey}`, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': r.key },
-          body,
-          signal: AbortSignal.timeout(20_000),
-        });
-      } catch (err) {
-        throw new GatewayError('upstream', 'Stripe could not be reached to return the money.', { code: 'payment_provider_unreachable', cause: err });
-      }
-      const json = (await res.json().catch(() => ({}))) as { id?: unknown; error?: { message?: unknown } };
-      if (!res.ok || typeof json.id !== 'string') {
-        const said = typeof json.error?.message === 'string' ? `: ${json.error.message}` : '';
-        throw new GatewayError('upstream', `Stripe refused the refund (HTTP ${res.status}${said}).`, { code: 'payment_provider_error' });
-      }
+      const json = await post('/v1/refunds', body, r.key, { unreachable: 'Stripe could not be reached to return the money.', refused: 'Stripe refused the refund' });
       return { ref: json.id };
     },
 
