@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensurePrivateDir } from '../core/private-files.js';
@@ -10,8 +11,12 @@ import type { RequestLogRow } from './types.js';
  * the next start replays the rows the database does not have yet (`batch/recover.ts`), so no served
  * call goes uncharged.
  *
- * Group commit: appends that arrive while a write+fsync is under way wait for the next one, which
- * takes them all at once — one fsync per group, however many calls are finishing. Files rotate; a
+ * Group commit: appends that arrive while a group is being written wait for the next one, which
+ * takes them all at once — one durable write per group, however many calls are finishing. With
+ * `sync` the file is opened with O_DSYNC, so each write returns only once its data (and the file's
+ * new size) is on the device, the guarantee of write() + fdatasync() (open(2), "O_DSYNC") in one
+ * system call: one trip through libuv's thread pool per group instead of two, which a call at one
+ * connection waits for. Files rotate; a
  * file is deleted once every row in it is committed to the database, so the journal stays small.
  *
  * Layout in `dir`: `<owner>.lock` (the process that writes: pid and owner name) and
@@ -20,7 +25,8 @@ import type { RequestLogRow } from './types.js';
 export interface JournalOptions {
   dir: string;
   owner: string;
-  /** fsync each group (default); false writes without it (survives a process crash, not a power cut). */
+  /** Each group is on the device before its calls complete (default: O_DSYNC); false leaves it to the
+   *  kernel (survives a process crash, not a power cut). */
   sync: boolean;
   /** A new file is started after this many bytes (default 4 MiB). */
   rotateBytes?: number;
@@ -109,7 +115,6 @@ export class Journal {
         try {
           if (this.bytes >= (this.o.rotateBytes ?? 4 << 20)) await this.rotate();
           await this.fh!.write(data);
-          if (this.o.sync) await this.fh!.datasync();
           this.bytes += Buffer.byteLength(data);
           for (const w of waiters) w.resolve();
         } catch (err) {
@@ -134,7 +139,8 @@ export class Journal {
   private async startFile(): Promise<void> {
     this.seq++;
     this.bytes = 0;
-    this.fh = await open(this.path(this.seq), 'a', 0o600);
+    const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_APPEND | (this.o.sync ? constants.O_DSYNC : 0);
+    this.fh = await open(this.path(this.seq), flags, 0o600);
   }
 
   private path(seq: number): string {

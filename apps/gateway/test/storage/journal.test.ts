@@ -1,0 +1,63 @@
+// The write-ahead journal of charged calls (batch/journal.ts): how its file is opened decides
+// whether a call's charge is on the device when its answer completes.
+import { afterAll, describe, expect, it } from 'vitest';
+import { constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Journal, orphanJournals } from '../../src/batch/journal.js';
+import type { RequestLogRow } from '../../src/batch/types.js';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** The open flags (octal in /proc/self/fdinfo) of this process's descriptors on files under dir. */
+function openFlags(dir: string): number[] {
+  const out: number[] = [];
+  for (const fd of readdirSync('/proc/self/fd')) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      continue;
+    }
+    if (!target.startsWith(dir + '/') || !target.endsWith('.jsonl')) continue;
+    const line = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').find((l) => l.startsWith('flags:'))!;
+    out.push(parseInt(line.split(/\s+/)[1], 8));
+  }
+  return out;
+}
+
+const row = (id: string) => ({ id, user_id: 'usr_1', status: 200, cost: 7 }) as unknown as RequestLogRow;
+
+describe('journal', () => {
+  it('with sync (the default) writes each group with O_DSYNC: the row is on the device when append resolves', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
+    dirs.push(dir);
+    const j = await Journal.open({ dir, owner: 'o1', sync: true });
+    const flags = openFlags(dir);
+    expect(flags).toHaveLength(1);
+    expect(flags[0] & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    expect(flags[0] & constants.O_APPEND).toBe(constants.O_APPEND);
+    await Promise.all([j.append(row('req_1')), j.append(row('req_2'))]);
+    expect(readFileSync(join(dir, 'o1.1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['req_1', 'req_2']);
+    // The process "dies" here (no close): the next start finds both rows to replay.
+    const orphans = (await orphanJournals(dir)).filter((o) => o.owner === 'o1');
+    expect(orphans).toEqual([]); // still live in this process
+    await j.close();
+    const after = await orphanJournals(dir);
+    expect(after.map((o) => o.rows.map((r) => r.id))).toEqual([['req_1', 'req_2']]);
+  });
+
+  it('with sync off the file is opened without O_DSYNC', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
+    dirs.push(dir);
+    const j = await Journal.open({ dir, owner: 'o2', sync: false });
+    const flags = openFlags(dir);
+    expect(flags).toHaveLength(1);
+    expect(flags[0] & constants.O_DSYNC).toBe(0);
+    await j.append(row('req_3'));
+    j.committed(['req_3']);
+    await j.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
