@@ -70,6 +70,8 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       await app.ready();
     }
     services.health.monitor.start();
+    // Money admins' refunds still owe payers (a kill or an unreachable provider after the refund).
+    services.payments.returns.start();
     const sim = simulator;
     const server = app;
     return {

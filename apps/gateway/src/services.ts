@@ -151,6 +151,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   const policyStore = new PolicyStore(storage.db);
   const guard = new SafetyGuard(safetyStore, policyStore, storage.log, storage.dbh.changeToken);
   await guard.reload();
+  const payments = new Payments({ config, db: storage.db, billing, log: storage.log });
   const privacy = await createPrivacy(storage.db, storage.log, { changeToken: storage.dbh.changeToken });
   const pipeline = new CallPipeline({
     router,
@@ -187,7 +188,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     billing,
     health: { circuit, monitor, events, gate },
     keys: new KeyResolver(storage.db, storage.dbh.changeToken),
-    payments: new Payments({ config, db: storage.db, billing, log: storage.log }),
+    payments,
     throttle: new LoginThrottle(kv, { maxFailures: config.loginMaxFailures, windowMs: config.loginWindowMs, lockMs: config.loginLockMs, signupsPerHour: config.signupsPerIpHour, mailsPerHour: config.mailsPerAccountHour }),
     mailer,
     kv,
@@ -198,6 +199,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     privacy,
     async close() {
       load.stop();
+      await payments.returns.close();
       await privacy.close();
       await budget.close().catch(() => undefined);
       await monitor.stop();

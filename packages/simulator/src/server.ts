@@ -68,6 +68,9 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     },
     settleStripe: (id, outcome) => settleSession(instance.payments, id, outcome),
     disputeStripe: (paymentIntent) => disputeCharge(instance.payments, paymentIntent),
+    rateLimitStripe: (n) => {
+      instance.payments.stripe.rateLimited = n;
+    },
     clear: () => callbacks.clear(),
   };
 

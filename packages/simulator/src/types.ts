@@ -59,6 +59,8 @@ export interface SimPayments {
   settleStripe(sessionId: string, outcome: 'succeeded' | 'failed'): string | null;
   /** The payer disputes a paid Stripe charge with their bank: emits `charge.dispute.created`; the event id, or null. */
   disputeStripe(paymentIntent: string): string | null;
+  /** Stripe's rate limiter refuses the next `n` API requests (HTTP 429, code `rate_limit`), as under a burst of traffic. */
+  rateLimitStripe(n: number): void;
   clear(): void;
 }
 

@@ -142,7 +142,7 @@ describe('Stripe Checkout', () => {
   });
 
   beforeAll(async () => {
-    const ep = await api('/v1/webhook_endpoints', { url: `${merchantUrl}/stripe`, 'enabled_events[0]': 'checkout.session.completed', 'enabled_events[1]': 'checkout.session.async_payment_succeeded', 'enabled_events[2]': 'checkout.session.expired' });
+    const ep = await api('/v1/webhook_endpoints', { url: `${merchantUrl}/stripe`, 'enabled_events[0]': 'checkout.session.completed', 'enabled_events[1]': 'checkout.session.async_payment_succeeded', 'enabled_events[2]': 'checkout.session.expired', 'enabled_events[3]': 'charge.refunded' });
     expect((await ep.json()).secret).toBe(WHSEC);
   });
 
@@ -198,6 +198,23 @@ describe('Stripe Checkout', () => {
     expect(received[2].body).toBe(received[1].body);
     const [, t] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(received[2].headers['stripe-signature']))!;
     expect(createHmac('sha256', WHSEC).update(`${t}.${received[2].body}`).digest('hex')).toBe(String(received[2].headers['stripe-signature']).split('v1=')[1]);
+  });
+
+  it('a refund sent again with its Idempotency-Key answers the first refund and returns no more money; without one it is a second refund', async () => {
+    const s = await (await api('/v1/checkout/sessions', session())).json();
+    await fetch(`${sim.url}/c/pay/${s.id}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'method=card', redirect: 'manual' });
+    const pi = (await (await api(`/v1/checkout/sessions/${s.id}`)).json()).payment_intent as string;
+    const first = await api('/v1/refunds', { payment_intent: pi, amount: '300' }, SK, { 'idempotency-key': 'refund-order_1' });
+    const a = await first.json();
+    expect([first.status, a.object, a.amount, first.headers.get('idempotent-replayed')]).toEqual([200, 'refund', 300, null]);
+    const again = await api('/v1/refunds', { payment_intent: pi, amount: '300' }, SK, { 'idempotency-key': 'refund-order_1' });
+    expect([again.status, (await again.json()).id, again.headers.get('idempotent-replayed')]).toEqual([200, a.id, 'true']);
+    const other = await api('/v1/refunds', { payment_intent: pi, amount: '200' }, SK, { 'idempotency-key': 'refund-order_1' });
+    expect([other.status, (await other.json()).error.type]).toEqual([400, 'idempotency_error']);
+    // One charge.refunded event so far (300 of 1000); a refund without a key is a new one.
+    await eventually(() => expect(received.filter((x) => JSON.parse(x.body).type === 'charge.refunded').map((x) => JSON.parse(x.body).data.object.amount_refunded)).toEqual([300]));
+    expect((await api('/v1/refunds', { payment_intent: pi, amount: '300' })).status).toBe(200);
+    await eventually(() => expect(received.filter((x) => JSON.parse(x.body).type === 'charge.refunded').map((x) => JSON.parse(x.body).data.object.amount_refunded)).toEqual([300, 600]));
   });
 
   it('expiring an open session sends checkout.session.expired; a paid one cannot expire', async () => {

@@ -93,6 +93,7 @@ export const FIELDS = [
   { key: 'logFlushMs', env: 'APIGPT_LOG_FLUSH_MS', type: 'int', default: 20, min: 1, doc: 'Request-log rows are written in one transaction every this many milliseconds' },
   // Online recharge (payments/): a provider is offered once its required settings are set.
   { key: 'topupExpiryMinutes', env: 'APIGPT_TOPUP_EXPIRY_MINUTES', type: 'int', default: 30, min: 30, max: 1440, doc: 'Minutes a recharge order waits to be paid before it shows as expired (a payment that still arrives later is credited)' },
+  { key: 'refundRetrySeconds', env: 'APIGPT_REFUND_RETRY_SECONDS', type: 'int', default: 60, min: 1, max: 3600, doc: 'How often an admin\'s refund whose money the payment provider could not be reached to return (Stripe) is tried again; the pause grows with the debt\'s age, up to an hour, and a debt still unpaid after 23 hours is left to the provider\'s dashboard' },
   { key: 'topupMinAmount', env: 'APIGPT_TOPUP_MIN_AMOUNT', type: 'int', default: 1, min: 1, doc: 'Smallest amount (whole currency units: yuan, dollars) a user may recharge' },
   { key: 'topupMaxAmount', env: 'APIGPT_TOPUP_MAX_AMOUNT', type: 'int', default: 10000, min: 1, doc: 'Largest amount (whole currency units) one recharge order may be' },
   { key: 'epayUrl', env: 'APIGPT_EPAY_URL', type: 'url', doc: 'EPay (易支付) aggregator base URL (`https://pay.example.com`, where `submit.php` is); with the merchant id and key it enables EPay recharge' },

@@ -5,8 +5,8 @@ import { GatewayError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable } from '../storage/schema.js';
-import { getOrder, insertOrder, listOrders, noteAfter, orderTitle, type OrderFilter, type OrderLimits } from './orders.js';
-import { formatMinor } from './money.js';
+import { getOrder, insertOrder, listOrders, orderTitle, type OrderFilter, type OrderLimits } from './orders.js';
+import { MoneyReturns } from './money-return.js';
 import { Packs } from './packs.js';
 import { refundOrder, type Within } from './refund.js';
 import { providersFromConfig } from './registry.js';
@@ -39,6 +39,8 @@ export class Payments {
   readonly providers: Map<string, PaymentProvider>;
   readonly packs: Packs;
   readonly limits: OrderLimits;
+  /** Money admins' refunds owe payers through the providers' APIs, until the providers answer. */
+  readonly returns: MoneyReturns;
   private readonly db: Db;
   private readonly billing: Billing;
   private readonly log: Logger;
@@ -49,6 +51,7 @@ export class Payments {
     this.log = deps.log;
     this.providers = deps.providers ?? providersFromConfig(deps.config);
     this.packs = new Packs(deps.db);
+    this.returns = new MoneyReturns(deps.db, this.providers, deps.log, { retryMs: deps.config.refundRetrySeconds * 1000 });
     this.limits = { minAmount: deps.config.topupMinAmount, maxAmount: deps.config.topupMaxAmount, expiryMs: deps.config.topupExpiryMinutes * 60_000 };
   }
 
@@ -128,31 +131,22 @@ export class Payments {
   /**
    * Admin: takes back (part of) a credited order's credit (refund.ts, for the policy), then, unless
    * `returnMoney` is false, returns the money of that share to the payer through the provider's API
-   * when it has one here (Stripe): rounded down to the minor unit, so the provider's report of the
-   * refund (reversal.ts) finds its credit taken back already. The credit is taken back first: when
-   * the provider refuses or cannot be reached, the order's note says so and the money is returned
-   * in its dashboard instead. A replayed request (its Idempotency-Key) returns no money again.
+   * when it has one here (Stripe). The refund's transaction also writes what the order owes the payer
+   * (money-return.ts), so a kill or an unreachable provider after the commit leaves the debt to be
+   * paid by a later attempt, never lost. The credit is taken back first: when the provider refuses,
+   * the order's note says so and the money is returned in its dashboard instead. A replayed request
+   * (its Idempotency-Key) returns no money again.
    */
   async refund(orderId: string, by: string, reason: string, amount?: number, key?: IdempotencyKey, within?: Within, returnMoney = true) {
-    const r = await refundOrder(this.db, this.billing.state, this.billing.idempotency, { orderId, by, reason, amount }, key, within);
-    const o = r.order;
-    const provider = this.providers.get(o.provider);
-    if (r.replayed || !returnMoney || !provider?.refund || !o.provider_trade_no || Number(o.credit) <= 0) return r;
-    const money = Math.floor((Number(o.amount) * Number(o.refunded)) / Number(o.credit));
-    if (money <= 0) return r;
-    const what = `${formatMinor(money, o.currency)} ${o.currency.toUpperCase()}`;
-    let line: string;
-    try {
-      const { ref } = await provider.refund({ tradeNo: o.provider_trade_no, amount: money, orderId: o.id, key: `refund-${o.id}` });
-      line = `${what} returned to the payer through ${o.provider} (${ref}).`;
-      this.log.info('refund: money returned through the provider', { provider: o.provider, order: o.id, amount: money, ref });
-    } catch (err) {
-      line = `${what} could not be returned through ${o.provider} (${(err as Error).message.replace(/\.$/, '')}): return it in the ${o.provider} dashboard.`;
-      this.log.warn('refund: the provider did not return the money', { provider: o.provider, order: o.id, amount: money, reason: (err as Error).message });
-    }
-    const note = noteAfter(o.note, line);
-    await this.db.updateTable('topup_orders').set({ note, updated_at: Date.now() }).where('id', '=', o.id).execute();
-    return { ...r, order: { ...o, note } };
+    let owes = false;
+    const r = await refundOrder(this.db, this.billing.state, this.billing.idempotency, { orderId, by, reason, amount }, key, async (trx, before, after) => {
+      await within?.(trx, before, after);
+      const money = returnMoney ? this.returns.owed(after) : null;
+      if (money !== null) await this.returns.owe(trx, after.id, money);
+      owes = money !== null;
+    });
+    if (r.replayed || !owes) return r;
+    return { ...r, order: (await this.returns.attempt(r.order.id)) ?? r.order };
   }
 
   /** Admin: credits an order whose payment the admin confirmed at the provider (a lost callback, a reviewed mismatch). */

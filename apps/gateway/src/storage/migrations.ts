@@ -7,6 +7,7 @@ import { SAFETY_DECISIONS_BY_REQUEST } from './migration-0020.js';
 import { REFERRAL_RECLAIMS } from './migration-0019.js';
 import { CLIENT_REQUEST_IDS } from './migration-0021.js';
 import { ORDER_REVERSALS } from './migration-0022.js';
+import { MONEY_RETURNS } from './migration-0023.js';
 
 /** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
 const ROUTING: Migration = {
@@ -583,6 +584,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0020_safety_decisions_by_request': SAFETY_DECISIONS_BY_REQUEST,
   '0021_client_request_ids': CLIENT_REQUEST_IDS,
   '0022_order_reversals': ORDER_REVERSALS,
+  '0023_money_returns': MONEY_RETURNS,
 };
 
 

@@ -368,6 +368,11 @@ export interface TopupOrdersTable {
   refunded: number;
   /** Minor units of the payment the provider gave back to the payer (its refunds and disputes, payments/reversal.ts); migration 0022. */
   reversed?: number;
+  /** Minor units an admin's refund owes the payer through the provider's API, until it answers (payments/money-return.ts); migration 0023. */
+  money_due?: number | null;
+  money_due_since?: number | null;
+  /** The next attempt at returning `money_due`, not before (ms). */
+  money_due_at?: number | null;
   created_at: number;
   expires_at: number;
   paid_at: number | null;

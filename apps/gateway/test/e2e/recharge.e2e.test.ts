@@ -19,7 +19,8 @@ describe('the Buy credit page', { timeout: 90_000 }, () => {
   beforeAll(async () => {
     ensureConsoleBuilt();
     pay = await startPaySim();
-    t = await startTestGateway({ start: { consoleDir: CONSOLE_DIST }, config: pay.config });
+    // Refunds whose money Stripe could not take yet are asked about again every second.
+    t = await startTestGateway({ start: { consoleDir: CONSOLE_DIST }, config: { ...pay.config, refundRetrySeconds: 1 } });
     await registerWebhook(pay, t.url);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
   }, 180_000);
@@ -110,5 +111,39 @@ describe('the Buy credit page', { timeout: 90_000 }, () => {
     expect(JSON.parse(reported()[0].body).data.object.amount_refunded).toBe(300);
     expect(await balance(t, cookie)).toBe(before);
     await page.context().close();
+  });
+
+  it('zh-CN: Stripe busy at an admin\'s refund — the order shows 退还中 until the gateway\'s next attempt returns the money, once', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const { order: o, paymentIntent: pi } = await paidByCard(t, pay, cookie, 4);
+    // Stripe's rate limiter refuses every request until told otherwise (HTTP 429: nothing carried out).
+    pay.sim.payments.rateLimitStripe(1_000_000);
+    let page: Page | null = null;
+    try {
+      const r = await t.api<{ note: string; moneyOwed: string | null }>('POST', `/api/admin/topups/${o.id}/refund`, { points: 2000, reason: '用户申请退款' }, { token: t.rootToken });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.moneyOwed).toBe('2.00');
+      expect(r.body.note).toMatch(/ 2\.00 USD not returned yet \(Stripe refused the refund \(HTTP 429: too many requests\)\): the gateway tries again until stripe answers\.$/);
+      expect(await balance(t, cookie)).toBe(before + 2000);
+      const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: t.admin.email, password: t.admin.password }) });
+      page = await signedIn((login.headers.get('set-cookie') ?? '').split(';')[0], 'zh-CN');
+      await page.goto(`${t.url}/admin/topups`);
+      const row = page.locator(`tr[data-row-key="${o.id}"]`);
+      await expect.poll(() => row.getByTestId('money-owed').innerText()).toBe('退还中 2.00 USD');
+      await page.locator('.ant-spin-spinning').waitFor({ state: 'detached' });
+      await page.screenshot({ path: 'test-artifacts/console/admin-refund-returning-zh.png' });
+    } finally {
+      pay.sim.payments.rateLimitStripe(0);
+    }
+    // Stripe answers again: the next attempt returns the $2.00, and the tag goes.
+    await expect.poll(async () => (await orderStatus(t, cookie, o.id)).note ?? '', { timeout: 15_000 }).toMatch(/not returned yet .* 2\.00 USD returned to the payer through stripe \(re_\w+\)\.$/);
+    await page!.reload();
+    await page!.locator(`tr[data-row-key="${o.id}"]`).waitFor();
+    expect(await page!.locator(`tr[data-row-key="${o.id}"]`).getByTestId('money-owed').count()).toBe(0);
+    const reported = () => pay.sim.payments.callbacks.filter((c) => c.type === 'charge.refunded' && JSON.parse(c.body).data.object.payment_intent === pi);
+    await eventually(() => expect(reported().map((c) => JSON.parse(c.body).data.object.amount_refunded)).toEqual([200]));
+    expect(await balance(t, cookie)).toBe(before + 2000);
+    await page!.context().close();
   });
 });

@@ -1570,6 +1570,7 @@ export interface Operations {
         note: string | null;
         /** P taken back by a refund */
         refunded: number;
+        moneyOwed: string | null;
         createdAt: number;
         expiresAt: number;
         paidAt: number | null;
@@ -1610,6 +1611,7 @@ export interface Operations {
       note: string | null;
       /** P taken back by a refund */
       refunded: number;
+      moneyOwed: string | null;
       createdAt: number;
       expiresAt: number;
       paidAt: number | null;
@@ -1652,6 +1654,7 @@ export interface Operations {
       note: string | null;
       /** P taken back by a refund */
       refunded: number;
+      moneyOwed: string | null;
       createdAt: number;
       expiresAt: number;
       paidAt: number | null;
@@ -2931,6 +2934,7 @@ export interface Operations {
         note: string | null;
         /** P taken back by a refund */
         refunded: number;
+        moneyOwed: string | null;
         createdAt: number;
         expiresAt: number;
         paidAt: number | null;
@@ -2973,6 +2977,7 @@ export interface Operations {
       note: string | null;
       /** P taken back by a refund */
       refunded: number;
+      moneyOwed: string | null;
       createdAt: number;
       expiresAt: number;
       paidAt: number | null;
@@ -3009,6 +3014,7 @@ export interface Operations {
       note: string | null;
       /** P taken back by a refund */
       refunded: number;
+      moneyOwed: string | null;
       createdAt: number;
       expiresAt: number;
       paidAt: number | null;

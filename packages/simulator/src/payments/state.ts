@@ -99,10 +99,12 @@ export interface PaymentsState {
     webhookSecret: string | undefined;
     sessions: Map<string, StripeSession>;
     endpoints: Map<string, WebhookEndpoint>;
-    /** Idempotency-Key → the request body it was first sent with and the session made. */
-    idempotency: Map<string, { body: string; session: StripeSession }>;
+    /** Idempotency-Key → the request it was first sent with (path and form body) and its answer. */
+    idempotency: Map<string, { request: string; body: unknown }>;
     /** Payment intent → its charge, once the session is paid. */
     charges: Map<string, StripeCharge>;
+    /** The next this many API requests are refused with 429 (`SimPayments.rateLimitStripe`). */
+    rateLimited: number;
   };
   /** The Alipay app: its id, the app's public key (checks the merchant's requests), Alipay's private key (signs notifies). */
   alipay: { appId: string; appPublicKey: string | null; privateKey: string; sellerId: string; trades: Map<string, AlipayTrade> };
@@ -125,7 +127,7 @@ export const DEFAULT_WECHATPAY_APP_ID = 'wxd678efh567hg6787';
 export function createPaymentsState(o: PaymentOptions = {}): PaymentsState {
   return {
     epay: { pid: o.epay?.pid ?? DEFAULT_EPAY_PID, key: o.epay?.key ?? DEFAULT_EPAY_KEY, trades: new Map() },
-    stripe: { secretKey: o.stripe?.secretKey ?? DEFAULT_STRIPE_SECRET_KEY, webhookSecret: o.stripe?.webhookSecret, sessions: new Map(), endpoints: new Map(), idempotency: new Map(), charges: new Map() },
+    stripe: { secretKey: o.stripe?.secretKey ?? DEFAULT_STRIPE_SECRET_KEY, webhookSecret: o.stripe?.webhookSecret, sessions: new Map(), endpoints: new Map(), idempotency: new Map(), charges: new Map(), rateLimited: 0 },
     alipay: {
       appId: o.alipay?.appId ?? DEFAULT_ALIPAY_APP_ID,
       appPublicKey: o.alipay?.appPublicKey ?? null,

@@ -22,7 +22,14 @@ const stripeDialect: Dialect = {
     if (!ctx.path.startsWith('/v1/')) return null;
     const auth = header(ctx.req, 'authorization') ?? '';
     const key = auth.toLowerCase().startsWith('bearer ') ? auth.slice(7).trim() : '';
-    if (key === ctx.sim.payments.stripe.secretKey) return null;
+    if (key === ctx.sim.payments.stripe.secretKey) {
+      // Stripe's rate limiter answers 429 before the request is carried out (`rateLimitStripe`).
+      if (ctx.sim.payments.stripe.rateLimited > 0) {
+        ctx.sim.payments.stripe.rateLimited--;
+        return stripeError(429, 'Request rate limit exceeded. Learn more about rate limits here https://stripe.com/docs/rate-limits.', 'rate_limit', undefined, 'invalid_request_error');
+      }
+      return null;
+    }
     return stripeError(401, key ? `Invalid API Key provided: ${key.slice(0, 8)}${'*'.repeat(Math.max(0, key.length - 12))}${key.slice(-4)}` : 'You did not provide an API key.', undefined, undefined, 'invalid_request_error');
   },
   error: (status, message, code) => stripeError(status, message, code),
@@ -56,19 +63,30 @@ function toArrays(v: unknown): unknown {
 
 const now = () => Math.floor(Date.now() / 1000);
 
+/**
+ * Stripe's idempotent requests: a POST with an `Idempotency-Key` already used answers the first
+ * answer again (with `Idempotent-Replayed: true`), without doing anything twice; the same key with
+ * other parameters is an error. Successful answers are kept (a refused request did nothing to keep).
+ */
+function idempotent(ctx: Ctx, run: (ctx: Ctx) => Outcome): Outcome {
+  const s = state(ctx).stripe;
+  const key = header(ctx.req, 'idempotency-key');
+  if (!key) return run(ctx);
+  const request = `${ctx.req.url ?? ''}?${new URLSearchParams((ctx.body ?? {}) as Record<string, string>).toString()}`;
+  const prior = s.idempotency.get(key);
+  if (prior) {
+    if (prior.request !== request)
+      return stripeError(400, `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${key}' if you meant to execute a different request.`, undefined, undefined, 'idempotency_error');
+    return { kind: 'json', body: prior.body, headers: { 'idempotent-replayed': 'true' } };
+  }
+  const out = run(ctx);
+  if (out.kind === 'json' && (out.status ?? 200) < 300) s.idempotency.set(key, { request, body: out.body });
+  return out;
+}
+
 function createSession(ctx: Ctx): Outcome {
   const s = state(ctx).stripe;
   const flat = (ctx.body ?? {}) as Record<string, string>;
-  const idemKey = header(ctx.req, 'idempotency-key');
-  const rawBody = new URLSearchParams(flat).toString();
-  if (idemKey) {
-    const prior = s.idempotency.get(idemKey);
-    if (prior) {
-      if (prior.body !== rawBody)
-        return stripeError(400, `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idemKey}' if you meant to execute a different request.`, undefined, undefined, 'idempotency_error');
-      return { kind: 'json', body: prior.session, headers: { 'idempotent-replayed': 'true' } };
-    }
-  }
   const b = unflatten(flat) as {
     mode?: string;
     line_items?: { price_data?: { currency?: string; unit_amount?: string; product_data?: { name?: string } }; quantity?: string }[];
@@ -127,7 +145,6 @@ function createSession(ctx: Ctx): Outcome {
     line_items: items,
   };
   s.sessions.set(id, session);
-  if (idemKey) s.idempotency.set(idemKey, { body: rawBody, session: publicSession(session) as StripeSession });
   return { kind: 'json', body: publicSession(session) };
 }
 
@@ -270,7 +287,7 @@ export function disputeCharge(s: PaymentsState, paymentIntent: string): string |
 }
 
 export const stripeRoutes: Route[] = [
-  { method: 'POST', pattern: /^\/v1\/checkout\/sessions$/, dialect: stripeDialect, handle: createSession },
+  { method: 'POST', pattern: /^\/v1\/checkout\/sessions$/, dialect: stripeDialect, handle: (ctx) => idempotent(ctx, createSession) },
   {
     method: 'GET',
     pattern: /^\/v1\/checkout\/sessions\/(?<id>cs_\w+)$/,
@@ -282,7 +299,7 @@ export const stripeRoutes: Route[] = [
   },
   { method: 'POST', pattern: /^\/v1\/checkout\/sessions\/(?<id>cs_\w+)\/expire$/, dialect: stripeDialect, handle: expireSession },
   { method: 'POST', pattern: /^\/v1\/webhook_endpoints$/, dialect: stripeDialect, handle: createEndpoint },
-  { method: 'POST', pattern: /^\/v1\/refunds$/, dialect: stripeDialect, handle: createRefund },
+  { method: 'POST', pattern: /^\/v1\/refunds$/, dialect: stripeDialect, handle: (ctx) => idempotent(ctx, createRefund) },
   {
     method: 'GET',
     pattern: /^\/v1\/webhook_endpoints$/,

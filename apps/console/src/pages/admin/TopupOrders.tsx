@@ -62,7 +62,21 @@ export default function TopupOrders() {
             { title: t('topups.provider'), key: 'via', render: (_, o) => `${label(t, 'provider', o.provider)} · ${label(t, 'method', o.method)}` },
             { title: t('recharge.paid'), key: 'amount', align: 'right', render: (_, o) => `${o.amount} ${o.currency.toUpperCase()}` },
             { title: t('recharge.credit'), key: 'credit', align: 'right', render: (_, o) => (o.refunded > 0 ? `${money(o.credit, 2)} (−${money(o.refunded, 2)})` : money(o.credit, 2)) },
-            { title: t('recharge.status'), dataIndex: 'status', render: (s: OrderStatus) => <Tag color={STATUS_COLORS[s]}>{t(`recharge.status.${s}`)}</Tag> },
+            {
+              title: t('recharge.status'),
+              dataIndex: 'status',
+              render: (s: OrderStatus, o) => (
+                <>
+                  <Tag color={STATUS_COLORS[s]}>{t(`recharge.status.${s}`)}</Tag>
+                  {/* A refund whose money the provider has not confirmed yet: the gateway keeps asking. */}
+                  {o.moneyOwed ? (
+                    <Tag color="gold" title={t('topups.moneyOwedHelp')} data-testid="money-owed">
+                      {t('topups.moneyOwed', { amount: `${o.moneyOwed} ${o.currency.toUpperCase()}` })}
+                    </Tag>
+                  ) : null}
+                </>
+              ),
+            },
             { title: t('topups.note'), dataIndex: 'note', ellipsis: true, render: (n: string | null) => (n ? <Typography.Text title={n}>{n}</Typography.Text> : '—') },
             {
               title: '',

@@ -61,6 +61,10 @@ export function createStripe(o: StripeOptions): PaymentProvider {
     } catch {
       // reported below
     }
+    if (res.status === 429) {
+      // Too many requests: refused before anything was carried out, so the same request may come again.
+      throw new GatewayError('upstream', `${words.refused} (HTTP 429: too many requests).`, { code: 'payment_provider_busy' });
+    }
     if (!res.ok || typeof json.id !== 'string' || !complete(json)) {
       const said = typeof json.error?.message === 'string' ? `: ${json.error.message}` : '';
       throw new GatewayError('upstream', `${words.refused} (HTTP ${res.status}${said}).`, { code: 'payment_provider_error' });

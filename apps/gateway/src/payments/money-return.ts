@@ -1,0 +1,139 @@
+import { GatewayError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Db } from '../storage/database.js';
+import type { TopupOrdersTable } from '../storage/schema.js';
+import { formatMinor } from './money.js';
+import { noteAfter } from './orders.js';
+import type { PaymentProvider } from './types.js';
+
+/**
+ * The money an admin's refund returns to the payer through the provider's API (Stripe's refunds).
+ *
+ * The refund's transaction takes the credit back and, in the same commit, writes what is owed on the
+ * order (`owe`: `money_due`, migration 0023). Only then is the provider asked. So when the process
+ * is killed or the provider cannot be reached between the commit and the provider's answer, the
+ * debt is still on the order, and `runOnce` (at start and every `retryMs`, on every gateway) asks
+ * again until the provider answers:
+ *
+ * - each attempt sends the same idempotency key (`refund-<order>`): a request the provider carried
+ *   out but whose answer was lost returns that same refund, never a second one (Stripe keeps a key
+ *   for 24 hours, "Idempotent requests" in its API reference);
+ * - a provider that answers with a refusal ends the debt, and the order's note says to return the
+ *   money in its dashboard; so does a debt still unpaid after `GIVE_UP_MS`, before the key expires;
+ * - the provider unreachable (a network failure, a timeout) or busy (HTTP 429, which Stripe answers
+ *   before carrying anything out) leaves the debt for the next attempt, with a growing pause;
+ * - two gateways asking at once send the same key; the first answer clears the debt (a conditional
+ *   update), and the other writes nothing.
+ */
+export class MoneyReturns {
+  /** Orders this process is asking about now (the refund's own attempt and a sweep must not overlap). */
+  private readonly busy = new Set<string>();
+  private timer: NodeJS.Timeout | null = null;
+  private sweeping: Promise<number> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly providers: Map<string, PaymentProvider>,
+    private readonly log: Logger,
+    private readonly o: { retryMs: number; now?: () => number },
+  ) {}
+
+  private now(): number {
+    return this.o.now?.() ?? Date.now();
+  }
+
+  /**
+   * Minor units of the order's money that its refund (taking back `refunded` µP of its `credit`)
+   * returns, when the provider can return money through its API; null when nothing goes back here.
+   * Rounded down, so the provider's report of the refund (reversal.ts) finds the credit taken already.
+   */
+  owed(o: TopupOrdersTable): number | null {
+    if (!this.providers.get(o.provider)?.refund || !o.provider_trade_no || Number(o.credit) <= 0) return null;
+    const money = Math.floor((Number(o.amount) * Number(o.refunded)) / Number(o.credit));
+    return money > 0 ? money : null;
+  }
+
+  /** In the refund's transaction: the order owes `money` to its payer from now on. */
+  async owe(trx: Db, orderId: string, money: number): Promise<void> {
+    const now = this.now();
+    await trx.updateTable('topup_orders').set({ money_due: money, money_due_since: now, money_due_at: now }).where('id', '=', orderId).execute();
+  }
+
+  /** Asks the provider to return what the order owes, once; answers the order as it is afterwards. */
+  async attempt(orderId: string): Promise<TopupOrdersTable | null> {
+    if (this.busy.has(orderId)) return null;
+    this.busy.add(orderId);
+    try {
+      const o = await this.db.selectFrom('topup_orders').selectAll().where('id', '=', orderId).executeTakeFirst();
+      if (!o || o.money_due == null) return o ?? null;
+      const money = Number(o.money_due);
+      const provider = this.providers.get(o.provider);
+      const what = `${formatMinor(money, o.currency)} ${o.currency.toUpperCase()}`;
+      const since = Number(o.money_due_since ?? this.now());
+      let line: string;
+      try {
+        if (!provider?.refund || !o.provider_trade_no) throw new GatewayError('upstream', `${o.provider} is not configured here any more`, { code: 'payment_provider_error' });
+        const { ref } = await provider.refund({ tradeNo: o.provider_trade_no, amount: money, orderId: o.id, key: `refund-${o.id}` });
+        line = `${what} returned to the payer through ${o.provider} (${ref}).`;
+        this.log.info('refund: money returned through the provider', { provider: o.provider, order: o.id, amount: money, ref });
+      } catch (err) {
+        const reason = (err as Error).message.replace(/\.$/, '');
+        const code = err instanceof GatewayError ? err.code : null;
+        const transient = code === 'payment_provider_unreachable' || code === 'payment_provider_busy';
+        if (transient && this.now() - since < GIVE_UP_MS) {
+          // The first failure says so on the order; later ones only move the next attempt.
+          const first = Number(o.money_due_at ?? since) <= since;
+          const next = this.now() + Math.max(this.o.retryMs, Math.min(MAX_PAUSE_MS, (this.now() - since) / 2));
+          const note = first ? noteAfter(o.note, `${what} not returned yet (${reason}): the gateway tries again until ${o.provider} answers.`) : o.note;
+          await this.db.updateTable('topup_orders').set({ money_due_at: next, note, updated_at: this.now() }).where('id', '=', o.id).where('money_due', 'is not', null).execute();
+          this.log.warn('refund: the provider could not be reached to return the money; trying again later', { provider: o.provider, order: o.id, amount: money, reason, next });
+          return { ...o, money_due_at: next, note };
+        }
+        line = `${what} could not be returned through ${o.provider} (${reason}): return it in the ${o.provider} dashboard.`;
+        this.log.warn('refund: the provider did not return the money', { provider: o.provider, order: o.id, amount: money, reason });
+      }
+      const note = noteAfter(o.note, line);
+      const done = await this.db
+        .updateTable('topup_orders')
+        .set({ money_due: null, money_due_since: null, money_due_at: null, note, updated_at: this.now() })
+        .where('id', '=', o.id)
+        .where('money_due', 'is not', null)
+        .executeTakeFirst();
+      // Another gateway's attempt (the same refund, by its key) wrote the outcome first.
+      if (Number(done.numUpdatedRows) === 0) return (await this.db.selectFrom('topup_orders').selectAll().where('id', '=', o.id).executeTakeFirst()) ?? null;
+      return { ...o, money_due: null, money_due_since: null, money_due_at: null, note };
+    } finally {
+      this.busy.delete(orderId);
+    }
+  }
+
+  /** Asks about every order whose next attempt is due; answers how many were asked about. */
+  runOnce(): Promise<number> {
+    this.sweeping ??= (async () => {
+      const due = await this.db.selectFrom('topup_orders').select('id').where('money_due', 'is not', null).where('money_due_at', '<=', this.now()).orderBy('money_due_at').limit(100).execute();
+      for (const { id } of due) await this.attempt(id).catch((err) => this.log.error('refund: returning the money failed; trying again later', err, { order: id }));
+      return due.length;
+    })().finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
+  }
+
+  start(): void {
+    const sweep = () => void this.runOnce().catch((err) => this.log.error('refund: looking for money to return failed', err));
+    sweep();
+    this.timer = setInterval(sweep, this.o.retryMs);
+    this.timer.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.sweeping?.catch(() => undefined);
+  }
+}
+
+/** Stripe keeps an idempotency key for 24 hours: past this, a retry could become a second refund. */
+export const GIVE_UP_MS = 23 * 3600_000;
+/** The longest pause between two attempts (the pause grows with the debt's age). */
+const MAX_PAUSE_MS = 3600_000;
