@@ -126,4 +126,20 @@ export interface PaymentProvider {
    * (reversal.ts), which takes back nothing more than the admin's refund already did.
    */
   refund?(r: { tradeNo: string; amount: number; orderId: string; key: string }): Promise<{ ref: string }>;
+  /**
+   * Asks the provider what became of an order's payment, because a callback can be lost
+   * (reconcile.ts): the notice its callback would have carried — with the same `eventId`, so that
+   * the callback arriving later is a duplicate — or null when the provider has no payment for the
+   * order yet (not paid, not even started). Throws a GatewayError with code
+   * `payment_provider_unreachable` when the provider cannot be reached, `payment_provider_error`
+   * when it refuses or answers something that cannot be authenticated.
+   */
+  query?(order: OrderQuery): Promise<PaymentNotice | null>;
+}
+
+/** What a provider is asked about an order by: our id, and its reference of the checkout when it made one (Stripe's session). */
+export interface OrderQuery {
+  id: string;
+  providerRef: string | null;
+  method: string;
 }
