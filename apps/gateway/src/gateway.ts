@@ -72,6 +72,8 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     services.health.monitor.start();
     // Money admins' refunds still owe payers (a kill or an unreachable provider after the refund).
     services.payments.returns.start();
+    // Unpaid orders whose payment callback may have been lost are asked about at their providers.
+    services.payments.reconciler.start();
     const sim = simulator;
     const server = app;
     return {

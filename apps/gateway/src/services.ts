@@ -200,6 +200,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     async close() {
       load.stop();
       await payments.returns.close();
+      await payments.reconciler.close();
       await privacy.close();
       await budget.close().catch(() => undefined);
       await monitor.stop();

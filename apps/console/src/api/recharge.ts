@@ -17,11 +17,13 @@ export const recharge = {
   create: (body: BodyOf<'POST /api/recharge/orders'>) => call('POST /api/recharge/orders', { body }),
   orders: (limit: number, offset: number) => call('GET /api/recharge/orders', { query: { limit, offset } }),
   order: (orderId: string) => call('GET /api/recharge/orders/{id}', { params: { id: orderId } }),
+  check: (orderId: string) => call('POST /api/recharge/orders/{id}/check', { params: { id: orderId } }),
 };
 
 export const adminRecharge = {
   orders: (q: { limit: number; offset: number; status?: OrderStatus; userId?: string }) => call('GET /api/admin/topups', { query: q }),
   refund: (orderId: string, body: BodyOf<'POST /api/admin/topups/{id}/refund'>) => call('POST /api/admin/topups/{id}/refund', { params: { id: orderId }, body }),
+  check: (orderId: string) => call('POST /api/admin/topups/{id}/check', { params: { id: orderId } }),
   complete: (orderId: string, reason: string) => call('POST /api/admin/topups/{id}/complete', { params: { id: orderId }, body: { reason } }),
   packs: () => call('GET /api/admin/topup-packs'),
   createPack: (p: PackInput) => call('POST /api/admin/topup-packs', { body: p }),

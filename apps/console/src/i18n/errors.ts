@@ -61,12 +61,14 @@ export const errorsEn = {
   'err.order_not_found': 'No such order.',
   'err.order_not_refundable': 'This order cannot be refunded.',
   'err.order_not_completable': 'This order cannot be completed.',
+  'err.order_check_too_soon': 'The payment provider was just asked about this order. Try again in a few seconds.',
   'err.amount_out_of_range': 'The amount is outside the allowed range.',
   'err.invalid_amount': 'The amount is not valid.',
   'err.invalid_payment_method': 'This payment method is not offered.',
   'err.payment_provider_unavailable': 'This payment provider is not available.',
   'err.payment_provider_unreachable': 'The payment provider could not be reached. Try again in a moment.',
   'err.payment_provider_error': 'The payment provider refused the order.',
+  'err.payment_provider_busy': 'The payment provider is busy. Try again in a moment.',
   // Content safety
   'err.rule_not_found': 'No such rule.',
   // Relay, mail, safety and operations
@@ -207,6 +209,8 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'err.payment_provider_unavailable': '该支付渠道不可用。',
   'err.payment_provider_unreachable': '无法连接支付渠道，请稍后再试。',
   'err.payment_provider_error': '支付渠道拒绝了该订单。',
+  'err.payment_provider_busy': '支付渠道繁忙，请稍后再试。',
+  'err.order_check_too_soon': '刚刚已向支付渠道查询过该订单，请几秒后再试。',
   'err.rule_not_found': '规则不存在。',
   'err.bad_upstream_response': '服务商返回的内容无法解析。',
   'err.channels_unavailable': '该模型的所有渠道因故障暂停中，请稍后再试。',

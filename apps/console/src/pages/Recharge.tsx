@@ -230,6 +230,7 @@ function ReturnedOrder({ id, onSettled }: { id: string; onSettled(): void }) {
   const { t } = useI18n();
   const [order, setOrder] = useState<TopupOrder | null>(null);
   const [error, setError] = useState<unknown>();
+  const checking = useAction();
 
   useEffect(() => {
     let stop = false;
@@ -270,6 +271,19 @@ function ReturnedOrder({ id, onSettled }: { id: string; onSettled(): void }) {
     case 'refunded':
       return <Alert type="info" {...common} title={t('recharge.status.refunded')} />;
     default:
-      return <Alert type="info" {...common} title={t('recharge.waiting')} />;
+      // The payer paid but no callback came yet: they may have the provider asked now.
+      return (
+        <Alert
+          type="info"
+          {...common}
+          title={t('recharge.waiting')}
+          action={
+            <Button size="small" loading={checking.busy} data-testid="recharge-check" onClick={() => checking.run(async () => setOrder(await recharge.check(id)))}>
+              {t('recharge.checkNow')}
+            </Button>
+          }
+          description={checking.error ? <ErrorAlert error={checking.error} /> : undefined}
+        />
+      );
   }
 }

@@ -59,6 +59,21 @@ export function registerAdminRechargeRoutes(app: FastifyInstance, ctx: ApiContex
   );
 
   app.post(
+    '/api/admin/topups/:id/check',
+    {
+      config: admin,
+      schema: {
+        tags,
+        summary: "Ask the order's payment provider about its payment now",
+        description: "For an unpaid (`created` or `expired`) order whose callback may have been lost: the provider's answer is settled like its callback, so a payment it confirms is credited once. The gateway also asks by itself (`APIGPT_TOPUP_CHECK_SECONDS`). Answers the order as it is afterwards; 502 `payment_provider_unreachable` when the provider cannot be reached.",
+        params: IdParams,
+        response: { 200: Order },
+      },
+    },
+    async (req) => orderView(await payments.check((req.params as { id: string }).id)),
+  );
+
+  app.post(
     '/api/admin/topups/:id/complete',
     {
       config: admin,

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { formatMinor, priceFor, type InboundCallback } from '../payments/index.js';
+import { GatewayError } from '../core/errors.js';
 import type { TopupPacksTable } from '../storage/schema.js';
 import type { ApiContext } from './context.js';
 import { principal } from './context.js';
@@ -54,6 +55,32 @@ export function registerRechargeRoutes(app: FastifyInstance, ctx: ApiContext): v
     orderView(await payments.get((req.params as { id: string }).id, principal(req).user.id)),
   );
 
+  // The payer says they paid (back from the provider's page, the order still unpaid): the provider
+  // is asked now instead of at the next scheduled ask. Once per order every few seconds.
+  const asked = new Map<string, number>();
+  app.post(
+    '/api/recharge/orders/:id/check',
+    {
+      schema: {
+        tags,
+        summary: 'I have paid: ask the provider about my order now',
+        description: "Asks the order's payment provider about its payment, in case its callback was lost, and answers the order as it is afterwards (credited when the provider confirms the payment). 429 within 5 seconds of the last ask about the same order.",
+        params: IdParams,
+        response: { 200: Order },
+      },
+    },
+    async (req) => {
+      const id = (req.params as { id: string }).id;
+      const o = await payments.get(id, principal(req).user.id);
+      const now = Date.now();
+      if (now - (asked.get(o.id) ?? -Infinity) < CHECK_EVERY_MS)
+        throw new GatewayError('rate_limit', 'The provider was just asked about this order; try again in a few seconds.', { code: 'order_check_too_soon', retryAfter: Math.ceil(CHECK_EVERY_MS / 1000) });
+      asked.set(o.id, now);
+      if (asked.size > 10_000) for (const [k, at] of asked) if (now - at >= CHECK_EVERY_MS) asked.delete(k);
+      return orderView(await payments.check(o.id, principal(req).user.id));
+    },
+  );
+
   // Callbacks are verified over the exact bytes received (Stripe signs the raw body), so this scope
   // takes every body as bytes instead of parsing it.
   app.register(async (scope) => {
@@ -92,3 +119,6 @@ export function registerRechargeRoutes(app: FastifyInstance, ctx: ApiContext): v
 function publicBase(req: FastifyRequest, publicUrl: string | undefined): string {
   return publicUrl ?? `${req.protocol}://${req.host}`;
 }
+
+/** How often a payer may have the provider asked about one order. */
+const CHECK_EVERY_MS = 5_000;

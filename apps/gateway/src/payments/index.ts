@@ -7,11 +7,12 @@ import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable } from '../storage/schema.js';
 import { getOrder, insertOrder, listOrders, orderTitle, type OrderFilter, type OrderLimits } from './orders.js';
 import { MoneyReturns } from './money-return.js';
+import { Reconciler } from './reconcile.js';
 import { Packs } from './packs.js';
 import { refundOrder, type Within } from './refund.js';
 import { providersFromConfig } from './registry.js';
 import { applyNotice, completeOrder, orderNotFound, type Settled } from './settle.js';
-import { CallbackRejected, type CallbackReply, type InboundCallback, type PaymentProvider } from './types.js';
+import { CallbackRejected, type CallbackReply, type InboundCallback, type PaymentNotice, type PaymentProvider } from './types.js';
 
 export type { PaymentProvider, InboundCallback, CallbackReply } from './types.js';
 export type { OrderFilter } from './orders.js';
@@ -41,6 +42,8 @@ export class Payments {
   readonly limits: OrderLimits;
   /** Money admins' refunds owe payers through the providers' APIs, until the providers answer. */
   readonly returns: MoneyReturns;
+  /** Asks the providers about unpaid orders whose callback may have been lost. */
+  readonly reconciler: Reconciler;
   private readonly db: Db;
   private readonly billing: Billing;
   private readonly log: Logger;
@@ -51,8 +54,9 @@ export class Payments {
     this.log = deps.log;
     this.providers = deps.providers ?? providersFromConfig(deps.config);
     this.packs = new Packs(deps.db);
+    this.reconciler = new Reconciler(deps.db, this.providers, (p, n, src) => this.settle(p, n, src), deps.log, { checkMs: deps.config.topupCheckSeconds * 1000 });
     this.returns = new MoneyReturns(deps.db, this.providers, deps.log, { retryMs: deps.config.refundRetrySeconds * 1000 });
-    this.limits = { minAmount: deps.config.topupMinAmount, maxAmount: deps.config.topupMaxAmount, expiryMs: deps.config.topupExpiryMinutes * 60_000 };
+    this.limits = { minAmount: deps.config.topupMinAmount, maxAmount: deps.config.topupMaxAmount, expiryMs: deps.config.topupExpiryMinutes * 60_000, checkMs: deps.config.topupCheckSeconds * 1000 };
   }
 
   /**
@@ -103,17 +107,33 @@ export class Payments {
       return provider.reply('rejected', err.reason === 'timestamp_outside_tolerance' ? 'Timestamp outside the tolerance zone.' : undefined);
     }
     try {
-      const settled = await applyNotice(this.db, this.billing.state, providerId, notice);
-      const fields = { provider: providerId, event: notice.eventId, type: notice.type, order: notice.orderId ?? settled.order?.id ?? null, outcome: settled.outcome };
-      if (settled.outcome === 'mismatch' || settled.outcome === 'unknown_order') this.log.warn('payment callback not credited', { ...fields, note: settled.order?.note });
-      // Money went back to the payer: an admin may have to settle a shortfall with the account.
-      else if (settled.outcome === 'reversed') this.log.warn('payment reversed by the provider', { ...fields, note: settled.order?.note });
-      else this.log.info('payment callback', fields);
+      const settled = await this.settle(providerId, notice, 'callback');
       return { ...provider.reply('ok'), settled };
     } catch (err) {
       this.log.error('payment callback failed; the provider will deliver it again', err, { provider: providerId, event: notice.eventId });
       return provider.reply('retry');
     }
+  }
+
+  /** Acts on what a provider said about a payment, once (settle.ts): in its callback, or answering a lookup (reconcile.ts). */
+  private async settle(providerId: string, notice: PaymentNotice, source: 'callback' | 'lookup'): Promise<Settled> {
+    const settled = await applyNotice(this.db, this.billing.state, providerId, notice);
+    const fields = { provider: providerId, source, event: notice.eventId, type: notice.type, order: notice.orderId ?? settled.order?.id ?? null, outcome: settled.outcome };
+    if (settled.outcome === 'mismatch' || settled.outcome === 'unknown_order') this.log.warn('payment not credited', { ...fields, note: settled.order?.note });
+    // Money went back to the payer: an admin may have to settle a shortfall with the account.
+    else if (settled.outcome === 'reversed') this.log.warn('payment reversed by the provider', { ...fields, note: settled.order?.note });
+    else this.log.info('payment settled', fields);
+    return settled;
+  }
+
+  /**
+   * Asks the order's provider about its payment now (an admin's "ask the provider", a payer back
+   * from paying): a payment whose callback was lost is credited, once. Answers the order as it is.
+   */
+  async check(orderId: string, userId?: string): Promise<TopupOrdersTable> {
+    const o = await this.get(orderId, userId);
+    if (o.status === 'created' || o.status === 'expired') await this.reconciler.check(o);
+    return (await getOrder(this.db, o.id))!;
   }
 
   /** Orders, newest first (expired ones marked as such first). */

@@ -12,6 +12,8 @@ export interface OrderLimits {
   minAmount: number;
   maxAmount: number;
   expiryMs: number;
+  /** The first ask about an unpaid order, after it was made, and the unit of the pauses (reconcile.ts). */
+  checkMs: number;
 }
 
 export interface NewOrder {
@@ -73,6 +75,9 @@ export async function insertOrder(db: Db, packs: Packs, limits: OrderLimits, o: 
     pay_url: null,
     note: null,
     refunded: 0,
+    // Asked about if no callback came (reconcile.ts), when the provider can be asked.
+    checks: 0,
+    next_check_at: p.query ? now + limits.checkMs : null,
     created_at: now,
     expires_at: now + limits.expiryMs,
     paid_at: null,

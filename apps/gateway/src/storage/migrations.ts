@@ -8,6 +8,7 @@ import { REFERRAL_RECLAIMS } from './migration-0019.js';
 import { CLIENT_REQUEST_IDS } from './migration-0021.js';
 import { ORDER_REVERSALS } from './migration-0022.js';
 import { MONEY_RETURNS } from './migration-0023.js';
+import { ORDER_CHECKS } from './migration-0024.js';
 
 /** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
 const ROUTING: Migration = {
@@ -585,6 +586,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0021_client_request_ids': CLIENT_REQUEST_IDS,
   '0022_order_reversals': ORDER_REVERSALS,
   '0023_money_returns': MONEY_RETURNS,
+  '0024_order_checks': ORDER_CHECKS,
 };
 
 

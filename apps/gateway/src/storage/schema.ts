@@ -373,6 +373,9 @@ export interface TopupOrdersTable {
   money_due_since?: number | null;
   /** The next attempt at returning `money_due`, not before (ms). */
   money_due_at?: number | null;
+  /** How often the provider was asked about the unpaid order, and when next (payments/reconcile.ts); migration 0024. */
+  checks?: number;
+  next_check_at?: number | null;
   created_at: number;
   expires_at: number;
   paid_at: number | null;

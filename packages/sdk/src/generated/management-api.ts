@@ -1581,6 +1581,43 @@ export interface Operations {
     };
   };
 
+  /** Ask the order's payment provider about its payment now — For an unpaid (`created` or `expired`) order whose callback may have been lost: the provider's answer is settled like its callback, so a payment it confirms is credited once. The gateway also asks by itself (`APIGPT_TOPUP_CHECK_SECONDS`). Answers the order as it is afterwards; 502 `payment_provider_unreachable` when the provider cannot be reached. */
+  "POST /api/admin/topups/{id}/check": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      userId: string;
+      email?: string | null;
+      provider: string;
+      method: string;
+      packId: string | null;
+      /** What the payer pays, as a decimal in the currency (`7.30`) */
+      amount: string;
+      /** Lower-case ISO code */
+      currency: string;
+      /** P credited when paid, the bonus included */
+      credit: number;
+      /** P of the credit that are the pack bonus */
+      bonus: number;
+      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back, or the provider gave the money back to the payer (a refund in its dashboard, a dispute) */
+      status: "created" | "paid" | "credited" | "expired" | "refunded";
+      payUrl: string | null;
+      note: string | null;
+      /** P taken back by a refund */
+      refunded: number;
+      moneyOwed: string | null;
+      createdAt: number;
+      expiresAt: number;
+      paidAt: number | null;
+      creditedAt: number | null;
+      refundedAt: number | null;
+    };
+  };
+
   /** Credit an order whose payment you confirmed at the provider — For a lost callback or a `paid` order held for review: the order is credited once, through the same path as a callback (409 `order_not_completable` when it already is). */
   "POST /api/admin/topups/{id}/complete": {
     params: {
@@ -2988,6 +3025,43 @@ export interface Operations {
 
   /** One of my recharge orders */
   "GET /api/recharge/orders/{id}": {
+    params: {
+      id: string;
+    };
+    query: never;
+    body: never;
+    response: {
+      id: string;
+      userId: string;
+      email?: string | null;
+      provider: string;
+      method: string;
+      packId: string | null;
+      /** What the payer pays, as a decimal in the currency (`7.30`) */
+      amount: string;
+      /** Lower-case ISO code */
+      currency: string;
+      /** P credited when paid, the bonus included */
+      credit: number;
+      /** P of the credit that are the pack bonus */
+      bonus: number;
+      /** `created`: waiting for payment; `credited`: paid and credited; `paid`: the provider confirmed a payment that does not match the order (amount, currency, method), held for an admin; `expired`: not paid in time (a late payment still credits); `refunded`: an admin took the credit back, or the provider gave the money back to the payer (a refund in its dashboard, a dispute) */
+      status: "created" | "paid" | "credited" | "expired" | "refunded";
+      payUrl: string | null;
+      note: string | null;
+      /** P taken back by a refund */
+      refunded: number;
+      moneyOwed: string | null;
+      createdAt: number;
+      expiresAt: number;
+      paidAt: number | null;
+      creditedAt: number | null;
+      refundedAt: number | null;
+    };
+  };
+
+  /** I have paid: ask the provider about my order now — Asks the order's payment provider about its payment, in case its callback was lost, and answers the order as it is afterwards (credited when the provider confirms the payment). 429 within 5 seconds of the last ask about the same order. */
+  "POST /api/recharge/orders/{id}/check": {
     params: {
       id: string;
     };

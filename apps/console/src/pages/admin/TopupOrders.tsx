@@ -88,6 +88,7 @@ export default function TopupOrders() {
                       {t('topups.refund')}
                     </Button>
                   )}
+                  {(o.status === 'created' || o.status === 'expired') && <AskProvider order={o} onDone={list.reload} />}
                   {(o.status === 'created' || o.status === 'expired' || o.status === 'paid') && (
                     <Button size="small" onClick={() => setCompleting(o)}>
                       {t('topups.complete')}
@@ -296,5 +297,37 @@ function Packs() {
         </Form>
       </FormModal>
     </Card>
+  );
+}
+
+/**
+ * Asks the order's provider about its payment now (a callback may have been lost): a payment it
+ * confirms is credited once, as its callback would have; otherwise the order stays as it is.
+ */
+function AskProvider({ order, onDone }: { order: TopupOrder; onDone(): void }) {
+  const { t } = useI18n();
+  const { message } = AntApp.useApp();
+  const [busy, setBusy] = useState(false);
+  return (
+    <Button
+      size="small"
+      loading={busy}
+      data-testid={`check-${order.id}`}
+      onClick={async () => {
+        setBusy(true);
+        try {
+          const o = await adminRecharge.check(order.id);
+          if (o.status === 'credited') message.success(t('topups.checkCredited'));
+          else message.info(t('topups.checkUnpaid'));
+          onDone();
+        } catch (e) {
+          message.error(errorText(t, e));
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      {t('topups.check')}
+    </Button>
   );
 }

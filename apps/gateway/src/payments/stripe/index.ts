@@ -28,6 +28,7 @@ interface Session {
   id?: unknown;
   url?: unknown;
   payment_status?: unknown;
+  status?: unknown;
   amount_total?: unknown;
   currency?: unknown;
   client_reference_id?: unknown;
@@ -39,17 +40,25 @@ export function createStripe(o: StripeOptions): PaymentProvider {
   const now = o.now ?? Date.now;
   const api = o.apiBase.replace(/\/+$/, '');
   /**
-   * One call of Stripe's API: a form body, the secret key as bearer, an idempotency key. Answers the
-   * object it made (with its `id`); a network failure or a refusal is a GatewayError in these words,
-   * with Stripe's own message when it gave one.
+   * One call of Stripe's API: the secret key as bearer; a POST has a form body and an idempotency
+   * key. Answers the object (with its `id`); a network failure or a refusal is a GatewayError in
+   * these words, with Stripe's own message when it gave one.
    */
   async function post(path: string, body: string, idempotencyKey: string, words: { unreachable: string; refused: string }, complete: (json: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown> & { id: string }> {
+    return call(path, { method: 'POST', body, idempotencyKey }, words, complete);
+  }
+
+  async function call(path: string, req: { method: 'GET' | 'POST'; body?: string; idempotencyKey?: string }, words: { unreachable: string; refused: string }, complete: (json: Record<string, unknown>) => boolean = () => true): Promise<Record<string, unknown> & { id: string }> {
     let res: Response;
     try {
       res = await fetch(`${api}${path}`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${o.secretKey}`, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': idempotencyKey },
-        body,
+        method: req.method,
+        headers: {
+          authorization: `Bearer ${o.secretKey}`,
+          ...(req.body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+          ...(req.idempotencyKey ? { 'idempotency-key': req.idempotencyKey } : {}),
+        },
+        body: req.body,
         signal: AbortSignal.timeout(20_000),
       });
     } catch (err) {
@@ -120,33 +129,20 @@ export function createStripe(o: StripeOptions): PaymentProvider {
       const s = event.data?.object;
       if (type === 'charge.refunded' || type === 'charge.dispute.created') return reversal(base, event.data);
       if (!type.startsWith('checkout.session.') || !s || typeof s !== 'object') return { ...base, kind: 'ignored', orderId: null };
-      const orderId = str(s.metadata?.order_id) ?? str(s.client_reference_id);
-      if (!orderId) return { ...base, kind: 'ignored', orderId: null };
-      const providerRef = str(s.id);
-      const paid = () => ({
-        ...base,
-        kind: 'paid' as const,
-        orderId,
-        tradeNo: str(s.payment_intent) ?? providerRef ?? eventId,
-        providerRef,
-        amount: typeof s.amount_total === 'number' && Number.isSafeInteger(s.amount_total) ? s.amount_total : null,
-        currency: (str(s.currency) ?? '').toLowerCase(),
-        method: null,
-      });
-      switch (type) {
-        case 'checkout.session.completed':
-          // Delayed methods (bank debits) complete the checkout before the money arrives.
-          if (s.payment_status === 'paid') return paid();
-          return { ...base, kind: 'pending', orderId, providerRef };
-        case 'checkout.session.async_payment_succeeded':
-          return paid();
-        case 'checkout.session.async_payment_failed':
-          return { ...base, kind: 'ended', orderId, providerRef, reason: 'the delayed payment failed' };
-        case 'checkout.session.expired':
-          return { ...base, kind: 'ended', orderId, providerRef, reason: 'the checkout expired unpaid' };
-        default:
-          return { ...base, kind: 'ignored', orderId };
-      }
+      return sessionNotice(base, type, s);
+    },
+
+    async query(order) {
+      // A checkout session is retrieved by its id (provider-protocols §16.2): what its events said.
+      if (!order.providerRef) return null;
+      const s = (await call(`/v1/checkout/sessions/${encodeURIComponent(order.providerRef)}`, { method: 'GET' }, { unreachable: 'Stripe could not be reached to look up the payment.', refused: 'Stripe refused to look up the payment' })) as Session;
+      if (str(s.metadata?.order_id) !== order.id && str(s.client_reference_id) !== order.id) throw new GatewayError('upstream', `Stripe's session ${order.providerRef} is not for order ${order.id}.`, { code: 'payment_provider_error' });
+      // The session's state, as the event that announced it would say it; an open (or delayed,
+      // not yet paid) checkout has nothing to settle yet.
+      const base = (state: string, type: string) => ({ eventId: `session:${order.providerRef}:${state}`, type, detail: s });
+      if (s.status === 'complete' && s.payment_status === 'paid') return sessionNotice(base('paid', 'checkout.session.completed'), 'checkout.session.completed', s);
+      if (s.status === 'expired') return sessionNotice(base('expired', 'checkout.session.expired'), 'checkout.session.expired', s);
+      return null;
     },
 
     reply(outcome, message) {
@@ -159,6 +155,37 @@ export function createStripe(o: StripeOptions): PaymentProvider {
       };
     },
   };
+}
+
+/** What a checkout session in an event of this type says about its order (a webhook's, or a retrieved session's). */
+function sessionNotice(base: { eventId: string; type: string; detail: unknown }, type: string, s: Session): PaymentNotice {
+  const orderId = str(s.metadata?.order_id) ?? str(s.client_reference_id);
+  if (!orderId) return { ...base, kind: 'ignored', orderId: null };
+  const providerRef = str(s.id);
+  const paid = (): PaymentNotice => ({
+    ...base,
+    kind: 'paid',
+    orderId,
+    tradeNo: str(s.payment_intent) ?? providerRef ?? base.eventId,
+    providerRef,
+    amount: typeof s.amount_total === 'number' && Number.isSafeInteger(s.amount_total) ? s.amount_total : null,
+    currency: (str(s.currency) ?? '').toLowerCase(),
+    method: null,
+  });
+  switch (type) {
+    case 'checkout.session.completed':
+      // Delayed methods (bank debits) complete the checkout before the money arrives.
+      if (s.payment_status === 'paid') return paid();
+      return { ...base, kind: 'pending', orderId, providerRef };
+    case 'checkout.session.async_payment_succeeded':
+      return paid();
+    case 'checkout.session.async_payment_failed':
+      return { ...base, kind: 'ended', orderId, providerRef, reason: 'the delayed payment failed' };
+    case 'checkout.session.expired':
+      return { ...base, kind: 'ended', orderId, providerRef, reason: 'the checkout expired unpaid' };
+    default:
+      return { ...base, kind: 'ignored', orderId };
+  }
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
