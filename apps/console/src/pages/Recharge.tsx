@@ -278,7 +278,13 @@ function ReturnedOrder({ id, onSettled }: { id: string; onSettled(): void }) {
           {...common}
           title={t('recharge.waiting')}
           action={
-            <Button size="small" loading={checking.busy} data-testid="recharge-check" onClick={() => checking.run(async () => setOrder(await recharge.check(id)))}>
+            <Button size="small" loading={checking.busy} data-testid="recharge-check" onClick={() =>
+                checking.run(async () => {
+                  const o = await recharge.check(id);
+                  setOrder(o);
+                  if (o.status !== 'created') onSettled();
+                })
+              }>
               {t('recharge.checkNow')}
             </Button>
           }

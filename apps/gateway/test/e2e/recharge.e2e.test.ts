@@ -7,7 +7,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
-import { balance, orderStatus, paidByCard, registerWebhook, startPaySim, type PaySim } from '../payments/helpers.js';
+import { balance, order, orderStatus, paidByCard, payOnPage, registerWebhook, startPaySim, type PaySim } from '../payments/helpers.js';
 import { eventually } from '../eventually.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
 
@@ -84,6 +84,35 @@ describe('the Buy credit page', { timeout: 90_000 }, () => {
     await expect.poll(() => page.getByTestId(`order-status-${orderId}`).innerText()).toBe('已到账');
     expect(await balance(t, cookie)).toBe(before + 2200);
     await page.context().close();
+  });
+
+  it('zh-CN: back from paying, the notify lost — 我已支付，立即查询 asks the aggregator and the credit lands', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'epay', method: 'alipay', amount: '5' });
+    // Paid at the aggregator; its notify is held there (lost, as far as the gateway knows).
+    pay.sim.payments.hold = true;
+    let heldIds: string[] = [];
+    try {
+      const back = await payOnPage(o.payUrl!);
+      heldIds = pay.sim.payments.callbacks.filter((c) => c.state === 'held' && c.url.includes(o.id)).map((c) => c.id);
+      expect(heldIds).toHaveLength(1);
+      const page = await signedIn(cookie, 'zh-CN');
+      await page.goto(back);
+      const result = page.getByTestId('recharge-result');
+      await expect.poll(() => result.innerText()).toContain('正在等待支付确认');
+      await page.screenshot({ path: 'test-artifacts/console/recharge-check-now-zh.png' });
+      await page.getByTestId('recharge-check').click();
+      await expect.poll(() => result.innerText(), { timeout: 15_000 }).toBe('700.00 P 已充入您的余额，感谢支持！');
+      await expect.poll(() => page.getByTestId(`order-status-${o.id}`).innerText()).toBe('已到账');
+      await page.context().close();
+    } finally {
+      pay.sim.payments.hold = false;
+    }
+    expect(await balance(t, cookie)).toBe(before + 700);
+    // The notify arrives at last: a duplicate, nothing more.
+    await pay.sim.payments.flush(heldIds);
+    expect(await balance(t, cookie)).toBe(before + 700);
   });
 
   it('zh-CN: an admin refunds a Stripe order in the console — the money goes back through Stripe, the credit is taken back once', async () => {
