@@ -2,10 +2,11 @@
  * The simulated payment providers against a merchant of our own (a node:http server on loopback that
  * records every callback): EPay's signed orders, cashier page, notify and retries; Stripe's API
  * (auth, sessions, idempotency, webhook endpoints), its hosted page and signed events; the test
- * controls (hold, flush in any order, send again). Signatures are checked here with node:crypto
+ * controls (hold, flush in any order, send again); WeChat Pay's order query (查询订单) by our order
+ * number, signed both ways. Signatures are checked here with node:crypto
  * directly, not with the simulator's own helpers.
  */
-import { createHash, createHmac } from 'node:crypto';
+import { createDecipheriv, createHash, createHmac, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -224,5 +225,101 @@ describe('Stripe Checkout', () => {
     await eventually(() => expect(received.map((x) => JSON.parse(x.body).type)).toEqual(['checkout.session.expired']));
     const again = await api(`/v1/checkout/sessions/${s.id}/expire`, {});
     expect(again.status).toBe(400);
+  });
+});
+
+describe('WeChat Pay query by out_trade_no', () => {
+  const MCH = '1230000109';
+  const APP = 'wxd678efh567hg6787';
+  const MCH_SERIAL = '1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C';
+  const PLATFORM_SERIAL = 'PUB_KEY_ID_0112345678202501010000000000';
+  const pair = () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    return { priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), pub: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  };
+  const merchant = pair();
+  const platform = pair();
+  const apiV3Key = randomBytes(16).toString('hex');
+  let wx: Simulator;
+
+  beforeAll(async () => {
+    wx = await startSimulator({ payments: { wechatpay: { mchId: MCH, appId: APP, merchantPublicKey: merchant.pub, merchantSerial: MCH_SERIAL, platformPrivateKey: platform.priv, platformSerial: PLATFORM_SERIAL, apiV3Key }, retries: 1, retryDelayMs: 20 } });
+  });
+  afterAll(() => wx.close());
+
+  /** A request signed as WeChat Pay's documents say: `METHOD\nPATH?QUERY\nTIMESTAMP\nNONCE\nBODY\n`, SHA256withRSA. */
+  const call = (method: 'GET' | 'POST', pathAndQuery: string, body = '', o: { key?: string; signed?: string; signedMethod?: string } = {}) => {
+    const ts = String(Math.floor(Date.now() / 1000));
+    const nonce = randomBytes(16).toString('hex').toUpperCase();
+    const signature = createSign('RSA-SHA256').update(`${o.signedMethod ?? method}\n${o.signed ?? pathAndQuery}\n${ts}\n${nonce}\n${body}\n`).sign(o.key ?? merchant.priv, 'base64');
+    const authorization = `WECHATPAY2-SHA256-RSA2048 mchid="${MCH}",nonce_str="${nonce}",signature="${signature}",timestamp="${ts}",serial_no="${MCH_SERIAL}"`;
+    return fetch(wx.url + pathAndQuery, { method, headers: { authorization, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) }, body: body || undefined });
+  };
+  /** The answer's body, after checking the platform's signature over `TIMESTAMP\nNONCE\nBODY\n`. */
+  const signedBody = async (res: Response) => {
+    const text = await res.text();
+    const h = (k: string) => res.headers.get(k) ?? '';
+    expect(h('wechatpay-serial')).toBe(PLATFORM_SERIAL);
+    expect(createVerify('RSA-SHA256').update(`${h('wechatpay-timestamp')}\n${h('wechatpay-nonce')}\n${text}\n`).verify(platform.pub, h('wechatpay-signature'), 'base64')).toBe(true);
+    return JSON.parse(text) as Record<string, unknown>;
+  };
+  const query = (no: string, o: { mchid?: string; key?: string; signed?: string } = {}) => call('GET', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(no)}?mchid=${o.mchid ?? MCH}`, '', o);
+  const native = async (no: string, total: number) => {
+    const body = JSON.stringify({ appid: APP, mchid: MCH, description: 'API credit', out_trade_no: no, notify_url: `${merchantUrl}/wechatpay/notify`, amount: { total, currency: 'CNY' } });
+    const res = await call('POST', '/v3/pay/transactions/native', body);
+    expect(res.status).toBe(200);
+    return new URL(String((await signedBody(res)).code_url).replace('weixin://', 'http://')).searchParams.get('pr')!;
+  };
+
+  it('answers NOTPAY before the payer pays, then the paid transaction — the very one the callback carries', async () => {
+    const no = `TU${randomBytes(6).toString('hex')}`;
+    const pr = await native(no, 1000);
+    const before = await query(no);
+    expect(before.status).toBe(200);
+    const unpaid = await signedBody(before);
+    expect(unpaid).toMatchObject({ appid: APP, mchid: MCH, out_trade_no: no, trade_state: 'NOTPAY', amount: { total: 1000 } });
+    expect(unpaid.transaction_id).toBeUndefined();
+
+    const paid = await fetch(`${wx.url}/wechatpay/pay/${pr}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+    expect(paid.status).toBe(200);
+    await eventually(() => expect(received.filter((r) => r.url === '/wechatpay/notify')).toHaveLength(1));
+    const after = await query(no);
+    expect(after.status).toBe(200);
+    const tx = await signedBody(after);
+    expect(tx).toMatchObject({ appid: APP, mchid: MCH, out_trade_no: no, trade_type: 'NATIVE', trade_state: 'SUCCESS', amount: { total: 1000, payer_total: 1000, currency: 'CNY', payer_currency: 'CNY' } });
+    expect(tx.transaction_id).toMatch(/^42\d+$/);
+    expect(tx.success_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
+    // The callback's resource, opened with the APIv3 key (AES-256-GCM, ciphertext ‖ 16-byte tag), is the same transaction.
+    const r = (JSON.parse(received.find((x) => x.url === '/wechatpay/notify')!.body) as { resource: { ciphertext: string; nonce: string; associated_data: string } }).resource;
+    const data = Buffer.from(r.ciphertext, 'base64');
+    const d = createDecipheriv('aes-256-gcm', Buffer.from(apiV3Key), Buffer.from(r.nonce));
+    d.setAuthTag(data.subarray(data.length - 16));
+    d.setAAD(Buffer.from(r.associated_data));
+    expect(JSON.parse(Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]).toString('utf8'))).toEqual(tx);
+    // Paying again changes nothing the query says.
+    expect((await fetch(`${wx.url}/wechatpay/pay/${pr}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'total=1' })).status).toBe(200);
+    expect(await signedBody(await query(no))).toEqual(tx);
+  });
+
+  it('answers 404 ORDER_NOT_EXIST, signed, for an order it never saw', async () => {
+    const res = await query('TUnever-made');
+    expect(res.status).toBe(404);
+    expect(await signedBody(res)).toEqual({ code: 'ORDER_NOT_EXIST', message: '订单不存在' });
+  });
+
+  it('refuses a query signed with another key, over another path, or for another merchant', async () => {
+    const no = `TU${randomBytes(6).toString('hex')}`;
+    await native(no, 100);
+    const path = `/v3/pay/transactions/out-trade-no/${no}?mchid=${MCH}`;
+    for (const res of [await query(no, { key: pair().priv }), await query(no, { signed: `/v3/pay/transactions/out-trade-no/${no}` }), await call('GET', path, '', { signedMethod: 'POST' }), await fetch(wx.url + path)]) {
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ code: 'SIGN_ERROR' });
+    }
+    // Signed right, but the mchid asked about is not the signing merchant's.
+    const other = await query(no, { mchid: '1900000001' });
+    expect(other.status).toBe(400);
+    expect(await other.json()).toMatchObject({ code: 'PARAM_ERROR' });
+    // And the same request, signed right, is answered.
+    expect((await query(no)).status).toBe(200);
   });
 });

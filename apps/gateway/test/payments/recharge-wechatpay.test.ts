@@ -4,12 +4,16 @@
  * platform-signed code_url → the payer pays → the callback, encrypted AES-256-GCM with the APIv3 key
  * and signed with the platform key → the credit, once. Then what must not credit: another signing
  * key, a body changed after signing, another serial, a stale timestamp (a replay), a resource sealed
- * with another APIv3 key, another merchant, a wrong amount, and re-deliveries. The signing,
+ * with another APIv3 key, another merchant, a wrong amount, and re-deliveries. Asking WeChat Pay
+ * about an order (查询订单, for a lost callback) answers what its callback carries, under the same
+ * event id; nothing for an unpaid or unknown order; and an error for an answer not signed by the
+ * platform or a WeChat Pay that cannot be reached. The signing,
  * verification and decryption themselves are checked against the rules in WeChat Pay's documents.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, wechatEncrypt, wechatSignedHeaders, type Simulator } from '@apigpt/simulator';
+import { applyNotice } from '../../src/payments/settle.js';
 import { createWechatPay } from '../../src/payments/wechatpay/index.js';
 import { authorization, decryptResource, parseAuthorization, requestMessage, responseMessage, rsaSign, rsaVerify } from '../../src/payments/wechatpay/sign.js';
 import { eventually } from '../eventually.js';
@@ -179,4 +183,66 @@ describe.each(DB_KINDS)('WeChat Pay recharge on %s', (db) => {
     expect(await balance(t, cookie)).toBe(before);
     expect(await ledgerOf(t, o.id)).toEqual([]);
   });
+
+  const wechatpay = () => t.gw.services.payments.providers.get('wechatpay')!;
+
+  it('asked about an order paid while its callback is held, answers the paid notice under the callback’s event id; the callback then is a duplicate', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'wechatpay', amount: '12' });
+    let eventId = '';
+    sim.payments.hold = true;
+    try {
+      await pay(o.payUrl!);
+      const cb = callbackOf(o.id);
+      expect(cb.state).toBe('held');
+      const notice = await wechatpay().query!({ id: o.id, providerRef: null, method: 'wxpay' });
+      // What the query asked: the signed GET of WeChat Pay's documents, an empty body signed.
+      const asked = sim.requests.filter((r) => r.path === `/v3/pay/transactions/out-trade-no/${o.id}`).at(-1)!;
+      expect(asked).toMatchObject({ method: 'GET', query: { mchid: MCH_ID } });
+      expect(asked.headers.authorization).toMatch(/^WECHATPAY2-SHA256-RSA2048 mchid="1230000109",nonce_str="\w+",signature="[A-Za-z0-9+/=]+",timestamp="\d+",serial_no="1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C"$/);
+      expect(notice).toMatchObject({ kind: 'paid', orderId: o.id, providerRef: null, amount: 1200, currency: 'cny', method: 'wxpay', type: 'TRANSACTION.SUCCESS' });
+      // The very notice the gateway reads from the held callback's bytes: the same event id and payment.
+      const fromCallback = wechatpay().verify({ method: 'POST', query: {}, headers: cb.headers, body: Buffer.from(cb.body) });
+      expect(notice!.eventId).toBe(fromCallback.eventId);
+      eventId = notice!.eventId;
+      expect(notice).toMatchObject({ tradeNo: (fromCallback as { tradeNo: string }).tradeNo, amount: (fromCallback as { amount: number }).amount });
+      // Settled as a lookup is (the one credit path, settle.ts): the order is credited.
+      expect((await applyNotice(t.gw.services.db, t.gw.services.billing.state, 'wechatpay', notice!)).outcome).toBe('credited');
+      expect((await orderStatus(t, cookie, o.id)).status).toBe('credited');
+      // The callback, delivered late, is answered 2xx and credits nothing more.
+      await sim.payments.flush([cb.id]);
+      expect(cb.attempts.map((a) => a.status)).toEqual([204]);
+    } finally {
+      sim.payments.hold = false;
+    }
+    expect(await balance(t, cookie)).toBe(before + 1680);
+    expect((await ledgerOf(t, o.id)).map((r) => r.kind)).toEqual(['topup']);
+    // One event stored, the lookup's: the callback's was the same event, a duplicate.
+    const events = await t.gw.services.db.selectFrom('payment_events').select(['event_id', 'type', 'outcome']).where('order_id', '=', o.id).execute();
+    expect(events).toEqual([{ event_id: eventId, type: 'TRANSACTION.SUCCESS', outcome: 'credited' }]);
+    expect(eventId).toMatch(/^42\d+:SUCCESS$/);
+  });
+
+  it('asked about an unpaid order, or one WeChat Pay never saw, answers nothing to settle', async () => {
+    const { cookie } = await t.signup();
+    const o = await order(t, cookie, { provider: 'wechatpay', amount: '5' });
+    expect(await wechatpay().query!({ id: o.id, providerRef: null, method: 'wxpay' })).toBeNull();
+    const unknown = `TU${randomBytes(8).toString('hex')}`;
+    expect(await wechatpay().query!({ id: unknown, providerRef: null, method: 'wxpay' })).toBeNull();
+    const asked = sim.requests.filter((r) => r.path === `/v3/pay/transactions/out-trade-no/${unknown}`);
+    expect(asked).toHaveLength(1);
+    expect((await orderStatus(t, cookie, o.id)).status).toBe('created');
+  });
+
+  it('an order lookup answered without the platform key’s signature, or with WeChat Pay unreachable, is an error, not an answer', async () => {
+    const { cookie } = await t.signup();
+    const o = await order(t, cookie, { provider: 'wechatpay', amount: '6' });
+    const options = { apiUrl: sim.url, mchId: MCH_ID, appId: APP_ID, serialNo: MCH_SERIAL, privateKey: merchant.priv, apiV3Key, platformKey: platform.pub, platformSerial: PLATFORM_SERIAL, pointsPerUnit: 140, toleranceSec: 300 };
+    await expect(createWechatPay({ ...options, platformKey: pair().pub }).query!({ id: o.id, providerRef: null, method: 'wxpay' })).rejects.toMatchObject({ code: 'payment_provider_error' });
+    // Signed by a merchant key WeChat Pay does not hold: refused (401 SIGN_ERROR).
+    await expect(createWechatPay({ ...options, privateKey: pair().priv }).query!({ id: o.id, providerRef: null, method: 'wxpay' })).rejects.toMatchObject({ code: 'payment_provider_error', message: expect.stringContaining('SIGN_ERROR') });
+    await expect(createWechatPay({ ...options, apiUrl: 'http://127.0.0.1:9' }).query!({ id: o.id, providerRef: null, method: 'wxpay' })).rejects.toMatchObject({ code: 'payment_provider_unreachable' });
+  });
 });
+

@@ -40,6 +40,8 @@ export interface WechatTrade {
   notify_url: string;
   status: 'pending' | 'paid';
   created: number;
+  /** The transaction as its callback carried it, once paid (the order query answers it). */
+  transaction?: Record<string, unknown>;
 }
 
 /** A Checkout Session as Stripe answers it (the fields the simulator models). */

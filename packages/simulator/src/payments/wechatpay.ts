@@ -4,7 +4,9 @@
 // with the platform key in the `Wechatpay-*` headers. A phone would scan the code; here the payer
 // opens `/wechatpay/pay/{pr}` and presses Pay. The callback is a JSON POST to notify_url whose
 // `resource` is the transaction encrypted AEAD_AES_256_GCM with the APIv3 key, signed with the
-// platform key over `timestamp\nnonce\nbody\n`, delivered again until answered 2xx.
+// platform key over `timestamp\nnonce\nbody\n`, delivered again until answered 2xx. The merchant
+// can ask what became of an order (`GET /v3/pay/transactions/out-trade-no/{no}?mchid=`, signed the
+// same way, an empty body): the transaction in clear, signed like every answer.
 import { createCipheriv, createSign, createVerify, randomBytes } from 'node:crypto';
 import type { Ctx, Dialect, Outcome, Route } from '../route.js';
 import { esc, facts, htmlPage } from './page.js';
@@ -50,7 +52,11 @@ function signedJson(ctx: Ctx, status: number, body: unknown): Outcome {
   return { kind: 'bytes', status, body: text, contentType: 'application/json', headers: { ...wechatSignedHeaders(text, s.platformPrivateKey, s.platformSerial), 'request-id': randomBytes(12).toString('hex') } };
 }
 
-function createNative(ctx: Ctx): Outcome {
+/**
+ * Checks a merchant's request signature: `WECHATPAY2-SHA256-RSA2048` over its method, path and
+ * query as sent, timestamp, nonce and body (empty for a GET). Answers the refusal, or null.
+ */
+function refusedSignature(ctx: Ctx): Outcome | null {
   const s = state(ctx).wechatpay;
   const raw = ctx.raw?.toString('utf8') ?? '';
   const header = String(ctx.req.headers.authorization ?? '');
@@ -62,11 +68,18 @@ function createNative(ctx: Ctx): Outcome {
   if (Math.abs(Date.now() / 1000 - Number(a.timestamp)) > 300) return fail(401, 'SIGN_ERROR', '请求时间戳已过期');
   let ok = false;
   try {
-    ok = createVerify('RSA-SHA256').update(wechatRequestMessage('POST', ctx.req.url ?? ctx.path, a.timestamp, a.nonce_str, raw), 'utf8').verify(s.merchantPublicKey, a.signature, 'base64');
+    ok = createVerify('RSA-SHA256').update(wechatRequestMessage(ctx.req.method ?? 'POST', ctx.req.url ?? ctx.path, a.timestamp, a.nonce_str, raw), 'utf8').verify(s.merchantPublicKey, a.signature, 'base64');
   } catch {
     ok = false;
   }
   if (!ok) return fail(401, 'SIGN_ERROR', '签名错误');
+  return null;
+}
+
+function createNative(ctx: Ctx): Outcome {
+  const s = state(ctx).wechatpay;
+  const refused = refusedSignature(ctx);
+  if (refused) return refused;
   const b = (ctx.body ?? {}) as { appid?: string; mchid?: string; description?: string; out_trade_no?: string; notify_url?: string; time_expire?: string; amount?: { total?: unknown; currency?: string } };
   if (b.mchid !== s.mchId) return fail(400, 'PARAM_ERROR', 'mchid 与请求商户不一致');
   if (b.appid !== s.appId) return fail(400, 'APPID_MCHID_NOT_MATCH', 'appid 和 mch_id 不匹配');
@@ -90,6 +103,28 @@ function createNative(ctx: Ctx): Outcome {
   return signedJson(ctx, 200, { code_url: `weixin://wxpay/bizpayurl?pr=${trade.pr}` });
 }
 
+/**
+ * 查询订单 by out_trade_no: the transaction as its callback carries it once paid (SUCCESS, with
+ * transaction_id and success_time), NOTPAY before; 404 ORDER_NOT_EXIST for an order never made.
+ */
+function queryByOutTradeNo(ctx: Ctx): Outcome {
+  const s = state(ctx).wechatpay;
+  const refused = refusedSignature(ctx);
+  if (refused) return refused;
+  if (!ctx.query.mchid) return fail(400, 'PARAM_ERROR', '缺少必填参数 mchid');
+  if (ctx.query.mchid !== s.mchId) return fail(400, 'PARAM_ERROR', 'mchid 与请求商户不一致');
+  let no: string;
+  try {
+    no = decodeURIComponent(ctx.params.no);
+  } catch {
+    return fail(400, 'PARAM_ERROR', 'out_trade_no 格式错误');
+  }
+  const t: WechatTrade | undefined = [...s.trades.values()].find((x) => x.out_trade_no === no);
+  if (!t) return signedJson(ctx, 404, { code: 'ORDER_NOT_EXIST', message: '订单不存在' });
+  if (t.transaction) return signedJson(ctx, 200, t.transaction);
+  return signedJson(ctx, 200, { appid: s.appId, mchid: s.mchId, out_trade_no: t.out_trade_no, trade_state: 'NOTPAY', trade_state_desc: '订单未支付', amount: { total: t.total, currency: 'CNY', payer_currency: 'CNY' } });
+}
+
 function payPage(ctx: Ctx): Outcome {
   const t = state(ctx).wechatpay.trades.get(ctx.params.pr);
   if (!t) return htmlPage('二维码已失效 No such code', '', 404);
@@ -109,7 +144,7 @@ function payPage(ctx: Ctx): Outcome {
 function pay(ctx: Ctx): Outcome {
   const s = state(ctx);
   const w = s.wechatpay;
-  const t = w.trades.get(ctx.params.pr);
+  const t: WechatTrade | undefined = w.trades.get(ctx.params.pr);
   if (!t) return htmlPage('二维码已失效 No such code', '', 404);
   const form = (ctx.body ?? {}) as Record<string, string>;
   const total = form.total ? Number(form.total) : t.total;
@@ -130,6 +165,7 @@ function pay(ctx: Ctx): Outcome {
       payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
       amount: { total, payer_total: total, currency: 'CNY', payer_currency: 'CNY' },
     };
+    t.transaction = transaction;
     const nonce = randomBytes(6).toString('hex'); // 12 characters, as WeChat Pay's
     const event = {
       id: `EV-${randomBytes(10).toString('hex')}`,
@@ -158,6 +194,7 @@ function pay(ctx: Ctx): Outcome {
 
 export const wechatpayRoutes: Route[] = [
   { method: 'POST', pattern: /^\/v3\/pay\/transactions\/native$/, dialect, handle: createNative },
+  { method: 'GET', pattern: /^\/v3\/pay\/transactions\/out-trade-no\/(?<no>[^/?]+)$/, dialect, handle: queryByOutTradeNo },
   { method: 'GET', pattern: /^\/wechatpay\/pay\/(?<pr>\w+)$/, dialect, handle: payPage },
   { method: 'POST', pattern: /^\/wechatpay\/pay\/(?<pr>\w+)$/, dialect, handle: pay },
 ];

@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { GatewayError } from '../../core/errors.js';
-import { CallbackRejected, type Checkout, type CheckoutOrder, type InboundCallback, type PaymentNotice, type PaymentProvider } from '../types.js';
+import { CallbackRejected, type Checkout, type CheckoutOrder, type InboundCallback, type OrderQuery, type PaymentNotice, type PaymentProvider } from '../types.js';
 import { authorization, decryptResource, platformKeyFrom, responseMessage, rsaVerify, wechatTime } from './sign.js';
 
 /**
@@ -9,7 +9,9 @@ import { authorization, decryptResource, platformKeyFrom, responseMessage, rsaVe
  * (`weixin://wxpay/bizpayurl?pr=…`) the console shows as a QR code for the payer's phone. WeChat
  * Pay then posts the result to `notify_url`: JSON whose `resource` is encrypted with the APIv3 key,
  * signed in the `Wechatpay-*` headers with the platform certificate's (or WeChat Pay public) key.
- * It is delivered again until answered 2xx. Only `trade_state` `SUCCESS` is a payment.
+ * It is delivered again until answered 2xx. Only `trade_state` `SUCCESS` is a payment. A lost
+ * callback is made up for by asking (查询订单, `GET /v3/pay/transactions/out-trade-no/{no}?mchid=`,
+ * signed like the order, answered with the same transaction in clear and signed like every answer).
  */
 export interface WechatPayOptions {
   /** The API host (`https://api.mch.weixin.qq.com`, or a simulator's). */
@@ -34,6 +36,9 @@ export interface WechatPayOptions {
 }
 
 const NATIVE_PATH = '/v3/pay/transactions/native';
+const QUERY_PATH = '/v3/pay/transactions/out-trade-no/';
+/** `trade_state`s of an order the payer has not paid (yet): nothing to settle. */
+const UNPAID = new Set(['NOTPAY', 'USERPAYING']);
 
 interface Transaction {
   appid?: unknown;
@@ -43,6 +48,23 @@ interface Transaction {
   trade_type?: unknown;
   trade_state?: unknown;
   amount?: { total?: unknown; payer_total?: unknown; currency?: unknown } | null;
+}
+
+/**
+ * What a transaction says about its order, read the same way from a callback's decrypted
+ * `resource` and from a query's answer. The event id is the payment's number and its state (the
+ * callback's notify id, `fallbackId`, only when there is no number), so whichever of the two comes
+ * second is a duplicate.
+ */
+function transactionNotice(tx: Transaction, n: { fallbackId: string; type: string; detail: unknown }): PaymentNotice {
+  const orderId = typeof tx.out_trade_no === 'string' ? tx.out_trade_no : null;
+  const tradeNo = typeof tx.transaction_id === 'string' ? tx.transaction_id : '';
+  const state = typeof tx.trade_state === 'string' ? tx.trade_state : '';
+  const base = { eventId: `${tradeNo || n.fallbackId}:${state}`, type: n.type, detail: n.detail };
+  if (state !== 'SUCCESS' || !orderId) return { ...base, kind: 'ignored', orderId };
+  const total = typeof tx.amount?.total === 'number' && Number.isSafeInteger(tx.amount.total) ? tx.amount.total : null;
+  const currency = typeof tx.amount?.currency === 'string' ? tx.amount.currency.toLowerCase() : '';
+  return { ...base, kind: 'paid', orderId, tradeNo, providerRef: null, amount: total, currency, method: 'wxpay' };
 }
 
 export function createWechatPay(o: WechatPayOptions): PaymentProvider {
@@ -65,6 +87,13 @@ export function createWechatPay(o: WechatPayOptions): PaymentProvider {
     if (serial !== o.platformSerial) return `signed with ${serial}, not the platform key ${o.platformSerial}`;
     if (!/^\d{1,12}$/.test(ts) || Math.abs(now() / 1000 - Number(ts)) > o.toleranceSec) return `the signature's timestamp ${ts} is outside the ${o.toleranceSec} s tolerance (a replay, or a clock far off)`;
     if (!rsaVerify(responseMessage(ts, nonce, body), signature, platformKey)) return 'the signature does not verify with the WeChat Pay platform key';
+    return null;
+  }
+
+  /** Why a transaction is not this merchant's (another merchant id or AppID), or null. */
+  function notOurs(tx: Transaction): string | null {
+    if (tx.mchid !== o.mchId) return `the payment is for merchant ${String(tx.mchid)}, not ours`;
+    if (tx.appid !== o.appId) return `the payment is for AppID ${String(tx.appid)}, not ours`;
     return null;
   }
 
@@ -117,6 +146,55 @@ export function createWechatPay(o: WechatPayOptions): PaymentProvider {
       return { payUrl: json.code_url, providerRef: null };
     },
 
+    async query(order: OrderQuery): Promise<PaymentNotice | null> {
+      const pathAndQuery = `${QUERY_PATH}${encodeURIComponent(order.id)}?mchid=${encodeURIComponent(o.mchId)}`;
+      let res: Response;
+      try {
+        res = await fetch(`${api}${pathAndQuery}`, {
+          method: 'GET',
+          headers: {
+            authorization: authorization({ mchId: o.mchId, serialNo: o.serialNo, key: merchantKey, method: 'GET', pathAndQuery, body: '' }),
+            accept: 'application/json',
+            'user-agent': 'APIGPT-gateway',
+          },
+          signal: AbortSignal.timeout(20_000),
+        });
+      } catch (err) {
+        throw new GatewayError('upstream', 'WeChat Pay could not be reached to look up the payment.', { code: 'payment_provider_unreachable', cause: err });
+      }
+      let text: string;
+      try {
+        text = await res.text();
+      } catch (err) {
+        throw new GatewayError('upstream', 'WeChat Pay could not be reached to look up the payment.', { code: 'payment_provider_unreachable', cause: err });
+      }
+      let json: Transaction & { code?: unknown; message?: unknown } = {};
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (parsed && typeof parsed === 'object') json = parsed as typeof json;
+      } catch {
+        // reported below
+      }
+      // An order WeChat Pay never saw has no payment. (Like its SDKs, refusals are read without
+      // checking their signature: one forged could only delay the order's credit, never make it.)
+      if (res.status === 404 && json.code === 'ORDER_NOT_EXIST') return null;
+      if (!res.ok || typeof json.trade_state !== 'string') {
+        const said = typeof json.code === 'string' ? `: ${json.code}${typeof json.message === 'string' ? ` ${json.message}` : ''}` : '';
+        throw new GatewayError('upstream', `WeChat Pay refused to look up the payment (HTTP ${res.status}${said}).`, { code: 'payment_provider_error' });
+      }
+      // The answer is believed only signed by the platform key, as a callback is.
+      const wrong = authentic(Object.fromEntries(res.headers), text);
+      if (wrong) throw new GatewayError('upstream', `WeChat Pay's answer is not authentic (${wrong}).`, { code: 'payment_provider_error' });
+      const foreign = notOurs(json) ?? (json.out_trade_no !== order.id ? `it is about order ${String(json.out_trade_no)}` : null);
+      if (foreign) throw new GatewayError('upstream', `WeChat Pay answered the lookup of order ${order.id} with another's payment (${foreign}).`, { code: 'payment_provider_error' });
+      if (UNPAID.has(json.trade_state)) return null;
+      // Without the payment's number its event id could not be the callback's.
+      if (json.trade_state === 'SUCCESS' && (typeof json.transaction_id !== 'string' || !json.transaction_id)) throw new GatewayError('upstream', `WeChat Pay answered the lookup of order ${order.id} paid, without the payment's transaction_id.`, { code: 'payment_provider_error' });
+      // Named as the callback of a payment is (WeChat Pay calls back for SUCCESS only).
+      const type = json.trade_state === 'SUCCESS' ? 'TRANSACTION.SUCCESS' : json.trade_state;
+      return transactionNotice(json, { fallbackId: order.id, type, detail: { transaction: json } });
+    },
+
     verify(cb: InboundCallback): PaymentNotice {
       if (cb.method !== 'POST') throw new CallbackRejected('WeChat Pay callbacks are JSON POSTs');
       const raw = cb.body.toString('utf8');
@@ -137,17 +215,11 @@ export function createWechatPay(o: WechatPayOptions): PaymentProvider {
         // Signed by WeChat Pay, yet not sealed with our key: not for this merchant.
         throw new CallbackRejected('the resource does not decrypt with our APIv3 key');
       }
-      if (tx.mchid !== o.mchId) throw new CallbackRejected(`the payment is for merchant ${String(tx.mchid)}, not ours`);
-      if (tx.appid !== o.appId) throw new CallbackRejected(`the payment is for AppID ${String(tx.appid)}, not ours`);
-      const orderId = typeof tx.out_trade_no === 'string' ? tx.out_trade_no : null;
-      const tradeNo = typeof tx.transaction_id === 'string' ? tx.transaction_id : '';
-      const state = typeof tx.trade_state === 'string' ? tx.trade_state : '';
+      const foreign = notOurs(tx);
+      if (foreign) throw new CallbackRejected(foreign);
       // The plaintext, not the ciphertext, is what the audit keeps (no key in it, and nothing secret).
-      const base = { eventId: `${tradeNo || String(event.id)}:${state}`, type: String(event.event_type ?? state), detail: { id: event.id, event_type: event.event_type, transaction: tx } };
-      if (state !== 'SUCCESS' || !orderId) return { ...base, kind: 'ignored', orderId };
-      const total = typeof tx.amount?.total === 'number' && Number.isSafeInteger(tx.amount.total) ? tx.amount.total : null;
-      const currency = typeof tx.amount?.currency === 'string' ? tx.amount.currency.toLowerCase() : '';
-      return { ...base, kind: 'paid', orderId, tradeNo, providerRef: null, amount: total, currency, method: 'wxpay' };
+      const state = typeof tx.trade_state === 'string' ? tx.trade_state : '';
+      return transactionNotice(tx, { fallbackId: String(event.id), type: String(event.event_type ?? state), detail: { id: event.id, event_type: event.event_type, transaction: tx } });
     },
 
     reply(outcome, message) {
