@@ -73,7 +73,7 @@ export class MoneyReturns {
       let line: string;
       try {
         if (!provider?.refund || !o.provider_trade_no) throw new GatewayError('upstream', `${o.provider} is not configured here any more`, { code: 'payment_provider_error' });
-        const { ref } = await provider.refund({ tradeNo: o.provider_trade_no, amount: money, orderId: o.id, key: `refund-${o.id}` });
+        const { ref } = await provider.refund({ tradeNo: o.provider_trade_no, amount: money, total: Number(o.amount), orderId: o.id, key: `refund-${o.id}` });
         line = `${what} returned to the payer through ${o.provider} (${ref}).`;
         this.log.info('refund: money returned through the provider', { provider: o.provider, order: o.id, amount: money, ref });
       } catch (err) {

@@ -125,7 +125,7 @@ export interface PaymentProvider {
    * `key` makes a retried request one refund. The provider then reports it like any refund
    * (reversal.ts), which takes back nothing more than the admin's refund already did.
    */
-  refund?(r: { tradeNo: string; amount: number; orderId: string; key: string }): Promise<{ ref: string }>;
+  refund?(r: RefundRequest): Promise<{ ref: string }>;
   /**
    * Asks the provider what became of an order's payment, because a callback can be lost
    * (reconcile.ts): the notice its callback would have carried — with the same `eventId`, so that
@@ -135,6 +135,20 @@ export interface PaymentProvider {
    * when it refuses or answers something that cannot be authenticated.
    */
   query?(order: OrderQuery): Promise<PaymentNotice | null>;
+}
+
+/** An admin's refund as a provider's refunds API is asked for it (money-return.ts). */
+export interface RefundRequest {
+  /** The provider's number of the payment (Stripe's payment intent, Alipay's trade_no, WeChat Pay's transaction_id). */
+  tradeNo: string;
+  /** Our order id (the provider's out_trade_no where it has one). */
+  orderId: string;
+  /** Minor units to return now. */
+  amount: number;
+  /** Minor units the payment was (WeChat Pay's refunds API wants it with each refund). */
+  total: number;
+  /** Makes a retried request the same refund: Stripe's Idempotency-Key, Alipay's out_request_no, WeChat Pay's out_refund_no. */
+  key: string;
 }
 
 /** What a provider is asked about an order by: our id, and its reference of the checkout when it made one (Stripe's session). */
