@@ -9,7 +9,7 @@ import { AccessTokenStore, DEFAULT_TOKEN_EXPIRES_IN } from './token-store.js';
 import type { ErnieTokens, RecordedRequest, SimControls, SimulatorOptions } from './types.js';
 import { ALL_ROUTES } from './routes.js';
 import { createPaymentsState } from './payments/state.js';
-import { disputeCharge, settleSession } from './payments/stripe.js';
+import { closeDispute, disputeCharge, settleSession } from './payments/stripe.js';
 import type { SimPayments } from './types.js';
 
 const MAX_RECORDED = 200;
@@ -67,7 +67,8 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
       return { status: a.status, body: a.body, ok: a.ok };
     },
     settleStripe: (id, outcome) => settleSession(instance.payments, id, outcome),
-    disputeStripe: (paymentIntent) => disputeCharge(instance.payments, paymentIntent),
+    disputeStripe: (paymentIntent, o) => disputeCharge(instance.payments, paymentIntent, o),
+    closeStripeDispute: (paymentIntent, outcome) => closeDispute(instance.payments, paymentIntent, outcome),
     rateLimitStripe: (n) => {
       instance.payments.stripe.rateLimited = n;
     },
@@ -230,7 +231,9 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
   /**
    * `GET /_sim/payments/callbacks` (`DELETE` clears), `PUT /_sim/payments/hold` `{"hold": true}`,
    * `POST /_sim/payments/flush` `{"ids"?: [...]}`, `POST /_sim/payments/callbacks/{id}/send`
-   * `{"url"?: "..."}`, `POST /_sim/stripe/sessions/{id}/settle` `{"outcome": "succeeded"|"failed"}`.
+   * `{"url"?: "..."}`, `POST /_sim/stripe/sessions/{id}/settle` `{"outcome": "succeeded"|"failed"}`,
+   * `POST /_sim/stripe/payment_intents/{pi}/dispute` `{"inquiry"?: true}`,
+   * `POST /_sim/stripe/payment_intents/{pi}/dispute/close` `{"outcome": "won"|"lost"}`.
    */
   async function servePayments(req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
     const body = (method === 'GET' || method === 'DELETE' ? null : parseBody(await readBody(req), 'application/json').body) as Record<string, unknown> | null;
@@ -261,7 +264,12 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     }
     const dispute = /^\/_sim\/stripe\/payment_intents\/([\w]+)\/dispute$/.exec(path);
     if (dispute && method === 'POST') {
-      const event = payments.disputeStripe(dispute[1]);
+      const event = payments.disputeStripe(dispute[1], { inquiry: body?.inquiry === true });
+      return send(res, { kind: 'json', status: event ? 200 : 409, body: { event } });
+    }
+    const closed = /^\/_sim\/stripe\/payment_intents\/([\w]+)\/dispute\/close$/.exec(path);
+    if (closed && method === 'POST') {
+      const event = payments.closeStripeDispute(closed[1], body?.outcome === 'lost' ? 'lost' : 'won');
       return send(res, { kind: 'json', status: event ? 200 : 409, body: { event } });
     }
     return send(res, notFound(method, path));

@@ -57,8 +57,10 @@ export interface SimPayments {
   send(id: string, url?: string): Promise<{ status: number; body: string; ok: boolean }>;
   /** A delayed Stripe payment settles: emits `checkout.session.async_payment_succeeded` / `_failed`; the event id, or null. */
   settleStripe(sessionId: string, outcome: 'succeeded' | 'failed'): string | null;
-  /** The payer disputes a paid Stripe charge with their bank: emits `charge.dispute.created`; the event id, or null. */
-  disputeStripe(paymentIntent: string): string | null;
+  /** The payer disputes a paid Stripe charge with their bank (or the bank only inquires): emits `charge.dispute.created`; the event id, or null. */
+  disputeStripe(paymentIntent: string, o?: { inquiry?: boolean }): string | null;
+  /** The bank decides the charge's dispute: emits `charge.dispute.closed` (`won`: the money is back with the merchant); the event id, or null. */
+  closeStripeDispute(paymentIntent: string, outcome: 'won' | 'lost'): string | null;
   /** Stripe's rate limiter refuses the next `n` API requests (HTTP 429, code `rate_limit`), as under a burst of traffic. */
   rateLimitStripe(n: number): void;
   clear(): void;

@@ -122,6 +122,7 @@ export class Payments {
     if (settled.outcome === 'mismatch' || settled.outcome === 'unknown_order') this.log.warn('payment not credited', { ...fields, note: settled.order?.note });
     // Money went back to the payer: an admin may have to settle a shortfall with the account.
     else if (settled.outcome === 'reversed') this.log.warn('payment reversed by the provider', { ...fields, note: settled.order?.note });
+    else if (settled.outcome === 'reinstated') this.log.warn('a reversed payment came back to the merchant (a dispute won)', { ...fields, note: settled.order?.note });
     else this.log.info('payment settled', fields);
     return settled;
   }

@@ -11,6 +11,7 @@ import type { PaymentNotice } from './types.js';
 import { noteAfter } from './orders.js';
 
 export type ReversedNotice = Extract<PaymentNotice, { kind: 'reversed' }>;
+export type ReinstatedNotice = Extract<PaymentNotice, { kind: 'reinstated' }>;
 
 /**
  * Money of a credited order that went back to the payer outside the gateway (a refund made in the
@@ -45,7 +46,7 @@ export async function settleReversal(trx: Db, state: SharedState, provider: stri
     const other = await trx.selectFrom('topup_orders').select('id').where('provider', '=', provider).where('provider_trade_no', '=', n.tradeNo).executeTakeFirst();
     return { outcome: other ? 'mismatch' : 'unknown_order', order: null, committed: null };
   }
-  await trx.updateTable('payment_events').set({ order_id: order.id }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
+  await trx.updateTable('payment_events').set({ order_id: order.id, subject: n.subject ?? null }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
   const cur = order.currency.toUpperCase();
   const what = n.reason === 'refund' ? `${provider} refund` : `${provider} dispute (chargeback)`;
   const money = `${formatMinor(n.amount, order.currency)} ${cur}`;
@@ -70,6 +71,45 @@ export async function settleReversal(trx: Db, state: SharedState, provider: stri
   const committed = taken > 0 ? await changeBalance(trx, { userId: order.user_id, amount: -taken, kind: 'refund', reason: `${what} of recharge ${order.id}: ${money} returned to the payer${shortText}`, requestId: order.id }) : null;
   const after = { ...order, status: 'refunded' as const, refunded: already + taken, refunded_at: now, note };
   await trx.updateTable('topup_orders').set({ status: 'refunded', refunded: after.refunded, refunded_at: now, note }).where('id', '=', order.id).execute();
+  // What this event took, for a later decision that gives the money back (settleReinstatement).
+  await trx.updateTable('payment_events').set({ credit_moved: taken }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
   const reclaimed = await reclaimRewards(trx, state, order.id, holdId, now);
   return { outcome: 'reversed', order: after, committed, rewards: reclaimed.commits, holds: [...(taken > 0 ? [holdId] : []), ...reclaimed.holds] };
+}
+
+/**
+ * Money a reversal took came back to the merchant (a dispute decided for it): the credit that
+ * reversal took back (its event's `credit_moved`, the shortfall excluded: what could not be taken
+ * is not given) is given back with a `topup` ledger row, once per event, and the order's `reversed`
+ * and `refunded` move back; an order with nothing taken back any more is `credited` again.
+ * Invitation rewards the reversal took back stay taken back (the policy: a dispute ends the
+ * reward, whatever the bank decides later).
+ */
+export async function settleReinstatement(trx: Db, provider: string, n: ReinstatedNotice, now: number): Promise<Settled> {
+  const reversal = await trx
+    .selectFrom('payment_events')
+    .select(['event_id', 'credit_moved'])
+    .where('provider', '=', provider)
+    .where('subject', '=', n.subject)
+    .where('outcome', '=', 'reversed')
+    .executeTakeFirst();
+  const order = await trx
+    .updateTable('topup_orders')
+    .set({ reversed: sql<number>`case when reversed < ${n.amount} then 0 else reversed - ${n.amount} end`, updated_at: now })
+    .where('provider', '=', provider)
+    .where('provider_trade_no', '=', n.tradeNo)
+    .where('currency', '=', n.currency)
+    .returningAll()
+    .executeTakeFirst();
+  if (!order) return { outcome: 'unknown_order', order: null, committed: null };
+  await trx.updateTable('payment_events').set({ order_id: order.id, subject: n.subject }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
+  const money = `${formatMinor(n.amount, order.currency)} ${order.currency.toUpperCase()}`;
+  const back = Math.min(Number(reversal?.credit_moved ?? 0), Number(order.refunded));
+  const status = Number(order.refunded) - back === 0 && order.status === 'refunded' ? ('credited' as const) : order.status;
+  const note = noteAfter(order.note, `${provider} dispute decided for the merchant: ${money} back; ${formatPoints(back)} given back.`);
+  const after = { ...order, status, refunded: Number(order.refunded) - back, note };
+  await trx.updateTable('topup_orders').set({ status, refunded: after.refunded, note }).where('id', '=', order.id).execute();
+  const committed = back > 0 ? await changeBalance(trx, { userId: order.user_id, amount: back, kind: 'topup', reason: `${provider} dispute of recharge ${order.id} decided for the merchant: ${money} back`, requestId: order.id }) : null;
+  await trx.updateTable('payment_events').set({ credit_moved: back }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
+  return { outcome: 'reinstated', order: after, committed };
 }

@@ -7,7 +7,7 @@ import type { TopupOrdersTable, TopupStatus } from '../storage/schema.js';
 import { formatMinor } from './money.js';
 import { noteAfter } from './orders.js';
 import { rewardFirstPayment, rewardHoldIds } from './referrals.js';
-import { settleReversal } from './reversal.js';
+import { settleReinstatement, settleReversal } from './reversal.js';
 import { balanceEntries, type Outcome, type Settled } from './settled.js';
 import type { PaymentNotice } from './types.js';
 
@@ -62,7 +62,8 @@ async function apply(db: Db, state: SharedState, provider: string, n: PaymentNot
       .returning('event_id')
       .executeTakeFirst();
     if (!claimed) return { outcome: 'duplicate' as Outcome, order: null, committed: null };
-    const settled = n.kind === 'reversed' ? await settleReversal(trx, state, provider, n, holdId, now) : await settleInside(trx, provider, n, now);
+    const settled =
+      n.kind === 'reversed' ? await settleReversal(trx, state, provider, n, holdId, now) : n.kind === 'reinstated' ? await settleReinstatement(trx, provider, n, now) : await settleInside(trx, provider, n, now);
     await trx.updateTable('payment_events').set({ outcome: settled.outcome }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
     return settled;
   });

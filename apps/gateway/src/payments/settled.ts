@@ -5,7 +5,7 @@ import type { TopupOrdersTable, TopupStatus } from '../storage/schema.js';
 import type { RewardCommit } from './referrals.js';
 
 /** What became of a callback; `duplicate` and the `no_change` ones moved nothing. */
-export type Outcome = 'credited' | 'reversed' | 'duplicate' | 'mismatch' | 'unknown_order' | 'pending' | 'expired' | 'ignored' | `no_change:${TopupStatus}`;
+export type Outcome = 'credited' | 'reversed' | 'reinstated' | 'duplicate' | 'mismatch' | 'unknown_order' | 'pending' | 'expired' | 'ignored' | `no_change:${TopupStatus}`;
 
 export interface Settled {
   outcome: Outcome;

@@ -82,6 +82,21 @@ export type PaymentNotice =
       amount: number;
       currency: string;
       reason: 'refund' | 'dispute';
+      /** The provider's object the event is about when a later event may undo it (Stripe's dispute `dp_…`). */
+      subject?: string | null;
+    })
+  /**
+   * Money a reversal took came back to the merchant: the bank decided a dispute for it (Stripe's
+   * `charge.dispute.closed`, `won`). The credit the reversal of `subject` took back is given back
+   * (payments/reversal.ts `settleReinstatement`).
+   */
+  | (NoticeBase & {
+      kind: 'reinstated';
+      orderId: null;
+      tradeNo: string;
+      amount: number;
+      currency: string;
+      subject: string;
     })
   /** Authentic but not about an order's payment (another event type, a status that is no payment). */
   | (NoticeBase & { kind: 'ignored'; orderId: string | null });

@@ -9,6 +9,7 @@ import { CLIENT_REQUEST_IDS } from './migration-0021.js';
 import { ORDER_REVERSALS } from './migration-0022.js';
 import { MONEY_RETURNS } from './migration-0023.js';
 import { ORDER_CHECKS } from './migration-0024.js';
+import { DISPUTE_OUTCOMES } from './migration-0025.js';
 
 /** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
 const ROUTING: Migration = {
@@ -587,6 +588,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0022_order_reversals': ORDER_REVERSALS,
   '0023_money_returns': MONEY_RETURNS,
   '0024_order_checks': ORDER_CHECKS,
+  '0025_dispute_outcomes': DISPUTE_OUTCOMES,
 };
 
 

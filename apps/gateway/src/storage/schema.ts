@@ -398,6 +398,9 @@ export interface PaymentEventsTable {
   outcome: string;
   received_at: number;
   detail: string;
+  /** The provider's object a reversal was about (Stripe's dispute id), and the µP of credit it moved; migration 0025. */
+  subject?: string | null;
+  credit_moved?: number | null;
 }
 
 /** A content-safety rule (migration 0011, safety/). `words`, `groups`, `directions`: JSON arrays of strings. */

@@ -11,7 +11,7 @@ import type { TestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
 
 export const EPAY_PID = '1001';
-export const STRIPE_EVENTS = ['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed', 'checkout.session.expired', 'charge.refunded', 'charge.dispute.created'];
+export const STRIPE_EVENTS = ['checkout.session.completed', 'checkout.session.async_payment_succeeded', 'checkout.session.async_payment_failed', 'checkout.session.expired', 'charge.refunded', 'charge.dispute.created', 'charge.dispute.closed'];
 
 export interface PaySim {
   sim: Simulator;

@@ -179,6 +179,58 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
     ]);
   });
 
+  const disputeAt = (pi: string, body: Record<string, unknown> = {}) =>
+    fetch(`${pay.sim.url}/_sim/stripe/payment_intents/${pi}/dispute`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const decide = (pi: string, outcome: 'won' | 'lost') =>
+    fetch(`${pay.sim.url}/_sim/stripe/payment_intents/${pi}/dispute/close`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcome }) });
+
+  it('a dispute the bank decides for the merchant (charge.dispute.closed, won) gives the credit back, once; the order is credited again', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const { order: o, paymentIntent: pi } = await paidByCard(t, pay, cookie, 3);
+    expect((await disputeAt(pi)).status).toBe(200);
+    await eventually(() => expect(chargeEvents(pi, 'charge.dispute.created')[0]?.state).toBe('delivered'));
+    expect(await balance(t, cookie)).toBe(before);
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'refunded', refunded: 3000 });
+    expect((await decide(pi, 'won')).status).toBe(200);
+    await eventually(() => expect(chargeEvents(pi, 'charge.dispute.closed')[0]?.state).toBe('delivered'));
+    expect(await balance(t, cookie)).toBe(before + 3000);
+    const after = await orderStatus(t, cookie, o.id);
+    expect(after).toMatchObject({ status: 'credited', refunded: 0 });
+    expect(after.note).toBe('stripe dispute (chargeback) of 3.00 USD: 3,000 P taken back. stripe dispute decided for the merchant: 3.00 USD back; 3,000 P given back.');
+    // Stripe delivers the decision again: nothing more.
+    const [closed] = chargeEvents(pi, 'charge.dispute.closed');
+    expect((await pay.sim.payments.send(closed.id)).ok).toBe(true);
+    expect(await balance(t, cookie)).toBe(before + 3000);
+    expect((await ledgerOf(t, o.id)).map((r) => [r.kind, Number(r.amount)])).toEqual([
+      ['topup', 3000_000_000],
+      ['refund', -3000_000_000],
+      ['topup', 3000_000_000],
+    ]);
+  });
+
+  it('a dispute the merchant loses leaves the credit taken back; a bank\'s inquiry takes none', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const lost = await paidByCard(t, pay, cookie, 1);
+    expect((await disputeAt(lost.paymentIntent)).status).toBe(200);
+    await eventually(() => expect(chargeEvents(lost.paymentIntent, 'charge.dispute.created')[0]?.state).toBe('delivered'));
+    expect((await decide(lost.paymentIntent, 'lost')).status).toBe(200);
+    await eventually(() => expect(chargeEvents(lost.paymentIntent, 'charge.dispute.closed')[0]?.state).toBe('delivered'));
+    expect(await orderStatus(t, cookie, lost.order.id)).toMatchObject({ status: 'refunded', refunded: 1000 });
+    expect(await balance(t, cookie)).toBe(before);
+    // An inquiry (warning_needs_response) withdraws no money: no credit moves, and its closing neither.
+    const asked = await paidByCard(t, pay, cookie, 2);
+    expect((await disputeAt(asked.paymentIntent, { inquiry: true })).status).toBe(200);
+    await eventually(() => expect(chargeEvents(asked.paymentIntent, 'charge.dispute.created')[0]?.state).toBe('delivered'));
+    expect((await decide(asked.paymentIntent, 'won')).status).toBe(200);
+    await eventually(() => expect(chargeEvents(asked.paymentIntent, 'charge.dispute.closed')[0]?.state).toBe('delivered'));
+    expect(await orderStatus(t, cookie, asked.order.id)).toMatchObject({ status: 'credited', refunded: 0 });
+    expect(await balance(t, cookie)).toBe(before + 2000);
+    const outcomes = await t.gw.services.db.selectFrom('payment_events').select(['type', 'outcome']).where('order_id', '=', asked.order.id).where('type', 'like', 'charge.dispute%').execute();
+    expect(outcomes).toEqual([]);
+  });
+
   it('a dispute (charge.dispute.created) takes back what the balance still holds, never below zero, and notes the shortfall', async () => {
     const { cookie, user } = await t.signup();
     const { order: o, paymentIntent: pi } = await paidByCard(t, pay, cookie, 2);
@@ -187,8 +239,7 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
     expect((await t.api('POST', `/api/admin/users/${user.id}/credit`, { amount: 500 - start, reason: 'spent (test)' }, { token: t.rootToken })).status).toBe(200);
     expect(await balance(t, cookie)).toBe(500);
 
-    const dispute = await fetch(`${pay.sim.url}/_sim/stripe/payment_intents/${pi}/dispute`, { method: 'POST' });
-    expect(dispute.status).toBe(200);
+    expect((await disputeAt(pi)).status).toBe(200);
     await eventually(() => expect(chargeEvents(pi, 'charge.dispute.created')[0]?.state).toBe('delivered'));
     expect(await balance(t, cookie)).toBe(0);
     const after = await orderStatus(t, cookie, o.id);
@@ -198,6 +249,11 @@ describe.each(DB_KINDS)('Stripe recharge on %s', (db) => {
       ['topup', 2000_000_000],
       ['refund', -500_000_000],
     ]);
+    // The merchant wins it: what was taken (500 P) comes back, not the 1,500 P that never was.
+    expect((await decide(pi, 'won')).status).toBe(200);
+    await eventually(() => expect(chargeEvents(pi, 'charge.dispute.closed')[0]?.state).toBe('delivered'));
+    expect(await balance(t, cookie)).toBe(500);
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'credited', refunded: 0 });
   });
 
   it('an admin\'s refund returns the money through Stripe; Stripe\'s report of it takes nothing more', async () => {

@@ -88,6 +88,8 @@ export interface StripeCharge {
   payment_intent: string;
   refunded: boolean;
   disputed: boolean;
+  /** The dispute opened on the charge, while it is known (the simulator models one per charge). */
+  dispute?: { id: string; amount: number; status: string };
   metadata: Record<string, string>;
   created: number;
   livemode: false;

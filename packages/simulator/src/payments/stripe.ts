@@ -275,15 +275,34 @@ function createRefund(ctx: Ctx): Outcome {
 
 /**
  * The card holder disputes a payment with their bank (a chargeback): `charge.dispute.created`, for
- * what of the charge is not refunded yet. Answers the event id, or null when there is no such paid
- * charge or it is disputed already.
+ * what of the charge is not refunded yet; the money is withdrawn from the merchant. An inquiry
+ * (`inquiry`) is a question from the bank that withdraws nothing yet (status `warning_needs_response`).
+ * Answers the event id, or null when there is no such paid charge or it is disputed already.
  */
-export function disputeCharge(s: PaymentsState, paymentIntent: string): string | null {
+export function disputeCharge(s: PaymentsState, paymentIntent: string, o: { inquiry?: boolean } = {}): string | null {
   const c = s.stripe.charges.get(paymentIntent);
   if (!c || c.disputed || c.amount_refunded === c.amount) return null;
   c.disputed = true;
-  const dispute = { id: stripeId('dp'), object: 'dispute', amount: c.amount - c.amount_refunded, charge: c.id, currency: c.currency, payment_intent: c.payment_intent, reason: 'fraudulent', status: 'needs_response', created: now(), livemode: false };
-  return emitEvent(s, 'charge.dispute.created', dispute);
+  c.dispute = { id: stripeId('dp'), amount: c.amount - c.amount_refunded, status: o.inquiry ? 'warning_needs_response' : 'needs_response' };
+  return emitEvent(s, 'charge.dispute.created', disputeObject(c));
+}
+
+/**
+ * The bank decides: `charge.dispute.closed` with status `won` (the money is given back to the
+ * merchant: Stripe reinstates the funds) or `lost`; an inquiry closes as `warning_closed`. Answers
+ * the event id, or null when the charge has no open dispute.
+ */
+export function closeDispute(s: PaymentsState, paymentIntent: string, outcome: 'won' | 'lost'): string | null {
+  const c = s.stripe.charges.get(paymentIntent);
+  if (!c?.dispute || ['won', 'lost', 'warning_closed'].includes(c.dispute.status)) return null;
+  c.dispute.status = c.dispute.status.startsWith('warning_') ? 'warning_closed' : outcome;
+  return emitEvent(s, 'charge.dispute.closed', disputeObject(c));
+}
+
+/** A charge's dispute as Stripe's Dispute object shows it. */
+function disputeObject(c: StripeCharge) {
+  const d = c.dispute!;
+  return { id: d.id, object: 'dispute', amount: d.amount, charge: c.id, currency: c.currency, payment_intent: c.payment_intent, reason: 'fraudulent', status: d.status, is_charge_refundable: false, created: now(), livemode: false };
 }
 
 export const stripeRoutes: Route[] = [

@@ -127,7 +127,7 @@ export function createStripe(o: StripeOptions): PaymentProvider {
       const eventId = event.id;
       const base = { eventId, type, detail: event };
       const s = event.data?.object;
-      if (type === 'charge.refunded' || type === 'charge.dispute.created') return reversal(base, event.data);
+      if (type === 'charge.refunded' || type === 'charge.dispute.created' || type === 'charge.dispute.closed') return reversal(base, event.data);
       if (!type.startsWith('checkout.session.') || !s || typeof s !== 'object') return { ...base, kind: 'ignored', orderId: null };
       return sessionNotice(base, type, s);
     },
@@ -192,20 +192,32 @@ const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? 
 const count = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0 ? v : null);
 
 /**
- * Money going back to the payer (provider-protocols §16.2 "refunds/disputes"): `charge.refunded`
+ * Money going back to the payer (provider-protocols §16.2 "refunds/disputes"), or coming back from a
+ * dispute the merchant won (`charge.dispute.closed`, status `won`): `charge.refunded`
  * carries the Charge, whose `amount_refunded` is a running total, with its value before this refund
  * in `previous_attributes`, so this event's refund is the difference; `charge.dispute.created`
  * carries the Dispute and the amount it takes. Both name the payment intent, which is the order's
  * payment number (the `tradeNo` of its `paid` notice).
  */
 function reversal(base: { eventId: string; type: string; detail: unknown }, data: { object?: unknown; previous_attributes?: { amount_refunded?: unknown } } | undefined): PaymentNotice {
-  const o = (data?.object ?? {}) as { payment_intent?: unknown; amount?: unknown; amount_refunded?: unknown; currency?: unknown };
+  const o = (data?.object ?? {}) as { id?: unknown; payment_intent?: unknown; amount?: unknown; amount_refunded?: unknown; currency?: unknown; status?: unknown };
   const tradeNo = str(o.payment_intent);
   const refund = base.type === 'charge.refunded';
   const total = count(refund ? o.amount_refunded : o.amount);
   const before = refund ? (count(data?.previous_attributes?.amount_refunded) ?? 0) : 0;
   if (!tradeNo || total === null || total <= before) return { ...base, kind: 'ignored', orderId: null };
-  return { ...base, kind: 'reversed', orderId: null, tradeNo, amount: total - before, currency: (str(o.currency) ?? '').toLowerCase(), reason: refund ? 'refund' : 'dispute' };
+  const currency = (str(o.currency) ?? '').toLowerCase();
+  if (refund) return { ...base, kind: 'reversed', orderId: null, tradeNo, amount: total - before, currency, reason: 'refund' };
+  // A dispute: an inquiry (`warning_…`) withdraws no money, so it takes no credit; a dispute the
+  // bank decides for the merchant (`charge.dispute.closed`, `won`) gives the money back.
+  const status = str(o.status) ?? '';
+  const subject = str(o.id);
+  if (status.startsWith('warning_')) return { ...base, kind: 'ignored', orderId: null };
+  if (base.type === 'charge.dispute.closed') {
+    if (status !== 'won' || !subject) return { ...base, kind: 'ignored', orderId: null };
+    return { ...base, kind: 'reinstated', orderId: null, tradeNo, amount: total, currency, subject };
+  }
+  return { ...base, kind: 'reversed', orderId: null, tradeNo, amount: total, currency, reason: 'dispute', subject };
 }
 
 /** Stripe fills `{CHECKOUT_SESSION_ID}` in the success URL. */
