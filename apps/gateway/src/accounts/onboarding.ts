@@ -83,3 +83,12 @@ export async function finishOnboarding(trx: Db, userId: string, state: Exclude<O
 export async function recordFirstApp(trx: Db, userId: string, appId: string): Promise<void> {
   await trx.updateTable('user_onboarding').set({ app_id: appId }).where('user_id', '=', userId).execute();
 }
+
+/**
+ * The account made an App by hand while the welcome step was still pending (the Integration page,
+ * the API): it found its way without the step, so the step is not offered again at the next log-in.
+ * It ends as `skipped`, with that App recorded as the first.
+ */
+export async function appMadeByHand(db: Db, userId: string, appId: string): Promise<void> {
+  await db.updateTable('user_onboarding').set({ state: 'skipped', app_id: appId, updated_at: Date.now() }).where('user_id', '=', userId).where('state', '=', 'pending').execute();
+}

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { appMadeByHand } from '../accounts/onboarding.js';
 import { createApp, deleteApp, getApp, listApps, updateApp } from '../apps/apps.js';
 import { createKey, getKey, listKeys, revokeKey, updateKey, type KeyPatch as KeyPatchInput } from '../apps/keys.js';
 import type { ApiContext } from './context.js';
@@ -18,6 +19,7 @@ export function registerAppRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const body = req.body as { name: string; description?: string | null };
     const created = await createApp(db, userId(req), body);
     const key = await createKey(db, userId(req), created.id, 'default');
+    await appMadeByHand(db, userId(req), created.id);
     return { app: created, key };
   });
 

@@ -85,8 +85,8 @@ describe('console quality (Chromium)', { timeout: 300_000 }, () => {
     for (let i = 0; i < 3; i++) await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: `quality ${i}` }] });
     await client.chat.completions.create({ model: 'no-such-model', messages: [{ role: 'user', content: 'x' }] }).catch(() => undefined);
     expect((await t.api('POST', `/api/apps/${user.appId}/keys`, { name: 'a rather long key name for a phone screen' }, { cookie: user.cookie })).status).toBe(200);
-    // Its welcome step answered (skipped), so the sign-in below leads to the dashboard, not to the step.
-    expect((await t.api('POST', '/api/onboarding/skip', undefined, { cookie: user.cookie })).status).toBe(200);
+    // Its App was made by hand, which answered the welcome step (skipped): the sign-in below leads to the dashboard.
+    expect((await t.api<{ onboarding: boolean }>('GET', '/api/auth/me', undefined, { cookie: user.cookie })).body.onboarding).toBe(false);
     // The user's password is the harness's default for newUserWithKey: set a known one.
     const password = 'Quality-pw-Juniper-53-harbour';
     expect((await t.api('PATCH', `/api/admin/users/${user.userId}`, { password }, { token: t.rootToken })).status).toBe(200);

@@ -89,6 +89,19 @@ describe.each(DB_KINDS)('onboarding (%s)', (db) => {
     expect((await t.api<{ items: unknown[] }>('GET', '/api/apps', undefined, { cookie })).body.items).toHaveLength(0);
   });
 
+  it('an App made by hand on the Integration page ends the step as skipped, with that App: the step is not offered again', async () => {
+    const { cookie } = await t.signup();
+    expect((await t.api<{ onboarding: boolean }>('GET', '/api/auth/me', undefined, { cookie })).body.onboarding).toBe(true);
+    const made = await t.api<{ app: { id: string } }>('POST', '/api/apps', { name: 'by hand' }, { cookie });
+    expect(made.status).toBe(200);
+    expect((await t.api<{ onboarding: boolean }>('GET', '/api/auth/me', undefined, { cookie })).body.onboarding).toBe(false);
+    expect((await t.api<Onboarding>('GET', '/api/onboarding', undefined, { cookie })).body.state).toBe('skipped');
+    const row = await t.gw.services.db.selectFrom('user_onboarding').select(['state', 'app_id']).where('app_id', '=', made.body.app.id).executeTakeFirst();
+    expect(row).toEqual({ state: 'skipped', app_id: made.body.app.id });
+    // The step cannot be submitted afterwards (no second first App).
+    expect((await t.api<{ error: { code: string } }>('POST', '/api/onboarding', { services: [] }, { cookie })).body.error.code).toBe('onboarding_done');
+  });
+
   it('an account an administrator makes is never asked', async () => {
     const made = await t.api<{ user: { id: string } }>('POST', '/api/admin/users', { email: `made-${db}@test.local`, password: 'harness-password-17' }, { token: t.rootToken });
     expect(made.status).toBe(200);
