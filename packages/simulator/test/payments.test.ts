@@ -3,7 +3,7 @@
  * records every callback): EPay's signed orders, cashier page, notify and retries; Stripe's API
  * (auth, sessions, idempotency, webhook endpoints), its hosted page and signed events; the test
  * controls (hold, flush in any order, send again); WeChat Pay's order query (查询订单) by our order
- * number, signed both ways. Signatures are checked here with node:crypto
+ * number, signed both ways; Alipay's `alipay.trade.query`, RSA2 both ways. Signatures are checked here with node:crypto
  * directly, not with the simulator's own helpers.
  */
 import { createDecipheriv, createHash, createHmac, createSign, createVerify, generateKeyPairSync, randomBytes } from 'node:crypto';
@@ -321,5 +321,180 @@ describe('WeChat Pay query by out_trade_no', () => {
     expect(await other.json()).toMatchObject({ code: 'PARAM_ERROR' });
     // And the same request, signed right, is answered.
     expect((await query(no)).status).toBe(200);
+  });
+
+  /** An order paid on the pay page: our number and WeChat Pay's transaction_id (as its query answers it). */
+  const paidOrder = async (total: number) => {
+    const no = `TU${randomBytes(6).toString('hex')}`;
+    const pr = await native(no, total);
+    expect((await fetch(`${wx.url}/wechatpay/pay/${pr}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' })).status).toBe(200);
+    return { no, transactionId: String((await signedBody(await query(no))).transaction_id) };
+  };
+  /** 申请退款, signed as every merchant request is. */
+  const refund = (b: Record<string, unknown>, o: { key?: string; signed?: string } = {}) => call('POST', '/v3/refund/domestic/refunds', JSON.stringify(b), o);
+  const refundOf = (transactionId: string, outRefundNo: string, refundFen: number, total: number) => ({ transaction_id: transactionId, out_refund_no: outRefundNo, reason: 'API credit returned', amount: { refund: refundFen, total, currency: 'CNY' } });
+
+  it('refunds part of a paid transaction: SUCCESS, signed, with the refund and the payment in fen', async () => {
+    const { no, transactionId } = await paidOrder(1000);
+    const res = await refund(refundOf(transactionId, `refund-${no}`, 300, 1000));
+    expect(res.status).toBe(200);
+    const r = await signedBody(res);
+    expect(r).toMatchObject({ out_refund_no: `refund-${no}`, transaction_id: transactionId, out_trade_no: no, channel: 'ORIGINAL', status: 'SUCCESS', amount: { total: 1000, refund: 300, payer_total: 1000, payer_refund: 300, currency: 'CNY' } });
+    expect(r.refund_id).toMatch(/^50\d+$/);
+    expect(r.create_time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+08:00$/);
+    // The rest, named by our order number this time: the whole payment is then refunded.
+    const rest = await refund({ out_trade_no: no, out_refund_no: `refund-${no}-2`, amount: { refund: 700, total: 1000, currency: 'CNY' } });
+    expect(rest.status).toBe(200);
+    expect(await signedBody(rest)).toMatchObject({ transaction_id: transactionId, status: 'SUCCESS', amount: { refund: 700 } });
+    expect(((await signedBody(await refund(refundOf(transactionId, `refund-${no}-3`, 1, 1000)))) as { message: string }).message).toContain('(0 fen)');
+  });
+
+  it('the same out_refund_no again answers the same refund and refunds nothing more; with other parameters it is refused', async () => {
+    const { no, transactionId } = await paidOrder(500);
+    const first = await signedBody(await refund(refundOf(transactionId, `refund-${no}`, 500, 500)));
+    expect(first).toMatchObject({ status: 'SUCCESS', amount: { refund: 500 } });
+    // Asked again (an answer lost on the way): the very refund, though nothing is left to refund.
+    const again = await refund(refundOf(transactionId, `refund-${no}`, 500, 500));
+    expect(again.status).toBe(200);
+    expect(await signedBody(again)).toEqual(first);
+    // The same number for another amount: refused, and nothing refunded.
+    const other = await refund(refundOf(transactionId, `refund-${no}`, 100, 500));
+    expect(other.status).toBe(400);
+    expect(await signedBody(other)).toMatchObject({ code: 'INVALID_REQUEST' });
+    const more = await refund(refundOf(transactionId, `refund-${no}-b`, 1, 500));
+    expect(more.status).toBe(400);
+    expect(await signedBody(more)).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('订单可退金额不足') });
+  });
+
+  it('refuses a refund larger than what is left, or with a total that is not the payment’s (400), and leaves the payment as it was', async () => {
+    const { no, transactionId } = await paidOrder(800);
+    const tooMuch = await refund(refundOf(transactionId, `refund-${no}-a`, 801, 800));
+    expect(tooMuch.status).toBe(400);
+    expect(await signedBody(tooMuch)).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('(800 fen)') });
+    const wrongTotal = await refund(refundOf(transactionId, `refund-${no}-b`, 100, 1000));
+    expect(wrongTotal.status).toBe(400);
+    expect(await signedBody(wrongTotal)).toMatchObject({ code: 'PARAM_ERROR' });
+    const noAmount = await refund({ transaction_id: transactionId, out_refund_no: `refund-${no}-c`, amount: { refund: 0, total: 800, currency: 'CNY' } });
+    expect(noAmount.status).toBe(400);
+    expect(await signedBody(noAmount)).toMatchObject({ code: 'PARAM_ERROR' });
+    // None of them refunded anything: the whole payment is still there to refund.
+    expect(await signedBody(await refund(refundOf(transactionId, `refund-${no}-d`, 800, 800)))).toMatchObject({ status: 'SUCCESS', amount: { refund: 800 } });
+  });
+
+  it('answers 404 RESOURCE_NOT_EXISTS for a transaction it never made, and for an order not paid', async () => {
+    const unknown = await refund(refundOf('4200000000202601010000000000', 'refund-TUnobody', 100, 100));
+    expect(unknown.status).toBe(404);
+    expect(await signedBody(unknown)).toMatchObject({ code: 'RESOURCE_NOT_EXISTS' });
+    const no = `TU${randomBytes(6).toString('hex')}`;
+    await native(no, 100);
+    const unpaid = await refund({ out_trade_no: no, out_refund_no: `refund-${no}`, amount: { refund: 100, total: 100, currency: 'CNY' } });
+    expect(unpaid.status).toBe(404);
+    expect(await signedBody(unpaid)).toMatchObject({ code: 'RESOURCE_NOT_EXISTS' });
+  });
+
+  it('refuses a refund signed with another key or over another path (401 SIGN_ERROR), and refunds nothing', async () => {
+    const { no, transactionId } = await paidOrder(200);
+    const b = refundOf(transactionId, `refund-${no}`, 200, 200);
+    const unsigned = await fetch(`${wx.url}/v3/refund/domestic/refunds`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) });
+    for (const res of [await refund(b, { key: pair().priv }), await refund(b, { signed: '/v3/pay/transactions/native' }), unsigned]) {
+      expect(res.status).toBe(401);
+      expect(await res.json()).toMatchObject({ code: 'SIGN_ERROR' });
+    }
+    // Signed right, the same refund is made: none of the refused ones took any of the payment.
+    expect(await signedBody(await refund(b))).toMatchObject({ status: 'SUCCESS', amount: { refund: 200 } });
+  });
+});
+
+describe('Alipay alipay.trade.query', () => {
+  const APP = '2021000000000077';
+  const pair = () => {
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    return { priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), pub: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+  };
+  const app = pair();
+  const alipay = pair();
+  let ali: Simulator;
+
+  beforeAll(async () => {
+    ali = await startSimulator({ payments: { alipay: { appId: APP, appPublicKey: app.pub, privateKey: alipay.priv }, retries: 1, retryDelayMs: 20 } });
+    // The notifies stay with the simulator: what they say is read from there.
+    ali.payments.hold = true;
+  });
+  afterAll(() => ali.close());
+
+  /** Alipay's RSA2 rule, written out again: sorted non-empty parameters but sign, `k=v&…` unencoded, SHA256withRSA. */
+  const signed = (p: Record<string, string>, key = app.priv): Record<string, string> => ({
+    ...p,
+    sign: createSign('RSA-SHA256')
+      .update(Object.keys(p).filter((k) => k !== 'sign' && p[k] !== '').sort().map((k) => `${k}=${p[k]}`).join('&'))
+      .sign(key, 'base64'),
+  });
+  const common = (method: string, biz: Record<string, string>) => ({ app_id: APP, method, format: 'JSON', charset: 'utf-8', sign_type: 'RSA2', timestamp: '2026-01-01 08:00:00', version: '1.0', biz_content: JSON.stringify(biz) });
+  /** A page-pay order opened on the gateway: the trade number its cashier's pay button names. */
+  const open = async (no: string, amount: string) => {
+    const page = await fetch(`${ali.url}/gateway.do?${new URLSearchParams(signed({ ...common('alipay.trade.page.pay', { out_trade_no: no, total_amount: amount, subject: 'API credit', product_code: 'FAST_INSTANT_TRADE_PAY' }), notify_url: `${merchantUrl}/alipay/notify`, return_url: `${merchantUrl}/back` }))}`);
+    expect(page.status).toBe(200);
+    return /action="\/alipay\/pay\/(\w+)"/.exec(await page.text())![1];
+  };
+  /** Posts a query as a merchant's server does (form body), answers its text. */
+  const query = async (p: Record<string, string>) => {
+    const res = await fetch(`${ali.url}/gateway.do`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' }, body: new URLSearchParams(p) });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^application\/json/);
+    return res.text();
+  };
+  /** The response object, after checking Alipay's signature over its exact text in the answer. */
+  const signedResponse = (text: string) => {
+    const m = /^\{"alipay_trade_query_response":(\{.*\}),"sign":"([A-Za-z0-9+/=]+)"\}$/.exec(text);
+    expect(m, text).not.toBeNull();
+    expect(createVerify('RSA-SHA256').update(m![1], 'utf8').verify(alipay.pub, m![2], 'base64')).toBe(true);
+    expect(createVerify('RSA-SHA256').update(m![1], 'utf8').verify(pair().pub, m![2], 'base64')).toBe(false);
+    return JSON.parse(m![1]) as Record<string, string>;
+  };
+
+  it('answers WAIT_BUYER_PAY before the payer pays, then TRADE_SUCCESS with what the notify carried, by out_trade_no or trade_no', async () => {
+    const no = `TU${randomBytes(6).toString('hex')}`;
+    const tradeNo = await open(no, '10.00');
+    expect(signedResponse(await query(signed(common('alipay.trade.query', { out_trade_no: no }))))).toMatchObject({ code: '10000', msg: 'Success', out_trade_no: no, trade_no: tradeNo, trade_status: 'WAIT_BUYER_PAY', total_amount: '10.00' });
+
+    const paid = await fetch(`${ali.url}/alipay/pay/${tradeNo}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+    expect(paid.status).toBe(302);
+    const notify = Object.fromEntries(new URLSearchParams(ali.payments.callbacks.find((c) => c.provider === 'alipay' && c.body.includes(no))!.body));
+    const r = signedResponse(await query(signed(common('alipay.trade.query', { out_trade_no: no }))));
+    expect(r).toMatchObject({ code: '10000', msg: 'Success', out_trade_no: no, trade_no: notify.trade_no, trade_status: notify.trade_status, total_amount: notify.total_amount, send_pay_date: notify.gmt_payment });
+    expect(r.trade_status).toBe('TRADE_SUCCESS');
+    expect(r.total_amount).toBe('10.00');
+    // The same trade asked by Alipay's number, with the common parameters in the URL as the SDKs send them.
+    const { biz_content, ...rest } = signed(common('alipay.trade.query', { trade_no: tradeNo }));
+    const res = await fetch(`${ali.url}/gateway.do?${new URLSearchParams(rest)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' }, body: new URLSearchParams({ biz_content }) });
+    expect(signedResponse(await res.text())).toEqual(r);
+  });
+
+  it('a payment of another amount than the order (the simulator’s total_amount field) is answered as the notify carried it', async () => {
+    const no = `TU${randomBytes(6).toString('hex')}`;
+    const tradeNo = await open(no, '30.00');
+    await fetch(`${ali.url}/alipay/pay/${tradeNo}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'total_amount=0.30', redirect: 'manual' });
+    expect(signedResponse(await query(signed(common('alipay.trade.query', { out_trade_no: no }))))).toMatchObject({ trade_status: 'TRADE_SUCCESS', total_amount: '0.30', buyer_pay_amount: '0.30' });
+  });
+
+  it('answers 40004 ACQ.TRADE_NOT_EXIST, signed, for a trade it never opened', async () => {
+    const r = signedResponse(await query(signed(common('alipay.trade.query', { out_trade_no: 'TUnever-opened' }))));
+    expect(r).toEqual({ code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', sub_msg: '交易不存在' });
+  });
+
+  it('refuses, unsigned, a query signed with another key, changed after signing, or not signed', async () => {
+    const no = `TU${randomBytes(6).toString('hex')}`;
+    await open(no, '1.00');
+    const good = signed(common('alipay.trade.query', { out_trade_no: no }));
+    const { sign: _s, ...unsigned } = good;
+    for (const p of [signed(common('alipay.trade.query', { out_trade_no: no }), pair().priv), { ...good, biz_content: JSON.stringify({ out_trade_no: 'TUother' }) }, { ...good, sign: 'bm90IGEgc2lnbmF0dXJl' }]) {
+      const text = await query(p);
+      expect(text).not.toContain('"sign"');
+      expect(JSON.parse(text)).toEqual({ alipay_trade_query_response: { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature', sub_msg: '验签出错' } });
+    }
+    expect(JSON.parse(await query(unsigned))).toMatchObject({ alipay_trade_query_response: { code: '40001', sub_code: 'isv.missing-signature' } });
+    expect(JSON.parse(await query(signed({ ...common('alipay.trade.query', { out_trade_no: no }), app_id: '2021000000009999' })))).toMatchObject({ alipay_trade_query_response: { code: '40002', sub_code: 'isv.invalid-app-id' } });
+    // And the same request, signed right, is answered.
+    expect(signedResponse(await query(good))).toMatchObject({ code: '10000', trade_status: 'WAIT_BUYER_PAY' });
   });
 });

@@ -121,7 +121,7 @@ export const RefundBody = Type.Object(
   {
     points: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: MAX_POINTS, description: 'P to take back; default the whole credit of the order' })),
     reason: Type.String({ minLength: 1, maxLength: 500 }),
-    returnMoney: Type.Optional(Type.Boolean({ description: "Also return the money of that share to the payer through the provider's API where it has one (Stripe); default true. The order's note says what was returned, or that it could not be" })),
+    returnMoney: Type.Optional(Type.Boolean({ description: "Also return the money of that share to the payer through the provider's API where it has one (Stripe, WeChat Pay); default true. The order's note says what was returned, or that it could not be" })),
   },
   { additionalProperties: false },
 );

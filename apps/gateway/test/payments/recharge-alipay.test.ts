@@ -2,12 +2,17 @@
  * Alipay direct (RSA2) over real HTTP, on both databases: a gateway order → the simulated Alipay
  * gateway, which checks the app's RSA2 signature → its cashier page → the notify it signs with
  * Alipay's key → the credit, once. Then what must not credit: a notify signed with another key, a
- * changed field, a wrong amount, another app, replays. And the signing itself against Alipay's rule.
+ * changed field, a wrong amount, another app, replays. Asking Alipay about an order
+ * (`alipay.trade.query`, for a lost notify) answers what its notify carries, under the same event
+ * id; nothing for an unpaid or unknown order; an error for an answer Alipay's key did not sign, a
+ * refused request, or an Alipay that cannot be reached. And the signing itself against Alipay's rule.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alipaySign, alipayVerify, startSimulator, type Simulator } from '@apigpt/simulator';
+import { createAlipay, jsonMembers } from '../../src/payments/alipay/index.js';
 import { privateKeyFrom, publicKeyFrom, rsa2Sign, rsa2Verify, signContent } from '../../src/payments/alipay/sign.js';
+import { applyNotice } from '../../src/payments/settle.js';
 import { eventually } from '../eventually.js';
 import { DB_KINDS, startTestGateway, type TestGateway } from '../harness.js';
 import { balance, ledgerOf, order, orderStatus, payOnPage } from './helpers.js';
@@ -40,6 +45,17 @@ describe('Alipay RSA2 signing', () => {
     expect(rsa2Verify({ ...n, total_amount: '100.00' }, publicKeyFrom(ali.pub))).toBe(false);
     expect(rsa2Verify({ ...notify, sign: alipaySign(notify, pair().priv, true) }, publicKeyFrom(ali.pub))).toBe(false);
     expect(rsa2Verify({ ...notify, sign: 'not base64 !' }, publicKeyFrom(ali.pub))).toBe(false);
+  });
+
+  it('reads the exact text of each member of an answer (what Alipay signed), whatever its escapes and spacing; not a text that names a member twice', () => {
+    const inner = '{ "code":"10000", "sub_msg":"a \\"}\\" , {[", "n":[1,{"x":"}"}], "u":"\\u4ea4\\/" }';
+    const m = jsonMembers(`{"alipay_trade_query_response": ${inner} ,\n "sign":"c2ln" }`);
+    expect(m && Object.fromEntries(m)).toEqual({ alipay_trade_query_response: inner, sign: '"c2ln"' });
+    expect(JSON.parse(m!.get('alipay_trade_query_response')!)).toMatchObject({ sub_msg: 'a "}" , {[', u: '交/' });
+    expect(jsonMembers('{"a":1,"a":2}')).toBeNull();
+    expect(jsonMembers('{"a":1')).toBeNull();
+    expect(jsonMembers('[1]')).toBeNull();
+    expect(jsonMembers('{}')).toEqual(new Map());
   });
 });
 
@@ -144,5 +160,73 @@ describe.each(DB_KINDS)('Alipay recharge on %s', (db) => {
     expect(await balance(t, cookie)).toBe(after);
     const events = await t.gw.services.db.selectFrom('payment_events').select(['event_id', 'outcome']).where('order_id', '=', o.id).orderBy('received_at').execute();
     expect(events.map((e) => e.outcome)).toEqual(['credited', 'no_change:credited']);
+  });
+
+  const alipay = () => t.gw.services.payments.providers.get('alipay')!;
+  const queries = () => sim.requests.filter((r) => r.path === '/gateway.do' && r.query.method === 'alipay.trade.query');
+
+  it('asked about an order paid while its notify is held, answers the paid notice under the notify’s event id; the notify then is a duplicate', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'alipay', amount: '12' });
+    let eventId = '';
+    sim.payments.hold = true;
+    try {
+      await payOnPage(o.payUrl!);
+      const cb = notifyOf(o.id);
+      expect(cb.state).toBe('held');
+      const notice = await alipay().query!({ id: o.id, providerRef: null, method: 'alipay' });
+      // What the query asked: the common parameters in the URL, signed RSA2 with the app's key like the order.
+      const asked = queries().at(-1)!;
+      expect(asked).toMatchObject({ method: 'POST', query: { app_id: APP_ID, method: 'alipay.trade.query', format: 'JSON', charset: 'utf-8', sign_type: 'RSA2', version: '1.0' }, body: { biz_content: JSON.stringify({ out_trade_no: o.id }) } });
+      expect(asked.query.timestamp).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+      expect(alipayVerify({ ...asked.query, biz_content: (asked.body as { biz_content: string }).biz_content }, app.pub)).toBe(true);
+      expect(notice).toMatchObject({ kind: 'paid', orderId: o.id, providerRef: null, amount: 1200, currency: 'cny', method: 'alipay', type: 'TRADE_SUCCESS' });
+      // The very notice the gateway reads from the held notify's bytes: the same event id and payment.
+      const fromNotify = alipay().verify({ method: 'POST', query: {}, headers: cb.headers, body: Buffer.from(cb.body) });
+      expect(notice!.eventId).toBe(fromNotify.eventId);
+      expect(notice).toMatchObject({ tradeNo: (fromNotify as { tradeNo: string }).tradeNo, amount: (fromNotify as { amount: number }).amount });
+      eventId = notice!.eventId;
+      // Settled as a lookup is (the one credit path, settle.ts): the order is credited.
+      expect((await applyNotice(t.gw.services.db, t.gw.services.billing.state, 'alipay', notice!)).outcome).toBe('credited');
+      expect((await orderStatus(t, cookie, o.id)).status).toBe('credited');
+      // The notify, delivered late, is answered success and credits nothing more.
+      await sim.payments.flush([cb.id]);
+      expect(cb.attempts.map((a) => [a.status, a.body])).toEqual([[200, 'success']]);
+    } finally {
+      sim.payments.hold = false;
+    }
+    expect(await balance(t, cookie)).toBe(before + 1680);
+    expect((await ledgerOf(t, o.id)).map((r) => r.kind)).toEqual(['topup']);
+    // One event stored, the lookup's: the notify's was the same event, a duplicate.
+    const events = await t.gw.services.db.selectFrom('payment_events').select(['event_id', 'type', 'outcome']).where('order_id', '=', o.id).execute();
+    expect(events).toEqual([{ event_id: eventId, type: 'TRADE_SUCCESS', outcome: 'credited' }]);
+    expect(eventId).toMatch(/^\d+:TRADE_SUCCESS$/);
+  });
+
+  it('asked about an unpaid order (its cashier opened, or never), or one Alipay never saw, answers nothing to settle', async () => {
+    const { cookie } = await t.signup();
+    const opened = await order(t, cookie, { provider: 'alipay', amount: '5' });
+    expect((await fetch(opened.payUrl!)).status).toBe(200);
+    const never = await order(t, cookie, { provider: 'alipay', amount: '6' });
+    const unknown = `TU${randomBytes(8).toString('hex')}`;
+    for (const id of [opened.id, never.id, unknown]) expect(await alipay().query!({ id, providerRef: null, method: 'alipay' })).toBeNull();
+    expect(queries().slice(-3).map((r) => JSON.parse((r.body as { biz_content: string }).biz_content))).toEqual([{ out_trade_no: opened.id }, { out_trade_no: never.id }, { out_trade_no: unknown }]);
+    for (const o of [opened, never]) expect((await orderStatus(t, cookie, o.id)).status).toBe('created');
+  });
+
+  it('an answer not signed by Alipay’s key, a request Alipay refuses, or an Alipay that cannot be reached is an error, not an answer', async () => {
+    const { cookie } = await t.signup();
+    const o = await order(t, cookie, { provider: 'alipay', amount: '7' });
+    await payOnPage(o.payUrl!);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const options = { gatewayUrl: `${sim.url}/gateway.do`, appId: APP_ID, privateKey: app.priv, alipayPublicKey: ali.pub, pointsPerUnit: 140 };
+    const ask = (over: Partial<typeof options>) => createAlipay({ ...options, ...over }).query!({ id: o.id, providerRef: null, method: 'alipay' });
+    await expect(ask({})).resolves.toMatchObject({ kind: 'paid', orderId: o.id, amount: 700 });
+    await expect(ask({ alipayPublicKey: pair().pub })).rejects.toMatchObject({ code: 'payment_provider_error', message: expect.stringContaining('not authentic') });
+    // Signed by an app key Alipay does not hold: refused (isv.invalid-signature, unsigned).
+    await expect(ask({ privateKey: pair().priv })).rejects.toMatchObject({ code: 'payment_provider_error', message: expect.stringContaining('isv.invalid-signature') });
+    await expect(ask({ appId: '2021000000009999' })).rejects.toMatchObject({ code: 'payment_provider_error', message: expect.stringContaining('isv.invalid-app-id') });
+    await expect(ask({ gatewayUrl: 'http://127.0.0.1:9/gateway.do' })).rejects.toMatchObject({ code: 'payment_provider_unreachable' });
   });
 });

@@ -7,10 +7,14 @@
  * with another APIv3 key, another merchant, a wrong amount, and re-deliveries. Asking WeChat Pay
  * about an order (查询订单, for a lost callback) answers what its callback carries, under the same
  * event id; nothing for an unpaid or unknown order; and an error for an answer not signed by the
- * platform or a WeChat Pay that cannot be reached. The signing,
+ * platform or a WeChat Pay that cannot be reached. An admin's refund returns the money through
+ * WeChat Pay's refunds API (申请退款) under one out_refund_no per order, or, refused, leaves it to
+ * the dashboard; each of WeChat Pay's answers to a refund is read as the money-return expects. The signing,
  * verification and decryption themselves are checked against the rules in WeChat Pay's documents.
  */
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, wechatEncrypt, wechatSignedHeaders, type Simulator } from '@apigpt/simulator';
 import { applyNotice } from '../../src/payments/settle.js';
@@ -244,5 +248,140 @@ describe.each(DB_KINDS)('WeChat Pay recharge on %s', (db) => {
     await expect(createWechatPay({ ...options, privateKey: pair().priv }).query!({ id: o.id, providerRef: null, method: 'wxpay' })).rejects.toMatchObject({ code: 'payment_provider_error', message: expect.stringContaining('SIGN_ERROR') });
     await expect(createWechatPay({ ...options, apiUrl: 'http://127.0.0.1:9' }).query!({ id: o.id, providerRef: null, method: 'wxpay' })).rejects.toMatchObject({ code: 'payment_provider_unreachable' });
   });
+
+  /** An order of `yuan` paid on the simulator's page and credited. */
+  const paidOrder = async (cookie: string, yuan: string) => {
+    const o = await order(t, cookie, { provider: 'wechatpay', amount: yuan });
+    await pay(o.payUrl!);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    return o;
+  };
+  /** WeChat Pay's number of an order's payment, as its callback gave it. */
+  const tradeNoOf = async (orderId: string) => (await t.gw.services.db.selectFrom('topup_orders').select('provider_trade_no').where('id', '=', orderId).executeTakeFirstOrThrow()).provider_trade_no!;
+  /** 申请退款 asked of the simulated WeChat Pay by the merchant, not through the gateway (as another of its tools would). */
+  const refundThere = (b: Record<string, unknown>) => {
+    const body = JSON.stringify(b);
+    return fetch(`${sim.url}/v3/refund/domestic/refunds`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json', authorization: authorization({ mchId: MCH_ID, serialNo: MCH_SERIAL, key: merchant.priv, method: 'POST', pathAndQuery: '/v3/refund/domestic/refunds', body }) },
+      body,
+    });
+  };
+  type AdminOrder = { status: string; note: string; refunded: number; moneyOwed: string | null };
+
+  it("an admin's refund returns the money through WeChat Pay's refunds API, once: the same out_refund_no asked again is the same refund", async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await paidOrder(cookie, '10');
+    const tradeNo = await tradeNoOf(o.id);
+    expect(tradeNo).toMatch(/^42\d+$/);
+    // 700 P of the 1400: ¥5.00 of the ¥10.00.
+    const byAdmin = await t.api<AdminOrder>('POST', `/api/admin/topups/${o.id}/refund`, { points: 700, reason: 'asked by the customer' }, { token: t.rootToken });
+    expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
+    expect(byAdmin.body).toMatchObject({ refunded: 700, moneyOwed: null });
+    const ref = /^Refunded by .*: asked by the customer 5\.00 CNY returned to the payer through wechatpay \((50\d+)\)\.$/.exec(byAdmin.body.note)?.[1];
+    expect(ref, byAdmin.body.note).toBeDefined();
+    // What was asked: the signed refund of WeChat Pay's documents, in fen, under the order's one out_refund_no.
+    const asked = sim.requests.filter((r) => r.path === '/v3/refund/domestic/refunds' && (r.body as { out_refund_no?: unknown } | null)?.out_refund_no === `refund-${o.id}`);
+    expect(asked).toHaveLength(1);
+    expect(asked[0].method).toBe('POST');
+    expect(asked[0].body).toEqual({ transaction_id: tradeNo, out_refund_no: `refund-${o.id}`, reason: `APIGPT refund of ${o.id}`, amount: { refund: 500, total: 1000, currency: 'CNY' } });
+    expect(asked[0].headers.authorization).toMatch(/^WECHATPAY2-SHA256-RSA2048 mchid="1230000109",nonce_str="\w+",signature="[A-Za-z0-9+/=]+",timestamp="\d+",serial_no="1DDE55AD98ED71D6EDD4A4A16996DE7B47773A8C"$/);
+    // Asked again (an answer lost on the way, a later attempt): WeChat Pay answers the same refund.
+    expect(await wechatpay().refund!({ tradeNo, orderId: o.id, amount: 500, total: 1000, key: `refund-${o.id}` })).toEqual({ ref });
+    // The simulated WeChat Pay's trade: ¥5.00 refunded, ¥5.00 left (a refund of more is refused).
+    const more = await refundThere({ transaction_id: tradeNo, out_refund_no: `more-${o.id}`, amount: { refund: 501, total: 1000, currency: 'CNY' } });
+    expect(more.status).toBe(400);
+    expect(await more.json()).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('what is left of the payment (500 fen)') });
+    // The credit was taken back once.
+    expect(await balance(t, cookie)).toBe(before + 700);
+    expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([1400_000_000, -700_000_000]);
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ refunded: 700 });
+  });
+
+  it('when WeChat Pay refuses to return the money (the whole payment was refunded there already), the credit is still taken back and the note says to return it in the dashboard', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await paidOrder(cookie, '10');
+    const tradeNo = await tradeNoOf(o.id);
+    const there = await refundThere({ transaction_id: tradeNo, out_refund_no: `dash-${o.id}`, amount: { refund: 1000, total: 1000, currency: 'CNY' } });
+    expect(there.status).toBe(200);
+    const byAdmin = await t.api<AdminOrder>('POST', `/api/admin/topups/${o.id}/refund`, { reason: 'duplicate order' }, { token: t.rootToken });
+    expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
+    expect(byAdmin.body).toMatchObject({ status: 'refunded', refunded: 1400, moneyOwed: null });
+    expect(byAdmin.body.note).toMatch(/^Refunded by .*: duplicate order 10\.00 CNY could not be returned through wechatpay \(WeChat Pay refused the refund \(HTTP 400: INVALID_REQUEST 订单可退金额不足.*\)\): return it in the wechatpay dashboard\.$/);
+    expect(await balance(t, cookie)).toBe(before);
+    expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([1400_000_000, -1400_000_000]);
+  });
 });
 
+
+describe("WeChat Pay's answers to a refund, as the gateway reads them", () => {
+  const merchant = pair();
+  const platform = pair();
+  let server: Server;
+  let url: string;
+  /** What the stand-in WeChat Pay answers next: a status and body, signed by `signer` when given; or a dropped connection. */
+  let next: { status: number; body: unknown; signer?: string } | 'drop' = 'drop';
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (next === 'drop') return void res.destroy();
+        const text = JSON.stringify(next.body);
+        res.writeHead(next.status, { 'content-type': 'application/json', ...(next.signer ? wechatSignedHeaders(text, next.signer, PLATFORM_SERIAL) : {}) }).end(text);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  const provider = (apiUrl = url) => createWechatPay({ apiUrl, mchId: MCH_ID, appId: APP_ID, serialNo: MCH_SERIAL, privateKey: merchant.priv, apiV3Key: v3key(), platformKey: platform.pub, platformSerial: PLATFORM_SERIAL, pointsPerUnit: 140, toleranceSec: 300 });
+  const req = { tradeNo: '4200000000202601011234567890', orderId: 'TUanswers', amount: 300, total: 1000, key: 'refund-TUanswers' };
+  const refundAnswer = (status: string, o: { out_refund_no?: string } = {}) => ({
+    refund_id: '50000000382019052709732678859',
+    out_refund_no: o.out_refund_no ?? req.key,
+    transaction_id: req.tradeNo,
+    out_trade_no: req.orderId,
+    channel: 'ORIGINAL',
+    user_received_account: '支付用户零钱',
+    create_time: '2026-01-01T12:00:00+08:00',
+    status,
+    amount: { total: 1000, refund: 300, payer_total: 1000, payer_refund: 300, currency: 'CNY' },
+  });
+  const outcome = async (answer: typeof next, apiUrl?: string) => {
+    next = answer;
+    try {
+      return { ref: (await provider(apiUrl).refund!(req)).ref };
+    } catch (err) {
+      return { code: (err as { code?: string }).code, message: (err as Error).message };
+    }
+  };
+
+  it('SUCCESS and PROCESSING, signed by the platform, are the refund; ABNORMAL, CLOSED, another refund or an answer not signed by the platform are errors', async () => {
+    expect(await outcome({ status: 200, body: refundAnswer('SUCCESS'), signer: platform.priv })).toEqual({ ref: '50000000382019052709732678859' });
+    expect(await outcome({ status: 200, body: refundAnswer('PROCESSING'), signer: platform.priv })).toEqual({ ref: '50000000382019052709732678859' });
+    for (const status of ['ABNORMAL', 'CLOSED']) expect(await outcome({ status: 200, body: refundAnswer(status), signer: platform.priv })).toMatchObject({ code: 'payment_provider_error', message: expect.stringContaining(status) });
+    expect(await outcome({ status: 200, body: refundAnswer('SUCCESS', { out_refund_no: 'refund-TUsomeone' }), signer: platform.priv })).toMatchObject({ code: 'payment_provider_error' });
+    expect(await outcome({ status: 200, body: refundAnswer('SUCCESS'), signer: pair().priv })).toMatchObject({ code: 'payment_provider_error', message: expect.stringContaining('not authentic') });
+    expect(await outcome({ status: 200, body: refundAnswer('SUCCESS') })).toMatchObject({ code: 'payment_provider_error', message: expect.stringContaining('not authentic') });
+  });
+
+  it('429 and a system error (5xx) are "busy" and a dropped or refused connection "unreachable" (the same out_refund_no later); any other refusal is an error carrying WeChat Pay\'s message', async () => {
+    expect(await outcome({ status: 429, body: { code: 'FREQUENCY_LIMITED', message: '频率限制' }, signer: platform.priv })).toMatchObject({ code: 'payment_provider_busy', message: expect.stringContaining('FREQUENCY_LIMITED') });
+    expect(await outcome({ status: 500, body: { code: 'SYSTEM_ERROR', message: '系统错误' }, signer: platform.priv })).toEqual({ code: 'payment_provider_busy', message: 'WeChat Pay refused the refund for now (HTTP 500: SYSTEM_ERROR 系统错误).' });
+    expect(await outcome('drop')).toMatchObject({ code: 'payment_provider_unreachable' });
+    expect(await outcome('drop', 'http://127.0.0.1:9')).toMatchObject({ code: 'payment_provider_unreachable' });
+    const refusals: [number, string, string][] = [
+      [400, 'INVALID_REQUEST', '订单可退金额不足'],
+      [400, 'PARAM_ERROR', '参数错误'],
+      [403, 'NOT_ENOUGH', '基本账户余额不足，请充值后重新发起'],
+      [404, 'RESOURCE_NOT_EXISTS', '订单不存在'],
+    ];
+    for (const [status, code, message] of refusals) {
+      expect(await outcome({ status, body: { code, message }, signer: platform.priv })).toEqual({ code: 'payment_provider_error', message: `WeChat Pay refused the refund (HTTP ${status}: ${code} ${message}).` });
+    }
+  });
+});

@@ -1667,7 +1667,7 @@ export interface Operations {
       /** P to take back; default the whole credit of the order */
       points?: number;
       reason: string;
-      /** Also return the money of that share to the payer through the provider's API where it has one (Stripe); default true. The order's note says what was returned, or that it could not be */
+      /** Also return the money of that share to the payer through the provider's API where it has one (Stripe, WeChat Pay); default true. The order's note says what was returned, or that it could not be */
       returnMoney?: boolean;
     };
     response: {

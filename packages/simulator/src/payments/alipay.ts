@@ -3,6 +3,9 @@
 // app's private key; the simulator checks it with the app's public key and shows a cashier page.
 // Paying there sends the async notify (form POST to notify_url, RSA2-signed with Alipay's private
 // key, retried until the body is `success`) and sends the browser back to return_url.
+// The merchant's server can ask what became of a trade (`alipay.trade.query`, signed the same way,
+// to the same gateway): JSON whose `alipay_trade_query_response` is signed with Alipay's key over
+// its exact text.
 // Signing: every parameter but `sign` (and, for notifies, `sign_type`) that is not empty, sorted by
 // key, joined `k=v&…` unencoded, SHA256withRSA, base64.
 import { createSign, createVerify, randomBytes } from 'node:crypto';
@@ -42,17 +45,42 @@ const dialect: Dialect = {
 const state = (ctx: Ctx): PaymentsState => ctx.sim.payments;
 const fields = (ctx: Ctx): Record<string, string> => ({ ...ctx.query, ...(ctx.body && typeof ctx.body === 'object' ? (ctx.body as Record<string, string>) : {}) });
 
+/**
+ * A trade once paid keeps the notify it sent, so that a query answers the same payment (the amount
+ * the payer was simulated to pay, the time paid).
+ */
+type Trade = AlipayTrade & { notified?: Record<string, string> };
+
 /** Alipay's time format, GMT+8: `yyyy-MM-dd HH:mm:ss`. */
 export function alipayTime(ms = Date.now()): string {
   return new Date(ms + 8 * 3600_000).toISOString().replace('T', ' ').slice(0, 19);
 }
 
+/** A refusal as Alipay words it: `code`/`msg` for the class, `sub_code`/`sub_msg` for the reason. */
+type Refusal = { code: string; msg: string; sub_code: string; sub_msg: string };
+
+/** Alipay's sub_codes for a missing common parameter (`isv.missing-…`). */
+const MISSING: Record<string, string> = { sign: 'signature', sign_type: 'signature-type' };
+
+/**
+ * The checks every request to the gateway gets, whatever its method: the common parameters, our
+ * app, RSA2, and the signature with the app's public key. The refusal, or null.
+ */
+function refusedRequest(ctx: Ctx, p: Record<string, string>): Refusal | null {
+  const s = state(ctx).alipay;
+  for (const k of ['app_id', 'method', 'charset', 'sign_type', 'sign', 'timestamp', 'version', 'biz_content']) {
+    if (!p[k]) return { code: '40001', msg: 'Missing Required Arguments', sub_code: `isv.missing-${MISSING[k] ?? k.replace(/_/g, '-')}`, sub_msg: `缺少参数 ${k}` };
+  }
+  if (p.app_id !== s.appId) return { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-app-id', sub_msg: '无效的AppID参数' };
+  if (p.sign_type !== 'RSA2') return { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature-type', sub_msg: '无效的签名类型' };
+  if (!s.appPublicKey || !alipayVerify(p, s.appPublicKey)) return { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature', sub_msg: '验签出错' };
+  return null;
+}
+
 function openTrade(ctx: Ctx, p: Record<string, string>): AlipayTrade | string {
   const s = state(ctx).alipay;
-  for (const k of ['app_id', 'method', 'charset', 'sign_type', 'sign', 'timestamp', 'version', 'biz_content']) if (!p[k]) return `missing-required-arguments: ${k}`;
-  if (p.app_id !== s.appId) return 'isv.invalid-app-id: 无效的AppID参数';
-  if (p.sign_type !== 'RSA2') return 'isv.invalid-signature-type';
-  if (!s.appPublicKey || !alipayVerify(p, s.appPublicKey)) return 'isv.invalid-signature: 验签出错';
+  const refused = refusedRequest(ctx, p);
+  if (refused) return `${refused.sub_code}: ${refused.sub_msg}`;
   if (p.method !== 'alipay.trade.page.pay' && p.method !== 'alipay.trade.wap.pay') return `isv.invalid-method: ${p.method}`;
   let biz: Record<string, string>;
   try {
@@ -92,7 +120,10 @@ function cashier(t: AlipayTrade): Outcome {
 }
 
 function gateway(ctx: Ctx): Outcome {
-  const t = openTrade(ctx, fields(ctx));
+  const p = fields(ctx);
+  // The merchant's server asks about a trade; every other method is the payer's browser.
+  if (p.method === 'alipay.trade.query') return query(ctx, p);
+  const t = openTrade(ctx, p);
   if (typeof t === 'string') return htmlPage('支付错误 Payment refused', `<p data-testid="sim-error">${esc(t)}</p>`, 400);
   return cashier(t);
 }
@@ -100,7 +131,7 @@ function gateway(ctx: Ctx): Outcome {
 /** The payer pays. Form field `total_amount` (simulator only) reports another amount as paid. */
 function pay(ctx: Ctx): Outcome {
   const s = state(ctx);
-  const t = s.alipay.trades.get(ctx.params.trade);
+  const t: Trade | undefined = s.alipay.trades.get(ctx.params.trade);
   if (!t) return htmlPage('交易不存在 No such trade', '', 404);
   const body = (ctx.body ?? {}) as Record<string, string>;
   const amount = typeof body.total_amount === 'string' && body.total_amount ? body.total_amount : t.total_amount;
@@ -127,6 +158,7 @@ function pay(ctx: Ctx): Outcome {
       sign_type: 'RSA2',
     };
     p.sign = alipaySign(p, s.alipay.privateKey, true);
+    t.notified = p;
     s.callbacks.add({
       provider: 'alipay',
       event: `${t.trade_no}:TRADE_SUCCESS`,
@@ -141,6 +173,46 @@ function pay(ctx: Ctx): Outcome {
   const back: Record<string, string> = { out_trade_no: t.out_trade_no, trade_no: t.trade_no, total_amount: t.total_amount, app_id: s.alipay.appId, method: 'alipay.trade.page.pay.return', timestamp: alipayTime(), charset: 'utf-8', version: '1.0', sign_type: 'RSA2' };
   back.sign = alipaySign(back, s.alipay.privateKey, true);
   return redirect(`${t.return_url}${t.return_url.includes('?') ? '&' : '?'}${new URLSearchParams(back)}`);
+}
+
+/**
+ * The answer of a server call: `{"<method>_response":{…},"sign":"…"}`. The signature (Alipay's
+ * private key, RSA2) covers the exact text of the response object, which is why the text is built
+ * here rather than left to a JSON encoder later. Refusals of the request itself (its common
+ * parameters, its signature) are left unsigned: a merchant must cope with an unsigned refusal, as
+ * Alipay's SDKs do, and must never take one for an answer about the trade.
+ */
+function apiAnswer(ctx: Ctx, method: string, response: Record<string, string>, signed: boolean): Outcome {
+  const inner = JSON.stringify(response);
+  const sign = signed ? `,"sign":${JSON.stringify(createSign('RSA-SHA256').update(inner, 'utf8').sign(state(ctx).alipay.privateKey, 'base64'))}` : '';
+  // Alipay answers HTTP 200 whatever the outcome: `code` says it (10000 is success).
+  return { kind: 'bytes', status: 200, body: `{"${method.replace(/\./g, '_')}_response":${inner}${sign}}`, contentType: 'application/json;charset=utf-8' };
+}
+
+/**
+ * `alipay.trade.query`: the trade named by `trade_no` (which wins, as Alipay's) or `out_trade_no`.
+ * WAIT_BUYER_PAY until paid, then TRADE_SUCCESS with what the notify carried; 40004
+ * ACQ.TRADE_NOT_EXIST for a trade never opened.
+ */
+function query(ctx: Ctx, p: Record<string, string>): Outcome {
+  const s = state(ctx).alipay;
+  const refused = refusedRequest(ctx, p);
+  if (refused) return apiAnswer(ctx, p.method, refused, false);
+  let biz: Record<string, unknown>;
+  try {
+    biz = JSON.parse(p.biz_content) as Record<string, unknown>;
+  } catch {
+    return apiAnswer(ctx, p.method, { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-parameter', sub_msg: 'biz_content 不是 JSON' }, true);
+  }
+  const tradeNo = typeof biz.trade_no === 'string' ? biz.trade_no : '';
+  const outTradeNo = typeof biz.out_trade_no === 'string' ? biz.out_trade_no : '';
+  if (!tradeNo && !outTradeNo) return apiAnswer(ctx, p.method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.INVALID_PARAMETER', sub_msg: '参数无效' }, true);
+  const t: Trade | undefined = tradeNo ? s.trades.get(tradeNo) : [...s.trades.values()].find((x) => x.out_trade_no === outTradeNo);
+  if (!t) return apiAnswer(ctx, p.method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', sub_msg: '交易不存在' }, true);
+  const found = { code: '10000', msg: 'Success', trade_no: t.trade_no, out_trade_no: t.out_trade_no };
+  if (!t.notified) return apiAnswer(ctx, p.method, { ...found, trade_status: 'WAIT_BUYER_PAY', total_amount: t.total_amount, buyer_pay_amount: '0.00' }, true);
+  const n = t.notified;
+  return apiAnswer(ctx, p.method, { ...found, buyer_logon_id: 'sim***@alipay.test', trade_status: n.trade_status, total_amount: n.total_amount, buyer_pay_amount: n.buyer_pay_amount, receipt_amount: n.receipt_amount, send_pay_date: n.gmt_payment, buyer_user_id: '2088102177846881' }, true);
 }
 
 export const alipayRoutes: Route[] = [

@@ -42,6 +42,13 @@ export interface WechatTrade {
   created: number;
   /** The transaction as its callback carried it, once paid (the order query answers it). */
   transaction?: Record<string, unknown>;
+  /** Fen of the payment refunded so far (申请退款): what is left to refund is the paid total less this. */
+  refunded: number;
+  /**
+   * The refunds of the payment, by the merchant's `out_refund_no`, with the parameters they were
+   * asked with and the answer given: the same out_refund_no again answers the same refund.
+   */
+  refunds: { out_refund_no: string; refund: number; total: number; answer: Record<string, unknown> }[];
 }
 
 /** A Checkout Session as Stripe answers it (the fields the simulator models). */

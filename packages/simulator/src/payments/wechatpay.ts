@@ -6,7 +6,10 @@
 // `resource` is the transaction encrypted AEAD_AES_256_GCM with the APIv3 key, signed with the
 // platform key over `timestamp\nnonce\nbody\n`, delivered again until answered 2xx. The merchant
 // can ask what became of an order (`GET /v3/pay/transactions/out-trade-no/{no}?mchid=`, signed the
-// same way, an empty body): the transaction in clear, signed like every answer.
+// same way, an empty body): the transaction in clear, signed like every answer. It can return money
+// of a paid transaction to the payer (申请退款, `POST /v3/refund/domestic/refunds`, signed the same
+// way): `out_refund_no` is the merchant's number of the refund, and asked again it answers the same
+// refund, never a second one.
 import { createCipheriv, createSign, createVerify, randomBytes } from 'node:crypto';
 import type { Ctx, Dialect, Outcome, Route } from '../route.js';
 import { esc, facts, htmlPage } from './page.js';
@@ -98,6 +101,8 @@ function createNative(ctx: Ctx): Outcome {
     notify_url: b.notify_url,
     status: 'pending',
     created: Date.now(),
+    refunded: 0,
+    refunds: [],
   };
   s.trades.set(trade.pr, trade);
   return signedJson(ctx, 200, { code_url: `weixin://wxpay/bizpayurl?pr=${trade.pr}` });
@@ -123,6 +128,65 @@ function queryByOutTradeNo(ctx: Ctx): Outcome {
   if (!t) return signedJson(ctx, 404, { code: 'ORDER_NOT_EXIST', message: '订单不存在' });
   if (t.transaction) return signedJson(ctx, 200, t.transaction);
   return signedJson(ctx, 200, { appid: s.appId, mchid: s.mchId, out_trade_no: t.out_trade_no, trade_state: 'NOTPAY', trade_state_desc: '订单未支付', amount: { total: t.total, currency: 'CNY', payer_currency: 'CNY' } });
+}
+
+/** A positive whole number of fen, or null. */
+const fen = (v: unknown): number | null => (typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : null);
+
+/**
+ * 申请退款 (`POST /v3/refund/domestic/refunds`): money of a paid transaction, named by its
+ * `transaction_id` (which wins, as WeChat Pay's) or `out_trade_no`, back to the payer, at once
+ * (`SUCCESS`). `amount.total` must be the payment's total and `amount.refund` at most what is left
+ * of it (400 otherwise); an unknown or unpaid transaction is 404 RESOURCE_NOT_EXISTS. The
+ * merchant's `out_refund_no` is the refund's idempotency: with the same parameters again it answers
+ * the same refund and refunds nothing more; with others it is refused (400 INVALID_REQUEST).
+ */
+function refund(ctx: Ctx): Outcome {
+  const s = state(ctx).wechatpay;
+  const refused = refusedSignature(ctx);
+  if (refused) return refused;
+  const b = (ctx.body ?? {}) as { transaction_id?: unknown; out_trade_no?: unknown; out_refund_no?: unknown; reason?: unknown; notify_url?: unknown; amount?: { refund?: unknown; total?: unknown; currency?: unknown } | null };
+  const refuse = (status: number, code: string, message: string) => signedJson(ctx, status, { code, message });
+  const transactionId = typeof b.transaction_id === 'string' ? b.transaction_id : '';
+  const outTradeNo = typeof b.out_trade_no === 'string' ? b.out_trade_no : '';
+  if (!transactionId && !outTradeNo) return refuse(400, 'PARAM_ERROR', '缺少参数 transaction_id 或 out_trade_no / transaction_id or out_trade_no is required');
+  const no = b.out_refund_no;
+  if (typeof no !== 'string' || !/^[0-9A-Za-z_\-|*@]{1,64}$/.test(no)) return refuse(400, 'PARAM_ERROR', 'out_refund_no 格式错误 / out_refund_no must be 1 to 64 of 0-9 a-z A-Z _ - | * @');
+  if (b.reason !== undefined && (typeof b.reason !== 'string' || [...b.reason].length > 80)) return refuse(400, 'PARAM_ERROR', 'reason 长度超过 80 / reason must be a string of at most 80 characters');
+  const amount = fen(b.amount?.refund);
+  const total = fen(b.amount?.total);
+  if (amount === null || total === null) return refuse(400, 'PARAM_ERROR', 'amount.refund 和 amount.total 必须是正整数（分） / amount.refund and amount.total must be positive whole fen');
+  if (b.amount?.currency !== 'CNY') return refuse(400, 'PARAM_ERROR', '退款币种必须是 CNY / amount.currency must be CNY');
+  const t = [...s.trades.values()].find((x) => (transactionId ? x.transaction_id === transactionId : x.out_trade_no === outTradeNo));
+  // A trade not paid has no transaction to refund (its transaction_id was never given out).
+  if (!t?.transaction) return refuse(404, 'RESOURCE_NOT_EXISTS', '订单不存在 / no such payment');
+  const earlier = [...s.trades.values()].flatMap((x) => x.refunds.map((r) => ({ trade: x, r }))).find((e) => e.r.out_refund_no === no);
+  if (earlier) {
+    if (earlier.trade === t && earlier.r.refund === amount && earlier.r.total === total) return signedJson(ctx, 200, earlier.r.answer);
+    return refuse(400, 'INVALID_REQUEST', '商户退款单号重复，但请求参数与原退款不一致 / out_refund_no was used for another refund');
+  }
+  const paid = fen((t.transaction.amount as { total?: unknown } | undefined)?.total) ?? t.total;
+  if (total !== paid) return refuse(400, 'PARAM_ERROR', `订单金额与原交易不一致 / amount.total ${total} is not the payment's total (${paid} fen)`);
+  const left = paid - t.refunded;
+  if (amount > left) return refuse(400, 'INVALID_REQUEST', `订单可退金额不足 / the refund (${amount} fen) is more than what is left of the payment (${left} fen)`);
+  const now = Date.now();
+  const answer = {
+    refund_id: `50000${now}${String(randomBytes(4).readUInt32BE()).padStart(10, '0')}`,
+    out_refund_no: no,
+    transaction_id: t.transaction_id,
+    out_trade_no: t.out_trade_no,
+    channel: 'ORIGINAL',
+    user_received_account: '支付用户零钱',
+    success_time: wechatTime(now),
+    create_time: wechatTime(now),
+    status: 'SUCCESS',
+    funds_account: 'AVAILABLE',
+    amount: { total: paid, refund: amount, from: [], payer_total: paid, payer_refund: amount, settlement_refund: amount, settlement_total: paid, discount_refund: 0, currency: 'CNY', refund_fee: 0 },
+    promotion_detail: [],
+  };
+  t.refunded += amount;
+  t.refunds.push({ out_refund_no: no, refund: amount, total, answer });
+  return signedJson(ctx, 200, answer);
 }
 
 function payPage(ctx: Ctx): Outcome {
@@ -195,6 +259,7 @@ function pay(ctx: Ctx): Outcome {
 export const wechatpayRoutes: Route[] = [
   { method: 'POST', pattern: /^\/v3\/pay\/transactions\/native$/, dialect, handle: createNative },
   { method: 'GET', pattern: /^\/v3\/pay\/transactions\/out-trade-no\/(?<no>[^/?]+)$/, dialect, handle: queryByOutTradeNo },
+  { method: 'POST', pattern: /^\/v3\/refund\/domestic\/refunds$/, dialect, handle: refund },
   { method: 'GET', pattern: /^\/wechatpay\/pay\/(?<pr>\w+)$/, dialect, handle: payPage },
   { method: 'POST', pattern: /^\/wechatpay\/pay\/(?<pr>\w+)$/, dialect, handle: pay },
 ];

@@ -114,7 +114,10 @@ function RefundModal({ order, onClose, onDone }: { order: TopupOrder | null; onC
   const action = useAction();
   // Stripe is the provider whose refunds API the gateway calls (payments/stripe); elsewhere the
   // admin returns the money in the provider's dashboard.
-  const canReturn = order?.provider === 'stripe' && order.status === 'credited';
+  // Providers whose refunds API the gateway calls (the server's PaymentProvider.refund).
+  const canReturn = (order?.provider === 'stripe' || order?.provider === 'wechatpay') && order.status === 'credited';
+  // The provider's own name (Stripe is Stripe in both languages).
+  const via = order?.provider === 'wechatpay' ? t('recharge.provider.wechatpay') : 'Stripe';
   return (
     <FormModal
       open={!!order}
@@ -134,7 +137,7 @@ function RefundModal({ order, onClose, onDone }: { order: TopupOrder | null; onC
         onDone();
       }}
     >
-      <Typography.Paragraph type="secondary">{t(canReturn ? 'topups.refundHelpStripe' : 'topups.refundHelp', { credit: money(order?.credit ?? 0, 2) })}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary">{t(canReturn ? 'topups.refundHelpStripe' : 'topups.refundHelp', { credit: money(order?.credit ?? 0, 2), provider: via })}</Typography.Paragraph>
       <Form form={form} layout="vertical" requiredMark={false}>
         {order?.status === 'credited' && (
           <Form.Item name="points" label={t('topups.refundPoints')} extra={t('topups.refundPointsHelp')}>
@@ -145,8 +148,8 @@ function RefundModal({ order, onClose, onDone }: { order: TopupOrder | null; onC
           <Input data-testid="refund-reason" />
         </Form.Item>
         {canReturn && (
-          <Form.Item name="returnMoney" valuePropName="checked" initialValue={true} extra={t('topups.returnMoneyHelp')}>
-            <Checkbox data-testid="refund-return-money">{t('topups.returnMoney')}</Checkbox>
+          <Form.Item name="returnMoney" valuePropName="checked" initialValue={true} extra={t('topups.returnMoneyHelp', { provider: via })}>
+            <Checkbox data-testid="refund-return-money">{t('topups.returnMoney', { provider: via })}</Checkbox>
           </Form.Item>
         )}
       </Form>

@@ -1,12 +1,16 @@
+import { createVerify, type KeyObject } from 'node:crypto';
+import { GatewayError } from '../../core/errors.js';
 import { formatMinor, toMinor } from '../money.js';
-import { CallbackRejected, type Checkout, type CheckoutOrder, type InboundCallback, type PaymentNotice, type PaymentProvider } from '../types.js';
+import { CallbackRejected, type Checkout, type CheckoutOrder, type InboundCallback, type OrderQuery, type PaymentNotice, type PaymentProvider } from '../types.js';
 import { alipayTime, privateKeyFrom, publicKeyFrom, rsa2Sign, rsa2Verify } from './sign.js';
 
 /**
  * Alipay open platform as a direct merchant (电脑网站支付, `alipay.trade.page.pay`): the payer's
  * browser is sent to Alipay's gateway with the order signed RSA2 by the app's private key; Alipay
  * posts the async notify (a form, RSA2-signed by Alipay) to `notify_url` and delivers it again until
- * the body is the literal `success`. Only `TRADE_SUCCESS` and `TRADE_FINISHED` are payments.
+ * the body is the literal `success`. Only `TRADE_SUCCESS` and `TRADE_FINISHED` are payments. A lost
+ * notify is made up for by asking (`alipay.trade.query`, signed like the order, to the same gateway),
+ * answered with the trade's fields signed by Alipay over the exact text of the response object.
  */
 export interface AlipayOptions {
   /** The gateway (`https://openapi.alipay.com/gateway.do`; the sandbox's, or a simulator's). */
@@ -20,6 +24,86 @@ export interface AlipayOptions {
 }
 
 const PAID = new Set(['TRADE_SUCCESS', 'TRADE_FINISHED']);
+const QUERY = 'alipay.trade.query';
+/** The member of the query's answer that holds the trade (and that Alipay's signature covers). */
+const QUERY_RESPONSE = 'alipay_trade_query_response';
+
+/** The fields of a trade that say what became of its payment, as a notify and a query's answer both name them. */
+interface TradeFields {
+  out_trade_no: string;
+  trade_no: string;
+  trade_status: string;
+  total_amount: string;
+}
+
+/**
+ * What a trade says about its order, read the same way from a notify and from a query's answer. The
+ * event id is Alipay's number of the trade and its status, so whichever of the two comes second is
+ * a duplicate. `detail` is what was received, for the audit.
+ */
+function tradeNotice(t: TradeFields, detail: unknown): PaymentNotice {
+  const base = { eventId: `${t.trade_no}:${t.trade_status}`, type: t.trade_status, detail };
+  if (!PAID.has(t.trade_status)) return { ...base, kind: 'ignored', orderId: t.out_trade_no };
+  return { ...base, kind: 'paid', orderId: t.out_trade_no, tradeNo: t.trade_no, providerRef: null, amount: toMinor(t.total_amount, 'cny'), currency: 'cny', method: 'alipay' };
+}
+
+/**
+ * The top-level members of a JSON object, each as the exact text of its value: Alipay signs the
+ * text of its response object as it sent it, which re-serializing could change (escapes, spacing,
+ * number forms). Null when the text is not a JSON object, or names a member twice (which of the two
+ * would be the signed one is then a guess).
+ */
+export function jsonMembers(text: string): Map<string, string> | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return null;
+  // Valid JSON from here on: only strings and nesting need to be followed to find a value's end.
+  const members = new Map<string, string>();
+  const skipSpace = (i: number) => {
+    while (/\s/.test(text[i] ?? '')) i++;
+    return i;
+  };
+  /** The index just past the string that starts at `i`. */
+  const stringEnd = (i: number) => {
+    for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+    return i + 1;
+  };
+  let i = skipSpace(0) + 1; // past `{`
+  for (;;) {
+    i = skipSpace(i);
+    if (text[i] === '}') return members;
+    const keyEnd = stringEnd(i);
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = skipSpace(skipSpace(keyEnd) + 1); // past `:`
+    const start = i;
+    for (let depth = 0; ; ) {
+      const c = text[i];
+      if (c === '"') {
+        i = stringEnd(i);
+        continue;
+      }
+      if (depth === 0 && (c === ',' || c === '}')) break;
+      if (c === '{' || c === '[') depth++;
+      else if (c === '}' || c === ']') depth--;
+      i++;
+    }
+    if (members.has(key)) return null;
+    members.set(key, text.slice(start, i).trimEnd());
+    if (text[i] === ',') i++;
+  }
+}
+
+/** Verifies Alipay's RSA2 signature of an answer's text; false for a missing or malformed one. */
+function answerVerifies(text: string, sign: unknown, key: KeyObject): boolean {
+  if (typeof sign !== 'string' || !/^[A-Za-z0-9+/=]+$/.test(sign)) return false;
+  return createVerify('RSA-SHA256').update(text, 'utf8').verify(key, sign, 'base64');
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
 export function createAlipay(o: AlipayOptions): PaymentProvider {
   // Parsed once, at start: a key that does not parse stops the start with the reason.
@@ -63,9 +147,63 @@ export function createAlipay(o: AlipayOptions): PaymentProvider {
       if (!rsa2Verify(p, alipayKey)) throw new CallbackRejected('the RSA2 signature does not verify with the Alipay public key');
       // Signed by Alipay, but for another app: not a payment to us.
       if (p.app_id !== o.appId) throw new CallbackRejected(`the notify is for app ${p.app_id}, not ours`);
-      const base = { eventId: `${p.trade_no}:${p.trade_status}`, type: p.trade_status, detail: p };
-      if (!PAID.has(p.trade_status)) return { ...base, kind: 'ignored', orderId: p.out_trade_no };
-      return { ...base, kind: 'paid', orderId: p.out_trade_no, tradeNo: p.trade_no, providerRef: null, amount: toMinor(p.total_amount, 'cny'), currency: 'cny', method: 'alipay' };
+      return tradeNotice({ out_trade_no: p.out_trade_no, trade_no: p.trade_no, trade_status: p.trade_status, total_amount: p.total_amount }, p);
+    },
+
+    async query(order: OrderQuery): Promise<PaymentNotice | null> {
+      const params: Record<string, string> = {
+        app_id: o.appId,
+        method: QUERY,
+        format: 'JSON',
+        charset: 'utf-8',
+        sign_type: 'RSA2',
+        timestamp: alipayTime(Date.now()),
+        version: '1.0',
+        biz_content: JSON.stringify({ out_trade_no: order.id }),
+      };
+      params.sign = rsa2Sign(params, appKey);
+      // As Alipay's SDKs send it: the common parameters in the URL, biz_content in the form body.
+      const { biz_content, ...common } = params;
+      const url = new URL(o.gatewayUrl);
+      for (const [k, v] of Object.entries(common)) url.searchParams.set(k, v);
+      let res: Response;
+      let text: string;
+      try {
+        res = await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8', accept: 'application/json' },
+          body: new URLSearchParams({ biz_content }).toString(),
+          signal: AbortSignal.timeout(20_000),
+        });
+        text = await res.text();
+      } catch (err) {
+        throw new GatewayError('upstream', 'Alipay could not be reached to look up the payment.', { code: 'payment_provider_unreachable', cause: err });
+      }
+      const refused = (why: string) => new GatewayError('upstream', `Alipay refused to look up the payment (${why}).`, { code: 'payment_provider_error' });
+      const members = res.ok ? jsonMembers(text) : null;
+      // Alipay names the answer after the method, or `error_response` when it could not read one.
+      const raw = members?.get(QUERY_RESPONSE) ?? members?.get('error_response');
+      if (!members || raw === undefined) throw refused(`HTTP ${res.status}${res.ok ? ', not an answer to alipay.trade.query' : ''}`);
+      const r = JSON.parse(raw) as Record<string, unknown> | null;
+      if (!r || typeof r !== 'object') throw refused('an answer without its response object');
+      const code = str(r.code);
+      const notExist = code === '40004' && r.sub_code === 'ACQ.TRADE_NOT_EXIST';
+      // Any other failure: nothing in it is acted on, so it is reported whether signed or not (a
+      // refusal of the request itself, such as a signature Alipay does not accept, may come unsigned).
+      if (code !== '10000' && !notExist) throw refused(`${code || 'no code'} ${str(r.msg)}${r.sub_code ? `: ${str(r.sub_code)} ${str(r.sub_msg)}` : ''}`.trim());
+      // What is acted on is believed only signed by Alipay, as a notify is: over the exact text.
+      if (!members.has(QUERY_RESPONSE) || !answerVerifies(raw, members.has('sign') ? JSON.parse(members.get('sign')!) : undefined, alipayKey)) {
+        throw new GatewayError('upstream', "Alipay's answer to the payment lookup is not authentic (the RSA2 signature does not verify with the Alipay public key).", { code: 'payment_provider_error' });
+      }
+      // An order Alipay never saw (or whose payer has not yet reached its cashier) has no payment.
+      if (notExist) return null;
+      const t: TradeFields = { out_trade_no: str(r.out_trade_no), trade_no: str(r.trade_no), trade_status: str(r.trade_status), total_amount: str(r.total_amount) };
+      if (t.out_trade_no !== order.id) throw new GatewayError('upstream', `Alipay answered the lookup of order ${order.id} with another's trade (${t.out_trade_no || 'no out_trade_no'}).`, { code: 'payment_provider_error' });
+      if (t.trade_status === 'WAIT_BUYER_PAY') return null;
+      // Without the trade's number and status its event id could not be the notify's.
+      const lacking = (['trade_no', 'trade_status', 'total_amount'] as const).find((k) => !t[k]);
+      if (lacking) throw new GatewayError('upstream', `Alipay answered the lookup of order ${order.id} without the trade's ${lacking}.`, { code: 'payment_provider_error' });
+      return tradeNotice(t, { [QUERY_RESPONSE]: r });
     },
 
     reply(outcome) {

@@ -1,6 +1,6 @@
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { GatewayError } from '../../core/errors.js';
-import { CallbackRejected, type Checkout, type CheckoutOrder, type InboundCallback, type OrderQuery, type PaymentNotice, type PaymentProvider } from '../types.js';
+import { CallbackRejected, type Checkout, type CheckoutOrder, type InboundCallback, type OrderQuery, type PaymentNotice, type PaymentProvider, type RefundRequest } from '../types.js';
 import { authorization, decryptResource, platformKeyFrom, responseMessage, rsaVerify, wechatTime } from './sign.js';
 
 /**
@@ -12,6 +12,10 @@ import { authorization, decryptResource, platformKeyFrom, responseMessage, rsaVe
  * It is delivered again until answered 2xx. Only `trade_state` `SUCCESS` is a payment. A lost
  * callback is made up for by asking (查询订单, `GET /v3/pay/transactions/out-trade-no/{no}?mchid=`,
  * signed like the order, answered with the same transaction in clear and signed like every answer).
+ * An admin's refund returns the money through 申请退款 (`POST /v3/refund/domestic/refunds`, signed
+ * like the order): the payment's `transaction_id`, our `out_refund_no` (the same for every attempt
+ * of one refund, so that WeChat Pay answers a repeated request with the refund it already made), the
+ * amount and the payment's total in fen; answered with the refund, signed like every answer.
  */
 export interface WechatPayOptions {
   /** The API host (`https://api.mch.weixin.qq.com`, or a simulator's). */
@@ -37,6 +41,9 @@ export interface WechatPayOptions {
 
 const NATIVE_PATH = '/v3/pay/transactions/native';
 const QUERY_PATH = '/v3/pay/transactions/out-trade-no/';
+const REFUND_PATH = '/v3/refund/domestic/refunds';
+/** A refund's `status`es that mean WeChat Pay took it: returned, or on its way to the payer. */
+const REFUND_TAKEN = new Set(['SUCCESS', 'PROCESSING']);
 /** `trade_state`s of an order the payer has not paid (yet): nothing to settle. */
 const UNPAID = new Set(['NOTPAY', 'USERPAYING']);
 
@@ -193,6 +200,51 @@ export function createWechatPay(o: WechatPayOptions): PaymentProvider {
       // Named as the callback of a payment is (WeChat Pay calls back for SUCCESS only).
       const type = json.trade_state === 'SUCCESS' ? 'TRANSACTION.SUCCESS' : json.trade_state;
       return transactionNotice(json, { fallbackId: order.id, type, detail: { transaction: json } });
+    },
+
+    async refund(r: RefundRequest): Promise<{ ref: string }> {
+      // WeChat Pay shows `reason` to the payer (at most 80 characters).
+      const body = JSON.stringify({ transaction_id: r.tradeNo, out_refund_no: r.key, reason: `APIGPT refund of ${r.orderId}`.slice(0, 80), amount: { refund: r.amount, total: r.total, currency: 'CNY' } });
+      let res: Response;
+      let text: string;
+      try {
+        res = await fetch(`${api}${REFUND_PATH}`, {
+          method: 'POST',
+          headers: {
+            authorization: authorization({ mchId: o.mchId, serialNo: o.serialNo, key: merchantKey, method: 'POST', pathAndQuery: REFUND_PATH, body }),
+            accept: 'application/json',
+            'content-type': 'application/json',
+            'user-agent': 'APIGPT-gateway',
+          },
+          body,
+          signal: AbortSignal.timeout(20_000),
+        });
+        text = await res.text();
+      } catch (err) {
+        // Sent or not, the same out_refund_no next time is the same refund.
+        throw new GatewayError('upstream', 'WeChat Pay could not be reached to return the money.', { code: 'payment_provider_unreachable', cause: err });
+      }
+      let json: { refund_id?: unknown; out_refund_no?: unknown; status?: unknown; code?: unknown; message?: unknown } = {};
+      try {
+        const parsed: unknown = JSON.parse(text);
+        if (parsed && typeof parsed === 'object') json = parsed as typeof json;
+      } catch {
+        // reported below
+      }
+      const said = typeof json.code === 'string' ? `: ${json.code}${typeof json.message === 'string' ? ` ${json.message}` : ''}` : '';
+      // Too frequent: nothing was done, and the same request may come again later.
+      // A system error (5xx): WeChat Pay asks for the same request again, and the same out_refund_no
+      // can never make a second refund, so the debt waits for the next attempt too.
+      if (res.status === 429 || res.status >= 500) throw new GatewayError('upstream', `WeChat Pay refused the refund for now (HTTP ${res.status}${said || ': too many requests'}).`, { code: 'payment_provider_busy' });
+      // A refusal is read without checking its signature (as its SDKs do): it returns no money.
+      if (!res.ok || typeof json.refund_id !== 'string' || !json.refund_id) throw new GatewayError('upstream', `WeChat Pay refused the refund (HTTP ${res.status}${said}).`, { code: 'payment_provider_error' });
+      const wrong = authentic(Object.fromEntries(res.headers), text);
+      if (wrong) throw new GatewayError('upstream', `WeChat Pay's answer to the refund is not authentic (${wrong}).`, { code: 'payment_provider_error' });
+      if (json.out_refund_no !== r.key) throw new GatewayError('upstream', `WeChat Pay answered the refund ${r.key} with another refund (${String(json.out_refund_no)}).`, { code: 'payment_provider_error' });
+      // ABNORMAL (the payer's account cannot take it) and CLOSED: the money did not go back.
+      const status = typeof json.status === 'string' ? json.status : '';
+      if (!REFUND_TAKEN.has(status)) throw new GatewayError('upstream', `WeChat Pay did not return the money (refund ${json.refund_id} is ${status || 'without a status'}).`, { code: 'payment_provider_error' });
+      return { ref: json.refund_id };
     },
 
     verify(cb: InboundCallback): PaymentNotice {
