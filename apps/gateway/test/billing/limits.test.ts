@@ -2,6 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { audit, chat, chatTokens, setBalance, setPrice } from './helpers.js';
+import { eventually } from '../eventually.js';
+
+/**
+ * Per-minute limits count in fixed one-minute windows (state/shared-state.ts windowStart): a test
+ * whose calls straddle a window's end would see the count start again. It begins its calls in the
+ * first 45 seconds of a window.
+ */
+const awayFromWindowEnd = () => eventually(() => expect(Date.now() % 60_000).toBeLessThan(45_000), { timeoutMs: 20_000, intervalMs: 200 });
 
 /** Each key limit and rate limit refuses exactly when it should, with OpenAI's errors and headers. */
 describe('key limits and rate limits (SQLite)', () => {
@@ -86,6 +94,7 @@ describe('key limits and rate limits (SQLite)', () => {
 
   it('requests per minute on a key: the (rpm+1)th call is refused with retry-after and x-ratelimit headers', async () => {
     const k = await keyWith({ rpm: 3 });
+    await awayFromWindowEnd();
     for (let i = 0; i < 3; i++) expect((await chat(t, k.key, ask)).status).toBe(200);
     const res = await chat(t, k.key, ask);
     expect(res.status).toBe(429);
@@ -105,6 +114,7 @@ describe('key limits and rate limits (SQLite)', () => {
   it('tokens per minute on a key and requests per minute on a user', async () => {
     const perCall = chatTokens('hi') + 10;
     const k = await keyWith({ tpm: perCall * 2 });
+    await awayFromWindowEnd();
     expect((await chat(t, k.key, ask)).status).toBe(200);
     expect((await chat(t, k.key, ask)).status).toBe(200);
     const res = await chat(t, k.key, ask);
