@@ -1,5 +1,6 @@
 import { GatewayError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { Periodic } from '../core/periodic.js';
 import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable } from '../storage/schema.js';
 import { formatMinor } from './money.js';
@@ -28,15 +29,17 @@ import type { PaymentProvider } from './types.js';
 export class MoneyReturns {
   /** Orders this process is asking about now (the refund's own attempt and a sweep must not overlap). */
   private readonly busy = new Set<string>();
-  private timer: NodeJS.Timeout | null = null;
-  private sweeping: Promise<number> | null = null;
+  /** At start and every `retryMs`: the debts whose next attempt is due. */
+  private readonly job: Periodic<number>;
 
   constructor(
     private readonly db: Db,
     private readonly providers: Map<string, PaymentProvider>,
     private readonly log: Logger,
     private readonly o: { retryMs: number; now?: () => number },
-  ) {}
+  ) {
+    this.job = new Periodic(() => this.sweep(), o.retryMs, log, 'refund: looking for money to return failed');
+  }
 
   private now(): number {
     return this.o.now?.() ?? Date.now();
@@ -109,27 +112,21 @@ export class MoneyReturns {
 
   /** Asks about every order whose next attempt is due; answers how many were asked about. */
   runOnce(): Promise<number> {
-    this.sweeping ??= (async () => {
-      const due = await this.db.selectFrom('topup_orders').select('id').where('money_due', 'is not', null).where('money_due_at', '<=', this.now()).orderBy('money_due_at').limit(100).execute();
-      for (const { id } of due) await this.attempt(id).catch((err) => this.log.error('refund: returning the money failed; trying again later', err, { order: id }));
-      return due.length;
-    })().finally(() => {
-      this.sweeping = null;
-    });
-    return this.sweeping;
+    return this.job.runOnce();
+  }
+
+  private async sweep(): Promise<number> {
+    const due = await this.db.selectFrom('topup_orders').select('id').where('money_due', 'is not', null).where('money_due_at', '<=', this.now()).orderBy('money_due_at').limit(100).execute();
+    for (const { id } of due) await this.attempt(id).catch((err) => this.log.error('refund: returning the money failed; trying again later', err, { order: id }));
+    return due.length;
   }
 
   start(): void {
-    const sweep = () => void this.runOnce().catch((err) => this.log.error('refund: looking for money to return failed', err));
-    sweep();
-    this.timer = setInterval(sweep, this.o.retryMs);
-    this.timer.unref();
+    this.job.start();
   }
 
-  async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.sweeping?.catch(() => undefined);
+  close(): Promise<void> {
+    return this.job.stop();
   }
 }
 

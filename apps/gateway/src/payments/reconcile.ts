@@ -1,5 +1,6 @@
 import { GatewayError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { Periodic } from '../core/periodic.js';
 import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable } from '../storage/schema.js';
 import type { Settled } from './settled.js';
@@ -22,8 +23,8 @@ export type SettleNotice = (provider: string, notice: PaymentNotice, source: 'ca
  * conditional update moved its `next_check_at` on.
  */
 export class Reconciler {
-  private timer: NodeJS.Timeout | null = null;
-  private sweeping: Promise<number> | null = null;
+  /** At start and every `checkMs`: the orders whose turn it is. */
+  private readonly job: Periodic<number>;
 
   constructor(
     private readonly db: Db,
@@ -31,7 +32,9 @@ export class Reconciler {
     private readonly settle: SettleNotice,
     private readonly log: Logger,
     private readonly o: { checkMs: number; now?: () => number },
-  ) {}
+  ) {
+    this.job = new Periodic(() => this.sweep(), o.checkMs, log, 'recharge: looking for unpaid orders to ask about failed');
+  }
 
   private now(): number {
     return this.o.now?.() ?? Date.now();
@@ -57,10 +60,7 @@ export class Reconciler {
 
   /** Asks about every order whose turn it is; answers how many were asked about. */
   runOnce(): Promise<number> {
-    this.sweeping ??= this.sweep().finally(() => {
-      this.sweeping = null;
-    });
-    return this.sweeping;
+    return this.job.runOnce();
   }
 
   private async sweep(): Promise<number> {
@@ -98,16 +98,11 @@ export class Reconciler {
   }
 
   start(): void {
-    const sweep = () => void this.runOnce().catch((err) => this.log.error('recharge: looking for unpaid orders to ask about failed', err));
-    sweep();
-    this.timer = setInterval(sweep, this.o.checkMs);
-    this.timer.unref();
+    this.job.start();
   }
 
-  async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.sweeping?.catch(() => undefined);
+  close(): Promise<void> {
+    return this.job.stop();
   }
 }
 

@@ -1,3 +1,4 @@
+import { Periodic } from '../core/periodic.js';
 import type { Logger } from '../core/logger.js';
 import type { Db } from '../storage/database.js';
 
@@ -86,40 +87,35 @@ export class ContentLog {
  * process alive; a failed purge (the database away) is logged and tried again next time.
  */
 export class PurgeJob {
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<number> | null = null;
+  private readonly job: Periodic<number>;
 
   constructor(
     private readonly contents: ContentLog,
     private readonly log: Logger,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.job = new Periodic(() => this.purge(), intervalMs, log, 'purging the content log failed');
+  }
 
   start(): void {
-    void this.runOnce();
-    this.timer = setInterval(() => void this.runOnce(), this.intervalMs);
-    this.timer.unref();
+    this.job.start();
   }
 
   /** One purge (the timer's, or a caller's): concurrent calls share it. */
   runOnce(): Promise<number> {
-    this.running ??= this.contents
-      .purgeExpired()
-      .then((n) => {
-        if (n > 0) this.log.info(`privacy: purged the content of ${n} calls past their retention`);
-        return n;
-      })
-      .catch((err: unknown) => {
-        this.log.error('purging the content log failed', err);
-        return 0;
-      })
-      .finally(() => (this.running = null));
-    return this.running;
+    return this.job.runOnce().catch((err: unknown) => {
+      this.log.error('purging the content log failed', err);
+      return 0;
+    });
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = null;
-    await this.running;
+  stop(): Promise<void> {
+    return this.job.stop();
+  }
+
+  private async purge(): Promise<number> {
+    const n = await this.contents.purgeExpired();
+    if (n > 0) this.log.info(`privacy: purged the content of ${n} calls past their retention`);
+    return n;
   }
 }

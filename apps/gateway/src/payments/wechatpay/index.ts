@@ -81,6 +81,19 @@ export function createWechatPay(o: WechatPayOptions): PaymentProvider {
   if (Buffer.byteLength(o.apiV3Key, 'utf8') !== 32) throw new Error('The WeChat Pay APIv3 key must be 32 characters (AES-256).');
   const now = o.now ?? Date.now;
   const api = o.apiUrl.replace(/\/+$/, '');
+  /** One signed request to WeChat Pay's API v3 (a JSON body for a POST); the caller reads the answer. */
+  const send = (method: 'GET' | 'POST', pathAndQuery: string, body = '') =>
+    fetch(`${api}${pathAndQuery}`, {
+      method,
+      headers: {
+        authorization: authorization({ mchId: o.mchId, serialNo: o.serialNo, key: merchantKey, method, pathAndQuery, body }),
+        accept: 'application/json',
+        ...(method === 'POST' ? { 'content-type': 'application/json' } : {}),
+        'user-agent': 'APIGPT-gateway',
+      },
+      body: method === 'POST' ? body : undefined,
+      signal: AbortSignal.timeout(20_000),
+    });
 
   /** Checks a `Wechatpay-*` signed message (an answer or a callback): serial, age, signature. */
   function authentic(headers: Record<string, string | undefined>, body: string): string | null {
@@ -122,17 +135,7 @@ export function createWechatPay(o: WechatPayOptions): PaymentProvider {
       });
       let res: Response;
       try {
-        res = await fetch(`${api}${NATIVE_PATH}`, {
-          method: 'POST',
-          headers: {
-            authorization: authorization({ mchId: o.mchId, serialNo: o.serialNo, key: merchantKey, method: 'POST', pathAndQuery: NATIVE_PATH, body }),
-            accept: 'application/json',
-            'content-type': 'application/json',
-            'user-agent': 'APIGPT-gateway',
-          },
-          body,
-          signal: AbortSignal.timeout(20_000),
-        });
+        res = await send('POST', NATIVE_PATH, body);
       } catch (err) {
         throw new GatewayError('upstream', 'WeChat Pay could not be reached to start the payment. Try again in a moment.', { code: 'payment_provider_unreachable', cause: err });
       }
@@ -157,15 +160,7 @@ export function createWechatPay(o: WechatPayOptions): PaymentProvider {
       const pathAndQuery = `${QUERY_PATH}${encodeURIComponent(order.id)}?mchid=${encodeURIComponent(o.mchId)}`;
       let res: Response;
       try {
-        res = await fetch(`${api}${pathAndQuery}`, {
-          method: 'GET',
-          headers: {
-            authorization: authorization({ mchId: o.mchId, serialNo: o.serialNo, key: merchantKey, method: 'GET', pathAndQuery, body: '' }),
-            accept: 'application/json',
-            'user-agent': 'APIGPT-gateway',
-          },
-          signal: AbortSignal.timeout(20_000),
-        });
+        res = await send('GET', pathAndQuery);
       } catch (err) {
         throw new GatewayError('upstream', 'WeChat Pay could not be reached to look up the payment.', { code: 'payment_provider_unreachable', cause: err });
       }
@@ -208,17 +203,7 @@ export function createWechatPay(o: WechatPayOptions): PaymentProvider {
       let res: Response;
       let text: string;
       try {
-        res = await fetch(`${api}${REFUND_PATH}`, {
-          method: 'POST',
-          headers: {
-            authorization: authorization({ mchId: o.mchId, serialNo: o.serialNo, key: merchantKey, method: 'POST', pathAndQuery: REFUND_PATH, body }),
-            accept: 'application/json',
-            'content-type': 'application/json',
-            'user-agent': 'APIGPT-gateway',
-          },
-          body,
-          signal: AbortSignal.timeout(20_000),
-        });
+        res = await send('POST', REFUND_PATH, body);
         text = await res.text();
       } catch (err) {
         // Sent or not, the same out_refund_no next time is the same refund.
