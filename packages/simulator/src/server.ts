@@ -10,6 +10,7 @@ import type { ErnieTokens, RecordedRequest, SimControls, SimulatorOptions } from
 import { ALL_ROUTES } from './routes.js';
 import { createPaymentsState } from './payments/state.js';
 import { closeDispute, disputeCharge, settleSession } from './payments/stripe.js';
+import { refundInDashboard } from './payments/wechatpay.js';
 import type { SimPayments } from './types.js';
 
 const MAX_RECORDED = 200;
@@ -69,6 +70,10 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     settleStripe: (id, outcome) => settleSession(instance.payments, id, outcome),
     disputeStripe: (paymentIntent, o) => disputeCharge(instance.payments, paymentIntent, o),
     closeStripeDispute: (paymentIntent, outcome) => closeDispute(instance.payments, paymentIntent, outcome),
+    refundWechatInDashboard: (outTradeNo, amount, notifyUrl) => refundInDashboard(instance.payments, outTradeNo, amount, notifyUrl),
+    setWechatRefundNotifyUrl: (url) => {
+      instance.payments.wechatpay.refundNotifyUrl = url;
+    },
     rateLimitStripe: (n) => {
       instance.payments.stripe.rateLimited = n;
     },
@@ -233,7 +238,8 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
    * `POST /_sim/payments/flush` `{"ids"?: [...]}`, `POST /_sim/payments/callbacks/{id}/send`
    * `{"url"?: "..."}`, `POST /_sim/stripe/sessions/{id}/settle` `{"outcome": "succeeded"|"failed"}`,
    * `POST /_sim/stripe/payment_intents/{pi}/dispute` `{"inquiry"?: true}`,
-   * `POST /_sim/stripe/payment_intents/{pi}/dispute/close` `{"outcome": "won"|"lost"}`.
+   * `POST /_sim/stripe/payment_intents/{pi}/dispute/close` `{"outcome": "won"|"lost"}`,
+   * `POST /_sim/payments/wechatpay/trades/{out_trade_no}/refund` `{"amount": fen, "notify_url"?: "..."}`.
    */
   async function servePayments(req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
     const body = (method === 'GET' || method === 'DELETE' ? null : parseBody(await readBody(req), 'application/json').body) as Record<string, unknown> | null;
@@ -271,6 +277,11 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     if (closed && method === 'POST') {
       const event = payments.closeStripeDispute(closed[1], body?.outcome === 'lost' ? 'lost' : 'won');
       return send(res, { kind: 'json', status: event ? 200 : 409, body: { event } });
+    }
+    const wxRefund = /^\/_sim\/payments\/wechatpay\/trades\/([^/]+)\/refund$/.exec(path);
+    if (wxRefund && method === 'POST') {
+      const refund = payments.refundWechatInDashboard(decodeURIComponent(wxRefund[1]), Number(body?.amount), typeof body?.notify_url === 'string' ? body.notify_url : undefined);
+      return send(res, { kind: 'json', status: refund ? 200 : 409, body: { refund } });
     }
     return send(res, notFound(method, path));
   }

@@ -38,7 +38,17 @@ export interface PaymentOptions {
    * and certificate serial that check its `WECHATPAY2-SHA256-RSA2048` requests, the platform's
    * private key (PEM) and serial that sign answers and callbacks, and the 32-character APIv3 key.
    */
-  wechatpay?: { mchId?: string; appId?: string; merchantPublicKey?: string; merchantSerial?: string; platformPrivateKey?: string; platformSerial?: string; apiV3Key?: string };
+  wechatpay?: {
+    mchId?: string;
+    appId?: string;
+    merchantPublicKey?: string;
+    merchantSerial?: string;
+    platformPrivateKey?: string;
+    platformSerial?: string;
+    apiV3Key?: string;
+    /** The merchant platform's 退款结果通知 address: where refunds without a `notify_url` of their own (those made in the dashboard too) are notified. */
+    refundNotifyUrl?: string;
+  };
   /** Deliveries after the first when the merchant does not answer as required (default 3). */
   retries?: number;
   /** Delay before the first retry, doubling after (default 200 ms). */
@@ -63,6 +73,15 @@ export interface SimPayments {
   closeStripeDispute(paymentIntent: string, outcome: 'won' | 'lost'): string | null;
   /** Stripe's rate limiter refuses the next `n` API requests (HTTP 429, code `rate_limit`), as under a burst of traffic. */
   rateLimitStripe(n: number): void;
+  /**
+   * A refund made in the WeChat Pay merchant platform (not through the API): `amount` fen of the
+   * paid trade `outTradeNo` back to the payer, notified (REFUND.SUCCESS) to `notifyUrl` or the
+   * merchant platform's refund address (`wechatpay.refundNotifyUrl`). The refund, or null when the
+   * trade is not paid or less than `amount` is left of it.
+   */
+  refundWechatInDashboard(outTradeNo: string, amount: number, notifyUrl?: string): Record<string, unknown> | null;
+  /** Sets (or, null, clears) the refund notification address of the WeChat Pay merchant platform (`wechatpay.refundNotifyUrl`). */
+  setWechatRefundNotifyUrl(url: string | null): void;
   clear(): void;
 }
 

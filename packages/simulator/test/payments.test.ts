@@ -349,6 +349,42 @@ describe('WeChat Pay query by out_trade_no', () => {
     expect(((await signedBody(await refund(refundOf(transactionId, `refund-${no}-3`, 1, 1000)))) as { message: string }).message).toContain('(0 fen)');
   });
 
+  /** The notifications `url` received, verified (platform signature over `TIMESTAMP\nNONCE\nBODY\n`) and opened with the APIv3 key. */
+  const opened = (url: string) =>
+    received
+      .filter((r) => r.url === url)
+      .map((r) => {
+        const h = (k: string) => String(r.headers[k] ?? '');
+        expect(createVerify('RSA-SHA256').update(`${h('wechatpay-timestamp')}\n${h('wechatpay-nonce')}\n${r.body}\n`).verify(platform.pub, h('wechatpay-signature'), 'base64')).toBe(true);
+        const e = JSON.parse(r.body) as { event_type: string; resource: { original_type: string; ciphertext: string; nonce: string; associated_data: string } };
+        const data = Buffer.from(e.resource.ciphertext, 'base64');
+        const d = createDecipheriv('aes-256-gcm', Buffer.from(apiV3Key), Buffer.from(e.resource.nonce));
+        d.setAuthTag(data.subarray(data.length - 16));
+        d.setAAD(Buffer.from(e.resource.associated_data));
+        return { event_type: e.event_type, original_type: e.resource.original_type, associated_data: e.resource.associated_data, refund: JSON.parse(Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]).toString('utf8')) as Record<string, unknown> };
+      });
+
+  it('notifies a refund (REFUND.SUCCESS, the refund sealed with associated_data "refund") to its notify_url, and one made in the merchant platform to the address given; the transaction is REFUND afterwards', async () => {
+    const { no, transactionId } = await paidOrder(1000);
+    const res = await refund({ ...refundOf(transactionId, `refund-${no}`, 300, 1000), notify_url: `${merchantUrl}/wechatpay/refunds` });
+    const answer = await signedBody(res);
+    await eventually(() => expect(opened('/wechatpay/refunds').filter((n) => n.refund.out_trade_no === no)).toHaveLength(1));
+    expect(opened('/wechatpay/refunds').find((n) => n.refund.out_trade_no === no)).toEqual({
+      event_type: 'REFUND.SUCCESS',
+      original_type: 'refund',
+      associated_data: 'refund',
+      refund: { mchid: MCH, out_trade_no: no, transaction_id: transactionId, out_refund_no: `refund-${no}`, refund_id: answer.refund_id, refund_status: 'SUCCESS', success_time: answer.success_time, user_received_account: '支付用户零钱', amount: { total: 1000, refund: 300, payer_total: 1000, payer_refund: 300 } },
+    });
+    expect(await signedBody(await query(no))).toMatchObject({ trade_state: 'REFUND', transaction_id: transactionId });
+    // The rest, in the merchant platform: notified to the address set there.
+    const dash = await fetch(`${wx.url}/_sim/payments/wechatpay/trades/${no}/refund`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: 700, notify_url: `${merchantUrl}/wechatpay/dashboard-refunds` }) });
+    expect(dash.status).toBe(200);
+    await eventually(() => expect(opened('/wechatpay/dashboard-refunds').filter((n) => n.refund.out_trade_no === no).map((n) => n.refund.amount)).toEqual([{ total: 1000, refund: 700, payer_total: 1000, payer_refund: 700 }]));
+    // Nothing is left: the platform refuses more (409 from the control), the API too.
+    expect((await fetch(`${wx.url}/_sim/payments/wechatpay/trades/${no}/refund`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: 1 }) })).status).toBe(409);
+    expect((await refund(refundOf(transactionId, `refund-${no}-more`, 1, 1000))).status).toBe(400);
+  });
+
   it('the same out_refund_no again answers the same refund and refunds nothing more; with other parameters it is refused', async () => {
     const { no, transactionId } = await paidOrder(500);
     const first = await signedBody(await refund(refundOf(transactionId, `refund-${no}`, 500, 500)));

@@ -313,6 +313,86 @@ describe.each(DB_KINDS)('WeChat Pay recharge on %s', (db) => {
     expect(await balance(t, cookie)).toBe(before);
     expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([1400_000_000, -1400_000_000]);
   });
+
+  const notifyUrl = () => `${t.url}/api/payments/wechatpay/notify`;
+  /** The refund notifications (REFUND.*) the simulated WeChat Pay made for an order, decrypted. */
+  const refundCallbacks = (orderId: string) =>
+    sim.payments.callbacks
+      .filter((c) => c.provider === 'wechatpay' && c.type.startsWith('REFUND.'))
+      .map((c) => ({ c, refund: JSON.parse(decryptResource(apiV3Key, (JSON.parse(c.body) as { resource: { ciphertext: string; nonce: string; associated_data: string } }).resource)) as { out_trade_no: string; refund_id: string; amount: { refund: number } } }))
+      .filter((x) => x.refund.out_trade_no === orderId);
+
+  it('a refund made in the merchant platform is notified (REFUND.SUCCESS) and takes back its share of the credit, once per refund; the order query then says REFUND', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await paidOrder(cookie, '10');
+    const tradeNo = await tradeNoOf(o.id);
+    // ¥3.00 of the ¥10.00 back to the payer in the dashboard, notified to the refund address set there.
+    const first = sim.payments.refundWechatInDashboard(o.id, 300, notifyUrl());
+    expect(first).toMatchObject({ status: 'SUCCESS', transaction_id: tradeNo, amount: { refund: 300, total: 1000 } });
+    await eventually(() => expect(refundCallbacks(o.id).map((x) => x.c.state)).toEqual(['delivered']));
+    // 3/10 of the 1400 P: 420 P taken back, with a refund ledger row.
+    expect(await balance(t, cookie)).toBe(before + 980);
+    expect((await ledgerOf(t, o.id)).map((r) => [r.kind, Number(r.amount)])).toEqual([
+      ['topup', 1400_000_000],
+      ['refund', -420_000_000],
+    ]);
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'refunded', refunded: 420 });
+    const refundId = String(first!.refund_id);
+    const events = await t.gw.services.db.selectFrom('payment_events').select(['event_id', 'type', 'outcome']).where('order_id', '=', o.id).where('type', '=', 'REFUND.SUCCESS').execute();
+    expect(events).toEqual([{ event_id: `refund:${refundId}:SUCCESS`, type: 'REFUND.SUCCESS', outcome: 'reversed' }]);
+    // Delivered again (WeChat Pay does when it missed the answer): answered 2xx, nothing more taken.
+    const again = await sim.payments.send(refundCallbacks(o.id)[0].c.id);
+    expect(again).toMatchObject({ status: 204, ok: true });
+    expect(await balance(t, cookie)).toBe(before + 980);
+    // The rest, ¥7.00, in a second refund: the whole credit is taken back, and no more.
+    expect(sim.payments.refundWechatInDashboard(o.id, 700, notifyUrl())).toMatchObject({ status: 'SUCCESS' });
+    await eventually(() => expect(refundCallbacks(o.id).map((x) => x.c.state)).toEqual(['delivered', 'delivered']));
+    expect(await balance(t, cookie)).toBe(before);
+    expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([1400_000_000, -420_000_000, -980_000_000]);
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'refunded', refunded: 1400 });
+    // Nothing is left to refund, and the transaction is REFUND (转入退款): a lookup settles nothing.
+    expect(sim.payments.refundWechatInDashboard(o.id, 1, notifyUrl())).toBeNull();
+    expect(await wechatpay().query!({ id: o.id, providerRef: null, method: 'wxpay' })).toMatchObject({ kind: 'ignored', type: 'REFUND' });
+  });
+
+  it("an admin's refund through the API is notified too (to the merchant platform's refund address) and takes back nothing more than the admin's refund did", async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await paidOrder(cookie, '10');
+    sim.payments.setWechatRefundNotifyUrl(notifyUrl());
+    try {
+      const byAdmin = await t.api<AdminOrder>('POST', `/api/admin/topups/${o.id}/refund`, { points: 700, reason: 'asked by the customer' }, { token: t.rootToken });
+      expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
+      await eventually(() => expect(refundCallbacks(o.id).map((x) => [x.c.state, x.refund.amount.refund])).toEqual([['delivered', 500]]));
+    } finally {
+      sim.payments.setWechatRefundNotifyUrl(null);
+    }
+    const events = await t.gw.services.db.selectFrom('payment_events').select(['type', 'outcome']).where('order_id', '=', o.id).where('type', '=', 'REFUND.SUCCESS').execute();
+    expect(events).toEqual([{ type: 'REFUND.SUCCESS', outcome: 'no_change:refunded' }]);
+    expect(await balance(t, cookie)).toBe(before + 700);
+    expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([1400_000_000, -700_000_000]);
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'refunded', refunded: 700 });
+  });
+
+  it('a refund notification for another merchant, or sealed with another APIv3 key, is refused; ABNORMAL and CLOSED refunds take nothing back', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await paidOrder(cookie, '10');
+    const tradeNo = await tradeNoOf(o.id);
+    const refund = (status: string, mchid = MCH_ID) => ({ mchid, out_trade_no: o.id, transaction_id: tradeNo, out_refund_no: `r-${status}`, refund_id: `5000${randomBytes(6).toString('hex')}`, refund_status: status, user_received_account: '支付用户零钱', amount: { total: 1000, refund: 1000, payer_total: 1000, payer_refund: 1000 } });
+    const sealed = (r: Record<string, unknown>, key = apiV3Key) => {
+      const nonce = randomBytes(6).toString('hex');
+      const body = JSON.stringify({ id: `EV-${randomBytes(6).toString('hex')}`, create_time: '2026-01-01T12:00:00+08:00', resource_type: 'encrypt-resource', event_type: `REFUND.${String(r.refund_status)}`, summary: '退款', resource: { original_type: 'refund', algorithm: 'AEAD_AES_256_GCM', ciphertext: wechatEncrypt(key, JSON.stringify(r), nonce, 'refund'), associated_data: 'refund', nonce } });
+      return post(body, wechatSignedHeaders(body, platform.priv, PLATFORM_SERIAL));
+    };
+    expect((await sealed(refund('SUCCESS', '1900000001'))).status).toBe(401);
+    expect((await sealed(refund('SUCCESS'), v3key())).status).toBe(401);
+    for (const status of ['ABNORMAL', 'CLOSED']) expect((await sealed(refund(status))).status).toBe(204);
+    expect(await balance(t, cookie)).toBe(before + 1400);
+    expect((await ledgerOf(t, o.id)).map((r) => r.kind)).toEqual(['topup']);
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'credited', refunded: 0 });
+  });
 });
 
 

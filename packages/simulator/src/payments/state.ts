@@ -122,9 +122,21 @@ export interface PaymentsState {
   /**
    * The WeChat Pay merchant: ids, the merchant's public key and its certificate serial (check the
    * merchant's signed requests), the platform's private key and serial (sign answers and callbacks),
-   * the APIv3 key (seals callbacks).
+   * the APIv3 key (seals callbacks), and the refund notification address set in the merchant platform
+   * (refunds asked without a `notify_url`, and those made in the dashboard, are notified there; none
+   * when it is not set).
    */
-  wechatpay: { mchId: string; appId: string; merchantPublicKey: string | null; merchantSerial: string; platformPrivateKey: string; platformSerial: string; apiV3Key: string; trades: Map<string, WechatTrade> };
+  wechatpay: {
+    mchId: string;
+    appId: string;
+    merchantPublicKey: string | null;
+    merchantSerial: string;
+    platformPrivateKey: string;
+    platformSerial: string;
+    apiV3Key: string;
+    refundNotifyUrl: string | null;
+    trades: Map<string, WechatTrade>;
+  };
   callbacks: CallbackQueue;
 }
 
@@ -155,6 +167,7 @@ export function createPaymentsState(o: PaymentOptions = {}): PaymentsState {
       platformPrivateKey: o.wechatpay?.platformPrivateKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       platformSerial: o.wechatpay?.platformSerial ?? 'PUB_KEY_ID_0000000000000000000000000001',
       apiV3Key: o.wechatpay?.apiV3Key ?? randomBytes(16).toString('hex'),
+      refundNotifyUrl: o.wechatpay?.refundNotifyUrl ?? null,
       trades: new Map(),
     },
     callbacks: new CallbackQueue(o.retries ?? 3, o.retryDelayMs ?? 200),

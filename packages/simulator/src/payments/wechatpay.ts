@@ -9,7 +9,10 @@
 // same way, an empty body): the transaction in clear, signed like every answer. It can return money
 // of a paid transaction to the payer (申请退款, `POST /v3/refund/domestic/refunds`, signed the same
 // way): `out_refund_no` is the merchant's number of the refund, and asked again it answers the same
-// refund, never a second one.
+// refund, never a second one. A refund, asked through the API or made in the merchant platform (the
+// dashboard: `refundInDashboard`), is notified like a payment (退款结果通知: `REFUND.SUCCESS`, the
+// refund sealed with `associated_data` `refund`) to the request's `notify_url`, else to the address
+// set in the merchant platform; the transaction's `trade_state` is then `REFUND` (转入退款).
 import { createCipheriv, createSign, createVerify, randomBytes } from 'node:crypto';
 import type { Ctx, Dialect, Outcome, Route } from '../route.js';
 import { esc, facts, htmlPage } from './page.js';
@@ -165,14 +168,30 @@ function refund(ctx: Ctx): Outcome {
     if (earlier.trade === t && earlier.r.refund === amount && earlier.r.total === total) return signedJson(ctx, 200, earlier.r.answer);
     return refuse(400, 'INVALID_REQUEST', '商户退款单号重复，但请求参数与原退款不一致 / out_refund_no was used for another refund');
   }
-  const paid = fen((t.transaction.amount as { total?: unknown } | undefined)?.total) ?? t.total;
+  const paid = paidTotal(t);
   if (total !== paid) return refuse(400, 'PARAM_ERROR', `订单金额与原交易不一致 / amount.total ${total} is not the payment's total (${paid} fen)`);
   const left = paid - t.refunded;
   if (amount > left) return refuse(400, 'INVALID_REQUEST', `订单可退金额不足 / the refund (${amount} fen) is more than what is left of the payment (${left} fen)`);
+  const notifyUrl = typeof b.notify_url === 'string' && b.notify_url ? b.notify_url : s.refundNotifyUrl;
+  return signedJson(ctx, 200, makeRefund(state(ctx), t, { no, amount, notifyUrl }));
+}
+
+/** Fen the payer paid for a trade (what a refund's `amount.total` must be). */
+const paidTotal = (t: WechatTrade): number => fen((t.transaction?.amount as { total?: unknown } | undefined)?.total) ?? t.total;
+
+/**
+ * Makes a refund of `amount` fen (checked by the caller against what is left) and answers it as the
+ * refunds API does; notifies it to `notifyUrl` when there is one (REFUND.SUCCESS, the refund sealed
+ * like a transaction, with `associated_data` `refund`), and leaves the transaction `REFUND`.
+ */
+function makeRefund(p: PaymentsState, t: WechatTrade, r: { no: string; amount: number; notifyUrl: string | null }): Record<string, unknown> {
+  const w = p.wechatpay;
+  const paid = paidTotal(t);
   const now = Date.now();
+  const refundId = `50000${now}${String(randomBytes(4).readUInt32BE()).padStart(10, '0')}`;
   const answer = {
-    refund_id: `50000${now}${String(randomBytes(4).readUInt32BE()).padStart(10, '0')}`,
-    out_refund_no: no,
+    refund_id: refundId,
+    out_refund_no: r.no,
     transaction_id: t.transaction_id,
     out_trade_no: t.out_trade_no,
     channel: 'ORIGINAL',
@@ -181,12 +200,67 @@ function refund(ctx: Ctx): Outcome {
     create_time: wechatTime(now),
     status: 'SUCCESS',
     funds_account: 'AVAILABLE',
-    amount: { total: paid, refund: amount, from: [], payer_total: paid, payer_refund: amount, settlement_refund: amount, settlement_total: paid, discount_refund: 0, currency: 'CNY', refund_fee: 0 },
+    amount: { total: paid, refund: r.amount, from: [], payer_total: paid, payer_refund: r.amount, settlement_refund: r.amount, settlement_total: paid, discount_refund: 0, currency: 'CNY', refund_fee: 0 },
     promotion_detail: [],
   };
-  t.refunded += amount;
-  t.refunds.push({ out_refund_no: no, refund: amount, total, answer });
-  return signedJson(ctx, 200, answer);
+  t.refunded += r.amount;
+  t.refunds.push({ out_refund_no: r.no, refund: r.amount, total: paid, answer });
+  if (t.transaction) t.transaction = { ...t.transaction, trade_state: 'REFUND', trade_state_desc: '转入退款' };
+  if (r.notifyUrl) {
+    // 退款结果通知: the refund as WeChat Pay's notification carries it (no appid in it: a refund is the merchant's).
+    const refund = {
+      mchid: w.mchId,
+      out_trade_no: t.out_trade_no,
+      transaction_id: t.transaction_id,
+      out_refund_no: r.no,
+      refund_id: refundId,
+      refund_status: 'SUCCESS',
+      success_time: wechatTime(now),
+      user_received_account: '支付用户零钱',
+      amount: { total: paid, refund: r.amount, payer_total: paid, payer_refund: r.amount },
+    };
+    notify(p, { url: r.notifyUrl, eventType: 'REFUND.SUCCESS', summary: '退款成功', originalType: 'refund', resource: refund, event: `${refundId}:SUCCESS`, now });
+  }
+  return answer;
+}
+
+/**
+ * A refund made in the merchant platform (商户平台 → 交易中心 → 退款), not through the API: `amount`
+ * fen of the trade with out_trade_no `outTradeNo` go back to the payer, notified to the refund
+ * address set in the merchant platform (`refundNotifyUrl`) or `notifyUrl`. The refund's answer, or
+ * null for a trade not paid or an amount that is not what is left or less.
+ */
+export function refundInDashboard(p: PaymentsState, outTradeNo: string, amount: number, notifyUrl?: string): Record<string, unknown> | null {
+  const t = [...p.wechatpay.trades.values()].find((x) => x.out_trade_no === outTradeNo);
+  if (!t?.transaction || fen(amount) === null || amount > paidTotal(t) - t.refunded) return null;
+  return makeRefund(p, t, { no: `dashboard-${randomBytes(6).toString('hex')}`, amount, notifyUrl: notifyUrl ?? p.wechatpay.refundNotifyUrl });
+}
+
+/** Seals `resource` with the APIv3 key and queues its notification, signed again at every delivery. */
+function notify(p: PaymentsState, n: { url: string; eventType: string; summary: string; originalType: string; resource: unknown; event: string; now: number }): void {
+  const w = p.wechatpay;
+  const nonce = randomBytes(6).toString('hex'); // 12 characters, as WeChat Pay's
+  const event = {
+    id: `EV-${randomBytes(10).toString('hex')}`,
+    create_time: wechatTime(n.now),
+    resource_type: 'encrypt-resource',
+    event_type: n.eventType,
+    summary: n.summary,
+    resource: { original_type: n.originalType, algorithm: 'AEAD_AES_256_GCM', ciphertext: wechatEncrypt(w.apiV3Key, JSON.stringify(n.resource), nonce, n.originalType), associated_data: n.originalType, nonce },
+  };
+  const body = JSON.stringify(event);
+  const base = { 'content-type': 'application/json', 'user-agent': 'Mozilla/4.0 (WeChat Pay notify, simulated)' };
+  p.callbacks.add({
+    provider: 'wechatpay',
+    event: n.event,
+    type: n.eventType,
+    method: 'POST',
+    url: n.url,
+    headers: { ...base, ...wechatSignedHeaders(body, w.platformPrivateKey, w.platformSerial) },
+    body,
+    // Every delivery is signed when it is sent, with its own timestamp and nonce.
+    resign: () => ({ headers: { ...base, ...wechatSignedHeaders(body, w.platformPrivateKey, w.platformSerial) }, body }),
+  });
 }
 
 function payPage(ctx: Ctx): Outcome {
@@ -230,28 +304,7 @@ function pay(ctx: Ctx): Outcome {
       amount: { total, payer_total: total, currency: 'CNY', payer_currency: 'CNY' },
     };
     t.transaction = transaction;
-    const nonce = randomBytes(6).toString('hex'); // 12 characters, as WeChat Pay's
-    const event = {
-      id: `EV-${randomBytes(10).toString('hex')}`,
-      create_time: wechatTime(now),
-      resource_type: 'encrypt-resource',
-      event_type: 'TRANSACTION.SUCCESS',
-      summary: '支付成功',
-      resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext: wechatEncrypt(w.apiV3Key, JSON.stringify(transaction), nonce, 'transaction'), associated_data: 'transaction', nonce },
-    };
-    const body = JSON.stringify(event);
-    const base = { 'content-type': 'application/json', 'user-agent': 'Mozilla/4.0 (WeChat Pay notify, simulated)' };
-    s.callbacks.add({
-      provider: 'wechatpay',
-      event: `${t.transaction_id}:SUCCESS`,
-      type: 'TRANSACTION.SUCCESS',
-      method: 'POST',
-      url: t.notify_url,
-      headers: { ...base, ...wechatSignedHeaders(body, w.platformPrivateKey, w.platformSerial) },
-      body,
-      // Every delivery is signed when it is sent, with its own timestamp and nonce.
-      resign: () => ({ headers: { ...base, ...wechatSignedHeaders(body, w.platformPrivateKey, w.platformSerial) }, body }),
-    });
+    notify(s, { url: t.notify_url, eventType: 'TRANSACTION.SUCCESS', summary: '支付成功', originalType: 'transaction', resource: transaction, event: `${t.transaction_id}:SUCCESS`, now });
   }
   return htmlPage('支付成功 Paid', facts([['订单号 Order', t.out_trade_no], ['金额 Amount', `¥${(total / 100).toFixed(2)}`]]) + '<p data-testid="sim-paid">支付成功</p>');
 }

@@ -16,6 +16,10 @@ import { authorization, decryptResource, platformKeyFrom, responseMessage, rsaVe
  * like the order): the payment's `transaction_id`, our `out_refund_no` (the same for every attempt
  * of one refund, so that WeChat Pay answers a repeated request with the refund it already made), the
  * amount and the payment's total in fen; answered with the refund, signed like every answer.
+ * Every refund — the admin's, and one made in the merchant platform — is notified to the refund
+ * address set in the merchant platform (退款结果通知, the same callback URL as payments): the same
+ * envelope, its `resource` the refund (`original_type` `refund`). `REFUND.SUCCESS` is money gone back
+ * to the payer, and its credit is taken back (payments/reversal.ts), once per refund.
  */
 export interface WechatPayOptions {
   /** The API host (`https://api.mch.weixin.qq.com`, or a simulator's). */
@@ -55,6 +59,34 @@ interface Transaction {
   trade_type?: unknown;
   trade_state?: unknown;
   amount?: { total?: unknown; payer_total?: unknown; currency?: unknown } | null;
+}
+
+/** A refund as its notification carries it (退款结果通知, decrypted). */
+interface Refund {
+  mchid?: unknown;
+  out_trade_no?: unknown;
+  transaction_id?: unknown;
+  refund_id?: unknown;
+  out_refund_no?: unknown;
+  refund_status?: unknown;
+  amount?: { total?: unknown; refund?: unknown; payer_refund?: unknown } | null;
+}
+
+/**
+ * What a refund's notification says: `SUCCESS` is money of the payment (`transaction_id`, the
+ * `paid` notice's number) back with the payer — `amount.refund` fen of it, this refund's alone — so
+ * its credit is taken back; ABNORMAL (the payer's account could not take it) and CLOSED returned
+ * nothing. The event id is the refund's own number and its status: a re-delivery is a duplicate.
+ */
+function refundNotice(r: Refund, n: { fallbackId: string; type: string; detail: unknown }): PaymentNotice {
+  const refundId = typeof r.refund_id === 'string' && r.refund_id ? r.refund_id : n.fallbackId;
+  const status = typeof r.refund_status === 'string' ? r.refund_status : '';
+  const base = { eventId: `refund:${refundId}:${status}`, type: n.type, detail: n.detail };
+  const orderId = typeof r.out_trade_no === 'string' ? r.out_trade_no : null;
+  const tradeNo = typeof r.transaction_id === 'string' ? r.transaction_id : '';
+  const amount = r.amount?.refund;
+  if (status !== 'SUCCESS' || !tradeNo || typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0) return { ...base, kind: 'ignored', orderId };
+  return { ...base, kind: 'reversed', orderId: null, tradeNo, amount, currency: 'cny', reason: 'refund', subject: refundId };
 }
 
 /**
@@ -245,13 +277,21 @@ export function createWechatPay(o: WechatPayOptions): PaymentProvider {
       }
       const r = event.resource;
       if (!r || r.algorithm !== 'AEAD_AES_256_GCM' || typeof r.ciphertext !== 'string' || typeof r.nonce !== 'string') throw new CallbackRejected('the resource is not an AEAD_AES_256_GCM one');
-      let tx: Transaction;
+      let plain: unknown;
       try {
-        tx = JSON.parse(decryptResource(o.apiV3Key, { ciphertext: r.ciphertext, nonce: r.nonce, associated_data: typeof r.associated_data === 'string' ? r.associated_data : '' })) as Transaction;
+        plain = JSON.parse(decryptResource(o.apiV3Key, { ciphertext: r.ciphertext, nonce: r.nonce, associated_data: typeof r.associated_data === 'string' ? r.associated_data : '' }));
       } catch {
         // Signed by WeChat Pay, yet not sealed with our key: not for this merchant.
         throw new CallbackRejected('the resource does not decrypt with our APIv3 key');
       }
+      if (!plain || typeof plain !== 'object') throw new CallbackRejected('the resource is not a JSON object');
+      if (r.original_type === 'refund' || (typeof event.event_type === 'string' && event.event_type.startsWith('REFUND.'))) {
+        // A refund names the merchant only (no AppID: the money is the merchant's).
+        const refund = plain as Refund;
+        if (refund.mchid !== o.mchId) throw new CallbackRejected(`the refund is for merchant ${String(refund.mchid)}, not ours`);
+        return refundNotice(refund, { fallbackId: String(event.id), type: String(event.event_type ?? refund.refund_status), detail: { id: event.id, event_type: event.event_type, refund } });
+      }
+      const tx = plain as Transaction;
       const foreign = notOurs(tx);
       if (foreign) throw new CallbackRejected(foreign);
       // The plaintext, not the ciphertext, is what the audit keeps (no key in it, and nothing secret).
