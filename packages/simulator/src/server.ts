@@ -10,6 +10,7 @@ import type { ErnieTokens, RecordedRequest, SimControls, SimulatorOptions } from
 import { ALL_ROUTES } from './routes.js';
 import { createPaymentsState } from './payments/state.js';
 import { closeDispute, disputeCharge, settleSession } from './payments/stripe.js';
+import { refundInDashboard as refundAlipay } from './payments/alipay.js';
 import { refundInDashboard } from './payments/wechatpay.js';
 import type { SimPayments } from './types.js';
 
@@ -71,6 +72,7 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     disputeStripe: (paymentIntent, o) => disputeCharge(instance.payments, paymentIntent, o),
     closeStripeDispute: (paymentIntent, outcome) => closeDispute(instance.payments, paymentIntent, outcome),
     refundWechatInDashboard: (outTradeNo, amount, notifyUrl) => refundInDashboard(instance.payments, outTradeNo, amount, notifyUrl),
+    refundAlipayInDashboard: (outTradeNo, amount) => refundAlipay(instance.payments, outTradeNo, amount),
     setWechatRefundNotifyUrl: (url) => {
       instance.payments.wechatpay.refundNotifyUrl = url;
     },
@@ -239,7 +241,8 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
    * `{"url"?: "..."}`, `POST /_sim/stripe/sessions/{id}/settle` `{"outcome": "succeeded"|"failed"}`,
    * `POST /_sim/stripe/payment_intents/{pi}/dispute` `{"inquiry"?: true}`,
    * `POST /_sim/stripe/payment_intents/{pi}/dispute/close` `{"outcome": "won"|"lost"}`,
-   * `POST /_sim/payments/wechatpay/trades/{out_trade_no}/refund` `{"amount": fen, "notify_url"?: "..."}`.
+   * `POST /_sim/payments/wechatpay/trades/{out_trade_no}/refund` `{"amount": fen, "notify_url"?: "..."}`,
+   * `POST /_sim/payments/alipay/trades/{out_trade_no}/refund` `{"amount": fen}`.
    */
   async function servePayments(req: IncomingMessage, res: ServerResponse, path: string, method: string): Promise<void> {
     const body = (method === 'GET' || method === 'DELETE' ? null : parseBody(await readBody(req), 'application/json').body) as Record<string, unknown> | null;
@@ -281,6 +284,11 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     const wxRefund = /^\/_sim\/payments\/wechatpay\/trades\/([^/]+)\/refund$/.exec(path);
     if (wxRefund && method === 'POST') {
       const refund = payments.refundWechatInDashboard(decodeURIComponent(wxRefund[1]), Number(body?.amount), typeof body?.notify_url === 'string' ? body.notify_url : undefined);
+      return send(res, { kind: 'json', status: refund ? 200 : 409, body: { refund } });
+    }
+    const aliRefund = /^\/_sim\/payments\/alipay\/trades\/([^/]+)\/refund$/.exec(path);
+    if (aliRefund && method === 'POST') {
+      const refund = payments.refundAlipayInDashboard(decodeURIComponent(aliRefund[1]), Number(body?.amount));
       return send(res, { kind: 'json', status: refund ? 200 : 409, body: { refund } });
     }
     return send(res, notFound(method, path));

@@ -80,6 +80,12 @@ export interface SimPayments {
    * trade is not paid or less than `amount` is left of it.
    */
   refundWechatInDashboard(outTradeNo: string, amount: number, notifyUrl?: string): Record<string, unknown> | null;
+  /**
+   * A refund made in the Alipay merchant platform: `amount` fen of the paid trade `outTradeNo` back to
+   * the payer, notified to its notify_url (`refund_fee` the refunds so far, `trade_status`
+   * TRADE_CLOSED once nothing is left). Null when the trade is not paid or less than `amount` is left.
+   */
+  refundAlipayInDashboard(outTradeNo: string, amount: number): { out_biz_no: string; refund_fee: string; trade_status: string } | null;
   /** Sets (or, null, clears) the refund notification address of the WeChat Pay merchant platform (`wechatpay.refundNotifyUrl`). */
   setWechatRefundNotifyUrl(url: string | null): void;
   clear(): void;

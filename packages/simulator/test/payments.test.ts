@@ -513,6 +513,33 @@ describe('Alipay alipay.trade.query', () => {
     expect(signedResponse(await query(signed(common('alipay.trade.query', { out_trade_no: no }))))).toMatchObject({ trade_status: 'TRADE_SUCCESS', total_amount: '0.30', buyer_pay_amount: '0.30' });
   });
 
+  it('a refund made in the merchant platform is notified as the trade with refund_fee (the refunds so far), signed like every notify; the last one closes the trade', async () => {
+    const no = `TU${randomBytes(6).toString('hex')}`;
+    const tradeNo = await open(no, '10.00');
+    await fetch(`${ali.url}/alipay/pay/${tradeNo}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+    const paidNotify = Object.fromEntries(new URLSearchParams(ali.payments.callbacks.find((c) => c.provider === 'alipay' && c.body.includes(no))!.body));
+    expect(paidNotify.refund_fee).toBeUndefined();
+    const part = await fetch(`${ali.url}/_sim/payments/alipay/trades/${no}/refund`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ amount: 300 }) });
+    expect(part.status).toBe(200);
+    expect(ali.payments.refundAlipayInDashboard(no, 700)).toMatchObject({ refund_fee: '10.00', trade_status: 'TRADE_CLOSED' });
+    const refunds = ali.payments.callbacks.filter((c) => c.provider === 'alipay' && c.body.includes(no) && c.body.includes('refund_fee')).map((c) => Object.fromEntries(new URLSearchParams(c.body)));
+    expect(refunds.map((n) => [n.trade_status, n.refund_fee, n.total_amount, n.trade_no, n.out_trade_no])).toEqual([
+      ['TRADE_SUCCESS', '3.00', '10.00', tradeNo, no],
+      ['TRADE_CLOSED', '10.00', '10.00', tradeNo, no],
+    ]);
+    for (const n of refunds) {
+      // Verified as a merchant verifies a notify: every parameter but sign and sign_type, sorted, RSA2.
+      const { sign, sign_type: _t, ...rest } = n;
+      const content = Object.keys(rest).sort().map((k) => `${k}=${rest[k]}`).join('&');
+      expect(createVerify('RSA-SHA256').update(content, 'utf8').verify(alipay.pub, sign, 'base64')).toBe(true);
+      expect(n.notify_id).not.toBe(paidNotify.notify_id);
+      expect(n.gmt_refund).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/);
+      expect(n.out_biz_no).toMatch(/^RF\d+/);
+    }
+    expect(signedResponse(await query(signed(common('alipay.trade.query', { out_trade_no: no }))))).toMatchObject({ trade_status: 'TRADE_CLOSED', total_amount: '10.00' });
+    expect(ali.payments.refundAlipayInDashboard(no, 1)).toBeNull();
+  });
+
   it('answers 40004 ACQ.TRADE_NOT_EXIST, signed, for a trade it never opened', async () => {
     const r = signedResponse(await query(signed(common('alipay.trade.query', { out_trade_no: 'TUnever-opened' }))));
     expect(r).toEqual({ code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', sub_msg: '交易不存在' });

@@ -34,9 +34,14 @@ export async function settleReversal(trx: Db, state: SharedState, provider: stri
   // The money given back so far, this event's included (never past the payment), added by one
   // update: on PostgreSQL it also locks the order, so two events of one payment settle one after
   // the other and neither loses the other's sum.
+  // A provider's running total (Alipay's refund_fee) replaces the sum, unless an event delivered
+  // late says less than one already counted.
+  const reversed = n.runningTotal
+    ? sql<number>`case when ${n.amount} > amount then amount when ${n.amount} > reversed then ${n.amount} else reversed end`
+    : sql<number>`case when reversed + ${n.amount} > amount then amount else reversed + ${n.amount} end`;
   const order = await trx
     .updateTable('topup_orders')
-    .set({ reversed: sql<number>`case when reversed + ${n.amount} > amount then amount else reversed + ${n.amount} end`, updated_at: now })
+    .set({ reversed, updated_at: now })
     .where('provider', '=', provider)
     .where('provider_trade_no', '=', n.tradeNo)
     .where('currency', '=', n.currency)
@@ -49,7 +54,7 @@ export async function settleReversal(trx: Db, state: SharedState, provider: stri
   await trx.updateTable('payment_events').set({ order_id: order.id, subject: n.subject ?? null }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
   const cur = order.currency.toUpperCase();
   const what = n.reason === 'refund' ? `${provider} refund` : `${provider} dispute (chargeback)`;
-  const money = `${formatMinor(n.amount, order.currency)} ${cur}`;
+  const money = `${formatMinor(n.amount, order.currency)} ${cur}${n.runningTotal ? ' in all' : ''}`;
   if (order.status === 'paid') {
     // Confirmed but never credited (held for review): nothing to take back.
     const note = noteAfter(order.note, `${what} of ${money}.`);

@@ -78,8 +78,13 @@ export type PaymentNotice =
       kind: 'reversed';
       orderId: null;
       tradeNo: string;
-      /** Minor units of `currency` this event gives back (not a running total). */
+      /** Minor units of `currency` this event gives back (not a running total, unless `runningTotal`). */
       amount: number;
+      /**
+       * `amount` is all the payment's money given back so far, this event's included (Alipay's
+       * `refund_fee`), not this event's share: the order's `reversed` becomes it, never less.
+       */
+      runningTotal?: boolean;
       currency: string;
       reason: 'refund' | 'dispute';
       /** The provider's object the event is about when a later event may undo it (Stripe's dispute `dp_…`). */

@@ -229,4 +229,82 @@ describe.each(DB_KINDS)('Alipay recharge on %s', (db) => {
     await expect(ask({ appId: '2021000000009999' })).rejects.toMatchObject({ code: 'payment_provider_error', message: expect.stringContaining('isv.invalid-app-id') });
     await expect(ask({ gatewayUrl: 'http://127.0.0.1:9/gateway.do' })).rejects.toMatchObject({ code: 'payment_provider_unreachable' });
   });
+
+  /** The refund notifies (with refund_fee) the simulated Alipay sent for an order. */
+  const refundNotifies = (orderId: string) => sim.payments.callbacks.filter((c) => c.provider === 'alipay' && new URLSearchParams(c.body).get('out_trade_no') === orderId && new URLSearchParams(c.body).has('refund_fee'));
+
+  it('refunds made in the merchant platform are notified with refund_fee (the refunds so far) and take back that share of the credit, once per refund; the full refund closes the trade', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'alipay', amount: '10' });
+    await payOnPage(o.payUrl!);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    // ¥2.50 of the ¥10.00 back in the merchant platform: 350 of the 1400 P.
+    expect(sim.payments.refundAlipayInDashboard(o.id, 250)).toMatchObject({ refund_fee: '2.50', trade_status: 'TRADE_SUCCESS' });
+    await eventually(() => expect(refundNotifies(o.id).map((c) => c.state)).toEqual(['delivered']));
+    expect(await balance(t, cookie)).toBe(before + 1050);
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'refunded', refunded: 350 });
+    // Delivered again: answered success, nothing more taken.
+    expect(await sim.payments.send(refundNotifies(o.id)[0].id)).toMatchObject({ status: 200, body: 'success', ok: true });
+    expect(await balance(t, cookie)).toBe(before + 1050);
+    // ¥1.50 more (refund_fee 4.00): 560 P in all, 210 more.
+    expect(sim.payments.refundAlipayInDashboard(o.id, 150)).toMatchObject({ refund_fee: '4.00', trade_status: 'TRADE_SUCCESS' });
+    await eventually(() => expect(refundNotifies(o.id).map((c) => c.state)).toEqual(['delivered', 'delivered']));
+    expect(await balance(t, cookie)).toBe(before + 840);
+    // The first refund's notify delivered again after the second: its event (trade and running total 2.50) is a duplicate.
+    expect(await sim.payments.send(refundNotifies(o.id)[0].id)).toMatchObject({ ok: true });
+    expect(await balance(t, cookie)).toBe(before + 840);
+    // The rest: the trade is closed, the whole credit taken back, and no more.
+    expect(sim.payments.refundAlipayInDashboard(o.id, 600)).toMatchObject({ refund_fee: '10.00', trade_status: 'TRADE_CLOSED' });
+    await eventually(() => expect(refundNotifies(o.id).map((c) => c.state)).toEqual(['delivered', 'delivered', 'delivered']));
+    expect(await balance(t, cookie)).toBe(before);
+    expect((await ledgerOf(t, o.id)).map((r) => [r.kind, Number(r.amount)])).toEqual([
+      ['topup', 1400_000_000],
+      ['refund', -350_000_000],
+      ['refund', -210_000_000],
+      ['refund', -840_000_000],
+    ]);
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'refunded', refunded: 1400 });
+    const events = await t.gw.services.db.selectFrom('payment_events').select(['event_id', 'outcome']).where('order_id', '=', o.id).where('event_id', 'like', '%:refund:%').orderBy('received_at').execute();
+    const tradeNo = new URLSearchParams(notifyOf(o.id).body).get('trade_no');
+    expect(events).toEqual([
+      { event_id: `${tradeNo}:refund:250`, outcome: 'reversed' },
+      { event_id: `${tradeNo}:refund:400`, outcome: 'reversed' },
+      { event_id: `${tradeNo}:refund:1000`, outcome: 'reversed' },
+    ]);
+    // Nothing is left to refund; a lookup of the closed trade settles nothing.
+    expect(sim.payments.refundAlipayInDashboard(o.id, 1)).toBeNull();
+    expect(await alipay().query!({ id: o.id, providerRef: null, method: 'alipay' })).toMatchObject({ kind: 'ignored', type: 'TRADE_CLOSED' });
+  });
+
+  it("an admin's refund, then the money returned in the merchant platform: the refund notify takes back nothing more than the admin did", async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'alipay', amount: '10' });
+    await payOnPage(o.payUrl!);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const byAdmin = await t.api<{ refunded: number }>('POST', `/api/admin/topups/${o.id}/refund`, { reason: 'asked by the customer' }, { token: t.rootToken });
+    expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
+    expect(byAdmin.body.refunded).toBe(1400);
+    expect(sim.payments.refundAlipayInDashboard(o.id, 1000)).toMatchObject({ trade_status: 'TRADE_CLOSED' });
+    await eventually(() => expect(refundNotifies(o.id).map((c) => c.state)).toEqual(['delivered']));
+    const events = await t.gw.services.db.selectFrom('payment_events').select(['outcome']).where('order_id', '=', o.id).where('event_id', 'like', '%:refund:%').execute();
+    expect(events).toEqual([{ outcome: 'no_change:refunded' }]);
+    expect(await balance(t, cookie)).toBe(before);
+    expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([1400_000_000, -1400_000_000]);
+  });
+
+  it('a refund notify signed with another key is refused and takes nothing back', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'alipay', amount: '3' });
+    await payOnPage(o.payUrl!);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const { sign: _s, ...paid } = Object.fromEntries(new URLSearchParams(notifyOf(o.id).body));
+    const refund = { ...paid, notify_id: randomBytes(8).toString('hex'), refund_fee: '3.00', trade_status: 'TRADE_CLOSED', out_biz_no: 'RF-forged' };
+    const r = await post(new URLSearchParams({ ...refund, sign: alipaySign(refund, pair().priv, true) }).toString());
+    expect([r.status, await r.text()]).toEqual([400, 'fail']);
+    expect(await balance(t, cookie)).toBe(before + 420);
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'credited', refunded: 0 });
+  });
 });

@@ -5,7 +5,10 @@
 // key, retried until the body is `success`) and sends the browser back to return_url.
 // The merchant's server can ask what became of a trade (`alipay.trade.query`, signed the same way,
 // to the same gateway): JSON whose `alipay_trade_query_response` is signed with Alipay's key over
-// its exact text.
+// its exact text. A refund made in the merchant platform (`refundInDashboard`) sends the async
+// notify again, with `refund_fee` (the payment's refunds so far, yuan), `gmt_refund` and
+// `out_biz_no`; its `trade_status` stays TRADE_SUCCESS while money is left, TRADE_CLOSED once all of
+// it is refunded (the query then says TRADE_CLOSED too).
 // Signing: every parameter but `sign` (and, for notifies, `sign_type`) that is not empty, sorted by
 // key, joined `k=v&…` unencoded, SHA256withRSA, base64.
 import { createSign, createVerify, randomBytes } from 'node:crypto';
@@ -45,11 +48,6 @@ const dialect: Dialect = {
 const state = (ctx: Ctx): PaymentsState => ctx.sim.payments;
 const fields = (ctx: Ctx): Record<string, string> => ({ ...ctx.query, ...(ctx.body && typeof ctx.body === 'object' ? (ctx.body as Record<string, string>) : {}) });
 
-/**
- * A trade once paid keeps the notify it sent, so that a query answers the same payment (the amount
- * the payer was simulated to pay, the time paid).
- */
-type Trade = AlipayTrade & { notified?: Record<string, string> };
 
 /** Alipay's time format, GMT+8: `yyyy-MM-dd HH:mm:ss`. */
 export function alipayTime(ms = Date.now()): string {
@@ -102,6 +100,7 @@ function openTrade(ctx: Ctx, p: Record<string, string>): AlipayTrade | string {
     return_url: p.return_url ?? '',
     status: 'pending',
     created: now.getTime(),
+    refunded: 0,
   };
   s.trades.set(trade.trade_no, trade);
   return trade;
@@ -131,7 +130,7 @@ function gateway(ctx: Ctx): Outcome {
 /** The payer pays. Form field `total_amount` (simulator only) reports another amount as paid. */
 function pay(ctx: Ctx): Outcome {
   const s = state(ctx);
-  const t: Trade | undefined = s.alipay.trades.get(ctx.params.trade);
+  const t: AlipayTrade | undefined = s.alipay.trades.get(ctx.params.trade);
   if (!t) return htmlPage('交易不存在 No such trade', '', 404);
   const body = (ctx.body ?? {}) as Record<string, string>;
   const amount = typeof body.total_amount === 'string' && body.total_amount ? body.total_amount : t.total_amount;
@@ -157,22 +156,66 @@ function pay(ctx: Ctx): Outcome {
       version: '1.0',
       sign_type: 'RSA2',
     };
-    p.sign = alipaySign(p, s.alipay.privateKey, true);
-    t.notified = p;
-    s.callbacks.add({
-      provider: 'alipay',
-      event: `${t.trade_no}:TRADE_SUCCESS`,
-      type: 'TRADE_SUCCESS',
-      method: 'POST',
-      url: t.notify_url,
-      headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'user-agent': 'Mozilla/4.0 (Alipay notify, simulated)' },
-      body: new URLSearchParams(p).toString(),
-    });
+    t.notified = notify(s, t, p, `${t.trade_no}:TRADE_SUCCESS`);
   }
   // The synchronous return: the browser comes back with the trade's numbers (display only).
   const back: Record<string, string> = { out_trade_no: t.out_trade_no, trade_no: t.trade_no, total_amount: t.total_amount, app_id: s.alipay.appId, method: 'alipay.trade.page.pay.return', timestamp: alipayTime(), charset: 'utf-8', version: '1.0', sign_type: 'RSA2' };
   back.sign = alipaySign(back, s.alipay.privateKey, true);
   return redirect(`${t.return_url}${t.return_url.includes('?') ? '&' : '?'}${new URLSearchParams(back)}`);
+}
+
+/** Signs a notify (every parameter but `sign` and `sign_type`) and queues it to the trade's notify_url; the signed parameters. */
+function notify(s: PaymentsState, t: AlipayTrade, p: Record<string, string>, event: string): Record<string, string> {
+  const signed = { ...p, sign: alipaySign(p, s.alipay.privateKey, true) };
+  s.callbacks.add({
+    provider: 'alipay',
+    event,
+    type: p.trade_status,
+    method: 'POST',
+    url: t.notify_url,
+    headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'user-agent': 'Mozilla/4.0 (Alipay notify, simulated)' },
+    body: new URLSearchParams(signed).toString(),
+  });
+  return signed;
+}
+
+/** Fen of an amount in yuan as Alipay writes it (`10`, `10.5`, `10.00`). */
+const fenOf = (yuan: string): number => {
+  const [whole, frac = ''] = yuan.split('.');
+  return Number(whole) * 100 + Number((frac + '00').slice(0, 2));
+};
+const yuanOf = (fen: number): string => `${Math.floor(fen / 100)}.${String(fen % 100).padStart(2, '0')}`;
+
+/**
+ * A refund made in the merchant platform (商家平台 → 交易 → 退款): `amount` fen of the paid trade
+ * `outTradeNo` back to the payer, notified to the trade's notify_url as Alipay notifies a refund —
+ * the trade's notify again with a new notify_id, `refund_fee` the payment's refunds so far (yuan),
+ * `gmt_refund`, `out_biz_no` the refund's number, and `trade_status` TRADE_CLOSED once nothing is
+ * left. The refund's `out_biz_no`, or null for a trade not paid or an amount more than what is left.
+ */
+export function refundInDashboard(s: PaymentsState, outTradeNo: string, amount: number): { out_biz_no: string; refund_fee: string; trade_status: string } | null {
+  const t = [...s.alipay.trades.values()].find((x) => x.out_trade_no === outTradeNo);
+  if (!t?.notified || !Number.isSafeInteger(amount) || amount <= 0) return null;
+  const paid = fenOf(t.notified.total_amount);
+  if (amount > paid - t.refunded) return null;
+  t.refunded += amount;
+  const now = Date.now();
+  const { sign: _sign, ...paidNotice } = t.notified;
+  const outBizNo = `RF${now}${randomBytes(3).toString('hex')}`;
+  const refundFee = yuanOf(t.refunded);
+  const tradeStatus = t.refunded === paid ? 'TRADE_CLOSED' : 'TRADE_SUCCESS';
+  const p: Record<string, string> = {
+    ...paidNotice,
+    notify_id: randomBytes(16).toString('hex'),
+    notify_time: alipayTime(now),
+    trade_status: tradeStatus,
+    refund_fee: refundFee,
+    gmt_refund: `${alipayTime(now)}.${String(now % 1000).padStart(3, '0')}`,
+    out_biz_no: outBizNo,
+    ...(tradeStatus === 'TRADE_CLOSED' ? { gmt_close: alipayTime(now) } : {}),
+  };
+  notify(s, t, p, `${t.trade_no}:refund:${refundFee}`);
+  return { out_biz_no: outBizNo, refund_fee: refundFee, trade_status: tradeStatus };
 }
 
 /**
@@ -207,12 +250,13 @@ function query(ctx: Ctx, p: Record<string, string>): Outcome {
   const tradeNo = typeof biz.trade_no === 'string' ? biz.trade_no : '';
   const outTradeNo = typeof biz.out_trade_no === 'string' ? biz.out_trade_no : '';
   if (!tradeNo && !outTradeNo) return apiAnswer(ctx, p.method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.INVALID_PARAMETER', sub_msg: '参数无效' }, true);
-  const t: Trade | undefined = tradeNo ? s.trades.get(tradeNo) : [...s.trades.values()].find((x) => x.out_trade_no === outTradeNo);
+  const t: AlipayTrade | undefined = tradeNo ? s.trades.get(tradeNo) : [...s.trades.values()].find((x) => x.out_trade_no === outTradeNo);
   if (!t) return apiAnswer(ctx, p.method, { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', sub_msg: '交易不存在' }, true);
   const found = { code: '10000', msg: 'Success', trade_no: t.trade_no, out_trade_no: t.out_trade_no };
   if (!t.notified) return apiAnswer(ctx, p.method, { ...found, trade_status: 'WAIT_BUYER_PAY', total_amount: t.total_amount, buyer_pay_amount: '0.00' }, true);
   const n = t.notified;
-  return apiAnswer(ctx, p.method, { ...found, buyer_logon_id: 'sim***@alipay.test', trade_status: n.trade_status, total_amount: n.total_amount, buyer_pay_amount: n.buyer_pay_amount, receipt_amount: n.receipt_amount, send_pay_date: n.gmt_payment, buyer_user_id: '2088102177846881' }, true);
+  const closed = t.refunded > 0 && t.refunded === fenOf(n.total_amount);
+  return apiAnswer(ctx, p.method, { ...found, buyer_logon_id: 'sim***@alipay.test', trade_status: closed ? 'TRADE_CLOSED' : n.trade_status, total_amount: n.total_amount, buyer_pay_amount: n.buyer_pay_amount, receipt_amount: n.receipt_amount, send_pay_date: n.gmt_payment, buyer_user_id: '2088102177846881' }, true);
 }
 
 export const alipayRoutes: Route[] = [

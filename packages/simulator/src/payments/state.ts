@@ -27,6 +27,10 @@ export interface AlipayTrade {
   return_url: string;
   status: 'pending' | 'paid';
   created: number;
+  /** The notify the payment sent, once paid: a query answers the same payment (the amount paid, the time). */
+  notified?: Record<string, string>;
+  /** Fen of the payment refunded so far (in the merchant platform). */
+  refunded: number;
 }
 
 export interface WechatTrade {

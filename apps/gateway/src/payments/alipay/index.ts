@@ -11,6 +11,10 @@ import { alipayTime, privateKeyFrom, publicKeyFrom, rsa2Sign, rsa2Verify } from 
  * the body is the literal `success`. Only `TRADE_SUCCESS` and `TRADE_FINISHED` are payments. A lost
  * notify is made up for by asking (`alipay.trade.query`, signed like the order, to the same gateway),
  * answered with the trade's fields signed by Alipay over the exact text of the response object.
+ * A refund (made in the merchant platform, or by any other tool of the merchant's) is notified to the
+ * same notify_url: the trade's notify again, with `refund_fee` — the payment's refunds so far, in
+ * yuan — while its status stays TRADE_SUCCESS, or becomes TRADE_CLOSED once all is refunded. Its
+ * credit is taken back in proportion (payments/reversal.ts), once per refund.
  */
 export interface AlipayOptions {
   /** The gateway (`https://openapi.alipay.com/gateway.do`; the sandbox's, or a simulator's). */
@@ -45,6 +49,19 @@ function tradeNotice(t: TradeFields, detail: unknown): PaymentNotice {
   const base = { eventId: `${t.trade_no}:${t.trade_status}`, type: t.trade_status, detail };
   if (!PAID.has(t.trade_status)) return { ...base, kind: 'ignored', orderId: t.out_trade_no };
   return { ...base, kind: 'paid', orderId: t.out_trade_no, tradeNo: t.trade_no, providerRef: null, amount: toMinor(t.total_amount, 'cny'), currency: 'cny', method: 'alipay' };
+}
+
+/**
+ * A refund's notify: `refund_fee` is all the payment's money refunded so far (a running total), so
+ * the event id is the trade's number and that total — a re-delivery is a duplicate, and each refund,
+ * raising the total, is an event of its own.
+ */
+function refundNotice(p: Record<string, string>): PaymentNotice {
+  const total = toMinor(p.refund_fee, 'cny');
+  // In fen: `3`, `3.0` and `3.00` are one total.
+  const base = { eventId: `${p.trade_no}:refund:${total ?? p.refund_fee}`, type: p.trade_status, detail: p };
+  if (total === null || total <= 0) return { ...base, kind: 'ignored', orderId: p.out_trade_no };
+  return { ...base, kind: 'reversed', orderId: null, tradeNo: p.trade_no, amount: total, runningTotal: true, currency: 'cny', reason: 'refund' };
 }
 
 /**
@@ -147,6 +164,7 @@ export function createAlipay(o: AlipayOptions): PaymentProvider {
       if (!rsa2Verify(p, alipayKey)) throw new CallbackRejected('the RSA2 signature does not verify with the Alipay public key');
       // Signed by Alipay, but for another app: not a payment to us.
       if (p.app_id !== o.appId) throw new CallbackRejected(`the notify is for app ${p.app_id}, not ours`);
+      if (p.refund_fee) return refundNotice(p);
       return tradeNotice({ out_trade_no: p.out_trade_no, trade_no: p.trade_no, trade_status: p.trade_status, total_amount: p.total_amount }, p);
     },
 
