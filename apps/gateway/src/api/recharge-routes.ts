@@ -56,8 +56,8 @@ export function registerRechargeRoutes(app: FastifyInstance, ctx: ApiContext): v
   );
 
   // The payer says they paid (back from the provider's page, the order still unpaid): the provider
-  // is asked now instead of at the next scheduled ask. Once per order every few seconds.
-  const asked = new Map<string, number>();
+  // is asked now instead of at the next scheduled ask. Once per order every few seconds, counted in
+  // the shared store: with several gateways behind one address, every one of them sees the last ask.
   app.post(
     '/api/recharge/orders/:id/check',
     {
@@ -72,11 +72,8 @@ export function registerRechargeRoutes(app: FastifyInstance, ctx: ApiContext): v
     async (req) => {
       const id = (req.params as { id: string }).id;
       const o = await payments.get(id, principal(req).user.id);
-      const now = Date.now();
-      if (now - (asked.get(o.id) ?? -Infinity) < CHECK_EVERY_MS)
+      if (!(await ctx.services.kv.setIfAbsent(`topup-check:${o.id}`, '1', CHECK_EVERY_MS)))
         throw new GatewayError('rate_limit', 'The provider was just asked about this order; try again in a few seconds.', { code: 'order_check_too_soon', retryAfter: Math.ceil(CHECK_EVERY_MS / 1000) });
-      asked.set(o.id, now);
-      if (asked.size > 10_000) for (const [k, at] of asked) if (now - at >= CHECK_EVERY_MS) asked.delete(k);
       return orderView(await payments.check(o.id, principal(req).user.id));
     },
   );

@@ -78,4 +78,13 @@ describe('a callback that arrives twice at two gateway processes (PostgreSQL + R
     const x = await payAndRace({ provider: 'stripe', amount: 2 }, 'card');
     await expectCreditedOnce(x, 2000);
   });
+
+  it('"I have paid — check now" asked at one process is too soon at the other for a few seconds: the limit is the cluster\'s, not one process\'s', async () => {
+    const { cookie } = await a.signup();
+    const o = await order(a, cookie, { provider: 'epay', method: 'alipay', amount: '3' });
+    const first = await a.api<{ status: string }>('POST', `/api/recharge/orders/${o.id}/check`, undefined, { cookie });
+    expect([first.status, first.body.status]).toEqual([200, 'created']);
+    const other = await b.api<{ error: { code: string } }>('POST', `/api/recharge/orders/${o.id}/check`, undefined, { cookie });
+    expect([other.status, other.body.error.code]).toEqual([429, 'order_check_too_soon']);
+  });
 });
