@@ -73,6 +73,9 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     closeStripeDispute: (paymentIntent, outcome) => closeDispute(instance.payments, paymentIntent, outcome),
     refundWechatInDashboard: (outTradeNo, amount, notifyUrl) => refundInDashboard(instance.payments, outTradeNo, amount, notifyUrl),
     refundAlipayInDashboard: (outTradeNo, amount) => refundAlipay(instance.payments, outTradeNo, amount),
+    alipayBusy: (n) => {
+      instance.payments.alipay.busy = n;
+    },
     setWechatRefundNotifyUrl: (url) => {
       instance.payments.wechatpay.refundNotifyUrl = url;
     },

@@ -86,6 +86,8 @@ export interface SimPayments {
    * TRADE_CLOSED once nothing is left). Null when the trade is not paid or less than `amount` is left.
    */
   refundAlipayInDashboard(outTradeNo: string, amount: number): { out_biz_no: string; refund_fee: string; trade_status: string } | null;
+  /** The next `n` alipay.trade.refund requests answer code 20000 (Service Currently Unavailable), as Alipay under load. */
+  alipayBusy(n: number): void;
   /** Sets (or, null, clears) the refund notification address of the WeChat Pay merchant platform (`wechatpay.refundNotifyUrl`). */
   setWechatRefundNotifyUrl(url: string | null): void;
   clear(): void;

@@ -480,8 +480,8 @@ describe('Alipay alipay.trade.query', () => {
     return res.text();
   };
   /** The response object, after checking Alipay's signature over its exact text in the answer. */
-  const signedResponse = (text: string) => {
-    const m = /^\{"alipay_trade_query_response":(\{.*\}),"sign":"([A-Za-z0-9+/=]+)"\}$/.exec(text);
+  const signedResponse = (text: string, method = 'alipay_trade_query') => {
+    const m = new RegExp(`^\\{"${method}_response":(\\{.*\\}),"sign":"([A-Za-z0-9+/=]+)"\\}$`).exec(text);
     expect(m, text).not.toBeNull();
     expect(createVerify('RSA-SHA256').update(m![1], 'utf8').verify(alipay.pub, m![2], 'base64')).toBe(true);
     expect(createVerify('RSA-SHA256').update(m![1], 'utf8').verify(pair().pub, m![2], 'base64')).toBe(false);
@@ -538,6 +538,28 @@ describe('Alipay alipay.trade.query', () => {
     }
     expect(signedResponse(await query(signed(common('alipay.trade.query', { out_trade_no: no }))))).toMatchObject({ trade_status: 'TRADE_CLOSED', total_amount: '10.00' });
     expect(ali.payments.refundAlipayInDashboard(no, 1)).toBeNull();
+  });
+
+  it('alipay.trade.refund returns money of a paid trade once per out_request_no (fund_change Y, then N for the same request), refuses more than is left, another amount under the same number, or an unpaid trade, and answers 20000 while busy', async () => {
+    const no = `TU${randomBytes(6).toString('hex')}`;
+    const tradeNo = await open(no, '10.00');
+    const refund = async (biz: Record<string, string>) => signedResponse(await query(signed(common('alipay.trade.refund', biz))), 'alipay_trade_refund');
+    expect(await refund({ out_trade_no: no, refund_amount: '1.00', out_request_no: 'r1' })).toMatchObject({ code: '40004', sub_code: 'ACQ.TRADE_STATUS_ERROR' });
+    await fetch(`${ali.url}/alipay/pay/${tradeNo}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '', redirect: 'manual' });
+    expect(await refund({ trade_no: tradeNo, refund_amount: '3.00', out_request_no: 'r1' })).toMatchObject({ code: '10000', trade_no: tradeNo, out_trade_no: no, fund_change: 'Y', refund_fee: '3.00' });
+    expect(await refund({ trade_no: tradeNo, refund_amount: '3.00', out_request_no: 'r1' })).toMatchObject({ code: '10000', fund_change: 'N', refund_fee: '3.00' });
+    expect(await refund({ trade_no: tradeNo, refund_amount: '2.00', out_request_no: 'r1' })).toMatchObject({ code: '40004', sub_code: 'ACQ.DISCORDANT_REPEAT_REQUEST' });
+    expect(await refund({ trade_no: tradeNo, refund_amount: '7.01', out_request_no: 'r2' })).toMatchObject({ code: '40004', sub_code: 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL' });
+    ali.payments.alipayBusy(1);
+    expect(await refund({ trade_no: tradeNo, refund_amount: '7.00', out_request_no: 'r2' })).toMatchObject({ code: '20000', sub_code: 'isp.unknow-error' });
+    expect(await refund({ trade_no: tradeNo, refund_amount: '7.00', out_request_no: 'r2' })).toMatchObject({ code: '10000', fund_change: 'Y', refund_fee: '10.00' });
+    // Each refund was notified to the trade's notify_url; the trade is closed.
+    const notified = ali.payments.callbacks.filter((c) => c.provider === 'alipay' && c.body.includes(no) && c.body.includes('refund_fee')).map((c) => Object.fromEntries(new URLSearchParams(c.body)));
+    expect(notified.map((n) => [n.refund_fee, n.out_biz_no, n.trade_status])).toEqual([
+      ['3.00', 'r1', 'TRADE_SUCCESS'],
+      ['10.00', 'r2', 'TRADE_CLOSED'],
+    ]);
+    expect(signedResponse(await query(signed(common('alipay.trade.query', { out_trade_no: no }))))).toMatchObject({ trade_status: 'TRADE_CLOSED' });
   });
 
   it('answers 40004 ACQ.TRADE_NOT_EXIST, signed, for a trade it never opened', async () => {

@@ -5,9 +5,14 @@
  * changed field, a wrong amount, another app, replays. Asking Alipay about an order
  * (`alipay.trade.query`, for a lost notify) answers what its notify carries, under the same event
  * id; nothing for an unpaid or unknown order; an error for an answer Alipay's key did not sign, a
- * refused request, or an Alipay that cannot be reached. And the signing itself against Alipay's rule.
+ * refused request, or an Alipay that cannot be reached. Refunds made in the merchant platform are
+ * notified with refund_fee and take back their share of the credit; an admin's refund returns the
+ * money through alipay.trade.refund (owed on the order while Alipay is busy). And the signing
+ * itself against Alipay's rule; and Alipay's answers to a refund, as the gateway reads them.
  */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createSign, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alipaySign, alipayVerify, startSimulator, type Simulator } from '@apigpt/simulator';
 import { createAlipay, jsonMembers } from '../../src/payments/alipay/index.js';
@@ -277,19 +282,91 @@ describe.each(DB_KINDS)('Alipay recharge on %s', (db) => {
     expect(await alipay().query!({ id: o.id, providerRef: null, method: 'alipay' })).toMatchObject({ kind: 'ignored', type: 'TRADE_CLOSED' });
   });
 
-  it("an admin's refund, then the money returned in the merchant platform: the refund notify takes back nothing more than the admin did", async () => {
+  it("an admin's refund without returning the money, then the money returned in the merchant platform: the refund notify takes back nothing more than the admin did", async () => {
     const { cookie } = await t.signup();
     const before = await balance(t, cookie);
     const o = await order(t, cookie, { provider: 'alipay', amount: '10' });
     await payOnPage(o.payUrl!);
     await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
-    const byAdmin = await t.api<{ refunded: number }>('POST', `/api/admin/topups/${o.id}/refund`, { reason: 'asked by the customer' }, { token: t.rootToken });
+    // The admin returns the money in the merchant platform themself (*Also return the money* unticked).
+    const byAdmin = await t.api<{ refunded: number }>('POST', `/api/admin/topups/${o.id}/refund`, { reason: 'asked by the customer', returnMoney: false }, { token: t.rootToken });
     expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
     expect(byAdmin.body.refunded).toBe(1400);
     expect(sim.payments.refundAlipayInDashboard(o.id, 1000)).toMatchObject({ trade_status: 'TRADE_CLOSED' });
     await eventually(() => expect(refundNotifies(o.id).map((c) => c.state)).toEqual(['delivered']));
     const events = await t.gw.services.db.selectFrom('payment_events').select(['outcome']).where('order_id', '=', o.id).where('event_id', 'like', '%:refund:%').execute();
     expect(events).toEqual([{ outcome: 'no_change:refunded' }]);
+    expect(await balance(t, cookie)).toBe(before);
+    expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([1400_000_000, -1400_000_000]);
+  });
+
+  type AdminOrder = { status: string; note: string; refunded: number; moneyOwed: string | null };
+  const paidOrder = async (cookie: string, yuan: string) => {
+    const o = await order(t, cookie, { provider: 'alipay', amount: yuan });
+    await payOnPage(o.payUrl!);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    return { ...o, tradeNo: new URLSearchParams(notifyOf(o.id).body).get('trade_no')! };
+  };
+  const refundRequests = (tradeNo: string) =>
+    sim.requests.filter((r) => r.path === '/gateway.do' && r.query.method === 'alipay.trade.refund').map((r) => JSON.parse((r.body as { biz_content: string }).biz_content) as Record<string, unknown>).filter((b) => b.trade_no === tradeNo);
+
+  it("an admin's refund returns the money through alipay.trade.refund, once: the same out_request_no again is the same refund; Alipay's refund notify then takes nothing more", async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await paidOrder(cookie, '10');
+    // 700 P of the 1400: ¥5.00 of the ¥10.00.
+    const byAdmin = await t.api<AdminOrder>('POST', `/api/admin/topups/${o.id}/refund`, { points: 700, reason: 'asked by the customer' }, { token: t.rootToken });
+    expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
+    expect(byAdmin.body).toMatchObject({ refunded: 700, moneyOwed: null, note: `Refunded by admin@test.local: asked by the customer 5.00 CNY returned to the payer through alipay (${o.tradeNo}).` });
+    expect(refundRequests(o.tradeNo)).toEqual([{ trade_no: o.tradeNo, out_request_no: `refund-${o.id}`, refund_amount: '5.00', refund_reason: `APIGPT refund of ${o.id}` }]);
+    // Asked again (an answer lost on the way): Alipay answers the same refund and refunds nothing more.
+    expect(await alipay().refund!({ tradeNo: o.tradeNo, orderId: o.id, amount: 500, total: 1000, key: `refund-${o.id}` })).toEqual({ ref: o.tradeNo });
+    // Alipay notifies the refund (refund_fee 5.00): the admin took that share already.
+    await eventually(() => expect(refundNotifies(o.id).map((c) => [c.state, new URLSearchParams(c.body).get('refund_fee')])).toEqual([['delivered', '5.00']]));
+    const events = await t.gw.services.db.selectFrom('payment_events').select(['outcome']).where('order_id', '=', o.id).where('event_id', 'like', '%:refund:%').execute();
+    expect(events).toEqual([{ outcome: 'no_change:refunded' }]);
+    expect(await balance(t, cookie)).toBe(before + 700);
+    expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([1400_000_000, -700_000_000]);
+    // ¥5.00 is left of the payment at Alipay: the dashboard may refund at most that.
+    expect(sim.payments.refundAlipayInDashboard(o.id, 501)).toBeNull();
+  });
+
+  it('Alipay busy (20000) at the refund: the money is owed on the order and returned by the next attempt, under the same out_request_no', async () => {
+    const { cookie } = await t.signup();
+    const o = await paidOrder(cookie, '4');
+    sim.payments.alipayBusy(1);
+    const byAdmin = await t.api<AdminOrder>('POST', `/api/admin/topups/${o.id}/refund`, { reason: 'duplicate order' }, { token: t.rootToken });
+    expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
+    expect(byAdmin.body).toMatchObject({ status: 'refunded', refunded: 560, moneyOwed: '4.00' });
+    expect(byAdmin.body.note).toContain('4.00 CNY not returned yet (Alipay refused the refund for now (20000 Service Currently Unavailable: isp.unknow-error 系统繁忙))');
+    await t.gw.services.db.updateTable('topup_orders').set({ money_due_at: 0 }).where('id', '=', o.id).execute();
+    await t.gw.services.payments.returns.runOnce();
+    const after = await t.api<AdminOrder>('GET', `/api/admin/topups?limit=100`, undefined, { token: t.rootToken });
+    const row = (after.body as unknown as { items: (AdminOrder & { id: string })[] }).items.find((x) => x.id === o.id)!;
+    expect(row.moneyOwed).toBeNull();
+    expect(row.note).toMatch(/4\.00 CNY returned to the payer through alipay \(\d+\)\.$/);
+    expect(refundRequests(o.tradeNo).map((b) => b.out_request_no)).toEqual([`refund-${o.id}`, `refund-${o.id}`]);
+    expect(sim.payments.refundAlipayInDashboard(o.id, 1)).toBeNull();
+  });
+
+  it('when Alipay refuses to return the money (the whole payment was refunded in the merchant platform first), the credit is still taken back and the note says to return it in the dashboard', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await paidOrder(cookie, '10');
+    // Refunded in the merchant platform, its notify not yet arrived.
+    sim.payments.hold = true;
+    try {
+      expect(sim.payments.refundAlipayInDashboard(o.id, 1000)).toMatchObject({ trade_status: 'TRADE_CLOSED' });
+    } finally {
+      sim.payments.hold = false;
+    }
+    const byAdmin = await t.api<AdminOrder>('POST', `/api/admin/topups/${o.id}/refund`, { reason: 'duplicate order' }, { token: t.rootToken });
+    expect(byAdmin.status, JSON.stringify(byAdmin.body)).toBe(200);
+    expect(byAdmin.body).toMatchObject({ status: 'refunded', refunded: 1400, moneyOwed: null });
+    expect(byAdmin.body.note).toMatch(/10\.00 CNY could not be returned through alipay \(Alipay refused the refund \(40004 Business Failed: ACQ\.REFUND_AMT_NOT_EQUAL_TOTAL 退款金额超限\)\): return it in the alipay dashboard\.$/);
+    // The held notify then arrives: nothing more is taken.
+    await sim.payments.flush();
+    await eventually(() => expect(refundNotifies(o.id).map((c) => c.state)).toEqual(['delivered']));
     expect(await balance(t, cookie)).toBe(before);
     expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([1400_000_000, -1400_000_000]);
   });
@@ -306,5 +383,62 @@ describe.each(DB_KINDS)('Alipay recharge on %s', (db) => {
     expect([r.status, await r.text()]).toEqual([400, 'fail']);
     expect(await balance(t, cookie)).toBe(before + 420);
     expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'credited', refunded: 0 });
+  });
+});
+
+describe("Alipay's answers to alipay.trade.refund, as the gateway reads them", () => {
+  const app = pair();
+  const ali = pair();
+  let server: Server;
+  let url: string;
+  /** What the stand-in Alipay answers next: the response object, signed by `signer` when given; or a dropped connection. */
+  let next: { response: Record<string, string>; signer?: string } | 'drop' = 'drop';
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        if (next === 'drop') return void res.destroy();
+        const inner = JSON.stringify(next.response);
+        const sign = next.signer ? `,"sign":${JSON.stringify(createSign('RSA-SHA256').update(inner, 'utf8').sign(next.signer, 'base64'))}` : '';
+        res.writeHead(200, { 'content-type': 'application/json;charset=utf-8' }).end(`{"alipay_trade_refund_response":${inner}${sign}}`);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/gateway.do`;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  const req = { tradeNo: '2026010122001400000000000042', orderId: 'TUanswers', amount: 300, total: 1000, key: 'refund-TUanswers' };
+  const outcome = async (answer: typeof next, gatewayUrl = url) => {
+    next = answer;
+    try {
+      return { ref: (await createAlipay({ gatewayUrl, appId: APP_ID, privateKey: app.priv, alipayPublicKey: ali.pub, pointsPerUnit: 140 }).refund!(req)).ref };
+    } catch (err) {
+      return { code: (err as { code?: string }).code, message: (err as Error).message };
+    }
+  };
+  const success = (o: { trade_no?: string; fund_change?: string } = {}) => ({ code: '10000', msg: 'Success', trade_no: o.trade_no ?? req.tradeNo, out_trade_no: req.orderId, fund_change: o.fund_change ?? 'Y', refund_fee: '3.00' });
+
+  it('10000 signed by Alipay is the refund (fund_change N too: the same out_request_no asked again); unsigned, signed by another key, or about another trade it is an error', async () => {
+    expect(await outcome({ response: success(), signer: ali.priv })).toEqual({ ref: req.tradeNo });
+    expect(await outcome({ response: success({ fund_change: 'N' }), signer: ali.priv })).toEqual({ ref: req.tradeNo });
+    expect(await outcome({ response: success() })).toMatchObject({ code: 'payment_provider_error', message: expect.stringContaining('not authentic') });
+    expect(await outcome({ response: success(), signer: pair().priv })).toMatchObject({ code: 'payment_provider_error', message: expect.stringContaining('not authentic') });
+    expect(await outcome({ response: success({ trade_no: '2026010122001400000000000099' }), signer: ali.priv })).toMatchObject({ code: 'payment_provider_error', message: expect.stringContaining('another trade') });
+  });
+
+  it('20000 and ACQ.SYSTEM_ERROR are "busy" and a dropped or refused connection "unreachable" (the same out_request_no later); any other refusal is an error carrying Alipay\'s words', async () => {
+    expect(await outcome({ response: { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' }, signer: ali.priv })).toEqual({ code: 'payment_provider_busy', message: 'Alipay refused the refund for now (20000 Service Currently Unavailable: isp.unknow-error 系统繁忙).' });
+    expect(await outcome({ response: { code: '40004', msg: 'Business Failed', sub_code: 'ACQ.SYSTEM_ERROR', sub_msg: '系统错误' } })).toMatchObject({ code: 'payment_provider_busy' });
+    expect(await outcome('drop')).toMatchObject({ code: 'payment_provider_unreachable' });
+    expect(await outcome('drop', 'http://127.0.0.1:9/gateway.do')).toMatchObject({ code: 'payment_provider_unreachable' });
+    for (const [sub, words] of [
+      ['ACQ.SELLER_BALANCE_NOT_ENOUGH', '卖家余额不足'],
+      ['ACQ.TRADE_HAS_FINISHED', '交易已完结'],
+      ['ACQ.DISCORDANT_REPEAT_REQUEST', '请求信息不一致'],
+    ]) {
+      expect(await outcome({ response: { code: '40004', msg: 'Business Failed', sub_code: sub, sub_msg: words }, signer: ali.priv })).toEqual({ code: 'payment_provider_error', message: `Alipay refused the refund (40004 Business Failed: ${sub} ${words}).` });
+    }
   });
 });

@@ -8,7 +8,10 @@
 // its exact text. A refund made in the merchant platform (`refundInDashboard`) sends the async
 // notify again, with `refund_fee` (the payment's refunds so far, yuan), `gmt_refund` and
 // `out_biz_no`; its `trade_status` stays TRADE_SUCCESS while money is left, TRADE_CLOSED once all of
-// it is refunded (the query then says TRADE_CLOSED too).
+// it is refunded (the query then says TRADE_CLOSED too). The merchant's server can refund too
+// (`alipay.trade.refund`, signed the same way): `out_request_no` names the refund, and asked again it
+// answers that refund (`fund_change` N) and refunds nothing more; it is notified the same way.
+// `sim.payments.alipayBusy(n)` makes the next n refunds answer 20000 (service unavailable).
 // Signing: every parameter but `sign` (and, for notifies, `sign_type`) that is not empty, sorted by
 // key, joined `k=v&…` unencoded, SHA256withRSA, base64.
 import { createSign, createVerify, randomBytes } from 'node:crypto';
@@ -101,6 +104,7 @@ function openTrade(ctx: Ctx, p: Record<string, string>): AlipayTrade | string {
     status: 'pending',
     created: now.getTime(),
     refunded: 0,
+    refundRequests: new Map(),
   };
   s.trades.set(trade.trade_no, trade);
   return trade;
@@ -120,8 +124,9 @@ function cashier(t: AlipayTrade): Outcome {
 
 function gateway(ctx: Ctx): Outcome {
   const p = fields(ctx);
-  // The merchant's server asks about a trade; every other method is the payer's browser.
+  // The merchant's server asks about a trade or refunds one; every other method is the payer's browser.
   if (p.method === 'alipay.trade.query') return query(ctx, p);
+  if (p.method === 'alipay.trade.refund') return refundApi(ctx, p);
   const t = openTrade(ctx, p);
   if (typeof t === 'string') return htmlPage('支付错误 Payment refused', `<p data-testid="sim-error">${esc(t)}</p>`, 400);
   return cashier(t);
@@ -196,12 +201,17 @@ const yuanOf = (fen: number): string => `${Math.floor(fen / 100)}.${String(fen %
 export function refundInDashboard(s: PaymentsState, outTradeNo: string, amount: number): { out_biz_no: string; refund_fee: string; trade_status: string } | null {
   const t = [...s.alipay.trades.values()].find((x) => x.out_trade_no === outTradeNo);
   if (!t?.notified || !Number.isSafeInteger(amount) || amount <= 0) return null;
+  if (amount > fenOf(t.notified.total_amount) - t.refunded) return null;
+  const outBizNo = `RF${Date.now()}${randomBytes(3).toString('hex')}`;
+  return { out_biz_no: outBizNo, ...makeRefund(s, t as AlipayTrade & { notified: Record<string, string> }, amount, outBizNo) };
+}
+
+/** Refunds `amount` fen (the caller checked what is left) and notifies it; the payment's refunds so far (yuan) and the trade's status after. */
+function makeRefund(s: PaymentsState, t: AlipayTrade & { notified: Record<string, string> }, amount: number, outBizNo: string): { refund_fee: string; trade_status: string } {
   const paid = fenOf(t.notified.total_amount);
-  if (amount > paid - t.refunded) return null;
   t.refunded += amount;
   const now = Date.now();
   const { sign: _sign, ...paidNotice } = t.notified;
-  const outBizNo = `RF${now}${randomBytes(3).toString('hex')}`;
   const refundFee = yuanOf(t.refunded);
   const tradeStatus = t.refunded === paid ? 'TRADE_CLOSED' : 'TRADE_SUCCESS';
   const p: Record<string, string> = {
@@ -215,7 +225,47 @@ export function refundInDashboard(s: PaymentsState, outTradeNo: string, amount: 
     ...(tradeStatus === 'TRADE_CLOSED' ? { gmt_close: alipayTime(now) } : {}),
   };
   notify(s, t, p, `${t.trade_no}:refund:${refundFee}`);
-  return { out_biz_no: outBizNo, refund_fee: refundFee, trade_status: tradeStatus };
+  return { refund_fee: refundFee, trade_status: tradeStatus };
+}
+
+/**
+ * `alipay.trade.refund`: `refund_amount` yuan of the paid trade named by `trade_no` (which wins) or
+ * `out_trade_no` back to the payer, at once. `out_request_no` (the trade's number when absent, a
+ * whole refund) names the refund: the same one with the same amount answers it again with
+ * `fund_change` N; with another amount it is ACQ.DISCORDANT_REPEAT_REQUEST. More than what is left is
+ * ACQ.REFUND_AMT_NOT_EQUAL_TOTAL; a trade not paid ACQ.TRADE_NOT_EXIST / ACQ.TRADE_STATUS_ERROR.
+ */
+function refundApi(ctx: Ctx, p: Record<string, string>): Outcome {
+  const s = state(ctx);
+  const refused = refusedRequest(ctx, p);
+  if (refused) return apiAnswer(ctx, p.method, refused, false);
+  if (s.alipay.busy > 0) {
+    s.alipay.busy--;
+    return apiAnswer(ctx, p.method, { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' }, true);
+  }
+  const fail = (sub_code: string, sub_msg: string) => apiAnswer(ctx, p.method, { code: '40004', msg: 'Business Failed', sub_code, sub_msg }, true);
+  let biz: Record<string, unknown>;
+  try {
+    biz = JSON.parse(p.biz_content) as Record<string, unknown>;
+  } catch {
+    return apiAnswer(ctx, p.method, { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-parameter', sub_msg: 'biz_content 不是 JSON' }, true);
+  }
+  const tradeNo = typeof biz.trade_no === 'string' ? biz.trade_no : '';
+  const outTradeNo = typeof biz.out_trade_no === 'string' ? biz.out_trade_no : '';
+  const amountText = typeof biz.refund_amount === 'number' ? String(biz.refund_amount) : typeof biz.refund_amount === 'string' ? biz.refund_amount : '';
+  if ((!tradeNo && !outTradeNo) || !/^\d+(\.\d{1,2})?$/.test(amountText) || fenOf(amountText) <= 0) return fail('ACQ.INVALID_PARAMETER', '参数无效');
+  const t = tradeNo ? s.alipay.trades.get(tradeNo) : [...s.alipay.trades.values()].find((x) => x.out_trade_no === outTradeNo);
+  if (!t) return fail('ACQ.TRADE_NOT_EXIST', '交易不存在');
+  if (!t.notified) return fail('ACQ.TRADE_STATUS_ERROR', '交易状态不合法');
+  const fen = fenOf(amountText);
+  const requestNo = typeof biz.out_request_no === 'string' && biz.out_request_no ? biz.out_request_no : t.out_trade_no;
+  const earlier = t.refundRequests.get(requestNo);
+  if (earlier) return earlier.fen === fen ? apiAnswer(ctx, p.method, { ...earlier.answer, fund_change: 'N' }, true) : fail('ACQ.DISCORDANT_REPEAT_REQUEST', '请求信息不一致');
+  if (fen > fenOf(t.notified.total_amount) - t.refunded) return fail('ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额超限');
+  const done = makeRefund(s, t as AlipayTrade & { notified: Record<string, string> }, fen, requestNo);
+  const answer = { code: '10000', msg: 'Success', trade_no: t.trade_no, out_trade_no: t.out_trade_no, buyer_logon_id: 'sim***@alipay.test', fund_change: 'Y', refund_fee: done.refund_fee, gmt_refund_pay: alipayTime(), buyer_user_id: '2088102177846881' };
+  t.refundRequests.set(requestNo, { fen, answer });
+  return apiAnswer(ctx, p.method, answer, true);
 }
 
 /**

@@ -29,8 +29,10 @@ export interface AlipayTrade {
   created: number;
   /** The notify the payment sent, once paid: a query answers the same payment (the amount paid, the time). */
   notified?: Record<string, string>;
-  /** Fen of the payment refunded so far (in the merchant platform). */
+  /** Fen of the payment refunded so far (in the merchant platform, or through alipay.trade.refund). */
   refunded: number;
+  /** The refunds asked through alipay.trade.refund, by `out_request_no`: asked again, the same refund. */
+  refundRequests: Map<string, { fen: number; answer: Record<string, string> }>;
 }
 
 export interface WechatTrade {
@@ -122,7 +124,7 @@ export interface PaymentsState {
     rateLimited: number;
   };
   /** The Alipay app: its id, the app's public key (checks the merchant's requests), Alipay's private key (signs notifies). */
-  alipay: { appId: string; appPublicKey: string | null; privateKey: string; sellerId: string; trades: Map<string, AlipayTrade> };
+  alipay: { appId: string; appPublicKey: string | null; privateKey: string; sellerId: string; trades: Map<string, AlipayTrade>; /** The next this many alipay.trade.refund requests answer 20000 (service unavailable). */ busy: number };
   /**
    * The WeChat Pay merchant: ids, the merchant's public key and its certificate serial (check the
    * merchant's signed requests), the platform's private key and serial (sign answers and callbacks),
@@ -162,6 +164,7 @@ export function createPaymentsState(o: PaymentOptions = {}): PaymentsState {
       privateKey: o.alipay?.privateKey ?? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
       sellerId: '2088102177846880',
       trades: new Map(),
+      busy: 0,
     },
     wechatpay: {
       mchId: o.wechatpay?.mchId ?? DEFAULT_WECHATPAY_MCH_ID,

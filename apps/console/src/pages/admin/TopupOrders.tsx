@@ -115,9 +115,10 @@ function RefundModal({ order, onClose, onDone }: { order: TopupOrder | null; onC
   // Stripe is the provider whose refunds API the gateway calls (payments/stripe); elsewhere the
   // admin returns the money in the provider's dashboard.
   // Providers whose refunds API the gateway calls (the server's PaymentProvider.refund).
-  const canReturn = (order?.provider === 'stripe' || order?.provider === 'wechatpay') && order.status === 'credited';
+  // Providers whose refunds API returns the money (payments/*/index.ts `refund`).
+  const canReturn = (order?.provider === 'stripe' || order?.provider === 'wechatpay' || order?.provider === 'alipay') && order.status === 'credited';
   // The provider's own name (Stripe is Stripe in both languages).
-  const via = order?.provider === 'wechatpay' ? t('recharge.provider.wechatpay') : 'Stripe';
+  const via = order?.provider === 'wechatpay' || order?.provider === 'alipay' ? t(`recharge.provider.${order.provider}`) : 'Stripe';
   return (
     <FormModal
       open={!!order}

@@ -1,7 +1,7 @@
 import { createVerify, type KeyObject } from 'node:crypto';
 import { GatewayError } from '../../core/errors.js';
 import { formatMinor, toMinor } from '../money.js';
-import { CallbackRejected, type Checkout, type CheckoutOrder, type InboundCallback, type OrderQuery, type PaymentNotice, type PaymentProvider } from '../types.js';
+import { CallbackRejected, type Checkout, type CheckoutOrder, type InboundCallback, type OrderQuery, type PaymentNotice, type PaymentProvider, type RefundRequest } from '../types.js';
 import { alipayTime, privateKeyFrom, publicKeyFrom, rsa2Sign, rsa2Verify } from './sign.js';
 
 /**
@@ -29,6 +29,7 @@ export interface AlipayOptions {
 
 const PAID = new Set(['TRADE_SUCCESS', 'TRADE_FINISHED']);
 const QUERY = 'alipay.trade.query';
+const REFUND = 'alipay.trade.refund';
 /** The member of the query's answer that holds the trade (and that Alipay's signature covers). */
 const QUERY_RESPONSE = 'alipay_trade_query_response';
 
@@ -122,10 +123,67 @@ function answerVerifies(text: string, sign: unknown, key: KeyObject): boolean {
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
+/** How Alipay words a refusal: `code msg: sub_code sub_msg`. */
+const said = (r: Record<string, unknown>): string => `${str(r.code) || 'no code'} ${str(r.msg)}${r.sub_code ? `: ${str(r.sub_code)} ${str(r.sub_msg)}` : ''}`.trim();
+
+/** One answer of Alipay's gateway: its HTTP status, the method's response object, and whether Alipay's signature covers it. */
+interface ApiAnswer {
+  status: number;
+  httpOk: boolean;
+  /** `<method>_response` (or `error_response` when Alipay could not read the request), or null. */
+  response: Record<string, unknown> | null;
+  /** The response object is `<method>_response` and Alipay's RSA2 signature over its exact text verifies. */
+  authentic: boolean;
+}
+
 export function createAlipay(o: AlipayOptions): PaymentProvider {
   // Parsed once, at start: a key that does not parse stops the start with the reason.
   const appKey = privateKeyFrom(o.privateKey);
   const alipayKey = publicKeyFrom(o.alipayPublicKey);
+
+  /**
+   * One server call of Alipay's gateway, signed like an order (RSA2 with the app's key) and sent as
+   * Alipay's SDKs send it: the common parameters in the URL, biz_content in the form body. Throws
+   * `payment_provider_unreachable` when Alipay cannot be reached (`purpose` says for what).
+   */
+  async function call(method: string, biz: Record<string, unknown>, purpose: string): Promise<ApiAnswer> {
+    const params: Record<string, string> = {
+      app_id: o.appId,
+      method,
+      format: 'JSON',
+      charset: 'utf-8',
+      sign_type: 'RSA2',
+      timestamp: alipayTime(Date.now()),
+      version: '1.0',
+      biz_content: JSON.stringify(biz),
+    };
+    params.sign = rsa2Sign(params, appKey);
+    const { biz_content, ...common } = params;
+    const url = new URL(o.gatewayUrl);
+    for (const [k, v] of Object.entries(common)) url.searchParams.set(k, v);
+    let res: Response;
+    let text: string;
+    try {
+      res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8', accept: 'application/json' },
+        body: new URLSearchParams({ biz_content }).toString(),
+        signal: AbortSignal.timeout(20_000),
+      });
+      text = await res.text();
+    } catch (err) {
+      throw new GatewayError('upstream', `Alipay could not be reached to ${purpose}.`, { code: 'payment_provider_unreachable', cause: err });
+    }
+    const name = `${method.replace(/\./g, '_')}_response`;
+    const members = res.ok ? jsonMembers(text) : null;
+    // Alipay names the answer after the method, or `error_response` when it could not read one.
+    const raw = members?.get(name) ?? members?.get('error_response');
+    const parsed: unknown = raw === undefined ? null : JSON.parse(raw);
+    const response = parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : null;
+    const authentic = response !== null && members!.has(name) && answerVerifies(raw!, members!.has('sign') ? JSON.parse(members!.get('sign')!) : undefined, alipayKey);
+    return { status: res.status, httpOk: res.ok, response, authentic };
+  }
+
   return {
     id: 'alipay',
     currency: 'cny',
@@ -169,50 +227,17 @@ export function createAlipay(o: AlipayOptions): PaymentProvider {
     },
 
     async query(order: OrderQuery): Promise<PaymentNotice | null> {
-      const params: Record<string, string> = {
-        app_id: o.appId,
-        method: QUERY,
-        format: 'JSON',
-        charset: 'utf-8',
-        sign_type: 'RSA2',
-        timestamp: alipayTime(Date.now()),
-        version: '1.0',
-        biz_content: JSON.stringify({ out_trade_no: order.id }),
-      };
-      params.sign = rsa2Sign(params, appKey);
-      // As Alipay's SDKs send it: the common parameters in the URL, biz_content in the form body.
-      const { biz_content, ...common } = params;
-      const url = new URL(o.gatewayUrl);
-      for (const [k, v] of Object.entries(common)) url.searchParams.set(k, v);
-      let res: Response;
-      let text: string;
-      try {
-        res = await fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8', accept: 'application/json' },
-          body: new URLSearchParams({ biz_content }).toString(),
-          signal: AbortSignal.timeout(20_000),
-        });
-        text = await res.text();
-      } catch (err) {
-        throw new GatewayError('upstream', 'Alipay could not be reached to look up the payment.', { code: 'payment_provider_unreachable', cause: err });
-      }
       const refused = (why: string) => new GatewayError('upstream', `Alipay refused to look up the payment (${why}).`, { code: 'payment_provider_error' });
-      const members = res.ok ? jsonMembers(text) : null;
-      // Alipay names the answer after the method, or `error_response` when it could not read one.
-      const raw = members?.get(QUERY_RESPONSE) ?? members?.get('error_response');
-      if (!members || raw === undefined) throw refused(`HTTP ${res.status}${res.ok ? ', not an answer to alipay.trade.query' : ''}`);
-      const r = JSON.parse(raw) as Record<string, unknown> | null;
-      if (!r || typeof r !== 'object') throw refused('an answer without its response object');
+      const a = await call(QUERY, { out_trade_no: order.id }, 'look up the payment');
+      if (!a.response) throw refused(`HTTP ${a.status}${a.httpOk ? ', not an answer to alipay.trade.query' : ''}`);
+      const r = a.response;
       const code = str(r.code);
       const notExist = code === '40004' && r.sub_code === 'ACQ.TRADE_NOT_EXIST';
       // Any other failure: nothing in it is acted on, so it is reported whether signed or not (a
       // refusal of the request itself, such as a signature Alipay does not accept, may come unsigned).
-      if (code !== '10000' && !notExist) throw refused(`${code || 'no code'} ${str(r.msg)}${r.sub_code ? `: ${str(r.sub_code)} ${str(r.sub_msg)}` : ''}`.trim());
+      if (code !== '10000' && !notExist) throw refused(said(r));
       // What is acted on is believed only signed by Alipay, as a notify is: over the exact text.
-      if (!members.has(QUERY_RESPONSE) || !answerVerifies(raw, members.has('sign') ? JSON.parse(members.get('sign')!) : undefined, alipayKey)) {
-        throw new GatewayError('upstream', "Alipay's answer to the payment lookup is not authentic (the RSA2 signature does not verify with the Alipay public key).", { code: 'payment_provider_error' });
-      }
+      if (!a.authentic) throw new GatewayError('upstream', "Alipay's answer to the payment lookup is not authentic (the RSA2 signature does not verify with the Alipay public key).", { code: 'payment_provider_error' });
       // An order Alipay never saw (or whose payer has not yet reached its cashier) has no payment.
       if (notExist) return null;
       const t: TradeFields = { out_trade_no: str(r.out_trade_no), trade_no: str(r.trade_no), trade_status: str(r.trade_status), total_amount: str(r.total_amount) };
@@ -222,6 +247,22 @@ export function createAlipay(o: AlipayOptions): PaymentProvider {
       const lacking = (['trade_no', 'trade_status', 'total_amount'] as const).find((k) => !t[k]);
       if (lacking) throw new GatewayError('upstream', `Alipay answered the lookup of order ${order.id} without the trade's ${lacking}.`, { code: 'payment_provider_error' });
       return tradeNotice(t, { [QUERY_RESPONSE]: r });
+    },
+
+    async refund(req: RefundRequest): Promise<{ ref: string }> {
+      // out_request_no names the refund: the same one again is that refund (fund_change N), never a second.
+      const a = await call(REFUND, { trade_no: req.tradeNo, out_request_no: req.key, refund_amount: formatMinor(req.amount, 'cny'), refund_reason: `APIGPT refund of ${req.orderId}` }, 'return the money');
+      if (!a.response) throw new GatewayError('upstream', `Alipay refused the refund (HTTP ${a.status}${a.httpOk ? ', not an answer to alipay.trade.refund' : ''}).`, { code: a.status >= 500 ? 'payment_provider_busy' : 'payment_provider_error' });
+      const r = a.response;
+      const code = str(r.code);
+      // 20000 (the service is unavailable) and ACQ.SYSTEM_ERROR: Alipay asks for the same request
+      // again, and the same out_request_no can never refund twice, so the debt waits for the next attempt.
+      if (code === '20000' || r.sub_code === 'ACQ.SYSTEM_ERROR') throw new GatewayError('upstream', `Alipay refused the refund for now (${said(r)}).`, { code: 'payment_provider_busy' });
+      // A refusal returns no money: reported whether signed or not, as its SDKs read it.
+      if (code !== '10000') throw new GatewayError('upstream', `Alipay refused the refund (${said(r)}).`, { code: 'payment_provider_error' });
+      if (!a.authentic) throw new GatewayError('upstream', "Alipay's answer to the refund is not authentic (the RSA2 signature does not verify with the Alipay public key).", { code: 'payment_provider_error' });
+      if (str(r.trade_no) !== req.tradeNo) throw new GatewayError('upstream', `Alipay answered the refund of trade ${req.tradeNo} with another trade (${str(r.trade_no) || 'no trade_no'}).`, { code: 'payment_provider_error' });
+      return { ref: req.tradeNo };
     },
 
     reply(outcome) {
