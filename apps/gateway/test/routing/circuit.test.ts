@@ -92,3 +92,53 @@ describe.each(stores)('circuit breaker on %s state', (_name, makeStore) => {
     expect(events).toEqual(['e:circuit_open']);
   });
 });
+
+describe('two processes on one Redis: each decides on what it last read for 250 ms, never probes on it', () => {
+  /** Two breakers (two gateway processes) on one Redis prefix and one clock; B's reads of the store counted. */
+  function cluster() {
+    let now = 5_000_000;
+    const clock = () => now;
+    const prefix = `apigpt-test:${process.pid}:${randomBytes(4).toString('hex')}:`;
+    const events: string[] = [];
+    const a = new CircuitBreaker(new RedisKv(redis, prefix), policy, (id, kind) => events.push(`A ${id}:${kind}`), clock);
+    const kvB = new RedisKv(redis, prefix);
+    let reads = 0;
+    const mget = kvB.mget.bind(kvB);
+    kvB.mget = (keys) => {
+      reads++;
+      return mget(keys);
+    };
+    const b = new CircuitBreaker(kvB, policy, (id, kind) => events.push(`B ${id}:${kind}`), clock);
+    return { a, b, events, reads: () => reads, advance: (ms: number) => (now += ms) };
+  }
+
+  it('B reads the store once per 250 ms, sees the circuit A opened once its read is older, and the probe only after a fresh read', async () => {
+    const { a, b, events, reads, advance } = cluster();
+    expect((await b.admit(['x'])).allowed).toEqual(['x']);
+    expect((await b.admit(['x'])).allowed).toEqual(['x']);
+    expect(reads()).toBe(1);
+    for (let i = 0; i < policy.failureThreshold; i++) await a.onFailure('x', await a.admit(['x']), '500');
+    expect(events).toEqual(['A x:circuit_open']);
+    // A skips it at once (its own write); B decides on its read of 100 ms ago.
+    advance(100);
+    expect((await a.admit(['x'])).allowed).toEqual([]);
+    expect((await b.admit(['x'])).allowed).toEqual(['x']);
+    advance(200);
+    expect((await b.admit(['x'])).allowed).toEqual([]);
+    expect(reads()).toBe(2);
+    // B reads it 100 ms before the cool-down ends (opened at +0, cool-down 1 s; now +300 → +900).
+    advance(600);
+    expect((await b.admit(['x'])).allowed).toEqual([]);
+    expect(reads()).toBe(3);
+    // 150 ms later the cool-down is over: A's probe passes and closes it. B's read, 150 ms old, says
+    // "probe now": B reads again, finds it closed, and takes no probe of its own.
+    advance(150);
+    const probe = await a.admit(['x']);
+    expect([...probe.probes]).toEqual(['x']);
+    await a.onSuccess('x', probe);
+    const after = await b.admit(['x']);
+    expect([after.allowed, [...after.probes]]).toEqual([['x'], []]);
+    expect(reads()).toBe(4);
+    expect(events).toEqual(['A x:circuit_open', 'A x:circuit_half_open', 'A x:circuit_closed']);
+  });
+});

@@ -52,31 +52,43 @@ export class CircuitBreaker {
   private readonly successes = new Map<string, { id: string; window: number; n: number }>();
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly keys = new Map<string, { o: string; f: string }>();
+  /**
+   * What this process last read of each channel's circuit (`o` and `f`) and when. A call reads the
+   * shared store only when that is older than `mirrorMs`: with Redis, reading it on every call was a
+   * round trip per relayed call (a third of the calls' Redis traffic, about 7% of their throughput).
+   * Whatever this process writes drops the channel's entry, so its own decisions are exact; another
+   * process's (a circuit it opened or closed) is seen within `mirrorMs`, and a probe is only ever taken
+   * on a fresh read.
+   */
+  private readonly mirror = new Map<string, { at: number; o: string | null; f: string | null }>();
 
   constructor(
     private readonly kv: KvStore,
     private readonly policy: CircuitPolicy,
     private readonly onEvent: CircuitEventSink = () => {},
     private readonly clock: () => number = Date.now,
+    private readonly mirrorMs = MIRROR_MS,
   ) {}
 
   /** Filters `channelIds` (kept in order) to those whose circuit lets a call through now. */
   async admit(channelIds: readonly string[]): Promise<Admitted> {
     const now = this.clock();
-    const names: string[] = [];
-    for (const id of channelIds) {
-      const key = this.keyNames(id);
-      names.push(key.o, key.f);
-    }
-    const values = await this.kv.mget(names);
+    const states = await this.read(channelIds, now, false);
     const allowed: string[] = [];
     const probes = new Set<string>();
     const failures = new Map<string, number>();
     let soonest = Infinity;
     for (let i = 0; i < channelIds.length; i++) {
       const id = channelIds[i];
-      const openUntil = values[2 * i] === null ? null : Number(values[2 * i]);
-      failures.set(id, Number(values[2 * i + 1] ?? 0));
+      let s = states[i];
+      let openUntil = s.o === null ? null : Number(s.o);
+      // The cool-down looks over on a mirrored read: read again before probing (another process
+      // may have closed it, or re-opened it, meanwhile).
+      if (openUntil !== null && now >= openUntil && s.at !== now) {
+        s = (await this.read([id], now, true))[0];
+        openUntil = s.o === null ? null : Number(s.o);
+      }
+      failures.set(id, Number(s.f ?? 0));
       if (openUntil === null) {
         allowed.push(id);
         continue;
@@ -95,12 +107,44 @@ export class CircuitBreaker {
     return { allowed, probes, failures, ...(allowed.length === 0 && soonest < Infinity ? { retryAfterMs: soonest } : {}) };
   }
 
+  /**
+   * Each channel's `o` and `f`: from the mirror while it is younger than `mirrorMs` (unless `fresh`),
+   * else read from the shared store in one call, stamped `now`, and mirrored.
+   */
+  private async read(channelIds: readonly string[], now: number, fresh: boolean): Promise<{ at: number; o: string | null; f: string | null }[]> {
+    const out = new Array<{ at: number; o: string | null; f: string | null }>(channelIds.length);
+    let names: string[] | null = null;
+    let missing: number[] | null = null;
+    for (let i = 0; i < channelIds.length; i++) {
+      const m = fresh ? undefined : this.mirror.get(channelIds[i]);
+      if (m && now - m.at < this.mirrorMs) {
+        out[i] = m;
+        continue;
+      }
+      const key = this.keyNames(channelIds[i]);
+      (names ??= []).push(key.o, key.f);
+      (missing ??= []).push(i);
+    }
+    if (names && missing) {
+      const values = await this.kv.mget(names);
+      if (this.mirror.size > 10_000) this.mirror.clear();
+      for (let j = 0; j < missing.length; j++) {
+        const entry = { at: now, o: values[2 * j], f: values[2 * j + 1] };
+        out[missing[j]] = entry;
+        if (this.mirrorMs > 0) this.mirror.set(channelIds[missing[j]], entry);
+      }
+    }
+    return out;
+  }
+
   async onSuccess(id: string, admitted: Admitted): Promise<void> {
     if (admitted.probes.has(id)) {
       await this.kv.del([k(id, 'o'), k(id, 'p'), k(id, 'f'), k(id, 't')]);
+      this.mirror.delete(id);
       this.onEvent(id, 'circuit_closed', 'probe request succeeded');
     } else if ((admitted.failures.get(id) ?? 0) > 0) {
       await this.kv.del([k(id, 'f')]);
+      this.mirror.delete(id);
     }
     const window = Math.floor(this.clock() / this.policy.windowMs);
     const pending = this.successes.get(id);
@@ -139,11 +183,13 @@ export class CircuitBreaker {
   /** Records a failure that is the channel's fault; returns true when this opened the circuit. */
   async onFailure(id: string, admitted: Admitted | null, reason: string): Promise<boolean> {
     const now = this.clock();
+    this.mirror.delete(id);
     if (admitted?.probes.has(id)) {
       await this.open(id, now, `probe failed: ${reason}`, true);
       return true;
     }
     const [fails] = await this.kv.incr([k(id, 'f')], this.policy.windowMs * 10);
+    this.mirror.delete(id);
     await this.flushSuccesses(id);
     const rate = await this.countWindow(id);
     if (fails >= this.policy.failureThreshold) return this.open(id, now, `${fails} failures in a row (last: ${reason})`, false);
@@ -177,13 +223,17 @@ export class CircuitBreaker {
   /** Closes the circuit (an admin re-enabled the channel, or a background probe passed). */
   async reset(id: string): Promise<void> {
     await this.kv.del([k(id, 'o'), k(id, 'p'), k(id, 'f'), k(id, 't')]);
+    this.mirror.delete(id);
   }
 
   private async open(id: string, now: number, reason: string, reopen: boolean): Promise<boolean> {
+    this.mirror.delete(id);
     const until = now + this.policy.cooldownMs;
     const ttl = this.policy.cooldownMs + 24 * 3600_000;
     // The first process to open it records the event; a probe's failure always re-opens.
     const first = reopen ? (await this.kv.set(k(id, 'o'), String(until), ttl), true) : await this.kv.setIfAbsent(k(id, 'o'), String(until), ttl);
+    // Again once written: a call may have mirrored the store while the write was on its way.
+    this.mirror.delete(id);
     if (!first) return false;
     await this.kv.del([k(id, 'p'), k(id, 'f')]);
     await this.kv.incr([k(id, 't')], ttl);
@@ -200,6 +250,9 @@ export class CircuitBreaker {
     return rate >= this.policy.errorRate ? { rate, total } : null;
   }
 }
+
+/** How long a process decides on what it last read of a circuit before reading it again (see `mirror`). */
+const MIRROR_MS = 250;
 
 /** How long a success may wait before the shared error-rate window hears of it. */
 const SUCCESS_FLUSH_MS = 250;
