@@ -1,0 +1,73 @@
+/**
+ * An admin's refund of an Alipay order in the console, in headless Chromium against a real gateway
+ * and the simulated Alipay: the dialog offers returning the money through 支付宝, the money goes back
+ * through alipay.trade.refund, Alipay's refund notify then takes back nothing more, and the credit
+ * is taken back once.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '@apigpt/simulator';
+import { startTestGateway, type TestGateway } from '../harness.js';
+import { balance, order, orderStatus, payOnPage } from '../payments/helpers.js';
+import { eventually } from '../eventually.js';
+import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
+
+const APP_ID = '2021000000000077';
+const pair = () => {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { priv: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), pub: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
+};
+
+describe('an admin refunds an Alipay order in the console', { timeout: 90_000 }, () => {
+  let sim: Simulator;
+  let t: TestGateway;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    ensureConsoleBuilt();
+    const app = pair();
+    const ali = pair();
+    sim = await startSimulator({ payments: { alipay: { appId: APP_ID, appPublicKey: app.pub, privateKey: ali.priv }, retries: 3, retryDelayMs: 50 } });
+    t = await startTestGateway({ start: { consoleDir: CONSOLE_DIST }, config: { alipayAppId: APP_ID, alipayPrivateKey: app.priv, alipayPublicKey: ali.pub, alipayGatewayUrl: `${sim.url}/gateway.do`, alipayPointsPerYuan: 140 } });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+    await sim?.close();
+  });
+
+  it('zh-CN: 同时通过 支付宝 将款项退还给付款人 — the money goes back through alipay.trade.refund, the credit is taken back once', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'alipay', amount: '6' });
+    await payOnPage(o.payUrl!);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: t.admin.email, password: t.admin.password }) });
+    const ctx = await browser.newContext({ locale: 'zh-CN' });
+    const [name, value] = (login.headers.get('set-cookie') ?? '').split(';')[0].split('=');
+    await ctx.addCookies([{ name, value, url: t.url }]);
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${t.url}/admin/topups`);
+    await page.getByTestId(`refund-${o.id}`).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByText('并通过 支付宝 将相应款项退还给付款人').waitFor();
+    expect(await dialog.getByRole('checkbox', { name: '同时通过 支付宝 将款项退还给付款人' }).isChecked()).toBe(true);
+    // The form is reset once the dialog's opening animation ends (FormModal's afterOpenChange): typed after it.
+    await expect.poll(() => dialog.evaluate((el) => el.className)).not.toMatch(/zoom/);
+    await dialog.getByTestId('refund-reason').fill('用户申请退款');
+    expect(await dialog.getByTestId('refund-reason').inputValue()).toBe('用户申请退款');
+    await page.screenshot({ path: 'test-artifacts/console/admin-refund-alipay-zh.png' });
+    await dialog.getByRole('button', { name: '退 款' }).or(dialog.getByRole('button', { name: '退款' })).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await expect.poll(async () => (await orderStatus(t, cookie, o.id)).note ?? '').toMatch(/6\.00 CNY returned to the payer through alipay \(\d+\)\.$/);
+    // Alipay refunded ¥6.00 and notified it (refund_fee 6.00, the trade closed); the 840 P were taken back once.
+    const notified = () => sim.payments.callbacks.filter((c) => c.provider === 'alipay' && new URLSearchParams(c.body).get('out_trade_no') === o.id && new URLSearchParams(c.body).has('refund_fee'));
+    await eventually(() => expect(notified().map((c) => c.state)).toEqual(['delivered']));
+    expect(new URLSearchParams(notified()[0].body).get('trade_status')).toBe('TRADE_CLOSED');
+    expect(await balance(t, cookie)).toBe(before);
+    await ctx.close();
+  });
+});
