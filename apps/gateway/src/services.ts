@@ -131,7 +131,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   // Loaded only when an OTLP endpoint is set: without one the pipeline has no tracer at all.
   const otlpUrl = config.otlpTracesEndpoint ?? (config.otlpEndpoint ? `${config.otlpEndpoint.replace(/\/+$/, '')}/v1/traces` : null);
   const tracer = otlpUrl
-    ? new (await import('./relay/tracing.js')).CallTracer({ url: otlpUrl, headers: (await import('./relay/otlp.js')).parseOtlpHeaders(config.otlpHeaders), serviceName: config.otelServiceName, samplePercent: config.traceSamplePercent, log: storage.log })
+    ? new (await import('./relay/tracing.js')).CallTracer({ url: otlpUrl, headers: (await import('./relay/otlp.js')).parseOtlpHeaders(config.otlpHeaders), serviceName: config.otelServiceName, protocol: (config.otlpTracesProtocol ?? config.otlpProtocol) as 'http/protobuf' | 'http/json', samplePercent: config.traceSamplePercent, log: storage.log })
     : undefined;
   let metrics: GatewayMetrics | null = null;
   if (config.metricsToken) {

@@ -117,6 +117,9 @@ describe('configuration validation', () => {
     expect(() => loadConfig({ env: { APIGPT_SIGNUP: 'maybe' } })).toThrow(/APIGPT_SIGNUP must be true or false/);
     expect(() => loadConfig({ env: { DATABASE_URL: 'mysql://u:p@h/db' } })).toThrow(/DATABASE_URL must be a postgres:\/\/ URL/);
     expect(() => loadConfig({ env: { OPENAI_BASE_URL: 'not a url' } })).toThrow(/OPENAI_BASE_URL must be a URL/);
+    expect(() => loadConfig({ env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } })).toThrow('OTEL_EXPORTER_OTLP_PROTOCOL must be http/protobuf or http/json (got "grpc": OTLP over gRPC is not offered, use http/protobuf to port 4318)');
+    expect(() => loadConfig({ env: { OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: 'http/xml' } })).toThrow('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL must be http/protobuf or http/json (got "http/xml")');
+    expect(loadConfig({ env: {} }).otlpProtocol).toBe('http/protobuf');
   });
 
   it('reads apigpt.yaml, lets the environment win, and rejects unknown fields', () => {

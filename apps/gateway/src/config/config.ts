@@ -74,6 +74,11 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (sentinels && clusterNodes) throw new ConfigError('Set APIGPT_REDIS_SENTINELS or APIGPT_REDIS_CLUSTER_NODES, not both');
   // Scripts and transactions touch several keys at once: on a Cluster they must share one hash slot
   // (state/connect.ts), which a hash tag at the start of the prefix gives every key.
+  // OTLP's protocol names (opentelemetry.io/docs/specs/otel/protocol/exporter/); the gateway speaks OTLP/HTTP only.
+  for (const [key, env] of [['otlpProtocol', 'OTEL_EXPORTER_OTLP_PROTOCOL'], ['otlpTracesProtocol', 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL']] as const) {
+    const v = out[key];
+    if (v !== undefined && v !== 'http/protobuf' && v !== 'http/json') throw new ConfigError(`${env} must be http/protobuf or http/json (got ${JSON.stringify(v)}${v === 'grpc' ? ': OTLP over gRPC is not offered, use http/protobuf to port 4318' : ''})`);
+  }
   const prefix = String(out.redisPrefix ?? '');
   if (clusterNodes && !/^[^{]*\{[^}]+\}/.test(prefix))
     throw new ConfigError(`APIGPT_REDIS_PREFIX must hold a hash tag on a Redis Cluster (for example "{apigpt}:"), so that every key of the gateway is in one hash slot (got "${prefix}")`);

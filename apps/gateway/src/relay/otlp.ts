@@ -1,11 +1,13 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { encodeTraceRequest } from './otlp-protobuf.js';
 
 /**
- * A minimal OTLP/HTTP trace exporter (JSON encoding): spans are queued, and sent in batches to the
- * collector's `/v1/traces` endpoint once a second or every 512 spans. The encoding is OTLP's own
- * (opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding): trace and span ids in hex, times as
- * decimal strings of nanoseconds.
+ * A minimal OTLP/HTTP trace exporter: spans are queued, and sent in batches to the collector's
+ * `/v1/traces` endpoint once a second or every 512 spans. Two encodings, as OTLP/HTTP has them
+ * (opentelemetry.io/docs/specs/otlp/#otlphttp): binary protobuf (`http/protobuf`, the protocol's
+ * default; `otlp-protobuf.ts`) or JSON (`http/json`: trace and span ids in hex, times as decimal
+ * strings of nanoseconds).
  *
  * Why not the OpenTelemetry SDK: its current exporter, core and resources packages need Node 22,
  * the Node 20 line of them pulls the metrics and logs SDKs in too, and the gateway builds each span
@@ -38,6 +40,8 @@ export interface OtlpOptions {
   headers?: Record<string, string>;
   /** The `service.name` resource attribute. */
   serviceName: string;
+  /** `http/protobuf` (default) or `http/json`. */
+  protocol?: 'http/protobuf' | 'http/json';
   /** Further resource attributes (`service.instance.id`, …). */
   resource?: Record<string, AttrValue>;
   /** Spans waiting at most; past it new ones are dropped (and counted). */
@@ -60,7 +64,7 @@ export class OtlpExporter {
   private timer: NodeJS.Timeout | null = null;
   private sending: Promise<boolean> | null = null;
   private warnedAt = 0;
-  private readonly resource: { attributes: OtlpKeyValue[] };
+  private readonly resource: [string, AttrValue][];
   private readonly maxQueue: number;
   private readonly batchSize: number;
   private readonly flushMs: number;
@@ -70,7 +74,7 @@ export class OtlpExporter {
     private readonly opts: OtlpOptions,
     private readonly log?: Logger,
   ) {
-    this.resource = { attributes: keyValues({ 'service.name': opts.serviceName, 'telemetry.sdk.name': 'apigpt', 'telemetry.sdk.language': 'nodejs', ...opts.resource }) };
+    this.resource = entries({ 'service.name': opts.serviceName, 'telemetry.sdk.name': 'apigpt', 'telemetry.sdk.language': 'nodejs', ...opts.resource });
     this.maxQueue = opts.maxQueue ?? 4096;
     this.batchSize = opts.batchSize ?? 512;
     this.flushMs = opts.flushMs ?? 1_000;
@@ -109,11 +113,12 @@ export class OtlpExporter {
 
   /** Posts one batch; false when it was lost (a collector that is down is not retried: traces are a sample, not a ledger). */
   private async post(batch: ExportSpan[]): Promise<boolean> {
-    const body = JSON.stringify({
-      resourceSpans: [{ resource: this.resource, scopeSpans: [{ scope: { name: 'apigpt.gateway' }, spans: batch.map(encodeSpan) }] }],
-    });
+    const json = this.opts.protocol === 'http/json';
+    const body = json
+      ? JSON.stringify({ resourceSpans: [{ resource: { attributes: this.resource.map(keyValue) }, scopeSpans: [{ scope: { name: SCOPE }, spans: batch.map(encodeSpan) }] }] })
+      : encodeTraceRequest(this.resource, SCOPE, batch.map((s) => ({ ...s, attributes: entries(s.attributes) })));
     try {
-      const status = await send(this.opts.url, body, this.opts.headers ?? {}, this.timeoutMs);
+      const status = await send(this.opts.url, body, json ? 'application/json' : 'application/x-protobuf', this.opts.headers ?? {}, this.timeoutMs);
       if (status >= 200 && status < 300) {
         this.exported += batch.length;
         return true;
@@ -136,17 +141,25 @@ interface OtlpKeyValue {
   value: { stringValue: string } | { intValue: string } | { doubleValue: number } | { boolValue: boolean };
 }
 
-function keyValues(attrs: Record<string, AttrValue | undefined | null>): OtlpKeyValue[] {
-  const out: OtlpKeyValue[] = [];
+/** The instrumentation scope every span is exported under. */
+const SCOPE = 'apigpt.gateway';
+
+/** The attributes that have a value (unset ones are left out of both encodings). */
+function entries(attrs: Record<string, AttrValue | undefined | null>): [string, AttrValue][] {
+  const out: [string, AttrValue][] = [];
   for (const key in attrs) {
     const v = attrs[key];
-    if (v === undefined || v === null) continue;
-    if (typeof v === 'string') out.push({ key, value: { stringValue: v } });
-    else if (typeof v === 'boolean') out.push({ key, value: { boolValue: v } });
-    else if (Number.isInteger(v)) out.push({ key, value: { intValue: String(v) } });
-    else out.push({ key, value: { doubleValue: v } });
+    if (v !== undefined && v !== null) out.push([key, v]);
   }
   return out;
+}
+
+/** An attribute in the JSON encoding: int64 as a decimal string, as OTLP/JSON writes it. */
+function keyValue([key, v]: [string, AttrValue]): OtlpKeyValue {
+  if (typeof v === 'string') return { key, value: { stringValue: v } };
+  if (typeof v === 'boolean') return { key, value: { boolValue: v } };
+  if (Number.isInteger(v)) return { key, value: { intValue: String(v) } };
+  return { key, value: { doubleValue: v } };
 }
 
 function encodeSpan(s: ExportSpan) {
@@ -158,17 +171,17 @@ function encodeSpan(s: ExportSpan) {
     kind: s.kind,
     startTimeUnixNano: s.startTimeUnixNano,
     endTimeUnixNano: s.endTimeUnixNano,
-    attributes: keyValues(s.attributes),
+    attributes: entries(s.attributes).map(keyValue),
     status: s.status.message ? s.status : { code: s.status.code },
   };
 }
 
-function send(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
+function send(url: string, body: string | Buffer, contentType: string, headers: Record<string, string>, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const req = (u.protocol === 'https:' ? httpsRequest : httpRequest)(
       u,
-      { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs },
+      { method: 'POST', headers: { ...headers, 'content-type': contentType, 'content-length': Buffer.byteLength(body) }, timeout: timeoutMs },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));

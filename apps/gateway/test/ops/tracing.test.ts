@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '@apigpt/simulator';
 import { startTestGateway, type TestGateway } from '../harness.js';
@@ -15,7 +17,8 @@ import { toErrorResponse } from '../../src/http/errors.js';
  * `x-request-id` (errors too) and the provider gets the same id; with an OTLP endpoint set, each call
  * is a SERVER span with the GenAI semantic conventions and each upstream attempt a CLIENT span under
  * it, whose `traceparent` the provider receives. The collector is a plain HTTP server this test
- * starts, reading OTLP/HTTP JSON as a collector would.
+ * starts, reading OTLP/HTTP as a collector would: binary protobuf (decoded with opentelemetry-proto's
+ * messages, test/fixtures/otlp-trace.proto) and JSON.
  */
 const MODEL = 'gpt-4o-mini';
 const SIM_KEY = 'sk-sim-tracing';
@@ -36,7 +39,25 @@ interface Span {
   status: { code?: number; message?: string };
 }
 
-/** An OTLP/HTTP receiver: keeps every span it is sent, with its attributes read back into values. */
+/** ExportTraceServiceRequest as opentelemetry-proto defines it (the fixture copies its field numbers). */
+const ExportTraceServiceRequest = protobuf.loadSync(fileURLToPath(new URL('../fixtures/otlp-trace.proto', import.meta.url))).lookupType('opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest');
+
+/**
+ * A binary export read as a collector reads it, then written out in OTLP/JSON's shape (camelCase
+ * fields, ids in hex, 64-bit integers as decimal strings, enums as numbers), so both encodings are
+ * checked by the same assertions.
+ */
+function protobufAsJson(body: Buffer): unknown {
+  const msg = ExportTraceServiceRequest.decode(body);
+  const obj = ExportTraceServiceRequest.toObject(msg, { longs: String, enums: Number, bytes: Array });
+  const hex = (k: string, v: unknown) => (['traceId', 'spanId', 'parentSpanId'].includes(k) && Array.isArray(v) ? Buffer.from(v as number[]).toString('hex') : v);
+  const doc = JSON.parse(JSON.stringify(obj, hex)) as { resourceSpans: { scopeSpans: { spans: { status?: { code?: number } }[] }[] }[] };
+  // proto3 leaves a field at its default out of the wire: a status without a code is UNSET (0).
+  for (const rs of doc.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) s.status = { code: 0, ...s.status };
+  return doc;
+}
+
+/** An OTLP/HTTP receiver (binary protobuf and JSON): keeps every span it is sent, with its attributes read back into values. */
 async function startCollector(): Promise<{ url: string; spans: Span[]; resources: Record<string, unknown>[]; requests: { path: string; headers: Record<string, unknown> }[]; close(): Promise<void> }> {
   const spans: Span[] = [];
   const resources: Record<string, unknown>[] = [];
@@ -44,16 +65,18 @@ async function startCollector(): Promise<{ url: string; spans: Span[]; resources
   const value = (v: Record<string, unknown>) => ('stringValue' in v ? v.stringValue : 'intValue' in v ? Number(v.intValue) : 'doubleValue' in v ? v.doubleValue : v.boolValue) as string | number | boolean;
   const attrs = (list: { key: string; value: Record<string, unknown> }[] = []) => Object.fromEntries(list.map((a) => [a.key, value(a.value)]));
   const server: Server = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (d) => (body += d));
+    const chunks: Buffer[] = [];
+    req.on('data', (d: Buffer) => chunks.push(d));
     req.on('end', () => {
       requests.push({ path: req.url ?? '', headers: req.headers });
-      if (req.url !== '/v1/traces' || !String(req.headers['content-type']).includes('application/json')) {
+      const type = String(req.headers['content-type']);
+      const json = type.includes('application/json');
+      if (req.url !== '/v1/traces' || !(json || type === 'application/x-protobuf')) {
         res.writeHead(415).end();
         return;
       }
-      const doc = JSON.parse(body) as { resourceSpans: { resource: { attributes: never[] }; scopeSpans: { spans: (Omit<Span, 'attrs'> & { attributes: never[] })[] }[] }[] };
+      const body = Buffer.concat(chunks);
+      const doc = (json ? JSON.parse(body.toString('utf8')) : protobufAsJson(body)) as { resourceSpans: { resource: { attributes: never[] }; scopeSpans: { spans: (Omit<Span, 'attrs'> & { attributes: never[] })[] }[] }[] };
       for (const rs of doc.resourceSpans) {
         resources.push(attrs(rs.resource.attributes));
         for (const ss of rs.scopeSpans) for (const { attributes, ...s } of ss.spans) spans.push({ ...s, attrs: attrs(attributes) });
@@ -283,13 +306,16 @@ describe('OpenTelemetry traces (OTLP/HTTP)', () => {
 
     // Sent as the collector's configuration says: its path, its headers (values URL-decoded), the service's name.
     expect(collector.requests.every((q) => q.path === '/v1/traces' && q.headers['x-collector-key'] === 'k=1' && q.headers['x-tenant'] === 'apigpt')).toBe(true);
+    // OTLP's default encoding, binary protobuf, decoded above with opentelemetry-proto's messages.
+    expect(new Set(collector.requests.map((q) => q.headers['content-type']))).toEqual(new Set(['application/x-protobuf']));
     expect(collector.resources[0]).toMatchObject({ 'service.name': 'apigpt-test', 'service.instance.id': expect.stringContaining(String(process.pid)) });
   });
 
   it('sampling: at 0% a call without a trace of its own is not traced, a caller’s sampled trace still is', async () => {
     const collector = await startCollector();
     open.push(collector);
-    const t = await startTestGateway({ config: { healthProbeIntervalMs: 0, otlpEndpoint: `${collector.url}/`, traceSamplePercent: 0 } });
+    // Sent as OTLP/JSON here (OTEL_EXPORTER_OTLP_PROTOCOL=http/json): the other encoding, read by the same collector.
+    const t = await startTestGateway({ config: { healthProbeIntervalMs: 0, otlpEndpoint: `${collector.url}/`, traceSamplePercent: 0, otlpProtocol: 'http/json' } });
     open.push(t);
     const user = await t.newUserWithKey();
     const plain = await chat(t, user.key);
@@ -300,6 +326,7 @@ describe('OpenTelemetry traces (OTLP/HTTP)', () => {
     // Sent in order: the unsampled call, before it, left nothing.
     expect(collector.spans.filter((s) => s.attrs['apigpt.request_id'] === plain.headers.get('x-request-id'))).toEqual([]);
     expect(collector.spans).toHaveLength(2);
+    expect(new Set(collector.requests.map((q) => q.headers['content-type']))).toEqual(new Set(['application/json']));
   });
 
   it('a collector that is down costs the calls nothing: they are served, the spans are dropped and counted', async () => {
@@ -318,5 +345,44 @@ describe('OpenTelemetry traces (OTLP/HTTP)', () => {
     expect(m.sum('apigpt_trace_spans_total', { outcome: 'dropped' })).toBe(6);
     expect(m.sum('apigpt_trace_spans_total', { outcome: 'exported' })).toBe(0);
     expect(m.sum('apigpt_requests_total', { status: '200' })).toBe(3);
+  });
+});
+
+describe.each(['http/protobuf', 'http/json'] as const)('an OTLP export encoded as %s', (protocol) => {
+  it('reads back, field for field, as what was exported: ids, nanosecond times past 2^53, negative and large integers, doubles, booleans, Chinese text, an error status', async () => {
+    const collector = await startCollector();
+    open.push(collector);
+    const { OtlpExporter } = await import('../../src/relay/otlp.js');
+    const exporter = new OtlpExporter({ url: `${collector.url}/v1/traces`, serviceName: 'apigpt-encoding', protocol, resource: { 'service.instance.id': 'host:42' } });
+    exporter.export({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      parentSpanId: 'a3ce929d0e0e4736',
+      name: 'chat 通义千问',
+      kind: 3,
+      startTimeUnixNano: '1796291234567890123',
+      endTimeUnixNano: '1796291234987654321',
+      attributes: { 'gen_ai.usage.input_tokens': 12, 'apigpt.balance_delta': -9_007_199_254_740_991, 'apigpt.cost_points': 0.125, 'apigpt.stream': false, 'gen_ai.response.model': '智谱 glm-4', 'apigpt.absent': undefined },
+      status: { code: 2, message: 'upstream 502' },
+    });
+    exporter.export({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: 'a3ce929d0e0e4736', name: 'chat', kind: 2, startTimeUnixNano: '1', endTimeUnixNano: '2', attributes: {}, status: { code: 0 } });
+    await exporter.flush();
+    expect(exporter.exported).toBe(2);
+    expect(collector.requests.map((q) => q.headers['content-type'])).toEqual([protocol === 'http/json' ? 'application/json' : 'application/x-protobuf']);
+    expect(collector.resources).toEqual([{ 'service.name': 'apigpt-encoding', 'telemetry.sdk.name': 'apigpt', 'telemetry.sdk.language': 'nodejs', 'service.instance.id': 'host:42' }]);
+    expect(collector.spans).toEqual([
+      {
+        traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+        spanId: '00f067aa0ba902b7',
+        parentSpanId: 'a3ce929d0e0e4736',
+        name: 'chat 通义千问',
+        kind: 3,
+        startTimeUnixNano: '1796291234567890123',
+        endTimeUnixNano: '1796291234987654321',
+        attrs: { 'gen_ai.usage.input_tokens': 12, 'apigpt.balance_delta': -9_007_199_254_740_991, 'apigpt.cost_points': 0.125, 'apigpt.stream': false, 'gen_ai.response.model': '智谱 glm-4' },
+        status: { code: 2, message: 'upstream 502' },
+      },
+      { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: 'a3ce929d0e0e4736', name: 'chat', kind: 2, startTimeUnixNano: '1', endTimeUnixNano: '2', attrs: {}, status: { code: 0 } },
+    ]);
   });
 });
