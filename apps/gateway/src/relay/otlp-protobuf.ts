@@ -89,17 +89,21 @@ function keyValue(key: string, v: PbAttr): Message {
   return new Message().string(1, key).message(2, value);
 }
 
+/** A span as both encodings take it. */
 export interface PbSpan {
-  /** Hex, as in the JSON encoding; written as bytes here. */
+  /** Hex, as the JSON encoding writes them; bytes in protobuf. */
   traceId: string;
   spanId: string;
   parentSpanId?: string;
   name: string;
-  kind: number;
+  /** OTLP SpanKind: 1 internal, 2 server, 3 client. */
+  kind: 1 | 2 | 3;
+  /** Epoch nanoseconds, as decimal strings (beyond a double's precision). */
   startTimeUnixNano: string;
   endTimeUnixNano: string;
   attributes: [string, PbAttr][];
-  status: { code: number; message?: string };
+  /** OTLP status code: 0 unset, 1 ok, 2 error. */
+  status: { code: 0 | 1 | 2; message?: string };
 }
 
 /**

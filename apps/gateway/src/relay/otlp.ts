@@ -1,6 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { encodeTraceRequest } from './otlp-protobuf.js';
+import { encodeTraceRequest, type PbSpan } from './otlp-protobuf.js';
 
 /**
  * A minimal OTLP/HTTP trace exporter: spans are queued, and sent in batches to the collector's
@@ -18,19 +18,9 @@ import { encodeTraceRequest } from './otlp-protobuf.js';
 
 export type AttrValue = string | number | boolean;
 
-export interface ExportSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  /** OTLP SpanKind: 1 internal, 2 server, 3 client. */
-  kind: 1 | 2 | 3;
-  /** Epoch nanoseconds, as decimal strings (beyond a double's precision). */
-  startTimeUnixNano: string;
-  endTimeUnixNano: string;
+/** A span as the tracer hands it over: its attributes by name, unset ones left out of the export. */
+export interface ExportSpan extends Omit<PbSpan, 'attributes'> {
   attributes: Record<string, AttrValue | undefined | null>;
-  /** OTLP status code: 0 unset, 1 ok, 2 error. */
-  status: { code: 0 | 1 | 2; message?: string };
 }
 
 export interface OtlpOptions {
