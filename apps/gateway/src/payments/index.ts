@@ -10,6 +10,7 @@ import { MoneyReturns } from './money-return.js';
 import { Reconciler } from './reconcile.js';
 import { Packs } from './packs.js';
 import { refundOrder, type Within } from './refund.js';
+import { PaymentNotKnownYet } from './reversal.js';
 import { providersFromConfig } from './registry.js';
 import { applyNotice, completeOrder, orderNotFound, type Settled } from './settle.js';
 import { CallbackRejected, type CallbackReply, type InboundCallback, type PaymentNotice, type PaymentProvider } from './types.js';
@@ -110,7 +111,8 @@ export class Payments {
       const settled = await this.settle(providerId, notice, 'callback');
       return { ...provider.reply('ok'), settled };
     } catch (err) {
-      this.log.error('payment callback failed; the provider will deliver it again', err, { provider: providerId, event: notice.eventId });
+      if (err instanceof PaymentNotKnownYet) this.log.warn('a refund arrived before its payment was known here; the provider will deliver it again (the reconciler asks about the order meanwhile)', { provider: providerId, event: notice.eventId, order: err.orderId });
+      else this.log.error('payment callback failed; the provider will deliver it again', err, { provider: providerId, event: notice.eventId });
       return provider.reply('retry');
     }
   }

@@ -11,6 +11,14 @@ import type { PaymentNotice } from './types.js';
 import { noteAfter } from './orders.js';
 
 export type ReversedNotice = Extract<PaymentNotice, { kind: 'reversed' }>;
+
+/** A refund of an order of ours whose payment has not reached us yet (see settleReversal). */
+export class PaymentNotKnownYet extends Error {
+  constructor(readonly orderId: string) {
+    super(`a refund of order ${orderId}, whose payment is not known here yet: to be delivered again`);
+    this.name = 'PaymentNotKnownYet';
+  }
+}
 export type ReinstatedNotice = Extract<PaymentNotice, { kind: 'reinstated' }>;
 
 /**
@@ -49,6 +57,13 @@ export async function settleReversal(trx: Db, state: SharedState, provider: stri
     .executeTakeFirst();
   if (!order) {
     const other = await trx.selectFrom('topup_orders').select('id').where('provider', '=', provider).where('provider_trade_no', '=', n.tradeNo).executeTakeFirst();
+    if (!other && n.orderId) {
+      // Our order, its payment not known yet: the refund cannot be counted against a credit that is
+      // not there, nor forgotten. Thrown, it rolls back (no event row) and the provider is asked to
+      // deliver it again; by then the reconciler has found the payment (payments/reconcile.ts).
+      const unpaid = await trx.selectFrom('topup_orders').select('status').where('id', '=', n.orderId).where('provider', '=', provider).executeTakeFirst();
+      if (unpaid && (unpaid.status === 'created' || unpaid.status === 'expired')) throw new PaymentNotKnownYet(n.orderId);
+    }
     return { outcome: other ? 'mismatch' : 'unknown_order', order: null, committed: null };
   }
   await trx.updateTable('payment_events').set({ order_id: order.id, subject: n.subject ?? null }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();

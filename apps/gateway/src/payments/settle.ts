@@ -71,7 +71,7 @@ async function apply(db: Db, state: SharedState, provider: string, n: PaymentNot
   return r;
 }
 
-async function settleInside(trx: Db, provider: string, n: PaymentNotice, now: number): Promise<Settled> {
+async function settleInside(trx: Db, provider: string, n: Exclude<PaymentNotice, { kind: 'reversed' | 'reinstated' }>, now: number): Promise<Settled> {
   if (n.orderId === null) return { outcome: 'ignored', order: null, committed: null };
   const order = await trx.selectFrom('topup_orders').selectAll().where('id', '=', n.orderId).executeTakeFirst();
   if (!order || order.provider !== provider) return { outcome: 'unknown_order', order: null, committed: null };

@@ -76,7 +76,12 @@ export type PaymentNotice =
    */
   | (NoticeBase & {
       kind: 'reversed';
-      orderId: null;
+      /**
+       * Our order, when the event names it (Alipay's and WeChat Pay's refunds carry out_trade_no):
+       * a refund of an order whose payment is not known here yet (its callback lost, the reconciler
+       * not yet asked) is then delivered again later instead of being lost.
+       */
+      orderId: string | null;
       tradeNo: string;
       /** Minor units of `currency` this event gives back (not a running total, unless `runningTotal`). */
       amount: number;

@@ -371,6 +371,32 @@ describe.each(DB_KINDS)('Alipay recharge on %s', (db) => {
     expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([1400_000_000, -1400_000_000]);
   });
 
+  it('a refund notify that arrives before its payment is known (the payment notify lost) is answered fail, and counted once delivered again after the reconciler found the payment', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'alipay', amount: '10' });
+    // The payment's notify and the refund's are held; the payment's is never delivered (lost).
+    sim.payments.hold = true;
+    try {
+      await payOnPage(o.payUrl!);
+      expect(sim.payments.refundAlipayInDashboard(o.id, 300)).toMatchObject({ refund_fee: '3.00' });
+    } finally {
+      sim.payments.hold = false;
+    }
+    const refund = refundNotifies(o.id)[0];
+    // Delivered now: the order has no payment here yet, so it is not consumed.
+    expect(await sim.payments.send(refund.id)).toMatchObject({ status: 500, body: 'fail', ok: false });
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'created', refunded: 0 });
+    expect(await t.gw.services.db.selectFrom('payment_events').select('event_id').where('event_id', 'like', '%:refund:%').where('order_id', '=', o.id).execute()).toEqual([]);
+    // The reconciler asks Alipay (an admin's ask here): the trade is paid, ¥10.00, credited.
+    const asked = await t.api<{ status: string }>('POST', `/api/admin/topups/${o.id}/check`, undefined, { token: t.rootToken });
+    expect([asked.status, asked.body.status]).toEqual([200, 'credited']);
+    // Alipay delivers the refund again: ¥3.00 of ¥10.00, 420 of the 1400 P taken back.
+    expect(await sim.payments.send(refund.id)).toMatchObject({ status: 200, body: 'success', ok: true });
+    expect(await balance(t, cookie)).toBe(before + 980);
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'refunded', refunded: 420 });
+  });
+
   it('a refund notify signed with another key is refused and takes nothing back', async () => {
     const { cookie } = await t.signup();
     const before = await balance(t, cookie);

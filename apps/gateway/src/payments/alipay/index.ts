@@ -62,7 +62,7 @@ function refundNotice(p: Record<string, string>): PaymentNotice {
   // In fen: `3`, `3.0` and `3.00` are one total.
   const base = { eventId: `${p.trade_no}:refund:${total ?? p.refund_fee}`, type: p.trade_status, detail: p };
   if (total === null || total <= 0) return { ...base, kind: 'ignored', orderId: p.out_trade_no };
-  return { ...base, kind: 'reversed', orderId: null, tradeNo: p.trade_no, amount: total, runningTotal: true, currency: 'cny', reason: 'refund' };
+  return { ...base, kind: 'reversed', orderId: p.out_trade_no, tradeNo: p.trade_no, amount: total, runningTotal: true, currency: 'cny', reason: 'refund' };
 }
 
 /**

@@ -86,7 +86,7 @@ function refundNotice(r: Refund, n: { fallbackId: string; type: string; detail: 
   const tradeNo = typeof r.transaction_id === 'string' ? r.transaction_id : '';
   const amount = r.amount?.refund;
   if (status !== 'SUCCESS' || !tradeNo || typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount <= 0) return { ...base, kind: 'ignored', orderId };
-  return { ...base, kind: 'reversed', orderId: null, tradeNo, amount, currency: 'cny', reason: 'refund', subject: refundId };
+  return { ...base, kind: 'reversed', orderId, tradeNo, amount, currency: 'cny', reason: 'refund', subject: refundId };
 }
 
 /**
