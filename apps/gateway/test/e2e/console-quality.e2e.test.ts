@@ -382,9 +382,15 @@ describe('console quality (Chromium)', { timeout: 300_000 }, () => {
     const baseUrl = dialog.getByTestId('channel-baseurl');
     // The kinds' list is virtual (only the options in view exist): search for the one wanted.
     const pick = async (label: string) => {
+      // The last list closes with an animation: the next is opened only once it is gone, or a click
+      // can land on the closing one (seen once in a loaded CI run: the kind did not change).
+      await poll(() => page.locator('.ant-select-dropdown:visible').count()).toBe(0);
       await dialog.getByTestId('channel-provider').click();
       await page.keyboard.type(label.replace(/[()]/g, ''));
-      await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: label }).first().click();
+      const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: label }).first();
+      await option.waitFor();
+      await option.click();
+      await poll(() => dialog.getByTestId('channel-provider').innerText()).toContain(label);
     };
     await pick('(deepseek)');
     await poll(() => baseUrl.inputValue()).toBe('https://api.deepseek.com');
