@@ -84,7 +84,7 @@ export class CircuitBreaker {
       let openUntil = s.o === null ? null : Number(s.o);
       // The cool-down looks over on a mirrored read: read again before probing (another process
       // may have closed it, or re-opened it, meanwhile).
-      if (openUntil !== null && now >= openUntil && s.at !== now) {
+      if (openUntil !== null && now >= openUntil && !s.fresh) {
         s = (await this.read([id], now, true))[0];
         openUntil = s.o === null ? null : Number(s.o);
       }
@@ -109,16 +109,17 @@ export class CircuitBreaker {
 
   /**
    * Each channel's `o` and `f`: from the mirror while it is younger than `mirrorMs` (unless `fresh`),
-   * else read from the shared store in one call, stamped `now`, and mirrored.
+   * else read from the shared store in one call, stamped `now`, and mirrored. `fresh` on each says
+   * which were read from the store by this call.
    */
-  private async read(channelIds: readonly string[], now: number, fresh: boolean): Promise<{ at: number; o: string | null; f: string | null }[]> {
-    const out = new Array<{ at: number; o: string | null; f: string | null }>(channelIds.length);
+  private async read(channelIds: readonly string[], now: number, fresh: boolean): Promise<{ o: string | null; f: string | null; fresh: boolean }[]> {
+    const out = new Array<{ o: string | null; f: string | null; fresh: boolean }>(channelIds.length);
     let names: string[] | null = null;
     let missing: number[] | null = null;
     for (let i = 0; i < channelIds.length; i++) {
       const m = fresh ? undefined : this.mirror.get(channelIds[i]);
       if (m && now - m.at < this.mirrorMs) {
-        out[i] = m;
+        out[i] = { o: m.o, f: m.f, fresh: false };
         continue;
       }
       const key = this.keyNames(channelIds[i]);
@@ -129,9 +130,10 @@ export class CircuitBreaker {
       const values = await this.kv.mget(names);
       if (this.mirror.size > 10_000) this.mirror.clear();
       for (let j = 0; j < missing.length; j++) {
-        const entry = { at: now, o: values[2 * j], f: values[2 * j + 1] };
-        out[missing[j]] = entry;
-        if (this.mirrorMs > 0) this.mirror.set(channelIds[missing[j]], entry);
+        const o = values[2 * j];
+        const f = values[2 * j + 1];
+        out[missing[j]] = { o, f, fresh: true };
+        if (this.mirrorMs > 0) this.mirror.set(channelIds[missing[j]], { at: now, o, f });
       }
     }
     return out;
