@@ -143,13 +143,18 @@ export const errorsEn = {
   // Ledger reasons the server writes (kinds: ledger.*)
   'reason.trial': 'Trial credit',
   'reason.code': 'Code {code}',
-  'reason.recharge': 'Recharge {amount} {currency} ({provider} {method})',
+  'reason.recharge': 'Recharge {amount} {currency} ({via})',
   'reason.refund': 'Refund of recharge {order} by {by}: {reason}',
   'reason.completed': 'Recharge {order} completed by {by}: {reason}',
   'reason.inviter': 'Invitation reward (you invited this account; first payment, order {order})',
   'reason.invitee': 'Invitation reward (you were invited; first payment, order {order})',
   'reason.inviterReclaimed': 'Invitation reward taken back (the account you invited had order {order} refunded)',
   'reason.inviteeReclaimed': 'Invitation reward taken back (order {order} was refunded)',
+  'reason.providerRefund': '{provider} refunded recharge {order}: {money} returned to the payer',
+  'reason.providerRefundShort': '{provider} refunded recharge {order}: {money} returned to the payer; {short} could not be taken back (the balance was spent)',
+  'reason.providerDispute': 'Dispute (chargeback) of recharge {order} through {provider}: {money} returned to the payer',
+  'reason.providerDisputeShort': 'Dispute (chargeback) of recharge {order} through {provider}: {money} returned to the payer; {short} could not be taken back (the balance was spent)',
+  'reason.disputeWon': 'Dispute of recharge {order} through {provider} decided for the merchant: {money} back',
 };
 
 export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
@@ -282,11 +287,16 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'err.two_factor_not_enabled': '两步验证未开启。',
   'reason.trial': '试用赠送额度',
   'reason.code': '兑换码 {code}',
-  'reason.recharge': '在线充值 {amount} {currency}（{provider} {method}）',
+  'reason.recharge': '在线充值 {amount} {currency}（{via}）',
   'reason.refund': '充值订单 {order} 已由 {by} 退款：{reason}',
   'reason.completed': '充值订单 {order} 已由 {by} 手动完成：{reason}',
   'reason.inviter': '邀请奖励（您邀请的用户首次付款，订单 {order}）',
   'reason.invitee': '邀请奖励（您受邀注册后首次付款，订单 {order}）',
   'reason.inviterReclaimed': '收回邀请奖励（您邀请的用户的订单 {order} 已退款）',
   'reason.inviteeReclaimed': '收回邀请奖励（订单 {order} 已退款）',
+  'reason.providerRefund': '充值订单 {order} 已通过{provider}退款：{money} 已退还付款人',
+  'reason.providerRefundShort': '充值订单 {order} 已通过{provider}退款：{money} 已退还付款人；{short} 因余额已用完未能收回',
+  'reason.providerDispute': '充值订单 {order} 在{provider}发生争议（拒付）：{money} 已退还付款人',
+  'reason.providerDisputeShort': '充值订单 {order} 在{provider}发生争议（拒付）：{money} 已退还付款人；{short} 因余额已用完未能收回',
+  'reason.disputeWon': '充值订单 {order} 在{provider}的争议裁定商户胜诉：{money} 已退回',
 };

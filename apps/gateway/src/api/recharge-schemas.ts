@@ -1,6 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { toPoints } from '../billing/money.js';
-import { formatMinor } from '../payments/index.js';
+import { formatMinor, noteViews } from '../payments/index.js';
 import type { TopupOrdersTable, TopupPacksTable } from '../storage/schema.js';
 import { MAX_POINTS } from './billing-schemas.js';
 
@@ -24,7 +24,15 @@ export const Order = Type.Object({
   bonus: Type.Number({ description: 'P of the credit that are the pack bonus' }),
   status: OrderStatus,
   payUrl: Nullable(Type.String({ description: 'Where the payer pays; only while the order waits for payment' })),
-  note: Nullable(Type.String()),
+  note: Nullable(Type.String({ description: 'What happened to the order, in English: one sentence per event' })),
+  notes: Type.Array(
+    Type.Object({
+      code: Type.String({ description: 'What the line says (`refunded_by`, `provider_refund`, `money_returned`, …); `text` for a note written before lines existed' }),
+      params: Type.Record(Type.String(), Type.String(), { description: 'Its values: money as `7.30 CNY`, credit as `400 P`, a provider id, words as written' }),
+      text: Type.String({ description: 'The line in English' }),
+    }),
+    { description: 'The note as lines of data, for a client that shows it in its own language' },
+  ),
   refunded: Type.Number({ description: 'P taken back by a refund' }),
   moneyOwed: Nullable(Type.String({ description: "Money an admin's refund is still returning to the payer through the provider's API (a decimal in the currency), while the provider has not confirmed it (unreachable, or the gateway stopped before its answer): the gateway tries again until it does. Null when nothing is owed" })),
   createdAt: Type.Number(),
@@ -49,6 +57,7 @@ export function orderView(o: TopupOrdersTable & { email?: string | null }) {
     status: o.status,
     payUrl: o.status === 'created' ? o.pay_url : null,
     note: o.note,
+    notes: noteViews(o),
     refunded: toPoints(Number(o.refunded)),
     moneyOwed: o.money_due == null ? null : formatMinor(Number(o.money_due), o.currency),
     createdAt: Number(o.created_at),

@@ -7,6 +7,7 @@ import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable } from '../storage/schema.js';
 import { getOrder, insertOrder, listOrders, orderTitle, type OrderFilter, type OrderLimits } from './orders.js';
 import { MoneyReturns } from './money-return.js';
+import { noteAfter } from './notes.js';
 import { Reconciler } from './reconcile.js';
 import { Packs } from './packs.js';
 import { refundOrder, type Within } from './refund.js';
@@ -20,6 +21,7 @@ export type { OrderFilter } from './orders.js';
 export type { Within } from './refund.js';
 export type { PackInput } from './packs.js';
 export { orderAmountText } from './orders.js';
+export { noteViews, type NoteView } from './notes.js';
 export { creditFor, formatMinor, minorDigits, priceFor, toMinor } from './money.js';
 export { codeOf, inviterOf, invitationsOf, listReferrals, readPolicy, recordInvitation, writePolicy, CODE_PATTERN, type ReferralPolicy } from './referrals.js';
 
@@ -85,8 +87,8 @@ export class Payments {
       return { ...order, provider_ref: c.providerRef, pay_url: c.payUrl };
     } catch (err) {
       // The payer never got anywhere to pay: the order ends here, with the reason.
-      const note = `The payment could not be started: ${err instanceof Error ? err.message : String(err)}`;
-      await this.db.updateTable('topup_orders').set({ status: 'expired', note, updated_at: Date.now() }).where('id', '=', order.id).where('status', '=', 'created').execute();
+      const noted = noteAfter(order, { code: 'start_failed', error: err instanceof Error ? err.message : String(err) });
+      await this.db.updateTable('topup_orders').set({ status: 'expired', ...noted, updated_at: Date.now() }).where('id', '=', order.id).where('status', '=', 'created').execute();
       throw err;
     }
   }

@@ -3,8 +3,7 @@ import type { Logger } from '../core/logger.js';
 import { Periodic } from '../core/periodic.js';
 import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable } from '../storage/schema.js';
-import { formatMinor } from './money.js';
-import { noteAfter } from './orders.js';
+import { noteAfter, noteMoney, type NoteColumns, type NoteLine } from './notes.js';
 import type { PaymentProvider } from './types.js';
 
 /**
@@ -71,13 +70,13 @@ export class MoneyReturns {
       if (!o || o.money_due == null) return o ?? null;
       const money = Number(o.money_due);
       const provider = this.providers.get(o.provider);
-      const what = `${formatMinor(money, o.currency)} ${o.currency.toUpperCase()}`;
+      const what = noteMoney(money, o.currency);
       const since = Number(o.money_due_since ?? this.now());
-      let line: string;
+      let line: NoteLine;
       try {
         if (!provider?.refund || !o.provider_trade_no) throw new GatewayError('upstream', `${o.provider} is not configured here any more`, { code: 'payment_provider_error' });
         const { ref } = await provider.refund({ tradeNo: o.provider_trade_no, amount: money, total: Number(o.amount), orderId: o.id, key: `refund-${o.id}` });
-        line = `${what} returned to the payer through ${o.provider} (${ref}).`;
+        line = { code: 'money_returned', provider: o.provider, money: what, ref };
         this.log.info('refund: money returned through the provider', { provider: o.provider, order: o.id, amount: money, ref });
       } catch (err) {
         const reason = (err as Error).message.replace(/\.$/, '');
@@ -87,24 +86,24 @@ export class MoneyReturns {
           // The first failure says so on the order; later ones only move the next attempt.
           const first = Number(o.money_due_at ?? since) <= since;
           const next = this.now() + Math.max(this.o.retryMs, Math.min(MAX_PAUSE_MS, (this.now() - since) / 2));
-          const note = first ? noteAfter(o.note, `${what} not returned yet (${reason}): the gateway tries again until ${o.provider} answers.`) : o.note;
-          await this.db.updateTable('topup_orders').set({ money_due_at: next, note, updated_at: this.now() }).where('id', '=', o.id).where('money_due', 'is not', null).execute();
+          const noted: Partial<NoteColumns> = first ? noteAfter(o, { code: 'money_pending', provider: o.provider, money: what, error: reason }) : {};
+          await this.db.updateTable('topup_orders').set({ money_due_at: next, ...noted, updated_at: this.now() }).where('id', '=', o.id).where('money_due', 'is not', null).execute();
           this.log.warn('refund: the provider could not be reached to return the money; trying again later', { provider: o.provider, order: o.id, amount: money, reason, next });
-          return { ...o, money_due_at: next, note };
+          return { ...o, money_due_at: next, ...noted };
         }
-        line = `${what} could not be returned through ${o.provider} (${reason}): return it in the ${o.provider} dashboard.`;
+        line = { code: 'money_not_returned', provider: o.provider, money: what, error: reason };
         this.log.warn('refund: the provider did not return the money', { provider: o.provider, order: o.id, amount: money, reason });
       }
-      const note = noteAfter(o.note, line);
+      const noted = noteAfter(o, line);
       const done = await this.db
         .updateTable('topup_orders')
-        .set({ money_due: null, money_due_since: null, money_due_at: null, note, updated_at: this.now() })
+        .set({ money_due: null, money_due_since: null, money_due_at: null, ...noted, updated_at: this.now() })
         .where('id', '=', o.id)
         .where('money_due', 'is not', null)
         .executeTakeFirst();
       // Another gateway's attempt (the same refund, by its key) wrote the outcome first.
       if (Number(done.numUpdatedRows) === 0) return (await this.db.selectFrom('topup_orders').selectAll().where('id', '=', o.id).executeTakeFirst()) ?? null;
-      return { ...o, money_due: null, money_due_since: null, money_due_at: null, note };
+      return { ...o, money_due: null, money_due_since: null, money_due_at: null, ...noted };
     } finally {
       this.busy.delete(orderId);
     }

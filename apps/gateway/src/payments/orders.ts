@@ -5,6 +5,7 @@ import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable, TopupStatus } from '../storage/schema.js';
 import { creditFor, formatMinor, minorDigits, priceFor, toMinor } from './money.js';
 import type { Packs } from './packs.js';
+import { noteAfter, noteMoney } from './notes.js';
 import type { PaymentProvider } from './types.js';
 
 /** Limits of what one order may be, in whole currency units (the same numbers for every currency). */
@@ -93,14 +94,17 @@ export async function insertOrder(db: Db, packs: Packs, limits: OrderLimits, o: 
 export const orderTitle = (o: Pick<TopupOrdersTable, 'credit'>) => `APIGPT credit ${formatPoints(Number(o.credit))}`;
 
 /** The amount as people read it: `7.30 CNY`. */
-export const orderAmountText = (o: Pick<TopupOrdersTable, 'amount' | 'currency'>) => `${formatMinor(Number(o.amount), o.currency)} ${o.currency.toUpperCase()}`;
+export const orderAmountText = (o: Pick<TopupOrdersTable, 'amount' | 'currency'>) => noteMoney(Number(o.amount), o.currency);
+
+/** The note of an order that expires: an order still waiting for payment has nothing noted before. */
+const NOT_PAID_IN_TIME = noteAfter({ note: null }, { code: 'not_paid_in_time' });
 
 /**
  * Orders left unpaid past their expiry are shown as expired. Done lazily, by the reads that show
  * orders; a payment that arrives later still credits (see settle.ts).
  */
 export async function expireDue(db: Db, now = Date.now(), userId?: string): Promise<void> {
-  let q = db.updateTable('topup_orders').set({ status: 'expired', note: 'Not paid in time.', updated_at: now }).where('status', '=', 'created').where('expires_at', '<=', now);
+  let q = db.updateTable('topup_orders').set({ status: 'expired', ...NOT_PAID_IN_TIME, updated_at: now }).where('status', '=', 'created').where('expires_at', '<=', now);
   if (userId) q = q.where('user_id', '=', userId);
   await q.execute();
 }
@@ -132,11 +136,7 @@ export async function listOrders(db: Db, f: OrderFilter): Promise<{ items: (Topu
 }
 
 export async function getOrder(db: Db, id: string): Promise<TopupOrdersTable | undefined> {
-  await db.updateTable('topup_orders').set({ status: 'expired', note: 'Not paid in time.', updated_at: Date.now() }).where('id', '=', id).where('status', '=', 'created').where('expires_at', '<=', Date.now()).execute();
+  await db.updateTable('topup_orders').set({ status: 'expired', ...NOT_PAID_IN_TIME, updated_at: Date.now() }).where('id', '=', id).where('status', '=', 'created').where('expires_at', '<=', Date.now()).execute();
   return db.selectFrom('topup_orders').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** An order's note with one more line: what happened to it, after what was noted before. */
-export function noteAfter(note: string | null, line: string): string {
-  return note ? `${note} ${line}` : line;
-}

@@ -9,7 +9,7 @@ import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable } from '../storage/schema.js';
 import { reclaimRewards, type RewardCommit } from './referrals.js';
 import { orderNotFound } from './settle.js';
-import { noteAfter } from './orders.js';
+import { noteAfter } from './notes.js';
 import { balanceEntries } from './settled.js';
 
 /**
@@ -44,11 +44,11 @@ export async function refundOrder(db: Db, state: SharedState, idempotency: Idemp
       const order = await trx.selectFrom('topup_orders').selectAll().where('id', '=', r.orderId).executeTakeFirst();
       if (!order) throw orderNotFound();
       const now = Date.now();
-      const note = noteAfter(order.note, `Refunded by ${r.by}: ${r.reason}`);
+      const noted = noteAfter(order, { code: 'refunded_by', by: r.by, reason: r.reason });
       if (order.status === 'paid') {
-        const moved = await trx.updateTable('topup_orders').set({ status: 'refunded', refunded_at: now, updated_at: now, note }).where('id', '=', order.id).where('status', '=', 'paid').executeTakeFirst();
+        const moved = await trx.updateTable('topup_orders').set({ status: 'refunded', refunded_at: now, updated_at: now, ...noted }).where('id', '=', order.id).where('status', '=', 'paid').executeTakeFirst();
         if (Number(moved.numUpdatedRows) === 0) throw new GatewayError('conflict', 'The order changed meanwhile; look at it again.', { code: 'order_not_refundable' });
-        const after = { ...order, status: 'refunded' as const, refunded_at: now, note };
+        const after = { ...order, status: 'refunded' as const, refunded_at: now, ...noted };
         await within?.(trx, order, after);
         return { order: after, committed: null as Committed | null, rewards: [] as RewardCommit[] };
       }
@@ -71,7 +71,7 @@ export async function refundOrder(db: Db, state: SharedState, idempotency: Idemp
       held = pool;
       const moved = await trx
         .updateTable('topup_orders')
-        .set({ status: 'refunded', refunded: amount, refunded_at: now, updated_at: now, note })
+        .set({ status: 'refunded', refunded: amount, refunded_at: now, updated_at: now, ...noted })
         .where('id', '=', order.id)
         .where('status', '=', 'credited')
         .executeTakeFirst();
@@ -79,7 +79,7 @@ export async function refundOrder(db: Db, state: SharedState, idempotency: Idemp
       const committed = await changeBalance(trx, { userId: order.user_id, amount: -amount, kind: 'refund', reason: `Refund of recharge ${order.id} by ${r.by}: ${r.reason}`, requestId: order.id });
       const reclaimed = await reclaimRewards(trx, state, order.id, holdId, now);
       rewardHolds = reclaimed.holds;
-      const after = { ...order, status: 'refunded' as const, refunded: amount, refunded_at: now, note };
+      const after = { ...order, status: 'refunded' as const, refunded: amount, refunded_at: now, ...noted };
       await within?.(trx, order, after);
       return { order: after, committed, rewards: reclaimed.commits };
     });

@@ -4,11 +4,10 @@ import { formatPoints } from '../billing/money.js';
 import { Pools } from '../billing/pools.js';
 import type { SharedState } from '../state/shared-state.js';
 import type { Db } from '../storage/database.js';
-import { formatMinor } from './money.js';
 import { reclaimRewards } from './referrals.js';
 import type { Outcome, Settled } from './settled.js';
 import type { PaymentNotice } from './types.js';
-import { noteAfter } from './orders.js';
+import { noteAfter, noteMoney, notePoints, type NoteLine } from './notes.js';
 
 export type ReversedNotice = Extract<PaymentNotice, { kind: 'reversed' }>;
 
@@ -67,14 +66,14 @@ export async function settleReversal(trx: Db, state: SharedState, provider: stri
     return { outcome: other ? 'mismatch' : 'unknown_order', order: null, committed: null };
   }
   await trx.updateTable('payment_events').set({ order_id: order.id, subject: n.subject ?? null }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
-  const cur = order.currency.toUpperCase();
   const what = n.reason === 'refund' ? `${provider} refund` : `${provider} dispute (chargeback)`;
-  const money = `${formatMinor(n.amount, order.currency)} ${cur}${n.runningTotal ? ' in all' : ''}`;
+  const money = `${noteMoney(n.amount, order.currency)}${n.runningTotal ? ' in all' : ''}`;
+  const line = { code: n.reason === 'refund' ? 'provider_refund' : 'provider_dispute', provider, money: noteMoney(n.amount, order.currency), ...(n.runningTotal ? { inAll: true } : {}) } satisfies NoteLine;
   if (order.status === 'paid') {
     // Confirmed but never credited (held for review): nothing to take back.
-    const note = noteAfter(order.note, `${what} of ${money}.`);
-    await trx.updateTable('topup_orders').set({ status: 'refunded', refunded_at: now, note }).where('id', '=', order.id).execute();
-    return { outcome: 'reversed', order: { ...order, status: 'refunded', refunded_at: now, note }, committed: null };
+    const noted = noteAfter(order, line);
+    await trx.updateTable('topup_orders').set({ status: 'refunded', refunded_at: now, ...noted }).where('id', '=', order.id).execute();
+    return { outcome: 'reversed', order: { ...order, status: 'refunded', refunded_at: now, ...noted }, committed: null };
   }
   if (order.status !== 'credited' && order.status !== 'refunded') return { outcome: `no_change:${order.status}` as Outcome, order, committed: null };
   const credit = Number(order.credit);
@@ -87,10 +86,10 @@ export async function settleReversal(trx: Db, state: SharedState, provider: stri
   const taken = await new Pools(trx, state).reserveUpTo(pool, due, holdId);
   const short = due - taken;
   const shortText = short > 0 ? `; ${formatPoints(short)} could not be taken back (the balance was spent)` : '';
-  const note = noteAfter(order.note, `${what} of ${money}: ${formatPoints(taken)} taken back${shortText}.`);
+  const noted = noteAfter(order, { ...line, taken: notePoints(taken), ...(short > 0 ? { short: notePoints(short) } : {}) });
   const committed = taken > 0 ? await changeBalance(trx, { userId: order.user_id, amount: -taken, kind: 'refund', reason: `${what} of recharge ${order.id}: ${money} returned to the payer${shortText}`, requestId: order.id }) : null;
-  const after = { ...order, status: 'refunded' as const, refunded: already + taken, refunded_at: now, note };
-  await trx.updateTable('topup_orders').set({ status: 'refunded', refunded: after.refunded, refunded_at: now, note }).where('id', '=', order.id).execute();
+  const after = { ...order, status: 'refunded' as const, refunded: already + taken, refunded_at: now, ...noted };
+  await trx.updateTable('topup_orders').set({ status: 'refunded', refunded: after.refunded, refunded_at: now, ...noted }).where('id', '=', order.id).execute();
   // What this event took, for a later decision that gives the money back (settleReinstatement).
   await trx.updateTable('payment_events').set({ credit_moved: taken }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
   const reclaimed = await reclaimRewards(trx, state, order.id, holdId, now);
@@ -123,12 +122,12 @@ export async function settleReinstatement(trx: Db, provider: string, n: Reinstat
     .executeTakeFirst();
   if (!order) return { outcome: 'unknown_order', order: null, committed: null };
   await trx.updateTable('payment_events').set({ order_id: order.id, subject: n.subject }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
-  const money = `${formatMinor(n.amount, order.currency)} ${order.currency.toUpperCase()}`;
+  const money = noteMoney(n.amount, order.currency);
   const back = Math.min(Number(reversal?.credit_moved ?? 0), Number(order.refunded));
   const status = Number(order.refunded) - back === 0 && order.status === 'refunded' ? ('credited' as const) : order.status;
-  const note = noteAfter(order.note, `${provider} dispute decided for the merchant: ${money} back; ${formatPoints(back)} given back.`);
-  const after = { ...order, status, refunded: Number(order.refunded) - back, note };
-  await trx.updateTable('topup_orders').set({ status, refunded: after.refunded, note }).where('id', '=', order.id).execute();
+  const noted = noteAfter(order, { code: 'dispute_won', provider, money, back: notePoints(back) });
+  const after = { ...order, status, refunded: Number(order.refunded) - back, ...noted };
+  await trx.updateTable('topup_orders').set({ status, refunded: after.refunded, ...noted }).where('id', '=', order.id).execute();
   const committed = back > 0 ? await changeBalance(trx, { userId: order.user_id, amount: back, kind: 'topup', reason: `${provider} dispute of recharge ${order.id} decided for the merchant: ${money} back`, requestId: order.id }) : null;
   await trx.updateTable('payment_events').set({ credit_moved: back }).where('provider', '=', provider).where('event_id', '=', n.eventId).execute();
   return { outcome: 'reinstated', order: after, committed };

@@ -5,7 +5,7 @@ import type { SharedState } from '../state/shared-state.js';
 import type { Db } from '../storage/database.js';
 import type { TopupOrdersTable, TopupStatus } from '../storage/schema.js';
 import { formatMinor } from './money.js';
-import { noteAfter } from './orders.js';
+import { noteAfter, noteMoney, type NoteColumns, type NoteLine } from './notes.js';
 import { rewardFirstPayment, rewardHoldIds } from './referrals.js';
 import { settleReinstatement, settleReversal } from './reversal.js';
 import { balanceEntries, type Outcome, type Settled } from './settled.js';
@@ -82,7 +82,7 @@ async function settleInside(trx: Db, provider: string, n: Exclude<PaymentNotice,
       return { outcome: 'pending', order, committed: null };
     case 'ended': {
       // Only an unpaid order ends; an event about a checkout that was paid after all changes nothing.
-      const r = await trx.updateTable('topup_orders').set({ status: 'expired', note: n.reason, updated_at: now }).where('id', '=', order.id).where('status', '=', 'created').executeTakeFirst();
+      const r = await trx.updateTable('topup_orders').set({ status: 'expired', ...noteAfter(order, n.reason), updated_at: now }).where('id', '=', order.id).where('status', '=', 'created').executeTakeFirst();
       return { outcome: Number(r.numUpdatedRows) ? 'expired' : (`no_change:${order.status}` as Outcome), order, committed: null };
     }
     case 'paid': {
@@ -91,7 +91,7 @@ async function settleInside(trx: Db, provider: string, n: Exclude<PaymentNotice,
         // Authentic, but not what was ordered: kept for an admin to review, never credited by itself.
         const r = await trx
           .updateTable('topup_orders')
-          .set({ status: 'paid', note: wrong, paid_at: now, provider_trade_no: n.tradeNo, updated_at: now })
+          .set({ status: 'paid', ...noteAfter(order, wrong), paid_at: now, provider_trade_no: n.tradeNo, updated_at: now })
           .where('id', '=', order.id)
           .where('status', 'in', CREDITABLE)
           .executeTakeFirst();
@@ -109,7 +109,7 @@ async function settleInside(trx: Db, provider: string, n: Exclude<PaymentNotice,
 export async function credit(
   trx: Db,
   order: TopupOrdersTable,
-  o: { status: TopupStatus[]; tradeNo: string | null; reason: string; note?: string; now: number },
+  o: { status: TopupStatus[]; tradeNo: string | null; reason: string; noted?: NoteColumns; now: number },
 ): Promise<Settled> {
   const r = await trx
     .updateTable('topup_orders')
@@ -119,7 +119,7 @@ export async function credit(
       credited_at: o.now,
       updated_at: o.now,
       ...(o.tradeNo !== null ? { provider_trade_no: o.tradeNo } : {}),
-      ...(o.note !== undefined ? { note: o.note } : {}),
+      ...o.noted,
     })
     .where('id', '=', order.id)
     .where('status', 'in', o.status)
@@ -136,13 +136,14 @@ export async function credit(
 }
 
 /** Why a confirmed payment does not match its order, or null when it does (integers, no floats). */
-function mismatch(order: TopupOrdersTable, n: Extract<PaymentNotice, { kind: 'paid' }>): string | null {
+function mismatch(order: TopupOrdersTable, n: Extract<PaymentNotice, { kind: 'paid' }>): NoteLine | null {
   const cur = order.currency.toUpperCase();
-  if (n.providerRef && order.provider_ref && n.providerRef !== order.provider_ref) return `The payment is for checkout ${n.providerRef}, not this order's (${order.provider_ref}).`;
-  if (n.currency !== order.currency) return `Paid in ${n.currency.toUpperCase() || 'an unnamed currency'}, but the order is in ${cur}.`;
-  if (n.amount === null) return `The provider reported an amount that is not a valid ${cur} amount; the order is ${formatMinor(Number(order.amount), order.currency)} ${cur}.`;
-  if (n.amount !== Number(order.amount)) return `Paid ${formatMinor(n.amount, order.currency)} ${cur}, but the order is ${formatMinor(Number(order.amount), order.currency)} ${cur}.`;
-  if (n.method && n.method !== order.method) return `Paid by ${n.method}, but the order is for ${order.method}.`;
+  const ordered = noteMoney(Number(order.amount), order.currency);
+  if (n.providerRef && order.provider_ref && n.providerRef !== order.provider_ref) return { code: 'other_checkout', paidFor: n.providerRef, ordered: order.provider_ref };
+  if (n.currency !== order.currency) return { code: 'other_currency', paid: n.currency.toUpperCase(), ordered: cur };
+  if (n.amount === null) return { code: 'invalid_amount', currency: cur, ordered };
+  if (n.amount !== Number(order.amount)) return { code: 'other_amount', paid: noteMoney(n.amount, order.currency), ordered };
+  if (n.method && n.method !== order.method) return { code: 'other_method', paid: n.method, ordered: order.method };
   return null;
 }
 
@@ -159,10 +160,10 @@ export async function completeOrder(
   const r = await db.transaction().execute(async (trx) => {
     const order = await trx.selectFrom('topup_orders').selectAll().where('id', '=', orderId).executeTakeFirst();
     if (!order) throw orderNotFound();
-    const note = noteAfter(order.note, `Credited by ${by}: ${reason}`);
-    const s = await credit(trx, order, { status: ['created', 'expired', 'paid'], tradeNo: null, reason: `Recharge ${order.id} completed by ${by}: ${reason}`, note, now });
+    const noted = noteAfter(order, { code: 'credited_by', by, reason });
+    const s = await credit(trx, order, { status: ['created', 'expired', 'paid'], tradeNo: null, reason: `Recharge ${order.id} completed by ${by}: ${reason}`, noted, now });
     if (!s.committed) throw new GatewayError('conflict', `The order is ${order.status}: only an order that is not credited yet can be completed.`, { code: 'order_not_completable' });
-    await within?.(trx, order, { ...order, status: 'credited', note, credited_at: now, paid_at: order.paid_at ?? now, updated_at: now });
+    await within?.(trx, order, { ...order, status: 'credited', ...noted, credited_at: now, paid_at: order.paid_at ?? now, updated_at: now });
     return s;
   });
   await syncSettled(state, r);

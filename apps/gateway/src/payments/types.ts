@@ -5,6 +5,8 @@
  * checks and the credit are the same for all of them (`settle.ts`).
  */
 
+import type { NoteLine } from './notes.js';
+
 export interface CheckoutOrder {
   /** Our order id: EPay's `out_trade_no`, Stripe's `client_reference_id` and `metadata.order_id`. */
   id: string;
@@ -67,7 +69,7 @@ export type PaymentNotice =
   /** The payer finished the checkout, but the money comes later (Stripe's delayed methods). */
   | (NoticeBase & { kind: 'pending'; orderId: string; providerRef: string | null })
   /** The checkout ended without payment (expired, or a delayed payment failed). */
-  | (NoticeBase & { kind: 'ended'; orderId: string; providerRef: string | null; reason: string })
+  | (NoticeBase & { kind: 'ended'; orderId: string; providerRef: string | null; reason: Extract<NoteLine, { code: 'delayed_payment_failed' | 'checkout_expired' }> })
   /**
    * Money of a payment went back to the payer outside the gateway: a refund made in the provider's
    * dashboard, or a dispute (chargeback) the payer opened with their bank. The order is found by

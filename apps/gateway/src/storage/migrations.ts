@@ -11,6 +11,7 @@ import { MONEY_RETURNS } from './migration-0023.js';
 import { ORDER_CHECKS } from './migration-0024.js';
 import { DISPUTE_OUTCOMES } from './migration-0025.js';
 import { ORDER_CHECKS_BACKFILL } from './migration-0026.js';
+import { ORDER_NOTE_LINES } from './migration-0027.js';
 
 /** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
 const ROUTING: Migration = {
@@ -591,6 +592,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0024_order_checks': ORDER_CHECKS,
   '0025_dispute_outcomes': DISPUTE_OUTCOMES,
   '0026_order_checks_backfill': ORDER_CHECKS_BACKFILL,
+  '0027_order_note_lines': ORDER_NOTE_LINES,
 };
 
 

@@ -362,8 +362,10 @@ export interface TopupOrdersTable {
   provider_trade_no: string | null;
   /** Where the payer pays (kept so an unpaid order can be resumed). */
   pay_url: string | null;
-  /** Why a confirmed payment was not credited, or what an admin did. */
+  /** Why a confirmed payment was not credited, or what an admin did: English sentences, one per event. */
   note: string | null;
+  /** The same events as data (JSON `NoteLine[]`, payments/notes.ts), rendered per language by the console; migration 0027. */
+  note_lines?: string | null;
   /** µP taken back by refunds. */
   refunded: number;
   /** Minor units of the payment the provider gave back to the payer (its refunds and disputes, payments/reversal.ts); migration 0022. */

@@ -82,6 +82,7 @@ export interface OrderView {
   bonus: number;
   payUrl: string | null;
   note: string | null;
+  notes: { code: string; params: Record<string, string>; text: string }[];
   refunded: number;
   provider: string;
   method: string;

@@ -270,6 +270,13 @@ describe.each(DB_KINDS)('Alipay recharge on %s', (db) => {
       ['refund', -840_000_000],
     ]);
     expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'refunded', refunded: 1400 });
+    // One note line per refund, each with the payment's refunds so far.
+    const line = (money: string, taken: string) => ({
+      code: 'provider_refund',
+      params: { provider: 'alipay', money, inAll: 'true', taken },
+      text: `alipay refund of ${money} in all: ${taken} taken back.`,
+    });
+    expect((await orderStatus(t, cookie, o.id)).notes).toEqual([line('2.50 CNY', '350 P'), line('4.00 CNY', '210 P'), line('10.00 CNY', '840 P')]);
     const events = await t.gw.services.db.selectFrom('payment_events').select(['event_id', 'outcome']).where('order_id', '=', o.id).where('event_id', 'like', '%:refund:%').orderBy('received_at').execute();
     const tradeNo = new URLSearchParams(notifyOf(o.id).body).get('trade_no');
     expect(events).toEqual([

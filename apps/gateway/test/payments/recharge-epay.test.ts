@@ -123,7 +123,7 @@ describe.each(DB_KINDS)('EPay recharge on %s', (db) => {
     const o = await order(t, cookie, { provider: 'epay', method: 'alipay', amount: '1' });
     // The order's time runs out (as if 30 minutes had passed).
     await t.gw.services.db.updateTable('topup_orders').set({ expires_at: Date.now() - 1 }).where('id', '=', o.id).execute();
-    expect((await orderStatus(t, cookie, o.id)).status).toBe('expired');
+    expect(await orderStatus(t, cookie, o.id)).toMatchObject({ status: 'expired', note: 'Not paid in time.', notes: [{ code: 'not_paid_in_time', params: {}, text: 'Not paid in time.' }] });
     await payOnPage(o.payUrl!);
     await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
     expect(await balance(t, cookie)).toBe(before + 140);

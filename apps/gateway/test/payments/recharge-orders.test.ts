@@ -146,6 +146,11 @@ describe('recharge orders, packs and refunds', () => {
     const done = await t.api('POST', `/api/admin/topups/${held.id}/complete`, { reason: 'the customer paid the rest by bank' }, root());
     expect(done.body).toMatchObject({ status: 'credited', credit: 1400 });
     expect(done.body.note).toContain('Credited by admin@test.local: the customer paid the rest by bank');
+    // The same two events as lines of data, for the console to word in its reader's language.
+    expect(done.body.notes).toEqual([
+      { code: 'other_amount', params: { paid: '9.99 CNY', ordered: '10.00 CNY' }, text: 'Paid 9.99 CNY, but the order is 10.00 CNY.' },
+      { code: 'credited_by', params: { by: 'admin@test.local', reason: 'the customer paid the rest by bank' }, text: 'Credited by admin@test.local: the customer paid the rest by bank' },
+    ]);
     expect((await t.api('POST', `/api/admin/topups/${held.id}/complete`, { reason: 'again' }, root())).body.error.code).toBe('order_not_completable');
     expect(await balance(t, cookie)).toBe(before + 1400);
 
@@ -156,6 +161,20 @@ describe('recharge orders, packs and refunds', () => {
     expect(r.body).toMatchObject({ status: 'refunded', refunded: 0 });
     expect(await ledgerOf(t, other.id)).toEqual([]);
     expect(await balance(t, cookie)).toBe(before + 1400);
+  });
+
+  it('an order noted before note lines existed keeps its note as its first line, and later events add lines after it', async () => {
+    const { cookie } = await t.signup();
+    const o = await paidOrder(cookie, { provider: 'epay', amount: '2' });
+    // As migration 0027 found such an order: an English note, no lines.
+    await t.gw.services.db.updateTable('topup_orders').set({ note: 'Checked by phone.', note_lines: null }).where('id', '=', o.id).execute();
+    expect((await orderStatus(t, cookie, o.id)).notes).toEqual([{ code: 'text', params: {}, text: 'Checked by phone.' }]);
+    const r = await t.api('POST', `/api/admin/topups/${o.id}/refund`, { reason: '重复付款' }, root());
+    expect(r.body.note).toBe('Checked by phone. Refunded by admin@test.local: 重复付款');
+    expect(r.body.notes).toEqual([
+      { code: 'text', params: {}, text: 'Checked by phone.' },
+      { code: 'refunded_by', params: { by: 'admin@test.local', reason: '重复付款' }, text: 'Refunded by admin@test.local: 重复付款' },
+    ]);
   });
 
   it('an order whose callback was lost is completed by hand', async () => {
@@ -181,6 +200,9 @@ describe('a payment provider that cannot start the payment', () => {
       expect(list.body.items).toHaveLength(1);
       expect(list.body.items[0]).toMatchObject({ status: 'expired', payUrl: null });
       expect(list.body.items[0].note).toMatch(/^The payment could not be started: Stripe refused to start the payment \(HTTP 401: Invalid API Key provided/);
+      expect(list.body.items[0].notes).toHaveLength(1);
+      expect(list.body.items[0].notes[0]).toMatchObject({ code: 'start_failed', text: list.body.items[0].note });
+      expect(list.body.items[0].notes[0].params.error).toMatch(/^Stripe refused to start the payment \(HTTP 401: Invalid API Key provided/);
     } finally {
       await t.close();
       await stripe.close();

@@ -1568,6 +1568,15 @@ export interface Operations {
         status: "created" | "paid" | "credited" | "expired" | "refunded";
         payUrl: string | null;
         note: string | null;
+        /** The note as lines of data, for a client that shows it in its own language */
+        notes: {
+          /** What the line says (`refunded_by`, `provider_refund`, `money_returned`, …); `text` for a note written before lines existed */
+          code: string;
+          /** Its values: money as `7.30 CNY`, credit as `400 P`, a provider id, words as written */
+          params: Record<string, string>;
+          /** The line in English */
+          text: string;
+        }[];
         /** P taken back by a refund */
         refunded: number;
         moneyOwed: string | null;
@@ -1607,6 +1616,15 @@ export interface Operations {
       status: "created" | "paid" | "credited" | "expired" | "refunded";
       payUrl: string | null;
       note: string | null;
+      /** The note as lines of data, for a client that shows it in its own language */
+      notes: {
+        /** What the line says (`refunded_by`, `provider_refund`, `money_returned`, …); `text` for a note written before lines existed */
+        code: string;
+        /** Its values: money as `7.30 CNY`, credit as `400 P`, a provider id, words as written */
+        params: Record<string, string>;
+        /** The line in English */
+        text: string;
+      }[];
       /** P taken back by a refund */
       refunded: number;
       moneyOwed: string | null;
@@ -1646,6 +1664,15 @@ export interface Operations {
       status: "created" | "paid" | "credited" | "expired" | "refunded";
       payUrl: string | null;
       note: string | null;
+      /** The note as lines of data, for a client that shows it in its own language */
+      notes: {
+        /** What the line says (`refunded_by`, `provider_refund`, `money_returned`, …); `text` for a note written before lines existed */
+        code: string;
+        /** Its values: money as `7.30 CNY`, credit as `400 P`, a provider id, words as written */
+        params: Record<string, string>;
+        /** The line in English */
+        text: string;
+      }[];
       /** P taken back by a refund */
       refunded: number;
       moneyOwed: string | null;
@@ -1689,6 +1716,15 @@ export interface Operations {
       status: "created" | "paid" | "credited" | "expired" | "refunded";
       payUrl: string | null;
       note: string | null;
+      /** The note as lines of data, for a client that shows it in its own language */
+      notes: {
+        /** What the line says (`refunded_by`, `provider_refund`, `money_returned`, …); `text` for a note written before lines existed */
+        code: string;
+        /** Its values: money as `7.30 CNY`, credit as `400 P`, a provider id, words as written */
+        params: Record<string, string>;
+        /** The line in English */
+        text: string;
+      }[];
       /** P taken back by a refund */
       refunded: number;
       moneyOwed: string | null;
@@ -2969,6 +3005,15 @@ export interface Operations {
         status: "created" | "paid" | "credited" | "expired" | "refunded";
         payUrl: string | null;
         note: string | null;
+        /** The note as lines of data, for a client that shows it in its own language */
+        notes: {
+          /** What the line says (`refunded_by`, `provider_refund`, `money_returned`, …); `text` for a note written before lines existed */
+          code: string;
+          /** Its values: money as `7.30 CNY`, credit as `400 P`, a provider id, words as written */
+          params: Record<string, string>;
+          /** The line in English */
+          text: string;
+        }[];
         /** P taken back by a refund */
         refunded: number;
         moneyOwed: string | null;
@@ -3012,6 +3057,15 @@ export interface Operations {
       status: "created" | "paid" | "credited" | "expired" | "refunded";
       payUrl: string | null;
       note: string | null;
+      /** The note as lines of data, for a client that shows it in its own language */
+      notes: {
+        /** What the line says (`refunded_by`, `provider_refund`, `money_returned`, …); `text` for a note written before lines existed */
+        code: string;
+        /** Its values: money as `7.30 CNY`, credit as `400 P`, a provider id, words as written */
+        params: Record<string, string>;
+        /** The line in English */
+        text: string;
+      }[];
       /** P taken back by a refund */
       refunded: number;
       moneyOwed: string | null;
@@ -3049,6 +3103,15 @@ export interface Operations {
       status: "created" | "paid" | "credited" | "expired" | "refunded";
       payUrl: string | null;
       note: string | null;
+      /** The note as lines of data, for a client that shows it in its own language */
+      notes: {
+        /** What the line says (`refunded_by`, `provider_refund`, `money_returned`, …); `text` for a note written before lines existed */
+        code: string;
+        /** Its values: money as `7.30 CNY`, credit as `400 P`, a provider id, words as written */
+        params: Record<string, string>;
+        /** The line in English */
+        text: string;
+      }[];
       /** P taken back by a refund */
       refunded: number;
       moneyOwed: string | null;
@@ -3086,6 +3149,15 @@ export interface Operations {
       status: "created" | "paid" | "credited" | "expired" | "refunded";
       payUrl: string | null;
       note: string | null;
+      /** The note as lines of data, for a client that shows it in its own language */
+      notes: {
+        /** What the line says (`refunded_by`, `provider_refund`, `money_returned`, …); `text` for a note written before lines existed */
+        code: string;
+        /** Its values: money as `7.30 CNY`, credit as `400 P`, a provider id, words as written */
+        params: Record<string, string>;
+        /** The line in English */
+        text: string;
+      }[];
       /** P taken back by a refund */
       refunded: number;
       moneyOwed: string | null;

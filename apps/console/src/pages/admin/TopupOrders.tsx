@@ -11,6 +11,7 @@ import { PageHeader } from '../../layout/PageHeader';
 import { dateTime, money } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { useAction } from '../../lib/useAction';
+import { orderNoteLine, orderNoteText } from '../../lib/orderNote';
 import { paymentLabel as label, STATUS_COLORS } from '../../lib/recharge';
 
 type Filter = 'all' | OrderStatus;
@@ -77,7 +78,21 @@ export default function TopupOrders() {
                 </>
               ),
             },
-            { title: t('topups.note'), dataIndex: 'note', ellipsis: true, render: (n: string | null) => (n ? <Typography.Text title={n}>{n}</Typography.Text> : '—') },
+            {
+              title: t('topups.note'),
+              key: 'note',
+              ellipsis: true,
+              render: (_, o) => {
+                const n = orderNoteText(t, locale, o);
+                return n ? (
+                  <Typography.Text title={n} data-testid={`note-${o.id}`}>
+                    {n}
+                  </Typography.Text>
+                ) : (
+                  '—'
+                );
+              },
+            },
             {
               title: '',
               key: 'actions',
@@ -132,8 +147,9 @@ function RefundModal({ order, onClose, onDone }: { order: TopupOrder | null; onC
       onSubmit={async (v) => {
         const done = await adminRecharge.refund(order!.id, { reason: v.reason.trim(), ...(v.points ? { points: v.points } : {}), ...(canReturn ? { returnMoney: v.returnMoney !== false } : {}) });
         message.success(t('topups.refunded'));
-        // What the provider did with the money (or why it could not), as the order's note says.
-        if (canReturn && v.returnMoney !== false && done.note) message.info(done.note);
+        // What the provider did with the money (or why it could not): the note's last line.
+        const last = done.notes[done.notes.length - 1];
+        if (canReturn && v.returnMoney !== false && last) message.info(orderNoteLine(t, last));
         onClose();
         onDone();
       }}

@@ -180,9 +180,9 @@ function sessionNotice(base: { eventId: string; type: string; detail: unknown },
     case 'checkout.session.async_payment_succeeded':
       return paid();
     case 'checkout.session.async_payment_failed':
-      return { ...base, kind: 'ended', orderId, providerRef, reason: 'the delayed payment failed' };
+      return { ...base, kind: 'ended', orderId, providerRef, reason: { code: 'delayed_payment_failed' } };
     case 'checkout.session.expired':
-      return { ...base, kind: 'ended', orderId, providerRef, reason: 'the checkout expired unpaid' };
+      return { ...base, kind: 'ended', orderId, providerRef, reason: { code: 'checkout_expired' } };
     default:
       return { ...base, kind: 'ignored', orderId };
   }
