@@ -1,5 +1,5 @@
 import type { MessageKey, Translate } from '../i18n';
-import { paymentLabel } from './recharge';
+import { paymentLabel, paymentVia } from './recharge';
 
 /** Money as the gateway writes it: `7.30 CNY`, or a running total `7.30 CNY in all`. */
 const MONEY = '([\\d.,]+ [A-Z]{3}(?: in all)?)';
@@ -33,12 +33,8 @@ export function ledgerReason(t: Translate, reason: string): string {
     const m = re.exec(reason);
     if (!m) continue;
     const vars: Record<string, string> = Object.fromEntries(names.map((n, i) => [n, m[i + 1] ?? '']));
+    if (vars.method) vars.via = paymentVia(t, vars.provider ?? '', vars.method);
     if (vars.provider) vars.provider = paymentLabel(t, 'provider', vars.provider);
-    // A recharge says how it was paid: the provider, and its method when that says more (支付宝 · 支付宝 says it twice).
-    if (vars.method) {
-      const method = paymentLabel(t, 'method', vars.method);
-      vars.via = method === vars.provider ? method : `${vars.provider} · ${method}`;
-    }
     // Alipay's refunds are counted as the payment's total so far.
     if (vars.money?.endsWith(' in all')) vars.money = t('topups.line.inAll', { money: vars.money.slice(0, -' in all'.length) });
     return t(key, vars);

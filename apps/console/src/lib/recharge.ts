@@ -10,3 +10,10 @@ export function paymentLabel(t: Translate, kind: 'provider' | 'method', id: stri
   const text = t(key);
   return text === key ? id : text;
 }
+
+/** How an order was paid: the provider, and its method when that says more (支付宝 · 支付宝 would say it twice). */
+export function paymentVia(t: Translate, provider: string, method: string): string {
+  const p = paymentLabel(t, 'provider', provider);
+  const m = paymentLabel(t, 'method', method);
+  return p === m ? p : `${p} · ${m}`;
+}

@@ -2,7 +2,7 @@
  * An admin's refund of an Alipay order in the console, in headless Chromium against a real gateway
  * and the simulated Alipay: the dialog offers returning the money through 支付宝, the money goes back
  * through alipay.trade.refund, Alipay's refund notify then takes back nothing more, and the credit
- * is taken back once.
+ * is taken back once; the order's note and the payer's ledger read in Chinese.
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { chromium, type Browser } from 'playwright-core';
@@ -68,6 +68,54 @@ describe('an admin refunds an Alipay order in the console', { timeout: 90_000 },
     await eventually(() => expect(notified().map((c) => c.state)).toEqual(['delivered']));
     expect(new URLSearchParams(notified()[0].body).get('trade_status')).toBe('TRADE_CLOSED');
     expect(await balance(t, cookie)).toBe(before);
+    // The order's note, in the reader's language: the admin's refund, then what Alipay did with the money.
+    const lines = (await orderStatus(t, cookie, o.id)).notes;
+    expect(lines.map((l) => l.code)).toEqual(['refunded_by', 'money_returned']);
+    const ref = lines[1].params.ref;
+    await page.getByText(`6.00 CNY 已通过 支付宝 原路退还给付款人（${ref}）。`).first().waitFor();
+    await page.reload();
+    // The note shows two lines; 展开 shows the rest.
+    await page.getByTestId(`note-${o.id}`).getByText('展开').click();
+    expect(await page.getByTestId(`note-${o.id}`).textContent()).toBe(`由 ${t.admin.email} 退款：用户申请退款。6.00 CNY 已通过 支付宝 原路退还给付款人（${ref}）。`);
     await ctx.close();
   });
+
+  it('zh-CN: refunds made in the Alipay merchant platform read in Chinese on the orders page and in the payer’s ledger', async () => {
+    const { cookie } = await t.signup();
+    const o = await order(t, cookie, { provider: 'alipay', amount: '10' });
+    await payOnPage(o.payUrl!);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('credited'));
+    // ¥2.50, then ¥1.50 more, back in the merchant platform: 350 P, then 210 P of the 1400 P.
+    sim.payments.refundAlipayInDashboard(o.id, 250);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).refunded).toBe(350));
+    sim.payments.refundAlipayInDashboard(o.id, 150);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).refunded).toBe(560));
+
+    const admin = await browser.newContext({ locale: 'zh-CN' });
+    await admin.addCookies([cookieOf((await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: t.admin.email, password: t.admin.password }) })).headers.get('set-cookie'), t.url)]);
+    const page = await admin.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${t.url}/admin/topups`);
+    // Two lines: shown whole.
+    await expect.poll(() => page.getByTestId(`note-${o.id}`).textContent()).toBe('支付宝 退款 累计 2.50 CNY：已收回 350 P。支付宝 退款 累计 4.00 CNY：已收回 210 P。');
+    await page.screenshot({ path: 'test-artifacts/console/admin-order-notes-zh.png' });
+    await admin.close();
+
+    const payer = await browser.newContext({ locale: 'zh-CN' });
+    await payer.addCookies([cookieOf(cookie, t.url)]);
+    const mine = await payer.newPage();
+    mine.setDefaultTimeout(15_000);
+    await mine.goto(`${t.url}/topup`);
+    await mine.getByText(`充值订单 ${o.id} 已通过支付宝退款：累计 4.00 CNY 已退还付款人`).waitFor();
+    await mine.getByText(`充值订单 ${o.id} 已通过支付宝退款：累计 2.50 CNY 已退还付款人`).waitFor();
+    await mine.getByText('在线充值 10.00 CNY（支付宝）').waitFor();
+    await mine.screenshot({ path: 'test-artifacts/console/ledger-provider-refund-zh.png' });
+    await payer.close();
+  });
 });
+
+/** A session cookie (`name=value`, or a Set-Cookie header) for the browser. */
+function cookieOf(header: string | null, url: string) {
+  const [name, value] = (header ?? '').split(';')[0].split('=');
+  return { name, value, url };
+}

@@ -12,7 +12,7 @@ import { dateTime, money } from '../../lib/format';
 import { useAsync } from '../../lib/useAsync';
 import { useAction } from '../../lib/useAction';
 import { orderNoteLine, orderNoteText } from '../../lib/orderNote';
-import { paymentLabel as label, STATUS_COLORS } from '../../lib/recharge';
+import { paymentLabel as label, paymentVia, STATUS_COLORS } from '../../lib/recharge';
 
 type Filter = 'all' | OrderStatus;
 const FILTERS: Filter[] = ['all', 'created', 'paid', 'credited', 'expired', 'refunded'];
@@ -60,7 +60,7 @@ export default function TopupOrders() {
           columns={[
             { title: t('recharge.time'), dataIndex: 'createdAt', render: (v: number) => dateTime(v, locale) },
             { title: t('topups.user'), dataIndex: 'email', render: (e: string | null, o) => e ?? o.userId },
-            { title: t('topups.provider'), key: 'via', render: (_, o) => `${label(t, 'provider', o.provider)} · ${label(t, 'method', o.method)}` },
+            { title: t('topups.provider'), key: 'via', render: (_, o) => paymentVia(t, o.provider, o.method) },
             { title: t('recharge.paid'), key: 'amount', align: 'right', render: (_, o) => `${o.amount} ${o.currency.toUpperCase()}` },
             { title: t('recharge.credit'), key: 'credit', align: 'right', render: (_, o) => (o.refunded > 0 ? `${money(o.credit, 2)} (−${money(o.refunded, 2)})` : money(o.credit, 2)) },
             {
@@ -81,13 +81,14 @@ export default function TopupOrders() {
             {
               title: t('topups.note'),
               key: 'note',
-              ellipsis: true,
+              width: 280,
+              // Two lines, the rest one click away: a note grows by a line per event.
               render: (_, o) => {
                 const n = orderNoteText(t, locale, o);
                 return n ? (
-                  <Typography.Text title={n} data-testid={`note-${o.id}`}>
+                  <Typography.Paragraph style={{ marginBottom: 0, fontSize: 13 }} ellipsis={{ rows: 2, expandable: true, tooltip: n }} data-testid={`note-${o.id}`}>
                     {n}
-                  </Typography.Text>
+                  </Typography.Paragraph>
                 ) : (
                   '—'
                 );
