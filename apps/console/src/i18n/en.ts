@@ -125,6 +125,7 @@ export const en = {
   'dashboard.title': 'Dashboard',
   'dashboard.hello': 'Welcome back, {name}.',
   'dashboard.welcome': 'Your account is ready: {amount} of trial credit has been added.',
+  'dashboard.lowBalance': 'Your balance ({balance}) fell below your reminder threshold of {threshold}.',
   'dashboard.welcomePending': 'Your account is ready. Follow the link we sent to {email} to confirm your address and receive your trial credit.',
   'dashboard.balance': 'Balance',
   'dashboard.topUp': 'Top up →',

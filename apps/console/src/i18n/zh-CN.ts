@@ -122,6 +122,7 @@ export const zhCN: Record<MessageKey, string> = {
   'dashboard.title': '概览',
   'dashboard.hello': '欢迎回来，{name}。',
   'dashboard.welcome': '账号已就绪：已为你发放 {amount} 试用额度。',
+  'dashboard.lowBalance': '你的余额（{balance}）已低于提醒阈值 {threshold}。',
   'dashboard.welcomePending': '账号已创建。请点击我们发送到 {email} 的链接确认邮箱，试用额度随即到账。',
   'dashboard.balance': '余额',
   'dashboard.topUp': '去充值 →',

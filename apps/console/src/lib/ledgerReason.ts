@@ -41,3 +41,13 @@ export function ledgerReason(t: Translate, reason: string): string {
   }
   return reason;
 }
+
+/**
+ * A notice the gateway wrote for the user (billing/ledger.ts `watchLowBalance`), matched by its fixed
+ * English wording like the ledger's reasons and put in the reader's language with its values kept.
+ */
+export function noticeText(t: Translate, n: { kind: string; message: string }): string {
+  const low = /^Your balance \((\S+ P)\) fell below your reminder threshold of (\S+ P)\.$/.exec(n.message);
+  if (n.kind === 'low_balance' && low) return t('dashboard.lowBalance', { balance: low[1], threshold: low[2] });
+  return n.message;
+}

@@ -12,6 +12,7 @@ import { ErrorAlert } from '../components/ErrorAlert';
 import { useI18n } from '../i18n';
 import { PageHeader } from '../layout/PageHeader';
 import { dateTime, money, num } from '../lib/format';
+import { noticeText } from '../lib/ledgerReason';
 import { useAsync } from '../lib/useAsync';
 
 /** The first screen after sign-in: money left, what was spent on what, and what went wrong lately. */
@@ -42,7 +43,7 @@ export function Dashboard() {
       )}
       <AnnouncementsBar />
       {account.data?.notices.map((n) => (
-        <Alert key={n.id} type={n.kind === 'low_balance' ? 'warning' : 'info'} showIcon style={{ marginBottom: 16 }} title={n.message} />
+        <Alert key={n.id} type={n.kind === 'low_balance' ? 'warning' : 'info'} showIcon style={{ marginBottom: 16 }} title={noticeText(t, n)} data-testid="notice" />
       ))}
 
       <Row gutter={[16, 16]}>

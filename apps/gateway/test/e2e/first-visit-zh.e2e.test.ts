@@ -114,4 +114,18 @@ describe('a Chinese newcomer: translated server errors and the welcome step', { 
     await p.getByTestId('balance').waitFor();
     await ctx.close();
   });
+
+  it('the low-balance reminder on the overview reads in Chinese, its values kept', async () => {
+    const u = await t.signup();
+    expect((await t.api('PUT', '/api/billing/low-balance', { threshold: 4990 }, { cookie: u.cookie })).status).toBe(200);
+    expect((await t.api('POST', `/api/admin/users/${u.user.id}/credit`, { amount: -12, reason: 'spend' }, { token: t.rootToken })).status).toBe(200);
+    const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
+    const [name, value] = u.cookie.split('=');
+    await ctx.addCookies([{ name, value, url: t.url }]);
+    const p = await ctx.newPage();
+    p.setDefaultTimeout(30_000);
+    await p.goto(`${t.url}/`);
+    await poll(() => p.getByTestId('notice').innerText()).toBe('你的余额（4,988 P）已低于提醒阈值 4,990 P。');
+    await ctx.close();
+  });
 });
