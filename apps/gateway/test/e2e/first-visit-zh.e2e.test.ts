@@ -8,6 +8,7 @@
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS, startTestGateway, type TestGateway } from '../harness.js';
+import { sessionPage } from './browser.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
 
 /** Polls until the expectation holds: pages on a busy machine take their time (no fixed waits). */
@@ -119,13 +120,9 @@ describe('a Chinese newcomer: translated server errors and the welcome step', { 
     const u = await t.signup();
     expect((await t.api('PUT', '/api/billing/low-balance', { threshold: 4990 }, { cookie: u.cookie })).status).toBe(200);
     expect((await t.api('POST', `/api/admin/users/${u.user.id}/credit`, { amount: -12, reason: 'spend' }, { token: t.rootToken })).status).toBe(200);
-    const ctx = await browser.newContext({ locale: 'zh-CN', viewport: { width: 1280, height: 900 } });
-    const [name, value] = u.cookie.split('=');
-    await ctx.addCookies([{ name, value, url: t.url }]);
-    const p = await ctx.newPage();
-    p.setDefaultTimeout(30_000);
+    const p = await sessionPage(browser, t.url, u.cookie, { locale: 'zh-CN' });
     await p.goto(`${t.url}/`);
     await poll(() => p.getByTestId('notice').innerText()).toBe('你的余额（4,988 P）已低于提醒阈值 4,990 P。');
-    await ctx.close();
+    await p.context().close();
   });
 });

@@ -11,6 +11,7 @@ import { startSimulator, type Simulator } from '@apigpt/simulator';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { balance, order, orderStatus, payOnPage } from '../payments/helpers.js';
 import { eventually } from '../eventually.js';
+import { sessionPage } from './browser.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
 
 const APP_ID = '2021000000000077';
@@ -91,31 +92,20 @@ describe('an admin refunds an Alipay order in the console', { timeout: 90_000 },
     sim.payments.refundAlipayInDashboard(o.id, 150);
     await eventually(async () => expect((await orderStatus(t, cookie, o.id)).refunded).toBe(560));
 
-    const admin = await browser.newContext({ locale: 'zh-CN' });
-    await admin.addCookies([cookieOf((await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: t.admin.email, password: t.admin.password }) })).headers.get('set-cookie'), t.url)]);
-    const page = await admin.newPage();
-    page.setDefaultTimeout(15_000);
+    const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: t.admin.email, password: t.admin.password }) });
+    const page = await sessionPage(browser, t.url, (login.headers.get('set-cookie') ?? '').split(';')[0], { locale: 'zh-CN' });
     await page.goto(`${t.url}/admin/topups`);
     // Two lines: shown whole.
     await expect.poll(() => page.getByTestId(`note-${o.id}`).textContent()).toBe('支付宝 退款 累计 2.50 CNY：已收回 350 P。支付宝 退款 累计 4.00 CNY：已收回 210 P。');
     await page.screenshot({ path: 'test-artifacts/console/admin-order-notes-zh.png' });
-    await admin.close();
+    await page.context().close();
 
-    const payer = await browser.newContext({ locale: 'zh-CN' });
-    await payer.addCookies([cookieOf(cookie, t.url)]);
-    const mine = await payer.newPage();
-    mine.setDefaultTimeout(15_000);
+    const mine = await sessionPage(browser, t.url, cookie, { locale: 'zh-CN' });
     await mine.goto(`${t.url}/topup`);
     await mine.getByText(`充值订单 ${o.id} 已通过支付宝退款：累计 4.00 CNY 已退还付款人`).waitFor();
     await mine.getByText(`充值订单 ${o.id} 已通过支付宝退款：累计 2.50 CNY 已退还付款人`).waitFor();
     await mine.getByText('在线充值 10.00 CNY（支付宝）').waitFor();
     await mine.screenshot({ path: 'test-artifacts/console/ledger-provider-refund-zh.png' });
-    await payer.close();
+    await mine.context().close();
   });
 });
-
-/** A session cookie (`name=value`, or a Set-Cookie header) for the browser. */
-function cookieOf(header: string | null, url: string) {
-  const [name, value] = (header ?? '').split(';')[0].split('=');
-  return { name, value, url };
-}
