@@ -128,10 +128,9 @@ function RefundModal({ order, onClose, onDone }: { order: TopupOrder | null; onC
   const { message } = AntApp.useApp();
   const [form] = Form.useForm<{ points?: number | null; reason: string; returnMoney?: boolean }>();
   const action = useAction();
-  // Stripe is the provider whose refunds API the gateway calls (payments/stripe); elsewhere the
-  // admin returns the money in the provider's dashboard.
-  // Providers whose refunds API the gateway calls (the server's PaymentProvider.refund).
-  // Providers whose refunds API returns the money (payments/*/index.ts `refund`).
+  // Providers whose refunds API returns the money (the server's PaymentProvider.refund); elsewhere,
+  // and for an order held for review (its payment differs from the order), the admin returns the
+  // money in the provider's dashboard.
   const canReturn = (order?.provider === 'stripe' || order?.provider === 'wechatpay' || order?.provider === 'alipay') && order.status === 'credited';
   // The provider's own name (Stripe is Stripe in both languages).
   const via = order?.provider === 'wechatpay' || order?.provider === 'alipay' ? t(`recharge.provider.${order.provider}`) : 'Stripe';
