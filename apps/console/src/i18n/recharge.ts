@@ -65,6 +65,8 @@ export const rechargeEn = {
   'topups.refundTitle': 'Refund order {id}',
   'topups.refundHelp': 'Takes back the credit of this order ({credit}) with a refund entry in the ledger. A balance never goes below zero: if less is available, refund that much. Return the money itself in the payment provider\'s dashboard.',
   'topups.refundHelpStripe': 'Takes back the credit of this order ({credit}) with a refund entry in the ledger, then returns that share of the payment to the payer through {provider}. A balance never goes below zero: if less is available, refund that much.',
+  'topups.refundHelpHeld': 'This order was held for review and never credited: no credit is taken back. The payment ({paid}) goes back to the payer through {provider}.',
+  'topups.refundHelpHeldManual': 'This order was held for review and never credited: no credit is taken back. Return the payment itself in the payment provider’s dashboard.',
   'topups.returnMoney': 'Also return the money to the payer through {provider}',
   'topups.returnMoneyHelp': 'Untick when you already refunded it in the {provider} dashboard.',
   'topups.refundPoints': 'Credit to take back (P)',
@@ -119,6 +121,7 @@ export const rechargeEn = {
   'topups.line.money_pending': '{money} not returned yet ({error}): the gateway tries again until {provider} answers.',
   'topups.line.money_returned': '{money} returned to the payer through {provider} ({ref}).',
   'topups.line.money_not_returned': '{money} could not be returned through {provider} ({error}): return it in the {provider} dashboard.',
+  'topups.line.money_beyond_payment': '{money} of this refund is more than was paid through {provider} (only {paid} goes back through it): return it another way.',
 } satisfies Record<string, string>;
 
 export const rechargeZh: Record<keyof typeof rechargeEn, string> = {
@@ -184,6 +187,8 @@ export const rechargeZh: Record<keyof typeof rechargeEn, string> = {
   'topups.refundTitle': '退款订单 {id}',
   'topups.refundHelp': '以一条退款流水收回该订单的额度（{credit}）。余额不会被扣成负数：可用余额不足时，请按可用金额退款。款项本身请在支付服务商后台退还。',
   'topups.refundHelpStripe': '以一条退款流水收回该订单的额度（{credit}），并通过 {provider} 将相应款项退还给付款人。余额不会被扣成负数：可用余额不足时，请按可用金额退款。',
+  'topups.refundHelpHeld': '该订单处于审核中，从未入账：不收回任何额度。付款（{paid}）将通过 {provider} 原路退还给付款人。',
+  'topups.refundHelpHeldManual': '该订单处于审核中，从未入账：不收回任何额度。款项本身请在支付服务商后台退还。',
   'topups.returnMoney': '同时通过 {provider} 将款项退还给付款人',
   'topups.returnMoneyHelp': '若已在 {provider} 后台退款，请取消勾选。',
   'topups.refundPoints': '收回额度（P）',
@@ -237,4 +242,5 @@ export const rechargeZh: Record<keyof typeof rechargeEn, string> = {
   'topups.line.money_pending': '{money} 尚未退还（{error}）：网关会持续重试，直到 {provider} 应答。',
   'topups.line.money_returned': '{money} 已通过 {provider} 原路退还给付款人（{ref}）。',
   'topups.line.money_not_returned': '{money} 无法通过 {provider} 退还（{error}）：请在 {provider} 商户后台退款。',
+  'topups.line.money_beyond_payment': '本次退款中有 {money} 超出了通过 {provider} 支付的金额（只有 {paid} 可经其原路退还）：请通过其他方式退还。',
 };

@@ -166,9 +166,9 @@ export class Payments {
     let owes = false;
     const r = await refundOrder(this.db, this.billing.state, this.billing.idempotency, { orderId, by, reason, amount }, key, async (trx, before, after) => {
       await within?.(trx, before, after);
-      const money = returnMoney ? this.returns.owed(after) : null;
-      if (money !== null) await this.returns.owe(trx, after.id, money);
-      owes = money !== null;
+      const owed = returnMoney ? this.returns.owed(before, after) : null;
+      if (owed) await this.returns.owe(trx, after, owed);
+      owes = owed !== null;
     });
     if (r.replayed || !owes) return r;
     return { ...r, order: (await this.returns.attempt(r.order.id)) ?? r.order };

@@ -45,20 +45,34 @@ export class MoneyReturns {
   }
 
   /**
-   * Minor units of the order's money that its refund (taking back `refunded` µP of its `credit`)
-   * returns, when the provider can return money through its API; null when nothing goes back here.
-   * Rounded down, so the provider's report of the refund (reversal.ts) finds the credit taken already.
+   * Minor units of the order's money that its refund returns (`before` and `after` the refund), when
+   * the provider can return money through its API; null when nothing goes back here.
+   * - An order held for review (`paid`: its payment differed from the order) was never credited:
+   *   its refund returns the whole payment, what the provider reported paid.
+   * - A credited order's refund, taking back `refunded` µP of its `credit`, returns that share of
+   *   the order's amount, rounded down (so the provider's report of the refund, reversal.ts, finds
+   *   the credit taken already), and never more than was paid through the provider: `beyond` is
+   *   the rest (an order paid short and credited by an admin), for the admin to return another way.
    */
-  owed(o: TopupOrdersTable): number | null {
-    if (!this.providers.get(o.provider)?.refund || !o.provider_trade_no || Number(o.credit) <= 0) return null;
-    const money = Math.floor((Number(o.amount) * Number(o.refunded)) / Number(o.credit));
-    return money > 0 ? money : null;
+  owed(before: TopupOrdersTable, after: TopupOrdersTable): { money: number; beyond: number } | null {
+    if (!this.providers.get(after.provider)?.refund || !after.provider_trade_no) return null;
+    const paid = after.paid_amount == null ? null : Number(after.paid_amount);
+    if (before.status === 'paid') return paid !== null && paid > 0 ? { money: paid, beyond: 0 } : null;
+    if (Number(after.credit) <= 0) return null;
+    const share = Math.floor((Number(after.amount) * Number(after.refunded)) / Number(after.credit));
+    const money = paid === null ? share : Math.min(share, paid);
+    return money > 0 ? { money, beyond: share - money } : null;
   }
 
-  /** In the refund's transaction: the order owes `money` to its payer from now on. */
-  async owe(trx: Db, orderId: string, money: number): Promise<void> {
+  /** In the refund's transaction: the order owes `money` to its payer from now on (and its note says what it cannot return). */
+  async owe(trx: Db, order: TopupOrdersTable, owed: { money: number; beyond: number }): Promise<void> {
     const now = this.now();
-    await trx.updateTable('topup_orders').set({ money_due: money, money_due_since: now, money_due_at: now }).where('id', '=', orderId).execute();
+    const beyond: NoteLine = { code: 'money_beyond_payment', provider: order.provider, money: noteMoney(owed.beyond, order.currency), paid: noteMoney(owed.money, order.currency) };
+    await trx
+      .updateTable('topup_orders')
+      .set({ money_due: owed.money, money_due_since: now, money_due_at: now, ...(owed.beyond > 0 ? noteAfter(order, beyond) : {}) })
+      .where('id', '=', order.id)
+      .execute();
   }
 
   /** Asks the provider to return what the order owes, once; answers the order as it is afterwards. */
@@ -75,7 +89,7 @@ export class MoneyReturns {
       let line: NoteLine;
       try {
         if (!provider?.refund || !o.provider_trade_no) throw new GatewayError('upstream', `${o.provider} is not configured here any more`, { code: 'payment_provider_error' });
-        const { ref } = await provider.refund({ tradeNo: o.provider_trade_no, amount: money, total: Number(o.amount), orderId: o.id, key: `refund-${o.id}` });
+        const { ref } = await provider.refund({ tradeNo: o.provider_trade_no, amount: money, total: Number(o.paid_amount ?? o.amount), orderId: o.id, key: `refund-${o.id}` });
         line = { code: 'money_returned', provider: o.provider, money: what, ref };
         this.log.info('refund: money returned through the provider', { provider: o.provider, order: o.id, amount: money, ref });
       } catch (err) {

@@ -26,7 +26,9 @@ export type NoteLine =
   | { code: 'dispute_won'; provider: string; money: string; back: string }
   | { code: 'money_pending'; provider: string; money: string; error: string }
   | { code: 'money_returned'; provider: string; money: string; ref: string }
-  | { code: 'money_not_returned'; provider: string; money: string; error: string };
+  | { code: 'money_not_returned'; provider: string; money: string; error: string }
+  /** A refund worth more than was paid through the provider: `paid` goes back through it, `money` does not. */
+  | { code: 'money_beyond_payment'; provider: string; money: string; paid: string };
 
 /** A line as the API answers it: its code, its values, and the English sentence. */
 export interface NoteView {
@@ -79,6 +81,8 @@ export function noteText(l: NoteLine): string {
       return `${l.money} returned to the payer through ${l.provider} (${l.ref}).`;
     case 'money_not_returned':
       return `${l.money} could not be returned through ${l.provider} (${l.error}): return it in the ${l.provider} dashboard.`;
+    case 'money_beyond_payment':
+      return `${l.money} of this refund is more than was paid through ${l.provider} (only ${l.paid} goes back through it): return it another way.`;
   }
 }
 

@@ -69,8 +69,8 @@ export async function settleReversal(trx: Db, state: SharedState, provider: stri
   const what = n.reason === 'refund' ? `${provider} refund` : `${provider} dispute (chargeback)`;
   const money = `${noteMoney(n.amount, order.currency)}${n.runningTotal ? ' in all' : ''}`;
   const line = { code: n.reason === 'refund' ? 'provider_refund' : 'provider_dispute', provider, money: noteMoney(n.amount, order.currency), ...(n.runningTotal ? { inAll: true } : {}) } satisfies NoteLine;
-  if (order.status === 'paid') {
-    // Confirmed but never credited (held for review): nothing to take back.
+  if (order.status === 'paid' || (order.status === 'refunded' && order.credited_at === null)) {
+    // Never credited (held for review, perhaps refunded by an admin since): nothing to take back.
     const noted = noteAfter(order, line);
     await trx.updateTable('topup_orders').set({ status: 'refunded', refunded_at: now, ...noted }).where('id', '=', order.id).execute();
     return { outcome: 'reversed', order: { ...order, status: 'refunded', refunded_at: now, ...noted }, committed: null };

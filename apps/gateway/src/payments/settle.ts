@@ -91,13 +91,14 @@ async function settleInside(trx: Db, provider: string, n: Exclude<PaymentNotice,
         // Authentic, but not what was ordered: kept for an admin to review, never credited by itself.
         const r = await trx
           .updateTable('topup_orders')
-          .set({ status: 'paid', ...noteAfter(order, wrong), paid_at: now, provider_trade_no: n.tradeNo, updated_at: now })
+          // What was paid, when it is money in the order's currency: what a refund of it returns.
+          .set({ status: 'paid', ...noteAfter(order, wrong), paid_amount: n.currency === order.currency ? n.amount : null, paid_at: now, provider_trade_no: n.tradeNo, updated_at: now })
           .where('id', '=', order.id)
           .where('status', 'in', CREDITABLE)
           .executeTakeFirst();
         return { outcome: Number(r.numUpdatedRows) ? 'mismatch' : (`no_change:${order.status}` as Outcome), order, committed: null };
       }
-      return credit(trx, order, { status: CREDITABLE, tradeNo: n.tradeNo, reason: `Recharge ${formatMinor(Number(order.amount), order.currency)} ${order.currency.toUpperCase()} (${provider} ${order.method})`, now });
+      return credit(trx, order, { status: CREDITABLE, tradeNo: n.tradeNo, paidAmount: n.amount, reason: `Recharge ${formatMinor(Number(order.amount), order.currency)} ${order.currency.toUpperCase()} (${provider} ${order.method})`, now });
     }
   }
 }
@@ -109,7 +110,7 @@ async function settleInside(trx: Db, provider: string, n: Exclude<PaymentNotice,
 export async function credit(
   trx: Db,
   order: TopupOrdersTable,
-  o: { status: TopupStatus[]; tradeNo: string | null; reason: string; noted?: NoteColumns; now: number },
+  o: { status: TopupStatus[]; tradeNo: string | null; paidAmount?: number | null; reason: string; noted?: NoteColumns; now: number },
 ): Promise<Settled> {
   const r = await trx
     .updateTable('topup_orders')
@@ -120,6 +121,7 @@ export async function credit(
       updated_at: o.now,
       ...(o.tradeNo !== null ? { provider_trade_no: o.tradeNo } : {}),
       ...o.noted,
+      ...(o.paidAmount != null ? { paid_amount: o.paidAmount } : {}),
     })
     .where('id', '=', order.id)
     .where('status', 'in', o.status)

@@ -12,6 +12,7 @@ import { ORDER_CHECKS } from './migration-0024.js';
 import { DISPUTE_OUTCOMES } from './migration-0025.js';
 import { ORDER_CHECKS_BACKFILL } from './migration-0026.js';
 import { ORDER_NOTE_LINES } from './migration-0027.js';
+import { ORDER_PAID_AMOUNT } from './migration-0028.js';
 
 /** Routing and health: who disabled a channel, its event history, per-attempt logs, the cache. */
 const ROUTING: Migration = {
@@ -593,6 +594,7 @@ export const MIGRATIONS: Record<string, Migration> = {
   '0025_dispute_outcomes': DISPUTE_OUTCOMES,
   '0026_order_checks_backfill': ORDER_CHECKS_BACKFILL,
   '0027_order_note_lines': ORDER_NOTE_LINES,
+  '0028_order_paid_amount': ORDER_PAID_AMOUNT,
 };
 
 

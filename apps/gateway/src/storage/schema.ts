@@ -368,6 +368,8 @@ export interface TopupOrdersTable {
   note_lines?: string | null;
   /** µP taken back by refunds. */
   refunded: number;
+  /** Minor units the provider reported paid (the order's amount, or another for an order held for review); null when none was reported. Migration 0028. */
+  paid_amount?: number | null;
   /** Minor units of the payment the provider gave back to the payer (its refunds and disputes, payments/reversal.ts); migration 0022. */
   reversed?: number;
   /** Minor units an admin's refund owes the payer through the provider's API, until it answers (payments/money-return.ts); migration 0023. */

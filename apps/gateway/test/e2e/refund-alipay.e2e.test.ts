@@ -81,6 +81,35 @@ describe('an admin refunds an Alipay order in the console', { timeout: 90_000 },
     await ctx.close();
   });
 
+  it('zh-CN: an order held for review (¥0.30 paid of ¥30.00) — the dialog says no credit is taken and the ¥0.30 goes back through 支付宝', async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'alipay', amount: '30' });
+    await payOnPage(o.payUrl!, { total_amount: '0.30' });
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('paid'));
+    const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: t.admin.email, password: t.admin.password }) });
+    const page = await sessionPage(browser, t.url, (login.headers.get('set-cookie') ?? '').split(';')[0], { locale: 'zh-CN' });
+    await page.goto(`${t.url}/admin/topups`);
+    await page.getByTestId(`refund-${o.id}`).click();
+    const dialog = page.getByRole('dialog');
+    await expect.poll(() => dialog.getByTestId('refund-help').innerText()).toBe('该订单处于审核中，从未入账：不收回任何额度。付款（0.30 CNY）将通过 支付宝 原路退还给付款人。');
+    expect(await dialog.getByRole('checkbox', { name: '同时通过 支付宝 将款项退还给付款人' }).isChecked()).toBe(true);
+    await expect.poll(() => dialog.evaluate((el) => el.className)).not.toMatch(/zoom/);
+    await dialog.getByTestId('refund-reason').fill('付款金额有误');
+    await page.screenshot({ path: 'test-artifacts/console/admin-refund-held-zh.png' });
+    await dialog.getByRole('button', { name: '退 款' }).or(dialog.getByRole('button', { name: '退款' })).click();
+    await dialog.waitFor({ state: 'hidden' });
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).notes.map((l) => l.code)).toEqual(['other_amount', 'refunded_by', 'money_returned', 'provider_refund']));
+    expect(await balance(t, cookie)).toBe(before);
+    await page.reload();
+    await page.getByTestId(`note-${o.id}`).getByText('展开').click();
+    const ref = (await orderStatus(t, cookie, o.id)).notes[2].params.ref;
+    expect(await page.getByTestId(`note-${o.id}`).textContent()).toBe(
+      `实付 0.30 CNY，但订单金额为 30.00 CNY。由 ${t.admin.email} 退款：付款金额有误。0.30 CNY 已通过 支付宝 原路退还给付款人（${ref}）。支付宝 退款 累计 0.30 CNY。`,
+    );
+    await page.context().close();
+  });
+
   it('zh-CN: refunds made in the Alipay merchant platform read in Chinese on the orders page and in the payer’s ledger', async () => {
     const { cookie } = await t.signup();
     const o = await order(t, cookie, { provider: 'alipay', amount: '10' });

@@ -84,6 +84,7 @@ export interface OrderView {
   note: string | null;
   notes: { code: string; params: Record<string, string>; text: string }[];
   refunded: number;
+  paid: string | null;
   provider: string;
   method: string;
 }

@@ -20,7 +20,7 @@ import { privateKeyFrom, publicKeyFrom, rsa2Sign, rsa2Verify, signContent } from
 import { applyNotice } from '../../src/payments/settle.js';
 import { eventually } from '../eventually.js';
 import { DB_KINDS, startTestGateway, type TestGateway } from '../harness.js';
-import { balance, ledgerOf, order, orderStatus, payOnPage } from './helpers.js';
+import { balance, ledgerOf, order, orderStatus, payOnPage, type OrderView } from './helpers.js';
 
 const APP_ID = '2021000000000042';
 const pair = () => {
@@ -307,7 +307,7 @@ describe.each(DB_KINDS)('Alipay recharge on %s', (db) => {
     expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([1400_000_000, -1400_000_000]);
   });
 
-  type AdminOrder = { status: string; note: string; refunded: number; moneyOwed: string | null };
+  type AdminOrder = { status: string; note: string; refunded: number; moneyOwed: string | null; paid: string | null; notes: OrderView['notes'] };
   const paidOrder = async (cookie: string, yuan: string) => {
     const o = await order(t, cookie, { provider: 'alipay', amount: yuan });
     await payOnPage(o.payUrl!);
@@ -336,6 +336,27 @@ describe.each(DB_KINDS)('Alipay recharge on %s', (db) => {
     expect((await ledgerOf(t, o.id)).map((r) => Number(r.amount))).toEqual([1400_000_000, -700_000_000]);
     // ¥5.00 is left of the payment at Alipay: the dashboard may refund at most that.
     expect(sim.payments.refundAlipayInDashboard(o.id, 501)).toBeNull();
+  });
+
+  it("an order held for review (¥0.30 paid of ¥30.00) refunded by an admin: the ¥0.30 goes back through alipay.trade.refund, no credit is taken, and Alipay's refund notify takes none either", async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'alipay', amount: '30' });
+    await payOnPage(o.payUrl!, { total_amount: '0.30' });
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('paid'));
+    const tradeNo = new URLSearchParams(notifyOf(o.id).body).get('trade_no')!;
+    expect((await orderStatus(t, cookie, o.id)).paid).toBe('0.30');
+    const r = await t.api<AdminOrder>('POST', `/api/admin/topups/${o.id}/refund`, { reason: 'paid the wrong amount' }, { token: t.rootToken });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ status: 'refunded', refunded: 0, moneyOwed: null, paid: '0.30' });
+    expect(r.body.notes.map((l) => l.code)).toEqual(['other_amount', 'refunded_by', 'money_returned']);
+    expect(r.body.notes[2].params).toEqual({ provider: 'alipay', money: '0.30 CNY', ref: tradeNo });
+    expect(refundRequests(tradeNo)).toEqual([{ trade_no: tradeNo, out_request_no: `refund-${o.id}`, refund_amount: '0.30', refund_reason: `APIGPT refund of ${o.id}` }]);
+    // Alipay closes the trade and notifies the refund (refund_fee 0.30): the order was never credited, nothing is taken.
+    await eventually(() => expect(refundNotifies(o.id).map((c) => [c.state, new URLSearchParams(c.body).get('refund_fee')])).toEqual([['delivered', '0.30']]));
+    expect(await ledgerOf(t, o.id)).toEqual([]);
+    expect(await balance(t, cookie)).toBe(before);
+    expect((await orderStatus(t, cookie, o.id)).notes.at(-1)).toMatchObject({ code: 'provider_refund', params: { provider: 'alipay', money: '0.30 CNY', inAll: 'true' } });
   });
 
   it('Alipay busy (20000) at the refund: the money is owed on the order and returned by the next attempt, under the same out_request_no', async () => {

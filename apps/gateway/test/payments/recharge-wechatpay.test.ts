@@ -22,7 +22,7 @@ import { createWechatPay } from '../../src/payments/wechatpay/index.js';
 import { authorization, decryptResource, parseAuthorization, requestMessage, responseMessage, rsaSign, rsaVerify } from '../../src/payments/wechatpay/sign.js';
 import { eventually } from '../eventually.js';
 import { DB_KINDS, startTestGateway, type TestGateway } from '../harness.js';
-import { balance, ledgerOf, order, orderStatus } from './helpers.js';
+import { balance, ledgerOf, order, orderStatus, type OrderView } from './helpers.js';
 
 const MCH_ID = '1230000109';
 const APP_ID = 'wxd678efh567hg6787';
@@ -267,7 +267,7 @@ describe.each(DB_KINDS)('WeChat Pay recharge on %s', (db) => {
       body,
     });
   };
-  type AdminOrder = { status: string; note: string; refunded: number; moneyOwed: string | null };
+  type AdminOrder = { status: string; note: string; refunded: number; moneyOwed: string | null; paid: string | null; notes: OrderView['notes'] };
 
   it("an admin's refund returns the money through WeChat Pay's refunds API, once: the same out_refund_no asked again is the same refund", async () => {
     const { cookie } = await t.signup();
@@ -354,6 +354,32 @@ describe.each(DB_KINDS)('WeChat Pay recharge on %s', (db) => {
     // Nothing is left to refund, and the transaction is REFUND (转入退款): a lookup settles nothing.
     expect(sim.payments.refundWechatInDashboard(o.id, 1, notifyUrl())).toBeNull();
     expect(await wechatpay().query!({ id: o.id, providerRef: null, method: 'wxpay' })).toMatchObject({ kind: 'ignored', type: 'REFUND' });
+  });
+
+  it("an order paid short (¥0.30 of ¥30.00), credited by an admin, then half refunded: WeChat Pay is asked for ¥0.30 of a ¥0.30 payment, and the note says the ¥14.70 beyond it goes back another way", async () => {
+    const { cookie } = await t.signup();
+    const before = await balance(t, cookie);
+    const o = await order(t, cookie, { provider: 'wechatpay', amount: '30' });
+    await pay(o.payUrl!, 30);
+    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('paid'));
+    const tradeNo = await tradeNoOf(o.id);
+    const done = await t.api<AdminOrder>('POST', `/api/admin/topups/${o.id}/complete`, { reason: 'the rest came by bank transfer' }, { token: t.rootToken });
+    expect(done.body).toMatchObject({ status: 'credited', paid: '0.30' });
+    expect(await balance(t, cookie)).toBe(before + 4200);
+    // 2,100 of the 4,200 P: half the order, ¥15.00, of which only the ¥0.30 paid through WeChat Pay can go back through it.
+    const r = await t.api<AdminOrder>('POST', `/api/admin/topups/${o.id}/refund`, { points: 2100, reason: 'half back' }, { token: t.rootToken });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ status: 'refunded', refunded: 2100, moneyOwed: null });
+    expect(r.body.notes.map((l) => l.code)).toEqual(['other_amount', 'credited_by', 'refunded_by', 'money_beyond_payment', 'money_returned']);
+    expect(r.body.notes[3]).toEqual({
+      code: 'money_beyond_payment',
+      params: { provider: 'wechatpay', money: '14.70 CNY', paid: '0.30 CNY' },
+      text: '14.70 CNY of this refund is more than was paid through wechatpay (only 0.30 CNY goes back through it): return it another way.',
+    });
+    expect(r.body.notes[4].params).toMatchObject({ provider: 'wechatpay', money: '0.30 CNY' });
+    const asked = sim.requests.filter((q) => q.path === '/v3/refund/domestic/refunds' && (q.body as { out_refund_no?: unknown } | null)?.out_refund_no === `refund-${o.id}`);
+    expect(asked.map((q) => q.body)).toEqual([{ transaction_id: tradeNo, out_refund_no: `refund-${o.id}`, reason: `APIGPT refund of ${o.id}`, amount: { refund: 30, total: 30, currency: 'CNY' } }]);
+    expect(await balance(t, cookie)).toBe(before + 2100);
   });
 
   it("an admin's refund through the API is notified too (to the merchant platform's refund address) and takes back nothing more than the admin's refund did", async () => {

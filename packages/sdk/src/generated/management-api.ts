@@ -1579,6 +1579,7 @@ export interface Operations {
         }[];
         /** P taken back by a refund */
         refunded: number;
+        paid: string | null;
         moneyOwed: string | null;
         createdAt: number;
         expiresAt: number;
@@ -1627,6 +1628,7 @@ export interface Operations {
       }[];
       /** P taken back by a refund */
       refunded: number;
+      paid: string | null;
       moneyOwed: string | null;
       createdAt: number;
       expiresAt: number;
@@ -1675,6 +1677,7 @@ export interface Operations {
       }[];
       /** P taken back by a refund */
       refunded: number;
+      paid: string | null;
       moneyOwed: string | null;
       createdAt: number;
       expiresAt: number;
@@ -1727,6 +1730,7 @@ export interface Operations {
       }[];
       /** P taken back by a refund */
       refunded: number;
+      paid: string | null;
       moneyOwed: string | null;
       createdAt: number;
       expiresAt: number;
@@ -3016,6 +3020,7 @@ export interface Operations {
         }[];
         /** P taken back by a refund */
         refunded: number;
+        paid: string | null;
         moneyOwed: string | null;
         createdAt: number;
         expiresAt: number;
@@ -3068,6 +3073,7 @@ export interface Operations {
       }[];
       /** P taken back by a refund */
       refunded: number;
+      paid: string | null;
       moneyOwed: string | null;
       createdAt: number;
       expiresAt: number;
@@ -3114,6 +3120,7 @@ export interface Operations {
       }[];
       /** P taken back by a refund */
       refunded: number;
+      paid: string | null;
       moneyOwed: string | null;
       createdAt: number;
       expiresAt: number;
@@ -3160,6 +3167,7 @@ export interface Operations {
       }[];
       /** P taken back by a refund */
       refunded: number;
+      paid: string | null;
       moneyOwed: string | null;
       createdAt: number;
       expiresAt: number;

@@ -131,7 +131,9 @@ function RefundModal({ order, onClose, onDone }: { order: TopupOrder | null; onC
   // Providers whose refunds API returns the money (the server's PaymentProvider.refund); elsewhere,
   // and for an order held for review (its payment differs from the order), the admin returns the
   // money in the provider's dashboard.
-  const canReturn = (order?.provider === 'stripe' || order?.provider === 'wechatpay' || order?.provider === 'alipay') && order.status === 'credited';
+  // An order held for review returns what was paid (`paid`), when that was money in its currency.
+  const held = order?.status === 'paid';
+  const canReturn = (order?.provider === 'stripe' || order?.provider === 'wechatpay' || order?.provider === 'alipay') && (order.status === 'credited' || (held && order.paid !== null));
   // The provider's own name (Stripe is Stripe in both languages).
   const via = order?.provider === 'wechatpay' || order?.provider === 'alipay' ? t(`recharge.provider.${order.provider}`) : 'Stripe';
   return (
@@ -154,7 +156,13 @@ function RefundModal({ order, onClose, onDone }: { order: TopupOrder | null; onC
         onDone();
       }}
     >
-      <Typography.Paragraph type="secondary">{t(canReturn ? 'topups.refundHelpStripe' : 'topups.refundHelp', { credit: money(order?.credit ?? 0, 2), provider: via })}</Typography.Paragraph>
+      <Typography.Paragraph type="secondary" data-testid="refund-help">
+        {t(held ? (canReturn ? 'topups.refundHelpHeld' : 'topups.refundHelpHeldManual') : canReturn ? 'topups.refundHelpStripe' : 'topups.refundHelp', {
+          credit: money(order?.credit ?? 0, 2),
+          provider: via,
+          paid: `${order?.paid ?? ''} ${order?.currency.toUpperCase() ?? ''}`,
+        })}
+      </Typography.Paragraph>
       <Form form={form} layout="vertical" requiredMark={false}>
         {order?.status === 'credited' && (
           <Form.Item name="points" label={t('topups.refundPoints')} extra={t('topups.refundPointsHelp')}>
