@@ -42,6 +42,15 @@ export function codeText(t: Translate, code: string | null | undefined): string 
   return code && Object.prototype.hasOwnProperty.call(errorsEn, `err.${code}`) ? t(`err.${code}` as MessageKey) : undefined;
 }
 
+/**
+ * A logged call's error as the reader reads it: the console's text for its code, then the message
+ * the caller received (the API's own words, in its dialect, naming the model or the parameter).
+ */
+export function callErrorText(t: Translate, code: string | null | undefined, message: string | null | undefined): string {
+  const known = codeText(t, code);
+  return [known, message && message !== known ? message : null].filter(Boolean).join(' — ') || code || '';
+}
+
 /** The reader-language text of an error the console translates, or the server's own words. */
 export function errorText(t: Translate, error: unknown): string {
   if (error instanceof ApiError && error.code && TRANSLATED[error.code]) return t(TRANSLATED[error.code]);

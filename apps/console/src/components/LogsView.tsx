@@ -8,7 +8,7 @@ import type { ApiKey, App, Page, RequestLog } from '../api/types';
 import { useI18n } from '../i18n';
 import { dateTime, downloadCsv, money, num } from '../lib/format';
 import { useAsync } from '../lib/useAsync';
-import { ErrorAlert } from './ErrorAlert';
+import { callErrorText, ErrorAlert } from './ErrorAlert';
 import { EmptyHint } from './EmptyHint';
 import { CallDecisions } from './CallDecisions';
 import { LogContent } from './LogContent';
@@ -253,7 +253,7 @@ export function LogsView(props: LogsViewProps) {
               dataIndex: 'status',
               render: (s: number, l) => (
                 <>
-                  <Tooltip title={l.error_message}>
+                  <Tooltip title={l.error_code || l.error_message ? callErrorText(t, l.error_code, l.error_message) : undefined}>
                     <Tag color={s < 400 ? 'green' : 'red'}>{s}</Tag>
                   </Tooltip>
                   {/* One click from a failed call to a support ticket with the call attached. */}
@@ -315,7 +315,7 @@ function LogDetail({ log, admin }: { log: RequestLog; admin?: boolean }) {
     ...(log.reasoning_tokens ? [[t('logs.reasoning'), num(log.reasoning_tokens)] as [string, string]] : []),
     ...(unitLabels(log, t).length ? [[t('logs.units'), unitLabels(log, t).join(' · ')] as [string, string]] : []),
     [t('logs.attempts'), log.attempts],
-    [t('logs.errorDetail'), log.error_code ? `${log.error_code}: ${log.error_message ?? ''}` : null],
+    [t('logs.errorDetail'), log.error_code ? `${log.error_code}: ${callErrorText(t, log.error_code, log.error_message)}` : null],
   ];
   return (
     <Row gutter={[16, 4]}>

@@ -8,7 +8,7 @@ import { useSession } from '../auth/session';
 import { AnnouncementsBar } from '../components/AnnouncementsBar';
 import { Chart, type ChartOption } from '../components/Chart';
 import { EmptyHint } from '../components/EmptyHint';
-import { ErrorAlert } from '../components/ErrorAlert';
+import { callErrorText, ErrorAlert } from '../components/ErrorAlert';
 import { useI18n } from '../i18n';
 import { PageHeader } from '../layout/PageHeader';
 import { dateTime, money, num } from '../lib/format';
@@ -120,7 +120,7 @@ export function Dashboard() {
                           {l.model_requested ?? l.endpoint} <Typography.Text type="secondary">· {dateTime(l.created_at, locale)}</Typography.Text>
                         </>
                       }
-                      description={`${l.error_code ?? ''} ${l.error_message ?? ''}`.trim()}
+                      description={callErrorText(t, l.error_code, l.error_message)}
                     />
                   </List.Item>
                 )}

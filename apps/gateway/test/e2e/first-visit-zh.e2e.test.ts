@@ -116,6 +116,17 @@ describe('a Chinese newcomer: translated server errors and the welcome step', { 
     await ctx.close();
   });
 
+  it('a failed call on the overview reads in Chinese first, then the message the caller received', async () => {
+    const u = await t.newUserWithKey();
+    const r = await fetch(`${t.url}/v1/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${u.key}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'no-such-model', messages: [{ role: 'user', content: 'hi' }] }) });
+    const sent = ((await r.json()) as { error: { code: string; message: string } }).error;
+    expect([r.status, sent.code]).toEqual([404, 'model_not_found']);
+    const p = await sessionPage(browser, t.url, u.cookie, { locale: 'zh-CN' });
+    await p.goto(`${t.url}/`);
+    await p.getByText(`该模型不存在，或您的账户无权使用。 — ${sent.message}`).waitFor();
+    await p.context().close();
+  });
+
   it('the low-balance reminder on the overview reads in Chinese, its values kept', async () => {
     const u = await t.signup();
     expect((await t.api('PUT', '/api/billing/low-balance', { threshold: 4990 }, { cookie: u.cookie })).status).toBe(200);
