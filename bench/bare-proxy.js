@@ -4,13 +4,21 @@
 //
 //   node bench/bare-proxy.js http://127.0.0.1:PORT [listenPort]
 import { createServer } from 'node:http';
-import { Pool } from 'undici';
+import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) are per connection and never forwarded; `host` is set by
 // undici for the upstream origin.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host']);
+
+// undici's Pool and its `request` from their own files, as the gateway loads them
+// (apps/gateway/src/core/undici.ts): the package's index would add its fetch, WebSocket and cookie
+// modules and Node's own copy of undici, memory neither proxy uses. The index adds `request` and the
+// other calls to every dispatcher the same way (Object.assign onto Dispatcher.prototype).
+const load = createRequire(import.meta.url);
+const Pool = load('undici/lib/dispatcher/pool.js');
+Object.assign(load('undici/lib/dispatcher/dispatcher.js').prototype, load('undici/lib/api/index.js'));
 
 function forwardable(headers) {
   const out = {};

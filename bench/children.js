@@ -43,7 +43,7 @@ export function startChild(role, env, execArgv = []) {
   });
 }
 
-export function rpc(handle, cmd, timeoutMs = 15_000) {
+export function rpc(handle, cmd, timeoutMs = 15_000, args = {}) {
   const id = ++seq;
   return new Promise((resolve, reject) => {
     if (handle.exited) return reject(new Error(`${handle.role} has exited`));
@@ -59,7 +59,7 @@ export function rpc(handle, cmd, timeoutMs = 15_000) {
       else resolve(m.result);
     };
     handle.child.on('message', onMsg);
-    handle.child.send({ id, cmd });
+    handle.child.send({ ...args, id, cmd });
   });
 }
 

@@ -375,7 +375,9 @@ async function main() {
 
   mkdirSync(RESULTS_DIR, { recursive: true });
   const profDir = join(RESULTS_DIR, 'profiles');
-  const profArgs = (id) => (opts.profile.includes(id) ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${id}-${startedAt.getTime()}.cpuprofile`] : []);
+  // BENCH_GATEWAY_NODE_ARGS: Node/V8 flags for the one-process gateway targets (an A/B of a flag).
+  const gwArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const profArgs = (id) => [...(id.startsWith('gateway') ? gwArgs : []), ...(opts.profile.includes(id) ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${id}-${startedAt.getTime()}.cpuprofile`] : [])];
   if (opts.profile.length) mkdirSync(profDir, { recursive: true });
 
   const sim = await startChild('sim', { BENCH_STREAM_CHUNKS: String(opts.chunks) }, profArgs('simulator'));

@@ -3,6 +3,7 @@
 //   ready (sent once)        { type: 'ready', url, ...details }
 //   { id, cmd: 'cpu' }       process.cpuUsage() so the parent can compute CPU time per request
 //   { id, cmd: 'stats' }     role-specific counters (simulator requests, request-log rows)
+//   { id, cmd: 'heap', snapshot? }  memoryUsage and V8's heap spaces; a heap snapshot to that path
 //   { id, cmd: 'stop' }      closes cleanly (flushes the request log) and exits 0, which is what
 //                            lets `--cpu-prof` write its profile
 // The process also exits when the parent goes away (IPC disconnect), so nothing is left behind.
@@ -14,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { request as httpRequest } from 'node:http';
 import { startBareProxy } from './bare-proxy.js';
 
 const role = process.argv[2];
@@ -64,7 +66,7 @@ async function startBare() {
 }
 
 async function startGw() {
-  const { startGateway, loadConfig, createLogger } = await import('../apps/gateway/dist/index.js');
+  const { startGateway, loadConfig, createLogger, tuneHeap } = await import('../apps/gateway/dist/index.js');
   const dataDir = mkdtempSync(join(tmpdir(), 'apigpt-bench-'));
   // A schema of its own in the given PostgreSQL database, dropped at the end.
   const pgUrl = process.env.BENCH_DATABASE_URL || undefined;
@@ -101,6 +103,8 @@ async function startGw() {
       ...(process.env.BENCH_METRICS_TOKEN ? { metricsToken: process.env.BENCH_METRICS_TOKEN } : {}),
     },
   });
+  // As `apigpt serve` does before it starts the gateway (a build without it measures without it).
+  tuneHeap?.(config.heapGrowingPercent);
   const gw = await startGateway(config, { log: createLogger('silent') });
   try {
     // One channel per simulator (one for the relay bench, several for the failover bench), through
@@ -108,21 +112,24 @@ async function startGw() {
     for (const [i, url] of upstream.split(',').entries())
       await gw.services.channels.create({ provider: 'openai-compatible', name: `bench-sim-${i}`, baseUrl: `${url}/v1`, models: [BENCH_MODEL] });
     // A real user, app and key, through the gateway's own HTTP API (as the console does).
+    // With node:http, not the global fetch or undici's index: either would load modules into the
+    // gateway's process (undici's fetch, Node's own copy of undici) that the gateway never loads.
+    const post = (path, body, headers = {}) =>
+      new Promise((resolve, reject) => {
+        const req = httpRequest(`${gw.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c) => (text += c));
+          res.on('end', () => (res.statusCode === 200 ? resolve({ headers: res.headers, json: JSON.parse(text) }) : reject(new Error(`${path} failed: ${res.statusCode} ${text}`))));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify(body));
+      });
     const email = `bench-${randomBytes(4).toString('hex')}@bench.local`;
-    const signup = await fetch(`${gw.url}/api/auth/signup`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, password: 'bench-password-123' }),
-    });
-    if (signup.status !== 200) throw new Error(`signup failed: ${signup.status} ${await signup.text()}`);
-    const cookie = (signup.headers.get('set-cookie') ?? '').split(';')[0];
-    const created = await fetch(`${gw.url}/api/apps`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', cookie },
-      body: JSON.stringify({ name: 'bench' }),
-    });
-    if (created.status !== 200) throw new Error(`app create failed: ${created.status} ${await created.text()}`);
-    const { key } = await created.json();
+    const signup = await post('/api/auth/signup', { email, password: 'bench-password-123' });
+    const setCookie = signup.headers['set-cookie'];
+    const cookie = String(Array.isArray(setCookie) ? setCookie[0] : (setCookie ?? '')).split(';')[0];
+    const { key } = (await post('/api/apps', { name: 'bench' }, { cookie })).json;
     return {
       info: { url: gw.url, key: key.key, dataDir },
       async stats() {
@@ -333,7 +340,13 @@ process.on('message', async (msg) => {
       lag.disable();
       result = { p50Ms: lag.percentile(50) / 1e6, p99Ms: lag.percentile(99) / 1e6, maxMs: lag.max / 1e6 };
     }
-    else if (msg.cmd === 'stats') result = await target.stats();
+    else if (msg.cmd === 'heap') {
+      // Where the memory is (a diagnosis aid, not a bench row): the process's split and each V8
+      // heap space's committed and used bytes; with `snapshot`, a heap snapshot written there.
+      const v8 = await import('node:v8');
+      const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, { committedMB: +(s.physical_space_size / 2 ** 20).toFixed(1), usedMB: +(s.space_used_size / 2 ** 20).toFixed(1) }]));
+      result = { memory: process.memoryUsage(), spaces, snapshot: msg.snapshot ? v8.writeHeapSnapshot(msg.snapshot) : undefined };
+    } else if (msg.cmd === 'stats') result = await target.stats();
     else if (msg.cmd === 'stop') {
       const stats = await target.stats().catch(() => ({}));
       process.send({ id: msg.id, result: stats }, () => void stop(0));

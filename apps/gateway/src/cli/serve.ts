@@ -8,6 +8,7 @@ import type { Logger } from '../core/logger.js';
 import cluster from 'node:cluster';
 import { BANNER_ENV, runPrimary, WORKER_READY } from './cluster.js';
 import { usableCores } from '../config/cores.js';
+import { tuneHeap } from '../core/heap.js';
 
 /**
  * `apigpt serve`: starts the gateway, prints how to use it, stops cleanly on SIGINT / SIGTERM. With
@@ -18,6 +19,7 @@ export async function serve(config: Config): Promise<number> {
   const log = createLogger(config.logLevel);
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, config.workers, log);
   keepRunningThroughOutages(log);
+  tuneHeap(config.heapGrowingPercent);
   const gw = await startGateway(config, { log });
   // Listening for SIGTERM before anything is printed: a supervisor that stops the gateway as soon as
   // it reads the banner must find the graceful path, never the default (an exit by signal).

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { AwsV4Signer } from 'aws4fetch';
-import { Agent, request } from 'undici';
+import { Agent } from '../core/undici.js';
 import { GatewayError } from '../core/errors.js';
 
 export interface S3Credentials {
@@ -93,6 +93,8 @@ export class S3Client {
     // The real hash rather than UNSIGNED-PAYLOAD: the body is in memory anyway, and S3 then checks it.
     const headers = await signS3({ method, url, headers: extra, payloadHash: sha256Hex(body ?? '') }, this.cfg);
     try {
+      // undici's `request` comes with its whole index (core/undici.ts): loaded when images are first stored.
+      const { request } = await import('undici');
       return await request(url, { method, headers, body, dispatcher: this.agent, headersTimeout: 30_000, bodyTimeout: 60_000 });
     } catch (err) {
       throw new GatewayError('internal', 'The image storage could not be reached.', { cause: err, code: 'storage_unreachable' });

@@ -1,4 +1,4 @@
-import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Agent, errors as undiciErrors, type Dispatcher } from '../core/undici.js';
 import type { CancelSignal } from '../core/cancel.js';
 import { GatewayError } from '../core/errors.js';
 import type { UpstreamRequest } from '../providers/types.js';

@@ -19,25 +19,41 @@ afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })))
 
 const CHILD = `
 import { createRequire } from 'node:module';
+import { request } from 'node:http';
 const { startGateway, loadConfig, createLogger } = await import(process.env.GATEWAY_DIST);
-const loaded = () => [...new Set(Object.keys(createRequire(import.meta.url).cache).map((k) => /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(k)?.[1]).filter(Boolean))].sort();
+const cache = () => Object.keys(createRequire(import.meta.url).cache);
+const loaded = () => [...new Set(cache().map((k) => /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(k)?.[1]).filter(Boolean))].sort();
+// node:http rather than fetch: fetch would itself load what the last check looks for.
+const post = (url, body, headers = {}) => new Promise((resolve, reject) => {
+  const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (res) => {
+    let text = '';
+    res.on('data', (c) => (text += c));
+    res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, text }));
+  });
+  req.on('error', reject);
+  req.end(JSON.stringify(body));
+});
 const config = loadConfig({ env: {}, file: undefined, overrides: { port: 0, host: '127.0.0.1', dataDir: process.env.DATA_DIR, demoChannel: process.env.DEMO, logLevel: 'silent' } });
 const gw = await startGateway(config, { log: createLogger('silent') });
 const atStart = loaded();
-const signup = await fetch(gw.url + '/api/auth/signup', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'lazy@example.com', password: 'correct horse battery staple 42' }) });
+const signup = await post(gw.url + '/api/auth/signup', { email: 'lazy@example.com', password: 'correct horse battery staple 42' });
 const afterSignup = loaded();
 let chat = null;
 if (process.env.DEMO === 'on') {
-  const cookie = (signup.headers.get('set-cookie') ?? '').split(';')[0];
-  const { key } = await (await fetch(gw.url + '/api/apps', { method: 'POST', headers: { 'content-type': 'application/json', cookie }, body: JSON.stringify({ name: 'demo' }) })).json();
-  chat = (await fetch(gw.url + '/v1/chat/completions', { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer ' + key.key }, body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }) })).status;
+  const cookie = String(signup.headers['set-cookie']?.[0] ?? '').split(';')[0];
+  const { key } = JSON.parse((await post(gw.url + '/api/apps', { name: 'demo' }, { cookie })).text);
+  chat = (await post(gw.url + '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { authorization: 'Bearer ' + key.key })).status;
 }
 const afterChat = loaded();
+// undici's index (its fetch, WebSocket, cookies) and Node's own bundled undici, which the index
+// pulls in: neither is needed to relay a call (src/core/undici.ts).
+const undiciIndex = cache().some((k) => /node_modules\\/undici\\/index\\.js$/.test(k));
+const nodeUndici = process.moduleLoadList.some((m) => m.includes('internal/deps/undici'));
 await gw.close();
-console.log(JSON.stringify({ atStart, afterSignup, signup: signup.status, chat, afterChat }));
+console.log(JSON.stringify({ atStart, afterSignup, signup: signup.status, chat, afterChat, undiciIndex, nodeUndici }));
 `;
 
-type Loaded = { atStart: string[]; afterSignup: string[]; signup: number; chat: number | null; afterChat: string[] };
+type Loaded = { atStart: string[]; afterSignup: string[]; signup: number; chat: number | null; afterChat: string[]; undiciIndex: boolean; nodeUndici: boolean };
 
 async function startAndList(demo: 'on' | 'off'): Promise<Loaded> {
   const dist = pathToFileURL(join(dirname(apigptBin()), '../dist/index.js')).href;
@@ -66,5 +82,13 @@ describe('start and idle memory', () => {
     expect(out.atStart).not.toContain('gpt-tokenizer');
     expect(out.chat).toBe(200);
     expect(out.afterChat).toContain('gpt-tokenizer');
+  }, 90_000);
+
+  it('a relayed call loads undici’s dispatcher only: not its index (fetch, WebSocket, cookies) nor Node’s own copy of undici', async () => {
+    const out = await startAndList('on');
+    expect(out.chat).toBe(200);
+    expect(out.afterChat).toContain('undici');
+    expect(out.undiciIndex).toBe(false);
+    expect(out.nodeUndici).toBe(false);
   }, 90_000);
 });
