@@ -377,10 +377,10 @@ async function main() {
   const profDir = join(RESULTS_DIR, 'profiles');
   // BENCH_GATEWAY_NODE_ARGS: Node/V8 flags for the one-process gateway targets (an A/B of a flag).
   const gwArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const profArgs = (id) => [...(id.startsWith('gateway') ? gwArgs : []), ...(opts.profile.includes(id) ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${id}-${startedAt.getTime()}.cpuprofile`] : [])];
+  const nodeArgs = (id) => [...(id.startsWith('gateway') ? gwArgs : []), ...(opts.profile.includes(id) ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${id}-${startedAt.getTime()}.cpuprofile`] : [])];
   if (opts.profile.length) mkdirSync(profDir, { recursive: true });
 
-  const sim = await startChild('sim', { BENCH_STREAM_CHUNKS: String(opts.chunks) }, profArgs('simulator'));
+  const sim = await startChild('sim', { BENCH_STREAM_CHUNKS: String(opts.chunks) }, nodeArgs('simulator'));
   const upstream = sim.info.url;
   const has = (id) => targets.some((t) => t.id === id);
   // Each gateway row gets exactly its own stores: the SQLite one is told to use no PostgreSQL and no Redis.
@@ -388,9 +388,9 @@ async function main() {
   const fronts = { simulator: { origin: upstream, handles: [sim] } };
   const handles = { simulator: sim };
   const starts = [
-    ['bare', () => startChild('bare', { BENCH_UPSTREAM: upstream }, profArgs('bare'))],
-    ['gateway', () => startChild('gateway', { BENCH_UPSTREAM: upstream, ...noShared }, profArgs('gateway'))],
-    ['gateway-pg', () => startChild('gateway', { BENCH_UPSTREAM: upstream, BENCH_DATABASE_URL: opts.pg, BENCH_REDIS_URL: opts.redis }, profArgs('gateway-pg'))],
+    ['bare', () => startChild('bare', { BENCH_UPSTREAM: upstream }, nodeArgs('bare'))],
+    ['gateway', () => startChild('gateway', { BENCH_UPSTREAM: upstream, ...noShared }, nodeArgs('gateway'))],
+    ['gateway-pg', () => startChild('gateway', { BENCH_UPSTREAM: upstream, BENCH_DATABASE_URL: opts.pg, BENCH_REDIS_URL: opts.redis }, nodeArgs('gateway-pg'))],
     ['gateway-2w', () => startChild('cluster', { BENCH_UPSTREAM: upstream, ...noShared, BENCH_REDIS_URL: opts.redis, BENCH_WORKERS: String(opts.workers) })],
   ];
   for (const [id, start] of starts) {
