@@ -12,6 +12,7 @@ export const BASE_CONTROLS: SimControls = {
   fault: null,
   faultRate: 1,
   noUsage: false,
+  splitBytes: 0,
   tool: null,
   toolArgs: null,
 };
@@ -67,6 +68,8 @@ export function controlsFromHeaders(h: IncomingHttpHeaders): Partial<SimControls
   if (chunks !== undefined) out.chunks = Math.max(1, Math.floor(chunks));
   const reply = one('x-sim-reply');
   if (reply !== undefined) out.reply = decodeHeaderText(reply);
+  const split = num(one('x-sim-split-bytes'));
+  if (split !== undefined) out.splitBytes = Math.floor(split);
   const noUsage = one('x-sim-no-usage');
   if (noUsage !== undefined) out.noUsage = noUsage !== '0' && noUsage !== 'false';
   const fault = one('x-sim-fault');
@@ -135,6 +138,11 @@ export function parseDirective(text: string): Partial<SimControls> | null {
       case 'reply':
         if (value !== undefined) out.reply = value;
         break;
+      case 'split': {
+        const n = num(value);
+        if (n !== undefined) out.splitBytes = Math.floor(n);
+        break;
+      }
       case 'no-usage':
         out.noUsage = value === undefined ? true : value !== '0' && value !== 'false';
         break;
@@ -162,6 +170,7 @@ export function sanitizeControls(input: unknown): Partial<SimControls> {
   if (typeof o.chunks === 'number' && o.chunks >= 1) out.chunks = Math.floor(o.chunks);
   if (typeof o.reply === 'string' || o.reply === null) out.reply = o.reply;
   if (typeof o.noUsage === 'boolean') out.noUsage = o.noUsage;
+  if (typeof o.splitBytes === 'number' && o.splitBytes >= 0) out.splitBytes = Math.floor(o.splitBytes);
   if (typeof o.tool === 'string' || o.tool === null) out.tool = o.tool || null;
   if (o.toolArgs === null) out.toolArgs = null;
   else if (typeof o.toolArgs === 'string') out.toolArgs = o.toolArgs;

@@ -398,7 +398,19 @@ async function deliver(res: ServerResponse, out: Outcome, c: SimControls): Promi
   const holds = fault?.kind === 'drop' || fault?.kind === 'cut' || fault?.kind === 'stall';
   res.writeHead(200, { ...SSE_HEADERS, ...out.headers });
   let rest = '';
-  if (c.chunkDelayMs <= 0) {
+  if (c.splitBytes > 0) {
+    // Every event in pieces of splitBytes bytes, each flushed and a millisecond apart (its own read
+    // at the client), then the end as usual.
+    for (let i = 0; i < limit; i++) {
+      if (i > 0 && c.chunkDelayMs > 0) await sleep(c.chunkDelayMs);
+      const bytes = Buffer.from(events[i], 'utf8');
+      for (let at = 0; at < bytes.length; at += c.splitBytes) {
+        if (closed) return;
+        await writeFlushed(res, bytes.subarray(at, at + c.splitBytes));
+        await sleep(1);
+      }
+    }
+  } else if (c.chunkDelayMs <= 0) {
     // Fast path (benchmarks): one write for the whole stream.
     rest = limit === events.length ? events.join('') : events.slice(0, limit).join('');
   } else {

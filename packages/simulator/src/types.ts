@@ -121,6 +121,12 @@ export interface SimControls {
   /** Omit usage from responses and streams. */
   noUsage: boolean;
   /**
+   * Streams (SSE): each event is written in pieces of this many bytes, a millisecond apart, so the
+   * client reads events, and characters, cut anywhere, as a slow network or a buffering proxy
+   * delivers them (0 = each event in one write).
+   */
+  splitBytes: number;
+  /**
    * Which tool the reply calls when it may call one: a tool's name (offered or not), `none` to
    * answer in text though tools are offered; null = the default (the named or first tool). Like
    * every tool call, never right after a tool result.

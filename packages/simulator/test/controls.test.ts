@@ -160,6 +160,27 @@ describe('controls and faults over HTTP', () => {
       await other.close();
     }
   });
+
+  it('split=3 delivers a stream in pieces of at most 3 bytes, cutting characters, with the same events as one write', async () => {
+    const prompt = (split: string) => `hi [[sim reply="你好，世界 ok" chunks=3${split}]]`;
+    const chat = (content: string) => postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [{ role: 'user', content }], stream: true });
+    const whole = await (await chat(prompt(''))).text();
+    const res = await chat(prompt(' split=3'));
+    const reads: Uint8Array[] = [];
+    const reader = res.body!.getReader();
+    for (let r = await reader.read(); !r.done; r = await reader.read()) reads.push(r.value);
+    const bytes = Buffer.concat(reads);
+    // Pieces a millisecond apart are read one by one (a client that falls behind may read two at
+    // once, never a whole event): far more reads than events, and some end inside a three-byte
+    // character (a byte 10xxxxxx follows them).
+    expect(reads.length).toBeGreaterThan(5 * sseJson(whole).length);
+    let cutInside = 0;
+    for (let i = 0, at = 0; i < reads.length - 1; at += reads[i].length, i++) if ((bytes[at + reads[i].length] & 0xc0) === 0x80) cutInside++;
+    expect(cutInside).toBeGreaterThan(0);
+    const norm = (t: string) => sseJson(t).map((e) => ({ ...e, id: null, created: null }));
+    expect(norm(bytes.toString('utf8'))).toEqual(norm(whole));
+    expect(sseJson(bytes.toString('utf8')).map((e) => e.choices?.[0]?.delta?.content ?? '').join('')).toBe('你好，世界 ok');
+  });
 });
 
 describe('embedding the handler', () => {

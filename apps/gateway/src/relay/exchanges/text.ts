@@ -16,6 +16,7 @@ import type { Answered, Attempt, Exchange, Plan } from '../pipeline.js';
 import type { RequestLogRow } from '../request-log.js';
 import type { Route } from '../router.js';
 import { upstreamTransportError, type UpstreamResponse } from '../upstream.js';
+import { Utf8Stream } from './utf8.js';
 
 /** A chat, completion, embedding or token-count call in the caller's dialect. */
 export interface TextCall extends CallRequest {
@@ -145,7 +146,7 @@ export class TextExchange implements Exchange {
     // Set when the content rules cut the stream: `tail` is then the caller's content-filter ending.
     let cut = false;
     const tap: StreamTap = translation ? translation.tapStream() : this.codec.tapStream(this.req.operation, this.req.clientWantsUsage, this.req.model || undefined);
-    const decoder = new TextDecoder();
+    const decoder = new Utf8Stream();
     let failure: GatewayError | null = null;
     // What the caller received, kept only when the answer is to be cached.
     const sent: string[] | null = this.cacheEntry ? [] : null;
@@ -157,7 +158,7 @@ export class TextExchange implements Exchange {
       for await (const chunk of upstream.body) {
         // A chunk that arrives after the caller left is never delivered, so it is not metered.
         if (res.destroyed || signal.aborted) break;
-        let out = tap.push(decoder.decode(chunk, { stream: true }));
+        let out = tap.push(decoder.write(chunk));
         if (out && privacy) out = privacy.pass(out);
         if (!out) continue;
         if (screen) {
@@ -182,7 +183,7 @@ export class TextExchange implements Exchange {
         if (!res.write(out)) await drained(res);
         if (res.destroyed) break;
       }
-      let rest = cut ? '' : tap.end() + decoder.decode();
+      let rest = cut ? '' : tap.end() + decoder.end();
       if (privacy && !cut) rest = privacy.pass(rest) + privacy.end();
       const screened = screen && !cut ? screen.pass(rest) : null;
       if (screened?.cut) {
