@@ -94,6 +94,10 @@ export class TextExchange implements Exchange {
       }
       return { call: { operation: req.operation, model: route.upstreamModel, stream: req.stream, body: translation.body }, translation };
     }
+    // Serialised again, never the caller's bytes: the provider must read the body the gateway read.
+    // A body with a key twice (`{"model":"gpt-4o","model":"gpt-4o-mini"}`) is the last one to
+    // JSON.parse but may be the first to the provider's parser; sent as is, it would be routed,
+    // admitted and billed as one model and served as another (bench/RESULTS.md, session 13).
     const body: Record<string, unknown> = { ...req.body, model: route.upstreamModel };
     if (req.stream && req.dialect === 'openai' && (req.operation === 'chat' || req.operation === 'completion')) {
       // Ask for the usage report so metering never has to guess; the tap hides it again when the
