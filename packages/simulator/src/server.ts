@@ -123,6 +123,8 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
       }
     }
     const rec: RecordedRequest = { method, path, query, headers: flattenHeaders(req.headers), body: parsed.body, at: Date.now() };
+    const ct = String(req.headers['content-type'] ?? '').toLowerCase();
+    if (parsed.body !== null && !ct.startsWith('multipart/') && !ct.startsWith('application/x-www-form-urlencoded')) rec.text = raw.toString('utf8');
     const fileNames = Object.keys(parsed.files);
     if (fileNames.length) {
       rec.files = Object.fromEntries(fileNames.map((k) => [k, { filename: parsed.files[k].filename, contentType: parsed.files[k].contentType, size: parsed.files[k].data.length }]));

@@ -156,6 +156,8 @@ export interface RecordedRequest {
   headers: Record<string, string>;
   /** Parsed JSON body; for multipart forms, the text fields (`name[]` fields as arrays); otherwise null. */
   body: unknown;
+  /** A JSON body's text as it came (spacing, escapes, repeated keys and all); absent for other bodies. */
+  text?: string;
   /** Multipart file parts (metadata only), by field name; absent when there were none. */
   files?: Record<string, { filename: string; contentType: string; size: number }>;
   /** Epoch ms when the request arrived. */
