@@ -38,7 +38,7 @@ export interface TextDeps {
 
 /**
  * Text calls: pass-through when the provider speaks the caller's dialect (the body goes out as the
- * caller sent it but for the model name, and the answer comes back byte for byte), translation
+ * gateway read it but for the model name, and the answer comes back byte for byte), translation
  * through the canonical form otherwise; streams are read by the dialect's tap for metering.
  */
 export class TextExchange implements Exchange {
