@@ -161,11 +161,11 @@ describe('controls and faults over HTTP', () => {
     }
   });
 
-  it('split=3 delivers a stream in pieces of at most 3 bytes, cutting characters, with the same events as one write', async () => {
+  it('split=1 delivers a stream byte by byte, cutting characters between reads, with the same events as one write', async () => {
     const prompt = (split: string) => `hi [[sim reply="你好，世界 ok" chunks=3${split}]]`;
     const chat = (content: string) => postJson(`${sim.url}/v1/chat/completions`, { model: 'gpt-4o', messages: [{ role: 'user', content }], stream: true });
     const whole = await (await chat(prompt(''))).text();
-    const res = await chat(prompt(' split=3'));
+    const res = await chat(prompt(' split=1'));
     const reads: Uint8Array[] = [];
     const reader = res.body!.getReader();
     for (let r = await reader.read(); !r.done; r = await reader.read()) reads.push(r.value);
