@@ -9,7 +9,7 @@
 // The load generator (autocannon) and the 1-connection probe run here, in the parent.
 //
 // Options (flag or environment variable): see HELP below and README.md.
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
@@ -391,7 +391,9 @@ async function main() {
     ['bare', () => startChild('bare', { BENCH_UPSTREAM: upstream }, nodeArgs('bare'))],
     ['gateway', () => startChild('gateway', { BENCH_UPSTREAM: upstream, ...noShared }, nodeArgs('gateway'))],
     ['gateway-pg', () => startChild('gateway', { BENCH_UPSTREAM: upstream, BENCH_DATABASE_URL: opts.pg, BENCH_REDIS_URL: opts.redis }, nodeArgs('gateway-pg'))],
-    ['gateway-2w', () => startChild('cluster', { BENCH_UPSTREAM: upstream, ...noShared, BENCH_REDIS_URL: opts.redis, BENCH_WORKERS: String(opts.workers) })],
+    // The cluster's processes (primary and workers) take their flags from BENCH_CLUSTER_NODE_ARGS;
+    // profiled, each writes its own file under one directory (Node names them by pid).
+    ['gateway-2w', () => startChild('cluster', { BENCH_UPSTREAM: upstream, ...noShared, BENCH_REDIS_URL: opts.redis, BENCH_WORKERS: String(opts.workers), BENCH_CLUSTER_NODE_ARGS: [...gwArgs, ...(opts.profile.includes('gateway-2w') ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, `gateway-2w-${startedAt.getTime()}`)}`] : [])].join(' ') })],
   ];
   for (const [id, start] of starts) {
     if (!has(id)) continue;
@@ -437,6 +439,9 @@ async function main() {
   for (const id of opts.profile) {
     const files = readdirSync(profDir).filter((n) => n === `${id}-${startedAt.getTime()}.cpuprofile`);
     if (files.length) profiled.push(summariseProfile(join(profDir, files[0]), 25));
+    // A cluster: one profile per process (the primary's is nearly empty; the workers' are the load).
+    const dir = join(profDir, `${id}-${startedAt.getTime()}`);
+    if (existsSync(dir)) for (const n of readdirSync(dir).sort()) profiled.push(summariseProfile(join(dir, n), 25));
   }
   const load1 = loadavg();
 

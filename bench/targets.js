@@ -226,7 +226,9 @@ async function startCluster() {
     APIGPT_TRIAL_CREDIT: '1000000000',
     ...(redisUrl ? { REDIS_URL: redisUrl, APIGPT_REDIS_PREFIX: `${prefix}:` } : {}),
   };
-  const proc = spawn(process.execPath, [cli, 'serve', '--workers', String(workers)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  // Node flags for the primary; cluster.fork gives its workers the same (process.execArgv).
+  const nodeArgs = (process.env.BENCH_CLUSTER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, cli, 'serve', '--workers', String(workers)], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   const stopProc = async () => {
     if (proc.exitCode !== null) return;

@@ -47,3 +47,49 @@ describe('layering', () => {
     }
   });
 });
+
+/**
+ * The gateway files a module loads before any `import()` runs: its static imports (not `import type`,
+ * not re-exports of types), followed through the gateway's own files.
+ */
+function staticClosure(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(join(root, file), 'utf8');
+    for (const m of text.matchAll(/^(?:import|export)\s+(?!type\b)(?:[^;'"]*?\sfrom\s+)?'(\.{1,2}\/[^']+)'/gm)) {
+      visit(join(file, '..', m[1]).replace(/\.js$/, '.ts'));
+    }
+  };
+  visit(entry);
+  return [...seen].sort();
+}
+
+describe('what `apigpt serve` loads before it knows its role', () => {
+  it("a cluster's primary reaches no gateway module: only the CLI's dispatch, the configuration and the logger", () => {
+    // The primary serves nothing; the gateway, the database and the admin commands are `import()`ed
+    // by the paths that need them (cli/serve.ts for a worker or a single process, cli/main.ts for the
+    // other commands). About 50 MB of RSS per cluster depend on this list staying short.
+    expect(staticClosure('src/cli/main.ts')).toEqual([
+      'src/cli/args.ts',
+      'src/cli/main.ts',
+      'src/config/config.ts',
+      'src/config/cores.ts',
+      'src/config/fields.ts',
+      'src/core/dependency-errors.ts',
+      'src/core/errors.ts',
+    ]);
+    expect(staticClosure('src/cli/serve.ts')).toEqual([
+      'src/cli/cluster.ts',
+      'src/cli/serve.ts',
+      'src/config/config.ts',
+      'src/config/cores.ts',
+      'src/config/fields.ts',
+      'src/core/dependency-errors.ts',
+      'src/core/heap.ts',
+      'src/core/logger.ts',
+      'src/relay/metrics.ts',
+    ]);
+  });
+});

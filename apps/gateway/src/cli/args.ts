@@ -1,6 +1,22 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { loadConfig, type Config } from '../config/config.js';
 
 export class UsageError extends Error {}
+
+/** One command of `apigpt`: its usage line, its one-line summary for --help, and what it does. */
+export interface Command {
+  usage: string;
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/** The configuration a command runs with: the file (--config), the environment, --data and `extra`. */
+export function configFrom(values: Record<string, unknown>, extra: Partial<Config> = {}): Config {
+  return loadConfig({
+    file: values.config as string | undefined,
+    overrides: { ...(values.data ? { dataDir: values.data as string } : {}), ...extra },
+  });
+}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
@@ -31,4 +47,9 @@ export function intOption(values: Record<string, unknown>, name: string): number
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !/^-?\d+$/.test(v)) throw new UsageError(`--${name} must be a whole number`);
   return Number(v);
+}
+
+/** Output: a human line, or with --json the object itself, one per command. */
+export function out(json: unknown, obj: unknown, human: string): void {
+  process.stdout.write((json ? JSON.stringify(obj, null, 2) : human) + '\n');
 }

@@ -6,37 +6,22 @@ import { parseIdempotencyKey, type IdempotencyKey } from '../billing/idempotency
 import { accountOf } from '../billing/ledger.js';
 import { formatPoints, fromPoints, toPoints } from '../billing/money.js';
 import { priceView } from '../billing/pricing.js';
-import { loadConfig } from '../config/config.js';
-import { createLogger } from '../core/logger.js';
-import { openStorage, type Storage } from '../storage-handle.js';
-import { parse, required, intOption, UsageError } from './args.js';
+import type { Storage } from '../storage-handle.js';
+import { withStorage } from './with-storage.js';
+import { out, parse, required, intOption, UsageError, type Command } from './args.js';
 import { MAX_COUNT, MAX_POINTS, MAX_PRICE } from '../api/billing-schemas.js';
 import { auditCli } from './audit.js';
 
-export interface CliCommand {
-  usage: string;
-  summary: string;
-  run(argv: string[]): Promise<number>;
-}
-
-function out(json: unknown, obj: unknown, human: string): void {
-  process.stdout.write((json ? JSON.stringify(obj, null, 2) : human) + '\n');
-}
-
 /** Opens the database `serve` uses and billing on it (Redis too when REDIS_URL is set), runs `fn`, closes. */
 export async function withBilling<T>(values: Record<string, unknown>, fn: (s: Storage, billing: Billing) => Promise<T>): Promise<T> {
-  const config = loadConfig({ file: values.config as string | undefined, overrides: values.data ? { dataDir: values.data as string } : {} });
-  const storage = await openStorage(config, createLogger('warn'));
-  try {
-    const billing = await Billing.create({ config, db: storage.db, log: storage.log, serving: false });
+  return withStorage(values, async (storage) => {
+    const billing = await Billing.create({ config: storage.config, db: storage.db, log: storage.log, serving: false });
     try {
       return await fn(storage, billing);
     } finally {
       await billing.close();
     }
-  } finally {
-    await storage.close();
-  }
+  });
 }
 
 /**
@@ -102,7 +87,7 @@ function describePrice(v: PriceView): string {
   return parts.join('; ');
 }
 
-export const BILLING_COMMANDS: Record<string, CliCommand> = {
+export const BILLING_COMMANDS: Record<string, Command> = {
   'credit show': {
     usage: 'apigpt credit show --email E [--json]',
     summary: "Show a user's balance and latest ledger rows",

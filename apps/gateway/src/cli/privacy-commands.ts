@@ -1,31 +1,21 @@
 import { writeFileSync } from 'node:fs';
 import { requireUserByEmail } from '../accounts/users.js';
-import { loadConfig } from '../config/config.js';
-import { createLogger } from '../core/logger.js';
 import { createPrivacy, PII_KINDS, validatePolicy, type Privacy, type PolicyScope, type PiiKind, type RedactionMode } from '../privacy/index.js';
-import { openStorage, type Storage } from '../storage-handle.js';
-import { parse, intOption, UsageError } from './args.js';
+import type { Storage } from '../storage-handle.js';
+import { withStorage } from './with-storage.js';
+import { out, parse, intOption, UsageError, type Command } from './args.js';
 import { auditCli } from './audit.js';
-import type { CliCommand } from './billing-commands.js';
-
-function out(json: unknown, obj: unknown, human: string): void {
-  process.stdout.write((json ? JSON.stringify(obj, null, 2) : human) + '\n');
-}
 
 /** Opens the database `serve` uses and privacy protection on it (no purge timer), runs `fn`, closes. */
 async function withPrivacy<T>(values: Record<string, unknown>, fn: (s: Storage, p: Privacy) => Promise<T>): Promise<T> {
-  const config = loadConfig({ file: values.config as string | undefined, overrides: values.data ? { dataDir: values.data as string } : {} });
-  const storage = await openStorage(config, createLogger('warn'));
-  try {
+  return withStorage(values, async (storage) => {
     const privacy = await createPrivacy(storage.db, storage.log, { start: false });
     try {
       return await fn(storage, privacy);
     } finally {
       await privacy.close();
     }
-  } finally {
-    await storage.close();
-  }
+  });
 }
 
 /** `--group NAME` or `--app ID`: exactly one. */
@@ -45,7 +35,7 @@ const onOff = (v: unknown, name: string): boolean | undefined => {
 const describe = (p: { scope: string; target: string; contentLogging: boolean; retentionDays: number; redaction: string; kinds: string[]; patterns: { name: string }[] }) =>
   `${p.scope}:${p.target}  content log ${p.contentLogging ? `on (${p.retentionDays} days)` : 'off'}  redaction ${p.redaction}${p.redaction === 'off' ? '' : ` [${[...p.kinds, ...p.patterns.map((c) => `custom:${c.name}`)].join(', ')}]`}`;
 
-export const PRIVACY_COMMANDS: Record<string, CliCommand> = {
+export const PRIVACY_COMMANDS: Record<string, Command> = {
   'privacy list': {
     usage: 'apigpt privacy list [--json]',
     summary: 'List the privacy policies (content logging, redaction) per user group and App',

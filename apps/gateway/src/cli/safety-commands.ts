@@ -1,28 +1,16 @@
 import { readFileSync } from 'node:fs';
-import { loadConfig } from '../config/config.js';
 import { GatewayError } from '../core/errors.js';
-import { createLogger } from '../core/logger.js';
 import { PolicyStore, type ModerationSettings, type PolicyInput } from '../safety/policies.js';
 import { groupScope, RuleSet, mask, type Direction, type SafetyAction } from '../safety/rules.js';
 import { parseWordFile, SafetyStore, type StoredRule } from '../safety/store.js';
-import { openStorage, type Storage } from '../storage-handle.js';
-import { parse, required, intOption, UsageError } from './args.js';
+import type { Storage } from '../storage-handle.js';
+import { withStorage } from './with-storage.js';
+import { out, parse, required, intOption, UsageError, type Command } from './args.js';
 import { auditCli } from './audit.js';
-import type { CliCommand } from './billing-commands.js';
-
-function out(json: unknown, obj: unknown, human: string): void {
-  process.stdout.write((json ? JSON.stringify(obj, null, 2) : human) + '\n');
-}
 
 /** Opens the database `serve` uses with the safety stores, runs `fn`, closes. A running gateway sees the change within 5 s. */
 async function withSafety<T>(values: Record<string, unknown>, fn: (s: Storage, rules: SafetyStore, policies: PolicyStore) => Promise<T>): Promise<T> {
-  const config = loadConfig({ file: values.config as string | undefined, overrides: values.data ? { dataDir: values.data as string } : {} });
-  const storage = await openStorage(config, createLogger('warn'));
-  try {
-    return await fn(storage, new SafetyStore(storage.db), new PolicyStore(storage.db));
-  } finally {
-    await storage.close();
-  }
+  return withStorage(values, (storage) => fn(storage, new SafetyStore(storage.db), new PolicyStore(storage.db)));
 }
 
 const list = (v: unknown) => (typeof v === 'string' ? v.split(',').map((x) => x.trim()).filter(Boolean) : undefined);
@@ -45,7 +33,7 @@ function pairs(v: unknown, name: string): [string, string][] {
 }
 
 /** The admins' content-safety commands: the same stores and checks as the management API, audited as `via: cli`. */
-export const SAFETY_COMMANDS: Record<string, CliCommand> = {
+export const SAFETY_COMMANDS: Record<string, Command> = {
   'safety rules': {
     usage: 'apigpt safety rules [--json]',
     summary: 'List the content-safety rules (word counts, not the words)',

@@ -1,8 +1,6 @@
-import { createApp } from '../apps/apps.js';
-import { createKey } from '../apps/keys.js';
 import type { Config } from '../config/config.js';
 import { createLogger } from '../core/logger.js';
-import { startGateway } from '../gateway.js';
+import type { startGateway } from '../gateway.js';
 import { dependencyFailure } from '../core/dependency-errors.js';
 import type { Logger } from '../core/logger.js';
 import cluster from 'node:cluster';
@@ -17,9 +15,11 @@ import { tuneHeap } from '../core/heap.js';
  */
 export async function serve(config: Config): Promise<number> {
   const log = createLogger(config.logLevel);
+  // A cluster's primary serves nothing: it never loads the gateway (about 50 MB of modules).
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, config.workers, log);
   keepRunningThroughOutages(log);
   tuneHeap(config.heapGrowingPercent);
+  const { startGateway } = await import('../gateway.js');
   const gw = await startGateway(config, { log });
   // Listening for SIGTERM before anything is printed: a supervisor that stops the gateway as soon as
   // it reads the banner must find the graceful path, never the default (an exit by signal).
@@ -33,6 +33,7 @@ export async function serve(config: Config): Promise<number> {
   if (gw.firstStart) {
     // A first App and key for the admin, so the printed curl call works as pasted.
     const admin = await gw.services.db.selectFrom('users').select('id').where('email', '=', gw.firstStart.adminEmail).executeTakeFirstOrThrow();
+    const [{ createApp }, { createKey }] = await Promise.all([import('../apps/apps.js'), import('../apps/keys.js')]);
     const app = await createApp(gw.services.db, admin.id, { name: 'Quickstart' });
     quickKey = (await createKey(gw.services.db, admin.id, app.id, 'quickstart')).key;
   }
