@@ -97,8 +97,8 @@ function scenariosFor(opts) {
   const out = [];
   for (const stream of [false, true])
     opts.connections.forEach((c, i) => out.push({ id: `${stream ? 'stream' : 'chat'}-load${i === 0 ? '' : `-${c}`}`, stream, mode: 'load', connections: c, targets: i === 0 ? null : ['simulator', 'bare', 'gateway'] }));
-  out.push({ id: 'chat-latency', stream: false, mode: 'latency', targets: ['simulator', 'bare', 'gateway'] });
-  out.push({ id: 'stream-latency', stream: true, mode: 'latency', targets: ['simulator', 'bare', 'gateway'] });
+  out.push({ id: 'chat-latency', stream: false, mode: 'latency', targets: ['simulator', 'bare', 'gateway', 'gateway-pg', 'gateway-2w'] });
+  out.push({ id: 'stream-latency', stream: true, mode: 'latency', targets: ['simulator', 'bare', 'gateway', 'gateway-pg', 'gateway-2w'] });
   if (opts.slowStreams > 0) out.push({ id: 'slow-streams', stream: true, mode: 'slow', connections: opts.slowStreams, targets: ['bare', 'gateway'] });
   return out;
 }

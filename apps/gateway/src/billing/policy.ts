@@ -173,20 +173,22 @@ export class BillingPolicy implements CallPolicy {
   ): Promise<void> {
     // A failed call produced nothing billable; a cut stream pays for what it produced.
     const actual = outcome.failed ? 0 : costOf(price, outcome.usage, multiplier);
-    let charge: number;
-    try {
-      charge = await this.d.state.settle(pools, reserved, actual, holdId);
-    } catch (err) {
+    const settling = this.d.state.settle(pools, reserved, actual, holdId).catch((err: unknown) => {
       // Shared state is unreachable, but the call was served: it is charged what it was admitted
       // for at most (the reservation, which the balance covered), and its hold is released once
       // shared state is back (ChargeWriter).
       this.d.log.error('billing: shared state unreachable at settlement; charging within the reservation', err);
-      charge = Math.min(actual, reserved);
-    }
+      return Math.min(actual, reserved);
+    });
+    // Within the reservation the charge is known without asking (SharedState.settle grants `actual`
+    // then), so the hold's shrink and the journal's durable write run side by side: on Redis, one
+    // round trip less before the answer completes. Both are awaited: a caller's next call, on any
+    // process, finds the hold already shrunk. Above the reservation the state decides the grant.
+    const charge = actual <= reserved ? actual : await settling;
     outcome.log.cost = charge;
     // The journal append starts in this same tick, before any batch can take the row.
     this.d.logWriter.push(outcome.log);
-    await this.d.charges.record(outcome.log, () => this.d.logWriter.commitSoon());
+    await Promise.all([this.d.charges.record(outcome.log, () => this.d.logWriter.commitSoon()), settling]);
     const used = outcome.usage.promptTokens + outcome.usage.completionTokens;
     for (const c of counters) if (c.unit === 'tokens') await this.d.state.adjust(c.counter, used - admittedTokens, MINUTE_MS).catch(() => undefined);
   }

@@ -27,9 +27,11 @@ export interface SharedState {
    */
   reserve(pools: readonly string[], amount: number, holdId: string): Promise<ReserveResult>;
   /**
-   * Turns a hold into a pending charge: `held` moves by (charge − held). A charge above the hold is
-   * granted only as far as every pool can cover it; returns the charge granted. A hold that is gone
-   * (its owner was taken for dead) grants at most `reserved` and holds nothing.
+   * Turns a hold into a pending charge: `held` moves by (charge − held). A charge within `reserved`
+   * is always granted in full (billing/policy.ts relies on it and does not wait for the answer then).
+   * A charge above the hold is granted only as far as every pool can cover it; returns the charge
+   * granted. A hold that is gone (its owner was taken for dead) grants at most `reserved` and holds
+   * nothing.
    */
   settle(pools: readonly string[], reserved: number, actual: number, holdId: string): Promise<number>;
   /**
