@@ -27,8 +27,9 @@ export interface SharedState {
    */
   reserve(pools: readonly string[], amount: number, holdId: string): Promise<ReserveResult>;
   /**
-   * Turns a hold into a pending charge: `held` moves by (charge − held). A charge within `reserved`
-   * is always granted in full (billing/policy.ts relies on it and does not wait for the answer then).
+   * Turns a hold into a pending charge: `held` moves by (charge − held). A hold's first settlement at
+   * or below the `reserved` it was made with is granted in full (billing/policy.ts, which settles each
+   * hold once, relies on it and does not wait for the answer then).
    * A charge above the hold is granted only as far as every pool can cover it; returns the charge
    * granted. A hold that is gone (its owner was taken for dead) grants at most `reserved` and holds
    * nothing.

@@ -44,6 +44,21 @@ describe.each(kinds)('shared state (%s)', (_name, make) => {
     expect(await s.available('u:b')).toBe(0);
   });
 
+  it("a hold's first settlement at or below its reservation is granted in full, with nothing left in the pool or the hold gone", async () => {
+    // billing/policy.ts takes this charge without waiting for the answer (state/shared-state.ts).
+    const s = fresh();
+    await s.syncBalance('u:f', 100, 1);
+    await s.reserve(['u:f'], 40, 'f1');
+    await s.reserve(['u:f'], 60, 'f2');
+    expect(await s.available('u:f')).toBe(0);
+    expect(await s.settle(['u:f'], 40, 40, 'f1')).toBe(40);
+    expect(await s.settle(['u:f'], 60, 59, 'f2')).toBe(59);
+    expect(await s.available('u:f')).toBe(1);
+    // A hold released meanwhile (its process taken for dead) still grants the charge within the reservation.
+    expect(await s.settle(['u:f'], 30, 30, 'never-held')).toBe(30);
+    expect(await s.available('u:f')).toBe(1);
+  });
+
   it('a commit drops the hold and stores the committed value; an older version never wins', async () => {
     const s = fresh();
     await s.syncBalance('u:c', 100, 5);
