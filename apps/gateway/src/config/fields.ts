@@ -26,6 +26,7 @@ export const FIELDS = [
   { key: 'redisSentinels', env: 'APIGPT_REDIS_SENTINELS', type: 'list', doc: 'Redis Sentinels (`host:port,host:port`): the gateway asks them for the master and follows a failover; `REDIS_URL` then gives only the login (user, password, database, `rediss:` for TLS)' },
   { key: 'redisSentinelName', env: 'APIGPT_REDIS_SENTINEL_NAME', type: 'string', default: 'mymaster', doc: 'Name of the master the Sentinels monitor' },
   { key: 'redisClusterNodes', env: 'APIGPT_REDIS_CLUSTER_NODES', type: 'list', doc: 'Some nodes of a Redis Cluster (`host:port,…`; the others are discovered); `REDIS_URL` then gives only the login, and `APIGPT_REDIS_PREFIX` must hold a hash tag' },
+  { key: 'redisTimeoutMs', env: 'APIGPT_REDIS_TIMEOUT_MS', type: 'int', default: 2000, min: 100, max: 60000, doc: 'With Redis: a command unanswered this long fails, so a call gets a retryable 503 instead of waiting out an outage; raise it for a distant Redis or a host whose CPU is often saturated' },
   { key: 'publicUrl', env: 'APIGPT_PUBLIC_URL', type: 'url', doc: 'Public base URL shown in examples and signed links (default `http://localhost:PORT`)' },
   { key: 'secret', env: 'APIGPT_SECRET', type: 'string', doc: 'Master secret that encrypts provider keys at rest; when unset a random key file `master.key` (mode 0600) is created in the data folder', secret: true },
   { key: 'adminEmail', env: 'APIGPT_ADMIN_EMAIL', type: 'string', default: 'admin@apigpt.local', doc: 'Email of the root admin created at first start' },

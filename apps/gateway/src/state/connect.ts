@@ -16,6 +16,12 @@ export interface RedisTarget {
   redisClusterNodes?: readonly string[];
 }
 
+/**
+ * How long a command may go unanswered before it fails, unless `APIGPT_REDIS_TIMEOUT_MS` says
+ * otherwise: a call then gets a retryable 503 instead of waiting out an outage.
+ */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
+
 /** What a client of the shared state may call, on one Redis or a Cluster alike. */
 export type RedisClient = Redis;
 

@@ -10,12 +10,12 @@ export type { SharedState } from './shared-state.js';
  * client is loaded only then (docs/architecture.md, "Start and idle memory").
  */
 export async function createSharedState(
-  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'leaseMs'> & Partial<Pick<Config, 'redisSentinels' | 'redisSentinelName' | 'redisClusterNodes'>>,
+  config: Pick<Config, 'redisUrl' | 'redisPrefix' | 'leaseMs'> & Partial<Pick<Config, 'redisSentinels' | 'redisSentinelName' | 'redisClusterNodes' | 'redisTimeoutMs'>>,
   log?: Logger,
   opts: { serving?: boolean } = {},
 ): Promise<SharedState> {
   if (!config.redisUrl) return new MemoryState();
   const target = { redisUrl: config.redisUrl, redisSentinels: config.redisSentinels, redisSentinelName: config.redisSentinelName, redisClusterNodes: config.redisClusterNodes };
   const { RedisState } = await import('./redis.js');
-  return new RedisState(target, config.redisPrefix, { leaseMs: config.leaseMs, log, serving: opts.serving });
+  return new RedisState(target, config.redisPrefix, { leaseMs: config.leaseMs, commandTimeoutMs: config.redisTimeoutMs, log, serving: opts.serving });
 }

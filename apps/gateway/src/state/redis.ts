@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { connectRedis, type RedisTarget } from './connect.js';
+import { connectRedis, DEFAULT_COMMAND_TIMEOUT_MS, type RedisTarget } from './connect.js';
 import {
   DEFAULT_BALANCE_TTL_MS,
   DEFAULT_LEASE_MS,
@@ -199,6 +199,8 @@ type Scripted = Redis & {
 export interface RedisStateOptions {
   balanceTtlMs?: number;
   leaseMs?: number;
+  /** A command unanswered this long fails (default 2 s; `APIGPT_REDIS_TIMEOUT_MS`). */
+  commandTimeoutMs?: number;
   /**
    * A serving process keeps a lease and reaps lapsed ones (default). A CLI command does neither:
    * it holds nothing, and `billing check` must see a dead process's holds, not release them.
@@ -234,7 +236,7 @@ export class RedisState implements SharedState {
     // connection is kept, so a settlement still reaches Redis before the commit that drops its hold.
     const redis = connectRedis(
       { ...(typeof target === 'string' ? { redisUrl: target } : target), redisPrefix: prefix },
-      { enableAutoPipelining: true, maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false, commandTimeout: 2_000, connectTimeout: 2_000 },
+      { enableAutoPipelining: true, maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false, commandTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS, connectTimeout: 2_000 },
     );
     // Without an 'error' listener a lost connection is an unhandled error that ends the process.
     redis.on('error', (err) => {

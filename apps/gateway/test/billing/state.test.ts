@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
+import { createServer, type Socket } from 'node:net';
 import { MemoryState } from '../../src/state/memory.js';
 import { RedisState } from '../../src/state/redis.js';
 import type { SharedState } from '../../src/state/shared-state.js';
@@ -131,5 +132,26 @@ describe('leases (redis)', () => {
     expect(owners.find((o) => o.owner === dead)).toBeUndefined();
     expect(owners.find((o) => o.owner === b.owner)).toMatchObject({ live: true, holds: 1 });
     (a as unknown as { redis: { disconnect(): void } }).redis.disconnect();
+  });
+});
+
+describe('command timeout (redis)', () => {
+  it('a command Redis never answers fails after APIGPT_REDIS_TIMEOUT_MS, not after the 2-second default', async () => {
+    // A server that takes the connection and every byte, and answers nothing.
+    const sockets: Socket[] = [];
+    const server = createServer((sock) => {
+      sockets.push(sock);
+      sock.on('data', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    const s = new RedisState(`redis://127.0.0.1:${port}`, 'apigpt-test-silent:', { serving: false, commandTimeoutMs: 2_600 });
+    const started = performance.now();
+    await expect(s.reserve(['u:t'], 1, 't1')).rejects.toThrow('Command timed out');
+    // Timers never fire early: failing no sooner than the configured time shows it was used.
+    expect(performance.now() - started).toBeGreaterThanOrEqual(2_590);
+    for (const sock of sockets) sock.destroy();
+    server.close();
+    await s.close();
   });
 });

@@ -49,6 +49,11 @@ async function start(): Promise<Proc> {
     APIGPT_RETRY_BUDGET_PERCENT: '20',
     APIGPT_RETRY_BUDGET_MIN_PER_SEC: '0',
     APIGPT_MAX_CONCURRENT_PER_KEY: '3',
+    // These tests are about one balance and one set of limits across processes, not about a Redis
+    // outage (chaos/dependency-outage.test.ts is): on a CI host whose two cores run every test file
+    // at once, one of three freshly started processes was starved past the 2-second default and
+    // answered 503 (2026-12-04). A starved process must not be read as a lost Redis here.
+    APIGPT_REDIS_TIMEOUT_MS: '15000',
   });
   procs.push(p);
   return p;
