@@ -33,16 +33,21 @@ export async function main(argv: string[]): Promise<number> {
     console.log(await help());
     return 0;
   }
-  // `serve` (the default) without loading the other commands: a cluster's primary stays small.
-  const serving = argv[0] === 'serve' || argv.length === 0 || argv[0].startsWith('-');
-  const all = serving ? { serve: SERVE } : await commands();
-  const two = argv.slice(0, 2).join(' ');
-  const [name, rest] = all[two] ? [two, argv.slice(2)] : all[argv[0] ?? ''] ? [argv[0], argv.slice(1)] : argv.length === 0 || argv[0].startsWith('-') ? ['serve', argv] : [null, argv];
-  if (!name) {
+  // `serve` (named, or the default when no command is named) without loading the other commands:
+  // a cluster's primary stays small.
+  const byDefault = argv.length === 0 || argv[0].startsWith('-');
+  let cmd: Command | undefined;
+  let rest: string[];
+  if (byDefault || argv[0] === 'serve') [cmd, rest] = [SERVE, byDefault ? argv : argv.slice(1)];
+  else {
+    const all = await commands();
+    const two = argv.slice(0, 2).join(' ');
+    [cmd, rest] = all[two] ? [all[two], argv.slice(2)] : [all[argv[0]], argv.slice(1)];
+  }
+  if (!cmd) {
     console.error(`Unknown command: ${argv.join(' ')}\n\n${await help()}`);
     return 2;
   }
-  const cmd = all[name];
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(`${cmd.usage}\n\n${cmd.summary}`);
     return 0;

@@ -22,6 +22,14 @@ export interface RedisTarget {
  */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 2_000;
 
+/**
+ * The options every gateway client of Redis shares: a command waits for a reconnection once, then
+ * fails; one unanswered for `commandTimeoutMs` fails; a connection attempt gives up after 2 s.
+ */
+export function failFast(commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): RedisOptions {
+  return { maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: 2_000 };
+}
+
 /** What a client of the shared state may call, on one Redis or a Cluster alike. */
 export type RedisClient = Redis;
 

@@ -154,10 +154,10 @@ export class RedisKv implements KvStore {
 /** Redis when REDIS_URL is set (every process sees one circuit and one cache), else memory. */
 export async function createKv(config: Omit<RedisTarget, 'redisUrl'> & { redisUrl?: string; redisTimeoutMs?: number }): Promise<KvStore> {
   if (!config.redisUrl) return new MemoryKv();
-  const { connectRedis, DEFAULT_COMMAND_TIMEOUT_MS } = await import('./connect.js');
+  const { connectRedis, failFast } = await import('./connect.js');
   // Fails fast while Redis is away (the caller gets a retryable 503 or a cache miss), and reconnects
   // by itself; the listener keeps a lost connection from being an unhandled 'error' event.
-  const redis = connectRedis({ ...config, redisUrl: config.redisUrl }, { maxRetriesPerRequest: 1, commandTimeout: config.redisTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS, connectTimeout: 2_000 });
+  const redis = connectRedis({ ...config, redisUrl: config.redisUrl }, failFast(config.redisTimeoutMs));
   redis.on('error', () => undefined); // reported by the shared state's own client (state/redis.ts)
   return new RedisKv(redis, `${config.redisPrefix}kv:`, true);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { connectRedis, DEFAULT_COMMAND_TIMEOUT_MS, type RedisTarget } from './connect.js';
+import { connectRedis, failFast, type RedisTarget } from './connect.js';
 import {
   DEFAULT_BALANCE_TTL_MS,
   DEFAULT_LEASE_MS,
@@ -236,7 +236,7 @@ export class RedisState implements SharedState {
     // connection is kept, so a settlement still reaches Redis before the commit that drops its hold.
     const redis = connectRedis(
       { ...(typeof target === 'string' ? { redisUrl: target } : target), redisPrefix: prefix },
-      { enableAutoPipelining: true, maxRetriesPerRequest: 1, enableOfflineQueue: true, lazyConnect: false, commandTimeout: opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS, connectTimeout: 2_000 },
+      { ...failFast(opts.commandTimeoutMs), enableAutoPipelining: true, enableOfflineQueue: true, lazyConnect: false },
     );
     // Without an 'error' listener a lost connection is an unhandled error that ends the process.
     redis.on('error', (err) => {

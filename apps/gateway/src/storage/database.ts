@@ -117,6 +117,14 @@ function openSqlite(dataDir: string): DatabaseHandle {
 }
 
 /**
+ * Every column any row sets, and each row's values in that order (a column absent from a row is
+ * null): what both batch inserts bind.
+ */
+function columnsOf(rows: readonly object[]): { columns: string[]; value: (row: object, column: string) => unknown } {
+  return { columns: [...new Set(rows.flatMap((r) => Object.keys(r)))], value: (row, column) => (row as Record<string, unknown>)[column] ?? null };
+}
+
+/**
  * On PostgreSQL a batch is one `insert … select * from unnest($1::type[], $2::type[], …)`: one array
  * per column instead of a parameter per value, so the statement's text depends only on the table and
  * its columns, not on the batch's size, and PostgreSQL parses a few dozen parameters instead of
@@ -126,27 +134,26 @@ function openSqlite(dataDir: string): DatabaseHandle {
  * insert into the table, so the change-tracking plugin sees which table it wrote.
  */
 function pgInsertMany(): InsertMany {
-  const types = new Map<string, Promise<Map<string, string>>>();
+  const typesByTable = new Map<string, Promise<Map<string, string>>>();
   const typesOf = (trx: Db, table: string) => {
-    let t = types.get(table);
+    let t = typesByTable.get(table);
     if (!t) {
       t = sql<{ column_name: string; udt_name: string }>`select column_name, udt_name from information_schema.columns where table_schema = current_schema() and table_name = ${table}`
         .execute(trx)
         .then((r) => new Map(r.rows.map((c) => [c.column_name, c.udt_name])));
-      types.set(table, t);
-      t.catch(() => types.delete(table));
+      typesByTable.set(table, t);
+      t.catch(() => typesByTable.delete(table));
     }
     return t;
   };
   return async (trx, table, rows) => {
     if (rows.length === 0) return;
     const types = await typesOf(trx, table);
-    // Every column any row sets (a column absent from a row is written as null).
-    const columns = [...new Set(rows.flatMap((r) => Object.keys(r as object)))];
+    const { columns, value } = columnsOf(rows);
     const arrays = columns.map((c) => {
       const type = types.get(c);
       if (!type) throw new Error(`${table} has no column ${c}`);
-      const values = rows.map((r) => (r as unknown as Record<string, unknown>)[c] ?? null);
+      const values = rows.map((r) => value(r, c));
       // Identifiers from the catalog (lowercase letters, digits, underscores), never from a caller.
       return sql`${values}::${sql.raw(`"${type.replace(/"/g, '')}"[]`)}`;
     });
@@ -169,18 +176,14 @@ function sqliteInsertMany(sqlite: BetterSqlite3.Database, own: { dirty: boolean;
     if (rows.length === 0) return;
     own.dirty = true;
     own.writes++;
-    // Every column any row sets (a column absent from a row is written as null).
-    const columns = [...new Set(rows.flatMap((r) => Object.keys(r as object)))];
+    const { columns, value } = columnsOf(rows);
     const sql = `insert into "${table}" (${columns.map((c) => `"${c}"`).join(', ')}) values (${columns.map(() => '?').join(', ')})`;
     let st = statements.get(sql);
     if (!st) {
       st = sqlite.prepare(sql);
       statements.set(sql, st);
     }
-    for (const row of rows) {
-      const r = row as unknown as Record<string, unknown>;
-      st.run(columns.map((c) => r[c] ?? null));
-    }
+    for (const row of rows) st.run(columns.map((c) => value(row, c)));
   };
 }
 
