@@ -76,6 +76,9 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
     alipayBusy: (n) => {
       instance.payments.alipay.busy = n;
     },
+    alipayNotifyFirst: (n) => {
+      instance.payments.alipay.notifyFirst = n;
+    },
     setWechatRefundNotifyUrl: (url) => {
       instance.payments.wechatpay.refundNotifyUrl = url;
     },

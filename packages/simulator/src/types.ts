@@ -88,6 +88,11 @@ export interface SimPayments {
   refundAlipayInDashboard(outTradeNo: string, amount: number): { out_biz_no: string; refund_fee: string; trade_status: string } | null;
   /** The next `n` alipay.trade.refund requests answer code 20000 (Service Currently Unavailable), as Alipay under load. */
   alipayBusy(n: number): void;
+  /**
+   * The next `n` alipay.trade.refund answers leave only once the refund's notify has been answered
+   * by the merchant: the order a merchant sees when Alipay's answer is slow on its way back.
+   */
+  alipayNotifyFirst(n: number): void;
   /** Sets (or, null, clears) the refund notification address of the WeChat Pay merchant platform (`wechatpay.refundNotifyUrl`). */
   setWechatRefundNotifyUrl(url: string | null): void;
   clear(): void;

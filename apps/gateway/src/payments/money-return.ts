@@ -100,27 +100,37 @@ export class MoneyReturns {
           // The first failure says so on the order; later ones only move the next attempt.
           const first = Number(o.money_due_at ?? since) <= since;
           const next = this.now() + Math.max(this.o.retryMs, Math.min(MAX_PAUSE_MS, (this.now() - since) / 2));
-          const noted: Partial<NoteColumns> = first ? noteAfter(o, { code: 'money_pending', provider: o.provider, money: what, error: reason }) : {};
-          await this.db.updateTable('topup_orders').set({ money_due_at: next, ...noted, updated_at: this.now() }).where('id', '=', o.id).where('money_due', 'is not', null).execute();
+          const pending: NoteLine | null = first ? { code: 'money_pending', provider: o.provider, money: what, error: reason } : null;
           this.log.warn('refund: the provider could not be reached to return the money; trying again later', { provider: o.provider, order: o.id, amount: money, reason, next });
-          return { ...o, money_due_at: next, ...noted };
+          return this.record(o.id, pending, { money_due_at: next });
         }
         line = { code: 'money_not_returned', provider: o.provider, money: what, error: reason };
         this.log.warn('refund: the provider did not return the money', { provider: o.provider, order: o.id, amount: money, reason });
       }
-      const noted = noteAfter(o, line);
-      const done = await this.db
-        .updateTable('topup_orders')
-        .set({ money_due: null, money_due_since: null, money_due_at: null, ...noted, updated_at: this.now() })
-        .where('id', '=', o.id)
-        .where('money_due', 'is not', null)
-        .executeTakeFirst();
-      // Another gateway's attempt (the same refund, by its key) wrote the outcome first.
-      if (Number(done.numUpdatedRows) === 0) return (await this.db.selectFrom('topup_orders').selectAll().where('id', '=', o.id).executeTakeFirst()) ?? null;
-      return { ...o, money_due: null, money_due_since: null, money_due_at: null, ...noted };
+      return this.record(o.id, line, { money_due: null, money_due_since: null, money_due_at: null });
     } finally {
       this.busy.delete(orderId);
     }
+  }
+
+  /**
+   * Writes an attempt's outcome on an order that still owes money, its note line after the lines
+   * the order has now. The order is read again under a lock for that: while the provider was being
+   * asked, its own report of the refund (reversal.ts: Alipay notifies as soon as it refunds) may have
+   * added a line, which a note built from the order as read before the request would overwrite.
+   * Answers the order as it is afterwards; when another gateway's attempt (the same refund, by its
+   * key) wrote the outcome first, nothing is written.
+   */
+  private async record(orderId: string, line: NoteLine | null, set: Partial<Pick<TopupOrdersTable, 'money_due' | 'money_due_since' | 'money_due_at'>>): Promise<TopupOrdersTable | null> {
+    return this.db.transaction().execute(async (trx) => {
+      const now = this.now();
+      // An update first: on PostgreSQL it locks the row until the commit (SQLite's transactions write one at a time).
+      const fresh = await trx.updateTable('topup_orders').set({ updated_at: now }).where('id', '=', orderId).where('money_due', 'is not', null).returningAll().executeTakeFirst();
+      if (!fresh) return (await trx.selectFrom('topup_orders').selectAll().where('id', '=', orderId).executeTakeFirst()) ?? null;
+      const noted: Partial<NoteColumns> = line ? noteAfter(fresh, line) : {};
+      await trx.updateTable('topup_orders').set({ ...set, ...noted }).where('id', '=', orderId).execute();
+      return { ...fresh, ...set, ...noted };
+    });
   }
 
   /** Asks about every order whose next attempt is due; answers how many were asked about. */

@@ -11,12 +11,16 @@
 // it is refunded (the query then says TRADE_CLOSED too). The merchant's server can refund too
 // (`alipay.trade.refund`, signed the same way): `out_request_no` names the refund, and asked again it
 // answers that refund (`fund_change` N) and refunds nothing more; it is notified the same way.
-// `sim.payments.alipayBusy(n)` makes the next n refunds answer 20000 (service unavailable).
+// `sim.payments.alipayBusy(n)` makes the next n refunds answer 20000 (service unavailable);
+// `sim.payments.alipayNotifyFirst(n)` holds the next n refunds' answers until their notify has been
+// answered by the merchant (Alipay notifies at once: a merchant may hear of its refund that way
+// before the API's answer reaches it).
 // Signing: every parameter but `sign` (and, for notifies, `sign_type`) that is not empty, sorted by
 // key, joined `k=v&…` unencoded, SHA256withRSA, base64.
 import { createSign, createVerify, randomBytes } from 'node:crypto';
 import type { Ctx, Dialect, Outcome, Route } from '../route.js';
 import { esc, facts, htmlPage, redirect } from './page.js';
+import type { PaymentCallback } from './callbacks.js';
 import type { AlipayTrade, PaymentsState } from './state.js';
 
 export function alipaySignContent(params: Record<string, string | undefined>, omitSignType: boolean): string {
@@ -122,7 +126,7 @@ function cashier(t: AlipayTrade): Outcome {
   );
 }
 
-function gateway(ctx: Ctx): Outcome {
+function gateway(ctx: Ctx): Outcome | Promise<Outcome> {
   const p = fields(ctx);
   // The merchant's server asks about a trade or refunds one; every other method is the payer's browser.
   if (p.method === 'alipay.trade.query') return query(ctx, p);
@@ -161,7 +165,7 @@ function pay(ctx: Ctx): Outcome {
       version: '1.0',
       sign_type: 'RSA2',
     };
-    t.notified = notify(s, t, p, `${t.trade_no}:TRADE_SUCCESS`);
+    t.notified = notify(s, t, p, `${t.trade_no}:TRADE_SUCCESS`).signed;
   }
   // The synchronous return: the browser comes back with the trade's numbers (display only).
   const back: Record<string, string> = { out_trade_no: t.out_trade_no, trade_no: t.trade_no, total_amount: t.total_amount, app_id: s.alipay.appId, method: 'alipay.trade.page.pay.return', timestamp: alipayTime(), charset: 'utf-8', version: '1.0', sign_type: 'RSA2' };
@@ -169,10 +173,10 @@ function pay(ctx: Ctx): Outcome {
   return redirect(`${t.return_url}${t.return_url.includes('?') ? '&' : '?'}${new URLSearchParams(back)}`);
 }
 
-/** Signs a notify (every parameter but `sign` and `sign_type`) and queues it to the trade's notify_url; the signed parameters. */
-function notify(s: PaymentsState, t: AlipayTrade, p: Record<string, string>, event: string): Record<string, string> {
+/** Signs a notify (every parameter but `sign` and `sign_type`) and queues it to the trade's notify_url; the signed parameters and the queued callback. */
+function notify(s: PaymentsState, t: AlipayTrade, p: Record<string, string>, event: string): { signed: Record<string, string>; callback: PaymentCallback } {
   const signed = { ...p, sign: alipaySign(p, s.alipay.privateKey, true) };
-  s.callbacks.add({
+  const callback = s.callbacks.add({
     provider: 'alipay',
     event,
     type: p.trade_status,
@@ -181,7 +185,7 @@ function notify(s: PaymentsState, t: AlipayTrade, p: Record<string, string>, eve
     headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8', 'user-agent': 'Mozilla/4.0 (Alipay notify, simulated)' },
     body: new URLSearchParams(signed).toString(),
   });
-  return signed;
+  return { signed, callback };
 }
 
 /** Fen of an amount in yuan as Alipay writes it (`10`, `10.5`, `10.00`). */
@@ -203,11 +207,12 @@ export function refundInDashboard(s: PaymentsState, outTradeNo: string, amount: 
   if (!t?.notified || !Number.isSafeInteger(amount) || amount <= 0) return null;
   if (amount > fenOf(t.notified.total_amount) - t.refunded) return null;
   const outBizNo = `RF${Date.now()}${randomBytes(3).toString('hex')}`;
-  return { out_biz_no: outBizNo, ...makeRefund(s, t as AlipayTrade & { notified: Record<string, string> }, amount, outBizNo) };
+  const { refund_fee, trade_status } = makeRefund(s, t as AlipayTrade & { notified: Record<string, string> }, amount, outBizNo);
+  return { out_biz_no: outBizNo, refund_fee, trade_status };
 }
 
-/** Refunds `amount` fen (the caller checked what is left) and notifies it; the payment's refunds so far (yuan) and the trade's status after. */
-function makeRefund(s: PaymentsState, t: AlipayTrade & { notified: Record<string, string> }, amount: number, outBizNo: string): { refund_fee: string; trade_status: string } {
+/** Refunds `amount` fen (the caller checked what is left) and notifies it; the payment's refunds so far (yuan), the trade's status after, and the notify. */
+function makeRefund(s: PaymentsState, t: AlipayTrade & { notified: Record<string, string> }, amount: number, outBizNo: string): { refund_fee: string; trade_status: string; notified: PaymentCallback } {
   const paid = fenOf(t.notified.total_amount);
   t.refunded += amount;
   const now = Date.now();
@@ -224,8 +229,8 @@ function makeRefund(s: PaymentsState, t: AlipayTrade & { notified: Record<string
     out_biz_no: outBizNo,
     ...(tradeStatus === 'TRADE_CLOSED' ? { gmt_close: alipayTime(now) } : {}),
   };
-  notify(s, t, p, `${t.trade_no}:refund:${refundFee}`);
-  return { refund_fee: refundFee, trade_status: tradeStatus };
+  const { callback } = notify(s, t, p, `${t.trade_no}:refund:${refundFee}`);
+  return { refund_fee: refundFee, trade_status: tradeStatus, notified: callback };
 }
 
 /**
@@ -235,7 +240,7 @@ function makeRefund(s: PaymentsState, t: AlipayTrade & { notified: Record<string
  * `fund_change` N; with another amount it is ACQ.DISCORDANT_REPEAT_REQUEST. More than what is left is
  * ACQ.REFUND_AMT_NOT_EQUAL_TOTAL; a trade not paid ACQ.TRADE_NOT_EXIST / ACQ.TRADE_STATUS_ERROR.
  */
-function refundApi(ctx: Ctx, p: Record<string, string>): Outcome {
+function refundApi(ctx: Ctx, p: Record<string, string>): Outcome | Promise<Outcome> {
   const s = state(ctx);
   const refused = refusedRequest(ctx, p);
   if (refused) return apiAnswer(ctx, p.method, refused, false);
@@ -265,6 +270,10 @@ function refundApi(ctx: Ctx, p: Record<string, string>): Outcome {
   const done = makeRefund(s, t as AlipayTrade & { notified: Record<string, string> }, fen, requestNo);
   const answer = { code: '10000', msg: 'Success', trade_no: t.trade_no, out_trade_no: t.out_trade_no, buyer_logon_id: 'sim***@alipay.test', fund_change: 'Y', refund_fee: done.refund_fee, gmt_refund_pay: alipayTime(), buyer_user_id: '2088102177846881' };
   t.refundRequests.set(requestNo, { fen, answer });
+  if (s.alipay.notifyFirst > 0) {
+    s.alipay.notifyFirst--;
+    return s.callbacks.settled(done.notified).then(() => apiAnswer(ctx, p.method, answer, true));
+  }
   return apiAnswer(ctx, p.method, answer, true);
 }
 

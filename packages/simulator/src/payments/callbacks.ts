@@ -36,6 +36,8 @@ export class CallbackQueue {
   /** While true, new callbacks are recorded as `held` and not sent until `flush()`. */
   hold = false;
   private seq = 0;
+  /** Each delivery under way, until it has its outcome (`delivered` or `failed`). */
+  private readonly deliveries = new WeakMap<PaymentCallback, Promise<void>>();
 
   constructor(
     private readonly retries: number,
@@ -47,15 +49,26 @@ export class CallbackQueue {
     const rec: PaymentCallback = { ...cb, id: `cb_${++this.seq}`, state: this.hold ? 'held' : 'delivering', attempts: [] };
     this.list.push(rec);
     if (this.list.length > MAX_KEPT) this.list.splice(0, this.list.length - MAX_KEPT);
-    if (!this.hold) void this.deliverWithRetries(rec);
+    if (!this.hold) this.deliver(rec);
     return rec;
+  }
+
+  /** Resolves once the callback's delivery has its outcome; at once for one held or never sent. */
+  settled(c: PaymentCallback): Promise<void> {
+    return this.deliveries.get(c) ?? Promise.resolve();
+  }
+
+  private deliver(c: PaymentCallback): Promise<void> {
+    const p = this.deliverWithRetries(c);
+    this.deliveries.set(c, p);
+    return p;
   }
 
   /** Delivers every held callback (in the order they were made, or the order of `ids`); resolves when each has an answer. */
   async flush(ids?: string[]): Promise<PaymentCallback[]> {
     const held = ids ? ids.map((id) => this.list.find((c) => c.id === id && c.state === 'held')).filter((c): c is PaymentCallback => !!c) : this.list.filter((c) => c.state === 'held');
     for (const c of held) c.state = 'delivering';
-    await Promise.all(held.map((c) => this.deliverWithRetries(c)));
+    await Promise.all(held.map((c) => this.deliver(c)));
     return held;
   }
 

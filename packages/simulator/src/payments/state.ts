@@ -124,7 +124,10 @@ export interface PaymentsState {
     rateLimited: number;
   };
   /** The Alipay app: its id, the app's public key (checks the merchant's requests), Alipay's private key (signs notifies). */
-  alipay: { appId: string; appPublicKey: string | null; privateKey: string; sellerId: string; trades: Map<string, AlipayTrade>; /** The next this many alipay.trade.refund requests answer 20000 (service unavailable). */ busy: number };
+  alipay: { appId: string; appPublicKey: string | null; privateKey: string; sellerId: string; trades: Map<string, AlipayTrade>; /** The next this many alipay.trade.refund requests answer 20000 (service unavailable). */ busy: number;
+    /** The next this many alipay.trade.refund answers wait until the refund's notify has its answer (`SimPayments.alipayNotifyFirst`). */
+    notifyFirst: number;
+  };
   /**
    * The WeChat Pay merchant: ids, the merchant's public key and its certificate serial (check the
    * merchant's signed requests), the platform's private key and serial (sign answers and callbacks),
@@ -165,6 +168,7 @@ export function createPaymentsState(o: PaymentOptions = {}): PaymentsState {
       sellerId: '2088102177846880',
       trades: new Map(),
       busy: 0,
+      notifyFirst: 0,
     },
     wechatpay: {
       mchId: o.wechatpay?.mchId ?? DEFAULT_WECHATPAY_MCH_ID,
