@@ -377,6 +377,9 @@ async function main() {
   const profDir = join(RESULTS_DIR, 'profiles');
   // BENCH_GATEWAY_NODE_ARGS: Node/V8 flags for the one-process gateway targets (an A/B of a flag).
   const gwArgs = (process.env.BENCH_GATEWAY_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  // The one-process gateway runs as `npm start` runs it (package.json): glibc's mmap threshold fixed
+  // at 128 KiB (README, "Memory"). BENCH_MMAP_THRESHOLD=off measures glibc's default instead.
+  const gwEnv = process.env.BENCH_MMAP_THRESHOLD === 'off' ? {} : { MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072' };
   const nodeArgs = (id) => [...(id.startsWith('gateway') ? gwArgs : []), ...(opts.profile.includes(id) ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`, `--cpu-prof-name=${id}-${startedAt.getTime()}.cpuprofile`] : [])];
   if (opts.profile.length) mkdirSync(profDir, { recursive: true });
 
@@ -389,8 +392,8 @@ async function main() {
   const handles = { simulator: sim };
   const starts = [
     ['bare', () => startChild('bare', { BENCH_UPSTREAM: upstream }, nodeArgs('bare'))],
-    ['gateway', () => startChild('gateway', { BENCH_UPSTREAM: upstream, ...noShared }, nodeArgs('gateway'))],
-    ['gateway-pg', () => startChild('gateway', { BENCH_UPSTREAM: upstream, BENCH_DATABASE_URL: opts.pg, BENCH_REDIS_URL: opts.redis }, nodeArgs('gateway-pg'))],
+    ['gateway', () => startChild('gateway', { BENCH_UPSTREAM: upstream, ...noShared, ...gwEnv }, nodeArgs('gateway'))],
+    ['gateway-pg', () => startChild('gateway', { BENCH_UPSTREAM: upstream, BENCH_DATABASE_URL: opts.pg, BENCH_REDIS_URL: opts.redis, ...gwEnv }, nodeArgs('gateway-pg'))],
     // The cluster's processes (primary and workers) take their flags from BENCH_CLUSTER_NODE_ARGS;
     // profiled, each writes its own file under one directory (Node names them by pid).
     ['gateway-2w', () => startChild('cluster', { BENCH_UPSTREAM: upstream, ...noShared, BENCH_REDIS_URL: opts.redis, BENCH_WORKERS: String(opts.workers), BENCH_CLUSTER_NODE_ARGS: [...gwArgs, ...(opts.profile.includes('gateway-2w') ? ['--cpu-prof', `--cpu-prof-dir=${join(profDir, `gateway-2w-${startedAt.getTime()}`)}`] : [])].join(' ') })],

@@ -16,6 +16,12 @@ describe('README', () => {
     expect(README).toContain('npm test');
   });
 
+  it('npm start runs the gateway with the mmap threshold the README says a single process needs', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toMatch(/&& MALLOC_MMAP_THRESHOLD_=131072 node apps\/gateway\/bin\/apigpt\.js serve$/);
+    expect(README).toContain('`npm start` sets it');
+  });
+
   it('.ci/run runs the README test command', () => {
     const ci = readFileSync(new URL('../../../.ci/run', import.meta.url), 'utf8');
     expect(ci).toMatch(/^npm test$/m);

@@ -8,6 +8,17 @@ import type { FromWriter, ToWriter } from './worker.js';
 // worker thread cannot load on Node 20, so they use the built one (`npm test` builds first).
 const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/batch/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
 
+/** How long the thread waits for work before it ends (a new one starts with the next batch). */
+export const WRITER_IDLE_MS = 20_000;
+
+/** One running thread and the asks it has not answered yet. */
+interface Writer {
+  worker: Worker;
+  waiting: Map<number, { resolve: (e: CommitEntry[]) => void; reject: (err: Error) => void }>;
+  /** Set while nothing is asked: ends the thread when it fires. */
+  idle: NodeJS.Timeout | null;
+}
+
 /**
  * Batches committed by a worker thread with its own SQLite connection. better-sqlite3 is
  * synchronous, so on the event loop every batch (its inserts, the commit, WAL checkpoints) stalled
@@ -16,13 +27,22 @@ const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/batch/w
  * work at once, and each transaction takes the write lock when it begins (storage/database.ts).
  * A thread that dies fails its batch (the request-log writer retries, then reports) and is started
  * again on the next batch.
+ *
+ * A thread is a V8 isolate of its own with its own modules and SQLite cache (about 15 MB resident),
+ * so one with nothing to write for `idleMs` ends, and the next batch starts another (tens of
+ * milliseconds, off the calls' path: the request log waits, the calls do not). Under load the
+ * thread never waits that long; a health check's `ping` counts as work.
  */
 export class ThreadBatchStore implements BatchStore {
-  private worker: Worker | null = null;
-  private readonly waiting = new Map<number, { resolve: (e: CommitEntry[]) => void; reject: (err: Error) => void }>();
+  private writer: Writer | null = null;
+  /** Threads told to end, until they have (close() waits for them). */
+  private readonly ending = new Set<Promise<unknown>>();
   private seq = 0;
 
-  constructor(private readonly dataDir: string) {}
+  constructor(
+    private readonly dataDir: string,
+    private readonly idleMs = WRITER_IDLE_MS,
+  ) {}
 
   write(batch: LogBatch): Promise<CommitEntry[]> {
     return this.ask((id) => ({ type: 'write', id, batch }));
@@ -32,46 +52,68 @@ export class ThreadBatchStore implements BatchStore {
     await this.ask((id) => ({ type: 'ping', id }));
   }
 
+  /** Whether a thread is running now. */
+  get running(): boolean {
+    return this.writer !== null;
+  }
+
   private ask(msg: (id: number) => ToWriter): Promise<CommitEntry[]> {
-    const worker = (this.worker ??= this.start());
+    const w = (this.writer ??= this.start());
+    if (w.idle) clearTimeout(w.idle);
+    w.idle = null;
     const id = ++this.seq;
     return new Promise((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      worker.postMessage(msg(id));
+      w.waiting.set(id, { resolve, reject });
+      w.worker.postMessage(msg(id));
     });
   }
 
   async close(): Promise<void> {
-    const worker = this.worker;
-    if (!worker) return;
-    // The thread is unref'd while serving; closing must hold the process until it has exited, or a
-    // process with nothing else left (a script, the last step of a shutdown) ends with the close
-    // still pending (Node's exit code 13) and the writer's final commit unawaited.
-    worker.ref();
-    const exited = once(worker, 'exit');
-    worker.postMessage({ type: 'close' } satisfies ToWriter);
-    await exited;
+    const w = this.writer;
+    if (w) this.end(w);
+    await Promise.all(this.ending);
   }
 
-  private start(): Worker {
+  /** Tells the thread to close its database and end; the next ask starts a new one. */
+  private end(w: Writer): void {
+    if (w.idle) clearTimeout(w.idle);
+    w.idle = null;
+    if (this.writer === w) this.writer = null;
+    // The thread is unref'd while serving; ending must hold the process until it has exited, or a
+    // process with nothing else left (a script, the last step of a shutdown) ends with the close
+    // still pending (Node's exit code 13) and the writer's final commit unawaited.
+    w.worker.ref();
+    const exited = once(w.worker, 'exit').catch(() => undefined);
+    this.ending.add(exited);
+    void exited.finally(() => this.ending.delete(exited));
+    w.worker.postMessage({ type: 'close' } satisfies ToWriter);
+  }
+
+  private start(): Writer {
     const worker = new Worker(WORKER_URL, { workerData: { dataDir: this.dataDir } });
+    const w: Writer = { worker, waiting: new Map(), idle: null };
     // The server's sockets keep the process alive; the writer alone must not.
     worker.unref();
     worker.on('message', (m: FromWriter) => {
       if (m.type === 'closed') return;
-      const w = this.waiting.get(m.id);
-      if (!w) return;
-      this.waiting.delete(m.id);
-      if (m.type === 'done') w.resolve(m.entries as CommitEntry[]);
-      else w.reject(Object.assign(new Error(m.message), { code: m.code }));
+      const p = w.waiting.get(m.id);
+      if (!p) return;
+      w.waiting.delete(m.id);
+      if (m.type === 'done') p.resolve(m.entries as CommitEntry[]);
+      else p.reject(Object.assign(new Error(m.message), { code: m.code }));
+      if (w.waiting.size === 0 && this.writer === w) {
+        w.idle = setTimeout(() => this.end(w), this.idleMs);
+        w.idle.unref();
+      }
     });
     const gone = (err: Error) => {
-      if (this.worker === worker) this.worker = null;
-      for (const w of this.waiting.values()) w.reject(err);
-      this.waiting.clear();
+      if (w.idle) clearTimeout(w.idle);
+      if (this.writer === w) this.writer = null;
+      for (const p of w.waiting.values()) p.reject(err);
+      w.waiting.clear();
     };
     worker.on('error', gone);
     worker.on('exit', (code) => gone(new Error(`the log writer thread exited (code ${code})`)));
-    return worker;
+    return w;
   }
 }

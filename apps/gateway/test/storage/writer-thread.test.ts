@@ -133,7 +133,7 @@ describe('the writer thread', () => {
   });
 
   it('a thread that dies fails its batch, and a new one takes the next', async () => {
-    const worker = (store as unknown as { worker: import('node:worker_threads').Worker }).worker;
+    const worker = (store as unknown as { writer: { worker: import('node:worker_threads').Worker } }).writer.worker;
     const pending = store.write({ rows: [row('usr_1', null, 0, 'req_e')] });
     await worker.terminate();
     await pending.then(
@@ -156,6 +156,64 @@ describe('the writer thread', () => {
     // Replayed again (the process died once more before deleting its journal): nothing moves.
     expect(await store.write({ rows: [row('usr_1', null, 30, 'req_a'), row('usr_1', null, 20, 'req_g')], replay: true })).toEqual([]);
     expect((await dbh.db.selectFrom('accounts').select('balance').executeTakeFirstOrThrow()).balance).toBe(950);
+  });
+});
+
+describe('a writer thread with nothing to do', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'apigpt-wt-idle-'));
+  let dbh: DatabaseHandle;
+  beforeAll(async () => {
+    dbh = await openDatabase({ dataDir: dir });
+    await migrateToLatest(dbh.db);
+    const now = Date.now();
+    await dbh.db.insertInto('users').values({ id: 'usr_1', email: 'a@x', password_hash: 'h', display_name: null, role: 'user', group_name: 'default', status: 'active', created_at: now, updated_at: now }).execute();
+    await dbh.db.insertInto('accounts').values({ user_id: 'usr_1', balance: 1000, version: 1, low_balance_threshold: null, low_balance_notified: 0, rpm: null, tpm: null }).execute();
+  });
+  afterAll(async () => {
+    await dbh?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('ends once idle for its idle time, and the next batch starts another that commits as the first did', async () => {
+    const store = new ThreadBatchStore(dir, 300);
+    try {
+      expect(await store.write({ rows: [row('usr_1', null, 10, 'req_i1')] })).toEqual([{ pool: 'u:usr_1', balance: 990, version: 2 }]);
+      expect(store.running).toBe(true);
+      const first = (store as unknown as { writer: { worker: import('node:worker_threads').Worker } }).writer.worker;
+      const exited = new Promise<number>((resolve) => first.once('exit', resolve));
+      // Ended by itself: its database closed, the thread gone (exit code 0, not terminated).
+      expect(await exited).toBe(0);
+      expect(store.running).toBe(false);
+      expect(await store.write({ rows: [row('usr_1', null, 5, 'req_i2')] })).toEqual([{ pool: 'u:usr_1', balance: 985, version: 3 }]);
+      expect((store as unknown as { writer: { worker: unknown } }).writer.worker).not.toBe(first);
+      const charges = await dbh.db.selectFrom('ledger').select(['request_id', 'amount']).where('request_id', 'in', ['req_i1', 'req_i2']).orderBy('request_id').execute();
+      expect(charges).toEqual([
+        { request_id: 'req_i1', amount: -10 },
+        { request_id: 'req_i2', amount: -5 },
+      ]);
+    } finally {
+      await store.close();
+    }
+    expect(store.running).toBe(false);
+  });
+
+  it('is not ended while batches keep coming within its idle time', async () => {
+    const store = new ThreadBatchStore(dir, 2000);
+    try {
+      await store.ping();
+      const worker = (store as unknown as { writer: { worker: import('node:worker_threads').Worker } }).writer.worker;
+      let ended = false;
+      worker.once('exit', () => (ended = true));
+      // Eight batches 400 ms apart: 3.2 s in all, never 2 s without one.
+      for (let i = 0; i < 8; i++) {
+        await new Promise((r) => setTimeout(r, 400));
+        expect(await store.write({ rows: [row('usr_1', null, 0, `req_k${i}`)] })).toEqual([]);
+      }
+      expect(ended).toBe(false);
+      expect((store as unknown as { writer: { worker: unknown } }).writer.worker).toBe(worker);
+    } finally {
+      await store.close();
+    }
   });
 });
 
