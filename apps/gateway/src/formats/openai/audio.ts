@@ -1,5 +1,4 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FormPart, Operation, Usage } from '../../core/calls.js';
 import { GatewayError, invalidRequest } from '../../core/errors.js';
@@ -7,7 +6,7 @@ import { billableSeconds, probeAudio } from '../../media/audio-duration.js';
 import { AUDIO_LIMITS, filesOf, readMultipart } from '../../media/multipart.js';
 import type { FormatHost } from '../host.js';
 import { countTokens } from '../tokens.js';
-import { validationError } from '../validation.js';
+import { lazyValidators } from '../validation.js';
 
 /**
  * OpenAI's audio endpoints (https://platform.openai.com/docs/api-reference/audio):
@@ -73,8 +72,9 @@ export const TranslationFields = Type.Object(
 /** Extensions OpenAI's speech-to-text accepts, as its own error message lists them. */
 export const UPLOAD_EXTENSIONS = ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm'];
 
-const checkFields = (schema: TSchema) => new Ajv({ coerceTypes: false, strict: false, allErrors: false }).compile(schema);
-const FIELD_CHECKS = { transcription: checkFields(TranscriptionFields), translation: checkFields(TranslationFields) };
+// The form's text fields, checked strictly as a JSON body is; compiled on first use (formats/validation.ts).
+const fieldCheck = lazyValidators(false);
+const FIELD_CHECKS = { transcription: fieldCheck(TranscriptionFields), translation: fieldCheck(TranslationFields) };
 
 export function registerAudioRoutes(app: FastifyInstance, host: FormatHost): void {
   const config = { dialect: 'openai' as const };
@@ -135,8 +135,8 @@ async function transcriptionSpec(request: FastifyRequest, endpoint: string, oper
   const fields: Record<string, unknown> = { ...form.fields };
   const temperature = fields.temperature;
   if (typeof temperature === 'string' && temperature.trim() !== '' && Number.isFinite(Number(temperature))) fields.temperature = Number(temperature);
-  const check = FIELD_CHECKS[operation];
-  if (!check(fields)) throw validationError(check.errors ?? []);
+  const checked = FIELD_CHECKS[operation](fields);
+  if (checked.error) throw checked.error;
   const model = fields.model as string;
 
   const ext = /\.([A-Za-z0-9]+)$/.exec(file.filename)?.[1]?.toLowerCase();

@@ -1,7 +1,6 @@
-import { Ajv } from 'ajv';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError, invalidRequest } from '../../../core/errors.js';
-import { validationError } from '../../validation.js';
+import { lazyValidators } from '../../validation.js';
 import { imageType } from '../../../media/image-bytes.js';
 import { filesOf, IMAGE_EDIT_LIMITS, readMultipart } from '../../../media/multipart.js';
 import { ImageEditFields, ImageGenerationRequest, ImagesResponse } from './schemas.js';
@@ -44,7 +43,8 @@ function imageCall(b: ImageGenerationRequest): ImageCall {
   };
 }
 
-const checkEditFields = new Ajv({ coerceTypes: false, strict: false, allErrors: false }).compile(ImageEditFields);
+// The form's text fields, checked strictly as a JSON body is; compiled on first use (formats/validation.ts).
+const checkEditFields = lazyValidators(false)(ImageEditFields);
 
 /** `/v1/images/edits`: a multipart form with `image` (or `image[]`), optional `mask`, and OpenAI's text fields. */
 async function editCall(request: FastifyRequest): Promise<ImageCall> {
@@ -60,7 +60,8 @@ async function editCall(request: FastifyRequest): Promise<ImageCall> {
       throw invalidRequest("The 'extra' field must be a JSON object.", 'extra');
     }
   }
-  if (!checkEditFields(fields)) throw validationError(checkEditFields.errors ?? []);
+  const checked = checkEditFields(fields);
+  if (checked.error) throw checked.error;
   const image = filesOf(form, 'image')[0];
   if (!image) throw new GatewayError('invalid_request', "Missing required parameter: 'image' (a file part).", { param: 'image', code: 'missing_required_parameter' });
   for (const [name, file] of [['image', image], ['mask', filesOf(form, 'mask')[0]]] as const) {
