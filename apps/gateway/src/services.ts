@@ -94,9 +94,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   });
   const batchStore = createBatchStore(storage.dbh, config.dataDir);
   const logWriter = new RequestLogWriter(batchStore, config.logFlushMs, storage.log);
-  // Starts the writer (on SQLite a thread) while the rest starts, rather than with the first call's
-  // batch: the first call does not wait for it, and /readyz finds it up. A failure shows in /readyz.
-  void logWriter.ping().catch(() => undefined);
+  // On SQLite the writer is a thread (batch/thread.ts), started by the first batch or /readyz check,
+  // not here: a gateway nobody calls does not hold it (about 15 MB), and a call never waits for it.
   let billing: Billing;
   let journal: Journal;
   try {
