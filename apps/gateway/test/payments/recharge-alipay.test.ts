@@ -338,13 +338,18 @@ describe.each(DB_KINDS)('Alipay recharge on %s', (db) => {
     expect(sim.payments.refundAlipayInDashboard(o.id, 501)).toBeNull();
   });
 
-  it("an order held for review (¥0.30 paid of ¥30.00) refunded by an admin: the ¥0.30 goes back through alipay.trade.refund, no credit is taken, and Alipay's refund notify takes none either", async () => {
+  /** A new account's ¥30.00 order paid ¥0.30: held for review, never credited. */
+  const heldForReview = async () => {
     const { cookie } = await t.signup();
     const before = await balance(t, cookie);
     const o = await order(t, cookie, { provider: 'alipay', amount: '30' });
     await payOnPage(o.payUrl!, { total_amount: '0.30' });
     await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('paid'));
-    const tradeNo = new URLSearchParams(notifyOf(o.id).body).get('trade_no')!;
+    return { cookie, before, o, tradeNo: new URLSearchParams(notifyOf(o.id).body).get('trade_no')! };
+  };
+
+  it("an order held for review (¥0.30 paid of ¥30.00) refunded by an admin: the ¥0.30 goes back through alipay.trade.refund, no credit is taken, and Alipay's refund notify takes none either", async () => {
+    const { cookie, before, o, tradeNo } = await heldForReview();
     expect((await orderStatus(t, cookie, o.id)).paid).toBe('0.30');
     // Alipay's notify of the refund is held until the refund's answer has been written (the next test sends it first).
     sim.payments.hold = true;
@@ -368,12 +373,7 @@ describe.each(DB_KINDS)('Alipay recharge on %s', (db) => {
   });
 
   it("Alipay's notify of an admin's refund arriving before alipay.trade.refund's answer: the order keeps both lines, the notify's and the refund's (CI, 2026-12-04, lost the first)", async () => {
-    const { cookie } = await t.signup();
-    const before = await balance(t, cookie);
-    const o = await order(t, cookie, { provider: 'alipay', amount: '30' });
-    await payOnPage(o.payUrl!, { total_amount: '0.30' });
-    await eventually(async () => expect((await orderStatus(t, cookie, o.id)).status).toBe('paid'));
-    const tradeNo = new URLSearchParams(notifyOf(o.id).body).get('trade_no')!;
+    const { cookie, before, o, tradeNo } = await heldForReview();
     sim.payments.alipayNotifyFirst(1);
     const r = await t.api<AdminOrder>('POST', `/api/admin/topups/${o.id}/refund`, { reason: 'paid the wrong amount' }, { token: t.rootToken });
     expect(r.status, JSON.stringify(r.body)).toBe(200);

@@ -94,16 +94,22 @@ describe('change counters (SQLite triggers)', () => {
   });
 });
 
+/** A migrated database in `dir` with one user, usr_1, holding 1000 µP at account version `version`. */
+async function seededDatabase(dir: string, version: number): Promise<DatabaseHandle> {
+  const dbh = await openDatabase({ dataDir: dir });
+  await migrateToLatest(dbh.db);
+  const now = Date.now();
+  await dbh.db.insertInto('users').values({ id: 'usr_1', email: 'a@x', password_hash: 'h', display_name: null, role: 'user', group_name: 'default', status: 'active', created_at: now, updated_at: now }).execute();
+  await dbh.db.insertInto('accounts').values({ user_id: 'usr_1', balance: 1000, version, low_balance_threshold: null, low_balance_notified: 0, rpm: null, tpm: null }).execute();
+  return dbh;
+}
+
 describe('the writer thread', () => {
   const dir = mkdtempSync(join(tmpdir(), 'apigpt-wt-'));
   let dbh: DatabaseHandle;
   let store: ThreadBatchStore;
   beforeAll(async () => {
-    dbh = await openDatabase({ dataDir: dir });
-    await migrateToLatest(dbh.db);
-    const now = Date.now();
-    await dbh.db.insertInto('users').values({ id: 'usr_1', email: 'a@x', password_hash: 'h', display_name: null, role: 'user', group_name: 'default', status: 'active', created_at: now, updated_at: now }).execute();
-    await dbh.db.insertInto('accounts').values({ user_id: 'usr_1', balance: 1000, version: 3, low_balance_threshold: null, low_balance_notified: 0, rpm: null, tpm: null }).execute();
+    dbh = await seededDatabase(dir, 3);
     store = new ThreadBatchStore(dir);
   });
   afterAll(async () => {
@@ -163,11 +169,7 @@ describe('a writer thread with nothing to do', () => {
   const dir = mkdtempSync(join(tmpdir(), 'apigpt-wt-idle-'));
   let dbh: DatabaseHandle;
   beforeAll(async () => {
-    dbh = await openDatabase({ dataDir: dir });
-    await migrateToLatest(dbh.db);
-    const now = Date.now();
-    await dbh.db.insertInto('users').values({ id: 'usr_1', email: 'a@x', password_hash: 'h', display_name: null, role: 'user', group_name: 'default', status: 'active', created_at: now, updated_at: now }).execute();
-    await dbh.db.insertInto('accounts').values({ user_id: 'usr_1', balance: 1000, version: 1, low_balance_threshold: null, low_balance_notified: 0, rpm: null, tpm: null }).execute();
+    dbh = await seededDatabase(dir, 1);
   });
   afterAll(async () => {
     await dbh?.close();
@@ -204,11 +206,9 @@ describe('a writer thread with nothing to do', () => {
       const worker = (store as unknown as { writer: { worker: import('node:worker_threads').Worker } }).writer.worker;
       let ended = false;
       worker.once('exit', () => (ended = true));
-      // Eight batches 400 ms apart: 3.2 s in all, never 2 s without one.
-      for (let i = 0; i < 8; i++) {
-        await new Promise((r) => setTimeout(r, 400));
-        expect(await store.write({ rows: [row('usr_1', null, 0, `req_k${i}`)] })).toEqual([]);
-      }
+      // Batch after batch for three idle times in all: never an idle time without one.
+      const until = Date.now() + 3 * 2000;
+      for (let i = 0; Date.now() < until; i++) expect(await store.write({ rows: [row('usr_1', null, 0, `req_k${i}`)] })).toEqual([]);
       expect(ended).toBe(false);
       expect((store as unknown as { writer: { worker: unknown } }).writer.worker).toBe(worker);
     } finally {
