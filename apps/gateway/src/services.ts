@@ -105,7 +105,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     const journalDir = join(config.dataDir, 'journal');
     const recovered = await replayJournals(journalDir, batchStore, (entries) => billing.state.commit(entries, []));
     if (recovered.rows) storage.log.info(`billing: charged ${recovered.rows} calls from the journals of ${recovered.journals} stopped processes`);
-    journal = await Journal.open({ dir: journalDir, owner: `${Date.now().toString(36)}-${billing.state.owner}`, sync: config.journalSync });
+    journal = await Journal.open({ dir: journalDir, owner: `${Date.now().toString(36)}-${billing.state.owner}`, sync: config.journalSync, inlineSlowMs: config.journalInlineMaxMs });
     billing.charges.useJournal(journal);
   } catch (err) {
     await batchStore.close().catch(() => undefined);
@@ -165,6 +165,9 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     privacy: privacy.guard,
     tracer,
   });
+  // A call settling alone writes its charge's journal row on the event loop's own thread: nothing
+  // else waits, and the thread pool's round trip is most of a lone call's durable write.
+  journal.inlineWhen(() => pipeline.active <= 1);
   const text: TextDeps = {
     codecs: new Map(FORMATS.filter((f) => f.codec).map((f) => [f.id, f.codec!])),
     wires: new Map(FORMATS.filter((f) => f.wire).map((f) => [f.id, f.wire!])),

@@ -1,4 +1,4 @@
-import { constants } from 'node:fs';
+import { constants, writeSync } from 'node:fs';
 import { open, readdir, readFile, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ensurePrivateDir } from '../core/private-files.js';
@@ -19,6 +19,15 @@ import type { RequestLogRow } from './types.js';
  * connection waits for. Files rotate; a
  * file is deleted once every row in it is committed to the database, so the journal stays small.
  *
+ * Written on the calling thread when nothing else waits (`inlineWhen`): a call that finishes alone
+ * (one connection, a quiet hour) has nothing to group with, and the thread pool's round trip — wake
+ * a pool thread, write, wake the event loop again — costs more than the write itself on a VM
+ * (bench/RESULTS.md, session 16: 0.15–0.66 ms less per call at one connection). The event loop then
+ * waits out one write of one row, as the call would have; with other calls in flight the group
+ * path keeps it free for them. A write that took longer than `inlineSlowMs` (a slow or stalled
+ * device) turns the inline path off for INLINE_PAUSE_MS, so a sick disk never freezes the loop twice
+ * in a row.
+ *
  * Layout in `dir`: `<owner>.lock` (the process that writes: pid and owner name) and
  * `<owner>.<n>.jsonl` (one JSON row per line).
  */
@@ -28,9 +37,16 @@ export interface JournalOptions {
   /** Each group is on the device before its calls complete (default: O_DSYNC); false leaves it to the
    *  kernel (survives a process crash, not a power cut). */
   sync: boolean;
+  /** An inline write slower than this (ms) sends rows to the thread pool for INLINE_PAUSE_MS (default INLINE_SLOW_MS; 0: never inline). */
+  inlineSlowMs?: number;
   /** A new file is started after this many bytes (default 4 MiB). */
   rotateBytes?: number;
 }
+
+/** An inline write slower than this pauses inline writes (ms; `journalInlineMaxMs`). */
+export const INLINE_SLOW_MS = 20;
+/** How long a slow inline write keeps writes on the thread pool (ms). */
+export const INLINE_PAUSE_MS = 10_000;
 
 /** Owners whose journal this process is writing now (several gateways may run in one test process). */
 const LIVE = new Set<string>();
@@ -46,6 +62,12 @@ export class Journal {
   private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private writing: Promise<void> | null = null;
   private closed = false;
+  /** Whether a row may be written on the calling thread now (unset: never). */
+  private inline: (() => boolean) | null = null;
+  /** Inline writes are paused until this time (performance.now(), after a slow one). */
+  private inlinePausedUntil = 0;
+  /** Writes made so far, by path (for tests and the bench's reading of where a call's time goes). */
+  readonly writes = { inline: 0, groups: 0 };
 
   private constructor(private readonly o: JournalOptions) {}
 
@@ -58,12 +80,22 @@ export class Journal {
     return j;
   }
 
+  /**
+   * Rows may be written on the calling thread while `quiet()` says nothing else waits on the event
+   * loop (the gateway: at most the one call settling is in flight).
+   */
+  inlineWhen(quiet: () => boolean): void {
+    if (this.o.inlineSlowMs !== 0) this.inline = quiet;
+  }
+
   /** Appends the row; resolves once it is on disk (fsync'd with its group). */
   append(row: RequestLogRow): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the journal is closed'));
     this.fileOf.set(row.id, this.seq);
     this.outstanding.set(this.seq, (this.outstanding.get(this.seq) ?? 0) + 1);
-    this.queue.push(JSON.stringify(row) + '\n');
+    const line = JSON.stringify(row) + '\n';
+    if (!this.writing && this.inline !== null && this.bytes < this.rotateBytes && this.inline() && performance.now() >= this.inlinePausedUntil) return this.writeInline(line);
+    this.queue.push(line);
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.writing) this.writing = this.drain();
     return p;
@@ -113,9 +145,10 @@ export class Journal {
         this.queue = [];
         this.waiters = [];
         try {
-          if (this.bytes >= (this.o.rotateBytes ?? 4 << 20)) await this.rotate();
+          if (this.bytes >= this.rotateBytes) await this.rotate();
           await this.fh!.write(data);
           this.bytes += Buffer.byteLength(data);
+          this.writes.groups++;
           for (const w of waiters) w.resolve();
         } catch (err) {
           for (const w of waiters) w.reject(err as Error);
@@ -124,6 +157,28 @@ export class Journal {
     } finally {
       this.writing = null;
     }
+  }
+
+  /** One row, written now on this thread (no group is being written, so it cannot overtake one). */
+  private writeInline(line: string): Promise<void> {
+    const started = performance.now();
+    const data = Buffer.from(line, 'utf8');
+    try {
+      const written = writeSync(this.fh!.fd, data);
+      this.bytes += written;
+      // A regular file takes a whole write unless the device is full: a torn row is no charge.
+      if (written !== data.length) throw new Error(`the journal took ${written} of ${data.length} bytes (device full?)`);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
+    this.writes.inline++;
+    const took = performance.now() - started;
+    if (took > (this.o.inlineSlowMs ?? INLINE_SLOW_MS)) this.inlinePausedUntil = started + took + INLINE_PAUSE_MS;
+    return Promise.resolve();
+  }
+
+  private get rotateBytes(): number {
+    return this.o.rotateBytes ?? 4 << 20;
   }
 
   private async rotate(): Promise<void> {

@@ -33,6 +33,11 @@ export class ChargeWriter implements BatchParticipant {
     private readonly log: Logger,
   ) {}
 
+  /** The journal's writes so far, by path (null: no journal yet): what tests and the bench read. */
+  get journalWrites(): { readonly inline: number; readonly groups: number } | null {
+    return this.journal?.writes ?? null;
+  }
+
   /** From now on charged rows are journaled before their calls complete. */
   useJournal(journal: Journal): void {
     this.journal = journal;

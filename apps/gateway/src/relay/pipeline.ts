@@ -103,6 +103,8 @@ interface AttemptRecord {
 export class CallPipeline {
   /** Providers' own calls (token exchanges) go through the same client and its pools. */
   readonly fetch: ProviderFetch;
+  /** Calls running now (from the first step to the settled answer; a stream until it ended). */
+  active = 0;
 
   constructor(private readonly deps: PipelineDeps) {
     this.fetch = async (req, signal) => {
@@ -132,9 +134,11 @@ export class CallPipeline {
       if (!res.writableFinished) ac.abort();
     };
     res.on('close', onClose);
+    this.active++;
     try {
       return await this.runAdmitted(req, exchange, res, log, started, ac, trace);
     } finally {
+      this.active--;
       res.off('close', onClose);
       trace?.end(log, req);
     }

@@ -61,3 +61,62 @@ describe('journal', () => {
     expect(readdirSync(dir)).toEqual([]);
   });
 });
+
+describe('journal: rows written on the calling thread when nothing else waits', () => {
+  const open = async (owner: string, o: { sync?: boolean; inlineSlowMs?: number } = {}) => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
+    dirs.push(dir);
+    const j = await Journal.open({ dir, owner, sync: o.sync ?? true, ...(o.inlineSlowMs !== undefined ? { inlineSlowMs: o.inlineSlowMs } : {}) });
+    const rows = () => readFileSync(join(dir, `${owner}.1.jsonl`), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).id);
+    return { j, rows };
+  };
+
+  it('a row appended while the gateway is quiet is in the file before append returns', async () => {
+    const { j, rows } = await open('i1');
+    j.inlineWhen(() => true);
+    const done = j.append(row('req_a'));
+    // No await yet: written by append itself, with O_DSYNC (on the device).
+    expect(rows()).toEqual(['req_a']);
+    await done;
+    expect(j.writes).toEqual({ inline: 1, groups: 0 });
+    await j.close();
+  });
+
+  it('while other calls are in flight rows go to the thread pool in groups', async () => {
+    const { j, rows } = await open('i2');
+    let quiet = false;
+    j.inlineWhen(() => quiet);
+    await Promise.all([j.append(row('req_b')), j.append(row('req_c'))]);
+    expect(rows()).toEqual(['req_b', 'req_c']);
+    expect(j.writes.inline).toBe(0);
+    expect(j.writes.groups).toBeGreaterThan(0);
+    // Quiet again, but a group is still being written: the row waits its turn behind it.
+    const group = j.append(row('req_d'));
+    quiet = true;
+    const next = j.append(row('req_e'));
+    await Promise.all([group, next]);
+    expect(rows()).toEqual(['req_b', 'req_c', 'req_d', 'req_e']);
+    expect(j.writes.inline).toBe(0);
+    await j.close();
+  });
+
+  it('inlineSlowMs 0 (APIGPT_JOURNAL_INLINE_MAX_MS=0) keeps every row on the thread pool', async () => {
+    const { j, rows } = await open('i4', { inlineSlowMs: 0 });
+    j.inlineWhen(() => true);
+    await j.append(row('req_h'));
+    expect(rows()).toEqual(['req_h']);
+    expect(j.writes).toEqual({ inline: 0, groups: 1 });
+    await j.close();
+  });
+
+  it('a slow inline write sends the next rows to the thread pool', async () => {
+    // Every write counts as slow here (the threshold is below any write's time).
+    const { j, rows } = await open('i3', { inlineSlowMs: -1 });
+    j.inlineWhen(() => true);
+    await j.append(row('req_f'));
+    await j.append(row('req_g'));
+    expect(rows()).toEqual(['req_f', 'req_g']);
+    expect(j.writes).toEqual({ inline: 1, groups: 1 });
+    await j.close();
+  });
+});
