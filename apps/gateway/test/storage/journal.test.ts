@@ -1,7 +1,7 @@
 // The write-ahead journal of charged calls (batch/journal.ts): how its file is opened decides
 // whether a call's charge is on the device when its answer completes.
 import { afterAll, describe, expect, it } from 'vitest';
-import { constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal, orphanJournals } from '../../src/batch/journal.js';
@@ -29,6 +29,14 @@ function openFlags(dir: string): number[] {
 
 const row = (id: string) => ({ id, user_id: 'usr_1', status: 200, cost: 7 }) as unknown as RequestLogRow;
 
+/** The ids of a journal file's rows: its lines up to the zeros it was prepared with. */
+const idsIn = (file: string) =>
+  readFileSync(file, 'utf8')
+    .replace(/\0+$/, '')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).id);
+
 describe('journal', () => {
   it('with sync (the default) writes each group with O_DSYNC: the row is on the device when append resolves', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
@@ -37,9 +45,12 @@ describe('journal', () => {
     const flags = openFlags(dir);
     expect(flags).toHaveLength(1);
     expect(flags[0] & constants.O_DSYNC).toBe(constants.O_DSYNC);
-    expect(flags[0] & constants.O_APPEND).toBe(constants.O_APPEND);
+    // Rows are written in place into a file already zero-filled to its size, never appended.
+    expect(flags[0] & constants.O_APPEND).toBe(0);
+    expect(statSync(join(dir, 'o1.1.jsonl')).size).toBe(256 * 1024);
     await Promise.all([j.append(row('req_1')), j.append(row('req_2'))]);
-    expect(readFileSync(join(dir, 'o1.1.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['req_1', 'req_2']);
+    expect(idsIn(join(dir, 'o1.1.jsonl'))).toEqual(['req_1', 'req_2']);
+    expect(statSync(join(dir, 'o1.1.jsonl')).size).toBe(256 * 1024);
     // The process "dies" here (no close): the next start finds both rows to replay.
     const orphans = (await orphanJournals(dir)).filter((o) => o.owner === 'o1');
     expect(orphans).toEqual([]); // still live in this process
@@ -62,12 +73,42 @@ describe('journal', () => {
   });
 });
 
+describe('journal files: prepared ahead, filled in place', () => {
+  it('rows fill prepared files of the set size in order, and a stopped process\'s rows are all read back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
+    dirs.push(dir);
+    // ~45-byte rows in 1 KiB files: the first file is 1 KiB too (never larger than the set size).
+    const j = await Journal.open({ dir, owner: 'r1', sync: true, rotateBytes: 1024 });
+    const ids = Array.from({ length: 100 }, (_, i) => `req_${String(i).padStart(3, '0')}`);
+    // In waves, so some rows go in groups and files fill part-way before the next one.
+    for (let i = 0; i < ids.length; i += 7) await Promise.all(ids.slice(i, i + 7).map((id) => j.append(row(id))));
+    const files = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
+    expect(files.length).toBeGreaterThan(4);
+    // Every file keeps its prepared size: no row write grew one.
+    for (const f of files) expect(statSync(join(dir, f)).size).toBe(1024);
+    await j.close();
+    const [orphan] = await orphanJournals(dir);
+    expect(orphan.rows.map((r) => r.id)).toEqual(ids);
+  });
+
+  it('a reader skips a torn line and the zeros after rows', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
+    dirs.push(dir);
+    const line = (id: string) => JSON.stringify(row(id)) + '\n';
+    // A row, a write torn part-way (its range left partly zeros), the next write led by a newline, zeros.
+    const text = line('req_x') + line('req_torn').slice(0, 12) + '\0'.repeat(20) + '\n' + line('req_y') + '\0'.repeat(300);
+    writeFileSync(join(dir, 'gone.1.jsonl'), text);
+    const [orphan] = await orphanJournals(dir);
+    expect(orphan.rows.map((r) => r.id)).toEqual(['req_x', 'req_y']);
+  });
+});
+
 describe('journal: rows written on the calling thread when nothing else waits', () => {
   const open = async (owner: string, o: { sync?: boolean; inlineSlowMs?: number } = {}) => {
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
     dirs.push(dir);
     const j = await Journal.open({ dir, owner, sync: o.sync ?? true, ...(o.inlineSlowMs !== undefined ? { inlineSlowMs: o.inlineSlowMs } : {}) });
-    const rows = () => readFileSync(join(dir, `${owner}.1.jsonl`), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).id);
+    const rows = () => idsIn(join(dir, `${owner}.1.jsonl`));
     return { j, rows };
   };
 
