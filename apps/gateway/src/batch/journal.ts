@@ -78,6 +78,8 @@ export class Journal {
   private readonly outstanding = new Map<number, number>();
   private readonly fileOf = new Map<string, number>();
   private queue: string[] = [];
+  /** The ids of the queued rows (a group is assigned to the file it is written into). */
+  private queueIds: string[] = [];
   private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private writing: Promise<void> | null = null;
   private closed = false;
@@ -118,6 +120,7 @@ export class Journal {
       if (this.bytes + data.length <= this.size) return this.writeInline(data);
     }
     this.queue.push(line);
+    this.queueIds.push(row.id);
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     if (!this.writing) this.writing = this.drain();
     return p;
@@ -129,13 +132,32 @@ export class Journal {
       const seq = this.fileOf.get(id);
       if (seq === undefined) continue;
       this.fileOf.delete(id);
-      const left = (this.outstanding.get(seq) ?? 1) - 1;
-      this.outstanding.set(seq, left);
-      if (left === 0 && seq !== this.seq) {
-        this.outstanding.delete(seq);
-        void rm(this.path(seq), { force: true }).catch(() => undefined);
-      }
+      this.count(seq, -1);
     }
+  }
+
+  /**
+   * A group is going into the current file: its rows were counted in the file that was current
+   * when they were appended, which a rotation since may have closed (those the database has not
+   * taken yet move).
+   */
+  private assign(ids: readonly string[]): void {
+    for (const id of ids) {
+      const seq = this.fileOf.get(id);
+      if (seq === undefined || seq === this.seq) continue;
+      this.fileOf.set(id, this.seq);
+      this.count(this.seq, 1);
+      this.count(seq, -1);
+    }
+  }
+
+  /** Moves file `seq`'s count of rows not yet in the database; a past file left with none is deleted. */
+  private count(seq: number, by: number): void {
+    const left = (this.outstanding.get(seq) ?? 0) + by;
+    if (left <= 0 && seq !== this.seq) {
+      this.outstanding.delete(seq);
+      void rm(this.path(seq), { force: true }).catch(() => undefined);
+    } else this.outstanding.set(seq, left);
   }
 
   /** Rows written here and not yet committed (for tests and `billing check`). */
@@ -165,11 +187,14 @@ export class Journal {
       while (this.queue.length) {
         const data = this.queue.join('');
         const waiters = this.waiters;
+        const ids = this.queueIds;
         this.queue = [];
+        this.queueIds = [];
         this.waiters = [];
         try {
           const buf = this.frame(data);
           if (this.bytes + buf.length > this.size && this.bytes > 0) await this.rotate();
+          this.assign(ids);
           const at = this.take(buf.length);
           let written: number;
           try {
@@ -334,7 +359,15 @@ export async function orphanJournals(dir: string): Promise<OrphanJournal[]> {
     o.files.sort((a, b) => seqOf(a) - seqOf(b));
     const rows: RequestLogRow[] = [];
     for (const f of o.files) {
-      for (const raw of (await readFile(join(dir, f), 'utf8')).split('\n')) {
+      let text: string;
+      try {
+        text = await readFile(join(dir, f), 'utf8');
+      } catch (err) {
+        // Deleted since the listing: its rows were all in the database.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+        throw err;
+      }
+      for (const raw of text.split('\n')) {
         // The file's unused tail is zeros (and a torn write may end in them): not rows.
         const line = raw.includes('\0') ? raw.replaceAll('\0', '') : raw;
         if (!line) continue;

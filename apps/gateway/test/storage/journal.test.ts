@@ -5,6 +5,7 @@ import { constants, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Journal, orphanJournals } from '../../src/batch/journal.js';
+import { eventually } from '../eventually.js';
 import type { RequestLogRow } from '../../src/batch/types.js';
 
 const dirs: string[] = [];
@@ -89,6 +90,51 @@ describe('journal files: prepared ahead, filled in place', () => {
     await j.close();
     const [orphan] = await orphanJournals(dir);
     expect(orphan.rows.map((r) => r.id)).toEqual(ids);
+  });
+
+  it('once the database has every row, past files are deleted as their last row is committed, and close leaves nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
+    dirs.push(dir);
+    const j = await Journal.open({ dir, owner: 'r2', sync: false, rotateBytes: 1024 });
+    const ids = Array.from({ length: 120 }, (_, i) => `req_${String(i).padStart(3, '0')}`);
+    // Groups that cross file ends, each committed (as the database takes batches) a wave later.
+    let previous: string[] = [];
+    for (let i = 0; i < ids.length; i += 9) {
+      const wave = ids.slice(i, i + 9);
+      const written = Promise.all(wave.map((id) => j.append(row(id))));
+      j.committed(previous);
+      await written;
+      previous = wave;
+    }
+    j.committed(previous);
+    expect(j.pending).toBe(0);
+    // The file being written, and the next one prepared: no past file is left behind.
+    await eventually(() => expect(readdirSync(dir).filter((f) => f.endsWith('.jsonl')).length).toBeLessThanOrEqual(2));
+    await j.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a row counted in one file but written into the next is kept until the database has it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
+    dirs.push(dir);
+    const lineLength = JSON.stringify(row('req_00')).length + 1;
+    // Nine rows fit a file; the tenth, appended while the first file was current, goes into the second.
+    const j = await Journal.open({ dir, owner: 'r3', sync: false, rotateBytes: 9 * lineLength + Math.floor(lineLength / 2) });
+    const ids = Array.from({ length: 30 }, (_, i) => `req_${String(i).padStart(2, '0')}`);
+    for (const id of ids.slice(0, 10)) await j.append(row(id));
+    j.committed(ids.slice(0, 9));
+    // The second file fills up and the third starts; every row but req_09 reaches the database.
+    for (const id of ids.slice(10)) await j.append(row(id));
+    j.committed(ids.slice(10));
+    expect(j.pending).toBe(1);
+    // The first and third files go (all their rows are in); the second stays, for req_09.
+    await eventually(() => expect(readdirSync(dir).filter((f) => /^r3\.[123]\.jsonl$/.test(f))).toEqual(['r3.2.jsonl']));
+    expect(idsIn(join(dir, 'r3.2.jsonl'))).toEqual(['req_09', ...ids.slice(10, 18)]);
+    await j.close();
+    // What a restart would replay and find missing from the database: req_09.
+    const [orphan] = await orphanJournals(dir);
+    const committed = new Set([...ids.slice(0, 9), ...ids.slice(10)]);
+    expect(orphan.rows.map((r) => r.id).filter((id) => !committed.has(id))).toEqual(['req_09']);
   });
 
   it('a reader skips a torn line and the zeros after rows', async () => {
