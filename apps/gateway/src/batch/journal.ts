@@ -26,10 +26,10 @@ import type { RequestLogRow } from './types.js';
  * A reader stops a file's rows at its zeros. A file is deleted once every row in it is committed to
  * the database, so the journal stays small.
  *
- * Written on the calling thread when nothing else waits (`inlineWhen`): a call that finishes alone
- * (one connection, a quiet hour) has nothing to group with, and the thread pool's round trip — wake
- * a pool thread, write, wake the event loop again — costs more than the write itself on a VM
- * (bench/RESULTS.md, session 16: 0.15–0.66 ms less per call at one connection). The event loop then
+ * Written on the event loop itself when nothing else waits (`inlineWhen`): a call that finishes
+ * alone (one connection, a quiet hour) has nothing to group with, and the thread pool's round trip —
+ * wake a pool thread, write, wake the event loop again — costs more than the write itself on a VM
+ * (bench/RESULTS.md, session 16: 0.3–0.6 ms less per call at one connection). The event loop then
  * waits out one write of one row, as the call would have; with other calls in flight the group
  * path keeps it free for them. A write that took longer than `inlineSlowMs` (a slow or stalled
  * device) turns the inline path off for INLINE_PAUSE_MS, so a sick disk never freezes the loop twice
@@ -114,15 +114,10 @@ export class Journal {
     if (this.closed) return Promise.reject(new Error('the journal is closed'));
     this.fileOf.set(row.id, this.seq);
     this.outstanding.set(this.seq, (this.outstanding.get(this.seq) ?? 0) + 1);
-    const line = JSON.stringify(row) + '\n';
-    if (!this.writing && this.inline !== null && this.inline() && performance.now() >= this.inlinePausedUntil) {
-      const data = this.frame(line);
-      if (this.bytes + data.length <= this.size) return this.writeInline(data);
-    }
-    this.queue.push(line);
+    this.queue.push(JSON.stringify(row) + '\n');
     this.queueIds.push(row.id);
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.writing) this.writing = this.drain();
+    if (!this.writing) this.writing = this.drain(this.quiet());
     return p;
   }
 
@@ -182,8 +177,20 @@ export class Journal {
     LIVE.delete(this.o.owner);
   }
 
-  private async drain(): Promise<void> {
+  /** Whether the next group may be written on the event loop (see the class comment). */
+  private quiet(): boolean {
+    return this.inline !== null && performance.now() >= this.inlinePausedUntil && this.inline();
+  }
+
+  /**
+   * Writes the queued rows, group after group, until none are left. `inline`: the first group is
+   * written on the event loop, after one turn of it — I/O this turn started leaves first (ioredis
+   * sends a call's settlement on setImmediate; written before it, the row would wait for Redis's
+   * answer instead of overlapping it).
+   */
+  private async drain(inline: boolean): Promise<void> {
     try {
+      if (inline) await new Promise<void>((resolve) => setImmediate(resolve));
       while (this.queue.length) {
         const data = this.queue.join('');
         const waiters = this.waiters;
@@ -193,26 +200,50 @@ export class Journal {
         this.waiters = [];
         try {
           const buf = this.frame(data);
-          if (this.bytes + buf.length > this.size && this.bytes > 0) await this.rotate();
-          this.assign(ids);
-          const at = this.take(buf.length);
-          let written: number;
-          try {
-            written = (await this.fh!.write(buf, 0, buf.length, at)).bytesWritten;
-          } catch (err) {
-            this.torn = true;
-            throw err;
+          if (this.bytes + buf.length > this.size && this.bytes > 0) {
+            inline = false;
+            await this.rotate();
           }
-          this.wrote(written, buf.length);
-          this.writes.groups++;
+          this.assign(ids);
+          if (inline) this.writeInline(buf);
+          else await this.writeGroup(buf);
           for (const w of waiters) w.resolve();
         } catch (err) {
           for (const w of waiters) w.reject(err as Error);
         }
+        // Rows that came meanwhile had other calls beside them: the thread pool's.
+        inline = false;
       }
     } finally {
       this.writing = null;
     }
+  }
+
+  private async writeGroup(buf: Buffer): Promise<void> {
+    const at = this.take(buf.length);
+    let written: number;
+    try {
+      written = (await this.fh!.write(buf, 0, buf.length, at)).bytesWritten;
+    } catch (err) {
+      this.torn = true;
+      throw err;
+    }
+    this.wrote(written, buf.length);
+    this.writes.groups++;
+  }
+
+  /** Written now, on this thread; a write slower than `inlineSlowMs` pauses the inline path. */
+  private writeInline(buf: Buffer): void {
+    const started = performance.now();
+    try {
+      this.wrote(writeSync(this.fh!.fd, buf, 0, buf.length, this.take(buf.length)), buf.length);
+    } catch (err) {
+      this.torn = true;
+      throw err;
+    }
+    this.writes.inline++;
+    const took = performance.now() - started;
+    if (took > (this.o.inlineSlowMs ?? INLINE_SLOW_MS)) this.inlinePausedUntil = started + took + INLINE_PAUSE_MS;
   }
 
   /** The bytes of a write: after a torn one, led by a newline. */
@@ -248,21 +279,6 @@ export class Journal {
       next.catch(() => undefined);
       this.next = next;
     }
-  }
-
-  /** One row, written now on this thread (no group is being written, so it cannot overtake one). */
-  private writeInline(data: Buffer): Promise<void> {
-    const started = performance.now();
-    try {
-      this.wrote(writeSync(this.fh!.fd, data, 0, data.length, this.take(data.length)), data.length);
-    } catch (err) {
-      this.torn = true;
-      return Promise.reject(err as Error);
-    }
-    this.writes.inline++;
-    const took = performance.now() - started;
-    if (took > (this.o.inlineSlowMs ?? INLINE_SLOW_MS)) this.inlinePausedUntil = started + took + INLINE_PAUSE_MS;
-    return Promise.resolve();
   }
 
   private get rotateBytes(): number {

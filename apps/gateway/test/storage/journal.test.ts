@@ -158,13 +158,17 @@ describe('journal: rows written on the calling thread when nothing else waits', 
     return { j, rows };
   };
 
-  it('a row appended while the gateway is quiet is in the file before append returns', async () => {
+  it('a row appended while the gateway is quiet is written on the event loop, after I/O this turn started', async () => {
     const { j, rows } = await open('i1');
     j.inlineWhen(() => true);
-    const done = j.append(row('req_a'));
-    // No await yet: written by append itself, with O_DSYNC (on the device).
-    expect(rows()).toEqual(['req_a']);
+    // A settlement sends its Redis command, then journals its row: ioredis writes the command on
+    // setImmediate, and the row's write must not hold the event loop before it.
+    const order: string[] = [];
+    setImmediate(() => order.push('redis'));
+    const done = j.append(row('req_a')).then(() => order.push('journal'));
     await done;
+    expect(order).toEqual(['redis', 'journal']);
+    expect(rows()).toEqual(['req_a']);
     expect(j.writes).toEqual({ inline: 1, groups: 0 });
     await j.close();
   });
