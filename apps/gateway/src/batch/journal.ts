@@ -23,7 +23,7 @@ import type { RequestLogRow } from './types.js';
  * written is the data alone (ext4 on this VM: p50 0.14–0.16 → 0.10 ms per row, half the kernel
  * CPU; bench/RESULTS.md, session 16). PostgreSQL zero-fills its WAL segments for the same reason
  * (`wal_init_zero`). The next file is prepared in the background while the current one fills.
- * A reader stops a file's rows at its zeros. A file is deleted once every row in it is committed to
+ * A reader takes the zeros for no rows. A file is deleted once every row in it is committed to
  * the database, so the journal stays small.
  *
  * Written on the event loop itself when nothing else waits (`inlineWhen`): a call that finishes
@@ -83,7 +83,7 @@ export class Journal {
   private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
   private writing: Promise<void> | null = null;
   private closed = false;
-  /** Whether a row may be written on the calling thread now (unset: never). */
+  /** Whether the next group may be written on the event loop (unset: never). */
   private inline: (() => boolean) | null = null;
   /** Inline writes are paused until this time (performance.now(), after a slow one). */
   private inlinePausedUntil = 0;
@@ -102,8 +102,8 @@ export class Journal {
   }
 
   /**
-   * Rows may be written on the calling thread while `quiet()` says nothing else waits on the event
-   * loop (the gateway: at most the one call settling is in flight).
+   * Rows may be written on the event loop while `quiet()` says nothing else waits on it (the
+   * gateway: at most the one call settling is in flight).
    */
   inlineWhen(quiet: () => boolean): void {
     if (this.o.inlineSlowMs !== 0) this.inline = quiet;
@@ -343,8 +343,8 @@ export interface OrphanJournal {
 
 /**
  * Journals of owners that are no longer running: their lock names a process that is gone (or this
- * process, under an owner it no longer writes), or the lock is missing. Rows are read in order, up
- * to the zeros a file was prepared with; a torn line (the process died mid-write, before its
+ * process, under an owner it no longer writes), or the lock is missing. Rows are read in order (the
+ * zeros a file was prepared with are no rows); a torn line (the process died mid-write, before its
  * fsync) is skipped — its call never completed, since a call completes only after its row is on
  * disk.
  */
