@@ -87,7 +87,7 @@ export class Journal {
   private inline: (() => boolean) | null = null;
   /** Inline writes are paused until this time (performance.now(), after a slow one). */
   private inlinePausedUntil = 0;
-  /** Writes made so far, by path (for tests and the bench's reading of where a call's time goes). */
+  /** Writes made so far, by path (for tests). */
   readonly writes = { inline: 0, groups: 0 };
 
   private constructor(private readonly o: JournalOptions) {}

@@ -33,7 +33,7 @@ export class ChargeWriter implements BatchParticipant {
     private readonly log: Logger,
   ) {}
 
-  /** The journal's writes so far, by path (null: no journal yet): what tests and the bench read. */
+  /** The journal's writes so far, by path (null: no journal yet): what tests read. */
   get journalWrites(): { readonly inline: number; readonly groups: number } | null {
     return this.journal?.writes ?? null;
   }
