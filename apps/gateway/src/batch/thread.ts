@@ -17,6 +17,8 @@ interface Writer {
   waiting: Map<number, { resolve: (e: CommitEntry[]) => void; reject: (err: Error) => void }>;
   /** Set while nothing is asked: ends the thread when it fires. */
   idle: NodeJS.Timeout | null;
+  /** Whether it has answered anything yet (its modules loaded, the database open). */
+  answered: boolean;
 }
 
 /**
@@ -57,6 +59,11 @@ export class ThreadBatchStore implements BatchStore {
     return this.writer !== null;
   }
 
+  /** Whether a running thread has answered: the next batch does not wait for a thread to start. */
+  get warm(): boolean {
+    return this.writer?.answered ?? false;
+  }
+
   private ask(msg: (id: number) => ToWriter): Promise<CommitEntry[]> {
     const w = (this.writer ??= this.start());
     if (w.idle) clearTimeout(w.idle);
@@ -91,11 +98,12 @@ export class ThreadBatchStore implements BatchStore {
 
   private start(): Writer {
     const worker = new Worker(WORKER_URL, { workerData: { dataDir: this.dataDir } });
-    const w: Writer = { worker, waiting: new Map(), idle: null };
+    const w: Writer = { worker, waiting: new Map(), idle: null, answered: false };
     // The server's sockets keep the process alive; the writer alone must not.
     worker.unref();
     worker.on('message', (m: FromWriter) => {
       if (m.type === 'closed') return;
+      w.answered = true;
       const p = w.waiting.get(m.id);
       if (!p) return;
       w.waiting.delete(m.id);

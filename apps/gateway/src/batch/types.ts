@@ -24,4 +24,9 @@ export interface BatchStore {
   /** Resolves when the database answers a trivial query (tells an outage from a bad batch). */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * False while the next batch must first start the store (the SQLite writer thread, loading its
+   * modules and opening the database); absent: always ready.
+   */
+  readonly warm?: boolean;
 }

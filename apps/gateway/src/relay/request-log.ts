@@ -1,6 +1,9 @@
 import type { BatchStore, RequestLogRow } from '../batch/types.js';
 import type { CommitEntry } from '../state/shared-state.js';
 
+/** What a read's flush adds for a store that must start before it can write (see `flushWithin`). */
+const STORE_START_MS = 10_000;
+
 export type { RequestLogRow } from '../batch/types.js';
 
 export interface Logger {
@@ -100,11 +103,14 @@ export class RequestLogWriter {
   /**
    * Flushes, but waits at most `ms`: for a read that wants the latest rows (a balance, a call
    * list) and must not hang while the database is away (the batch is retried until it is back).
-   * Resolves true when everything was committed in time.
+   * A store that must start first (the SQLite writer thread, ended after a quiet spell: modules to
+   * load, the database to open, more than a second on a loaded machine) gets STORE_START_MS more:
+   * starting is not an outage. Resolves true when everything was committed in time.
    */
   async flushWithin(ms = 1_000): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
-    const flushed = await Promise.race([this.flush().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), ms)))]);
+    const budget = this.store.warm === false ? ms + STORE_START_MS : ms;
+    const flushed = await Promise.race([this.flush().then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), budget)))]);
     clearTimeout(timer);
     return flushed;
   }

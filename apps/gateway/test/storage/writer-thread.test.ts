@@ -7,6 +7,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { ThreadBatchStore } from '../../src/batch/thread.js';
 import type { RequestLogRow } from '../../src/batch/types.js';
 import { baseLog } from '../../src/relay/call.js';
+import { RequestLogWriter } from '../../src/relay/request-log.js';
 import { installChangeCounters, WATCHED_TABLES } from '../../src/storage/change-counters.js';
 import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
 import { migrateToLatest } from '../../src/storage/migrations.js';
@@ -197,6 +198,22 @@ describe('a writer thread with nothing to do', () => {
       await store.close();
     }
     expect(store.running).toBe(false);
+  });
+
+  it('a read that flushes while the thread is starting waits for it: starting is not an outage', async () => {
+    const store = new ThreadBatchStore(dir, 300);
+    const writer = new RequestLogWriter(store, 60_000, { error: () => undefined });
+    try {
+      expect(store.warm).toBe(false);
+      writer.push(row('usr_1', null, 1, 'req_w1'));
+      // 1 ms for the batch itself: a thread's start (an isolate, its modules, the database) takes longer.
+      expect(await writer.flushWithin(1)).toBe(true);
+      expect(store.warm).toBe(true);
+      expect(await dbh.db.selectFrom('ledger').select('amount').where('request_id', '=', 'req_w1').execute()).toEqual([{ amount: -1 }]);
+    } finally {
+      await writer.close();
+    }
+    expect(store.warm).toBe(false);
   });
 
   it('is not ended while batches keep coming within its idle time', async () => {
