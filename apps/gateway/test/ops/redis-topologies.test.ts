@@ -79,14 +79,16 @@ describe('Redis Sentinel', () => {
     expect(await chat(t, user.key)).toBe(200);
     // The state is on the master the Sentinel named.
     expect(keysOn(master.port, prefix)).toBeGreaterThan(0);
-    expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
+    // Ready once the SQLite writer thread its first check starts has answered (on a loaded machine a
+    // first check can run out of time while it starts: a balancer asks again, and so does this).
+    await eventually(async () => expect((await fetch(`${t.url}/readyz`)).status).toBe(200), { timeoutMs: 15_000 });
 
     // The master dies; the Sentinel promotes the replica; the gateway reconnects to it.
     master.child.kill('SIGKILL');
     await eventually(() => expect(cli(sentinelPort, 'sentinel', 'get-master-addr-by-name', 'tm')).toContain(String(replica.port)), { timeoutMs: 30_000, intervalMs: 100 });
     await eventually(async () => expect(await chat(t, user.key)).toBe(200), { timeoutMs: 20_000, intervalMs: 200 });
     expect(cli(replica.port, 'role')).toMatch(/^master/);
-    expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
+    await eventually(async () => expect((await fetch(`${t.url}/readyz`)).status).toBe(200), { timeoutMs: 15_000 });
     // Stopped now: a Sentinel would turn a server that later takes the dead master's port into a replica.
     open.splice(open.indexOf(t), 1);
     await t.close();
@@ -124,7 +126,7 @@ describe('Redis Cluster', () => {
     await t.flushLogs();
     const after = (await t.api('GET', '/api/billing/account', undefined, { cookie: user.cookie })).body.balance as number;
     expect(after).toBeLessThan(before);
-    expect((await fetch(`${t.url}/readyz`)).status).toBe(200);
+    await eventually(async () => expect((await fetch(`${t.url}/readyz`)).status).toBe(200), { timeoutMs: 15_000 });
 
     // Every key sits on the node that owns the tag's slot, none elsewhere.
     const slot = Number(cli(nodes[0].port, 'cluster', 'keyslot', tag));
