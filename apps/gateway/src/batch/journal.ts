@@ -205,8 +205,7 @@ export class Journal {
             await this.rotate();
           }
           this.assign(ids);
-          if (inline) this.writeInline(buf);
-          else await this.writeGroup(buf);
+          await this.write(buf, inline);
           for (const w of waiters) w.resolve();
         } catch (err) {
           for (const w of waiters) w.reject(err as Error);
@@ -219,31 +218,29 @@ export class Journal {
     }
   }
 
-  private async writeGroup(buf: Buffer): Promise<void> {
+  /**
+   * Writes one group after the rows before it: on the event loop when `inline` (a write slower than
+   * `inlineSlowMs` then pauses that path), else on the thread pool. A write that fails or falls
+   * short leaves torn bytes: the next one starts a new line.
+   */
+  private async write(buf: Buffer, inline: boolean): Promise<void> {
     const at = this.take(buf.length);
-    let written: number;
-    try {
-      written = (await this.fh!.write(buf, 0, buf.length, at)).bytesWritten;
-    } catch (err) {
-      this.torn = true;
-      throw err;
-    }
-    this.wrote(written, buf.length);
-    this.writes.groups++;
-  }
-
-  /** Written now, on this thread; a write slower than `inlineSlowMs` pauses the inline path. */
-  private writeInline(buf: Buffer): void {
     const started = performance.now();
     try {
-      this.wrote(writeSync(this.fh!.fd, buf, 0, buf.length, this.take(buf.length)), buf.length);
+      const written = inline ? writeSync(this.fh!.fd, buf, 0, buf.length, at) : (await this.fh!.write(buf, 0, buf.length, at)).bytesWritten;
+      // A regular file takes a whole write unless the device is full: a torn row is no charge.
+      if (written !== buf.length) throw new Error(`the journal took ${written} of ${buf.length} bytes (device full?)`);
     } catch (err) {
       this.torn = true;
       throw err;
     }
-    this.writes.inline++;
-    const took = performance.now() - started;
-    if (took > (this.o.inlineSlowMs ?? INLINE_SLOW_MS)) this.inlinePausedUntil = started + took + INLINE_PAUSE_MS;
+    this.torn = false;
+    if (inline) {
+      this.writes.inline++;
+      const took = performance.now() - started;
+      if (took > (this.o.inlineSlowMs ?? INLINE_SLOW_MS)) this.inlinePausedUntil = started + took + INLINE_PAUSE_MS;
+    } else this.writes.groups++;
+    this.prepareNext();
   }
 
   /** The bytes of a write: after a torn one, led by a newline. */
@@ -261,24 +258,13 @@ export class Journal {
     return at;
   }
 
-  /**
-   * After a write of `length` bytes that wrote `written`. A write that failed or fell short left
-   * torn bytes: the next one then starts a new line. The next file is prepared once this one is
-   * half full.
-   */
-  private wrote(written: number, length: number): void {
-    // A regular file takes a whole write unless the device is full: a torn row is no charge.
-    if (written !== length) {
-      this.torn = true;
-      throw new Error(`the journal took ${written} of ${length} bytes (device full?)`);
-    }
-    this.torn = false;
-    if (this.bytes * 2 >= this.size && !this.next) {
-      const next = this.prepare(this.seq + 1, this.rotateBytes);
-      // A failure is met by the rotation that awaits it (and prepares again).
-      next.catch(() => undefined);
-      this.next = next;
-    }
+  /** Once this file is half full, the next one is prepared. */
+  private prepareNext(): void {
+    if (this.bytes * 2 < this.size || this.next) return;
+    const next = this.prepare(this.seq + 1, this.rotateBytes);
+    // A failure is met by the rotation that awaits it (and prepares again).
+    next.catch(() => undefined);
+    this.next = next;
   }
 
   private get rotateBytes(): number {
@@ -292,10 +278,8 @@ export class Journal {
     await next;
     await this.fh?.close();
     await this.openFile(old + 1);
-    if ((this.outstanding.get(old) ?? 0) === 0) {
-      this.outstanding.delete(old);
-      await rm(this.path(old), { force: true });
-    }
+    // Deleted now if the database already has all its rows.
+    this.count(old, 0);
   }
 
   /** The first file: prepared, then opened. */
