@@ -5,5 +5,5 @@ export { createServices, type Services } from './services.js';
 export { openStorage, type Storage } from './storage-handle.js';
 export { buildServer } from './http/server.js';
 export { createLogger, type Logger } from './core/logger.js';
-export { tuneHeap } from './core/heap.js';
+export { holdYoungGeneration, tuneHeap } from './core/heap.js';
 export { GatewayError } from './core/errors.js';

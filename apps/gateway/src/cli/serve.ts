@@ -6,7 +6,7 @@ import type { Logger } from '../core/logger.js';
 import cluster from 'node:cluster';
 import { BANNER_ENV, runPrimary, WORKER_READY } from './cluster.js';
 import { usableCores } from '../config/cores.js';
-import { tuneHeap } from '../core/heap.js';
+import { holdYoungGeneration, tuneHeap } from '../core/heap.js';
 
 /**
  * `apigpt serve`: starts the gateway, prints how to use it, stops cleanly on SIGINT / SIGTERM. With
@@ -19,8 +19,10 @@ export async function serve(config: Config): Promise<number> {
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, config.workers, log);
   keepRunningThroughOutages(log);
   tuneHeap(config.heapGrowingPercent);
+  // Loading and starting do not need a serving-sized young generation (core/heap.ts).
+  const releaseYoung = holdYoungGeneration();
   const { startGateway } = await import('../gateway.js');
-  const gw = await startGateway(config, { log });
+  const gw = await startGateway(config, { log }).finally(releaseYoung);
   // Listening for SIGTERM before anything is printed: a supervisor that stops the gateway as soon as
   // it reads the banner must find the graceful path, never the default (an exit by signal).
   const stopped = waitForStop(gw, log);

@@ -23,3 +23,35 @@ export function tuneHeap(percent: number, execArgv: readonly string[] = process.
   setFlagsFromString(flag);
   return flag;
 }
+
+const GROWTH = '--semi-space-growth-factor';
+const YOUNG_FLAGS = [GROWTH, '--min-semi-space-size', '--max-semi-space-size', '--max-heap-size'];
+/** V8's own default for the growth factor (`node --v8-options`); restored when serving starts. */
+const V8_GROWTH_DEFAULT = 2;
+
+/**
+ * Keeps the young generation at its starting size while the gateway loads, and returns the call
+ * that lets it grow again once the gateway serves.
+ *
+ * Loading ~50 MB of modules is allocation whose every object survives: V8 reads that survival as a
+ * busy program and doubles the young generation to its 32 MB ceiling before the first call, and only
+ * its memory reducer, after some idle seconds, gives the pages back. Measured on the bench's gateway
+ * (bench/RESULTS.md, session 17): 125–129 MB resident at ready with growth, 97–100 MB without, the
+ * same heap in use. Under load the young generation grows as before (growth is V8's answer to a
+ * high survival rate, which serving calls produce in their own time). V8 reads the factor each time
+ * it considers growing, so setting it at run time takes effect. The operator's own young-generation
+ * flags, on the command line or in NODE_OPTIONS, win: then nothing is changed.
+ *
+ * Called by the process's entry before it imports the gateway, like `tuneHeap`.
+ * @returns the release (idempotent); a no-op when nothing was held
+ */
+export function holdYoungGeneration(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): () => void {
+  if (YOUNG_FLAGS.some((f) => execArgv.some((a) => a.startsWith(f)) || nodeOptions.includes(f))) return () => {};
+  setFlagsFromString(`${GROWTH}=1`);
+  let held = true;
+  return () => {
+    if (!held) return;
+    held = false;
+    setFlagsFromString(`${GROWTH}=${V8_GROWTH_DEFAULT}`);
+  };
+}

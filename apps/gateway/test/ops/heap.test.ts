@@ -1,5 +1,12 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { tuneHeap } from '../../src/core/heap.js';
+import { apigptBin } from '../built-cli.js';
 import { loadConfig } from '../../src/config/config.js';
 
 describe('the heap growing factor apigpt serve sets', () => {
@@ -21,4 +28,57 @@ describe('the heap growing factor apigpt serve sets', () => {
   it('0 leaves the factor to V8', () => {
     expect(tuneHeap(0, [], '')).toBeNull();
   });
+});
+
+const run = promisify(execFile);
+
+/**
+ * The young-generation hold, in a process of its own (this runner's heap is long grown): objects
+ * that all survive, as module loading makes, first while held, then after the release.
+ */
+const YOUNG_CHILD = `
+import { getHeapSpaceStatistics } from 'node:v8';
+const { holdYoungGeneration } = await import(process.env.HEAP_DIST);
+const young = () => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size / 2 ** 20;
+const keep = [];
+const survive = () => { for (let i = 0; i < 400_000; i++) keep.push({ i, s: 'v' + i, a: [i] }); };
+const release = process.env.HOLD === '1' ? holdYoungGeneration() : () => {};
+const atStart = young();
+survive();
+const held = young();
+release();
+release();
+survive();
+console.log(JSON.stringify({ atStart, held, released: young() }));
+`;
+
+async function youngSizes(hold: boolean, nodeArgs: string[] = []): Promise<{ atStart: number; held: number; released: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'apigpt-heap-'));
+  try {
+    const script = join(dir, 'child.mjs');
+    writeFileSync(script, YOUNG_CHILD);
+    const dist = pathToFileURL(join(dirname(apigptBin()), '../dist/core/heap.js')).href;
+    const { stdout } = await run(process.execPath, [...nodeArgs, script], { env: { ...process.env, HEAP_DIST: dist, HOLD: hold ? '1' : '0', NODE_OPTIONS: '' }, timeout: 60_000 });
+    return JSON.parse(stdout.trim());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('the young generation held while the gateway loads', () => {
+  it('stays at its starting size while held, and grows again once released', async () => {
+    const out = await youngSizes(true);
+    expect(out.held).toBeLessThanOrEqual(2 * out.atStart);
+    expect(out.released).toBeGreaterThanOrEqual(8 * out.held);
+  }, 90_000);
+
+  it('without the hold, the same surviving objects grow it (what the hold prevents)', async () => {
+    const out = await youngSizes(false);
+    expect(out.held).toBeGreaterThanOrEqual(8 * out.atStart);
+  }, 90_000);
+
+  it('leaves the operator’s own young-generation flag alone: asked to hold, it holds nothing', async () => {
+    const out = await youngSizes(true, ['--max-semi-space-size=16']);
+    expect(out.held).toBeGreaterThanOrEqual(8 * out.atStart);
+  }, 90_000);
 });
