@@ -42,6 +42,11 @@ const V8_GROWTH_DEFAULT = 2;
  * it considers growing, so setting it at run time takes effect. The operator's own young-generation
  * flags, on the command line or in NODE_OPTIONS, win: then nothing is changed.
  *
+ * A V8 isolate created while held ends the hold early: V8 raises the factor to at least 2 whenever
+ * it configures a heap, and a worker thread is an isolate. Nothing starts one while the gateway
+ * starts (the SQLite writer thread starts with the first batch); `test/ops/heap.test.ts` starts a
+ * gateway held and checks its young generation.
+ *
  * Called by the process's entry before it imports the gateway, like `tuneHeap`.
  * @returns the release (idempotent); a no-op when nothing was held
  */
