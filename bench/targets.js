@@ -8,7 +8,7 @@
 //                            lets `--cpu-prof` write its profile
 // The process also exits when the parent goes away (IPC disconnect), so nothing is left behind.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -71,7 +71,10 @@ async function startGw() {
   // BENCH_YOUNG_HOLD=off measures without it too).
   const heap = process.env.BENCH_YOUNG_HOLD === 'off' ? {} : await import('../apps/gateway/dist/core/heap.js').catch(() => ({}));
   const releaseYoung = heap.holdYoungGeneration?.() ?? (() => {});
-  const { startGateway, loadConfig, createLogger, tuneHeap } = await import('../apps/gateway/dist/index.js');
+  // The bundle `apigpt` runs (apps/gateway/scripts/bundle.mjs); a build without one, its modules.
+  const bundled = new URL('../apps/gateway/dist/bundle/index.js', import.meta.url);
+  const entry = existsSync(bundled) && process.env.BENCH_BUNDLE !== 'off' ? bundled.href : '../apps/gateway/dist/index.js';
+  const { startGateway, loadConfig, createLogger, tuneHeap } = await import(entry);
   const dataDir = mkdtempSync(join(tmpdir(), 'apigpt-bench-'));
   // A schema of its own in the given PostgreSQL database, dropped at the end.
   const pgUrl = process.env.BENCH_DATABASE_URL || undefined;

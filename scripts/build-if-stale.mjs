@@ -41,6 +41,23 @@ const bundles = [
 ];
 
 run('exec', '--', 'tsc', '-b', 'packages/simulator', 'apps/gateway', 'packages/sdk');
+// The gateway's bundle (what bin/apigpt.js runs) is made from tsc's output: rebuilt when any of it
+// is newer than the bundle's entry (about a second).
+const gatewayBundle = join(root, 'apps/gateway/dist/bundle/main.js');
+const newestCompiled = (() => {
+  let max = 0;
+  const visit = (p) => {
+    for (const e of readdirSync(p, { withFileTypes: true })) {
+      if (e.isDirectory()) {
+        if (e.name !== 'bundle') visit(join(p, e.name));
+      } else max = Math.max(max, statSync(join(p, e.name)).mtimeMs);
+    }
+  };
+  visit(join(root, 'apps/gateway/dist'));
+  return max;
+})();
+if (force || !existsSync(gatewayBundle) || statSync(gatewayBundle).mtimeMs < newestCompiled) execFileSync(process.execPath, ['apps/gateway/scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
+else console.log('@apigpt/gateway bundle: up to date');
 // Stamps live outside dist/, which the gateway serves.
 const stamps = join(root, 'node_modules/.cache/apigpt-build');
 mkdirSync(stamps, { recursive: true });

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `apigpt` command: serve, migrate, simulator and the administration automation needs.
-import { main } from '../dist/cli/main.js';
+// It runs the bundle of the compiled gateway (scripts/bundle.mjs: the same code in a few modules
+// rather than hundreds, 11 MB less resident at start).
+import { main } from '../dist/bundle/main.js';
 
 main(process.argv.slice(2)).then(
   (code) => {

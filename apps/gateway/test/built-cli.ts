@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'apps/gateway/bin/apigpt.js');
 const PACKAGES = ['packages/simulator', 'apps/gateway'];
-export const BUILD_COMMAND = 'npx tsc -b packages/simulator apps/gateway';
+export const BUILD_COMMAND = 'npx tsc -b packages/simulator apps/gateway && node apps/gateway/scripts/bundle.mjs';
 
 /** Files under a folder, with their modification times. */
 function files(dir: string, out: { path: string; mtimeMs: number }[] = []): { path: string; mtimeMs: number }[] {
@@ -31,7 +31,8 @@ export function staleBuild(): string | null {
     if (!existsSync(dist)) return `${pkg}/dist does not exist`;
     // Sources tsc compiles (tests under src are excluded from the build).
     const sources = files(src).filter((f) => /\.tsx?$/.test(f.path) && !/\.d\.ts$|\.test\.tsx?$/.test(f.path));
-    const outputs = files(dist);
+    // The gateway's bundle is made from these outputs, not from the sources (checked below).
+    const outputs = files(dist).filter((f) => !f.path.includes('/dist/bundle/'));
     const info = join(ROOT, pkg, 'tsconfig.tsbuildinfo');
     // A build whose outputs were already right only updates the build info's time.
     const builtAt = Math.max(0, ...outputs.map((f) => f.mtimeMs), existsSync(info) ? statSync(info).mtimeMs : 0);
@@ -41,6 +42,12 @@ export function staleBuild(): string | null {
     const missing = sources.find((f) => !existsSync(join(dist, relative(src, f.path)).replace(/\.tsx?$/, '.js')));
     if (missing) return `${relative(ROOT, missing.path)} has no compiled ${pkg}/dist/${relative(src, missing.path).replace(/\.tsx?$/, '.js')}`;
   }
+  // bin/apigpt.js runs the bundle made from the gateway's compiled modules (scripts/bundle.mjs).
+  const bundle = join(ROOT, 'apps/gateway/dist/bundle/main.js');
+  if (!existsSync(bundle)) return 'apps/gateway/dist/bundle/main.js does not exist';
+  const compiled = files(join(ROOT, 'apps/gateway/dist')).filter((f) => !f.path.includes('/dist/bundle/'));
+  const newestCompiled = compiled.reduce((a, b) => (b.mtimeMs > a.mtimeMs ? b : a));
+  if (newestCompiled.mtimeMs > statSync(bundle).mtimeMs) return `${relative(ROOT, newestCompiled.path)} is newer than apps/gateway/dist/bundle`;
   return null;
 }
 

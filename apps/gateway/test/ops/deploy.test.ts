@@ -48,8 +48,8 @@ describe('Dockerfile', () => {
   it('copies files that exist: the workspace manifests, and the built outputs serve reads', () => {
     const sources = [...stages[0].matchAll(/^COPY (?!--)(.+) \S+$/gm)].flatMap((m) => m[1].split(' '));
     for (const s of sources) expect(existsSync(join(ROOT, s)), s).toBe(true);
-    // The runtime layout: bin/apigpt.js loads dist/cli/main.js; the console is served from apps/console/dist.
-    expect(read(ROOT, 'apps/gateway/bin/apigpt.js')).toContain("'../dist/cli/main.js'");
+    // The runtime layout: bin/apigpt.js loads the bundle dist/bundle/main.js (apps/gateway/scripts/bundle.mjs, inside dist, which the image copies); the console is served from apps/console/dist.
+    expect(read(ROOT, 'apps/gateway/bin/apigpt.js')).toContain("'../dist/bundle/main.js'");
     expect(read(ROOT, 'apps/gateway/src/http/console.ts')).toContain("'../../../console/dist'");
     // Every workspace the lockfile knows has its manifest copied before `npm ci`.
     const workspaces = JSON.parse(read(ROOT, 'package.json')).workspaces as string[];

@@ -1,0 +1,65 @@
+// Bundles the compiled gateway (dist/, from `tsc -b`) into dist/bundle/: what `apigpt` runs.
+//
+// Why: tsc's output is ~300 ES modules, and with kysely's and TypeBox's ES builds (~460 more files)
+// Node keeps a module record, its source and its scope for each, for the process's life: 11 MB
+// resident of a gateway at ready (bench/RESULTS.md, session 17). One bundle with shared chunks holds
+// the same code in a handful of modules. The modules stay as tsc wrote them in dist/ for the library
+// entry (`@apigpt/gateway`) and the tests.
+//
+// Kept outside the bundle, loaded from node_modules as before:
+// - what loads lazily on first use or is native (pg, ioredis, better-sqlite3, nodemailer, zxcvbn,
+//   the tokenizer, prom-client, OpenTelemetry, the simulator): a bundled copy would either be loaded
+//   at start or be a second copy beside the one `createRequire` finds;
+// - undici, which core/undici.ts loads file by file with `createRequire` (one copy only);
+// - packages that find their own files through `__dirname` (pino's transports, the Swagger plugins'
+//   static files and package.json), which has no meaning in a bundle.
+//
+// The entries keep their file names: `main.js` (the CLI), `index.js` (the library, for the bench),
+// `worker.js` (the SQLite writer thread, which batch/thread.ts finds beside itself). dist/bundle/ is
+// as deep as dist/http/, so the console's and editor's paths relative to a module hold.
+import { build } from 'esbuild';
+import { fileURLToPath } from 'node:url';
+import { rmSync } from 'node:fs';
+
+const gateway = fileURLToPath(new URL('..', import.meta.url));
+const outdir = `${gateway}dist/bundle`;
+
+export const EXTERNAL = [
+  'better-sqlite3',
+  'pg',
+  'pg-native',
+  'ioredis',
+  'nodemailer',
+  '@zxcvbn-ts/*',
+  'gpt-tokenizer',
+  'gpt-tokenizer/*',
+  'prom-client',
+  '@opentelemetry/*',
+  '@apigpt/simulator',
+  'undici',
+  'undici/*',
+  'pino',
+  'thread-stream',
+  '@fastify/swagger',
+  '@fastify/swagger-ui',
+];
+
+rmSync(outdir, { recursive: true, force: true });
+await build({
+  absWorkingDir: gateway,
+  entryPoints: { main: 'dist/cli/main.js', index: 'dist/index.js', worker: 'dist/batch/worker.js' },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20.19',
+  external: EXTERNAL,
+  // Bundled CommonJS packages (fastify, ajv…) call `require` for Node's own modules.
+  banner: { js: "import { createRequire as __apigptRequire } from 'node:module'; const require = __apigptRequire(import.meta.url);" },
+  chunkNames: 'chunk-[hash]',
+  // Names stay readable in stack traces and profiles.
+  keepNames: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+});
