@@ -8,7 +8,7 @@
 //
 // Kept outside the bundle, loaded from node_modules as before:
 // - what loads lazily on first use or is native (pg, ioredis, better-sqlite3, nodemailer, zxcvbn,
-//   the tokenizer, prom-client, OpenTelemetry, the simulator): a bundled copy would either be loaded
+//   prom-client, OpenTelemetry, the simulator): a bundled copy would either be loaded
 //   at start or be a second copy beside the one `createRequire` finds;
 // - undici, which core/undici.ts loads file by file with `createRequire` (one copy only);
 // - packages that find their own files through `__dirname` (pino's transports, the Swagger plugins'
@@ -16,10 +16,11 @@
 //
 // The entries keep their file names: `main.js` (the CLI), `index.js` (the library, for the bench),
 // `worker.js` (the SQLite writer thread, which batch/thread.ts finds beside itself). dist/bundle/ is
-// as deep as dist/http/, so the console's and editor's paths relative to a module hold.
+// as deep as dist/http/, so the console's and editor's paths relative to a module hold. The token
+// table (scripts/bpe-table.mjs) is copied beside the bundle, where formats/tokens.ts looks for it.
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
-import { rmSync } from 'node:fs';
+import { copyFileSync, rmSync } from 'node:fs';
 
 const gateway = fileURLToPath(new URL('..', import.meta.url));
 const outdir = `${gateway}dist/bundle`;
@@ -31,8 +32,6 @@ export const EXTERNAL = [
   'ioredis',
   'nodemailer',
   '@zxcvbn-ts/*',
-  'gpt-tokenizer',
-  'gpt-tokenizer/*',
   'prom-client',
   '@opentelemetry/*',
   '@apigpt/simulator',
@@ -63,3 +62,4 @@ await build({
   sourcemap: 'linked',
   logLevel: 'warning',
 });
+copyFileSync(`${gateway}dist/formats/o200k_base.bin`, `${outdir}/o200k_base.bin`);

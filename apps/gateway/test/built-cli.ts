@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'apps/gateway/bin/apigpt.js');
 const PACKAGES = ['packages/simulator', 'apps/gateway'];
-export const BUILD_COMMAND = 'npx tsc -b packages/simulator apps/gateway && node apps/gateway/scripts/bundle.mjs';
+export const BUILD_COMMAND = 'npx tsc -b packages/simulator apps/gateway && node apps/gateway/scripts/bpe-table.mjs && node apps/gateway/scripts/bundle.mjs';
 
 /** Files under a folder, with their modification times. */
 function files(dir: string, out: { path: string; mtimeMs: number }[] = []): { path: string; mtimeMs: number }[] {
@@ -42,6 +42,8 @@ export function staleBuild(): string | null {
     const missing = sources.find((f) => !existsSync(join(dist, relative(src, f.path)).replace(/\.tsx?$/, '.js')));
     if (missing) return `${relative(ROOT, missing.path)} has no compiled ${pkg}/dist/${relative(src, missing.path).replace(/\.tsx?$/, '.js')}`;
   }
+  // The token table formats/tokens.ts reads (scripts/bpe-table.mjs).
+  if (!existsSync(join(ROOT, 'apps/gateway/dist/formats/o200k_base.bin'))) return 'apps/gateway/dist/formats/o200k_base.bin does not exist';
   // bin/apigpt.js runs the bundle made from the gateway's compiled modules (scripts/bundle.mjs).
   const bundle = join(ROOT, 'apps/gateway/dist/bundle/main.js');
   if (!existsSync(bundle)) return 'apps/gateway/dist/bundle/main.js does not exist';

@@ -1,14 +1,18 @@
-import { createRequire } from 'node:module';
+import { BpeCounter } from './bpe.js';
+
+// The compact o200k_base table (formats/bpe.ts), beside this module in dist and in the bundle;
+// tests run this file from its source and use the built one (`npm test` builds first).
+const TABLE = import.meta.url.endsWith('.ts') ? new URL('../../dist/formats/o200k_base.bin', import.meta.url) : new URL('./o200k_base.bin', import.meta.url);
 
 /**
- * The o200k_base tables take about 30 MB once loaded: they are loaded at the first count, not at
- * start, so a gateway that has not served a text call yet (or serves only media) does not hold them
- * (issue 19, idle memory). Synchronous on purpose: counting is part of a call's quote.
+ * Loaded at the first count, not at start (about 4 MB, 70 ms), so a gateway that has not served a
+ * text call yet (or serves only media) does not hold it. Synchronous on purpose: counting is part of
+ * a call's quote.
  */
-let bpeCount: ((text: string, options: never) => number) | null = null;
-function bpe(): (text: string, options: never) => number {
-  bpeCount ??= (createRequire(import.meta.url)('gpt-tokenizer') as { countTokens: (text: string, options: never) => number }).countTokens;
-  return bpeCount;
+let bpeCounter: BpeCounter | null = null;
+function bpe(): BpeCounter {
+  bpeCounter ??= BpeCounter.load(TABLE);
+  return bpeCounter;
 }
 
 /**
@@ -21,13 +25,8 @@ export function countTokens(text: string): number {
   if (!text) return 0;
   const known = counted.get(text);
   if (known !== undefined) return known;
-  let n: number;
-  try {
-    // Text that happens to contain special-token markup is counted as plain text, never rejected.
-    n = bpe()(text, PLAIN);
-  } catch {
-    n = Math.ceil(text.length / 4);
-  }
+  // Text that happens to contain special-token markup is counted as plain text, never rejected.
+  const n = bpe().count(text);
   if (text.length <= MEMO_MAX_TEXT) {
     memoChars += text.length;
     counted.set(text, n);
@@ -40,8 +39,6 @@ export function countTokens(text: string): number {
   }
   return n;
 }
-
-const PLAIN = { disallowedSpecial: new Set() } as never;
 
 // Every call is counted before it is admitted (the reservation), and the same texts come back again
 // and again: roles, system prompts, the earlier turns a chat re-sends each time. Their counts are

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startSimulator } from '@apigpt/simulator';
 import { apigptBin } from '../built-cli.js';
 
 /**
@@ -39,7 +40,8 @@ const atStart = loaded();
 const signup = await post(gw.url + '/api/auth/signup', { email: 'lazy@example.com', password: 'correct horse battery staple 42' });
 const afterSignup = loaded();
 let chat = null;
-if (process.env.DEMO === 'on') {
+if (process.env.SIM_URL) await gw.services.channels.create({ provider: 'openai-compatible', name: 'sim', baseUrl: process.env.SIM_URL + '/v1', models: ['gpt-4o-mini'] });
+if (process.env.DEMO === 'on' || process.env.SIM_URL) {
   const cookie = String(signup.headers['set-cookie']?.[0] ?? '').split(';')[0];
   const { key } = JSON.parse((await post(gw.url + '/api/apps', { name: 'demo' }, { cookie })).text);
   chat = (await post(gw.url + '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { authorization: 'Bearer ' + key.key })).status;
@@ -55,14 +57,14 @@ console.log(JSON.stringify({ atStart, afterSignup, signup: signup.status, chat, 
 
 type Loaded = { atStart: string[]; afterSignup: string[]; signup: number; chat: number | null; afterChat: string[]; undiciIndex: boolean; nodeUndici: boolean };
 
-async function startAndList(demo: 'on' | 'off'): Promise<Loaded> {
+async function startAndList(demo: 'on' | 'off', simUrl = ''): Promise<Loaded> {
   const dist = pathToFileURL(join(dirname(apigptBin()), '../dist/index.js')).href;
   const dir = mkdtempSync(join(tmpdir(), 'apigpt-lazy-'));
   dirs.push(dir);
   // A file, not `--input-type=module -e`: the writer thread inherits the process's flags, and that one is refused in a thread.
   const script = join(dir, 'child.mjs');
   writeFileSync(script, CHILD);
-  const { stdout } = await run(process.execPath, [script], { env: { ...process.env, GATEWAY_DIST: dist, DATA_DIR: dir, DEMO: demo }, timeout: 60_000 });
+  const { stdout } = await run(process.execPath, [script], { env: { ...process.env, GATEWAY_DIST: dist, DATA_DIR: dir, DEMO: demo, SIM_URL: simUrl }, timeout: 60_000 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Loaded;
 }
 
@@ -77,11 +79,23 @@ describe('start and idle memory', () => {
     expect(out.afterSignup).not.toContain('pg');
   }, 90_000);
 
-  it('with the demo channel the simulator runs in the process, and the tokenizer tables load with the first call, not at start', async () => {
+  it('with the demo channel the simulator runs in the process, and its tokenizer (gpt-tokenizer) loads with the first reply, not at start', async () => {
     const out = await startAndList('on');
     expect(out.atStart).not.toContain('gpt-tokenizer');
     expect(out.chat).toBe(200);
     expect(out.afterChat).toContain('gpt-tokenizer');
+  }, 90_000);
+
+  it('the gateway counts tokens from its own compact table: a relayed call to a simulator in another process never loads gpt-tokenizer', async () => {
+    const sim = await startSimulator({ host: '127.0.0.1', defaults: { ttftMs: 0, chunkDelayMs: 0 } });
+    try {
+      const out = await startAndList('off', sim.url);
+      expect(out.chat).toBe(200);
+      expect(out.afterChat).toContain('undici');
+      expect(out.afterChat).not.toContain('gpt-tokenizer');
+    } finally {
+      await sim.close();
+    }
   }, 90_000);
 
   it('a relayed call loads undici’s dispatcher only: not its index (fetch, WebSocket, cookies) nor Node’s own copy of undici', async () => {

@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * Counts o200k_base tokens (the encoding of OpenAI's current models) from the compact vocabulary
+ * `scripts/bpe-table.mjs` writes at build time: the token bytes in rank order, their offsets, and an
+ * open-addressing hash table over them, all typed arrays outside V8's heap (about 4.3 MB). The
+ * gpt-tokenizer package it is made from holds the same vocabulary as 200,000 strings in a Map: about
+ * 33 MB of heap for the process's life, and 0.4 s with the event loop blocked to parse it, at the
+ * first call a provider does not count (bench/RESULTS.md, session 17).
+ *
+ * The algorithm is tiktoken's (github.com/openai/tiktoken, src/lib.rs `byte_pair_merge`): the text is
+ * split by the encoding's pattern; a piece that is itself a token counts one; any other piece starts
+ * as its bytes and repeatedly merges the adjacent pair whose concatenation has the lowest rank
+ * (the leftmost on a tie) until no pair is a token. Only the number of tokens is kept.
+ * `test/formats/bpe.test.ts` checks the counts against gpt-tokenizer's over a mixed corpus.
+ */
+
+// o200k_base's split pattern (tiktoken_ext/openai_public.py, `o200k_base`).
+const CONTRACTION = String.raw`(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR][eE]))?`;
+const O200K_SPLIT = String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+${CONTRACTION}|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*${CONTRACTION}|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`;
+
+const NONE = 0x7fffffff;
+
+export class BpeCounter {
+  private readonly split = new RegExp(O200K_SPLIT, 'gu');
+  private readonly encoder = new TextEncoder();
+  private scratch = new Uint8Array(1024);
+  private starts = new Int32Array(1025);
+  private ranks = new Int32Array(1025);
+
+  private constructor(
+    private readonly bytes: Uint8Array,
+    private readonly offsets: Uint32Array,
+    private readonly slots: Int32Array,
+  ) {}
+
+  /** Reads a table written by scripts/bpe-table.mjs; throws when the file is missing or not one. */
+  static load(file: URL | string): BpeCounter {
+    const buf = readFileSync(file);
+    if (buf.length < 8 || buf.toString('latin1', 0, 4) !== 'BPE1') throw new Error(`${String(file)} is not a BPE table (run the gateway's build)`);
+    const n = buf.readUInt32LE(4);
+    const offsets = new Uint32Array(n + 1);
+    for (let i = 0; i <= n; i++) offsets[i] = buf.readUInt32LE(8 + 4 * i);
+    const base = 8 + 4 * (n + 1);
+    // A copy of the tokens' bytes alone: the file's buffer goes with this function.
+    const bytes = new Uint8Array(buf.subarray(base, base + offsets[n]));
+    let size = 1;
+    while (size < n * 2.5) size <<= 1;
+    const slots = new Int32Array(size).fill(-1);
+    const counter = new BpeCounter(bytes, offsets, slots);
+    for (let r = 0; r < n; r++) {
+      let at = hash(bytes, offsets[r], offsets[r + 1]) & (size - 1);
+      while (slots[at] !== -1) at = (at + 1) & (size - 1);
+      slots[at] = r;
+    }
+    return counter;
+  }
+
+  /** The number of o200k_base tokens of `text`, special-token markup counted as plain text. */
+  count(text: string): number {
+    const split = this.split;
+    split.lastIndex = 0;
+    let n = 0;
+    for (let m = split.exec(text); m !== null; m = split.exec(text)) n += this.pieceCount(m[0]);
+    return n;
+  }
+
+  /** The rank of bytes [start, end) of `buf`, or NONE when they are not a token. */
+  private rank(buf: Uint8Array, start: number, end: number): number {
+    const { slots, offsets, bytes } = this;
+    const mask = slots.length - 1;
+    const len = end - start;
+    for (let at = hash(buf, start, end) & mask; ; at = (at + 1) & mask) {
+      const r = slots[at];
+      if (r === -1) return NONE;
+      const o = offsets[r];
+      if (offsets[r + 1] - o !== len) continue;
+      let i = 0;
+      while (i < len && bytes[o + i] === buf[start + i]) i++;
+      if (i === len) return r;
+    }
+  }
+
+  private pieceCount(piece: string): number {
+    // UTF-8 is at most 3 bytes per UTF-16 unit.
+    if (piece.length * 3 > this.scratch.length) {
+      this.scratch = new Uint8Array(piece.length * 3);
+      this.starts = new Int32Array(piece.length * 3 + 1);
+      this.ranks = new Int32Array(piece.length * 3 + 1);
+    }
+    const buf = this.scratch;
+    const len = this.encoder.encodeInto(piece, buf).written;
+    if (len <= 1 || this.rank(buf, 0, len) !== NONE) return 1;
+    // starts[0..k) are the parts' first bytes, with `len` last; ranks[i] is the rank of parts i and
+    // i + 1 together (NONE past the last pair).
+    const starts = this.starts;
+    const ranks = this.ranks;
+    for (let i = 0; i <= len; i++) {
+      starts[i] = i;
+      ranks[i] = i < len - 1 ? this.rank(buf, i, i + 2) : NONE;
+    }
+    let k = len + 1;
+    const pair = (i: number) => (i + 2 < k ? this.rank(buf, starts[i], starts[i + 2]) : NONE);
+    while (k > 1) {
+      let low = NONE;
+      let at = -1;
+      for (let i = 0; i < k - 1; i++) {
+        if (ranks[i] < low) {
+          low = ranks[i];
+          at = i;
+        }
+      }
+      if (at < 0) break;
+      // Parts `at` and `at + 1` become one.
+      starts.copyWithin(at + 1, at + 2, k);
+      ranks.copyWithin(at, at + 1, k);
+      k--;
+      ranks[at] = pair(at);
+      if (at > 0) ranks[at - 1] = pair(at - 1);
+    }
+    return k - 1;
+  }
+}
+
+/** FNV-1a over bytes [start, end). */
+function hash(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let i = start; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
+  return h >>> 0;
+}
