@@ -44,7 +44,7 @@ if (process.env.SIM_URL) await gw.services.channels.create({ provider: 'openai-c
 if (process.env.DEMO === 'on' || process.env.SIM_URL) {
   const cookie = String(signup.headers['set-cookie']?.[0] ?? '').split(';')[0];
   const { key } = JSON.parse((await post(gw.url + '/api/apps', { name: 'demo' }, { cookie })).text);
-  chat = (await post(gw.url + '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }] }, { authorization: 'Bearer ' + key.key })).status;
+  chat = (await post(gw.url + '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: process.env.SIM_URL ? 'hi [[sim no-usage]]' : 'hi' }] }, { authorization: 'Bearer ' + key.key })).status;
 }
 const afterChat = loaded();
 // undici's index (its fetch, WebSocket, cookies) and Node's own bundled undici, which the index
@@ -86,7 +86,7 @@ describe('start and idle memory', () => {
     expect(out.afterChat).toContain('gpt-tokenizer');
   }, 90_000);
 
-  it('the gateway counts tokens from its own compact table: a relayed call to a simulator in another process never loads gpt-tokenizer', async () => {
+  it('the gateway counts tokens from its own compact table: a relayed call whose provider reports no usage is counted without loading gpt-tokenizer', async () => {
     const sim = await startSimulator({ host: '127.0.0.1', defaults: { ttftMs: 0, chunkDelayMs: 0 } });
     try {
       const out = await startAndList('off', sim.url);
