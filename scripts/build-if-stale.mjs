@@ -42,9 +42,9 @@ const bundles = [
 
 run('exec', '--', 'tsc', '-b', 'packages/simulator', 'apps/gateway', 'packages/sdk');
 // The token table (apps/gateway/scripts/bpe-table.mjs), made from gpt-tokenizer's vocabulary: when
-// it is missing or older than its script or the installed package.
+// it is missing or older than its script, the counter (whose hash its index uses) or the package.
 const table = join(root, 'apps/gateway/dist/formats/o200k_base.bin');
-const tableInputs = ['apps/gateway/scripts/bpe-table.mjs', 'node_modules/gpt-tokenizer/package.json'];
+const tableInputs = ['apps/gateway/scripts/bpe-table.mjs', 'apps/gateway/dist/formats/bpe.js', 'node_modules/gpt-tokenizer/package.json'];
 if (force || !existsSync(table) || statSync(table).mtimeMs < newest(tableInputs)) execFileSync(process.execPath, ['apps/gateway/scripts/bpe-table.mjs'], { cwd: root, stdio: 'inherit' });
 // The gateway's bundle (what bin/apigpt.js runs) is made from tsc's output: rebuilt when any of it
 // is newer than the bundle's entry (about a second).

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { endianness } from 'node:os';
 
 /**
  * Counts o200k_base tokens (the encoding of OpenAI's current models) from the compact vocabulary
  * `scripts/bpe-table.mjs` writes at build time: the token bytes in rank order, their offsets, and an
- * open-addressing hash table over them, all typed arrays outside V8's heap (about 4.3 MB). The
+ * open-addressing hash table over them, typed-array views of one file read whole (4.3 MB, outside
+ * V8's heap). The
  * gpt-tokenizer package it is made from holds the same vocabulary as 200,000 strings in a Map: about
  * 33 MB of heap for the process's life, and 0.4 s with the event loop blocked to parse it, at the
  * first call a provider does not count (bench/RESULTS.md, session 17).
@@ -34,26 +36,46 @@ export class BpeCounter {
     private readonly slots: Int32Array,
   ) {}
 
-  /** Reads a table written by scripts/bpe-table.mjs; throws when the file is missing or not one. */
+  /**
+   * Reads a table written by scripts/bpe-table.mjs: "BPE2", the token count N and the index's slot
+   * count S (u32 LE), N + 1 byte offsets (u32 LE), S slots (i32 LE, a rank or -1), then the tokens'
+   * bytes. The arrays are views of the file's one buffer (read in a few milliseconds, nothing built).
+   * @throws when the file is missing or not such a table
+   */
   static load(file: URL | string): BpeCounter {
     const buf = readFileSync(file);
-    if (buf.length < 8 || buf.toString('latin1', 0, 4) !== 'BPE1') throw new Error(`${String(file)} is not a BPE table (run the gateway's build)`);
+    if (buf.length < 12 || buf.toString('latin1', 0, 4) !== 'BPE2') throw new Error(`${String(file)} is not a BPE table (run the gateway's build)`);
     const n = buf.readUInt32LE(4);
+    const size = buf.readUInt32LE(8);
+    const slotsAt = 12 + 4 * (n + 1);
+    const bytesAt = slotsAt + 4 * size;
+    if (endianness() === 'LE' && buf.byteOffset % 4 === 0) {
+      const offsets = new Uint32Array(buf.buffer, buf.byteOffset + 12, n + 1);
+      const slots = new Int32Array(buf.buffer, buf.byteOffset + slotsAt, size);
+      return new BpeCounter(new Uint8Array(buf.buffer, buf.byteOffset + bytesAt, offsets[n]), offsets, slots);
+    }
     const offsets = new Uint32Array(n + 1);
-    for (let i = 0; i <= n; i++) offsets[i] = buf.readUInt32LE(8 + 4 * i);
-    const base = 8 + 4 * (n + 1);
-    // A copy of the tokens' bytes alone: the file's buffer goes with this function.
-    const bytes = new Uint8Array(buf.subarray(base, base + offsets[n]));
+    for (let i = 0; i <= n; i++) offsets[i] = buf.readUInt32LE(12 + 4 * i);
+    const slots = new Int32Array(size);
+    for (let i = 0; i < size; i++) slots[i] = buf.readInt32LE(slotsAt + 4 * i);
+    return new BpeCounter(new Uint8Array(buf.subarray(bytesAt, bytesAt + offsets[n])), offsets, slots);
+  }
+
+  /**
+   * The open-addressing index over the tokens (FNV-1a, linear probing, at most 40% full): slot ->
+   * rank, -1 for none. Built once, by scripts/bpe-table.mjs, with the same hash `count` looks up with.
+   */
+  static index(bytes: Uint8Array, offsets: Uint32Array): Int32Array {
+    const n = offsets.length - 1;
     let size = 1;
     while (size < n * 2.5) size <<= 1;
     const slots = new Int32Array(size).fill(-1);
-    const counter = new BpeCounter(bytes, offsets, slots);
     for (let r = 0; r < n; r++) {
       let at = hash(bytes, offsets[r], offsets[r + 1]) & (size - 1);
       while (slots[at] !== -1) at = (at + 1) & (size - 1);
       slots[at] = r;
     }
-    return counter;
+    return slots;
   }
 
   /** The number of o200k_base tokens of `text`, special-token markup counted as plain text. */
