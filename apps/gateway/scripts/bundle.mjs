@@ -57,8 +57,11 @@ await build({
   // Bundled CommonJS packages (fastify, ajv…) call `require` for Node's own modules.
   banner: { js: "import { createRequire as __apigptRequire } from 'node:module'; const require = __apigptRequire(import.meta.url);" },
   chunkNames: 'chunk-[hash]',
-  // Names stay readable in stack traces and profiles.
-  keepNames: true,
+  // Not `keepNames`: it wraps every function expression in a `__name()` call that defines `.name`,
+  // which for a closure made per call is work on every call: in an alternated A/B (six rounds of
+  // 3 s at 50 connections), CPU per non-streamed call was a median ~340 µs with it, ~286 µs for
+  // tsc's modules, and ~308 / ~328 µs bundle / modules without it. Nothing reads function names;
+  // stack traces keep them (esbuild renames only where two modules' names collide, adding a digit).
   sourcemap: 'linked',
   logLevel: 'warning',
 });
