@@ -22,6 +22,7 @@ const CONTRACTION = String.raw`(?:'(?:[sS]|[dD]|[mM]|[tT]|[lL][lL]|[vV][eE]|[rR]
 const O200K_SPLIT = String.raw`[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+${CONTRACTION}|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*${CONTRACTION}|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+`;
 
 const NONE = 0x7fffffff;
+const KEEP_SCRATCH_CHARS = 16_384;
 
 export class BpeCounter {
   private readonly split = new RegExp(O200K_SPLIT, 'gu');
@@ -104,19 +105,27 @@ export class BpeCounter {
   }
 
   private pieceCount(piece: string): number {
-    // UTF-8 is at most 3 bytes per UTF-16 unit.
-    if (piece.length * 3 > this.scratch.length) {
-      this.scratch = new Uint8Array(piece.length * 3);
-      this.starts = new Int32Array(piece.length * 3 + 1);
-      this.ranks = new Int32Array(piece.length * 3 + 1);
+    // UTF-8 is at most 3 bytes per UTF-16 unit. The scratch arrays grow for pieces up to 16K
+    // characters and are kept; a longer piece (a run of one character) gets arrays of its own, so
+    // one odd text does not leave megabytes behind.
+    const need = piece.length * 3;
+    let buf = this.scratch;
+    let starts = this.starts;
+    let ranks = this.ranks;
+    if (need > buf.length) {
+      buf = new Uint8Array(need);
+      starts = new Int32Array(need + 1);
+      ranks = new Int32Array(need + 1);
+      if (piece.length <= KEEP_SCRATCH_CHARS) {
+        this.scratch = buf;
+        this.starts = starts;
+        this.ranks = ranks;
+      }
     }
-    const buf = this.scratch;
     const len = this.encoder.encodeInto(piece, buf).written;
     if (len <= 1 || this.rank(buf, 0, len) !== NONE) return 1;
     // starts[0..k) are the parts' first bytes, with `len` last; ranks[i] is the rank of parts i and
     // i + 1 together (NONE past the last pair).
-    const starts = this.starts;
-    const ranks = this.ranks;
     for (let i = 0; i <= len; i++) {
       starts[i] = i;
       ranks[i] = i < len - 1 ? this.rank(buf, i, i + 2) : NONE;
