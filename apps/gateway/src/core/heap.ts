@@ -36,8 +36,8 @@ const V8_GROWTH_DEFAULT = 2;
  * Loading ~50 MB of modules is allocation whose every object survives: V8 reads that survival as a
  * busy program and doubles the young generation to its 32 MB ceiling before the first call, and only
  * its memory reducer, after some idle seconds, gives the pages back. Measured on the bench's gateway
- * (bench/RESULTS.md, session 17): 125–129 MB resident at ready with growth, 97–100 MB without, the
- * same heap in use. Under load the young generation grows as before (growth is V8's answer to a
+ * set-up (bench/RESULTS.md, session 17): 123–126 MB resident once started with growth, 95–97 MB
+ * held, the same heap in use. Under load the young generation grows as before (growth is V8's answer to a
  * high survival rate, which serving calls produce in their own time). V8 reads the factor each time
  * it considers growing, so setting it at run time takes effect. The operator's own young-generation
  * flags, on the command line or in NODE_OPTIONS, win: then nothing is changed.
