@@ -12,14 +12,14 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const force = process.argv.includes('--force');
 const run = (...args) => execFileSync('npm', args, { cwd: root, stdio: 'inherit' });
 
-/** The newest modification time under the given paths (files or folders), in ms. */
-function newest(paths) {
+/** The newest modification time under the given paths (files or folders, skipping `skip`), in ms. */
+function newest(paths, skip = ['node_modules', 'dist']) {
   let max = 0;
   const visit = (p) => {
     if (!existsSync(p)) return;
     const st = statSync(p);
     if (st.isDirectory()) {
-      for (const name of readdirSync(p)) if (name !== 'node_modules' && name !== 'dist') visit(join(p, name));
+      for (const name of readdirSync(p)) if (!skip.includes(name)) visit(join(p, name));
     } else max = Math.max(max, st.mtimeMs);
   };
   for (const p of paths) visit(join(root, p));
@@ -49,18 +49,7 @@ if (force || !existsSync(table) || statSync(table).mtimeMs < newest(tableInputs)
 // The gateway's bundle (what bin/apigpt.js runs) is made from tsc's output: rebuilt when any of it
 // is newer than the bundle's entry (about a second).
 const gatewayBundle = join(root, 'apps/gateway/dist/bundle/main.js');
-const newestCompiled = (() => {
-  let max = 0;
-  const visit = (p) => {
-    for (const e of readdirSync(p, { withFileTypes: true })) {
-      if (e.isDirectory()) {
-        if (e.name !== 'bundle') visit(join(p, e.name));
-      } else max = Math.max(max, statSync(join(p, e.name)).mtimeMs);
-    }
-  };
-  visit(join(root, 'apps/gateway/dist'));
-  return max;
-})();
+const newestCompiled = newest(['apps/gateway/dist'], ['bundle']);
 if (force || !existsSync(gatewayBundle) || statSync(gatewayBundle).mtimeMs < newestCompiled) execFileSync(process.execPath, ['apps/gateway/scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
 else console.log('@apigpt/gateway bundle: up to date');
 // Stamps live outside dist/, which the gateway serves.

@@ -1,12 +1,12 @@
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
+import { builtFile } from '../core/built-file.js';
 import type { CommitEntry } from '../state/shared-state.js';
 import type { BatchStore, LogBatch } from './types.js';
 import type { FromWriter, ToWriter } from './worker.js';
 
-// From dist this is the compiled worker beside this file. Tests run the TypeScript sources, which a
-// worker thread cannot load on Node 20, so they use the built one (`npm test` builds first).
-const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../../dist/batch/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url);
+// The compiled worker beside this module (a worker thread cannot load TypeScript on Node 20).
+const WORKER_URL = builtFile(import.meta.url, 'worker.js');
 
 /** How long the thread waits for work before it ends (a new one starts with the next batch). */
 export const WRITER_IDLE_MS = 20_000;

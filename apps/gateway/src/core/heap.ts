@@ -18,7 +18,7 @@ const FLAG = '--heap-growing-percent';
  */
 export function tuneHeap(percent: number, execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): string | null {
   if (!(percent > 0)) return null;
-  if (execArgv.some((a) => a.startsWith(FLAG)) || nodeOptions.includes(FLAG)) return null;
+  if (operatorSets([FLAG], execArgv, nodeOptions)) return null;
   const flag = `${FLAG}=${Math.floor(percent)}`;
   setFlagsFromString(flag);
   return flag;
@@ -51,7 +51,7 @@ const V8_GROWTH_DEFAULT = 2;
  * @returns the release (idempotent); a no-op when nothing was held
  */
 export function holdYoungGeneration(execArgv: readonly string[] = process.execArgv, nodeOptions = process.env.NODE_OPTIONS ?? ''): () => void {
-  if (YOUNG_FLAGS.some((f) => execArgv.some((a) => a.startsWith(f)) || nodeOptions.includes(f))) return () => {};
+  if (operatorSets(YOUNG_FLAGS, execArgv, nodeOptions)) return () => {};
   setFlagsFromString(`${GROWTH}=1`);
   let held = true;
   return () => {
@@ -59,4 +59,9 @@ export function holdYoungGeneration(execArgv: readonly string[] = process.execAr
     held = false;
     setFlagsFromString(`${GROWTH}=${V8_GROWTH_DEFAULT}`);
   };
+}
+
+/** Whether the operator set one of these V8 flags, on the command line or in NODE_OPTIONS. */
+function operatorSets(flags: readonly string[], execArgv: readonly string[], nodeOptions: string): boolean {
+  return flags.some((f) => execArgv.some((a) => a.startsWith(f)) || nodeOptions.includes(f));
 }

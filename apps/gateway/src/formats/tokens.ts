@@ -1,8 +1,8 @@
+import { builtFile } from '../core/built-file.js';
 import { BpeCounter } from './bpe.js';
 
-// The compact o200k_base table (formats/bpe.ts), beside this module in dist and in the bundle;
-// tests run this file from its source and use the built one (`npm test` builds first).
-const TABLE = import.meta.url.endsWith('.ts') ? new URL('../../dist/formats/o200k_base.bin', import.meta.url) : new URL('./o200k_base.bin', import.meta.url);
+// The compact o200k_base table (formats/bpe.ts), written by the build beside this module.
+const TABLE = builtFile(import.meta.url, 'o200k_base.bin');
 
 /**
  * Loaded at the first count, not at start (4.3 MB, a file read), so a gateway that has not served a
