@@ -62,4 +62,26 @@ describe('the o200k_base token count', () => {
     for (const s of SAMPLES.filter(Boolean)) expect(countTokens(s), JSON.stringify(s)).toBe(reference(s, PLAIN));
     expect(countTokens('')).toBe(0);
   });
+
+  it('matches gpt-tokenizer on long single pieces (runs of a letter, punctuation, CJK, mixed letters), merged with the heap', () => {
+    // Each is one piece of the split pattern, longer than the scan's limit (64 bytes).
+    const runs = ['a'.repeat(5000), '.'.repeat(3001), '中'.repeat(2000), '=-'.repeat(1500), 'ab'.repeat(2500), 'Ab'.repeat(777), 'é'.repeat(999), '😀'.repeat(300)];
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+    // Random words from a small alphabet, so that many different merges happen in one piece.
+    for (let k = 0; k < 200; k++) {
+      let s = '';
+      for (let i = 22 + Math.floor(rnd() * 600); i > 0; i--) s += 'aeinrstlo'[Math.floor(rnd() * 9)];
+      runs.push(s);
+    }
+    const mismatches = runs.filter((s) => table.count(s) !== reference(s, PLAIN)).map((s) => s.slice(0, 40));
+    expect(mismatches).toEqual([]);
+  });
+
+  it('counts a 200,000-character run of one character as gpt-tokenizer would', () => {
+    // tiktoken's merge scans every pair per step: quadratic, and a prompt of one repeated
+    // character once blocked the event loop for seconds. 1 token per "中", 8 "a" per token.
+    expect(table.count('中'.repeat(200_000))).toBe(200_000);
+    expect(table.count('a'.repeat(200_000))).toBe(25_000);
+  });
 });
