@@ -74,7 +74,8 @@ export function createEpay(o: EpayOptions): PaymentProvider {
       }
       // Forks answer code 1 (most) or 200 for success; an order it does not know is not paid.
       if (String(a.code) !== '1' && String(a.code) !== '200') {
-        if (/不存在|not exist|no such/i.test(String(a.msg ?? ''))) return null;
+        // \u4e0d\u5b58\u5728 is 不存在 ("does not exist"), escaped: scripts/bundle.mjs keeps the bundle ASCII.
+        if (/\u4e0d\u5b58\u5728|not exist|no such/i.test(String(a.msg ?? ''))) return null;
         throw new GatewayError('upstream', `EPay refused the order lookup${typeof a.msg === 'string' ? `: ${a.msg}` : ''}.`, { code: 'payment_provider_error' });
       }
       if (String(a.out_trade_no) !== order.id || (a.pid !== undefined && String(a.pid) !== o.pid))
