@@ -1,0 +1,72 @@
+// Alternated A/B of two gateway set-ups on one machine: `node bench/ab.js --b="--max-semi-space-size=8"`.
+//
+// Why: on this 2-core VM, whole `npm run bench` runs a minute apart differ by up to 2× in req/s, so
+// a change worth 5% cannot be read from two of them. Here both gateways run side by side in front of
+// one simulator and take turns (A B, B A, …) under the same load for a few seconds each; what is
+// compared is the gateway's own CPU time per call (every thread, from process.cpuUsage()) and its
+// event loop's busy time per call, medians over the rounds. Both warm up first (the JIT's tiers
+// take several seconds of load to settle; CPU per call falls by a third meanwhile).
+//
+// Each side is Node flags (`--a`, `--b`) and/or environment (`--a-env`, `--b-env`: K=V,K=V, e.g.
+// BENCH_BUNDLE=off, BENCH_YOUNG_HOLD=off, APIGPT_JOURNAL_SYNC=false).
+import autocannon from 'autocannon';
+import { killAll, rpc, startChild } from './children.js';
+
+const arg = (name, dflt) => {
+  const a = process.argv.find((x) => x.startsWith(`--${name}=`) || x === `--${name}`);
+  if (!a) return dflt;
+  return a.includes('=') ? a.slice(a.indexOf('=') + 1) : true;
+};
+if (arg('help', false)) {
+  console.log('node bench/ab.js [--a=FLAGS] [--b=FLAGS] [--a-env=K=V,...] [--b-env=K=V,...] [--stream] [--rounds=8] [--seconds=3] [--warmup=10] [--connections=50]');
+  process.exit(0);
+}
+const flags = (s) => String(s || '').split(' ').filter(Boolean);
+const envOf = (s) => Object.fromEntries(String(s || '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const stream = arg('stream', false) === true;
+const rounds = Number(arg('rounds', 8));
+const seconds = Number(arg('seconds', 3));
+const warmup = Number(arg('warmup', 10));
+const connections = Number(arg('connections', 50));
+const sides = { A: { flags: flags(arg('a', '')), env: envOf(arg('a-env', '')) }, B: { flags: flags(arg('b', '')), env: envOf(arg('b-env', '')) } };
+
+try {
+  const sim = await startChild('sim', {});
+  // As the bench and `npm start` run the gateway (bench/README: MALLOC_MMAP_THRESHOLD_).
+  const base = { BENCH_UPSTREAM: sim.info.url, MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072' };
+  for (const s of Object.values(sides)) s.gw = await startChild('gateway', { ...base, ...s.env }, s.flags);
+  const body = JSON.stringify({
+    model: 'gpt-4o-mini',
+    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
+    messages: [{ role: 'user', content: 'Hello there, how are you today?' }],
+  });
+  const run = async (gw, duration) => {
+    const c0 = await rpc(gw, 'cpu');
+    const r = await autocannon({ url: `${gw.info.url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.info.key}` }, body, connections, duration });
+    const c1 = await rpc(gw, 'cpu');
+    if (r.non2xx || r.errors) throw new Error(`${r.non2xx} non-2xx answers, ${r.errors} errors`);
+    const n = r.requests.total;
+    return { rps: r.requests.average, cpu: (c1.user + c1.system - c0.user - c0.system) / n, loop: ((c1.loopBusyMs - c0.loopBusyMs) * 1000) / n };
+  };
+  for (const s of Object.values(sides)) await run(s.gw, warmup);
+  const res = { A: [], B: [] };
+  for (let i = 0; i < rounds; i++) for (const n of i % 2 ? ['B', 'A'] : ['A', 'B']) res[n].push(await run(sides[n].gw, seconds));
+  const median = (xs) => {
+    const s = xs.slice().sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+  };
+  console.log(`${stream ? 'streamed' : 'non-streamed'} calls, ${connections} connections, ${rounds} rounds of ${seconds} s each side after ${warmup} s of warm-up`);
+  for (const n of ['A', 'B']) {
+    const r = res[n];
+    const s = sides[n];
+    console.log(`${n} ${JSON.stringify({ flags: s.flags.join(' '), env: s.env })}`);
+    console.log(`  req/s      ${r.map((x) => x.rps.toFixed(0)).join(' ')}  median ${median(r.map((x) => x.rps)).toFixed(0)}`);
+    console.log(`  CPU µs/call ${r.map((x) => x.cpu.toFixed(0)).join(' ')}  median ${median(r.map((x) => x.cpu)).toFixed(0)}`);
+    console.log(`  loop µs/call median ${median(r.map((x) => x.loop)).toFixed(0)}`);
+  }
+  const ratio = median(res.B.map((x) => x.cpu)) / median(res.A.map((x) => x.cpu));
+  console.log(`B / A, median CPU per call: ${ratio.toFixed(3)}`);
+} finally {
+  killAll();
+}
