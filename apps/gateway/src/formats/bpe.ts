@@ -38,11 +38,13 @@ export class BpeCounter {
     private readonly offsets: Uint32Array,
     private readonly slots: Int32Array,
   ) {
-    for (let r = 0; r + 1 < offsets.length; r++) this.longest = Math.max(this.longest, offsets[r + 1] - offsets[r]);
+    let longest = 0;
+    for (let r = 0; r + 1 < offsets.length; r++) longest = Math.max(longest, offsets[r + 1] - offsets[r]);
+    this.longest = longest;
   }
 
   /** The longest token's length in bytes: a longer pair of parts is no token, without a lookup. */
-  private readonly longest: number = 0;
+  private readonly longest: number;
 
   /**
    * Reads a table written by scripts/bpe-table.mjs: "BPE2", the token count N and the index's slot
