@@ -46,10 +46,10 @@ run('exec', '--', 'tsc', '-b', 'packages/simulator', 'apps/gateway', 'packages/s
 const table = join(root, 'apps/gateway/dist/formats/o200k_base.bin');
 const tableInputs = ['apps/gateway/scripts/bpe-table.mjs', 'apps/gateway/dist/formats/bpe.js', 'node_modules/gpt-tokenizer/package.json'];
 if (force || !existsSync(table) || statSync(table).mtimeMs < newest(tableInputs)) execFileSync(process.execPath, ['apps/gateway/scripts/bpe-table.mjs'], { cwd: root, stdio: 'inherit' });
-// The gateway's bundle (what bin/apigpt.js runs) is made from tsc's output: rebuilt when any of it
-// is newer than the bundle's entry (about a second).
+// The gateway's bundle (what bin/apigpt.js runs) is made from tsc's output: rebuilt when any of it,
+// or the bundle script (its options), is newer than the bundle's entry (about a second).
 const gatewayBundle = join(root, 'apps/gateway/dist/bundle/main.js');
-const newestCompiled = newest(['apps/gateway/dist'], ['bundle']);
+const newestCompiled = newest(['apps/gateway/dist', 'apps/gateway/scripts/bundle.mjs'], ['bundle']);
 if (force || !existsSync(gatewayBundle) || statSync(gatewayBundle).mtimeMs < newestCompiled) execFileSync(process.execPath, ['apps/gateway/scripts/bundle.mjs'], { cwd: root, stdio: 'inherit' });
 else console.log('@apigpt/gateway bundle: up to date');
 // Stamps live outside dist/, which the gateway serves.

@@ -30,8 +30,9 @@ export class BpeCounter {
   private readonly split = new RegExp(O200K_SPLIT, 'gu');
   private readonly encoder = new TextEncoder();
   private scratch = new Uint8Array(1024);
-  private starts = new Int32Array(1025);
-  private ranks = new Int32Array(1025);
+  // The scan's parts (`mergeShort`), for pieces of at most SCAN_MAX_BYTES.
+  private readonly starts = new Int32Array(SCAN_MAX_BYTES + 1);
+  private readonly ranks = new Int32Array(SCAN_MAX_BYTES + 1);
 
   private constructor(
     private readonly bytes: Uint8Array,
@@ -114,26 +115,18 @@ export class BpeCounter {
   }
 
   private pieceCount(piece: string): number {
-    // UTF-8 is at most 3 bytes per UTF-16 unit. The scratch arrays grow for pieces up to 16K
-    // characters and are kept; a longer piece (a run of one character) gets arrays of its own, so
-    // one odd text does not leave megabytes behind.
+    // UTF-8 is at most 3 bytes per UTF-16 unit. The byte buffer grows for pieces up to 16K
+    // characters and is kept; a longer piece (a run of one character) gets one of its own, so one
+    // odd text does not leave megabytes behind.
     const need = piece.length * 3;
     let buf = this.scratch;
-    let starts = this.starts;
-    let ranks = this.ranks;
     if (need > buf.length) {
       buf = new Uint8Array(need);
-      starts = new Int32Array(need + 1);
-      ranks = new Int32Array(need + 1);
-      if (piece.length <= KEEP_SCRATCH_CHARS) {
-        this.scratch = buf;
-        this.starts = starts;
-        this.ranks = ranks;
-      }
+      if (piece.length <= KEEP_SCRATCH_CHARS) this.scratch = buf;
     }
     const len = this.encoder.encodeInto(piece, buf).written;
-    if (len <= 1 || this.rank(buf, 0, len) !== NONE) return 1;
-    return len > SCAN_MAX_BYTES ? this.mergeLong(buf, len) : this.mergeShort(buf, len, starts, ranks);
+    if (len <= 1 || (len <= this.longest && this.rank(buf, 0, len) !== NONE)) return 1;
+    return len > SCAN_MAX_BYTES ? this.mergeLong(buf, len) : this.mergeShort(buf, len);
   }
 
   /**
@@ -141,7 +134,8 @@ export class BpeCounter {
    * for the lowest-ranked pair. Quadratic in the piece's length, and the fastest way below a few
    * dozen bytes.
    */
-  private mergeShort(buf: Uint8Array, len: number, starts: Int32Array, ranks: Int32Array): number {
+  private mergeShort(buf: Uint8Array, len: number): number {
+    const { starts, ranks } = this;
     // starts[0..k) are the parts' first bytes, with `len` last; ranks[i] is the rank of parts i and
     // i + 1 together (NONE past the last pair).
     for (let i = 0; i <= len; i++) {
@@ -249,7 +243,6 @@ export class BpeCounter {
       next[i] = next[j];
       if (next[j] < len) prev[next[j]] = i;
       next[j] = -1;
-      pairRank[j] = NONE;
       parts--;
       pairRank[i] = rankAfter(i);
       if (pairRank[i] !== NONE) push(pairRank[i], i);
