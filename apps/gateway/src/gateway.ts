@@ -4,6 +4,7 @@ import { ensureRootAdmin } from './accounts/bootstrap.js';
 import { applySessionPolicy } from './accounts/sessions.js';
 import { bootstrapProviderChannels, builtinSimulatorNeeded, ensureDemoChannel, wantsDemoChannel } from './channels/bootstrap.js';
 import type { Config } from './config/config.js';
+import { countTokens } from './formats/tokens.js';
 import { openaiAdapter } from './providers/openai/index.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
 import { buildServer, type ServerOptions } from './http/server.js';
@@ -52,7 +53,9 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
     if (wantsDemoChannel(config) || (await builtinSimulatorNeeded(services.channels))) {
       // Loaded only when a channel needs it: a gateway with real providers never compiles the simulator (issue 19).
       const { startSimulator } = await import('@apigpt/simulator');
-      simulator = await startSimulator({ port: config.simulatorPort, host: '127.0.0.1' });
+      // The simulator runs in this process: it counts with the gateway's own counter (formats/bpe.ts:
+      // O(n log n), a 4.3 MB table), not gpt-tokenizer's (quadratic in a piece's length, ~50 MB).
+      simulator = await startSimulator({ port: config.simulatorPort, host: '127.0.0.1', countTokens });
       const demo = await ensureDemoChannel(services.channels, simulator.url, services.log);
       if (!demo) {
         await simulator.close();

@@ -38,7 +38,7 @@ export function createHandler(opts: SimulatorOptions = {}): SimulatorHandler {
 
   const instance: Instance = {
     options: opts,
-    tokens: new TokenCounter(),
+    tokens: new TokenCounter(opts.countTokens),
     newId: (prefix) => `${prefix}${idBase}${(++seq).toString(36).padStart(4, '0')}`,
     storeImage(png) {
       const id = instance.newId('img');

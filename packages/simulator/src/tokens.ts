@@ -21,11 +21,14 @@ const AS_TEXT = { disallowedSpecial: new Set<string>() };
 export class TokenCounter {
   private cache = new Map<string, number>();
 
+  /** @param counter counts in place of gpt-tokenizer (`SimulatorOptions.countTokens`) */
+  constructor(private readonly counter?: (text: string) => number) {}
+
   count(text: string): number {
     if (!text) return 0;
     const hit = this.cache.get(text);
     if (hit !== undefined) return hit;
-    const n = tokenizer().countTokens(text, AS_TEXT);
+    const n = this.counter ? this.counter(text) : tokenizer().countTokens(text, AS_TEXT);
     if (text.length <= 4096) {
       if (this.cache.size >= 512) this.cache.clear();
       this.cache.set(text, n);
@@ -38,13 +41,18 @@ export class TokenCounter {
     if (max <= 0) return { text: '', truncated: text.length > 0 };
     // Cheap exit: a token covers at least one UTF-8 byte, and a UTF-16 unit is at most 3 bytes.
     if (text.length * 3 <= max) return { text, truncated: false };
-    const ids = tokenizer().encode(text, AS_TEXT);
-    if (ids.length <= max) return { text, truncated: false };
-    // Usually the decoded token prefix is a text prefix. A cut inside a multi-byte character
-    // leaves replacement chars instead; then binary-search the longest code-point prefix that
-    // still fits, so the reported count never exceeds the limit.
-    const cut = tokenizer().decode(ids.slice(0, max));
-    if (text.startsWith(cut) && !cut.endsWith('\uFFFD')) return { text: cut, truncated: true };
+    if (this.counter) {
+      // A counter without token ids: the binary search below finds the prefix by counts alone.
+      if (this.count(text) <= max) return { text, truncated: false };
+    } else {
+      const ids = tokenizer().encode(text, AS_TEXT);
+      if (ids.length <= max) return { text, truncated: false };
+      // Usually the decoded token prefix is a text prefix. A cut inside a multi-byte character
+      // leaves replacement chars instead; then binary-search the longest code-point prefix that
+      // still fits, so the reported count never exceeds the limit.
+      const cut = tokenizer().decode(ids.slice(0, max));
+      if (text.startsWith(cut) && !cut.endsWith('\uFFFD')) return { text: cut, truncated: true };
+    }
     const chars = Array.from(text);
     let lo = 0;
     let hi = chars.length;

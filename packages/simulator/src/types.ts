@@ -17,6 +17,14 @@ export interface SimulatorOptions {
   ernieTokenExpiresIn?: number;
   /** The simulated payment providers (EPay, Stripe Checkout): merchant credentials and callback delivery. */
   payments?: PaymentOptions;
+  /**
+   * Counts a text's o200k_base tokens in place of gpt-tokenizer, which the simulator uses by default
+   * so that tests check the gateway's metering against an independent count. gpt-tokenizer's merge
+   * is quadratic in a piece's length (one repeated character is one piece: 150,000 "中" take minutes)
+   * and its tables hold about 50 MB; a gateway that runs the simulator in its own process for its demo
+   * channel passes its own counter, so a long prompt cannot stop that process.
+   */
+  countTokens?: (text: string) => number;
 }
 
 export interface PaymentOptions {

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { countTokens } from 'gpt-tokenizer';
 import { startSimulator } from '@apigpt/simulator';
 import { apigptBin } from '../built-cli.js';
 
@@ -40,11 +41,15 @@ const atStart = loaded();
 const signup = await post(gw.url + '/api/auth/signup', { email: 'lazy@example.com', password: 'correct horse battery staple 42' });
 const afterSignup = loaded();
 let chat = null;
+let demoTokens = null;
 if (process.env.SIM_URL) await gw.services.channels.create({ provider: 'openai-compatible', name: 'sim', baseUrl: process.env.SIM_URL + '/v1', models: ['gpt-4o-mini'] });
 if (process.env.DEMO === 'on' || process.env.SIM_URL) {
   const cookie = String(signup.headers['set-cookie']?.[0] ?? '').split(';')[0];
   const { key } = JSON.parse((await post(gw.url + '/api/apps', { name: 'demo' }, { cookie })).text);
-  chat = (await post(gw.url + '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content: process.env.SIM_URL ? 'hi [[sim no-usage]]' : 'hi' }] }, { authorization: 'Bearer ' + key.key })).status;
+  const ask = (content) => post(gw.url + '/v1/chat/completions', { model: 'gpt-4o-mini', messages: [{ role: 'user', content }] }, { authorization: 'Bearer ' + key.key });
+  chat = (await ask(process.env.SIM_URL ? 'hi [[sim no-usage]]' : 'hi')).status;
+  // The demo simulator's prompt counts for one "中" and for a run of them (one piece to a tokenizer).
+  if (process.env.LONG) demoTokens = await Promise.all([1, Number(process.env.LONG)].map(async (n) => JSON.parse((await ask('中'.repeat(n))).text).usage.prompt_tokens));
 }
 const afterChat = loaded();
 // undici's index (its fetch, WebSocket, cookies) and Node's own bundled undici, which the index
@@ -52,19 +57,19 @@ const afterChat = loaded();
 const undiciIndex = cache().some((k) => /node_modules\\/undici\\/index\\.js$/.test(k));
 const nodeUndici = process.moduleLoadList.some((m) => m.includes('internal/deps/undici'));
 await gw.close();
-console.log(JSON.stringify({ atStart, afterSignup, signup: signup.status, chat, afterChat, undiciIndex, nodeUndici }));
+console.log(JSON.stringify({ atStart, afterSignup, signup: signup.status, chat, demoTokens, afterChat, undiciIndex, nodeUndici }));
 `;
 
-type Loaded = { atStart: string[]; afterSignup: string[]; signup: number; chat: number | null; afterChat: string[]; undiciIndex: boolean; nodeUndici: boolean };
+type Loaded = { atStart: string[]; afterSignup: string[]; signup: number; chat: number | null; demoTokens: [number, number] | null; afterChat: string[]; undiciIndex: boolean; nodeUndici: boolean };
 
-async function startAndList(demo: 'on' | 'off', simUrl = ''): Promise<Loaded> {
+async function startAndList(demo: 'on' | 'off', simUrl = '', long = ''): Promise<Loaded> {
   const dist = pathToFileURL(join(dirname(apigptBin()), '../dist/index.js')).href;
   const dir = mkdtempSync(join(tmpdir(), 'apigpt-lazy-'));
   dirs.push(dir);
   // A file, not `--input-type=module -e`: the writer thread inherits the process's flags, and that one is refused in a thread.
   const script = join(dir, 'child.mjs');
   writeFileSync(script, CHILD);
-  const { stdout } = await run(process.execPath, [script], { env: { ...process.env, GATEWAY_DIST: dist, DATA_DIR: dir, DEMO: demo, SIM_URL: simUrl }, timeout: 60_000 });
+  const { stdout } = await run(process.execPath, [script], { env: { ...process.env, GATEWAY_DIST: dist, DATA_DIR: dir, DEMO: demo, SIM_URL: simUrl, LONG: long }, timeout: 60_000 });
   return JSON.parse(stdout.trim().split('\n').pop()!) as Loaded;
 }
 
@@ -79,11 +84,14 @@ describe('start and idle memory', () => {
     expect(out.afterSignup).not.toContain('pg');
   }, 90_000);
 
-  it('with the demo channel the simulator runs in the process, and its tokenizer (gpt-tokenizer) loads with the first reply, not at start', async () => {
-    const out = await startAndList('on');
-    expect(out.atStart).not.toContain('gpt-tokenizer');
+  it('with the demo channel the simulator runs in the process and counts with the gateway’s own table: gpt-tokenizer never loads, and a prompt of 100,000 "中" (one piece) is counted exactly', async () => {
+    // One "中" is one o200k_base token wherever it stands (checked with the independent tokenizer).
+    expect(countTokens('中'.repeat(2_000))).toBe(2_000);
+    const out = await startAndList('on', '', '100000');
     expect(out.chat).toBe(200);
-    expect(out.afterChat).toContain('gpt-tokenizer');
+    expect(out.demoTokens![1] - out.demoTokens![0]).toBe(99_999);
+    // gpt-tokenizer merges a piece in quadratic time (100,000 "中": about 45 s with the process stopped).
+    expect(out.afterChat).not.toContain('gpt-tokenizer');
   }, 90_000);
 
   it('the gateway counts tokens from its own compact table: a relayed call whose provider reports no usage is counted without loading gpt-tokenizer', async () => {
