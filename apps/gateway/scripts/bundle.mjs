@@ -15,7 +15,8 @@
 //   static files and package.json), which has no meaning in a bundle.
 //
 // The entries keep their file names: `main.js` (the CLI), `index.js` (the library, for the bench),
-// `worker.js` (the SQLite writer thread, which batch/thread.ts finds beside itself). dist/bundle/ is
+// `worker.js` (the SQLite writer thread, which batch/thread.ts finds beside itself), `count-worker.js`
+// (the token-count thread, likewise for formats/count-thread.ts). dist/bundle/ is
 // as deep as dist/http/, so the console's and editor's paths relative to a module hold. The token
 // table (scripts/bpe-table.mjs) is copied beside the bundle, where formats/tokens.ts looks for it.
 import { build } from 'esbuild';
@@ -46,7 +47,7 @@ export const EXTERNAL = [
 rmSync(outdir, { recursive: true, force: true });
 await build({
   absWorkingDir: gateway,
-  entryPoints: { main: 'dist/cli/main.js', index: 'dist/index.js', worker: 'dist/batch/worker.js' },
+  entryPoints: { main: 'dist/cli/main.js', index: 'dist/index.js', worker: 'dist/batch/worker.js', 'count-worker': 'dist/formats/count-worker.js' },
   outdir,
   bundle: true,
   splitting: true,

@@ -20,6 +20,7 @@ import { createBatchStore, Journal, replayJournals } from './batch/index.js';
 import { Router } from './relay/router.js';
 import { UpstreamClient } from './relay/upstream.js';
 import { ResponseCache } from './relay/cache.js';
+import { CountThread } from './formats/count-thread.js';
 import { CircuitBreaker } from './relay/health/circuit.js';
 import { HealthMonitor } from './relay/health/monitor.js';
 import { ChannelGate } from './relay/health/gate.js';
@@ -168,14 +169,16 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   // A call settling alone writes its charge's journal row on the event loop's own thread: nothing
   // else waits, and the thread pool's round trip is most of a lone call's durable write.
   journal.inlineWhen(() => pipeline.active <= 1);
+  const counter = new CountThread();
   const text: TextDeps = {
     codecs: new Map(FORMATS.filter((f) => f.codec).map((f) => [f.id, f.codec!])),
     wires: new Map(FORMATS.filter((f) => f.wire).map((f) => [f.id, f.wire!])),
     cache: new ResponseCache(kv),
     cacheHitFraction: config.cacheHitPercent / 100,
+    counter,
   };
   const links = new ImageLinks(openImageStore(config), new UrlSigner(storage.masterKey), config.imageUrlTtl);
-  const images: ImageDeps = { links, checkPrompt: overrides.checkPrompt ?? allowAllPrompts, channels: storage.channels };
+  const images: ImageDeps = { links, checkPrompt: overrides.checkPrompt ?? allowAllPrompts, channels: storage.channels, counter };
   const mailer = config.smtpUrl ? createMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom ?? defaultMailFrom(config.publicUrl), log: storage.log }) : null;
 
   return {
@@ -211,6 +214,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       await logWriter.close();
       await tracer?.close().catch(() => undefined);
       await journal.close();
+      await counter.close();
       await upstream.close();
       await billing.close();
       await kv.close();

@@ -63,7 +63,7 @@ export class BillingPolicy implements CallPolicy {
         // credit or tokens per minute, it is admitted again with the tokenizer's count, so the
         // bound's slack never refuses a call the count would let through.
         if (!call.quote.exact || !refusedForSize(err)) throw err;
-        return this.admitCounted({ ...call, quote: call.quote.exact() }, limits);
+        return call.quote.exact().then((quote) => this.admitCounted({ ...call, quote }, limits));
       });
     } catch (err) {
       release();

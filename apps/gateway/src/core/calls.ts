@@ -60,9 +60,10 @@ export interface Quote {
   free?: boolean;
   /**
    * Present when `units` hold an upper bound rather than a count (text prompts: formats/tokens.ts
-   * BOUND_COUNT): the same quote counted exactly, which admission falls back to before it refuses.
+   * BOUND_COUNT): the same quote counted exactly, which admission falls back to before it refuses
+   * (large prompts are counted off the event loop, hence a promise).
    */
-  exact?: () => Quote;
+  exact?: () => Promise<Quote>;
 }
 
 /** One part of a multipart form sent to a provider (transcription, translation, image edits). */

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { KeyContext } from '../apps/keys.js';
 import type { Dialect, Operation } from '../core/calls.js';
 import type { ImageCall } from './canonical/images.js';
+import type { OffLoopCounter } from './tokens.js';
 
 /** A text call as a format's route describes it (chat, completion, embedding, token count). */
 export interface TextSpec {
@@ -167,6 +168,8 @@ export interface FormatHost {
   /** Renders any error in a dialect's shape (for scopes with their own error handler). */
   renderError(err: unknown, dialect: Dialect | 'api'): { status: number; headers: Record<string, string>; body: unknown };
   readonly limits: { bodyLimit: number };
+  /** Counts large texts off the event loop (formats/count-thread.ts), for the counts a route makes itself. */
+  readonly counter: OffLoopCounter;
   /** Absolute base of the gateway's own links, from config or the request. */
   publicBase(request: FastifyRequest): string;
 }

@@ -91,6 +91,57 @@ export const EXACT_COUNT: TokenCount = { text: countTokens, chat: countChatToken
  */
 export const BOUND_COUNT: TokenCount = { text: tokenBound, chat: (messages) => chatTokens(messages, tokenBound) };
 
+/**
+ * Texts of at least this many characters in all are counted on the count thread (count-thread.ts):
+ * on the loop they would hold it for 1–10 ms (30 ms for adversarial text), off it the round trip
+ * costs about as much.
+ */
+export const OFF_LOOP_CHARS = 32 * 1024;
+
+/** What counts texts off the event loop (formats/count-thread.ts `CountThread`). */
+export interface OffLoopCounter {
+  count(texts: string[]): Promise<number[]>;
+}
+
+/** One text's count: on the count thread when it is large, on the loop otherwise (or if the thread failed). */
+export async function countText(text: string, counter: OffLoopCounter): Promise<number> {
+  if (text.length < OFF_LOOP_CHARS) return countTokens(text);
+  return (await counter.count([text]).catch(() => null))?.[0] ?? countTokens(text);
+}
+
+/**
+ * An exact count whose large texts were counted off the event loop. `read` is the codec's own
+ * reading (its quote, its prompt estimate), run once with a count that only collects the texts it
+ * is asked for; they are counted on the thread when they are large together, and the count
+ * returned answers from those results, so `read` run again with it does not count anything large
+ * on the loop.
+ */
+export async function countedOffLoop(read: (count: TokenCount) => unknown, counter: OffLoopCounter): Promise<TokenCount> {
+  const texts = new Set<string>();
+  const collect: TokenCount = {
+    text: (t) => {
+      if (t) texts.add(t);
+      return 0;
+    },
+    chat: (messages) => chatTokens(messages, collect.text),
+  };
+  read(collect);
+  let chars = 0;
+  for (const t of texts) chars += t.length;
+  if (chars < OFF_LOOP_CHARS) return EXACT_COUNT;
+  const list = [...texts];
+  const counts = await counter.count(list);
+  const known = new Map(list.map((t, i) => [t, counts[i]]));
+  const text = (t: string): number => known.get(t) ?? countTokens(t);
+  return { text, chat: (messages) => chatTokens(messages, text) };
+}
+
+/** `read` (a reading that counts with the count it is given) answered with its large texts counted off the event loop. */
+export async function readOffLoop<T>(read: (count: TokenCount) => T, counter: OffLoopCounter): Promise<T> {
+  const count = await countedOffLoop(read, counter).catch(() => EXACT_COUNT);
+  return read(count);
+}
+
 /** The prompt's token count, asked for only when a provider reported none. */
 export type PromptTokens = () => number;
 

@@ -75,6 +75,7 @@ export function createFormatHost(services: Services): FormatHost {
     requireKey: (request, dialect) => requireKey(services.keys, request, dialect),
     renderError: (err, dialect) => toErrorResponse(err, dialect, services.log),
     limits: { bodyLimit: config.bodyLimit },
+    counter: services.text.counter,
     publicBase: (request) => (config.publicUrl ?? `${request.protocol}://${request.host}`).replace(/\/+$/, ''),
   };
   return host;

@@ -3,7 +3,7 @@ import type { FormatHost } from '../host.js';
 import { firstAffinity, mayHoldCachedPrompt, prefixAffinity, sessionHeader } from '../affinity.js';
 import { arr, obj, str } from '../canonical/util.js';
 import { parseRequest } from './canonical.js';
-import { countCanonicalPrompt } from '../canonical/count.js';
+import { countCanonicalPromptOffLoop } from '../canonical/count.js';
 import type { Operation } from '../../core/calls.js';
 import { CountTokensRequest, MessagesRequest } from './schemas.js';
 
@@ -29,7 +29,7 @@ export function registerAnthropicRoutes(app: FastifyInstance, host: FormatHost):
       const first = await host.firstProvider(model, request.apiKey!.group, 'chat');
       if (first?.dialect === 'anthropic' && first.operations.includes('count_tokens'))
         return relay(host, request, reply, 'count_tokens', '/v1/messages/count_tokens');
-      return { input_tokens: countCanonicalPrompt(parseRequest(body, model, false)) };
+      return { input_tokens: await countCanonicalPromptOffLoop(parseRequest(body, model, false), host.counter) };
     },
   );
 }

@@ -4,7 +4,7 @@ import { lazyValidators } from '../validation.js';
 import type { FormatHost } from '../host.js';
 import { firstAffinity, mayHoldCachedPrompt, prefixAffinity, sessionHeader } from '../affinity.js';
 import { obj, str } from '../canonical/util.js';
-import { countCanonicalPrompt } from '../canonical/count.js';
+import { countCanonicalPromptOffLoop } from '../canonical/count.js';
 import { parseRequest } from './canonical.js';
 import type { Operation } from '../../core/calls.js';
 import { BatchEmbedContentsRequest, CountTokensRequest, EmbedContentRequest, GenerateContentRequest } from './schemas.js';
@@ -87,7 +87,7 @@ async function countTokens(host: FormatHost, request: FastifyRequest, reply: Fas
   if (first?.dialect === 'gemini' && first.operations.includes('count_tokens'))
     return relay(host, request, reply, { model, operation: 'count_tokens', stream: false, endpoint: '/v1beta/models/{model}:countTokens', body });
   const inner = (body.generateContentRequest as Record<string, unknown> | undefined) ?? body;
-  return { totalTokens: countCanonicalPrompt(parseRequest({ contents: [], ...inner }, model, false)) };
+  return { totalTokens: await countCanonicalPromptOffLoop(parseRequest({ contents: [], ...inner }, model, false), host.counter) };
 }
 
 function relay(host: FormatHost, request: FastifyRequest, reply: FastifyReply, call: { model: string; operation: Operation; stream: boolean; endpoint: string; body: Record<string, unknown> }) {

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Dialect, Operation } from '../../core/calls.js';
 import { GatewayError } from '../../core/errors.js';
 import { anthropicFormat } from '../anthropic/canonical.js';
-import { countCanonicalPrompt } from '../canonical/count.js';
+import { countCanonicalPromptOffLoop } from '../canonical/count.js';
 import { num, obj, str } from '../canonical/util.js';
 import { geminiFormat } from '../gemini/canonical.js';
 import type { FormatHost } from '../host.js';
@@ -19,7 +19,7 @@ type Json = Record<string, unknown>;
  */
 export async function countInputTokens(host: FormatHost, request: FastifyRequest, reply: FastifyReply, body: Json): Promise<number> {
   const model = str(body.model);
-  const local = () => countCanonicalPrompt(parseRequest(body, model ?? '', false));
+  const local = () => countCanonicalPromptOffLoop(parseRequest(body, model ?? '', false), host.counter);
   if (!model) return local();
   const first = await host.firstProvider(model, request.apiKey!.group, 'chat');
   if (!first?.operations.includes('count_tokens')) return local();

@@ -1,5 +1,5 @@
 import type { Usage } from '../../core/calls.js';
-import { countTokens } from '../tokens.js';
+import { EXACT_COUNT, type TokenCount } from '../tokens.js';
 import { DOCUMENTS_PER_SEARCH } from './schemas.js';
 
 /**
@@ -23,10 +23,10 @@ export function searchUnits(documents: number): number {
 }
 
 /** Units known before the call: tokens of the query once per document plus the documents, and the search units. */
-export function rerankQuote(query: string, documents: readonly unknown[], rankFields?: readonly string[] | null): Usage {
-  const q = countTokens(query);
+export function rerankQuote(query: string, documents: readonly unknown[], rankFields?: readonly string[] | null, count: TokenCount = EXACT_COUNT): Usage {
+  const q = count.text(query);
   let promptTokens = 0;
-  for (const d of documents) promptTokens += q + countTokens(documentText(d, rankFields));
+  for (const d of documents) promptTokens += q + count.text(documentText(d, rankFields));
   return { promptTokens, completionTokens: 0, cachedTokens: 0, searches: searchUnits(documents.length), estimated: true };
 }
 

@@ -3,6 +3,7 @@ import { GatewayError } from '../../core/errors.js';
 import type { FormatHost } from '../host.js';
 import { OpenAIErrorBody } from '../openai/schemas.js';
 import { readRerankUsage, rerankQuote } from './codec.js';
+import { readOffLoop } from '../tokens.js';
 import { MAX_DOCUMENTS, RerankRequest, RerankResponse } from './schemas.js';
 
 /** The dialect of the rerank routes: OpenAI's error envelope, the gateway key as a Bearer token. */
@@ -30,7 +31,7 @@ export function registerRerankRoutes(app: FastifyInstance, host: FormatHost): vo
       async (request, reply) => {
         const body = request.body as RerankRequest & Record<string, unknown>;
         checkRerank(body);
-        const units = rerankQuote(body.query, body.documents, body.rank_fields);
+        const units = await readOffLoop((count) => rerankQuote(body.query, body.documents, body.rank_fields, count), host.counter);
         return host.run(
           request,
           reply,

@@ -4,7 +4,7 @@ import type { Quote, Usage } from '../../core/calls.js';
 import { Cancellation } from '../../core/cancel.js';
 import { asGatewayError, GatewayError } from '../../core/errors.js';
 import type { ImageCall, ImageReply } from '../../formats/canonical/images.js';
-import { countTokens } from '../../formats/tokens.js';
+import { countText, type OffLoopCounter } from '../../formats/tokens.js';
 import type { ImageLinks } from '../../media/storage.js';
 import { imageType } from '../../media/image-bytes.js';
 import { checkFetchableUrl, hostIsInternal, RefusedUrl } from '../../media/url-guard.js';
@@ -28,6 +28,8 @@ export interface ImageDeps {
   /** Largest image the gateway downloads from a provider's URL. */
   maxDownloadBytes?: number;
   channels: ChannelStore;
+  /** Counts large prompts off the event loop (formats/count-thread.ts). */
+  counter: OffLoopCounter;
 }
 
 export interface ImageJob {
@@ -52,8 +54,8 @@ export function imageFactorPpm(size: { width: number; height: number } | null, q
   return Math.max(1, Math.round(factor * 1_000_000));
 }
 
-function imageQuote(prompt: string, n: number, factorPpm: number): Quote {
-  return { units: { promptTokens: countTokens(prompt), completionTokens: 0, cachedTokens: 0, images: n, imageFactorPpm: factorPpm, estimated: true }, maxOutputTokens: 0, choices: 1 };
+function imageQuote(promptTokens: number, n: number, factorPpm: number): Quote {
+  return { units: { promptTokens, completionTokens: 0, cachedTokens: 0, images: n, imageFactorPpm: factorPpm, estimated: true }, maxOutputTokens: 0, choices: 1 };
 }
 
 /**
@@ -76,7 +78,7 @@ export class ImageExchange implements Exchange {
     const routes = usableRoutes(await routesFor(call.model), call, this.job.mode);
     // Priced as the first channel would run it: the size it makes and, for diffusion, its steps.
     this.factorPpm = imageFactorPpm(call.size, call.quality, routes[0].adapter.images!.steps?.(call));
-    const quote = imageQuote(call.prompt, call.n, this.factorPpm);
+    const quote = imageQuote(await countText(call.prompt, this.deps.counter), call.n, this.factorPpm);
     this.promptTokens = quote.units.promptTokens;
     return { routes, quote };
   }
@@ -197,6 +199,9 @@ export interface WebuiJob {
  * back byte for byte. Metered per image like every other image call.
  */
 export class WebuiExchange implements Exchange {
+  /** The prompt's count, made once when the call is planned. */
+  private promptTokens = 0;
+
   constructor(
     private readonly deps: ImageDeps,
     private readonly job: WebuiJob,
@@ -218,7 +223,8 @@ export class WebuiExchange implements Exchange {
     if (routes.length === 0)
       throw new GatewayError('invalid_request', `The model \`${model}\` is not served by a Stable Diffusion WebUI channel, so /sdapi/v1/* cannot reach it; use /v1/images/generations.`, { param: 'model', code: 'unsupported_operation' });
     const n = (b.batch_size ?? 1) * (b.n_iter ?? 1);
-    return { routes, quote: imageQuote(this.prompt, n, imageFactorPpm({ width: b.width ?? 512, height: b.height ?? 512 }, undefined, b.steps ?? 50)) };
+    this.promptTokens = await countText(this.prompt, this.deps.counter);
+    return { routes, quote: imageQuote(this.promptTokens, n, imageFactorPpm({ width: b.width ?? 512, height: b.height ?? 512 }, undefined, b.steps ?? 50)) };
   }
 
   async attempt(route: Route, at: Attempt): Promise<Answered> {
@@ -241,7 +247,7 @@ export class WebuiExchange implements Exchange {
       } catch {
         throw new AttemptFailure(new GatewayError('upstream', 'The WebUI sent a response the gateway cannot read.', { code: 'bad_upstream_response' }), null, true);
       }
-      const usage: Usage = { promptTokens: countTokens(this.prompt), completionTokens: 0, cachedTokens: 0, images: produced, imageFactorPpm: imageFactorPpm({ width: b.width ?? 512, height: b.height ?? 512 }, undefined, b.steps ?? 50), estimated: true };
+      const usage: Usage = { promptTokens: this.promptTokens, completionTokens: 0, cachedTokens: 0, images: produced, imageFactorPpm: imageFactorPpm({ width: b.width ?? 512, height: b.height ?? 512 }, undefined, b.steps ?? 50), estimated: true };
       return { reply: { status: 200, contentType: 'application/json', body: bytes, headers: {} }, usage };
     } catch (err) {
       // The caller's own mistakes come back in the WebUI's exact words and status.

@@ -7,7 +7,7 @@ import type { WireFormat } from '../../formats/canonical/types.js';
 import { SSE_HEADERS } from '../../formats/sse.js';
 import { replaceJsonString } from '../../formats/json-edit.js';
 import type { DialectCodec, StreamTap } from '../../formats/types.js';
-import { BOUND_COUNT } from '../../formats/tokens.js';
+import { BOUND_COUNT, countedOffLoop, EXACT_COUNT, type OffLoopCounter, type PromptTokens, type TokenCount } from '../../formats/tokens.js';
 import type { UpstreamCall } from '../../providers/types.js';
 import { CACHE_HEADER, cacheDirective, cacheKey, sseEvents, type CachedResponse, type ResponseCache } from '../cache.js';
 import type { CallRequest } from '../call.js';
@@ -34,6 +34,8 @@ export interface TextDeps {
   cache?: ResponseCache;
   /** Share of the original cost a cache hit is billed at (0 = free). */
   cacheHitFraction: number;
+  /** Counts large prompts off the event loop (formats/count-thread.ts). */
+  counter: OffLoopCounter;
 }
 
 /**
@@ -45,7 +47,10 @@ export class TextExchange implements Exchange {
   private readonly codec: DialectCodec;
   /** The prompt's tokenizer count, made at most once and only when a provider reports no usage. */
   private promptCount: number | null = null;
-  private readonly promptTokens = (): number => (this.promptCount ??= this.codec.estimatePrompt(this.req.operation, this.req.body));
+  private readonly promptTokens = (): number => (this.promptCount ??= this.codec.estimatePrompt(this.req.operation, this.req.body, this.exact));
+  /** The exact count: the tokenizer, or once `counting` is done, its results for the large texts. */
+  private exact: TokenCount = EXACT_COUNT;
+  private counting: Promise<TokenCount> | null = null;
   private cacheEntry: { key: string; ttlMs: number } | null = null;
 
   constructor(
@@ -65,9 +70,43 @@ export class TextExchange implements Exchange {
     // Admitted with the prompt's byte bound; the tokenizer runs only if admission would refuse it.
     const { operation, body } = this.req;
     const quote: Quote = this.codec.quote(operation, body, BOUND_COUNT);
-    quote.exact = () => this.codec.quote(operation, body);
+    quote.exact = async () => this.codec.quote(operation, body, await this.countExactly());
     const cached = this.cacheEntry ? await this.deps.cache!.get(this.cacheEntry.key) : null;
     return { routes, quote, cached: cached ? (log, started) => this.replay(cached, log, started) : undefined };
+  }
+
+  /**
+   * Counts the prompt's texts, the large ones off the event loop (formats/tokens.ts
+   * `countedOffLoop`): a 20 MB prompt would hold the loop for seconds. Once; the count it leaves
+   * serves the quote and the prompt estimate alike.
+   */
+  private countExactly(): Promise<TokenCount> {
+    const { operation, body } = this.req;
+    this.counting ??= countedOffLoop((count) => {
+      this.codec.quote(operation, body, count);
+      this.codec.estimatePrompt(operation, body, count);
+    }, this.deps.counter)
+      // A thread that failed (it crashed, its file is missing) leaves the count to the loop.
+      .catch(() => EXACT_COUNT)
+      .then((count) => (this.exact = count));
+    return this.counting;
+  }
+
+  /**
+   * Usage read from an answer or a tap, with the prompt counted off the loop when the reading asks
+   * for it (a provider that reported none): read once with a stand-in that notes the question, and
+   * if it was asked, again once the count is ready.
+   */
+  private async usageOf(read: (promptTokens: PromptTokens) => Usage): Promise<Usage> {
+    if (this.promptCount !== null) return read(this.promptTokens);
+    let asked = false;
+    const usage = read(() => {
+      asked = true;
+      return 0;
+    });
+    if (!asked) return usage;
+    await this.countExactly();
+    return read(this.promptTokens);
   }
 
   async attempt(route: Route, at: Attempt): Promise<Answered> {
@@ -127,7 +166,7 @@ export class TextExchange implements Exchange {
         throw new AttemptFailure(err instanceof GatewayError ? err : new GatewayError('upstream', 'The provider sent a response the gateway cannot read.', { code: 'bad_upstream_response' }), null, true);
       }
     } else {
-      usage = this.codec.usageFromBody(this.req.operation, json, this.promptTokens);
+      usage = await this.usageOf((promptTokens) => this.codec.usageFromBody(this.req.operation, json, promptTokens));
       const ct = upstream.headers['content-type'];
       if (typeof ct === 'string') contentType = ct;
       // The answer names the model the caller asked for, not a deployment or an alias's target;
@@ -206,7 +245,7 @@ export class TextExchange implements Exchange {
     }
     if (failure && !res.destroyed) tail += (screen && !cut ? screen.flush() : '') + (tap.streamError?.(failure) ?? this.codec.streamError(failure));
     const clientGone = signal.aborted || (res.destroyed && !res.writableFinished);
-    const usage = tap.usage(this.promptTokens);
+    const usage = await this.usageOf((promptTokens) => tap.usage(promptTokens));
     const status = clientGone ? 499 : failure ? failure.status : tap.inBandError ? 502 : 200;
     const error = clientGone
       ? new GatewayError('upstream', 'The client closed the connection.', { code: 'client_closed' })
