@@ -11,6 +11,14 @@ const WORKER_URL = builtFile(import.meta.url, 'worker.js');
 /** How long the thread waits for work before it ends (a new one starts with the next batch). */
 export const WRITER_IDLE_MS = 20_000;
 
+/**
+ * How long a new thread may take to answer before a readiness check counts it as down. It loads its
+ * modules and opens the database: tens of milliseconds on a quiet machine, over a second on a busy
+ * one, where the check's own limit (http/ops-routes.ts, 1 s) would report a healthy start as a
+ * failure.
+ */
+export const WRITER_STARTING_MS = 10_000;
+
 /** One running thread and the asks it has not answered yet. */
 interface Writer {
   worker: Worker;
@@ -19,6 +27,15 @@ interface Writer {
   idle: NodeJS.Timeout | null;
   /** Whether it has answered anything yet (its modules loaded, the database open). */
   answered: boolean;
+  /** When it was started (performance.now()). */
+  startedAt: number;
+}
+
+export interface ThreadOptions {
+  /** The thread's entry (default: the compiled `worker.js` beside this module). */
+  workerUrl?: URL;
+  /** See WRITER_STARTING_MS. */
+  startingMs?: number;
 }
 
 /**
@@ -44,6 +61,7 @@ export class ThreadBatchStore implements BatchStore {
   constructor(
     private readonly dataDir: string,
     private readonly idleMs = WRITER_IDLE_MS,
+    private readonly options: ThreadOptions = {},
   ) {}
 
   write(batch: LogBatch): Promise<CommitEntry[]> {
@@ -62,6 +80,12 @@ export class ThreadBatchStore implements BatchStore {
   /** Whether a running thread has answered: the next batch does not wait for a thread to start. */
   get warm(): boolean {
     return this.writer?.answered ?? false;
+  }
+
+  /** A thread started less than `startingMs` ago that has not answered yet. */
+  get starting(): boolean {
+    const w = this.writer;
+    return w !== null && !w.answered && performance.now() - w.startedAt < (this.options.startingMs ?? WRITER_STARTING_MS);
   }
 
   private ask(msg: (id: number) => ToWriter): Promise<CommitEntry[]> {
@@ -97,8 +121,8 @@ export class ThreadBatchStore implements BatchStore {
   }
 
   private start(): Writer {
-    const worker = new Worker(WORKER_URL, { workerData: { dataDir: this.dataDir } });
-    const w: Writer = { worker, waiting: new Map(), idle: null, answered: false };
+    const worker = new Worker(this.options.workerUrl ?? WORKER_URL, { workerData: { dataDir: this.dataDir } });
+    const w: Writer = { worker, waiting: new Map(), idle: null, answered: false, startedAt: performance.now() };
     // The server's sockets keep the process alive; the writer alone must not.
     worker.unref();
     worker.on('message', (m: FromWriter) => {

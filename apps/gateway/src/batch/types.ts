@@ -29,4 +29,10 @@ export interface BatchStore {
    * modules and opening the database); absent: always ready.
    */
   readonly warm?: boolean;
+  /**
+   * True while a store that was just started (the writer thread) has not answered yet, for at most
+   * its start-up allowance: a readiness check that times out then means "still starting", not
+   * "down". Absent: never starting.
+   */
+  readonly starting?: boolean;
 }

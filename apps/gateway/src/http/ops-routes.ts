@@ -6,7 +6,8 @@ import type { Services } from '../services.js';
 /** How long each readiness check may take: a probe must answer well within a balancer's timeout. */
 export const READY_CHECK_MS = 1_000;
 
-type Check = 'ok' | 'timeout' | 'unreachable';
+/** `starting`: the writer thread was just started and has not answered yet; ready all the same. */
+type Check = 'ok' | 'starting' | 'timeout' | 'unreachable';
 
 /**
  * Routes for load balancers and monitoring, outside `/api` and the relay: no key, no session, no
@@ -16,12 +17,15 @@ type Check = 'ok' | 'timeout' | 'unreachable';
  *   database outage never gets a healthy process restarted.
  * - `GET /readyz`: the process can serve — its database, Redis (when configured) and the
  *   request-log writer (on SQLite a thread of its own) each answer a trivial query within
- *   `READY_CHECK_MS`. 503 names the one that did not. While the process drains (SIGTERM), Fastify
- *   answers 503 to every new request, this one included.
+ *   `READY_CHECK_MS`. 503 names the one that did not. A writer thread the check itself had to start
+ *   (the first check, or the first after it ended idle) is `starting` while it loads, within its
+ *   start-up allowance (batch/thread.ts): ready, since nothing is wrong and the first batch waits
+ *   for it. While the process drains (SIGTERM), Fastify answers 503 to every new request, this one
+ *   included.
  * - `GET /metrics`: Prometheus text, only with `Authorization: Bearer $APIGPT_METRICS_TOKEN`; 404 when
  *   no token is configured (metrics off).
  */
-export function registerOpsRoutes(app: FastifyInstance, services: Services): void {
+export function registerOpsRoutes(app: FastifyInstance, services: Pick<Services, 'db' | 'logWriter' | 'kv' | 'metrics'> & { config: Pick<Services['config'], 'redisUrl' | 'metricsToken'> }): void {
   const route = { config: { auth: 'public' }, schema: { hide: true } } as const;
   app.get('/healthz', route, async (_req, reply) => {
     reply.header('cache-control', 'no-store');
@@ -32,11 +36,11 @@ export function registerOpsRoutes(app: FastifyInstance, services: Services): voi
     const checks: Record<string, Check> = {};
     const pending: Promise<void>[] = [
       check(() => sql`select 1`.execute(services.db)).then((r) => void (checks.database = r)),
-      check(() => services.logWriter.ping()).then((r) => void (checks.log_writer = r)),
+      check(() => services.logWriter.ping()).then((r) => void (checks.log_writer = r === 'timeout' && services.logWriter.starting ? 'starting' : r)),
     ];
     if (services.config.redisUrl) pending.push(check(() => services.kv.get('readyz')).then((r) => void (checks.redis = r)));
     await Promise.all(pending);
-    const failed = Object.keys(checks).filter((k) => checks[k] !== 'ok');
+    const failed = Object.keys(checks).filter((k) => checks[k] !== 'ok' && checks[k] !== 'starting');
     reply.header('cache-control', 'no-store');
     if (failed.length) reply.code(503).header('retry-after', '2');
     return { status: failed.length ? 'unavailable' : 'ready', checks, ...(failed.length ? { failed } : {}) };

@@ -78,6 +78,11 @@ export class RequestLogWriter {
     return this.store.ping();
   }
 
+  /** The store was just started and has not answered yet (batch/types.ts `starting`). */
+  get starting(): boolean {
+    return this.store.starting ?? false;
+  }
+
   push(row: RequestLogRow): void {
     if (this.listener) {
       // A failing listener must not cost the call its log row (or its charge).

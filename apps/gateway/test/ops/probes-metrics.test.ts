@@ -8,6 +8,11 @@ import { PG_URL, REDIS_URL, startTestGateway, type TestGateway } from '../harnes
 import { eventually } from '../eventually.js';
 import { setPrice } from '../billing/helpers.js';
 import { parseProm } from './prom-text.js';
+import Fastify from 'fastify';
+import { ThreadBatchStore } from '../../src/batch/thread.js';
+import { RequestLogWriter } from '../../src/relay/request-log.js';
+import { registerOpsRoutes } from '../../src/http/ops-routes.js';
+import { createLogger } from '../../src/core/logger.js';
 
 /**
  * The operations endpoints (issue 19) on real gateways: the probes a balancer asks, on SQLite and on
@@ -33,6 +38,35 @@ const logRows = async (t: TestGateway) => {
 };
 
 describe('/healthz and /readyz', () => {
+  describe('a writer thread slow to start (2.5 s; the check waits 1 s)', () => {
+    const SLOW_WRITER = new URL('../fixtures/slow-writer.mjs', import.meta.url);
+    /** The probes over the gateway's own database, with a request-log writer whose thread starts slowly. */
+    async function probes(t: TestGateway, startingMs?: number) {
+      const store = new ThreadBatchStore(t.config.dataDir, 20_000, { workerUrl: SLOW_WRITER, startingMs });
+      const logWriter = new RequestLogWriter(store, 50, createLogger('silent'));
+      const app = Fastify();
+      registerOpsRoutes(app, { db: t.gw.services.db, logWriter, kv: t.gw.services.kv, metrics: null, config: { redisUrl: undefined, metricsToken: undefined } });
+      open.push({ close: async () => (await app.close(), await logWriter.close()) });
+      return { app, store };
+    }
+
+    it('is "starting" and ready while it loads, then "ok"', async () => {
+      const t = await gateway();
+      const { app, store } = await probes(t);
+      const first = await app.inject({ method: 'GET', url: '/readyz' });
+      expect({ status: first.statusCode, body: first.json() }).toEqual({ status: 200, body: { status: 'ready', checks: { database: 'ok', log_writer: 'starting' } } });
+      await eventually(async () => expect((await app.inject({ method: 'GET', url: '/readyz' })).json()).toEqual({ status: 'ready', checks: { database: 'ok', log_writer: 'ok' } }), { timeoutMs: 10_000, intervalMs: 100 });
+      expect(store.starting).toBe(false);
+    });
+
+    it('past its start-up allowance, a thread that has not answered is down: 503 naming the writer', async () => {
+      const t = await gateway();
+      const { app } = await probes(t, 500);
+      const first = await app.inject({ method: 'GET', url: '/readyz' });
+      expect({ status: first.statusCode, body: first.json() }).toEqual({ status: 503, body: { status: 'unavailable', checks: { database: 'ok', log_writer: 'timeout' }, failed: ['log_writer'] } });
+    });
+  });
+
   it('on SQLite: both answer 200 without a key or a session, readyz checks the database and the writer thread, and neither is logged', async () => {
     const t = await gateway();
     const health = await get(t, '/healthz');
