@@ -7,7 +7,7 @@
  * `output` as it is). Wire reference: https://platform.openai.com/docs/api-reference/responses/compact.
  */
 import { arr, obj, str } from '../canonical/util.js';
-import { countTokens } from '../tokens.js';
+import { EXACT_COUNT, type TokenCount } from '../tokens.js';
 import { messageText } from './items.js';
 
 type Json = Record<string, unknown>;
@@ -70,7 +70,7 @@ export function summaryOf(response: Json): string {
  * The compacted history: the user's messages (the latest ones within the budget, earlier
  * summaries left out since the new one covers them), then the summary as a user message.
  */
-export function compactedOutput(history: Json[], summary: string): Json[] {
+export function compactedOutput(history: Json[], summary: string, count: TokenCount = EXACT_COUNT): Json[] {
   const users = history
     .filter((i) => (i.type ?? (typeof i.role === 'string' ? 'message' : undefined)) === 'message' && i.role === 'user')
     .map(messageText)
@@ -78,7 +78,7 @@ export function compactedOutput(history: Json[], summary: string): Json[] {
   const kept: string[] = [];
   let budget = KEPT_USER_TOKENS;
   for (let i = users.length - 1; i >= 0; i--) {
-    const n = countTokens(users[i]);
+    const n = count.text(users[i]);
     if (n > budget) break;
     kept.unshift(users[i]);
     budget -= n;

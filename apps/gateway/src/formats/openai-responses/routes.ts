@@ -5,6 +5,7 @@ import { arr, mintId, obj, str } from '../canonical/util.js';
 import type { FormatHost, StoredResponse } from '../host.js';
 import { RESPONSES_DIALECT } from './canonical.js';
 import { compactedOutput, summaryOf, summaryRequest } from './compact.js';
+import { readOffLoop } from '../tokens.js';
 import { countInputTokens } from './input-tokens.js';
 import { asItemList, inputItems, outputItems, referencedIds, replayItems, resolveReferences } from './items.js';
 import { recordResponse } from './recorder.js';
@@ -97,7 +98,8 @@ export function registerResponsesRoutes(app: FastifyInstance, host: FormatHost):
       id: mintId('resp_'),
       object: 'response.compaction',
       created_at: Math.floor(Date.now() / 1000),
-      output: compactedOutput(history, summaryOf(response)),
+      // The history's messages are counted off the event loop when they are large (formats/count-thread.ts).
+      output: await readOffLoop((count) => compactedOutput(history, summaryOf(response), count), host.counter),
       usage: response.usage ?? null,
     });
   });

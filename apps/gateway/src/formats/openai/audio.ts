@@ -5,7 +5,7 @@ import { GatewayError, invalidRequest } from '../../core/errors.js';
 import { billableSeconds, probeAudio } from '../../media/audio-duration.js';
 import { AUDIO_LIMITS, filesOf, readMultipart } from '../../media/multipart.js';
 import type { FormatHost } from '../host.js';
-import { countTokens } from '../tokens.js';
+import { countText, countTokens, type OffLoopCounter } from '../tokens.js';
 import { lazyValidators } from '../validation.js';
 
 /**
@@ -90,7 +90,7 @@ export function registerAudioRoutes(app: FastifyInstance, host: FormatHost): voi
     ['/v1/audio/translations', 'translation', 'Speech to English text (multipart upload)'],
   ] as const) {
     app.post(path, { config, schema: { tags, summary, consumes: ['multipart/form-data'], security } }, async (request, reply) =>
-      host.run(request, reply, await transcriptionSpec(request, path, operation), 'openai'),
+      host.run(request, reply, await transcriptionSpec(request, path, operation, host.counter), 'openai'),
     );
   }
 }
@@ -125,7 +125,7 @@ const tooLong = (param: string, length: number) =>
     code: 'string_above_max_length',
   });
 
-async function transcriptionSpec(request: FastifyRequest, endpoint: string, operation: Extract<Operation, 'transcription' | 'translation'>) {
+async function transcriptionSpec(request: FastifyRequest, endpoint: string, operation: Extract<Operation, 'transcription' | 'translation'>, counter: OffLoopCounter) {
   if (!Buffer.isBuffer(request.body)) throw invalidRequest(`Send ${endpoint} as multipart/form-data with the audio as a file part named 'file'.`, undefined, 'invalid_content_type');
   const form = await readMultipart(request.body, request.headers['content-type'], AUDIO_LIMITS);
   const file = filesOf(form, 'file')[0];
@@ -146,7 +146,7 @@ async function transcriptionSpec(request: FastifyRequest, endpoint: string, oper
   if (probe.seconds === null) throw new GatewayError('invalid_request', 'Audio file might be corrupted or unsupported: its duration cannot be read from its header.', { param: 'file', code: 'invalid_value' });
 
   const prompt = typeof fields.prompt === 'string' ? fields.prompt : '';
-  const units: Usage = { promptTokens: countTokens(prompt), completionTokens: 0, cachedTokens: 0, seconds: billableSeconds(probe.seconds), estimated: true };
+  const units: Usage = { promptTokens: await countText(prompt, counter), completionTokens: 0, cachedTokens: 0, seconds: billableSeconds(probe.seconds), estimated: true };
   // The form as sent (the model part first, renamed per channel by the exchange), the file last.
   const parts: FormPart[] = [{ name: 'model', value: model }];
   for (const [name, value] of Object.entries(form.fields)) {
