@@ -19,12 +19,15 @@ export class DeliveredText {
   private rawChars = 0;
   private text = '';
   private tokens = 0;
+  /** The last count and the `extra` it was asked with, until more is delivered: usage may be read twice (relay/exchanges/text.ts). */
+  private counted: { extra: string; n: number } | null = null;
 
   /** `textOf`: the produced text one raw event carries ('' when it cannot be read). */
   constructor(private readonly textOf: (raw: string) => string = (s) => s) {}
 
   /** An event as it came from the provider (its text is read only if it is ever needed). */
   addRaw(data: string): void {
+    this.counted = null;
     this.raw.push(data);
     this.rawChars += data.length;
     if (this.rawChars > RAW_LIMIT) this.reduce();
@@ -32,14 +35,18 @@ export class DeliveredText {
 
   /** Text already read out of its events. */
   addText(text: string): void {
+    this.counted = null;
     this.text += text;
     if (this.text.length > TEXT_LIMIT) this.countText();
   }
 
   /** Tokens of everything delivered, plus `extra` text not (yet) delivered. */
   count(extra = ''): number {
+    if (this.counted?.extra === extra) return this.counted.n;
     this.reduce();
-    return this.tokens + countTokens(this.text + extra);
+    const n = this.tokens + countTokens(this.text + extra);
+    this.counted = { extra, n };
+    return n;
   }
 
   /** Characters held now (raw events and text): what the bound above is about. */
