@@ -11,8 +11,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { request as httpRequest } from 'node:http';
@@ -69,11 +69,14 @@ async function startGw() {
   // As `apigpt serve` does: the young generation held at its starting size while the gateway loads
   // and starts, from the small heap module imported first (a build without it measures without it;
   // BENCH_YOUNG_HOLD=off measures without it too).
-  const heap = process.env.BENCH_YOUNG_HOLD === 'off' ? {} : await import('../apps/gateway/dist/core/heap.js').catch(() => ({}));
+  // BENCH_GATEWAY_ROOT: another checkout's built gateway (an A/B of two commits, bench/ab.js).
+  const root = process.env.BENCH_GATEWAY_ROOT ? pathToFileURL(`${resolve(process.env.BENCH_GATEWAY_ROOT)}/`) : new URL('..', import.meta.url);
+  const dist = (path) => new URL(`apps/gateway/dist/${path}`, root);
+  const heap = process.env.BENCH_YOUNG_HOLD === 'off' ? {} : await import(dist('core/heap.js').href).catch(() => ({}));
   const releaseYoung = heap.holdYoungGeneration?.() ?? (() => {});
   // The bundle `apigpt` runs (apps/gateway/scripts/bundle.mjs); a build without one, its modules.
-  const bundled = new URL('../apps/gateway/dist/bundle/index.js', import.meta.url);
-  const entry = existsSync(bundled) && process.env.BENCH_BUNDLE !== 'off' ? bundled.href : '../apps/gateway/dist/index.js';
+  const bundled = dist('bundle/index.js');
+  const entry = existsSync(bundled) && process.env.BENCH_BUNDLE !== 'off' ? bundled.href : dist('index.js').href;
   const { startGateway, loadConfig, createLogger, tuneHeap } = await import(entry);
   const dataDir = mkdtempSync(join(tmpdir(), 'apigpt-bench-'));
   // A schema of its own in the given PostgreSQL database, dropped at the end.
