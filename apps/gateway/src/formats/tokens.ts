@@ -104,9 +104,8 @@ export interface OffLoopCounter {
 }
 
 /** One text's count: on the count thread when it is large, on the loop otherwise (or if the thread failed). */
-export async function countText(text: string, counter: OffLoopCounter): Promise<number> {
-  if (text.length < OFF_LOOP_CHARS) return countTokens(text);
-  return (await counter.count([text]).catch(() => null))?.[0] ?? countTokens(text);
+export function countText(text: string, counter: OffLoopCounter): Promise<number> {
+  return readOffLoop((count) => count.text(text), counter);
 }
 
 /**

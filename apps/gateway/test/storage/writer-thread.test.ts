@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { ThreadBatchStore } from '../../src/batch/thread.js';
+import type { ThreadClient } from '../../src/core/thread-client.js';
 import type { RequestLogRow } from '../../src/batch/types.js';
 import { baseLog } from '../../src/relay/call.js';
 import { RequestLogWriter } from '../../src/relay/request-log.js';
@@ -18,6 +19,9 @@ import { eventually } from '../eventually.js';
 // SQLite's change token reuses its answer for 1 ms (performance.now()) and then asks SQLite again:
 // a wait on that clock, so that the next token sees every commit made before the wait began.
 const settle = (from = performance.now()) => eventually(() => performance.now() - from >= 1, { intervalMs: 1 });
+
+/** The store's running thread (a test ends it, or checks it is the same one). */
+const workerOf = (store: ThreadBatchStore) => (store as unknown as { thread: ThreadClient<unknown, unknown> }).thread.thread!.worker;
 
 function row(userId: string, keyId: string | null, cost: number, id: string): RequestLogRow {
   const base = baseLog({ key: { keyId, prefix: 'sk-test', appId: 'app_x', userId, group: 'default', role: 'user' } as never, dialect: 'openai', operation: 'chat', endpoint: '/v1/chat/completions', model: 'gpt-4o-mini', stream: false, clientIp: null });
@@ -140,7 +144,7 @@ describe('the writer thread', () => {
   });
 
   it('a thread that dies fails its batch, and a new one takes the next', async () => {
-    const worker = (store as unknown as { writer: { worker: import('node:worker_threads').Worker } }).writer.worker;
+    const worker = workerOf(store);
     const pending = store.write({ rows: [row('usr_1', null, 0, 'req_e')] });
     await worker.terminate();
     await pending.then(
@@ -182,13 +186,13 @@ describe('a writer thread with nothing to do', () => {
     try {
       expect(await store.write({ rows: [row('usr_1', null, 10, 'req_i1')] })).toEqual([{ pool: 'u:usr_1', balance: 990, version: 2 }]);
       expect(store.running).toBe(true);
-      const first = (store as unknown as { writer: { worker: import('node:worker_threads').Worker } }).writer.worker;
+      const first = workerOf(store);
       const exited = new Promise<number>((resolve) => first.once('exit', resolve));
       // Ended by itself: its database closed, the thread gone (exit code 0, not terminated).
       expect(await exited).toBe(0);
       expect(store.running).toBe(false);
       expect(await store.write({ rows: [row('usr_1', null, 5, 'req_i2')] })).toEqual([{ pool: 'u:usr_1', balance: 985, version: 3 }]);
-      expect((store as unknown as { writer: { worker: unknown } }).writer.worker).not.toBe(first);
+      expect(workerOf(store)).not.toBe(first);
       const charges = await dbh.db.selectFrom('ledger').select(['request_id', 'amount']).where('request_id', 'in', ['req_i1', 'req_i2']).orderBy('request_id').execute();
       expect(charges).toEqual([
         { request_id: 'req_i1', amount: -10 },
@@ -220,14 +224,14 @@ describe('a writer thread with nothing to do', () => {
     const store = new ThreadBatchStore(dir, 2000);
     try {
       await store.ping();
-      const worker = (store as unknown as { writer: { worker: import('node:worker_threads').Worker } }).writer.worker;
+      const worker = workerOf(store);
       let ended = false;
       worker.once('exit', () => (ended = true));
       // Batch after batch for three idle times in all: never an idle time without one.
       const until = Date.now() + 3 * 2000;
       for (let i = 0; Date.now() < until; i++) expect(await store.write({ rows: [row('usr_1', null, 0, `req_k${i}`)] })).toEqual([]);
       expect(ended).toBe(false);
-      expect((store as unknown as { writer: { worker: unknown } }).writer.worker).toBe(worker);
+      expect(workerOf(store)).toBe(worker);
     } finally {
       await store.close();
     }
