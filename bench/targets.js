@@ -325,6 +325,7 @@ setInterval(() => {
 const lag = monitorEventLoopDelay({ resolution: 10 });
 
 let stopping = false;
+let allocSession = null;
 async function stop(code) {
   if (stopping) return;
   stopping = true;
@@ -359,6 +360,21 @@ process.on('message', async (msg) => {
       const v8 = await import('node:v8');
       const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, { committedMB: +(s.physical_space_size / 2 ** 20).toFixed(1), usedMB: +(s.space_used_size / 2 ** 20).toFixed(1) }]));
       result = { memory: process.memoryUsage(), spaces, snapshot: msg.snapshot ? v8.writeHeapSnapshot(msg.snapshot) : undefined };
+    } else if (msg.cmd === 'allocStart') {
+      // V8's sampling heap profiler, keeping the samples of objects the GC has since collected: what
+      // the calls allocate, not what stays (bench/alloc-profile.js).
+      const { Session } = await import('node:inspector');
+      allocSession = new Session();
+      allocSession.connect();
+      const post = (method, params) => new Promise((res, rej) => allocSession.post(method, params, (e, r) => (e ? rej(e) : res(r))));
+      await post('HeapProfiler.startSampling', { samplingInterval: msg.interval ?? 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      result = true;
+    } else if (msg.cmd === 'allocStop') {
+      const { writeFileSync } = await import('node:fs');
+      const { profile } = await new Promise((res, rej) => allocSession.post('HeapProfiler.stopSampling', (e, r) => (e ? rej(e) : res(r))));
+      allocSession.disconnect();
+      writeFileSync(msg.path, JSON.stringify(profile));
+      result = msg.path;
     } else if (msg.cmd === 'stats') result = await target.stats();
     else if (msg.cmd === 'stop') {
       const stats = await target.stats().catch(() => ({}));
