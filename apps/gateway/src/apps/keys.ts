@@ -228,7 +228,8 @@ export class KeyResolver {
     this.origins = new KeyOrigins(db, changeToken);
   }
 
-  async resolve(key: string): Promise<KeyContext | undefined> {
+  /** The key's context: at once from the cache while it is current (every relayed call asks), else the lookup. */
+  resolve(key: string): KeyContext | undefined | Promise<KeyContext | undefined> {
     if (!this.changeToken) return resolveKey(this.db, key);
     const token = this.changeToken(KEY_TABLES);
     // Keyed by the key itself, so a hit costs no hash: the table stores only hashes, and this map

@@ -22,8 +22,10 @@ export class Groups {
       await this.db.insertInto('user_groups').values({ name, multiplier_ppm: ppm }).onConflict((oc) => oc.column('name').doNothing()).execute();
   }
 
-  async multiplier(group: string): Promise<MultiplierPpm> {
-    return (await this.snapshot.get()).get(group) ?? PPM;
+  /** The group's price multiplier (ppm): at once while the snapshot is current (every relayed call asks). */
+  multiplier(group: string): MultiplierPpm | Promise<MultiplierPpm> {
+    const all = this.snapshot.get();
+    return all instanceof Promise ? all.then((m) => m.get(group) ?? PPM) : (all.get(group) ?? PPM);
   }
 
   async list(): Promise<{ name: string; multiplier: number }[]> {

@@ -11,7 +11,7 @@ import { keyPool, userPool } from './ledger.js';
 import { formatPoints } from './money.js';
 import type { Pools } from './pools.js';
 import type { PriceBook } from './price-book.js';
-import { costOf, worstCase } from './pricing.js';
+import { costOf, worstCase, type Price } from './pricing.js';
 import { admitRate, countersFor, MINUTE_MS, RateWindowRefusal } from './rate-limits.js';
 
 export interface BillingPolicyDeps {
@@ -122,10 +122,15 @@ export class BillingPolicy implements CallPolicy {
     // Tokens the call is admitted with in the per-minute windows: the prompt and the output it asked
     // for; corrected to what it used at settlement.
     const admittedTokens = (quote.units.promptTokens || 0) + (quote.maxOutputTokens ?? 0) * Math.max(1, quote.choices || 1);
-    const price = await this.d.prices.require(call.model);
-    const multiplier = await this.d.groups.multiplier(call.key.group);
+    // The price and multiplier come at once from current snapshots; waiting only when one reloads
+    // spares every call two turns of the microtask queue. A key without rate limits has no windows.
+    const priced = this.d.prices.require(call.model);
+    const price = priced instanceof Promise ? await priced : priced;
+    const multiplied = this.d.groups.multiplier(call.key.group);
+    const multiplier = typeof multiplied === 'number' ? multiplied : await multiplied;
     const worst = worstCase(price, quote, multiplier);
-    const counters = await admitRate(this.d.state, countersFor(keyId, call.key.userId, limits, admittedTokens));
+    const windows = countersFor(keyId, call.key.userId, limits, admittedTokens);
+    const counters = windows.length === 0 ? windows : await admitRate(this.d.state, windows);
     const pools = [userPool(call.key.userId)];
     if (keyId && limits.creditLimit !== null) pools.push(keyPool(keyId));
     const holdId = call.requestId;
@@ -166,7 +171,7 @@ export class BillingPolicy implements CallPolicy {
     pools: string[],
     reserved: number,
     holdId: string,
-    price: Awaited<ReturnType<PriceBook['require']>>,
+    price: Price,
     multiplier: number,
     counters: { counter: string; unit: string }[],
     admittedTokens: number,

@@ -42,15 +42,13 @@ export class PriceBook {
     this.snapshot.invalidate();
   }
 
-  /** The model's price; a model without one is refused, never served for free by accident. */
-  async require(model: string): Promise<Price> {
-    const p = (await this.all()).get(model);
-    if (!p)
-      throw new GatewayError('permission', `The model \`${model}\` has no price on this gateway, so calls to it cannot be billed. An administrator must set its price first.`, {
-        param: 'model',
-        code: 'model_not_priced',
-      });
-    return p;
+  /**
+   * The model's price; a model without one is refused, never served for free by accident. Answered
+   * at once while the price snapshot is current (every relayed call asks).
+   */
+  require(model: string): Price | Promise<Price> {
+    const all = this.all();
+    return all instanceof Promise ? all.then((m) => priceOf(m, model)) : priceOf(all, model);
   }
 
   /**
@@ -100,9 +98,19 @@ export class PriceBook {
     this.snapshot.invalidate();
   }
 
-  private all(): Promise<Map<string, Price>> {
+  private all(): Map<string, Price> | Promise<Map<string, Price>> {
     return this.snapshot.get();
   }
+}
+
+function priceOf(prices: Map<string, Price>, model: string): Price {
+  const p = prices.get(model);
+  if (!p)
+    throw new GatewayError('permission', `The model \`${model}\` has no price on this gateway, so calls to it cannot be billed. An administrator must set its price first.`, {
+      param: 'model',
+      code: 'model_not_priced',
+    });
+  return p;
 }
 
 /** The batches a database had: none, `true` (written by releases that had one batch), or their count. */

@@ -62,8 +62,11 @@ export class ChannelStore {
     this.snapshot = new Snapshot(async () => (await this.db.selectFrom('channels').selectAll().where('enabled', '=', 1).execute()).map((r) => this.toChannel(r)), snapshotTtlMs, changeToken && (() => changeToken(['channels'])));
   }
 
-  /** Enabled channels, with their secrets open: what the router reads on every call. */
-  active(): Promise<Channel[]> {
+  /**
+   * Enabled channels, with their secrets open: what the router reads on every call. A new array
+   * whenever one changed (the router indexes each once), the current one itself otherwise.
+   */
+  active(): Channel[] | Promise<Channel[]> {
     return this.snapshot.get();
   }
 

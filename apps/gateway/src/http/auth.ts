@@ -24,16 +24,22 @@ export function keyFromRequest(req: FastifyRequest, dialect: Dialect): string | 
   return undefined;
 }
 
-export async function requireKey(keys: KeyResolver, req: FastifyRequest, dialect: Dialect): Promise<KeyContext> {
+/**
+ * The caller's key context, or the dialect's 401. Answered at once when the key is in the cache
+ * (every relayed call asks); a refusal may be thrown rather than returned as a rejected promise.
+ */
+export function requireKey(keys: KeyResolver, req: FastifyRequest, dialect: Dialect): KeyContext | Promise<KeyContext> {
   const key = keyFromRequest(req, dialect);
-  if (!key && req.headers['x-apigpt-playground'] === '1') {
-    const ctx = await playgroundContext(keys.db, req);
-    if (ctx) return ctx;
-  }
+  if (!key && req.headers['x-apigpt-playground'] === '1') return playgroundContext(keys.db, req).then((ctx) => ctx ?? refuse(undefined));
+  if (!key) return refuse(undefined);
+  const ctx = key.startsWith('sk-') && key.length <= 200 ? keys.resolve(key) : undefined;
+  return ctx instanceof Promise ? ctx.then((c) => c ?? refuse(key)) : (ctx ?? refuse(key));
+}
+
+/** No key (`key` undefined) or one that is not a live key. */
+function refuse(key: string | undefined): never {
   if (!key) throw new GatewayError('authentication', "You didn't provide an API key. Send it as `Authorization: Bearer sk-...`.", { code: 'missing_api_key' });
-  const ctx = key.startsWith('sk-') && key.length <= 200 ? await keys.resolve(key) : undefined;
-  if (!ctx) throw new GatewayError('authentication', `Incorrect API key provided: ${maskKey(key)}.`, { code: 'invalid_api_key' });
-  return ctx;
+  throw new GatewayError('authentication', `Incorrect API key provided: ${maskKey(key)}.`, { code: 'invalid_api_key' });
 }
 
 /**
@@ -64,8 +70,18 @@ export function registerKeyAuth(app: FastifyInstance, keys: KeyResolver): void {
   app.addHook('onRequest', (request, _reply, done) => {
     const dialect = request.routeOptions.config?.dialect;
     if (!dialect || !KEYED_DIALECTS.has(dialect)) return done();
-    requireKey(keys, request, dialect as Dialect).then((key) => {
+    let key: KeyContext | Promise<KeyContext>;
+    try {
+      key = requireKey(keys, request, dialect as Dialect);
+    } catch (err) {
+      return done(err as Error);
+    }
+    if (!(key instanceof Promise)) {
       request.apiKey = key;
+      return done();
+    }
+    key.then((k) => {
+      request.apiKey = k;
       done();
     }, done);
   });

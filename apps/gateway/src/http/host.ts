@@ -72,7 +72,7 @@ export function createFormatHost(services: Services): FormatHost {
       return a ? { dialect: a.dialect, operations: a.operations, nativeDialects: a.nativeDialects ?? [] } : null;
     },
     webuiModels: (group) => webuiModels(services.channels, group),
-    requireKey: (request, dialect) => requireKey(services.keys, request, dialect),
+    requireKey: async (request, dialect) => requireKey(services.keys, request, dialect),
     renderError: (err, dialect) => toErrorResponse(err, dialect, services.log),
     limits: { bodyLimit: config.bodyLimit },
     counter: services.text.counter,

@@ -206,13 +206,14 @@ export class CallPipeline {
 
     const { retry, gate: health } = this.deps;
     const attempts: AttemptRecord[] = [];
-    const retryAfter = new Map<string, number | undefined>();
+    // Made when a first attempt fails (most calls have none).
+    let retryAfter: Map<string, number | undefined> | null = null;
     // Channels this call will not try again: the provider refused the channel's own key, or the
     // channel was the one probe of a resting circuit and failed (its circuit is open again).
-    const skip = new Set<string>();
+    let skip: Set<string> | null = null;
     const failed = (id: string, reason: string) => {
       health.failed(id, gate, reason);
-      if (gate?.probes.has(id)) skip.add(id);
+      if (gate?.probes.has(id)) (skip ??= new Set()).add(id);
     };
     const at = this.attemptContext(ac, res, log, started, content !== null && content.output ? this.streamScreen(req, log, content) : null, trace);
     let lastError: GatewayError | null = null;
@@ -220,7 +221,7 @@ export class CallPipeline {
     for (let i = 0; i < plan2.length && !ac.aborted; i++) {
       const { route, repeat } = plan2[i];
       const id = route.channel.id;
-      if (skip.has(id)) continue;
+      if (skip?.has(id)) continue;
       // The cluster's retry budget (relay/retry-budget.ts): the first attempt counts the call, each
       // later one (a retry or a failover) spends from it; with none left the call ends as it stands.
       if (retry.budget) {
@@ -228,7 +229,7 @@ export class CallPipeline {
         else if (!(await retry.budget.allowRetry())) break;
       }
       if (repeat) {
-        const wait = backoffMs(retry, Math.floor(i / routes.length) - 1, retryAfter.get(id));
+        const wait = backoffMs(retry, Math.floor(i / routes.length) - 1, retryAfter?.get(id));
         if (wait === null || !(await sleep(wait, ac))) break;
       }
       log.channel_id = id;
@@ -260,14 +261,14 @@ export class CallPipeline {
           failed(id, f.error.message);
           continue;
         }
-        retryAfter.set(id, f.retryAfterSec);
+        (retryAfter ??= new Map()).set(id, f.retryAfterSec);
         // A 401/403 that is not about the key (see `send`) is the provider answering the caller: a 4xx.
         health.report(id, gate, f.credentials ? 401 : f.status === 401 || f.status === 403 ? 400 : f.status);
-        if (gate?.probes.has(id) && (f.status >= 500 || f.status === 429 || f.status === 408)) skip.add(id);
+        if (gate?.probes.has(id) && (f.status >= 500 || f.status === 429 || f.status === 408)) (skip ??= new Set()).add(id);
         if (f.credentials) {
           // The provider refused the channel's own key: nothing will work until an admin fixes it,
           // but another channel may well serve the call.
-          skip.add(id);
+          (skip ??= new Set()).add(id);
           continue;
         }
         if (retry.statuses.has(f.status) || (f.retryable && f.status >= 500)) continue;

@@ -15,7 +15,12 @@ export class Snapshot<T> {
     private readonly changeToken?: () => number,
   ) {}
 
-  async get(): Promise<T> {
+  /**
+   * The copy: the value itself while it is current (every relayed call reads several snapshots, and
+   * an async answer would cost each a promise and a turn of the microtask queue), else the load
+   * that makes it so. Callers await it either way.
+   */
+  get(): T | Promise<T> {
     const token = this.changeToken ? this.changeToken() : null;
     const fresh = this.value !== null && (token !== null ? token === this.token : Date.now() - this.at < this.ttlMs);
     if (fresh) return this.value!;

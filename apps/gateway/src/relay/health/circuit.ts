@@ -30,14 +30,25 @@ export type CircuitEventSink = (channelId: string, kind: CircuitEventKind, detai
 /** What `admit` decided for one call: the channels it may try, and which of them are probes. */
 export interface Admitted {
   allowed: string[];
-  probes: Set<string>;
-  /** Failures seen per channel, so a success only writes when there was something to reset. */
-  failures: Map<string, number>;
+  probes: ReadonlySet<string>;
+  /** Failures seen per channel (those with none are absent), so a success only writes when there was something to reset. */
+  failures: ReadonlyMap<string, number>;
   /** When every channel is open: milliseconds until the first one may be probed. */
   retryAfterMs?: number;
 }
 
 const LOCK_SLACK_MS = 120_000;
+
+/** Shared by every admission that has no probe / no failure count: never written. */
+const NO_PROBES: ReadonlySet<string> = new Set();
+const NO_FAILURES: ReadonlyMap<string, number> = new Map();
+
+/** A channel's circuit as read: `fresh` when this call read it from the shared store (not the mirror). */
+interface CircuitRead {
+  o: string | null;
+  f: string | null;
+  fresh?: boolean;
+}
 
 /**
  * A circuit breaker per channel whose state lives in the shared store, so that every gateway
@@ -75,8 +86,9 @@ export class CircuitBreaker {
     const now = this.clock();
     const states = await this.read(channelIds, now, false);
     const allowed: string[] = [];
-    const probes = new Set<string>();
-    const failures = new Map<string, number>();
+    // Most calls meet no probe and no failure: they share the empty ones (only ever read).
+    let probes: Set<string> | null = null;
+    let failures: Map<string, number> | null = null;
     let soonest = Infinity;
     for (let i = 0; i < channelIds.length; i++) {
       const id = channelIds[i];
@@ -88,7 +100,8 @@ export class CircuitBreaker {
         s = (await this.read([id], now, true))[0];
         openUntil = s.o === null ? null : Number(s.o);
       }
-      failures.set(id, Number(s.f ?? 0));
+      const failed = Number(s.f ?? 0);
+      if (failed > 0) (failures ??= new Map()).set(id, failed);
       if (openUntil === null) {
         allowed.push(id);
         continue;
@@ -100,11 +113,12 @@ export class CircuitBreaker {
       // Cool-down over: exactly one caller, in any process, gets to probe.
       if (await this.kv.setIfAbsent(k(id, 'p'), String(now), this.policy.cooldownMs + LOCK_SLACK_MS)) {
         allowed.push(id);
-        probes.add(id);
+        (probes ??= new Set()).add(id);
         this.onEvent(id, 'circuit_half_open', 'cool-down over; one probe request let through');
       }
     }
-    return { allowed, probes, failures, ...(allowed.length === 0 && soonest < Infinity ? { retryAfterMs: soonest } : {}) };
+    const decided = { allowed, probes: probes ?? NO_PROBES, failures: failures ?? NO_FAILURES };
+    return allowed.length === 0 && soonest < Infinity ? { ...decided, retryAfterMs: soonest } : decided;
   }
 
   /**
@@ -112,14 +126,15 @@ export class CircuitBreaker {
    * else read from the shared store in one call, stamped `now`, and mirrored. `fresh` on each says
    * which were read from the store by this call.
    */
-  private async read(channelIds: readonly string[], now: number, fresh: boolean): Promise<{ o: string | null; f: string | null; fresh: boolean }[]> {
-    const out = new Array<{ o: string | null; f: string | null; fresh: boolean }>(channelIds.length);
+  private async read(channelIds: readonly string[], now: number, fresh: boolean): Promise<CircuitRead[]> {
+    const out = new Array<CircuitRead>(channelIds.length);
     let names: string[] | null = null;
     let missing: number[] | null = null;
     for (let i = 0; i < channelIds.length; i++) {
       const m = fresh ? undefined : this.mirror.get(channelIds[i]);
       if (m && now - m.at < this.mirrorMs) {
-        out[i] = { o: m.o, f: m.f, fresh: false };
+        // The mirrored entry itself (no `fresh`): nothing is copied on the common path.
+        out[i] = m;
         continue;
       }
       const key = this.keyNames(channelIds[i]);

@@ -17,6 +17,8 @@ export class ChannelGate {
   async admit<T>(items: T[], channelOf: (item: T) => string, model: string): Promise<{ items: T[]; admitted: Admitted | null }> {
     if (!this.circuit) return { items, admitted: null };
     const admitted = await this.circuit.admit(items.map(channelOf));
+    // `allowed` keeps the items' order: all of them allowed (the usual case) needs no filtering.
+    if (admitted.allowed.length === items.length) return { items, admitted };
     const allowed = new Set(admitted.allowed);
     const open = items.filter((i) => allowed.has(channelOf(i)));
     if (open.length === 0) {
