@@ -193,7 +193,9 @@ export class BillingPolicy implements CallPolicy {
     outcome.log.cost = charge;
     // The journal append starts in this same tick, before any batch can take the row.
     this.d.logWriter.push(outcome.log);
-    await Promise.all([this.d.charges.record(outcome.log, () => this.d.logWriter.commitSoon()), settling]);
+    // Both run already; `settling` never rejects, so waiting for one then the other is waiting for both.
+    await this.d.charges.record(outcome.log, () => this.d.logWriter.commitSoon());
+    await settling;
     const used = outcome.usage.promptTokens + outcome.usage.completionTokens;
     for (const c of counters) if (c.unit === 'tokens') await this.d.state.adjust(c.counter, used - admittedTokens, MINUTE_MS).catch(() => undefined);
   }

@@ -63,7 +63,11 @@ export function writeErrorResponse(res: ServerResponse, r: ErrorResponse): void 
 
 /** A ready-made non-streamed relay answer, written straight to the socket. */
 export function writeReply(res: ServerResponse, r: { status: number; contentType: string; body: Buffer; headers: Record<string, string> }): void {
-  res.writeHead(r.status, { ...r.headers, 'content-type': r.contentType, 'content-length': String(r.body.length) });
+  // The reply's own headers object (made for this answer): completed in place, not copied.
+  const headers = r.headers;
+  headers['content-type'] = r.contentType;
+  headers['content-length'] = String(r.body.length);
+  res.writeHead(r.status, headers);
   res.end(r.body);
 }
 

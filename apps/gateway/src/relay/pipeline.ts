@@ -193,7 +193,8 @@ export class CallPipeline {
     let routes: Route[];
     let gate: Admitted | null;
     try {
-      ({ items: routes, admitted: gate } = await this.deps.gate.admit(plan.routes, (r) => r.channel.id, req.model));
+      const gated = this.deps.gate.admit(plan.routes, (r) => r.channel.id, req.model);
+      ({ items: routes, admitted: gate } = gated instanceof Promise ? await gated : gated);
     } catch (err) {
       const e = asGatewayError(err);
       admission.settle({ usage: ZERO_USAGE, failed: true, log: finish(log, started, e.status, e) });

@@ -2,6 +2,25 @@ import { GatewayError } from '../../core/errors.js';
 import { unlessOutage } from '../../core/dependency-errors.js';
 import type { Admitted, CircuitBreaker } from './circuit.js';
 
+/** The items a call may try, and what the circuits decided for it (null without a circuit breaker). */
+export interface Gated<T> {
+  items: T[];
+  admitted: Admitted | null;
+}
+
+/** The items whose channel the circuits allowed; refused (503, retry-after) when none was. */
+function allowedItems<T>(items: T[], channelOf: (item: T) => string, model: string, admitted: Admitted): Gated<T> {
+  // `allowed` keeps the items' order: all of them allowed (the usual case) needs no filtering.
+  if (admitted.allowed.length === items.length) return { items, admitted };
+  const allowed = new Set(admitted.allowed);
+  const kept = items.filter((i) => allowed.has(channelOf(i)));
+  if (kept.length === 0) {
+    const wait = Math.ceil((admitted.retryAfterMs ?? 1000) / 1000);
+    throw new GatewayError('overloaded', `Every channel serving \`${model}\` is failing and resting; try again in ${wait} s.`, { code: 'channels_unavailable', retryAfter: wait });
+  }
+  return { items: kept, admitted };
+}
+
 /**
  * What every data path (text relay, images) does with channel health: keep resting channels out of
  * a call, and tell each channel's circuit how its attempt went. Without a circuit breaker it lets
@@ -13,19 +32,14 @@ export class ChannelGate {
     private readonly onOpened?: (channelId: string) => void,
   ) {}
 
-  /** The items whose channel may be tried now (order kept); 503 with retry-after when none may. */
-  async admit<T>(items: T[], channelOf: (item: T) => string, model: string): Promise<{ items: T[]; admitted: Admitted | null }> {
+  /**
+   * The items whose channel may be tried now (order kept); 503 with retry-after when none may.
+   * Answered at once when the circuits could say so without the shared store (the usual call).
+   */
+  admit<T>(items: T[], channelOf: (item: T) => string, model: string): Gated<T> | Promise<Gated<T>> {
     if (!this.circuit) return { items, admitted: null };
-    const admitted = await this.circuit.admit(items.map(channelOf));
-    // `allowed` keeps the items' order: all of them allowed (the usual case) needs no filtering.
-    if (admitted.allowed.length === items.length) return { items, admitted };
-    const allowed = new Set(admitted.allowed);
-    const open = items.filter((i) => allowed.has(channelOf(i)));
-    if (open.length === 0) {
-      const wait = Math.ceil((admitted.retryAfterMs ?? 1000) / 1000);
-      throw new GatewayError('overloaded', `Every channel serving \`${model}\` is failing and resting; try again in ${wait} s.`, { code: 'channels_unavailable', retryAfter: wait });
-    }
-    return { items: open, admitted };
+    const admitted = this.circuit.admit(items.map(channelOf));
+    return admitted instanceof Promise ? admitted.then((a) => allowedItems(items, channelOf, model, a)) : allowedItems(items, channelOf, model, admitted);
   }
 
   /** The channel answered (a caller's mistake such as a 400 counts: the channel itself is fine). */
