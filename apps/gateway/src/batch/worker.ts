@@ -5,12 +5,7 @@ import { openDatabase } from '../storage/database.js';
 import type { LogBatch } from './types.js';
 import { ping, writeBatch } from './write.js';
 
-/**
- * A batch comes as its rows' JSON: V8's structured clone of ~30-field objects costs the event loop
- * about twice JSON.stringify of them (~3.5 vs ~2 µs a row, bench/RESULTS.md session 20), and the
- * parse happens here, off the loop.
- */
-export type WriterAsk = { type: 'write'; rows: string; replay?: boolean } | { type: 'ping' };
+export type WriterAsk = { type: 'write'; batch: LogBatch } | { type: 'ping' };
 
 const { dataDir } = workerData as { dataDir: string };
 // Opened at once; messages that arrive meanwhile wait for it.
@@ -21,7 +16,7 @@ serveThread<WriterAsk, unknown[]>(
   async (ask) => {
     // A database that cannot be opened fails each batch with its reason (the writer reports it).
     const dbh = await opening;
-    return ask.type === 'ping' ? (await ping(dbh.db), []) : writeBatch(dbh.db, dbh.insertMany, { rows: JSON.parse(ask.rows) as LogBatch['rows'], replay: ask.replay });
+    return ask.type === 'ping' ? (await ping(dbh.db), []) : writeBatch(dbh.db, dbh.insertMany, ask.batch);
   },
   async () => {
     await (await opening.catch(() => null))?.close();
