@@ -11,7 +11,7 @@ export interface Gated<T> {
 /** The items whose channel the circuits allowed; refused (503, retry-after) when none was. */
 function allowedItems<T>(items: T[], channelOf: (item: T) => string, model: string, admitted: Admitted): Gated<T> {
   // `allowed` keeps the items' order: all of them allowed (the usual case) needs no filtering.
-  if (admitted.allowed.length === items.length) return { items, admitted };
+  if (admitted.allowed.length === items.length && items.length > 0) return { items, admitted };
   const allowed = new Set(admitted.allowed);
   const kept = items.filter((i) => allowed.has(channelOf(i)));
   if (kept.length === 0) {
