@@ -8,6 +8,7 @@ import { getApp } from './apps.js';
 import { KeyOrigins } from './key-origins.js';
 import { NO_LIMITS, validateIpRules, validateOrigins, type KeyLimits } from '../billing/key-limits.js';
 import { fromPoints, toPoints } from '../billing/money.js';
+import type { MaybeAsync } from '../core/maybe-async.js';
 
 /** `sk-` + 48 base62 characters: about 285 bits of randomness. */
 export const KEY_RANDOM_LENGTH = 48;
@@ -229,7 +230,7 @@ export class KeyResolver {
   }
 
   /** The key's context: at once from the cache while it is current (every relayed call asks), else the lookup. */
-  resolve(key: string): KeyContext | undefined | Promise<KeyContext | undefined> {
+  resolve(key: string): MaybeAsync<KeyContext | undefined> {
     if (!this.changeToken) return resolveKey(this.db, key);
     const token = this.changeToken(KEY_TABLES);
     // Keyed by the key itself, so a hit costs no hash: the table stores only hashes, and this map

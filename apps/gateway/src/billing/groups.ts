@@ -2,6 +2,7 @@ import { invalidRequest } from '../core/errors.js';
 import type { ChangeToken, Db } from '../storage/database.js';
 import { PPM, type MultiplierPpm } from './pricing.js';
 import { Snapshot } from '../storage/snapshot.js';
+import { whenReady, type MaybeAsync } from '../core/maybe-async.js';
 
 const CACHE_MS = 5_000;
 const DEFAULT_GROUPS: Record<string, MultiplierPpm> = { default: PPM, vip: 800_000 };
@@ -23,9 +24,8 @@ export class Groups {
   }
 
   /** The group's price multiplier (ppm): at once while the snapshot is current (every relayed call asks). */
-  multiplier(group: string): MultiplierPpm | Promise<MultiplierPpm> {
-    const all = this.snapshot.get();
-    return all instanceof Promise ? all.then((m) => m.get(group) ?? PPM) : (all.get(group) ?? PPM);
+  multiplier(group: string): MaybeAsync<MultiplierPpm> {
+    return whenReady(this.snapshot.get(), (all) => all.get(group) ?? PPM);
   }
 
   async list(): Promise<{ name: string; multiplier: number }[]> {

@@ -13,6 +13,7 @@ import type { Pools } from './pools.js';
 import type { PriceBook } from './price-book.js';
 import { costOf, worstCase, type Price } from './pricing.js';
 import { admitRate, countersFor, MINUTE_MS, RateWindowRefusal } from './rate-limits.js';
+import { isPending } from '../core/maybe-async.js';
 
 export interface BillingPolicyDeps {
   prices: PriceBook;
@@ -125,9 +126,9 @@ export class BillingPolicy implements CallPolicy {
     // The price and multiplier come at once from current snapshots; waiting only when one reloads
     // spares every call two turns of the microtask queue. A key without rate limits has no windows.
     const priced = this.d.prices.require(call.model);
-    const price = priced instanceof Promise ? await priced : priced;
+    const price = isPending(priced) ? await priced : priced;
     const multiplied = this.d.groups.multiplier(call.key.group);
-    const multiplier = typeof multiplied === 'number' ? multiplied : await multiplied;
+    const multiplier = isPending(multiplied) ? await multiplied : multiplied;
     const worst = worstCase(price, quote, multiplier);
     const windows = countersFor(keyId, call.key.userId, limits, admittedTokens);
     const counters = windows.length === 0 ? windows : await admitRate(this.d.state, windows);

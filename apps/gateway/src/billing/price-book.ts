@@ -3,6 +3,7 @@ import type { ChangeToken, Db } from '../storage/database.js';
 import type { PricesTable } from '../storage/schema.js';
 import { DEFAULT_PRICE_BATCHES, type Price } from './pricing.js';
 import { Snapshot } from '../storage/snapshot.js';
+import { whenReady, type MaybeAsync } from '../core/maybe-async.js';
 
 /** How long another process's price edit may take to reach this one. */
 const CACHE_MS = 5_000;
@@ -46,9 +47,8 @@ export class PriceBook {
    * The model's price; a model without one is refused, never served for free by accident. Answered
    * at once while the price snapshot is current (every relayed call asks).
    */
-  require(model: string): Price | Promise<Price> {
-    const all = this.all();
-    return all instanceof Promise ? all.then((m) => priceOf(m, model)) : priceOf(all, model);
+  require(model: string): MaybeAsync<Price> {
+    return whenReady(this.all(), (all) => priceOf(all, model));
   }
 
   /**
@@ -98,7 +98,7 @@ export class PriceBook {
     this.snapshot.invalidate();
   }
 
-  private all(): Map<string, Price> | Promise<Map<string, Price>> {
+  private all(): MaybeAsync<Map<string, Price>> {
     return this.snapshot.get();
   }
 }

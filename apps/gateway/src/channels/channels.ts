@@ -5,6 +5,7 @@ import type { SecretBox } from '../core/crypto.js';
 import { newId } from '../core/ids.js';
 import { Snapshot } from '../storage/snapshot.js';
 import { isProviderKind, PROVIDER_KINDS } from '../providers/registry.js';
+import type { MaybeAsync } from '../core/maybe-async.js';
 
 /** A channel as the relay uses it: the secret opened, lists parsed. */
 export interface Channel {
@@ -66,7 +67,7 @@ export class ChannelStore {
    * Enabled channels, with their secrets open: what the router reads on every call. A new array
    * whenever one changed (the router indexes each once), the current one itself otherwise.
    */
-  active(): Channel[] | Promise<Channel[]> {
+  active(): MaybeAsync<Channel[]> {
     return this.snapshot.get();
   }
 

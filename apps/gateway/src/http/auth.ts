@@ -7,6 +7,7 @@ import type { Db } from '../storage/database.js';
 import { SESSION_COOKIE, userForSession } from '../accounts/sessions.js';
 import { readCookie } from '../accounts/cookies.js';
 import type { Dialect } from '../core/calls.js';
+import { isPending, whenReady, type MaybeAsync } from '../core/maybe-async.js';
 
 /** Where each dialect's SDK puts the key: OpenAI a bearer token, Anthropic `x-api-key`, Gemini `x-goog-api-key` or `?key=`. */
 export function keyFromRequest(req: FastifyRequest, dialect: Dialect): string | undefined {
@@ -28,12 +29,12 @@ export function keyFromRequest(req: FastifyRequest, dialect: Dialect): string | 
  * The caller's key context, or the dialect's 401. Answered at once when the key is in the cache
  * (every relayed call asks); a refusal may be thrown rather than returned as a rejected promise.
  */
-export function requireKey(keys: KeyResolver, req: FastifyRequest, dialect: Dialect): KeyContext | Promise<KeyContext> {
+export function requireKey(keys: KeyResolver, req: FastifyRequest, dialect: Dialect): MaybeAsync<KeyContext> {
   const key = keyFromRequest(req, dialect);
   if (!key && req.headers['x-apigpt-playground'] === '1') return playgroundContext(keys.db, req).then((ctx) => ctx ?? refuse(undefined));
   if (!key) return refuse(undefined);
   const ctx = key.startsWith('sk-') && key.length <= 200 ? keys.resolve(key) : undefined;
-  return ctx instanceof Promise ? ctx.then((c) => c ?? refuse(key)) : (ctx ?? refuse(key));
+  return whenReady(ctx, (c) => c ?? refuse(key));
 }
 
 /** No key (`key` undefined) or one that is not a live key. */
@@ -70,13 +71,13 @@ export function registerKeyAuth(app: FastifyInstance, keys: KeyResolver): void {
   app.addHook('onRequest', (request, _reply, done) => {
     const dialect = request.routeOptions.config?.dialect;
     if (!dialect || !KEYED_DIALECTS.has(dialect)) return done();
-    let key: KeyContext | Promise<KeyContext>;
+    let key: MaybeAsync<KeyContext>;
     try {
       key = requireKey(keys, request, dialect as Dialect);
     } catch (err) {
       return done(err as Error);
     }
-    if (!(key instanceof Promise)) {
+    if (!isPending(key)) {
       request.apiKey = key;
       return done();
     }

@@ -18,6 +18,7 @@ import { attemptOrder, backoffMs, retryAfterSeconds, type RetryPolicy } from './
 import type { Route, Router } from './router.js';
 import type { CallTrace, CallTracer } from './tracing.js';
 import { BytesBody, upstreamTransportError, type UpstreamClient, type UpstreamResponse } from './upstream.js';
+import { isPending } from '../core/maybe-async.js';
 
 export interface PipelineDeps {
   router: Router;
@@ -194,7 +195,7 @@ export class CallPipeline {
     let gate: Admitted | null;
     try {
       const gated = this.deps.gate.admit(plan.routes, (r) => r.channel.id, req.model);
-      ({ items: routes, admitted: gate } = gated instanceof Promise ? await gated : gated);
+      ({ items: routes, admitted: gate } = isPending(gated) ? await gated : gated);
     } catch (err) {
       const e = asGatewayError(err);
       admission.settle({ usage: ZERO_USAGE, failed: true, log: finish(log, started, e.status, e) });

@@ -3,6 +3,7 @@ import { GatewayError } from '../core/errors.js';
 import { adapterFor } from '../providers/registry.js';
 import type { Operation } from '../core/calls.js';
 import type { Provider as ProviderAdapter } from '../providers/types.js';
+import { isPending } from '../core/maybe-async.js';
 
 export interface Route {
   channel: Channel;
@@ -24,9 +25,8 @@ export interface Route {
  * refusals are worked out again each time (they are rare and cheap on the index).
  */
 export class Router {
-  private index: RouteIndex | null = null;
-  /** The snapshot `index` was made from. */
-  private indexed: Channel[] | null = null;
+  /** The index of the last snapshot seen, and that snapshot. */
+  private index: { of: Channel[]; models: RouteIndex } | null = null;
 
   constructor(
     private readonly channels: ChannelStore,
@@ -35,13 +35,9 @@ export class Router {
 
   async routes(model: string, group: string, operation: Operation): Promise<Route[]> {
     const active = this.channels.active();
-    const all = active instanceof Promise ? await active : active;
-    let index = this.index;
-    if (index === null || this.indexed !== all) {
-      index = this.index = indexChannels(all);
-      this.indexed = all;
-    }
-    const entry = index.get(model);
+    const all = isPending(active) ? await active : active;
+    if (this.index?.of !== all) this.index = { of: all, models: indexChannels(all) };
+    const entry = this.index.models.get(model);
     if (entry === undefined)
       throw new GatewayError('not_found', `The model \`${model}\` does not exist or you do not have access to it.`, { param: 'model', code: 'model_not_found' });
     let byOperation = entry.candidates.get(group);

@@ -1,3 +1,5 @@
+import type { MaybeAsync } from '../core/maybe-async.js';
+
 /**
  * An in-memory copy of a small table that the hot path reads on every call (channels, prices).
  * With the database's change token (SQLite, PostgreSQL), the copy is reloaded exactly when something
@@ -20,7 +22,7 @@ export class Snapshot<T> {
    * an async answer would cost each a promise and a turn of the microtask queue), else the load
    * that makes it so. Callers await it either way.
    */
-  get(): T | Promise<T> {
+  get(): MaybeAsync<T> {
     const token = this.changeToken ? this.changeToken() : null;
     const fresh = this.value !== null && (token !== null ? token === this.token : Date.now() - this.at < this.ttlMs);
     if (fresh) return this.value!;

@@ -1,4 +1,5 @@
 import type { KvStore } from '../../state/kv.js';
+import type { MaybeAsync } from '../../core/maybe-async.js';
 
 export interface CircuitPolicy {
   /** Consecutive failures that open the circuit. */
@@ -86,11 +87,11 @@ export class CircuitBreaker {
    * once in the usual case — every channel's circuit mirrored recently, closed, with no failures —
    * which is what every call asks and needs neither the shared store nor an await.
    */
-  admit(channelIds: readonly string[]): Admitted | Promise<Admitted> {
+  admit(channelIds: readonly string[]): MaybeAsync<Admitted> {
     const now = this.clock();
     for (const id of channelIds) {
-      const m = this.mirror.get(id);
-      if (!m || now - m.at >= this.mirrorMs || m.o !== null || Number(m.f ?? 0) > 0) return this.decide(channelIds, now);
+      const m = this.mirrored(id, now);
+      if (!m || m.o !== null || Number(m.f ?? 0) > 0) return this.decide(channelIds, now);
     }
     return { allowed: channelIds, probes: NO_PROBES, failures: NO_FAILURES };
   }
@@ -143,8 +144,8 @@ export class CircuitBreaker {
     let names: string[] | null = null;
     let missing: number[] | null = null;
     for (let i = 0; i < channelIds.length; i++) {
-      const m = fresh ? undefined : this.mirror.get(channelIds[i]);
-      if (m && now - m.at < this.mirrorMs) {
+      const m = fresh ? undefined : this.mirrored(channelIds[i], now);
+      if (m) {
         // The mirrored entry itself (no `fresh`): nothing is copied on the common path.
         out[i] = m;
         continue;
@@ -164,6 +165,12 @@ export class CircuitBreaker {
       }
     }
     return out;
+  }
+
+  /** What this process read of a channel's circuit, while younger than `mirrorMs`. */
+  private mirrored(id: string, now: number): { o: string | null; f: string | null } | undefined {
+    const m = this.mirror.get(id);
+    return m && now - m.at < this.mirrorMs ? m : undefined;
   }
 
   async onSuccess(id: string, admitted: Admitted): Promise<void> {

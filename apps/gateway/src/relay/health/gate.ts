@@ -1,6 +1,7 @@
 import { GatewayError } from '../../core/errors.js';
 import { unlessOutage } from '../../core/dependency-errors.js';
 import type { Admitted, CircuitBreaker } from './circuit.js';
+import { whenReady, type MaybeAsync } from '../../core/maybe-async.js';
 
 /** The items a call may try, and what the circuits decided for it (null without a circuit breaker). */
 export interface Gated<T> {
@@ -36,10 +37,9 @@ export class ChannelGate {
    * The items whose channel may be tried now (order kept); 503 with retry-after when none may.
    * Answered at once when the circuits could say so without the shared store (the usual call).
    */
-  admit<T>(items: T[], channelOf: (item: T) => string, model: string): Gated<T> | Promise<Gated<T>> {
+  admit<T>(items: T[], channelOf: (item: T) => string, model: string): MaybeAsync<Gated<T>> {
     if (!this.circuit) return { items, admitted: null };
-    const admitted = this.circuit.admit(items.map(channelOf));
-    return admitted instanceof Promise ? admitted.then((a) => allowedItems(items, channelOf, model, a)) : allowedItems(items, channelOf, model, admitted);
+    return whenReady(this.circuit.admit(items.map(channelOf)), (admitted) => allowedItems(items, channelOf, model, admitted));
   }
 
   /** The channel answered (a caller's mistake such as a 400 counts: the channel itself is fine). */
