@@ -39,6 +39,9 @@ const HELP = `usage: npm run bench [-- options]   (or node bench/run.js [options
   --chunks=N          content chunks per streamed reply          (BENCH_STREAM_CHUNKS, default 20)
   --slow-streams=N    open slow streams of slow-streams (0: none) (BENCH_SLOW_STREAMS, default 1000)
   --slow-delay=MS     pause between a slow stream's chunks       (BENCH_SLOW_DELAY, default 100)
+  --upstream-ms=MS    the upstream's pause before answering, in the latency scenarios
+                      (a provider is never instant: shows what the gateway adds then)
+                                                                 (BENCH_UPSTREAM_MS, default 0)
   --workers=N         processes of the gateway-2w target         (BENCH_WORKERS, default 2)
   --rest=S            idle seconds before the at-rest RSS reading (BENCH_REST, default 30; 0: none)
   --pg=URL|off        PostgreSQL of gateway-pg                   (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
@@ -56,7 +59,7 @@ function parseOptions(argv, env) {
     if (!m) throw new Error(`unknown argument ${a}\n${HELP}`);
     flags[m[1]] = m[2] ?? 'true';
   }
-  const known = ['duration', 'warmup', 'connections', 'scenarios', 'targets', 'chunks', 'profile', 'slow-streams', 'slow-delay', 'workers', 'rest', 'pg', 'redis'];
+  const known = ['duration', 'warmup', 'connections', 'scenarios', 'targets', 'chunks', 'profile', 'slow-streams', 'slow-delay', 'upstream-ms', 'workers', 'rest', 'pg', 'redis'];
   for (const k of Object.keys(flags)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${HELP}`);
   const get = (k, e) => flags[k] ?? (env[e] !== undefined && env[e] !== '' ? env[e] : undefined);
   const num = (k, e, def, min, max) => {
@@ -81,6 +84,7 @@ function parseOptions(argv, env) {
     chunks: Math.floor(num('chunks', 'BENCH_STREAM_CHUNKS', 20, 1, 1000)),
     slowStreams: Math.floor(num('slow-streams', 'BENCH_SLOW_STREAMS', 1000, 0, 20000)),
     slowDelayMs: Math.floor(num('slow-delay', 'BENCH_SLOW_DELAY', 100, 1, 10000)),
+    upstreamMs: Math.floor(num('upstream-ms', 'BENCH_UPSTREAM_MS', 0, 0, 10000)),
     workers: Math.floor(num('workers', 'BENCH_WORKERS', 2, 1, 64)),
     restS: num('rest', 'BENCH_REST', 30, 0, 300),
     pg: url('pg', 'BENCH_DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test'),
@@ -136,7 +140,14 @@ function reachable(url) {
 
 function requestFor(scenario, key, opts) {
   // Slow streams: the simulator pauses between chunks (its `[[sim ...]]` directive travels in the prompt).
-  const content = scenario.mode === 'slow' ? `Hello there [[sim delay=${opts.slowDelayMs} chunks=${opts.chunks}]]` : 'Hello there, how are you today?';
+  // A latency run may have the upstream think first (`--upstream-ms`): what the gateway does
+  // meanwhile (its durable charge's first write) then costs the caller nothing.
+  const content =
+    scenario.mode === 'slow'
+      ? `Hello there [[sim delay=${opts.slowDelayMs} chunks=${opts.chunks}]]`
+      : scenario.mode === 'latency' && opts.upstreamMs > 0
+        ? `Hello there, how are you today? [[sim ttft=${opts.upstreamMs}]]`
+        : 'Hello there, how are you today?';
   const body = { model: MODEL, messages: [{ role: 'user', content }] };
   // The gateway always asks the provider for usage on streams (to meter them); the client asks for
   // it too, so every target moves the same bytes upstream and downstream.
@@ -370,7 +381,7 @@ async function main() {
   const startedAt = new Date();
   const load0 = loadavg();
   console.log(`APIGPT relay bench — node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), load average ${load0.map((x) => x.toFixed(2)).join(' ')}`);
-  console.log(`${runs} runs, ${opts.warmup} s warm-up + ${opts.duration} s each (~${Math.round(expectS)} s); load: ${opts.connections.join(' and ')} connections (autocannon); latency: 1 connection (undici probe); streams: ${opts.chunks} chunks${opts.slowStreams ? `; ${opts.slowStreams} slow streams (${opts.slowDelayMs} ms between chunks)` : ''}`);
+  console.log(`${runs} runs, ${opts.warmup} s warm-up + ${opts.duration} s each (~${Math.round(expectS)} s); load: ${opts.connections.join(' and ')} connections (autocannon); latency: 1 connection (undici probe${opts.upstreamMs ? `, the upstream answering after ${opts.upstreamMs} ms` : ''}); streams: ${opts.chunks} chunks${opts.slowStreams ? `; ${opts.slowStreams} slow streams (${opts.slowDelayMs} ms between chunks)` : ''}`);
   for (const s of skipped) console.log(`  skipped ${s}`);
 
   mkdirSync(RESULTS_DIR, { recursive: true });

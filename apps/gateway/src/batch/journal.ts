@@ -161,8 +161,9 @@ export class Journal {
 
   /**
    * Writes the intent of a call admitted while the gateway is quiet: `row` with `reservation` as
-   * its cost, durable on the event loop after one turn (the call's upstream request
-   * leaves first). Returns false, writing nothing, when intents cannot be used now (the gateway is
+   * its cost, put on the device by the thread pool while the event loop sends the call upstream and
+   * the provider works (a write on the loop would hold the provider's answer up; measured in
+   * bench/RESULTS.md, session 21). Returns false, writing nothing, when intents cannot be used now (the gateway is
    * busy: the group path is cheaper there; no boot id; the journal does not sync). The call's final
    * row must then go through `conclude`, whatever it costs.
    */
@@ -170,7 +171,7 @@ export class Journal {
     if (this.closed || !this.o.sync || this.boot === null || !this.quiet()) return false;
     this.intentOf.set(row.id, this.seq);
     const line = JSON.stringify({ [INTENT]: 1, ...row, cost: reservation }) + '\n';
-    const intent = { durable: this.enqueue(line, row.id), done: false };
+    const intent = { durable: this.enqueue(line, row.id, false), done: false };
     // A failed intent is met by `conclude`, which then journals the row the usual way.
     intent.durable.then(() => (intent.done = true), () => undefined);
     this.intents.set(row.id, intent);
@@ -241,12 +242,12 @@ export class Journal {
   }
 
   /** Queues one line for the next group; resolves once it is on disk. */
-  private enqueue(line: string, id: string): Promise<void> {
+  private enqueue(line: string, id: string, inline = this.quiet()): Promise<void> {
     this.outstanding.set(this.seq, (this.outstanding.get(this.seq) ?? 0) + 1);
     this.queue.push(line);
     this.queueIds.push(id);
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.writing) this.writing = this.drain(this.quiet());
+    if (!this.writing) this.writing = this.drain(inline);
     return p;
   }
 
