@@ -140,8 +140,9 @@ function reachable(url) {
 
 function requestFor(scenario, key, opts) {
   // Slow streams: the simulator pauses between chunks (its `[[sim ...]]` directive travels in the prompt).
-  // A latency run may have the upstream think first (`--upstream-ms`): what the gateway does
-  // meanwhile (its durable charge's first write) then costs the caller nothing.
+  // A latency run may have the upstream think first (`--upstream-ms`), as a provider does: the
+  // gateway's work then runs between idle pauses (colder caches), and work it does while the
+  // provider thinks costs the caller nothing.
   const content =
     scenario.mode === 'slow'
       ? `Hello there [[sim delay=${opts.slowDelayMs} chunks=${opts.chunks}]]`

@@ -106,7 +106,6 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     const journalDir = join(config.dataDir, 'journal');
     const recovered = await replayJournals(journalDir, batchStore, (entries) => billing.state.commit(entries, []));
     if (recovered.rows) storage.log.info(`billing: charged ${recovered.rows} calls from the journals of ${recovered.journals} stopped processes`);
-    if (recovered.interrupted) storage.log.warn(`billing: the machine restarted before ${recovered.interrupted} calls' final charges reached the disk; each was charged its reservation (request log error code 'interrupted')`);
     journal = await Journal.open({ dir: journalDir, owner: `${Date.now().toString(36)}-${billing.state.owner}`, sync: config.journalSync, inlineSlowMs: config.journalInlineMaxMs });
     billing.charges.useJournal(journal);
   } catch (err) {

@@ -35,20 +35,9 @@ import type { RequestLogRow } from './types.js';
  * device) turns the inline path off for INLINE_PAUSE_MS, so a sick disk never freezes the loop twice
  * in a row.
  *
- * A call admitted while the gateway is quiet is *intended* (`intend`): a line with its reservation
- * is written durably on the event loop right after the call went upstream, while the provider
- * works, and its final row (`conclude`) is then written without waiting for the device — into the
- * kernel's page cache, which a killed process cannot lose — and made durable by a flush a moment
- * later (FLUSH_DELAY_MS). A lone call's answer then waits for no device flush of its own: the flush
- * it needs happened during the upstream round trip. If the machine itself stops (a power cut)
- * before the final row reached the device, the next start charges the intent, the call's
- * reservation — its worst case, never less than its cost. If only the process stopped (same boot:
- * the lock names the boot id), an intent without a final row is a call that never completed, and
- * nothing is charged for it, as before. Intents are made only where the boot id can be read
- * (Linux's `/proc/sys/kernel/random/boot_id`) and the journal syncs.
- *
- * Layout in `dir`: `<owner>.lock` (the process that writes: pid, owner name and boot id) and
- * `<owner>.<n>.jsonl` (one JSON line per row or intent, then zeros to the file's prepared size).
+ * Layout in `dir`: `<owner>.lock` (the process that writes: pid, owner name and the machine's boot
+ * id, so that after a restart a pid now used by another process does not keep its journal unread) and
+ * `<owner>.<n>.jsonl` (one JSON row per line, then zeros to the file's prepared size).
  */
 export interface JournalOptions {
   dir: string;
@@ -72,36 +61,11 @@ export const INLINE_SLOW_MS = 20;
 /** How long a slow inline write keeps writes on the thread pool (ms). */
 export const INLINE_PAUSE_MS = 10_000;
 
-/** How long a final row written to the page cache waits for the flush that puts it on the device (ms). */
-export const FLUSH_DELAY_MS = 50;
-
-/** The key that marks an intent's line: `{"intent":1,...row}`. */
-const INTENT = 'intent';
-
-/** The machine's boot id (Linux): changes when the machine restarts; null elsewhere. */
-export function bootId(): string | null {
-  try {
-    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
-  } catch {
-    return null;
-  }
-}
-
 /** Owners whose journal this process is writing now (several gateways may run in one test process). */
 const LIVE = new Set<string>();
 
 export class Journal {
   private fh: FileHandle | null = null;
-  /** The current file opened again without O_DSYNC, for final rows of intended calls (when intents are possible). */
-  private plain: FileHandle | null = null;
-  /** Final rows written to the page cache and not flushed yet. */
-  private unflushed = false;
-  private flushTimer: NodeJS.Timeout | null = null;
-  private flushing: Promise<void> | null = null;
-  /** Intents of calls not concluded yet: whether each is on the device yet (`durable` resolves then; rejects if it failed). */
-  private readonly intents = new Map<string, { durable: Promise<void>; done: boolean }>();
-  /** The file each intent is in, until the database has the call's row. */
-  private readonly intentOf = new Map<string, number>();
   private seq = 0;
   /** Where the next row goes in the current file (every byte before it is taken). */
   private bytes = 0;
@@ -126,20 +90,14 @@ export class Journal {
   private inlinePausedUntil = 0;
   /** Writes made so far, by path (for tests). */
   readonly writes = { inline: 0, groups: 0 };
-  /** Intents written (each also counted in `writes`, with the group it went in), and final rows written after one. */
-  readonly intentWrites = { intents: 0, concluded: 0 };
 
-  private constructor(
-    private readonly o: JournalOptions,
-    private readonly boot: string | null,
-  ) {}
+  private constructor(private readonly o: JournalOptions) {}
 
   static async open(o: JournalOptions): Promise<Journal> {
     ensurePrivateDir(o.dir);
     LIVE.add(o.owner);
-    const boot = bootId();
-    await writeFile(join(o.dir, `${o.owner}.lock`), JSON.stringify({ pid: process.pid, owner: o.owner, started: Date.now(), boot }), { mode: 0o600 });
-    const j = new Journal(o, boot);
+    await writeFile(join(o.dir, `${o.owner}.lock`), JSON.stringify({ pid: process.pid, owner: o.owner, started: Date.now(), boot: bootId() }), { mode: 0o600 });
+    const j = new Journal(o);
     await j.startFile();
     return j;
   }
@@ -156,130 +114,22 @@ export class Journal {
   append(row: RequestLogRow): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the journal is closed'));
     this.fileOf.set(row.id, this.seq);
-    return this.enqueue(JSON.stringify(row) + '\n', row.id);
+    this.outstanding.set(this.seq, (this.outstanding.get(this.seq) ?? 0) + 1);
+    this.queue.push(JSON.stringify(row) + '\n');
+    this.queueIds.push(row.id);
+    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (!this.writing) this.writing = this.drain(this.quiet());
+    return p;
   }
 
-  /**
-   * Writes the intent of a call admitted while the gateway is quiet: `row` with `reservation` as
-   * its cost, put on the device by the thread pool while the event loop sends the call upstream and
-   * the provider works (a write on the loop would hold the provider's answer up; measured in
-   * bench/RESULTS.md, session 21). Returns false, writing nothing, when intents cannot be used now (the gateway is
-   * busy: the group path is cheaper there; no boot id; the journal does not sync). The call's final
-   * row must then go through `conclude`, whatever it costs.
-   */
-  intend(row: RequestLogRow, reservation: number): boolean {
-    if (this.closed || !this.o.sync || this.boot === null || !this.quiet()) return false;
-    this.intentOf.set(row.id, this.seq);
-    const line = JSON.stringify({ [INTENT]: 1, ...row, cost: reservation }) + '\n';
-    const intent = { durable: this.enqueue(line, row.id, false), done: false };
-    // A failed intent is met by `conclude`, which then journals the row the usual way.
-    intent.durable.then(() => (intent.done = true), () => undefined);
-    this.intents.set(row.id, intent);
-    this.intentWrites.intents++;
-    return true;
-  }
-
-  /** Whether the call has an intent waiting for its final row. */
-  intended(id: string): boolean {
-    return this.intents.has(id);
-  }
-
-  /**
-   * The final row of an intended call (any cost, 0 too: it cancels the intent). Once the intent is
-   * on the device, the row is written on the event loop without waiting for the device (the page
-   * cache outlives a killed process; the intent covers a machine that stops) and flushed within
-   * FLUSH_DELAY_MS. Falls back to `append` when the intent failed or the row does not fit the
-   * current file.
-   */
-  conclude(row: RequestLogRow): Promise<void> {
-    const intent = this.intents.get(row.id);
-    this.intents.delete(row.id);
-    if (intent === undefined) return this.append(row);
-    // Written in this same tick when the intent is on the device already (the usual case: it was
-    // written while the provider worked), so no batch can commit the row before it is counted here.
-    if (intent.done) return this.concludeNow(row);
-    return intent.durable.then(
-      () => this.concludeNow(row),
-      () => this.append(row),
-    );
-  }
-
-  /** Writes an intended call's final row to the page cache (see `conclude`). */
-  private concludeNow(row: RequestLogRow): Promise<void> {
-    const buf = this.frame(JSON.stringify(row) + '\n');
-    // Closed, rotating (no second descriptor for a moment) or full: the row goes the usual way.
-    if (this.closed || !this.plain || this.bytes + buf.length > this.size) return this.append(row);
-    try {
-      const at = this.take(buf.length);
-      this.fileOf.set(row.id, this.seq);
-      this.count(this.seq, 1);
-      const written = writeSync(this.plain.fd, buf, 0, buf.length, at);
-      if (written !== buf.length) throw new Error(`the journal took ${written} of ${buf.length} bytes (device full?)`);
-    } catch (err) {
-      this.torn = true;
-      return Promise.reject(err as Error);
-    }
-    this.torn = false;
-    this.intentWrites.concluded++;
-    this.flushSoon();
-    this.prepareNext();
-    return Promise.resolve();
-  }
-
-  /** The database has these rows: files whose rows (and intents) are all committed are deleted. */
+  /** The database has these rows: files whose rows are all committed are deleted. */
   committed(ids: readonly string[]): void {
     for (const id of ids) {
-      const intent = this.intentOf.get(id);
-      if (intent !== undefined) {
-        this.intentOf.delete(id);
-        this.count(intent, -1);
-      }
       const seq = this.fileOf.get(id);
       if (seq === undefined) continue;
       this.fileOf.delete(id);
       this.count(seq, -1);
     }
-  }
-
-  /** Queues one line for the next group; resolves once it is on disk. */
-  private enqueue(line: string, id: string, inline = this.quiet()): Promise<void> {
-    this.outstanding.set(this.seq, (this.outstanding.get(this.seq) ?? 0) + 1);
-    this.queue.push(line);
-    this.queueIds.push(id);
-    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.writing) this.writing = this.drain(inline);
-    return p;
-  }
-
-  /** Puts the final rows written to the page cache on the device, FLUSH_DELAY_MS after the first. */
-  private flushSoon(): void {
-    this.unflushed = true;
-    if (this.flushTimer || this.flushing) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = null;
-      void this.flush();
-    }, FLUSH_DELAY_MS);
-    this.flushTimer.unref();
-  }
-
-  /** Flushes what final rows the current file has in the page cache (and again if more came meanwhile). */
-  private flush(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    this.flushing ??= (async () => {
-      try {
-        while (this.unflushed && this.plain) {
-          this.unflushed = false;
-          // fdatasync is the file's, whichever descriptor asks: the rows written through `plain`.
-          await this.plain.datasync();
-        }
-      } catch {
-        // The device refused: the intents are on it, so the calls stay charged at worst.
-      } finally {
-        this.flushing = null;
-      }
-    })();
-    return this.flushing;
   }
 
   /**
@@ -289,11 +139,9 @@ export class Journal {
    */
   private assign(ids: readonly string[]): void {
     for (const id of ids) {
-      // An id queued as an intent is counted as one (its final row is not written yet).
-      const of = this.intents.has(id) ? this.intentOf : this.fileOf;
-      const seq = of.get(id);
+      const seq = this.fileOf.get(id);
       if (seq === undefined || seq === this.seq) continue;
-      of.set(id, this.seq);
+      this.fileOf.set(id, this.seq);
       this.count(this.seq, 1);
       this.count(seq, -1);
     }
@@ -308,14 +156,9 @@ export class Journal {
     } else this.outstanding.set(seq, left);
   }
 
-  /** Whether final rows wait in the page cache for their flush (for tests). */
-  get flushPending(): boolean {
-    return this.unflushed || this.flushing !== null;
-  }
-
   /** Rows written here and not yet committed (for tests and `billing check`). */
   get pending(): number {
-    return this.fileOf.size + this.intentOf.size;
+    return this.fileOf.size;
   }
 
   /**
@@ -325,11 +168,10 @@ export class Journal {
   async close(): Promise<void> {
     this.closed = true;
     while (this.writing) await this.writing.catch(() => undefined);
-    await this.closePlain();
     await this.next?.catch(() => undefined);
     await this.fh?.close().catch(() => undefined);
     this.fh = null;
-    if (this.fileOf.size === 0 && this.intentOf.size === 0) {
+    if (this.fileOf.size === 0) {
       for (const seq of [...this.outstanding.keys(), this.seq, this.seq + 1]) await rm(this.path(seq), { force: true });
       await rm(join(this.o.dir, `${this.o.owner}.lock`), { force: true });
     }
@@ -435,20 +277,10 @@ export class Journal {
     const next = this.next ?? this.prepare(old + 1, this.rotateBytes);
     this.next = null;
     await next;
-    await this.closePlain();
     await this.fh?.close();
     await this.openFile(old + 1);
     // Deleted now if the database already has all its rows.
     this.count(old, 0);
-  }
-
-  /** Flushes and closes the current file's second descriptor (before a rotation or close). */
-  private async closePlain(): Promise<void> {
-    if (!this.plain) return;
-    await this.flush();
-    const plain = this.plain;
-    this.plain = null;
-    await plain.close().catch(() => undefined);
   }
 
   /** The first file: prepared, then opened. */
@@ -474,8 +306,6 @@ export class Journal {
 
   private async openFile(seq: number): Promise<void> {
     const fh = await open(this.path(seq), constants.O_WRONLY | (this.o.sync ? constants.O_DSYNC : 0));
-    // Intended calls' final rows are written through a second descriptor without O_DSYNC.
-    if (this.o.sync && this.boot !== null) this.plain = await open(this.path(seq), constants.O_WRONLY);
     this.fh = fh;
     this.seq = seq;
     this.bytes = 0;
@@ -492,22 +322,16 @@ export interface OrphanJournal {
   owner: string;
   /** The process that wrote it, when its lock file says. */
   pid: number | null;
-  /** Intents without a final row that are charged (the machine restarted since): their rows are in `rows`. */
-  intentsCharged: number;
   files: string[];
   rows: RequestLogRow[];
 }
 
 /**
  * Journals of owners that are no longer running: their lock names a process that is gone (or this
- * process, under an owner it no longer writes; or the machine has restarted since), or the lock is
- * missing. Rows are read in order (the zeros a file was prepared with are no rows); a torn line (the
- * process died mid-write, before its fsync) is skipped — its call never completed, since a call
- * completes only after its row is on disk (or, for an intended call, in the page cache with its
- * intent on disk). An intent without a final row (`Journal.intend`) is a call that never completed
- * when the machine has run on since (the page cache kept every final row written), and is dropped;
- * when the machine restarted (another boot id, or none recorded), its final row may have been lost
- * with the page cache, and the intent is charged: the call's reservation, marked `interrupted`.
+ * process, under an owner it no longer writes), or the lock is missing. Rows are read in order (the
+ * zeros a file was prepared with are no rows); a torn line (the process died mid-write, before its
+ * fsync) is skipped — its call never completed, since a call completes only after its row is on
+ * disk.
  */
 export async function orphanJournals(dir: string): Promise<OrphanJournal[]> {
   let names: string[];
@@ -535,13 +359,12 @@ export async function orphanJournals(dir: string): Promise<OrphanJournal[]> {
   }
   const out: OrphanJournal[] = [];
   for (const [owner, o] of owners) {
-    const sameBoot = boot !== null && o.boot === boot;
-    // A process of an earlier boot is gone whatever now runs under its pid.
-    const restarted = boot !== null && o.boot !== null && o.boot !== boot;
-    if (LIVE.has(owner) || (!restarted && o.pid !== null && o.pid !== process.pid && alive(o.pid))) continue;
+    // A process of an earlier boot of the machine is gone, whatever runs under its pid now (pids are
+    // reused after a restart: a systemd unit's gateway often gets the same low one).
+    const earlierBoot = boot !== null && o.boot !== null && o.boot !== boot;
+    if (LIVE.has(owner) || (!earlierBoot && o.pid !== null && o.pid !== process.pid && alive(o.pid))) continue;
     o.files.sort((a, b) => seqOf(a) - seqOf(b));
     const rows: RequestLogRow[] = [];
-    const intents = new Map<string, RequestLogRow>();
     for (const f of o.files) {
       let text: string;
       try {
@@ -555,43 +378,29 @@ export async function orphanJournals(dir: string): Promise<OrphanJournal[]> {
         // The file's unused tail is zeros (and a torn write may end in them): not rows.
         const line = raw.includes('\0') ? raw.replaceAll('\0', '') : raw;
         if (!line) continue;
-        let parsed: RequestLogRow & { [INTENT]?: number };
         try {
-          parsed = JSON.parse(line);
+          rows.push(JSON.parse(line) as RequestLogRow);
         } catch {
-          continue; // a torn line: see above
+          // a torn line: see above
         }
-        if (parsed[INTENT]) {
-          delete parsed[INTENT];
-          intents.set(parsed.id, parsed);
-        } else rows.push(parsed);
       }
     }
-    let intentsCharged = 0;
-    if (!sameBoot) {
-      const concluded = new Set(rows.map((r) => r.id));
-      for (const intent of intents.values()) {
-        if (concluded.has(intent.id)) continue;
-        rows.push(interrupted(intent));
-        intentsCharged++;
-      }
-    }
-    out.push({ owner, pid: o.pid, intentsCharged, files: [...o.files.map((f) => join(dir, f)), join(dir, `${owner}.lock`)], rows });
+    out.push({ owner, pid: o.pid, files: [...o.files.map((f) => join(dir, f)), join(dir, `${owner}.lock`)], rows });
   }
   return out;
 }
 
-/** The row charged for an intent whose final row the machine's restart may have lost. */
-function interrupted(intent: RequestLogRow): RequestLogRow {
-  return {
-    ...intent,
-    error_code: 'interrupted',
-    error_message: 'The machine restarted before this call\'s final charge reached the disk: charged the amount reserved for it.',
-  };
-}
-
 function seqOf(name: string): number {
   return Number(/\.(\d+)\.jsonl$/.exec(name)?.[1] ?? 0);
+}
+
+/** The machine's boot id (Linux): it changes when the machine restarts; null where it cannot be read. */
+export function bootId(): string | null {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
 }
 
 function alive(pid: number): boolean {

@@ -8,8 +8,6 @@ export interface Recovered {
   journals: number;
   /** Rows in them. */
   rows: number;
-  /** Of those, calls charged their reservation: the machine restarted before their final rows reached the disk. */
-  interrupted: number;
 }
 
 /** Rows per replayed batch: a dead process may leave a few thousand. */
@@ -23,7 +21,6 @@ const CHUNK = 500;
  */
 export async function replayJournals(dir: string, store: BatchStore, committed: (entries: CommitEntry[]) => Promise<void>): Promise<Recovered> {
   let rows = 0;
-  let interrupted = 0;
   const orphans = await orphanJournals(dir);
   for (const o of orphans) {
     for (let i = 0; i < o.rows.length; i += CHUNK) {
@@ -31,8 +28,7 @@ export async function replayJournals(dir: string, store: BatchStore, committed: 
       await committed(entries);
     }
     rows += o.rows.length;
-    interrupted += o.intentsCharged;
     for (const f of o.files) await rm(f, { force: true });
   }
-  return { journals: orphans.length, rows, interrupted };
+  return { journals: orphans.length, rows };
 }

@@ -38,24 +38,14 @@ export class ChargeWriter implements BatchParticipant {
     return this.journal?.writes ?? null;
   }
 
-  /** The journal's intents and the final rows written after them (null: no journal yet): what tests read. */
-  get journalIntents(): { readonly intents: number; readonly concluded: number } | null {
-    return this.journal?.intentWrites ?? null;
-  }
-
   /** From now on charged rows are journaled before their calls complete. */
   useJournal(journal: Journal): void {
     this.journal = journal;
   }
 
-  /**
-   * A call reserved credit under `requestId`: its hold is released when its row is committed. With
-   * the call's row and its `reservation`, the journal may record the call's intent now, while it
-   * runs (batch/journal.ts, `intend`): its final row then waits for no device flush.
-   */
-  reserved(requestId: string, log?: RequestLogRow, reservation = 0): void {
+  /** A call reserved credit under `requestId`: its hold is released when its row is committed. */
+  reserved(requestId: string): void {
     this.held.add(requestId);
-    if (log) this.journal?.intend(log, reservation);
   }
 
   /**
@@ -72,14 +62,11 @@ export class ChargeWriter implements BatchParticipant {
    * written, once its batch is committed — `committedSoon`).
    */
   async record(row: RequestLogRow, committedSoon: () => Promise<void>): Promise<void> {
-    // An intended call's final row is written whatever it costs: a free one cancels the intent.
-    const intended = this.journal?.intended(row.id) ?? false;
-    if (row.cost <= 0 && !intended) return;
+    if (row.cost <= 0) return;
     if (!this.journal) return committedSoon();
     try {
-      await (intended ? this.journal.conclude(row) : this.journal.append(row));
+      await this.journal.append(row);
     } catch (err) {
-      if (row.cost <= 0) return;
       this.log.error('billing: the journal could not be written; waiting for the database instead', err);
       await committedSoon();
     }

@@ -148,9 +148,7 @@ export class BillingPolicy implements CallPolicy {
       await this.giveBack(counters);
       throw this.quotaError(res.reason === 'insufficient' ? res.available : 0, worst.cost, res.pool.startsWith('k:'));
     }
-    // A lone call's intent (its reservation) goes to the journal while the provider works, so its
-    // answer later waits for no device flush (batch/journal.ts, `intend`).
-    this.d.charges.reserved(holdId, call.log, worst.cost);
+    this.d.charges.reserved(holdId);
     let settled: Promise<void> | null = null;
     return {
       settle: (outcome: CallOutcome) => {

@@ -11,8 +11,6 @@ export interface CallInfo extends Omit<CallRequest, 'logDialect'> {
   /** The call's id (its log row's): what it holds is filed under it. */
   requestId: string;
   quote: Quote;
-  /** The call's log row as it stands at admission (what a journaled intent of the call records). */
-  log?: RequestLogRow;
 }
 
 /** How the call ended: the log row to write and the usage to meter. */

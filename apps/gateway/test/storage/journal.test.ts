@@ -43,13 +43,11 @@ describe('journal', () => {
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
     dirs.push(dir);
     const j = await Journal.open({ dir, owner: 'o1', sync: true });
-    // Two descriptors on the file: rows and intents with O_DSYNC; the final rows of intended calls
-    // (written to the page cache, then flushed) without it. This machine has a boot id.
     const flags = openFlags(dir);
-    expect(flags).toHaveLength(2);
-    expect(flags.map((f) => f & constants.O_DSYNC).sort()).toEqual([0, constants.O_DSYNC]);
+    expect(flags).toHaveLength(1);
+    expect(flags[0] & constants.O_DSYNC).toBe(constants.O_DSYNC);
     // Rows are written in place into a file already zero-filled to its size, never appended.
-    expect(flags.map((f) => f & constants.O_APPEND)).toEqual([0, 0]);
+    expect(flags[0] & constants.O_APPEND).toBe(0);
     expect(statSync(join(dir, 'o1.1.jsonl')).size).toBe(256 * 1024);
     await Promise.all([j.append(row('req_1')), j.append(row('req_2'))]);
     expect(idsIn(join(dir, 'o1.1.jsonl'))).toEqual(['req_1', 'req_2']);
@@ -60,6 +58,26 @@ describe('journal', () => {
     await j.close();
     const after = await orphanJournals(dir);
     expect(after.map((o) => o.rows.map((r) => r.id))).toEqual([['req_1', 'req_2']]);
+  });
+
+  it("a lock from an earlier boot of the machine is a dead process's, even when its pid is alive now", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
+    dirs.push(dir);
+    const j = await Journal.open({ dir, owner: 'b1', sync: true });
+    await j.append(row('req_b1'));
+    await j.close(); // not committed: the file and the lock stay
+    const lockFile = join(dir, 'b1.lock');
+    const lock = JSON.parse(readFileSync(lockFile, 'utf8'));
+    expect(lock.boot).toBe(readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim());
+    // The pid now belongs to a live process (this test's parent): on this boot, the journal is its.
+    writeFileSync(lockFile, JSON.stringify({ ...lock, pid: process.ppid }));
+    expect(await orphanJournals(dir)).toEqual([]);
+    // A lock written before the boot id was recorded: the same.
+    writeFileSync(lockFile, JSON.stringify({ ...lock, pid: process.ppid, boot: undefined }));
+    expect(await orphanJournals(dir)).toEqual([]);
+    // Written on an earlier boot: that process is gone, and its row is read back.
+    writeFileSync(lockFile, JSON.stringify({ ...lock, pid: process.ppid, boot: 'an-earlier-boot' }));
+    expect((await orphanJournals(dir)).map((o) => o.rows.map((r) => r.id))).toEqual([['req_b1']]);
   });
 
   it('with sync off the file is opened without O_DSYNC', async () => {
@@ -211,120 +229,5 @@ describe('journal: rows written on the calling thread when nothing else waits', 
     expect(rows()).toEqual(['req_f', 'req_g']);
     expect(j.writes).toEqual({ inline: 1, groups: 1 });
     await j.close();
-  });
-});
-
-describe('journal: intents of lone calls (the durable write during the upstream call)', () => {
-  const open = async (owner: string, o: { sync?: boolean; quiet?: boolean } = {}) => {
-    const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
-    dirs.push(dir);
-    const j = await Journal.open({ dir, owner, sync: o.sync ?? true });
-    j.inlineWhen(() => o.quiet ?? true);
-    const lines = () =>
-      readFileSync(join(dir, `${owner}.1.jsonl`), 'utf8')
-        .replace(/\0+$/, '')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l));
-    return { j, dir, lines };
-  };
-  const charged = (id: string, cost: number) => ({ ...row(id), cost });
-  /** Says the journal's process ran on a machine that has since restarted. */
-  const restarted = (dir: string, owner: string) => {
-    const lock = join(dir, `${owner}.lock`);
-    writeFileSync(lock, JSON.stringify({ ...JSON.parse(readFileSync(lock, 'utf8')), boot: 'a-boot-before-the-restart' }));
-  };
-
-  it('the intent (the reservation) goes to the device on the thread pool; the final row goes through the descriptor without O_DSYNC and is flushed soon after', async () => {
-    const { j, lines } = await open('n1');
-    expect(j.intend(row('req_i1'), 500)).toBe(true);
-    expect(j.intended('req_i1')).toBe(true);
-    // The event loop did not write it (it is free to send the call upstream meanwhile).
-    expect(j.writes).toEqual({ inline: 0, groups: 0 });
-    await eventually(() => expect(j.writes).toEqual({ inline: 0, groups: 1 }));
-    expect(lines()).toEqual([{ intent: 1, ...charged('req_i1', 500) }]);
-    await j.conclude(charged('req_i1', 7));
-    expect(j.intended('req_i1')).toBe(false);
-    expect(lines()).toEqual([{ intent: 1, ...charged('req_i1', 500) }, charged('req_i1', 7)]);
-    expect(j.intentWrites).toEqual({ intents: 1, concluded: 1 });
-    // No device write was waited for: not a group, not an inline write.
-    expect(j.writes).toEqual({ inline: 0, groups: 1 });
-    expect(j.flushPending).toBe(true);
-    await eventually(() => expect(j.flushPending).toBe(false));
-    expect(j.pending).toBe(2);
-    j.committed(['req_i1']);
-    expect(j.pending).toBe(0);
-    await j.close();
-  });
-
-  it('no intent while other calls are in flight, and none when the journal does not sync', async () => {
-    const busy = await open('n2', { quiet: false });
-    expect(busy.j.intend(row('req_b1'), 500)).toBe(false);
-    expect(busy.j.intended('req_b1')).toBe(false);
-    await busy.j.close();
-    const unsynced = await open('n3', { sync: false });
-    expect(unsynced.j.intend(row('req_b2'), 500)).toBe(false);
-    await unsynced.j.close();
-    expect(busy.j.intentWrites).toEqual({ intents: 0, concluded: 0 });
-  });
-
-  it('a stopped process: on the same boot an intent without its final row is a call that never completed; after a restart it is charged its reservation', async () => {
-    const { j, dir } = await open('n4');
-    // Served: intent then final row. Failed: its final row is free. In flight when the process stopped: the intent alone.
-    j.intend(row('req_served'), 500);
-    j.intend(row('req_failed'), 300);
-    j.intend(row('req_inflight'), 400);
-    await eventually(() => expect(j.intentWrites.intents).toBe(3));
-    await j.conclude(charged('req_served', 7));
-    await j.conclude(charged('req_failed', 0));
-    await eventually(() => expect(j.flushPending).toBe(false));
-    // Stopped with nothing committed: the files and the lock stay.
-    await j.close();
-    const [same] = await orphanJournals(dir);
-    expect(same.rows.map((r) => [r.id, r.cost])).toEqual([
-      ['req_served', 7],
-      ['req_failed', 0],
-    ]);
-    expect(same.intentsCharged).toBe(0);
-
-    restarted(dir, 'n4');
-    const [after] = await orphanJournals(dir);
-    expect(after.rows.map((r) => [r.id, r.cost, r.error_code ?? null])).toEqual([
-      ['req_served', 7, null],
-      ['req_failed', 0, null],
-      ['req_inflight', 400, 'interrupted'],
-    ]);
-    expect(after.intentsCharged).toBe(1);
-    // The replayed row is a request log row: no intent marker left in it.
-    expect(Object.keys(after.rows[2])).not.toContain('intent');
-  });
-
-  it('a final row that does not fit the file goes into the next one with O_DSYNC, and its intent stays counted in the first', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
-    dirs.push(dir);
-    const intentLine = (id: string) => JSON.stringify({ intent: 1, ...charged(id, 500) }) + '\n';
-    const finalLine = (id: string) => JSON.stringify(charged(id, 7)) + '\n';
-    // Room for r1's intent and final row and r2's intent, not for r2's final row.
-    const size = intentLine('req_r1').length + finalLine('req_r1').length + intentLine('req_r2').length + 10;
-    const j = await Journal.open({ dir, owner: 'n5', sync: true, rotateBytes: size });
-    j.inlineWhen(() => true);
-    j.intend(row('req_r1'), 500);
-    await j.conclude(charged('req_r1', 7));
-    j.intend(row('req_r2'), 500);
-    await j.conclude(charged('req_r2', 7));
-    const idsOf = (n: number) => readFileSync(join(dir, `n5.${n}.jsonl`), 'utf8').replace(/\0+$/, '').split('\n').filter(Boolean).map((l) => JSON.parse(l)).map((r) => `${r.intent ? 'intent' : 'row'} ${r.id}`);
-    expect(idsOf(1)).toEqual(['intent req_r1', 'row req_r1', 'intent req_r2']);
-    expect(idsOf(2)).toEqual(['row req_r2']);
-    // The two intents and r2's final row after the rotation, each a group with O_DSYNC (r2's not through the page cache).
-    expect(j.writes).toEqual({ inline: 0, groups: 3 });
-    expect(j.intentWrites).toEqual({ intents: 2, concluded: 1 });
-    // The first file holds r2's intent: it stays until the database has r2.
-    j.committed(['req_r1']);
-    await new Promise((r) => setImmediate(r));
-    expect(readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()).toContain('n5.1.jsonl');
-    j.committed(['req_r2']);
-    await eventually(() => expect(readdirSync(dir).filter((f) => f.startsWith('n5.1.'))).toEqual([]));
-    await j.close();
-    expect(readdirSync(dir)).toEqual([]);
   });
 });
