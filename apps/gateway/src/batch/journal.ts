@@ -359,10 +359,7 @@ export async function orphanJournals(dir: string): Promise<OrphanJournal[]> {
   }
   const out: OrphanJournal[] = [];
   for (const [owner, o] of owners) {
-    // A process of an earlier boot of the machine is gone, whatever runs under its pid now (pids are
-    // reused after a restart: a systemd unit's gateway often gets the same low one).
-    const earlierBoot = boot !== null && o.boot !== null && o.boot !== boot;
-    if (LIVE.has(owner) || (!earlierBoot && o.pid !== null && o.pid !== process.pid && alive(o.pid))) continue;
+    if (LIVE.has(owner) || stillRuns(o, boot)) continue;
     o.files.sort((a, b) => seqOf(a) - seqOf(b));
     const rows: RequestLogRow[] = [];
     for (const f of o.files) {
@@ -395,12 +392,22 @@ function seqOf(name: string): number {
 }
 
 /** The machine's boot id (Linux): it changes when the machine restarts; null where it cannot be read. */
-export function bootId(): string | null {
+function bootId(): string | null {
   try {
     return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || null;
   } catch {
     return null;
   }
+}
+
+/**
+ * Whether the other process a lock names may still be writing its journal. One of an earlier boot
+ * of the machine is gone, whatever runs under its pid now (pids are reused after a restart).
+ */
+function stillRuns(lock: { pid: number | null; boot: string | null }, boot: string | null): boolean {
+  if (lock.pid === null || lock.pid === process.pid) return false;
+  if (boot !== null && lock.boot !== null && lock.boot !== boot) return false;
+  return alive(lock.pid);
 }
 
 function alive(pid: number): boolean {
