@@ -63,3 +63,30 @@ export async function pickOption(page: Page, select: Locator, title: string, cho
     if (Date.now() > giveUp) throw new Error(`the select did not take "${title}" in ${attempt} tries`);
   }
 }
+
+/**
+ * For an afterEach of a test that failed: throws an error saying where each open page was and the
+ * start of what it showed, and saves each one's screenshot as `FAILED-<n>-<who>.png` under
+ * `shotsDir`. A TimeoutError names only what the test waited for; the page's own text (the login
+ * form, an error alert, another language) says why it never came, and CI's closing list of failed
+ * tests (scripts/test-summary.mjs) prints this beside it.
+ */
+export async function explainFailure(failed: boolean, name: string, pages: Record<string, Page | undefined>, shotsDir?: string): Promise<void> {
+  if (!failed) return;
+  const slug = name.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 60);
+  const seen: string[] = [];
+  for (const [who, p] of Object.entries(pages)) {
+    if (!p || p.isClosed()) continue;
+    // The page's own part (not the menu every page shares) when the console's layout is there, and
+    // any dialog or toast on top of it.
+    // A hung page must not hold the hook up: five seconds for its text.
+    const read = async () => {
+      const main = (await p.locator('.ant-layout-content').count()) ? '.ant-layout-content, .ant-modal-wrap:visible, .ant-message' : 'body';
+      return (await p.locator(main).allInnerTexts()).join(' | ').replace(/\s+/g, ' ').trim().slice(0, 400);
+    };
+    const text = await Promise.race([read(), new Promise<string>((resolve) => setTimeout(resolve, 5_000, '(no text in 5 s)').unref())]).catch((e: Error) => `(no text: ${e.message.split('\n')[0]})`);
+    if (shotsDir) await p.screenshot({ path: `${shotsDir}/FAILED-${slug}-${who}.png`, timeout: 5_000 }).catch(() => undefined);
+    seen.push(`${who} page at ${p.url()} showed: ${text}`);
+  }
+  if (seen.length) throw new Error(`when "${name}" failed: ${seen.join(' || ')}`);
+}

@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '@apigpt/simulator';
 import { DEFAULT_MODELS, startTestGateway, type TestGateway } from '../harness.js';
+import { explainFailure } from './browser.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
 
 const SHOTS = fileURLToPath(new URL('../../../../test-artifacts/console/', import.meta.url));
@@ -71,6 +72,9 @@ describe('web console (Chromium)', { timeout: 120_000 }, () => {
     watchCsp(page, '');
     page.setDefaultTimeout(30_000);
   }, 180_000);
+
+  // A failed test says where the user's and the admin's pages were and what they showed.
+  afterEach(({ task }) => explainFailure(task.result?.state === 'fail', task.name, { user: page, admin: adminPage }, SHOTS));
 
   afterAll(async () => {
     await browser?.close();
