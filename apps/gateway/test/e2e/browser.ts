@@ -90,3 +90,23 @@ export async function explainFailure(failed: boolean, name: string, pages: Recor
   }
   if (seen.length) throw new Error(`when "${name}" failed: ${seen.join(' || ')}`);
 }
+
+/**
+ * Clicks `target` until `done` holds, for up to a minute. On a loaded machine a click can land while
+ * the page is still settling (a form re-validating, a route loading its code) and be lost; the
+ * button is then clicked again (pickOption's remedy, for buttons). Only for clicks that are safe to
+ * repeat until they have taken effect (a form's submit button, which antd disables while it sends).
+ * `done` looks at what the click causes: a URL, a message.
+ */
+export async function clickUntil(page: Page, target: Locator, done: () => Promise<boolean>, what: string): Promise<void> {
+  const giveUp = Date.now() + 60_000;
+  for (let attempt = 1; ; attempt++) {
+    await target.click({ timeout: 10_000 }).catch(() => undefined);
+    const deadline = Date.now() + 8_000;
+    while (Date.now() < deadline) {
+      if (await done().catch(() => false)) return;
+      await page.waitForTimeout(100);
+    }
+    if (Date.now() > giveUp) throw new Error(`${what}: still not done after ${attempt} clicks (page at ${page.url()})`);
+  }
+}
