@@ -6,9 +6,9 @@
  * once, limited to the ticked service's models; the step is not offered again.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODELS, startTestGateway, type TestGateway } from '../harness.js';
-import { sessionPage } from './browser.js';
+import { explainFailure, sessionPage } from './browser.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
 
 /** Polls until the expectation holds: pages on a busy machine take their time (no fixed waits). */
@@ -28,6 +28,8 @@ describe('a Chinese newcomer: translated server errors and the welcome step', { 
     page = await ctx.newPage();
     page.setDefaultTimeout(30_000);
   }, 240_000);
+  // A failed test says where the page was and what it showed (each test goes on from the last one's page).
+  afterEach(({ task }) => explainFailure(task.result?.state === 'fail', task.name, { newcomer: page }));
   afterAll(async () => {
     await browser?.close();
     await t?.close();
