@@ -10,9 +10,14 @@ import { relative } from 'node:path';
 const REPORT = 'test-artifacts/vitest.json';
 const vitestCode = Number(process.argv[2] ?? 0);
 /** Files listed by duration (every failed one is listed too); the whole list is in the report. */
-const SLOWEST = 30;
-/** Lines shown of each error of a failed test (a test can fail in its body and in a hook), and failed tests shown at most. */
+const SLOWEST = 20;
+/**
+ * Lines shown of each error of a failed test (a test can fail in its body and in a hook): the first
+ * DETAILED failures (the first is often the cause of the rest) get ERROR_LINES, later ones one line,
+ * so that the whole list fits the end of a log. At most MAX_FAILURES tests are listed.
+ */
 const ERROR_LINES = 4;
+const DETAILED = 3;
 const MAX_FAILURES = 40;
 const plain = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
@@ -46,13 +51,13 @@ if (files.length) {
 const failedTests = files.flatMap((f) => f.failures.map((t) => ({ file: f.name, ...t })));
 if (failedTests.length) {
   console.log(`failed tests (${failedTests.length}), in each file in the order they ran:`);
-  for (const t of failedTests.slice(0, MAX_FAILURES)) {
+  failedTests.slice(0, MAX_FAILURES).forEach((t, i) => {
     console.log(`  FAIL ${t.file} > ${t.title}`);
     for (const m of t.messages) {
       const lines = plain(m).split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() && !/^\s+at /.test(l));
-      for (const l of lines.slice(0, ERROR_LINES)) console.log(`       ${l.slice(0, 300)}`);
+      for (const l of lines.slice(0, i < DETAILED ? ERROR_LINES : 1)) console.log(`       ${l.slice(0, 300)}`);
     }
-  }
+  });
   if (failedTests.length > MAX_FAILURES) console.log(`  … and ${failedTests.length - MAX_FAILURES} more (test-artifacts/vitest.json)`);
   console.log('');
 }

@@ -43,7 +43,7 @@ const file = (name: string, ms: number, asserted: Assertion[]) => ({
 const ok = (title: string): Assertion => ({ ancestorTitles: ['suite'], title, status: 'passed', failureMessages: [] });
 
 describe('the test run\'s closing summary', () => {
-  it('lists the 30 slowest files and any failed one, then each failed test with its errors\' first lines, then the closing line', () => {
+  it('lists the 20 slowest files and any failed one, then each failed test with its errors\' first lines, then the closing line', () => {
     // 35 quick files, and a failed one quicker than all of them (so only its failure lists it).
     const files = Array.from({ length: 35 }, (_, i) => file(`t/f${String(i).padStart(2, '0')}.test.ts`, 10_000 + i * 1_000, [ok('fine')]));
     const timeout = '\u001b[31mTimeoutError\u001b[39m: locator.waitFor: Timeout 30000ms exceeded.\nCall log:\n  - waiting for getByText(\'Welcome\') to be visible\n\n    at t/e2e.test.ts:12:3\n    at more frames';
@@ -53,12 +53,12 @@ describe('the test run\'s closing summary', () => {
 
     expect(status).toBe(1);
     const listed = lines.filter((l) => /^\s+\d+\.\d s {2}/.test(l));
-    expect(listed).toHaveLength(31);
+    expect(listed).toHaveLength(21);
     expect(listed[0]).toBe('    44.0 s  t/f34.test.ts');
-    expect(listed[29]).toBe('    15.0 s  t/f05.test.ts');
-    expect(listed[30]).toBe('     0.5 s  t/e2e.test.ts  FAILED');
+    expect(listed[19]).toBe('    25.0 s  t/f15.test.ts');
+    expect(listed[20]).toBe('     0.5 s  t/e2e.test.ts  FAILED');
     const from = lines.indexOf('failed tests (1), in each file in the order they ran:');
-    expect(from).toBeGreaterThan(lines.indexOf(listed[30]));
+    expect(from).toBeGreaterThan(lines.indexOf(listed[20]));
     expect(lines.slice(from + 1)).toEqual([
       '  FAIL t/e2e.test.ts > console > signs up',
       '       TimeoutError: locator.waitFor: Timeout 30000ms exceeded.',
@@ -67,6 +67,17 @@ describe('the test run\'s closing summary', () => {
       `       ${context}`,
       '',
       'tests: 36 passed, 1 failed',
+    ]);
+  });
+
+  it('the first three failed tests show their errors\' first lines, later ones one line of each error, so a cascade fits the end of a log', () => {
+    const fail = (title: string): Assertion => ({ ancestorTitles: [], title, status: 'failed', failureMessages: [`Error: ${title} broke\nsecond line\nthird line`] });
+    const titles = ['one', 'two', 'three', 'four', 'five'];
+    const { lines } = summarise({ numPassedTests: 0, numFailedTests: 5, numTotalTests: 5, testResults: [file('t/a.test.ts', 900, titles.map(fail))] });
+    const from = lines.indexOf('failed tests (5), in each file in the order they ran:');
+    expect(lines.slice(from + 1, -2)).toEqual([
+      ...titles.slice(0, 3).flatMap((t) => [`  FAIL t/a.test.ts > ${t}`, `       Error: ${t} broke`, '       second line', '       third line']),
+      ...titles.slice(3).flatMap((t) => [`  FAIL t/a.test.ts > ${t}`, `       Error: ${t} broke`]),
     ]);
   });
 

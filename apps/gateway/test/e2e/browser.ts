@@ -66,7 +66,7 @@ export async function pickOption(page: Page, select: Locator, title: string, cho
 
 /**
  * For an afterEach of a test that failed: throws an error saying where each open page was and the
- * start of what it showed, and saves each one's screenshot as `FAILED-<n>-<who>.png` under
+ * start of what it showed, and saves each one's screenshot as `FAILED-<test name>-<who>.png` under
  * `shotsDir`. A TimeoutError names only what the test waited for; the page's own text (the login
  * form, an error alert, another language) says why it never came, and CI's closing list of failed
  * tests (scripts/test-summary.mjs) prints this beside it.
@@ -78,8 +78,7 @@ export async function explainFailure(failed: boolean, name: string, pages: Recor
   for (const [who, p] of Object.entries(pages)) {
     if (!p || p.isClosed()) continue;
     // The page's own part (not the menu every page shares) when the console's layout is there, and
-    // any dialog or toast on top of it.
-    // A hung page must not hold the hook up: five seconds for its text.
+    // any dialog or toast on top of it; five seconds at most, so a hung page does not hold the hook up.
     const read = async () => {
       const main = (await p.locator('.ant-layout-content').count()) ? '.ant-layout-content, .ant-modal-wrap:visible, .ant-message' : 'body';
       return (await p.locator(main).allInnerTexts()).join(' | ').replace(/\s+/g, ' ').trim().slice(0, 400);
