@@ -46,21 +46,38 @@ export async function sessionPage(browser: Browser, url: string, cookie: string 
  * text, a field that appears), not at the list.
  */
 export async function pickOption(page: Page, select: Locator, title: string, chosen: () => Promise<boolean>): Promise<void> {
+  await retryUntil(
+    page,
+    async () => {
+      // A list still open from a lost click would be closed by clicking the select again.
+      if ((await page.locator('.ant-select-dropdown:visible').count()) === 0) await select.click();
+      await page
+        .locator('.ant-select-dropdown:visible')
+        .getByTitle(title, { exact: true })
+        .click({ timeout: 10_000 })
+        .catch(() => undefined);
+    },
+    chosen,
+    5_000,
+    (tries) => `the select did not take "${title}" in ${tries} tries`,
+  );
+}
+
+/**
+ * Does `act` and watches `done` for `watchMs`, again and again until `done` holds; after a minute
+ * the next unsuccessful round throws `failure(tries)`. `act` catches the failures it tolerates (a
+ * click that found nothing to click): the next round tries again.
+ */
+async function retryUntil(page: Page, act: () => Promise<void>, done: () => Promise<boolean>, watchMs: number, failure: (tries: number) => string): Promise<void> {
   const giveUp = Date.now() + 60_000;
   for (let attempt = 1; ; attempt++) {
-    // A list still open from a lost click would be closed by clicking the select again.
-    if ((await page.locator('.ant-select-dropdown:visible').count()) === 0) await select.click();
-    await page
-      .locator('.ant-select-dropdown:visible')
-      .getByTitle(title, { exact: true })
-      .click({ timeout: 10_000 })
-      .catch(() => undefined);
-    const deadline = Date.now() + 5_000;
+    await act();
+    const deadline = Date.now() + watchMs;
     while (Date.now() < deadline) {
-      if (await chosen().catch(() => false)) return;
+      if (await done().catch(() => false)) return;
       await page.waitForTimeout(100);
     }
-    if (Date.now() > giveUp) throw new Error(`the select did not take "${title}" in ${attempt} tries`);
+    if (Date.now() > giveUp) throw new Error(failure(attempt));
   }
 }
 
@@ -98,14 +115,5 @@ export async function explainFailure(failed: boolean, name: string, pages: Recor
  * `done` looks at what the click causes: a URL, a message.
  */
 export async function clickUntil(page: Page, target: Locator, done: () => Promise<boolean>, what: string): Promise<void> {
-  const giveUp = Date.now() + 60_000;
-  for (let attempt = 1; ; attempt++) {
-    await target.click({ timeout: 10_000 }).catch(() => undefined);
-    const deadline = Date.now() + 8_000;
-    while (Date.now() < deadline) {
-      if (await done().catch(() => false)) return;
-      await page.waitForTimeout(100);
-    }
-    if (Date.now() > giveUp) throw new Error(`${what}: still not done after ${attempt} clicks (page at ${page.url()})`);
-  }
+  await retryUntil(page, () => target.click({ timeout: 10_000 }).catch(() => undefined), done, 8_000, (clicks) => `${what}: still not done after ${clicks} clicks (page at ${page.url()})`);
 }
