@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { parentPort, Worker } from 'node:worker_threads';
+import { parentPort, Worker, type ResourceLimits } from 'node:worker_threads';
 
 /** What the parent sends: an ask with its id, or the request to end. */
 export type ToThread<Ask> = { id: number; ask: Ask } | { close: true };
@@ -31,6 +31,8 @@ export interface ThreadClientOptions {
    * its asks: for a thread with nothing to close whose asks may be long (a large count).
    */
   terminate?: boolean;
+  /** The thread's heap limits (a thread that keeps little live needs no serving-sized young generation). */
+  resourceLimits?: ResourceLimits;
 }
 
 /**
@@ -98,7 +100,7 @@ export class ThreadClient<Ask, Value> {
   }
 
   private start(): Running<Value> {
-    const worker = new Worker(this.options.url, { workerData: this.options.workerData });
+    const worker = new Worker(this.options.url, { workerData: this.options.workerData, resourceLimits: this.options.resourceLimits });
     const t: Running<Value> = { worker, waiting: new Map(), idle: null, answered: false, startedAt: performance.now() };
     // The server's sockets keep the process alive; the thread alone must not.
     worker.unref();

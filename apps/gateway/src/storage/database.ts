@@ -49,13 +49,19 @@ export interface DatabaseOptions {
   log?: Logger;
   /** How long a PostgreSQL connection (or a wait for a pooled one) may take; default PG_CONNECT_TIMEOUT_MS. */
   connectTimeoutMs?: number;
+  /**
+   * SQLite's page cache for this connection, in KiB (default: the driver's, 16 MiB). better-sqlite3
+   * builds SQLite with `SQLITE_DEFAULT_CACHE_SIZE=-16000` (its deps/defines.gypi) where SQLite's own
+   * default is 2 MB; each connection fills its cache with the pages it touches, and keeps them.
+   */
+  sqliteCacheKiB?: number;
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.schema, opts.log, opts.connectTimeoutMs) : openSqlite(opts.dataDir);
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.schema, opts.log, opts.connectTimeoutMs) : openSqlite(opts.dataDir, opts.sqliteCacheKiB);
 }
 
-function openSqlite(dataDir: string): DatabaseHandle {
+function openSqlite(dataDir: string, cacheKiB?: number): DatabaseHandle {
   ensurePrivateDir(dataDir);
   const file = join(dataDir, 'apigpt.db');
   // SQLite creates the -wal and -shm files with the database file's permissions: 600 for all three.
@@ -69,6 +75,8 @@ function openSqlite(dataDir: string): DatabaseHandle {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
+  // A negative cache_size is in KiB (sqlite.org/pragma.html#pragma_cache_size).
+  if (cacheKiB !== undefined) sqlite.pragma(`cache_size = ${-Math.max(64, Math.floor(cacheKiB))}`);
   // Set by every write this connection makes (data_version only moves for other connections' commits).
   const own = { dirty: true, writes: 0 };
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, own) }) });

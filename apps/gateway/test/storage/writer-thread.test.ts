@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { ThreadBatchStore } from '../../src/batch/thread.js';
+import { WRITER_CACHE_KIB } from '../../src/batch/writer-heap.js';
+import { sql } from 'kysely';
 import type { ThreadClient } from '../../src/core/thread-client.js';
 import type { RequestLogRow } from '../../src/batch/types.js';
 import { baseLog } from '../../src/relay/call.js';
@@ -167,6 +169,15 @@ describe('the writer thread', () => {
     // Replayed again (the process died once more before deleting its journal): nothing moves.
     expect(await store.write({ rows: [row('usr_1', null, 30, 'req_a'), row('usr_1', null, 20, 'req_g')], replay: true })).toEqual([]);
     expect((await dbh.db.selectFrom('accounts').select('balance').executeTakeFirstOrThrow()).balance).toBe(950);
+  });
+
+  it("runs with a 2 MiB page cache and a 3 MB young generation, where the gateway's own connection keeps the driver's 16 MiB", async () => {
+    // Under load the driver's 16 MiB cache and a serving-sized young generation made 20–30 MB of the
+    // gateway's resident memory (batch/writer-heap.ts); the thread reports what it runs with.
+    expect(await store.settings()).toEqual({ cacheKiB: WRITER_CACHE_KIB, maxYoungGenerationSizeMb: 3 });
+    expect(WRITER_CACHE_KIB).toBe(2048);
+    const { rows } = await sql<{ cache_size: number }>`pragma cache_size`.execute(dbh.db);
+    expect(rows).toEqual([{ cache_size: -16000 }]);
   });
 });
 
