@@ -93,7 +93,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     headersMs: config.upstreamTimeoutMs,
     idleMs: config.upstreamIdleTimeoutMs,
   });
-  const batchStore = createBatchStore(storage.dbh, config.dataDir);
+  const batchStore = createBatchStore(storage.dbh, config.dataDir, config.sqliteWriterCacheMb);
   const logWriter = new RequestLogWriter(batchStore, config.logFlushMs, storage.log);
   // On SQLite the writer is a thread (batch/thread.ts), started by the first batch or /readyz check,
   // not here: a gateway nobody calls does not hold it (about 15 MB), and a call never waits for it.

@@ -8,6 +8,6 @@ export { Journal, orphanJournals, type OrphanJournal } from './journal.js';
 export { replayJournals, type Recovered } from './recover.js';
 
 /** The writer thread on SQLite (a file only one process-thread at a time can write, synchronously); inline elsewhere. */
-export function createBatchStore(dbh: DatabaseHandle, dataDir: string): BatchStore {
-  return dbh.dialect === 'sqlite' ? new ThreadBatchStore(dataDir) : inlineBatchStore(dbh.db, dbh.insertMany);
+export function createBatchStore(dbh: DatabaseHandle, dataDir: string, writerCacheMb?: number): BatchStore {
+  return dbh.dialect === 'sqlite' ? new ThreadBatchStore(dataDir, undefined, { cacheKiB: writerCacheMb === undefined ? undefined : writerCacheMb * 1024 }) : inlineBatchStore(dbh.db, dbh.insertMany);
 }

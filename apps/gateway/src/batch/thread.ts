@@ -3,7 +3,7 @@ import { ThreadClient } from '../core/thread-client.js';
 import type { CommitEntry } from '../state/shared-state.js';
 import type { BatchStore, LogBatch } from './types.js';
 import type { WriterAsk, WriterSettings } from './worker.js';
-import { WRITER_LIMITS } from './writer-heap.js';
+import { WRITER_CACHE_KIB, WRITER_LIMITS } from './writer-heap.js';
 
 // The compiled worker beside this module (a worker thread cannot load TypeScript on Node 20).
 const WORKER_URL = builtFile(import.meta.url, 'worker.js');
@@ -24,6 +24,8 @@ export interface ThreadOptions {
   workerUrl?: URL;
   /** See WRITER_STARTING_MS. */
   startingMs?: number;
+  /** The thread's SQLite page cache, KiB (default WRITER_CACHE_KIB; `sqliteWriterCacheMb` in the config). */
+  cacheKiB?: number;
 }
 
 /**
@@ -49,7 +51,7 @@ export class ThreadBatchStore implements BatchStore {
     idleMs = WRITER_IDLE_MS,
     private readonly options: ThreadOptions = {},
   ) {
-    this.thread = new ThreadClient({ url: options.workerUrl ?? WORKER_URL, workerData: { dataDir }, idleMs, label: 'the log writer thread', resourceLimits: WRITER_LIMITS });
+    this.thread = new ThreadClient({ url: options.workerUrl ?? WORKER_URL, workerData: { dataDir, cacheKiB: options.cacheKiB ?? WRITER_CACHE_KIB }, idleMs, label: 'the log writer thread', resourceLimits: WRITER_LIMITS });
   }
 
   write(batch: LogBatch): Promise<CommitEntry[]> {

@@ -4,7 +4,6 @@ import { sql } from 'kysely';
 import { serveThread } from '../core/thread-client.js';
 import { openDatabase } from '../storage/database.js';
 import type { LogBatch } from './types.js';
-import { WRITER_CACHE_KIB } from './writer-heap.js';
 import { ping, writeBatch } from './write.js';
 
 export type WriterAsk = { type: 'write'; batch: LogBatch } | { type: 'ping' } | { type: 'settings' };
@@ -17,9 +16,9 @@ export interface WriterSettings {
   maxYoungGenerationSizeMb: number;
 }
 
-const { dataDir } = workerData as { dataDir: string };
+const { dataDir, cacheKiB } = workerData as { dataDir: string; cacheKiB: number };
 // Opened at once; messages that arrive meanwhile wait for it.
-const opening = openDatabase({ dataDir, sqliteCacheKiB: WRITER_CACHE_KIB });
+const opening = openDatabase({ dataDir, sqliteCacheKiB: cacheKiB });
 opening.catch(() => undefined); // reported with each batch, not as an unhandled rejection
 
 serveThread<WriterAsk, unknown>(

@@ -4,17 +4,22 @@ import type { ResourceLimits } from 'node:worker_threads';
  * The SQLite writer thread's memory (bench/RESULTS.md, session 23: 1,000 slow streams after the
  * bench's 500-connection loads peaked 15–21 MB lower with the cache, 6–8 MB lower with the limit).
  *
- * Its connection only appends: request ids and ledger rows are time-ordered (core/ids.ts), so a
- * batch touches the right-hand edge of each table and index, a few dozen pages. The driver's 16 MiB
- * page cache (storage/database.ts) filled with pages the thread never read again and stayed resident
- * in the thread's malloc arena; SQLite's own default, 2 MiB, holds that edge with room to spare and
- * cost no CPU per call in an alternated A/B at 50 connections.
+ * Its connection only appends. Ids are time-ordered (core/ids.ts), so a batch touches the right-hand
+ * edge of each table and of the time indexes, plus a leaf per active user or channel in the indexes
+ * that start with one; the driver's 16 MiB page cache (storage/database.ts) kept every page it had
+ * ever written, resident in the thread's malloc arena. SQLite's own default, 2 MiB (500 pages of
+ * 4 KiB), holds that working set for a hundred or so active users; a page it no longer holds is read
+ * back from the operating system's cache, off the event loop. No CPU per call was measured in an
+ * alternated A/B at 50 connections (bench/ab.js: 0.998), nor with 100 users calling at once; with
+ * 2,000 (bench/writer-cache.js) the thread spent 10–20% more CPU per batch than with 16 MiB, which is
+ * why the size is a setting (`APIGPT_SQLITE_WRITER_CACHE_MB`, config/fields.ts).
  */
 export const WRITER_CACHE_KIB = 2048;
 
 /**
  * The thread keeps little live (its modules, one batch at a time), so V8's young generation, which
  * grows to 8 MB in a thread under load, is capped at 1 MB per semi-space (V8 splits the limit into
- * three). Measured at about 2–3% more CPU per call at 50 connections (bench/RESULTS.md, session 23).
+ * three). CPU per call at 50 connections, alternated A/Bs with the cap against without: +2.9%, +2.6%
+ * and −4.2% — within this machine's spread.
  */
 export const WRITER_LIMITS: ResourceLimits = { maxYoungGenerationSizeMb: 3 };

@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { ThreadBatchStore } from '../../src/batch/thread.js';
 import { WRITER_CACHE_KIB } from '../../src/batch/writer-heap.js';
+import { createBatchStore } from '../../src/batch/index.js';
+import { loadConfig } from '../../src/config/config.js';
 import { sql } from 'kysely';
 import type { ThreadClient } from '../../src/core/thread-client.js';
 import type { RequestLogRow } from '../../src/batch/types.js';
@@ -178,6 +180,16 @@ describe('the writer thread', () => {
     expect(WRITER_CACHE_KIB).toBe(2048);
     const { rows } = await sql<{ cache_size: number }>`pragma cache_size`.execute(dbh.db);
     expect(rows).toEqual([{ cache_size: -16000 }]);
+  });
+
+  it('takes its page cache from APIGPT_SQLITE_WRITER_CACHE_MB', async () => {
+    const config = loadConfig({ env: { APIGPT_SQLITE_WRITER_CACHE_MB: '16' }, file: undefined, overrides: { dataDir: dir } });
+    const sized = createBatchStore(dbh, dir, config.sqliteWriterCacheMb);
+    try {
+      expect(await (sized as ThreadBatchStore).settings()).toEqual({ cacheKiB: 16 * 1024, maxYoungGenerationSizeMb: 3 });
+    } finally {
+      await sized.close();
+    }
   });
 });
 
