@@ -65,7 +65,7 @@ try {
     const { memory: m, spaces } = await rpc(target, 'heap');
     const committed = Object.values(spaces).reduce((s, x) => s + x.committedMB, 0);
     const sp = (k) => `${spaces[k].usedMB}/${spaces[k].committedMB}`;
-    console.log(`${label.padEnd(16)} RSS ${mb(m.rss).padStart(6)} MB | V8 committed ${committed.toFixed(1).padStart(6)} (new ${sp('new_space')}, old ${sp('old_space')}) | not V8 ${(m.rss / MB - committed).toFixed(1).padStart(6)} MB`);
+    console.log(`${label.padEnd(18)} RSS ${mb(m.rss).padStart(6)} MB | V8 committed ${committed.toFixed(1).padStart(6)} (new ${sp('new_space')}, old ${sp('old_space')}) | not V8 ${(m.rss / MB - committed).toFixed(1).padStart(6)} MB`);
   };
   console.log(`${role}${flags.length ? ` ${flags.join(' ')}` : ''}${Object.keys(env).length ? ` ${JSON.stringify(env)}` : ''}`);
   await show('ready');
