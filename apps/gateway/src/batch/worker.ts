@@ -12,7 +12,7 @@ export type WriterAsk = { type: 'write'; batch: LogBatch } | { type: 'ping' } | 
 export interface WriterSettings {
   /** The connection's page cache, KiB. */
   cacheKiB: number;
-  /** The isolate's young-generation limit, MB (0: V8's default). */
+  /** The isolate's young-generation limit, MB, as Node reports it in the thread. */
   maxYoungGenerationSizeMb: number;
 }
 

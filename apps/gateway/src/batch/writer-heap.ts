@@ -2,7 +2,7 @@ import type { ResourceLimits } from 'node:worker_threads';
 
 /**
  * The SQLite writer thread's memory (bench/RESULTS.md, session 23: 1,000 slow streams after the
- * bench's 500-connection loads peaked 15–21 MB lower with the cache, 6–8 MB lower with the limit).
+ * bench's 500-connection loads peaked 12–21 MB lower with the cache, 7–9 MB lower with the limit).
  *
  * Its connection only appends. Ids are time-ordered (core/ids.ts), so a batch touches the right-hand
  * edge of each table and of the time indexes, plus a leaf per active user or channel in the indexes
