@@ -8,7 +8,9 @@
 // database with `--rows` request rows spread over `--users` users (the indexes then far larger than
 // either cache), then, for each cache size in turn (alternated, twice), writes `--batches` batches of
 // 50 rows from random users with the gateway's own `writeBatch` and reports the CPU and wall time per
-// batch and the process's resident memory. Run alone: it measures one thread's work.
+// batch and the process's resident memory. Run alone: it measures one thread's work. With `--pg`
+// the same batches go to a PostgreSQL schema of their own (dropped at the end) and `--cache` is
+// ignored: the writer there is the gateway's own connection pool, and the time is round trips too.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +19,9 @@ const arg = (name, dflt) => process.argv.find((x) => x.startsWith(`--${name}=`))
 const users = Number(arg('users', 2000));
 const fill = Number(arg('rows', 200_000));
 const batches = Number(arg('batches', 400));
-const caches = String(arg('cache', '2048,16000')).split(',').map(Number);
+const pg = arg('pg', '');
+const caches = pg ? [0] : String(arg('cache', '2048,16000')).split(',').map(Number);
+const schema = `writer_cache_${process.pid}`;
 
 const dist = (p) => new URL(`../apps/gateway/dist/${p}`, import.meta.url).href;
 const { openDatabase } = await import(dist('storage/database.js'));
@@ -37,7 +41,7 @@ const batchOf = () => ({ rows: Array.from({ length: 50 }, () => row(Math.floor(M
 
 try {
   {
-    const dbh = await openDatabase({ dataDir: dir });
+    const dbh = await openDatabase({ dataDir: dir, databaseUrl: pg || undefined, schema });
     await migrateToLatest(dbh.db);
     const now = Date.now();
     for (let i = 0; i < users; i += 500) {
@@ -53,7 +57,7 @@ try {
   const results = new Map(caches.map((c) => [c, []]));
   for (const round of [1, 2]) {
     for (const cache of round === 1 ? caches : [...caches].reverse()) {
-      const dbh = await openDatabase({ dataDir: dir, sqliteCacheKiB: cache });
+      const dbh = await openDatabase({ dataDir: dir, databaseUrl: pg || undefined, schema, sqliteCacheKiB: cache || undefined });
       for (let i = 0; i < 50; i++) await writeBatch(dbh.db, dbh.insertMany, batchOf()); // the cache filled first
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
@@ -65,7 +69,13 @@ try {
     }
   }
   console.log(`${batches} batches of 50 rows from ${users} users, per batch (two alternated rounds):`);
-  for (const [cache, rs] of results) console.log(`  cache ${cache} KiB: CPU ${rs.map((r) => r.cpuUs.toFixed(0)).join(' / ')} µs, wall ${rs.map((r) => r.wallUs.toFixed(0)).join(' / ')} µs, RSS after ${rs.map((r) => r.rssMB.toFixed(0)).join(' / ')} MB`);
+  for (const [cache, rs] of results) console.log(`  ${pg ? 'PostgreSQL' : `cache ${cache} KiB`}: CPU ${rs.map((r) => r.cpuUs.toFixed(0)).join(' / ')} µs, wall ${rs.map((r) => r.wallUs.toFixed(0)).join(' / ')} µs, RSS after ${rs.map((r) => r.rssMB.toFixed(0)).join(' / ')} MB`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  if (pg) {
+    const { default: pgLib } = await import('pg');
+    const c = new pgLib.Client({ connectionString: pg });
+    await c.connect();
+    await c.query(`drop schema if exists "${schema}" cascade`).finally(() => c.end());
+  }
 }

@@ -5,6 +5,7 @@ import type { RequestLogRow } from '../batch/types.js';
 import type { BatchParticipant } from '../relay/request-log.js';
 import type { CommitEntry, SharedState } from '../state/shared-state.js';
 import type { Db, InsertMany } from '../storage/database.js';
+import type { LedgerTable } from '../storage/schema.js';
 import { keyPool, userPool, watchLowBalance } from './ledger.js';
 
 /** Pauses before trying again to tell shared state about committed charges (Redis away). */
@@ -167,6 +168,9 @@ export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readon
   );
   const entries: CommitEntry[] = [];
   const now = Date.now();
+  // Every user's ledger rows go in one insert after the balances: with many users in a batch, one
+  // statement per user was a large share of the writer's time (bench/writer-cache.js).
+  const ledger: LedgerTable[] = [];
   // Sorted, so two writers' batches lock rows in the same order and cannot deadlock each other.
   for (const userId of [...byUser.keys()].sort()) {
     const list = byUser.get(userId)!;
@@ -184,17 +188,14 @@ export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readon
     }
     const balance = Number(acc.balance);
     let running = balance + total;
-    await insertMany(
-      trx,
-      'ledger',
-      list.map((r) => {
-        running -= r.cost;
-        return { id: newId('led'), user_id: userId, created_at: now, kind: 'charge' as const, amount: -r.cost, balance_after: running, reason: r.model_requested, request_id: r.id };
-      }),
-    );
+    for (const r of list) {
+      running -= r.cost;
+      ledger.push({ id: newId('led'), user_id: userId, created_at: now, kind: 'charge', amount: -r.cost, balance_after: running, reason: r.model_requested, request_id: r.id });
+    }
     await watchLowBalance(trx, userId, balance, acc.low_balance_threshold === null ? null : Number(acc.low_balance_threshold), Number(acc.low_balance_notified));
     entries.push({ pool: userPool(userId), balance, version: Number(acc.version) });
   }
+  if (ledger.length > 0) await insertMany(trx, 'ledger', ledger);
   for (const keyId of [...byKey.keys()].sort()) {
     const list = byKey.get(keyId)!.filter((r) => r.cost > 0);
     if (list.length === 0) continue;
