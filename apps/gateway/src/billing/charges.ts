@@ -169,7 +169,7 @@ export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readon
   const entries: CommitEntry[] = [];
   const now = Date.now();
   // Every user's ledger rows go in one insert after the balances: with many users in a batch, one
-  // statement per user was a large share of the writer's time (bench/writer-cache.js).
+  // insert per user (on PostgreSQL a round trip each) was half of a batch's time (bench/writer-cache.js).
   const ledger: LedgerTable[] = [];
   // Sorted, so two writers' batches lock rows in the same order and cannot deadlock each other.
   for (const userId of [...byUser.keys()].sort()) {
