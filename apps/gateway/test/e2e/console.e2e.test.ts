@@ -658,14 +658,31 @@ describe('web console (Chromium)', { timeout: 120_000 }, () => {
     // Under CI load a click can land while the menu is still opening and be lost (as in pickOption),
     // or the menu can close before the click lands (a CI run of 2026-12-04: the 403 page re-rendered
     // under it): the menu is opened again until the logout has taken the page to the login form.
-    for (let attempt = 1; ; attempt++) {
-      await page.getByTestId('user-menu').click();
-      // A menu that closed again before the click (a re-render of the page under it) fails this
-      // click, not the test: the loop opens it again.
-      await page.getByRole('menuitem', { name: 'Log out' }).click({ timeout: 5_000 }).catch(() => undefined);
-      const out = await page.waitForURL('**/login', { timeout: 15_000 }).then(() => true, () => false);
-      if (out) break;
-      if (attempt === 4) throw new Error(`still at ${page.url()} after ${attempt} logouts from the user menu`);
+    // What each attempt saw goes into the failure (a CI run of 2026-12-05 failed here with no clue).
+    const logoutCalls: number[] = [];
+    const onResponse = (r: { url(): string; status(): number }) => {
+      if (r.url().endsWith('/api/auth/logout')) logoutCalls.push(r.status());
+    };
+    page.on('response', onResponse);
+    const attempts: string[] = [];
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const item = page.getByRole('menuitem', { name: 'Log out' });
+        // Opened only when closed: a click on the trigger of an open menu closes it.
+        if (!(await item.isVisible())) await page.getByTestId('user-menu').click();
+        // A menu that closed again before the click (a re-render of the page under it) fails this
+        // click, not the test: the loop opens it again.
+        const clicked = await item.click({ timeout: 15_000 }).then(
+          () => 'landed',
+          (e: Error) => `failed (${e.message.split('\n')[0]})`,
+        );
+        const out = await page.waitForURL('**/login', { timeout: 15_000 }).then(() => true, () => false);
+        if (out) break;
+        attempts.push(`${attempt}: click ${clicked}, logout answers so far [${logoutCalls.join(', ')}]`);
+        if (attempt === 4) throw new Error(`still at ${page.url()} after ${attempt} logouts from the user menu: ${attempts.join('; ')}`);
+      }
+    } finally {
+      page.off('response', onResponse);
     }
     await page.goto(`${t.url}/usage`);
     await page.waitForURL('**/login');

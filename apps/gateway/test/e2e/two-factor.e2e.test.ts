@@ -71,7 +71,8 @@ describe('console two-factor sign-in', { timeout: 180_000 }, () => {
     expect(await page.getByTestId('recovery-code').count()).toBe(10);
     await shot(page, 'two-factor-recovery-en');
     await page.getByTestId('recovery-saved').click();
-    expect(await page.getByTestId('two-factor-status').innerText()).toMatch(/^On since /);
+    // The page reloads the status after the codes are put away: it shows the old one ("Off") until then.
+    await expect.poll(() => page.getByTestId('two-factor-status').innerText(), { timeout: 30_000 }).toMatch(/^On since /);
 
     // Sign out, and in again: the password leads to the code step.
     await ctx.clearCookies();
