@@ -4,32 +4,23 @@
 // account is logged free, a key's spending moves by its calls, and each balance equals the sum of its
 // ledger. The ledger rows of all users go in one insert (billing/charges.ts): this is what that
 // insert must keep.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
 import type { RequestLogRow } from '../../src/batch/types.js';
 import { writeBatch } from '../../src/batch/write.js';
 import { baseLog } from '../../src/relay/call.js';
-import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
-import { migrateToLatest } from '../../src/storage/migrations.js';
-import { PG_URL } from '../harness.js';
+import type { DatabaseHandle } from '../../src/storage/database.js';
+import { dropTestDatabase, EACH_DATABASE, openTestDatabase } from '../storage/each-database.js';
 
 function call(id: string, userId: string, cost: number, keyId: string | null = null): RequestLogRow {
   const base = baseLog({ key: { keyId, prefix: 'sk-test', appId: 'app_x', userId, group: 'default', role: 'user' } as never, dialect: 'openai', operation: 'chat', endpoint: '/v1/chat/completions', model: 'gpt-4o-mini', stream: false, clientIp: null });
   return { ...base, id, status: 200, cost };
 }
 
-describe.each([
-  ['SQLite', () => ({ dataDir: mkdtempSync(join(tmpdir(), 'apigpt-batch-charges-')) })],
-  ['PostgreSQL', () => ({ dataDir: '/nonexistent', databaseUrl: PG_URL, schema: `batch_charges_${process.pid}_${Date.now().toString(36)}` })],
-] as const)('a batch of several users’ calls (%s)', (_name, target) => {
-  const opts: { dataDir: string; databaseUrl?: string; schema?: string } = target();
+describe.each(EACH_DATABASE('batch-charges'))('a batch of several users’ calls (%s)', (_name, target) => {
+  const opts = target();
   let dbh: DatabaseHandle;
   beforeAll(async () => {
-    dbh = await openDatabase(opts);
-    await migrateToLatest(dbh.db, { schema: dbh.schema });
+    dbh = await openTestDatabase(opts);
     const now = Date.now();
     for (const [id, balance] of [
       ['usr_a', 1000],
@@ -42,14 +33,7 @@ describe.each([
     await dbh.db.insertInto('apps').values({ id: 'app_x', user_id: 'usr_b', name: 'x', created_at: now }).execute();
     await dbh.db.insertInto('api_keys').values({ id: 'key_b', user_id: 'usr_b', app_id: 'app_x', name: 'k', key_hash: 'h', prefix: 'sk-b', created_at: now, spent: 0, billing_version: 0, credit_limit: 100 }).execute();
   });
-  afterAll(async () => {
-    await dbh?.close();
-    if (opts.schema) {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop schema if exists "${opts.schema}" cascade`).finally(() => c.end());
-    } else rmSync(opts.dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => dropTestDatabase(opts, dbh));
 
   it('charges each user their own calls, in order, in one transaction with their log rows', async () => {
     const rows = [call('req_1', 'usr_b', 10, 'key_b'), call('req_2', 'usr_a', 5), call('req_3', 'usr_b', 7, 'key_b'), call('req_4', 'usr_a', 0), call('req_5', 'usr_nobody', 4), call('req_6', 'usr_a', 3)];

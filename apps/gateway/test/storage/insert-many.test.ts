@@ -2,15 +2,10 @@
 // statement per row; PostgreSQL: one array per column through unnest) reads back exactly as it was
 // given: text that needs escaping inside an array literal, JSON, large numbers, nulls, and a nullable
 // column one row sets and another leaves out (written as null: storage/database.ts, InsertMany).
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import pg from 'pg';
-import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
-import { migrateToLatest } from '../../src/storage/migrations.js';
+import type { DatabaseHandle } from '../../src/storage/database.js';
+import { dropTestDatabase, EACH_DATABASE, openTestDatabase } from './each-database.js';
 import type { RequestLogsTable } from '../../src/storage/schema.js';
-import { PG_URL } from '../harness.js';
 
 function row(n: number, extra: Partial<RequestLogsTable> = {}): RequestLogsTable {
   return {
@@ -53,24 +48,13 @@ const ROWS: RequestLogsTable[] = [
   row(3, { ttft_ms: 7, cache_write_5m_tokens: 3, cache_write_1h_tokens: 0 }),
 ];
 
-describe.each([
-  ['SQLite', () => ({ dataDir: mkdtempSync(join(tmpdir(), 'apigpt-insert-many-')) })],
-  ['PostgreSQL', () => ({ dataDir: '/nonexistent', databaseUrl: PG_URL, schema: `insert_many_${process.pid}_${Date.now().toString(36)}` })],
-] as const)('batch insert (%s)', (_name, target) => {
-  const opts: { dataDir: string; databaseUrl?: string; schema?: string } = target();
+describe.each(EACH_DATABASE('insert-many'))('batch insert (%s)', (_name, target) => {
+  const opts = target();
   let dbh: DatabaseHandle;
   beforeAll(async () => {
-    dbh = await openDatabase(opts);
-    await migrateToLatest(dbh.db, { schema: dbh.schema });
+    dbh = await openTestDatabase(opts);
   });
-  afterAll(async () => {
-    await dbh?.close();
-    if (opts.schema) {
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      await c.query(`drop schema if exists "${opts.schema}" cascade`).finally(() => c.end());
-    } else rmSync(opts.dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => dropTestDatabase(opts, dbh));
 
   it('reads every row back as written, a column left out of a row as null', async () => {
     await dbh.db.transaction().execute((trx) => dbh.insertMany(trx, 'request_logs', ROWS));
