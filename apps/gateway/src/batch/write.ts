@@ -5,22 +5,19 @@ import { sql } from 'kysely';
 import type { LogBatch, RequestLogRow } from './types.js';
 
 /**
- * Commits one batch in one transaction: the charges first (balances, ledger rows, key spending; a
- * row whose user has no account is made free), then the log rows, then each key's last use. So at
+ * Commits one batch in one transaction: the charges first (balances, ledger rows, each key's spending
+ * and last use; a row whose user has no account is made free), then the log rows. So at
  * every commit: no charge without its log row, no log row with a cost without its charge, and
  * balance == sum(ledger). The same function runs in the writer thread and inline.
  */
 export async function writeBatch(db: Db, insertMany: InsertMany, batch: LogBatch): Promise<CommitEntry[]> {
   let { rows } = batch;
-  const lastUsed = new Map<string, number>();
-  for (const r of rows) if (r.key_id) lastUsed.set(r.key_id, Math.max(lastUsed.get(r.key_id) ?? 0, r.created_at));
   return db.transaction().execute(async (trx) => {
     const t = trx as unknown as Db;
     if (batch.replay) rows = await notYetWritten(t, rows);
     if (rows.length === 0) return [];
     const entries = await writeCharges(t, insertMany, rows);
     await insertMany(t, 'request_logs', rows);
-    for (const [id, at] of lastUsed) await t.updateTable('api_keys').set({ last_used_at: at }).where('id', '=', id).execute();
     return entries;
   });
 }

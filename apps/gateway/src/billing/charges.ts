@@ -6,6 +6,7 @@ import type { BatchParticipant } from '../relay/request-log.js';
 import type { CommitEntry, SharedState } from '../state/shared-state.js';
 import type { Db, InsertMany } from '../storage/database.js';
 import type { LedgerTable } from '../storage/schema.js';
+import { batchAccountWrites, type Debited, type KeyUse } from './batch-accounts.js';
 import { keyPool, userPool, watchLowBalance } from './ledger.js';
 
 /** Pauses before trying again to tell shared state about committed charges (Redis away). */
@@ -154,58 +155,54 @@ export class ChargeWriter implements BatchParticipant {
 }
 
 /**
- * Writes a batch's charges inside its transaction: one balance update per user and one `spent`
- * update per key, a ledger row per charged call, the low-balance notice when one is crossed.
- * Returns what shared state must learn after the commit: each pool's new committed value.
+ * Writes a batch's charges inside its transaction: each user's balance debited by their calls' total,
+ * a ledger row per charged call, the low-balance notice when one is crossed, and for each key of the
+ * batch its spending and last use (one update per key row, so it is locked once). Returns what shared
+ * state must learn after the commit: each pool's new committed value.
  */
 export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readonly RequestLogRow[]): Promise<CommitEntry[]> {
+  const writes = batchAccountWrites(trx);
   const charged = rows.filter((r) => r.cost > 0);
-  if (charged.length === 0) return [];
   const byUser = groupBy(charged, (r) => r.user_id);
-  const byKey = groupBy(
-    charged.filter((r) => r.key_id),
-    (r) => r.key_id!,
-  );
   const entries: CommitEntry[] = [];
   const now = Date.now();
+  // Sorted, so two writers' batches lock rows in the same order and cannot deadlock each other.
+  const users = [...byUser.keys()].sort();
+  const accounts = users.length > 0 ? await writes.debit(trx, users.map((u) => [u, sum(byUser.get(u)!)] as const)) : new Map<string, Debited>();
   // Every user's ledger rows go in one insert after the balances: with many users in a batch, one
   // insert per user (on PostgreSQL a round trip each) was half of a batch's time (bench/writer-cache.js).
   const ledger: LedgerTable[] = [];
-  // Sorted, so two writers' batches lock rows in the same order and cannot deadlock each other.
-  for (const userId of [...byUser.keys()].sort()) {
+  for (const userId of users) {
     const list = byUser.get(userId)!;
-    const total = sum(list);
-    const acc = await trx
-      .updateTable('accounts')
-      .set((eb) => ({ balance: eb('balance', '-', total), version: eb('version', '+', 1) }))
-      .where('user_id', '=', userId)
-      .returning(['balance', 'version', 'low_balance_threshold', 'low_balance_notified'])
-      .executeTakeFirst();
+    const acc = accounts.get(userId);
     if (!acc) {
       // No account means nothing could have been reserved; such a row is logged as free.
       for (const r of list) r.cost = 0;
       continue;
     }
-    const balance = Number(acc.balance);
-    let running = balance + total;
+    let running = acc.balance + sum(list);
     for (const r of list) {
       running -= r.cost;
       ledger.push({ id: newId('led'), user_id: userId, created_at: now, kind: 'charge', amount: -r.cost, balance_after: running, reason: r.model_requested, request_id: r.id });
     }
-    await watchLowBalance(trx, userId, balance, acc.low_balance_threshold === null ? null : Number(acc.low_balance_threshold), Number(acc.low_balance_notified));
-    entries.push({ pool: userPool(userId), balance, version: Number(acc.version) });
+    await watchLowBalance(trx, userId, acc.balance, acc.threshold, acc.notified);
+    entries.push({ pool: userPool(userId), balance: acc.balance, version: acc.version });
   }
   if (ledger.length > 0) await insertMany(trx, 'ledger', ledger);
-  for (const keyId of [...byKey.keys()].sort()) {
-    const list = byKey.get(keyId)!.filter((r) => r.cost > 0);
-    if (list.length === 0) continue;
-    const k = await trx
-      .updateTable('api_keys')
-      .set((eb) => ({ spent: eb('spent', '+', sum(list)), billing_version: eb('billing_version', '+', 1) }))
-      .where('id', '=', keyId)
-      .returning(['credit_limit', 'spent', 'billing_version'])
-      .executeTakeFirst();
-    if (k && k.credit_limit !== null) entries.push({ pool: keyPool(keyId), balance: Number(k.credit_limit) - Number(k.spent), version: Number(k.billing_version) });
+  // After the users' rows were made free above, so a free row adds nothing to its key's spending.
+  const keys = new Map<string, KeyUse>();
+  for (const r of rows) {
+    if (!r.key_id) continue;
+    const use = keys.get(r.key_id);
+    if (use) {
+      use.spent += r.cost;
+      use.lastUsedAt = Math.max(use.lastUsedAt, r.created_at);
+    } else keys.set(r.key_id, { spent: r.cost, lastUsedAt: r.created_at });
+  }
+  if (keys.size === 0) return entries;
+  const after = await writes.touchKeys(trx, [...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  for (const [keyId, k] of after) {
+    if (keys.get(keyId)!.spent > 0 && k.creditLimit !== null) entries.push({ pool: keyPool(keyId), balance: k.creditLimit - k.spent, version: k.billingVersion });
   }
   return entries;
 }
