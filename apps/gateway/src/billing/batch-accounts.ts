@@ -116,6 +116,8 @@ const POSTGRES: BatchAccountWrites = {
 };
 
 async function lockInOrder(trx: Db, table: 'accounts' | 'api_keys', column: 'user_id' | 'id', ids: string[]): Promise<void> {
+  // One row has no order to keep: the update locks it (the usual batch: one user's calls, one key).
+  if (ids.length < 2) return;
   // Identifiers are the literals above, never a caller's.
   await sql`select 1 from ${sql.table(table)} where ${sql.ref(column)} = any(${ids}::text[]) order by ${sql.ref(column)} for update`.execute(trx);
 }
