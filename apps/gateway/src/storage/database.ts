@@ -129,48 +129,56 @@ function openSqlite(dataDir: string, cacheKiB?: number): DatabaseHandle {
  * null): what both batch inserts bind.
  */
 function columnsOf(rows: readonly object[]): { columns: string[]; value: (row: object, column: string) => unknown } {
-  return { columns: [...new Set(rows.flatMap((r) => Object.keys(r)))], value: (row, column) => (row as Record<string, unknown>)[column] ?? null };
+  const seen = new Set<string>();
+  for (const r of rows) for (const k in r) seen.add(k);
+  return { columns: [...seen], value: (row, column) => (row as Record<string, unknown>)[column] ?? null };
 }
 
 /**
- * On PostgreSQL a batch is one `insert … select * from unnest($1::type[], $2::type[], …)`: one array
- * per column instead of a parameter per value, so the statement's text depends only on the table and
- * its columns, not on the batch's size, and PostgreSQL parses a few dozen parameters instead of
- * hundreds. Against Kysely's multi-row VALUES for the request log's batches (26 rows of ~30 columns
- * at 50 connections) it costs the server less CPU per call and the gateway too (bench/RESULTS.md,
- * session 14). The column types are read once per table from the catalog. It is still a Kysely
- * insert into the table, so the change-tracking plugin sees which table it wrote.
+ * On PostgreSQL a batch is one `insert … select … from json_populate_recordset(null::table, $1)`:
+ * the rows go as one JSON text, which V8 writes natively, and PostgreSQL reads each value as its
+ * column's type (the table's own row type says which). The statement's text depends only on the
+ * table and its columns, not on the batch's size. It replaced one `unnest($1::type[], …)` array per
+ * column (itself cheaper than Kysely's multi-row VALUES, bench/RESULTS.md session 14), whose arrays
+ * the driver serialises value by value in JavaScript, on the event loop: ~5 µs of the gateway's CPU
+ * per logged call on this path (`bench/writer-cache.js --pg`, bench/RESULTS.md session 24). It is still a Kysely insert into the
+ * table, so the change-tracking plugin sees which table it wrote.
  */
 function pgInsertMany(): InsertMany {
-  const typesByTable = new Map<string, Promise<Map<string, string>>>();
-  const typesOf = (trx: Db, table: string) => {
-    let t = typesByTable.get(table);
-    if (!t) {
-      t = sql<{ column_name: string; udt_name: string }>`select column_name, udt_name from information_schema.columns where table_schema = current_schema() and table_name = ${table}`
-        .execute(trx)
-        .then((r) => new Map(r.rows.map((c) => [c.column_name, c.udt_name])));
-      typesByTable.set(table, t);
-      t.catch(() => typesByTable.delete(table));
-    }
-    return t;
-  };
   return async (trx, table, rows) => {
     if (rows.length === 0) return;
-    const types = await typesOf(trx, table);
-    const { columns, value } = columnsOf(rows);
-    const arrays = columns.map((c) => {
-      const type = types.get(c);
-      if (!type) throw new Error(`${table} has no column ${c}`);
-      const values = rows.map((r) => value(r, c));
-      // Identifiers from the catalog (lowercase letters, digits, underscores), never from a caller.
-      return sql`${values}::${sql.raw(`"${type.replace(/"/g, '')}"[]`)}`;
-    });
+    const { columns } = columnsOf(rows);
+    // Identifiers from the gateway's own tables and row objects (never a caller's), quoted.
+    const list = sql.join(columns.map((c) => sql.ref(c)));
     await trx
       .insertInto(table)
       .columns(columns as never)
-      .expression(sql`select * from unnest(${sql.join(arrays)})` as never)
+      .expression(sql`select ${list} from json_populate_recordset(null::${sql.table(table)}, ${pgJson(rows)}::json)` as never)
       .execute();
   };
+}
+
+/**
+ * The rows as JSON PostgreSQL's text columns can take. A row carries a caller's text (the model
+ * they asked for, a provider's error message), and PostgreSQL refuses two things JavaScript strings
+ * may hold: the NUL character, which text cannot store (one call naming the model "gpt\u0000" failed
+ * its whole batch until the row was split out and given up, holding every later batch meanwhile),
+ * and, in JSON input, a lone UTF-16 surrogate (`"\ud800"` in a request's JSON parses to one, and
+ * JSON.stringify writes it as that escape). Both become U+FFFD, as the UTF-8 encoder does for a lone
+ * surrogate on every other path. JSON.stringify writes `\u` only for these and for other control
+ * characters, so a batch without one costs a single scan of its text.
+ */
+function pgJson(rows: readonly object[]): string {
+  const json = JSON.stringify(rows);
+  if (!json.includes('\\u')) return json;
+  return JSON.stringify(rows, (_key, v: unknown) => (typeof v === 'string' ? pgText(v) : v));
+}
+
+const PG_UNSTORABLE = /\0|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** A string PostgreSQL's text can hold: NUL and lone surrogates replaced by U+FFFD. */
+function pgText(s: string): string {
+  return s.replace(PG_UNSTORABLE, '\ufffd');
 }
 
 /**

@@ -1,7 +1,9 @@
 // A batch of request-log rows written by each database's batch insert (SQLite: one prepared row
-// statement per row; PostgreSQL: one array per column through unnest) reads back exactly as it was
-// given: text that needs escaping inside an array literal, JSON, large numbers, nulls, and a nullable
+// statement per row; PostgreSQL: the rows as one JSON text through json_populate_recordset) reads
+// back exactly as it was given: text that needs escaping, JSON, large numbers, nulls, and a nullable
 // column one row sets and another leaves out (written as null: storage/database.ts, InsertMany).
+// Text PostgreSQL cannot store (NUL, a lone surrogate: a caller can send either as a model name) is
+// written with U+FFFD in its place instead of failing the batch.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseHandle } from '../../src/storage/database.js';
 import { dropTestDatabase, EACH_DATABASE, openTestDatabase } from './each-database.js';
@@ -72,6 +74,21 @@ describe.each(EACH_DATABASE('insert-many'))('batch insert (%s)', (_name, target)
       // What the write itself moves is counted at once (the plugin), so no wait is needed to see it.
       expect(dbh.changeToken!(['api_keys', 'channels', 'prices'])).toBe(before);
     });
+
+  it('a caller’s NUL or lone surrogate does not fail the batch: PostgreSQL gets U+FFFD in their place', async () => {
+    const odd = [row(30, { model_requested: 'gpt\u0000x', error_message: 'The model gpt\u0000x does not exist' }), row(31, { model_requested: 'gpt\ud800x', error_message: 'low \udc00 alone, a pair 😀 kept, \\ud800 as text' }), row(32)];
+    await dbh.db.transaction().execute((trx) => dbh.insertMany(trx, 'request_logs', odd));
+    const back = await dbh.db.selectFrom('request_logs').select(['id', 'model_requested', 'error_message']).where('id', 'in', ['req_insert_many_30', 'req_insert_many_31', 'req_insert_many_32']).orderBy('id').execute();
+    // SQLite stores NUL, and a lone surrogate as the three bytes the driver's UTF-8 encoder makes of
+    // it, which read back as three U+FFFD; PostgreSQL gets one U+FFFD for each.
+    const nul = opts.schema ? '\ufffd' : '\u0000';
+    const lone = opts.schema ? '\ufffd' : '\ufffd\ufffd\ufffd';
+    expect(back).toEqual([
+      { id: 'req_insert_many_30', model_requested: `gpt${nul}x`, error_message: `The model gpt${nul}x does not exist` },
+      { id: 'req_insert_many_31', model_requested: `gpt${lone}x`, error_message: `low ${lone} alone, a pair 😀 kept, \\ud800 as text` },
+      { id: 'req_insert_many_32', model_requested: 'gpt-4o-mini', error_message: null },
+    ]);
+  });
 
   it('an empty batch writes nothing, and a row naming a column the table lacks fails the batch', async () => {
     await dbh.db.transaction().execute((trx) => dbh.insertMany(trx, 'request_logs', []));
