@@ -78,10 +78,10 @@ const SQLITE: BatchAccountWrites = {
 /**
  * PostgreSQL: a batch carries calls of many users (2,000 users calling at once in
  * bench/writer-cache.js), and a statement per user was a round trip each on the event loop. Here each
- * table takes two statements whatever the batch's size: a `select … order by … for update` that locks
+ * table takes at most two statements whatever the batch's size: a `select … order by … for update` that locks
  * the rows in id order — so two gateways' batches over the same users or keys take their locks in the
  * same order and cannot deadlock (an `update … from` locks in whatever order its join yields) — then
- * one `update … from unnest(…)` with the values as arrays (as `insertMany` does, storage/database.ts).
+ * one `update … from unnest(…)` with the values as arrays (ids and integers: nothing to escape).
  */
 const POSTGRES: BatchAccountWrites = {
   async debit(trx, totals) {
