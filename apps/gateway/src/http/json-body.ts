@@ -45,9 +45,33 @@ function moreOpenersThan(text: string, max: number): boolean {
 }
 
 /**
+ * Whether the JSON text has a NUL character in one of its strings. JSON can only write one as the
+ * escape `\u0000` (a raw control character in a string is malformed), and that escape is real when
+ * an odd number of backslashes leads it (`\\u0000` is a backslash, then the text "u0000").
+ */
+export function jsonHasNul(text: string): boolean {
+  for (let i = text.indexOf('\\u0000'); i !== -1; i = text.indexOf('\\u0000', i + 1)) {
+    let slashes = 0;
+    for (let j = i; j >= 0 && text.charCodeAt(j) === 0x5c; j--) slashes++;
+    if (slashes % 2 === 1) return true;
+  }
+  return false;
+}
+
+/**
+ * The management API's routes (the console's, the admin's): their text is stored, and PostgreSQL's
+ * text cannot hold a NUL character — such a name or ticket failed its insert and answered 500. None
+ * of their fields has a use for one, so it is refused up front, in the caller's terms. The relay's
+ * bodies go to providers as they came (a prompt may hold anything JSON can).
+ */
+function storesText(url: string): boolean {
+  return url.startsWith('/api/');
+}
+
+/**
  * Replaces Fastify's JSON parser with the same parser (secure-json-parse: `__proto__` and
- * `constructor` poisoning refused, empty and malformed bodies as before) behind a depth check. The
- * size is capped by the server's `bodyLimit` while the body is read. A refusal is a GatewayError, so
+ * `constructor` poisoning refused, empty and malformed bodies as before) behind a depth check and,
+ * on the management API, a NUL check (its URLs too). The size is capped by the server's `bodyLimit` while the body is read. A refusal is a GatewayError, so
  * the error handler answers it in the route's dialect.
  */
 export function registerJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
@@ -58,6 +82,19 @@ export function registerJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEP
       done(new GatewayError('invalid_request', `The JSON body is nested too deeply: at most ${maxDepth} levels of objects and arrays are accepted.`, { code: 'invalid_json' }), undefined);
       return;
     }
+    if (storesText(req.url) && jsonHasNul(text)) {
+      done(nulRefused(), undefined);
+      return;
+    }
     parse(req, text, done);
   });
+  // The same for the management API's paths and query strings (`/api/apps/a%00b`, `?model=a%00b`):
+  // a NUL there reached PostgreSQL as a parameter and answered 500.
+  app.addHook('onRequest', async (req) => {
+    if (storesText(req.url) && req.url.includes('%00')) throw nulRefused();
+  });
+}
+
+function nulRefused(): GatewayError {
+  return new GatewayError('invalid_request', 'Text in the request may not contain the NUL character (\\u0000).', { code: 'nul_character' });
 }

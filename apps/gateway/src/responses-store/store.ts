@@ -62,6 +62,7 @@ export class ResponseStore {
 
   /** The owner's response, or null when it does not exist, is another owner's, or has expired. */
   async get(owner: string, id: string): Promise<StoredResponse | null> {
+    if (!couldExist(id)) return null;
     const row = await this.db
       .selectFrom('stored_responses')
       .select(['id', 'model', 'created_at', 'response', 'input_items'])
@@ -105,6 +106,7 @@ export class ResponseStore {
 
   /** Deletes the owner's response; false when there was none to delete (expired ones included). */
   async delete(owner: string, id: string): Promise<boolean> {
+    if (!couldExist(id)) return false;
     const res = await this.db.deleteFrom('stored_responses').where('user_id', '=', owner).where('id', '=', id).where('expires_at', '>', this.now()).executeTakeFirst();
     return Number(res.numDeletedRows) > 0;
   }
@@ -121,4 +123,13 @@ export class ResponseStore {
     })();
     return this.pruning;
   }
+}
+
+/**
+ * Whether a caller's id could name a stored response. The gateway makes the ids, and none holds a
+ * NUL character; asked for one, PostgreSQL refuses the comparison itself (its text cannot hold NUL)
+ * and the caller got a 500 instead of "not found".
+ */
+function couldExist(id: string): boolean {
+  return !id.includes('\0');
 }
