@@ -15,7 +15,7 @@ export interface KeyUse {
   lastUsedAt: number;
 }
 
-/** A charged key after the batch: what its pool's committed value is made of. */
+/** A key after the batch: what its pool's committed value is made of (when it has a credit limit). */
 export interface KeyAfter {
   creditLimit: number | null;
   spent: number;

@@ -166,7 +166,8 @@ export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readon
   const byUser = groupBy(charged, (r) => r.user_id);
   const entries: CommitEntry[] = [];
   const now = Date.now();
-  // Sorted, so two writers' batches lock rows in the same order and cannot deadlock each other.
+  // In id order: the ledger's rows and the entries follow it. (Two writers' locks on PostgreSQL are
+  // ordered by the database itself, billing/batch-accounts.ts; SQLite locks the whole file.)
   const users = [...byUser.keys()].sort();
   const accounts = users.length > 0 ? await writes.debit(trx, users.map((u) => [u, sum(byUser.get(u)!)] as const)) : new Map<string, Debited>();
   // Every user's ledger rows go in one insert after the balances: with many users in a batch, one
@@ -194,10 +195,11 @@ export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readon
   for (const r of rows) {
     if (!r.key_id) continue;
     const use = keys.get(r.key_id);
+    const spent = r.cost > 0 ? r.cost : 0;
     if (use) {
-      use.spent += r.cost;
+      use.spent += spent;
       use.lastUsedAt = Math.max(use.lastUsedAt, r.created_at);
-    } else keys.set(r.key_id, { spent: r.cost, lastUsedAt: r.created_at });
+    } else keys.set(r.key_id, { spent, lastUsedAt: r.created_at });
   }
   if (keys.size === 0) return entries;
   const after = await writes.touchKeys(trx, [...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));

@@ -140,9 +140,9 @@ function columnsOf(rows: readonly object[]): { columns: string[]; value: (row: o
  * column's type (the table's own row type says which). The statement's text depends only on the
  * table and its columns, not on the batch's size. It replaced one `unnest($1::type[], …)` array per
  * column (itself cheaper than Kysely's multi-row VALUES, bench/RESULTS.md session 14), whose arrays
- * the driver serialises value by value in JavaScript, on the event loop: ~5 µs of the gateway's CPU
- * per logged call on this path (`bench/writer-cache.js --pg`, bench/RESULTS.md session 24). It is still a Kysely insert into the
- * table, so the change-tracking plugin sees which table it wrote.
+ * the driver serialises value by value in JavaScript, on the event loop: about 7 µs of the gateway's
+ * CPU per logged row more (`bench/writer-cache.js --pg`, bench/RESULTS.md session 24). It is still a
+ * Kysely insert into the table, so the change-tracking plugin sees which table it wrote.
  */
 function pgInsertMany(): InsertMany {
   return async (trx, table, rows) => {
