@@ -70,4 +70,14 @@ describe.each(DB_KINDS)('Responses API: item references resolved from the caller
     expect(JSON.stringify(sentMessages())).not.toContain('4417');
     expect(sentMessages()).toEqual([turn('user', 'What is the code?')]);
   });
+
+  it("an input of nothing but references it does not hold is refused for the first one, another account's alike, and no provider is called", async () => {
+    const secret = await create(alice, { input: 'Remember: the code is 4417. [[sim reply="The code is 4417."]]' });
+    const before = t.sim.requests.length;
+    for (const id of [secret.output[0].id, 'msg_unknown']) {
+      const res = await fetch(`${t.url}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${bob}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, input: [{ type: 'item_reference', id }, { type: 'item_reference', id: 'msg_other' }] }) });
+      expect([res.status, await res.json()]).toEqual([400, { error: { message: `Item with id '${id}' not found.`, type: 'invalid_request_error', param: 'input', code: 'invalid_value' } }]);
+    }
+    expect(t.sim.requests.length).toBe(before);
+  });
 });

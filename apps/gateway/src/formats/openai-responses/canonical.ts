@@ -7,6 +7,7 @@
  * object, streaming events).
  */
 import type { Usage } from '../../core/calls.js';
+import { GatewayError } from '../../core/errors.js';
 import type {
   CanonicalChatRequest,
   CanonicalChoice,
@@ -158,6 +159,13 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
   for (let i = messages.length - 1; i >= 0; i--) {
     const m = messages[i];
     if (m.role === 'assistant' && !m.content.length && !m.toolCalls.length) messages.splice(i, 1);
+  }
+  // Nothing left to send but references the gateway does not hold (routes.ts resolves those it
+  // does): say which, as OpenAI does for an unknown item, rather than that the translated call had
+  // no messages (a Chat Completions parameter this caller never sent).
+  if (messages.length === 0) {
+    const reference = input.map((raw) => obj(raw)).find((i) => i?.type === 'item_reference');
+    if (reference) throw new GatewayError('invalid_request', `Item with id '${str(reference.id) ?? ''}' not found.`, { param: 'input', code: 'invalid_value' });
   }
 
   const tools: CanonicalTool[] = [];
