@@ -16,9 +16,11 @@ describe('README', () => {
     expect(README).toContain('npm test');
   });
 
-  it('npm start runs the gateway with the mmap threshold the README says a single process needs', () => {
+  // `exec`: npm runs the script under `sh -c`, and a SIGTERM sent to `npm start` reaches that shell,
+  // which exited on it and left the gateway running; exec'd, the gateway is npm's child itself.
+  it('npm start runs the gateway in its shell’s place, with the mmap threshold the README says a single process needs', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> };
-    expect(pkg.scripts.start).toMatch(/&& MALLOC_MMAP_THRESHOLD_=131072 node apps\/gateway\/bin\/apigpt\.js serve$/);
+    expect(pkg.scripts.start).toMatch(/&& MALLOC_MMAP_THRESHOLD_=131072 exec node apps\/gateway\/bin\/apigpt\.js serve$/);
     expect(README).toContain('`npm start` sets it');
   });
 
