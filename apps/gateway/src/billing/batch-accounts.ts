@@ -24,7 +24,7 @@ export interface KeyAfter {
 
 /**
  * The batch's writes to accounts and keys, row-locking in one order. Both take their items sorted by
- * id and answer only for rows that exist. Balances and key spending are ignored columns for the
+ * id (none: nothing is asked of the database) and answer only for rows that exist. Balances and key spending are ignored columns for the
  * caches (storage/change-counters.ts), so these updates do not invalidate them; they are Kysely
  * update queries so that PostgreSQL's change tracking can see which columns they set.
  */
@@ -85,6 +85,7 @@ const SQLITE: BatchAccountWrites = {
  */
 const POSTGRES: BatchAccountWrites = {
   async debit(trx, totals) {
+    if (totals.length === 0) return new Map();
     const ids = totals.map(([id]) => id);
     await lockInOrder(trx, 'accounts', 'user_id', ids);
     const rows = await trx
@@ -97,6 +98,7 @@ const POSTGRES: BatchAccountWrites = {
     return new Map(rows.map((r) => [r.user_id, debited(r)]));
   },
   async touchKeys(trx, uses) {
+    if (uses.length === 0) return new Map();
     const ids = uses.map(([id]) => id);
     await lockInOrder(trx, 'api_keys', 'id', ids);
     const spent = uses.map(([, u]) => u.spent);

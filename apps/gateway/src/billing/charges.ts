@@ -6,7 +6,7 @@ import type { BatchParticipant } from '../relay/request-log.js';
 import type { CommitEntry, SharedState } from '../state/shared-state.js';
 import type { Db, InsertMany } from '../storage/database.js';
 import type { LedgerTable } from '../storage/schema.js';
-import { batchAccountWrites, type Debited, type KeyUse } from './batch-accounts.js';
+import { batchAccountWrites, type KeyUse } from './batch-accounts.js';
 import { keyPool, userPool, watchLowBalance } from './ledger.js';
 
 /** Pauses before trying again to tell shared state about committed charges (Redis away). */
@@ -169,7 +169,7 @@ export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readon
   // In id order: the ledger's rows and the entries follow it. (Two writers' locks on PostgreSQL are
   // ordered by the database itself, billing/batch-accounts.ts; SQLite locks the whole file.)
   const users = [...byUser.keys()].sort();
-  const accounts = users.length > 0 ? await writes.debit(trx, users.map((u) => [u, sum(byUser.get(u)!)] as const)) : new Map<string, Debited>();
+  const accounts = await writes.debit(trx, users.map((u) => [u, sum(byUser.get(u)!)] as const));
   // Every user's ledger rows go in one insert after the balances: with many users in a batch, one
   // insert per user (on PostgreSQL a round trip each) was half of a batch's time (bench/writer-cache.js).
   const ledger: LedgerTable[] = [];
@@ -201,8 +201,7 @@ export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readon
       use.lastUsedAt = Math.max(use.lastUsedAt, r.created_at);
     } else keys.set(r.key_id, { spent, lastUsedAt: r.created_at });
   }
-  if (keys.size === 0) return entries;
-  const after = await writes.touchKeys(trx, [...keys].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  const after = await writes.touchKeys(trx, [...keys.keys()].sort().map((id) => [id, keys.get(id)!] as const));
   for (const [keyId, k] of after) {
     if (keys.get(keyId)!.spent > 0 && k.creditLimit !== null) entries.push({ pool: keyPool(keyId), balance: k.creditLimit - k.spent, version: k.billingVersion });
   }

@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
 import { GatewayError } from '../core/errors.js';
 
 /**
@@ -71,8 +71,9 @@ function storesText(url: string): boolean {
 /**
  * Replaces Fastify's JSON parser with the same parser (secure-json-parse: `__proto__` and
  * `constructor` poisoning refused, empty and malformed bodies as before) behind a depth check and,
- * on the management API, a NUL check (its URLs too). The size is capped by the server's `bodyLimit` while the body is read. A refusal is a GatewayError, so
- * the error handler answers it in the route's dialect.
+ * on the management API, a NUL check (its URLs too). The size is capped by the server's `bodyLimit`
+ * while the body is read. A refusal is a GatewayError, so the error handler answers it in the route's
+ * dialect.
  */
 export function registerJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
   const parse = app.getDefaultJsonParser('error', 'error');
@@ -89,9 +90,11 @@ export function registerJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEP
     parse(req, text, done);
   });
   // The same for the management API's paths and query strings (`/api/apps/a%00b`, `?model=a%00b`):
-  // a NUL there reached PostgreSQL as a parameter and answered 500.
-  app.addHook('onRequest', async (req) => {
-    if (storesText(req.url) && req.url.includes('%00')) throw nulRefused();
+  // a NUL there reached PostgreSQL as a parameter and answered 500. Every request passes this hook
+  // (before the others, so the refusal comes before any sign-in check), so it is callback-style: a
+  // relayed call pays one `startsWith`, no promise.
+  app.addHook('onRequest', (req, _reply, done) => {
+    done(storesText(req.url) && req.url.includes('%00') ? (nulRefused() as unknown as FastifyError) : undefined);
   });
 }
 

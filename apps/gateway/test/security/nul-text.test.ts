@@ -1,8 +1,13 @@
-// A NUL character from a caller is a clear refusal or "not found", never a 500. PostgreSQL's text
-// cannot hold NUL, so a console name, a ticket, a path or a query parameter holding one failed in
-// the database and answered "internal error"; a stored response asked for by such an id too. The
-// management API now refuses NUL in its bodies and URLs (http/json-body.ts), and the Responses
-// API's store answers such ids as unknown (responses-store/store.ts). Both databases answer alike.
+// A NUL character from a caller is a clear refusal or "not found", never a 500, and never costs a
+// log row. PostgreSQL's text cannot hold NUL, so a console name, a ticket, a path or a query
+// parameter holding one failed in the database and answered "internal error"; a stored response
+// asked for by such an id too. The management API now refuses NUL in its bodies and URLs
+// (http/json-body.ts), and the Responses API's store answers such ids as unknown
+// (responses-store/store.ts). A relayed call's model name with a NUL or a lone surrogate (both legal
+// in a request's JSON as "\u0000" and "\ud800") is refused with the caller's 404, and its log row is
+// written in the same batch as a charged call's: on PostgreSQL such a row used to fail its whole batch
+// until it was split out and given up, every later batch waiting meanwhile (storage/database.ts,
+// pgJson). Both databases answer alike.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonHasNul } from '../../src/http/json-body.js';
 import { DB_KINDS, startTestGateway, type TestGateway } from '../harness.js';
@@ -57,5 +62,31 @@ describe.each(DB_KINDS)('a caller’s NUL character (%s)', (db) => {
     expect((await send('DELETE', '/v1/responses/resp_a%00b', auth)).status).toBe(404);
     const next = await send('POST', '/v1/responses', auth, '{"model":"gpt-4o-mini","input":"hi","previous_response_id":"resp_\\u0000"}');
     expect([next.status, next.body.error.param, next.body.error.message]).toEqual([400, 'previous_response_id', "Previous response with id 'resp_\u0000' not found."]);
+  });
+
+  it('in a relayed call’s model is logged beside a charged call, with U+FFFD where PostgreSQL cannot store the character', async () => {
+    const call = (rawModel: string) =>
+      fetch(`${t.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${user.key}`, 'content-type': 'application/json' },
+        // The escapes are written into the JSON text itself, as a client would send them.
+        body: `{"model":"${rawModel}","messages":[{"role":"user","content":"hi"}]}`,
+      });
+    const nul = await call('gpt\\u0000x');
+    const lone = await call('gpt\\ud800x');
+    const ok = await call('gpt-4o-mini');
+    expect([nul.status, lone.status, ok.status]).toEqual([404, 404, 200]);
+    const ids = [nul, lone, ok].map((r) => r.headers.get('x-request-id')!);
+    await t.flushLogs();
+    const rows = await t.gw.services.db.selectFrom('request_logs').select(['id', 'model_requested', 'status', 'cost']).where('id', 'in', ids).execute();
+    const byId = new Map(rows.map((r) => [r.id, { model: r.model_requested, status: r.status, charged: Number(r.cost) > 0 }]));
+    // SQLite keeps NUL; a lone surrogate reaches it as three bytes that read back as three U+FFFD.
+    expect(ids.map((id) => byId.get(id))).toEqual([
+      { model: db === 'postgres' ? 'gpt\ufffdx' : 'gpt\u0000x', status: 404, charged: false },
+      { model: db === 'postgres' ? 'gpt\ufffdx' : 'gpt\ufffd\ufffd\ufffdx', status: 404, charged: false },
+      { model: 'gpt-4o-mini', status: 200, charged: true },
+    ]);
+    const ledger = await t.gw.services.db.selectFrom('ledger').select('request_id').where('request_id', '=', ids[2]).execute();
+    expect(ledger).toHaveLength(1);
   });
 });
