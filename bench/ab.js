@@ -18,7 +18,7 @@ const arg = (name, dflt) => {
   return a.includes('=') ? a.slice(a.indexOf('=') + 1) : true;
 };
 if (arg('help', false)) {
-  console.log('node bench/ab.js [--a=FLAGS] [--b=FLAGS] [--a-env=K=V,...] [--b-env=K=V,...] [--stream] [--rounds=8] [--seconds=3] [--warmup=10] [--connections=50]');
+  console.log('node bench/ab.js [--a=FLAGS] [--b=FLAGS] [--a-env=K=V,...] [--b-env=K=V,...] [--stream] [--rounds=8] [--seconds=3] [--warmup=10] [--connections=50] [--sim="delay=2 chunks=20"]');
   process.exit(0);
 }
 const flags = (s) => String(s || '').split(' ').filter(Boolean);
@@ -38,7 +38,9 @@ try {
   const body = JSON.stringify({
     model: 'gpt-4o-mini',
     ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-    messages: [{ role: 'user', content: 'Hello there, how are you today?' }],
+    // `--sim="delay=2 chunks=20"`: the simulator's directive (packages/simulator), e.g. chunks that
+    // arrive apart, one read each, as a provider's tokens do.
+    messages: [{ role: 'user', content: `Hello there, how are you today?${arg('sim', '') ? ` [[sim ${arg('sim', '')}]]` : ''}` }],
   });
   const run = async (gw, duration) => {
     const c0 = await rpc(gw, 'cpu');
