@@ -11,6 +11,7 @@
 // BENCH_BUNDLE=off, BENCH_YOUNG_HOLD=off, APIGPT_JOURNAL_SYNC=false).
 import autocannon from 'autocannon';
 import { killAll, rpc, startChild } from './children.js';
+import { median, takeTurns } from './turns.js';
 
 const arg = (name, dflt) => {
   const a = process.argv.find((x) => x.startsWith(`--${name}=`) || x === `--${name}`);
@@ -51,13 +52,7 @@ try {
     return { rps: r.requests.average, cpu: (c1.user + c1.system - c0.user - c0.system) / n, loop: ((c1.loopBusyMs - c0.loopBusyMs) * 1000) / n };
   };
   for (const s of Object.values(sides)) await run(s.gw, warmup);
-  const res = { A: [], B: [] };
-  for (let i = 0; i < rounds; i++) for (const n of i % 2 ? ['B', 'A'] : ['A', 'B']) res[n].push(await run(sides[n].gw, seconds));
-  const median = (xs) => {
-    const s = xs.slice().sort((a, b) => a - b);
-    const m = s.length >> 1;
-    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-  };
+  const res = await takeTurns(rounds, ['A', 'B'], (n) => run(sides[n].gw, seconds));
   console.log(`${stream ? 'streamed' : 'non-streamed'} calls, ${connections} connections, ${rounds} rounds of ${seconds} s each side after ${warmup} s of warm-up`);
   for (const n of ['A', 'B']) {
     const r = res[n];

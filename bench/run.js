@@ -19,6 +19,7 @@ import { request } from 'undici';
 import { probe } from './probe.js';
 import { killAll, rpc, startChild, stopChild } from './children.js';
 import { printProfileSummary, summariseProfile } from './profile-summary.js';
+import { median, takeTurns } from './turns.js';
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
 const RESULTS_DIR = join(HERE, 'results');
@@ -312,46 +313,37 @@ function printTable(rows) {
   }
 }
 
-const median = (xs) => {
-  const v = xs.slice().sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
-
 /**
- * The headline ratio, measured so that the machine's drift falls on both sides: on this kind of
- * shared VM the bare proxy's own req/s moved by up to 2× between runs a few minutes apart, so a
- * gateway row and a bare-proxy row measured one after the other can read 0.26× or 0.61× for the same
- * code. Here the two take turns (bare then gateway, gateway then bare, …) for `rounds` short runs;
- * each round's ratio compares two runs seconds apart, and the median of the rounds is reported with
- * their range. CPU per call is the front process's own (every thread), as in the main table.
+ * The headline ratio, measured so that the machine's drift falls on both sides (bench/turns.js): the
+ * bare proxy's own req/s moved by up to 2× between runs a few minutes apart, so a gateway row and a
+ * bare-proxy row measured one after the other can read 0.26× or 0.61× for the same code. Each
+ * round's ratio compares two runs seconds apart; the median of the rounds is reported with their
+ * range, and each side's medians. CPU per call is the front process's own (every thread), as in the
+ * main table; each side is called as in its table row.
  */
-async function alternate(scenario, sides, opts) {
-  const { headers, body } = requestFor(scenario, sides.gateway.key, opts);
-  const bareHeaders = { ...headers, authorization: 'Bearer sk-bench-no-gateway' };
+async function alternate(scenario, fronts, opts) {
   const once = async (side) => {
-    const front = sides[side];
+    const front = fronts[side];
+    const { headers, body } = requestFor(scenario, front.key ?? 'sk-bench-no-gateway', opts);
     const c0 = await cpuOf(front.handles);
-    const r = await autocannon({ url: front.origin + PATH, method: 'POST', headers: side === 'bare' ? bareHeaders : headers, body, connections: scenario.connections, pipelining: 1, duration: opts.alternateSeconds, timeout: 10 });
+    const r = await autocannon({ url: front.origin + PATH, method: 'POST', headers, body, connections: scenario.connections, pipelining: 1, duration: opts.alternateSeconds, timeout: 10 });
     const c1 = await cpuOf(front.handles);
     const role = front.handles[0].role;
     return { rps: r.requests.average, requests: r.requests.total, cpu: r.requests.total ? (c1[role] - c0[role]) / r.requests.total : null, bad: r.errors + r.timeouts + r.non2xx };
   };
-  const rounds = [];
-  for (let i = 0; i < opts.alternate; i++) {
-    const got = {};
-    for (const side of i % 2 ? ['gateway', 'bare'] : ['bare', 'gateway']) got[side] = await once(side);
-    rounds.push({ bare: got.bare, gateway: got.gateway, rps: got.gateway.rps / got.bare.rps, cpu: got.gateway.cpu / got.bare.cpu });
-  }
-  const rps = rounds.map((r) => r.rps);
-  const cpu = rounds.map((r) => r.cpu);
+  const got = await takeTurns(opts.alternate, ['bare', 'gateway'], once);
+  const rounds = got.bare.map((bare, i) => ({ bare, gateway: got.gateway[i], rps: got.gateway[i].rps / bare.rps, cpu: got.gateway[i].cpu / bare.cpu }));
+  const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  const sideOf = (rs) => ({ rps: median(rs.map((r) => r.rps)), cpu: median(rs.map((r) => r.cpu)) });
   return {
     scenario: scenario.id,
     stream: scenario.stream,
     connections: scenario.connections,
     rounds,
-    rps: { median: median(rps), min: Math.min(...rps), max: Math.max(...rps) },
-    cpuPerRequest: { median: median(cpu), min: Math.min(...cpu), max: Math.max(...cpu) },
+    rps: spread(rounds.map((r) => r.rps)),
+    cpuPerRequest: spread(rounds.map((r) => r.cpu)),
+    bare: sideOf(got.bare),
+    gateway: sideOf(got.gateway),
     clean: rounds.every((r) => r.bare.bad + r.gateway.bad === 0),
   };
 }
@@ -507,7 +499,7 @@ async function main() {
   if (opts.alternate > 0 && fronts.bare && fronts.gateway)
     for (const sc of scenarios.filter((x) => x.mode === 'load' && x.connections === opts.connections[0])) {
       process.stdout.write(`  ${sc.id.padEnd(16)} alternated   ... `);
-      const a = await alternate(sc, { bare: fronts.bare, gateway: fronts.gateway }, opts);
+      const a = await alternate(sc, fronts, opts);
       alternated.push(a);
       console.log(`gateway / bare req/s x${f(a.rps.median)} (rounds ${f(a.rps.min)}–${f(a.rps.max)}), CPU/req x${f(a.cpuPerRequest.median)}`);
     }
@@ -546,7 +538,7 @@ async function main() {
   if (alternated.length) {
     console.log(`\nalternated, gateway / bare proxy (${opts.alternate} rounds of ${opts.alternateSeconds} s a side, taking turns: the machine's drift falls on both; median, then the rounds' range)`);
     for (const a of alternated)
-      console.log(`  ${a.scenario.padEnd(16)} req/s x${f(a.rps.median)} (${f(a.rps.min)}–${f(a.rps.max)}), CPU/req x${f(a.cpuPerRequest.median)} (${f(a.cpuPerRequest.min)}–${f(a.cpuPerRequest.max)}); bare ${f(median(a.rounds.map((r) => r.bare.rps)), 0)} req/s, ${f(median(a.rounds.map((r) => r.bare.cpu)), 0)} µs/req; gateway ${f(median(a.rounds.map((r) => r.gateway.rps)), 0)} req/s, ${f(median(a.rounds.map((r) => r.gateway.cpu)), 0)} µs/req${a.clean ? '' : ' (errors during the rounds)'}`);
+      console.log(`  ${a.scenario.padEnd(16)} req/s x${f(a.rps.median)} (${f(a.rps.min)}–${f(a.rps.max)}), CPU/req x${f(a.cpuPerRequest.median)} (${f(a.cpuPerRequest.min)}–${f(a.cpuPerRequest.max)}); bare ${f(a.bare.rps, 0)} req/s, ${f(a.bare.cpu, 0)} µs/req; gateway ${f(a.gateway.rps, 0)} req/s, ${f(a.gateway.cpu, 0)} µs/req${a.clean ? '' : ' (errors during the rounds)'}`);
   }
   if (checks.length) {
     console.log('\nTargets of issue 19 (informational)');

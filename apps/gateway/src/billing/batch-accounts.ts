@@ -24,9 +24,10 @@ export interface KeyAfter {
 
 /**
  * The batch's writes to accounts and keys, row-locking in one order. Both take their items sorted by
- * id (none: nothing is asked of the database) and answer only for rows that exist. Balances and key spending are ignored columns for the
- * caches (storage/change-counters.ts), so these updates do not invalidate them; they are Kysely
- * update queries so that PostgreSQL's change tracking can see which columns they set.
+ * id (none: nothing is asked of the database) and answer only for rows that exist. Balances and key
+ * spending are ignored columns for the caches (storage/change-counters.ts), so these updates do not
+ * invalidate them; they are Kysely update queries so that PostgreSQL's change tracking can see which
+ * columns they set.
  */
 export interface BatchAccountWrites {
   /** Debits each user's account by its total (positive, micro-points). */
