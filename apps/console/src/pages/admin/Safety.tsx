@@ -44,7 +44,8 @@ function Rules({ rules, loading, reload }: { rules: SafetyRule[]; loading: boole
   const [importing, setImporting] = useState<SafetyRule | null>(null);
   const [form] = Form.useForm<RuleForm>();
   const [importForm] = Form.useForm<{ replace: boolean }>();
-  const [file, setFile] = useState<string | null>(null);
+  // The chosen file itself: its text is read on Save, so a Save clicked right after choosing cannot find it unread.
+  const [file, setFile] = useState<File | null>(null);
   const action = useAction();
   const importAction = useAction();
   const rowAction = useAction();
@@ -76,8 +77,9 @@ function Rules({ rules, loading, reload }: { rules: SafetyRule[]; loading: boole
     reload();
   };
   const submitImport = async (v: { replace: boolean }) => {
-    if (!importing || file === null) return;
-    const r = await safety.importWords(importing.id, file, v.replace === true);
+    if (!importing) return;
+    if (file === null) throw new Error(t('safety.importNoFile'));
+    const r = await safety.importWords(importing.id, await file.text(), v.replace === true);
     message.success(t('safety.imported', { n: r.words.length }));
     setImporting(null);
     setFile(null);
@@ -193,7 +195,7 @@ function Rules({ rules, loading, reload }: { rules: SafetyRule[]; loading: boole
               accept=".txt,.csv,text/plain"
               maxCount={1}
               beforeUpload={(f) => {
-                void f.text().then(setFile);
+                setFile(f);
                 return false;
               }}
               onRemove={() => setFile(null)}
