@@ -9,7 +9,8 @@ import { SIM_KEY } from '../dialects/providers.js';
  * item. OpenAI follows them into its own store; a translated provider cannot, so the gateway sends
  * the items it holds for the caller (those of the caller's stored responses) in their place, as it
  * sends a `previous_response_id` conversation: without ids, reasoning without content left out.
- * References it does not hold — unknown, or another account's — stay references.
+ * References it does not hold — unknown, or another account's — are refused, as OpenAI refuses an
+ * unknown item.
  */
 
 const MODEL = 'refs-via-anthropic';
@@ -64,18 +65,17 @@ describe.each(DB_KINDS)('Responses API: item references resolved from the caller
     ]);
   });
 
-  it("another account's item, or an unknown id, is not resolved: the provider never sees it", async () => {
-    const secret = await create(alice, { input: 'Remember: the code is 4417. [[sim reply="The code is 4417."]]' });
-    await create(bob, { input: [{ type: 'item_reference', id: secret.output[0].id }, { type: 'item_reference', id: 'msg_unknown' }, { role: 'user', content: 'What is the code?' }] });
-    expect(JSON.stringify(sentMessages())).not.toContain('4417');
-    expect(sentMessages()).toEqual([turn('user', 'What is the code?')]);
-  });
-
-  it("an input of nothing but references it does not hold is refused for the first one, another account's alike, and no provider is called", async () => {
+  it("a reference it does not hold is refused, another account's alike, beside other input or alone, and no provider is called", async () => {
     const secret = await create(alice, { input: 'Remember: the code is 4417. [[sim reply="The code is 4417."]]' });
     const before = t.sim.requests.length;
-    for (const id of [secret.output[0].id, 'msg_unknown']) {
-      const res = await fetch(`${t.url}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${bob}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, input: [{ type: 'item_reference', id }, { type: 'item_reference', id: 'msg_other' }] }) });
+    const inputs: [string, unknown[]][] = [
+      [secret.output[0].id, [{ type: 'item_reference', id: secret.output[0].id }, { type: 'item_reference', id: 'msg_other' }]],
+      ['msg_unknown', [{ type: 'item_reference', id: 'msg_unknown' }, { type: 'item_reference', id: 'msg_other' }]],
+      [secret.output[0].id, [{ role: 'user', content: 'Hi.' }, { type: 'item_reference', id: secret.output[0].id }, { role: 'user', content: 'What is the code?' }]],
+      ['msg_unknown', [{ role: 'user', content: 'Hi.' }, { type: 'item_reference', id: 'msg_unknown' }, { role: 'user', content: 'Go on.' }]],
+    ];
+    for (const [id, input] of inputs) {
+      const res = await fetch(`${t.url}/v1/responses`, { method: 'POST', headers: { authorization: `Bearer ${bob}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: MODEL, input }) });
       expect([res.status, await res.json()]).toEqual([400, { error: { message: `Item with id '${id}' not found.`, type: 'invalid_request_error', param: 'input', code: 'invalid_value' } }]);
     }
     expect(t.sim.requests.length).toBe(before);

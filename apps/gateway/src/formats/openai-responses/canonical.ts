@@ -139,7 +139,7 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
       // provider cannot take them back, so they are left out of translated calls — but for the
       // signed reasoning the gateway itself put in `encrypted_content`, which goes back to its
       // provider with the assistant turn it belongs to (it leads that turn). Built-in tool history
-      // (web_search_call, ...) and item references cannot be replayed.
+      // (web_search_call, ...) cannot be replayed.
       case 'reasoning': {
         const signed = openReasoning(item.encrypted_content);
         if (!signed) break;
@@ -150,6 +150,11 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
         } else messages.push({ role: 'assistant', content: [], toolCalls: [], signedReasoning: signed });
         break;
       }
+      // A reference still here is one the gateway does not hold (routes.ts sends those it holds as
+      // their items): unknown, expired, or another account's. Left out, the turn it names would be
+      // lost without a word; OpenAI refuses an unknown item, and so does the translated call.
+      case 'item_reference':
+        throw new GatewayError('invalid_request', `Item with id '${str(item.id) ?? ''}' not found.`, { param: 'input', code: 'invalid_value' });
       default:
         break;
     }
@@ -160,14 +165,6 @@ export function parseRequest(body: Json, model: string, stream: boolean): Canoni
     const m = messages[i];
     if (m.role === 'assistant' && !m.content.length && !m.toolCalls.length) messages.splice(i, 1);
   }
-  // Nothing left to send but references the gateway does not hold (routes.ts resolves those it
-  // does): say which, as OpenAI does for an unknown item, rather than that the translated call had
-  // no messages (a Chat Completions parameter this caller never sent).
-  if (messages.length === 0) {
-    const reference = input.map((raw) => obj(raw)).find((i) => i?.type === 'item_reference');
-    if (reference) throw new GatewayError('invalid_request', `Item with id '${str(reference.id) ?? ''}' not found.`, { param: 'input', code: 'invalid_value' });
-  }
-
   const tools: CanonicalTool[] = [];
   const dropped: string[] = [];
   let webSearch: CanonicalChatRequest['webSearch'];

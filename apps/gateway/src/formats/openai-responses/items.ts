@@ -79,7 +79,8 @@ export function referencedIds(input: unknown): string[] {
  * responses) replaced by that item as it is sent again (`replayItems`: without its id, left out
  * when it is a reasoning item without content). A translated provider cannot follow a reference, and
  * would otherwise lose the turn it names (an earlier answer); references the gateway does not hold
- * stay as they are, for a provider that stores items itself.
+ * stay as they are: OpenAI follows them into its own store, a translated call refuses them
+ * (canonical.ts), as OpenAI does an unknown item.
  */
 export function resolveReferences(input: unknown[], held: Map<string, Json>): unknown[] {
   if (!held.size) return input;
