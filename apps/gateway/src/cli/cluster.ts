@@ -104,7 +104,7 @@ export async function runPrimary(config: Config, workers: number, log: Logger): 
     const stop = (sig: string) => {
       if (stopping) return;
       stopping = true;
-      log.info(`${sig} received: draining ${live.size} workers`);
+      log.info(`${sig} received: draining ${live.size} worker${live.size === 1 ? '' : 's'}`);
       for (const w of live) w.process.kill('SIGTERM');
       const deadline = setTimeout(() => {
         for (const w of live) {
@@ -134,12 +134,16 @@ export async function runPrimary(config: Config, workers: number, log: Logger): 
   try {
     await fork(true).ready;
   } catch (err) {
+    // Stopped while the first worker was starting (a rollout's SIGTERM right after the start): it
+    // ended by the signal, as asked, and nothing was served; that is a clean stop, not a failure.
+    if (stopping) return exited;
     stopping = true;
     for (const w of live) w.process.kill('SIGTERM');
     log.error(`the first worker could not start: ${(err as Error).message}`);
     return (err as { code?: number }).code || 1;
   }
-  const rest = Array.from({ length: workers - 1 }, () => fork(false).ready.catch((err: Error) => log.error(err.message)));
+  // A worker the drain stopped before it served is no error either.
+  const rest = Array.from({ length: workers - 1 }, () => fork(false).ready.catch((err: Error) => stopping || log.error(err.message)));
   await Promise.all(rest);
   if (!stopping) log.info(`${live.size} workers serving`);
   return exited;

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
 import { spawnServe, userWithKey } from '../chaos/procs.js';
+import { apigptBin } from '../built-cli.js';
 import { REDIS_URL } from '../harness.js';
 import { loadConfig } from '../../src/config/config.js';
 import { quotaCores, usableCores } from '../../src/config/cores.js';
@@ -217,6 +218,36 @@ describe('apigpt serve --workers', () => {
       }
     }
   }, 180_000);
+
+  it('SIGTERM while the workers are still starting stops them all with exit 0 and no error: before the first serves, and right after it', async () => {
+    const env = { APIGPT_WORKERS: '2', REDIS_URL, APIGPT_LOG_LEVEL: 'info' };
+    // Before the first worker serves: it is forked (a child of the primary), the banner not printed yet.
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
+    dirs.push(dir);
+    const early = spawn(process.execPath, [apigptBin(), 'serve', '--data', dir, '--port', '0', '--host', '127.0.0.1'], { env: { PATH: process.env.PATH, ...env, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:` }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let earlyOut = '';
+    let earlyErr = '';
+    early.stdout!.on('data', (d) => (earlyOut += d));
+    early.stderr!.on('data', (d) => (earlyErr += d));
+    const earlyExit = new Promise<number | null>((r) => early.once('exit', (code) => r(code)));
+    await eventually(() => expect(workersOf(early.pid!)).toHaveLength(1), { timeoutMs: 30_000, intervalMs: 20 });
+    expect(earlyOut).not.toContain('Console:');
+    early.kill('SIGTERM');
+    expect(await earlyExit).toBe(0);
+    expect(earlyErr).toContain('SIGTERM received: draining 1 worker"');
+    expect(earlyErr).not.toMatch(/before serving|could not start|error/i);
+
+    // Right after the first serves (its banner): the second is still starting.
+    const dir2 = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
+    dirs.push(dir2);
+    const { child, stderr } = await spawnServe(dir2, { ...env, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:` }, /-d '\{/);
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(stderr()).toContain('SIGTERM received: draining 2 workers');
+    expect(stderr()).not.toContain('workers serving');
+    expect(stderr()).not.toMatch(/before serving|exited \(|error/i);
+  }, 120_000);
 
   it('workers whose primary is killed outright do not linger: no new connection can reach them, so they drain and end', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
