@@ -98,7 +98,7 @@ describe('content safety in the console', { timeout: 300_000 }, () => {
     const row = page.getByRole('row', { name: /gambling/ });
     await row.getByRole('button', { name: 'Import words' }).click();
     const dialog = page.getByRole('dialog');
-    // Save before a file is chosen: the dialog says so instead of closing on nothing.
+    // Save before a file is chosen: the dialog says so instead of doing nothing.
     await dialog.getByRole('button', { name: 'Save' }).click();
     await poll(() => dialog.getByTestId('error-alert').innerText()).toContain('Choose a word file first.');
     await dialog.locator('input[type=file]').setInputFiles({ name: 'words.txt', mimeType: 'text/plain', buffer: Buffer.from('# card games\npoker\nlottery, 彩票\n', 'utf8') });
