@@ -204,11 +204,16 @@ async function cpuOf(handles) {
   return out;
 }
 
+/** One autocannon run of a scenario's request against a front, as every load row and alternated round makes it. */
+function load(scenario, origin, { headers, body }, duration) {
+  return autocannon({ url: origin + PATH, method: 'POST', headers, body, connections: scenario.connections ?? 1, pipelining: 1, duration, timeout: scenario.mode === 'slow' ? 30 : 10 });
+}
+
 async function runOne(scenario, target, origin, handles, key, opts) {
-  const { headers, body } = requestFor(scenario, key, opts);
+  const call = requestFor(scenario, key, opts);
+  const { headers, body } = call;
   const connections = scenario.connections ?? 1;
-  const ac = (duration) =>
-    autocannon({ url: origin + PATH, method: 'POST', headers, body, connections, pipelining: 1, duration, timeout: scenario.mode === 'slow' ? 30 : 10 });
+  const ac = (duration) => load(scenario, origin, call, duration);
   const latencyProbe = (durationMs) => probe({ origin, path: PATH, headers, body, durationMs, check: checkReply(scenario.stream, opts.chunks) });
   const front = handles[0];
 
@@ -324,9 +329,8 @@ function printTable(rows) {
 async function alternate(scenario, fronts, opts) {
   const once = async (side) => {
     const front = fronts[side];
-    const { headers, body } = requestFor(scenario, front.key ?? 'sk-bench-no-gateway', opts);
     const c0 = await cpuOf(front.handles);
-    const r = await autocannon({ url: front.origin + PATH, method: 'POST', headers, body, connections: scenario.connections, pipelining: 1, duration: opts.alternateSeconds, timeout: 10 });
+    const r = await load(scenario, front.origin, requestFor(scenario, front.key, opts), opts.alternateSeconds);
     const c1 = await cpuOf(front.handles);
     const role = front.handles[0].role;
     return { rps: r.requests.average, requests: r.requests.total, cpu: r.requests.total ? (c1[role] - c0[role]) / r.requests.total : null, bad: r.errors + r.timeouts + r.non2xx };
@@ -416,8 +420,10 @@ async function main() {
   const runsOf = (sc) => targets.filter((t) => !sc.targets || sc.targets.includes(t.id));
 
   const runs = scenarios.reduce((n, sc) => n + runsOf(sc).length, 0);
-  const alternating = targets.some((t) => t.id === 'bare') && targets.some((t) => t.id === 'gateway') ? scenarios.filter((x) => x.mode === 'load' && x.connections === opts.connections[0]).length : 0;
-  const expectS = runs * (opts.duration + opts.warmup) + 10 * targets.length + opts.restS + alternating * opts.alternate * 2 * (opts.alternateSeconds + 1);
+  // The load scenarios at the first connection count, run again in alternated rounds when both the
+  // bare proxy and the gateway are measured (see `alternate`).
+  const headline = opts.alternate > 0 && targets.some((t) => t.id === 'bare') && targets.some((t) => t.id === 'gateway') ? scenarios.filter((x) => x.mode === 'load' && x.connections === opts.connections[0]) : [];
+  const expectS = runs * (opts.duration + opts.warmup) + 10 * targets.length + opts.restS + headline.length * opts.alternate * 2 * (opts.alternateSeconds + 1);
   // Hard stop: whatever happens, this script ends and takes its children with it.
   const guard = setTimeout(() => {
     console.error(`bench: still running after ${Math.round(expectS * 2 + 60)} s, giving up`);
@@ -447,7 +453,9 @@ async function main() {
   const has = (id) => targets.some((t) => t.id === id);
   // Each gateway row gets exactly its own stores: the SQLite one is told to use no PostgreSQL and no Redis.
   const noShared = { BENCH_DATABASE_URL: '', BENCH_REDIS_URL: '' };
-  const fronts = { simulator: { origin: upstream, handles: [sim] } };
+  // A front's key: the gateway's bench user's; the bare proxy and the simulator take any.
+  const NO_GATEWAY_KEY = 'sk-bench-no-gateway';
+  const fronts = { simulator: { origin: upstream, handles: [sim], key: NO_GATEWAY_KEY } };
   const handles = { simulator: sim };
   const starts = [
     ['bare', () => startChild('bare', { BENCH_UPSTREAM: upstream }, nodeArgs('bare'))],
@@ -461,7 +469,7 @@ async function main() {
     if (!has(id)) continue;
     const h = await start();
     handles[id] = h;
-    fronts[id] = { origin: h.info.url, handles: [h, sim], key: h.info.key };
+    fronts[id] = { origin: h.info.url, handles: [h, sim], key: h.info.key ?? NO_GATEWAY_KEY };
   }
   console.log(`pids: ${Object.entries(handles).map(([id, h]) => `${id} ${h.child.pid}`).join(', ')}`);
 
@@ -469,8 +477,7 @@ async function main() {
   // error would otherwise post a flattering req/s.
   const shapes = {};
   for (const t of targets) {
-    const key = fronts[t.id].key ?? 'sk-bench-no-gateway';
-    for (const stream of [false, true]) shapes[`${t.id}/${stream ? 'stream' : 'chat'}`] = await verify(fronts[t.id].origin, { stream }, key, opts.chunks);
+    for (const stream of [false, true]) shapes[`${t.id}/${stream ? 'stream' : 'chat'}`] = await verify(fronts[t.id].origin, { stream }, fronts[t.id].key, opts.chunks);
   }
 
   // Resident memory at rest: "idle" is read the moment a target is ready, with its start's garbage
@@ -487,7 +494,7 @@ async function main() {
   for (const sc of scenarios) {
     for (const t of runsOf(sc)) {
       process.stdout.write(`  ${sc.id.padEnd(16)} ${t.label.padEnd(12)} ... `);
-      const row = await runOne(sc, t, fronts[t.id].origin, fronts[t.id].handles, fronts[t.id].key ?? 'sk-bench-no-gateway', opts);
+      const row = await runOne(sc, t, fronts[t.id].origin, fronts[t.id].handles, fronts[t.id].key, opts);
       rows.push(row);
       const bad = row.errors + row.timeouts + row.non2xx;
       console.log(`${f(row.rps, 0)} req/s, p50 ${f(row.latencyMs.p50, 3)} ms${row.ttfbMs ? `, TTFB p50 ${f(row.ttfbMs.p50, 3)} ms` : ''}${row.lagMs ? `, loop lag p99 ${f(row.lagMs.p99Ms, 1)} ms` : ''}, RSS peak ${f(row.rssMB.peak, 0)} MB${bad ? `, ${bad} errors/timeouts/non-2xx${row.firstError ? ` (${row.firstError})` : ''}` : ''}`);
@@ -496,13 +503,12 @@ async function main() {
 
   // The headline ratio again, the bare proxy and the gateway taking turns (see `alternate`).
   const alternated = [];
-  if (opts.alternate > 0 && fronts.bare && fronts.gateway)
-    for (const sc of scenarios.filter((x) => x.mode === 'load' && x.connections === opts.connections[0])) {
-      process.stdout.write(`  ${sc.id.padEnd(16)} alternated   ... `);
-      const a = await alternate(sc, fronts, opts);
-      alternated.push(a);
-      console.log(`gateway / bare req/s x${f(a.rps.median)} (rounds ${f(a.rps.min)}–${f(a.rps.max)}), CPU/req x${f(a.cpuPerRequest.median)}`);
-    }
+  for (const sc of headline) {
+    process.stdout.write(`  ${sc.id.padEnd(16)} alternated   ... `);
+    const a = await alternate(sc, fronts, opts);
+    alternated.push(a);
+    console.log(`gateway / bare req/s x${f(a.rps.median)} (rounds ${f(a.rps.min)}–${f(a.rps.max)}), CPU/req x${f(a.cpuPerRequest.median)}`);
+  }
 
   const simStats = await rpc(sim, 'stats');
   const gwStats = handles.gateway ? await rpc(handles.gateway, 'stats') : null;

@@ -13,30 +13,40 @@ export interface Proc {
 }
 
 /**
- * Starts `apigpt serve` on a free port as a user would, and resolves with what it printed once its
- * output matches `ready` (the banner). Shared with serve.test.ts.
+ * Starts `apigpt serve` on a free port as a user would, without waiting for it: its output so far
+ * comes from `stdout()` and `stderr()`.
  */
-export async function spawnServe(dataDir: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; out: string; stderr: () => string }> {
+export function launchServe(dataDir: string, env: Record<string, string>): { child: ChildProcess; stdout: () => string; stderr: () => string } {
   const child = spawn(process.execPath, [apigptBin(), 'serve', '--data', dataDir, '--port', '0', '--host', '127.0.0.1'], {
     env: { PATH: process.env.PATH, APIGPT_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   let err = '';
+  child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (err += d));
+  return { child, stdout: () => out, stderr: () => err };
+}
+
+/**
+ * Starts `apigpt serve` (`launchServe`), and resolves with what it printed once its output matches
+ * `ready` (the banner). Shared with serve.test.ts.
+ */
+export async function spawnServe(dataDir: string, env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; out: string; stderr: () => string }> {
+  const { child, stdout, stderr } = launchServe(dataDir, env);
   await new Promise<void>((resolve, reject) => {
     // A ceiling: on a CI machine three test files share two cores, and a start can take a while.
-    const timer = setTimeout(() => reject(new Error(`no banner in 90 s; stderr: ${err}`)), 90_000);
-    child.stdout!.on('data', (d) => {
-      out += d;
-      if (ready.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${err}`)));
+    const timer = setTimeout(() => reject(new Error(`no banner in 90 s; stderr: ${stderr()}`)), 90_000);
+    const check = () => {
+      if (!ready.test(stdout())) return;
+      clearTimeout(timer);
+      child.stdout!.off('data', check);
+      resolve();
+    };
+    child.stdout!.on('data', check);
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${stderr()}`)));
   });
-  return { child, out, stderr: () => err };
+  return { child, out: stdout(), stderr };
 }
 
 /** Starts `apigpt serve` with this environment; resolves once it listens. */

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
@@ -6,8 +6,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
-import { spawnServe, userWithKey } from '../chaos/procs.js';
-import { apigptBin } from '../built-cli.js';
+import { launchServe, spawnServe, userWithKey } from '../chaos/procs.js';
 import { REDIS_URL } from '../harness.js';
 import { loadConfig } from '../../src/config/config.js';
 import { quotaCores, usableCores } from '../../src/config/cores.js';
@@ -224,18 +223,14 @@ describe('apigpt serve --workers', () => {
     // Before the first worker serves: it is forked (a child of the primary), the banner not printed yet.
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
     dirs.push(dir);
-    const early = spawn(process.execPath, [apigptBin(), 'serve', '--data', dir, '--port', '0', '--host', '127.0.0.1'], { env: { PATH: process.env.PATH, ...env, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:` }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let earlyOut = '';
-    let earlyErr = '';
-    early.stdout!.on('data', (d) => (earlyOut += d));
-    early.stderr!.on('data', (d) => (earlyErr += d));
+    const { child: early, stdout: earlyOut, stderr: earlyErr } = launchServe(dir, { ...env, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:` });
     const earlyExit = new Promise<number | null>((r) => early.once('exit', (code) => r(code)));
     await eventually(() => expect(workersOf(early.pid!)).toHaveLength(1), { timeoutMs: 30_000, intervalMs: 20 });
-    expect(earlyOut).not.toContain('Console:');
+    expect(earlyOut()).not.toContain('Console:');
     early.kill('SIGTERM');
     expect(await earlyExit).toBe(0);
-    expect(earlyErr).toContain('SIGTERM received: draining 1 worker"');
-    expect(earlyErr).not.toMatch(/"level":"(error|fatal)"|before serving|could not start/);
+    expect(earlyErr()).toContain('SIGTERM received: draining 1 worker"');
+    expect(earlyErr()).not.toMatch(/"level":"(error|fatal)"|before serving|could not start/);
 
     // Right after the first serves (its banner): the second is still starting.
     const dir2 = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
