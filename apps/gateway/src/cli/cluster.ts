@@ -91,8 +91,8 @@ export async function runPrimary(config: Config, workers: number, log: Logger): 
         log.error(`worker ${worker.process.pid} exited (${signal ?? `code ${code}`}); starting another${delay ? ` in ${delay} ms` : ''}`);
         const timer = setTimeout(() => {
           if (stopping) return;
-        const next = fork(false);
-        next.ready.then(() => log.info(`worker ${next.worker.process.pid} serving`), () => undefined);
+          const next = fork(false);
+          next.ready.then(() => log.info(`worker ${next.worker.process.pid} serving`), () => undefined);
         }, delay);
         timer.unref();
       });
@@ -142,6 +142,10 @@ export async function runPrimary(config: Config, workers: number, log: Logger): 
     log.error(`the first worker could not start: ${(err as Error).message}`);
     return (err as { code?: number }).code || 1;
   }
+  // A stop that reached this process before the first worker's "serving" (a worker stopped between
+  // its start and that message still sends it): the drain has begun, so no other worker is started —
+  // one forked now would get no SIGTERM, serve, and be killed at the drain's deadline.
+  if (stopping) return exited;
   // A worker the drain stopped before it served is no error either.
   const rest = Array.from({ length: workers - 1 }, () => fork(false).ready.catch((err: Error) => stopping || log.error(err.message)));
   await Promise.all(rest);

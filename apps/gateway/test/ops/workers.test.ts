@@ -1,12 +1,15 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import BetterSqlite3 from 'better-sqlite3';
 import { launchServe, spawnServe, userWithKey } from '../chaos/procs.js';
+import { apigptBin } from '../built-cli.js';
+import { WORKER_READY } from '../../src/cli/cluster.js';
 import { REDIS_URL } from '../harness.js';
 import { loadConfig } from '../../src/config/config.js';
 import { quotaCores, usableCores } from '../../src/config/cores.js';
@@ -232,17 +235,61 @@ describe('apigpt serve --workers', () => {
     expect(earlyErr()).toContain('SIGTERM received: draining 1 worker"');
     expect(earlyErr()).not.toMatch(/"level":"(error|fatal)"|before serving|could not start/);
 
-    // Right after the first serves (its banner): the second is still starting.
+    // Right after the first serves (its banner): the second is forked and still starting.
     const dir2 = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
     dirs.push(dir2);
     const { child, stderr } = await spawnServe(dir2, { ...env, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:` }, /-d '\{/);
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    // The banner is printed before the primary hears "serving" and forks the second: wait for that fork.
+    await eventually(() => expect(workersOf(child.pid!)).toHaveLength(2), { timeoutMs: 30_000, intervalMs: 20 });
+    expect(stderr()).not.toContain('workers serving');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(stderr()).toContain('SIGTERM received: draining 2 workers');
     expect(stderr()).not.toContain('workers serving');
     expect(stderr()).not.toMatch(/"level":"(error|fatal)"|before serving|exited \(/);
   }, 120_000);
+
+  it('a stop that reaches the primary before the first worker\'s "serving" starts no other worker: exit 0 at once', async () => {
+    // The primary of the built CLI (dist/cli/cluster.js) over stand-in workers that do what a real one
+    // does when SIGTERM lands after its gateway started and before it told the primary it serves: it
+    // still sends "serving", then ends cleanly. A worker forked after that would get no SIGTERM.
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
+    dirs.push(dir);
+    const workerScript = join(dir, 'worker.mjs');
+    writeFileSync(
+      workerScript,
+      `process.once('SIGTERM', () => process.send({ type: ${JSON.stringify(WORKER_READY)} }, () => process.exit(0)));
+console.log('worker ' + process.pid + ' started');
+setInterval(() => {}, 60_000);
+`,
+    );
+    const primaryScript = join(dir, 'primary.mjs');
+    writeFileSync(
+      primaryScript,
+      `import cluster from 'node:cluster';
+const { runPrimary } = await import(process.env.CLUSTER_DIST);
+cluster.setupPrimary({ exec: process.env.WORKER_SCRIPT });
+const log = { info: (msg) => console.error(JSON.stringify({ level: 'info', msg })), error: (msg) => console.error(JSON.stringify({ level: 'error', msg })) };
+process.exitCode = await runPrimary({ redisUrl: 'redis://127.0.0.1:6379', shutdownGraceMs: 0 }, 2, log);
+`,
+    );
+    const cli = pathToFileURL(join(dirname(apigptBin()), '../dist/cli/cluster.js')).href;
+    const child = spawn(process.execPath, [primaryScript], { env: { ...process.env, CLUSTER_DIST: cli, WORKER_SCRIPT: workerScript, NODE_OPTIONS: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    await eventually(() => expect(out).toContain(' started'), { timeoutMs: 30_000, intervalMs: 20 });
+    for (const pid of workersOf(child.pid!)) seen.add(pid);
+    child.kill('SIGTERM');
+    // Before the fix the primary forked the second worker here and killed it 15 s later: exit 1.
+    expect(await exited).toBe(0);
+    expect(out.match(/ started/g)).toHaveLength(1);
+    expect(err).toContain('SIGTERM received: draining 1 worker"');
+    expect(err).not.toMatch(/"level":"error"/);
+  }, 60_000);
 
   it('workers whose primary is killed outright do not linger: no new connection can reach them, so they drain and end', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
