@@ -2,7 +2,7 @@ import { ensurePrivateDir, ensurePrivateFile, tightenIfExists } from '../core/pr
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
-import { Kysely, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
 import { SchemaScopedPostgresDialect } from './pg-introspector.js';
 import type { Database } from './schema.js';
 import { COUNTERS_TABLE } from './change-counters.js';
@@ -61,6 +61,27 @@ export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandl
   return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.schema, opts.log, opts.connectTimeoutMs) : openSqlite(opts.dataDir, opts.sqliteCacheKiB);
 }
 
+/**
+ * SQLite runs CREATE, ALTER and DROP inside a transaction and rolls them back with the rest
+ * (sqlite.org/lang_transaction.html), but Kysely's SqliteAdapter reports no transactional DDL, so its
+ * Migrator would apply each migration and record it in `kysely_migration` as two separate steps: a
+ * process killed between them (a SIGTERM during a first start) leaves a migration applied but not
+ * recorded, and every later start runs it again and fails ("duplicate column name"). Saying yes makes
+ * the Migrator run the pending migrations and their records in one transaction, as on PostgreSQL:
+ * a kill anywhere leaves the database as it was. The Migrator is the only reader of the flag.
+ */
+class AtomicDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+
+class AtomicDdlSqliteDialect extends SqliteDialect {
+  override createAdapter(): DialectAdapter {
+    return new AtomicDdlSqliteAdapter();
+  }
+}
+
 function openSqlite(dataDir: string, cacheKiB?: number): DatabaseHandle {
   ensurePrivateDir(dataDir);
   const file = join(dataDir, 'apigpt.db');
@@ -79,7 +100,7 @@ function openSqlite(dataDir: string, cacheKiB?: number): DatabaseHandle {
   if (cacheKiB !== undefined) sqlite.pragma(`cache_size = ${-Math.max(64, Math.floor(cacheKiB))}`);
   // Set by every write this connection makes (data_version only moves for other connections' commits).
   const own = { dirty: true, writes: 0 };
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, own) }) });
+  const db = new Kysely<Database>({ dialect: new AtomicDdlSqliteDialect({ database: withStatementCache(sqlite, own) }) });
   // data_version moves when another connection (the log-writer thread, the CLI, another process)
   // commits. Asking costs a few µs, so its answer is reused for one millisecond: another connection's
   // commit is seen within 1 ms, this connection's own writes at once. Only when something moved are

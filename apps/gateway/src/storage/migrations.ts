@@ -100,8 +100,9 @@ const RESPONSES: Migration = {
  */
 const HASHED_CODES: Migration = {
   async up(db: Kysely<any>) {
-    // One transaction, so a crash cannot leave some codes hashed and the migration unrecorded.
-    // PostgreSQL's migrator already runs each migration in one; SQLite's does not.
+    // One transaction, so a crash cannot leave some codes hashed. The Migrator runs the pending
+    // migrations and their records in one (storage/database.ts, AtomicDdlSqliteAdapter); a Kysely
+    // without that (a caller's own) gets one here.
     const work = async (trx: Kysely<any>) => {
       await trx.schema.alterTable('redemption_codes').renameColumn('code', 'code_hash').execute();
       await trx.schema.alterTable('redemption_codes').addColumn('hint', 'text').execute();
