@@ -63,7 +63,7 @@ describe.each(EACH_DATABASE('migrate-kill'))('%s: a process killed in the middle
     expect(killed.signal).toBe('SIGKILL');
 
     // The run was one transaction: the Migrator's record table exists (made before it), empty.
-    const dbh = await openDatabase(where) // not migrated: what the child left;
+    const dbh = await openDatabase(where); // not migrated: what the child left
     try {
       const recorded = await sql<{ n: number }>`select count(*) as n from ${sql.table(where.schema ? `${where.schema}.kysely_migration` : 'kysely_migration')}`.execute(dbh.db);
       expect(Number(recorded.rows[0]!.n)).toBe(0);
@@ -80,7 +80,7 @@ describe.each(EACH_DATABASE('migrate-kill'))('%s: a process killed in the middle
   it('the schema it leaves is the one a run never interrupted makes', async () => {
     const clean = make();
     const a = await openTestDatabase(clean);
-    const b = await openDatabase(where) // not migrated: what the child left;
+    const b = await openDatabase(where); // not migrated: what the child left
     try {
       expect(await schemaOf(b, where)).toEqual(await schemaOf(a, clean));
     } finally {
