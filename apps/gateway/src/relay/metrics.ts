@@ -233,6 +233,15 @@ export const METRICS_COLLECT = 'apigpt:metrics-collect';
 export const METRICS_PART = 'apigpt:metrics-part';
 
 /**
+ * The period of prom-client's event-loop monitor (`nodejs_eventloop_lag_*`, its default). Node's
+ * `monitorEventLoopDelay` records the time between two runs of its timer, so every one of those
+ * values includes this period: an idle process reads ~10 ms, not ~0. The gateway's own
+ * `apigpt_event_loop_lag_seconds` takes it off (relay/load.ts); the Grafana dashboard takes it off
+ * prom-client's p99 (deploy/grafana-dashboard.json, checked by test/ops/deploy.test.ts).
+ */
+export const EVENT_LOOP_MONITOR_MS = 10;
+
+/**
  * The registry behind `/metrics`: the call metrics, the process's own (prom-client's defaults: heap,
  * RSS, CPU, GC, event-loop delay), and gauges read at scrape time — circuits, calls in flight, the
  * event loop's recent delay, the request-log writer's queue, refusals. prom-client is loaded here
@@ -241,7 +250,7 @@ export const METRICS_PART = 'apigpt:metrics-part';
 export async function createMetrics(deps: MetricsDeps): Promise<GatewayMetrics> {
   const prom = await import('prom-client');
   const registry: Registry = new prom.Registry();
-  prom.collectDefaultMetrics({ register: registry });
+  prom.collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITOR_MS });
   const { load, budget } = deps;
   const extra: MetricSource[] = [
     source('apigpt_circuit_state', 'Channel circuit: 0 closed, 1 half-open (one probe may pass), 2 open', 'gauge', 'max', async () =>

@@ -37,7 +37,9 @@ export function parseProm(text: string): PromText {
     const labels: Record<string, string> = {};
     for (const l of (m[2] ?? '').matchAll(LABEL)) labels[l[1]] = l[2].replace(/\\n/g, '\n').replace(/\\(.)/g, '$1');
     const value = m[3] === '+Inf' ? Infinity : m[3] === '-Inf' ? -Infinity : Number(m[3]);
-    if (Number.isNaN(value) && m[3] !== 'NaN') throw new Error(`not a value: ${line}`);
+    // Prometheus reads values with Go's strconv.ParseFloat, which takes NaN in any case: prom-client
+    // writes an empty event-loop histogram's mean as `Nan` (a scrape within 10 ms of the last one).
+    if (Number.isNaN(value) && m[3].toLowerCase() !== 'nan') throw new Error(`not a value: ${line}`);
     samples.push({ name: m[1], labels, value });
   }
   const find = (name: string, labels: Record<string, string> = {}) => samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
