@@ -100,21 +100,17 @@ const RESPONSES: Migration = {
  */
 const HASHED_CODES: Migration = {
   async up(db: Kysely<any>) {
-    // One transaction, so a crash cannot leave some codes hashed. The Migrator runs the pending
-    // migrations and their records in one (storage/database.ts, AtomicDdlSqliteAdapter); a Kysely
-    // without that (a caller's own) gets one here.
-    const work = async (trx: Kysely<any>) => {
-      await trx.schema.alterTable('redemption_codes').renameColumn('code', 'code_hash').execute();
-      await trx.schema.alterTable('redemption_codes').addColumn('hint', 'text').execute();
-      const rows = (await trx.selectFrom('redemption_codes').select(['id', 'code_hash']).execute()) as { id: string; code_hash: string }[];
-      for (const r of rows) {
-        const clear = r.code_hash.trim().toUpperCase();
-        await trx.updateTable('redemption_codes').set({ code_hash: createHash('sha256').update(clear).digest('hex'), hint: clear.slice(0, 8) }).where('id', '=', r.id).execute();
-      }
-      await trx.deleteFrom('idempotency_keys').where('route', 'in', ['POST /api/admin/codes', 'cli code create']).execute();
-    };
-    if (db.isTransaction) await work(db);
-    else await db.transaction().execute(work);
+    // Atomic with the rest of the run: the Migrator runs the pending migrations and their records in
+    // one transaction on SQLite too (storage/database.ts, AtomicDdlSqliteAdapter), so a crash cannot
+    // leave some codes hashed.
+    await db.schema.alterTable('redemption_codes').renameColumn('code', 'code_hash').execute();
+    await db.schema.alterTable('redemption_codes').addColumn('hint', 'text').execute();
+    const rows = (await db.selectFrom('redemption_codes').select(['id', 'code_hash']).execute()) as { id: string; code_hash: string }[];
+    for (const r of rows) {
+      const clear = r.code_hash.trim().toUpperCase();
+      await db.updateTable('redemption_codes').set({ code_hash: createHash('sha256').update(clear).digest('hex'), hint: clear.slice(0, 8) }).where('id', '=', r.id).execute();
+    }
+    await db.deleteFrom('idempotency_keys').where('route', 'in', ['POST /api/admin/codes', 'cli code create']).execute();
   },
 };
 
@@ -216,27 +212,23 @@ const TOPUPS: Migration = {
  */
 const TWO_FACTOR: Migration = {
   async up(db: Kysely<any>) {
-    const work = async (trx: Kysely<any>) => {
-      await trx.schema.alterTable('users').addColumn('two_factor_at', 'bigint').execute();
-      await trx.schema
-        .createTable('two_factor')
-        .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
-        .addColumn('secret', 'text', (c) => c.notNull())
-        .addColumn('enabled_at', 'bigint')
-        .addColumn('last_step', 'bigint')
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await trx.schema
-        .createTable('recovery_codes')
-        .addColumn('code_hash', 'text', (c) => c.primaryKey())
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('used_at', 'bigint')
-        .execute();
-      await trx.schema.createIndex('recovery_codes_user').on('recovery_codes').column('user_id').execute();
-    };
-    if (db.isTransaction) await work(db);
-    else await db.transaction().execute(work);
+    await db.schema.alterTable('users').addColumn('two_factor_at', 'bigint').execute();
+    await db.schema
+      .createTable('two_factor')
+      .addColumn('user_id', 'text', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+      .addColumn('secret', 'text', (c) => c.notNull())
+      .addColumn('enabled_at', 'bigint')
+      .addColumn('last_step', 'bigint')
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('recovery_codes')
+      .addColumn('code_hash', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('used_at', 'bigint')
+      .execute();
+    await db.schema.createIndex('recovery_codes_user').on('recovery_codes').column('user_id').execute();
   },
 };
 
@@ -250,25 +242,20 @@ const TWO_FACTOR: Migration = {
  */
 const ACCOUNT_MAIL: Migration = {
   async up(db: Kysely<any>) {
-    // One transaction on SQLite too (PostgreSQL's migrator already gives each migration one).
-    const work = async (trx: Kysely<any>) => {
-      await trx.schema.alterTable('users').addColumn('email_verified_at', 'bigint').execute();
-      await trx.schema.alterTable('users').addColumn('email_pending', 'integer', (c) => c.notNull().defaultTo(0)).execute();
-      await trx.schema.alterTable('sessions').addColumn('last_seen_at', 'bigint').execute();
-      await trx.schema.alterTable('sessions').addColumn('idle_ms', 'bigint').execute();
-      await trx.updateTable('sessions').set({ last_seen_at: Date.now() }).execute();
-      await trx.schema
-        .createTable('account_tokens')
-        .addColumn('token_hash', 'text', (c) => c.primaryKey())
-        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
-        .addColumn('purpose', 'text', (c) => c.notNull())
-        .addColumn('created_at', 'bigint', (c) => c.notNull())
-        .addColumn('expires_at', 'bigint', (c) => c.notNull())
-        .execute();
-      await trx.schema.createIndex('account_tokens_user').on('account_tokens').columns(['user_id', 'purpose']).execute();
-    };
-    if (db.isTransaction) await work(db);
-    else await db.transaction().execute(work);
+    await db.schema.alterTable('users').addColumn('email_verified_at', 'bigint').execute();
+    await db.schema.alterTable('users').addColumn('email_pending', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable('sessions').addColumn('last_seen_at', 'bigint').execute();
+    await db.schema.alterTable('sessions').addColumn('idle_ms', 'bigint').execute();
+    await db.updateTable('sessions').set({ last_seen_at: Date.now() }).execute();
+    await db.schema
+      .createTable('account_tokens')
+      .addColumn('token_hash', 'text', (c) => c.primaryKey())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('purpose', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('account_tokens_user').on('account_tokens').columns(['user_id', 'purpose']).execute();
   },
 };
 

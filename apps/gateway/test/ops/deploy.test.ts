@@ -127,12 +127,15 @@ describe('Helm chart', () => {
 });
 
 describe('Grafana dashboard', () => {
+  const dashboard = () => JSON.parse(read(DEPLOY, 'grafana-dashboard.json')) as { panels: { title: string; targets: { expr: string }[] }[] };
+  const queries = () => dashboard().panels.flatMap((p) => p.targets.map((x) => x.expr));
+  const scrape = async () => parseProm(await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text());
+
   it('parses, and every metric its queries use is one the gateway exports', async () => {
-    const dash = JSON.parse(read(DEPLOY, 'grafana-dashboard.json')) as { panels: { title: string; targets: { expr: string }[] }[] };
-    expect(dash.panels.length).toBeGreaterThan(10);
-    const exprs = dash.panels.flatMap((p) => p.targets.map((x) => x.expr));
+    expect(dashboard().panels.length).toBeGreaterThan(10);
+    const exprs = queries();
     const used = new Set(exprs.flatMap((e) => [...e.matchAll(/\b((?:apigpt|process|nodejs)_[a-z0-9_]+)\b/g)].map((m) => m[1])));
-    const exported = parseProm(await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text());
+    const exported = await scrape();
     const families = new Set(exported.types.keys());
     const missing = [...used].filter((name) => !families.has(name) && !families.has(name.replace(/_(bucket|sum|count)$/, '')));
     expect(missing).toEqual([]);
@@ -140,16 +143,14 @@ describe('Grafana dashboard', () => {
   });
 
   it("shows prom-client's event-loop p99 less the monitor's own period, which every one of its values includes", async () => {
-    const dash = JSON.parse(read(DEPLOY, 'grafana-dashboard.json')) as { panels: { title: string; targets: { expr: string }[] }[] };
-    const exprs = dash.panels.flatMap((p) => p.targets.map((x) => x.expr)).filter((e) => e.includes('nodejs_eventloop_lag'));
+    const exprs = queries().filter((e) => e.includes('nodejs_eventloop_lag'));
     expect(exprs).toEqual([`max by (instance) (nodejs_eventloop_lag_p99_seconds) - ${EVENT_LOOP_MONITOR_MS / 1000}`]);
     // Why: Node's monitor records the time between two runs of its timer, so a gateway that is not
     // busy at all still reads about one period (never much less: a timer does not fire early).
     // Each scrape starts the monitor's window again: one taken within a period of the last has no
     // sample yet (p50 0), so the check waits for a window that has some.
     await eventually(async () => {
-      const exported = parseProm(await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text());
-      const p50 = exported.find('nodejs_eventloop_lag_p50_seconds')[0].value;
+      const p50 = (await scrape()).find('nodejs_eventloop_lag_p50_seconds')[0].value;
       expect(p50).toBeGreaterThanOrEqual((0.9 * EVENT_LOOP_MONITOR_MS) / 1000);
     }, { timeoutMs: 10_000, intervalMs: 50 });
   });

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -40,6 +40,19 @@ function fresh(url: string, opts: { method?: string; headers?: Record<string, st
     req.end(opts.body);
   });
 }
+
+/** A data folder of its own, removed once the file's tests are done. */
+function dataDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
+  dirs.push(dir);
+  return dir;
+}
+
+/** A Redis key prefix of its own. */
+const ownPrefix = (): string => `apigpt-test:${randomBytes(6).toString('hex')}:`;
+
+/** Resolves with the process's exit code (null when a signal ended it). */
+const exitOf = (child: ChildProcess): Promise<number | null> => new Promise((r) => child.once('exit', (code) => r(code)));
 
 /** Every worker pid seen, so none outlives a failed test. */
 const seen = new Set<number>();
@@ -83,10 +96,9 @@ describe('apigpt serve --workers', () => {
     // this test cannot tell from a default that ignores the cores: said, not skipped.
     const cores = usableCores();
     expect(cores, 'this test needs a machine with at least two usable cores').toBeGreaterThanOrEqual(2);
-    const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
-    dirs.push(dir);
-    const { child, out, stderr } = await spawnServe(dir, { REDIS_URL, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:`, APIGPT_LOG_LEVEL: 'info' }, /-d '\{/);
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const dir = dataDir();
+    const { child, out, stderr } = await spawnServe(dir, { REDIS_URL, APIGPT_REDIS_PREFIX: ownPrefix(), APIGPT_LOG_LEVEL: 'info' }, /-d '\{/);
+    const exited = exitOf(child);
     try {
       await eventually(() => expect(stderr()).toContain(`${cores} workers serving`), { timeoutMs: 90_000, intervalMs: 100 });
       expect(out).toContain(`Workers:   ${cores} processes`);
@@ -98,14 +110,12 @@ describe('apigpt serve --workers', () => {
   }, 120_000);
 
   it('refuses several workers without Redis, saying why (balances and limits would be per process)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
-    dirs.push(dir);
+    const dir = dataDir();
     await expect(spawnServe(dir, { APIGPT_WORKERS: '2' }, /Console:/)).rejects.toThrow(/serve exited with 1: .*--workers 2 needs REDIS_URL/s);
   });
 
   it('two workers on SQLite + Redis act as one gateway: one banner, both serving, one balance, summed metrics; a killed worker is replaced; SIGTERM drains them all', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
-    dirs.push(dir);
+    const dir = dataDir();
     const rootToken = `root-${randomBytes(8).toString('hex')}`;
     const metricsToken = `m-${randomBytes(8).toString('hex')}`;
     const { child, out, stderr } = await spawnServe(
@@ -114,10 +124,10 @@ describe('apigpt serve --workers', () => {
       // have just started take 40 calls at once while other test files share the two cores. A CI
       // run (2026-12-04) had 31 of the 40 answered 503 here with no cause on record; a starved event
       // loop failing Redis commands at the default 2 s is the likely one (the log is now shown).
-      { APIGPT_WORKERS: '2', REDIS_URL, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:`, APIGPT_ROOT_TOKEN: rootToken, APIGPT_METRICS_TOKEN: metricsToken, APIGPT_LOG_LEVEL: 'info', APIGPT_REDIS_TIMEOUT_MS: '10000' },
+      { APIGPT_WORKERS: '2', REDIS_URL, APIGPT_REDIS_PREFIX: ownPrefix(), APIGPT_ROOT_TOKEN: rootToken, APIGPT_METRICS_TOKEN: metricsToken, APIGPT_LOG_LEVEL: 'info', APIGPT_REDIS_TIMEOUT_MS: '10000' },
       /-d '\{/,
     );
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const exited = exitOf(child);
     try {
       // The banner is the first worker's; the second starts after it (the primary logs when both serve).
       // A ceiling: two workers compile the gateway at once, on two cores other test files share.
@@ -222,12 +232,11 @@ describe('apigpt serve --workers', () => {
   }, 180_000);
 
   it('SIGTERM while the workers are still starting stops them all with exit 0 and no error: before the first serves, and right after it', async () => {
-    const env = { APIGPT_WORKERS: '2', REDIS_URL, APIGPT_LOG_LEVEL: 'info' };
+    // Each start on a data folder and a Redis prefix of its own.
+    const env = () => ({ APIGPT_WORKERS: '2', REDIS_URL, APIGPT_LOG_LEVEL: 'info', APIGPT_REDIS_PREFIX: ownPrefix() });
     // Before the first worker serves: it is forked (a child of the primary), the banner not printed yet.
-    const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
-    dirs.push(dir);
-    const { child: early, stdout: earlyOut, stderr: earlyErr } = launchServe(dir, { ...env, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:` });
-    const earlyExit = new Promise<number | null>((r) => early.once('exit', (code) => r(code)));
+    const { child: early, stdout: earlyOut, stderr: earlyErr } = launchServe(dataDir(), env());
+    const earlyExit = exitOf(early);
     await eventually(() => expect(workersOf(early.pid!)).toHaveLength(1), { timeoutMs: 30_000, intervalMs: 20 });
     expect(earlyOut()).not.toContain('Console:');
     early.kill('SIGTERM');
@@ -236,10 +245,8 @@ describe('apigpt serve --workers', () => {
     expect(earlyErr()).not.toMatch(/"level":"(error|fatal)"|before serving|could not start/);
 
     // Right after the first serves (its banner): the second is forked and still starting.
-    const dir2 = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
-    dirs.push(dir2);
-    const { child, stderr } = await spawnServe(dir2, { ...env, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:` }, /-d '\{/);
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const { child, stderr } = await spawnServe(dataDir(), env(), /-d '\{/);
+    const exited = exitOf(child);
     // The banner is printed before the primary hears "serving" and forks the second: wait for that fork.
     await eventually(() => expect(workersOf(child.pid!)).toHaveLength(2), { timeoutMs: 30_000, intervalMs: 20 });
     expect(stderr()).not.toContain('workers serving');
@@ -254,8 +261,7 @@ describe('apigpt serve --workers', () => {
     // The primary of the built CLI (dist/cli/cluster.js) over stand-in workers that do what a real one
     // does when SIGTERM lands after its gateway started and before it told the primary it serves: it
     // still sends "serving", then ends cleanly. A worker forked after that would get no SIGTERM.
-    const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
-    dirs.push(dir);
+    const dir = dataDir();
     const workerScript = join(dir, 'worker.mjs');
     writeFileSync(
       workerScript,
@@ -280,7 +286,7 @@ process.exitCode = await runPrimary({ redisUrl: 'redis://127.0.0.1:6379', shutdo
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const exited = exitOf(child);
     await eventually(() => expect(out).toContain(' started'), { timeoutMs: 30_000, intervalMs: 20 });
     for (const pid of workersOf(child.pid!)) seen.add(pid);
     child.kill('SIGTERM');
@@ -292,9 +298,8 @@ process.exitCode = await runPrimary({ redisUrl: 'redis://127.0.0.1:6379', shutdo
   }, 60_000);
 
   it('workers whose primary is killed outright do not linger: no new connection can reach them, so they drain and end', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'apigpt-workers-'));
-    dirs.push(dir);
-    const { child, stderr } = await spawnServe(dir, { APIGPT_WORKERS: '2', REDIS_URL, APIGPT_REDIS_PREFIX: `apigpt-test:${randomBytes(6).toString('hex')}:`, APIGPT_LOG_LEVEL: 'info' }, /-d '\{/);
+    const dir = dataDir();
+    const { child, stderr } = await spawnServe(dir, { APIGPT_WORKERS: '2', REDIS_URL, APIGPT_REDIS_PREFIX: ownPrefix(), APIGPT_LOG_LEVEL: 'info' }, /-d '\{/);
     try {
       // A ceiling: two workers compile the gateway at once, on two cores other test files share.
       await eventually(() => expect(stderr()).toContain('2 workers serving'), { timeoutMs: 90_000, intervalMs: 100 });
