@@ -102,8 +102,9 @@ function openSqlite(dataDir: string, cacheKiB?: number): DatabaseHandle {
   const own = { dirty: true, writes: 0 };
   const db = new Kysely<Database>({ dialect: new AtomicDdlSqliteDialect({ database: withStatementCache(sqlite, own) }) });
   // data_version moves when another connection (the log-writer thread, the CLI, another process)
-  // commits. Asking costs a few µs, so its answer is reused for one millisecond: another connection's
-  // commit is seen within 1 ms, this connection's own writes at once. Only when something moved are
+  // commits. Asking costs 10–15 µs under load (a read transaction on the WAL), so its answer is
+  // reused for FOREIGN_COMMIT_POLL_MS: another connection's commit is seen within that, this
+  // connection's own writes at once. Only when something moved are
   // the per-table change counters (kept by triggers, storage/change-counters.ts) read again, so a
   // cache of one table survives writes to others and to the columns no cache reads.
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
@@ -116,7 +117,7 @@ function openSqlite(dataDir: string, cacheKiB?: number): DatabaseHandle {
   let askedAt = -Infinity;
   const changeToken: ChangeToken = (tables) => {
     const now = performance.now();
-    if (now - askedAt >= 1) {
+    if (now - askedAt >= FOREIGN_COMMIT_POLL_MS) {
       const v = dataVersion.get() as number;
       askedAt = now;
       if (v !== version) {
@@ -144,6 +145,16 @@ function openSqlite(dataDir: string, cacheKiB?: number): DatabaseHandle {
   };
   return { db, dialect: 'sqlite', insertMany: sqliteInsertMany(sqlite, own), changeToken, describe: `SQLite ${file}`, close: () => db.destroy() };
 }
+
+/**
+ * How long (ms) a SQLite connection reuses its answer to "has another connection committed?"
+ * (`PRAGMA data_version`). Every cache on the hot path asks on every call; at 1 ms the question was
+ * asked a thousand times a second under load, about 6 µs of the event loop per call at 2,000 calls a
+ * second (bench/window-profile.js, bench/RESULTS.md session 28). 10 ms keeps a revocation or a
+ * channel change made by another process (the CLI, another gateway on the same file) far inside the
+ * second the gateways promise (README, "Scaling out"), and this process's own writes count at once.
+ */
+export const FOREIGN_COMMIT_POLL_MS = 10;
 
 /**
  * Every column any row sets, and each row's values in that order (a column absent from a row is

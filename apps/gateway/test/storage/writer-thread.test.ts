@@ -14,15 +14,15 @@ import type { RequestLogRow } from '../../src/batch/types.js';
 import { baseLog } from '../../src/relay/call.js';
 import { RequestLogWriter } from '../../src/relay/request-log.js';
 import { installChangeCounters, WATCHED_TABLES } from '../../src/storage/change-counters.js';
-import { openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
+import { FOREIGN_COMMIT_POLL_MS, openDatabase, type DatabaseHandle } from '../../src/storage/database.js';
 import { migrateToLatest } from '../../src/storage/migrations.js';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { chat, setPrice } from '../billing/helpers.js';
 import { eventually } from '../eventually.js';
 
-// SQLite's change token reuses its answer for 1 ms (performance.now()) and then asks SQLite again:
+// SQLite's change token reuses its answer for FOREIGN_COMMIT_POLL_MS (performance.now()), then asks SQLite again:
 // a wait on that clock, so that the next token sees every commit made before the wait began.
-const settle = (from = performance.now()) => eventually(() => performance.now() - from >= 1, { intervalMs: 1 });
+const settle = (from = performance.now()) => eventually(() => performance.now() - from >= FOREIGN_COMMIT_POLL_MS, { intervalMs: 1 });
 
 /** The store's running thread (a test ends it, or checks it is the same one). */
 const workerOf = (store: ThreadBatchStore) => (store as unknown as { thread: ThreadClient<unknown, unknown> }).thread.thread!.worker;
@@ -287,7 +287,7 @@ describe('caches beside the writer thread', () => {
     } finally {
       other.close();
     }
-    await settle(); // seen within the token's 1 ms, not eventually: the next call is refused
+    await settle(); // seen within the token's reuse window, not eventually: the next call is refused
     expect((await chat(t, u.key, { messages: [{ role: 'user', content: 'after' }] })).status).toBe(401);
   });
 });
