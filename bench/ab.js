@@ -8,7 +8,8 @@
 // take several seconds of load to settle; CPU per call falls by a third meanwhile).
 //
 // Each side is Node flags (`--a`, `--b`) and/or environment (`--a-env`, `--b-env`: K=V,K=V, e.g.
-// BENCH_BUNDLE=off, BENCH_YOUNG_HOLD=off, APIGPT_JOURNAL_SYNC=false).
+// BENCH_BUNDLE=off, BENCH_YOUNG_HOLD=off, BENCH_JOURNAL_SYNC=false; the gateway's own APIGPT_* variables
+// are not read: bench/targets.js configures it).
 import autocannon from 'autocannon';
 import { killAll, rpc, startChild } from './children.js';
 import { median, takeTurns } from './turns.js';

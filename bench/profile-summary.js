@@ -122,14 +122,16 @@ export function summariseProfile(path, top = 25) {
   };
 }
 
-export function printProfileSummary(s, out = console.log) {
-  out(`\nCPU profile ${relative(process.cwd(), s.file)}: ${s.totalMs.toFixed(0)} ms sampled, ${s.busyMs.toFixed(0)} ms busy (${s.idleMs.toFixed(0)} ms idle)`);
+/** With `calls` (the calls the profile covers), each line also says its µs per call. */
+export function printProfileSummary(s, out = console.log, calls = 0) {
+  const per = (ms) => (calls ? `  ${((ms * 1000) / calls).toFixed(1).padStart(6)} µs/call` : '');
+  out(`\nCPU profile ${relative(process.cwd(), s.file)}: ${s.totalMs.toFixed(0)} ms sampled, ${s.busyMs.toFixed(0)} ms busy (${s.idleMs.toFixed(0)} ms idle)${calls ? `, ${calls} calls: ${((s.busyMs * 1000) / calls).toFixed(0)} µs busy per call` : ''}`);
   out('\n  self time by origin (% of busy):');
-  for (const g of s.groups.slice(0, 14)) out(`    ${g.pctOfBusy.toFixed(1).padStart(5)}%  ${g.ms.toFixed(0).padStart(6)} ms  ${g.group}`);
+  for (const g of s.groups.slice(0, 14)) out(`    ${g.pctOfBusy.toFixed(1).padStart(5)}%  ${g.ms.toFixed(0).padStart(6)} ms${per(g.ms)}  ${g.group}`);
   out(`\n  top ${s.top.length} functions by self time (% of busy):`);
-  for (const f of s.top) out(`    ${f.pctOfBusy.toFixed(1).padStart(5)}%  ${f.ms.toFixed(0).padStart(6)} ms  ${f.fn.padEnd(34).slice(0, 34)}  ${f.where}`);
+  for (const f of s.top) out(`    ${f.pctOfBusy.toFixed(1).padStart(5)}%  ${f.ms.toFixed(0).padStart(6)} ms${per(f.ms)}  ${f.fn.padEnd(34).slice(0, 34)}  ${f.where}`);
   out(`\n  busy time charged to the innermost frame of the target's own code (self + what it called):`);
-  for (const f of s.byOwnCode.slice(0, 15)) out(`    ${f.pctOfBusy.toFixed(1).padStart(5)}%  ${f.ms.toFixed(0).padStart(6)} ms  ${f.fn.padEnd(34).slice(0, 34)}  ${f.where}`);
+  for (const f of s.byOwnCode.slice(0, 15)) out(`    ${f.pctOfBusy.toFixed(1).padStart(5)}%  ${f.ms.toFixed(0).padStart(6)} ms${per(f.ms)}  ${f.fn.padEnd(34).slice(0, 34)}  ${f.where}`);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -332,6 +332,7 @@ const lagOf = (ns) => Math.max(0, ns / 1e6 - LAG_RESOLUTION_MS);
 
 let stopping = false;
 let allocSession = null;
+let profSession = null;
 async function stop(code) {
   if (stopping) return;
   stopping = true;
@@ -366,6 +367,24 @@ process.on('message', async (msg) => {
       const v8 = await import('node:v8');
       const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, { committedMB: +(s.physical_space_size / 2 ** 20).toFixed(1), usedMB: +(s.space_used_size / 2 ** 20).toFixed(1) }]));
       result = { memory: process.memoryUsage(), spaces, snapshot: msg.snapshot ? v8.writeHeapSnapshot(msg.snapshot) : undefined };
+    } else if (msg.cmd === 'profStart') {
+      // V8's CPU profiler over a window the caller chooses, not the whole life as --cpu-prof does
+      // (bench/window-profile.js): what one load's calls cost, without the start and the rests.
+      const { Session } = await import('node:inspector');
+      profSession = new Session();
+      profSession.connect();
+      const post = (method, params) => new Promise((res, rej) => profSession.post(method, params, (e, r) => (e ? rej(e) : res(r))));
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: msg.interval ?? 100 });
+      await post('Profiler.start');
+      result = true;
+    } else if (msg.cmd === 'profStop') {
+      const { writeFileSync } = await import('node:fs');
+      const { profile } = await new Promise((res, rej) => profSession.post('Profiler.stop', (e, r) => (e ? rej(e) : res(r))));
+      profSession.disconnect();
+      profSession = null;
+      writeFileSync(msg.file, JSON.stringify(profile));
+      result = msg.file;
     } else if (msg.cmd === 'allocStart') {
       // V8's sampling heap profiler, keeping the samples of objects the GC has since collected: what
       // the calls allocate, not what stays (bench/alloc-profile.js).
