@@ -50,7 +50,7 @@ try {
     const c1 = await rpc(gw, 'cpu');
     if (r.non2xx || r.errors) throw new Error(`${r.non2xx} non-2xx answers, ${r.errors} errors`);
     const n = r.requests.total;
-    return { rps: r.requests.average, cpu: (c1.user + c1.system - c0.user - c0.system) / n, loop: ((c1.loopBusyMs - c0.loopBusyMs) * 1000) / n };
+    return { rps: r.requests.average, cpu: (c1.user + c1.system - c0.user - c0.system) / n, loop: ((c1.loopBusyMs - c0.loopBusyMs) * 1000) / n, p50: r.latency.p50, p99: r.latency.p99 };
   };
   for (const s of Object.values(sides)) await run(s.gw, warmup);
   const res = await takeTurns(rounds, ['A', 'B'], (n) => run(sides[n].gw, seconds));
@@ -61,7 +61,7 @@ try {
     console.log(`${n} ${JSON.stringify({ flags: s.flags.join(' '), env: s.env })}`);
     console.log(`  req/s      ${r.map((x) => x.rps.toFixed(0)).join(' ')}  median ${median(r.map((x) => x.rps)).toFixed(0)}`);
     console.log(`  CPU µs/call ${r.map((x) => x.cpu.toFixed(0)).join(' ')}  median ${median(r.map((x) => x.cpu)).toFixed(0)}`);
-    console.log(`  loop µs/call median ${median(r.map((x) => x.loop)).toFixed(0)}`);
+    console.log(`  loop µs/call median ${median(r.map((x) => x.loop)).toFixed(0)}; latency p50 / p99 (ms, autocannon), medians ${median(r.map((x) => x.p50))} / ${median(r.map((x) => x.p99))}`);
   }
   const ratio = median(res.B.map((x) => x.cpu)) / median(res.A.map((x) => x.cpu));
   console.log(`B / A, median CPU per call: ${ratio.toFixed(3)}`);

@@ -106,7 +106,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     const journalDir = join(config.dataDir, 'journal');
     const recovered = await replayJournals(journalDir, batchStore, (entries) => billing.state.commit(entries, []));
     if (recovered.rows) storage.log.info(`billing: charged ${recovered.rows} calls from the journals of ${recovered.journals} stopped processes`);
-    journal = await Journal.open({ dir: journalDir, owner: `${Date.now().toString(36)}-${billing.state.owner}`, sync: config.journalSync, inlineSlowMs: config.journalInlineMaxMs });
+    journal = await Journal.open({ dir: journalDir, owner: `${Date.now().toString(36)}-${billing.state.owner}`, sync: config.journalSync, inlineSlowMs: config.journalInlineMaxMs, busyInlineMaxUs: config.journalInlineBusyMaxUs });
     billing.charges.useJournal(journal);
   } catch (err) {
     await batchStore.close().catch(() => undefined);
@@ -167,7 +167,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     tracer,
   });
   // A call settling alone writes its charge's journal row on the event loop's own thread: nothing
-  // else waits, and the thread pool's round trip is most of a lone call's durable write.
+  // else waits, and the thread pool's round trip is most of a lone call's durable write. Calls
+  // settling beside others do too while the device is quick (`journalInlineBusyMaxUs`).
   journal.inlineWhen(() => pipeline.active <= 1);
   const counter = new CountThread();
   const text: TextDeps = {

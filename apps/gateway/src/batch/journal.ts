@@ -31,9 +31,15 @@ import type { RequestLogRow } from './types.js';
  * wake a pool thread, write, wake the event loop again — costs more than the write itself on a VM
  * (bench/RESULTS.md, session 16: 0.3–0.6 ms less per call at one connection). The event loop then
  * waits out one write of one row, as the call would have; with other calls in flight the group
- * path keeps it free for them. A write that took longer than `inlineSlowMs` (a slow or stalled
- * device) turns the inline path off for INLINE_PAUSE_MS, so a sick disk never freezes the loop twice
- * in a row.
+ * path keeps it free for them — unless the device is quick (`busyInlineMaxUs`): then groups are
+ * written on the event loop also while other calls are in flight. On a VM, handing a group to the
+ * pool costs more CPU than the write blocks: waking a pool thread, then the loop, are hypervisor exits
+ * (~120 µs of the event loop per group on the bench machine, against a 0.1–0.3 ms write that mostly
+ * waits for the device; bench/RESULTS.md, session 28: 5–28% less CPU per call at 50 connections in
+ * four alternated runs). A device whose recent inline writes (smoothed) took longer than that bound
+ * sends groups written under load back to the pool, until a write made alone finds it quick again.
+ * A write that took longer than `inlineSlowMs` (a slow or stalled device) turns the inline path off
+ * for INLINE_PAUSE_MS, so a sick disk never freezes the loop twice in a row.
  *
  * Layout in `dir`: `<owner>.lock` (the process that writes: pid, owner name and the machine's boot
  * id, so that after a restart a pid now used by another process does not keep its journal unread) and
@@ -49,6 +55,11 @@ export interface JournalOptions {
   inlineSlowMs?: number;
   /** The size files are prepared at: a new one is started when a write would not fit (default 4 MiB). */
   rotateBytes?: number;
+  /**
+   * Groups are written on the event loop while other calls are in flight too, as long as the recent
+   * inline writes took at most this long on average (µs; default 0: only when quiet).
+   */
+  busyInlineMaxUs?: number;
 }
 
 /** The first file's size: a process that serves a few calls and stops should not write 4 MiB of zeros. */
@@ -60,6 +71,10 @@ const ZERO_PIECE = 256 << 10;
 export const INLINE_SLOW_MS = 20;
 /** How long a slow inline write keeps writes on the thread pool (ms). */
 export const INLINE_PAUSE_MS = 10_000;
+/** The gateway's default of `busyInlineMaxUs` (`journalInlineBusyMaxUs`): a write the loop may wait out under load. */
+export const BUSY_INLINE_MAX_US = 1000;
+/** Weight of the last inline write in the smoothed duration the busy rule reads. */
+const INLINE_SMOOTHING = 0.25;
 
 /** Owners whose journal this process is writing now (several gateways may run in one test process). */
 const LIVE = new Set<string>();
@@ -88,6 +103,8 @@ export class Journal {
   private inline: (() => boolean) | null = null;
   /** Inline writes are paused until this time (performance.now(), after a slow one). */
   private inlinePausedUntil = 0;
+  /** The recent inline writes' smoothed duration (ms); null until one was made. */
+  private inlineMs: number | null = null;
   /** Writes made so far, by path (for tests). */
   readonly writes = { inline: 0, groups: 0 };
 
@@ -104,7 +121,8 @@ export class Journal {
 
   /**
    * Rows may be written on the event loop while `quiet()` says nothing else waits on it (the
-   * gateway: at most the one call settling is in flight).
+   * gateway: at most the one call settling is in flight), and beside other calls while the device is
+   * quick (`busyInlineMaxUs`).
    */
   inlineWhen(quiet: () => boolean): void {
     if (this.o.inlineSlowMs !== 0) this.inline = quiet;
@@ -118,7 +136,7 @@ export class Journal {
     this.queue.push(JSON.stringify(row) + '\n');
     this.queueIds.push(row.id);
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.writing) this.writing = this.drain(this.quiet());
+    if (!this.writing) this.writing = this.drain(this.inlineNext());
     return p;
   }
 
@@ -179,8 +197,19 @@ export class Journal {
   }
 
   /** Whether the next group may be written on the event loop (see the class comment). */
-  private quiet(): boolean {
-    return this.inline !== null && performance.now() >= this.inlinePausedUntil && this.inline();
+  private inlineNext(): boolean {
+    return this.inline !== null && performance.now() >= this.inlinePausedUntil && (this.inline() || this.quickDevice());
+  }
+
+  /** Whether groups written beside other calls may be written on the event loop (see the class comment). */
+  private inlineBeside(): boolean {
+    return this.inline !== null && performance.now() >= this.inlinePausedUntil && this.quickDevice();
+  }
+
+  /** The recent inline writes took at most `busyInlineMaxUs` on average. */
+  private quickDevice(): boolean {
+    const max = (this.o.busyInlineMaxUs ?? 0) / 1000;
+    return max > 0 && this.inlineMs !== null && this.inlineMs <= max;
   }
 
   /**
@@ -211,8 +240,8 @@ export class Journal {
         } catch (err) {
           for (const w of waiters) w.reject(err as Error);
         }
-        // Rows that came meanwhile had other calls beside them: the thread pool's.
-        inline = false;
+        // Rows that came meanwhile had other calls beside them: the thread pool's, unless the device is quick.
+        inline = this.inlineBeside();
       }
     } finally {
       this.writing = null;
@@ -239,6 +268,7 @@ export class Journal {
     if (inline) {
       this.writes.inline++;
       const took = performance.now() - started;
+      this.inlineMs = this.inlineMs === null ? took : this.inlineMs + (took - this.inlineMs) * INLINE_SMOOTHING;
       if (took > (this.o.inlineSlowMs ?? INLINE_SLOW_MS)) this.inlinePausedUntil = started + took + INLINE_PAUSE_MS;
     } else this.writes.groups++;
     this.prepareNext();

@@ -170,10 +170,16 @@ describe('journal files: prepared ahead, filled in place', () => {
 });
 
 describe('journal: rows written on the calling thread when nothing else waits', () => {
-  const open = async (owner: string, o: { sync?: boolean; inlineSlowMs?: number } = {}) => {
+  const open = async (owner: string, o: { sync?: boolean; inlineSlowMs?: number; busyInlineMaxUs?: number } = {}) => {
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
     dirs.push(dir);
-    const j = await Journal.open({ dir, owner, sync: o.sync ?? true, ...(o.inlineSlowMs !== undefined ? { inlineSlowMs: o.inlineSlowMs } : {}) });
+    const j = await Journal.open({
+      dir,
+      owner,
+      sync: o.sync ?? true,
+      ...(o.inlineSlowMs !== undefined ? { inlineSlowMs: o.inlineSlowMs } : {}),
+      ...(o.busyInlineMaxUs !== undefined ? { busyInlineMaxUs: o.busyInlineMaxUs } : {}),
+    });
     const rows = () => idsIn(join(dir, `${owner}.1.jsonl`));
     return { j, rows };
   };
@@ -208,6 +214,43 @@ describe('journal: rows written on the calling thread when nothing else waits', 
     await Promise.all([group, next]);
     expect(rows()).toEqual(['req_b', 'req_c', 'req_d', 'req_e']);
     expect(j.writes.inline).toBe(0);
+    await j.close();
+  });
+
+  it('with busyInlineMaxUs, rows appended beside other calls are written on the event loop once a write showed the device quick', async () => {
+    // 600 s: any write this machine makes is quick by that bound.
+    const { j, rows } = await open('i5', { busyInlineMaxUs: 600_000_000 });
+    let quiet = false;
+    j.inlineWhen(() => quiet);
+    // Nothing measured yet: the first rows written beside others go to the thread pool (one write
+    // each: the first starts at once, the second waits behind it).
+    await Promise.all([j.append(row('req_m')), j.append(row('req_n'))]);
+    expect(j.writes).toEqual({ inline: 0, groups: 2 });
+    // A row written alone measures the device.
+    quiet = true;
+    await j.append(row('req_o'));
+    expect(j.writes).toEqual({ inline: 1, groups: 2 });
+    // Beside others again: on the event loop now, one write for both (the row appended in the same
+    // turn joins the group, which waits one turn of the loop).
+    quiet = false;
+    const group = j.append(row('req_p'));
+    const next = j.append(row('req_q'));
+    await Promise.all([group, next]);
+    expect(rows()).toEqual(['req_m', 'req_n', 'req_o', 'req_p', 'req_q']);
+    expect(j.writes).toEqual({ inline: 2, groups: 2 });
+    await j.close();
+  });
+
+  it('with busyInlineMaxUs below what the device takes, rows beside other calls stay on the thread pool', async () => {
+    // 1 µs: no durable write of a row is that quick.
+    const { j, rows } = await open('i6', { busyInlineMaxUs: 1 });
+    let quiet = true;
+    j.inlineWhen(() => quiet);
+    await j.append(row('req_r'));
+    quiet = false;
+    await Promise.all([j.append(row('req_s')), j.append(row('req_t'))]);
+    expect(rows()).toEqual(['req_r', 'req_s', 'req_t']);
+    expect(j.writes).toEqual({ inline: 1, groups: 2 });
     await j.close();
   });
 
