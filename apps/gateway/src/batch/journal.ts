@@ -71,8 +71,6 @@ const ZERO_PIECE = 256 << 10;
 export const INLINE_SLOW_MS = 20;
 /** How long a slow inline write keeps writes on the thread pool (ms). */
 export const INLINE_PAUSE_MS = 10_000;
-/** The gateway's default of `busyInlineMaxUs` (`journalInlineBusyMaxUs`): a write the loop may wait out under load. */
-export const BUSY_INLINE_MAX_US = 1000;
 /** Weight of the last inline write in the smoothed duration the busy rule reads. */
 const INLINE_SMOOTHING = 0.25;
 

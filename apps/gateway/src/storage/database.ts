@@ -151,8 +151,9 @@ function openSqlite(dataDir: string, cacheKiB?: number): DatabaseHandle {
  * (`PRAGMA data_version`). Every cache on the hot path asks on every call; at 1 ms the question was
  * asked a thousand times a second under load, about 6 µs of the event loop per call at 2,000 calls a
  * second (bench/window-profile.js, bench/RESULTS.md session 28). 10 ms keeps a revocation or a
- * channel change made by another process (the CLI, another gateway on the same file) far inside the
- * second the gateways promise (README, "Scaling out"), and this process's own writes count at once.
+ * channel change made by another process (the CLI, another worker or gateway on the same file) far
+ * inside the second the gateways promise one another (README, `serve --workers`), and this
+ * process's own writes count at once.
  */
 export const FOREIGN_COMMIT_POLL_MS = 10;
 
