@@ -10,8 +10,8 @@
 // Each side is Node flags (`--a`, `--b`) and/or environment (`--a-env`, `--b-env`: K=V,K=V, e.g.
 // BENCH_BUNDLE=off, BENCH_YOUNG_HOLD=off, BENCH_JOURNAL_SYNC=false; the gateway's own APIGPT_* variables
 // are not read: bench/targets.js configures it).
-import autocannon from 'autocannon';
 import { killAll, rpc, startChild } from './children.js';
+import { chatBody, chatLoad, envOf } from './chat-load.js';
 import { median, takeTurns } from './turns.js';
 
 const arg = (name, dflt) => {
@@ -24,7 +24,6 @@ if (arg('help', false)) {
   process.exit(0);
 }
 const flags = (s) => String(s || '').split(' ').filter(Boolean);
-const envOf = (s) => Object.fromEntries(String(s || '').split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 const stream = arg('stream', false) === true;
 const rounds = Number(arg('rounds', 8));
 const seconds = Number(arg('seconds', 3));
@@ -37,16 +36,12 @@ try {
   // As the bench and `npm start` run the gateway (bench/README: MALLOC_MMAP_THRESHOLD_).
   const base = { BENCH_UPSTREAM: sim.info.url, MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072' };
   for (const s of Object.values(sides)) s.gw = await startChild('gateway', { ...base, ...s.env }, s.flags);
-  const body = JSON.stringify({
-    model: 'gpt-4o-mini',
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-    // `--sim="delay=2 chunks=20"`: the simulator's directive (packages/simulator), e.g. chunks that
-    // arrive apart, one read each, as a provider's tokens do.
-    messages: [{ role: 'user', content: `Hello there, how are you today?${arg('sim', '') ? ` [[sim ${arg('sim', '')}]]` : ''}` }],
-  });
+  // `--sim="delay=2 chunks=20"`: the simulator's directive (packages/simulator), e.g. chunks that
+  // arrive apart, one read each, as a provider's tokens do.
+  const body = chatBody(stream, `Hello there, how are you today?${arg('sim', '') ? ` [[sim ${arg('sim', '')}]]` : ''}`);
   const run = async (gw, duration) => {
     const c0 = await rpc(gw, 'cpu');
-    const r = await autocannon({ url: `${gw.info.url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.info.key}` }, body, connections, duration });
+    const r = await chatLoad(gw, body, connections, duration);
     const c1 = await rpc(gw, 'cpu');
     if (r.non2xx || r.errors) throw new Error(`${r.non2xx} non-2xx answers, ${r.errors} errors`);
     const n = r.requests.total;

@@ -11,7 +11,7 @@
 // BENCH_BUNDLE=off the gateway runs from tsc's modules, so its frames name their source files.
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import autocannon from 'autocannon';
+import { chatBody, chatLoad } from './chat-load.js';
 import { killAll, rpc, startChild } from './children.js';
 
 const arg = (name, dflt) => process.argv.find((x) => x.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
@@ -60,9 +60,8 @@ function summarize(file, calls) {
 try {
   const sim = await startChild('sim', {});
   const gw = await startChild('gateway', { BENCH_UPSTREAM: sim.info.url, MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072' });
-  const body = JSON.stringify({ model: 'gpt-4o-mini', ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}), messages: [{ role: 'user', content: 'Say hello' }] });
-  const load = (duration) =>
-    autocannon({ url: `${gw.info.url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.info.key}` }, body, connections: 50, duration });
+  const body = chatBody(stream, 'Say hello');
+  const load = (duration) => chatLoad(gw, body, 50, duration);
   await load(3);
   await rpc(gw, 'allocStart');
   const r = await load(seconds);

@@ -15,6 +15,7 @@
 // (bench/RESULTS.md). Linux only (smaps); run it alone.
 import { readFileSync, readdirSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { envOf } from './chat-load.js';
 import { killAll, rpc, startChild } from './children.js';
 
 const arg = (name, dflt) => {
@@ -24,7 +25,7 @@ const arg = (name, dflt) => {
 };
 const role = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? 'gateway';
 const streams = Number(arg('streams', 1000));
-const env = Object.fromEntries(String(arg('env', '')).split(',').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+const env = envOf(arg('env', ''));
 const flags = String(arg('flags', '')).split(' ').filter(Boolean);
 const MB = 2 ** 20;
 const mb = (x) => (x / MB).toFixed(1);

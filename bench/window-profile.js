@@ -17,7 +17,7 @@
 // `BENCH_JOURNAL_SYNC=false`, … Linux only (/proc); run it alone.
 import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import autocannon from 'autocannon';
+import { chatBody, chatLoad, envOf } from './chat-load.js';
 import { killAll, rpc, startChild } from './children.js';
 import { printProfileSummary, summariseProfile } from './profile-summary.js';
 
@@ -28,12 +28,7 @@ const seconds = Number(arg('seconds', 8));
 const warmup = Number(arg('warmup', 8));
 const interval = Number(arg('interval', 200));
 const top = Number(arg('top', 30));
-const env = Object.fromEntries(
-  String(arg('env', ''))
-    .split(',')
-    .filter(Boolean)
-    .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-);
+const env = envOf(arg('env', ''));
 const out = resolve('bench/results/profiles');
 mkdirSync(out, { recursive: true });
 
@@ -62,13 +57,8 @@ try {
     ...env,
   });
   const pid = gw.child.pid;
-  const body = JSON.stringify({
-    model: 'gpt-4o-mini',
-    ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-    messages: [{ role: 'user', content: 'Hello there, how are you today?' }],
-  });
-  const load = (duration) =>
-    autocannon({ url: `${gw.info.url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.info.key}` }, body, connections, duration });
+  const body = chatBody(stream, 'Hello there, how are you today?');
+  const load = (duration) => chatLoad(gw, body, connections, duration);
   await load(warmup);
   const t0 = threadCpu(pid);
   const c0 = await rpc(gw, 'cpu');

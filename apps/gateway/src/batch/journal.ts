@@ -134,7 +134,7 @@ export class Journal {
     this.queue.push(JSON.stringify(row) + '\n');
     this.queueIds.push(row.id);
     const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.writing) this.writing = this.drain(this.inlineNext());
+    if (!this.writing) this.writing = this.drain(this.inlineNext(true));
     return p;
   }
 
@@ -194,18 +194,14 @@ export class Journal {
     LIVE.delete(this.o.owner);
   }
 
-  /** Whether the next group may be written on the event loop (see the class comment). */
-  private inlineNext(): boolean {
-    return this.inline !== null && performance.now() >= this.inlinePausedUntil && (this.inline() || this.quickDevice());
-  }
-
-  /** Whether groups written beside other calls may be written on the event loop (see the class comment). */
-  private inlineBeside(): boolean {
-    return this.inline !== null && performance.now() >= this.inlinePausedUntil && this.quickDevice();
-  }
-
-  /** The recent inline writes took at most `busyInlineMaxUs` on average. */
-  private quickDevice(): boolean {
+  /**
+   * Whether the next group may be written on the event loop (see the class comment): when `quiet()`
+   * says nothing else waits (asked only for the first group of a drain: rows queued behind a write
+   * had other calls beside them), or while the recent inline writes took at most `busyInlineMaxUs`.
+   */
+  private inlineNext(askQuiet: boolean): boolean {
+    if (this.inline === null || performance.now() < this.inlinePausedUntil) return false;
+    if (askQuiet && this.inline()) return true;
     const max = (this.o.busyInlineMaxUs ?? 0) / 1000;
     return max > 0 && this.inlineMs !== null && this.inlineMs <= max;
   }
@@ -239,7 +235,7 @@ export class Journal {
           for (const w of waiters) w.reject(err as Error);
         }
         // Rows that came meanwhile had other calls beside them: the thread pool's, unless the device is quick.
-        inline = this.inlineBeside();
+        inline = this.inlineNext(false);
       }
     } finally {
       this.writing = null;
