@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { request } from 'undici';
+import { agentBody } from './agent-body.js';
 import { probe } from './probe.js';
 import { killAll, rpc, startChild, stopChild } from './children.js';
 import { printProfileSummary, summariseProfile } from './profile-summary.js';
@@ -34,7 +35,8 @@ const HELP = `usage: npm run bench [-- options]   (or node bench/run.js [options
   --warmup=S          discarded warm-up seconds before each      (BENCH_WARMUP, default 2)
   --connections=LIST  connections of the load scenarios          (BENCH_CONNECTIONS, default 50,500)
   --scenarios=LIST    chat-load, stream-load, chat-load-500, stream-load-500, chat-latency,
-                      stream-latency, slow-streams, or a part: chat|stream|load|latency|slow
+                      stream-latency, agent-latency, slow-streams, or a part:
+                      chat|stream|load|latency|agent|slow
                                                                  (BENCH_SCENARIOS, default all)
   --targets=LIST      simulator,bare,gateway,gateway-pg,gateway-2w (BENCH_TARGETS, default all)
   --chunks=N          content chunks per streamed reply          (BENCH_STREAM_CHUNKS, default 20)
@@ -109,6 +111,8 @@ function scenariosFor(opts) {
     opts.connections.forEach((c, i) => out.push({ id: `${stream ? 'stream' : 'chat'}-load${i === 0 ? '' : `-${c}`}`, stream, mode: 'load', connections: c, targets: i === 0 ? null : ['simulator', 'bare', 'gateway'] }));
   out.push({ id: 'chat-latency', stream: false, mode: 'latency', targets: ['simulator', 'bare', 'gateway', 'gateway-pg', 'gateway-2w'] });
   out.push({ id: 'stream-latency', stream: true, mode: 'latency', targets: ['simulator', 'bare', 'gateway', 'gateway-pg', 'gateway-2w'] });
+  // A coding agent's turn: the whole conversation and its tools in every request (bench/agent-body.js).
+  out.push({ id: 'agent-latency', stream: false, mode: 'latency', agent: true, targets: ['simulator', 'bare', 'gateway'] });
   if (opts.slowStreams > 0) out.push({ id: 'slow-streams', stream: true, mode: 'slow', connections: opts.slowStreams, targets: ['bare', 'gateway'] });
   return out;
 }
@@ -155,6 +159,7 @@ function requestFor(scenario, key, opts) {
       : scenario.mode === 'latency' && opts.upstreamMs > 0
         ? `Hello there, how are you today? [[sim ttft=${opts.upstreamMs}]]`
         : 'Hello there, how are you today?';
+  if (scenario.agent) return { headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: agentBody(MODEL) };
   const body = { model: MODEL, messages: [{ role: 'user', content }] };
   // The gateway always asks the provider for usage on streams (to meter them); the client asks for
   // it too, so every target moves the same bytes upstream and downstream.
@@ -171,7 +176,9 @@ function checkReply(stream, chunks) {
     if (status !== 200) throw new Error(`status ${status}: ${text.slice(0, 300)}`);
     if (!stream) {
       const j = JSON.parse(text);
-      if (!j.choices?.[0]?.message?.content || !j.usage) throw new Error(`unexpected body: ${text.slice(0, 300)}`);
+      // A call with tools may be answered with a tool call instead of text (the agent scenario).
+      const m = j.choices?.[0]?.message;
+      if (!(m?.content || m?.tool_calls?.length) || !j.usage) throw new Error(`unexpected body: ${text.slice(0, 300)}`);
       return;
     }
     const events = text.split('\n').filter((l) => l.startsWith('data: '));
@@ -225,7 +232,7 @@ async function runOne(scenario, target, origin, handles, key, opts) {
   await rpc(front, 'mem'); // starts the peak afresh: the run's own
   if (scenario.mode === 'slow') await rpc(front, 'lagStart');
   const cpu0 = await cpuOf(handles);
-  const row = { scenario: scenario.id, target: target.id, mode: scenario.mode, stream: scenario.stream, connections };
+  const row = { scenario: scenario.id, target: target.id, mode: scenario.mode, stream: scenario.stream, connections, ...(scenario.agent ? { agent: true } : {}) };
   if (scenario.mode === 'slow') Object.assign(row, { slowChunks: opts.chunks, slowDelayMs: opts.slowDelayMs });
   if (scenario.mode !== 'latency') {
     // A slow stream lasts chunks × delay: the run spans at least three of them, so every connection finishes some.
@@ -280,7 +287,7 @@ function printTable(rows) {
     const d = direct(r);
     const bad = r.errors + r.timeouts + r.non2xx;
     return [
-      `${r.stream ? 'stream' : 'chat'} @ ${r.mode === 'load' ? `${r.connections} conns` : '1 conn'}`,
+      `${r.agent ? 'agent 230 KB' : r.stream ? 'stream' : 'chat'} @ ${r.mode === 'load' ? `${r.connections} conns` : '1 conn'}`,
       TARGETS.find((t) => t.id === r.target)?.label ?? r.target,
       f(r.rps, 0),
       f(r.latencyMs?.p50, lat),
@@ -384,7 +391,7 @@ function evaluate(rows, alternated = []) {
       const okAlt = ok && (alt?.clean ?? true);
       targets.push({ name: `${what} req/s @ ${r.connections} conns: gateway >= 90% of bare proxy${alt ? ` (median of ${alt.rounds.length} alternated rounds)` : ''}`, value, unit: 'ratio', threshold: 0.9, pass: okAlt && value >= 0.9, clean: okAlt });
     }
-    if (r.mode === 'latency') {
+    if (r.mode === 'latency' && !r.agent) {
       targets.push({ name: `${what} p50 latency @ 1 conn: gateway within 0.1 ms of bare proxy`, value: entry.p50DeltaMs, unit: 'ms', threshold: 0.1, pass: ok && entry.p50DeltaMs <= 0.1, clean: ok });
       if (r.stream) targets.push({ name: 'streamed p50 TTFB @ 1 conn: gateway within 0.1 ms of bare proxy', value: entry.ttfbP50DeltaMs, unit: 'ms', threshold: 0.1, pass: ok && entry.ttfbP50DeltaMs <= 0.1, clean: ok });
     }
@@ -527,11 +534,11 @@ async function main() {
   printTable(rows);
   const { ratios, targets: checks } = evaluate(rows, alternated);
   // The figure other gateways publish: the median of many single calls, minus the direct call's.
-  const seq = ['chat-latency', 'stream-latency']
+  const seq = ['chat-latency', 'stream-latency', 'agent-latency']
     .map((id) => [rows.find((r) => r.scenario === id && r.target === 'gateway'), rows.find((r) => r.scenario === id && r.target === 'simulator')])
     .filter(([g, d]) => g && d);
   if (seq.length)
-    console.log(`\nsequential added latency (median of ${seq.map(([g]) => g.requests).join(' / ')} single calls, gateway minus direct): ${seq.map(([g, d]) => `${g.stream ? 'streamed' : 'non-streamed'} +${f(g.latencyMs.p50 - d.latencyMs.p50, 3)} ms`).join(', ')}`);
+    console.log(`\nsequential added latency (median of ${seq.map(([g]) => g.requests).join(' / ')} single calls, gateway minus direct): ${seq.map(([g, d]) => `${g.agent ? "a coding agent's 230 KB body" : g.stream ? 'streamed' : 'non-streamed'} +${f(g.latencyMs.p50 - d.latencyMs.p50, 3)} ms`).join(', ')}`);
   if (ratios.length) {
     console.log('\ngateway / bare proxy');
     for (const r of ratios) {

@@ -104,7 +104,9 @@ async function startGw() {
       secret: `bench-${randomBytes(8).toString('hex')}`,
       demoChannel: 'off',
       logLevel: 'silent',
-      // logFlushMs stays at its production default: the request log is written as in production.
+      // logFlushMs stays at its production default (the request log is written as in production)
+      // unless BENCH_LOG_FLUSH_MS sets another batch interval, for an A/B of it.
+      ...(process.env.BENCH_LOG_FLUSH_MS ? { logFlushMs: Number(process.env.BENCH_LOG_FLUSH_MS) } : {}),
       // When billing is on, the bench user is a paying user with plenty of credit, so every call is
       // admitted and charged as in production (fields a given build does not know are ignored).
       trialCredit: 1_000_000_000,

@@ -1,5 +1,13 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import { isUtf8 } from 'node:buffer';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** A JSON body's bytes beside the object parsed from them, when any parser reads them alike (`rawJsonOf`). */
+    rawJson?: { body: unknown; bytes: Buffer };
+  }
+}
 
 /**
  * Deepest nesting of objects and arrays a JSON body may have. Real calls stay far below it (a tool's
@@ -8,40 +16,96 @@ import { GatewayError } from '../core/errors.js';
  */
 export const MAX_JSON_DEPTH = 64;
 
+/** What one pass over a JSON body's text tells (`jsonShape`). */
+export interface JsonShape {
+  /** Objects and arrays nest more than the limit deep (the pass stopped there). */
+  tooDeep: boolean;
+  /**
+   * No object has a key twice, and no key is written with an escape: every JSON parser reads this
+   * text as JSON.parse read it, so its bytes may go to a provider in place of a serialisation of
+   * the parsed body. RFC 8259 §4 leaves repeated names to each parser (JSON.parse keeps the last;
+   * others keep the first, or refuse the text): sent as written, `{"model":"gpt-4o","model":"gpt-4o-mini"}`
+   * would be routed, admitted and billed as one model and served as another. An escaped key
+   * (`"mod\u0065l"`) may repeat another under a different spelling, so it counts as a repeat.
+   */
+  distinctKeys: boolean;
+}
+
+/** An object's keys are compared in a list up to this many, then kept in a Set (an object of 10,000 keys stays linear). */
+const LISTED_KEYS = 16;
+
 /**
- * Whether `text` nests objects/arrays more than `max` levels deep. One pass over the characters,
- * skipping strings (and their escapes), counting `{ [` in and `} ]` out; no allocation. Malformed
- * JSON is left to the parser to refuse.
+ * One pass over the characters of a JSON text: how deep objects and arrays nest, and whether every
+ * object's keys are distinct (see `JsonShape`). Strings are skipped with `indexOf` (a prompt's text
+ * is most of a large body: the pass costs per token, not per character). Malformed JSON is left to
+ * the parser to refuse: the pass only reads what a well-formed text would mean.
  */
-export function jsonDepthExceeds(text: string, max: number): boolean {
-  // Deeper than `max` needs more than `max` opening brackets: most bodies have far fewer, and
-  // counting them with indexOf (native) spares the character walk below on the hot path.
-  if (!moreOpenersThan(text, max)) return false;
-  let depth = 0;
+export function jsonShape(text: string, maxDepth: number): JsonShape {
+  // One frame per open object (its keys so far) or array (null), innermost last.
+  const open: (string[] | Set<string> | null)[] = [];
+  let distinct = true;
+  // The next string is a key: right after `{`, or after `,` inside an object.
+  let keyNext = false;
   const n = text.length;
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i);
     if (c === 0x22 /* " */) {
-      for (i++; i < n; i++) {
-        const d = text.charCodeAt(i);
-        if (d === 0x5c /* \ */) i++;
-        else if (d === 0x22) break;
+      const end = closingQuote(text, i);
+      if (end === -1) break;
+      if (keyNext) {
+        keyNext = false;
+        if (distinct) distinct = addKey(open, text.slice(i + 1, end));
       }
+      i = end;
     } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
-      if (++depth > max) return true;
+      if (open.length >= maxDepth) return { tooDeep: true, distinctKeys: false };
+      const object = c === 0x7b;
+      open.push(object ? [] : null);
+      keyNext = object;
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
-      depth--;
+      open.pop();
+      keyNext = false;
+    } else if (c === 0x2c /* , */) {
+      keyNext = open.length > 0 && open[open.length - 1] !== null;
     }
   }
-  return false;
+  return { tooDeep: false, distinctKeys: distinct };
 }
 
-function moreOpenersThan(text: string, max: number): boolean {
-  let count = 0;
-  for (const opener of ['{', '[']) {
-    for (let i = text.indexOf(opener); i !== -1; i = text.indexOf(opener, i + 1)) if (++count > max) return true;
+/** Whether `text` nests objects/arrays more than `max` levels deep (`jsonShape`'s first answer). */
+export function jsonDepthExceeds(text: string, max: number): boolean {
+  return jsonShape(text, max).tooDeep;
+}
+
+/** The index of the quote that closes the string opened at `start` (-1: none). */
+function closingQuote(text: string, start: number): number {
+  let j = text.indexOf('"', start + 1);
+  // A quote led by an odd number of backslashes is part of the string (`\"`); an even number
+  // escape one another, and the quote ends it (`\\"`).
+  while (j !== -1 && text.charCodeAt(j - 1) === 0x5c /* \ */) {
+    let slashes = 1;
+    while (text.charCodeAt(j - 1 - slashes) === 0x5c) slashes++;
+    if (slashes % 2 === 0) break;
+    j = text.indexOf('"', j + 1);
   }
-  return false;
+  return j;
+}
+
+/** Adds a key to the innermost object: false when it repeats one there, or is written with an escape. */
+function addKey(open: (string[] | Set<string> | null)[], key: string): boolean {
+  if (key.includes('\\')) return false;
+  const last = open.length - 1;
+  const keys = open[last];
+  if (keys === null || keys === undefined) return true;
+  if (Array.isArray(keys)) {
+    if (keys.includes(key)) return false;
+    if (keys.length < LISTED_KEYS) keys.push(key);
+    else open[last] = new Set(keys).add(key);
+    return true;
+  }
+  if (keys.has(key)) return false;
+  keys.add(key);
+  return true;
 }
 
 /**
@@ -74,20 +138,36 @@ function storesText(url: string): boolean {
  * on the management API, a NUL check (its URLs too). The size is capped by the server's `bodyLimit`
  * while the body is read. A refusal is a GatewayError, so the error handler answers it in the route's
  * dialect.
+ *
+ * The body is read as bytes and decoded here, so that the bytes stay beside the parsed object
+ * (`request.rawJson`) when every parser would read them as JSON.parse did: valid UTF-8 without a
+ * byte-order mark, every object's keys distinct and unescaped (`jsonShape`). A call that goes to a
+ * provider unchanged then sends them as they came (`relay/exchanges/text.ts`): a coding agent's
+ * 230 KB body is not serialised and encoded again for each call (bench/RESULTS.md, session 29).
  */
 export function registerJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
   const parse = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
-    const text = body as string;
-    if (jsonDepthExceeds(text, maxDepth)) {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
+    const bytes = body as Buffer;
+    const text = bytes.toString('utf8');
+    const shape = jsonShape(text, maxDepth);
+    if (shape.tooDeep) {
       done(new GatewayError('invalid_request', `The JSON body is nested too deeply: at most ${maxDepth} levels of objects and arrays are accepted.`, { code: 'invalid_json' }), undefined);
       return;
     }
-    if (storesText(req.url) && jsonHasNul(text)) {
-      done(nulRefused(), undefined);
+    if (storesText(req.url)) {
+      if (jsonHasNul(text)) done(nulRefused(), undefined);
+      else parse(req, text, done);
       return;
     }
-    parse(req, text, done);
+    if (!shape.distinctKeys || !isUtf8(bytes) || hasByteOrderMark(bytes)) {
+      parse(req, text, done);
+      return;
+    }
+    parse(req, text, (err, value) => {
+      if (!err) req.rawJson = { body: value, bytes };
+      done(err, value);
+    });
   });
   // The same for the management API's paths and query strings (`/api/apps/a%00b`, `?model=a%00b`):
   // a NUL there reached PostgreSQL as a parameter and answered 500. Every request passes this hook
@@ -100,4 +180,20 @@ export function registerJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEP
 
 function nulRefused(): GatewayError {
   return new GatewayError('invalid_request', 'Text in the request may not contain the NUL character (\\u0000).', { code: 'nul_character' });
+}
+
+/** A UTF-8 byte-order mark: the parser skips it, a provider's may not. */
+function hasByteOrderMark(b: Buffer): boolean {
+  return b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+}
+
+/**
+ * The bytes the caller sent for `body`, when `body` is the object parsed from them and every parser
+ * reads them alike (see `registerJsonParser`); undefined otherwise (a route passed another object,
+ * or the text has a repeated or escaped key, invalid UTF-8 or a byte-order mark). Whoever changes
+ * the object afterwards must stop using the bytes (the pipeline's input screens do).
+ */
+export function rawJsonOf(request: FastifyRequest, body: unknown): Buffer | undefined {
+  const raw = request.rawJson;
+  return raw !== undefined && raw.body === body ? raw.bytes : undefined;
 }

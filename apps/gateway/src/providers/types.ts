@@ -32,6 +32,11 @@ export interface UpstreamCall {
   dialect?: Dialect;
   /** JSON operations: the body to send. */
   body: Record<string, unknown>;
+  /**
+   * The caller's own bytes of `body` (the same JSON, every key once; `CallRequest.raw`): an adapter
+   * that would send `body` as it is sends these instead of serialising it again.
+   */
+  raw?: Buffer;
   /** Multipart operations (transcription, translation): the form to send, file included. */
   form?: FormPart[];
   /**

@@ -27,6 +27,12 @@ export interface CallRequest {
   texts?: CallTexts | null;
   /** The call's privacy handling (redaction, content log), set by the pipeline when a policy applies. */
   privacy?: PrivacyCall | null;
+  /**
+   * A text call's body as the caller's bytes (http/json-body.ts `rawJsonOf`), while the parsed body
+   * is unchanged: sent in place of a serialisation when the call goes to the provider as it came.
+   * The pipeline drops it before anything may rewrite the body (the input screens, redaction).
+   */
+  raw?: Buffer;
 }
 
 /** A ready answer: bytes the HTTP layer writes as they are. */

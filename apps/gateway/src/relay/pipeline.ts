@@ -356,6 +356,8 @@ export class CallPipeline {
    * or closed (a 503 `moderation_unavailable`, not the channel's fault and not charged).
    */
   private async screenInput(req: CallRequest, log: RequestLogRow, content: GuardPlan | null, protect: boolean): Promise<void> {
+    // The rules and the redaction rewrite the body's texts in place: the caller's bytes no longer say it.
+    req.raw = undefined;
     if (content?.input) this.screen(req, content, 'input', log);
     // Privacy (issue 15): the rules read the caller's own words; nothing leaves the gateway unredacted
     // after this, the moderation model's call included.

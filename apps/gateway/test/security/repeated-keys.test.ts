@@ -6,8 +6,9 @@ import { setPrice } from '../billing/helpers.js';
  * A JSON body that names a key twice reads differently to different parsers: JSON.parse keeps the
  * last, others keep the first or refuse the body. The gateway routes, admits and bills the call by
  * what it read, so the provider must get exactly that — one `model`, the one the gateway billed —
- * and never the caller's bytes (relay/exchanges/text.ts). Both dialects that pass through to a
- * provider of their own shape: OpenAI's (an OpenAI-compatible channel) and Anthropic's.
+ * never the caller's bytes, which other bodies get (http/json-body.ts `jsonShape`,
+ * relay/caller-bytes.test.ts). Both dialects that pass through to a provider of their own shape:
+ * OpenAI's (an OpenAI-compatible channel) and Anthropic's.
  */
 describe('a request body with a repeated key', () => {
   let t: TestGateway;

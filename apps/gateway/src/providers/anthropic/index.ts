@@ -3,6 +3,7 @@ import { GatewayError } from '../../core/errors.js';
 import { anthropicFormat } from '../../formats/anthropic/canonical.js';
 import type { Provider as ProviderAdapter, UpstreamCall, UpstreamFailure, UpstreamRequest } from '../types.js';
 import { parseJson, trimSlash, upstreamFailure } from '../common/failure.js';
+import { jsonBody } from '../common/json-body.js';
 
 export const ANTHROPIC_VERSION = '2023-06-01';
 
@@ -44,14 +45,15 @@ function headers(channel: Channel, pass?: Record<string, string>): Record<string
 function buildAnthropicRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {
   const path = call.operation === 'chat' ? '/v1/messages' : call.operation === 'count_tokens' ? '/v1/messages/count_tokens' : null;
   if (!path) throw new GatewayError('invalid_request', `Anthropic channels cannot serve ${call.operation} requests.`, { code: 'unsupported_operation' });
-  const body = { ...call.body };
-  if (call.operation === 'count_tokens') {
-    delete body.stream;
-    delete body.max_tokens;
-  }
   // The Anthropic SDK's beta namespace adds `?beta=true`; it goes on as the caller sent it.
   const query = call.passQuery && Object.keys(call.passQuery).length ? `?${new URLSearchParams(call.passQuery).toString()}` : '';
-  return { method: 'POST', url: root(channel) + path + query, headers: headers(channel, call.passHeaders), body: JSON.stringify(body) };
+  return { method: 'POST', url: root(channel) + path + query, headers: headers(channel, call.passHeaders), body: call.operation === 'count_tokens' ? countBody(call.body) : jsonBody(call) };
+}
+
+/** A token count's body: the message's, without the two fields the count endpoint refuses. */
+function countBody(message: Record<string, unknown>): string {
+  const { stream: _stream, max_tokens: _max, ...body } = message;
+  return JSON.stringify(body);
 }
 
 /** `{type:"error", error:{type, message}}`; 529 is Anthropic's "overloaded". */

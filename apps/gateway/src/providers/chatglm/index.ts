@@ -4,6 +4,7 @@ import type { Operation } from '../../core/calls.js';
 import type { Provider as ProviderAdapter, UpstreamCall, UpstreamRequest } from '../types.js';
 import { classifyOpenAIShapedError, trimSlash } from '../common/failure.js';
 import { chatglmFormat } from './format.js';
+import { jsonBody } from '../common/json-body.js';
 
 const PATHS: Partial<Record<Operation, string>> = { chat: '/chat/completions', embedding: '/embeddings' };
 
@@ -31,7 +32,7 @@ export const chatglmAdapter: ProviderAdapter = {
 function buildChatglmRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {
   const path = PATHS[call.operation];
   if (!path) throw new GatewayError('invalid_request', `ChatGLM channels cannot serve ${call.operation} requests.`, { code: 'unsupported_operation' });
-  return { method: 'POST', url: trimSlash(channel.baseUrl) + path, headers: { 'content-type': 'application/json', ...auth(channel) }, body: JSON.stringify(call.body) };
+  return { method: 'POST', url: trimSlash(channel.baseUrl) + path, headers: { 'content-type': 'application/json', ...auth(channel) }, body: jsonBody(call) };
 }
 
 function auth(channel: Channel): Record<string, string> {

@@ -2,6 +2,7 @@ import { GatewayError } from '../../core/errors.js';
 import { openaiFormat } from '../../formats/openai/canonical.js';
 import { parseJson, trimSlash, upstreamFailure } from '../common/failure.js';
 import type { ProviderChannel as Channel, Provider, UpstreamCall, UpstreamFailure, UpstreamRequest } from '../types.js';
+import { jsonBody } from '../common/json-body.js';
 
 /**
  * DeepSeek (https://api-docs.deepseek.com): OpenAI's chat shape at `POST {base}/chat/completions`,
@@ -31,7 +32,7 @@ export const deepseekAdapter: Provider = {
 
 function buildDeepseekRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {
   if (call.operation !== 'chat') throw new GatewayError('invalid_request', `DeepSeek channels cannot serve ${call.operation} requests.`, { code: 'unsupported_operation' });
-  return { method: 'POST', url: `${trimSlash(channel.baseUrl)}/chat/completions`, headers: { 'content-type': 'application/json', ...authHeaders(channel) }, body: JSON.stringify(call.body) };
+  return { method: 'POST', url: `${trimSlash(channel.baseUrl)}/chat/completions`, headers: { 'content-type': 'application/json', ...authHeaders(channel) }, body: jsonBody(call) };
 }
 
 function authHeaders(channel: Channel): Record<string, string> {

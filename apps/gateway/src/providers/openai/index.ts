@@ -3,6 +3,7 @@ import type { ProviderChannel as Channel } from '../types.js';
 import { GatewayError } from '../../core/errors.js';
 import { encodeMultipart, type FormValue } from '../../media/multipart.js';
 import { parseJson, upstreamFailure } from '../common/failure.js';
+import { jsonBody } from '../common/json-body.js';
 import type { Operation } from '../../core/calls.js';
 import { RESPONSES_DIALECT } from '../../formats/openai-responses/canonical.js';
 import type { Provider as ProviderAdapter, UpstreamCall, UpstreamFailure, UpstreamRequest } from '../types.js';
@@ -56,7 +57,7 @@ export function upstreamPath(call: UpstreamCall, paths: Partial<Record<string, s
 
 /** The body of an OpenAI-shaped request: JSON, or multipart/form-data (with its boundary) for a call carrying a form (audio uploads). */
 export function openaiRequestBody(call: UpstreamCall): { contentType: string; body: string | Buffer } {
-  if (!call.form) return { contentType: 'application/json', body: JSON.stringify(call.body) };
+  if (!call.form) return { contentType: 'application/json', body: jsonBody(call) };
   return encodeMultipart(call.form.map((p): [string, FormValue] => [p.name, 'value' in p ? p.value : { filename: p.filename, contentType: p.contentType, data: p.data }]));
 }
 

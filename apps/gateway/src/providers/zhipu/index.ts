@@ -6,6 +6,7 @@ import type { Operation } from '../../core/calls.js';
 import type { Provider as ProviderAdapter, UpstreamCall, UpstreamFailure, UpstreamRequest } from '../types.js';
 import { parseJson, trimSlash, upstreamFailure } from '../common/failure.js';
 import { zhipuFormat } from './format.js';
+import { jsonBody } from '../common/json-body.js';
 
 const PATHS: Partial<Record<Operation, string>> = { chat: '/chat/completions', embedding: '/embeddings', image: '/images/generations', rerank: '/rerank' };
 
@@ -32,7 +33,7 @@ export const zhipuAdapter: ProviderAdapter = {
 function buildZhipuRequest(call: UpstreamCall, channel: Channel): UpstreamRequest {
   const path = PATHS[call.operation];
   if (!path) throw new GatewayError('invalid_request', `Zhipu channels cannot serve ${call.operation} requests.`, { code: 'unsupported_operation' });
-  return { method: 'POST', url: trimSlash(channel.baseUrl) + path, headers: { 'content-type': 'application/json', ...authHeaders(channel) }, body: JSON.stringify(call.body) };
+  return { method: 'POST', url: trimSlash(channel.baseUrl) + path, headers: { 'content-type': 'application/json', ...authHeaders(channel) }, body: jsonBody(call) };
 }
 
 /** `settings.zhipuAuth: "jwt"` signs a short-lived token from the `id.secret` key (§5.2); default sends the key itself. */

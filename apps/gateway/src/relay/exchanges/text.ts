@@ -133,18 +133,18 @@ export class TextExchange implements Exchange {
       }
       return { call: { operation: req.operation, model: route.upstreamModel, stream: req.stream, body: translation.body }, translation };
     }
-    // Serialised again, never the caller's bytes: the provider must read the body the gateway read.
-    // A body with a key twice (`{"model":"gpt-4o","model":"gpt-4o-mini"}`) is the last one to
-    // JSON.parse but may be the first to the provider's parser; sent as is, it would be routed,
-    // admitted and billed as one model and served as another (bench/RESULTS.md, session 13).
     const body: Record<string, unknown> = { ...req.body, model: route.upstreamModel };
-    if (req.stream && req.dialect === 'openai' && (req.operation === 'chat' || req.operation === 'completion')) {
-      // Ask for the usage report so metering never has to guess; the tap hides it again when the
-      // caller did not ask for it.
-      body.stream_options = { ...((req.body.stream_options as object | null) ?? {}), include_usage: true };
-    }
+    // Ask for the usage report so metering never has to guess; the tap hides it again when the
+    // caller did not ask for it.
+    const askUsage = req.stream && req.dialect === 'openai' && (req.operation === 'chat' || req.operation === 'completion');
+    if (askUsage) body.stream_options = { ...((req.body.stream_options as object | null) ?? {}), include_usage: true };
+    // The caller's bytes go in place of a serialisation when they say what `body` says: the same
+    // model, usage already asked for, nothing rewritten since (the pipeline drops `raw` then), and
+    // a text every parser reads alike (http/json-body.ts `jsonShape`: no key twice — a repeated
+    // `model` would otherwise be billed as one model and served as another).
+    const raw = req.raw !== undefined && req.body.model === route.upstreamModel && (!askUsage || req.clientWantsUsage) ? req.raw : undefined;
     const pass = req.passThrough;
-    return { call: { operation: req.operation, model: route.upstreamModel, stream: req.stream, dialect: req.dialect, body, ...(pass ? { passHeaders: pass.headers, passQuery: pass.query } : {}) } };
+    return { call: { operation: req.operation, model: route.upstreamModel, stream: req.stream, dialect: req.dialect, body, raw, ...(pass ? { passHeaders: pass.headers, passQuery: pass.query } : {}) } };
   }
 
   private async readBody(upstream: UpstreamResponse, route: Route, translation?: Translation): Promise<Answered> {
