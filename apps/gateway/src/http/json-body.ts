@@ -72,11 +72,6 @@ export function jsonShape(text: string, maxDepth: number): JsonShape {
   return { tooDeep: false, distinctKeys: distinct };
 }
 
-/** Whether `text` nests objects/arrays more than `max` levels deep (`jsonShape`'s first answer). */
-export function jsonDepthExceeds(text: string, max: number): boolean {
-  return jsonShape(text, max).tooDeep;
-}
-
 /** The index of the quote that closes the string opened at `start` (-1: none). */
 function closingQuote(text: string, start: number): number {
   let j = text.indexOf('"', start + 1);

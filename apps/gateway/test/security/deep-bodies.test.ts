@@ -2,7 +2,7 @@ import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
-import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../src/http/json-body.js';
+import { jsonShape, MAX_JSON_DEPTH } from '../../src/http/json-body.js';
 import type { Exchange } from '../../src/relay/pipeline.js';
 
 /** `{"a":{"a":…1…}}` nested `depth` levels, written as text (an object that deep would overflow JSON.stringify). */
@@ -69,9 +69,10 @@ describe('deeply nested JSON bodies', () => {
   });
 
   it('the depth check reads brackets inside strings as text', () => {
-    expect(jsonDepthExceeds(JSON.stringify({ s: '{'.repeat(500) + '['.repeat(500), t: '\\"{{{{' }), 3)).toBe(false);
-    expect(jsonDepthExceeds('[[[[]]]]', 4)).toBe(false);
-    expect(jsonDepthExceeds('[[[[[]]]]]', 4)).toBe(true);
+    const tooDeep = (text: string, max: number) => jsonShape(text, max).tooDeep;
+    expect(tooDeep(JSON.stringify({ s: '{'.repeat(500) + '['.repeat(500), t: '\\"{{{{' }), 3)).toBe(false);
+    expect(tooDeep('[[[[]]]]', 4)).toBe(false);
+    expect(tooDeep('[[[[[]]]]]', 4)).toBe(true);
   });
 });
 
