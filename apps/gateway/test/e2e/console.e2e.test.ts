@@ -448,6 +448,9 @@ describe('web console (Chromium)', { timeout: 120_000 }, () => {
     await poll(() => dialog.getByTestId('channel-idle').inputValue()).toBe('45');
     expect(await dialog.getByLabel('Model name mapping').inputValue()).toBe('e2e-model=gpt-4o-mini');
     await dialog.getByRole('button', { name: 'Cancel' }).click();
+    // Closed before the next test: a dialog still open (its closing animation, slower on a loaded
+    // machine) takes the next test's clicks (CI, 2026-12-06: three tests failed on it).
+    await dialog.waitFor({ state: 'hidden' });
   });
 
   it('sets a model price and a user group in Models & prices', async () => {
