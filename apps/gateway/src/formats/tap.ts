@@ -12,11 +12,20 @@ import type { StreamTap } from './types.js';
 export abstract class EventTap implements StreamTap {
   private readonly splitter = new SseSplitter();
   complete = false;
+  endsAt = 0;
   inBandError: string | null = null;
 
   push(text: string): string {
     let out = '';
-    for (const raw of this.splitter.push(text)) out += this.onEvent(raw);
+    for (const raw of this.splitter.push(text)) {
+      if (this.complete) {
+        out += this.onEvent(raw);
+        continue;
+      }
+      const piece = this.onEvent(raw);
+      if (this.complete) this.endsAt = out.length;
+      out += piece;
+    }
     return out;
   }
 

@@ -18,6 +18,13 @@ export interface StreamTap {
   end(): string;
   /** True when the stream reached its proper end marker. */
   readonly complete: boolean;
+  /**
+   * In the `push` that set `complete`: how much of its output comes before the event that completed
+   * the stream. What precedes it flows to the caller at once; that event and all after it are the
+   * stream's ending, held back until the call's charge is durable. Absent: the whole output of that
+   * push is the ending.
+   */
+  readonly endsAt?: number;
   /** An error the provider reported inside the stream, if any. */
   readonly inBandError: string | null;
   /**

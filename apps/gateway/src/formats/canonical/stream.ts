@@ -29,7 +29,10 @@ export class TranslatingTap implements StreamTap {
    */
   private pending = '';
   complete = false;
+  endsAt = 0;
   inBandError: string | null = null;
+  /** Where, in `onRaw`'s output, the canonical `end` event's encoding began. */
+  private endInRaw = 0;
 
   /** Present when the caller's encoder renders failures itself (see StreamEncoder.failure). */
   streamError?: (err: GatewayError) => string;
@@ -44,7 +47,15 @@ export class TranslatingTap implements StreamTap {
 
   push(text: string): string {
     let out = '';
-    for (const raw of this.splitter.push(text)) out += this.onRaw(raw);
+    for (const raw of this.splitter.push(text)) {
+      if (this.complete) {
+        out += this.onRaw(raw);
+        continue;
+      }
+      const piece = this.onRaw(raw);
+      if (this.complete) this.endsAt = out.length + this.endInRaw;
+      out += piece;
+    }
     return out;
   }
 
@@ -66,7 +77,10 @@ export class TranslatingTap implements StreamTap {
     const ev = parseSseEvent(raw) ?? bareJson(raw);
     if (!ev) return '';
     let out = '';
-    for (const c of this.decoder.decode(ev)) out += this.onEvent(c);
+    for (const c of this.decoder.decode(ev)) {
+      if (c.type === 'end' && !this.complete) this.endInRaw = out.length;
+      out += this.onEvent(c);
+    }
     return out;
   }
 

@@ -195,36 +195,51 @@ export class TextExchange implements Exchange {
     const sent: string[] | null = this.cacheEntry ? [] : null;
     res.writeHead(200, { ...SSE_HEADERS, ...translation?.headers, 'x-request-id': log.id, ...(this.cacheEntry ? { [CACHE_HEADER]: 'miss' } : {}) });
     // The terminal event (after which a client takes the answer as whole) is held back for the
-    // pipeline to write once the charge is durable; everything before it flows at once.
+    // pipeline to write once the charge is durable; everything before it flows at once, also when
+    // the whole stream arrives in one read (`StreamTap.endsAt`).
     let tail = '';
+    // Privacy and the content rules on what the tap passes on; null when the rules cut the stream
+    // (`tail` then holds the caller's content-filter ending).
+    const relay = (text: string): string | null => {
+      let out = text && privacy ? privacy.pass(text) : text;
+      if (out && screen) {
+        // The events before a blocked word go out; the rest is replaced by the content-filter ending.
+        const screened = screen.pass(out);
+        if (screened.cut) {
+          // Written with the ending once the call is settled, like any stream's last events.
+          cut = true;
+          tail += screened.pass + screen.ending();
+          return null;
+        }
+        // What the screen holds back may be the beginning of a word the next chunk completes.
+        out = screened.pass;
+      }
+      if (out) {
+        if (log.ttft_ms === null) log.ttft_ms = Math.round(performance.now() - started);
+        sent?.push(out);
+      }
+      return out;
+    };
     try {
       for await (const chunk of upstream.body) {
         // A chunk that arrives after the caller left is never delivered, so it is not metered.
         if (res.destroyed || signal.aborted) break;
-        let out = tap.push(decoder.write(chunk));
-        if (out && privacy) out = privacy.pass(out);
-        if (!out) continue;
-        if (screen) {
-          // The events before a blocked word go out; the rest is replaced by the content-filter ending.
-          const screened = screen.pass(out);
-          if (screened.cut) {
-            // Written with the ending once the call is settled, like any stream's last events.
-            cut = true;
-            tail += screened.pass + screen.ending();
-            break;
-          }
-          out = screened.pass;
-          // Held back: it may be the beginning of a word the next chunk completes.
-          if (!out) continue;
+        const wasComplete = tap.complete;
+        const pushed = tap.push(decoder.write(chunk));
+        if (!pushed) continue;
+        const endsAt = !tap.complete ? pushed.length : wasComplete ? 0 : Math.min(tap.endsAt ?? 0, pushed.length);
+        const now = relay(endsAt === pushed.length ? pushed : pushed.slice(0, endsAt));
+        if (now === null) break;
+        if (tail) tail += now;
+        else if (now) {
+          if (!res.write(now)) await drained(res);
+          if (res.destroyed) break;
         }
-        if (log.ttft_ms === null) log.ttft_ms = Math.round(performance.now() - started);
-        sent?.push(out);
-        if (tap.complete || tail) {
-          tail += out;
-          continue;
+        if (endsAt < pushed.length) {
+          const ending = relay(pushed.slice(endsAt));
+          if (ending === null) break;
+          tail += ending;
         }
-        if (!res.write(out)) await drained(res);
-        if (res.destroyed) break;
       }
       let rest = cut ? '' : tap.end() + decoder.end();
       if (privacy && !cut) rest = privacy.pass(rest) + privacy.end();

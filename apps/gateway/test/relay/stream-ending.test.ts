@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LogOnlyPolicy, type CallPolicy } from '../../src/relay/policy.js';
+import { eventually } from '../eventually.js';
+import { startTestGateway, type TestGateway } from '../harness.js';
+
+/**
+ * A stream's terminal event (OpenAI's `data: [DONE]`, Anthropic's `message_stop`) waits until the
+ * call's charge is durable (`Admission.settle`); everything before it flows at once — also when the
+ * provider sends the whole stream in one write, so it reaches the gateway in one read (the
+ * simulator without a chunk delay does). Before, such a short stream was held whole until the
+ * charge was written: its first byte came no sooner than its last.
+ *
+ * The charge's durability is the policy's promise: here a policy whose settlements wait for the
+ * test, so what the caller holds in between can be read.
+ */
+describe('a short stream: its content flows before the charge is durable, its ending only after', () => {
+  let t: TestGateway;
+  let key: string;
+  /** Settlements waiting for the test (each resolves once the test releases it). */
+  const waiting: (() => void)[] = [];
+
+  beforeAll(async () => {
+    const policy = (_storage: unknown, writer: ConstructorParameters<typeof LogOnlyPolicy>[0]): CallPolicy => {
+      const inner = new LogOnlyPolicy(writer);
+      return {
+        async admit() {
+          const admission = await inner.admit();
+          return { settle: (o) => new Promise<void>((resolve) => waiting.push(() => resolve(admission.settle(o)))) };
+        },
+      };
+    };
+    t = await startTestGateway({
+      simulator: { apiKey: 'sk-sim-ending' },
+      channels: (sim) => [{ provider: 'openai-compatible', name: 'oai', baseUrl: `${sim.url}/v1`, secret: 'sk-sim-ending', models: ['gpt-4o-mini'] }],
+      start: { policy },
+    });
+    key = (await t.newUserWithKey()).key;
+  });
+  afterAll(() => t?.close());
+
+  /** Sends a streamed call and reads its body as it arrives. */
+  async function streamCall(path: string, body: unknown) {
+    const res = await fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    const state = { text: '', ended: false };
+    const done = (async () => {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return void (state.ended = true);
+        state.text += decoder.decode(value, { stream: true });
+      }
+    })();
+    return { state, done };
+  }
+
+  it('OpenAI chat passed through: the deltas arrive while the charge is pending; [DONE] and the end after it', async () => {
+    const { state, done } = await streamCall('/v1/chat/completions', {
+      model: 'gpt-4o-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'Say it [[sim reply="alpha beta gamma delta" chunks=4]]' }],
+    });
+    await eventually(() => expect(state.text).toContain('delta'));
+    await eventually(() => expect(waiting).toHaveLength(1));
+    // Every content event is here, the finish reason too; the terminal event and the end are not.
+    expect(state.text).toContain('"finish_reason":"stop"');
+    expect({ done: state.text.includes('[DONE]'), ended: state.ended }).toEqual({ done: false, ended: false });
+    waiting.shift()!();
+    await done;
+    expect(state.text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(state.text.match(/\[DONE\]/g)).toHaveLength(1);
+  });
+
+  it('Anthropic caller on an OpenAI provider (translated): content_block_delta arrives while pending; message_stop after', async () => {
+    const { state, done } = await streamCall('/v1/messages', {
+      model: 'gpt-4o-mini',
+      max_tokens: 64,
+      stream: true,
+      messages: [{ role: 'user', content: 'Say it [[sim reply="one two three four" chunks=4]]' }],
+    });
+    await eventually(() => expect(state.text).toContain('four'));
+    await eventually(() => expect(waiting).toHaveLength(1));
+    expect(state.text).toContain('event: content_block_delta');
+    expect({ stop: state.text.includes('message_stop'), ended: state.ended }).toEqual({ stop: false, ended: false });
+    waiting.shift()!();
+    await done;
+    expect(state.text.trimEnd().endsWith('data: {"type":"message_stop"}')).toBe(true);
+  });
+});
