@@ -18,12 +18,9 @@ export abstract class EventTap implements StreamTap {
   push(text: string): string {
     let out = '';
     for (const raw of this.splitter.push(text)) {
-      if (this.complete) {
-        out += this.onEvent(raw);
-        continue;
-      }
+      const before = this.complete;
       const piece = this.onEvent(raw);
-      if (this.complete) this.endsAt = out.length;
+      if (!before && this.complete) this.endsAt = out.length;
       out += piece;
     }
     return out;

@@ -38,14 +38,14 @@ describe('a short stream: its content flows before the charge is durable, its en
   });
   afterAll(() => t?.close());
 
-  /** Sends a streamed call and reads its body as it arrives. */
-  async function streamCall(path: string, body: unknown) {
-    const res = await fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect(res.status).toBe(200);
-    const reader = res.body!.getReader();
-    const decoder = new TextDecoder();
-    const state = { text: '', ended: false };
+  /** Sends a streamed call and reads its body as it arrives (`status` once the headers came). */
+  function streamCall(path: string, body: unknown, signal?: AbortSignal) {
+    const state = { status: null as number | null, text: '', ended: false };
     const done = (async () => {
+      const res = await fetch(`${t.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body), signal });
+      state.status = res.status;
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return void (state.ended = true);
@@ -56,7 +56,7 @@ describe('a short stream: its content flows before the charge is durable, its en
   }
 
   it('OpenAI chat passed through: the deltas arrive while the charge is pending; [DONE] and the end after it', async () => {
-    const { state, done } = await streamCall('/v1/chat/completions', {
+    const { state, done } = streamCall('/v1/chat/completions', {
       model: 'gpt-4o-mini',
       stream: true,
       messages: [{ role: 'user', content: 'Say it [[sim reply="alpha beta gamma delta" chunks=4]]' }],
@@ -73,7 +73,7 @@ describe('a short stream: its content flows before the charge is durable, its en
   });
 
   it('Anthropic caller on an OpenAI provider (translated): content_block_delta arrives while pending; message_stop after', async () => {
-    const { state, done } = await streamCall('/v1/messages', {
+    const { state, done } = streamCall('/v1/messages', {
       model: 'gpt-4o-mini',
       max_tokens: 64,
       stream: true,
@@ -86,5 +86,32 @@ describe('a short stream: its content flows before the charge is durable, its en
     waiting.shift()!();
     await done;
     expect(state.text.trimEnd().endsWith('data: {"type":"message_stop"}')).toBe(true);
+  });
+
+  it('with another call in flight, the content that came with the terminal event waits with it: one write', async () => {
+    // A stream of five seconds keeps a second call in flight.
+    const long = streamCall('/v1/chat/completions', { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Go on [[sim delay=200 chunks=25]]' }] });
+    await eventually(() => expect(long.state.text).toContain('data: '));
+    const { state, done } = streamCall('/v1/chat/completions', {
+      model: 'gpt-4o-mini',
+      stream: true,
+      messages: [{ role: 'user', content: 'Say it [[sim reply="alpha beta gamma delta" chunks=4]]' }],
+    });
+    // The short stream was read whole and its charge is pending: nothing of it was written, not even
+    // its headers (a plain request answered meanwhile on another connection shows the loop moved on).
+    await eventually(() => expect(waiting).toHaveLength(1));
+    expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
+    expect({ status: state.status, text: state.text }).toEqual({ status: null, text: '' });
+    waiting.shift()!();
+    await done;
+    expect(state.status).toBe(200);
+    expect(state.text).toContain('delta');
+    expect(state.text.endsWith('data: [DONE]\n\n')).toBe(true);
+    // The long stream ends; its settlement waits here like any other, then its ending goes out.
+    expect(long.state.ended).toBe(false);
+    await eventually(() => expect(waiting).toHaveLength(1), { timeoutMs: 30_000 });
+    waiting.shift()!();
+    await long.done;
+    expect(long.state.text.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 });

@@ -48,12 +48,9 @@ export class TranslatingTap implements StreamTap {
   push(text: string): string {
     let out = '';
     for (const raw of this.splitter.push(text)) {
-      if (this.complete) {
-        out += this.onRaw(raw);
-        continue;
-      }
+      const before = this.complete;
       const piece = this.onRaw(raw);
-      if (this.complete) this.endsAt = out.length + this.endInRaw;
+      if (!before && this.complete) this.endsAt = out.length + this.endInRaw;
       out += piece;
     }
     return out;

@@ -195,8 +195,10 @@ export class TextExchange implements Exchange {
     const sent: string[] | null = this.cacheEntry ? [] : null;
     res.writeHead(200, { ...SSE_HEADERS, ...translation?.headers, 'x-request-id': log.id, ...(this.cacheEntry ? { [CACHE_HEADER]: 'miss' } : {}) });
     // The terminal event (after which a client takes the answer as whole) is held back for the
-    // pipeline to write once the charge is durable; everything before it flows at once, also when
-    // the whole stream arrives in one read (`StreamTap.endsAt`).
+    // pipeline to write once the charge is durable; everything before it flows at once. What came in
+    // the same read as the terminal event (`StreamTap.endsAt`; a short stream's every event) goes out
+    // at once only when this call is alone (`Attempt.alone`): then the first byte does not wait for
+    // the charge, and under load the one write with the ending saves a system call.
     let tail = '';
     // Privacy and the content rules on what the tap passes on; null when the rules cut the stream
     // (`tail` then holds the caller's content-filter ending).
@@ -227,7 +229,7 @@ export class TextExchange implements Exchange {
         const wasComplete = tap.complete;
         const pushed = tap.push(decoder.write(chunk));
         if (!pushed) continue;
-        const endsAt = !tap.complete ? pushed.length : wasComplete ? 0 : Math.min(tap.endsAt ?? 0, pushed.length);
+        const endsAt = !tap.complete ? pushed.length : wasComplete || !at.alone() ? 0 : Math.min(tap.endsAt ?? 0, pushed.length);
         const now = relay(endsAt === pushed.length ? pushed : pushed.slice(0, endsAt));
         if (now === null) break;
         if (tail) tail += now;
