@@ -169,7 +169,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
   // A call settling alone writes its charge's journal row on the event loop's own thread: nothing
   // else waits, and the thread pool's round trip is most of a lone call's durable write. Calls
   // settling beside others do too while the device is quick (`journalInlineBusyMaxUs`).
-  journal.inlineWhen(() => pipeline.active <= 1);
+  journal.inlineWhen(() => pipeline.alone);
   const counter = new CountThread();
   const text: TextDeps = {
     codecs: new Map(FORMATS.filter((f) => f.codec).map((f) => [f.id, f.codec!])),

@@ -115,6 +115,14 @@ export class CallPipeline {
   /** Calls running now (from the first step to the settled answer; a stream until it ended). */
   active = 0;
 
+  /**
+   * At most one call in flight (the one asking): nothing else waits on the event loop, so latency
+   * counts more than one more system call (the journal's inline writes, a short stream's early write).
+   */
+  get alone(): boolean {
+    return this.active <= 1;
+  }
+
   constructor(private readonly deps: PipelineDeps) {
     this.fetch = async (req, signal) => {
       const res = await deps.upstream.send(req, signal);
@@ -463,7 +471,7 @@ export class CallPipeline {
       log,
       started,
       screen,
-      alone: () => this.active <= 1,
+      alone: () => this.alone,
       async send(route, build, classify, callSignal = signal) {
         const provider = route.adapter;
         let refreshed = false;

@@ -55,36 +55,44 @@ describe('a short stream: its content flows before the charge is durable, its en
     return { state, done };
   }
 
-  it('OpenAI chat passed through: the deltas arrive while the charge is pending; [DONE] and the end after it', async () => {
-    const { state, done } = streamCall('/v1/chat/completions', {
-      model: 'gpt-4o-mini',
-      stream: true,
-      messages: [{ role: 'user', content: 'Say it [[sim reply="alpha beta gamma delta" chunks=4]]' }],
-    });
-    await eventually(() => expect(state.text).toContain('delta'));
+  /**
+   * Sends a short streamed call and waits until its content (up to `lastWord`) has arrived and its
+   * settlement is pending; `finish` releases the settlement and waits for the end of the answer.
+   */
+  async function pendingCall(path: string, body: unknown, lastWord: string) {
+    const { state, done } = streamCall(path, body);
+    await eventually(() => expect(state.text).toContain(lastWord));
     await eventually(() => expect(waiting).toHaveLength(1));
+    const finish = async () => {
+      waiting.shift()!();
+      await done;
+    };
+    return { state, finish };
+  }
+
+  it('OpenAI chat passed through: the deltas arrive while the charge is pending; [DONE] and the end after it', async () => {
+    const { state, finish } = await pendingCall(
+      '/v1/chat/completions',
+      { model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content: 'Say it [[sim reply="alpha beta gamma delta" chunks=4]]' }] },
+      'delta',
+    );
     // Every content event is here, the finish reason too; the terminal event and the end are not.
     expect(state.text).toContain('"finish_reason":"stop"');
     expect({ done: state.text.includes('[DONE]'), ended: state.ended }).toEqual({ done: false, ended: false });
-    waiting.shift()!();
-    await done;
+    await finish();
     expect(state.text.endsWith('data: [DONE]\n\n')).toBe(true);
     expect(state.text.match(/\[DONE\]/g)).toHaveLength(1);
   });
 
   it('Anthropic caller on an OpenAI provider (translated): content_block_delta arrives while pending; message_stop after', async () => {
-    const { state, done } = streamCall('/v1/messages', {
-      model: 'gpt-4o-mini',
-      max_tokens: 64,
-      stream: true,
-      messages: [{ role: 'user', content: 'Say it [[sim reply="one two three four" chunks=4]]' }],
-    });
-    await eventually(() => expect(state.text).toContain('four'));
-    await eventually(() => expect(waiting).toHaveLength(1));
+    const { state, finish } = await pendingCall(
+      '/v1/messages',
+      { model: 'gpt-4o-mini', max_tokens: 64, stream: true, messages: [{ role: 'user', content: 'Say it [[sim reply="one two three four" chunks=4]]' }] },
+      'four',
+    );
     expect(state.text).toContain('event: content_block_delta');
     expect({ stop: state.text.includes('message_stop'), ended: state.ended }).toEqual({ stop: false, ended: false });
-    waiting.shift()!();
-    await done;
+    await finish();
     expect(state.text.trimEnd().endsWith('data: {"type":"message_stop"}')).toBe(true);
   });
 
