@@ -12,6 +12,7 @@
 // are not read: bench/targets.js configures it).
 import { killAll, rpc, startChild } from './children.js';
 import { chatBody, chatLoad, envOf } from './chat-load.js';
+import { probe } from './probe.js';
 import { median, takeTurns } from './turns.js';
 
 const arg = (name, dflt) => {
@@ -20,7 +21,7 @@ const arg = (name, dflt) => {
   return a.includes('=') ? a.slice(a.indexOf('=') + 1) : true;
 };
 if (arg('help', false)) {
-  console.log('node bench/ab.js [--a=FLAGS] [--b=FLAGS] [--a-env=K=V,...] [--b-env=K=V,...] [--stream] [--rounds=8] [--seconds=3] [--warmup=10] [--connections=50] [--sim="delay=2 chunks=20"]');
+  console.log('node bench/ab.js [--a=FLAGS] [--b=FLAGS] [--a-env=K=V,...] [--b-env=K=V,...] [--stream] [--rounds=8] [--seconds=3] [--warmup=10] [--connections=50] [--sim="delay=2 chunks=20"]   (--connections=1: the 1-conn undici probe, p50 and TTFB compared too)');
   process.exit(0);
 }
 const flags = (s) => String(s || '').split(' ').filter(Boolean);
@@ -39,7 +40,19 @@ try {
   // `--sim="delay=2 chunks=20"`: the simulator's directive (packages/simulator), e.g. chunks that
   // arrive apart, one read each, as a provider's tokens do.
   const body = chatBody(stream, `Hello there, how are you today?${arg('sim', '') ? ` [[sim ${arg('sim', '')}]]` : ''}`);
+  // One connection: the bench's undici probe (µs resolution; autocannon's histogram has whole ms),
+  // compared by its p50 and time to first byte as well as CPU.
+  const one = async (gw, duration) => {
+    const c0 = await rpc(gw, 'cpu');
+    const url = new URL(gw.info.url);
+    const r = await probe({ origin: url.origin, path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.info.key}` }, body, durationMs: duration * 1000 });
+    const c1 = await rpc(gw, 'cpu');
+    if (r.errors) throw new Error(`${r.errors} failed calls: ${r.firstError}`);
+    const n = r.requests;
+    return { rps: r.rps, cpu: (c1.user + c1.system - c0.user - c0.system) / n, loop: ((c1.loopBusyMs - c0.loopBusyMs) * 1000) / n, p50: r.latency.p50, p99: r.latency.p99, ttfb: r.ttfb.p50 };
+  };
   const run = async (gw, duration) => {
+    if (connections === 1) return one(gw, duration);
     const c0 = await rpc(gw, 'cpu');
     const r = await chatLoad(gw, body, connections, duration);
     const c1 = await rpc(gw, 'cpu');
@@ -56,10 +69,19 @@ try {
     console.log(`${n} ${JSON.stringify({ flags: s.flags.join(' '), env: s.env })}`);
     console.log(`  req/s      ${r.map((x) => x.rps.toFixed(0)).join(' ')}  median ${median(r.map((x) => x.rps)).toFixed(0)}`);
     console.log(`  CPU µs/call ${r.map((x) => x.cpu.toFixed(0)).join(' ')}  median ${median(r.map((x) => x.cpu)).toFixed(0)}`);
-    console.log(`  loop µs/call median ${median(r.map((x) => x.loop)).toFixed(0)}; latency p50 / p99 (ms, autocannon), medians ${median(r.map((x) => x.p50))} / ${median(r.map((x) => x.p99))}`);
+    if (connections === 1) {
+      console.log(`  p50 ms     ${r.map((x) => x.p50.toFixed(3)).join(' ')}  median ${median(r.map((x) => x.p50)).toFixed(3)}`);
+      console.log(`  TTFB p50 ms ${r.map((x) => x.ttfb.toFixed(3)).join(' ')}  median ${median(r.map((x) => x.ttfb)).toFixed(3)}`);
+      console.log(`  loop µs/call median ${median(r.map((x) => x.loop)).toFixed(0)}; p99 median ${median(r.map((x) => x.p99)).toFixed(3)} ms (undici probe)`);
+    } else console.log(`  loop µs/call median ${median(r.map((x) => x.loop)).toFixed(0)}; latency p50 / p99 (ms, autocannon), medians ${median(r.map((x) => x.p50))} / ${median(r.map((x) => x.p99))}`);
   }
   const ratio = median(res.B.map((x) => x.cpu)) / median(res.A.map((x) => x.cpu));
   console.log(`B / A, median CPU per call: ${ratio.toFixed(3)}`);
+  if (connections === 1) {
+    // Paired by round (the machine's speed drifts between rounds, less within one).
+    const d = (k) => median(res.B.map((b, i) => b[k] - res.A[i][k]));
+    console.log(`B − A, median over rounds of the difference: p50 ${(d('p50') * 1000).toFixed(0)} µs, TTFB p50 ${(d('ttfb') * 1000).toFixed(0)} µs`);
+  }
 } finally {
   killAll();
 }

@@ -112,6 +112,9 @@ async function startGw() {
       trialCredit: 1_000_000_000,
       // BENCH_JOURNAL_SYNC=false measures the charge journal without its fsync (what durability costs).
       ...(process.env.BENCH_JOURNAL_SYNC === 'false' ? { journalSync: false } : {}),
+      // BENCH_JOURNAL_FINAL_SYNC=true: each charge row fsync'd before its answer completes, instead
+      // of the call's intent while the provider answers (the gateway's `journalFinalSync`).
+      ...(process.env.BENCH_JOURNAL_FINAL_SYNC === 'true' ? { journalFinalSync: true } : {}),
       // BENCH_JOURNAL_INLINE_BUSY_MAX_US=0: journal groups written under load go to the thread pool
       // (the gateway's `journalInlineBusyMaxUs`; default: on the event loop while the device is quick).
       ...(process.env.BENCH_JOURNAL_INLINE_BUSY_MAX_US ? { journalInlineBusyMaxUs: Number(process.env.BENCH_JOURNAL_INLINE_BUSY_MAX_US) } : {}),

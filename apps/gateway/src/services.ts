@@ -106,7 +106,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     const journalDir = join(config.dataDir, 'journal');
     const recovered = await replayJournals(journalDir, batchStore, (entries) => billing.state.commit(entries, []));
     if (recovered.rows) storage.log.info(`billing: charged ${recovered.rows} calls from the journals of ${recovered.journals} stopped processes`);
-    journal = await Journal.open({ dir: journalDir, owner: `${Date.now().toString(36)}-${billing.state.owner}`, sync: config.journalSync, inlineSlowMs: config.journalInlineMaxMs, busyInlineMaxUs: config.journalInlineBusyMaxUs });
+    journal = await Journal.open({ dir: journalDir, owner: `${Date.now().toString(36)}-${billing.state.owner}`, sync: config.journalSync, finalSync: config.journalFinalSync, inlineSlowMs: config.journalInlineMaxMs, busyInlineMaxUs: config.journalInlineBusyMaxUs });
     billing.charges.useJournal(journal);
   } catch (err) {
     await batchStore.close().catch(() => undefined);

@@ -5,9 +5,9 @@ import { ensurePrivateDir } from '../core/private-files.js';
 import type { RequestLogRow } from './types.js';
 
 /**
- * The write-ahead journal of charged calls. A call's log row (with its cost) is appended here and
- * fsync'd before its answer completes; the row reaches the database with the next batch, a few
- * milliseconds later. If the process dies in between (kill -9, a crash, the machine losing power),
+ * The write-ahead journal of charged calls. A call's log row (with its cost) is appended here
+ * before its answer completes, durably (see "Intents" below for how the fsync leaves the call's
+ * path); the row reaches the database with the next batch, a few milliseconds later. If the process dies in between (kill -9, a crash, the machine losing power),
  * the next start replays the rows the database does not have yet (`batch/recover.ts`), so no served
  * call goes uncharged.
  *
@@ -41,9 +41,22 @@ import type { RequestLogRow } from './types.js';
  * A write that took longer than `inlineSlowMs` (a slow or stalled device) turns the inline path off
  * for INLINE_PAUSE_MS, so a sick disk never freezes the loop twice in a row.
  *
+ * Intents (deferred mode, the default with `sync` where the machine's boot id can be read): an
+ * fsync on every call's path is the largest part of what the gateway adds to a call at one
+ * connection (bench/RESULTS.md, session 30). So when a call is admitted, its *intent* — its log row
+ * so far and the credit it reserved — is made durable while the provider works on the answer
+ * (`intend`; a call alone waits INTENT_DELAY_MS first, so that an instant answer is not held behind
+ * it), and its charge row is then only written, without a sync, before its answer completes: a
+ * killed process leaves it in the page cache, and the file is synced within FINAL_SYNC_MS. A reader
+ * (`orphanJournals`) charges the charge rows; an intent without one was never completed if the
+ * machine did not restart meanwhile (the page cache would hold its row), and after a restart (a
+ * power cut may have lost the last charge rows) the call is charged its reservation, marked
+ * interrupted. `finalSync` keeps the rule without intents: every charge row durable itself.
+ *
  * Layout in `dir`: `<owner>.lock` (the process that writes: pid, owner name and the machine's boot
  * id, so that after a restart a pid now used by another process does not keep its journal unread) and
- * `<owner>.<n>.jsonl` (one JSON row per line, then zeros to the file's prepared size).
+ * `<owner>.<n>.jsonl` (one JSON row per line — a charge row, or `{"intent": row, "reserved": µP}` —
+ * then zeros to the file's prepared size).
  */
 export interface JournalOptions {
   dir: string;
@@ -60,6 +73,12 @@ export interface JournalOptions {
    * inline writes took at most this long on average (µs; default 0: only when quiet).
    */
   busyInlineMaxUs?: number;
+  /**
+   * With `sync`: each charge's own row is on the device before its call completes (the rule before
+   * intents; default false). Off, a call's intent row is made durable while the provider answers and
+   * its charge row only reaches the page cache before the call completes (see the class comment).
+   */
+  finalSync?: boolean;
 }
 
 /** The first file's size: a process that serves a few calls and stops should not write 4 MiB of zeros. */
@@ -74,11 +93,40 @@ export const INLINE_PAUSE_MS = 10_000;
 /** Weight of the last inline write in the smoothed duration the busy rule reads. */
 const INLINE_SMOOTHING = 0.25;
 
+/**
+ * Charge rows written after their call's durable intent reach the device this long after (ms) at
+ * the latest: the window of calls a power cut may leave charged their reservation instead of their
+ * cost (a process that dies loses none of them: they are in the page cache).
+ */
+export const FINAL_SYNC_MS = 20;
+
+/**
+ * A call alone waits this long (ms) before its intent is written: a provider that answers sooner
+ * (a local model, a cache) finds the intent still queued, and its charge row is then written durably
+ * in its place — one fsync either way, after the answer's first bytes instead of before them.
+ */
+export const INTENT_DELAY_MS = 2;
+
+/** Queued rows of one kind, with the promises of their appends. */
+interface Queue {
+  lines: string[];
+  /** The rows' keys in `fileOf` (a charge row: the call's id; an intent: INTENT + the id). */
+  keys: string[];
+  waiters: { resolve: () => void; reject: (err: Error) => void }[];
+}
+
+/** The key of a call's intent row in `fileOf` (its charge row's is the call's id). */
+const INTENT = 'i:';
+
+const emptyQueue = (): Queue => ({ lines: [], keys: [], waiters: [] });
+
 /** Owners whose journal this process is writing now (several gateways may run in one test process). */
 const LIVE = new Set<string>();
 
 export class Journal {
   private fh: FileHandle | null = null;
+  /** The current file without O_DSYNC, for charge rows whose intent is durable (deferred mode). */
+  private plain: FileHandle | null = null;
   private seq = 0;
   /** Where the next row goes in the current file (every byte before it is taken). */
   private bytes = 0;
@@ -88,31 +136,48 @@ export class Journal {
   private next: Promise<void> | null = null;
   /** A write failed part-way: the next one starts on a new line, so the torn bytes stay a line of their own. */
   private torn = false;
-  /** Rows not yet in the database, per file. */
+  /** Rows not yet in the database (or intents not yet settled), per file. */
   private readonly outstanding = new Map<number, number>();
   private readonly fileOf = new Map<string, number>();
-  private queue: string[] = [];
-  /** The ids of the queued rows (a group is assigned to the file it is written into). */
-  private queueIds: string[] = [];
-  private waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  /** Rows each write makes durable: charge rows without an intent, and intents. */
+  private durable: Queue = emptyQueue();
+  /** Charge rows after their call's intent: written without waiting for the device. */
+  private lazy: Queue = emptyQueue();
+  /** Intents of calls in flight: resolved once on the device. */
+  private readonly intents = new Map<string, Promise<void>>();
+  /** Of those, the ones still in `durable` (no write has taken them yet). */
+  private readonly queuedIntents = new Set<string>();
+  /** Writes the intents of calls alone (INTENT_DELAY_MS). */
+  private intentTimer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private closed = false;
+  /** Charge rows were written (without a sync) since the last sync of the file began. */
+  private dirty = false;
+  private syncTimer: NodeJS.Timeout | null = null;
+  private syncing: Promise<void> | null = null;
   /** Whether the next group may be written on the event loop (unset: never). */
   private inline: (() => boolean) | null = null;
   /** Inline writes are paused until this time (performance.now(), after a slow one). */
   private inlinePausedUntil = 0;
   /** The recent inline writes' smoothed duration (ms); null until one was made. */
   private inlineMs: number | null = null;
-  /** Writes made so far, by path (for tests). */
-  readonly writes = { inline: 0, groups: 0 };
+  /** Durable writes made so far, by path; writes of charge rows after an intent, and their syncs (for tests). */
+  readonly writes = { inline: 0, groups: 0, lazy: 0, syncs: 0 };
 
-  private constructor(private readonly o: JournalOptions) {}
+  private constructor(
+    private readonly o: JournalOptions,
+    /** Intents are journaled (see the class comment). */
+    readonly deferred: boolean,
+  ) {}
 
   static async open(o: JournalOptions): Promise<Journal> {
     ensurePrivateDir(o.dir);
     LIVE.add(o.owner);
-    await writeFile(join(o.dir, `${o.owner}.lock`), JSON.stringify({ pid: process.pid, owner: o.owner, started: Date.now(), boot: bootId() }), { mode: 0o600 });
-    const j = new Journal(o);
+    const boot = bootId();
+    await writeFile(join(o.dir, `${o.owner}.lock`), JSON.stringify({ pid: process.pid, owner: o.owner, started: Date.now(), boot }), { mode: 0o600 });
+    // Without the boot id a reader cannot tell a killed process (its page cache survived: an intent
+    // without a charge row was not served) from a machine that lost power; charges then stay synced.
+    const j = new Journal(o, o.sync && !o.finalSync && boot !== null);
     await j.startFile();
     return j;
   }
@@ -126,26 +191,124 @@ export class Journal {
     if (this.o.inlineSlowMs !== 0) this.inline = quiet;
   }
 
-  /** Appends the row; resolves once it is on disk (fsync'd with its group). */
+  /**
+   * A call was admitted with a reservation of `reserved` µP: in deferred mode its intent row (the
+   * log row so far, and the reservation) goes to the device while the provider answers. Its charge
+   * row (`append`) then only waits for the page cache; `forget` when it settles with nothing to charge.
+   */
+  intend(row: RequestLogRow, reserved: number): void {
+    if (!this.deferred || this.closed) return;
+    // Before the enqueue: a drain it starts takes the row at once.
+    this.queuedIntents.add(row.id);
+    const p = this.enqueue(this.durable, INTENT + row.id, `{"intent":${JSON.stringify(row)},"reserved":${reserved}}\n`, true);
+    // A failed intent is met by the charge row that waits for it.
+    p.catch(() => undefined);
+    this.intents.set(row.id, p);
+  }
+
+  /** The call settled with nothing to charge: its intent row is done with. */
+  forget(id: string): void {
+    if (!this.intents.delete(id)) return;
+    if (this.queuedIntents.has(id)) this.unqueueIntent(id);
+    else this.drop(INTENT + id);
+  }
+
+  /** Takes a call's intent out of the queue before any write took it (its waiter resolves unwritten). */
+  private unqueueIntent(id: string): void {
+    this.queuedIntents.delete(id);
+    const q = this.durable;
+    const i = q.keys.indexOf(INTENT + id);
+    q.lines.splice(i, 1);
+    q.keys.splice(i, 1);
+    q.waiters.splice(i, 1)[0].resolve();
+    this.drop(INTENT + id);
+  }
+
+  /**
+   * Appends the charge row; resolves once a stop cannot lose it: on the device (fsync'd with its
+   * group), or — after a durable intent — in the page cache, which a killed process leaves behind.
+   */
   append(row: RequestLogRow): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the journal is closed'));
-    this.fileOf.set(row.id, this.seq);
-    this.outstanding.set(this.seq, (this.outstanding.get(this.seq) ?? 0) + 1);
-    this.queue.push(JSON.stringify(row) + '\n');
-    this.queueIds.push(row.id);
-    const p = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
-    if (!this.writing) this.writing = this.drain(this.inlineNext(true));
-    return p;
+    const line = JSON.stringify(row) + '\n';
+    const intent = this.intents.get(row.id);
+    if (intent === undefined) return this.enqueue(this.durable, row.id, line);
+    this.intents.delete(row.id);
+    if (!this.queuedIntents.has(row.id)) return this.enqueue(this.lazy, row.id, line).then(() => intent);
+    // The answer came before the intent was written: the charge row is written durably instead.
+    this.unqueueIntent(row.id);
+    return this.enqueue(this.durable, row.id, line);
   }
 
   /** The database has these rows: files whose rows are all committed are deleted. */
   committed(ids: readonly string[]): void {
     for (const id of ids) {
-      const seq = this.fileOf.get(id);
-      if (seq === undefined) continue;
-      this.fileOf.delete(id);
-      this.count(seq, -1);
+      this.drop(id);
+      this.drop(INTENT + id);
     }
+  }
+
+  /** Rows written here and not yet committed (charge rows; for tests and `billing check`). */
+  get pending(): number {
+    let n = 0;
+    for (const key of this.fileOf.keys()) if (!key.startsWith(INTENT)) n++;
+    return n;
+  }
+
+  /**
+   * Waits for the last group, then closes. When every row reached the database the files and the
+   * lock go; otherwise they stay for the next start to replay.
+   */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.intentTimer) clearTimeout(this.intentTimer);
+    this.intentTimer = null;
+    this.writeIntents();
+    while (this.writing) await this.writing.catch(() => undefined);
+    await this.next?.catch(() => undefined);
+    await this.syncLazy(true);
+    await this.plain?.close().catch(() => undefined);
+    await this.fh?.close().catch(() => undefined);
+    this.fh = null;
+    this.plain = null;
+    if (this.fileOf.size === 0) {
+      for (const seq of [...this.outstanding.keys(), this.seq, this.seq + 1]) await rm(this.path(seq), { force: true });
+      await rm(join(this.o.dir, `${this.o.owner}.lock`), { force: true });
+    }
+    LIVE.delete(this.o.owner);
+  }
+
+  /**
+   * Queues a row. `intent` of a call alone: written INTENT_DELAY_MS later, on the event loop, which
+   * then only waits for the provider — unless the answer came first (`append`).
+   */
+  private enqueue(q: Queue, key: string, line: string, intent = false): Promise<void> {
+    this.fileOf.set(key, this.seq);
+    this.outstanding.set(this.seq, (this.outstanding.get(this.seq) ?? 0) + 1);
+    q.lines.push(line);
+    q.keys.push(key);
+    const p = new Promise<void>((resolve, reject) => q.waiters.push({ resolve, reject }));
+    if (this.writing) return p;
+    if (intent && this.inline !== null && this.inline()) {
+      this.intentTimer ??= setTimeout(this.writeIntents, INTENT_DELAY_MS);
+      return p;
+    }
+    // Charge rows after an intent wait one turn of the loop, so those settling together share a write.
+    this.writing = this.drain(this.inlineNext(true), q === this.lazy);
+    return p;
+  }
+
+  private readonly writeIntents = (): void => {
+    this.intentTimer = null;
+    if (!this.writing && (this.durable.lines.length || this.lazy.lines.length)) this.writing = this.drain(this.inlineNext(true), false);
+  };
+
+  /** A row is done with (committed, or an intent settled): its file may go. */
+  private drop(key: string): void {
+    const seq = this.fileOf.get(key);
+    if (seq === undefined) return;
+    this.fileOf.delete(key);
+    this.count(seq, -1);
   }
 
   /**
@@ -153,11 +316,11 @@ export class Journal {
    * when they were appended, which a rotation since may have closed (those the database has not
    * taken yet move).
    */
-  private assign(ids: readonly string[]): void {
-    for (const id of ids) {
-      const seq = this.fileOf.get(id);
+  private assign(keys: readonly string[]): void {
+    for (const key of keys) {
+      const seq = this.fileOf.get(key);
       if (seq === undefined || seq === this.seq) continue;
-      this.fileOf.set(id, this.seq);
+      this.fileOf.set(key, this.seq);
       this.count(this.seq, 1);
       this.count(seq, -1);
     }
@@ -170,28 +333,6 @@ export class Journal {
       this.outstanding.delete(seq);
       void rm(this.path(seq), { force: true }).catch(() => undefined);
     } else this.outstanding.set(seq, left);
-  }
-
-  /** Rows written here and not yet committed (for tests and `billing check`). */
-  get pending(): number {
-    return this.fileOf.size;
-  }
-
-  /**
-   * Waits for the last group, then closes. When every row reached the database the files and the
-   * lock go; otherwise they stay for the next start to replay.
-   */
-  async close(): Promise<void> {
-    this.closed = true;
-    while (this.writing) await this.writing.catch(() => undefined);
-    await this.next?.catch(() => undefined);
-    await this.fh?.close().catch(() => undefined);
-    this.fh = null;
-    if (this.fileOf.size === 0) {
-      for (const seq of [...this.outstanding.keys(), this.seq, this.seq + 1]) await rm(this.path(seq), { force: true });
-      await rm(join(this.o.dir, `${this.o.owner}.lock`), { force: true });
-    }
-    LIVE.delete(this.o.owner);
   }
 
   /**
@@ -207,32 +348,39 @@ export class Journal {
   }
 
   /**
-   * Writes the queued rows, group after group, until none are left. `inline`: the first group is
-   * written on the event loop, after one turn of it — I/O this turn started leaves first (ioredis
-   * sends a call's settlement on setImmediate; written before it, the row would wait for Redis's
-   * answer instead of overlapping it).
+   * Writes the queued rows, group after group, until none are left: first the charge rows that need
+   * no sync (on the event loop: they only reach the page cache), then the durable ones. `inline`:
+   * the durable group is written on the event loop, after one turn of it — I/O this turn started
+   * leaves first (ioredis sends a call's settlement on setImmediate, and the provider's request
+   * follows an intent in the same turn; written before them, the row would wait for their answers
+   * instead of overlapping them). `wait`: the first group waits that turn in any case.
    */
-  private async drain(inline: boolean): Promise<void> {
+  private async drain(inline: boolean, wait: boolean): Promise<void> {
     try {
-      if (inline) await new Promise<void>((resolve) => setImmediate(resolve));
-      while (this.queue.length) {
-        const data = this.queue.join('');
-        const waiters = this.waiters;
-        const ids = this.queueIds;
-        this.queue = [];
-        this.queueIds = [];
-        this.waiters = [];
+      if (inline || wait) await new Promise<void>((resolve) => setImmediate(resolve));
+      while (this.durable.lines.length || this.lazy.lines.length) {
+        const lazy = this.lazy;
+        const durable = this.durable;
+        this.lazy = emptyQueue();
+        this.durable = emptyQueue();
+        this.queuedIntents.clear();
+        const lazyText = lazy.lines.join('');
+        const durableText = durable.lines.join('');
         try {
-          const buf = this.frame(data);
-          if (this.bytes + buf.length > this.size && this.bytes > 0) {
+          if (this.bytes + Buffer.byteLength(lazyText) + Buffer.byteLength(durableText) + 2 > this.size && this.bytes > 0) {
             inline = false;
             await this.rotate();
           }
-          this.assign(ids);
-          await this.write(buf, inline);
-          for (const w of waiters) w.resolve();
         } catch (err) {
-          for (const w of waiters) w.reject(err as Error);
+          for (const w of [...lazy.waiters, ...durable.waiters]) w.reject(err as Error);
+          continue;
+        }
+        // Awaited only when written on the pool: rows appended by the calls a write settles join the
+        // next group, as before intents.
+        if (lazy.lines.length) this.group(lazy, lazyText, 'lazy');
+        if (durable.lines.length) {
+          const pooled = this.group(durable, durableText, inline ? 'inline' : 'pool');
+          if (pooled) await pooled;
         }
         // Rows that came meanwhile had other calls beside them: the thread pool's, unless the device is quick.
         inline = this.inlineNext(false);
@@ -242,30 +390,96 @@ export class Journal {
     }
   }
 
-  /**
-   * Writes one group after the rows before it: on the event loop when `inline` (a write slower than
-   * `inlineSlowMs` then pauses that path), else on the thread pool. A write that fails or falls
-   * short leaves torn bytes: the next one starts a new line.
-   */
-  private async write(buf: Buffer, inline: boolean): Promise<void> {
-    const at = this.take(buf.length);
-    const started = performance.now();
+  /** Writes one group and settles its appends; a promise only while it is written on the pool. */
+  private group(q: Queue, text: string, how: 'lazy' | 'inline' | 'pool'): Promise<void> | undefined {
+    const done = () => {
+      for (const w of q.waiters) w.resolve();
+    };
+    const failed = (err: unknown) => {
+      for (const w of q.waiters) w.reject(err as Error);
+    };
+    this.assign(q.keys);
     try {
-      const written = inline ? writeSync(this.fh!.fd, buf, 0, buf.length, at) : (await this.fh!.write(buf, 0, buf.length, at)).bytesWritten;
-      // A regular file takes a whole write unless the device is full: a torn row is no charge.
-      if (written !== buf.length) throw new Error(`the journal took ${written} of ${buf.length} bytes (device full?)`);
+      const pooled = this.write(this.frame(text), how);
+      if (pooled) return pooled.then(done, failed);
+      done();
     } catch (err) {
+      failed(err);
+    }
+  }
+
+  /**
+   * Writes one group after the rows before it: `lazy` on the event loop without a sync (the file
+   * is synced within FINAL_SYNC_MS); `inline` on the event loop, durably (a write slower than
+   * `inlineSlowMs` then pauses that path); `pool` durably on the thread pool. A write that fails or
+   * falls short leaves torn bytes: the next one starts a new line.
+   */
+  private write(buf: Buffer, how: 'lazy' | 'inline' | 'pool'): Promise<void> | undefined {
+    const at = this.take(buf.length);
+    if (how === 'pool')
+      return this.fh!.write(buf, 0, buf.length, at).then(
+        ({ bytesWritten }) => this.wrote(buf, bytesWritten, how, 0),
+        (err) => this.wrote(buf, 0, how, 0, err),
+      );
+    const started = performance.now();
+    let written = 0;
+    try {
+      written = writeSync(how === 'lazy' ? this.plain!.fd : this.fh!.fd, buf, 0, buf.length, at);
+    } catch (err) {
+      this.wrote(buf, 0, how, started, err);
+    }
+    this.wrote(buf, written, how, started);
+  }
+
+  /** Accounts for a write made (`err`: it failed; a short one fails too). */
+  private wrote(buf: Buffer, written: number, how: 'lazy' | 'inline' | 'pool', started: number, err?: unknown): void {
+    // A regular file takes a whole write unless the device is full: a torn row is no charge.
+    if (err === undefined && written !== buf.length) err = new Error(`the journal took ${written} of ${buf.length} bytes (device full?)`);
+    if (err !== undefined) {
       this.torn = true;
       throw err;
     }
     this.torn = false;
-    if (inline) {
+    if (how === 'lazy') {
+      this.writes.lazy++;
+      this.dirty = true;
+      this.syncTimer ??= setTimeout(() => {
+        this.syncTimer = null;
+        void this.syncLazy(false);
+      }, FINAL_SYNC_MS).unref();
+    } else if (how === 'inline') {
       this.writes.inline++;
       const took = performance.now() - started;
       this.inlineMs = this.inlineMs === null ? took : this.inlineMs + (took - this.inlineMs) * INLINE_SMOOTHING;
       if (took > (this.o.inlineSlowMs ?? INLINE_SLOW_MS)) this.inlinePausedUntil = started + took + INLINE_PAUSE_MS;
     } else this.writes.groups++;
     this.prepareNext();
+  }
+
+  /**
+   * Puts the charge rows written without a sync on the device (on the thread pool). `now`: at a
+   * rotation or close, waiting for a sync already running and the timer.
+   */
+  private async syncLazy(now: boolean): Promise<void> {
+    if (now) {
+      if (this.syncTimer) clearTimeout(this.syncTimer);
+      this.syncTimer = null;
+      await this.syncing;
+    }
+    if (!this.dirty || !this.plain || this.syncing) return;
+    this.dirty = false;
+    const fh = this.plain;
+    this.syncing = fh.datasync().then(
+      () => {
+        this.writes.syncs++;
+      },
+      () => {
+        // Still in the page cache (a process stop loses nothing); tried again with the next rows.
+        this.dirty = true;
+      },
+    );
+    await this.syncing;
+    this.syncing = null;
   }
 
   /** The bytes of a write: after a torn one, led by a newline. */
@@ -301,6 +515,9 @@ export class Journal {
     const next = this.next ?? this.prepare(old + 1, this.rotateBytes);
     this.next = null;
     await next;
+    // The old file's charge rows go to the device before its descriptors close.
+    await this.syncLazy(true);
+    await this.plain?.close();
     await this.fh?.close();
     await this.openFile(old + 1);
     // Deleted now if the database already has all its rows.
@@ -331,6 +548,7 @@ export class Journal {
   private async openFile(seq: number): Promise<void> {
     const fh = await open(this.path(seq), constants.O_WRONLY | (this.o.sync ? constants.O_DSYNC : 0));
     this.fh = fh;
+    this.plain = this.deferred ? await open(this.path(seq), constants.O_WRONLY) : null;
     this.seq = seq;
     this.bytes = 0;
     this.size = (await fh.stat()).size;
@@ -347,15 +565,38 @@ export interface OrphanJournal {
   /** The process that wrote it, when its lock file says. */
   pid: number | null;
   files: string[];
+  /** The calls to charge: its charge rows, then the interrupted calls (below). */
   rows: RequestLogRow[];
+  /**
+   * Of `rows`, calls whose intent is on the device without a charge row, journaled before the
+   * machine restarted: the power cut may have lost a charge row written in the last FINAL_SYNC_MS,
+   * so each is charged its reservation (the most it could cost), marked `interrupted`.
+   */
+  interrupted: number;
+}
+
+/** The log row of a call in flight when the machine restarted (see `OrphanJournal.interrupted`). */
+function interruptedCall(row: RequestLogRow, reserved: number): RequestLogRow {
+  return {
+    ...row,
+    cost: reserved,
+    status: 0,
+    error_code: 'interrupted',
+    error_message: 'The gateway\'s machine restarted while this call was in flight; whether it was answered is not known, so it was charged its reservation (the most it could cost).',
+  };
 }
 
 /**
  * Journals of owners that are no longer running: their lock names a process that is gone (or this
  * process, under an owner it no longer writes), or the lock is missing. Rows are read in order (the
- * zeros a file was prepared with are no rows); a torn line (the process died mid-write, before its
- * fsync) is skipped — its call never completed, since a call completes only after its row is on
- * disk.
+ * zeros a file was prepared with are no rows, and a NUL ends a row: JSON escapes it in text, so
+ * what follows a run of zeros — a page of unsynced rows a power cut lost — starts a row of its
+ * own); a torn line (the process died mid-write, before its fsync) is skipped — its call never
+ * completed, since a call completes only after its row is written.
+ *
+ * An intent without its charge row: on the same boot of the machine the process was killed and its
+ * page cache survived, so the call never completed (nothing to charge); after a restart, see
+ * `OrphanJournal.interrupted`.
  */
 export async function orphanJournals(dir: string): Promise<OrphanJournal[]> {
   let names: string[];
@@ -386,6 +627,8 @@ export async function orphanJournals(dir: string): Promise<OrphanJournal[]> {
     if (LIVE.has(owner) || stillRuns(o, boot)) continue;
     o.files.sort((a, b) => seqOf(a) - seqOf(b));
     const rows: RequestLogRow[] = [];
+    const charged = new Set<string>();
+    const intents = new Map<string, { row: RequestLogRow; reserved: number }>();
     for (const f of o.files) {
       let text: string;
       try {
@@ -395,18 +638,32 @@ export async function orphanJournals(dir: string): Promise<OrphanJournal[]> {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
         throw err;
       }
-      for (const raw of text.split('\n')) {
-        // The file's unused tail is zeros (and a torn write may end in them): not rows.
-        const line = raw.includes('\0') ? raw.replaceAll('\0', '') : raw;
+      for (const line of text.split(/[\n\0]+/)) {
         if (!line) continue;
+        let v: RequestLogRow | { intent: RequestLogRow; reserved: number };
         try {
-          rows.push(JSON.parse(line) as RequestLogRow);
+          v = JSON.parse(line);
         } catch {
-          // a torn line: see above
+          continue; // a torn line: see above
+        }
+        if ('intent' in v) intents.set(v.intent.id, { row: v.intent, reserved: Number(v.reserved) || 0 });
+        else {
+          rows.push(v);
+          charged.add(v.id);
         }
       }
     }
-    out.push({ owner, pid: o.pid, files: [...o.files.map((f) => join(dir, f)), join(dir, `${owner}.lock`)], rows });
+    // A lock without a boot id is from before intents were written (the process writes no intents
+    // where it cannot read one): nothing to decide then.
+    const restarted = o.boot !== null && o.boot !== boot;
+    let interrupted = 0;
+    if (restarted)
+      for (const [id, i] of intents)
+        if (!charged.has(id) && i.reserved > 0) {
+          rows.push(interruptedCall(i.row, i.reserved));
+          interrupted++;
+        }
+    out.push({ owner, pid: o.pid, files: [...o.files.map((f) => join(dir, f)), join(dir, `${owner}.lock`)], rows, interrupted });
   }
   return out;
 }

@@ -36,7 +36,7 @@ export class ChargeWriter implements BatchParticipant {
   ) {}
 
   /** The journal's writes so far, by path (null: no journal yet): what tests read. */
-  get journalWrites(): { readonly inline: number; readonly groups: number } | null {
+  get journalWrites(): { readonly inline: number; readonly groups: number; readonly lazy: number; readonly syncs: number } | null {
     return this.journal?.writes ?? null;
   }
 
@@ -45,9 +45,13 @@ export class ChargeWriter implements BatchParticipant {
     this.journal = journal;
   }
 
-  /** A call reserved credit under `requestId`: its hold is released when its row is committed. */
-  reserved(requestId: string): void {
-    this.held.add(requestId);
+  /**
+   * A call reserved `reservation` µP under `log.id`: its hold is released when its row is committed,
+   * and its intent (the log row so far) is journaled while the provider answers (batch/journal.ts).
+   */
+  reserved(log: RequestLogRow, reservation: number): void {
+    this.held.add(log.id);
+    this.journal?.intend(log, reservation);
   }
 
   /**
@@ -64,7 +68,10 @@ export class ChargeWriter implements BatchParticipant {
    * written, once its batch is committed — `committedSoon`).
    */
   async record(row: RequestLogRow, committedSoon: () => Promise<void>): Promise<void> {
-    if (row.cost <= 0) return;
+    if (row.cost <= 0) {
+      this.journal?.forget(row.id);
+      return;
+    }
     if (!this.journal) return committedSoon();
     try {
       await this.journal.append(row);

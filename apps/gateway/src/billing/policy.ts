@@ -148,7 +148,7 @@ export class BillingPolicy implements CallPolicy {
       await this.giveBack(counters);
       throw this.quotaError(res.reason === 'insufficient' ? res.available : 0, worst.cost, res.pool.startsWith('k:'));
     }
-    this.d.charges.reserved(holdId);
+    this.d.charges.reserved(call.log, worst.cost);
     let settled: Promise<void> | null = null;
     return {
       settle: (outcome: CallOutcome) => {

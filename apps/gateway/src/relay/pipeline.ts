@@ -188,6 +188,7 @@ export class CallPipeline {
       }
       admission = await this.deps.policy.admit({
         requestId: log.id,
+        log,
         key: req.key,
         dialect: req.dialect,
         operation: req.operation,

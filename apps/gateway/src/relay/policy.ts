@@ -11,6 +11,8 @@ export interface CallInfo extends Omit<CallRequest, 'logDialect'> {
   /** The call's id (its log row's): what it holds is filed under it. */
   requestId: string;
   quote: Quote;
+  /** The call's log row so far (read when it is admitted: a reservation's journal intent records it). */
+  log: RequestLogRow;
 }
 
 /** How the call ended: the log row to write and the usage to meter. */

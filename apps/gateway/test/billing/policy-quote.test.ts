@@ -61,7 +61,7 @@ describe('billing policy with typed quotes (SQLite)', () => {
   let callId = '';
   const call = (key: KeyContext, model: string, quote: Quote) => {
     callId = `req_q${n++}`;
-    return { requestId: callId, key, dialect: 'openai', operation: 'chat' as const, endpoint: '/v1/x', model, stream: false, clientIp: null, quote };
+    return { requestId: callId, log: logRow(key.userId, model), key, dialect: 'openai', operation: 'chat' as const, endpoint: '/v1/x', model, stream: false, clientIp: null, quote };
   };
   const quote = (units: Partial<Usage>, over: Partial<Omit<Quote, 'units'>> = {}): Quote => ({ units: { promptTokens: 0, completionTokens: 0, cachedTokens: 0, estimated: true, ...units }, maxOutputTokens: 0, choices: 1, ...over });
   const usage = (u: Partial<Usage>): Usage => ({ promptTokens: 0, completionTokens: 0, cachedTokens: 0, estimated: false, ...u });

@@ -43,11 +43,12 @@ describe('journal', () => {
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
     dirs.push(dir);
     const j = await Journal.open({ dir, owner: 'o1', sync: true });
-    const flags = openFlags(dir);
-    expect(flags).toHaveLength(1);
-    expect(flags[0] & constants.O_DSYNC).toBe(constants.O_DSYNC);
+    // Two descriptors on the file: with O_DSYNC for intents and rows without one, and without it for
+    // charge rows after a durable intent (deferred mode, below).
+    const flags = openFlags(dir).sort((a, b) => (a & constants.O_DSYNC) - (b & constants.O_DSYNC));
+    expect(flags.map((f) => f & constants.O_DSYNC)).toEqual([0, constants.O_DSYNC]);
     // Rows are written in place into a file already zero-filled to its size, never appended.
-    expect(flags[0] & constants.O_APPEND).toBe(0);
+    expect(flags.map((f) => f & constants.O_APPEND)).toEqual([0, 0]);
     expect(statSync(join(dir, 'o1.1.jsonl')).size).toBe(256 * 1024);
     await Promise.all([j.append(row('req_1')), j.append(row('req_2'))]);
     expect(idsIn(join(dir, 'o1.1.jsonl'))).toEqual(['req_1', 'req_2']);
@@ -195,7 +196,7 @@ describe('journal: rows written on the calling thread when nothing else waits', 
     await done;
     expect(order).toEqual(['redis', 'journal']);
     expect(rows()).toEqual(['req_a']);
-    expect(j.writes).toEqual({ inline: 1, groups: 0 });
+    expect(j.writes).toEqual({ inline: 1, groups: 0, lazy: 0, syncs: 0 });
     await j.close();
   });
 
@@ -225,11 +226,11 @@ describe('journal: rows written on the calling thread when nothing else waits', 
     // Nothing measured yet: the first rows written beside others go to the thread pool (one write
     // each: the first starts at once, the second waits behind it).
     await Promise.all([j.append(row('req_m')), j.append(row('req_n'))]);
-    expect(j.writes).toEqual({ inline: 0, groups: 2 });
+    expect(j.writes).toEqual({ inline: 0, groups: 2, lazy: 0, syncs: 0 });
     // A row written alone measures the device.
     quiet = true;
     await j.append(row('req_o'));
-    expect(j.writes).toEqual({ inline: 1, groups: 2 });
+    expect(j.writes).toEqual({ inline: 1, groups: 2, lazy: 0, syncs: 0 });
     // Beside others again: on the event loop now, one write for both (the row appended in the same
     // turn joins the group, which waits one turn of the loop).
     quiet = false;
@@ -237,7 +238,7 @@ describe('journal: rows written on the calling thread when nothing else waits', 
     const next = j.append(row('req_q'));
     await Promise.all([group, next]);
     expect(rows()).toEqual(['req_m', 'req_n', 'req_o', 'req_p', 'req_q']);
-    expect(j.writes).toEqual({ inline: 2, groups: 2 });
+    expect(j.writes).toEqual({ inline: 2, groups: 2, lazy: 0, syncs: 0 });
     await j.close();
   });
 
@@ -250,7 +251,7 @@ describe('journal: rows written on the calling thread when nothing else waits', 
     quiet = false;
     await Promise.all([j.append(row('req_s')), j.append(row('req_t'))]);
     expect(rows()).toEqual(['req_r', 'req_s', 'req_t']);
-    expect(j.writes).toEqual({ inline: 1, groups: 2 });
+    expect(j.writes).toEqual({ inline: 1, groups: 2, lazy: 0, syncs: 0 });
     await j.close();
   });
 
@@ -259,7 +260,7 @@ describe('journal: rows written on the calling thread when nothing else waits', 
     j.inlineWhen(() => true);
     await j.append(row('req_h'));
     expect(rows()).toEqual(['req_h']);
-    expect(j.writes).toEqual({ inline: 0, groups: 1 });
+    expect(j.writes).toEqual({ inline: 0, groups: 1, lazy: 0, syncs: 0 });
     await j.close();
   });
 
@@ -270,7 +271,114 @@ describe('journal: rows written on the calling thread when nothing else waits', 
     await j.append(row('req_f'));
     await j.append(row('req_g'));
     expect(rows()).toEqual(['req_f', 'req_g']);
-    expect(j.writes).toEqual({ inline: 1, groups: 1 });
+    expect(j.writes).toEqual({ inline: 1, groups: 1, lazy: 0, syncs: 0 });
+    await j.close();
+  });
+});
+
+describe('journal: intents — the fsync made while the provider answers', () => {
+  const open = async (owner: string, o: { quiet?: boolean; finalSync?: boolean } = {}) => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
+    dirs.push(dir);
+    const j = await Journal.open({ dir, owner, sync: true, ...(o.finalSync ? { finalSync: true } : {}) });
+    let quiet = o.quiet ?? false;
+    j.inlineWhen(() => quiet);
+    /** The file's rows as `intent:<id>` / `charge:<id>`, in order. */
+    const lines = () =>
+      readFileSync(join(dir, `${owner}.1.jsonl`), 'utf8')
+        .split(/[\n\0]+/)
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+        .map((v) => (v.intent ? `intent:${v.intent.id}` : `charge:${v.id}`));
+    return { j, dir, lines, setQuiet: (q: boolean) => (quiet = q) };
+  };
+
+  it('beside other calls an intent is written at once, durably; the charge row after it is written without a sync, and synced within FINAL_SYNC_MS', async () => {
+    const { j, lines } = await open('n1');
+    expect(j.deferred).toBe(true);
+    j.intend(row('req_a'), 900);
+    // Durable on its own, before the answer: a group on the thread pool (the busy rule is off).
+    await eventually(() => expect(j.writes).toEqual({ inline: 0, groups: 1, lazy: 0, syncs: 0 }));
+    expect(lines()).toEqual(['intent:req_a']);
+    await j.append(row('req_a'));
+    expect(lines()).toEqual(['intent:req_a', 'charge:req_a']);
+    expect(j.writes).toEqual({ inline: 0, groups: 1, lazy: 1, syncs: 0 });
+    await eventually(() => expect(j.writes.syncs).toBe(1), { timeoutMs: 2_000 });
+    j.committed(['req_a']);
+    expect(j.pending).toBe(0);
+    await j.close();
+  });
+
+  it('a call alone: its intent waits INTENT_DELAY_MS, then goes on the event loop; an answer that comes first is charged durably in its place', async () => {
+    const { j, lines } = await open('n2', { quiet: true });
+    // The answer comes at once: the intent was never written, the charge row is (one durable write).
+    j.intend(row('req_b'), 900);
+    await j.append(row('req_b'));
+    expect(lines()).toEqual(['charge:req_b']);
+    expect(j.writes).toEqual({ inline: 1, groups: 0, lazy: 0, syncs: 0 });
+    // A provider that takes its time: the intent is written meanwhile, the charge row after it lazily.
+    j.intend(row('req_c'), 900);
+    await eventually(() => expect(lines()).toEqual(['charge:req_b', 'intent:req_c']));
+    expect(j.writes).toEqual({ inline: 2, groups: 0, lazy: 0, syncs: 0 });
+    await j.append(row('req_c'));
+    expect(lines()).toEqual(['charge:req_b', 'intent:req_c', 'charge:req_c']);
+    expect(j.writes.lazy).toBe(1);
+    j.committed(['req_b', 'req_c']);
+    await j.close();
+  });
+
+  it('a call settled with nothing to charge leaves nothing behind: the journal closes clean', async () => {
+    const { j, dir, setQuiet } = await open('n3', { quiet: true });
+    j.intend(row('req_d'), 900); // still queued when it is forgotten: never written
+    j.forget('req_d');
+    setQuiet(false);
+    j.intend(row('req_e'), 900); // written, then forgotten
+    await eventually(() => expect(j.writes.groups).toBe(1));
+    j.forget('req_e');
+    expect(j.pending).toBe(0);
+    await j.close();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('a stopped process: its charge rows are charged; an intent without one is no call on the same boot, and after a restart is charged its reservation, marked interrupted', async () => {
+    const { j, dir } = await open('n4');
+    j.intend(row('req_x'), 900);
+    j.intend(row('req_y'), 800);
+    await eventually(() => expect(j.writes.groups).toBeGreaterThan(0));
+    await j.append(row('req_x'));
+    await j.close(); // nothing committed: the files stay, as after a kill
+    const same = await orphanJournals(dir);
+    expect(same.map((o) => ({ ids: o.rows.map((r) => [r.id, r.cost]), interrupted: o.interrupted }))).toEqual([{ ids: [['req_x', 7]], interrupted: 0 }]);
+    const lockFile = join(dir, 'n4.lock');
+    writeFileSync(lockFile, JSON.stringify({ ...JSON.parse(readFileSync(lockFile, 'utf8')), boot: 'an-earlier-boot' }));
+    const [after] = await orphanJournals(dir);
+    expect(after.interrupted).toBe(1);
+    expect(after.rows.map((r) => [r.id, r.cost, r.status, r.error_code])).toEqual([
+      ['req_x', 7, 200, undefined],
+      ['req_y', 800, 0, 'interrupted'],
+    ]);
+  });
+
+  it('a page of unsynced rows lost before a durable row: the row after the zeros is read', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
+    dirs.push(dir);
+    const line = (id: string) => JSON.stringify(row(id)) + '\n';
+    // The head of a row whose page reached the device, the rest (and its newline) lost, then a row
+    // written durably on the next page: no newline between the fragment and that row.
+    writeFileSync(join(dir, 'cut.1.jsonl'), line('req_a') + line('req_lost').slice(0, 30) + '\0'.repeat(4000) + line('req_b') + '\0'.repeat(100));
+    const [orphan] = await orphanJournals(dir);
+    expect(orphan.rows.map((r) => r.id)).toEqual(['req_a', 'req_b']);
+  });
+
+  it('finalSync (APIGPT_JOURNAL_FINAL_SYNC): no intents, every charge row durable itself, one descriptor', async () => {
+    const { j, dir, lines } = await open('n5', { quiet: true, finalSync: true });
+    expect(j.deferred).toBe(false);
+    expect(openFlags(dir).map((f) => f & constants.O_DSYNC)).toEqual([constants.O_DSYNC]);
+    j.intend(row('req_f'), 900);
+    await j.append(row('req_f'));
+    expect(lines()).toEqual(['charge:req_f']);
+    expect(j.writes).toEqual({ inline: 1, groups: 0, lazy: 0, syncs: 0 });
+    j.committed(['req_f']);
     await j.close();
   });
 });
