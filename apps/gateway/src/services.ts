@@ -106,6 +106,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     const journalDir = join(config.dataDir, 'journal');
     const recovered = await replayJournals(journalDir, batchStore, (entries) => billing.state.commit(entries, []));
     if (recovered.rows) storage.log.info(`billing: charged ${recovered.rows} calls from the journals of ${recovered.journals} stopped processes`);
+    if (recovered.interrupted)
+      storage.log.warn(`billing: ${recovered.interrupted} of them were in flight when the machine restarted and were charged their reservation (request log: error code 'interrupted'); review them`);
     journal = await Journal.open({ dir: journalDir, owner: `${Date.now().toString(36)}-${billing.state.owner}`, sync: config.journalSync, finalSync: config.journalFinalSync, inlineSlowMs: config.journalInlineMaxMs, busyInlineMaxUs: config.journalInlineBusyMaxUs });
     billing.charges.useJournal(journal);
   } catch (err) {

@@ -56,6 +56,7 @@ export const errorsEn = {
   'err.invalid_content_type': 'The request could not be read.',
   'err.request_too_large': 'The request is too large.',
   'err.internal_error': 'The server had an error. Please try again.',
+  'err.interrupted': 'The server restarted while this call was in flight; it was charged its reservation, since whether it was answered is not known.',
   'err.network_error': 'Could not reach the server. Check your connection.',
   // Recharge
   'err.pack_not_found': 'This pack is no longer offered.',
@@ -205,6 +206,7 @@ export const errorsZhCN: Record<keyof typeof errorsEn, string> = {
   'err.invalid_content_type': '无法读取该请求。',
   'err.request_too_large': '请求内容过大。',
   'err.internal_error': '服务器出错，请重试。',
+  'err.interrupted': '调用进行中服务器重启，无法确定是否已返回结果，已按预留额度计费。',
   'err.network_error': '无法连接服务器，请检查网络。',
   'err.pack_not_found': '该充值套餐已下架。',
   'err.order_not_found': '订单不存在。',

@@ -443,10 +443,7 @@ export class Journal {
     if (how === 'lazy') {
       this.writes.lazy++;
       this.dirty = true;
-      this.syncTimer ??= setTimeout(() => {
-        this.syncTimer = null;
-        void this.syncLazy(false);
-      }, FINAL_SYNC_MS).unref();
+      this.armSync();
     } else if (how === 'inline') {
       this.writes.inline++;
       const took = performance.now() - started;
@@ -456,9 +453,19 @@ export class Journal {
     this.prepareNext();
   }
 
+  /** The charge rows written without a sync go to the device within FINAL_SYNC_MS. */
+  private armSync(): void {
+    this.syncTimer ??= setTimeout(() => {
+      this.syncTimer = null;
+      void this.syncLazy(false);
+    }, FINAL_SYNC_MS).unref();
+  }
+
   /**
    * Puts the charge rows written without a sync on the device (on the thread pool). `now`: at a
-   * rotation or close, waiting for a sync already running and the timer.
+   * rotation or close, after a sync already running, instead of the timer. Rows written during a
+   * sync, or a sync that failed (they are still in the page cache: a process stop loses nothing),
+   * arm the timer again.
    */
   private async syncLazy(now: boolean): Promise<void> {
     if (now) {
@@ -468,18 +475,21 @@ export class Journal {
     }
     if (!this.dirty || !this.plain || this.syncing) return;
     this.dirty = false;
-    const fh = this.plain;
-    this.syncing = fh.datasync().then(
-      () => {
-        this.writes.syncs++;
-      },
-      () => {
-        // Still in the page cache (a process stop loses nothing); tried again with the next rows.
-        this.dirty = true;
-      },
-    );
+    this.syncing = this.plain
+      .datasync()
+      .then(
+        () => {
+          this.writes.syncs++;
+        },
+        () => {
+          this.dirty = true;
+        },
+      )
+      .finally(() => {
+        this.syncing = null;
+        if (this.dirty && !this.closed) this.armSync();
+      });
     await this.syncing;
-    this.syncing = null;
   }
 
   /** The bytes of a write: after a torn one, led by a newline. */

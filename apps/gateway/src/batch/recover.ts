@@ -8,6 +8,8 @@ export interface Recovered {
   journals: number;
   /** Rows in them. */
   rows: number;
+  /** Of those, calls in flight when the machine restarted, charged their reservation (`OrphanJournal.interrupted`). */
+  interrupted: number;
 }
 
 /** Rows per replayed batch: a dead process may leave a few thousand. */
@@ -15,12 +17,13 @@ const CHUNK = 500;
 
 /**
  * Charges the calls that stopped processes served but did not get into the database: every row of
- * their journals is written as a replayed batch (rows the database already has are skipped, so
+ * their journals (and the calls a machine restart interrupted, `orphanJournals`) is written as a replayed batch (rows the database already has are skipped, so
  * replaying twice charges nothing twice), then the journal is deleted. Run at start, before serving;
  * `committed` tells shared state the pools' new values.
  */
 export async function replayJournals(dir: string, store: BatchStore, committed: (entries: CommitEntry[]) => Promise<void>): Promise<Recovered> {
   let rows = 0;
+  let interrupted = 0;
   const orphans = await orphanJournals(dir);
   for (const o of orphans) {
     for (let i = 0; i < o.rows.length; i += CHUNK) {
@@ -28,7 +31,8 @@ export async function replayJournals(dir: string, store: BatchStore, committed: 
       await committed(entries);
     }
     rows += o.rows.length;
+    interrupted += o.interrupted;
     for (const f of o.files) await rm(f, { force: true });
   }
-  return { journals: orphans.length, rows };
+  return { journals: orphans.length, rows, interrupted };
 }

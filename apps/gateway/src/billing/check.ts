@@ -81,7 +81,7 @@ export async function checkBilling(db: Db, sources: CheckSources = {}): Promise<
 
 /**
  * A call is journaled before its answer completes; a stopped process's journal therefore lists
- * calls that were served. Any of them with a cost that the request log lacks was served without its
+ * calls that were served (and, after a machine restart, calls that may have been: `orphanJournals`). Any of them with a cost that the request log lacks was served without its
  * charge (the next start of a gateway on this data folder charges it).
  */
 async function checkJournals(db: Db, dir: string | undefined, problems: string[]): Promise<BillingCheck['journals']> {
@@ -95,7 +95,11 @@ async function checkJournals(db: Db, dir: string | undefined, problems: string[]
     const missing = charged.filter((r) => !have.has(r.id));
     out.uncharged += missing.length;
     for (const r of missing.slice(0, 20))
-      problems.push(`request ${r.id}: served by stopped process ${j.pid ?? '?'} (${r.cost} µP, journal ${j.owner}) but not charged; a gateway start on this data folder charges it`);
+      problems.push(
+        r.error_code === 'interrupted'
+          ? `request ${r.id}: in flight at stopped process ${j.pid ?? '?'} when the machine restarted (journal ${j.owner}); not charged yet — a gateway start on this data folder charges its reservation, ${r.cost} µP`
+          : `request ${r.id}: served by stopped process ${j.pid ?? '?'} (${r.cost} µP, journal ${j.owner}) but not charged; a gateway start on this data folder charges it`,
+      );
     if (missing.length > 20) problems.push(`… and ${missing.length - 20} more served calls of journal ${j.owner} not charged`);
   }
   return out;

@@ -4,7 +4,6 @@
  * audit is clean. On SQLite (one process), and on two processes over PostgreSQL + Redis, where the
  * dead process's holds must also be released by the survivor within the lease time.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,31 +11,11 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '@apigpt/simulator';
-import { apigptBin } from '../built-cli.js';
 import { eventually } from '../eventually.js';
 import { PG_URL, REDIS_URL } from '../harness.js';
-import { kill9, runLoad, startProc, stopProc, userWithKey, type LoadTally, type Proc } from './procs.js';
+import { billingCheck, kill9, runLoad, startProc, stopProc, userWithKey, type LoadTally, type Proc } from './procs.js';
 
 const ROOT_TOKEN = `root-${randomBytes(12).toString('hex')}`;
-
-/** `apigpt billing check --json` as an operator runs it; resolves to its exit code and report. */
-function billingCheck(dataDir: string, env: Record<string, string>): Promise<{ code: number | null; report: any }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [apigptBin(), 'billing', 'check', '--json', '--data', dataDir], { env: { PATH: process.env.PATH, APIGPT_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      try {
-        resolve({ code, report: JSON.parse(out) });
-      } catch {
-        reject(new Error(`billing check printed no JSON (exit ${code}): ${out} ${err}`));
-      }
-    });
-  });
-}
 
 /** The request ids the database charged (a ledger charge row each) for this user, with their log rows. */
 async function chargedIds(query: (sql: string, params: unknown[]) => Promise<{ request_id: string; n: number; cost: number }[]>, userId: string) {

@@ -144,3 +144,22 @@ export function runLoad(bases: () => string[], key: string, clients: number): { 
     },
   };
 }
+
+/** `apigpt billing check --json` as an operator runs it; resolves to its exit code and report. */
+export function billingCheck(dataDir: string, env: Record<string, string>): Promise<{ code: number | null; report: any }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [apigptBin(), 'billing', 'check', '--json', '--data', dataDir], { env: { PATH: process.env.PATH, APIGPT_LOG_LEVEL: 'warn', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      try {
+        resolve({ code, report: JSON.parse(out) });
+      } catch {
+        reject(new Error(`billing check printed no JSON (exit ${code}): ${out} ${err}`));
+      }
+    });
+  });
+}
