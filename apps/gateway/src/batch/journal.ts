@@ -43,9 +43,10 @@ import type { RequestLogRow } from './types.js';
  *
  * Intents (deferred mode, the default with `sync` where the machine's boot id can be read): an
  * fsync on every call's path is the largest part of what the gateway adds to a call at one
- * connection (bench/RESULTS.md, session 30). So when a call is admitted, its *intent* — its log row
- * so far and the credit it reserved — is made durable while the provider works on the answer
- * (`intend`; a call alone waits INTENT_DELAY_MS first, so that an instant answer is not held behind
+ * connection (bench/RESULTS.md, session 30). So when a call is admitted alone (no other in flight:
+ * beside others the charge rows share a group's fsync, cheaper in CPU than an intent per call), its
+ * *intent* — its log row so far and the credit it reserved — is made durable while the provider
+ * works on the answer (`intend`, after INTENT_DELAY_MS, so that an instant answer is not held behind
  * it), and its charge row is then only written, without a sync, before its answer completes: a
  * killed process leaves it in the page cache, and the file is synced within FINAL_SYNC_MS. A reader
  * (`orphanJournals`) charges the charge rows; an intent without one was never completed if the
@@ -197,7 +198,10 @@ export class Journal {
    * row (`append`) then only waits for the page cache; `forget` when it settles with nothing to charge.
    */
   intend(row: RequestLogRow, reserved: number): void {
-    if (!this.deferred || this.closed) return;
+    // Only for a call alone: beside other calls, the charge rows' fsync is shared by a group, and an
+    // intent per call cost more CPU (4–8% per call at 50 connections, bench/RESULTS.md session 31)
+    // than the fsync it takes off the path.
+    if (!this.deferred || this.closed || this.inline === null || !this.inline()) return;
     // Before the enqueue: a drain it starts takes the row at once.
     this.queuedIntents.add(row.id);
     const p = this.enqueue(this.durable, INTENT + row.id, `{"intent":${JSON.stringify(row)},"reserved":${reserved}}\n`, true);
@@ -279,8 +283,8 @@ export class Journal {
   }
 
   /**
-   * Queues a row. `intent` of a call alone: written INTENT_DELAY_MS later, on the event loop, which
-   * then only waits for the provider — unless the answer came first (`append`).
+   * Queues a row. An `intent` (of a call alone) is written INTENT_DELAY_MS later, on the event loop,
+   * which then only waits for the provider — unless the answer came first (`append`).
    */
   private enqueue(q: Queue, key: string, line: string, intent = false): Promise<void> {
     this.fileOf.set(key, this.seq);
@@ -289,7 +293,7 @@ export class Journal {
     q.keys.push(key);
     const p = new Promise<void>((resolve, reject) => q.waiters.push({ resolve, reject }));
     if (this.writing) return p;
-    if (intent && this.inline !== null && this.inline()) {
+    if (intent) {
       this.intentTimer ??= setTimeout(this.writeIntents, INTENT_DELAY_MS);
       return p;
     }

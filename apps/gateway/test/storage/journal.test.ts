@@ -276,12 +276,12 @@ describe('journal: rows written on the calling thread when nothing else waits', 
   });
 });
 
-describe('journal: intents — the fsync made while the provider answers', () => {
+describe('journal: intents — the fsync made while the provider answers (a call alone)', () => {
   const open = async (owner: string, o: { quiet?: boolean; finalSync?: boolean } = {}) => {
     const dir = mkdtempSync(join(tmpdir(), 'apigpt-journal-'));
     dirs.push(dir);
     const j = await Journal.open({ dir, owner, sync: true, ...(o.finalSync ? { finalSync: true } : {}) });
-    let quiet = o.quiet ?? false;
+    const quiet = o.quiet ?? false;
     j.inlineWhen(() => quiet);
     /** The file's rows as `intent:<id>` / `charge:<id>`, in order. */
     const lines = () =>
@@ -290,22 +290,32 @@ describe('journal: intents — the fsync made while the provider answers', () =>
         .filter(Boolean)
         .map((l) => JSON.parse(l))
         .map((v) => (v.intent ? `intent:${v.intent.id}` : `charge:${v.id}`));
-    return { j, dir, lines, setQuiet: (q: boolean) => (quiet = q) };
+    return { j, dir, lines };
   };
 
-  it('beside other calls an intent is written at once, durably; the charge row after it is written without a sync, and synced within FINAL_SYNC_MS', async () => {
-    const { j, lines } = await open('n1');
+  it('a call alone: its intent is durable before the answer; the charge row after it is written without a sync, and synced within FINAL_SYNC_MS', async () => {
+    const { j, lines } = await open('n1', { quiet: true });
     expect(j.deferred).toBe(true);
     j.intend(row('req_a'), 900);
-    // Durable on its own, before the answer: a group on the thread pool (the busy rule is off).
-    await eventually(() => expect(j.writes).toEqual({ inline: 0, groups: 1, lazy: 0, syncs: 0 }));
+    // Durable on its own while the provider answers: on the event loop, the call being alone.
+    await eventually(() => expect(j.writes).toEqual({ inline: 1, groups: 0, lazy: 0, syncs: 0 }));
     expect(lines()).toEqual(['intent:req_a']);
     await j.append(row('req_a'));
     expect(lines()).toEqual(['intent:req_a', 'charge:req_a']);
-    expect(j.writes).toEqual({ inline: 0, groups: 1, lazy: 1, syncs: 0 });
+    expect(j.writes).toEqual({ inline: 1, groups: 0, lazy: 1, syncs: 0 });
     await eventually(() => expect(j.writes.syncs).toBe(1), { timeoutMs: 2_000 });
     j.committed(['req_a']);
     expect(j.pending).toBe(0);
+    await j.close();
+  });
+
+  it('beside other calls no intent is written: the charge row is durable itself, in a group', async () => {
+    const { j, lines } = await open('n6');
+    j.intend(row('req_g'), 900);
+    await j.append(row('req_g'));
+    expect(lines()).toEqual(['charge:req_g']);
+    expect(j.writes).toEqual({ inline: 0, groups: 1, lazy: 0, syncs: 0 });
+    j.committed(['req_g']);
     await j.close();
   });
 
@@ -328,12 +338,11 @@ describe('journal: intents — the fsync made while the provider answers', () =>
   });
 
   it('a call settled with nothing to charge leaves nothing behind: the journal closes clean', async () => {
-    const { j, dir, setQuiet } = await open('n3', { quiet: true });
+    const { j, dir } = await open('n3', { quiet: true });
     j.intend(row('req_d'), 900); // still queued when it is forgotten: never written
     j.forget('req_d');
-    setQuiet(false);
     j.intend(row('req_e'), 900); // written, then forgotten
-    await eventually(() => expect(j.writes.groups).toBe(1));
+    await eventually(() => expect(j.writes.inline).toBe(1));
     j.forget('req_e');
     expect(j.pending).toBe(0);
     await j.close();
@@ -341,10 +350,10 @@ describe('journal: intents — the fsync made while the provider answers', () =>
   });
 
   it('a stopped process: its charge rows are charged; an intent without one is no call on the same boot, and after a restart is charged its reservation, marked interrupted', async () => {
-    const { j, dir } = await open('n4');
+    const { j, dir } = await open('n4', { quiet: true });
     j.intend(row('req_x'), 900);
     j.intend(row('req_y'), 800);
-    await eventually(() => expect(j.writes.groups).toBeGreaterThan(0));
+    await eventually(() => expect(j.writes.inline).toBe(1));
     await j.append(row('req_x'));
     await j.close(); // nothing committed: the files stay, as after a kill
     const same = await orphanJournals(dir);
