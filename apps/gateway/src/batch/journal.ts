@@ -6,10 +6,10 @@ import type { RequestLogRow } from './types.js';
 
 /**
  * The write-ahead journal of charged calls. A call's log row (with its cost) is appended here
- * before its answer completes, durably (see "Intents" below for how the fsync leaves the call's
- * path); the row reaches the database with the next batch, a few milliseconds later. If the process dies in between (kill -9, a crash, the machine losing power),
- * the next start replays the rows the database does not have yet (`batch/recover.ts`), so no served
- * call goes uncharged.
+ * before its answer completes, durably (see "Intents" below for how the fsync leaves the path of a
+ * call alone); the row reaches the database with the next batch, a few milliseconds later. If the
+ * process dies in between (kill -9, a crash, the machine losing power), the next start replays the
+ * rows the database does not have yet (`batch/recover.ts`), so no served call goes uncharged.
  *
  * Group commit: appends that arrive while a group is being written wait for the next one, which
  * takes them all at once — one durable write per group, however many calls are finishing. With

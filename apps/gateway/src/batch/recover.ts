@@ -17,9 +17,10 @@ const CHUNK = 500;
 
 /**
  * Charges the calls that stopped processes served but did not get into the database: every row of
- * their journals (and the calls a machine restart interrupted, `orphanJournals`) is written as a replayed batch (rows the database already has are skipped, so
- * replaying twice charges nothing twice), then the journal is deleted. Run at start, before serving;
- * `committed` tells shared state the pools' new values.
+ * their journals (and the calls a machine restart interrupted, `orphanJournals`) is written as a
+ * replayed batch (rows the database already has are skipped, so replaying twice charges nothing
+ * twice), then the journal is deleted. Run at start, before serving; `committed` tells shared state
+ * the pools' new values.
  */
 export async function replayJournals(dir: string, store: BatchStore, committed: (entries: CommitEntry[]) => Promise<void>): Promise<Recovered> {
   let rows = 0;

@@ -81,7 +81,8 @@ export async function checkBilling(db: Db, sources: CheckSources = {}): Promise<
 
 /**
  * A call is journaled before its answer completes; a stopped process's journal therefore lists
- * calls that were served (and, after a machine restart, calls that may have been: `orphanJournals`). Any of them with a cost that the request log lacks was served without its
+ * calls that were served (and, after a machine restart, calls that may have been:
+ * `orphanJournals`). Any of them with a cost that the request log lacks was served without its
  * charge (the next start of a gateway on this data folder charges it).
  */
 async function checkJournals(db: Db, dir: string | undefined, problems: string[]): Promise<BillingCheck['journals']> {
