@@ -106,7 +106,7 @@ export const FINAL_SYNC_MS = 20;
  * (a local model, a cache) finds the intent still queued, and its charge row is then written durably
  * in its place — one fsync either way, after the answer's first bytes instead of before them.
  */
-export const INTENT_DELAY_MS = 2;
+export const INTENT_DELAY_MS = 5;
 
 /** Queued rows of one kind, with the promises of their appends. */
 interface Queue {
@@ -144,11 +144,14 @@ export class Journal {
   private durable: Queue = emptyQueue();
   /** Charge rows after their call's intent: written without waiting for the device. */
   private lazy: Queue = emptyQueue();
-  /** Intents of calls in flight: resolved once on the device. */
+  /** Intents of calls in flight, queued or written: resolved once on the device. */
   private readonly intents = new Map<string, Promise<void>>();
-  /** Of those, the ones still in `durable` (no write has taken them yet). */
-  private readonly queuedIntents = new Set<string>();
-  /** Writes the intents of calls alone (INTENT_DELAY_MS). */
+  /**
+   * Intents waiting out INTENT_DELAY_MS: not serialised, not queued, so that a call answered sooner
+   * costs a map entry and a timer, not a row.
+   */
+  private readonly waitingIntents = new Map<string, { row: RequestLogRow; reserved: number }>();
+  /** Queues the waiting intents for a write (INTENT_DELAY_MS). */
   private intentTimer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private closed = false;
@@ -202,46 +205,52 @@ export class Journal {
     // intent per call cost more CPU (4–8% per call at 50 connections, bench/RESULTS.md session 31)
     // than the fsync it takes off the path.
     if (!this.deferred || this.closed || this.inline === null || !this.inline()) return;
-    // Before the enqueue: a drain it starts takes the row at once.
-    this.queuedIntents.add(row.id);
-    const p = this.enqueue(this.durable, INTENT + row.id, `{"intent":${JSON.stringify(row)},"reserved":${reserved}}\n`, true);
-    // A failed intent is met by the charge row that waits for it.
-    p.catch(() => undefined);
-    this.intents.set(row.id, p);
+    this.waitingIntents.set(row.id, { row, reserved });
+    this.intentTimer ??= setTimeout(this.writeIntents, INTENT_DELAY_MS);
   }
 
   /** The call settled with nothing to charge: its intent row is done with. */
   forget(id: string): void {
-    if (!this.intents.delete(id)) return;
-    if (this.queuedIntents.has(id)) this.unqueueIntent(id);
-    else this.drop(INTENT + id);
+    if (this.unwait(id)) return;
+    if (this.intents.delete(id)) this.drop(INTENT + id);
   }
 
-  /** Takes a call's intent out of the queue before any write took it (its waiter resolves unwritten). */
-  private unqueueIntent(id: string): void {
-    this.queuedIntents.delete(id);
-    const q = this.durable;
-    const i = q.keys.indexOf(INTENT + id);
-    q.lines.splice(i, 1);
-    q.keys.splice(i, 1);
-    q.waiters.splice(i, 1)[0].resolve();
-    this.drop(INTENT + id);
+  /** Drops a call's intent that is still waiting (true), never to be written. */
+  private unwait(id: string): boolean {
+    if (!this.waitingIntents.delete(id)) return false;
+    if (this.waitingIntents.size === 0 && this.intentTimer) {
+      clearTimeout(this.intentTimer);
+      this.intentTimer = null;
+    }
+    return true;
   }
+
+  /** The waiting intents are due: queued for a durable write (on the event loop when the call is still alone). */
+  private readonly writeIntents = (): void => {
+    this.intentTimer = null;
+    for (const [id, { row, reserved }] of this.waitingIntents) {
+      const p = this.enqueue(this.durable, INTENT + id, `{"intent":${JSON.stringify(row)},"reserved":${reserved}}\n`, false);
+      // A failed intent is met by the charge row that waits for it.
+      p.catch(() => undefined);
+      this.intents.set(id, p);
+    }
+    this.waitingIntents.clear();
+    if (!this.writing && this.durable.lines.length) this.writing = this.drain(this.inlineNext(true), false);
+  };
 
   /**
    * Appends the charge row; resolves once a stop cannot lose it: on the device (fsync'd with its
-   * group), or — after a durable intent — in the page cache, which a killed process leaves behind.
+   * group), or — after an intent — in the page cache (a killed process leaves it behind) with the
+   * intent on the device. A call answered before its intent was due has its charge row made durable
+   * in the intent's place.
    */
   append(row: RequestLogRow): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the journal is closed'));
     const line = JSON.stringify(row) + '\n';
-    const intent = this.intents.get(row.id);
+    const intent = this.unwait(row.id) ? undefined : this.intents.get(row.id);
     if (intent === undefined) return this.enqueue(this.durable, row.id, line);
     this.intents.delete(row.id);
-    if (!this.queuedIntents.has(row.id)) return this.enqueue(this.lazy, row.id, line).then(() => intent);
-    // The answer came before the intent was written: the charge row is written durably instead.
-    this.unqueueIntent(row.id);
-    return this.enqueue(this.durable, row.id, line);
+    return this.enqueue(this.lazy, row.id, line).then(() => intent);
   }
 
   /** The database has these rows: files whose rows are all committed are deleted. */
@@ -282,30 +291,17 @@ export class Journal {
     LIVE.delete(this.o.owner);
   }
 
-  /**
-   * Queues a row. An `intent` (of a call alone) is written INTENT_DELAY_MS later, on the event loop,
-   * which then only waits for the provider — unless the answer came first (`append`).
-   */
-  private enqueue(q: Queue, key: string, line: string, intent = false): Promise<void> {
+  /** Queues a row; `start`: a write begins unless one is running (else the caller starts it). */
+  private enqueue(q: Queue, key: string, line: string, start = true): Promise<void> {
     this.fileOf.set(key, this.seq);
     this.outstanding.set(this.seq, (this.outstanding.get(this.seq) ?? 0) + 1);
     q.lines.push(line);
     q.keys.push(key);
     const p = new Promise<void>((resolve, reject) => q.waiters.push({ resolve, reject }));
-    if (this.writing) return p;
-    if (intent) {
-      this.intentTimer ??= setTimeout(this.writeIntents, INTENT_DELAY_MS);
-      return p;
-    }
     // Charge rows after an intent wait one turn of the loop, so those settling together share a write.
-    this.writing = this.drain(this.inlineNext(true), q === this.lazy);
+    if (start && !this.writing) this.writing = this.drain(this.inlineNext(true), q === this.lazy);
     return p;
   }
-
-  private readonly writeIntents = (): void => {
-    this.intentTimer = null;
-    if (!this.writing && (this.durable.lines.length || this.lazy.lines.length)) this.writing = this.drain(this.inlineNext(true), false);
-  };
 
   /** A row is done with (committed, or an intent settled): its file may go. */
   private drop(key: string): void {
@@ -367,7 +363,6 @@ export class Journal {
         const durable = this.durable;
         this.lazy = emptyQueue();
         this.durable = emptyQueue();
-        this.queuedIntents.clear();
         const lazyText = lazy.lines.join('');
         const durableText = durable.lines.join('');
         try {
