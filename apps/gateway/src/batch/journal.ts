@@ -121,6 +121,8 @@ const INTENT = 'i:';
 
 const emptyQueue = (): Queue => ({ lines: [], keys: [], waiters: [] });
 
+const NEWLINE = Buffer.from('\n');
+
 /** Owners whose journal this process is writing now (several gateways may run in one test process). */
 const LIVE = new Set<string>();
 
@@ -361,12 +363,14 @@ export class Journal {
       while (this.durable.lines.length || this.lazy.lines.length) {
         const lazy = this.lazy;
         const durable = this.durable;
-        this.lazy = emptyQueue();
+        // Under load the lazy queue is empty: kept, not replaced.
+        if (lazy.lines.length) this.lazy = emptyQueue();
         this.durable = emptyQueue();
-        const lazyText = lazy.lines.join('');
-        const durableText = durable.lines.join('');
+        // Each group's text is encoded once; the 2 is a newline each may need after a torn write.
+        const lazyBuf = lazy.lines.length ? Buffer.from(lazy.lines.join(''), 'utf8') : null;
+        const durableBuf = durable.lines.length ? Buffer.from(durable.lines.join(''), 'utf8') : null;
         try {
-          if (this.bytes + Buffer.byteLength(lazyText) + Buffer.byteLength(durableText) + 2 > this.size && this.bytes > 0) {
+          if (this.bytes + (lazyBuf?.length ?? 0) + (durableBuf?.length ?? 0) + 2 > this.size && this.bytes > 0) {
             inline = false;
             await this.rotate();
           }
@@ -376,9 +380,9 @@ export class Journal {
         }
         // Awaited only when written on the pool: rows appended by the calls a write settles join the
         // next group, as before intents.
-        if (lazy.lines.length) this.group(lazy, lazyText, 'lazy');
-        if (durable.lines.length) {
-          const pooled = this.group(durable, durableText, inline ? 'inline' : 'pool');
+        if (lazyBuf) this.group(lazy, lazyBuf, 'lazy');
+        if (durableBuf) {
+          const pooled = this.group(durable, durableBuf, inline ? 'inline' : 'pool');
           if (pooled) await pooled;
         }
         // Rows that came meanwhile had other calls beside them: the thread pool's, unless the device is quick.
@@ -390,7 +394,7 @@ export class Journal {
   }
 
   /** Writes one group and settles its appends; a promise only while it is written on the pool. */
-  private group(q: Queue, text: string, how: 'lazy' | 'inline' | 'pool'): Promise<void> | undefined {
+  private group(q: Queue, buf: Buffer, how: 'lazy' | 'inline' | 'pool'): Promise<void> | undefined {
     const done = () => {
       for (const w of q.waiters) w.resolve();
     };
@@ -399,7 +403,8 @@ export class Journal {
     };
     this.assign(q.keys);
     try {
-      const pooled = this.write(this.frame(text), how);
+      // After a torn write, led by a newline: the torn bytes stay a line of their own.
+      const pooled = this.write(this.torn ? Buffer.concat([NEWLINE, buf]) : buf, how);
       if (pooled) return pooled.then(done, failed);
       done();
     } catch (err) {
@@ -489,11 +494,6 @@ export class Journal {
         if (this.dirty && !this.closed) this.armSync();
       });
     await this.syncing;
-  }
-
-  /** The bytes of a write: after a torn one, led by a newline. */
-  private frame(text: string): Buffer {
-    return Buffer.from(this.torn ? '\n' + text : text, 'utf8');
   }
 
   /**

@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '@apigpt/simulator';
 import { eventually } from '../eventually.js';
 import { PG_URL, REDIS_URL } from '../harness.js';
-import { billingCheck, kill9, runLoad, startProc, stopProc, userWithKey, type LoadTally, type Proc } from './procs.js';
+import { billingCheck, expectCleanAudit, kill9, runLoad, startProc, stopProc, userWithKey, type LoadTally, type Proc } from './procs.js';
 
 const ROOT_TOKEN = `root-${randomBytes(12).toString('hex')}`;
 
@@ -87,9 +87,7 @@ describe('kill -9 under load', () => {
       sqlite.close();
     }
     expect(await stopProc(a)).toBe(0);
-    const check = await billingCheck(dir, {});
-    expect(check.report.problems).toEqual([]);
-    expect(check.code).toBe(0);
+    await expectCleanAudit(dir, {});
   }
 
   it('SQLite: after a restart every call served whole is charged once, and billing check is clean', async () => {
@@ -155,9 +153,7 @@ describe('kill -9 under load', () => {
       console.log(`kill -9 (PostgreSQL + Redis, 2 processes, 40 clients): served ${figures.served}, charged ${figures.charged}, charged but cut by the kill ${figures.cut}`);
       expect(await stopProc(a)).toBe(0);
       expect(await stopProc(b)).toBe(0);
-      const check = await billingCheck(dirA, env);
-      expect(check.report.problems).toEqual([]);
-      expect(check.code).toBe(0);
+      await expectCleanAudit(dirA, env);
     } finally {
       await client.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
       await client.end();
@@ -206,9 +202,7 @@ describe('kill -9 under load', () => {
       a = await startProc(dir, env); // charges the journal, and reaps the dead lease
       procs.push(a);
       expect(await stopProc(a)).toBe(0);
-      const check = await billingCheck(dir, env);
-      expect(check.report.problems).toEqual([]);
-      expect(check.code).toBe(0);
+      await expectCleanAudit(dir, env);
     } finally {
       await client.query(`drop schema if exists "${schema}" cascade`).catch(() => undefined);
       await client.end();

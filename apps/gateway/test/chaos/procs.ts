@@ -4,6 +4,7 @@
  * the client really received.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { expect } from 'vitest';
 import { apigptBin } from '../built-cli.js';
 
 export interface Proc {
@@ -162,4 +163,11 @@ export function billingCheck(dataDir: string, env: Record<string, string>): Prom
       }
     });
   });
+}
+
+/** The audit an operator runs after the processes stopped: `billing check` finds no problem and exits 0. */
+export async function expectCleanAudit(dataDir: string, env: Record<string, string>): Promise<void> {
+  const check = await billingCheck(dataDir, env);
+  expect(check.report.problems).toEqual([]);
+  expect(check.code).toBe(0);
 }
