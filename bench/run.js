@@ -49,6 +49,8 @@ const HELP = `usage: npm run bench [-- options]   (or node bench/run.js [options
   --alternate=N       rounds in which the bare proxy and the gateway take turns under the first
                       load's connections (the headline req/s ratio; 0: none) (BENCH_ALTERNATE, default 6)
   --alternate-seconds=S  seconds per side and round                  (BENCH_ALTERNATE_SECONDS, default 3)
+  --provider-ms=MS    after them, the 1-conn scenarios with the provider answering after MS, the
+                      bare proxy and the gateway taking turns (0: none) (BENCH_PROVIDER_MS, default 20)
   --rest=S            idle seconds before the at-rest RSS reading (BENCH_REST, default 30; 0: none)
   --pg=URL|off        PostgreSQL of gateway-pg                   (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
   --redis=URL|off     Redis of gateway-pg and gateway-2w         (BENCH_REDIS_URL, default redis://127.0.0.1:6379)
@@ -65,7 +67,7 @@ function parseOptions(argv, env) {
     if (!m) throw new Error(`unknown argument ${a}\n${HELP}`);
     flags[m[1]] = m[2] ?? 'true';
   }
-  const known = ['duration', 'warmup', 'connections', 'scenarios', 'targets', 'chunks', 'profile', 'slow-streams', 'slow-delay', 'upstream-ms', 'workers', 'rest', 'pg', 'redis', 'alternate', 'alternate-seconds'];
+  const known = ['duration', 'warmup', 'connections', 'scenarios', 'targets', 'chunks', 'profile', 'slow-streams', 'slow-delay', 'upstream-ms', 'workers', 'rest', 'pg', 'redis', 'alternate', 'alternate-seconds', 'provider-ms'];
   for (const k of Object.keys(flags)) if (!known.includes(k)) throw new Error(`unknown option --${k}\n${HELP}`);
   const get = (k, e) => flags[k] ?? (env[e] !== undefined && env[e] !== '' ? env[e] : undefined);
   const num = (k, e, def, min, max) => {
@@ -94,6 +96,7 @@ function parseOptions(argv, env) {
     workers: Math.floor(num('workers', 'BENCH_WORKERS', 2, 1, 64)),
     alternate: Math.floor(num('alternate', 'BENCH_ALTERNATE', 6, 0, 100)),
     alternateSeconds: num('alternate-seconds', 'BENCH_ALTERNATE_SECONDS', 3, 1, 60),
+    providerMs: Math.floor(num('provider-ms', 'BENCH_PROVIDER_MS', 20, 0, 10000)),
     restS: num('rest', 'BENCH_REST', 30, 0, 300),
     pg: url('pg', 'BENCH_DATABASE_URL', 'postgres://postgres@127.0.0.1:5432/test'),
     redis: url('redis', 'BENCH_REDIS_URL', 'redis://127.0.0.1:6379'),
@@ -150,14 +153,15 @@ function reachable(url) {
 
 function requestFor(scenario, key, opts) {
   // Slow streams: the simulator pauses between chunks (its `[[sim ...]]` directive travels in the prompt).
-  // A latency run may have the upstream think first (`--upstream-ms`), as a provider does: the
-  // gateway's work then runs between idle pauses (colder caches), and work it does while the
-  // provider thinks costs the caller nothing.
+  // A latency run may have the upstream think first (`--upstream-ms`, or the scenario's own
+  // `thinkMs`: the provider-latency rounds), as a provider does: the gateway's work then runs between
+  // idle pauses (colder caches), and work it does while the provider thinks costs the caller nothing.
+  const thinkMs = scenario.thinkMs ?? (scenario.mode === 'latency' ? opts.upstreamMs : 0);
   const content =
     scenario.mode === 'slow'
       ? `Hello there [[sim delay=${opts.slowDelayMs} chunks=${opts.chunks}]]`
-      : scenario.mode === 'latency' && opts.upstreamMs > 0
-        ? `Hello there, how are you today? [[sim ttft=${opts.upstreamMs}]]`
+      : thinkMs > 0
+        ? `Hello there, how are you today? [[sim ttft=${thinkMs}]]`
         : 'Hello there, how are you today?';
   if (scenario.agent) return { headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: agentBody(MODEL) };
   const body = { model: MODEL, messages: [{ role: 'user', content }] };
@@ -263,6 +267,8 @@ async function runOne(scenario, target, origin, handles, key, opts) {
 // Report
 
 const f = (v, d = 2) => (v === null || v === undefined || Number.isNaN(v) ? '-' : Number(v).toFixed(d));
+/** A difference in ms with its sign, to the µs. */
+const signed = (v) => `${v >= 0 ? '+' : ''}${f(v, 3)}`;
 const roleOf = (target) => TARGETS.find((t) => t.id === target)?.role ?? target;
 
 function printRows(head, body, rows) {
@@ -359,6 +365,38 @@ async function alternate(scenario, fronts, opts) {
   };
 }
 
+/**
+ * One connection with a provider that takes `opts.providerMs` before it answers, the bare proxy and
+ * the gateway taking turns (as `alternate`). The table's one-connection rows use an instant
+ * upstream, where whatever the gateway must do before an answer completes (its charge made durable)
+ * adds to the call; a provider that takes its time is what callers meet, and what other gateways'
+ * published overheads are measured against (a mock with latency). The simulator's timer moves a
+ * single run's p50 by ±0.5 ms, so each round's gateway − bare difference is taken, and their median.
+ */
+async function alternateLatency(scenario, fronts, opts) {
+  const call = (side) => requestFor(scenario, fronts[side].key, opts);
+  const once = async (side) => {
+    const { headers, body } = call(side);
+    const r = await probe({ origin: fronts[side].origin, path: PATH, headers, body, durationMs: opts.alternateSeconds * 1000, check: checkReply(scenario.stream, opts.chunks) });
+    return { p50: r.latency.p50, ttfb: r.ttfb.p50, requests: r.requests, bad: r.errors };
+  };
+  const got = await takeTurns(opts.alternate, ['bare', 'gateway'], once);
+  const rounds = got.bare.map((bare, i) => ({ bare, gateway: got.gateway[i], p50DeltaMs: got.gateway[i].p50 - bare.p50, ttfbDeltaMs: got.gateway[i].ttfb - bare.ttfb }));
+  const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
+  const sideOf = (rs) => ({ p50: median(rs.map((r) => r.p50)), ttfb: median(rs.map((r) => r.ttfb)) });
+  return {
+    scenario: scenario.id,
+    stream: scenario.stream,
+    providerMs: scenario.thinkMs,
+    rounds,
+    p50DeltaMs: spread(rounds.map((r) => r.p50DeltaMs)),
+    ttfbDeltaMs: spread(rounds.map((r) => r.ttfbDeltaMs)),
+    bare: sideOf(got.bare),
+    gateway: sideOf(got.gateway),
+    clean: rounds.every((r) => r.bare.bad + r.gateway.bad === 0),
+  };
+}
+
 function evaluate(rows, alternated = []) {
   const get = (scenario, target) => rows.find((r) => r.scenario === scenario && r.target === target);
   const ratios = [];
@@ -430,7 +468,9 @@ async function main() {
   // The load scenarios at the first connection count, run again in alternated rounds when both the
   // bare proxy and the gateway are measured (see `alternate`).
   const headline = opts.alternate > 0 && targets.some((t) => t.id === 'bare') && targets.some((t) => t.id === 'gateway') ? scenarios.filter((x) => x.mode === 'load' && x.connections === opts.connections[0]) : [];
-  const expectS = runs * (opts.duration + opts.warmup) + 10 * targets.length + opts.restS + headline.length * opts.alternate * 2 * (opts.alternateSeconds + 1);
+  // The one-connection scenarios again with a provider that takes its time, in alternated rounds (see `alternateLatency`).
+  const slowProvider = opts.alternate > 0 && opts.providerMs > 0 && targets.some((t) => t.id === 'bare') && targets.some((t) => t.id === 'gateway') ? scenarios.filter((x) => x.mode === 'latency' && !x.agent).map((x) => ({ ...x, thinkMs: opts.providerMs })) : [];
+  const expectS = runs * (opts.duration + opts.warmup) + 10 * targets.length + opts.restS + (headline.length + slowProvider.length) * opts.alternate * 2 * (opts.alternateSeconds + 1);
   // Hard stop: whatever happens, this script ends and takes its children with it.
   const guard = setTimeout(() => {
     console.error(`bench: still running after ${Math.round(expectS * 2 + 60)} s, giving up`);
@@ -517,6 +557,14 @@ async function main() {
     console.log(`gateway / bare req/s x${f(a.rps.median)} (rounds ${f(a.rps.min)}–${f(a.rps.max)}), CPU/req x${f(a.cpuPerRequest.median)}`);
   }
 
+  const providerLatency = [];
+  for (const sc of slowProvider) {
+    process.stdout.write(`  ${sc.id.padEnd(16)} provider ${sc.thinkMs} ms, alternated ... `);
+    const a = await alternateLatency(sc, fronts, opts);
+    providerLatency.push(a);
+    console.log(`gateway − bare p50 ${signed(a.p50DeltaMs.median)} ms, TTFB ${signed(a.ttfbDeltaMs.median)} ms`);
+  }
+
   const simStats = await rpc(sim, 'stats');
   const gwStats = handles.gateway ? await rpc(handles.gateway, 'stats') : null;
   const profiled = [];
@@ -553,6 +601,11 @@ async function main() {
     for (const a of alternated)
       console.log(`  ${a.scenario.padEnd(16)} req/s x${f(a.rps.median)} (${f(a.rps.min)}–${f(a.rps.max)}), CPU/req x${f(a.cpuPerRequest.median)} (${f(a.cpuPerRequest.min)}–${f(a.cpuPerRequest.max)}); bare ${f(a.bare.rps, 0)} req/s, ${f(a.bare.cpu, 0)} µs/req; gateway ${f(a.gateway.rps, 0)} req/s, ${f(a.gateway.cpu, 0)} µs/req${a.clean ? '' : ' (errors during the rounds)'}`);
   }
+  if (providerLatency.length) {
+    console.log(`\n1 connection, the provider answering after ${opts.providerMs} ms, alternated (${opts.alternate} rounds of ${opts.alternateSeconds} s a side; gateway − bare proxy per round: median, then the rounds' range)`);
+    for (const a of providerLatency)
+      console.log(`  ${a.scenario.padEnd(16)} p50 ${signed(a.p50DeltaMs.median)} ms (${signed(a.p50DeltaMs.min)} to ${signed(a.p50DeltaMs.max)}), TTFB ${signed(a.ttfbDeltaMs.median)} ms (${signed(a.ttfbDeltaMs.min)} to ${signed(a.ttfbDeltaMs.max)}); bare p50 ${f(a.bare.p50, 3)} ms, gateway p50 ${f(a.gateway.p50, 3)} ms${a.clean ? '' : ' (errors during the rounds)'}`);
+  }
   if (checks.length) {
     console.log('\nTargets of issue 19 (informational)');
     for (const c of checks) {
@@ -560,9 +613,10 @@ async function main() {
       console.log(`  ${c.pass ? 'PASS' : 'MISS'}  ${c.name}: ${v}${c.clean ? '' : ' (errors during the run)'}`);
     }
     if (restMB.gateway !== undefined) console.log(`  (gateway RSS at rest, after ${opts.restS} s idle: ${f(restMB.gateway, 0)} MB)`);
+    for (const a of providerLatency) console.log(`  (${a.stream ? 'streamed' : 'non-streamed'} @ 1 conn with a ${a.providerMs} ms provider, alternated: p50 ${signed(a.p50DeltaMs.median)} ms${a.stream ? `, TTFB ${signed(a.ttfbDeltaMs.median)} ms` : ''} over the bare proxy)`);
   }
   if (gwStats) {
-    const sent = rows.filter((r) => r.target === 'gateway').reduce((n, r) => n + r.requests, 0) + alternated.reduce((n, a) => n + a.rounds.reduce((m, r) => m + r.gateway.requests, 0), 0);
+    const sent = rows.filter((r) => r.target === 'gateway').reduce((n, r) => n + r.requests, 0) + [...alternated, ...providerLatency].reduce((n, a) => n + a.rounds.reduce((m, r) => m + r.gateway.requests, 0), 0);
     console.log(`\ngateway request log: ${gwStats.requestLogRows} rows written (${sent} measured requests + warm-ups; by status ${JSON.stringify(gwStats.requestLogByStatus)}; 499 = requests cut off when a run ended)`);
   }
   console.log(`simulator served ${simStats.simulatorRequests} requests in all`);
@@ -584,6 +638,7 @@ async function main() {
     restRssMB: restMB,
     ratios,
     alternated,
+    providerLatency,
     targets: checks,
     gatewayRequestLog: gwStats,
     simulatorRequests: simStats.simulatorRequests,
