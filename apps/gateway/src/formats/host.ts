@@ -23,9 +23,12 @@ export interface TextSpec {
   passThrough?: { headers: Record<string, string>; query: Record<string, string> };
   /**
    * The session this call belongs to, for prompt-cache affinity (see `affinity.ts`): calls naming
-   * the same session are kept on one channel while it serves them. Absent when the call names none.
+   * the same session are kept on one channel while it serves them. Read only when the pipeline has a
+   * choice of channels to keep it on (`relay/pipeline.ts`): a session named by the prompt's start is
+   * a serialisation and a SHA-256 of the start (~90 µs for 16 KB of Chinese text), which most calls
+   * (one channel per model, no affinity configured) never need. Undefined from it: the call names none.
    */
-  affinity?: string;
+  affinity?: () => string | undefined;
 }
 
 /** OpenAI's image generation or edit, in canonical form. */

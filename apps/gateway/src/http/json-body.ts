@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../core/errors.js';
+import { utf8Text } from '../core/utf8.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -144,7 +145,8 @@ export function registerJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEP
   const parse = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     const bytes = body as Buffer;
-    const text = bytes.toString('utf8');
+    const utf8 = isUtf8(bytes);
+    const text = utf8Text(bytes, utf8);
     const shape = jsonShape(text, maxDepth);
     if (shape.tooDeep) {
       done(new GatewayError('invalid_request', `The JSON body is nested too deeply: at most ${maxDepth} levels of objects and arrays are accepted.`, { code: 'invalid_json' }), undefined);
@@ -155,7 +157,7 @@ export function registerJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEP
       else parse(req, text, done);
       return;
     }
-    if (!shape.distinctKeys || !isUtf8(bytes) || hasByteOrderMark(bytes)) {
+    if (!shape.distinctKeys || !utf8 || hasByteOrderMark(bytes)) {
       parse(req, text, done);
       return;
     }

@@ -21,8 +21,8 @@ export interface CallRequest {
   origin?: string | null;
   /** The dialect written in the log when it is not the route's (A1111's own API). */
   logDialect?: string;
-  /** The session the call belongs to, for prompt-cache affinity (`CallSpec.affinity`); absent when it names none. */
-  affinity?: string;
+  /** The session the call belongs to, for prompt-cache affinity (`CallSpec.affinity`: read only when needed); absent when it names none. */
+  affinity?: () => string | undefined;
   /** The texts the content rules read, as the call's format states them; absent: the call is not checked. */
   texts?: CallTexts | null;
   /** The call's privacy handling (redaction, content log), set by the pipeline when a policy applies. */

@@ -3,6 +3,7 @@ import type { Quote, Usage } from '../core/calls.js';
 import { ZERO_USAGE } from '../core/calls.js';
 import { Cancellation, type CancelSignal } from '../core/cancel.js';
 import { asGatewayError, GatewayError } from '../core/errors.js';
+import { utf8Text } from '../core/utf8.js';
 import type { Credentials, ProviderFetch, UpstreamFailure, UpstreamRequest } from '../providers/types.js';
 import { credentialsRefusedMessage, ExchangeFailure, scrubProviderText } from '../providers/common/failure.js';
 import { AttemptFailure, baseLog, clientRequestId, finish, applyUsage, type BufferedReply, type CallRequest } from './call.js';
@@ -175,16 +176,25 @@ export class CallPipeline {
     if (guardWait !== null || privacyWait !== null) await Promise.all([guardWait, privacyWait]);
     const content = guard && req.texts ? guard.plan(req.key.group, req.key.appId) : null;
     const protect = privacy !== undefined && req.texts != null && privacy.applies(req.key.group, req.key.appId);
+    const screen = protect || (content !== null && (content.input || content.moderation !== null));
+    // The session is read only if a tier leaves a choice of channels (below), except when the screen
+    // may rewrite the prompt in place (redaction, masking): then from the caller's own text first.
+    let affinity = req.affinity && this.deps.affinity ? req.affinity : undefined;
+    if (affinity && screen) {
+      const named = affinity();
+      affinity = () => named;
+    }
     try {
       // Before anything is planned or reserved: a blocked input is never charged.
-      if (protect || (content !== null && (content.input || content.moderation !== null))) await this.screenInput(req, log, content, protect);
+      if (screen) await this.screenInput(req, log, content, protect);
       plan = await exchange.plan((model) => this.deps.router.routes(model, req.key.group, req.operation));
       log.model_requested = req.model || null;
       // The session's channel is read while the call is admitted (both wait on shared state), and
       // only when the call names a session and a tier leaves a choice: no round trip otherwise.
-      if (req.affinity && this.deps.affinity && hasChoice(plan.routes)) {
-        const key = this.deps.affinity.key(req.key.userId, req.model, req.affinity);
-        session = { key, pinned: this.deps.affinity.pinned(key) };
+      const named = affinity && hasChoice(plan.routes) ? affinity() : undefined;
+      if (named !== undefined) {
+        const key = this.deps.affinity!.key(req.key.userId, req.model, named);
+        session = { key, pinned: this.deps.affinity!.pinned(key) };
       }
       admission = await this.deps.policy.admit({
         requestId: log.id,
@@ -416,7 +426,7 @@ export class CallPipeline {
     if (!this.deps.guard || !this.deps.moderator || !req.texts || reply.status >= 300 || !reply.contentType.includes('json')) return null;
     let answer: unknown;
     try {
-      answer = JSON.parse(reply.body.toString('utf8'));
+      answer = JSON.parse(utf8Text(reply.body));
     } catch {
       return null;
     }
@@ -440,7 +450,7 @@ export class CallPipeline {
     if (!req.texts || reply.status >= 300 || !reply.contentType.includes('json')) return null;
     let answer: unknown;
     try {
-      answer = JSON.parse(reply.body.toString('utf8'));
+      answer = JSON.parse(utf8Text(reply.body));
     } catch {
       return null;
     }

@@ -1,6 +1,7 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from '../core/undici.js';
 import type { CancelSignal } from '../core/cancel.js';
 import { GatewayError } from '../core/errors.js';
+import { utf8Text } from '../core/utf8.js';
 import type { UpstreamRequest } from '../providers/types.js';
 
 export interface UpstreamTimeouts {
@@ -32,7 +33,7 @@ export class BytesBody implements ResponseBody {
     return this.data;
   }
   async text(): Promise<string> {
-    return this.data.toString('utf8');
+    return utf8Text(this.data);
   }
   async dump(): Promise<void> {}
   destroy(): void {}
@@ -265,7 +266,7 @@ export class UpstreamBody implements ResponseBody {
   }
 
   async text(): Promise<string> {
-    return (await this.bytes()).toString('utf8');
+    return utf8Text(await this.bytes());
   }
 
   /** Reads and discards the rest, so the connection can be reused. */

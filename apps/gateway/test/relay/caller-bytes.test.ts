@@ -119,6 +119,38 @@ describe("a call passed through unchanged reaches the provider as the caller's b
     expect(sentText()).toBe('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"hi"}]}');
   });
 
+  // Over 512 bytes of text outside ASCII is decoded by ICU's converter instead of V8's (core/utf8.ts):
+  // what the gateway reads must be what V8 would have read, which a serialisation shows.
+  const LONG_ZH = '请把这段代码解释一下，并指出其中的问题。😀 '.repeat(40);
+
+  it('a long Chinese prompt: byte for byte as it came; serialised (mapped model), the same text the caller wrote', async () => {
+    const body = JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: LONG_ZH }] });
+    expect(Buffer.byteLength(body)).toBeGreaterThan(2000);
+    expect((await chat(body)).status).toBe(200);
+    expect(sentText()).toBe(body);
+    expect((await chat(JSON.stringify({ model: 'mapped-model', messages: [{ role: 'user', content: LONG_ZH }] }))).status).toBe(200);
+    expect(sentText()).toBe(JSON.stringify({ model: 'gpt-4o-mini-2024-07-18', messages: [{ role: 'user', content: LONG_ZH }] }));
+  });
+
+  it('a long Chinese prompt with a byte that is not UTF-8: read as V8 reads it, U+FFFD in its place', async () => {
+    const [before, after] = [Buffer.from(`{"model":"gpt-4o-mini","messages":[{"role":"user","content":"${LONG_ZH}`), Buffer.from(`${LONG_ZH}"}]}`)];
+    // A lone continuation byte, then the first two bytes of a three-byte character cut short.
+    const bad = Buffer.concat([before, Buffer.from([0x80]), Buffer.from('中').subarray(0, 2), after]);
+    expect((await chat(bad)).status).toBe(200);
+    expect(JSON.parse(sentText()).messages[0].content).toBe(`${LONG_ZH}\ufffd\ufffd${LONG_ZH}`);
+  });
+
+  it("a long Chinese answer reaches the caller whole, under the caller's model name", async () => {
+    const prompt = (model: string) => JSON.stringify({ model, messages: [{ role: 'user', content: `说点什么 [[sim reply="${LONG_ZH}"]]` }] });
+    for (const model of ['gpt-4o-mini', 'mapped-model']) {
+      const res = await chat(prompt(model));
+      expect(res.status).toBe(200);
+      const answer = (await res.json()) as { model: string; choices: { message: { content: string } }[] };
+      expect(answer.choices[0].message.content).toBe(LONG_ZH);
+      expect(answer.model).toBe(model);
+    }
+  });
+
   it('Anthropic messages on an Anthropic channel: byte for byte; a token count drops the fields its endpoint refuses', async () => {
     const headers = { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' };
     const body = '{"model":"claude-3-5-haiku-latest", "max_tokens": 8, "messages":[{"role":"user","content":"\\u4f60\\u597d"}]}';

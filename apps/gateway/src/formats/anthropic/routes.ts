@@ -60,7 +60,7 @@ function relay(host: FormatHost, request: FastifyRequest, reply: FastifyReply, o
   const body = request.body as Record<string, unknown>;
   const stream = operation === 'chat' && body.stream === true;
   const passThrough = anthropicPassThrough(request);
-  const affinity = operation === 'chat' ? messagesSession(request, body) : undefined;
+  const affinity = operation === 'chat' ? () => messagesSession(request, body) : undefined;
   return host.run(request, reply, { kind: 'text', dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientWantsUsage: true, passThrough, affinity }, 'anthropic');
 }
 

@@ -62,7 +62,7 @@ export function registerResponsesRoutes(app: FastifyInstance, host: FormatHost):
     return host.run(
       request,
       reply,
-      { kind: 'text', dialect: RESPONSES_DIALECT, operation: 'chat', endpoint: '/v1/responses', model, stream: body.stream === true, body: sent, clientWantsUsage: true, affinity: responsesSession(request, sent) },
+      { kind: 'text', dialect: RESPONSES_DIALECT, operation: 'chat', endpoint: '/v1/responses', model, stream: body.stream === true, body: sent, clientWantsUsage: true, affinity: () => responsesSession(request, sent) },
       RESPONSES_DIALECT,
       save || previousId ? recordResponse(previousId, save) : undefined,
     );
@@ -89,7 +89,7 @@ export function registerResponsesRoutes(app: FastifyInstance, host: FormatHost):
       body: summaryRequest(body, history),
       clientWantsUsage: true,
       // Codex compacts on the channel that holds the session's cached prompt.
-      affinity: responsesSession(request, body),
+      affinity: () => responsesSession(request, body),
     });
     // A provider's refusal reaches the caller as it came (OpenAI's envelope, for OpenAI channels).
     if (answer.status >= 300) return reply.code(answer.status).headers(answer.headers).type(answer.contentType).send(answer.body);

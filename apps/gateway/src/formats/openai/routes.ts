@@ -34,7 +34,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, host: FormatHost): vo
         body,
         stream,
         clientWantsUsage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
-        affinity: ep.operation === 'chat' ? chatSession(request, body) : undefined,
+        affinity: ep.operation === 'chat' ? () => chatSession(request, body) : undefined,
       }, 'openai');
     });
   }

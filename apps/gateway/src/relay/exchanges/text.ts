@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { drained } from './drain.js';
 import type { Dialect, Quote, Usage } from '../../core/calls.js';
 import { GatewayError } from '../../core/errors.js';
+import { utf8Text } from '../../core/utf8.js';
 import { translate, type Translation } from '../../formats/canonical/translator.js';
 import type { WireFormat } from '../../formats/canonical/types.js';
 import { SSE_HEADERS } from '../../formats/sse.js';
@@ -149,10 +150,12 @@ export class TextExchange implements Exchange {
 
   private async readBody(upstream: UpstreamResponse, route: Route, translation?: Translation): Promise<Answered> {
     let body: Buffer;
+    let text: string;
     let json: unknown;
     try {
       body = await upstream.body.bytes();
-      json = JSON.parse(body.toString('utf8'));
+      text = utf8Text(body);
+      json = JSON.parse(text);
     } catch (err) {
       const e = err instanceof SyntaxError ? new GatewayError('upstream', 'The provider sent a response that is not valid JSON.', { code: 'bad_upstream_response' }) : upstreamTransportError(err);
       throw new AttemptFailure(e, null, true);
@@ -172,12 +175,15 @@ export class TextExchange implements Exchange {
       // The answer names the model the caller asked for, not a deployment or an alias's target;
       // only that value changes (OpenAI, Anthropic: top-level `model`).
       const named = (json as { model?: unknown } | null)?.model;
-      if (this.req.model && typeof named === 'string' && named !== this.req.model) body = Buffer.from(replaceJsonString(body.toString('utf8'), ['model'], this.req.model), 'utf8');
+      if (this.req.model && typeof named === 'string' && named !== this.req.model) {
+        text = replaceJsonString(text, ['model'], this.req.model);
+        body = Buffer.from(text, 'utf8');
+      }
     }
     const headers: Record<string, string> = { ...translation?.headers };
     if (this.cacheEntry) {
       headers[CACHE_HEADER] = 'miss';
-      void this.deps.cache!.put(this.cacheEntry.key, { kind: 'json', contentType, body: body.toString('utf8'), usage, model: route.upstreamModel, channelId: route.channel.id }, this.cacheEntry.ttlMs);
+      void this.deps.cache!.put(this.cacheEntry.key, { kind: 'json', contentType, body: translation ? body.toString('utf8') : text, usage, model: route.upstreamModel, channelId: route.channel.id }, this.cacheEntry.ttlMs);
     }
     return { reply: { status: 200, contentType, body, headers }, usage };
   }
