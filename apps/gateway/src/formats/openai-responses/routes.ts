@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { GatewayError } from '../../core/errors.js';
+import { utf8Text } from '../../core/utf8.js';
 import { firstAffinity, mayHoldCachedPrompt, prefixAffinity, sessionHeader } from '../affinity.js';
 import { arr, mintId, obj, str } from '../canonical/util.js';
 import type { FormatHost, StoredResponse } from '../host.js';
@@ -93,7 +94,7 @@ export function registerResponsesRoutes(app: FastifyInstance, host: FormatHost):
     });
     // A provider's refusal reaches the caller as it came (OpenAI's envelope, for OpenAI channels).
     if (answer.status >= 300) return reply.code(answer.status).headers(answer.headers).type(answer.contentType).send(answer.body);
-    const response = JSON.parse(answer.body.toString('utf8')) as Json;
+    const response = JSON.parse(utf8Text(answer.body)) as Json;
     return reply.headers(answer.headers).send({
       id: mintId('resp_'),
       object: 'response.compaction',

@@ -2,6 +2,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FormPart, Operation, Usage } from '../../core/calls.js';
 import { GatewayError, invalidRequest } from '../../core/errors.js';
+import { utf8Text } from '../../core/utf8.js';
 import { billableSeconds, probeAudio } from '../../media/audio-duration.js';
 import { AUDIO_LIMITS, filesOf, readMultipart } from '../../media/multipart.js';
 import type { FormatHost } from '../host.js';
@@ -176,11 +177,11 @@ export function transcriptionUsage(body: Buffer, contentType: string | undefined
   let reported: ReportedUsage | undefined;
   let text: string | undefined;
   if (ct.includes('json')) {
-    const parsed = parseJson(body.toString('utf8')) as { text?: unknown; usage?: ReportedUsage } | undefined;
+    const parsed = parseJson(utf8Text(body)) as { text?: unknown; usage?: ReportedUsage } | undefined;
     reported = parsed?.usage;
     text = typeof parsed?.text === 'string' ? parsed.text : undefined;
   } else if (ct.includes('text/event-stream')) {
-    for (const line of body.toString('utf8').split('\n')) {
+    for (const line of utf8Text(body).split('\n')) {
       if (!line.startsWith('data:')) continue;
       const ev = parseJson(line.slice(5).trim()) as { type?: string; text?: unknown; usage?: ReportedUsage } | undefined;
       if (ev?.type !== 'transcript.text.done') continue;
@@ -188,7 +189,7 @@ export function transcriptionUsage(body: Buffer, contentType: string | undefined
       text = typeof ev.text === 'string' ? ev.text : undefined;
     }
   } else {
-    text = body.toString('utf8'); // text, srt, vtt: what the model wrote
+    text = utf8Text(body); // text, srt, vtt: what the model wrote
   }
   if (reported && typeof reported.input_tokens === 'number') {
     return { ...upFront, promptTokens: reported.input_tokens, completionTokens: count(reported.output_tokens), estimated: false };

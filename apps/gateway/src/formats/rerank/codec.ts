@@ -1,4 +1,5 @@
 import type { Usage } from '../../core/calls.js';
+import { utf8Text } from '../../core/utf8.js';
 import { EXACT_COUNT, type TokenCount } from '../tokens.js';
 import { DOCUMENTS_PER_SEARCH } from './schemas.js';
 
@@ -46,7 +47,7 @@ interface RerankAnswer {
 export function readRerankUsage(body: Buffer, quoted: Usage): Usage | null {
   let a: RerankAnswer | null;
   try {
-    a = JSON.parse(body.toString('utf8')) as RerankAnswer | null;
+    a = JSON.parse(utf8Text(body)) as RerankAnswer | null;
   } catch {
     return null;
   }
