@@ -11,6 +11,7 @@
 // BENCH_BUNDLE=off, BENCH_YOUNG_HOLD=off, BENCH_JOURNAL_SYNC=false; the gateway's own APIGPT_* variables
 // are not read: bench/targets.js configures it).
 import { killAll, rpc, startChild } from './children.js';
+import { agentBody } from './agent-body.js';
 import { chatBody, chatLoad, envOf } from './chat-load.js';
 import { probe } from './probe.js';
 import { median, takeTurns } from './turns.js';
@@ -21,7 +22,7 @@ const arg = (name, dflt) => {
   return a.includes('=') ? a.slice(a.indexOf('=') + 1) : true;
 };
 if (arg('help', false)) {
-  console.log('node bench/ab.js [--a=FLAGS] [--b=FLAGS] [--a-env=K=V,...] [--b-env=K=V,...] [--stream] [--rounds=8] [--seconds=3] [--warmup=10] [--connections=50] [--sim="delay=2 chunks=20"] [--zh-kb=N]   (--connections=1: the 1-conn undici probe, p50 and TTFB compared too)');
+  console.log('node bench/ab.js [--a=FLAGS] [--b=FLAGS] [--a-env=K=V,...] [--b-env=K=V,...] [--stream] [--rounds=8] [--seconds=3] [--warmup=10] [--connections=50] [--sim="delay=2 chunks=20"] [--zh-kb=N] [--agent]   (--connections=1: the 1-conn undici probe, p50 and TTFB compared too)');
   process.exit(0);
 }
 const flags = (s) => String(s || '').split(' ').filter(Boolean);
@@ -42,7 +43,8 @@ try {
   // `--zh-kb=N`: the prompt carries N KB of Chinese text (a pasted document, a long conversation),
   // which the gateway decodes as UTF-8 that is not ASCII; the simulator's reply quotes its start.
   const zh = Number(arg('zh-kb', 0)) > 0 ? ` ${'请把下面这段文字总结一下，并列出要点。'.repeat(Math.ceil((Number(arg('zh-kb', 0)) * 1024) / 57))}` : '';
-  const body = chatBody(stream, `Hello there, how are you today?${zh}${arg('sim', '') ? ` [[sim ${arg('sim', '')}]]` : ''}`);
+  // `--agent`: a coding agent's 230 KB turn (bench/agent-body.js, the bench's agent-latency request).
+  const body = arg('agent', false) === true ? agentBody('gpt-4o-mini') : chatBody(stream, `Hello there, how are you today?${zh}${arg('sim', '') ? ` [[sim ${arg('sim', '')}]]` : ''}`);
   // One connection: the bench's undici probe (µs resolution; autocannon's histogram has whole ms),
   // compared by its p50 and time to first byte as well as CPU.
   const one = async (gw, duration) => {
