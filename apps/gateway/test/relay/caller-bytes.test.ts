@@ -151,6 +151,17 @@ describe("a call passed through unchanged reaches the provider as the caller's b
     }
   });
 
+  it('a long Chinese answer from a provider of another dialect (Anthropic, translated): whole in the caller\'s', async () => {
+    const res = await chat(JSON.stringify({ model: 'claude-3-5-haiku-latest', max_tokens: 4096, messages: [{ role: 'user', content: `${LONG_ZH} [[sim reply="${LONG_ZH}"]]` }] }));
+    expect(res.status).toBe(200);
+    expect(t.sim.requests.at(-1)!.path).toBe('/v1/messages');
+    const sent = JSON.parse(sentText()) as { messages: { content: unknown }[] };
+    expect(JSON.stringify(sent.messages[0].content)).toContain(LONG_ZH.slice(0, 40));
+    const answer = (await res.json()) as { object: string; choices: { message: { content: string } }[] };
+    expect(answer.object).toBe('chat.completion');
+    expect(answer.choices[0].message.content).toBe(LONG_ZH);
+  });
+
   it('Anthropic messages on an Anthropic channel: byte for byte; a token count drops the fields its endpoint refuses', async () => {
     const headers = { 'x-api-key': key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' };
     const body = '{"model":"claude-3-5-haiku-latest", "max_tokens": 8, "messages":[{"role":"user","content":"\\u4f60\\u597d"}]}';
