@@ -9,7 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { CONSOLE_DIST, ensureConsoleBuilt } from './console-build.js';
-import { pickOption } from './browser.js';
+import { clickUntil, pickOption } from './browser.js';
 
 /** Polls until the expectation holds: pages on a busy machine take their time (no fixed waits). */
 const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 60_000, interval: 100 });
@@ -98,9 +98,10 @@ describe('content safety in the console', { timeout: 300_000 }, () => {
     const row = page.getByRole('row', { name: /gambling/ });
     await row.getByRole('button', { name: 'Import words' }).click();
     const dialog = page.getByRole('dialog');
-    // Save before a file is chosen: the dialog says so instead of doing nothing.
-    await dialog.getByRole('button', { name: 'Save' }).click();
-    await poll(() => dialog.getByTestId('error-alert').innerText()).toContain('Choose a word file first.');
+    // Save before a file is chosen: the dialog says so instead of doing nothing. Clicked until it
+    // does: a click as the dialog opens can be lost (one CI run then waited 60 s for the message).
+    const refusal = dialog.getByTestId('error-alert');
+    await clickUntil(page, dialog.getByRole('button', { name: 'Save' }), async () => (await refusal.isVisible()) && (await refusal.innerText()).includes('Choose a word file first.'), 'saving the word list without a file');
     await dialog.locator('input[type=file]').setInputFiles({ name: 'words.txt', mimeType: 'text/plain', buffer: Buffer.from('# card games\npoker\nlottery, 彩票\n', 'utf8') });
     await dialog.getByText('words.txt').waitFor();
     await dialog.getByRole('button', { name: 'Save' }).click();
