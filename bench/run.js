@@ -348,21 +348,30 @@ async function alternate(scenario, fronts, opts) {
     const role = front.handles[0].role;
     return { rps: r.requests.average, requests: r.requests.total, cpu: r.requests.total ? (c1[role] - c0[role]) / r.requests.total : null, bad: r.errors + r.timeouts + r.non2xx };
   };
+  const t = await turns(opts, once, { rps: (g, b) => g.rps / b.rps, cpu: (g, b) => g.cpu / b.cpu }, ['rps', 'cpu']);
+  return { scenario: scenario.id, stream: scenario.stream, connections: scenario.connections, rounds: t.rounds, rps: t.rps, cpuPerRequest: t.cpu, bare: t.bare, gateway: t.gateway, clean: t.clean };
+}
+
+/**
+ * The bare proxy and the gateway take `opts.alternate` turns at `once(side)`; each round compared by
+ * `compare` (name → (gateway, bare) → number), each comparison's median and range, and each side's
+ * medians of the `sided` fields.
+ */
+async function turns(opts, once, compare, sided) {
   const got = await takeTurns(opts.alternate, ['bare', 'gateway'], once);
-  const rounds = got.bare.map((bare, i) => ({ bare, gateway: got.gateway[i], rps: got.gateway[i].rps / bare.rps, cpu: got.gateway[i].cpu / bare.cpu }));
-  const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-  const sideOf = (rs) => ({ rps: median(rs.map((r) => r.rps)), cpu: median(rs.map((r) => r.cpu)) });
-  return {
-    scenario: scenario.id,
-    stream: scenario.stream,
-    connections: scenario.connections,
-    rounds,
-    rps: spread(rounds.map((r) => r.rps)),
-    cpuPerRequest: spread(rounds.map((r) => r.cpu)),
-    bare: sideOf(got.bare),
-    gateway: sideOf(got.gateway),
-    clean: rounds.every((r) => r.bare.bad + r.gateway.bad === 0),
-  };
+  const rounds = got.bare.map((bare, i) => {
+    const gateway = got.gateway[i];
+    const round = { bare, gateway };
+    for (const [name, f] of Object.entries(compare)) round[name] = f(gateway, bare);
+    return round;
+  });
+  const out = { rounds, clean: rounds.every((r) => r.bare.bad + r.gateway.bad === 0) };
+  for (const name of Object.keys(compare)) {
+    const xs = rounds.map((r) => r[name]);
+    out[name] = { median: median(xs), min: Math.min(...xs), max: Math.max(...xs) };
+  }
+  for (const side of ['bare', 'gateway']) out[side] = Object.fromEntries(sided.map((k) => [k, median(got[side].map((r) => r[k]))]));
+  return out;
 }
 
 /**
@@ -374,27 +383,13 @@ async function alternate(scenario, fronts, opts) {
  * single run's p50 by ±0.5 ms, so each round's gateway − bare difference is taken, and their median.
  */
 async function alternateLatency(scenario, fronts, opts) {
-  const call = (side) => requestFor(scenario, fronts[side].key, opts);
   const once = async (side) => {
-    const { headers, body } = call(side);
+    const { headers, body } = requestFor(scenario, fronts[side].key, opts);
     const r = await probe({ origin: fronts[side].origin, path: PATH, headers, body, durationMs: opts.alternateSeconds * 1000, check: checkReply(scenario.stream, opts.chunks) });
     return { p50: r.latency.p50, ttfb: r.ttfb.p50, requests: r.requests, bad: r.errors };
   };
-  const got = await takeTurns(opts.alternate, ['bare', 'gateway'], once);
-  const rounds = got.bare.map((bare, i) => ({ bare, gateway: got.gateway[i], p50DeltaMs: got.gateway[i].p50 - bare.p50, ttfbDeltaMs: got.gateway[i].ttfb - bare.ttfb }));
-  const spread = (xs) => ({ median: median(xs), min: Math.min(...xs), max: Math.max(...xs) });
-  const sideOf = (rs) => ({ p50: median(rs.map((r) => r.p50)), ttfb: median(rs.map((r) => r.ttfb)) });
-  return {
-    scenario: scenario.id,
-    stream: scenario.stream,
-    providerMs: scenario.thinkMs,
-    rounds,
-    p50DeltaMs: spread(rounds.map((r) => r.p50DeltaMs)),
-    ttfbDeltaMs: spread(rounds.map((r) => r.ttfbDeltaMs)),
-    bare: sideOf(got.bare),
-    gateway: sideOf(got.gateway),
-    clean: rounds.every((r) => r.bare.bad + r.gateway.bad === 0),
-  };
+  const t = await turns(opts, once, { p50DeltaMs: (g, b) => g.p50 - b.p50, ttfbDeltaMs: (g, b) => g.ttfb - b.ttfb }, ['p50', 'ttfb']);
+  return { scenario: scenario.id, stream: scenario.stream, providerMs: scenario.thinkMs, rounds: t.rounds, p50DeltaMs: t.p50DeltaMs, ttfbDeltaMs: t.ttfbDeltaMs, bare: t.bare, gateway: t.gateway, clean: t.clean };
 }
 
 function evaluate(rows, alternated = []) {
