@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveredText, RAW_LIMIT, TEXT_LIMIT } from '../../src/formats/delivered.js';
+import { DeliveredText, RAW_AGE_MS, RAW_LIMIT, TEXT_LIMIT } from '../../src/formats/delivered.js';
 import { openaiCodec } from '../../src/formats/openai/codec.js';
 import { geminiFormat } from '../../src/formats/gemini/canonical.js';
 import { openaiFormat } from '../../src/formats/openai/canonical.js';
@@ -40,6 +40,30 @@ describe('long streams', () => {
     expect(delivered.count()).toBe(EVENTS);
     // Text not yet delivered (a translator's pending fragment) counts with it.
     expect(delivered.count(' hello hello')).toBe(EVENTS + 2);
+  });
+
+  it('a stream that trickles keeps its events unparsed only while they are young, and counts the same', () => {
+    const textOf = (raw: string) => (JSON.parse(raw) as { choices: { delta: { content: string } }[] }).choices[0].delta.content;
+    const event = chunk(' hello').slice('data: '.length, -2);
+    // A provider's pace: an event every 30 ms, for 60 events (1.8 s), on a clock the test moves.
+    let clock = 0;
+    const trickle = new DeliveredText(textOf, () => clock);
+    let most = 0;
+    for (let i = 0; i < 60; i++) {
+      trickle.addRaw(event);
+      most = Math.max(most, trickle.retainedChars);
+      clock += 30;
+    }
+    // Never more than the events of one RAW_AGE_MS window (9 at 30 ms apart) beside the text read so far.
+    const window = Math.floor(RAW_AGE_MS / 30) + 1;
+    expect(most).toBeLessThanOrEqual(window * event.length + 60 * ' hello'.length);
+    expect(most).toBeLessThan(20 * event.length);
+    expect(trickle.count()).toBe(60);
+    // The same events in a burst (no time passes) stay as they came, and count alike.
+    const burst = new DeliveredText(textOf, () => 0);
+    for (let i = 0; i < 60; i++) burst.addRaw(event);
+    expect(burst.retainedChars).toBe(60 * event.length);
+    expect(burst.count()).toBe(60);
   });
 
   it('an OpenAI stream of 200,000 chunks cut before its usage report is charged 200,000 output tokens', () => {
