@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { drained } from './drain.js';
+import { writeStreamHead } from './stream-head.js';
 import type { Usage } from '../../core/calls.js';
 import { GatewayError } from '../../core/errors.js';
 import type { ForwardSpec } from '../../formats/host.js';
@@ -43,7 +44,7 @@ export class ForwardExchange implements Exchange {
       return { reply: { status: 200, contentType, body, headers: {} }, usage };
     }
     const res = this.res;
-    res.writeHead(200, { 'content-type': contentType, 'x-request-id': at.log.id, 'cache-control': 'no-store' });
+    writeStreamHead(res, 200, { 'content-type': contentType, 'x-request-id': at.log.id, 'cache-control': 'no-store' });
     let error: GatewayError | undefined;
     try {
       for await (const chunk of upstream.body) {

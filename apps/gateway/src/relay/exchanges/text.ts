@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { drained } from './drain.js';
+import { writeStreamHead } from './stream-head.js';
 import type { Dialect, Quote, Usage } from '../../core/calls.js';
 import { GatewayError } from '../../core/errors.js';
 import { utf8Text } from '../../core/utf8.js';
@@ -199,7 +200,7 @@ export class TextExchange implements Exchange {
     let failure: GatewayError | null = null;
     // What the caller received, kept only when the answer is to be cached.
     const sent: string[] | null = this.cacheEntry ? [] : null;
-    res.writeHead(200, { ...SSE_HEADERS, ...translation?.headers, 'x-request-id': log.id, ...(this.cacheEntry ? { [CACHE_HEADER]: 'miss' } : {}) });
+    writeStreamHead(res, 200, { ...SSE_HEADERS, ...translation?.headers, 'x-request-id': log.id, ...(this.cacheEntry ? { [CACHE_HEADER]: 'miss' } : {}) });
     // The terminal event (after which a client takes the answer as whole) is held back for the
     // pipeline to write once the charge is durable; everything before it flows at once. What came in
     // the same read as the terminal event (`StreamTap.endsAt`; a short stream's every event) goes out
@@ -304,7 +305,7 @@ export class TextExchange implements Exchange {
     };
     const res = this.res;
     if (cached.kind === 'sse' && this.req.stream) {
-      res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': log.id, [CACHE_HEADER]: 'hit' });
+      writeStreamHead(res, 200, { ...SSE_HEADERS, 'x-request-id': log.id, [CACHE_HEADER]: 'hit' });
       log.ttft_ms = Math.round(performance.now() - started);
       const events = [...sseEvents(cached.body)];
       const tail = events.pop();
