@@ -82,6 +82,7 @@ describe('what `apigpt serve` loads before it knows its role', () => {
     ]);
     expect(staticClosure('src/cli/serve.ts')).toEqual([
       'src/cli/cluster.ts',
+      'src/cli/launcher.ts',
       'src/cli/serve.ts',
       'src/config/config.ts',
       'src/config/cores.ts',

@@ -1,6 +1,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import { ConfigError, type Config } from '../config/config.js';
 import type { Logger } from '../core/logger.js';
+import { onLauncherGone } from './launcher.js';
 import { METRICS_COLLECT, METRICS_PART, METRICS_REPLY, METRICS_REQUEST } from '../relay/metrics.js';
 
 /** A worker tells the primary it serves (its gateway listens) with this message. */
@@ -100,11 +101,13 @@ export async function runPrimary(config: Config, workers: number, log: Logger): 
     return { worker, ready };
   };
 
+  let unwatch = () => {};
   const exited = new Promise<number>((resolve) => {
-    const stop = (sig: string) => {
+    const stop = (why: string) => {
       if (stopping) return;
       stopping = true;
-      log.info(`${sig} received: draining ${live.size} worker${live.size === 1 ? '' : 's'}`);
+      unwatch();
+      log.info(`${why}: draining ${live.size} worker${live.size === 1 ? '' : 's'}`);
       for (const w of live) w.process.kill('SIGTERM');
       const deadline = setTimeout(() => {
         for (const w of live) {
@@ -126,8 +129,9 @@ export async function runPrimary(config: Config, workers: number, log: Logger): 
       });
       check();
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT received'));
+    process.once('SIGTERM', () => stop('SIGTERM received'));
+    unwatch = onLauncherGone(() => stop('the npm exec that started the gateway went away'));
   });
 
   // The first worker alone (migrations, first-start rows, banner), then the rest together.

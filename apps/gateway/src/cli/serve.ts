@@ -7,6 +7,7 @@ import cluster from 'node:cluster';
 import { BANNER_ENV, runPrimary, WORKER_READY } from './cluster.js';
 import { usableCores } from '../config/cores.js';
 import { holdYoungGeneration, tuneHeap } from '../core/heap.js';
+import { onLauncherGone } from './launcher.js';
 
 /**
  * `apigpt serve`: starts the gateway, prints how to use it, stops cleanly on SIGINT / SIGTERM. With
@@ -80,25 +81,29 @@ function ready(stopped: Promise<number>): Promise<number> {
 }
 
 /**
- * Serves until SIGINT / SIGTERM (or, for a cluster worker, until its primary is gone), then drains.
- * Once: a terminal's Ctrl-C reaches the workers and the primary, which forwards a SIGTERM too.
+ * Serves until SIGINT / SIGTERM (or, for a cluster worker, until its primary is gone; under `npx`,
+ * until npm is), then drains. Once: a terminal's Ctrl-C reaches the workers and the primary, which
+ * forwards a SIGTERM too.
  */
 async function waitForStop(gw: Awaited<ReturnType<typeof startGateway>>, log: Logger): Promise<number> {
   let stopping = false;
+  let unwatch = () => {};
   await new Promise<void>((resolve) => {
-    const stop = (sig: string) => {
+    const stop = (why: string) => {
       if (stopping) return;
       stopping = true;
-      log.info(`${sig} received, shutting down`);
+      unwatch();
+      log.info(`${why}, shutting down`);
       void gw.close().then(resolve, (err) => {
         log.error('shutdown failed', err);
         resolve();
       });
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT received'));
+    process.once('SIGTERM', () => stop('SIGTERM received'));
     // A worker whose primary died gets no more connections: it drains and ends rather than linger.
     if (cluster.isWorker) process.once('disconnect', () => stop('the cluster primary went away'));
+    else unwatch = onLauncherGone(() => stop('the npm exec that started the gateway went away'));
   });
   // The channel to the primary would keep a worker alive after its gateway closed: let it go.
   if (cluster.isWorker && cluster.worker?.isConnected()) cluster.worker.disconnect();
