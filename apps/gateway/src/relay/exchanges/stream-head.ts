@@ -8,9 +8,9 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
  * appending each line to a string, which V8 keeps as a tree of concatenations, ~30 small strings per
  * response. A plain answer ends at once and lets go of them; a stream keeps them for as long as it
  * runs. Reading one character makes V8 flatten the tree in place into one string and drop the
- * pieces (V8's `String::Flatten`): with a thousand slow streams open, 29,000 fewer live strings and
- * 1.2 MB less heap (`node bench/heap-snapshot.js`, bench/RESULTS.md session 34). `_header` is Node's
- * own field; were it renamed, the read finds nothing and nothing else changes.
+ * pieces (V8's `String::Flatten`): with a thousand slow streams open, ~30 fewer live strings and
+ * ~0.7 KB less heap per stream (`node bench/heap-snapshot.js`, bench/RESULTS.md session 34). `_header`
+ * is Node's own field; were it renamed, the read finds nothing and nothing else changes.
  */
 export function writeStreamHead(res: ServerResponse, status: number, headers: OutgoingHttpHeaders): void {
   res.writeHead(status, headers);
