@@ -8,6 +8,7 @@ import { countTokens } from './formats/tokens.js';
 import { openaiAdapter } from './providers/openai/index.js';
 import { createServices, type ServiceOverrides, type Services } from './services.js';
 import { buildServer, type ServerOptions } from './http/server.js';
+import { ServerConnections } from './http/connections.js';
 
 export interface Gateway {
   app: FastifyInstance;
@@ -63,6 +64,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       }
     }
     app = await buildServer(services, opts);
+    const connections = new ServerConnections(app.server);
     let url = '';
     if (opts.listen !== false) {
       url = await app.listen({ port: config.port, host: config.host });
@@ -86,7 +88,7 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
       simulator: sim,
       firstStart: admin ? { adminEmail: admin.user.email, generatedPassword: admin.generatedPassword } : null,
       async close() {
-        await drain(server, config.shutdownGraceMs);
+        await drain(server, connections, config.shutdownGraceMs);
         await services.close();
         if (sim) await sim.close();
       },
@@ -99,8 +101,11 @@ export async function startGateway(config: Config, opts: StartOptions = {}): Pro
   }
 }
 
-/** Stops accepting, waits for running calls up to `graceMs`, then closes whatever is left. */
-async function drain(app: FastifyInstance, graceMs: number): Promise<void> {
+/**
+ * Stops accepting, waits for running calls up to `graceMs` while the connections they leave idle are
+ * closed (http/connections.ts), then closes whatever is left.
+ */
+async function drain(app: FastifyInstance, connections: ServerConnections, graceMs: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   const cut = new Promise<void>((resolve) => {
     timer = setTimeout(() => {
@@ -109,7 +114,10 @@ async function drain(app: FastifyInstance, graceMs: number): Promise<void> {
     }, graceMs);
     timer.unref();
   });
-  await Promise.race([app.close(), cut]);
+  const closed = app.close();
+  const stopReaping = connections.closeAsIdle();
+  await Promise.race([closed, cut]);
+  stopReaping();
   clearTimeout(timer);
 }
 

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
 import { openStorage } from '../../src/storage-handle.js';
@@ -77,6 +78,53 @@ describe('graceful shutdown', () => {
       }
     })();
     expect(outcome).toBe('cut');
+    await t.sim.close();
+  });
+  // The grace period below is longer than the test's own 30 s limit: a stop that waited it out
+  // (as it did for both cases before http/connections.ts) fails the test instead of passing slowly.
+  it('a keep-alive connection does not hold the stop once the call it carried has ended', async () => {
+    const t = await startTestGateway({ config: { shutdownGraceMs: 120_000 } });
+    const { key } = await t.newUserWithKey();
+    // As every SDK does: one kept-alive connection, reused from call to call.
+    const agent = new Agent({ keepAliveTimeout: 600_000, keepAliveMaxTimeout: 600_000 });
+    const call = (content: string) =>
+      fetch(`${t.url}/v1/chat/completions`, {
+        method: 'POST',
+        dispatcher: agent,
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'gpt-4o-mini', stream: true, messages: [{ role: 'user', content }] }),
+      } as RequestInit);
+    expect((await (await call('warm the connection')).text()).trimEnd().endsWith('data: [DONE]')).toBe(true);
+    const res = await call('slow one [[sim chunks=10 delay=50]]');
+    const reader = res.body!.getReader();
+    expect((await reader.read()).done).toBe(false);
+    const closing = t.gw.close();
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    // The stream ran to its end, and then the stop did not wait for the connection it leaves open.
+    expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
+    await closing;
+    expect(t.gw.app.server.listening).toBe(false);
+    await agent.close();
+    await t.sim.close();
+  });
+
+  it('a connection that has sent nothing (a preconnect, a held health check) does not hold the stop', async () => {
+    const t = await startTestGateway({ config: { shutdownGraceMs: 120_000 } });
+    const port = Number(new URL(t.url).port);
+    const silent = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve, reject) => silent.once('connect', resolve).once('error', reject));
+    const ended = new Promise<void>((resolve) => silent.once('close', () => resolve()));
+    silent.on('error', () => undefined); // closed by the server: a reset is as good as an end here
+    // The gateway has accepted it (a connection still in the listen queue would not test anything).
+    const accepted = () => new Promise<number>((resolve, reject) => t.gw.app.server.getConnections((err, n) => (err ? reject(err) : resolve(n))));
+    await eventually(async () => expect(await accepted()).toBe(1));
+    await t.gw.close();
+    await ended;
     await t.sim.close();
   });
 });
