@@ -19,19 +19,35 @@ function running(pid: number): boolean {
   }
 }
 
+/**
+ * A watch under `npm exec` on a parent id that never changes, used as the tests' clock: `polls()`
+ * says how many times it has looked, so a test waits for polls to happen rather than for time to pass.
+ */
+function pollClock(): { polls: () => number; stop: () => void } {
+  let n = 0;
+  const stop = onLauncherGone(() => expect.unreachable('the clock never changes parent'), { npm_command: 'exec' }, () => (n++, 4242), 5);
+  return { polls: () => n, stop };
+}
+
 describe('onLauncherGone (cli/launcher.ts)', () => {
   it('under npm exec, calls back once when the parent process changes, and not before', async () => {
     let parent = 4242;
+    let asked = 0;
     let calls = 0;
-    const unwatch = onLauncherGone(() => calls++, { npm_command: 'exec' }, () => parent, 5);
+    const unwatch = onLauncherGone(() => calls++, { npm_command: 'exec' }, () => (asked++, parent), 5);
     try {
       // Several polls with the same parent: nothing.
-      await new Promise((r) => setTimeout(r, 40));
+      await eventually(() => expect(asked).toBeGreaterThan(5));
       expect(calls).toBe(0);
       parent = 1; // adopted by init: the shell npm ran the command under has exited
       await eventually(() => expect(calls).toBe(1));
+      // The watch has ended with its call: a further change is not looked at.
+      const after = asked;
       parent = 7;
-      await new Promise((r) => setTimeout(r, 40));
+      const clock = pollClock();
+      await eventually(() => expect(clock.polls()).toBeGreaterThan(5));
+      clock.stop();
+      expect(asked).toBe(after);
       expect(calls).toBe(1);
     } finally {
       unwatch();
@@ -41,23 +57,28 @@ describe('onLauncherGone (cli/launcher.ts)', () => {
   it('outside npm exec (a shell, a supervisor, npm start) nothing is watched', async () => {
     let parent = 4242;
     let asked = 0;
+    const clock = pollClock();
     const unwatch = onLauncherGone(() => expect.unreachable('called back'), { npm_command: 'run-script' }, () => (asked++, parent), 5);
-    parent = 1;
-    await new Promise((r) => setTimeout(r, 40));
-    unwatch();
-    expect(asked).toBe(0);
     const none = onLauncherGone(() => expect.unreachable('called back'), {}, () => (asked++, parent), 5);
+    parent = 1;
+    await eventually(() => expect(clock.polls()).toBeGreaterThan(5));
+    clock.stop();
+    unwatch();
     none();
     expect(asked).toBe(0);
   });
 
   it('once unwatched, a parent change is not reported', async () => {
     let parent = 4242;
+    let asked = 0;
     let calls = 0;
-    const unwatch = onLauncherGone(() => calls++, { npm_command: 'exec' }, () => parent, 5);
+    const unwatch = onLauncherGone(() => calls++, { npm_command: 'exec' }, () => (asked++, parent), 5);
     unwatch();
     parent = 1;
-    await new Promise((r) => setTimeout(r, 40));
+    const clock = pollClock();
+    await eventually(() => expect(clock.polls()).toBeGreaterThan(5));
+    clock.stop();
+    expect(asked).toBe(1); // the parent id read when the watch began, and never again
     expect(calls).toBe(0);
   });
 });
