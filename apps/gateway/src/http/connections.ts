@@ -33,11 +33,6 @@ export class ServerConnections {
     });
   }
 
-  /** Connections open now. */
-  get size(): number {
-    return this.open.size;
-  }
-
   /** Starts closing connections as they become idle (the server has been asked to close); returns the stop. */
   closeAsIdle(): () => void {
     const since = performance.now();
