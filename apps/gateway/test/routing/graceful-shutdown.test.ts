@@ -5,6 +5,17 @@ import { openStorage } from '../../src/storage-handle.js';
 import { startTestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
 
+/** What is left of a streamed answer, read to its end, as text. */
+async function restOf(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) return text + decoder.decode();
+    text += decoder.decode(value, { stream: true });
+  }
+}
+
 /** SIGTERM semantics: stop accepting, let running streams finish, write every log row, exit. */
 describe('graceful shutdown', () => {
   it('lets a running stream finish, refuses new calls, and writes its log row', async () => {
@@ -37,12 +48,7 @@ describe('graceful shutdown', () => {
     );
     expect(late).toBe('ECONNREFUSED');
 
-    let text = new TextDecoder().decode(first.value);
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
+    const text = new TextDecoder().decode(first.value) + (await restOf(reader));
     expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
     await closing;
     expect(Date.now() - started).toBeLessThan(8_000);
@@ -99,12 +105,7 @@ describe('graceful shutdown', () => {
     const reader = res.body!.getReader();
     expect((await reader.read()).done).toBe(false);
     const closing = t.gw.close();
-    let text = '';
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      text += new TextDecoder().decode(value);
-    }
+    const text = await restOf(reader);
     // The stream ran to its end, and then the stop did not wait for the connection it leaves open.
     expect(text.trimEnd().endsWith('data: [DONE]')).toBe(true);
     await closing;
