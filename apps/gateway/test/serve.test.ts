@@ -1,10 +1,11 @@
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import OpenAI from 'openai';
-import { spawnServe } from './chaos/procs.js';
+import { launchServe, spawnServe } from './chaos/procs.js';
+import { eventually } from './eventually.js';
 
 /** Starts `apigpt serve` as a user would (no provider key in the environment) and reads its banner. */
 async function serve(dataDir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; banner: string }> {
@@ -79,4 +80,47 @@ describe('apigpt serve on a fresh data folder', () => {
       rmSync(fresh, { recursive: true, force: true });
     }
   });
+
+  it('a SIGTERM during the first start still shows the admin password, then stops cleanly (exit 0); that password signs in', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'apigpt-serve-'));
+    try {
+      const { child, stdout, stderr } = launchServe(fresh, { APIGPT_LOG_LEVEL: 'info' });
+      const exited = new Promise<[number | null, string | null]>((r) => child.once('exit', (code, signal) => r([code, signal])));
+      // The database file exists once the start is under way; the admin and the banner come later.
+      await eventually(() => expect(existsSync(join(fresh, 'apigpt.db'))).toBe(true), { timeoutMs: 60_000, intervalMs: 5 });
+      expect(stdout()).not.toContain('APIGPT is running');
+      child.kill('SIGTERM');
+      expect(await exited).toEqual([0, null]);
+      expect(stderr()).toContain('SIGTERM received while starting: stopping once started');
+      expect(stderr()).toContain('SIGTERM received during the start, shutting down');
+      const password = /Admin:\s+admin@apigpt\.local\s+password: (\S{12,})/.exec(stdout())![1];
+      // The next start on the same folder: the printed password is the admin's.
+      const { child: again, banner } = await serve(fresh);
+      try {
+        const base = /Console:\s+(http:\/\/\S+)\//.exec(banner)![1];
+        const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'admin@apigpt.local', password }) });
+        expect(login.status).toBe(200);
+      } finally {
+        expect(await stop(again)).toBe(0);
+      }
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }, 120_000);
+
+  it('a second SIGINT during the start stops the process at once, by the signal', async () => {
+    const fresh = mkdtempSync(join(tmpdir(), 'apigpt-serve-'));
+    try {
+      const { child, stdout, stderr } = launchServe(fresh, { APIGPT_LOG_LEVEL: 'info' });
+      const exited = new Promise<[number | null, string | null]>((r) => child.once('exit', (code, signal) => r([code, signal])));
+      await eventually(() => expect(existsSync(join(fresh, 'apigpt.db'))).toBe(true), { timeoutMs: 60_000, intervalMs: 5 });
+      child.kill('SIGINT');
+      await eventually(() => expect(stderr()).toContain('SIGINT received while starting'), { timeoutMs: 30_000, intervalMs: 5 });
+      child.kill('SIGINT');
+      expect(await exited).toEqual([null, 'SIGINT']);
+      expect(stdout()).not.toContain('APIGPT is running');
+    } finally {
+      rmSync(fresh, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

@@ -122,7 +122,8 @@ export async function runPrimary(config: Config, workers: number, log: Logger): 
         clearTimeout(deadline);
         resolve(clean ? 0 : 1);
       };
-      // A worker still starting has no handler yet and ends by the signal itself: it served nothing.
+      // A worker still starting finishes its start, then drains (cli/serve.ts `stopsDuringStart`);
+      // one killed by a second signal before it served ends by the signal: it served nothing.
       cluster.on('exit', (_w, code, signal) => {
         if (code !== 0 && signal !== 'SIGTERM') clean = false;
         check();
@@ -138,8 +139,8 @@ export async function runPrimary(config: Config, workers: number, log: Logger): 
   try {
     await fork(true).ready;
   } catch (err) {
-    // Stopped while the first worker was starting (a rollout's SIGTERM right after the start): it
-    // ended by the signal, as asked, and nothing was served; that is a clean stop, not a failure.
+    // Stopped while the first worker was starting (a rollout's SIGTERM right after the start) and the
+    // worker ended before it served: nothing was served; that is a clean stop, not a failure.
     if (stopping) return exited;
     stopping = true;
     for (const w of live) w.process.kill('SIGTERM');

@@ -19,17 +19,67 @@ export async function serve(config: Config): Promise<number> {
   // A cluster's primary serves nothing: it never loads the gateway (about 50 MB of modules).
   if (config.workers > 1 && cluster.isPrimary) return runPrimary(config, config.workers, log);
   keepRunningThroughOutages(log);
+  // From here a SIGINT / SIGTERM no longer ends the process where it stands: it is acted on once the
+  // gateway serves and has printed its banner (see `stopsDuringStart`).
+  const early = stopsDuringStart(log);
   tuneHeap(config.heapGrowingPercent);
   // Loading and starting do not need a serving-sized young generation (core/heap.ts).
   const releaseYoung = holdYoungGeneration();
   const { startGateway } = await import('../gateway.js');
   const gw = await startGateway(config, { log }).finally(releaseYoung);
   // Listening for SIGTERM before anything is printed: a supervisor that stops the gateway as soon as
-  // it reads the banner must find the graceful path, never the default (an exit by signal).
-  const stopped = waitForStop(gw, log);
+  // it reads the banner must find the graceful path, never the default (an exit by signal). A stop
+  // begins once the banner is out: it writes the first start's App and key, which a closing database
+  // would refuse.
+  let printed = () => {};
+  const bannerOut = new Promise<void>((resolve) => (printed = resolve));
+  const stopped = waitForStop(gw, log, bannerOut, early.take());
   const worker = cluster.isWorker;
   // Of a cluster's workers only the first prints the banner (it alone may have made the first-start key).
-  if (worker && process.env[BANNER_ENV] !== '1') return ready(stopped);
+  if (worker && process.env[BANNER_ENV] !== '1') {
+    printed();
+    return ready(stopped);
+  }
+  try {
+    await printBanner(config, gw, worker);
+  } finally {
+    printed();
+  }
+  return ready(stopped);
+}
+
+/**
+ * A SIGINT / SIGTERM while the gateway starts (a Ctrl-C during the first start's migrations, a
+ * rollout that stops a pod just started) would otherwise end the process by the signal, wherever
+ * the start was: on a first start, after the admin was created with a generated password and before
+ * the banner showed it (shown once, then lost). Noted instead, and acted on by `waitForStop` once
+ * the gateway serves and the banner is out: the stop is then the ordinary graceful one. A second
+ * signal before that ends the process at once, by the signal, as before (a start that hangs on an
+ * unreachable database must stay stoppable from the keyboard).
+ */
+function stopsDuringStart(log: Logger): { take(): string | null } {
+  let why: string | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (why === null) {
+      why = `${signal} received during the start`;
+      log.info(`${signal} received while starting: stopping once started (send it again to stop at once)`);
+      return;
+    }
+    take();
+    process.kill(process.pid, signal);
+  };
+  const take = () => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    return why;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return { take };
+}
+
+/** The start banner: where the console and the API are, and on a first start the admin login and a key. */
+async function printBanner(config: Config, gw: Awaited<ReturnType<typeof startGateway>>, worker: boolean): Promise<void> {
   const base = config.publicUrl ?? gw.url;
   const channels = await gw.services.channels.list();
   let quickKey: string | null = null;
@@ -63,7 +113,6 @@ export async function serve(config: Config): Promise<number> {
     '',
   );
   process.stdout.write(lines.join('\n') + '\n');
-  return ready(stopped);
 }
 
 /** A banner line when one process runs on a machine with more cores: how to use them. */
@@ -85,7 +134,7 @@ function ready(stopped: Promise<number>): Promise<number> {
  * until npm is), then drains. Once: a terminal's Ctrl-C reaches the workers and the primary, which
  * forwards a SIGTERM too.
  */
-async function waitForStop(gw: Awaited<ReturnType<typeof startGateway>>, log: Logger): Promise<number> {
+async function waitForStop(gw: Awaited<ReturnType<typeof startGateway>>, log: Logger, bannerOut: Promise<void>, early: string | null): Promise<number> {
   let stopping = false;
   let unwatch = () => {};
   await new Promise<void>((resolve) => {
@@ -94,16 +143,19 @@ async function waitForStop(gw: Awaited<ReturnType<typeof startGateway>>, log: Lo
       stopping = true;
       unwatch();
       log.info(`${why}, shutting down`);
-      void gw.close().then(resolve, (err) => {
-        log.error('shutdown failed', err);
-        resolve();
-      });
+      void bannerOut
+        .then(() => gw.close())
+        .then(resolve, (err) => {
+          log.error('shutdown failed', err);
+          resolve();
+        });
     };
     process.once('SIGINT', () => stop('SIGINT received'));
     process.once('SIGTERM', () => stop('SIGTERM received'));
     // A worker whose primary died gets no more connections: it drains and ends rather than linger.
     if (cluster.isWorker) process.once('disconnect', () => stop('the cluster primary went away'));
     else unwatch = onLauncherGone(() => stop('the npm exec that started the gateway went away'));
+    if (early) stop(early);
   });
   // The channel to the primary would keep a worker alive after its gateway closed: let it go.
   if (cluster.isWorker && cluster.worker?.isConnected()) cluster.worker.disconnect();
