@@ -435,7 +435,11 @@ function evaluate(rows, alternated = []) {
   if (slow) {
     const ok = clean(slow);
     targets.push({ name: `${slow.connections} open slow streams: gateway peak RSS < 200 MB`, value: slow.rssMB.peak, unit: 'MB', threshold: 200, pass: ok && slow.rssMB.peak < 200, clean: ok });
-    targets.push({ name: `${slow.connections} open slow streams: gateway event-loop lag p99 < 20 ms`, value: slow.lagMs.p99Ms, unit: 'ms', threshold: 20, pass: ok && slow.lagMs.p99Ms < 20, clean: ok });
+    // The bare proxy's own lag in the same run: on a machine whose cores the simulator and the load
+    // generator already fill, the floor itself can miss the target, and the gateway's figure reads
+    // against it.
+    const bareLag = get('slow-streams', 'bare')?.lagMs?.p99Ms;
+    targets.push({ name: `${slow.connections} open slow streams: gateway event-loop lag p99 < 20 ms`, value: slow.lagMs.p99Ms, unit: 'ms', threshold: 20, pass: ok && slow.lagMs.p99Ms < 20, clean: ok, ...(bareLag !== undefined ? { bare: bareLag } : {}) });
   }
   return { ratios, targets };
 }
@@ -605,7 +609,8 @@ async function main() {
     console.log('\nTargets of issue 19 (informational)');
     for (const c of checks) {
       const v = c.unit === 'ratio' ? `${(c.value * 100).toFixed(0)}%` : c.unit === 'ms' ? `${c.value >= 0 && !c.name.includes('lag') ? '+' : ''}${c.value.toFixed(3)} ms` : `${c.value.toFixed(0)} ${c.unit}`;
-      console.log(`  ${c.pass ? 'PASS' : 'MISS'}  ${c.name}: ${v}${c.clean ? '' : ' (errors during the run)'}`);
+      const floor = c.bare === undefined ? '' : ` (bare proxy in the same run: ${c.bare.toFixed(3)} ms${c.bare >= c.threshold ? ', itself over the target' : ''})`;
+      console.log(`  ${c.pass ? 'PASS' : 'MISS'}  ${c.name}: ${v}${floor}${c.clean ? '' : ' (errors during the run)'}`);
     }
     if (restMB.gateway !== undefined) console.log(`  (gateway RSS at rest, after ${opts.restS} s idle: ${f(restMB.gateway, 0)} MB)`);
     for (const a of providerLatency) console.log(`  (${a.stream ? 'streamed' : 'non-streamed'} @ 1 conn with a ${a.providerMs} ms provider, alternated: p50 ${signed(a.p50DeltaMs.median)} ms${a.stream ? `, TTFB ${signed(a.ttfbDeltaMs.median)} ms` : ''} over the bare proxy)`);
