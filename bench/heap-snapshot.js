@@ -10,10 +10,14 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
+import { agentBody } from './agent-body.js';
 import { killAll, rpc, startChild } from './children.js';
 
 const arg = (name, dflt) => process.argv.find((x) => x.startsWith(`--${name}=`))?.split('=')[1] ?? dflt;
-const streams = Number(arg('streams', 1000));
+// `--agent`: the streams carry a coding agent's turn (bench/agent-body.js, ~230 KB of conversation
+// and tools) instead of a one-line prompt: what a long-context stream holds while it runs.
+const agent = process.argv.includes('--agent');
+const streams = Number(arg('streams', agent ? 50 : 1000));
 const out = resolve(arg('out', 'bench/results/heap'));
 const top = Number(arg('top', 25));
 mkdirSync(out, { recursive: true });
@@ -45,7 +49,14 @@ try {
   const gw = await startChild('gateway', { BENCH_UPSTREAM: sim.info.url, MALLOC_MMAP_THRESHOLD_: process.env.MALLOC_MMAP_THRESHOLD_ ?? '131072' });
   const idle = await rpc(gw, 'heap', 120_000, { snapshot: join(out, 'idle.heapsnapshot') });
   console.log(`idle: RSS ${(idle.memory.rss / 2 ** 20).toFixed(0)} MB; heap spaces used/committed MB: ${spaces(idle)}`);
-  const body = JSON.stringify({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Hello there [[sim delay=100 chunks=20]]' }] });
+  const body = agent
+    ? (() => {
+        const turn = JSON.parse(agentBody('gpt-4o-mini'));
+        // The simulator reads its directive in the last user message: each stream lasts 4 s.
+        turn.messages.push({ role: 'user', content: 'Go on. [[sim delay=200 chunks=20]]' });
+        return JSON.stringify({ ...turn, stream: true, stream_options: { include_usage: true } });
+      })()
+    : JSON.stringify({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true }, messages: [{ role: 'user', content: 'Hello there [[sim delay=100 chunks=20]]' }] });
   const load = autocannon({ url: `${gw.info.url}/v1/chat/completions`, method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${gw.info.key}` }, body, connections: streams, duration: 12, timeout: 30 });
   // Streams last 2 s: after 7 s every connection has started its third or fourth.
   await new Promise((r) => setTimeout(r, 7000));

@@ -22,6 +22,12 @@ export interface TextSpec {
    */
   passThrough?: { headers: Record<string, string>; query: Record<string, string> };
   /**
+   * Set by a route that reads `body` no more once the call is on its way (nothing of it in a hook
+   * or a closure that runs after the answer): a pass-through stream then lets go of the parsed
+   * texts while it runs (relay/exchanges/text.ts `letGoOfBody`). Not set, the body is kept whole.
+   */
+  releasesBody?: boolean;
+  /**
    * The session this call belongs to, for prompt-cache affinity (see `affinity.ts`): calls naming
    * the same session are kept on one channel while it serves them. Read only when the pipeline has a
    * choice of channels to keep it on (`relay/pipeline.ts`): a session named by the prompt's start is

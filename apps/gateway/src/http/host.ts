@@ -105,7 +105,7 @@ function callRequest(request: FastifyRequest, spec: CallSpec): CallRequest | Tex
   switch (spec.kind) {
     case 'text':
       // Already the text exchange's call: one object per call, not a copy.
-      return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.stream, body: spec.body, clientWantsUsage: spec.clientWantsUsage, passThrough: spec.passThrough, affinity: spec.affinity, texts: callTexts(spec.dialect, spec.operation, spec.body), raw: rawJsonOf(request, spec.body) };
+      return { key, clientIp, origin, dialect: spec.dialect, operation: spec.operation, endpoint: spec.endpoint, model: spec.model, stream: spec.stream, body: spec.body, clientWantsUsage: spec.clientWantsUsage, passThrough: spec.passThrough, releasesBody: spec.releasesBody, affinity: spec.affinity, texts: callTexts(spec.dialect, spec.operation, spec.body), raw: rawJsonOf(request, spec.body) };
     case 'image':
       // The exchange reads the prompt from the same object: a masked prompt is what the provider gets.
       return { key, clientIp, origin, dialect: 'openai', operation: 'image', endpoint: spec.endpoint, model: spec.call.model, stream: false, texts: promptTexts(spec.call as unknown as Record<string, unknown>, 'prompt') };

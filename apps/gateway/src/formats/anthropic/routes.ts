@@ -61,7 +61,7 @@ function relay(host: FormatHost, request: FastifyRequest, reply: FastifyReply, o
   const stream = operation === 'chat' && body.stream === true;
   const passThrough = anthropicPassThrough(request);
   const affinity = operation === 'chat' ? () => messagesSession(request, body) : undefined;
-  return host.run(request, reply, { kind: 'text', dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientWantsUsage: true, passThrough, affinity }, 'anthropic');
+  return host.run(request, reply, { kind: 'text', dialect: 'anthropic', operation, endpoint, model: String(body.model), stream, body, clientWantsUsage: true, passThrough, affinity, releasesBody: true }, 'anthropic');
 }
 
 /**

@@ -92,7 +92,7 @@ async function countTokens(host: FormatHost, request: FastifyRequest, reply: Fas
 
 function relay(host: FormatHost, request: FastifyRequest, reply: FastifyReply, call: { model: string; operation: Operation; stream: boolean; endpoint: string; body: Record<string, unknown> }) {
   const affinity = call.operation === 'chat' ? () => contentsSession(request, call.body) : undefined;
-  return host.run(request, reply, { kind: 'text', dialect: 'gemini', clientWantsUsage: true, ...call, affinity }, 'gemini');
+  return host.run(request, reply, { kind: 'text', dialect: 'gemini', clientWantsUsage: true, ...call, affinity, releasesBody: true }, 'gemini');
 }
 
 /**

@@ -35,6 +35,7 @@ export function registerOpenAIRoutes(app: FastifyInstance, host: FormatHost): vo
         stream,
         clientWantsUsage: (body.stream_options as { include_usage?: boolean } | undefined)?.include_usage === true,
         affinity: ep.operation === 'chat' ? () => chatSession(request, body) : undefined,
+        releasesBody: true,
       }, 'openai');
     });
   }

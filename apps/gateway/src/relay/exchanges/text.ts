@@ -27,6 +27,8 @@ export interface TextCall extends CallRequest {
   clientWantsUsage: boolean;
   /** The caller's protocol headers and query parameters, for pass-through calls only. */
   passThrough?: { headers: Record<string, string>; query: Record<string, string> };
+  /** The route reads `body` no more once the call is sent (`TextSpec.releasesBody`): a running stream may let go of it. */
+  releasesBody?: boolean;
 }
 
 /** What every text call shares: the formats by dialect, the response cache. */
@@ -49,7 +51,9 @@ export class TextExchange implements Exchange {
   private readonly codec: DialectCodec;
   /** The prompt's tokenizer count, made at most once and only when a provider reports no usage. */
   private promptCount: number | null = null;
-  private readonly promptTokens = (): number => (this.promptCount ??= this.codec.estimatePrompt(this.req.operation, this.req.body, this.exact));
+  private readonly promptTokens = (): number => (this.promptCount ??= this.codec.estimatePrompt(this.req.operation, this.body(), this.exact));
+  /** The parsed body, for the gateway's own count; once a stream has let go of it, the caller's bytes parsed again (`letGoOfBody`). */
+  private body: () => Record<string, unknown> = () => this.req.body;
   /** The exact count: the tokenizer, or once `counting` is done, its results for the large texts. */
   private exact: TokenCount = EXACT_COUNT;
   private counting: Promise<TokenCount> | null = null;
@@ -83,7 +87,8 @@ export class TextExchange implements Exchange {
    * serves the quote and the prompt estimate alike.
    */
   private countExactly(): Promise<TokenCount> {
-    const { operation, body } = this.req;
+    const operation = this.req.operation;
+    const body = this.body();
     this.counting ??= countedOffLoop((count) => {
       this.codec.quote(operation, body, count);
       this.codec.estimatePrompt(operation, body, count);
@@ -201,6 +206,7 @@ export class TextExchange implements Exchange {
     // What the caller received, kept only when the answer is to be cached.
     const sent: string[] | null = this.cacheEntry ? [] : null;
     writeStreamHead(res, 200, { ...SSE_HEADERS, ...translation?.headers, 'x-request-id': log.id, ...(this.cacheEntry ? { [CACHE_HEADER]: 'miss' } : {}) });
+    if (!translation) this.letGoOfBody();
     // The terminal event (after which a client takes the answer as whole) is held back for the
     // pipeline to write once the charge is durable; everything before it flows at once. What came in
     // the same read as the terminal event (`StreamTap.endsAt`; a short stream's every event) goes out
@@ -284,6 +290,27 @@ export class TextExchange implements Exchange {
       void this.deps.cache!.put(this.cacheEntry.key, { kind: 'sse', contentType: SSE_HEADERS['content-type'], body: sent.join(''), usage, model: route.upstreamModel, channelId: route.channel.id }, this.cacheEntry.ttlMs);
     // A caller who left is not the channel's fault; a broken stream is.
     return { streamed: { status, error, tail }, usage, healthy: status === 200 || clientGone };
+  }
+
+  /**
+   * A stream that has begun can no longer be retried elsewhere, and what it sent upstream was the
+   * caller's own bytes (`raw`): its parsed body is then needed only if the provider reports no usage
+   * (the gateway counts the prompt itself), and that count can read the bytes again. A coding agent's
+   * turn (hundreds of KB of conversation and tools) parses to about 1.5× its size in strings — two
+   * bytes a character once a text holds one non-Latin-1 character — held for the whole stream
+   * (bench/RESULTS.md, session 34: ~420 KB of a 291 KB turn). So the body's fields are dropped in
+   * place: the route's request, the call and this exchange all hold that one object. Only when the
+   * route has said it reads the body no more (`TextCall.releasesBody`: the Responses API's store
+   * reads its input after the stream), no privacy policy applies (its content log reads the body at
+   * the end), and the prompt has not been counted already.
+   */
+  private letGoOfBody(): void {
+    const raw = this.req.raw;
+    if (!this.req.releasesBody || raw === undefined || this.req.privacy || this.promptCount !== null || this.counting !== null) return;
+    let again: Record<string, unknown> | null = null;
+    this.body = () => (again ??= JSON.parse(utf8Text(raw)) as Record<string, unknown>);
+    const body = this.req.body;
+    for (const k of Object.keys(body)) if (k !== 'model' && k !== 'stream') delete body[k];
   }
 
   /** Answers from the response cache: same bytes as the first time, a stream replayed as a stream. */
