@@ -31,7 +31,7 @@ describe('jsonShape: one pass tells depth and whether every key is distinct', ()
     // A value holding `","k":` must not start a key: the repeat below is inside a string.
     expect(distinct('{"k":"x\\",\\"k\\":1","j":2}')).toBe(true);
     expect(distinct('{"k":"a\\\\","k":1}')).toBe(false);
-    expect(jsonShape('{"s":"{{{{[[[[","t":"\\"{{{{"}', 3)).toEqual({ tooDeep: false, distinctKeys: true });
+    expect(jsonShape('{"s":"{{{{[[[[","t":"\\"{{{{"}', 3)).toEqual({ tooDeep: false, distinctKeys: true, ordinaryKeys: true });
   });
 
   it('an object with many keys: a repeat after the sixteenth is found too', () => {
