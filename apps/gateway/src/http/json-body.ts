@@ -153,7 +153,11 @@ function storesText(url: string): boolean {
  * 230 KB body is not serialised and encoded again for each call (bench/RESULTS.md, session 29).
  */
 export function registerJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEPTH): void {
-  const parse = app.getDefaultJsonParser('error', 'error');
+  const checked = app.getDefaultJsonParser('error', 'error');
+  // Fastify answers every body its parser refuses as malformed JSON; one refused for a prototype key
+  // is valid JSON, and is told so (JSON.parse runs again only for a refused body).
+  const parse: typeof checked = (req, text, done) =>
+    checked(req, text, (err, value) => done(err && typeof text === 'string' && isJson(text) ? prototypeRefused() : err, value));
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     const bytes = body as Buffer;
     const utf8 = isUtf8(bytes);
@@ -198,6 +202,19 @@ export function registerJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEP
   app.addHook('onRequest', (req, _reply, done) => {
     done(storesText(req.url) && req.url.includes('%00') ? (nulRefused() as unknown as FastifyError) : undefined);
   });
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function prototypeRefused(): GatewayError {
+  return new GatewayError('invalid_request', 'The JSON body may not have a "__proto__" key, nor a "constructor" key holding a "prototype".', { code: 'invalid_json' });
 }
 
 function nulRefused(): GatewayError {

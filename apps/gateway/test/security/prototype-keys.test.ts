@@ -10,6 +10,8 @@ import { startTestGateway, type TestGateway } from '../harness.js';
  * found no such key — a coding agent's 230 KB turn is then not scanned twice more for them — and
  * by the checking parser otherwise. Both paths are sent here, in every dialect that relays JSON.
  */
+const PROTOTYPE_REFUSED = 'The JSON body may not have a "__proto__" key, nor a "constructor" key holding a "prototype".';
+
 describe('prototype keys in a request body', () => {
   const ordinary = (text: string) => jsonShape(text, MAX_JSON_DEPTH).ordinaryKeys;
 
@@ -51,9 +53,8 @@ describe('prototype keys in a request body', () => {
     ]) {
       const res = await post('/v1/chat/completions', body);
       expect(res.status).toBe(400);
-      // Fastify's parser answers every body it refuses alike; the gateway words it as OpenAI does.
       const err = (await res.json()) as { error: { message: string; type: string; code: string } };
-      expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json', message: 'We could not parse the JSON body of your request. The body must be valid JSON.' });
+      expect(err.error).toMatchObject({ type: 'invalid_request_error', code: 'invalid_json', message: PROTOTYPE_REFUSED });
     }
     expect(t.sim.requests.length).toBe(before);
   });
@@ -74,10 +75,23 @@ describe('prototype keys in a request body', () => {
     expect(t.sim.requests.at(-1)!.text).toBe(body);
   });
 
+  it('malformed JSON is still answered as malformed', async () => {
+    const res = await post('/v1/chat/completions', '{"model":"gpt-4o-mini","messages":[');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('We could not parse the JSON body of your request. The body must be valid JSON.');
+  });
+
+  it("the management API (the console's) refuses them too, in its own shape", async () => {
+    const { cookie } = await t.newUserWithKey();
+    const res = await fetch(`${t.url}/api/apps`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', origin: t.url }, body: '{"name":"x","__proto__":{"admin":true}}' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'invalid_json', message: PROTOTYPE_REFUSED });
+  });
+
   it('Anthropic Messages and Gemini: refused in their own error shapes', async () => {
     const claude = await post('/v1/messages', '{"model":"claude-3-5-haiku-latest","max_tokens":10,"messages":[{"role":"user","content":"hi"}],"__proto__":{"x":1}}');
     expect(claude.status).toBe(400);
-    expect(((await claude.json()) as { type: string; error: { type: string } }).error.type).toBe('invalid_request_error');
+    expect(((await claude.json()) as { type: string; error: { type: string; message: string } }).error).toEqual({ type: 'invalid_request_error', message: PROTOTYPE_REFUSED });
     const gemini = await post('/v1beta/models/gemini-2.0-flash:generateContent', '{"contents":[{"role":"user","parts":[{"text":"hi"}]}],"__proto__":{"x":1}}');
     expect(gemini.status).toBe(400);
     expect(((await gemini.json()) as { error: { status: string } }).error.status).toBe('INVALID_ARGUMENT');
