@@ -13,6 +13,18 @@ async function serve(dataDir: string, env: Record<string, string> = {}): Promise
   return { child, banner: out };
 }
 
+/**
+ * Launches `apigpt serve` on a fresh folder and resolves while it is starting: its database file
+ * exists once the start is under way; the admin, the key and the banner come later. `exited`: its
+ * exit code and signal.
+ */
+async function midStart(dataDir: string) {
+  const { child, stdout, stderr } = launchServe(dataDir, { APIGPT_LOG_LEVEL: 'info' });
+  const exited = new Promise<[number | null, string | null]>((r) => child.once('exit', (code, signal) => r([code, signal])));
+  await eventually(() => expect(existsSync(join(dataDir, 'apigpt.db'))).toBe(true), { timeoutMs: 60_000, intervalMs: 5 });
+  return { child, stdout, stderr, exited };
+}
+
 async function stop(child: ChildProcess): Promise<number | null> {
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   child.kill('SIGTERM');
@@ -84,10 +96,7 @@ describe('apigpt serve on a fresh data folder', () => {
   it('a SIGTERM during the first start still shows the admin password, then stops cleanly (exit 0); that password signs in', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'apigpt-serve-'));
     try {
-      const { child, stdout, stderr } = launchServe(fresh, { APIGPT_LOG_LEVEL: 'info' });
-      const exited = new Promise<[number | null, string | null]>((r) => child.once('exit', (code, signal) => r([code, signal])));
-      // The database file exists once the start is under way; the admin and the banner come later.
-      await eventually(() => expect(existsSync(join(fresh, 'apigpt.db'))).toBe(true), { timeoutMs: 60_000, intervalMs: 5 });
+      const { child, stdout, stderr, exited } = await midStart(fresh);
       expect(stdout()).not.toContain('APIGPT is running');
       child.kill('SIGTERM');
       expect(await exited).toEqual([0, null]);
@@ -111,9 +120,7 @@ describe('apigpt serve on a fresh data folder', () => {
   it('a second SIGINT during the start stops the process at once, by the signal', async () => {
     const fresh = mkdtempSync(join(tmpdir(), 'apigpt-serve-'));
     try {
-      const { child, stdout, stderr } = launchServe(fresh, { APIGPT_LOG_LEVEL: 'info' });
-      const exited = new Promise<[number | null, string | null]>((r) => child.once('exit', (code, signal) => r([code, signal])));
-      await eventually(() => expect(existsSync(join(fresh, 'apigpt.db'))).toBe(true), { timeoutMs: 60_000, intervalMs: 5 });
+      const { child, stdout, stderr, exited } = await midStart(fresh);
       child.kill('SIGINT');
       await eventually(() => expect(stderr()).toContain('SIGINT received while starting'), { timeoutMs: 30_000, intervalMs: 5 });
       child.kill('SIGINT');

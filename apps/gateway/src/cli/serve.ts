@@ -27,24 +27,15 @@ export async function serve(config: Config): Promise<number> {
   const releaseYoung = holdYoungGeneration();
   const { startGateway } = await import('../gateway.js');
   const gw = await startGateway(config, { log }).finally(releaseYoung);
-  // Listening for SIGTERM before anything is printed: a supervisor that stops the gateway as soon as
-  // it reads the banner must find the graceful path, never the default (an exit by signal). A stop
-  // begins once the banner is out: it writes the first start's App and key, which a closing database
-  // would refuse.
-  let printed = () => {};
-  const bannerOut = new Promise<void>((resolve) => (printed = resolve));
-  const stopped = waitForStop(gw, log, bannerOut, early.take());
   const worker = cluster.isWorker;
   // Of a cluster's workers only the first prints the banner (it alone may have made the first-start key).
-  if (worker && process.env[BANNER_ENV] !== '1') {
-    printed();
-    return ready(stopped);
-  }
-  try {
-    await printBanner(config, gw, worker);
-  } finally {
-    printed();
-  }
+  const banner = worker && process.env[BANNER_ENV] !== '1' ? Promise.resolve() : printBanner(config, gw, worker);
+  // Listening for SIGTERM before anything is printed (in this same turn of the loop: no signal is
+  // handled before it): a supervisor that stops the gateway as soon as it reads the banner must find
+  // the graceful path, never the default (an exit by signal). A stop begins once the banner is out:
+  // it writes the first start's App and key, which a closing database would refuse.
+  const stopped = waitForStop(gw, log, banner.catch(() => undefined), early.take());
+  await banner;
   return ready(stopped);
 }
 
@@ -134,7 +125,7 @@ function ready(stopped: Promise<number>): Promise<number> {
  * until npm is), then drains. Once: a terminal's Ctrl-C reaches the workers and the primary, which
  * forwards a SIGTERM too.
  */
-async function waitForStop(gw: Awaited<ReturnType<typeof startGateway>>, log: Logger, bannerOut: Promise<void>, early: string | null): Promise<number> {
+async function waitForStop(gw: Awaited<ReturnType<typeof startGateway>>, log: Logger, bannerOut: Promise<unknown>, early: string | null): Promise<number> {
   let stopping = false;
   let unwatch = () => {};
   await new Promise<void>((resolve) => {

@@ -178,12 +178,12 @@ export function registerJsonParser(app: FastifyInstance, maxDepth = MAX_JSON_DEP
     }
     if (shape.ordinaryKeys) {
       // No key the poisoning checks look for (`jsonShape` read every key): JSON.parse alone. A text
-      // it refuses (malformed, empty) goes to the parser above, whose errors the routes answer with.
+      // it refuses (malformed, empty) is not valid JSON: Fastify's parser gives its own answer.
       let value: unknown;
       try {
         value = JSON.parse(text);
       } catch {
-        parse(req, text, done);
+        checked(req, text, done);
         return;
       }
       req.rawJson = { body: value, bytes };

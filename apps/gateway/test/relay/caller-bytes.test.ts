@@ -41,6 +41,18 @@ describe('jsonShape: one pass tells depth and whether every key is distinct', ()
     expect(distinct(many(',"k3":0'))).toBe(false);
   });
 
+  it('the same pass tells whether any key is __proto__ or constructor, at any depth (security/prototype-keys.test.ts); the words in values or escaped keys do not pass as ordinary', () => {
+    const ordinary = (text: string) => jsonShape(text, MAX_JSON_DEPTH).ordinaryKeys;
+    expect(ordinary('{"model":"m","messages":[{"role":"user","content":"hi"}]}')).toBe(true);
+    expect(ordinary('{"__proto__":{"x":1}}')).toBe(false);
+    expect(ordinary('{"a":[{"b":{"constructor":{"prototype":{"x":1}}}}]}')).toBe(false);
+    // In a value the word is text, not a key.
+    expect(ordinary('{"content":"{\\"__proto__\\":{}} and constructor"}')).toBe(true);
+    // An escaped key may spell either word: not ordinary (and not distinct: the bytes are not passed on either).
+    expect(ordinary('{"\\u005f_proto__":{}}')).toBe(false);
+    expect(ordinary('{"a":1,"a":2}')).toBe(false);
+  });
+
   it('depth beyond the limit stops the pass', () => {
     expect(jsonShape('[[[[]]]]', 4).tooDeep).toBe(false);
     expect(jsonShape('[[[[[]]]]]', 4).tooDeep).toBe(true);

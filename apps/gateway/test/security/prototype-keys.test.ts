@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonShape, MAX_JSON_DEPTH } from '../../src/http/json-body.js';
 import { startTestGateway, type TestGateway } from '../harness.js';
 
 /**
@@ -8,24 +7,12 @@ import { startTestGateway, type TestGateway } from '../harness.js';
  * builds (prototype poisoning; Fastify's parser, secure-json-parse, refuses both). The relay's
  * bodies are read by JSON.parse alone when one pass over the text (http/json-body.ts `jsonShape`)
  * found no such key — a coding agent's 230 KB turn is then not scanned twice more for them — and
- * by the checking parser otherwise. Both paths are sent here, in every dialect that relays JSON.
+ * by the checking parser otherwise (the pass itself: relay/caller-bytes.test.ts). Both paths are sent
+ * here, in every dialect that relays JSON.
  */
 const PROTOTYPE_REFUSED = 'The JSON body may not have a "__proto__" key, nor a "constructor" key holding a "prototype".';
 
 describe('prototype keys in a request body', () => {
-  const ordinary = (text: string) => jsonShape(text, MAX_JSON_DEPTH).ordinaryKeys;
-
-  it('one pass tells whether any key is __proto__ or constructor, at any depth; the words in values or escaped keys do not pass as ordinary', () => {
-    expect(ordinary('{"model":"m","messages":[{"role":"user","content":"hi"}]}')).toBe(true);
-    expect(ordinary('{"__proto__":{"x":1}}')).toBe(false);
-    expect(ordinary('{"a":[{"b":{"constructor":{"prototype":{"x":1}}}}]}')).toBe(false);
-    // In a value the word is text, not a key.
-    expect(ordinary('{"content":"{\\"__proto__\\":{}} and constructor"}')).toBe(true);
-    // An escaped key may spell either word: not ordinary (and not distinct: the bytes are not passed on either).
-    expect(ordinary('{"\\u005f_proto__":{}}')).toBe(false);
-    expect(ordinary('{"a":1,"a":2}')).toBe(false);
-  });
-
   let t: TestGateway;
   let key: string;
 

@@ -52,8 +52,15 @@ export class TextExchange implements Exchange {
   /** The prompt's tokenizer count, made at most once and only when a provider reports no usage. */
   private promptCount: number | null = null;
   private readonly promptTokens = (): number => (this.promptCount ??= this.codec.estimatePrompt(this.req.operation, this.body(), this.exact));
-  /** The parsed body, for the gateway's own count; once a stream has let go of it, the caller's bytes parsed again (`letGoOfBody`). */
-  private body: () => Record<string, unknown> = () => this.req.body;
+  /** Set once a stream has let go of the parsed body (`letGoOfBody`): the caller's bytes, and what they parse to once asked. */
+  private released: { raw: Buffer; body: Record<string, unknown> | null } | null = null;
+
+  /** The parsed body, for the gateway's own count; after `letGoOfBody`, the caller's bytes parsed again. */
+  private body(): Record<string, unknown> {
+    const r = this.released;
+    if (r === null) return this.req.body;
+    return (r.body ??= JSON.parse(utf8Text(r.raw)) as Record<string, unknown>);
+  }
   /** The exact count: the tokenizer, or once `counting` is done, its results for the large texts. */
   private exact: TokenCount = EXACT_COUNT;
   private counting: Promise<TokenCount> | null = null;
@@ -307,8 +314,7 @@ export class TextExchange implements Exchange {
   private letGoOfBody(): void {
     const raw = this.req.raw;
     if (!this.req.releasesBody || raw === undefined || this.req.privacy || this.promptCount !== null || this.counting !== null) return;
-    let again: Record<string, unknown> | null = null;
-    this.body = () => (again ??= JSON.parse(utf8Text(raw)) as Record<string, unknown>);
+    this.released = { raw, body: null };
     const body = this.req.body;
     for (const k of Object.keys(body)) if (k !== 'model' && k !== 'stream') delete body[k];
   }
