@@ -35,12 +35,17 @@ local function drop(hk, id, prefix)
   return amount or 0
 end`;
 
-/** KEYS: bal1, held1, bal2, held2..., holds; ARGV: amount, hold id, pools. Returns {status, poolIndex, available}. */
+/**
+ * KEYS: bal1, held1, bal2, held2..., holds, lease; ARGV: amount, hold id, pools, and "1" when the
+ * caller keeps a lease. Returns {status, poolIndex, available}; status 3: the caller's lease is gone
+ * (Redis lost its data, or the process was taken for dead), so its holds must be filed again first.
+ */
 const RESERVE = `
 local amount = tonumber(ARGV[1])
-local hk = KEYS[#KEYS]
+if ARGV[4] == '1' and redis.call('EXISTS', KEYS[#KEYS]) == 0 then return {3, 0, 0} end
+local hk = KEYS[#KEYS - 1]
 if redis.call('HEXISTS', hk, ARGV[2]) == 1 then return {2, 0, 0} end
-local n = (#KEYS - 1) / 2
+local n = (#KEYS - 2) / 2
 for i = 1, n do
   local bal = redis.call('GET', KEYS[2*i-1])
   if not bal then return {0, i, 0} end
@@ -120,6 +125,39 @@ for _, o in ipairs(redis.call('SMEMBERS', KEYS[1])) do
 end
 return {owners, holds, amount}`;
 
+/** KEYS: lease, owners; ARGV: ttl, pid, owner. Renews a lease that exists (1); a lapsed one is left to RESTORE (0). */
+const RENEW = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[3])
+return 1`;
+
+/**
+ * KEYS: holds, lease, owners; ARGV: prefix, ttl, pid, owner, then a hold id and its record
+ * ("amount pool pool…") per hold. Files again each hold the hash lacks (its pools' \`held\` grow
+ * by its amount; one it has is left as it is), then takes the lease: one step, so no call of this
+ * process is admitted between the lease and its holds. Returns how many holds were filed again.
+ */
+const RESTORE = `
+local hk = KEYS[1]
+local prefix = ARGV[1]
+local filed = 0
+for i = 5, #ARGV, 2 do
+  if redis.call('HEXISTS', hk, ARGV[i]) == 0 then
+    local rec = ARGV[i + 1]
+    local amount = nil
+    for w in string.gmatch(rec, '%S+') do
+      if amount == nil then amount = tonumber(w)
+      elseif amount ~= 0 then redis.call('INCRBY', prefix .. 'held:' .. w, amount) end
+    end
+    redis.call('HSET', hk, ARGV[i], rec)
+    filed = filed + 1
+  end
+end
+redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
+redis.call('SADD', KEYS[3], ARGV[4])
+return filed`;
+
 /** KEYS: bal, ver; ARGV: balance, version, ttl. A missing value may be reloaded at the same version. */
 const SYNC = `
 local version = tonumber(ARGV[2])
@@ -191,6 +229,8 @@ type Scripted = Redis & {
   apigptCommit(...args: (string | number)[]): Promise<number>;
   apigptReap(...args: (string | number)[]): Promise<[number, number, number]>;
   apigptSync(...args: (string | number)[]): Promise<number>;
+  apigptRenew(...args: (string | number)[]): Promise<number>;
+  apigptRestore(...args: (string | number)[]): Promise<number>;
   apigptHit(...args: (string | number)[]): Promise<number[]>;
   apigptAdjust(...args: (string | number)[]): Promise<number>;
   apigptAcquire(...args: (string | number)[]): Promise<number[]>;
@@ -218,6 +258,18 @@ export class RedisState implements SharedState {
   private readonly leaseMs: number;
   private readonly timer: NodeJS.Timeout | undefined;
   private down = false;
+  private readonly serving: boolean;
+  private readonly log: RedisStateOptions['log'];
+  /**
+   * This process's holds as Redis should have them (hold id → "amount pool pool…"), so that a Redis
+   * that lost them (restarted without persistence, a failover to a replica that had not caught up, a
+   * flush) gets them back: otherwise the credit of calls in flight would be free for new calls to
+   * spend a second time. A settlement and a commit change it before their command leaves, so a
+   * restore sent after them never files again what they took away; a reservation, once granted.
+   */
+  private readonly mine = new Map<string, string>();
+  /** A restore under way: the calls that found the lease gone wait for the same one. */
+  private restoring: Promise<void> | null = null;
 
   private readonly prefix: string;
 
@@ -226,6 +278,8 @@ export class RedisState implements SharedState {
     this.prefix = prefix;
     this.balanceTtlMs = opts.balanceTtlMs ?? DEFAULT_BALANCE_TTL_MS;
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.serving = opts.serving !== false;
+    this.log = opts.log;
     // A command waits for a reconnection once, then fails fast: a caller gets a retryable 503 within
     // about a second instead of hanging while Redis is away. ioredis reconnects by itself, with
     // its backoff (50 ms more per try, at most 2 s).
@@ -257,6 +311,8 @@ export class RedisState implements SharedState {
     redis.defineCommand('apigptCommit', { lua: COMMIT });
     redis.defineCommand('apigptReap', { lua: REAP, numberOfKeys: 1 });
     redis.defineCommand('apigptSync', { lua: SYNC, numberOfKeys: 2 });
+    redis.defineCommand('apigptRenew', { lua: RENEW, numberOfKeys: 2 });
+    redis.defineCommand('apigptRestore', { lua: RESTORE, numberOfKeys: 3 });
     redis.defineCommand('apigptHit', { lua: HIT });
     redis.defineCommand('apigptAdjust', { lua: ADJUST, numberOfKeys: 1 });
     redis.defineCommand('apigptAcquire', { lua: ACQUIRE });
@@ -271,7 +327,7 @@ export class RedisState implements SharedState {
         })
         .catch(() => undefined); // reported by the 'error' listener; tried again next tick
     };
-    if (opts.serving !== false) {
+    if (this.serving) {
       tick();
       this.timer = setInterval(tick, Math.max(50, Math.floor(this.leaseMs / 3)));
       this.timer.unref();
@@ -279,27 +335,64 @@ export class RedisState implements SharedState {
   }
 
   async reserve(pools: readonly string[], amount: number, holdId: string): Promise<ReserveResult> {
-    const keys = [...pools.flatMap((p) => [this.k('bal', p), this.k('held', p)]), this.k('holds', this.owner)];
-    const [status, index, available] = await this.redis.apigptReserve(keys.length, ...keys, amount, holdId, pools.join(' '));
-    if (status === 2) return { ok: true };
+    const keys = [...pools.flatMap((p) => [this.k('bal', p), this.k('held', p)]), this.k('holds', this.owner), this.k('lease', this.owner)];
+    const names = pools.join(' ');
+    let [status, index, available] = await this.redis.apigptReserve(keys.length, ...keys, amount, holdId, names, this.serving ? '1' : '0');
+    if (status === 3) {
+      // The lease is gone, and with it perhaps every hold: filed again before this one is weighed.
+      await this.restore();
+      [status, index, available] = await this.redis.apigptReserve(keys.length, ...keys, amount, holdId, names, '0');
+    }
+    if (status === 2) {
+      this.mine.set(holdId, `${amount} ${names}`);
+      return { ok: true };
+    }
     const pool = pools[index - 1];
     return status === 0 ? { ok: false, reason: 'missing', pool } : { ok: false, reason: 'insufficient', pool, available: Number(available) };
   }
 
   async settle(pools: readonly string[], reserved: number, actual: number, holdId: string): Promise<number> {
     const keys = [...pools.flatMap((p) => [this.k('bal', p), this.k('held', p)]), this.k('holds', this.owner)];
-    return Number(await this.redis.apigptSettle(keys.length, ...keys, reserved, actual, holdId, pools.join(' ')));
+    const names = pools.join(' ');
+    // What Redis will hold, at most (a charge above the hold may be granted in part: set below).
+    if (actual > 0) this.mine.set(holdId, `${actual} ${names}`);
+    else this.mine.delete(holdId);
+    const grant = Number(await this.redis.apigptSettle(keys.length, ...keys, reserved, actual, holdId, names));
+    if (grant !== actual && this.mine.has(holdId)) {
+      if (grant > 0) this.mine.set(holdId, `${grant} ${names}`);
+      else this.mine.delete(holdId);
+    }
+    return grant;
   }
 
   async commit(entries: readonly CommitEntry[], dropped: readonly string[]): Promise<void> {
     if (entries.length === 0 && dropped.length === 0) return;
+    for (const id of dropped) this.mine.delete(id);
     const keys = [...entries.flatMap((e) => [this.k('bal', e.pool), this.k('ver', e.pool)]), this.k('holds', this.owner)];
     const args = entries.flatMap((e) => [e.balance, e.version]);
     await this.redis.apigptCommit(keys.length, ...keys, this.balanceTtlMs, this.prefix, entries.length, ...args, ...dropped);
   }
 
   async heartbeat(): Promise<void> {
-    await this.redis.multi().set(this.k('lease', this.owner), String(process.pid), 'PX', this.leaseMs).sadd(this.k('owners', 'all'), this.owner).exec();
+    if (!this.serving) return;
+    const renewed = await this.redis.apigptRenew(this.k('lease', this.owner), this.k('owners', 'all'), this.leaseMs, process.pid, this.owner);
+    // No lease to renew: the first one, or Redis lost it (and this process's holds with it).
+    if (Number(renewed) === 0) await this.restore();
+  }
+
+  /** Files this process's holds again where Redis lacks them, and takes its lease (`RESTORE`). */
+  private restore(): Promise<void> {
+    this.restoring ??= (async () => {
+      try {
+        const args: string[] = [];
+        for (const [id, rec] of this.mine) args.push(id, rec);
+        const filed = Number(await this.redis.apigptRestore(this.k('holds', this.owner), this.k('lease', this.owner), this.k('owners', 'all'), this.prefix, this.leaseMs, process.pid, this.owner, ...args));
+        if (filed > 0) this.log?.info?.(`shared state: Redis had lost this process's lease; ${filed} holds of calls in flight filed again`);
+      } finally {
+        this.restoring = null;
+      }
+    })();
+    return this.restoring;
   }
 
   async reapDead(): Promise<Reaped> {

@@ -1,13 +1,12 @@
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/config.js';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
+import { cli, freePort, redisServers } from '../redis-servers.js';
 
 /**
  * The shared state on Redis Sentinel and on a Redis Cluster (issue 19), with real servers this test
@@ -15,36 +14,15 @@ import { eventually } from '../eventually.js';
  * master; on a three-node Cluster its scripts and transactions run on the one slot its prefix's
  * hash tag names.
  */
-const dir = mkdtempSync(join(tmpdir(), 'apigpt-redis-'));
-const children: ChildProcess[] = [];
+const servers = redisServers();
 const open: TestGateway[] = [];
 afterAll(async () => {
   for (const t of open) await t.close();
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+  servers.stopAll();
 });
+const redisServer = (args: string[]) => servers.start(args);
+const dir = servers.dir;
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
-
-/** `redis-server` with these arguments, once it answers PING. */
-async function redisServer(args: string[]): Promise<{ port: number; child: ChildProcess }> {
-  const port = await freePort();
-  // A folder each: a replica writes the master's data to dump.rdb there, which a server started in
-  // the same folder would load.
-  const own = mkdtempSync(join(dir, 'server-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', own, ...args], { stdio: 'ignore' });
-  children.push(child);
-  await eventually(() => expect(cli(port, 'ping')).toBe('PONG'), { timeoutMs: 10_000, intervalMs: 50 });
-  return { port, child };
-}
-
-const cli = (port: number, ...args: string[]) => execFileSync('redis-cli', ['-p', String(port), ...args], { stdio: ['ignore', 'pipe', 'pipe'] }).toString().trim();
 /** Keys under `prefix` on one node. */
 const keysOn = (port: number, prefix: string) => cli(port, '--scan', '--pattern', `${prefix}*`).split('\n').filter(Boolean).length;
 
@@ -67,7 +45,7 @@ describe('Redis Sentinel', () => {
     const conf = join(dir, `sentinel-${sentinelPort}.conf`);
     writeFileSync(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor tm 127.0.0.1 ${master.port} 1`, 'sentinel down-after-milliseconds tm 1000', 'sentinel failover-timeout tm 10000', ''].join('\n'));
     const sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
-    children.push(sentinel);
+    servers.track(sentinel);
     await eventually(() => expect(cli(sentinelPort, 'sentinel', 'get-master-addr-by-name', 'tm')).toContain(String(master.port)), { timeoutMs: 10_000, intervalMs: 50 });
     await eventually(() => expect(cli(sentinelPort, 'sentinel', 'replicas', 'tm')).toContain(String(replica.port)), { timeoutMs: 20_000, intervalMs: 100 });
 

@@ -1,0 +1,99 @@
+/**
+ * Redis restarted empty under a serving gateway (a server without persistence, a failover to a
+ * replica that had not caught up, a flush by hand): the shared state's balances come back from the
+ * database, and the credit held by calls still in flight comes back from the processes that hold
+ * it. Without that, a restart forgot what in-flight calls had reserved, and a balance that covered
+ * them could be spent a second time by new calls: charged below zero.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkBilling } from '../../src/billing/check.js';
+import { startTestGateway, type TestGateway } from '../harness.js';
+import { eventually } from '../eventually.js';
+import { cli, redisServers } from '../redis-servers.js';
+import { balanceOf, chat, setBalance, setPrice } from '../billing/helpers.js';
+
+const servers = redisServers();
+const open: TestGateway[] = [];
+afterAll(async () => {
+  for (const t of open) await t.close();
+  servers.stopAll();
+});
+
+/** Output at 1 P a token and free input: a call with `max_tokens: 10` reserves exactly 10 P. */
+const ASK = { max_tokens: 10 };
+const RESERVED = 10;
+
+async function gatewayOn(port: number, prefix: string, config: Record<string, unknown> = {}, shareWith?: TestGateway) {
+  const t = await startTestGateway({ config: { healthProbeIntervalMs: 0, redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: prefix, ...config }, shareWith });
+  open.push(t);
+  return t;
+}
+
+/** The holds a process has filed in Redis (its hash of hold records). */
+const holdsIn = (port: number, prefix: string, t: TestGateway) => Number(cli(port, 'hlen', `${prefix}holds:${t.gw.services.billing.state.owner}`));
+
+async function slowCalls(t: TestGateway, key: string, n: number) {
+  return Array.from({ length: n }, (_, i) => chat(t, key, { ...ASK, messages: [{ role: 'user', content: `slow ${i} [[sim ttft=2500]]` }] }).then(async (r) => ({ status: r.status, body: await r.text() })));
+}
+
+describe('Redis restarted empty while calls are in flight', () => {
+  it('the credit in-flight calls hold is held again: a balance they use up refuses the next call, and never goes below zero', async () => {
+    const redis = await servers.start();
+    const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
+    const t = await gatewayOn(redis.port, prefix);
+    await setPrice(t, 'gpt-4o-mini', 0, 1000);
+    const u = await t.newUserWithKey();
+    // Two calls' reservations and half of a third.
+    await setBalance(t, u.userId, u.cookie, 2.5 * RESERVED);
+
+    const slow = await slowCalls(t, u.key, 2);
+    await eventually(() => expect(holdsIn(redis.port, prefix, t)).toBe(2), { timeoutMs: 10_000, intervalMs: 20 });
+    await servers.kill(redis);
+    await servers.start([], redis.port);
+
+    // 5 P are left once the two calls' 20 P are held: a third call reserving 10 P is refused.
+    const third = await chat(t, u.key, { ...ASK, messages: [{ role: 'user', content: 'quick' }] });
+    const body = await third.text();
+    expect([third.status, JSON.parse(body).error?.code]).toEqual([429, 'insufficient_quota']);
+
+    const done = await Promise.all(slow);
+    expect(done.map((d) => d.status)).toEqual([200, 200]);
+    await t.flushLogs();
+    const charged = (await t.gw.services.db.selectFrom('request_logs').select(['cost']).where('user_id', '=', u.userId).where('status', '=', 200).execute()).reduce((n, r) => n + Number(r.cost), 0);
+    expect(await balanceOf(t, u.cookie)).toBe(2.5 * RESERVED - charged / 1_000_000);
+    expect(await balanceOf(t, u.cookie)).toBeGreaterThanOrEqual(0);
+    // Once the batch committed, nothing is held for the user any more, and the audit is clean.
+    await eventually(() => expect(Number(cli(redis.port, 'get', `${prefix}held:u:${u.userId}`) || 0)).toBe(0), { timeoutMs: 5_000, intervalMs: 20 });
+    const check = await checkBilling(t.gw.services.db, { state: t.gw.services.billing.state });
+    expect(check.problems).toEqual([]);
+  }, 60_000);
+
+  it('a process that makes no new call files its holds again within its lease renewal, so another process does not spend them', async () => {
+    const redis = await servers.start();
+    const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
+    // Leases renewed every 300 ms (a third of 900): the renewal is what notices the empty server.
+    const a = await gatewayOn(redis.port, prefix, { leaseMs: 900 });
+    const b = await gatewayOn(redis.port, prefix, { leaseMs: 900 }, a);
+    await setPrice(a, 'gpt-4o-mini', 0, 1000);
+    const u = await a.newUserWithKey();
+    await setBalance(a, u.userId, u.cookie, 2.5 * RESERVED);
+
+    const slow = await slowCalls(a, u.key, 2);
+    await eventually(() => expect(holdsIn(redis.port, prefix, a)).toBe(2), { timeoutMs: 10_000, intervalMs: 20 });
+    await servers.kill(redis);
+    await servers.start([], redis.port);
+    // A files its two holds again on its own (it is sent nothing meanwhile).
+    await eventually(() => expect(holdsIn(redis.port, prefix, a)).toBe(2), { timeoutMs: 10_000, intervalMs: 50 });
+
+    const third = await chat(b, u.key, { ...ASK, messages: [{ role: 'user', content: 'quick' }] });
+    const body = await third.text();
+    expect([third.status, JSON.parse(body).error?.code]).toEqual([429, 'insufficient_quota']);
+    expect((await Promise.all(slow)).map((d) => d.status)).toEqual([200, 200]);
+    await a.flushLogs();
+    await b.flushLogs();
+    expect(await balanceOf(a, u.cookie)).toBeGreaterThanOrEqual(0);
+    const check = await checkBilling(a.gw.services.db, { state: a.gw.services.billing.state });
+    expect(check.problems).toEqual([]);
+  }, 60_000);
+});
