@@ -133,16 +133,19 @@ redis.call('SADD', KEYS[2], ARGV[3])
 return 1`;
 
 /**
- * KEYS: holds, lease, owners; ARGV: prefix, ttl, pid, owner, then a hold id and its record
- * ("amount pool pool…") per hold. Files again each hold the hash lacks (its pools' \`held\` grow
- * by its amount; one it has is left as it is), then takes the lease: one step, so no call of this
- * process is admitted between the lease and its holds. Returns how many holds were filed again.
+ * KEYS: holds, lease, owners; ARGV: prefix, ttl, pid, owner, the number of holds, a hold id and its
+ * record ("amount pool pool…") per hold, then per concurrency slot its token, its expiry (the
+ * score), the milliseconds left until then and its sets' keys (space-separated). Files again each hold the hash lacks (its pools' \`held\` grow by
+ * its amount; one it has is left as it is) and each slot a set lacks, then takes the lease: one
+ * step, so no call of this process is admitted between the lease and what it holds. Returns how
+ * many holds were filed again.
  */
 const RESTORE = `
 local hk = KEYS[1]
 local prefix = ARGV[1]
 local filed = 0
-for i = 5, #ARGV, 2 do
+local last = 5 + 2 * tonumber(ARGV[5])
+for i = 6, last, 2 do
   if redis.call('HEXISTS', hk, ARGV[i]) == 0 then
     local rec = ARGV[i + 1]
     local amount = nil
@@ -152,6 +155,15 @@ for i = 5, #ARGV, 2 do
     end
     redis.call('HSET', hk, ARGV[i], rec)
     filed = filed + 1
+  end
+end
+for i = last + 1, #ARGV, 4 do
+  local left = tonumber(ARGV[i + 2])
+  for set in string.gmatch(ARGV[i + 3], '%S+') do
+    if redis.call('ZSCORE', set, ARGV[i]) == false then
+      redis.call('ZADD', set, ARGV[i + 1], ARGV[i])
+      if redis.call('PTTL', set) < left then redis.call('PEXPIRE', set, left) end
+    end
   end
 end
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
@@ -197,19 +209,21 @@ if v < 0 then redis.call('SET', KEYS[1], 0, 'KEEPTTL') end
 return 1`;
 
 /**
- * KEYS: slot sets (sorted by expiry); ARGV: now, ttl, token, then the limit per key. Expired slots
- * are dropped first. Returns {ok, refusedIndex, used...}.
+ * KEYS: slot sets (sorted by expiry), then the caller's lease; ARGV: now, ttl, token, "1" when the
+ * caller keeps a lease, then the limit per set. Expired slots are dropped first. Returns {ok,
+ * refusedIndex, used...}; {3}: the lease is gone (see RESERVE).
  */
 const ACQUIRE = `
 local now = tonumber(ARGV[1])
-local n = #KEYS
+local n = #KEYS - 1
+if ARGV[4] == '1' and redis.call('EXISTS', KEYS[n + 1]) == 0 then return {3, 0} end
 local used = {}
 for i = 1, n do
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
   used[i] = redis.call('ZCARD', KEYS[i])
 end
 for i = 1, n do
-  if used[i] + 1 > tonumber(ARGV[3+i]) then
+  if used[i] + 1 > tonumber(ARGV[4+i]) then
     local out = {0, i}
     for j = 1, n do out[j+2] = used[j] end
     return out
@@ -247,7 +261,7 @@ export interface RedisStateOptions {
    */
   serving?: boolean;
   /** Where connection trouble is reported (once per outage, not per command). */
-  log?: { error(msg: string, err?: unknown): void; info?(msg: string): void };
+  log?: { error(msg: string, err?: unknown): void; warn?(msg: string): void; info?(msg: string): void };
 }
 
 /** Shared state in Redis, for several gateway processes. Every key starts with `prefix`. */
@@ -268,6 +282,8 @@ export class RedisState implements SharedState {
    * restore sent after them never files again what they took away; a reservation, once granted.
    */
   private readonly mine = new Map<string, string>();
+  /** This process's concurrency slots, likewise (token → its sets' keys and its expiry). */
+  private readonly mySlots = new Map<string, { keys: string; until: number }>();
   /** A restore under way: the calls that found the lease gone wait for the same one. */
   private restoring: Promise<void> | null = null;
 
@@ -328,6 +344,7 @@ export class RedisState implements SharedState {
         .catch(() => undefined); // reported by the 'error' listener; tried again next tick
     };
     if (this.serving) {
+      redis.once('ready', () => void this.checkEviction().catch(() => undefined));
       tick();
       this.timer = setInterval(tick, Math.max(50, Math.floor(this.leaseMs / 3)));
       this.timer.unref();
@@ -380,12 +397,31 @@ export class RedisState implements SharedState {
     if (Number(renewed) === 0) await this.restore();
   }
 
+  /**
+   * A Redis with a memory limit and an eviction policy drops keys when it is full: a pool's `held`,
+   * a process's holds or lease, a concurrency slot — credit in flight then counted as free until a
+   * lease renewal notices. With `noeviction` a full Redis refuses writes instead (calls get a 503 and
+   * nothing is miscounted). Said once at the start (a server that does not allow INFO is not asked).
+   */
+  private async checkEviction(): Promise<void> {
+    const info = await this.redis.info('memory');
+    const max = Number(/^maxmemory:(\d+)/m.exec(info)?.[1] ?? 0);
+    const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'noeviction';
+    if (max > 0 && policy !== 'noeviction')
+      this.log?.warn?.(`shared state: Redis evicts keys when it reaches its memory limit (maxmemory-policy ${policy}); credit held by calls in flight could be evicted with them. Set maxmemory-policy noeviction on the gateway's Redis.`);
+  }
+
   /** Files this process's holds again where Redis lacks them, and takes its lease (`RESTORE`). */
   private restore(): Promise<void> {
     this.restoring ??= (async () => {
       try {
-        const args: string[] = [];
+        const args: (string | number)[] = [this.mine.size];
         for (const [id, rec] of this.mine) args.push(id, rec);
+        const now = Date.now();
+        for (const [token, slot] of this.mySlots) {
+          if (slot.until > now) args.push(token, slot.until, slot.until - now, slot.keys);
+          else this.mySlots.delete(token);
+        }
         const filed = Number(await this.redis.apigptRestore(this.k('holds', this.owner), this.k('lease', this.owner), this.k('owners', 'all'), this.prefix, this.leaseMs, process.pid, this.owner, ...args));
         if (filed > 0) this.log?.info?.(`shared state: Redis had lost this process's lease; ${filed} holds of calls in flight filed again`);
       } finally {
@@ -441,14 +477,23 @@ export class RedisState implements SharedState {
 
   async acquire(slots: readonly SlotHit[], token: string, ttlMs: number, now = Date.now()): Promise<AcquireResult> {
     if (slots.length === 0) return { ok: true, used: [] };
-    const keys = slots.map((s) => this.k('cc', s.counter));
-    const out = (await this.redis.apigptAcquire(keys.length, ...keys, now, ttlMs, token, ...slots.map((s) => s.limit))).map(Number);
+    const keys = [...slots.map((s) => this.k('cc', s.counter)), this.k('lease', this.owner)];
+    const limits = slots.map((s) => s.limit);
+    let out = (await this.redis.apigptAcquire(keys.length, ...keys, now, ttlMs, token, this.serving ? '1' : '0', ...limits)).map(Number);
+    if (out[0] === 3) {
+      // The lease is gone, and with it perhaps every slot: filed again before this one is counted.
+      await this.restore();
+      out = (await this.redis.apigptAcquire(keys.length, ...keys, now, ttlMs, token, '0', ...limits)).map(Number);
+    }
     const used = out.slice(2);
-    return out[0] === 1 ? { ok: true, used } : { ok: false, refused: slots[out[1] - 1].counter, used };
+    if (out[0] !== 1) return { ok: false, refused: slots[out[1] - 1].counter, used };
+    this.mySlots.set(token, { keys: keys.slice(0, -1).join(' '), until: now + ttlMs });
+    return { ok: true, used };
   }
 
   async release(counters: readonly string[], token: string): Promise<void> {
     if (counters.length === 0) return;
+    this.mySlots.delete(token);
     const pipeline = this.redis.pipeline();
     for (const c of counters) pipeline.zrem(this.k('cc', c), token);
     await pipeline.exec();

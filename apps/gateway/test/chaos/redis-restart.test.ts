@@ -2,12 +2,14 @@
  * Redis restarted empty under a serving gateway (a server without persistence, a failover to a
  * replica that had not caught up, a flush by hand): the shared state's balances come back from the
  * database, and the credit held by calls still in flight comes back from the processes that hold
- * it. Without that, a restart forgot what in-flight calls had reserved, and a balance that covered
- * them could be spent a second time by new calls: charged below zero.
+ * it, as do their concurrency slots. Without that, a restart forgot what in-flight calls had
+ * reserved, and a balance that covered them could be spent a second time by new calls: charged
+ * below zero.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkBilling } from '../../src/billing/check.js';
+import { createLogger } from '../../src/core/logger.js';
 import { startTestGateway, type TestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
 import { cli, redisServers } from '../redis-servers.js';
@@ -24,8 +26,9 @@ afterAll(async () => {
 const ASK = { max_tokens: 10 };
 const RESERVED = 10;
 
-async function gatewayOn(port: number, prefix: string, config: Record<string, unknown> = {}, shareWith?: TestGateway) {
-  const t = await startTestGateway({ config: { healthProbeIntervalMs: 0, redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: prefix, ...config }, shareWith });
+async function gatewayOn(port: number, prefix: string, config: Record<string, unknown> = {}, shareWith?: TestGateway, logLines?: string[]) {
+  const log = logLines ? { log: createLogger('warn', (line) => logLines.push(line)) } : {};
+  const t = await startTestGateway({ config: { healthProbeIntervalMs: 0, redisUrl: `redis://127.0.0.1:${port}`, redisPrefix: prefix, ...config }, shareWith, start: log });
   open.push(t);
   return t;
 }
@@ -69,6 +72,24 @@ describe('Redis restarted empty while calls are in flight', () => {
     expect(check.problems).toEqual([]);
   }, 60_000);
 
+  it('the concurrency slots of calls in flight are taken again: a cap they fill refuses the next call', async () => {
+    const redis = await servers.start();
+    const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
+    const t = await gatewayOn(redis.port, prefix, { maxConcurrentPerKey: 2 });
+    const u = await t.newUserWithKey();
+    const slow = await slowCalls(t, u.key, 2);
+    await eventually(() => expect(holdsIn(redis.port, prefix, t)).toBe(2), { timeoutMs: 10_000, intervalMs: 20 });
+    await servers.kill(redis);
+    await servers.start([], redis.port);
+
+    const third = await chat(t, u.key, { ...ASK, messages: [{ role: 'user', content: 'quick' }] });
+    const body = await third.text();
+    expect([third.status, JSON.parse(body).error?.code]).toEqual([429, 'concurrency_limit']);
+    expect((await Promise.all(slow)).map((d) => d.status)).toEqual([200, 200]);
+    // Their slots freed, the key serves again.
+    expect((await chat(t, u.key, { ...ASK, messages: [{ role: 'user', content: 'again' }] })).status).toBe(200);
+  }, 60_000);
+
   it('a process that makes no new call files its holds again within its lease renewal, so another process does not spend them', async () => {
     const redis = await servers.start();
     const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
@@ -95,5 +116,21 @@ describe('Redis restarted empty while calls are in flight', () => {
     expect(await balanceOf(a, u.cookie)).toBeGreaterThanOrEqual(0);
     const check = await checkBilling(a.gw.services.db, { state: a.gw.services.billing.state });
     expect(check.problems).toEqual([]);
+  }, 60_000);
+
+  it('a Redis that may evict keys when full is named at the start; one with noeviction is not', async () => {
+    const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
+    const evicting = await servers.start(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
+    const warned: string[] = [];
+    await gatewayOn(evicting.port, prefix, {}, undefined, warned);
+    await eventually(() => expect(warned.join('\n')).toContain('Redis evicts keys when it reaches its memory limit (maxmemory-policy allkeys-lru)'), { timeoutMs: 10_000, intervalMs: 20 });
+
+    const strict = await servers.start(['--maxmemory', '64mb', '--maxmemory-policy', 'noeviction']);
+    const quiet: string[] = [];
+    const t = await gatewayOn(strict.port, `${prefix}b:`, {}, undefined, quiet);
+    // Its first call is served (so the start's check has had its answer), and nothing was said.
+    const u = await t.newUserWithKey();
+    expect((await chat(t, u.key, { ...ASK, messages: [{ role: 'user', content: 'hi' }] })).status).toBe(200);
+    expect(quiet.filter((l) => l.includes('maxmemory'))).toEqual([]);
   }, 60_000);
 });
