@@ -118,6 +118,30 @@ describe('Redis restarted empty while calls are in flight', () => {
     expect(check.problems).toEqual([]);
   }, 60_000);
 
+  it('a process taken for dead while it lived (its lease lapsed: a pause, a stalled VM) files again the holds the others released', async () => {
+    const redis = await servers.start();
+    const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
+    // Leases of a minute: no renewal or reaping of their own during the test; it runs them itself.
+    const a = await gatewayOn(redis.port, prefix, { leaseMs: 60_000 });
+    const b = await gatewayOn(redis.port, prefix, { leaseMs: 60_000 }, a);
+    await setPrice(a, 'gpt-4o-mini', 0, 1000);
+    const u = await a.newUserWithKey();
+    await setBalance(a, u.userId, u.cookie, 2.5 * RESERVED);
+    const slow = await slowCalls(a, u.key, 2);
+    await eventually(() => expect(holdsIn(redis.port, prefix, a)).toBe(2), { timeoutMs: 10_000, intervalMs: 20 });
+
+    // A's lease lapses as if it had stopped; B reaps it and releases its two holds.
+    cli(redis.port, 'del', `${prefix}lease:${a.gw.services.billing.state.owner}`);
+    expect(await b.gw.services.billing.state.reapDead()).toEqual({ owners: 1, holds: 2, amount: 2 * RESERVED * 1_000_000 });
+    expect(holdsIn(redis.port, prefix, a)).toBe(0);
+    // A, alive after all, files them again at its next renewal.
+    await a.gw.services.billing.state.heartbeat();
+    expect(holdsIn(redis.port, prefix, a)).toBe(2);
+    const third = await chat(b, u.key, { ...ASK, messages: [{ role: 'user', content: 'quick' }] });
+    expect([third.status, JSON.parse(await third.text()).error?.code]).toEqual([429, 'insufficient_quota']);
+    expect((await Promise.all(slow)).map((d) => d.status)).toEqual([200, 200]);
+  }, 60_000);
+
   it('a Redis that may evict keys when full is named at the start; one with noeviction is not', async () => {
     const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
     const evicting = await servers.start(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
