@@ -146,6 +146,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       load,
       budget,
       traces: tracer?.exporter ?? null,
+      state: billing.state,
       circuits: async () => Promise.all((await storage.channels.active()).map(async (c) => ({ channel: c.id, state: (await circuit.view(c.id)).state }))),
     });
   }

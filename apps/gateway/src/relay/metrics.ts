@@ -210,6 +210,8 @@ export interface MetricsDeps {
   budget: RetryBudget | null;
   /** The OTLP exporter's counts, when tracing is on. */
   traces?: { readonly exported: number; readonly dropped: number } | null;
+  /** What the shared state filed again after Redis lost it (`SharedState.restored`). */
+  state: { readonly restored: { readonly holds: number; readonly slots: number } };
   /** Each enabled channel's circuit state. */
   circuits: () => Promise<{ channel: string; state: 'closed' | 'open' | 'half_open' }[]>;
 }
@@ -265,6 +267,10 @@ export async function createMetrics(deps: MetricsDeps): Promise<GatewayMetrics> 
     source('apigpt_trace_spans_total', 'Spans handed to the OTLP endpoint (exported) or lost (dropped: queue full, collector down); absent without tracing', 'counter', 'sum', () =>
       deps.traces ? [{ labels: { outcome: 'exported' }, value: deps.traces.exported }, { labels: { outcome: 'dropped' }, value: deps.traces.dropped }] : [],
     ),
+    source('apigpt_shared_state_restored_total', 'Holds and concurrency slots of calls in flight filed again in Redis after it lost them (a restart without persistence, a failover, an eviction) or took this process for dead', 'counter', 'sum', () => [
+      { labels: { kind: 'hold' }, value: deps.state.restored.holds },
+      { labels: { kind: 'slot' }, value: deps.state.restored.slots },
+    ]),
     source('apigpt_retry_budget_refused_total', 'Retries and failovers not made because the retry budget was spent', 'counter', 'sum', () => [{ labels: {}, value: budget?.refused ?? 0 }]),
   ];
   for (const m of [...deps.calls.sources(), ...extra]) registry.registerMetric(m as never);

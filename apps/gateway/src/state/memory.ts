@@ -26,6 +26,8 @@ interface Pool {
 export class MemoryState implements SharedState {
   /** One process: its holds die with it, so there is no lease to keep and nothing to reap. */
   readonly owner = 'local';
+  /** Memory is never lost under a running process. */
+  readonly restored = { holds: 0, slots: 0 };
   private readonly pools = new Map<string, Pool>();
   /** Hold id → its amount and pools. */
   private readonly holds = new Map<string, { amount: number; pools: readonly string[] }>();

@@ -138,12 +138,13 @@ return 1`;
  * score), the milliseconds left until then and its sets' keys (space-separated). Files again each hold the hash lacks (its pools' \`held\` grow by
  * its amount; one it has is left as it is) and each slot a set lacks, then takes the lease: one
  * step, so no call of this process is admitted between the lease and what it holds. Returns how
- * many holds were filed again.
+ * many holds and slot entries were filed again.
  */
 const RESTORE = `
 local hk = KEYS[1]
 local prefix = ARGV[1]
 local filed = 0
+local slots = 0
 local last = 5 + 2 * tonumber(ARGV[5])
 for i = 6, last, 2 do
   if redis.call('HEXISTS', hk, ARGV[i]) == 0 then
@@ -163,12 +164,13 @@ for i = last + 1, #ARGV, 4 do
     if redis.call('ZSCORE', set, ARGV[i]) == false then
       redis.call('ZADD', set, ARGV[i + 1], ARGV[i])
       if redis.call('PTTL', set) < left then redis.call('PEXPIRE', set, left) end
+      slots = slots + 1
     end
   end
 end
 redis.call('SET', KEYS[2], ARGV[3], 'PX', ARGV[2])
 redis.call('SADD', KEYS[3], ARGV[4])
-return filed`;
+return {filed, slots}`;
 
 /** KEYS: bal, ver; ARGV: balance, version, ttl. A missing value may be reloaded at the same version. */
 const SYNC = `
@@ -244,7 +246,7 @@ type Scripted = Redis & {
   apigptReap(...args: (string | number)[]): Promise<[number, number, number]>;
   apigptSync(...args: (string | number)[]): Promise<number>;
   apigptRenew(...args: (string | number)[]): Promise<number>;
-  apigptRestore(...args: (string | number)[]): Promise<number>;
+  apigptRestore(...args: (string | number)[]): Promise<[number, number]>;
   apigptHit(...args: (string | number)[]): Promise<number[]>;
   apigptAdjust(...args: (string | number)[]): Promise<number>;
   apigptAcquire(...args: (string | number)[]): Promise<number[]>;
@@ -267,6 +269,7 @@ export interface RedisStateOptions {
 /** Shared state in Redis, for several gateway processes. Every key starts with `prefix`. */
 export class RedisState implements SharedState {
   readonly owner = `p-${randomUUID()}`;
+  readonly restored = { holds: 0, slots: 0 };
   private readonly redis: Scripted;
   private readonly balanceTtlMs: number;
   private readonly leaseMs: number;
@@ -422,8 +425,10 @@ export class RedisState implements SharedState {
           if (slot.until > now) args.push(token, slot.until, slot.until - now, slot.keys);
           else this.mySlots.delete(token);
         }
-        const filed = Number(await this.redis.apigptRestore(this.k('holds', this.owner), this.k('lease', this.owner), this.k('owners', 'all'), this.prefix, this.leaseMs, process.pid, this.owner, ...args));
-        if (filed > 0) this.log?.info?.(`shared state: Redis had lost this process's lease; ${filed} holds of calls in flight filed again`);
+        const [holds, slots] = (await this.redis.apigptRestore(this.k('holds', this.owner), this.k('lease', this.owner), this.k('owners', 'all'), this.prefix, this.leaseMs, process.pid, this.owner, ...args)).map(Number);
+        this.restored.holds += holds;
+        this.restored.slots += slots;
+        if (holds + slots > 0) this.log?.info?.(`shared state: Redis had lost this process's lease; ${holds} holds and ${slots} concurrency slots of calls in flight filed again`);
       } finally {
         this.restoring = null;
       }

@@ -22,6 +22,11 @@ export interface SharedState {
   /** This process's name in the shared state: its holds and its lease are filed under it. */
   readonly owner: string;
   /**
+   * Holds and concurrency slots of this process's calls in flight that it filed again after finding
+   * its lease gone (Redis lost its data, or took the process for dead): `/metrics` counts them.
+   */
+  readonly restored: { holds: number; slots: number };
+  /**
    * Adds `amount` to `held` of every pool if each has at least that much available; all or nothing.
    * The hold is filed under `holdId` (a call's request id); reserving the same id again is a no-op.
    */

@@ -44,7 +44,7 @@ describe('Redis restarted empty while calls are in flight', () => {
   it('the credit in-flight calls hold is held again: a balance they use up refuses the next call, and never goes below zero', async () => {
     const redis = await servers.start();
     const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
-    const t = await gatewayOn(redis.port, prefix);
+    const t = await gatewayOn(redis.port, prefix, { metricsToken: 'metrics-token' });
     await setPrice(t, 'gpt-4o-mini', 0, 1000);
     const u = await t.newUserWithKey();
     // Two calls' reservations and half of a third.
@@ -70,6 +70,9 @@ describe('Redis restarted empty while calls are in flight', () => {
     await eventually(() => expect(Number(cli(redis.port, 'get', `${prefix}held:u:${u.userId}`) || 0)).toBe(0), { timeoutMs: 5_000, intervalMs: 20 });
     const check = await checkBilling(t.gw.services.db, { state: t.gw.services.billing.state });
     expect(check.problems).toEqual([]);
+    // Operators see it: the two holds filed again are counted.
+    const metrics = await (await fetch(`${t.url}/metrics`, { headers: { authorization: 'Bearer metrics-token' } })).text();
+    expect(metrics).toContain('apigpt_shared_state_restored_total{kind="hold"} 2');
   }, 60_000);
 
   it('the concurrency slots of calls in flight are taken again: a cap they fill refuses the next call', async () => {
@@ -85,6 +88,7 @@ describe('Redis restarted empty while calls are in flight', () => {
     const third = await chat(t, u.key, { ...ASK, messages: [{ role: 'user', content: 'quick' }] });
     const body = await third.text();
     expect([third.status, JSON.parse(body).error?.code]).toEqual([429, 'concurrency_limit']);
+    expect(t.gw.services.billing.state.restored).toEqual({ holds: 2, slots: 2 });
     expect((await Promise.all(slow)).map((d) => d.status)).toEqual([200, 200]);
     // Their slots freed, the key serves again.
     expect((await chat(t, u.key, { ...ASK, messages: [{ role: 'user', content: 'again' }] })).status).toBe(200);
