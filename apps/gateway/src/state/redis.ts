@@ -135,10 +135,10 @@ return 1`;
 /**
  * KEYS: holds, lease, owners; ARGV: prefix, ttl, pid, owner, the number of holds, a hold id and its
  * record ("amount pool pool…") per hold, then per concurrency slot its token, its expiry (the
- * score), the milliseconds left until then and its sets' keys (space-separated). Files again each hold the hash lacks (its pools' \`held\` grow by
- * its amount; one it has is left as it is) and each slot a set lacks, then takes the lease: one
- * step, so no call of this process is admitted between the lease and what it holds. Returns how
- * many holds and slot entries were filed again.
+ * score), the milliseconds left until then and its sets' keys (space-separated). Files again each
+ * hold the hash lacks (its pools' \`held\` grow by its amount; one it has is left as it is) and each
+ * slot a set lacks, then takes the lease: one step, so no call of this process is admitted between
+ * the lease and what it holds. Returns how many holds and slot entries were filed again.
  */
 const RESTORE = `
 local hk = KEYS[1]
