@@ -317,12 +317,23 @@ export class RedisState implements SharedState {
       this.down = true;
       opts.log?.error('shared state: Redis connection lost; reconnecting', err);
     });
+    // A connection that closed and opened again may lead to another server, or to the same one with
+    // less than it had: a Sentinel's promoted replica that had not caught up, a server restarted
+    // from an older snapshot. Its lease may have come through while the last holds did not, so
+    // whatever the server lacks of this process's holds and slots is filed again (`RESTORE` adds
+    // only what is missing, and takes the lease: it may also have lapsed meanwhile).
+    let reopened = false;
+    redis.on('close', () => {
+      reopened = true;
+    });
     redis.on('ready', () => {
-      if (!this.down) return;
-      this.down = false;
-      opts.log?.info?.('shared state: Redis connection restored');
-      // The lease may have lapsed meanwhile (holds reaped by another process): renew it at once.
-      void this.heartbeat().catch(() => undefined);
+      if (this.down) {
+        this.down = false;
+        opts.log?.info?.('shared state: Redis connection restored');
+      }
+      if (!reopened) return;
+      reopened = false;
+      if (this.serving) void this.restore().catch(() => undefined);
     });
     // defineCommand caches each script by SHA (EVALSHA), so the text crosses the wire once.
     redis.defineCommand('apigptReserve', { lua: RESERVE });
@@ -428,7 +439,7 @@ export class RedisState implements SharedState {
         const [holds, slots] = (await this.redis.apigptRestore(this.k('holds', this.owner), this.k('lease', this.owner), this.k('owners', 'all'), this.prefix, this.leaseMs, process.pid, this.owner, ...args)).map(Number);
         this.restored.holds += holds;
         this.restored.slots += slots;
-        if (holds + slots > 0) this.log?.info?.(`shared state: Redis had lost this process's lease; ${holds} holds and ${slots} concurrency slots of calls in flight filed again`);
+        if (holds + slots > 0) this.log?.info?.(`shared state: Redis lacked ${holds} holds and ${slots} concurrency slots of this process's calls in flight (it lost data, or took the process for dead); filed again`);
       } finally {
         this.restoring = null;
       }

@@ -146,6 +146,26 @@ describe('Redis restarted empty while calls are in flight', () => {
     expect((await Promise.all(slow)).map((d) => d.status)).toEqual([200, 200]);
   }, 60_000);
 
+  it('a Redis that kept the lease but lost the last holds (a replica promoted before it caught up) gets them again when the connection reopens', async () => {
+    const redis = await servers.start();
+    const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
+    const t = await gatewayOn(redis.port, prefix);
+    await setPrice(t, 'gpt-4o-mini', 0, 1000);
+    const u = await t.newUserWithKey();
+    await setBalance(t, u.userId, u.cookie, 2.5 * RESERVED);
+    const slow = await slowCalls(t, u.key, 2);
+    await eventually(() => expect(holdsIn(redis.port, prefix, t)).toBe(2), { timeoutMs: 10_000, intervalMs: 20 });
+
+    // The server the gateway reconnects to has its lease but neither hold.
+    cli(redis.port, 'del', `${prefix}holds:${t.gw.services.billing.state.owner}`, `${prefix}held:u:${u.userId}`);
+    cli(redis.port, 'client', 'kill', 'type', 'normal');
+    await eventually(() => expect(holdsIn(redis.port, prefix, t)).toBe(2), { timeoutMs: 10_000, intervalMs: 20 });
+    expect(Number(cli(redis.port, 'get', `${prefix}held:u:${u.userId}`))).toBe(2 * RESERVED * 1_000_000);
+    const third = await chat(t, u.key, { ...ASK, messages: [{ role: 'user', content: 'quick' }] });
+    expect([third.status, JSON.parse(await third.text()).error?.code]).toEqual([429, 'insufficient_quota']);
+    expect((await Promise.all(slow)).map((d) => d.status)).toEqual([200, 200]);
+  }, 60_000);
+
   it('a Redis that may evict keys when full is named at the start; one with noeviction is not', async () => {
     const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
     const evicting = await servers.start(['--maxmemory', '64mb', '--maxmemory-policy', 'allkeys-lru']);
