@@ -36,8 +36,9 @@ async function gatewayOn(port: number, prefix: string, config: Record<string, un
 /** The holds a process has filed in Redis (its hash of hold records). */
 const holdsIn = (port: number, prefix: string, t: TestGateway) => Number(cli(port, 'hlen', `${prefix}holds:${t.gw.services.billing.state.owner}`));
 
+/** Calls the simulator answers after 5 s: in flight through a Redis restart even on a loaded machine. */
 async function slowCalls(t: TestGateway, key: string, n: number) {
-  return Array.from({ length: n }, (_, i) => chat(t, key, { ...ASK, messages: [{ role: 'user', content: `slow ${i} [[sim ttft=2500]]` }] }).then(async (r) => ({ status: r.status, body: await r.text() })));
+  return Array.from({ length: n }, (_, i) => chat(t, key, { ...ASK, messages: [{ role: 'user', content: `slow ${i} [[sim ttft=5000]]` }] }).then(async (r) => ({ status: r.status, body: await r.text() })));
 }
 
 describe('Redis restarted empty while calls are in flight', () => {
