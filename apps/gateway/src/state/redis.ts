@@ -439,7 +439,8 @@ export class RedisState implements SharedState {
         const [holds, slots] = (await this.redis.apigptRestore(this.k('holds', this.owner), this.k('lease', this.owner), this.k('owners', 'all'), this.prefix, this.leaseMs, process.pid, this.owner, ...args)).map(Number);
         this.restored.holds += holds;
         this.restored.slots += slots;
-        if (holds + slots > 0) this.log?.info?.(`shared state: Redis lacked ${holds} holds and ${slots} concurrency slots of this process's calls in flight (it lost data, or took the process for dead); filed again`);
+        // A warning: something lost data (Redis, a failover) or stalled this process past its lease.
+        if (holds + slots > 0) this.log?.warn?.(`shared state: Redis lacked ${holds} holds and ${slots} concurrency slots of this process's calls in flight (it lost data, or took the process for dead); filed again`);
       } finally {
         this.restoring = null;
       }

@@ -41,18 +41,26 @@ async function slowCalls(t: TestGateway, key: string, n: number) {
   return Array.from({ length: n }, (_, i) => chat(t, key, { ...ASK, messages: [{ role: 'user', content: `slow ${i} [[sim ttft=5000]]` }] }).then(async (r) => ({ status: r.status, body: await r.text() })));
 }
 
+/**
+ * A user whose balance covers two calls' reservations and half of a third, with two slow calls of
+ * theirs in flight through `t`: their holds filed in Redis.
+ */
+async function twoCallsHeld(t: TestGateway, port: number, prefix: string) {
+  await setPrice(t, 'gpt-4o-mini', 0, 1000);
+  const u = await t.newUserWithKey();
+  await setBalance(t, u.userId, u.cookie, 2.5 * RESERVED);
+  const slow = await slowCalls(t, u.key, 2);
+  await eventually(() => expect(holdsIn(port, prefix, t)).toBe(2), { timeoutMs: 10_000, intervalMs: 20 });
+  return { u, slow };
+}
+
 describe('Redis restarted empty while calls are in flight', () => {
   it('the credit in-flight calls hold is held again: a balance they use up refuses the next call, and never goes below zero', async () => {
     const redis = await servers.start();
     const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
-    const t = await gatewayOn(redis.port, prefix, { metricsToken: 'metrics-token' });
-    await setPrice(t, 'gpt-4o-mini', 0, 1000);
-    const u = await t.newUserWithKey();
-    // Two calls' reservations and half of a third.
-    await setBalance(t, u.userId, u.cookie, 2.5 * RESERVED);
-
-    const slow = await slowCalls(t, u.key, 2);
-    await eventually(() => expect(holdsIn(redis.port, prefix, t)).toBe(2), { timeoutMs: 10_000, intervalMs: 20 });
+    const logged: string[] = [];
+    const t = await gatewayOn(redis.port, prefix, { metricsToken: 'metrics-token' }, undefined, logged);
+    const { u, slow } = await twoCallsHeld(t, redis.port, prefix);
     await servers.kill(redis);
     await servers.start([], redis.port);
 
@@ -74,6 +82,8 @@ describe('Redis restarted empty while calls are in flight', () => {
     // Operators see it: the two holds filed again are counted.
     const metrics = await (await fetch(`${t.url}/metrics`, { headers: { authorization: 'Bearer metrics-token' } })).text();
     expect(metrics).toContain('apigpt_shared_state_restored_total{kind="hold"} 2');
+    // And the log says so, as a warning.
+    expect(logged.filter((l) => l.includes('Redis lacked')).map((l) => [JSON.parse(l).level, /Redis lacked \d+ holds and \d+ concurrency slots/.exec(l)?.[0]])).toEqual([['warn', 'Redis lacked 2 holds and 0 concurrency slots']]);
   }, 60_000);
 
   it('the concurrency slots of calls in flight are taken again: a cap they fill refuses the next call', async () => {
@@ -101,12 +111,7 @@ describe('Redis restarted empty while calls are in flight', () => {
     // Leases renewed every 300 ms (a third of 900): the renewal is what notices the empty server.
     const a = await gatewayOn(redis.port, prefix, { leaseMs: 900 });
     const b = await gatewayOn(redis.port, prefix, { leaseMs: 900 }, a);
-    await setPrice(a, 'gpt-4o-mini', 0, 1000);
-    const u = await a.newUserWithKey();
-    await setBalance(a, u.userId, u.cookie, 2.5 * RESERVED);
-
-    const slow = await slowCalls(a, u.key, 2);
-    await eventually(() => expect(holdsIn(redis.port, prefix, a)).toBe(2), { timeoutMs: 10_000, intervalMs: 20 });
+    const { u, slow } = await twoCallsHeld(a, redis.port, prefix);
     await servers.kill(redis);
     await servers.start([], redis.port);
     // A files its two holds again on its own (it is sent nothing meanwhile).
@@ -129,11 +134,7 @@ describe('Redis restarted empty while calls are in flight', () => {
     // Leases of a minute: no renewal or reaping of their own during the test; it runs them itself.
     const a = await gatewayOn(redis.port, prefix, { leaseMs: 60_000 });
     const b = await gatewayOn(redis.port, prefix, { leaseMs: 60_000 }, a);
-    await setPrice(a, 'gpt-4o-mini', 0, 1000);
-    const u = await a.newUserWithKey();
-    await setBalance(a, u.userId, u.cookie, 2.5 * RESERVED);
-    const slow = await slowCalls(a, u.key, 2);
-    await eventually(() => expect(holdsIn(redis.port, prefix, a)).toBe(2), { timeoutMs: 10_000, intervalMs: 20 });
+    const { u, slow } = await twoCallsHeld(a, redis.port, prefix);
 
     // A's lease lapses as if it had stopped; B reaps it and releases its two holds.
     cli(redis.port, 'del', `${prefix}lease:${a.gw.services.billing.state.owner}`);
@@ -151,11 +152,7 @@ describe('Redis restarted empty while calls are in flight', () => {
     const redis = await servers.start();
     const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
     const t = await gatewayOn(redis.port, prefix);
-    await setPrice(t, 'gpt-4o-mini', 0, 1000);
-    const u = await t.newUserWithKey();
-    await setBalance(t, u.userId, u.cookie, 2.5 * RESERVED);
-    const slow = await slowCalls(t, u.key, 2);
-    await eventually(() => expect(holdsIn(redis.port, prefix, t)).toBe(2), { timeoutMs: 10_000, intervalMs: 20 });
+    const { u, slow } = await twoCallsHeld(t, redis.port, prefix);
 
     // The server the gateway reconnects to has its lease but neither hold.
     cli(redis.port, 'del', `${prefix}holds:${t.gw.services.billing.state.owner}`, `${prefix}held:u:${u.userId}`);

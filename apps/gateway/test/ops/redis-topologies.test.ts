@@ -20,8 +20,6 @@ afterAll(async () => {
   for (const t of open) await t.close();
   servers.stopAll();
 });
-const redisServer = (args: string[]) => servers.start(args);
-const dir = servers.dir;
 
 /** Keys under `prefix` on one node. */
 const keysOn = (port: number, prefix: string) => cli(port, '--scan', '--pattern', `${prefix}*`).split('\n').filter(Boolean).length;
@@ -38,12 +36,12 @@ async function chat(t: TestGateway, key: string) {
 
 describe('Redis Sentinel', () => {
   it('the gateway asks the Sentinel for the master, and keeps serving after the master dies and its replica is promoted', async () => {
-    const master = await redisServer([]);
-    const replica = await redisServer([]);
+    const master = await servers.start([]);
+    const replica = await servers.start([]);
     cli(replica.port, 'replicaof', '127.0.0.1', String(master.port));
     const sentinelPort = await freePort();
-    const conf = join(dir, `sentinel-${sentinelPort}.conf`);
-    writeFileSync(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${dir}`, `sentinel monitor tm 127.0.0.1 ${master.port} 1`, 'sentinel down-after-milliseconds tm 1000', 'sentinel failover-timeout tm 10000', ''].join('\n'));
+    const conf = join(servers.dir, `sentinel-${sentinelPort}.conf`);
+    writeFileSync(conf, [`port ${sentinelPort}`, 'bind 127.0.0.1', `dir ${servers.dir}`, `sentinel monitor tm 127.0.0.1 ${master.port} 1`, 'sentinel down-after-milliseconds tm 1000', 'sentinel failover-timeout tm 10000', ''].join('\n'));
     const sentinel = spawn('redis-server', [conf, '--sentinel'], { stdio: 'ignore' });
     servers.track(sentinel);
     await eventually(() => expect(cli(sentinelPort, 'sentinel', 'get-master-addr-by-name', 'tm')).toContain(String(master.port)), { timeoutMs: 10_000, intervalMs: 50 });
@@ -82,7 +80,7 @@ describe('Redis Cluster', () => {
   });
 
   it('on three real nodes: calls are served and charged, limits hold, and every key is on the node serving the prefix’s slot', async () => {
-    const nodes = await Promise.all([0, 1, 2].map(async (i) => redisServer(['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}-${Date.now()}.conf`, '--cluster-node-timeout', '2000'])));
+    const nodes = await Promise.all([0, 1, 2].map(async (i) => servers.start(['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${i}-${Date.now()}.conf`, '--cluster-node-timeout', '2000'])));
     const created = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '0', '--cluster-yes'], { encoding: 'utf8' });
     expect(created.status, `${created.stdout}\n${created.stderr}`).toBe(0);
     await eventually(() => expect(cli(nodes[0].port, 'cluster', 'info')).toContain('cluster_state:ok'), { timeoutMs: 20_000, intervalMs: 100 });
