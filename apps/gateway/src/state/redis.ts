@@ -21,18 +21,24 @@ import {
 // renewed), and the set of owners. Pool keys are passed as KEYS; the holds of a hold record name
 // their pools, so dropping one builds those keys from the prefix (a single Redis, not a cluster).
 
-/** Releases one hold record of `hk`: `held` of each of its pools drops by its amount. */
+/**
+ * `move`: `held` of each pool a hold record ("amount pool pool…") names grows by `sign` × its
+ * amount (a release: -1; a hold filed again: +1). `drop`: releases one hold record of `hk`.
+ */
 const DROP_FN = `
-local function drop(hk, id, prefix)
-  local rec = redis.call('HGET', hk, id)
-  if not rec then return 0 end
+local function move(rec, prefix, sign)
   local amount = nil
   for w in string.gmatch(rec, '%S+') do
     if amount == nil then amount = tonumber(w)
-    elseif amount ~= 0 then redis.call('DECRBY', prefix .. 'held:' .. w, amount) end
+    elseif amount ~= 0 then redis.call('INCRBY', prefix .. 'held:' .. w, sign * amount) end
   end
-  redis.call('HDEL', hk, id)
   return amount or 0
+end
+local function drop(hk, id, prefix)
+  local rec = redis.call('HGET', hk, id)
+  if not rec then return 0 end
+  redis.call('HDEL', hk, id)
+  return move(rec, prefix, -1)
 end`;
 
 /**
@@ -140,7 +146,7 @@ return 1`;
  * slot a set lacks, then takes the lease: one step, so no call of this process is admitted between
  * the lease and what it holds. Returns how many holds and slot entries were filed again.
  */
-const RESTORE = `
+const RESTORE = `${DROP_FN}
 local hk = KEYS[1]
 local prefix = ARGV[1]
 local filed = 0
@@ -148,13 +154,8 @@ local slots = 0
 local last = 5 + 2 * tonumber(ARGV[5])
 for i = 6, last, 2 do
   if redis.call('HEXISTS', hk, ARGV[i]) == 0 then
-    local rec = ARGV[i + 1]
-    local amount = nil
-    for w in string.gmatch(rec, '%S+') do
-      if amount == nil then amount = tonumber(w)
-      elseif amount ~= 0 then redis.call('INCRBY', prefix .. 'held:' .. w, amount) end
-    end
-    redis.call('HSET', hk, ARGV[i], rec)
+    move(ARGV[i + 1], prefix, 1)
+    redis.call('HSET', hk, ARGV[i], ARGV[i + 1])
     filed = filed + 1
   end
 end
@@ -368,12 +369,10 @@ export class RedisState implements SharedState {
   async reserve(pools: readonly string[], amount: number, holdId: string): Promise<ReserveResult> {
     const keys = [...pools.flatMap((p) => [this.k('bal', p), this.k('held', p)]), this.k('holds', this.owner), this.k('lease', this.owner)];
     const names = pools.join(' ');
-    let [status, index, available] = await this.redis.apigptReserve(keys.length, ...keys, amount, holdId, names, this.serving ? '1' : '0');
-    if (status === 3) {
-      // The lease is gone, and with it perhaps every hold: filed again before this one is weighed.
-      await this.restore();
-      [status, index, available] = await this.redis.apigptReserve(keys.length, ...keys, amount, holdId, names, '0');
-    }
+    const [status, index, available] = await this.leased(
+      (flag) => this.redis.apigptReserve(keys.length, ...keys, amount, holdId, names, flag),
+      (out) => out[0] === 3,
+    );
     if (status === 2) {
       this.mine.set(holdId, `${amount} ${names}`);
       return { ok: true };
@@ -423,6 +422,18 @@ export class RedisState implements SharedState {
     const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1] ?? 'noeviction';
     if (max > 0 && policy !== 'noeviction')
       this.log?.warn?.(`shared state: Redis evicts keys when it reaches its memory limit (maxmemory-policy ${policy}); credit held by calls in flight could be evicted with them. Set maxmemory-policy noeviction on the gateway's Redis.`);
+  }
+
+  /**
+   * Asks a script that checks this process's lease ("1": a serving process's lease must exist). When
+   * the answer is that the lease is gone — and with it perhaps every hold and slot — they are filed
+   * again before the same question is asked once more, without the check.
+   */
+  private async leased<T>(ask: (flag: '0' | '1') => Promise<T>, gone: (answer: T) => boolean): Promise<T> {
+    const answer = await ask(this.serving ? '1' : '0');
+    if (!gone(answer)) return answer;
+    await this.restore();
+    return ask('0');
   }
 
   /** Files this process's holds again where Redis lacks them, and takes its lease (`RESTORE`). */
@@ -496,12 +507,10 @@ export class RedisState implements SharedState {
     if (slots.length === 0) return { ok: true, used: [] };
     const keys = [...slots.map((s) => this.k('cc', s.counter)), this.k('lease', this.owner)];
     const limits = slots.map((s) => s.limit);
-    let out = (await this.redis.apigptAcquire(keys.length, ...keys, now, ttlMs, token, this.serving ? '1' : '0', ...limits)).map(Number);
-    if (out[0] === 3) {
-      // The lease is gone, and with it perhaps every slot: filed again before this one is counted.
-      await this.restore();
-      out = (await this.redis.apigptAcquire(keys.length, ...keys, now, ttlMs, token, '0', ...limits)).map(Number);
-    }
+    const out = await this.leased(
+      async (flag) => (await this.redis.apigptAcquire(keys.length, ...keys, now, ttlMs, token, flag, ...limits)).map(Number),
+      (r) => r[0] === 3,
+    );
     const used = out.slice(2);
     if (out[0] !== 1) return { ok: false, refused: slots[out[1] - 1].counter, used };
     this.mySlots.set(token, { keys: keys.slice(0, -1).join(' '), until: now + ttlMs });

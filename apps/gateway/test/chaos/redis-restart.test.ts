@@ -71,6 +71,15 @@ async function twoCallsHeld(t: TestGateway, port: number, prefix: string) {
   return { u, slow };
 }
 
+/** Two gateways on one new Redis, leases of `leaseMs`, and two calls held through the first. */
+async function twoGatewaysTwoCallsHeld(leaseMs: number) {
+  const redis = await servers.start();
+  const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
+  const a = await gatewayOn(redis.port, prefix, { leaseMs });
+  const b = await gatewayOn(redis.port, prefix, { leaseMs }, a);
+  return { redis, prefix, a, b, ...(await twoCallsHeld(a, redis.port, prefix)) };
+}
+
 describe('Redis restarted empty while calls are in flight', () => {
   it('the credit in-flight calls hold is held again: a balance they use up refuses the next call, and never goes below zero', async () => {
     const redis = await servers.start();
@@ -123,12 +132,8 @@ describe('Redis restarted empty while calls are in flight', () => {
   }, 60_000);
 
   it('a process that makes no new call files its holds again on its own (its reconnection, or its lease renewal), so another process does not spend them', async () => {
-    const redis = await servers.start();
-    const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
     // Leases renewed every second: a busy machine's late timer does not let one lapse meanwhile.
-    const a = await gatewayOn(redis.port, prefix, { leaseMs: 3000 });
-    const b = await gatewayOn(redis.port, prefix, { leaseMs: 3000 }, a);
-    const { u, slow } = await twoCallsHeld(a, redis.port, prefix);
+    const { redis, prefix, a, b, u, slow } = await twoGatewaysTwoCallsHeld(3000);
     await servers.kill(redis);
     await servers.start([], redis.port);
     // A files its two holds again on its own (it is sent nothing meanwhile).
@@ -146,12 +151,8 @@ describe('Redis restarted empty while calls are in flight', () => {
   }, 60_000);
 
   it('a process taken for dead while it lived (its lease lapsed: a pause, a stalled VM) files again the holds the others released', async () => {
-    const redis = await servers.start();
-    const prefix = `apigpt-test:${randomBytes(4).toString('hex')}:`;
     // Leases of a minute: no renewal or reaping of their own during the test; it runs them itself.
-    const a = await gatewayOn(redis.port, prefix, { leaseMs: 60_000 });
-    const b = await gatewayOn(redis.port, prefix, { leaseMs: 60_000 }, a);
-    const { u, slow } = await twoCallsHeld(a, redis.port, prefix);
+    const { redis, prefix, a, b, u, slow } = await twoGatewaysTwoCallsHeld(60_000);
 
     // A's lease lapses as if it had stopped; B reaps it and releases its two holds.
     cli(redis.port, 'del', `${prefix}lease:${a.gw.services.billing.state.owner}`);
