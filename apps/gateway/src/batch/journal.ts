@@ -84,6 +84,8 @@ export interface JournalOptions {
 
 /** The first file's size: a process that serves a few calls and stops should not write 4 MiB of zeros. */
 const FIRST_FILE_BYTES = 256 << 10;
+/** While the device has no room for the next file, it is tried again this often (see `full`). */
+const ROOM_RETRY_MS = 1_000;
 /** Zeros are written in pieces of this size. */
 const ZERO_PIECE = 256 << 10;
 
@@ -157,6 +159,9 @@ export class Journal {
   private intentTimer: NodeJS.Timeout | null = null;
   private writing: Promise<void> | null = null;
   private closed = false;
+  /** The device had no room for the next file (its last preparation failed): see `full`. */
+  private noRoom = false;
+  private roomTimer: NodeJS.Timeout | null = null;
   /** Charge rows were written (without a sync) since the last sync of the file began. */
   private dirty = false;
   private syncTimer: NodeJS.Timeout | null = null;
@@ -276,6 +281,7 @@ export class Journal {
    */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.roomTimer) clearTimeout(this.roomTimer);
     if (this.intentTimer) clearTimeout(this.intentTimer);
     this.intentTimer = null;
     this.writeIntents();
@@ -506,13 +512,42 @@ export class Journal {
     return at;
   }
 
+  /**
+   * True while the device has no room for this journal's next file (disk full, quota): the rows of
+   * calls in flight still fit in what the current file was prepared with, but no more may be
+   * counted on. The gateway then admits no call it would charge while the database cannot take
+   * charges either (billing/policy.ts); tried again every ROOM_RETRY_MS until a file fits.
+   */
+  get full(): boolean {
+    return this.noRoom;
+  }
+
   /** Once this file is half full, the next one is prepared. */
   private prepareNext(): void {
-    if (this.bytes * 2 < this.size || this.next) return;
+    if (this.bytes * 2 < this.size || this.next || this.closed) return;
     const next = this.prepare(this.seq + 1, this.rotateBytes);
-    // A failure is met by the rotation that awaits it (and prepares again).
-    next.catch(() => undefined);
+    next.then(
+      () => {
+        this.noRoom = false;
+      },
+      () => this.lacksRoom(),
+    );
     this.next = next;
+  }
+
+  /**
+   * A file could not be prepared: the rotation that needs it would fail the same way, so it is
+   * prepared again in ROOM_RETRY_MS (a rotation meanwhile prepares it itself).
+   */
+  private lacksRoom(): void {
+    this.noRoom = true;
+    this.next = null;
+    if (this.roomTimer || this.closed) return;
+    this.roomTimer = setTimeout(() => {
+      this.roomTimer = null;
+      this.prepareNext();
+    }, ROOM_RETRY_MS);
+    this.roomTimer.unref();
   }
 
   private get rotateBytes(): number {
@@ -523,7 +558,13 @@ export class Journal {
     const old = this.seq;
     const next = this.next ?? this.prepare(old + 1, this.rotateBytes);
     this.next = null;
-    await next;
+    try {
+      await next;
+    } catch (err) {
+      this.lacksRoom();
+      throw err;
+    }
+    this.noRoom = false;
     // The old file's charge rows go to the device before its descriptors close.
     await this.syncLazy(true);
     await this.plain?.close();

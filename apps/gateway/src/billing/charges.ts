@@ -35,6 +35,11 @@ export class ChargeWriter implements BatchParticipant {
     private readonly log: Logger,
   ) {}
 
+  /** The journal's device has no room for its next file (batch/journal.ts `full`). */
+  get journalFull(): boolean {
+    return this.journal?.full ?? false;
+  }
+
   /** The journal's writes so far, by path (null: no journal yet): what tests read. */
   get journalWrites(): { readonly inline: number; readonly groups: number; readonly lazy: number; readonly syncs: number } | null {
     return this.journal?.writes ?? null;

@@ -44,6 +44,20 @@ const SLOT_TTL_MS = 3_600_000;
  */
 const NOTHING_TO_RELEASE = (): void => undefined;
 
+/** How long a caller refused for want of a place to keep its charge is told to wait. */
+const NOWHERE_RETRY_AFTER_SEC = 5;
+
+/**
+ * The `unavailable` kind (a retryable 503 with `retry-after`, in the caller's dialect): a call served
+ * now could not be charged durably, so none is started until the database or the journal takes rows.
+ */
+function nowhereToCharge(): GatewayError {
+  return new GatewayError('unavailable', 'The gateway cannot record charges right now (its storage is full or not writable). Please retry in a moment.', {
+    code: 'storage_unavailable',
+    retryAfter: NOWHERE_RETRY_AFTER_SEC,
+  });
+}
+
 /** A refusal a smaller quote could avoid: credit (balance, key limit) or the tokens-per-minute window. */
 function refusedForSize(err: unknown): boolean {
   if (err instanceof RateWindowRefusal) return err.unit === 'tokens';
@@ -120,6 +134,9 @@ export class BillingPolicy implements CallPolicy {
         },
       };
     }
+    // Nowhere to keep its charge: the database takes no rows (a full disk, a database away) and
+    // the journal's device has no room for more. Calls in flight fit in what the journal holds.
+    if (this.d.logWriter.failing && this.d.charges.journalFull) throw nowhereToCharge();
     // Tokens the call is admitted with in the per-minute windows: the prompt and the output it asked
     // for; corrected to what it used at settlement.
     const admittedTokens = (quote.units.promptTokens || 0) + (quote.maxOutputTokens ?? 0) * Math.max(1, quote.choices || 1);

@@ -1,7 +1,10 @@
 /**
  * Which thrown values mean "a service the gateway depends on (PostgreSQL, Redis) cannot be reached
- * right now" — a moment's outage the caller should retry, not a fault of the gateway (a 500) nor of
- * the caller. `asGatewayError` (core/errors.ts) turns them into a retryable 503.
+ * right now", or "its storage cannot write right now" (a full disk, an I/O error, a file system
+ * remounted read-only, a server out of resources) — a condition that passes, which the caller should
+ * retry and a writer should wait out, not a fault of the gateway (a 500) nor of the caller or of the
+ * rows being written. `asGatewayError` (core/errors.ts) turns them into a retryable 503; the request
+ * log retries its batch instead of giving rows up (relay/request-log.ts).
  *
  * The test is deliberately narrow: the shapes pg and ioredis give a lost or refused connection, and
  * Node's own socket errors. An upstream provider's connection errors never get here as raw errors
@@ -10,7 +13,7 @@
  */
 export interface DependencyFailure {
   /** Who failed, as far as the error tells: pg and ioredis have errors of their own, a socket error does not. */
-  dependency: 'postgresql' | 'redis' | 'network';
+  dependency: 'postgresql' | 'redis' | 'network' | 'sqlite' | 'disk';
   /** What happened, for the log (never shown to a caller). */
   reason: string;
 }
@@ -32,12 +35,26 @@ const PG_MESSAGES = new Set([
 ]);
 
 /**
- * PostgreSQL's SQLSTATEs of an unusable server: class 08 (connection exception), 57P01-57P03 (admin
- * or crash shutdown, not accepting connections yet) and 53300 (too many connections).
+ * PostgreSQL's SQLSTATEs of a server that cannot serve or write for now
+ * (postgresql.org/docs/current/errcodes-appendix.html): class 08 (connection exception),
+ * 57P01-57P03 (admin or crash shutdown, not accepting connections yet), class 53 (insufficient
+ * resources: 53100 disk_full, 53200 out_of_memory, 53300 too many connections), 58000 and 58030
+ * (system and I/O errors) and 25006 (a read-only transaction: a standby, after a failover).
  */
 function pgUnavailable(code: string): boolean {
-  return code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03' || code === '53300';
+  return code.startsWith('08') || code.startsWith('53') || code === '57P01' || code === '57P02' || code === '57P03' || code === '58000' || code === '58030' || code === '25006';
 }
+
+/**
+ * SQLite's result codes of a database that cannot write for now (sqlite.org/rescode.html;
+ * better-sqlite3 names them in `code`, extended codes included, e.g. SQLITE_IOERR_WRITE): full,
+ * I/O error, read-only (a file system remounted so), cannot open, out of memory, busy past the
+ * busy timeout.
+ */
+const SQLITE_UNAVAILABLE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|NOMEM|BUSY)(_[A-Z_]+)?$/;
+
+/** Node's file-system errors of a device that cannot write for now (the journal, stored images). */
+const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
 
 /** What ioredis throws when its connection is down, word for word (or its error's name). */
 const REDIS_MESSAGES = new Set(['Connection is closed.', "Stream isn't writeable and enableOfflineQueue options is false", 'Command timed out']);
@@ -55,6 +72,8 @@ export function dependencyFailure(err: unknown): DependencyFailure | null {
   if (PG_MESSAGES.has(e.message)) return { dependency: 'postgresql', reason: e.message };
   // pg's DatabaseError: a SQLSTATE and a severity, as the server sent them.
   if (typeof e.severity === 'string' && /^[0-9A-Z]{5}$/.test(code) && pgUnavailable(code)) return { dependency: 'postgresql', reason: `${code} ${e.message}` };
+  if (SQLITE_UNAVAILABLE.test(code)) return { dependency: 'sqlite', reason: `${code} ${e.message}` };
+  if (DISK_CODES.has(code)) return { dependency: 'disk', reason: `${typeof e.syscall === 'string' ? `${e.syscall} ` : ''}${code}` };
   if (SOCKET_CODES.has(code)) {
     if (typeof e.syscall === 'string' && SOCKET_SYSCALLS.has(e.syscall)) return { dependency: 'network', reason: `${e.syscall} ${code}` };
     // A host with several addresses (localhost: ::1 and 127.0.0.1) refuses with one AggregateError of

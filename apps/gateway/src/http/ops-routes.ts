@@ -7,7 +7,7 @@ import type { Services } from '../services.js';
 export const READY_CHECK_MS = 1_000;
 
 /** `starting`: the writer thread was just started and has not answered yet; ready all the same. */
-type Check = 'ok' | 'starting' | 'timeout' | 'unreachable';
+type Check = 'ok' | 'starting' | 'timeout' | 'unreachable' | 'not_writing';
 
 /**
  * Routes for load balancers and monitoring, outside `/api` and the relay: no key, no session, no
@@ -17,7 +17,8 @@ type Check = 'ok' | 'starting' | 'timeout' | 'unreachable';
  *   database outage never gets a healthy process restarted.
  * - `GET /readyz`: the process can serve — its database, Redis (when configured) and the
  *   request-log writer (on SQLite a thread of its own) each answer a trivial query within
- *   `READY_CHECK_MS`. 503 names the one that did not. A writer thread the check itself had to start
+ *   `READY_CHECK_MS`. 503 names the one that did not. A writer whose database answers but does not
+ *   take its rows (a full disk, a read-only file system) is `not_writing`. A writer thread the check itself had to start
  *   (the first check, or the first after it ended idle) is `starting` while it loads, within its
  *   start-up allowance (batch/thread.ts): ready, since nothing is wrong and the first batch waits
  *   for it. While the process drains (SIGTERM), Fastify answers 503 to every new request, this one
@@ -36,7 +37,7 @@ export function registerOpsRoutes(app: FastifyInstance, services: Pick<Services,
     const checks: Record<string, Check> = {};
     const pending: Promise<void>[] = [
       check(() => sql`select 1`.execute(services.db)).then((r) => void (checks.database = r)),
-      check(() => services.logWriter.ping()).then((r) => void (checks.log_writer = r === 'timeout' && services.logWriter.starting ? 'starting' : r)),
+      check(() => services.logWriter.ping()).then((r) => void (checks.log_writer = r === 'timeout' && services.logWriter.starting ? 'starting' : r === 'ok' && services.logWriter.failing ? 'not_writing' : r)),
     ];
     if (services.config.redisUrl) pending.push(check(() => services.kv.get('readyz')).then((r) => void (checks.redis = r)));
     await Promise.all(pending);

@@ -1,5 +1,6 @@
 import type { BatchStore, RequestLogRow } from '../batch/types.js';
 import type { CommitEntry } from '../state/shared-state.js';
+import { dependencyFailure } from '../core/dependency-errors.js';
 
 /** What a read's flush adds for a store that must start before it can write (see `flushWithin`). */
 const STORE_START_MS = 10_000;
@@ -35,9 +36,11 @@ const ATTEMPTS_BEFORE_SPLIT = 3;
  * shutdown and by tests, so no row is lost on a clean stop.
  *
  * A batch that cannot be written is tried again, with growing pauses, for as long as the database is
- * unreachable: the charges in it are owed (they are in the journal meanwhile, batch/journal.ts), so
- * they are never dropped. Only a batch the database refuses while it answers other queries is split
- * until the rows it refuses are found; those alone are given up and reported.
+ * unreachable or cannot write (a full disk, an I/O error: `dependencyFailure`): the charges in it are
+ * owed (they are in the journal meanwhile, batch/journal.ts), so they are never dropped, and what
+ * shared state holds for them stays held. Only a batch the database refuses for another reason while
+ * it answers other queries is split until the rows it refuses are found; those alone are given up
+ * and reported.
  */
 export class RequestLogWriter {
   private buffer: RequestLogRow[] = [];
@@ -48,6 +51,8 @@ export class RequestLogWriter {
   /** Rows taken from the buffer whose batch is not committed yet (queued behind others, or being written). */
   private unwritten = 0;
   private listener: ((row: RequestLogRow) => void) | null = null;
+  /** Failed attempts of the batch being written, since the last commit (see `failing`). */
+  private failures = 0;
 
   constructor(
     private readonly store: BatchStore,
@@ -71,6 +76,19 @@ export class RequestLogWriter {
   /** Rows not yet committed: buffered, waiting for an earlier batch, or being written (a metric). */
   get queued(): number {
     return this.buffer.length + this.unwritten;
+  }
+
+  /**
+   * The database does not take the rows now: the batch being written has failed and none has been
+   * committed since (the gateway then admits no charged call while the journal has no room either).
+   */
+  get failing(): boolean {
+    return this.failures > 0;
+  }
+
+  /** Failed attempts at the batches since the last commit (tests; a retry after a refused row counts on). */
+  get failedAttempts(): number {
+    return this.failures;
   }
 
   /** Resolves when the batches' database answers (readiness checks); on SQLite, through the writer thread. */
@@ -154,8 +172,10 @@ export class RequestLogWriter {
       try {
         entries = await this.store.write({ rows });
       } catch (err) {
+        this.failures++;
         if (attempt === 0 || attempt % 10 === 0) this.log.error(`request log: could not write ${rows.length} rows (attempt ${attempt + 1}); trying again`, err);
-        if (attempt + 1 >= ATTEMPTS_BEFORE_SPLIT && (await this.databaseAnswers())) {
+        // A full disk answers reads: only an error that is not the database's condition is the rows'.
+        if (attempt + 1 >= ATTEMPTS_BEFORE_SPLIT && !dependencyFailure(err) && (await this.databaseAnswers())) {
           // The database is there but refuses this batch: find the rows it refuses.
           if (rows.length > 1) {
             const half = Math.ceil(rows.length / 2);
@@ -164,6 +184,8 @@ export class RequestLogWriter {
           } else {
             this.log.error(`request log: the database refuses row ${rows[0].id}; giving it up`, err);
             if (this.participant) await this.participant.failed(rows).catch((e) => this.log.error('request log: undo failed', e));
+            // The database answers and writes: only this row was refused.
+            this.failures = 0;
           }
           return;
         }
@@ -171,6 +193,7 @@ export class RequestLogWriter {
         await new Promise((r) => setTimeout(r, RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]));
         continue;
       }
+      this.failures = 0;
       if (this.participant) await this.participant.committed(rows, entries).catch((err) => this.log.error('request log: after-commit step failed', err));
       return;
     }

@@ -2,7 +2,7 @@ import { ensurePrivateDir, ensurePrivateFile, tightenIfExists } from '../core/pr
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
-import { Kysely, SqliteAdapter, SqliteDialect, sql, type DialectAdapter } from 'kysely';
+import { Kysely, SqliteAdapter, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type DialectAdapter, type Driver, type SqliteDialectConfig } from 'kysely';
 import { SchemaScopedPostgresDialect } from './pg-introspector.js';
 import type { Database } from './schema.js';
 import { COUNTERS_TABLE } from './change-counters.js';
@@ -76,9 +76,40 @@ class AtomicDdlSqliteAdapter extends SqliteAdapter {
   }
 }
 
+/**
+ * After some errors — SQLITE_FULL, SQLITE_IOERR, SQLITE_NOMEM, SQLITE_BUSY in some cases — SQLite
+ * rolls the transaction back itself (sqlite.org/lang_transaction.html, "Response To Errors Within A
+ * Transaction"); Kysely's ROLLBACK then fails with "cannot rollback - no transaction is active", and
+ * that error replaced the one that said what happened (a full disk read as a refused row). Rolling
+ * back only a transaction that is still open lets the first error through.
+ */
+class RollbackOnceSqliteDriver extends SqliteDriver {
+  constructor(
+    config: SqliteDialectConfig,
+    private readonly sqlite: BetterSqlite3.Database,
+  ) {
+    super(config);
+  }
+
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (this.sqlite.inTransaction) await super.rollbackTransaction(connection);
+  }
+}
+
 class AtomicDdlSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly config: SqliteDialectConfig,
+    private readonly sqlite: BetterSqlite3.Database,
+  ) {
+    super(config);
+  }
+
   override createAdapter(): DialectAdapter {
     return new AtomicDdlSqliteAdapter();
+  }
+
+  override createDriver(): Driver {
+    return new RollbackOnceSqliteDriver(this.config, this.sqlite);
   }
 }
 
@@ -100,7 +131,7 @@ function openSqlite(dataDir: string, cacheKiB?: number): DatabaseHandle {
   if (cacheKiB !== undefined) sqlite.pragma(`cache_size = ${-Math.max(64, Math.floor(cacheKiB))}`);
   // Set by every write this connection makes (data_version only moves for other connections' commits).
   const own = { dirty: true, writes: 0 };
-  const db = new Kysely<Database>({ dialect: new AtomicDdlSqliteDialect({ database: withStatementCache(sqlite, own) }) });
+  const db = new Kysely<Database>({ dialect: new AtomicDdlSqliteDialect({ database: withStatementCache(sqlite, own) }, sqlite) });
   // data_version moves when another connection (the log-writer thread, the CLI, another process)
   // commits. Asking costs 10–15 µs under load (a read transaction on the WAL), so its answer is
   // reused for FOREIGN_COMMIT_POLL_MS: another connection's commit is seen within that, this

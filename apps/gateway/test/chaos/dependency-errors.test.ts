@@ -229,3 +229,32 @@ describe('the 503 of an unreachable dependency in each dialect', () => {
     }
   });
 });
+
+describe('errors of storage that cannot write for now', () => {
+  it('SQLite full, I/O error, read-only, busy (as the writer thread hands them over: a plain Error with the code), PostgreSQL disk_full and a standby, a device with no space: each a 503', () => {
+    const errors = [
+      Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }),
+      Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR_WRITE' }),
+      Object.assign(new Error('attempt to write a readonly database'), { code: 'SQLITE_READONLY' }),
+      Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }),
+      Object.assign(new Error('could not extend file "base/16384/2619": No space left on device'), { code: '53100', severity: 'ERROR' }),
+      Object.assign(new Error('cannot execute INSERT in a read-only transaction'), { code: '25006', severity: 'ERROR' }),
+      Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', errno: -28 }),
+    ];
+    expect(errors.map((e) => dependencyFailure(e)?.dependency)).toEqual(['sqlite', 'sqlite', 'sqlite', 'sqlite', 'postgresql', 'postgresql', 'disk']);
+    for (const err of errors) expect(asGatewayError(err)).toMatchObject({ kind: 'unavailable', status: 503, code: 'service_unavailable', retryAfter: 2 });
+  });
+
+  it('a constraint, a datatype mismatch or SQLite\'s generic error stays a 500 (the rows\' or the code\'s fault)', () => {
+    const errors = [
+      Object.assign(new Error('UNIQUE constraint failed: request_logs.id'), { code: 'SQLITE_CONSTRAINT_PRIMARYKEY' }),
+      Object.assign(new Error('datatype mismatch'), { code: 'SQLITE_MISMATCH' }),
+      Object.assign(new Error('no such table: x'), { code: 'SQLITE_ERROR' }),
+      Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505', severity: 'ERROR' }),
+    ];
+    for (const err of errors) {
+      expect(dependencyFailure(err)).toBeNull();
+      expect(asGatewayError(err).status).toBe(500);
+    }
+  });
+});

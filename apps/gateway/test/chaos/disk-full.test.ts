@@ -1,0 +1,140 @@
+/**
+ * The data folder's disk fills up under a serving SQLite gateway (logs, a backup, another program).
+ * What must hold: no call is served without a durable charge, nothing is charged twice or lost,
+ * and the gateway serves again by itself once space is freed — no restart.
+ *
+ * Before: SQLite's "database or disk is full" was hidden behind Kysely's failed ROLLBACK ("cannot
+ * rollback - no transaction is active"), the request log took it for rows the database refuses and
+ * gave them up after three attempts — their holds released (their credit spendable again) and their
+ * charges left in the journal until the next start.
+ *
+ * The disk is a tmpfs of its own, mounted by the test (root on Linux: as in CI); elsewhere skipped.
+ */
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterAll, describe, expect, it } from 'vitest';
+import { checkBilling } from '../../src/billing/check.js';
+import { userPool } from '../../src/billing/ledger.js';
+import { createLogger } from '../../src/core/logger.js';
+import { startTestGateway, type TestGateway } from '../harness.js';
+import { eventually } from '../eventually.js';
+import { balanceOf, chat, MICRO, setBalance, setPrice } from '../billing/helpers.js';
+
+const disk = mkdtempSync(join(tmpdir(), 'apigpt-disk-'));
+/** A 32 MiB file system of the test's own; false where this process may not mount one. */
+const mounted = (() => {
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m,mode=0700', 'tmpfs', disk], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const filler = join(disk, 'filler');
+let gateway: TestGateway | null = null;
+
+afterAll(async () => {
+  await gateway?.close().catch(() => undefined);
+  if (mounted) execFileSync('umount', ['-l', disk], { stdio: 'ignore' });
+  rmSync(disk, { recursive: true, force: true });
+});
+
+/** Writes zeros until the file system has no byte left. */
+function fillDisk(): void {
+  const fd = openSync(filler, 'w');
+  try {
+    for (const piece of [Buffer.alloc(1 << 20), Buffer.alloc(4096), Buffer.alloc(1)]) {
+      for (;;) {
+        try {
+          writeSync(fd, piece);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'ENOSPC') break;
+          throw err;
+        }
+      }
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Output at 1 P a token and free input: a call with `max_tokens: 10` reserves exactly 10 P. */
+const ASK = { max_tokens: 10 };
+/** relay/request-log.ts: failed attempts after which a batch the database refuses while it answers is split. */
+const ATTEMPTS_BEFORE_SPLIT = 3;
+
+describe.skipIf(!mounted)('the data folder\'s disk is full (SQLite)', () => {
+  it('charged calls go on while the journal has room, then get a 503 in their dialect (a sign-in too); their credit stays held; once space is freed every served call is charged once, without a restart', async () => {
+    const logged: string[] = [];
+    const t = await startTestGateway({ config: { dataDir: join(disk, 'data'), healthProbeIntervalMs: 0 }, start: { log: createLogger('warn', (line) => logged.push(line)) } });
+    gateway = t;
+    await setPrice(t, 'gpt-4o-mini', 0, 1000);
+    const u = await t.newUserWithKey();
+    await setBalance(t, u.userId, u.cookie, 25);
+    const f = await t.newUserWithKey();
+    await setBalance(t, f.userId, f.cookie, 100_000);
+
+    fillDisk();
+    // SQLite names the cause itself (it was hidden behind the failed ROLLBACK).
+    await expect(t.gw.services.db.transaction().execute((trx) => sql`create table disk_full_probe (x blob)`.execute(trx))).rejects.toMatchObject({ code: 'SQLITE_FULL' });
+
+    // Two calls of U's, served: their charges are in the journal, and their 10 P each stay held.
+    for (const i of [1, 2]) expect((await chat(t, u.key, { ...ASK, messages: [{ role: 'user', content: `u ${i}` }] })).status).toBe(200);
+
+    // F's calls are served until the journal has no room for its next file; then refused.
+    let served = 0;
+    let refused: Response | null = null;
+    while (served < 5_000) {
+      const r = await chat(t, f.key, { ...ASK, messages: [{ role: 'user', content: `f ${served}` }] });
+      if (r.status !== 200) {
+        refused = r;
+        break;
+      }
+      await r.text();
+      served++;
+    }
+    expect(served).toBeGreaterThan(0);
+    expect([refused?.status, refused?.headers.get('retry-after'), (await refused?.json())?.error?.code]).toEqual([503, '5', 'storage_unavailable']);
+    // In Anthropic's dialect too.
+    const anthropic = await fetch(`${t.url}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': f.key, 'anthropic-version': '2023-06-01', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect([anthropic.status, anthropic.headers.get('retry-after'), await anthropic.json()]).toEqual([503, '5', { type: 'error', error: { type: 'overloaded_error', message: 'The gateway cannot record charges right now (its storage is full or not writable). Please retry in a moment.' } }]);
+    // A balancer takes the gateway out: its database answers, but takes no rows.
+    const ready = await fetch(`${t.url}/readyz`);
+    expect([ready.status, (await ready.json()).checks]).toEqual([503, { database: 'ok', log_writer: 'not_writing' }]);
+    // A console sign-in writes a session: a retryable 503, not a 500.
+    const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(t.admin) });
+    expect([login.status, login.headers.get('retry-after'), (await login.json()).error.code]).toEqual([503, '2', 'service_unavailable']);
+    // U's two calls still hold their reservations: 25 P less 2 × 10 P is what U may spend meanwhile.
+    expect(await t.gw.services.billing.state.available(userPool(u.userId))).toBe(5 * MICRO);
+
+    // The disk stays full past the attempts after which a row the database refused would be given up.
+    await eventually(() => expect(t.gw.services.logWriter.failedAttempts).toBeGreaterThan(ATTEMPTS_BEFORE_SPLIT), { timeoutMs: 20_000, intervalMs: 50 });
+    expect(await t.gw.services.billing.state.available(userPool(u.userId))).toBe(5 * MICRO);
+
+    rmSync(filler);
+    // Without a restart: the journal gets its next file, the writer its batch through.
+    await eventually(async () => expect((await chat(t, f.key, { ...ASK, messages: [{ role: 'user', content: 'again' }] })).status).toBe(200), { timeoutMs: 20_000, intervalMs: 200 });
+    await t.flushLogs();
+
+    const rows = await t.gw.services.db.selectFrom('request_logs').select(['user_id', 'status', 'cost']).where('user_id', 'in', [u.userId, f.userId]).where('status', '=', 200).execute();
+    expect(rows.filter((r) => r.user_id === u.userId).length).toBe(2);
+    expect(rows.filter((r) => r.user_id === f.userId).length).toBe(served + 1);
+    const uCost = rows.filter((r) => r.user_id === u.userId).reduce((s, r) => s + r.cost, 0);
+    expect(uCost).toBeGreaterThan(0);
+    expect(await balanceOf(t, u.cookie)).toBe((25 * MICRO - uCost) / MICRO);
+    expect(await t.gw.services.billing.state.available(userPool(u.userId))).toBe(25 * MICRO - uCost);
+    const check = await checkBilling(t.gw.services.db, { state: t.gw.services.billing.state });
+    expect(check.problems).toEqual([]);
+    expect(logged.filter((l) => l.includes('giving it up'))).toEqual([]);
+    expect(logged.some((l) => l.includes('database or disk is full'))).toBe(true);
+    const readyAgain = await fetch(`${t.url}/readyz`);
+    expect(readyAgain.status).toBe(200);
+  }, 90_000);
+});
