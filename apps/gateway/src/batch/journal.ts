@@ -556,6 +556,9 @@ export class Journal {
 
   private async rotate(): Promise<void> {
     const old = this.seq;
+    // The device had no room a moment ago: failed at once (no write of zeros per group); the
+    // retry timer prepares the file when there is room again.
+    if (!this.next && this.noRoom) throw new Error('no room on the device for the journal\'s next file');
     const next = this.next ?? this.prepare(old + 1, this.rotateBytes);
     this.next = null;
     try {

@@ -12,6 +12,9 @@ import { keyPool, userPool, watchLowBalance } from './ledger.js';
 /** Pauses before trying again to tell shared state about committed charges (Redis away). */
 const STATE_RETRY_MS = [100, 500, 2_000, 5_000];
 
+/** A journal that cannot be written fails every call's append: logged once per this many ms. */
+const JOURNAL_ERROR_EVERY_MS = 10_000;
+
 /**
  * The charges of settled calls on their way to the database. Each charged row is first appended to
  * the journal (`record`, durable before the call's answer completes), then rides the request log's
@@ -29,6 +32,9 @@ export class ChargeWriter implements BatchParticipant {
   private retryTimer: NodeJS.Timeout | null = null;
   private retries = 0;
   private journal: Journal | null = null;
+  /** When the last "journal could not be written" line was logged, and the calls since. */
+  private journalErrorAt = -Infinity;
+  private journalErrorsQuiet = 0;
 
   constructor(
     private readonly state: SharedState,
@@ -81,7 +87,14 @@ export class ChargeWriter implements BatchParticipant {
     try {
       await this.journal.append(row);
     } catch (err) {
-      this.log.error('billing: the journal could not be written; waiting for the database instead', err);
+      // One line per JOURNAL_ERROR_EVERY_MS: a full disk fails every call's append.
+      const now = Date.now();
+      if (now - this.journalErrorAt >= JOURNAL_ERROR_EVERY_MS) {
+        const more = this.journalErrorsQuiet ? ` (and ${this.journalErrorsQuiet} more calls since the last line)` : '';
+        this.log.error(`billing: the journal could not be written; waiting for the database instead${more}`, err);
+        this.journalErrorAt = now;
+        this.journalErrorsQuiet = 0;
+      } else this.journalErrorsQuiet++;
       await committedSoon();
     }
   }

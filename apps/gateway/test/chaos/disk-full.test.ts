@@ -19,7 +19,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkBilling } from '../../src/billing/check.js';
 import { userPool } from '../../src/billing/ledger.js';
 import { createLogger } from '../../src/core/logger.js';
-import { startTestGateway, type TestGateway } from '../harness.js';
+import { PG_URL, startTestGateway, type TestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
 import { balanceOf, chat, MICRO, setBalance, setPrice } from '../billing/helpers.js';
 
@@ -34,10 +34,10 @@ const mounted = (() => {
   }
 })();
 const filler = join(disk, 'filler');
-let gateway: TestGateway | null = null;
+const gateways: TestGateway[] = [];
 
 afterAll(async () => {
-  await gateway?.close().catch(() => undefined);
+  for (const t of gateways) await t.close().catch(() => undefined);
   if (mounted) execFileSync('umount', ['-l', disk], { stdio: 'ignore' });
   rmSync(disk, { recursive: true, force: true });
 });
@@ -70,7 +70,7 @@ describe.skipIf(!mounted)('the data folder\'s disk is full (SQLite)', () => {
   it('charged calls go on while the journal has room, then get a 503 in their dialect (a sign-in too); their credit stays held; once space is freed every served call is charged once, without a restart', async () => {
     const logged: string[] = [];
     const t = await startTestGateway({ config: { dataDir: join(disk, 'data'), healthProbeIntervalMs: 0 }, start: { log: createLogger('warn', (line) => logged.push(line)) } });
-    gateway = t;
+    gateways.push(t);
     await setPrice(t, 'gpt-4o-mini', 0, 1000);
     const u = await t.newUserWithKey();
     await setBalance(t, u.userId, u.cookie, 25);
@@ -136,5 +136,37 @@ describe.skipIf(!mounted)('the data folder\'s disk is full (SQLite)', () => {
     expect(logged.some((l) => l.includes('database or disk is full'))).toBe(true);
     const readyAgain = await fetch(`${t.url}/readyz`);
     expect(readyAgain.status).toBe(200);
+  }, 90_000);
+
+  it('on PostgreSQL, a full local disk leaves the database to keep the charges: every call served and charged, one log line for all, the journal back when space is freed', async () => {
+    const logged: string[] = [];
+    const t = await startTestGateway({ db: 'postgres', config: { dataDir: join(disk, 'data-pg'), healthProbeIntervalMs: 0 }, start: { log: createLogger('warn', (line) => logged.push(line)) } });
+    gateways.push(t);
+    expect(t.config.databaseUrl).toBe(PG_URL);
+    await setPrice(t, 'gpt-4o-mini', 0, 1000);
+    const f = await t.newUserWithKey();
+    await setBalance(t, f.userId, f.cookie, 100_000);
+
+    fillDisk();
+    // Past what the journal's first file holds (its next file cannot be made): 400 calls.
+    const statuses: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      const r = await chat(t, f.key, { ...ASK, messages: [{ role: 'user', content: `pg ${i}` }] });
+      await r.text();
+      statuses.push(r.status);
+    }
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    expect(t.gw.services.billing.charges.journalFull).toBe(true);
+    await t.flushLogs();
+    const rows = await t.gw.services.db.selectFrom('request_logs').select(['cost']).where('user_id', '=', f.userId).where('status', '=', 200).execute();
+    expect(rows.length).toBe(400);
+    const cost = rows.reduce((s, r) => s + r.cost, 0);
+    expect(await balanceOf(t, f.cookie)).toBe((100_000 * MICRO - cost) / MICRO);
+    expect((await checkBilling(t.gw.services.db, { state: t.gw.services.billing.state })).problems).toEqual([]);
+    // Every call after the first file filled failed its append: said once (with the count since, later).
+    expect(logged.filter((l) => l.includes('the journal could not be written')).length).toBe(1);
+
+    rmSync(filler);
+    await eventually(() => expect(t.gw.services.billing.charges.journalFull).toBe(false), { timeoutMs: 10_000, intervalMs: 100 });
   }, 90_000);
 });
