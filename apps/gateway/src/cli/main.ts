@@ -1,5 +1,6 @@
 import { ConfigError } from '../config/config.js';
 import { GatewayError } from '../core/errors.js';
+import { dependencyFailure } from '../core/dependency-errors.js';
 import { configFrom, parse, intOption, UsageError, type Command } from './args.js';
 
 // Only `serve` is defined here; every other command lives in admin-commands.ts, loaded when one runs.
@@ -63,6 +64,15 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ConfigError || err instanceof GatewayError) {
       if (json) console.log(JSON.stringify({ error: { message: err.message, code: err instanceof GatewayError ? err.code : 'config' } }));
       else console.error(`Error: ${err.message}`);
+      return 1;
+    }
+    // A database, disk or server that cannot serve or write now: said as such, not as a bare
+    // "disk I/O error" (a full data folder at start fails the first write).
+    const outage = dependencyFailure(err);
+    if (outage) {
+      const message = `${outage.dependency === 'sqlite' || outage.dependency === 'disk' ? 'the data folder cannot be written (is its disk full or read-only?)' : `${outage.dependency} cannot be reached or cannot write`}: ${outage.reason}`;
+      if (json) console.log(JSON.stringify({ error: { message, code: 'service_unavailable' } }));
+      else console.error(`Error: ${message}`);
       return 1;
     }
     throw err;

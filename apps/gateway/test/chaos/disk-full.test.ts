@@ -10,7 +10,7 @@
  *
  * The disk is a tmpfs of its own, mounted by the test (root on Linux: as in CI); elsewhere skipped.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { userPool } from '../../src/billing/ledger.js';
 import { createLogger } from '../../src/core/logger.js';
 import { PG_URL, startTestGateway, type TestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
+import { apigptBin } from '../built-cli.js';
 import { balanceOf, chat, MICRO, setBalance, setPrice } from '../billing/helpers.js';
 
 const disk = mkdtempSync(join(tmpdir(), 'apigpt-disk-'));
@@ -168,5 +169,19 @@ describe.skipIf(!mounted)('the data folder\'s disk is full (SQLite)', () => {
 
     rmSync(filler);
     await eventually(() => expect(t.gw.services.billing.charges.journalFull).toBe(false), { timeoutMs: 10_000, intervalMs: 100 });
+  }, 90_000);
+
+  it('`apigpt serve` on a data folder whose disk is full stops at once and says so, not as a bare "disk I/O error"', () => {
+    const dataDir = join(disk, 'data-start');
+    // A database made while there was room (migrated, then stopped), then the disk fills.
+    const made = spawnSync(process.execPath, [apigptBin(), 'migrate', '--data', dataDir], { encoding: 'utf8', timeout: 60_000 });
+    expect(made.status).toBe(0);
+    fillDisk();
+    try {
+      const r = spawnSync(process.execPath, [apigptBin(), 'serve', '--data', dataDir], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PORT: '0', APIGPT_DEMO_CHANNEL: 'off' } });
+      expect([r.status, /^Error: the data folder cannot be written \(is its disk full or read-only\?\): SQLITE_/m.test(r.stderr)]).toEqual([1, true]);
+    } finally {
+      rmSync(filler);
+    }
   }, 90_000);
 });
