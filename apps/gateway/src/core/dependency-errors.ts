@@ -59,8 +59,12 @@ const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
 /** What ioredis throws when its connection is down, word for word (or its error's name). */
 const REDIS_MESSAGES = new Set(['Connection is closed.', "Stream isn't writeable and enableOfflineQueue options is false", 'Command timed out']);
 
-/** Redis's own replies of a server that cannot serve for a moment (loading, failover, a busy script). */
-const REDIS_REPLIES = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY)\b/;
+/**
+ * Redis's own replies of a server that cannot serve or write for a moment (loading, failover, a busy
+ * script; OOM: full at its `maxmemory` with `noeviction`, which refuses writes rather than evicting
+ * held credit; MISCONF: it cannot persist and refuses writes; NOREPLICAS: too few replicas to write).
+ */
+const REDIS_REPLIES = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|OOM|MISCONF|NOREPLICAS)\b/;
 
 export function dependencyFailure(err: unknown): DependencyFailure | null {
   if (!(err instanceof Error)) return null;

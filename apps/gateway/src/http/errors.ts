@@ -81,7 +81,7 @@ function logOutage(log: Logger, cause: unknown, requestId?: string): void {
   }
   const f = dependencyFailure(cause);
   const more = outageLog.quiet ? ` (and ${outageLog.quiet} more 503s since the last line)` : '';
-  log.warn(`answered 503: ${f ? `${f.dependency} ${f.dependency === 'sqlite' || f.dependency === 'disk' ? 'cannot write' : 'unreachable'} (${f.reason})` : 'a dependency is unreachable'}${more}`, requestId ? { request_id: requestId } : undefined);
+  log.warn(`answered 503: ${f ? `${f.dependency} unavailable (${f.reason})` : 'a dependency is unavailable'}${more}`, requestId ? { request_id: requestId } : undefined);
   outageLog.at = now;
   outageLog.quiet = 0;
 }
