@@ -6,8 +6,9 @@
  * rows being written. `asGatewayError` (core/errors.ts) turns them into a retryable 503; the request
  * log retries its batch instead of giving rows up (relay/request-log.ts).
  *
- * The test is deliberately narrow: the shapes pg and ioredis give a lost or refused connection, and
- * Node's own socket errors. An upstream provider's connection errors never get here as raw errors
+ * The test is deliberately narrow: the shapes pg and ioredis give a lost or refused connection, the
+ * codes PostgreSQL, Redis and SQLite give a server or file that cannot write for now, and Node's own
+ * socket and device errors. An upstream provider's connection errors never get here as raw errors
  * (relay/upstream.ts wraps them as `upstream` errors first), and a programming error (a TypeError, a
  * constraint violation, a syntax error) matches none of these, so it stays a logged 500.
  */

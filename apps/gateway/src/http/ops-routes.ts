@@ -18,8 +18,8 @@ type Check = 'ok' | 'starting' | 'timeout' | 'unreachable' | 'not_writing';
  * - `GET /readyz`: the process can serve — its database, Redis (when configured) and the
  *   request-log writer (on SQLite a thread of its own) each answer a trivial query within
  *   `READY_CHECK_MS`. 503 names the one that did not. A writer whose database answers but does not
- *   take its rows (a full disk, a read-only file system) is `not_writing`. A writer thread the check itself had to start
- *   (the first check, or the first after it ended idle) is `starting` while it loads, within its
+ *   take its rows (a full disk, a read-only file system) is `not_writing`. A writer thread the check
+ *   itself had to start (the first check, or the first after it ended idle) is `starting` while it loads, within its
  *   start-up allowance (batch/thread.ts): ready, since nothing is wrong and the first batch waits
  *   for it. While the process drains (SIGTERM), Fastify answers 503 to every new request, this one
  *   included.

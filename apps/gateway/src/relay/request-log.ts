@@ -86,7 +86,7 @@ export class RequestLogWriter {
     return this.failures > 0;
   }
 
-  /** Failed attempts at the batches since the last commit (tests; a retry after a refused row counts on). */
+  /** Failed attempts at the batches since the last commit or the last row given up (for tests). */
   get failedAttempts(): number {
     return this.failures;
   }
