@@ -147,6 +147,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       budget,
       traces: tracer?.exporter ?? null,
       state: billing.state,
+      journalFull: () => billing.charges.journalFull,
       circuits: async () => Promise.all((await storage.channels.active()).map(async (c) => ({ channel: c.id, state: (await circuit.view(c.id)).state }))),
     });
   }

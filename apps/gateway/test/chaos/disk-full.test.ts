@@ -22,6 +22,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { PG_URL, startTestGateway, type TestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
 import { apigptBin } from '../built-cli.js';
+import { parseProm } from '../ops/prom-text.js';
 import { balanceOf, chat, MICRO, setBalance, setPrice } from '../billing/helpers.js';
 
 const disk = mkdtempSync(join(tmpdir(), 'apigpt-disk-'));
@@ -62,6 +63,14 @@ function fillDisk(): void {
   }
 }
 
+const METRICS_TOKEN = 'metrics-token';
+
+/** `apigpt_log_writer_failing` and `apigpt_journal_full` as `/metrics` has them. */
+async function storageGauges(t: TestGateway): Promise<{ failing: number; full: number }> {
+  const prom = parseProm(await (await fetch(`${t.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } })).text());
+  return { failing: prom.find('apigpt_log_writer_failing')[0].value, full: prom.find('apigpt_journal_full')[0].value };
+}
+
 /** Output at 1 P a token and free input: a call with `max_tokens: 10` reserves exactly 10 P. */
 const ASK = { max_tokens: 10 };
 /** relay/request-log.ts: failed attempts after which a batch the database refuses while it answers is split. */
@@ -70,7 +79,7 @@ const ATTEMPTS_BEFORE_SPLIT = 3;
 describe.skipIf(!mounted)('the data folder\'s disk is full (SQLite)', () => {
   it('charged calls go on while the journal has room, then get a 503 in their dialect (a sign-in too); their credit stays held; once space is freed every served call is charged once, without a restart', async () => {
     const logged: string[] = [];
-    const t = await startTestGateway({ config: { dataDir: join(disk, 'data'), healthProbeIntervalMs: 0 }, start: { log: createLogger('warn', (line) => logged.push(line)) } });
+    const t = await startTestGateway({ config: { dataDir: join(disk, 'data'), healthProbeIntervalMs: 0, metricsToken: METRICS_TOKEN }, start: { log: createLogger('warn', (line) => logged.push(line)) } });
     gateways.push(t);
     await setPrice(t, 'gpt-4o-mini', 0, 1000);
     const u = await t.newUserWithKey();
@@ -112,6 +121,7 @@ describe.skipIf(!mounted)('the data folder\'s disk is full (SQLite)', () => {
     // A console sign-in writes a session: a retryable 503, not a 500.
     const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(t.admin) });
     expect([login.status, login.headers.get('retry-after'), (await login.json()).error.code]).toEqual([503, '2', 'service_unavailable']);
+    expect(await storageGauges(t)).toEqual({ failing: 1, full: 1 });
     // U's two calls still hold their reservations: 25 P less 2 × 10 P is what U may spend meanwhile.
     expect(await t.gw.services.billing.state.available(userPool(u.userId))).toBe(5 * MICRO);
 
@@ -137,6 +147,8 @@ describe.skipIf(!mounted)('the data folder\'s disk is full (SQLite)', () => {
     expect(logged.some((l) => l.includes('database or disk is full'))).toBe(true);
     const readyAgain = await fetch(`${t.url}/readyz`);
     expect(readyAgain.status).toBe(200);
+    // The journal tries for its next file once a second: it may come after the batch that went in.
+    await eventually(async () => expect(await storageGauges(t)).toEqual({ failing: 0, full: 0 }), { timeoutMs: 10_000, intervalMs: 100 });
   }, 90_000);
 
   it('on PostgreSQL, a full local disk leaves the database to keep the charges: every call served and charged, one log line for all, the journal back when space is freed', async () => {
