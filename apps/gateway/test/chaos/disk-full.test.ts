@@ -77,7 +77,7 @@ const ASK = { max_tokens: 10 };
 const ATTEMPTS_BEFORE_SPLIT = 3;
 
 describe.skipIf(!mounted)('the data folder\'s disk is full (SQLite)', () => {
-  it('charged calls go on while the journal has room, then get a 503 in their dialect (a sign-in too); their credit stays held; once space is freed every served call is charged once, without a restart', async () => {
+  it('charged calls go on while the journal has room, then get a 503 in their dialect (a sign-in, a top-up, a new key too); their credit stays held; once space is freed every served call is charged once, without a restart', async () => {
     const logged: string[] = [];
     const t = await startTestGateway({ config: { dataDir: join(disk, 'data'), healthProbeIntervalMs: 0, metricsToken: METRICS_TOKEN }, start: { log: createLogger('warn', (line) => logged.push(line)) } });
     gateways.push(t);
@@ -121,6 +121,17 @@ describe.skipIf(!mounted)('the data folder\'s disk is full (SQLite)', () => {
     // A console sign-in writes a session: a retryable 503, not a 500.
     const login = await fetch(`${t.url}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(t.admin) });
     expect([login.status, login.headers.get('retry-after'), (await login.json()).error.code]).toEqual([503, '2', 'service_unavailable']);
+    // So do a top-up (with an Idempotency-Key: the key is not spent by the failure) and a new app's key.
+    const topUp = () =>
+      fetch(`${t.url}/api/admin/users/${u.userId}/credit`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.rootToken}`, 'content-type': 'application/json', 'idempotency-key': 'top-up-on-a-full-disk' },
+        body: JSON.stringify({ amount: 7, reason: 'top-up on a full disk' }),
+      });
+    const refusedTopUp = await topUp();
+    expect([refusedTopUp.status, (await refusedTopUp.json()).error.code]).toEqual([503, 'service_unavailable']);
+    const app = await t.api('POST', '/api/apps', { name: 'on a full disk' }, { cookie: u.cookie });
+    expect([app.status, (app.body as { error: { code: string } }).error.code]).toEqual([503, 'service_unavailable']);
     expect(await storageGauges(t)).toEqual({ failing: 1, full: 1 });
     // U's two calls still hold their reservations: 25 P less 2 × 10 P is what U may spend meanwhile.
     expect(await t.gw.services.billing.state.available(userPool(u.userId))).toBe(5 * MICRO);
@@ -139,8 +150,11 @@ describe.skipIf(!mounted)('the data folder\'s disk is full (SQLite)', () => {
     expect(rows.filter((r) => r.user_id === f.userId).length).toBe(served + 1);
     const uCost = rows.filter((r) => r.user_id === u.userId).reduce((s, r) => s + r.cost, 0);
     expect(uCost).toBeGreaterThan(0);
-    expect(await balanceOf(t, u.cookie)).toBe((25 * MICRO - uCost) / MICRO);
-    expect(await t.gw.services.billing.state.available(userPool(u.userId))).toBe(25 * MICRO - uCost);
+    // The top-up, sent again with its key, is made now, once.
+    expect((await topUp()).status).toBe(200);
+    expect((await topUp()).status).toBe(200);
+    expect(await balanceOf(t, u.cookie)).toBe((32 * MICRO - uCost) / MICRO);
+    expect(await t.gw.services.billing.state.available(userPool(u.userId))).toBe(32 * MICRO - uCost);
     const check = await checkBilling(t.gw.services.db, { state: t.gw.services.billing.state });
     expect(check.problems).toEqual([]);
     expect(logged.filter((l) => l.includes('giving it up'))).toEqual([]);
