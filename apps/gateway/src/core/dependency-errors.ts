@@ -14,7 +14,7 @@
  */
 export interface DependencyFailure {
   /** Who failed, as far as the error tells: pg and ioredis have errors of their own, a socket error does not. */
-  dependency: 'postgresql' | 'redis' | 'network' | 'sqlite' | 'disk';
+  dependency: 'postgresql' | 'redis' | 'network' | 'sqlite' | 'disk' | 'system';
   /** What happened, for the log (never shown to a caller). */
   reason: string;
 }
@@ -57,6 +57,13 @@ const SQLITE_UNAVAILABLE = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|NOMEM|BUSY)(_[
 /** Node's file-system errors of a device that cannot write for now (the journal, stored images). */
 const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS']);
 
+/**
+ * The gateway's own process or machine out of a resource for now — file descriptors, socket buffers,
+ * memory, local ports — whatever it was opening: the condition is the gateway's, not the peer's (a
+ * provider's connection failing so must not count against its channel: relay/upstream.ts).
+ */
+const SYSTEM_CODES = new Set(['EMFILE', 'ENFILE', 'ENOBUFS', 'ENOMEM', 'EADDRNOTAVAIL']);
+
 /** What ioredis throws when its connection is down, word for word (or its error's name). */
 const REDIS_MESSAGES = new Set(['Connection is closed.', "Stream isn't writeable and enableOfflineQueue options is false", 'Command timed out']);
 
@@ -78,7 +85,9 @@ export function dependencyFailure(err: unknown): DependencyFailure | null {
   // pg's DatabaseError: a SQLSTATE and a severity, as the server sent them.
   if (typeof e.severity === 'string' && /^[0-9A-Z]{5}$/.test(code) && pgUnavailable(code)) return { dependency: 'postgresql', reason: `${code} ${e.message}` };
   if (SQLITE_UNAVAILABLE.test(code)) return { dependency: 'sqlite', reason: `${code} ${e.message}` };
-  if (DISK_CODES.has(code)) return { dependency: 'disk', reason: `${typeof e.syscall === 'string' ? `${e.syscall} ` : ''}${code}` };
+  const syscall = typeof e.syscall === 'string' ? `${e.syscall} ` : '';
+  if (DISK_CODES.has(code)) return { dependency: 'disk', reason: `${syscall}${code}` };
+  if (SYSTEM_CODES.has(code)) return { dependency: 'system', reason: `${syscall}${code}` };
   if (SOCKET_CODES.has(code)) {
     if (typeof e.syscall === 'string' && SOCKET_SYSCALLS.has(e.syscall)) return { dependency: 'network', reason: `${e.syscall} ${code}` };
     // A host with several addresses (localhost: ::1 and 127.0.0.1) refuses with one AggregateError of

@@ -1,6 +1,7 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from '../core/undici.js';
 import type { CancelSignal } from '../core/cancel.js';
-import { GatewayError } from '../core/errors.js';
+import { GatewayError, serviceUnavailable } from '../core/errors.js';
+import { dependencyFailure } from '../core/dependency-errors.js';
 import { utf8Text } from '../core/utf8.js';
 import type { UpstreamRequest } from '../providers/types.js';
 
@@ -328,5 +329,8 @@ export function upstreamTransportError(err: unknown): GatewayError {
     return new GatewayError('upstream', 'The request was cancelled.', { code: 'request_aborted', status: 499, cause: err });
   if (e?.code === 'UND_ERR_HEADERS_TIMEOUT' || e?.code === 'UND_ERR_CONNECT_TIMEOUT' || e?.code === 'UND_ERR_BODY_TIMEOUT')
     return new GatewayError('upstream_timeout', 'The provider did not answer in time.', { code: 'upstream_timeout', cause: err });
+  // The gateway out of descriptors, buffers or local ports: its own condition, a retryable 503 that
+  // counts against no channel (every channel would fail the same way now).
+  if (dependencyFailure(err)?.dependency === 'system') return serviceUnavailable(err);
   return new GatewayError('upstream', `Could not reach the provider (${e?.code ?? 'connection error'}).`, { code: 'upstream_unreachable', cause: err });
 }

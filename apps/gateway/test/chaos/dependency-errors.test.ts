@@ -242,6 +242,10 @@ describe('errors of storage that cannot write for now', () => {
       Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write', errno: -28 }),
     ];
     expect(errors.map((e) => dependencyFailure(e)?.dependency)).toEqual(['sqlite', 'sqlite', 'sqlite', 'sqlite', 'postgresql', 'postgresql', 'disk']);
+    // The gateway's own process out of descriptors (as undici gives it on a connect): its own condition.
+    const emfile = Object.assign(new Error('connect EMFILE 127.0.0.1:443 - Local (undefined:undefined)'), { code: 'EMFILE', syscall: 'connect', errno: -24 });
+    expect(dependencyFailure(emfile)).toEqual({ dependency: 'system', reason: 'connect EMFILE' });
+    errors.push(emfile);
     for (const err of errors) expect(asGatewayError(err)).toMatchObject({ kind: 'unavailable', status: 503, code: 'service_unavailable', retryAfter: 2 });
   });
 
