@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # What the tests need besides `npm ci` on a machine of this kind (README, "Tests"): Debian's Chromium
 # at /usr/bin/chromium (the console's end-to-end tests), PostgreSQL on 127.0.0.1:5432, Redis on
-# 127.0.0.1:6379, and python3 3.9+ (the aigccloud Python SDK's tests). Run by `npm test` before
+# 127.0.0.1:6379, python3 3.9+ (the aigccloud Python SDK's tests), and on Linux the right to mount a
+# tmpfs and util-linux's prlimit (the chaos tests that fill a disk and take a process's file
+# descriptors away: apps/gateway/test/chaos/disk-full and fd-exhaustion). Run by `npm test` before
 # anything else, and by .ci/run.
 #
 # Silent when all is there. As root it prepares what is missing (installs Chromium with apt-get,
@@ -18,6 +20,15 @@ have_chromium() { [ -x "$CHROMIUM" ]; }
 have_python() { command -v python3 >/dev/null && python3 -c 'import sys; sys.exit(sys.version_info < (3, 9))' 2>/dev/null; }
 pg_up() { [ -n "${APIGPT_TEST_PG_URL:-}" ] || { command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; }; }
 redis_up() { [ -n "${APIGPT_TEST_REDIS_URL:-}" ] || { command -v redis-cli >/dev/null && [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = PONG ]; }; }
+# A tmpfs of the tests' own (root, or CAP_SYS_ADMIN): mounted and unmounted at once.
+can_mount_tmpfs() {
+  local d
+  d=$(mktemp -d) || return 1
+  if mount -t tmpfs -o size=1m tmpfs "$d" 2>/dev/null; then umount "$d"; rmdir "$d"; return 0; fi
+  rmdir "$d"
+  return 1
+}
+have_prlimit() { command -v prlimit >/dev/null; }
 # Polls a check for up to $2 seconds (a server takes a moment to accept connections).
 wait_for() { local i; for ((i = 0; i < $2 * 10; i++)); do "$1" && return 0; sleep 0.1; done; "$1"; }
 
@@ -33,6 +44,8 @@ have_chromium || missing+=("Chromium at $CHROMIUM")
 have_python || missing+=("python3 (3.9 or later)")
 pg_up || missing+=("PostgreSQL on 127.0.0.1:5432")
 redis_up || missing+=("Redis on 127.0.0.1:6379")
+can_mount_tmpfs || missing+=("the right to mount a tmpfs (root)")
+have_prlimit || missing+=("prlimit (util-linux)")
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 joined() { local IFS=';'; local s="${missing[*]}"; echo "${s//;/, }"; }
@@ -43,8 +56,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 : >"$LOG"
-if ! have_chromium || ! have_python; then
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3) >>"$LOG" 2>&1
+if ! have_chromium || ! have_python || ! have_prlimit; then
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium python3 util-linux) >>"$LOG" 2>&1
 fi
 if ! pg_up; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql 2>/dev/null | head -n1)" main start >>"$LOG" 2>&1
@@ -60,6 +73,8 @@ have_chromium || missing+=("Chromium at $CHROMIUM (apt-get install chromium)")
 have_python || missing+=("python3 3.9+ (apt-get install python3)")
 pg_up || missing+=("PostgreSQL on 127.0.0.1:5432 (pg_ctlcluster <version> main start)")
 redis_up || missing+=("Redis on 127.0.0.1:6379 (redis-server)")
+can_mount_tmpfs || missing+=("the right to mount a tmpfs (a container needs CAP_SYS_ADMIN)")
+have_prlimit || missing+=("prlimit (apt-get install util-linux)")
 if [ ${#missing[@]} -ne 0 ]; then
   echo "test prerequisites could not be prepared: $(joined); see $LOG." >&2
   exit 1

@@ -530,7 +530,11 @@ export class Journal {
       () => {
         this.noRoom = false;
       },
-      () => this.lacksRoom(),
+      () => {
+        // Not kept for the rotation: it prepares again (or fails at once while there is no room).
+        if (this.next === next) this.next = null;
+        this.lacksRoom();
+      },
     );
     this.next = next;
   }
@@ -541,7 +545,6 @@ export class Journal {
    */
   private lacksRoom(): void {
     this.noRoom = true;
-    this.next = null;
     if (this.roomTimer || this.closed) return;
     this.roomTimer = setTimeout(() => {
       this.roomTimer = null;

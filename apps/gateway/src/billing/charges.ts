@@ -1,6 +1,7 @@
 import { newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Journal } from '../batch/journal.js';
+import { LogThrottle } from '../core/log-throttle.js';
 import type { RequestLogRow } from '../batch/types.js';
 import type { BatchParticipant } from '../relay/request-log.js';
 import type { CommitEntry, SharedState } from '../state/shared-state.js';
@@ -12,7 +13,7 @@ import { keyPool, userPool, watchLowBalance } from './ledger.js';
 /** Pauses before trying again to tell shared state about committed charges (Redis away). */
 const STATE_RETRY_MS = [100, 500, 2_000, 5_000];
 
-/** A journal that cannot be written fails every call's append: logged once per this many ms. */
+/** A journal that cannot be written is said once per this many ms (with a count). */
 const JOURNAL_ERROR_EVERY_MS = 10_000;
 
 /**
@@ -32,9 +33,8 @@ export class ChargeWriter implements BatchParticipant {
   private retryTimer: NodeJS.Timeout | null = null;
   private retries = 0;
   private journal: Journal | null = null;
-  /** When the last "journal could not be written" line was logged, and the calls since. */
-  private journalErrorAt = -Infinity;
-  private journalErrorsQuiet = 0;
+  /** A journal that cannot be written fails every call's append: one line per JOURNAL_ERROR_EVERY_MS. */
+  private readonly journalErrors = new LogThrottle(JOURNAL_ERROR_EVERY_MS);
 
   constructor(
     private readonly state: SharedState,
@@ -87,14 +87,8 @@ export class ChargeWriter implements BatchParticipant {
     try {
       await this.journal.append(row);
     } catch (err) {
-      // One line per JOURNAL_ERROR_EVERY_MS: a full disk fails every call's append.
-      const now = Date.now();
-      if (now - this.journalErrorAt >= JOURNAL_ERROR_EVERY_MS) {
-        const more = this.journalErrorsQuiet ? ` (and ${this.journalErrorsQuiet} more calls since the last line)` : '';
-        this.log.error(`billing: the journal could not be written; waiting for the database instead${more}`, err);
-        this.journalErrorAt = now;
-        this.journalErrorsQuiet = 0;
-      } else this.journalErrorsQuiet++;
+      const held = this.journalErrors.pass();
+      if (held !== null) this.log.error(`billing: the journal could not be written; waiting for the database instead${held ? ` (and ${held} more calls since the last line)` : ''}`, err);
       await committedSoon();
     }
   }

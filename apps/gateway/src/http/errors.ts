@@ -6,6 +6,7 @@ import { FORMATS_BY_ID } from '../formats/registry.js';
 import type { Dialect } from '../core/calls.js';
 import { validationError } from '../formats/validation.js';
 import { newId } from '../core/ids.js';
+import { LogThrottle } from '../core/log-throttle.js';
 
 export type ErrorDialect = Dialect | 'api';
 
@@ -72,16 +73,11 @@ export function writeReply(res: ServerResponse, r: { status: number; contentType
 }
 
 /** One line a second at most, with how many answers it stands for: an outage under load refuses hundreds a second. */
-const outageLog = { at: 0, quiet: 0 };
+const outageLog = new LogThrottle(1_000);
 function logOutage(log: Logger, cause: unknown, requestId?: string): void {
-  const now = Date.now();
-  if (now - outageLog.at < 1_000) {
-    outageLog.quiet++;
-    return;
-  }
+  const held = outageLog.pass();
+  if (held === null) return;
   const f = dependencyFailure(cause);
-  const more = outageLog.quiet ? ` (and ${outageLog.quiet} more 503s since the last line)` : '';
+  const more = held ? ` (and ${held} more 503s since the last line)` : '';
   log.warn(`answered 503: ${f ? `${f.dependency} unavailable (${f.reason})` : 'a dependency is unavailable'}${more}`, requestId ? { request_id: requestId } : undefined);
-  outageLog.at = now;
-  outageLog.quiet = 0;
 }

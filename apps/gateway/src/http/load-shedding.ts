@@ -3,6 +3,7 @@ import type { GatewayError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { FORMATS_BY_ID } from '../formats/registry.js';
 import type { LoadGuard } from '../relay/load.js';
+import { LogThrottle } from '../core/log-throttle.js';
 
 /** One warning per this many ms at most while calls are being refused. */
 const WARN_EVERY_MS = 10_000;
@@ -16,8 +17,7 @@ const WARN_EVERY_MS = 10_000;
  */
 export function registerLoadShedding(app: FastifyInstance, guard: LoadGuard, log: Logger): void {
   if (!guard.active) return;
-  let warnedAt = 0;
-  let quiet = 0;
+  const warnings = new LogThrottle(WARN_EVERY_MS);
   app.addHook('onRequest', (request, reply, done) => {
     const dialect = request.routeOptions.config?.dialect;
     if (request.method !== 'POST' || !dialect) return done();
@@ -26,12 +26,8 @@ export function registerLoadShedding(app: FastifyInstance, guard: LoadGuard, log
       reply.raw.once('close', guard.leave);
       return done();
     }
-    const now = Date.now();
-    if (now - warnedAt >= WARN_EVERY_MS) {
-      log.warn(`overloaded (${String(refusal.cause)}; ${guard.inflight} calls in flight, event loop ${Math.round(guard.lagMs)} ms behind): refusing new calls with 503${quiet ? ` (${quiet} more since the last line)` : ''}`);
-      warnedAt = now;
-      quiet = 0;
-    } else quiet++;
+    const held = warnings.pass();
+    if (held !== null) log.warn(`overloaded (${String(refusal.cause)}; ${guard.inflight} calls in flight, event loop ${Math.round(guard.lagMs)} ms behind): refusing new calls with 503${held ? ` (${held} more since the last line)` : ''}`);
     const r = render(refusal, dialect);
     reply.code(r.status).header('retry-after', String(refusal.retryAfter)).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(r.body));
   });

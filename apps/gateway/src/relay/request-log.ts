@@ -27,7 +27,7 @@ export interface BatchParticipant {
 /** Pauses between attempts at a failed batch; the last one repeats for as long as it takes. */
 const RETRY_MS = [50, 250, 1_000, 2_000, 5_000];
 /** Attempts before a batch that fails while the database answers is split to find the bad row. */
-const ATTEMPTS_BEFORE_SPLIT = 3;
+export const ATTEMPTS_BEFORE_SPLIT = 3;
 
 /**
  * Request-log rows are buffered and committed together every `flushMs`: a synchronous insert per

@@ -25,7 +25,7 @@ import {
  * `move`: `held` of each pool a hold record ("amount pool pool…") names grows by `sign` × its
  * amount (a release: -1; a hold filed again: +1). `drop`: releases one hold record of `hk`.
  */
-const DROP_FN = `
+const HELD_FNS = `
 local function move(rec, prefix, sign)
   local amount = nil
   for w in string.gmatch(rec, '%S+') do
@@ -41,14 +41,17 @@ local function drop(hk, id, prefix)
   return move(rec, prefix, -1)
 end`;
 
+/** The status RESERVE and ACQUIRE answer when the caller's lease is gone (see `RedisState.leased`). */
+const LEASE_GONE = 3;
+
 /**
  * KEYS: bal1, held1, bal2, held2..., holds, lease; ARGV: amount, hold id, pools, and "1" when the
- * caller keeps a lease. Returns {status, poolIndex, available}; status 3: the caller's lease is gone
+ * caller keeps a lease. Returns {status, poolIndex, available}; status LEASE_GONE: the caller's lease is gone
  * (Redis lost its data, or the process was taken for dead), so its holds must be filed again first.
  */
 const RESERVE = `
 local amount = tonumber(ARGV[1])
-if ARGV[4] == '1' and redis.call('EXISTS', KEYS[#KEYS]) == 0 then return {3, 0, 0} end
+if ARGV[4] == '1' and redis.call('EXISTS', KEYS[#KEYS]) == 0 then return {${LEASE_GONE}, 0, 0} end
 local hk = KEYS[#KEYS - 1]
 if redis.call('HEXISTS', hk, ARGV[2]) == 1 then return {2, 0, 0} end
 local n = (#KEYS - 2) / 2
@@ -93,7 +96,7 @@ return grant`;
  * KEYS: bal, ver per entry, then holds; ARGV: balTtl, prefix, entry count, balance and version per
  * entry, then the hold ids to drop.
  */
-const COMMIT = `${DROP_FN}
+const COMMIT = `${HELD_FNS}
 local ttl = ARGV[1]
 local prefix = ARGV[2]
 local n = tonumber(ARGV[3])
@@ -112,7 +115,7 @@ end
 return n`;
 
 /** KEYS: the owners set; ARGV: prefix. Releases the holds of every owner without a lease. */
-const REAP = `${DROP_FN}
+const REAP = `${HELD_FNS}
 local prefix = ARGV[1]
 local owners, holds, amount = 0, 0, 0
 for _, o in ipairs(redis.call('SMEMBERS', KEYS[1])) do
@@ -146,7 +149,7 @@ return 1`;
  * slot a set lacks, then takes the lease: one step, so no call of this process is admitted between
  * the lease and what it holds. Returns how many holds and slot entries were filed again.
  */
-const RESTORE = `${DROP_FN}
+const RESTORE = `${HELD_FNS}
 local hk = KEYS[1]
 local prefix = ARGV[1]
 local filed = 0
@@ -214,12 +217,12 @@ return 1`;
 /**
  * KEYS: slot sets (sorted by expiry), then the caller's lease; ARGV: now, ttl, token, "1" when the
  * caller keeps a lease, then the limit per set. Expired slots are dropped first. Returns {ok,
- * refusedIndex, used...}; {3}: the lease is gone (see RESERVE).
+ * refusedIndex, used...}; {LEASE_GONE}: the lease is gone (see RESERVE).
  */
 const ACQUIRE = `
 local now = tonumber(ARGV[1])
 local n = #KEYS - 1
-if ARGV[4] == '1' and redis.call('EXISTS', KEYS[n + 1]) == 0 then return {3, 0} end
+if ARGV[4] == '1' and redis.call('EXISTS', KEYS[n + 1]) == 0 then return {${LEASE_GONE}, 0} end
 local used = {}
 for i = 1, n do
   redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
@@ -369,10 +372,7 @@ export class RedisState implements SharedState {
   async reserve(pools: readonly string[], amount: number, holdId: string): Promise<ReserveResult> {
     const keys = [...pools.flatMap((p) => [this.k('bal', p), this.k('held', p)]), this.k('holds', this.owner), this.k('lease', this.owner)];
     const names = pools.join(' ');
-    const [status, index, available] = await this.leased(
-      (flag) => this.redis.apigptReserve(keys.length, ...keys, amount, holdId, names, flag),
-      (out) => out[0] === 3,
-    );
+    const [status, index, available] = await this.leased((flag) => this.redis.apigptReserve(keys.length, ...keys, amount, holdId, names, flag));
     if (status === 2) {
       this.mine.set(holdId, `${amount} ${names}`);
       return { ok: true };
@@ -426,12 +426,12 @@ export class RedisState implements SharedState {
 
   /**
    * Asks a script that checks this process's lease ("1": a serving process's lease must exist). When
-   * the answer is that the lease is gone — and with it perhaps every hold and slot — they are filed
-   * again before the same question is asked once more, without the check.
+   * its status says LEASE_GONE — and with it perhaps every hold and slot — they are filed again
+   * before the same question is asked once more, without the check.
    */
-  private async leased<T>(ask: (flag: '0' | '1') => Promise<T>, gone: (answer: T) => boolean): Promise<T> {
+  private async leased<T extends readonly (number | string)[]>(ask: (flag: '0' | '1') => Promise<T>): Promise<T> {
     const answer = await ask(this.serving ? '1' : '0');
-    if (!gone(answer)) return answer;
+    if (Number(answer[0]) !== LEASE_GONE) return answer;
     await this.restore();
     return ask('0');
   }
@@ -507,10 +507,7 @@ export class RedisState implements SharedState {
     if (slots.length === 0) return { ok: true, used: [] };
     const keys = [...slots.map((s) => this.k('cc', s.counter)), this.k('lease', this.owner)];
     const limits = slots.map((s) => s.limit);
-    const out = await this.leased(
-      async (flag) => (await this.redis.apigptAcquire(keys.length, ...keys, now, ttlMs, token, flag, ...limits)).map(Number),
-      (r) => r[0] === 3,
-    );
+    const out = (await this.leased((flag) => this.redis.apigptAcquire(keys.length, ...keys, now, ttlMs, token, flag, ...limits))).map(Number);
     const used = out.slice(2);
     if (out[0] !== 1) return { ok: false, refused: slots[out[1] - 1].counter, used };
     this.mySlots.set(token, { keys: keys.slice(0, -1).join(' '), until: now + ttlMs });

@@ -8,7 +8,8 @@
  * gave them up after three attempts — their holds released (their credit spendable again) and their
  * charges left in the journal until the next start.
  *
- * The disk is a tmpfs of its own, mounted by the test (root on Linux: as in CI); elsewhere skipped.
+ * The disk is a tmpfs of its own, mounted by the test (root on Linux, as `npm test`'s prerequisites
+ * check).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -19,6 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkBilling } from '../../src/billing/check.js';
 import { userPool } from '../../src/billing/ledger.js';
 import { createLogger } from '../../src/core/logger.js';
+import { ATTEMPTS_BEFORE_SPLIT } from '../../src/relay/request-log.js';
 import { PG_URL, startTestGateway, type TestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
 import { apigptBin } from '../built-cli.js';
@@ -26,21 +28,15 @@ import { parseProm } from '../ops/prom-text.js';
 import { balanceOf, chat, MICRO, setBalance, setPrice } from '../billing/helpers.js';
 
 const disk = mkdtempSync(join(tmpdir(), 'apigpt-disk-'));
-/** A 32 MiB file system of the test's own; false where this process may not mount one. */
-const mounted = (() => {
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m,mode=0700', 'tmpfs', disk], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+// A 32 MiB file system of the test's own (root or CAP_SYS_ADMIN: scripts/test-prereqs.sh checks it
+// before `npm test` runs anything).
+execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=32m,mode=0700', 'tmpfs', disk], { stdio: 'ignore' });
 const filler = join(disk, 'filler');
 const gateways: TestGateway[] = [];
 
 afterAll(async () => {
   for (const t of gateways) await t.close().catch(() => undefined);
-  if (mounted) execFileSync('umount', ['-l', disk], { stdio: 'ignore' });
+  execFileSync('umount', ['-l', disk], { stdio: 'ignore' });
   rmSync(disk, { recursive: true, force: true });
 });
 
@@ -73,10 +69,8 @@ async function storageGauges(t: TestGateway): Promise<{ failing: number; full: n
 
 /** Output at 1 P a token and free input: a call with `max_tokens: 10` reserves exactly 10 P. */
 const ASK = { max_tokens: 10 };
-/** relay/request-log.ts: failed attempts after which a batch the database refuses while it answers is split. */
-const ATTEMPTS_BEFORE_SPLIT = 3;
 
-describe.skipIf(!mounted)('the data folder\'s disk is full (SQLite)', () => {
+describe('the data folder\'s disk is full (SQLite)', () => {
   it('charged calls go on while the journal has room, then get a 503 in their dialect (a sign-in, a top-up, a new key too); their credit stays held; once space is freed every served call is charged once, without a restart', async () => {
     const logged: string[] = [];
     const t = await startTestGateway({ config: { dataDir: join(disk, 'data'), healthProbeIntervalMs: 0, metricsToken: METRICS_TOKEN }, start: { log: createLogger('warn', (line) => logged.push(line)) } });

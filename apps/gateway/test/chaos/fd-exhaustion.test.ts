@@ -6,9 +6,10 @@
  * such calls opened a healthy channel's circuit, which then refused its calls after the descriptors
  * came back.
  *
- * A real `apigpt serve`, its descriptor limit lowered from outside to what it has open
- * (`prlimit --pid`), the test's own connection to it kept alive from before; the call goes to a
- * channel on a provider the gateway has no connection to yet, so it must open one.
+ * A real `apigpt serve`, its descriptor limit lowered from outside to what it has open (util-linux's
+ * `prlimit --pid`, Linux; scripts/test-prereqs.sh checks it is there), the test's own connection to
+ * it kept alive from before; the call goes to a channel on a provider the gateway has no connection
+ * to yet, so it must open one.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -28,16 +29,6 @@ let proc: Proc | null = null;
 // One kept-alive connection to the gateway, opened before its descriptors run out.
 const client = new Agent({ connections: 1, keepAliveTimeout: 60_000 });
 
-/** Whether this process may lower another's limits (`prlimit --pid`: Linux, root or the same user). */
-const canLimit = (() => {
-  try {
-    execFileSync('prlimit', ['--pid', String(process.pid), '--nofile'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 afterAll(async () => {
   await client.close();
   if (proc) await stopProc(proc);
@@ -56,7 +47,7 @@ async function call(base: string, key: string, model: string): Promise<{ status:
   return { status: r.statusCode, retryAfter: typeof retryAfter === 'string' ? retryAfter : null, body: (await r.body.json()) as { error?: { code?: string } } };
 }
 
-describe.skipIf(!canLimit)('the gateway out of file descriptors', () => {
+describe('the gateway out of file descriptors', () => {
   it('a call that cannot open its provider connection gets a retryable 503, and the channel is not blamed: served again once descriptors are back', async () => {
     const first = await startSimulator();
     const second = await startSimulator();

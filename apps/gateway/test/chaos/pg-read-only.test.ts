@@ -14,6 +14,7 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkBilling } from '../../src/billing/check.js';
 import { createLogger } from '../../src/core/logger.js';
+import { ATTEMPTS_BEFORE_SPLIT } from '../../src/relay/request-log.js';
 import { PG_URL, startTestGateway, type TestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
 import { balanceOf, chat, MICRO, setBalance, setPrice } from '../billing/helpers.js';
@@ -34,8 +35,6 @@ async function endSessions(): Promise<void> {
   await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [role]);
 }
 
-/** relay/request-log.ts: failed attempts after which a batch the database refuses while it answers is split. */
-const ATTEMPTS_BEFORE_SPLIT = 3;
 
 describe('PostgreSQL turns read-only under a serving gateway', () => {
   it('calls served meanwhile are charged once it writes again; management writes get a 503; /readyz says not_writing; no restart', async () => {
