@@ -7,11 +7,13 @@ import { TcpProxy } from './tcp-proxy.js';
 let echo: net.Server;
 let echoPort = 0;
 let echoConnections = 0;
+let echoClosed = 0;
 
 beforeAll(async () => {
   echo = net.createServer((s) => {
     echoConnections++;
     s.on('error', () => undefined);
+    s.on('close', () => echoClosed++);
     s.on('data', (d) => s.write(`echo:${d}`));
   });
   await new Promise<void>((r) => echo.listen(0, '127.0.0.1', r));
@@ -130,6 +132,46 @@ describe('TcpProxy', () => {
     await proxy.restore();
     expect(proxy.connections).toBe(0);
     expect(echoConnections).toBe(before);
+  });
+
+  it('frozen, a live connection stays open at both ends and nothing passes, a close included; restore() lets it all through', async () => {
+    const c = open();
+    const gone = open();
+    c.socket.write('before');
+    gone.socket.write('x');
+    await eventually(() => expect([c.seen.data, gone.seen.data]).toEqual(['echo:before', 'echo:x']));
+    const closed = echoClosed;
+
+    proxy.freeze();
+    c.socket.write('during');
+    gone.socket.destroy();
+    const late = open(); // a new connection during the freeze is held
+    late.socket.write('late');
+    await eventually(() => expect(proxy.holding).toBe(1));
+    await eventually(() => expect(gone.seen.closed).toBe(true));
+    expect(c.seen.closed).toBe(false);
+    expect(c.seen.data).toBe('echo:before');
+    expect(echoClosed).toBe(closed); // the target was not told the other client left
+
+    await proxy.restore();
+    await eventually(() => expect([c.seen.data, late.seen.data, echoClosed]).toEqual(['echo:beforeecho:during', 'echo:late', closed + 1]));
+    c.socket.write('after');
+    await eventually(() => expect(c.seen.data).toBe('echo:beforeecho:duringecho:after'));
+  });
+
+  it("frozen with newConnections 'pass' (a failover's stranded connections), a new connection flows while the old one stays silent", async () => {
+    const old = open();
+    old.socket.write('a');
+    await eventually(() => expect(old.seen.data).toBe('echo:a'));
+    proxy.freeze({ newConnections: 'pass' });
+    old.socket.write('b');
+    const fresh = open();
+    fresh.socket.write('c');
+    await eventually(() => expect(fresh.seen.data).toBe('echo:c'));
+    expect(proxy.holding).toBe(0);
+    expect(old.seen.data).toBe('echo:a');
+    await proxy.restore();
+    await eventually(() => expect(old.seen.data).toBe('echo:aecho:b'));
   });
 
   it('close() ends live connections and stops listening', async () => {

@@ -11,10 +11,19 @@
  * - `hold`: each one is accepted and left unanswered, like a network that drops packets: the client
  *   waits until its own timeout. `restore()` forwards the held connections that are still open (with
  *   whatever they sent meanwhile), as a healed network would.
+ *
+ * `freeze()` is the network partition a cut is not: the connections already open stay open on both
+ * ends and nothing passes between them (nor the news that one end closed), as when a database's
+ * host stops answering or a router drops the route: no reset, no FIN, the client's kernel still
+ * has an established connection. New connections are held as by a `hold` cut, or with
+ * `{ newConnections: 'pass' }` forwarded as usual: the connections a failover or a NAT that lost its
+ * state strands, while the service is reachable anew. `restore()` lets the frozen ones flow again
+ * with what was sent meanwhile, and passes on the closes that happened.
  */
 import net from 'node:net';
 
 export type CutMode = 'reset' | 'refuse' | 'hold';
+type Mode = CutMode | 'freeze' | 'strand';
 
 export interface TcpProxyTarget {
   host: string;
@@ -26,7 +35,11 @@ export class TcpProxy {
   private readonly live = new Map<net.Socket, net.Socket>();
   /** Connections a `hold` cut accepted, with what each sent meanwhile. */
   private readonly held = new Map<net.Socket, { sent: Buffer[]; keep: (d: Buffer) => void }>();
-  private mode: CutMode | null = null;
+  private mode: Mode | null = null;
+  /** Sockets whose peer closed while frozen: closed on `restore()`, when the news would get through. */
+  private readonly orphans = new Set<net.Socket>();
+  /** The live connections a freeze stopped (connections made after it flow). */
+  private readonly frozen = new Map<net.Socket, net.Socket>();
   private server: net.Server;
   private closed = false;
   /** Connections accepted since the start, and those turned away by a cut (reset, or held). */
@@ -84,7 +97,21 @@ export class TcpProxy {
     if (mode === 'refuse') await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** Lets connections through again; held ones are forwarded now. */
+  /** Stops everything between the ends of every live connection, keeping both open; holds new ones, or lets them through. */
+  freeze(opts: { newConnections?: 'hold' | 'pass' } = {}): void {
+    if (this.closed) throw new Error('the proxy is closed');
+    if (this.mode !== null) throw new Error(`the proxy is already cut (${this.mode})`);
+    this.mode = opts.newConnections === 'pass' ? 'strand' : 'freeze';
+    for (const [client, upstream] of this.live) {
+      this.frozen.set(client, upstream);
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
+  }
+
+  /** Lets connections through again; held ones are forwarded now, frozen ones flow again. */
   async restore(): Promise<void> {
     if (this.mode === null) return;
     const mode = this.mode;
@@ -92,6 +119,18 @@ export class TcpProxy {
     if (mode === 'refuse') {
       this.server = this.newServer();
       await this.listen(this.port);
+    }
+    if (mode === 'freeze' || mode === 'strand') {
+      for (const s of this.orphans) s.destroy();
+      this.orphans.clear();
+      for (const [client, upstream] of this.frozen) {
+        if (this.live.get(client) !== upstream) continue;
+        client.pipe(upstream);
+        upstream.pipe(client);
+        client.resume();
+        upstream.resume();
+      }
+      this.frozen.clear();
     }
     for (const [client, kept] of this.held) this.forward(client, kept);
     this.held.clear();
@@ -106,6 +145,9 @@ export class TcpProxy {
     this.live.clear();
     for (const client of this.held.keys()) client.destroy();
     this.held.clear();
+    for (const s of this.orphans) s.destroy();
+    this.orphans.clear();
+    this.frozen.clear();
     if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -138,7 +180,7 @@ export class TcpProxy {
       client.resetAndDestroy();
       return;
     }
-    if (this.mode === 'hold') {
+    if (this.mode === 'hold' || this.mode === 'freeze') {
       // Read (so a client that gives up is noticed) but kept here: nothing reaches the target.
       this.turnedAway++;
       const sent: Buffer[] = [];
@@ -165,6 +207,11 @@ export class TcpProxy {
     const drop = () => {
       if (this.live.get(client) !== upstream) return;
       this.live.delete(client);
+      if (this.frozen.get(client) === upstream) {
+        // The other end hears of it only when the network heals.
+        for (const s of [client, upstream]) if (!s.destroyed) this.orphans.add(s);
+        return;
+      }
       client.destroy();
       upstream.destroy();
     };

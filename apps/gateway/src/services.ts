@@ -117,7 +117,7 @@ export async function createServices(config: Config, overrides: ServiceOverrides
     throw err;
   }
   const policy = overrides.policy ? overrides.policy(storage, logWriter) : billing.policy(logWriter);
-  const kv = await createKv(config);
+  const kv = await createKv(config, storage.log);
   const events = new ChannelEvents(storage.db, storage.log);
   const circuit = new CircuitBreaker(
     kv,

@@ -25,7 +25,7 @@ export interface Storage {
 }
 
 export async function openStorage(config: Config, log: Logger = createLogger(config.logLevel)): Promise<Storage> {
-  const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.databaseSchema, log });
+  const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.databaseSchema, stallMs: config.databaseStallMs, log });
   try {
     await migrateToLatest(dbh.db, { schema: dbh.schema });
   } catch (err) {

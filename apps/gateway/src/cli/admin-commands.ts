@@ -24,7 +24,7 @@ export const ADMIN_COMMANDS: Record<string, Command> = {
       const { values } = parse(argv, {});
       const config = configFrom(values);
       const { openDatabase } = await import('../storage/database.js');
-      const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.databaseSchema });
+      const dbh = await openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, schema: config.databaseSchema, stallMs: config.databaseStallMs });
       try {
         const applied = await migrateToLatest(dbh.db, { schema: dbh.schema });
         out(values.json, { database: dbh.describe, applied }, applied.length ? `Applied ${applied.join(', ')} to ${dbh.describe}` : `${dbh.describe} is up to date`);

@@ -21,6 +21,7 @@ export const FIELDS = [
   { key: 'dataDir', env: 'APIGPT_DATA_DIR', type: 'string', default: './data', doc: 'Folder for the SQLite database, the master key file and stored images' },
   { key: 'databaseUrl', env: 'DATABASE_URL', type: 'url', doc: 'PostgreSQL URL (`postgres://...`); when unset, SQLite in the data folder is used', secret: true },
   { key: 'databaseSchema', env: 'APIGPT_DATABASE_SCHEMA', type: 'string', doc: 'PostgreSQL schema to use (created if missing); default `public`' },
+  { key: 'databaseStallMs', env: 'APIGPT_DATABASE_STALL_MS', type: 'int', default: 5000, min: 0, max: 600000, doc: 'With PostgreSQL: a statement unanswered this long has its connection looked into from a new one; if the server is not working on it (a failover or a dropped route stranded it) or cannot be reached, the connection is closed and the statement fails with a retryable 503 instead of hanging until the kernel gives up (0 = off)' },
   { key: 'redisUrl', env: 'REDIS_URL', type: 'url', doc: 'Redis URL for shared state across several gateway processes', secret: true },
   { key: 'redisPrefix', env: 'APIGPT_REDIS_PREFIX', type: 'string', default: 'apigpt:', doc: 'Prefix of every Redis key this gateway writes (on a Redis Cluster it must hold a hash tag, such as `{apigpt}:`)' },
   { key: 'redisSentinels', env: 'APIGPT_REDIS_SENTINELS', type: 'list', doc: 'Redis Sentinels (`host:port,host:port`): the gateway asks them for the master and follows a failover; `REDIS_URL` then gives only the login (user, password, database, `rediss:` for TLS)' },

@@ -30,6 +30,47 @@ export function failFast(commandTimeoutMs = DEFAULT_COMMAND_TIMEOUT_MS): RedisOp
   return { maxRetriesPerRequest: 1, commandTimeout: commandTimeoutMs, connectTimeout: 2_000 };
 }
 
+/**
+ * A connection stranded without a word — the master's address moved in a failover, a NAT or load
+ * balancer on the way dropped its state, the host froze — stays open here: no reset, no FIN. ioredis
+ * would wait on it until the kernel gives up (about 15 minutes of retransmissions on Linux, or never
+ * behind a middlebox that still acknowledges), every command timing out meanwhile. So the client is
+ * looked at once per command timeout: replies awaited at two looks in a row with not one byte read
+ * between them means nothing came back for a whole timeout while commands waited — a slow Redis
+ * still answers the commands sent before. Its connections are then closed at once (ioredis's own
+ * `disconnect(true)` ends a socket politely and waits for the peer's FIN, which never comes), and
+ * ioredis connects anew as after any lost connection. Redis busy with one command for longer than
+ * the timeout is taken for stranded too: its callers were timing out anyway.
+ */
+export function watchForSilence(client: RedisClient, timeoutMs: number, stranded: (msg: string) => void): void {
+  let lastRead = -1;
+  let waited = false;
+  const timer = setInterval(() => {
+    const nodes = connectionsOf(client);
+    let read = 0;
+    let waiting = 0;
+    for (const r of nodes) {
+      read += (r.stream as { bytesRead?: number } | undefined)?.bytesRead ?? 0;
+      if (r.status === 'ready') waiting += r.commandQueue.length;
+    }
+    if (waiting > 0 && waited && read === lastRead) {
+      stranded(`Redis sent nothing back for ${timeoutMs} ms while ${waiting} commands waited (a failover or a dropped route stranded the connection?); connecting again`);
+      for (const r of nodes) (r.stream as { destroy?: () => void } | undefined)?.destroy?.();
+      lastRead = -1;
+      waited = false;
+      return;
+    }
+    lastRead = read;
+    waited = waiting > 0;
+  }, timeoutMs);
+  timer.unref();
+  client.once('end', () => clearInterval(timer));
+}
+
+function connectionsOf(client: RedisClient): Redis[] {
+  return client instanceof Cluster ? (client as Cluster).nodes('all') : [client];
+}
+
 /** What a client of the shared state may call, on one Redis or a Cluster alike. */
 export type RedisClient = Redis;
 
@@ -67,8 +108,17 @@ function login(url: string): RedisOptions {
   };
 }
 
-/** A client for the target, with `base` options (timeouts, retries). */
-export function connectRedis(t: RedisTarget, base: RedisOptions): RedisClient {
+/**
+ * A client for the target, with `base` options (timeouts, retries). With a command timeout, a
+ * stranded connection is closed and made anew (`watchForSilence`), said through `stranded`.
+ */
+export function connectRedis(t: RedisTarget, base: RedisOptions, stranded: (msg: string) => void = () => undefined): RedisClient {
+  const client = openClient(t, base);
+  if (base.commandTimeout) watchForSilence(client, base.commandTimeout, stranded);
+  return client;
+}
+
+function openClient(t: RedisTarget, base: RedisOptions): RedisClient {
   const problem = clusterPrefixProblem(t);
   if (problem) throw new Error(problem);
   if (t.redisClusterNodes?.length) {

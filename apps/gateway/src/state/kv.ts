@@ -152,12 +152,12 @@ export class RedisKv implements KvStore {
 }
 
 /** Redis when REDIS_URL is set (every process sees one circuit and one cache), else memory. */
-export async function createKv(config: Omit<RedisTarget, 'redisUrl'> & { redisUrl?: string; redisTimeoutMs?: number }): Promise<KvStore> {
+export async function createKv(config: Omit<RedisTarget, 'redisUrl'> & { redisUrl?: string; redisTimeoutMs?: number }, log?: { warn(msg: string): void }): Promise<KvStore> {
   if (!config.redisUrl) return new MemoryKv();
   const { connectRedis, failFast } = await import('./connect.js');
   // Fails fast while Redis is away (the caller gets a retryable 503 or a cache miss), and reconnects
   // by itself; the listener keeps a lost connection from being an unhandled 'error' event.
-  const redis = connectRedis({ ...config, redisUrl: config.redisUrl }, failFast(config.redisTimeoutMs));
+  const redis = connectRedis({ ...config, redisUrl: config.redisUrl }, failFast(config.redisTimeoutMs), (msg) => log?.warn(`circuits and caches: ${msg}`));
   redis.on('error', () => undefined); // reported by the shared state's own client (state/redis.ts)
   return new RedisKv(redis, `${config.redisPrefix}kv:`, true);
 }

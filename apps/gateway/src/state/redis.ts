@@ -314,6 +314,7 @@ export class RedisState implements SharedState {
     const redis = connectRedis(
       { ...(typeof target === 'string' ? { redisUrl: target } : target), redisPrefix: prefix },
       { ...failFast(opts.commandTimeoutMs), enableAutoPipelining: true, enableOfflineQueue: true, lazyConnect: false },
+      (msg) => opts.log?.warn?.(`shared state: ${msg}`),
     );
     // Without an 'error' listener a lost connection is an unhandled error that ends the process.
     redis.on('error', (err) => {

@@ -50,6 +50,11 @@ export interface DatabaseOptions {
   /** How long a PostgreSQL connection (or a wait for a pooled one) may take; default PG_CONNECT_TIMEOUT_MS. */
   connectTimeoutMs?: number;
   /**
+   * A PostgreSQL statement unanswered this long has its connection looked into from a new one, and
+   * closed when the server is not working on it (storage/pg-stalls.ts); default DEFAULT_STALL_MS, 0: off.
+   */
+  stallMs?: number;
+  /**
    * SQLite's page cache for this connection, in KiB (default: the driver's, 16 MiB). better-sqlite3
    * builds SQLite with `SQLITE_DEFAULT_CACHE_SIZE=-16000` (its deps/defines.gypi) where SQLite's own
    * default is 2 MB; each connection fills its cache with the pages it touches, and keeps them.
@@ -58,7 +63,7 @@ export interface DatabaseOptions {
 }
 
 export async function openDatabase(opts: DatabaseOptions): Promise<DatabaseHandle> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.schema, opts.log, opts.connectTimeoutMs) : openSqlite(opts.dataDir, opts.sqliteCacheKiB);
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts) : openSqlite(opts.dataDir, opts.sqliteCacheKiB);
 }
 
 /**
@@ -315,11 +320,15 @@ function markingWrites(st: BetterSqlite3.Statement, own: { dirty: boolean; write
  */
 export const PG_CONNECT_TIMEOUT_MS = 10_000;
 
-async function openPostgres(url: string, schema?: string, log?: Logger, connectTimeoutMs = PG_CONNECT_TIMEOUT_MS): Promise<DatabaseHandle> {
+/** A statement unanswered this long has its connection looked into (APIGPT_DATABASE_STALL_MS). */
+export const DEFAULT_STALL_MS = 5_000;
+
+async function openPostgres(url: string, opts: Pick<DatabaseOptions, 'schema' | 'log' | 'connectTimeoutMs' | 'stallMs'>): Promise<DatabaseHandle> {
+  const { schema, log, connectTimeoutMs = PG_CONNECT_TIMEOUT_MS, stallMs = DEFAULT_STALL_MS } = opts;
   if (schema && !/^[a-z_][a-z0-9_]*$/i.test(schema)) throw new Error(`Invalid PostgreSQL schema name: ${schema}`);
   // The PostgreSQL client is loaded only by a gateway that uses PostgreSQL (docs/architecture.md,
   // "Start and idle memory").
-  const [{ default: pg }, { listenForChanges }] = await Promise.all([import('pg'), import('./pg-changes.js')]);
+  const [{ default: pg }, { listenForChanges }, { StallWatch, PROBE_TIMEOUT_MS }] = await Promise.all([import('pg'), import('./pg-changes.js'), import('./pg-stalls.js')]);
   // int8 (bigint) and numeric come back as strings by default; our times and money fit in a double.
   const types = {
     getTypeParser: (oid: number, format?: any) => (oid === 20 || oid === 1700 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format)),
@@ -334,6 +343,11 @@ async function openPostgres(url: string, schema?: string, log?: Logger, connectT
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   guardPool(pool, log);
+  const watched = new StallWatch(pool, {
+    stallMs,
+    probe: () => new pg.Client({ connectionString: url, connectionTimeoutMillis: PROBE_TIMEOUT_MS, query_timeout: PROBE_TIMEOUT_MS, application_name: 'apigpt-stall-check' }),
+    log: (msg) => log?.warn(msg),
+  });
   if (schema) {
     const c = await pool.connect();
     try {
@@ -349,7 +363,7 @@ async function openPostgres(url: string, schema?: string, log?: Logger, connectT
     await pool.end();
     throw err;
   }
-  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool }, schema ?? 'public'), plugins: [changes.plugin] });
+  const db = new Kysely<Database>({ dialect: new SchemaScopedPostgresDialect({ pool: watched }, schema ?? 'public'), plugins: [changes.plugin] });
   await sql`select 1`.execute(db);
   const u = new URL(url);
   return {
