@@ -4,12 +4,11 @@
 // is charged (its request-log row, its ledger charge); the audit is clean and no credit stays held.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
-import { checkBilling } from '../../src/billing/check.js';
-import { userPool } from '../../src/billing/ledger.js';
 import { TcpProxy } from '../../../../test-util/tcp-proxy.js';
 import { PG_URL, REDIS_URL, startTestGateway, type TestGateway } from '../harness.js';
 import { chatTokens, MICRO, setPrice } from '../billing/helpers.js';
 import { eventually } from '../eventually.js';
+import { expectEveryServedCallCharged, expectNothingHeld } from './settled.js';
 
 const MAX_TOKENS = 16;
 const PROMPT = 'Tell me about the sea.';
@@ -159,42 +158,14 @@ describe('a dependency outage under load', () => {
     // 1. Every answer a client got: a 200, or a 503 with retry-after in its dialect. No 500, no dropped connection.
     expect(answers.map(problemOf).filter((p) => p !== null)).toEqual([]);
 
-    // 2. Nothing served free: every relayed 200 has its request-log row at the price, and its charge.
+    // 2. Nothing served free: every relayed 200 has its request-log row at the price, and its charge;
+    //    3. the audit is clean.
     const served = answers.filter((a) => a.status === 200 && a.dialect !== 'api');
     expect(served.every((a) => a.requestId)).toBe(true);
-    const db = t.gw.services.db;
-    const ids = served.map((a) => a.requestId!);
-    const missing = await eventually(
-      async () => {
-        await t.flushLogs();
-        const logged = new Map((await db.selectFrom('request_logs').select(['id', 'cost', 'status']).where('id', 'in', ids).execute()).map((r) => [r.id, r]));
-        const charged = new Map((await db.selectFrom('ledger').select(['request_id', 'amount']).where('kind', '=', 'charge').where('request_id', 'in', ids).execute()).map((r) => [r.request_id, Number(r.amount)]));
-        const wrong = ids.filter((id) => Number(logged.get(id)?.cost) !== COST || charged.get(id) !== -COST);
-        expect(wrong.map((id) => `${id}: logged ${logged.get(id)?.cost ?? 'nothing'}, charged ${charged.get(id) ?? 'nothing'}`)).toEqual([]);
-        return wrong;
-      },
-      { timeoutMs: 30_000, intervalMs: 200 },
-    );
-    expect(missing).toEqual([]);
+    await expectEveryServedCallCharged(t, served.map((a) => a.requestId!), COST);
 
-    // 3. The audit: balances equal their ledgers, every charge has its log row and the reverse.
-    const report = await checkBilling(db);
-    expect(report.problems).toEqual([]);
-
-    // 4. No credit left held: what shared state says is available is the balance in the database
-    //    (once the last batch is in and its holds released).
-    const pool = userPool(user.userId);
-    const settling = Date.now();
-    await eventually(
-      async () => {
-        await t.flushLogs();
-        await t.gw.services.billing.pools.load(pool); // a no-op unless the cached balance expired
-        const available = await t.gw.services.billing.state.available(pool);
-        const { balance } = await db.selectFrom('accounts').select('balance').where('user_id', '=', user.userId).executeTakeFirstOrThrow();
-        expect({ available, held: Number(balance) - Number(available) }).toEqual({ available: Number(balance), held: 0 });
-      },
-      { timeoutMs: 30_000, intervalMs: 200 },
-    );
-    console.log(`no credit held ${Date.now() - settling} ms after the clients stopped and the log was flushed`);
+    // 4. No credit left held.
+    const settling = await expectNothingHeld(t, user.userId);
+    console.log(`no credit held ${settling} ms after the clients stopped and the log was flushed`);
   }, 180_000);
 });
