@@ -25,8 +25,15 @@ const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETI
 /** The system calls a socket error comes from (a file error such as ENOENT from `open` is not an outage). */
 const SOCKET_SYSCALLS = new Set(['connect', 'read', 'write', 'writev', 'getaddrinfo', 'shutdown']);
 
+/**
+ * What the gateway's pool (storage/pg-stalls.ts) throws without trying while PostgreSQL is known
+ * unreachable: a new connection got no answer, and none has got through since.
+ */
+export const PG_UNREACHABLE = 'PostgreSQL cannot be reached: a new connection got no answer';
+
 /** What pg and pg-pool throw, word for word, when a connection is lost, times out or was never made. */
 const PG_MESSAGES = new Set([
+  PG_UNREACHABLE,
   'Connection terminated unexpectedly',
   'Connection terminated',
   'Connection terminated due to connection timeout',

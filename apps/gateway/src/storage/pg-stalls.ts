@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
+import { PG_UNREACHABLE } from '../core/dependency-errors.js';
 
 /**
  * Connections that wait forever. A PostgreSQL connection whose route is gone without a word — the
@@ -27,6 +28,13 @@ import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryRes
  * When one connection is found stranded, those made before it that lie idle in the pool are likely
  * stranded too: each is closed instead of being handed out (a new one is opened), as a pool flush
  * after a failover would do.
+ *
+ * A server that cannot be reached at all (packets dropped: a new connection gets no answer within
+ * the pool's connect timeout, or the look above could not connect) would make every query wait that
+ * timeout — 10 s — for its 503, and each caller hold its socket meanwhile. So the pool is then
+ * taken for unreachable: a query is refused at once with `PG_UNREACHABLE` (a retryable 503, like any
+ * lost connection) while one new connection a second (`RECHECK_MS`) tries to get through; the first
+ * that does opens the pool again.
  */
 export interface StallWatchOptions {
   /** A new client to the same server with the same login, for the look (not connected yet). */
@@ -38,6 +46,12 @@ export interface StallWatchOptions {
 
 /** How long the look itself may take, connecting included. */
 export const PROBE_TIMEOUT_MS = 5_000;
+
+/** How often a server taken for unreachable is tried again, from one new connection. */
+export const RECHECK_MS = 1_000;
+
+/** pg's error when a new connection got no answer within `connectionTimeoutMillis`. */
+const CONNECT_TIMED_OUT = 'Connection terminated due to connection timeout';
 
 type Verdict = { stranded: false } | { stranded: true; why: string };
 
@@ -55,15 +69,30 @@ export class StallWatch implements PostgresPool {
   private timer: NodeJS.Timeout | null = null;
   /** Connections found stranded and closed since the start. */
   closed = 0;
+  /** Set while the server is taken for unreachable: the timer of the next try. */
+  private recheck: NodeJS.Timeout | null = null;
+  private ended = false;
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly opts: StallWatchOptions,
   ) {}
 
+  /** True while the server is taken for unreachable and queries are refused without trying. */
+  get unreachable(): boolean {
+    return this.recheck !== null;
+  }
+
   async connect(): Promise<PostgresPoolClient> {
+    if (this.recheck) throw new Error(PG_UNREACHABLE);
     for (;;) {
-      const client = await this.pool.connect();
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (err) {
+        if ((err as Error)?.message === CONNECT_TIMED_OUT) this.markUnreachable();
+        throw err;
+      }
       const born = this.born.get(client);
       if (born === undefined) this.born.set(client, this.generation);
       else if (born < this.generation) {
@@ -75,9 +104,43 @@ export class StallWatch implements PostgresPool {
   }
 
   end(): Promise<void> {
+    this.ended = true;
     if (this.timer) clearInterval(this.timer);
-    this.timer = null;
+    if (this.recheck) clearTimeout(this.recheck);
+    this.timer = this.recheck = null;
     return this.pool.end();
+  }
+
+  private markUnreachable(): void {
+    if (this.recheck || this.ended) return;
+    this.opts.log?.(`PostgreSQL cannot be reached (a new connection got no answer): queries are refused at once with a retryable 503 until a new connection, tried every ${RECHECK_MS / 1000} s, gets through`);
+    const again = () => {
+      this.recheck = setTimeout(() => {
+        void this.reachable().then((yes) => {
+          if (this.ended) return;
+          if (!yes) return again();
+          this.recheck = null;
+          this.opts.log?.('PostgreSQL can be reached again');
+        });
+      }, RECHECK_MS);
+      this.recheck.unref();
+    };
+    again();
+  }
+
+  /** Whether a new connection gets an answer (an error from the server is one: it was reached). */
+  private async reachable(): Promise<boolean> {
+    const probe = this.opts.probe();
+    probe.on('error', () => undefined);
+    try {
+      await probe.connect();
+      await probe.query('select 1');
+      return true;
+    } catch (err) {
+      return fromServer(err);
+    } finally {
+      void probe.end().catch(() => undefined);
+    }
   }
 
   private wrap(client: pg.PoolClient): PostgresPoolClient {
@@ -158,13 +221,19 @@ export class StallWatch implements PostgresPool {
         active.includes(p) ? { stranded: false } : { stranded: true, why: present.includes(p) ? `its server is not working on it (backend ${p} is idle; ended)` : `its server has no such backend (${p})` },
       );
     } catch (err) {
-      const code = (err as { code?: unknown }).code;
       // An error from the server means it was reached: what to make of the connection is unknown.
-      if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) && (err as { severity?: unknown }).severity) return pids.map(() => ({ stranded: false }));
+      if (fromServer(err)) return pids.map(() => ({ stranded: false }));
+      this.markUnreachable();
       const why = `the server cannot be reached from a new connection either (${(err as Error).message})`;
       return pids.map(() => ({ stranded: true, why }));
     } finally {
       void probe.end().catch(() => undefined);
     }
   }
+}
+
+/** An error the server sent (a SQLSTATE with a severity), as opposed to one of the connection. */
+function fromServer(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown } | null;
+  return typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string';
 }

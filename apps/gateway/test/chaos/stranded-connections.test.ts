@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { TcpProxy } from '../../../../test-util/tcp-proxy.js';
 import { dependencyFailure } from '../../src/core/dependency-errors.js';
-import { openDatabase } from '../../src/storage/database.js';
+import { openDatabase, PG_CONNECT_TIMEOUT_MS } from '../../src/storage/database.js';
 import { PG_URL, REDIS_URL, startTestGateway, type TestGateway } from '../harness.js';
 import { chatTokens, MICRO, setPrice } from '../billing/helpers.js';
 import { eventually } from '../eventually.js';
@@ -50,8 +50,8 @@ interface Answer {
   failure?: string;
 }
 
-function request(t: TestGateway, kind: Kind, user: { key: string; cookie: string }): Promise<Response> {
-  const signal = AbortSignal.timeout(HUNG_MS);
+function request(t: TestGateway, kind: Kind, user: { key: string; cookie: string }, hungMs: number): Promise<Response> {
+  const signal = AbortSignal.timeout(hungMs);
   const messages = [{ role: 'user', content: PROMPT }];
   const post = (path: string, headers: Record<string, string>, body: unknown) =>
     fetch(`${t.url}${path}`, { method: 'POST', signal, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -65,10 +65,10 @@ function request(t: TestGateway, kind: Kind, user: { key: string; cookie: string
   }
 }
 
-async function ask(t: TestGateway, kind: Kind, user: { key: string; cookie: string }, client: number, phase: string): Promise<Answer> {
+async function ask(t: TestGateway, kind: Kind, user: { key: string; cookie: string }, client: number, phase: string, hungMs = HUNG_MS): Promise<Answer> {
   const a: Answer = { client, kind, phase, status: 0, retryAfter: null, requestId: null, body: '' };
   try {
-    const res = await request(t, kind, user);
+    const res = await request(t, kind, user, hungMs);
     a.status = res.status;
     a.retryAfter = res.headers.get('retry-after');
     a.requestId = res.headers.get('x-request-id');
@@ -214,14 +214,20 @@ describe('connections stranded without a word', () => {
     expect(pgProxy.isCut).toBe(true);
   }, 120_000);
 
-  it('PostgreSQL unreachable (every packet dropped, new connections held too): a console request answers a retryable 503 instead of hanging', async () => {
+  it('PostgreSQL unreachable (every packet dropped, new connections held too): a console request answers a retryable 503 instead of hanging, the ones after it at once without trying to connect, and it serves again once the network heals', async () => {
     const user = await t.newUserWithKey();
     expect((await ask(t, 'console', user, 0, 'before')).status).toBe(200);
     pgProxy.freeze({ newConnections: 'hold' });
-    const a = await ask(t, 'console', user, 0, 'unreachable');
-    expect(problemOf(a)).toBeNull();
-    expect(a.status).toBe(503);
-    expect(JSON.parse(a.body).error.code).toBe('service_unavailable');
+    // Its statement waits on a connection that will never answer: looked into after the stall time,
+    // the server cannot be reached from a new connection either.
+    const first = await ask(t, 'console', user, 0, 'unreachable');
+    expect(problemOf(first)).toBeNull();
+    expect(first.status).toBe(503);
+    expect(JSON.parse(first.body).error.code).toBe('service_unavailable');
+    // The database is now known unreachable: each request after it is refused without waiting for a
+    // new connection of its own (each would wait the pool's connect timeout for its 503).
+    const after = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(t, 'console', user, i, 'known unreachable', PG_CONNECT_TIMEOUT_MS / 2)));
+    expect(after.map((a) => problemOf(a) ?? a.status)).toEqual(after.map(() => 503));
     await pgProxy.restore();
     await eventually(async () => expect((await ask(t, 'console', user, 0, 'healed')).status).toBe(200), { timeoutMs: 30_000, intervalMs: 100 });
   }, 60_000);
