@@ -245,6 +245,11 @@ export class CircuitBreaker {
     return this.kv.setIfAbsent(k(id, 'p'), String(this.clock()), this.policy.cooldownMs + LOCK_SLACK_MS);
   }
 
+  /** Gives back the probe `tryProbe` granted, untried (the gateway could not make it). */
+  async releaseProbe(id: string): Promise<void> {
+    await this.kv.del([k(id, 'p')]);
+  }
+
   async view(id: string): Promise<CircuitView> {
     const [o, f, t] = await this.kv.mget([k(id, 'o'), k(id, 'f'), k(id, 't')]);
     const openUntil = o === null ? null : Number(o);

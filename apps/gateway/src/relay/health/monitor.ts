@@ -68,6 +68,13 @@ export class HealthMonitor {
         if (!healthDisabled && state !== 'half_open') continue; // healthy, or still cooling down, or an admin's choice
         if (state === 'half_open' && !(await this.circuit.tryProbe(view.id))) continue; // live traffic is probing it
         const result = await probeChannel(await this.channels.open(view.id), this.upstream);
+        if (result.gatewayFault) {
+          // The gateway could not make the probe (out of descriptors, …): the channel was not tried,
+          // so its circuit and its health stay as they were, and the next round probes it again.
+          if (state === 'half_open') await this.circuit.releaseProbe(view.id);
+          this.log.warn(`health probe of channel ${view.id} not made: ${result.message}`);
+          continue;
+        }
         if (result.ok) {
           await this.circuit.reset(view.id);
           this.events.record(view.id, 'probe_ok', `background probe passed in ${result.latencyMs} ms`);

@@ -9,6 +9,11 @@ export interface ProbeResult {
   status: number | null;
   model: string | null;
   message: string;
+  /**
+   * The probe could not be made for a reason of the gateway's own (out of file descriptors, buffers
+   * or local ports): the channel was not tried, and nothing may be counted against it.
+   */
+  gatewayFault?: true;
 }
 
 /**
@@ -45,6 +50,7 @@ export async function probeChannel(channel: Channel, upstream: UpstreamClient, m
     if (inAnswer) return { ok: false, latencyMs, status: inAnswer.status, model: name, message: inAnswer.error.message };
     return { ok: true, latencyMs, status: res.status, model: name, message: 'OK' };
   } catch (err) {
-    return { ok: false, latencyMs: Math.round(performance.now() - started), status: null, model: name, message: asGatewayError(err).message };
+    const e = asGatewayError(err);
+    return { ok: false, latencyMs: Math.round(performance.now() - started), status: null, model: name, message: e.message, ...(e.kind === 'unavailable' ? { gatewayFault: true as const } : {}) };
   }
 }
