@@ -174,6 +174,25 @@ describe('TcpProxy', () => {
     await eventually(() => expect(old.seen.data).toBe('echo:aecho:b'));
   });
 
+  it('freezeAfter(pattern): the bytes holding the pattern reach the target, its answer does not; restore() delivers it', async () => {
+    const c = open();
+    c.socket.write('one');
+    await eventually(() => expect(c.seen.data).toBe('echo:one'));
+    const fired = proxy.freezeAfter('COMMIT');
+    c.socket.write('two');
+    await eventually(() => expect(c.seen.data).toBe('echo:oneecho:two')); // not the pattern: flows
+    c.socket.write('COMMIT');
+    await fired;
+    expect(proxy.isCut).toBe(true);
+    const late = open(); // held: the freeze holds new connections by default
+    await eventually(() => expect(proxy.holding).toBe(1));
+    expect(c.seen.data).toBe('echo:oneecho:two');
+    await proxy.restore();
+    await eventually(() => expect(c.seen.data).toBe('echo:oneecho:twoecho:COMMIT'));
+    late.socket.write('x');
+    await eventually(() => expect(late.seen.data).toBe('echo:x'));
+  });
+
   it('close() ends live connections and stops listening', async () => {
     const other = await TcpProxy.start(`redis://127.0.0.1:${echoPort}`);
     const c = open(other.port);

@@ -19,6 +19,10 @@
  * `{ newConnections: 'pass' }` forwarded as usual: the connections a failover or a NAT that lost its
  * state strands, while the service is reachable anew. `restore()` lets the frozen ones flow again
  * with what was sent meanwhile, and passes on the closes that happened.
+ *
+ * `freezeAfter(pattern)` freezes the same way the moment a client sends bytes holding `pattern`, those
+ * bytes passed on first: a server that did what it was asked (a COMMIT) and whose answer is lost.
+ * (The pattern must arrive in one read, as a short protocol message does.)
  */
 import net from 'node:net';
 
@@ -40,6 +44,9 @@ export class TcpProxy {
   private readonly orphans = new Set<net.Socket>();
   /** The live connections a freeze stopped (connections made after it flow). */
   private readonly frozen = new Map<net.Socket, net.Socket>();
+  /** An armed `freezeAfter`, and the data listeners that watch each connection for its pattern. */
+  private trigger: { pattern: Buffer; opts: { newConnections?: 'hold' | 'pass' }; fired: () => void } | null = null;
+  private readonly watchers = new Map<net.Socket, { upstream: net.Socket; onData: (d: Buffer) => void }>();
   private server: net.Server;
   private closed = false;
   /** Connections accepted since the start, and those turned away by a cut (reset, or held). */
@@ -111,6 +118,37 @@ export class TcpProxy {
     }
   }
 
+  /** Freezes (as `freeze(opts)`) right after a client sends bytes holding `pattern`; resolves then. */
+  freezeAfter(pattern: string | Buffer, opts: { newConnections?: 'hold' | 'pass' } = {}): Promise<void> {
+    if (this.mode !== null || this.trigger) throw new Error('the proxy is already cut or armed');
+    return new Promise<void>((fired) => {
+      this.trigger = { pattern: Buffer.from(pattern), opts, fired };
+      for (const [client, upstream] of this.live) this.watch(client, upstream);
+    });
+  }
+
+  /** Forwards what the client sends through a listener that looks for the armed pattern. */
+  private watch(client: net.Socket, upstream: net.Socket): void {
+    client.unpipe(upstream);
+    const onData = (d: Buffer) => {
+      if (!upstream.write(d)) {
+        client.pause();
+        upstream.once('drain', () => client.resume());
+      }
+      const t = this.trigger;
+      if (!t || !d.includes(t.pattern)) return;
+      this.trigger = null;
+      // The freeze stops every connection; `restore()` pipes them again.
+      for (const [c, w] of this.watchers) c.off('data', w.onData);
+      this.watchers.clear();
+      this.freeze(t.opts);
+      t.fired();
+    };
+    this.watchers.set(client, { upstream, onData });
+    client.on('data', onData);
+    client.resume();
+  }
+
   /** Lets connections through again; held ones are forwarded now, frozen ones flow again. */
   async restore(): Promise<void> {
     if (this.mode === null) return;
@@ -148,6 +186,8 @@ export class TcpProxy {
     for (const s of this.orphans) s.destroy();
     this.orphans.clear();
     this.frozen.clear();
+    this.watchers.clear();
+    this.trigger = null;
     if (this.server.listening) await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
@@ -207,6 +247,7 @@ export class TcpProxy {
     const drop = () => {
       if (this.live.get(client) !== upstream) return;
       this.live.delete(client);
+      this.watchers.delete(client);
       if (this.frozen.get(client) === upstream) {
         // The other end hears of it only when the network heals.
         for (const s of [client, upstream]) if (!s.destroyed) this.orphans.add(s);
@@ -217,7 +258,8 @@ export class TcpProxy {
     };
     client.once('close', drop);
     upstream.once('close', drop);
-    client.pipe(upstream);
+    if (this.trigger) this.watch(client, upstream);
+    else client.pipe(upstream);
     upstream.pipe(client);
     client.resume();
   }

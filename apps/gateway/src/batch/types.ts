@@ -7,8 +7,10 @@ export type RequestLogRow = RequestLogsTable;
 export interface LogBatch {
   rows: RequestLogRow[];
   /**
-   * Rows replayed from a journal (`recover.ts`): some may already be in the database (the process
-   * died after the commit, before it could drop them from its journal); those are skipped.
+   * Rows that may already be in the database, which are skipped: replayed from a journal
+   * (`recover.ts`: the process died after the commit, before it could drop them from its journal),
+   * or a batch tried again after an attempt whose outcome is unknown (its connection was lost, its
+   * COMMIT's answer perhaps with it: relay/request-log.ts).
    */
   replay?: boolean;
 }

@@ -1,4 +1,4 @@
-import { writeCharges } from '../billing/charges.js';
+import { currentEntries, writeCharges } from '../billing/charges.js';
 import type { CommitEntry } from '../state/shared-state.js';
 import type { Db, InsertMany } from '../storage/database.js';
 import { sql } from 'kysely';
@@ -14,11 +14,21 @@ export async function writeBatch(db: Db, insertMany: InsertMany, batch: LogBatch
   let { rows } = batch;
   return db.transaction().execute(async (trx) => {
     const t = trx as unknown as Db;
-    if (batch.replay) rows = await notYetWritten(t, rows);
-    if (rows.length === 0) return [];
+    // Rows of a replay that are in already were charged by an earlier commit: shared state is told
+    // their pools' balances as they are now (it takes a version newer than the one it has only).
+    let before: CommitEntry[] = [];
+    if (batch.replay) {
+      const fresh = await notYetWritten(t, rows);
+      if (fresh.length < rows.length) {
+        const left = new Set(fresh);
+        before = await currentEntries(t, rows.filter((r) => !left.has(r)));
+      }
+      rows = fresh;
+    }
+    if (rows.length === 0) return before;
     const entries = await writeCharges(t, insertMany, rows);
     await insertMany(t, 'request_logs', rows);
-    return entries;
+    return before.length ? [...before, ...entries] : entries;
   });
 }
 

@@ -227,6 +227,27 @@ export async function writeCharges(trx: Db, insertMany: InsertMany, rows: readon
   return entries;
 }
 
+/**
+ * The pools rows that are already committed charged — their users' accounts, and their keys with a
+ * credit limit — with each one's balance and version as they are now (read in the caller's
+ * transaction): what shared state must be told when it could not be told at their commit.
+ */
+export async function currentEntries(trx: Db, rows: readonly RequestLogRow[]): Promise<CommitEntry[]> {
+  const charged = rows.filter((r) => r.cost > 0);
+  const users = [...new Set(charged.map((r) => r.user_id))].sort();
+  const keyIds = [...new Set(charged.flatMap((r) => (r.key_id ? [r.key_id] : [])))].sort();
+  const entries: CommitEntry[] = [];
+  if (users.length) {
+    for (const a of await trx.selectFrom('accounts').select(['user_id', 'balance', 'version']).where('user_id', 'in', users).orderBy('user_id').execute())
+      entries.push({ pool: userPool(a.user_id), balance: Number(a.balance), version: Number(a.version) });
+  }
+  if (keyIds.length) {
+    for (const k of await trx.selectFrom('api_keys').select(['id', 'credit_limit', 'spent', 'billing_version']).where('id', 'in', keyIds).where('credit_limit', 'is not', null).orderBy('id').execute())
+      entries.push({ pool: keyPool(k.id), balance: Number(k.credit_limit) - Number(k.spent), version: Number(k.billing_version) });
+  }
+  return entries;
+}
+
 function groupBy<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
   const m = new Map<string, T[]>();
   for (const it of items) {

@@ -205,7 +205,7 @@ function mergeSameLabels(m: MetricSource): MetricSource {
 
 export interface MetricsDeps {
   calls: CallMetrics;
-  logWriter: { readonly queued: number; readonly failing: boolean };
+  logWriter: { readonly queued: number; readonly failing: boolean; readonly failedAttemptsTotal: number; readonly rowsGivenUp: number };
   /** The charges' journal has no room on its device for its next file (batch/journal.ts `full`). */
   journalFull: () => boolean;
   load: LoadGuard;
@@ -264,6 +264,8 @@ export async function createMetrics(deps: MetricsDeps): Promise<GatewayMetrics> 
     source('apigpt_event_loop_lag_seconds', 'Worst event-loop delay of the last half second (what back-pressure compares)', 'gauge', 'max', () => [{ labels: {}, value: load.lagMs / 1000 }]),
     source('apigpt_log_writer_queue_rows', 'Request-log rows not yet committed (buffered or being written)', 'gauge', 'sum', () => [{ labels: {}, value: deps.logWriter.queued }]),
     source('apigpt_log_writer_failing', '1 while the request log cannot write its batch (the database away, a full disk, a read-only database): rows wait, credit stays held', 'gauge', 'max', () => [{ labels: {}, value: deps.logWriter.failing ? 1 : 0 }]),
+    source('apigpt_log_writer_failed_attempts_total', 'Attempts at a request-log batch that failed (each is tried again; its rows are never lost)', 'counter', 'sum', () => [{ labels: {}, value: deps.logWriter.failedAttemptsTotal }]),
+    source('apigpt_log_writer_rows_given_up_total', 'Request-log rows the database refused alone while it took others: left in the journal, reported by `apigpt billing check` (alert on any)', 'counter', 'sum', () => [{ labels: {}, value: deps.logWriter.rowsGivenUp }]),
     source('apigpt_journal_full', '1 while the charges\' journal has no room on its device for its next file; with the request log failing too, charged calls get 503 storage_unavailable', 'gauge', 'max', () => [{ labels: {}, value: deps.journalFull() ? 1 : 0 }]),
     source('apigpt_shed_total', 'Relay calls refused with 503 by back-pressure, by reason', 'counter', 'sum', () =>
       Object.entries(load.shed).map(([reason, n]) => ({ labels: { reason }, value: n })),

@@ -53,6 +53,8 @@ export class RequestLogWriter {
   private listener: ((row: RequestLogRow) => void) | null = null;
   /** Failed attempts of the batch being written, since the last commit (see `failing`). */
   private failures = 0;
+  private failuresTotal = 0;
+  private givenUp = 0;
 
   constructor(
     private readonly store: BatchStore,
@@ -89,6 +91,16 @@ export class RequestLogWriter {
   /** Failed attempts at the batches since the last commit or the last row given up (for tests). */
   get failedAttempts(): number {
     return this.failures;
+  }
+
+  /** Failed attempts at batches since the start (a metric). */
+  get failedAttemptsTotal(): number {
+    return this.failuresTotal;
+  }
+
+  /** Rows the database refused, alone, while it took others: given up (left in the journal; a metric). */
+  get rowsGivenUp(): number {
+    return this.givenUp;
   }
 
   /** Resolves when the batches' database answers (readiness checks); on SQLite, through the writer thread. */
@@ -166,23 +178,30 @@ export class RequestLogWriter {
     return this.inflight;
   }
 
-  private async write(rows: RequestLogRow[]): Promise<void> {
+  private async write(rows: RequestLogRow[], outcomeUnknown = false): Promise<void> {
+    // Set once an attempt failed as a lost database would (a dropped connection, a timeout): its
+    // COMMIT may have gone through with only the answer lost, so the next attempts skip the rows
+    // that are in already (charged once, never twice, and not taken for rows the database refuses).
+    let unknown = outcomeUnknown;
     for (let attempt = 0; ; attempt++) {
       let entries: CommitEntry[];
       try {
-        entries = await this.store.write({ rows });
+        entries = await this.store.write(unknown ? { rows, replay: true } : { rows });
       } catch (err) {
+        if (dependencyFailure(err)) unknown = true;
         this.failures++;
+        this.failuresTotal++;
         if (attempt === 0 || attempt % 10 === 0) this.log.error(`request log: could not write ${rows.length} rows (attempt ${attempt + 1}); trying again`, err);
         // A full disk answers reads: only an error that is not the database's condition is the rows'.
         if (attempt + 1 >= ATTEMPTS_BEFORE_SPLIT && !dependencyFailure(err) && (await this.databaseAnswers())) {
           // The database is there but refuses this batch: find the rows it refuses.
           if (rows.length > 1) {
             const half = Math.ceil(rows.length / 2);
-            await this.write(rows.slice(0, half));
-            await this.write(rows.slice(half));
+            await this.write(rows.slice(0, half), unknown);
+            await this.write(rows.slice(half), unknown);
           } else {
             this.log.error(`request log: the database refuses row ${rows[0].id}; giving it up`, err);
+            this.givenUp++;
             if (this.participant) await this.participant.failed(rows).catch((e) => this.log.error('request log: undo failed', e));
             // The database answers and writes: only this row was refused.
             this.failures = 0;

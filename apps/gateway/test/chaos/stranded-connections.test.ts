@@ -164,7 +164,7 @@ describe('connections stranded without a word', () => {
     expect(run.answers.map(problemOf).filter((p) => p !== null)).toEqual([]);
     const served = run.answers.filter((a) => a.status === 200 && a.kind !== 'console');
     await expectEveryServedCallCharged(t, served.map((a) => a.requestId!), COST);
-    await expectNothingHeld(t, user.userId);
+    await expectNothingHeld(t, user.userId, { reload: false });
   }
 
   it('PostgreSQL failover (the old connections silent, new ones reach the database): served again within seconds, every call charged, nothing held, while the old ones stay silent', async () => {
@@ -210,9 +210,35 @@ describe('connections stranded without a word', () => {
       answers.filter((a) => a.status === 200).map((a) => a.requestId!),
       COST,
     );
-    await expectNothingHeld(t, user.userId);
+    await expectNothingHeld(t, user.userId, { reload: false });
     expect(pgProxy.isCut).toBe(true);
   }, 120_000);
+
+  it("a batch's COMMIT that went through but whose answer was lost: the request log writes none of its rows twice, gives none up, and the credit Redis counts is the balance", async () => {
+    const user = await t.newUserWithKey();
+    expect((await ask(t, 'openai', user, 0, 'before')).status).toBe(200);
+    await t.flushLogs();
+    const writer = t.gw.services.logWriter;
+    const failedBefore = writer.failedAttemptsTotal;
+    const givenUpBefore = writer.rowsGivenUp;
+    // node-postgres sends a statement without parameters as a simple query: 'Q', its length, the text.
+    const text = Buffer.from('commit\0');
+    const commit = Buffer.concat([Buffer.from('Q'), Buffer.from([0, 0, 0, 4 + text.length]), text]);
+    const frozen = pgProxy.freezeAfter(commit, { newConnections: 'pass' });
+    // One call: its batch is the last of the account's, so no later commit tells shared state the
+    // account's balance in its place.
+    const answers = [await ask(t, 'openai', user, 0, 'commit lost')];
+    expect(answers.map((a) => a.status)).toEqual([200]);
+    await t.flushLogs();
+    await frozen;
+    // The batch's commit was the one cut: the writer saw it fail, and went on.
+    expect(writer.failedAttemptsTotal).toBeGreaterThan(failedBefore);
+    expect(writer.rowsGivenUp).toBe(givenUpBefore);
+    await expectEveryServedCallCharged(t, answers.map((a) => a.requestId!), COST);
+    // Redis was told the account's balance after the charge, though the commit that made it was not
+    // the attempt that succeeded: nothing reloads it here (its cached balance lives a minute).
+    await expectNothingHeld(t, user.userId, { reload: false });
+  }, 60_000);
 
   it('PostgreSQL unreachable (every packet dropped, new connections held too): a console request answers a retryable 503 instead of hanging, the ones after it at once without trying to connect, and it serves again once the network heals', async () => {
     const user = await t.newUserWithKey();
