@@ -28,7 +28,10 @@ export async function writeBatch(db: Db, insertMany: InsertMany, batch: LogBatch
     if (rows.length === 0) return before;
     const entries = await writeCharges(t, insertMany, rows);
     await insertMany(t, 'request_logs', rows);
-    return before.length ? [...before, ...entries] : entries;
+    if (before.length === 0) return entries;
+    // A pool this batch charged too is told once, as it is after this commit.
+    const charged = new Set(entries.map((e) => e.pool));
+    return [...before.filter((e) => !charged.has(e.pool)), ...entries];
   });
 }
 
