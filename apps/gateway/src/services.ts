@@ -149,6 +149,8 @@ export async function createServices(config: Config, overrides: ServiceOverrides
       state: billing.state,
       journalFull: () => billing.charges.journalFull,
       circuits: async () => Promise.all((await storage.channels.active()).map(async (c) => ({ channel: c.id, state: (await circuit.view(c.id)).state }))),
+      database: storage.dbh.connections,
+      redisStranded: () => (billing.state.strandedConnections ?? 0) + (kv.strandedConnections ?? 0),
     });
   }
   const safetyStore = new SafetyStore(storage.db);

@@ -216,6 +216,10 @@ export interface MetricsDeps {
   state: { readonly restored: { readonly holds: number; readonly slots: number } };
   /** Each enabled channel's circuit state. */
   circuits: () => Promise<{ channel: string; state: 'closed' | 'open' | 'half_open' }[]>;
+  /** PostgreSQL's connections (storage/pg-stalls.ts), absent on SQLite. */
+  database?: { readonly unreachable: boolean; readonly stranded: number };
+  /** The Redis clients' stranded connections made anew (state/connect.ts), absent without Redis. */
+  redisStranded: () => number;
 }
 
 export interface GatewayMetrics {
@@ -277,6 +281,11 @@ export async function createMetrics(deps: MetricsDeps): Promise<GatewayMetrics> 
       { labels: { kind: 'hold' }, value: deps.state.restored.holds },
       { labels: { kind: 'slot' }, value: deps.state.restored.slots },
     ]),
+    source('apigpt_stranded_connections_total', 'Connections found stranded (open, silent: a failover or a dropped route) and closed, by store (see README "When a connection is stranded")', 'counter', 'sum', () => [
+      { labels: { store: 'postgresql' }, value: deps.database?.stranded ?? 0 },
+      { labels: { store: 'redis' }, value: deps.redisStranded() },
+    ]),
+    source('apigpt_database_unreachable', '1 while PostgreSQL is taken for unreachable (a new connection got no answer): what needs it is refused at once with a retryable 503', 'gauge', 'max', () => [{ labels: {}, value: deps.database?.unreachable ? 1 : 0 }]),
     source('apigpt_retry_budget_refused_total', 'Retries and failovers not made because the retry budget was spent', 'counter', 'sum', () => [{ labels: {}, value: budget?.refused ?? 0 }]),
   ];
   for (const m of [...deps.calls.sources(), ...extra]) registry.registerMetric(m as never);

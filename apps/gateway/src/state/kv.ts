@@ -18,6 +18,8 @@ export interface KvStore {
   incr(keys: readonly string[], ttlMs: number, by?: number): Promise<number[]>;
   del(keys: readonly string[]): Promise<void>;
   close(): Promise<void>;
+  /** Connections to Redis found stranded and made anew since the start (Redis only). */
+  readonly strandedConnections?: number;
 }
 
 interface Entry {
@@ -96,6 +98,8 @@ export class MemoryKv implements KvStore {
 }
 
 export class RedisKv implements KvStore {
+  strandedConnections = 0;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -157,7 +161,12 @@ export async function createKv(config: Omit<RedisTarget, 'redisUrl'> & { redisUr
   const { connectRedis, failFast } = await import('./connect.js');
   // Fails fast while Redis is away (the caller gets a retryable 503 or a cache miss), and reconnects
   // by itself; the listener keeps a lost connection from being an unhandled 'error' event.
-  const redis = connectRedis({ ...config, redisUrl: config.redisUrl }, failFast(config.redisTimeoutMs), (msg) => log?.warn(`circuits and caches: ${msg}`));
+  const counted = { kv: null as RedisKv | null };
+  const redis = connectRedis({ ...config, redisUrl: config.redisUrl }, failFast(config.redisTimeoutMs), (msg) => {
+    if (counted.kv) counted.kv.strandedConnections++;
+    log?.warn(`circuits and caches: ${msg}`);
+  });
   redis.on('error', () => undefined); // reported by the shared state's own client (state/redis.ts)
-  return new RedisKv(redis, `${config.redisPrefix}kv:`, true);
+  counted.kv = new RedisKv(redis, `${config.redisPrefix}kv:`, true);
+  return counted.kv;
 }

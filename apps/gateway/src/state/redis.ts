@@ -274,6 +274,7 @@ export interface RedisStateOptions {
 export class RedisState implements SharedState {
   readonly owner = `p-${randomUUID()}`;
   readonly restored = { holds: 0, slots: 0 };
+  strandedConnections = 0;
   private readonly redis: Scripted;
   private readonly balanceTtlMs: number;
   private readonly leaseMs: number;
@@ -314,7 +315,10 @@ export class RedisState implements SharedState {
     const redis = connectRedis(
       { ...(typeof target === 'string' ? { redisUrl: target } : target), redisPrefix: prefix },
       { ...failFast(opts.commandTimeoutMs), enableAutoPipelining: true, enableOfflineQueue: true, lazyConnect: false },
-      (msg) => opts.log?.warn?.(`shared state: ${msg}`),
+      (msg) => {
+        this.strandedConnections++;
+        opts.log?.warn?.(`shared state: ${msg}`);
+      },
     );
     // Without an 'error' listener a lost connection is an unhandled error that ends the process.
     redis.on('error', (err) => {

@@ -26,6 +26,8 @@ export interface SharedState {
    * its lease gone (Redis lost its data, or took the process for dead): `/metrics` counts them.
    */
   readonly restored: { holds: number; slots: number };
+  /** Connections to Redis found stranded and made anew since the start (state/connect.ts `watchForSilence`; Redis only). */
+  readonly strandedConnections?: number;
   /**
    * Adds `amount` to `held` of every pool if each has at least that much available; all or nothing.
    * The hold is filed under `holdId` (a call's request id); reserving the same id again is a no-op.

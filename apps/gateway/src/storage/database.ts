@@ -37,6 +37,11 @@ export interface DatabaseHandle {
   schema?: string;
   /** Where the data lives, for the start banner (never includes a password). */
   describe: string;
+  /**
+   * PostgreSQL's connections: whether the server is taken for unreachable now, and how many stranded
+   * connections were closed since the start (storage/pg-stalls.ts). Absent on SQLite.
+   */
+  connections?: { readonly unreachable: boolean; readonly stranded: number };
   close(): Promise<void>;
 }
 
@@ -373,6 +378,7 @@ async function openPostgres(url: string, opts: Pick<DatabaseOptions, 'schema' | 
     changeToken: changes.changeToken,
     schema: schema ?? 'public',
     describe: `PostgreSQL ${u.host}${u.pathname}${schema ? ` (schema ${schema})` : ''}`,
+    connections: watched,
     close: async () => {
       await changes.close();
       await db.destroy();

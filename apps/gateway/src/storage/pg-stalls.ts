@@ -68,7 +68,7 @@ export class StallWatch implements PostgresPool {
   private readonly born = new WeakMap<pg.PoolClient, number>();
   private timer: NodeJS.Timeout | null = null;
   /** Connections found stranded and closed since the start. */
-  closed = 0;
+  stranded = 0;
   /** Set while the server is taken for unreachable: the timer of the next try. */
   private recheck: NodeJS.Timeout | null = null;
   private ended = false;
@@ -187,7 +187,7 @@ export class StallWatch implements PostgresPool {
           return;
         }
         this.waiting.delete(client);
-        this.closed++;
+        this.stranded++;
         this.generation++;
         this.opts.log?.(
           `PostgreSQL: a statement got no answer for ${((after - w.since) / 1000).toFixed(1)} s and ${v.why}: its connection is closed (the statement fails with a retryable 503) and idle connections opened before it are replaced (a failover, or a route dropped on the way?)`,
@@ -216,7 +216,9 @@ export class StallWatch implements PostgresPool {
       // Behind a pooler the process id a client was given is the pooler's, not a backend's.
       if (me !== (probe as unknown as { processID: number }).processID) return pids.map(() => ({ stranded: false }));
       const idle = pids.filter((p) => present.includes(p) && !active.includes(p));
-      if (idle.length) await probe.query('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [idle]);
+      // Ended so a transaction it left open lets its row locks go. A role without the right to end its
+      // own backends (a managed database's restricted role) leaves that to the server's own timeouts.
+      if (idle.length) await probe.query('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [idle]).catch(() => undefined);
       return pids.map((p) =>
         active.includes(p) ? { stranded: false } : { stranded: true, why: present.includes(p) ? `its server is not working on it (backend ${p} is idle; ended)` : `its server has no such backend (${p})` },
       );

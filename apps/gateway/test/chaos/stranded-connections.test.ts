@@ -146,8 +146,9 @@ describe('connections stranded without a word', () => {
    * Under load, `proxy`'s connections are stranded while new ones get through; every client must be
    * served again, and every call served be charged with nothing held, while they stay stranded.
    */
-  async function strandedUnderLoad(proxy: TcpProxy): Promise<void> {
+  async function strandedUnderLoad(proxy: TcpProxy, strandedSoFar: () => number): Promise<void> {
     const user = await t.newUserWithKey();
+    const strandedBefore = strandedSoFar();
     const run = load(t, user, ['openai', 'openai', 'anthropic', 'console']);
     try {
       await eventually(() => expect(run.servedIn('warm-up')).toBe(true), { timeoutMs: 20_000, intervalMs: 50 });
@@ -159,6 +160,7 @@ describe('connections stranded without a word', () => {
       await run.stop();
     }
     expect(proxy.isCut).toBe(true); // the old connections are still stranded: nothing below waits for them
+    expect(strandedSoFar()).toBeGreaterThan(strandedBefore); // found and closed (apigpt_stranded_connections_total)
     const phases = [...new Set(run.answers.map((a) => a.phase))];
     console.log(phases.map((p) => `${p}: ${['200', '503'].map((s) => `${run.answers.filter((a) => a.phase === p && String(a.status) === s).length} × ${s}`).join(', ')}`).join('; '));
     expect(run.answers.map(problemOf).filter((p) => p !== null)).toEqual([]);
@@ -168,11 +170,11 @@ describe('connections stranded without a word', () => {
   }
 
   it('PostgreSQL failover (the old connections silent, new ones reach the database): served again within seconds, every call charged, nothing held, while the old ones stay silent', async () => {
-    await strandedUnderLoad(pgProxy);
+    await strandedUnderLoad(pgProxy, () => t.gw.services.dbh.connections!.stranded);
   }, 120_000);
 
   it('Redis failover (the old connections silent, new ones reach Redis): served again within seconds, every call charged, nothing held, while the old ones stay silent', async () => {
-    await strandedUnderLoad(redisProxy);
+    await strandedUnderLoad(redisProxy, () => (t.gw.services.billing.state.strandedConnections ?? 0) + (t.gw.services.kv.strandedConnections ?? 0));
   }, 120_000);
 
   it("a transaction stranded while it holds an account's row lock has its backend ended: the charges of that account go in behind it, the transaction fails as an outage", async () => {
@@ -250,12 +252,14 @@ describe('connections stranded without a word', () => {
     expect(problemOf(first)).toBeNull();
     expect(first.status).toBe(503);
     expect(JSON.parse(first.body).error.code).toBe('service_unavailable');
+    expect(t.gw.services.dbh.connections!.unreachable).toBe(true); // apigpt_database_unreachable 1
     // The database is now known unreachable: each request after it is refused without waiting for a
     // new connection of its own (each would wait the pool's connect timeout for its 503).
     const after = await Promise.all(Array.from({ length: 20 }, (_, i) => ask(t, 'console', user, i, 'known unreachable', PG_CONNECT_TIMEOUT_MS / 2)));
     expect(after.map((a) => problemOf(a) ?? a.status)).toEqual(after.map(() => 503));
     await pgProxy.restore();
     await eventually(async () => expect((await ask(t, 'console', user, 0, 'healed')).status).toBe(200), { timeoutMs: 30_000, intervalMs: 100 });
+    expect(t.gw.services.dbh.connections!.unreachable).toBe(false);
   }, 60_000);
 });
 
