@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { randomBytes } from 'node:crypto';
 import type { KyselyPlugin, OperationNode, PluginTransformQueryArgs, PluginTransformResultArgs, QueryId, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
 import { changeChannel, WATCHED_TABLES } from './change-counters.js';
 import type { ChangeToken } from './generations.js';
@@ -22,8 +23,15 @@ export interface PgChanges {
  */
 /** Payload prefix of the self-sent notifications that check delivery. */
 const PING = '#ping:';
-const DELIVERY_TIMEOUT_MS = 2_000;
-const HEARTBEAT_MS = 10_000;
+export const DELIVERY_TIMEOUT_MS = 2_000;
+/**
+ * How often the listener proves that notifications still arrive. A listener stranded on a connection
+ * that went silent (a failover moved the database's address: the other gateways' notifications go
+ * to the new server) is found within this plus the delivery timeout; meanwhile its caches are
+ * trusted, so this bounds how late a key revoked elsewhere is refused in that case. One query and one
+ * notification a second per gateway process.
+ */
+export const HEARTBEAT_MS = 1_000;
 /**
  * Reconnecting after a lost connection: 250 ms at first, doubling up to 10 s, jittered so the
  * gateway processes that lost the database together do not all come back in the same instant.
@@ -51,7 +59,12 @@ export async function listenForChanges(connectionString: string, schema: string,
   // trusted, and again every HEARTBEAT_MS.
   const pongs = new Map<number, (ok: boolean) => void>();
   let seq = 0;
-  const roundTrip = async (c: pg.Client): Promise<boolean> => {
+  // Every gateway on the schema hears every other's pings: each counts only its own.
+  const mine = `${PING}${randomBytes(6).toString('hex')}:`;
+  // `waitForSend`: a failed send throws its own error (at connection time, where it says why);
+  // otherwise (the heartbeat) the send is not awaited — a statement on a stranded connection would
+  // keep the answer waiting for its own timeout — and the delivery timeout decides.
+  const roundTrip = async (c: pg.Client, waitForSend = false): Promise<boolean> => {
     const n = ++seq;
     const back = new Promise<boolean>((resolve) => {
       pongs.set(n, resolve);
@@ -60,7 +73,13 @@ export async function listenForChanges(connectionString: string, schema: string,
         resolve(false);
       }, DELIVERY_TIMEOUT_MS).unref();
     });
-    await c.query('select pg_notify($1, $2)', [channel, `${PING}${n}`]);
+    const sent = c.query('select pg_notify($1, $2)', [channel, `${mine}${n}`]);
+    if (waitForSend) await sent;
+    else
+      sent.catch(() => {
+        pongs.get(n)?.(false);
+        pongs.delete(n);
+      });
     return back;
   };
 
@@ -80,7 +99,8 @@ export async function listenForChanges(connectionString: string, schema: string,
     c.on('notification', (m) => {
       const payload = m.payload ?? '';
       if (payload.startsWith(PING)) {
-        const n = Number(payload.slice(PING.length));
+        if (!payload.startsWith(mine)) return; // another gateway's
+        const n = Number(payload.slice(mine.length));
         pongs.get(n)?.(true);
         pongs.delete(n);
         return;
@@ -96,7 +116,7 @@ export async function listenForChanges(connectionString: string, schema: string,
     try {
       await c.connect();
       await c.query(`LISTEN "${channel}"`);
-      if (!(await roundTrip(c))) throw new Error('notifications sent on this connection do not come back (a transaction-mode connection pooler?)');
+      if (!(await roundTrip(c, true))) throw new Error('notifications sent on this connection do not come back (a transaction-mode connection pooler?)');
     } catch (err) {
       // A half-made connection is closed here; its 'error' and 'end' find `client` null and the
       // retry below already planned, so they add nothing.

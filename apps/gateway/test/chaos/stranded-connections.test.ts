@@ -17,9 +17,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { TcpProxy } from '../../../../test-util/tcp-proxy.js';
 import { dependencyFailure } from '../../src/core/dependency-errors.js';
 import { openDatabase, PG_CONNECT_TIMEOUT_MS } from '../../src/storage/database.js';
+import { DELIVERY_TIMEOUT_MS, HEARTBEAT_MS } from '../../src/storage/pg-changes.js';
 import { PG_URL, REDIS_URL, startTestGateway, type TestGateway } from '../harness.js';
 import { chatTokens, MICRO, setPrice } from '../billing/helpers.js';
 import { eventually } from '../eventually.js';
@@ -240,6 +242,27 @@ describe('connections stranded without a word', () => {
     // Redis was told the account's balance after the charge, though the commit that made it was not
     // the attempt that succeeded: nothing reloads it here (its cached balance lives a minute).
     await expectNothingHeld(t, user.userId, { reload: false });
+  }, 60_000);
+
+  it("a key revoked by another gateway while this one's change listener is stranded is refused within seconds: the listener's heartbeat finds the silence, and caches are bypassed until a new one listens", async () => {
+    const user = await t.newUserWithKey();
+    expect((await ask(t, 'openai', user, 0, 'before')).status).toBe(200); // the key is cached
+    pgProxy.freeze({ newConnections: 'pass' });
+    // Another gateway revokes it: its write and its notification reach the database, not this
+    // gateway's listener, whose connection is stranded.
+    const other = new pg.Client({ connectionString: PG_URL, options: `-c search_path=${t.config.databaseSchema}` });
+    await other.connect();
+    try {
+      const revoked = await other.query('update api_keys set revoked_at = $1 where app_id = $2 and revoked_at is null', [Date.now(), user.appId]);
+      expect(revoked.rowCount).toBe(1);
+    } finally {
+      await other.end();
+    }
+    // The heartbeat (each HEARTBEAT_MS) misses its own notification within DELIVERY_TIMEOUT_MS; then
+    // the key is read from the database (through a new pooled connection: the stalled one is looked
+    // into after STALL_MS). A second of slack for a loaded machine.
+    const bound = HEARTBEAT_MS + DELIVERY_TIMEOUT_MS + STALL_MS + 1_000;
+    await eventually(async () => expect((await ask(t, 'openai', user, 0, 'revoked elsewhere')).status).toBe(401), { timeoutMs: bound, intervalMs: 50 });
   }, 60_000);
 
   it('PostgreSQL unreachable (every packet dropped, new connections held too): a console request answers a retryable 503 instead of hanging, the ones after it at once without trying to connect, and it serves again once the network heals', async () => {
