@@ -95,6 +95,7 @@ export class TcpProxy {
   async cut(mode: CutMode = 'reset'): Promise<void> {
     if (this.closed) throw new Error('the proxy is closed');
     if (this.mode !== null) throw new Error(`the proxy is already cut (${this.mode})`);
+    if (this.trigger) throw new Error('the proxy is armed (freezeAfter): it freezes by itself');
     this.mode = mode;
     for (const [client, upstream] of this.live) {
       client.resetAndDestroy();
@@ -108,6 +109,7 @@ export class TcpProxy {
   freeze(opts: { newConnections?: 'hold' | 'pass' } = {}): void {
     if (this.closed) throw new Error('the proxy is closed');
     if (this.mode !== null) throw new Error(`the proxy is already cut (${this.mode})`);
+    if (this.trigger) throw new Error('the proxy is armed (freezeAfter): it freezes by itself');
     this.mode = opts.newConnections === 'pass' ? 'strand' : 'freeze';
     for (const [client, upstream] of this.live) {
       this.frozen.set(client, upstream);
@@ -133,7 +135,8 @@ export class TcpProxy {
     const onData = (d: Buffer) => {
       if (!upstream.write(d)) {
         client.pause();
-        upstream.once('drain', () => client.resume());
+        // Unless a freeze came meanwhile: then `restore()` lets it flow (through a pipe again).
+        upstream.once('drain', () => this.watchers.has(client) && client.resume());
       }
       const t = this.trigger;
       if (!t || !d.includes(t.pattern)) return;

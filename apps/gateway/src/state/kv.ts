@@ -98,13 +98,17 @@ export class MemoryKv implements KvStore {
 }
 
 export class RedisKv implements KvStore {
-  strandedConnections = 0;
-
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ownsConnection = false,
+    /** Counted by the connection's watch (`createKv`). */
+    private readonly stats = { stranded: 0 },
   ) {}
+
+  get strandedConnections(): number {
+    return this.stats.stranded;
+  }
 
   async get(key: string): Promise<string | null> {
     return this.redis.get(this.prefix + key);
@@ -161,12 +165,11 @@ export async function createKv(config: Omit<RedisTarget, 'redisUrl'> & { redisUr
   const { connectRedis, failFast } = await import('./connect.js');
   // Fails fast while Redis is away (the caller gets a retryable 503 or a cache miss), and reconnects
   // by itself; the listener keeps a lost connection from being an unhandled 'error' event.
-  const counted = { kv: null as RedisKv | null };
+  const stats = { stranded: 0 };
   const redis = connectRedis({ ...config, redisUrl: config.redisUrl }, failFast(config.redisTimeoutMs), (msg) => {
-    if (counted.kv) counted.kv.strandedConnections++;
+    stats.stranded++;
     log?.warn(`circuits and caches: ${msg}`);
   });
   redis.on('error', () => undefined); // reported by the shared state's own client (state/redis.ts)
-  counted.kv = new RedisKv(redis, `${config.redisPrefix}kv:`, true);
-  return counted.kv;
+  return new RedisKv(redis, `${config.redisPrefix}kv:`, true, stats);
 }
