@@ -81,6 +81,12 @@ const REDIS_MESSAGES = new Set(['Connection is closed.', "Stream isn't writeable
  */
 const REDIS_REPLIES = /^(LOADING|BUSY|MASTERDOWN|CLUSTERDOWN|TRYAGAIN|READONLY|OOM|MISCONF|NOREPLICAS)\b/;
 
+/** pg's DatabaseError: a SQLSTATE and a severity, as the server sent them (the server was reached). */
+export function isPgServerError(err: unknown): boolean {
+  const e = err as { code?: unknown; severity?: unknown } | null;
+  return typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
+}
+
 export function dependencyFailure(err: unknown): DependencyFailure | null {
   if (!(err instanceof Error)) return null;
   const e = err as Error & { code?: unknown; syscall?: unknown; severity?: unknown; errors?: unknown };
@@ -89,8 +95,7 @@ export function dependencyFailure(err: unknown): DependencyFailure | null {
   if (REDIS_MESSAGES.has(e.message)) return { dependency: 'redis', reason: e.message };
   if (e.name === 'ReplyError' && REDIS_REPLIES.test(e.message)) return { dependency: 'redis', reason: e.message };
   if (PG_MESSAGES.has(e.message)) return { dependency: 'postgresql', reason: e.message };
-  // pg's DatabaseError: a SQLSTATE and a severity, as the server sent them.
-  if (typeof e.severity === 'string' && /^[0-9A-Z]{5}$/.test(code) && pgUnavailable(code)) return { dependency: 'postgresql', reason: `${code} ${e.message}` };
+  if (isPgServerError(e) && pgUnavailable(code)) return { dependency: 'postgresql', reason: `${code} ${e.message}` };
   if (SQLITE_UNAVAILABLE.test(code)) return { dependency: 'sqlite', reason: `${code} ${e.message}` };
   const syscall = typeof e.syscall === 'string' ? `${e.syscall} ` : '';
   if (DISK_CODES.has(code)) return { dependency: 'disk', reason: `${syscall}${code}` };

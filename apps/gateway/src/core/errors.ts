@@ -79,6 +79,15 @@ export const UNAVAILABLE_RETRY_AFTER_SEC = 2;
  * A 503 the caller should retry: the database or the shared state cannot be reached for a moment.
  * The message names neither (no internal detail reaches a client); the cause goes to the log.
  */
+/**
+ * A failure of the gateway's own — a bug while building or translating a request (`internal`), a
+ * dependency away or the process out of descriptors (`unavailable`) — which no channel caused and no
+ * other channel would escape: never counted against a channel, by a call or by a health probe.
+ */
+export function gatewaysOwn(e: GatewayError): boolean {
+  return e.kind === 'internal' || e.kind === 'unavailable';
+}
+
 export function serviceUnavailable(cause: unknown): GatewayError {
   return new GatewayError('unavailable', 'The service is temporarily unavailable. Please retry in a moment.', { code: 'service_unavailable', retryAfter: UNAVAILABLE_RETRY_AFTER_SEC, cause });
 }

@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { Quote, Usage } from '../core/calls.js';
 import { ZERO_USAGE } from '../core/calls.js';
 import { Cancellation, type CancelSignal } from '../core/cancel.js';
-import { asGatewayError, GatewayError } from '../core/errors.js';
+import { asGatewayError, GatewayError, gatewaysOwn } from '../core/errors.js';
 import { utf8Text } from '../core/utf8.js';
 import type { Credentials, ProviderFetch, UpstreamFailure, UpstreamRequest } from '../providers/types.js';
 import { credentialsRefusedMessage, ExchangeFailure, scrubProviderText } from '../providers/common/failure.js';
@@ -286,7 +286,7 @@ export class CallPipeline {
           // or translating the request): no other channel would fare better, and the error handler
           // logs it with its stack while the caller gets a plain 500.
           // A dependency of the gateway's own (database, Redis) being away is not the channel's either.
-          if (!f.retryable || f.error.kind === 'internal' || f.error.kind === 'unavailable') break;
+          if (!f.retryable || gatewaysOwn(f.error)) break;
           failed(id, f.error.message);
           continue;
         }

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
-import { PG_UNREACHABLE } from '../core/dependency-errors.js';
+import { isPgServerError, PG_UNREACHABLE } from '../core/dependency-errors.js';
 
 /**
  * Connections that wait forever. A PostgreSQL connection whose route is gone without a word — the
@@ -130,14 +130,19 @@ export class StallWatch implements PostgresPool {
 
   /** Whether a new connection gets an answer (an error from the server is one: it was reached). */
   private async reachable(): Promise<boolean> {
+    return this.fromNewConnection((c) => c.query('select 1')).then(
+      () => true,
+      (err: unknown) => isPgServerError(err),
+    );
+  }
+
+  /** Runs `ask` on a new connection of the probe's, closed after. */
+  private async fromNewConnection<T>(ask: (c: pg.Client) => Promise<T>): Promise<T> {
     const probe = this.opts.probe();
     probe.on('error', () => undefined);
     try {
       await probe.connect();
-      await probe.query('select 1');
-      return true;
-    } catch (err) {
-      return fromServer(err);
+      return await ask(probe);
     } finally {
       void probe.end().catch(() => undefined);
     }
@@ -201,41 +206,38 @@ export class StallWatch implements PostgresPool {
 
   /** One look for all the connections due, from one new connection. */
   private async look(clients: pg.PoolClient[]): Promise<Verdict[]> {
-    const pids = clients.map((c) => (c as unknown as { processID: number }).processID);
-    const probe = this.opts.probe();
-    probe.on('error', () => undefined);
+    const pids = clients.map(processId);
+    const unknown = (): Verdict[] => pids.map(() => ({ stranded: false }));
     try {
-      await probe.connect();
-      const r = await probe.query<{ me: number; present: number[]; active: number[] }>(
-        `select pg_backend_pid() as me,
-                array(select pid from pg_stat_activity where pid = any($1::int[])) as present,
-                array(select pid from pg_stat_activity where pid = any($1::int[]) and (state is null or state in ('active', 'fastpath function call'))) as active`,
-        [pids],
-      );
-      const { me, present, active } = r.rows[0];
-      // Behind a pooler the process id a client was given is the pooler's, not a backend's.
-      if (me !== (probe as unknown as { processID: number }).processID) return pids.map(() => ({ stranded: false }));
-      const idle = pids.filter((p) => present.includes(p) && !active.includes(p));
-      // Ended so a transaction it left open lets its row locks go. A role without the right to end its
-      // own backends (a managed database's restricted role) leaves that to the server's own timeouts.
-      if (idle.length) await probe.query('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [idle]).catch(() => undefined);
-      return pids.map((p) =>
-        active.includes(p) ? { stranded: false } : { stranded: true, why: present.includes(p) ? `its server is not working on it (backend ${p} is idle; ended)` : `its server has no such backend (${p})` },
-      );
+      return await this.fromNewConnection(async (probe) => {
+        const r = await probe.query<{ me: number; present: number[]; active: number[] }>(
+          `select pg_backend_pid() as me,
+                  array(select pid from pg_stat_activity where pid = any($1::int[])) as present,
+                  array(select pid from pg_stat_activity where pid = any($1::int[]) and (state is null or state in ('active', 'fastpath function call'))) as active`,
+          [pids],
+        );
+        const { me, present, active } = r.rows[0];
+        // Behind a pooler the process id a client was given is the pooler's, not a backend's.
+        if (me !== processId(probe)) return unknown();
+        const idle = pids.filter((p) => present.includes(p) && !active.includes(p));
+        // Ended so a transaction it left open lets its row locks go. A role without the right to end its
+        // own backends (a managed database's restricted role) leaves that to the server's own timeouts.
+        if (idle.length) await probe.query('select pg_terminate_backend(pid) from unnest($1::int[]) as pid', [idle]).catch(() => undefined);
+        return pids.map((p) =>
+          active.includes(p) ? { stranded: false } : { stranded: true, why: present.includes(p) ? `its server is not working on it (backend ${p} is idle; ended)` : `its server has no such backend (${p})` },
+        );
+      });
     } catch (err) {
       // An error from the server means it was reached: what to make of the connection is unknown.
-      if (fromServer(err)) return pids.map(() => ({ stranded: false }));
+      if (isPgServerError(err)) return unknown();
       this.markUnreachable();
       const why = `the server cannot be reached from a new connection either (${(err as Error).message})`;
       return pids.map(() => ({ stranded: true, why }));
-    } finally {
-      void probe.end().catch(() => undefined);
     }
   }
 }
 
-/** An error the server sent (a SQLSTATE with a severity), as opposed to one of the connection. */
-function fromServer(err: unknown): boolean {
-  const e = err as { code?: unknown; severity?: unknown } | null;
-  return typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && typeof e.severity === 'string';
+/** The backend's process id the server announced when the connection was made (BackendKeyData). */
+function processId(c: pg.Client): number {
+  return (c as unknown as { processID: number }).processID;
 }

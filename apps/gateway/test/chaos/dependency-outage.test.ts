@@ -3,12 +3,12 @@
 // retryable 503 in the caller's dialect (never a 500, never a dropped connection); every call served
 // is charged (its request-log row, its ledger charge); the audit is clean and no credit stays held.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes } from 'node:crypto';
-import { TcpProxy } from '../../../../test-util/tcp-proxy.js';
-import { PG_URL, REDIS_URL, startTestGateway, type TestGateway } from '../harness.js';
+import type { TcpProxy } from '../../../../test-util/tcp-proxy.js';
+import type { TestGateway } from '../harness.js';
 import { chatTokens, MICRO, setPrice } from '../billing/helpers.js';
 import { eventually } from '../eventually.js';
 import { expectEveryServedCallCharged, expectNothingHeld } from './settled.js';
+import { answerOf, startProxiedGateway, type Answer as ProxiedAnswer, type ProxiedGateway } from '../proxied.js';
 
 const MAX_TOKENS = 16;
 const PROMPT = 'Tell me about the sea.';
@@ -21,17 +21,7 @@ const OUTAGE_MS = 3_000;
 
 type Dialect = 'openai' | 'openai-stream' | 'anthropic' | 'gemini' | 'api';
 
-interface Answer {
-  client: number;
-  dialect: Dialect;
-  phase: string;
-  status: number;
-  retryAfter: string | null;
-  requestId: string | null;
-  body: string;
-  /** Set when the request itself failed (the gateway dropped the connection). */
-  failure?: string;
-}
+type Answer = ProxiedAnswer<Dialect>;
 
 /** One call in a dialect, as an SDK would make it (no retries: every answer is seen). */
 function call(t: TestGateway, dialect: Dialect, key: string, cookie: string): Promise<Response> {
@@ -54,10 +44,10 @@ function call(t: TestGateway, dialect: Dialect, key: string, cookie: string): Pr
 
 /** What is wrong with an answer, or null: a 200 that is a whole answer, or a 503 with retry-after in the dialect's own error shape. */
 function problemOf(a: Answer): string | null {
-  const where = `${a.dialect} #${a.client} (${a.phase})`;
+  const where = `${a.kind} #${a.client} (${a.phase})`;
   if (a.failure) return `${where}: no answer (${a.failure})`;
   if (a.status === 200) {
-    if (a.dialect === 'openai-stream') return a.body.includes('data: [DONE]') && !a.body.includes('"error"') ? null : `${where}: 200 stream not whole: ${a.body.slice(-200)}`;
+    if (a.kind === 'openai-stream') return a.body.includes('data: [DONE]') && !a.body.includes('"error"') ? null : `${where}: 200 stream not whole: ${a.body.slice(-200)}`;
     return null;
   }
   if (a.status !== 503) return `${where}: ${a.status} ${a.body.slice(0, 300)}`;
@@ -69,9 +59,9 @@ function problemOf(a: Answer): string | null {
     return `${where}: 503 body is not JSON: ${a.body.slice(0, 200)}`;
   }
   const shaped =
-    a.dialect === 'anthropic'
+    a.kind === 'anthropic'
       ? body?.type === 'error' && body.error?.type === 'overloaded_error'
-      : a.dialect === 'gemini'
+      : a.kind === 'gemini'
         ? body?.error?.code === 503 && body.error.status === 'UNAVAILABLE'
         : body?.error?.code === 'service_unavailable';
   return shaped ? null : `${where}: 503 not in the dialect's shape: ${a.body.slice(0, 300)}`;
@@ -83,23 +73,16 @@ describe('a dependency outage under load', () => {
   let t: TestGateway;
   let user: { key: string; cookie: string; userId: string };
 
+  let gateway: ProxiedGateway;
+
   beforeAll(async () => {
-    pgProxy = await TcpProxy.start(PG_URL);
-    redisProxy = await TcpProxy.start(REDIS_URL);
-    t = await startTestGateway({
-      db: 'postgres',
-      simulator: { defaults: { reply: LONG_REPLY, chunks: 4, chunkDelayMs: 2 } },
-      config: { databaseUrl: pgProxy.url(PG_URL), redisUrl: redisProxy.url(REDIS_URL), redisPrefix: `apigpt-test:${randomBytes(6).toString('hex')}:` },
-    });
+    gateway = await startProxiedGateway({ simulator: { defaults: { reply: LONG_REPLY, chunks: 4, chunkDelayMs: 2 } } });
+    ({ t, pgProxy, redisProxy } = gateway);
     await setPrice(t, 'gpt-4o-mini', 1, 2);
     user = await t.newUserWithKey(); // 5000 P of trial credit: thousands of calls
   });
   afterAll(async () => {
-    await pgProxy?.restore();
-    await redisProxy?.restore();
-    await t?.close();
-    await pgProxy?.close();
-    await redisProxy?.close();
+    await gateway?.close();
   });
 
   it('PostgreSQL, then Redis, cut for 3 s each: the gateway lives, answers 200 or a retryable 503, charges every call it served, and holds nothing after', async () => {
@@ -110,16 +93,7 @@ describe('a dependency outage under load', () => {
     const clients = dialects.map(async (dialect, client) => {
       while (running) {
         const asked = phase;
-        const a: Answer = { client, dialect, phase: asked, status: 0, retryAfter: null, requestId: null, body: '' };
-        try {
-          const res = await call(t, dialect, user.key, user.cookie);
-          a.status = res.status;
-          a.retryAfter = res.headers.get('retry-after');
-          a.requestId = res.headers.get('x-request-id');
-          a.body = await res.text();
-        } catch (err) {
-          a.failure = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
-        }
+        const a = await answerOf(call(t, dialect, user.key, user.cookie), { client, kind: dialect, phase: asked });
         answers.push(a);
         // Refused during a cut, a client calls again once the cut is over (as a client honouring
         // retry-after would, without waiting the 2 s); after a restore it retries at once until served.
@@ -150,7 +124,7 @@ describe('a dependency outage under load', () => {
     }
 
     // (A call is counted in the phase it was made in: one in flight when a cut begins may be refused.)
-    const count = (p: string, api: boolean, status?: number) => answers.filter((a) => a.phase === p && (a.dialect === 'api') === api && (status === undefined ? a.status !== 200 && a.status !== 503 : a.status === status)).length;
+    const count = (p: string, api: boolean, status?: number) => answers.filter((a) => a.phase === p && (a.kind === 'api') === api && (status === undefined ? a.status !== 200 && a.status !== 503 : a.status === status)).length;
     const phases = [...new Set(answers.map((a) => a.phase))];
     for (const api of [false, true])
       console.log(`${api ? 'management API' : 'relay calls'}: ` + phases.map((p) => `${p}: ${count(p, api, 200)} × 200, ${count(p, api, 503)} × 503, ${count(p, api)} other`).join('; '));
@@ -160,7 +134,7 @@ describe('a dependency outage under load', () => {
 
     // 2. Nothing served free: every relayed 200 has its request-log row at the price, and its charge;
     //    3. the audit is clean.
-    const served = answers.filter((a) => a.status === 200 && a.dialect !== 'api');
+    const served = answers.filter((a) => a.status === 200 && a.kind !== 'api');
     expect(served.every((a) => a.requestId)).toBe(true);
     await expectEveryServedCallCharged(t, served.map((a) => a.requestId!), COST);
 

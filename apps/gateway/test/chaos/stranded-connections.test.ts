@@ -18,14 +18,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { TcpProxy } from '../../../../test-util/tcp-proxy.js';
+import type { TcpProxy } from '../../../../test-util/tcp-proxy.js';
 import { dependencyFailure } from '../../src/core/dependency-errors.js';
 import { openDatabase, PG_CONNECT_TIMEOUT_MS } from '../../src/storage/database.js';
 import { DELIVERY_TIMEOUT_MS, HEARTBEAT_MS } from '../../src/storage/pg-changes.js';
-import { PG_URL, REDIS_URL, startTestGateway, type TestGateway } from '../harness.js';
+import { PG_URL, type TestGateway } from '../harness.js';
 import { chatTokens, MICRO, setPrice } from '../billing/helpers.js';
 import { eventually } from '../eventually.js';
 import { expectEveryServedCallCharged, expectNothingHeld } from './settled.js';
+import { answerOf, startProxiedGateway, type Answer as ProxiedAnswer, type ProxiedGateway } from '../proxied.js';
 
 const MAX_TOKENS = 16;
 const PROMPT = 'Tell me about the sea.';
@@ -40,17 +41,7 @@ const HUNG_MS = 20_000;
 
 type Kind = 'openai' | 'anthropic' | 'console';
 
-interface Answer {
-  client: number;
-  kind: Kind;
-  phase: string;
-  status: number;
-  retryAfter: string | null;
-  requestId: string | null;
-  body: string;
-  /** Set when no answer came (hung past HUNG_MS, or the connection dropped). */
-  failure?: string;
-}
+type Answer = ProxiedAnswer<Kind>;
 
 function request(t: TestGateway, kind: Kind, user: { key: string; cookie: string }, hungMs: number): Promise<Response> {
   const signal = AbortSignal.timeout(hungMs);
@@ -67,18 +58,8 @@ function request(t: TestGateway, kind: Kind, user: { key: string; cookie: string
   }
 }
 
-async function ask(t: TestGateway, kind: Kind, user: { key: string; cookie: string }, client: number, phase: string, hungMs = HUNG_MS): Promise<Answer> {
-  const a: Answer = { client, kind, phase, status: 0, retryAfter: null, requestId: null, body: '' };
-  try {
-    const res = await request(t, kind, user, hungMs);
-    a.status = res.status;
-    a.retryAfter = res.headers.get('retry-after');
-    a.requestId = res.headers.get('x-request-id');
-    a.body = await res.text();
-  } catch (err) {
-    a.failure = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
-  }
-  return a;
+function ask(t: TestGateway, kind: Kind, user: { key: string; cookie: string }, client: number, phase: string, hungMs = HUNG_MS): Promise<Answer> {
+  return answerOf(request(t, kind, user, hungMs), { client, kind, phase });
 }
 
 /** What is wrong with an answer, or null: a 200, or a 503 with retry-after (never a hang, a 500 or a dropped connection). */
@@ -114,24 +95,17 @@ function load(t: TestGateway, user: { key: string; cookie: string }, kinds: Kind
 }
 
 describe('connections stranded without a word', () => {
+  let gateway: ProxiedGateway;
   let pgProxy: TcpProxy;
   let redisProxy: TcpProxy;
   let t: TestGateway;
 
   beforeAll(async () => {
-    pgProxy = await TcpProxy.start(PG_URL);
-    redisProxy = await TcpProxy.start(REDIS_URL);
-    t = await startTestGateway({
-      db: 'postgres',
+    gateway = await startProxiedGateway({
       simulator: { defaults: { reply: LONG_REPLY, chunks: 2, chunkDelayMs: 1 } },
-      config: {
-        databaseUrl: pgProxy.url(PG_URL),
-        redisUrl: redisProxy.url(REDIS_URL),
-        redisPrefix: `apigpt-test:${randomBytes(6).toString('hex')}:`,
-        databaseStallMs: STALL_MS,
-        redisTimeoutMs: REDIS_TIMEOUT_MS,
-      },
+      config: { databaseStallMs: STALL_MS, redisTimeoutMs: REDIS_TIMEOUT_MS },
     });
+    ({ t, pgProxy, redisProxy } = gateway);
     await setPrice(t, 'gpt-4o-mini', 1, 2);
   });
   afterEach(async () => {
@@ -139,9 +113,7 @@ describe('connections stranded without a word', () => {
     await redisProxy?.restore();
   });
   afterAll(async () => {
-    await t?.close();
-    await pgProxy?.close();
-    await redisProxy?.close();
+    await gateway?.close();
   });
 
   /**
@@ -186,10 +158,10 @@ describe('connections stranded without a word', () => {
     let locked!: () => void;
     const lockTaken = new Promise<void>((resolve) => (locked = resolve));
     const tx = db.transaction().execute(async (trx) => {
-      // The account's row is locked until this transaction ends.
+      // The account's row is locked until this transaction ends; its connection is stranded then.
       await trx.updateTable('accounts').set((eb) => ({ balance: eb.ref('balance') })).where('user_id', '=', user.userId).execute();
+      pgProxy.freeze({ newConnections: 'pass' });
       locked();
-      await new Promise<void>((resolve) => setImmediate(resolve));
       await sql`select 1`.execute(trx); // sent on the stranded connection: no answer ever comes
     });
     const outcome = tx.then(
@@ -197,7 +169,6 @@ describe('connections stranded without a word', () => {
       (err: unknown) => err,
     );
     await lockTaken;
-    pgProxy.freeze({ newConnections: 'pass' });
     // Calls of that account, served meanwhile: their charges must update the locked row.
     const answers: Answer[] = [];
     await eventually(

@@ -3,8 +3,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '@apigpt/simulator';
 import type { Config } from '../../src/config/config.js';
 import type { ChannelInput } from '../../src/channels/channels.js';
-import { TcpProxy } from '../../../../test-util/tcp-proxy.js';
-import { PG_URL, REDIS_URL, startTestGateway, type TestGateway } from '../harness.js';
+import type { TcpProxy } from '../../../../test-util/tcp-proxy.js';
+import { startProxiedGateway, type ProxiedGateway } from '../proxied.js';
+import { startTestGateway, type TestGateway } from '../harness.js';
 import { eventually } from '../eventually.js';
 import { setPrice } from '../billing/helpers.js';
 import { parseProm } from './prom-text.js';
@@ -83,23 +84,16 @@ describe('/healthz and /readyz', () => {
   });
 
   describe('on PostgreSQL + Redis, each behind a proxy the test cuts', () => {
+    let proxied: ProxiedGateway;
     let pgProxy: TcpProxy;
     let redisProxy: TcpProxy;
     let t: TestGateway;
     beforeAll(async () => {
-      pgProxy = await TcpProxy.start(PG_URL);
-      redisProxy = await TcpProxy.start(REDIS_URL);
-      t = await startTestGateway({
-        db: 'postgres',
-        config: { databaseUrl: pgProxy.url(PG_URL), redisUrl: redisProxy.url(REDIS_URL), redisPrefix: `apigpt-test:${randomBytes(6).toString('hex')}:`, healthProbeIntervalMs: 0 },
-      });
+      proxied = await startProxiedGateway({ config: { healthProbeIntervalMs: 0 } });
+      ({ t, pgProxy, redisProxy } = proxied);
     });
     afterAll(async () => {
-      await pgProxy?.restore();
-      await redisProxy?.restore();
-      await t?.close();
-      await pgProxy?.close();
-      await redisProxy?.close();
+      await proxied?.close();
     });
 
     it('all reachable: 200 with the three checks', async () => {

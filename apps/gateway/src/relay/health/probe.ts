@@ -1,7 +1,7 @@
 import type { Channel } from '../../channels/channels.js';
 import { adapterFor } from '../../providers/registry.js';
 import type { UpstreamClient } from '../upstream.js';
-import { asGatewayError } from '../../core/errors.js';
+import { asGatewayError, gatewaysOwn } from '../../core/errors.js';
 
 export interface ProbeResult {
   ok: boolean;
@@ -10,8 +10,8 @@ export interface ProbeResult {
   model: string | null;
   message: string;
   /**
-   * The probe could not be made for a reason of the gateway's own (out of file descriptors, buffers
-   * or local ports): the channel was not tried, and nothing may be counted against it.
+   * The probe failed for a reason of the gateway's own (`gatewaysOwn`: out of file descriptors, a
+   * dependency away, a bug building the request): nothing may be counted against the channel.
    */
   gatewayFault?: true;
 }
@@ -51,6 +51,6 @@ export async function probeChannel(channel: Channel, upstream: UpstreamClient, m
     return { ok: true, latencyMs, status: res.status, model: name, message: 'OK' };
   } catch (err) {
     const e = asGatewayError(err);
-    return { ok: false, latencyMs: Math.round(performance.now() - started), status: null, model: name, message: e.message, ...(e.kind === 'unavailable' ? { gatewayFault: true as const } : {}) };
+    return { ok: false, latencyMs: Math.round(performance.now() - started), status: null, model: name, message: e.message, ...(gatewaysOwn(e) ? { gatewayFault: true as const } : {}) };
   }
 }
